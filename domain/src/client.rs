@@ -1,0 +1,244 @@
+//! OAuth clients (RFC 6749 §2) and the rules about what each may do.
+
+use crate::{ClientId, GrantType, RedirectUri, ScopeError, ScopeSet, TokenDigest, UnixTime};
+
+/// How a client proves its identity at the token endpoint (RFC 7591 §2 names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenEndpointAuthMethod {
+    /// HTTP Basic with the form-urlencoded id and secret (RFC 6749 §2.3.1).
+    ClientSecretBasic,
+    /// `client_id` and `client_secret` in the form body.
+    ClientSecretPost,
+    /// A JWT signed with the client's own key (RFC 7523); not yet accepted at registration.
+    PrivateKeyJwt,
+    /// A public client: no credentials, PKCE carries the proof.
+    None,
+}
+
+impl TokenEndpointAuthMethod {
+    /// Parses the RFC 7591 name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "client_secret_basic" => Some(Self::ClientSecretBasic),
+            "client_secret_post" => Some(Self::ClientSecretPost),
+            "private_key_jwt" => Some(Self::PrivateKeyJwt),
+            "none" => Some(Self::None),
+            _ => None,
+        }
+    }
+
+    /// The RFC 7591 name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ClientSecretBasic => "client_secret_basic",
+            Self::ClientSecretPost => "client_secret_post",
+            Self::PrivateKeyJwt => "private_key_jwt",
+            Self::None => "none",
+        }
+    }
+}
+
+/// Why a client cannot be registered, or cannot do what it asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientRuleError {
+    /// Names are shown to people on consent pages, so they are short and printable.
+    #[error("client name must be 1 to 200 printable characters")]
+    Name,
+    /// A grant the client was not registered for (RFC 6749 `unauthorized_client`).
+    #[error("this client may not use the {0} grant")]
+    GrantNotAllowed(GrantType),
+    /// `client_credentials` proves nothing without a secret (RFC 6749 §4.4).
+    #[error("the client_credentials grant needs a confidential client")]
+    PublicClientCredentials,
+    /// A code flow needs somewhere to send the code.
+    #[error("the authorization_code grant needs at least one redirect URI")]
+    MissingRedirectUri,
+    /// `none` is the method of public clients and of no one else.
+    #[error("public clients use token endpoint auth method 'none', confidential clients any other")]
+    AuthMethodMismatch,
+    /// Not implemented yet; refused rather than half-working.
+    #[error("token endpoint auth method {0} is not supported yet")]
+    UnsupportedAuthMethod(&'static str),
+    /// A client with no grants can do nothing.
+    #[error("a client needs at least one grant type")]
+    NoGrant,
+    /// Scope outside what the client holds.
+    #[error(transparent)]
+    Scope(#[from] ScopeError),
+}
+
+/// A registered client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    /// The client's identifier.
+    pub id: ClientId,
+    /// Name shown to people.
+    pub name: String,
+    /// SHA-256 of the secret; `None` for public clients.
+    pub secret_digest: Option<TokenDigest>,
+    /// How it authenticates at the token endpoint.
+    pub auth_method: TokenEndpointAuthMethod,
+    /// Grants it may use.
+    pub grant_types: Vec<GrantType>,
+    /// Where codes may be sent, compared exactly.
+    pub redirect_uris: Vec<RedirectUri>,
+    /// Where RP-initiated logout may return to.
+    pub post_logout_redirect_uris: Vec<RedirectUri>,
+    /// The most scope it may ever receive; also its default.
+    pub scope: ScopeSet,
+    /// A first-party client whose users are not asked for consent.
+    pub skip_consent: bool,
+    /// When it was registered.
+    pub created_at: UnixTime,
+}
+
+impl Client {
+    /// Checks the registration rules that span fields: the name, grants against client type,
+    /// redirect URIs for code flows. Run before a client is stored.
+    pub fn validate(&self) -> Result<(), ClientRuleError> {
+        let name_ok = !self.name.trim().is_empty()
+            && self.name.chars().count() <= 200
+            && !self.name.chars().any(char::is_control);
+        if !name_ok {
+            return Err(ClientRuleError::Name);
+        }
+        if self.auth_method == TokenEndpointAuthMethod::PrivateKeyJwt {
+            return Err(ClientRuleError::UnsupportedAuthMethod("private_key_jwt"));
+        }
+        if self.is_public() != self.secret_digest.is_none() {
+            return Err(ClientRuleError::AuthMethodMismatch);
+        }
+        if self.grant_types.is_empty() {
+            return Err(ClientRuleError::NoGrant);
+        }
+        if self.is_public() && self.grant_types.contains(&GrantType::ClientCredentials) {
+            return Err(ClientRuleError::PublicClientCredentials);
+        }
+        if self.grant_types.contains(&GrantType::AuthorizationCode) && self.redirect_uris.is_empty()
+        {
+            return Err(ClientRuleError::MissingRedirectUri);
+        }
+        Ok(())
+    }
+
+    /// A public client has no credentials (RFC 6749 §2.1).
+    pub fn is_public(&self) -> bool {
+        self.auth_method == TokenEndpointAuthMethod::None
+    }
+
+    /// Fails with [`ClientRuleError::GrantNotAllowed`] unless the client registered `grant`.
+    pub fn ensure_grant(&self, grant: GrantType) -> Result<(), ClientRuleError> {
+        if grant == GrantType::ClientCredentials && self.is_public() {
+            return Err(ClientRuleError::PublicClientCredentials);
+        }
+        if self.grant_types.contains(&grant) {
+            Ok(())
+        } else {
+            Err(ClientRuleError::GrantNotAllowed(grant))
+        }
+    }
+
+    /// The scope to grant for a request: a subset of the client's, or all of it by default.
+    pub fn grant_scope(&self, requested: Option<&ScopeSet>) -> Result<ScopeSet, ClientRuleError> {
+        Ok(self.scope.narrow_to(requested)?)
+    }
+
+    /// True when `presented` hashes to the stored secret digest, compared in constant time.
+    pub fn secret_matches(&self, presented: &str) -> bool {
+        self.secret_digest
+            .as_ref()
+            .is_some_and(|d| d.matches(presented))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(method: TokenEndpointAuthMethod, grants: &[GrantType]) -> Client {
+        Client {
+            id: ClientId::parse("svc").unwrap(),
+            name: "Service".into(),
+            secret_digest: (method != TokenEndpointAuthMethod::None)
+                .then(|| TokenDigest::of("s3cret")),
+            auth_method: method,
+            grant_types: grants.to_vec(),
+            redirect_uris: vec![],
+            post_logout_redirect_uris: vec![],
+            scope: ScopeSet::parse("read write").unwrap(),
+            skip_consent: false,
+            created_at: UnixTime::from_secs(0),
+        }
+    }
+
+    #[test]
+    fn confidential_service_client_is_valid() {
+        let c = client(TokenEndpointAuthMethod::ClientSecretBasic, &[GrantType::ClientCredentials]);
+        assert_eq!(c.validate(), Ok(()));
+        assert!(c.ensure_grant(GrantType::ClientCredentials).is_ok());
+        assert_eq!(
+            c.ensure_grant(GrantType::RefreshToken),
+            Err(ClientRuleError::GrantNotAllowed(GrantType::RefreshToken))
+        );
+    }
+
+    #[test]
+    fn public_clients_cannot_use_client_credentials() {
+        let c = client(TokenEndpointAuthMethod::None, &[GrantType::ClientCredentials]);
+        assert_eq!(c.validate(), Err(ClientRuleError::PublicClientCredentials));
+        assert_eq!(
+            c.ensure_grant(GrantType::ClientCredentials),
+            Err(ClientRuleError::PublicClientCredentials)
+        );
+    }
+
+    #[test]
+    fn registration_rules() {
+        let mut c = client(TokenEndpointAuthMethod::ClientSecretPost, &[GrantType::AuthorizationCode]);
+        assert_eq!(c.validate(), Err(ClientRuleError::MissingRedirectUri));
+        c.redirect_uris.push(RedirectUri::parse("https://a.example/cb").unwrap());
+        assert_eq!(c.validate(), Ok(()));
+        c.name = " ".into();
+        assert_eq!(c.validate(), Err(ClientRuleError::Name));
+        c.name = "a\u{0}b".into();
+        assert_eq!(c.validate(), Err(ClientRuleError::Name));
+        let mut none = client(TokenEndpointAuthMethod::ClientSecretPost, &[]);
+        assert_eq!(none.validate(), Err(ClientRuleError::NoGrant));
+        none.secret_digest = None;
+        none.grant_types = vec![GrantType::ClientCredentials];
+        assert_eq!(none.validate(), Err(ClientRuleError::AuthMethodMismatch));
+        let jwt = client(TokenEndpointAuthMethod::PrivateKeyJwt, &[GrantType::ClientCredentials]);
+        assert!(matches!(jwt.validate(), Err(ClientRuleError::UnsupportedAuthMethod(_))));
+    }
+
+    #[test]
+    fn scope_defaults_and_narrows() {
+        let c = client(TokenEndpointAuthMethod::ClientSecretBasic, &[GrantType::ClientCredentials]);
+        assert_eq!(c.grant_scope(None).unwrap().to_string(), "read write");
+        let read = ScopeSet::parse("read").unwrap();
+        assert_eq!(c.grant_scope(Some(&read)).unwrap(), read);
+        let admin = ScopeSet::parse("admin").unwrap();
+        assert!(matches!(c.grant_scope(Some(&admin)), Err(ClientRuleError::Scope(_))));
+    }
+
+    #[test]
+    fn secret_check() {
+        let c = client(TokenEndpointAuthMethod::ClientSecretBasic, &[GrantType::ClientCredentials]);
+        assert!(c.secret_matches("s3cret"));
+        assert!(!c.secret_matches("s3cret "));
+        assert!(!client(TokenEndpointAuthMethod::None, &[]).secret_matches(""));
+    }
+
+    #[test]
+    fn auth_method_names_round_trip() {
+        for m in [
+            TokenEndpointAuthMethod::ClientSecretBasic,
+            TokenEndpointAuthMethod::ClientSecretPost,
+            TokenEndpointAuthMethod::PrivateKeyJwt,
+            TokenEndpointAuthMethod::None,
+        ] {
+            assert_eq!(TokenEndpointAuthMethod::parse(m.as_str()), Some(m));
+        }
+        assert_eq!(TokenEndpointAuthMethod::parse("client_secret_jwt"), None);
+    }
+}

@@ -1,0 +1,37 @@
+//! Tessera's domain: the OAuth 2.1 / OpenID Connect rules as plain Rust.
+//!
+//! Nothing here does I/O or knows a runtime, a database or a crypto backend: time comes in as
+//! [`UnixTime`] parameters, randomness and signing live behind the application's ports. Every
+//! value object is built by a `parse` function, so a value that exists is a valid one.
+
+pub mod client;
+pub mod client_id;
+pub mod consent;
+pub mod email;
+pub mod grant_type;
+pub mod lifetimes;
+pub mod nonce_state;
+pub mod pkce;
+pub mod redirect_uri;
+pub mod response_type;
+pub mod scope;
+pub mod signing_key;
+pub mod time;
+pub mod token;
+pub mod user;
+
+pub use client::{Client, ClientRuleError, TokenEndpointAuthMethod};
+pub use client_id::{ClientId, ClientIdError};
+pub use consent::Consent;
+pub use email::{Email, EmailError};
+pub use grant_type::{GrantType, GrantTypeError};
+pub use lifetimes::TokenLifetimes;
+pub use nonce_state::{Nonce, NonceError, State, StateError};
+pub use pkce::{CodeChallenge, CodeChallengeMethod, CodeVerifier, PkceError};
+pub use redirect_uri::{RedirectUri, RedirectUriError};
+pub use response_type::{ResponseType, ResponseTypeError};
+pub use scope::{Scope, ScopeError, ScopeSet};
+pub use signing_key::{KeyState, SigningAlgorithm, SigningAlgorithmError, SigningKey};
+pub use time::UnixTime;
+pub use token::{AccessTokenClaims, AuthorizationCode, RefreshToken, TokenDigest};
+pub use user::{User, UserId, UserIdError};

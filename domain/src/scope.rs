@@ -1,0 +1,173 @@
+//! Scopes (RFC 6749 §3.3).
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// Why a scope string is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScopeError {
+    /// A scope-token must be 1*( %x21 / %x23-5B / %x5D-7E ): no space, `"` or `\`.
+    #[error("scope {0:?} contains a character RFC 6749 §3.3 does not allow")]
+    InvalidToken(String),
+    /// Tokens are separated by single spaces, with none leading or trailing.
+    #[error("scope must be scope tokens separated by single spaces")]
+    Separator,
+    /// More scope was asked for than the client (or the original grant) holds.
+    #[error("the requested scope exceeds what was granted: {0}")]
+    Exceeds(String),
+    /// An absurdly long scope list, refused before any work is done on it.
+    #[error("scope is too long")]
+    TooLong,
+}
+
+/// One scope-token.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Scope(String);
+
+impl Scope {
+    /// Parses one scope-token.
+    pub fn parse(s: &str) -> Result<Self, ScopeError> {
+        let ok = !s.is_empty()
+            && s.len() <= 256
+            && s.bytes()
+                .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b));
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(ScopeError::InvalidToken(s.to_owned()))
+        }
+    }
+
+    /// The token as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A set of scopes; order and repetition carry no meaning (RFC 6749 §3.3), so it is a set and
+/// prints in a canonical sorted order.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
+pub struct ScopeSet(BTreeSet<Scope>);
+
+impl ScopeSet {
+    /// Parses a space-delimited list. The empty string is the empty set.
+    pub fn parse(s: &str) -> Result<Self, ScopeError> {
+        if s.len() > 4096 {
+            return Err(ScopeError::TooLong);
+        }
+        if s.is_empty() {
+            return Ok(Self::default());
+        }
+        let mut set = BTreeSet::new();
+        for tok in s.split(' ') {
+            if tok.is_empty() {
+                return Err(ScopeError::Separator);
+            }
+            set.insert(Scope::parse(tok)?);
+        }
+        Ok(Self(set))
+    }
+
+    /// True when no scope is in the set.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// True when `scope` is in the set.
+    pub fn contains(&self, scope: &str) -> bool {
+        self.0.iter().any(|s| s.as_str() == scope)
+    }
+
+    /// True when every scope of `self` is also in `other`.
+    pub fn is_subset_of(&self, other: &ScopeSet) -> bool {
+        self.0.is_subset(&other.0)
+    }
+
+    /// The scope to grant when `requested` is asked of a holder of `self`: the request itself
+    /// when it is within `self`, all of `self` when nothing was requested, an error otherwise.
+    /// Scope can be narrowed, never widened (RFC 6749 §3.3, OAuth 2.1 §4.3).
+    pub fn narrow_to(&self, requested: Option<&ScopeSet>) -> Result<ScopeSet, ScopeError> {
+        match requested {
+            None => Ok(self.clone()),
+            Some(req) if req.is_empty() => Ok(self.clone()),
+            Some(req) => {
+                let extra: Vec<&str> = req.0.difference(&self.0).map(Scope::as_str).collect();
+                if extra.is_empty() {
+                    Ok(req.clone())
+                } else {
+                    Err(ScopeError::Exceeds(extra.join(" ")))
+                }
+            }
+        }
+    }
+
+    /// The scopes, in canonical order.
+    pub fn iter(&self) -> impl Iterator<Item = &Scope> {
+        self.0.iter()
+    }
+}
+
+impl fmt::Display for ScopeSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for s in &self.0 {
+            if !first {
+                f.write_str(" ")?;
+            }
+            f.write_str(s.as_str())?;
+            first = false;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(s: &str) -> ScopeSet {
+        ScopeSet::parse(s).unwrap()
+    }
+
+    #[test]
+    fn parses_and_prints_canonically() {
+        assert_eq!(set("write read read").to_string(), "read write");
+        assert!(set("").is_empty());
+        assert!(set("openid").contains("openid"));
+    }
+
+    #[test]
+    fn rejects_bad_separators() {
+        for bad in [" read", "read ", "read  write", " "] {
+            assert_eq!(ScopeSet::parse(bad), Err(ScopeError::Separator), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn rejects_characters_outside_the_abnf() {
+        for bad in ["a\"b", "a\\b", "a\tb", "é", "a\u{7f}"] {
+            assert!(matches!(ScopeSet::parse(bad), Err(ScopeError::InvalidToken(_))), "{bad:?}");
+        }
+        // The edges of the allowed ranges.
+        assert!(ScopeSet::parse("! # [ ] ~").is_ok());
+    }
+
+    #[test]
+    fn rejects_huge_input() {
+        assert_eq!(ScopeSet::parse(&"a ".repeat(3000)), Err(ScopeError::TooLong));
+    }
+
+    #[test]
+    fn narrowing_never_widens() {
+        let granted = set("read write");
+        assert_eq!(granted.narrow_to(None).unwrap(), granted);
+        assert_eq!(granted.narrow_to(Some(&set(""))).unwrap(), granted);
+        assert_eq!(granted.narrow_to(Some(&set("read"))).unwrap(), set("read"));
+        assert_eq!(
+            granted.narrow_to(Some(&set("read admin"))),
+            Err(ScopeError::Exceeds("admin".into()))
+        );
+        assert!(set("read").is_subset_of(&granted));
+        assert!(!set("admin").is_subset_of(&granted));
+    }
+}

@@ -1,0 +1,1 @@
+//! Tessera's cross-layer test suites live in tests/.
