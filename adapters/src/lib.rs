@@ -1,1 +1,10 @@
-//! placeholder
+//! Tessera's adapters: the port implementations and the HTTP edge.
+//!
+//! - [`persistence`]: diesel + diesel-async repositories for SQLite and PostgreSQL.
+//! - [`crypto`]: key generation (rsa + pkcs8), JWS through josekit (OpenSSL), key encryption,
+//!   the OS random source and clock.
+//! - [`http`]: the actix-web routes, mapping use-case errors to RFC 6749 §5.2 once.
+
+pub mod crypto;
+pub mod http;
+pub mod persistence;

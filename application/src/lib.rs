@@ -1,1 +1,13 @@
-//! placeholder
+//! Tessera's use cases. Each service in [`services`] does one job and reaches the world only
+//! through the traits in [`ports`], so it runs the same against PostgreSQL, SQLite or mocks.
+//!
+//! Programs that embed Tessera can enable the `mocks` feature to get the `mockall` mocks of
+//! every port for their own tests.
+
+pub mod config;
+pub mod errors;
+pub mod ports;
+pub mod services;
+
+pub use config::IssuerSettings;
+pub use errors::RepositoryError;

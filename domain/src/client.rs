@@ -54,7 +54,9 @@ pub enum ClientRuleError {
     #[error("the authorization_code grant needs at least one redirect URI")]
     MissingRedirectUri,
     /// `none` is the method of public clients and of no one else.
-    #[error("public clients use token endpoint auth method 'none', confidential clients any other")]
+    #[error(
+        "public clients use token endpoint auth method 'none', confidential clients any other"
+    )]
     AuthMethodMismatch,
     /// Not implemented yet; refused rather than half-working.
     #[error("token endpoint auth method {0} is not supported yet")]
@@ -173,7 +175,10 @@ mod tests {
 
     #[test]
     fn confidential_service_client_is_valid() {
-        let c = client(TokenEndpointAuthMethod::ClientSecretBasic, &[GrantType::ClientCredentials]);
+        let c = client(
+            TokenEndpointAuthMethod::ClientSecretBasic,
+            &[GrantType::ClientCredentials],
+        );
         assert_eq!(c.validate(), Ok(()));
         assert!(c.ensure_grant(GrantType::ClientCredentials).is_ok());
         assert_eq!(
@@ -184,7 +189,10 @@ mod tests {
 
     #[test]
     fn public_clients_cannot_use_client_credentials() {
-        let c = client(TokenEndpointAuthMethod::None, &[GrantType::ClientCredentials]);
+        let c = client(
+            TokenEndpointAuthMethod::None,
+            &[GrantType::ClientCredentials],
+        );
         assert_eq!(c.validate(), Err(ClientRuleError::PublicClientCredentials));
         assert_eq!(
             c.ensure_grant(GrantType::ClientCredentials),
@@ -194,9 +202,13 @@ mod tests {
 
     #[test]
     fn registration_rules() {
-        let mut c = client(TokenEndpointAuthMethod::ClientSecretPost, &[GrantType::AuthorizationCode]);
+        let mut c = client(
+            TokenEndpointAuthMethod::ClientSecretPost,
+            &[GrantType::AuthorizationCode],
+        );
         assert_eq!(c.validate(), Err(ClientRuleError::MissingRedirectUri));
-        c.redirect_uris.push(RedirectUri::parse("https://a.example/cb").unwrap());
+        c.redirect_uris
+            .push(RedirectUri::parse("https://a.example/cb").unwrap());
         assert_eq!(c.validate(), Ok(()));
         c.name = " ".into();
         assert_eq!(c.validate(), Err(ClientRuleError::Name));
@@ -207,23 +219,38 @@ mod tests {
         none.secret_digest = None;
         none.grant_types = vec![GrantType::ClientCredentials];
         assert_eq!(none.validate(), Err(ClientRuleError::AuthMethodMismatch));
-        let jwt = client(TokenEndpointAuthMethod::PrivateKeyJwt, &[GrantType::ClientCredentials]);
-        assert!(matches!(jwt.validate(), Err(ClientRuleError::UnsupportedAuthMethod(_))));
+        let jwt = client(
+            TokenEndpointAuthMethod::PrivateKeyJwt,
+            &[GrantType::ClientCredentials],
+        );
+        assert!(matches!(
+            jwt.validate(),
+            Err(ClientRuleError::UnsupportedAuthMethod(_))
+        ));
     }
 
     #[test]
     fn scope_defaults_and_narrows() {
-        let c = client(TokenEndpointAuthMethod::ClientSecretBasic, &[GrantType::ClientCredentials]);
+        let c = client(
+            TokenEndpointAuthMethod::ClientSecretBasic,
+            &[GrantType::ClientCredentials],
+        );
         assert_eq!(c.grant_scope(None).unwrap().to_string(), "read write");
         let read = ScopeSet::parse("read").unwrap();
         assert_eq!(c.grant_scope(Some(&read)).unwrap(), read);
         let admin = ScopeSet::parse("admin").unwrap();
-        assert!(matches!(c.grant_scope(Some(&admin)), Err(ClientRuleError::Scope(_))));
+        assert!(matches!(
+            c.grant_scope(Some(&admin)),
+            Err(ClientRuleError::Scope(_))
+        ));
     }
 
     #[test]
     fn secret_check() {
-        let c = client(TokenEndpointAuthMethod::ClientSecretBasic, &[GrantType::ClientCredentials]);
+        let c = client(
+            TokenEndpointAuthMethod::ClientSecretBasic,
+            &[GrantType::ClientCredentials],
+        );
         assert!(c.secret_matches("s3cret"));
         assert!(!c.secret_matches("s3cret "));
         assert!(!client(TokenEndpointAuthMethod::None, &[]).secret_matches(""));

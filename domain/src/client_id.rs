@@ -66,13 +66,19 @@ mod tests {
 
     #[test]
     fn accepts_unreserved_characters() {
-        assert_eq!(ClientId::parse("svc-1.a_b~c").unwrap().as_str(), "svc-1.a_b~c");
+        assert_eq!(
+            ClientId::parse("svc-1.a_b~c").unwrap().as_str(),
+            "svc-1.a_b~c"
+        );
     }
 
     #[test]
     fn rejects_empty_and_too_long() {
         assert_eq!(ClientId::parse(""), Err(ClientIdError::Length));
-        assert_eq!(ClientId::parse(&"a".repeat(129)), Err(ClientIdError::Length));
+        assert_eq!(
+            ClientId::parse(&"a".repeat(129)),
+            Err(ClientIdError::Length)
+        );
         assert!(ClientId::parse(&"a".repeat(128)).is_ok());
     }
 

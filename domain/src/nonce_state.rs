@@ -60,8 +60,14 @@ mod tests {
 
     #[test]
     fn accept_printable_ascii() {
-        assert_eq!(Nonce::parse("n-0S6_WzA2Mj").unwrap().as_str(), "n-0S6_WzA2Mj");
-        assert_eq!(State::parse("af0ifjsldkj ~").unwrap().as_str(), "af0ifjsldkj ~");
+        assert_eq!(
+            Nonce::parse("n-0S6_WzA2Mj").unwrap().as_str(),
+            "n-0S6_WzA2Mj"
+        );
+        assert_eq!(
+            State::parse("af0ifjsldkj ~").unwrap().as_str(),
+            "af0ifjsldkj ~"
+        );
     }
 
     #[test]

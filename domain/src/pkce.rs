@@ -44,8 +44,11 @@ impl CodeChallenge {
     /// Parses a challenge: exactly the 43-character unpadded base64url form of a SHA-256.
     pub fn parse(s: &str) -> Result<Self, PkceError> {
         let ok = s.len() == 43
-            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            && base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).is_ok();
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            && base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(s)
+                .is_ok();
         if ok {
             Ok(Self(s.to_owned()))
         } else {
@@ -108,9 +111,15 @@ mod tests {
 
     #[test]
     fn as_13_only_s256() {
-        assert_eq!(CodeChallengeMethod::parse("S256").unwrap(), CodeChallengeMethod::S256);
+        assert_eq!(
+            CodeChallengeMethod::parse("S256").unwrap(),
+            CodeChallengeMethod::S256
+        );
         for bad in ["plain", "s256", "", "S512"] {
-            assert_eq!(CodeChallengeMethod::parse(bad), Err(PkceError::UnsupportedMethod));
+            assert_eq!(
+                CodeChallengeMethod::parse(bad),
+                Err(PkceError::UnsupportedMethod)
+            );
         }
     }
 
@@ -134,6 +143,9 @@ mod tests {
 
     #[test]
     fn verifier_debug_hides_value() {
-        assert_eq!(format!("{:?}", CodeVerifier::parse(VERIFIER).unwrap()), "CodeVerifier(..)");
+        assert_eq!(
+            format!("{:?}", CodeVerifier::parse(VERIFIER).unwrap()),
+            "CodeVerifier(..)"
+        );
     }
 }

@@ -47,7 +47,10 @@ impl RedirectUri {
             return Err(RedirectUriError::Characters);
         }
         let (scheme, rest) = s.split_once(':').ok_or(RedirectUriError::NotAbsolute)?;
-        let scheme_ok = scheme.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+        let scheme_ok = scheme
+            .as_bytes()
+            .first()
+            .is_some_and(u8::is_ascii_alphabetic)
             && scheme
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
@@ -120,7 +123,8 @@ fn strip_port(tail: &str) -> Option<&str> {
         Some(p) => {
             let end = p.find(|c: char| !c.is_ascii_digit()).unwrap_or(p.len());
             let port = &p[..end];
-            (!port.is_empty() && port.len() <= 5 && port.parse::<u16>().is_ok()).then_some(&p[end..])
+            (!port.is_empty() && port.len() <= 5 && port.parse::<u16>().is_ok())
+                .then_some(&p[end..])
         }
     }
 }
@@ -155,24 +159,67 @@ mod tests {
 
     #[test]
     fn as_04_rejects_fragments_script_schemes_and_plain_http() {
-        assert_eq!(RedirectUri::parse("https://a.example/cb#x"), Err(RedirectUriError::Fragment));
-        for bad in ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,x", "VBSCRIPT:x", "file:///etc/passwd"] {
-            assert!(matches!(RedirectUri::parse(bad), Err(RedirectUriError::ForbiddenScheme(_))), "{bad}");
+        assert_eq!(
+            RedirectUri::parse("https://a.example/cb#x"),
+            Err(RedirectUriError::Fragment)
+        );
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "data:text/html,x",
+            "VBSCRIPT:x",
+            "file:///etc/passwd",
+        ] {
+            assert!(
+                matches!(
+                    RedirectUri::parse(bad),
+                    Err(RedirectUriError::ForbiddenScheme(_))
+                ),
+                "{bad}"
+            );
         }
-        for bad in ["http://example.com/cb", "http://localhost/cb", "http://127.0.0.1.evil.com/cb", "HTTP://127.0.0.1/cb", "http://127.0.0.10/cb"] {
-            assert_eq!(RedirectUri::parse(bad), Err(RedirectUriError::InsecureHttp), "{bad}");
+        for bad in [
+            "http://example.com/cb",
+            "http://localhost/cb",
+            "http://127.0.0.1.evil.com/cb",
+            "HTTP://127.0.0.1/cb",
+            "http://127.0.0.10/cb",
+        ] {
+            assert_eq!(
+                RedirectUri::parse(bad),
+                Err(RedirectUriError::InsecureHttp),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn rejects_relative_spaces_and_hostless() {
-        assert_eq!(RedirectUri::parse("/cb"), Err(RedirectUriError::NotAbsolute));
+        assert_eq!(
+            RedirectUri::parse("/cb"),
+            Err(RedirectUriError::NotAbsolute)
+        );
         assert_eq!(RedirectUri::parse("cb"), Err(RedirectUriError::NotAbsolute));
-        assert_eq!(RedirectUri::parse("1http://x"), Err(RedirectUriError::NotAbsolute));
-        assert_eq!(RedirectUri::parse("https://a.example/c b"), Err(RedirectUriError::Characters));
-        assert_eq!(RedirectUri::parse("https:///cb"), Err(RedirectUriError::NoHost));
-        assert_eq!(RedirectUri::parse("https:cb"), Err(RedirectUriError::NoHost));
-        assert_eq!(RedirectUri::parse(&format!("https://a.example/{}", "a".repeat(2000))), Err(RedirectUriError::TooLong));
+        assert_eq!(
+            RedirectUri::parse("1http://x"),
+            Err(RedirectUriError::NotAbsolute)
+        );
+        assert_eq!(
+            RedirectUri::parse("https://a.example/c b"),
+            Err(RedirectUriError::Characters)
+        );
+        assert_eq!(
+            RedirectUri::parse("https:///cb"),
+            Err(RedirectUriError::NoHost)
+        );
+        assert_eq!(
+            RedirectUri::parse("https:cb"),
+            Err(RedirectUriError::NoHost)
+        );
+        assert_eq!(
+            RedirectUri::parse(&format!("https://a.example/{}", "a".repeat(2000))),
+            Err(RedirectUriError::TooLong)
+        );
     }
 
     #[test]

@@ -47,11 +47,27 @@ mod tests {
 
     #[test]
     fn as_20_implicit_and_hybrid_are_unsupported() {
-        for s in ["token", "id_token", "id_token token", "code id_token", "code token", "none"] {
-            assert!(matches!(ResponseType::parse(s), Err(ResponseTypeError::Unsupported(_))), "{s}");
+        for s in [
+            "token",
+            "id_token",
+            "id_token token",
+            "code id_token",
+            "code token",
+            "none",
+        ] {
+            assert!(
+                matches!(
+                    ResponseType::parse(s),
+                    Err(ResponseTypeError::Unsupported(_))
+                ),
+                "{s}"
+            );
         }
         for s in ["", "Code", "foo", "code  token"] {
-            assert!(matches!(ResponseType::parse(s), Err(ResponseTypeError::Invalid(_))), "{s:?}");
+            assert!(
+                matches!(ResponseType::parse(s), Err(ResponseTypeError::Invalid(_))),
+                "{s:?}"
+            );
         }
     }
 }

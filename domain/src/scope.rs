@@ -146,7 +146,10 @@ mod tests {
     #[test]
     fn rejects_characters_outside_the_abnf() {
         for bad in ["a\"b", "a\\b", "a\tb", "é", "a\u{7f}"] {
-            assert!(matches!(ScopeSet::parse(bad), Err(ScopeError::InvalidToken(_))), "{bad:?}");
+            assert!(
+                matches!(ScopeSet::parse(bad), Err(ScopeError::InvalidToken(_))),
+                "{bad:?}"
+            );
         }
         // The edges of the allowed ranges.
         assert!(ScopeSet::parse("! # [ ] ~").is_ok());
@@ -154,7 +157,10 @@ mod tests {
 
     #[test]
     fn rejects_huge_input() {
-        assert_eq!(ScopeSet::parse(&"a ".repeat(3000)), Err(ScopeError::TooLong));
+        assert_eq!(
+            ScopeSet::parse(&"a ".repeat(3000)),
+            Err(ScopeError::TooLong)
+        );
     }
 
     #[test]

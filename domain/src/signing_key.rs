@@ -140,7 +140,11 @@ mod tests {
 
     #[test]
     fn algorithm_allow_list() {
-        for a in [SigningAlgorithm::Rs256, SigningAlgorithm::Es256, SigningAlgorithm::EdDsa] {
+        for a in [
+            SigningAlgorithm::Rs256,
+            SigningAlgorithm::Es256,
+            SigningAlgorithm::EdDsa,
+        ] {
             assert_eq!(SigningAlgorithm::parse(a.as_str()).unwrap(), a);
         }
         for bad in ["none", "HS256", "rs256", "RS512", ""] {
@@ -160,7 +164,12 @@ mod tests {
 
     #[test]
     fn states_round_trip_and_next_is_published() {
-        for s in [KeyState::Next, KeyState::Active, KeyState::Retiring, KeyState::Retired] {
+        for s in [
+            KeyState::Next,
+            KeyState::Active,
+            KeyState::Retiring,
+            KeyState::Retired,
+        ] {
             assert_eq!(KeyState::parse(s.as_str()), Some(s));
         }
         assert_eq!(KeyState::parse("x"), None);

@@ -187,7 +187,16 @@ mod tests {
     fn claims_serialise_per_rfc_9068() {
         let v = serde_json::to_value(claims(100, 50));
         let v = v.unwrap();
-        for k in ["iss", "sub", "aud", "exp", "iat", "jti", "client_id", "scope"] {
+        for k in [
+            "iss",
+            "sub",
+            "aud",
+            "exp",
+            "iat",
+            "jti",
+            "client_id",
+            "scope",
+        ] {
             assert!(v.get(k).is_some(), "{k}");
         }
         assert!(v.get("auth_time").is_none());
@@ -207,8 +216,14 @@ mod tests {
         };
         assert!(!rt.is_expired(UnixTime::from_secs(99)));
         assert!(rt.is_expired(UnixTime::from_secs(100)));
-        assert_eq!(rt.successor_expiry(UnixTime::from_secs(90), 30), UnixTime::from_secs(120));
-        assert_eq!(rt.successor_expiry(UnixTime::from_secs(140), 30), UnixTime::from_secs(150));
+        assert_eq!(
+            rt.successor_expiry(UnixTime::from_secs(90), 30),
+            UnixTime::from_secs(120)
+        );
+        assert_eq!(
+            rt.successor_expiry(UnixTime::from_secs(140), 30),
+            UnixTime::from_secs(150)
+        );
     }
 
     #[test]

@@ -1,0 +1,58 @@
+//! Errors shared by the ports.
+
+/// What a repository can report. `Unavailable` is kept apart because it maps to
+/// `503 + Retry-After` (fail closed, R-02) while the rest are server faults.
+#[derive(Debug, thiserror::Error)]
+pub enum RepositoryError {
+    /// The database could not be reached in time; the caller may retry later.
+    #[error("the database is unavailable")]
+    Unavailable,
+    /// A uniqueness constraint refused the write.
+    #[error("a record with that key already exists")]
+    Conflict,
+    /// A stored row could not be turned back into a domain value.
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    /// Any other database failure.
+    #[error("database error: {0}")]
+    Other(String),
+}
+
+/// What a crypto port can report.
+#[derive(Debug, thiserror::Error)]
+pub enum CryptoError {
+    /// No active signing key is loaded.
+    #[error("no active signing key")]
+    NoActiveKey,
+    /// A stored private key could not be decrypted: the configured secret key is not the one it
+    /// was encrypted with, or the row was altered.
+    #[error("signing key {0} cannot be decrypted: is secret_key the one the keys were made with?")]
+    Decrypt(String),
+    /// Any other failure of the crypto backend.
+    #[error("crypto failure: {0}")]
+    Backend(String),
+}
+
+/// Why a presented JWT is not accepted. Deliberately coarse: callers answer "inactive" or
+/// `invalid_token` whatever the reason, and the reason goes only to debug logs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    /// Not a compact JWS, or its header or payload is not valid JSON.
+    #[error("malformed token")]
+    Malformed,
+    /// The `alg` is not one Tessera signs with, or it does not match the key's.
+    #[error("algorithm not allowed")]
+    Algorithm,
+    /// The `typ` is not the one expected (an ID token is not an access token).
+    #[error("wrong token type")]
+    Type,
+    /// No published key has this `kid`.
+    #[error("unknown key")]
+    UnknownKey,
+    /// The signature does not verify.
+    #[error("bad signature")]
+    Signature,
+    /// The header carries key material or references (`jwk`, `jku`, `x5u`, `x5c`, `crit`).
+    #[error("forbidden header parameter")]
+    ForbiddenHeader,
+}

@@ -1,0 +1,213 @@
+use crate::ports::ClientRepository;
+use crate::RepositoryError;
+use secrecy::{ExposeSecret, SecretString};
+use std::sync::Arc;
+use tessera_domain::{Client, ClientId, TokenDigest, TokenEndpointAuthMethod};
+
+/// What a request presented to prove which client sent it (RFC 6749 §2.3). The HTTP edge has
+/// already refused requests that used more than one method (OAuth 2.1 §2.4, AS-28).
+#[derive(Debug)]
+pub enum PresentedCredentials {
+    /// HTTP Basic, id and secret already form-urldecoded.
+    Basic {
+        /// Claimed client id.
+        client_id: String,
+        /// Presented secret.
+        secret: SecretString,
+    },
+    /// `client_id` and `client_secret` in the body.
+    Post {
+        /// Claimed client id.
+        client_id: String,
+        /// Presented secret.
+        secret: SecretString,
+    },
+    /// A bare `client_id`: only public clients may identify themselves this way.
+    None {
+        /// Claimed client id.
+        client_id: String,
+    },
+}
+
+/// Why authentication failed. One variant for every credential problem, so responses cannot
+/// tell an unknown client from a wrong secret.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthenticateClientError {
+    /// Unknown client, wrong secret, or a method the client did not register.
+    #[error("client authentication failed")]
+    InvalidClient,
+    /// Storage failed.
+    #[error(transparent)]
+    Repository(#[from] RepositoryError),
+}
+
+/// Authenticates clients at the token, introspection and revocation endpoints.
+pub struct ClientAuthenticator {
+    clients: Arc<dyn ClientRepository>,
+}
+
+impl ClientAuthenticator {
+    /// Builds the service.
+    pub fn new(clients: Arc<dyn ClientRepository>) -> Self {
+        Self { clients }
+    }
+
+    /// Checks the credentials against the client's registered method and secret digest. The
+    /// secret comparison is constant-time, and an unknown client costs the same digest work.
+    pub async fn authenticate(
+        &self,
+        presented: PresentedCredentials,
+    ) -> Result<Client, AuthenticateClientError> {
+        let (client_id, secret, method) = match &presented {
+            PresentedCredentials::Basic { client_id, secret } => (
+                client_id,
+                Some(secret),
+                TokenEndpointAuthMethod::ClientSecretBasic,
+            ),
+            PresentedCredentials::Post { client_id, secret } => (
+                client_id,
+                Some(secret),
+                TokenEndpointAuthMethod::ClientSecretPost,
+            ),
+            PresentedCredentials::None { client_id } => {
+                (client_id, None, TokenEndpointAuthMethod::None)
+            }
+        };
+        let client = match ClientId::parse(client_id) {
+            Ok(id) => self.clients.find(&id).await?,
+            Err(_) => None,
+        };
+        let secret_ok = match (secret, client.as_ref()) {
+            (Some(s), Some(c)) => c.secret_matches(s.expose_secret()),
+            (Some(s), None) => {
+                // Same work as a real comparison, so timing does not reveal which ids exist.
+                let _ = TokenDigest::of(s.expose_secret()) == TokenDigest::of("");
+                false
+            }
+            (None, _) => true,
+        };
+        match client {
+            Some(c) if c.auth_method == method && secret_ok => Ok(c),
+            Some(c) => {
+                log::debug!(
+                    "client {} failed authentication (registered {}, presented {})",
+                    c.id,
+                    c.auth_method.as_str(),
+                    method.as_str()
+                );
+                Err(AuthenticateClientError::InvalidClient)
+            }
+            None => Err(AuthenticateClientError::InvalidClient),
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::ports::MockClientRepository;
+    use tessera_domain::{GrantType, ScopeSet, UnixTime};
+
+    pub(crate) fn confidential(method: TokenEndpointAuthMethod, secret: &str) -> Client {
+        Client {
+            id: ClientId::parse("svc").unwrap(),
+            name: "svc".into(),
+            secret_digest: (method != TokenEndpointAuthMethod::None)
+                .then(|| TokenDigest::of(secret)),
+            auth_method: method,
+            grant_types: vec![GrantType::ClientCredentials],
+            redirect_uris: vec![],
+            post_logout_redirect_uris: vec![],
+            scope: ScopeSet::parse("read write").unwrap(),
+            skip_consent: false,
+            created_at: UnixTime::from_secs(0),
+        }
+    }
+
+    fn auth_with(client: Option<Client>) -> ClientAuthenticator {
+        let mut repo = MockClientRepository::new();
+        repo.expect_find().returning(move |_| Ok(client.clone()));
+        ClientAuthenticator::new(Arc::new(repo))
+    }
+
+    fn basic(id: &str, secret: &str) -> PresentedCredentials {
+        PresentedCredentials::Basic {
+            client_id: id.into(),
+            secret: secret.to_owned().into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn accepts_the_registered_method_with_the_right_secret() {
+        let c = confidential(TokenEndpointAuthMethod::ClientSecretBasic, "s");
+        assert_eq!(
+            auth_with(Some(c.clone()))
+                .authenticate(basic("svc", "s"))
+                .await
+                .unwrap(),
+            c
+        );
+    }
+
+    #[tokio::test]
+    async fn refuses_wrong_secret_unknown_client_and_other_method() {
+        let c = confidential(TokenEndpointAuthMethod::ClientSecretBasic, "s");
+        let a = auth_with(Some(c));
+        assert!(matches!(
+            a.authenticate(basic("svc", "t")).await,
+            Err(AuthenticateClientError::InvalidClient)
+        ));
+        let post = PresentedCredentials::Post {
+            client_id: "svc".into(),
+            secret: "s".to_owned().into(),
+        };
+        assert!(matches!(
+            a.authenticate(post).await,
+            Err(AuthenticateClientError::InvalidClient)
+        ));
+        let none = PresentedCredentials::None {
+            client_id: "svc".into(),
+        };
+        assert!(matches!(
+            a.authenticate(none).await,
+            Err(AuthenticateClientError::InvalidClient)
+        ));
+        let unknown = auth_with(None);
+        assert!(matches!(
+            unknown.authenticate(basic("nobody", "s")).await,
+            Err(AuthenticateClientError::InvalidClient)
+        ));
+    }
+
+    #[tokio::test]
+    async fn malformed_client_id_is_invalid_client_without_a_query() {
+        let a = ClientAuthenticator::new(Arc::new(MockClientRepository::new()));
+        assert!(matches!(
+            a.authenticate(basic("a b", "s")).await,
+            Err(AuthenticateClientError::InvalidClient)
+        ));
+    }
+
+    #[tokio::test]
+    async fn public_client_identifies_with_none() {
+        let c = confidential(TokenEndpointAuthMethod::None, "");
+        let none = PresentedCredentials::None {
+            client_id: "svc".into(),
+        };
+        assert!(auth_with(Some(c)).authenticate(none).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn database_outage_is_not_an_authentication_failure() {
+        let mut repo = MockClientRepository::new();
+        repo.expect_find()
+            .returning(|_| Err(RepositoryError::Unavailable));
+        let a = ClientAuthenticator::new(Arc::new(repo));
+        assert!(matches!(
+            a.authenticate(basic("svc", "s")).await,
+            Err(AuthenticateClientError::Repository(
+                RepositoryError::Unavailable
+            ))
+        ));
+    }
+}

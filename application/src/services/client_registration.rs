@@ -1,0 +1,306 @@
+use crate::ports::{random_token, ClientRepository, Clock, RandomSource};
+use crate::RepositoryError;
+use secrecy::SecretString;
+use std::sync::Arc;
+use tessera_domain::{
+    Client, ClientId, ClientRuleError, GrantType, GrantTypeError, RedirectUri, RedirectUriError,
+    ScopeError, ScopeSet, TokenDigest, TokenEndpointAuthMethod,
+};
+
+/// A registration request as a person or script states it; every field is parsed here.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewClient {
+    /// Display name.
+    pub name: String,
+    /// Grant names; empty means `client_credentials` for confidential clients and
+    /// `authorization_code` for public ones.
+    pub grants: Vec<String>,
+    /// Redirect URIs.
+    pub redirect_uris: Vec<String>,
+    /// Post-logout redirect URIs.
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Space-separated scope.
+    pub scope: String,
+    /// Token endpoint auth method name; `None` picks the default for the client type.
+    pub auth_method: Option<String>,
+    /// A public client (no secret).
+    pub public: bool,
+    /// Skip the consent page for this client.
+    pub skip_consent: bool,
+}
+
+/// A stored client and, for confidential clients, its secret: shown once, never stored.
+#[derive(Debug)]
+pub struct RegisteredClient {
+    /// The client as stored.
+    pub client: Client,
+    /// The secret in clear, only at creation.
+    pub secret: Option<SecretString>,
+}
+
+/// Why a registration was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterClientError {
+    /// A redirect URI is not acceptable.
+    #[error("redirect URI {uri:?}: {source}")]
+    RedirectUri {
+        /// The URI as given.
+        uri: String,
+        /// Why.
+        source: RedirectUriError,
+    },
+    /// An unknown grant name.
+    #[error(transparent)]
+    Grant(#[from] GrantTypeError),
+    /// A malformed scope.
+    #[error(transparent)]
+    Scope(#[from] ScopeError),
+    /// An unknown auth method name.
+    #[error("unknown token endpoint auth method {0:?}")]
+    AuthMethod(String),
+    /// A rule spanning fields was broken.
+    #[error(transparent)]
+    Rule(#[from] ClientRuleError),
+    /// Storage failed.
+    #[error(transparent)]
+    Repository(#[from] RepositoryError),
+}
+
+/// Registers, lists and deletes clients: the one code path for the CLI and, later, the admin API.
+pub struct ClientRegistry {
+    clients: Arc<dyn ClientRepository>,
+    clock: Arc<dyn Clock>,
+    rng: Arc<dyn RandomSource>,
+}
+
+impl ClientRegistry {
+    /// Builds the service.
+    pub fn new(
+        clients: Arc<dyn ClientRepository>,
+        clock: Arc<dyn Clock>,
+        rng: Arc<dyn RandomSource>,
+    ) -> Self {
+        Self {
+            clients,
+            clock,
+            rng,
+        }
+    }
+
+    /// Validates and stores a client; confidential clients get a 256-bit secret, stored as its
+    /// SHA-256 digest only.
+    pub async fn register(&self, req: NewClient) -> Result<RegisteredClient, RegisterClientError> {
+        let auth_method = match req.auth_method.as_deref() {
+            Some(m) => TokenEndpointAuthMethod::parse(m)
+                .ok_or_else(|| RegisterClientError::AuthMethod(m.to_owned()))?,
+            None if req.public => TokenEndpointAuthMethod::None,
+            None => TokenEndpointAuthMethod::ClientSecretBasic,
+        };
+        if req.public != (auth_method == TokenEndpointAuthMethod::None) {
+            return Err(ClientRuleError::AuthMethodMismatch.into());
+        }
+        let mut grant_types = req
+            .grants
+            .iter()
+            .map(|g| GrantType::parse(g))
+            .collect::<Result<Vec<_>, _>>()?;
+        if grant_types.is_empty() {
+            grant_types.push(if req.public {
+                GrantType::AuthorizationCode
+            } else {
+                GrantType::ClientCredentials
+            });
+        }
+        grant_types.sort();
+        grant_types.dedup();
+        let parse_uris = |uris: &[String]| {
+            uris.iter()
+                .map(|u| {
+                    RedirectUri::parse(u).map_err(|source| RegisterClientError::RedirectUri {
+                        uri: u.clone(),
+                        source,
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let redirect_uris = parse_uris(&req.redirect_uris)?;
+        let post_logout_redirect_uris = parse_uris(&req.post_logout_redirect_uris)?;
+        let scope = ScopeSet::parse(&req.scope)?;
+
+        let id = ClientId::parse(&random_token(self.rng.as_ref(), 16))
+            .map_err(|e| RepositoryError::Other(format!("generated client id refused: {e}")))?;
+        let secret = (!req.public).then(|| random_token(self.rng.as_ref(), 32));
+        let client = Client {
+            id,
+            name: req.name,
+            secret_digest: secret.as_deref().map(TokenDigest::of),
+            auth_method,
+            grant_types,
+            redirect_uris,
+            post_logout_redirect_uris,
+            scope,
+            skip_consent: req.skip_consent,
+            created_at: self.clock.now(),
+        };
+        client.validate()?;
+        self.clients.insert(&client).await?;
+        log::info!("registered client {} ({})", client.id, client.name);
+        Ok(RegisteredClient {
+            client,
+            secret: secret.map(SecretString::from),
+        })
+    }
+
+    /// Every client.
+    pub async fn list(&self) -> Result<Vec<Client>, RepositoryError> {
+        self.clients.list().await
+    }
+
+    /// Deletes a client by id; false when there was none (including ids that cannot exist).
+    pub async fn delete(&self, id: &str) -> Result<bool, RepositoryError> {
+        match ClientId::parse(id) {
+            Ok(id) => self.clients.delete(&id).await,
+            Err(_) => Ok(false),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::{MockClientRepository, MockClock, MockRandomSource};
+    use secrecy::ExposeSecret;
+    use tessera_domain::UnixTime;
+
+    fn registry(repo: MockClientRepository) -> ClientRegistry {
+        let mut clock = MockClock::new();
+        clock.expect_now().return_const(UnixTime::from_secs(1_000));
+        let mut rng = MockRandomSource::new();
+        let mut n = 0u8;
+        rng.expect_fill().returning(move |buf| {
+            n += 1;
+            buf.fill(n);
+        });
+        ClientRegistry::new(Arc::new(repo), Arc::new(clock), Arc::new(rng))
+    }
+
+    fn svc_request() -> NewClient {
+        NewClient {
+            name: "svc".into(),
+            grants: vec!["client_credentials".into()],
+            scope: "read write".into(),
+            ..NewClient::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn confidential_client_gets_a_secret_stored_only_as_digest() {
+        let mut repo = MockClientRepository::new();
+        repo.expect_insert()
+            .withf(|c| c.secret_digest.is_some() && c.name == "svc")
+            .times(1)
+            .returning(|_| Ok(()));
+        let reg = registry(repo).register(svc_request()).await.unwrap();
+        let secret = reg.secret.unwrap();
+        assert_eq!(secret.expose_secret().len(), 43, "256 bits, base64url");
+        assert!(reg.client.secret_matches(secret.expose_secret()));
+        assert_eq!(
+            reg.client.auth_method,
+            TokenEndpointAuthMethod::ClientSecretBasic
+        );
+        assert_eq!(reg.client.created_at, UnixTime::from_secs(1_000));
+    }
+
+    #[tokio::test]
+    async fn public_client_has_no_secret_and_defaults_to_code_flow() {
+        let mut repo = MockClientRepository::new();
+        repo.expect_insert().returning(|_| Ok(()));
+        let reg = registry(repo)
+            .register(NewClient {
+                name: "spa".into(),
+                public: true,
+                redirect_uris: vec!["https://spa.example/cb".into()],
+                ..NewClient::default()
+            })
+            .await
+            .unwrap();
+        assert!(reg.secret.is_none());
+        assert_eq!(reg.client.grant_types, vec![GrantType::AuthorizationCode]);
+    }
+
+    #[tokio::test]
+    async fn as_04_bad_redirect_uris_are_refused_before_storage() {
+        for bad in [
+            "http://evil.example/cb",
+            "javascript:alert(1)",
+            "https://a.example/#f",
+        ] {
+            let repo = MockClientRepository::new(); // insert must not be called
+            let err = registry(repo)
+                .register(NewClient {
+                    redirect_uris: vec![bad.into()],
+                    ..svc_request()
+                })
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(err, RegisterClientError::RedirectUri { .. }),
+                "{bad}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn unknown_grant_scope_and_method_are_refused() {
+        let cases = [
+            NewClient {
+                grants: vec!["password".into()],
+                ..svc_request()
+            },
+            NewClient {
+                scope: "a  b".into(),
+                ..svc_request()
+            },
+            NewClient {
+                auth_method: Some("tls_client_auth".into()),
+                ..svc_request()
+            },
+            NewClient {
+                auth_method: Some("none".into()),
+                ..svc_request()
+            },
+            NewClient {
+                public: true,
+                ..svc_request()
+            },
+            NewClient {
+                name: "".into(),
+                ..svc_request()
+            },
+        ];
+        for req in cases {
+            let err = registry(MockClientRepository::new())
+                .register(req.clone())
+                .await;
+            assert!(err.is_err(), "{req:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn storage_failure_is_reported() {
+        let mut repo = MockClientRepository::new();
+        repo.expect_insert()
+            .returning(|_| Err(RepositoryError::Unavailable));
+        let err = registry(repo).register(svc_request()).await.unwrap_err();
+        assert!(matches!(
+            err,
+            RegisterClientError::Repository(RepositoryError::Unavailable)
+        ));
+    }
+
+    #[tokio::test]
+    async fn delete_of_impossible_id_is_false_without_a_query() {
+        let reg = registry(MockClientRepository::new());
+        assert!(!reg.delete("not an id").await.unwrap());
+    }
+}
