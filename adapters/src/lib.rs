@@ -8,3 +8,5 @@
 pub mod crypto;
 pub mod http;
 pub mod persistence;
+
+pub use persistence::{Backend, Database, DatabaseError, PoolOptions};

@@ -1,1 +1,24 @@
-//! Placeholder, being written.
+//! Crypto adapters: the OS clock and CSPRNG, key generation, encryption of private keys at rest,
+//! and the JWS engine.
+//!
+//! Signing and verification go through josekit, which is backed by OpenSSL. The `rsa` crate is
+//! used only to generate and encode RSA keys, never to sign: its PKCS#1 v1.5 signing is not
+//! constant time (RUSTSEC-2023-0071).
+
+mod cipher;
+mod clock;
+mod jwk;
+mod jws_engine;
+mod jws_header;
+mod key_generator;
+mod key_set;
+mod random;
+
+#[cfg(test)]
+mod test_keys;
+
+pub use cipher::AeadKeyCipher;
+pub use clock::SystemClock;
+pub use jws_engine::JosekitEngine;
+pub use key_generator::KeyPairGenerator;
+pub use random::{generate_secret_key, OsRandom};

@@ -1,1 +1,98 @@
-//! Placeholder, being written.
+//! The actix-web HTTP edge: thin handlers that parse a request, call one use case, and map the
+//! result. Paths are fixed by the contract and defined once in [`paths`].
+
+mod client_auth;
+mod discovery;
+pub mod errors;
+mod form;
+mod health;
+mod introspect;
+mod jwks;
+pub mod paths;
+mod revoke;
+mod token;
+
+pub use discovery::Discovery;
+pub use errors::ApiError;
+pub use health::Readiness;
+
+use actix_web::{web, HttpResponse};
+use std::sync::Arc;
+use tessera_application::ports::JwsEngine;
+use tessera_application::services::{
+    ClientAuthenticator, ClientCredentialsGrant, Introspection, TokenRevocation,
+};
+
+/// Everything the handlers need, built once at start-up and shared by every worker.
+pub struct HttpState {
+    /// Authenticates clients at token, introspection and revocation.
+    pub authenticator: ClientAuthenticator,
+    /// The client_credentials grant.
+    pub client_credentials: ClientCredentialsGrant,
+    /// RFC 7662.
+    pub introspection: Introspection,
+    /// RFC 7009.
+    pub revocation: TokenRevocation,
+    /// The loaded signing keys, for the JWKS.
+    pub jws: Arc<dyn JwsEngine>,
+    /// Readiness: database reachable, keys loaded, not shutting down.
+    pub readiness: Arc<Readiness>,
+    /// Pre-serialised discovery documents.
+    pub discovery: Discovery,
+}
+
+/// Registers every route on an actix `App`.
+pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg: &mut web::ServiceConfig| {
+        cfg.app_data(state)
+            .service(
+                web::resource(paths::OPENID_CONFIGURATION)
+                    .route(web::get().to(discovery::openid_configuration_get))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::OAUTH_AUTHORIZATION_SERVER)
+                    .route(web::get().to(discovery::oauth_authorization_server_get))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::JWKS)
+                    .route(web::get().to(jwks::jwks_get))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::TOKEN)
+                    .route(web::post().to(token::token_post))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::INTROSPECT)
+                    .route(web::post().to(introspect::introspect_post))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::REVOKE)
+                    .route(web::post().to(revoke::revoke_post))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::HEALTHZ)
+                    .route(web::get().to(health::healthz_get))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::READYZ)
+                    .route(web::get().to(health::readyz_get))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .default_service(web::to(not_found));
+    }
+}
+
+async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found())
+}
+
+async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::method_not_allowed())
+}

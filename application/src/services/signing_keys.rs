@@ -109,8 +109,7 @@ impl KeyService {
                 }
                 KeyState::Next if k.alg == alg && promoted.is_none() => {
                     k.state = KeyState::Active;
-                    promoted = Some(k.kid.clone());
-                    updated.push(k);
+                    promoted = Some(k);
                 }
                 KeyState::Next => {
                     // A successor of another algorithm never signed anything: drop it now.
@@ -120,8 +119,14 @@ impl KeyService {
                 KeyState::Retiring | KeyState::Retired => {}
             }
         }
+        // The old active key must leave that state before another takes it: the store keeps
+        // at most one active key, and applies updates in order.
         let active_kid = match promoted {
-            Some(kid) => kid,
+            Some(k) => {
+                let kid = k.kid.clone();
+                updated.push(k);
+                kid
+            }
             None => {
                 log::warn!("no {alg} key was pre-published; the new key is used at once, and JWKS caches may not know it yet");
                 let fresh = self.new_key(alg, KeyState::Active)?;
@@ -131,7 +136,6 @@ impl KeyService {
             }
         };
         inserted.push(self.new_key(alg, KeyState::Next)?);
-        // Retiring keys must be stored before the new active one: the one-active-key rule.
         self.repo.save(updated, inserted).await?;
         log::info!("rotated signing keys: {active_kid} ({alg}) is now active");
         Ok(active_kid)
@@ -311,6 +315,8 @@ mod tests {
                 let a = u.iter().find(|k| k.kid == "a").unwrap();
                 let n = u.iter().find(|k| k.kid == "n").unwrap();
                 u.len() == 2
+                    && u[0].kid == "a"
+                    && u[1].kid == "n"
                     && a.state == KeyState::Retiring
                     && a.retire_after == Some(UnixTime::from_secs(1_000 + 3_630))
                     && n.state == KeyState::Active

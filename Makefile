@@ -1,0 +1,36 @@
+# Tessera developer commands. `make run` serves on the embedded SQLite default; `make test` runs
+# every test, on SQLite and on PostgreSQL (TESSERA_TEST_POSTGRES_URL, default
+# postgres://postgres@127.0.0.1:5432/postgres).
+
+CARGO ?= cargo
+PG_URL ?= $(or $(TESSERA_TEST_POSTGRES_URL),postgres://postgres@127.0.0.1:5432/postgres)
+
+.PHONY: run build test lint fmt pg-check
+
+run:
+	$(CARGO) run -p tessera-server --bin tessera -- serve
+
+build:
+	$(CARGO) build --workspace
+
+test: pg-check
+	$(CARGO) test --workspace --all-targets
+
+# Says loudly when PostgreSQL is not there: the PostgreSQL half of the suite will be skipped
+# (CI sets TESSERA_REQUIRE_POSTGRES=1, which turns the skip into a failure).
+pg-check:
+	@if command -v pg_isready >/dev/null 2>&1 && pg_isready -q -d "$(PG_URL)"; then \
+		echo "PostgreSQL reachable: tests run on SQLite and PostgreSQL"; \
+	else \
+		echo ""; \
+		echo "!!! PostgreSQL is NOT reachable at $(PG_URL)."; \
+		echo "!!! The PostgreSQL tests will be SKIPPED; only SQLite is tested."; \
+		echo ""; \
+	fi
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all

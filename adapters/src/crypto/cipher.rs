@@ -1,0 +1,207 @@
+//! Encryption of private keys at rest.
+
+use openssl::hash::MessageDigest;
+use openssl::pkey::PKey;
+use openssl::sign::Signer;
+use openssl::symm::{encrypt_aead, Cipher, Crypter, Mode};
+use secrecy::{ExposeSecret, ExposeSecretMut, SecretBox, SecretString};
+use std::fmt;
+use tessera_application::errors::CryptoError;
+use tessera_application::ports::KeyCipher;
+
+/// Format version, the first byte of every ciphertext, so the scheme can change later.
+const VERSION: u8 = 1;
+/// AES-GCM nonce length (the 96 bits GCM is designed for).
+const NONCE_LEN: usize = 12;
+/// AES-GCM tag length: the full 128 bits.
+const TAG_LEN: usize = 16;
+/// Domain separation for the key derived from `secret_key`: the same secret may derive other
+/// keys later without any two colliding.
+const KEY_LABEL: &[u8] = b"tessera/signing-key-encryption/v1";
+
+/// AES-256-GCM encryption of signing keys, with a key derived from the configured
+/// `secret_key` as HMAC-SHA256(secret_key, "tessera/signing-key-encryption/v1").
+///
+/// Ciphertext layout: `1 || nonce (12) || ciphertext || tag (16)`. The nonce is random per
+/// encryption; with a handful of keys per secret the 2^-32 collision budget of random GCM
+/// nonces is never approached. The caller's associated data (the kid) is authenticated, so a
+/// stored key cannot be moved to another row.
+pub struct AeadKeyCipher {
+    /// `None` only if OpenSSL could not compute the HMAC: every call then fails.
+    key: Option<SecretBox<[u8; 32]>>,
+}
+
+impl AeadKeyCipher {
+    /// Derives the encryption key from `secret`.
+    ///
+    /// Infallible by signature; if OpenSSL cannot compute the HMAC (it only fails on
+    /// allocation), the error is logged and every encrypt and decrypt fails with
+    /// [`CryptoError::Backend`], so nothing is ever encrypted under a weak key.
+    pub fn from_secret(secret: &SecretString) -> AeadKeyCipher {
+        match derive_key(secret.expose_secret().as_bytes()) {
+            Ok(key) => AeadKeyCipher { key: Some(key) },
+            Err(e) => {
+                log::error!("cannot derive the signing-key encryption key: {e}");
+                AeadKeyCipher { key: None }
+            }
+        }
+    }
+
+    fn key(&self) -> Result<&[u8; 32], CryptoError> {
+        self.key
+            .as_ref()
+            .map(ExposeSecret::expose_secret)
+            .ok_or_else(|| CryptoError::Backend("no encryption key could be derived".into()))
+    }
+}
+
+impl fmt::Debug for AeadKeyCipher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AeadKeyCipher")
+            .field("key", &"[REDACTED]")
+            .finish()
+    }
+}
+
+fn derive_key(secret: &[u8]) -> Result<SecretBox<[u8; 32]>, openssl::error::ErrorStack> {
+    let pkey = PKey::hmac(secret)?;
+    let mut signer = Signer::new(MessageDigest::sha256(), &pkey)?;
+    signer.update(KEY_LABEL)?;
+    let mut key = SecretBox::new(Box::new([0u8; 32]));
+    let written = signer.sign(key.expose_secret_mut())?;
+    debug_assert_eq!(written, 32);
+    Ok(key)
+}
+
+fn backend(e: impl fmt::Display) -> CryptoError {
+    CryptoError::Backend(format!("key encryption: {e}"))
+}
+
+impl KeyCipher for AeadKeyCipher {
+    fn encrypt(&self, plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let key = self.key()?;
+        let mut nonce = [0u8; NONCE_LEN];
+        // A failure here is an error, not an abort: nothing has been handed out yet.
+        openssl::rand::rand_bytes(&mut nonce).map_err(backend)?;
+        let mut tag = [0u8; TAG_LEN];
+        let ciphertext = encrypt_aead(
+            Cipher::aes_256_gcm(),
+            key,
+            Some(&nonce),
+            aad,
+            plaintext,
+            &mut tag,
+        )
+        .map_err(backend)?;
+        let mut out = Vec::with_capacity(1 + NONCE_LEN + ciphertext.len() + TAG_LEN);
+        out.push(VERSION);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&ciphertext);
+        out.extend_from_slice(&tag);
+        Ok(out)
+    }
+
+    fn decrypt(&self, ciphertext: &[u8], aad: &[u8]) -> Result<SecretBox<Vec<u8>>, CryptoError> {
+        let key = self.key()?;
+        let refused = || CryptoError::Decrypt(String::from_utf8_lossy(aad).into_owned());
+        let (&version, rest) = ciphertext.split_first().ok_or_else(refused)?;
+        if version != VERSION || rest.len() < NONCE_LEN + TAG_LEN {
+            return Err(refused());
+        }
+        let (nonce, rest) = rest.split_at(NONCE_LEN);
+        let (body, tag) = rest.split_at(rest.len() - TAG_LEN);
+
+        let cipher = Cipher::aes_256_gcm();
+        let mut crypter = Crypter::new(cipher, Mode::Decrypt, key, Some(nonce)).map_err(backend)?;
+        crypter.aad_update(aad).map_err(backend)?;
+        // Decrypt into a zeroizing buffer: before the tag is checked it holds plaintext that
+        // must not be left behind in freed memory if the check fails.
+        let mut out = SecretBox::new(Box::new(vec![0u8; body.len() + cipher.block_size()]));
+        let buf = out.expose_secret_mut();
+        let mut n = crypter.update(body, buf).map_err(backend)?;
+        crypter.set_tag(tag).map_err(backend)?;
+        n += crypter.finalize(&mut buf[n..]).map_err(|_| refused())?;
+        buf.truncate(n);
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cipher(secret: &str) -> AeadKeyCipher {
+        AeadKeyCipher::from_secret(&SecretString::from(secret))
+    }
+
+    #[test]
+    fn round_trip_with_layout() {
+        let c = cipher("correct horse battery staple");
+        let sealed = c.encrypt(b"private key", b"kid-1").unwrap();
+        assert_eq!(sealed[0], VERSION);
+        assert_eq!(sealed.len(), 1 + NONCE_LEN + b"private key".len() + TAG_LEN);
+        let opened = c.decrypt(&sealed, b"kid-1").unwrap();
+        assert_eq!(opened.expose_secret().as_slice(), b"private key");
+        // A fresh nonce each time.
+        assert_ne!(sealed, c.encrypt(b"private key", b"kid-1").unwrap());
+        // An empty plaintext is fine too.
+        let empty = c.encrypt(b"", b"").unwrap();
+        assert!(c.decrypt(&empty, b"").unwrap().expose_secret().is_empty());
+    }
+
+    #[test]
+    fn wrong_secret_fails() {
+        let sealed = cipher("one").encrypt(b"private key", b"kid").unwrap();
+        let err = cipher("two").decrypt(&sealed, b"kid").unwrap_err();
+        assert!(matches!(err, CryptoError::Decrypt(k) if k == "kid"));
+    }
+
+    #[test]
+    fn any_flipped_byte_fails() {
+        let c = cipher("secret");
+        let sealed = c.encrypt(b"private key", b"kid").unwrap();
+        for i in 0..sealed.len() {
+            let mut altered = sealed.clone();
+            altered[i] ^= 0x01;
+            assert!(c.decrypt(&altered, b"kid").is_err(), "byte {i}");
+        }
+        assert!(c.decrypt(&sealed[..sealed.len() - 1], b"kid").is_err());
+        assert!(c
+            .decrypt(&sealed[..1 + NONCE_LEN + TAG_LEN - 1], b"kid")
+            .is_err());
+        assert!(c.decrypt(&[], b"kid").is_err());
+    }
+
+    #[test]
+    fn aad_mismatch_fails() {
+        let c = cipher("secret");
+        let sealed = c.encrypt(b"private key", b"kid-1").unwrap();
+        assert!(c.decrypt(&sealed, b"kid-2").is_err());
+        assert!(c.decrypt(&sealed, b"").is_err());
+    }
+
+    #[test]
+    fn key_is_hmac_sha256_of_the_label_and_never_printed() {
+        // HMAC-SHA256(key = "key", "tessera/signing-key-encryption/v1"), computed independently
+        // with `openssl dgst -sha256 -hmac key`.
+        let c = cipher("key");
+        assert_eq!(
+            hex(c.key().unwrap()),
+            "88862cf059ca3bf1d8b044cd30b4eb0d573a6fbbf80e52b20b83bf8663d62cb3"
+        );
+        assert_eq!(format!("{c:?}"), r#"AeadKeyCipher { key: "[REDACTED]" }"#);
+    }
+
+    #[test]
+    fn an_empty_secret_still_derives_a_key_or_fails_closed() {
+        let c = cipher("");
+        match c.encrypt(b"x", b"k") {
+            Ok(sealed) => assert_eq!(c.decrypt(&sealed, b"k").unwrap().expose_secret(), b"x"),
+            Err(e) => assert!(matches!(e, CryptoError::Backend(_))),
+        }
+    }
+
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+}

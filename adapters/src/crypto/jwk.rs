@@ -1,0 +1,68 @@
+//! Public JWK members, by allow-list.
+
+use serde_json::{Map, Value};
+use tessera_application::errors::CryptoError;
+
+/// The members that make up the public key of each key type (RFC 7518 §6, RFC 8037 §2).
+/// Everything else, private members included, is dropped.
+fn public_member_names(kty: &str) -> Option<&'static [&'static str]> {
+    match kty {
+        "RSA" => Some(&["kty", "n", "e"]),
+        "EC" => Some(&["kty", "crv", "x", "y"]),
+        "OKP" => Some(&["kty", "crv", "x"]),
+        _ => None,
+    }
+}
+
+/// Keeps only the public key members of `jwk`. Copying an allow-list rather than removing
+/// known private members means no private member (`d`, `p`, `q`, `dp`, `dq`, `qi`, `oth`, …)
+/// can ever reach the JWKS, whatever the library put in the map.
+pub(crate) fn public_members(jwk: &Map<String, Value>) -> Result<Map<String, Value>, CryptoError> {
+    let kty = jwk
+        .get("kty")
+        .and_then(Value::as_str)
+        .ok_or_else(|| CryptoError::Backend("JWK without kty".into()))?;
+    let names = public_member_names(kty)
+        .ok_or_else(|| CryptoError::Backend(format!("unsupported JWK key type {kty}")))?;
+    let mut out = Map::new();
+    for name in names {
+        let value = jwk
+            .get(*name)
+            .ok_or_else(|| CryptoError::Backend(format!("{kty} JWK without {name}")))?;
+        out.insert((*name).to_owned(), value.clone());
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn private_and_extra_members_are_dropped() {
+        let Value::Object(jwk) = json!({
+            "kty": "RSA", "n": "AQAB", "e": "AQAB", "d": "x", "p": "x", "q": "x",
+            "dp": "x", "dq": "x", "qi": "x", "alg": "RS256", "kid": "k"
+        }) else {
+            unreachable!()
+        };
+        let out = public_members(&jwk).unwrap();
+        assert_eq!(
+            Value::Object(out),
+            json!({"kty": "RSA", "n": "AQAB", "e": "AQAB"})
+        );
+    }
+
+    #[test]
+    fn incomplete_or_unknown_keys_are_refused() {
+        let Value::Object(no_y) = json!({"kty": "EC", "crv": "P-256", "x": "a"}) else {
+            unreachable!()
+        };
+        assert!(public_members(&no_y).is_err());
+        let Value::Object(oct) = json!({"kty": "oct", "k": "secret"}) else {
+            unreachable!()
+        };
+        assert!(public_members(&oct).is_err());
+    }
+}

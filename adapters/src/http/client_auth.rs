@@ -1,0 +1,118 @@
+//! Extracting client credentials from a request (RFC 6749 §2.3.1).
+
+use super::errors::ApiError;
+use super::form::OAuthForm;
+use actix_web::http::header;
+use actix_web::HttpRequest;
+use base64::Engine;
+use secrecy::SecretString;
+use tessera_application::services::PresentedCredentials;
+
+/// What the request presented, checking that it used exactly one method (OAuth 2.1 §2.4, AS-28).
+/// No credentials at all is `invalid_client`.
+pub fn presented_credentials(
+    req: &HttpRequest,
+    form: &OAuthForm,
+) -> Result<PresentedCredentials, ApiError> {
+    let form_id = form.get("client_id");
+    let form_secret = form.get("client_secret");
+    if form.get("client_assertion").is_some() || form.get("client_assertion_type").is_some() {
+        // JWT client authentication is not offered (discovery does not advertise it).
+        return Err(ApiError::invalid_client());
+    }
+    if let Some(auth) = req.headers().get(header::AUTHORIZATION) {
+        let (client_id, secret) = parse_basic(auth.to_str().ok()).ok_or_else(ApiError::invalid_client)?;
+        if form_secret.is_some() {
+            return Err(ApiError::invalid_request(
+                "use one client authentication method: HTTP Basic or client_secret, not both",
+            ));
+        }
+        if form_id.is_some_and(|id| id != client_id) {
+            return Err(ApiError::invalid_request(
+                "client_id in the body differs from the authenticated client",
+            ));
+        }
+        return Ok(PresentedCredentials::Basic { client_id, secret });
+    }
+    match (form_id, form_secret) {
+        (Some(id), Some(secret)) => Ok(PresentedCredentials::Post {
+            client_id: id.to_owned(),
+            secret: SecretString::from(secret.to_owned()),
+        }),
+        (Some(id), None) => Ok(PresentedCredentials::None { client_id: id.to_owned() }),
+        (None, _) => Err(ApiError::invalid_client()),
+    }
+}
+
+/// Decodes `Basic base64(urlencode(id):urlencode(secret))`.
+fn parse_basic(value: Option<&str>) -> Option<(String, SecretString)> {
+    let value = value?;
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let decoded = String::from_utf8(decoded).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    let id = form_urldecode(id)?;
+    let secret = form_urldecode(secret)?;
+    if id.is_empty() {
+        return None;
+    }
+    Some((id, SecretString::from(secret)))
+}
+
+/// `application/x-www-form-urlencoded` decoding of one value (`+` is a space).
+fn form_urldecode(s: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&format!("v={s}")).ok()?;
+    match pairs.as_slice() {
+        [(_, v)] => Some(v.clone()),
+        [] => Some(String::new()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+    use secrecy::ExposeSecret;
+
+    fn basic(raw: &str) -> String {
+        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw))
+    }
+
+    #[test]
+    fn basic_credentials_are_form_urldecoded() {
+        let (id, secret) = parse_basic(Some(&basic("my%20id:a%2Bb+c"))).unwrap();
+        assert_eq!(id, "my id");
+        assert_eq!(secret.expose_secret(), "a+b c");
+        assert!(parse_basic(Some("Bearer abc")).is_none());
+        assert!(parse_basic(Some("Basic !!!")).is_none());
+        assert!(parse_basic(Some(&basic("nocolon"))).is_none());
+        assert!(parse_basic(Some(&basic(":secret"))).is_none());
+    }
+
+    #[test]
+    fn as_28_two_methods_in_one_request_are_refused() {
+        let req = TestRequest::default()
+            .insert_header((header::AUTHORIZATION, basic("svc:s")))
+            .to_http_request();
+        let form = OAuthForm::parse(b"client_secret=s").unwrap();
+        let err = presented_credentials(&req, &form).unwrap_err();
+        assert_eq!(err.code(), "invalid_request");
+    }
+
+    #[test]
+    fn post_and_none_methods() {
+        let req = TestRequest::default().to_http_request();
+        let form = OAuthForm::parse(b"client_id=svc&client_secret=s").unwrap();
+        assert!(matches!(presented_credentials(&req, &form).unwrap(), PresentedCredentials::Post { .. }));
+        let form = OAuthForm::parse(b"client_id=svc").unwrap();
+        assert!(matches!(presented_credentials(&req, &form).unwrap(), PresentedCredentials::None { .. }));
+        let form = OAuthForm::parse(b"").unwrap();
+        assert_eq!(presented_credentials(&req, &form).unwrap_err().code(), "invalid_client");
+    }
+}

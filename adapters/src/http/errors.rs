@@ -1,0 +1,196 @@
+//! The one place where use-case errors become HTTP responses (RFC 6749 §5.2 JSON).
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use std::fmt;
+use tessera_application::errors::CryptoError;
+use tessera_application::services::{AuthenticateClientError, RevokeError, TokenError};
+use tessera_application::RepositoryError;
+
+/// Seconds a client should wait before retrying when the database is unavailable.
+const RETRY_AFTER_SECS: &str = "5";
+
+/// An error response in the shape every Tessera endpoint uses:
+/// `{"error": "...", "error_description": "..."}` with `Cache-Control: no-store`.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    description: String,
+    www_authenticate: Option<&'static str>,
+    retry_after: bool,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: &'a str,
+    error_description: &'a str,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, description: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            description: description.into(),
+            www_authenticate: None,
+            retry_after: false,
+        }
+    }
+
+    /// `400 invalid_request`.
+    pub fn invalid_request(description: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request", description)
+    }
+
+    /// `401 invalid_client` with a `WWW-Authenticate` challenge (RFC 6749 §5.2).
+    pub fn invalid_client() -> Self {
+        Self {
+            www_authenticate: Some("Basic realm=\"tessera\", charset=\"UTF-8\""),
+            ..Self::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "client authentication failed",
+            )
+        }
+    }
+
+    /// `400 unsupported_grant_type`.
+    pub fn unsupported_grant_type(grant: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            format!("grant_type {grant:?} is not supported"),
+        )
+    }
+
+    /// `413` for bodies over the limit.
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "invalid_request",
+            format!("request body exceeds {limit} bytes"),
+        )
+    }
+
+    /// `404` for unknown paths.
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+    }
+
+    /// `405` for a known path with the wrong method.
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "invalid_request",
+            "method not allowed on this endpoint",
+        )
+    }
+
+    /// `503 temporarily_unavailable` with `Retry-After`: fail closed.
+    pub fn unavailable() -> Self {
+        Self {
+            retry_after: true,
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                "the service is temporarily unavailable, retry later",
+            )
+        }
+    }
+
+    /// `500 server_error`. The detail goes to the log, not to the client.
+    pub fn server_error(detail: &dyn fmt::Display) -> Self {
+        log::error!("internal error: {detail}");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "the server could not complete the request",
+        )
+    }
+
+    /// The OAuth error code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.description)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status);
+        res.insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((header::PRAGMA, "no-cache"));
+        if let Some(challenge) = self.www_authenticate {
+            res.insert_header((header::WWW_AUTHENTICATE, challenge));
+        }
+        if self.retry_after {
+            res.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS));
+        }
+        res.json(Body {
+            error: self.code,
+            error_description: &self.description,
+        })
+    }
+}
+
+impl From<RepositoryError> for ApiError {
+    fn from(e: RepositoryError) -> Self {
+        match e {
+            RepositoryError::Unavailable => Self::unavailable(),
+            other => Self::server_error(&other),
+        }
+    }
+}
+
+impl From<AuthenticateClientError> for ApiError {
+    fn from(e: AuthenticateClientError) -> Self {
+        match e {
+            AuthenticateClientError::InvalidClient => Self::invalid_client(),
+            AuthenticateClientError::Repository(r) => r.into(),
+        }
+    }
+}
+
+impl From<CryptoError> for ApiError {
+    fn from(e: CryptoError) -> Self {
+        Self::server_error(&e)
+    }
+}
+
+impl From<TokenError> for ApiError {
+    fn from(e: TokenError) -> Self {
+        match e {
+            TokenError::InvalidRequest(d) => Self::invalid_request(d),
+            TokenError::InvalidScope(d) => Self::new(StatusCode::BAD_REQUEST, "invalid_scope", d),
+            TokenError::UnauthorizedClient(d) => {
+                Self::new(StatusCode::BAD_REQUEST, "unauthorized_client", d)
+            }
+            TokenError::Crypto(c) => c.into(),
+            TokenError::Repository(r) => r.into(),
+        }
+    }
+}
+
+impl From<RevokeError> for ApiError {
+    fn from(e: RevokeError) -> Self {
+        match e {
+            RevokeError::NotOwner => Self::new(
+                StatusCode::BAD_REQUEST,
+                "unauthorized_client",
+                "the token was not issued to this client",
+            ),
+            RevokeError::Repository(r) => r.into(),
+        }
+    }
+}

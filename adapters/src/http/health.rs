@@ -1,0 +1,69 @@
+//! Liveness and readiness.
+
+use super::HttpState;
+use crate::persistence::Database;
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use tessera_application::ports::JwsEngine;
+
+/// Whether this process should receive traffic.
+pub struct Readiness {
+    db: Database,
+    jws: Arc<dyn JwsEngine>,
+    shutting_down: AtomicBool,
+}
+
+impl Readiness {
+    /// Readiness backed by `db` and the key engine.
+    pub fn new(db: Database, jws: Arc<dyn JwsEngine>) -> Self {
+        Self {
+            db,
+            jws,
+            shutting_down: AtomicBool::new(false),
+        }
+    }
+
+    /// Marks the process as draining: readiness answers 503 from now on.
+    pub fn begin_shutdown(&self) {
+        self.shutting_down.store(true, Ordering::SeqCst);
+    }
+
+    async fn problems(&self) -> Vec<&'static str> {
+        let mut p = Vec::new();
+        if self.shutting_down.load(Ordering::SeqCst) {
+            p.push("shutting down");
+        }
+        if self.jws.active_kid().is_none() {
+            p.push("no signing key loaded");
+        }
+        if self.db.ping().await.is_err() {
+            p.push("database unreachable");
+        }
+        p
+    }
+}
+
+/// `GET /healthz`: the process is alive. Deliberately checks nothing else.
+pub async fn healthz_get() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(json!({"status": "ok"}))
+}
+
+/// `GET /readyz`: database reachable and keys loaded; 503 with the reasons otherwise.
+pub async fn readyz_get(state: web::Data<HttpState>) -> HttpResponse {
+    let problems = state.readiness.problems().await;
+    if problems.is_empty() {
+        HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(json!({"status": "ready"}))
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((header::RETRY_AFTER, "5"))
+            .json(json!({"error": "not_ready", "error_description": problems.join(", ")}))
+    }
+}

@@ -1,0 +1,18 @@
+//! Endpoint paths, fixed by the outside contract; the router and discovery both use these.
+
+/// OpenID Connect Discovery 1.0.
+pub const OPENID_CONFIGURATION: &str = "/.well-known/openid-configuration";
+/// RFC 8414 metadata.
+pub const OAUTH_AUTHORIZATION_SERVER: &str = "/.well-known/oauth-authorization-server";
+/// RFC 7517 key set.
+pub const JWKS: &str = "/jwks";
+/// RFC 6749 token endpoint.
+pub const TOKEN: &str = "/token";
+/// RFC 7662 introspection.
+pub const INTROSPECT: &str = "/introspect";
+/// RFC 7009 revocation.
+pub const REVOKE: &str = "/revoke";
+/// Liveness.
+pub const HEALTHZ: &str = "/healthz";
+/// Readiness.
+pub const READYZ: &str = "/readyz";

@@ -1,0 +1,27 @@
+//! `POST /revoke` (RFC 7009).
+
+use super::client_auth::presented_credentials;
+use super::errors::ApiError;
+use super::form::OAuthForm;
+use super::HttpState;
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+/// `POST /revoke`: the caller authenticates (public clients by `client_id`), the token is
+/// denylisted, and `200` is sent only after that is committed. Unknown tokens also get `200`.
+pub async fn revoke_post(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<HttpState>,
+) -> Result<HttpResponse, ApiError> {
+    let form = OAuthForm::read(&req, payload).await?;
+    let caller = state
+        .authenticator
+        .authenticate(presented_credentials(&req, &form)?)
+        .await?;
+    let token = form.require("token")?;
+    state.revocation.revoke(&caller, token).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish())
+}

@@ -1,0 +1,87 @@
+//! The command line, per the contract.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Tessera: an OAuth 2.1 / OpenID Connect identity provider.
+#[derive(Debug, Parser)]
+#[command(name = "tessera", version, about)]
+pub struct Cli {
+    /// Configuration file (default: tessera.toml when present).
+    #[arg(long, global = true, env = "TESSERA_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (applies migrations, creates a signing key on first start).
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Manage clients.
+    #[command(subcommand)]
+    Client(ClientCommand),
+    /// Manage signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// `tessera client …`.
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Register a client; prints {"client_id", "client_secret"} (the secret only once).
+    Create(ClientCreate),
+    /// List clients as JSON.
+    List,
+    /// Delete a client.
+    Delete {
+        /// The client id.
+        id: String,
+    },
+}
+
+/// Arguments of `tessera client create`.
+#[derive(Debug, Args)]
+pub struct ClientCreate {
+    /// Display name.
+    #[arg(long)]
+    pub name: String,
+    /// Grant type (repeatable): authorization_code, refresh_token, client_credentials.
+    #[arg(long = "grant")]
+    pub grants: Vec<String>,
+    /// Redirect URI (repeatable), compared exactly.
+    #[arg(long = "redirect-uri")]
+    pub redirect_uris: Vec<String>,
+    /// Post-logout redirect URI (repeatable).
+    #[arg(long = "post-logout-redirect-uri")]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Space-separated scopes the client may receive.
+    #[arg(long, default_value = "")]
+    pub scope: String,
+    /// Token endpoint auth method: client_secret_basic, client_secret_post, private_key_jwt, none.
+    #[arg(long = "auth-method")]
+    pub auth_method: Option<String>,
+    /// A public client (no secret; PKCE only).
+    #[arg(long)]
+    pub public: bool,
+    /// Never show the consent page for this client.
+    #[arg(long = "skip-consent")]
+    pub skip_consent: bool,
+}
+
+/// `tessera keys …`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// List signing keys (kid, alg, state).
+    List,
+    /// Make a new active key; the old one stays published until its tokens expire.
+    Rotate {
+        /// Algorithm of the new key (default: the configured signing_alg).
+        #[arg(long, value_parser = ["RS256", "ES256", "EdDSA"])]
+        alg: Option<String>,
+    },
+}

@@ -1,0 +1,58 @@
+//! `tessera keys list|rotate`.
+
+use super::CommandError;
+use crate::cli::KeysCommand;
+use crate::config::Config;
+use crate::wiring::Core;
+use serde_json::{json, Value};
+use tessera_domain::SigningAlgorithm;
+
+/// Runs a keys command and returns the JSON to print.
+pub async fn run(config: &Config, cmd: KeysCommand) -> Result<Value, CommandError> {
+    let core = Core::open(config).await?;
+    let keys = core.key_service(config)?;
+    match cmd {
+        KeysCommand::List => {
+            let list = keys
+                .list()
+                .await
+                .map_err(|e| CommandError::Failed(e.to_string()))?;
+            Ok(Value::Array(
+                list.iter()
+                    .map(|k| {
+                        json!({
+                            "kid": k.kid,
+                            "alg": k.alg.as_str(),
+                            "state": k.state.as_str(),
+                            "created_at": k.created_at.as_secs(),
+                            "retire_after": k.retire_after.map(|t| t.as_secs()),
+                        })
+                    })
+                    .collect(),
+            ))
+        }
+        KeysCommand::Rotate { alg } => {
+            let alg = match alg {
+                Some(a) => SigningAlgorithm::parse(&a)
+                    .map_err(|e| CommandError::BadInput(e.to_string()))?,
+                None => core.signing_alg,
+            };
+            // The existing keys must decrypt with this secret, or the new key would be sealed
+            // with a different one than the rest.
+            let existing = keys
+                .list()
+                .await
+                .map_err(|e| CommandError::Failed(e.to_string()))?;
+            if !existing.is_empty() {
+                keys.load()
+                    .await
+                    .map_err(|e| CommandError::Failed(e.to_string()))?;
+            }
+            let kid = keys
+                .rotate(alg)
+                .await
+                .map_err(|e| CommandError::Failed(e.to_string()))?;
+            Ok(json!({ "kid": kid, "alg": alg.as_str(), "state": "active" }))
+        }
+    }
+}

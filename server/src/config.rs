@@ -1,0 +1,276 @@
+//! Configuration: built-in defaults < TOML file < `TESSERA_*` environment (nested keys joined
+//! by `__`), per the contract. A bad value stops start-up with a message naming the key.
+
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// Where the process runs; production turns on the strict checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// Local development: generated secret key, docs on.
+    #[default]
+    Development,
+    /// Production: https issuer and an explicit secret key required.
+    Production,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// For people.
+    #[default]
+    Text,
+    /// One JSON object per line, for log pipelines.
+    Json,
+}
+
+/// Rate limiting switches.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct RateLimit {
+    /// `false` turns every rate limit off (benchmarks).
+    pub enabled: bool,
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
+}
+
+/// Every setting of the `tessera` binary.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Issuer URL: `iss` of tokens and base of every advertised endpoint.
+    pub issuer: String,
+    /// Address to listen on.
+    pub bind: String,
+    /// `sqlite://…` or `postgres://…`; may hold a password, so it is a secret.
+    pub database_url: SecretString,
+    /// development or production.
+    pub environment: Environment,
+    /// Enables the admin API when set.
+    pub admin_token: Option<SecretString>,
+    /// Encrypts signing keys at rest.
+    pub secret_key: Option<SecretString>,
+    /// Rate limits.
+    pub rate_limit: RateLimit,
+    /// text or json.
+    pub log_format: LogFormat,
+    /// Algorithm of the first signing key and the default for rotation.
+    pub signing_alg: String,
+    /// Access token lifetime in seconds.
+    pub access_token_ttl_secs: i64,
+    /// How often a running server re-reads signing keys (to see another process's rotation).
+    pub key_refresh_secs: u64,
+    /// Maximum database connections per process.
+    pub database_pool_size: usize,
+    /// How long a request waits for a database connection before answering 503.
+    pub database_timeout_ms: u64,
+    /// HTTP worker threads; default: one per core.
+    pub workers: Option<usize>,
+    /// Grace period for in-flight requests on SIGTERM.
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            issuer: "http://127.0.0.1:8080".into(),
+            bind: "127.0.0.1:8080".into(),
+            database_url: SecretString::from("sqlite://tessera.db"),
+            environment: Environment::Development,
+            admin_token: None,
+            secret_key: None,
+            rate_limit: RateLimit::default(),
+            log_format: LogFormat::Text,
+            signing_alg: "RS256".into(),
+            access_token_ttl_secs: 900,
+            key_refresh_secs: 10,
+            database_pool_size: 16,
+            database_timeout_ms: 2000,
+            workers: None,
+            shutdown_timeout_secs: 30,
+        }
+    }
+}
+
+/// A configuration problem, naming the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A value failed to parse or is missing its file.
+    #[error("invalid configuration: {0}")]
+    Load(String),
+    /// A value parsed but breaks a rule.
+    #[error("invalid configuration: {key}: {message}")]
+    Invalid {
+        /// The key.
+        key: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Environment variables with the prefix that are not configuration keys.
+const NOT_CONFIG_KEYS: [&str; 3] = ["config", "test_postgres_url", "require_postgres"];
+
+impl Config {
+    /// Loads defaults < file < environment. `file` is `--config`/`TESSERA_CONFIG` if given
+    /// (and must exist), else `tessera.toml` when present.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::new();
+        match file {
+            Some(path) if !path.exists() => {
+                return Err(ConfigError::Load(format!(
+                    "configuration file {} does not exist",
+                    path.display()
+                )))
+            }
+            Some(path) => figment = figment.merge(Toml::file(path)),
+            None if Path::new("tessera.toml").exists() => {
+                figment = figment.merge(Toml::file("tessera.toml"))
+            }
+            None => {}
+        }
+        figment = figment.merge(
+            Env::prefixed("TESSERA_")
+                .split("__")
+                .ignore(&NOT_CONFIG_KEYS),
+        );
+        let config: Config = figment
+            .extract()
+            .map_err(|e| ConfigError::Load(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks values that parse but make no sense.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key, message: &str| ConfigError::Invalid {
+            key,
+            message: message.to_owned(),
+        };
+        let issuer = self.issuer.as_str();
+        let rest = issuer
+            .strip_prefix("https://")
+            .or_else(|| issuer.strip_prefix("http://"))
+            .ok_or_else(|| invalid("issuer", "must be an http(s) URL"))?;
+        if rest.is_empty() || rest.starts_with('/') {
+            return Err(invalid("issuer", "must name a host"));
+        }
+        if issuer.contains(['?', '#']) || issuer.ends_with('/') || issuer.contains(char::is_whitespace)
+        {
+            return Err(invalid(
+                "issuer",
+                "must have no query, fragment, white space or trailing slash (RFC 8414 §2)",
+            ));
+        }
+        if self.bind.parse::<std::net::SocketAddr>().is_err() {
+            return Err(invalid("bind", "must be an address like 127.0.0.1:8080"));
+        }
+        tessera_domain::SigningAlgorithm::parse(&self.signing_alg)
+            .map_err(|e| invalid("signing_alg", &e.to_string()))?;
+        if !(60..=86_400).contains(&self.access_token_ttl_secs) {
+            return Err(invalid("access_token_ttl_secs", "must be between 60 and 86400"));
+        }
+        if self.database_pool_size == 0 || self.database_pool_size > 1000 {
+            return Err(invalid("database_pool_size", "must be between 1 and 1000"));
+        }
+        if !(100..=60_000).contains(&self.database_timeout_ms) {
+            return Err(invalid("database_timeout_ms", "must be between 100 and 60000"));
+        }
+        if self.key_refresh_secs == 0 {
+            return Err(invalid("key_refresh_secs", "must be at least 1"));
+        }
+        if self.workers == Some(0) {
+            return Err(invalid("workers", "must be at least 1"));
+        }
+        if self.environment == Environment::Production {
+            if !issuer.starts_with("https://") {
+                return Err(invalid("issuer", "must be https in production"));
+            }
+            match &self.secret_key {
+                None => return Err(invalid("secret_key", "is required in production")),
+                Some(k) if secrecy::ExposeSecret::expose_secret(k).len() < 32 => {
+                    return Err(invalid("secret_key", "must be at least 32 characters"))
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The SQLite database file, when the URL names one.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let url = secrecy::ExposeSecret::expose_secret(&self.database_url);
+        url.strip_prefix("sqlite://").map(PathBuf::from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_match_the_contract() {
+        let c = Config::default();
+        c.validate().unwrap();
+        assert_eq!(c.issuer, "http://127.0.0.1:8080");
+        assert_eq!(c.bind, "127.0.0.1:8080");
+        assert_eq!(c.sqlite_path().unwrap(), PathBuf::from("tessera.db"));
+        assert!(c.rate_limit.enabled);
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let cases: Vec<(Config, &str)> = vec![
+            (Config { issuer: "ftp://x".into(), ..Config::default() }, "issuer"),
+            (Config { issuer: "https://x/?a".into(), ..Config::default() }, "issuer"),
+            (Config { issuer: "https://x/".into(), ..Config::default() }, "issuer"),
+            (Config { bind: "nowhere".into(), ..Config::default() }, "bind"),
+            (Config { signing_alg: "HS256".into(), ..Config::default() }, "signing_alg"),
+            (Config { environment: Environment::Production, ..Config::default() }, "issuer"),
+            (
+                Config {
+                    environment: Environment::Production,
+                    issuer: "https://id.example".into(),
+                    ..Config::default()
+                },
+                "secret_key",
+            ),
+        ];
+        for (c, key) in cases {
+            let msg = c.validate().unwrap_err().to_string();
+            assert!(msg.contains(key), "{msg} should name {key}");
+        }
+    }
+
+    #[test]
+    fn environment_overrides_file_and_type_errors_name_the_key() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("t.toml", "issuer = \"https://file.example\"\nbind = \"127.0.0.1:9000\"")?;
+            jail.set_env("TESSERA_BIND", "127.0.0.1:9001");
+            jail.set_env("TESSERA_RATE_LIMIT__ENABLED", "false");
+            jail.set_env("TESSERA_CONFIG", "ignored-here");
+            let c = Config::load(Some(Path::new("t.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(c.issuer, "https://file.example");
+            assert_eq!(c.bind, "127.0.0.1:9001");
+            assert!(!c.rate_limit.enabled);
+            jail.set_env("TESSERA_ACCESS_TOKEN_TTL_SECS", "soon");
+            let err = Config::load(Some(Path::new("t.toml"))).unwrap_err().to_string();
+            assert!(err.to_lowercase().contains("access_token_ttl_secs"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn missing_explicit_file_is_an_error() {
+        assert!(Config::load(Some(Path::new("/nonexistent/tessera.toml"))).is_err());
+    }
+}

@@ -1,0 +1,173 @@
+//! `tessera serve`: builds the HTTP server on a listener it binds itself, so tests can ask for
+//! port 0 and learn the real port.
+
+use crate::config::Config;
+use crate::wiring::{Core, WiringError};
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::{middleware, web, App, HttpServer};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+use tessera_adapters::http::{self, Discovery, HttpState, Readiness};
+use tessera_application::services::{
+    AccessTokenVerifier, ClientAuthenticator, ClientCredentialsGrant, Introspection, KeyService,
+    TokenRevocation,
+};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// Wiring failed.
+    #[error(transparent)]
+    Wiring(#[from] WiringError),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// A built, not yet running, server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    readiness: Arc<Readiness>,
+    keys: Arc<KeyService>,
+    refresh_every: Duration,
+}
+
+impl Application {
+    /// Opens the database, creates the first signing key if needed, loads the keys and binds.
+    pub async fn build(config: &Config) -> Result<Self, StartupError> {
+        let core = Core::open(config).await?;
+        let keys = Arc::new(core.key_service(config)?);
+        let created = keys
+            .ensure_active(core.signing_alg)
+            .await
+            .map_err(|e| WiringError::Keys(e.to_string()))?;
+        if created {
+            log::info!("created the first {} signing key", core.signing_alg);
+        }
+        keys.load()
+            .await
+            .map_err(|e| WiringError::Keys(e.to_string()))?;
+
+        let verifier = Arc::new(AccessTokenVerifier::new(
+            core.jws.clone(),
+            core.db.revocations(),
+            core.clock.clone(),
+            core.settings.clone(),
+        ));
+        let readiness = Arc::new(Readiness::new(core.db.clone(), core.jws.clone()));
+        let state = web::Data::new(HttpState {
+            authenticator: ClientAuthenticator::new(core.db.clients()),
+            client_credentials: ClientCredentialsGrant::new(
+                core.jws.clone(),
+                core.clock.clone(),
+                core.rng.clone(),
+                core.settings.clone(),
+            ),
+            introspection: Introspection::new(verifier.clone()),
+            revocation: TokenRevocation::new(verifier, core.db.revocations()),
+            jws: core.jws.clone(),
+            readiness: readiness.clone(),
+            discovery: Discovery::new(&config.issuer),
+        });
+
+        let listener = TcpListener::bind(&config.bind).map_err(|source| StartupError::Bind {
+            addr: config.bind.clone(),
+            source,
+        })?;
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+        let mut server = HttpServer::new(move || {
+            App::new()
+                // %U is the path without the query string: no parameter value reaches the log.
+                .wrap(middleware::Logger::new("%a \"%m %U\" %s %b %Dms"))
+                .wrap(middleware::DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+                .configure(http::configure(state.clone()))
+        })
+        .disable_signals()
+        .shutdown_timeout(config.shutdown_timeout_secs)
+        .client_request_timeout(Duration::from_secs(10));
+        if let Some(w) = config.workers {
+            server = server.workers(w);
+        }
+        let server = server
+            .listen(listener)
+            .map_err(|source| StartupError::Bind {
+                addr: config.bind.clone(),
+                source,
+            })?
+            .run();
+        Ok(Self {
+            port,
+            server,
+            readiness,
+            keys,
+            refresh_every: Duration::from_secs(config.key_refresh_secs),
+        })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle that stops the server gracefully.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Runs until stopped by [`Self::handle`] or, with `handle_signals`, SIGTERM/SIGINT:
+    /// readiness turns 503 at once, in-flight requests finish within the grace period.
+    pub async fn run_until_stopped(self, handle_signals: bool) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let keys = self.keys.clone();
+        let every = self.refresh_every;
+        let refresher = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                if let Err(e) = keys.load().await {
+                    log::warn!("could not refresh signing keys: {e}");
+                }
+            }
+        });
+        let signals = handle_signals.then(|| {
+            let readiness = self.readiness.clone();
+            let handle = handle.clone();
+            tokio::spawn(async move {
+                wait_for_shutdown_signal().await;
+                log::info!("shutdown signal received: draining in-flight requests");
+                readiness.begin_shutdown();
+                handle.stop(true).await;
+            })
+        });
+        let result = self.server.await;
+        refresher.abort();
+        if let Some(s) = signals {
+            s.abort();
+        }
+        result
+    }
+}
+
+async fn wait_for_shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(e) => {
+            log::warn!("cannot listen for SIGTERM ({e}); only Ctrl-C stops the server");
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

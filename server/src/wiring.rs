@@ -1,0 +1,97 @@
+//! Builds the adapters and services from the configuration: the one place that knows which
+//! implementation stands behind each port.
+
+use crate::config::Config;
+use crate::secret_key;
+use secrecy::ExposeSecret;
+use std::sync::Arc;
+use std::time::Duration;
+use tessera_adapters::crypto::{AeadKeyCipher, JosekitEngine, KeyPairGenerator, OsRandom, SystemClock};
+use tessera_adapters::persistence::{Database, PoolOptions};
+use tessera_application::ports::{Clock, JwsEngine, RandomSource};
+use tessera_application::services::{ClientRegistry, KeyService};
+use tessera_application::IssuerSettings;
+use tessera_domain::SigningAlgorithm;
+
+/// A failure while wiring: every variant's message is fit for an operator and holds no secret.
+#[derive(Debug, thiserror::Error)]
+pub enum WiringError {
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Database(String),
+    /// The secret key could not be had.
+    #[error(transparent)]
+    SecretKey(#[from] secret_key::SecretKeyError),
+    /// Keys could not be created or loaded.
+    #[error("signing keys: {0}")]
+    Keys(String),
+}
+
+/// The adapters every command shares.
+pub struct Core {
+    /// The database.
+    pub db: Database,
+    /// The wall clock.
+    pub clock: Arc<dyn Clock>,
+    /// The CSPRNG.
+    pub rng: Arc<dyn RandomSource>,
+    /// The JWS engine (keys not yet loaded).
+    pub jws: Arc<dyn JwsEngine>,
+    /// Issuer settings.
+    pub settings: IssuerSettings,
+    /// Configured signing algorithm.
+    pub signing_alg: SigningAlgorithm,
+}
+
+impl Core {
+    /// Opens the database and applies pending migrations.
+    pub async fn open(config: &Config) -> Result<Self, WiringError> {
+        let opts = PoolOptions {
+            max_size: config.database_pool_size,
+            wait_timeout: Duration::from_millis(config.database_timeout_ms),
+            connect_timeout: Duration::from_millis(config.database_timeout_ms),
+            statement_timeout: Duration::from_millis(config.database_timeout_ms),
+        };
+        let db = Database::connect(config.database_url.expose_secret(), opts)
+            .await
+            .map_err(|e| WiringError::Database(e.to_string()))?;
+        let applied = db
+            .migrate()
+            .await
+            .map_err(|e| WiringError::Database(e.to_string()))?;
+        if !applied.is_empty() {
+            log::info!("applied migrations: {}", applied.join(", "));
+        }
+        let mut settings = IssuerSettings::new(config.issuer.clone());
+        settings.lifetimes.access_token = config.access_token_ttl_secs;
+        let signing_alg = SigningAlgorithm::parse(&config.signing_alg)
+            .map_err(|e| WiringError::Keys(e.to_string()))?;
+        Ok(Self {
+            db,
+            clock: Arc::new(SystemClock),
+            rng: Arc::new(OsRandom),
+            jws: Arc::new(JosekitEngine::new()),
+            settings,
+            signing_alg,
+        })
+    }
+
+    /// The client registration service.
+    pub fn client_registry(&self) -> ClientRegistry {
+        ClientRegistry::new(self.db.clients(), self.clock.clone(), self.rng.clone())
+    }
+
+    /// The key service; needs the secret key, so it is built only by commands that use keys.
+    pub fn key_service(&self, config: &Config) -> Result<KeyService, WiringError> {
+        let secret = secret_key::resolve(config)?;
+        Ok(KeyService::new(
+            self.db.signing_keys(),
+            Arc::new(KeyPairGenerator),
+            Arc::new(AeadKeyCipher::from_secret(&secret)),
+            self.jws.clone(),
+            self.clock.clone(),
+            self.rng.clone(),
+            self.settings.clone(),
+        ))
+    }
+}

@@ -1,0 +1,167 @@
+//! Starting the real server in-process on a free port, against a fresh database.
+
+#![allow(dead_code)]
+
+use actix_web::dev::ServerHandle;
+use secrecy::SecretString;
+use std::net::TcpListener;
+use tessera_application::services::NewClient;
+use tessera_server::wiring::Core;
+use tessera_server::{Application, Config};
+use tessera_tests::TestDatabase;
+
+/// A running Tessera and the database behind it.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`, also the issuer.
+    pub base: String,
+    /// The configuration it runs with.
+    pub config: Config,
+    /// Plain HTTP client that does not follow redirects.
+    pub http: reqwest::Client,
+    handle: ServerHandle,
+    _db: TestDatabase,
+}
+
+/// A registered client's credentials.
+pub struct Creds {
+    pub id: String,
+    pub secret: String,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A configuration for tests: loopback issuer on `port`, the given database, fast key refresh.
+pub fn test_config(db_url: &str, port: u16) -> Config {
+    Config {
+        issuer: format!("http://127.0.0.1:{port}"),
+        bind: format!("127.0.0.1:{port}"),
+        database_url: SecretString::from(db_url.to_owned()),
+        secret_key: Some(SecretString::from("test-secret-key-0123456789abcdef-0123456789".to_owned())),
+        key_refresh_secs: 1,
+        workers: Some(2),
+        shutdown_timeout_secs: 2,
+        ..Config::default()
+    }
+}
+
+impl TestApp {
+    /// Starts the server on `db`.
+    pub async fn spawn(db: TestDatabase) -> TestApp {
+        let config = test_config(db.url(), free_port());
+        Self::spawn_with(db, config).await
+    }
+
+    /// Starts the server with an explicit configuration.
+    pub async fn spawn_with(db: TestDatabase, config: Config) -> TestApp {
+        if std::env::var_os("TEST_LOG").is_some() {
+            tessera_server::logging::init(config.log_format);
+        }
+        let app = Application::build(&config).await.expect("server starts");
+        let handle = app.handle();
+        tokio::spawn(app.run_until_stopped(false));
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client");
+        TestApp {
+            base: config.issuer.clone(),
+            config,
+            http,
+            handle,
+            _db: db,
+        }
+    }
+
+    /// An absolute URL for `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Registers a client through the same service the CLI uses.
+    pub async fn register(&self, req: NewClient) -> Creds {
+        let core = Core::open(&self.config).await.expect("core");
+        let reg = core.client_registry().register(req).await.expect("client registered");
+        Creds {
+            id: reg.client.id.to_string(),
+            secret: reg
+                .secret
+                .map(|s| secrecy::ExposeSecret::expose_secret(&s).to_owned())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// A confidential client_credentials client with scope "read write" and `method`.
+    pub async fn service_client(&self, method: &str) -> Creds {
+        self.register(NewClient {
+            name: "svc".into(),
+            grants: vec!["client_credentials".into()],
+            scope: "read write".into(),
+            auth_method: Some(method.into()),
+            ..NewClient::default()
+        })
+        .await
+    }
+
+    /// POSTs a form with optional Basic credentials.
+    pub async fn post_form(
+        &self,
+        path: &str,
+        basic: Option<&Creds>,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut req = self.http.post(self.url(path)).form(form);
+        if let Some(c) = basic {
+            req = req.basic_auth(&c.id, Some(&c.secret));
+        }
+        req.send().await.expect("request sent")
+    }
+
+    /// Gets a client_credentials token with Basic auth.
+    pub async fn token(&self, c: &Creds, scope: Option<&str>) -> String {
+        let mut form = vec![("grant_type", "client_credentials")];
+        if let Some(s) = scope {
+            form.push(("scope", s));
+        }
+        let res = self.post_form("/token", Some(c), &form).await;
+        assert_eq!(res.status(), 200);
+        let body: serde_json::Value = res.json().await.expect("json");
+        body["access_token"].as_str().expect("access_token").to_owned()
+    }
+
+    /// Introspects `token` as `caller` and returns the JSON answer.
+    pub async fn introspect(&self, caller: &Creds, token: &str) -> serde_json::Value {
+        let res = self.post_form("/introspect", Some(caller), &[("token", token)]).await;
+        assert_eq!(res.status(), 200);
+        res.json().await.expect("json")
+    }
+
+    /// Stops the server gracefully.
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+    }
+}
+
+/// Runs one async test body against SQLite and PostgreSQL.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$body(tessera_tests::TestDatabase::sqlite()).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(db) = tessera_tests::TestDatabase::postgres().await {
+                    super::$body(db).await;
+                }
+            }
+        }
+    };
+}
