@@ -5,7 +5,7 @@
 CARGO ?= cargo
 PG_URL ?= $(or $(TESSERA_TEST_POSTGRES_URL),postgres://postgres@127.0.0.1:5432/postgres)
 
-.PHONY: run build test lint fmt pg-check
+.PHONY: run build test lint fmt pg-check domain-purity
 
 run:
 	$(CARGO) run -p tessera-server --bin tessera -- serve
@@ -28,9 +28,15 @@ pg-check:
 		echo ""; \
 	fi
 
-lint:
+lint: domain-purity
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+# The domain stays pure: no async runtime, web, database or crypto-backend crate below it.
+domain-purity:
+	@if $(CARGO) tree -p tessera-domain -e normal --prefix none | grep -E '^(tokio|actix|diesel|josekit|openssl|deadpool|rsa) '; then \
+		echo "tessera-domain must not depend on the crates above"; exit 1; \
+	else echo "tessera-domain is free of runtime, web, database and crypto-backend crates"; fi
 
 fmt:
 	$(CARGO) fmt --all

@@ -165,7 +165,7 @@ mod tests {
     }
 
     #[test]
-    fn digest_matches_only_the_same_secret() {
+    fn as_27_digest_comparison_is_constant_time_and_exact() {
         let d = TokenDigest::of("abc");
         assert!(d.matches("abc"));
         assert!(!d.matches("abd"));

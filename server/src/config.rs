@@ -164,7 +164,9 @@ impl Config {
         if rest.is_empty() || rest.starts_with('/') {
             return Err(invalid("issuer", "must name a host"));
         }
-        if issuer.contains(['?', '#']) || issuer.ends_with('/') || issuer.contains(char::is_whitespace)
+        if issuer.contains(['?', '#'])
+            || issuer.ends_with('/')
+            || issuer.contains(char::is_whitespace)
         {
             return Err(invalid(
                 "issuer",
@@ -177,13 +179,19 @@ impl Config {
         tessera_domain::SigningAlgorithm::parse(&self.signing_alg)
             .map_err(|e| invalid("signing_alg", &e.to_string()))?;
         if !(60..=86_400).contains(&self.access_token_ttl_secs) {
-            return Err(invalid("access_token_ttl_secs", "must be between 60 and 86400"));
+            return Err(invalid(
+                "access_token_ttl_secs",
+                "must be between 60 and 86400",
+            ));
         }
         if self.database_pool_size == 0 || self.database_pool_size > 1000 {
             return Err(invalid("database_pool_size", "must be between 1 and 1000"));
         }
         if !(100..=60_000).contains(&self.database_timeout_ms) {
-            return Err(invalid("database_timeout_ms", "must be between 100 and 60000"));
+            return Err(invalid(
+                "database_timeout_ms",
+                "must be between 100 and 60000",
+            ));
         }
         if self.key_refresh_secs == 0 {
             return Err(invalid("key_refresh_secs", "must be at least 1"));
@@ -228,14 +236,50 @@ mod tests {
     }
 
     #[test]
-    fn bad_values_name_their_key() {
+    fn as_11_bad_values_name_their_key_and_issuer_has_no_query_or_fragment() {
         let cases: Vec<(Config, &str)> = vec![
-            (Config { issuer: "ftp://x".into(), ..Config::default() }, "issuer"),
-            (Config { issuer: "https://x/?a".into(), ..Config::default() }, "issuer"),
-            (Config { issuer: "https://x/".into(), ..Config::default() }, "issuer"),
-            (Config { bind: "nowhere".into(), ..Config::default() }, "bind"),
-            (Config { signing_alg: "HS256".into(), ..Config::default() }, "signing_alg"),
-            (Config { environment: Environment::Production, ..Config::default() }, "issuer"),
+            (
+                Config {
+                    issuer: "ftp://x".into(),
+                    ..Config::default()
+                },
+                "issuer",
+            ),
+            (
+                Config {
+                    issuer: "https://x/?a".into(),
+                    ..Config::default()
+                },
+                "issuer",
+            ),
+            (
+                Config {
+                    issuer: "https://x/".into(),
+                    ..Config::default()
+                },
+                "issuer",
+            ),
+            (
+                Config {
+                    bind: "nowhere".into(),
+                    ..Config::default()
+                },
+                "bind",
+            ),
+            (
+                Config {
+                    signing_alg: "HS256".into(),
+                    ..Config::default()
+                },
+                "signing_alg",
+            ),
+            (
+                Config {
+                    environment: Environment::Production,
+                    ..Config::default()
+                },
+                "issuer",
+            ),
             (
                 Config {
                     environment: Environment::Production,
@@ -252,9 +296,13 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's own signature
     fn environment_overrides_file_and_type_errors_name_the_key() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("t.toml", "issuer = \"https://file.example\"\nbind = \"127.0.0.1:9000\"")?;
+            jail.create_file(
+                "t.toml",
+                "issuer = \"https://file.example\"\nbind = \"127.0.0.1:9000\"",
+            )?;
             jail.set_env("TESSERA_BIND", "127.0.0.1:9001");
             jail.set_env("TESSERA_RATE_LIMIT__ENABLED", "false");
             jail.set_env("TESSERA_CONFIG", "ignored-here");
@@ -263,8 +311,13 @@ mod tests {
             assert_eq!(c.bind, "127.0.0.1:9001");
             assert!(!c.rate_limit.enabled);
             jail.set_env("TESSERA_ACCESS_TOKEN_TTL_SECS", "soon");
-            let err = Config::load(Some(Path::new("t.toml"))).unwrap_err().to_string();
-            assert!(err.to_lowercase().contains("access_token_ttl_secs"), "{err}");
+            let err = Config::load(Some(Path::new("t.toml")))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.to_lowercase().contains("access_token_ttl_secs"),
+                "{err}"
+            );
             Ok(())
         });
     }

@@ -17,7 +17,10 @@ fn main() -> ExitCode {
         }
     };
     logging::init(config.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("tessera: cannot start the async runtime: {e}");
@@ -39,7 +42,9 @@ fn main() -> ExitCode {
 }
 
 async fn serve(config: &Config) -> anyhow::Result<()> {
-    let app = Application::build(config).await.context("start-up failed")?;
+    let app = Application::build(config)
+        .await
+        .context("start-up failed")?;
     log::info!("tessera listening on {} as {}", config.bind, config.issuer);
     app.run_until_stopped(true).await.context("server failed")?;
     log::info!("tessera stopped");

@@ -6,7 +6,9 @@ use crate::secret_key;
 use secrecy::ExposeSecret;
 use std::sync::Arc;
 use std::time::Duration;
-use tessera_adapters::crypto::{AeadKeyCipher, JosekitEngine, KeyPairGenerator, OsRandom, SystemClock};
+use tessera_adapters::crypto::{
+    AeadKeyCipher, JosekitEngine, KeyPairGenerator, OsRandom, SystemClock,
+};
 use tessera_adapters::persistence::{Database, PoolOptions};
 use tessera_application::ports::{Clock, JwsEngine, RandomSource};
 use tessera_application::services::{ClientRegistry, KeyService};

@@ -24,8 +24,16 @@ impl Env {
             rand_suffix()
         ));
         std::fs::create_dir_all(&dir).unwrap();
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        Env { dir, db_url: db.url().to_owned(), port }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        Env {
+            dir,
+            db_url: db.url().to_owned(),
+            port,
+        }
     }
 
     fn cmd(&self, args: &[&str]) -> Command {
@@ -48,7 +56,11 @@ impl Env {
 
     fn json(&self, args: &[&str]) -> Value {
         let out = self.run(args);
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice(&out.stdout).expect("one JSON value on stdout")
     }
 
@@ -119,7 +131,10 @@ mod reqwest {
     pub use ::reqwest::*;
 
     pub fn blocking_get(url: &str) -> Result<u16> {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async { Ok(Client::new().get(url).send().await?.status().as_u16()) })
     }
 }
@@ -128,26 +143,72 @@ fn walkthrough(db: TestDatabase) {
     let env = Env::new(&db);
     let server = Server::start(&env);
 
-    let created = env.json(&["client", "create", "--name", "svc", "--grant", "client_credentials", "--scope", "read write"]);
+    let created = env.json(&[
+        "client",
+        "create",
+        "--name",
+        "svc",
+        "--grant",
+        "client_credentials",
+        "--scope",
+        "read write",
+    ]);
     let obj = created.as_object().unwrap();
-    assert_eq!(obj.len(), 2, "exactly client_id and client_secret: {created}");
+    assert_eq!(
+        obj.len(),
+        2,
+        "exactly client_id and client_secret: {created}"
+    );
     let id = created["client_id"].as_str().unwrap().to_owned();
     let secret = created["client_secret"].as_str().unwrap().to_owned();
     assert!(secret.len() >= 43, "at least 256 bits");
 
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let http = ::reqwest::Client::new();
     let (at, active, inactive) = rt.block_on(async {
-        let tok: Value = http.post(env.url("/token")).basic_auth(&id, Some(&secret))
-            .form(&[("grant_type", "client_credentials")]).send().await.unwrap().json().await.unwrap();
+        let tok: Value = http
+            .post(env.url("/token"))
+            .basic_auth(&id, Some(&secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let at = tok["access_token"].as_str().unwrap().to_owned();
-        let active: Value = http.post(env.url("/introspect")).basic_auth(&id, Some(&secret))
-            .form(&[("token", &at)]).send().await.unwrap().json().await.unwrap();
-        let revoked = http.post(env.url("/revoke")).basic_auth(&id, Some(&secret))
-            .form(&[("token", &at)]).send().await.unwrap().status();
+        let active: Value = http
+            .post(env.url("/introspect"))
+            .basic_auth(&id, Some(&secret))
+            .form(&[("token", &at)])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let revoked = http
+            .post(env.url("/revoke"))
+            .basic_auth(&id, Some(&secret))
+            .form(&[("token", &at)])
+            .send()
+            .await
+            .unwrap()
+            .status();
         assert_eq!(revoked, 200);
-        let inactive: Value = http.post(env.url("/introspect")).basic_auth(&id, Some(&secret))
-            .form(&[("token", &at)]).send().await.unwrap().json().await.unwrap();
+        let inactive: Value = http
+            .post(env.url("/introspect"))
+            .basic_auth(&id, Some(&secret))
+            .form(&[("token", &at)])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         (at, active, inactive)
     });
     assert_eq!(at.split('.').count(), 3);
@@ -156,16 +217,37 @@ fn walkthrough(db: TestDatabase) {
     assert_eq!(inactive, serde_json::json!({"active": false}));
 
     let list = env.json(&["client", "list"]);
-    assert!(list.as_array().unwrap().iter().any(|c| c["client_id"] == id.as_str()));
-    assert!(!list.to_string().contains(&secret), "the secret is never listed");
+    assert!(list
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["client_id"] == id.as_str()));
+    assert!(
+        !list.to_string().contains(&secret),
+        "the secret is never listed"
+    );
 
     let keys = env.json(&["keys", "list"]);
-    let states: Vec<&str> = keys.as_array().unwrap().iter().map(|k| k["state"].as_str().unwrap()).collect();
-    assert!(states.contains(&"active") && states.contains(&"next"), "{keys}");
+    let states: Vec<&str> = keys
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["state"].as_str().unwrap())
+        .collect();
+    assert!(
+        states.contains(&"active") && states.contains(&"next"),
+        "{keys}"
+    );
     let rotated = env.json(&["keys", "rotate", "--alg", "ES256"]);
     assert_eq!(rotated["alg"], "ES256");
     let keys = env.json(&["keys", "list"]);
-    let by_state = |s: &str| keys.as_array().unwrap().iter().filter(|k| k["state"] == s).count();
+    let by_state = |s: &str| {
+        keys.as_array()
+            .unwrap()
+            .iter()
+            .filter(|k| k["state"] == s)
+            .count()
+    };
     assert_eq!(by_state("active"), 1);
     assert_eq!(by_state("retiring"), 1, "{keys}");
 
@@ -189,7 +271,10 @@ fn walkthrough_sqlite() {
 
 #[test]
 fn walkthrough_postgres() {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     if let Some(db) = rt.block_on(TestDatabase::postgres()) {
         walkthrough(db);
     }
@@ -200,8 +285,26 @@ fn exit_codes_and_one_line_errors() {
     let db = TestDatabase::sqlite();
     let env = Env::new(&db);
     let bad_input = [
-        vec!["client", "create", "--name", "x", "--grant", "authorization_code", "--redirect-uri", "javascript:alert(1)"],
-        vec!["client", "create", "--name", "x", "--redirect-uri", "http://evil.example/cb", "--grant", "authorization_code"],
+        vec![
+            "client",
+            "create",
+            "--name",
+            "x",
+            "--grant",
+            "authorization_code",
+            "--redirect-uri",
+            "javascript:alert(1)",
+        ],
+        vec![
+            "client",
+            "create",
+            "--name",
+            "x",
+            "--redirect-uri",
+            "http://evil.example/cb",
+            "--grant",
+            "authorization_code",
+        ],
         vec!["client", "create", "--name", "x", "--grant", "password"],
         vec!["client", "delete", "no-such-client"],
         vec!["keys", "rotate", "--alg", "HS256"],
@@ -214,14 +317,22 @@ fn exit_codes_and_one_line_errors() {
         assert!(!err.trim().is_empty(), "{args:?} explains itself");
         assert!(out.stdout.is_empty(), "{args:?} prints nothing on stdout");
     }
-    let out = env.cmd(&["migrate"]).env("TESSERA_BIND", "nowhere").output().unwrap();
+    let out = env
+        .cmd(&["migrate"])
+        .env("TESSERA_BIND", "nowhere")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bind"), "names the key: {err}");
     assert_eq!(err.trim().lines().count(), 1);
 
-    let out = env.cmd(&["migrate"]).env("TESSERA_ENVIRONMENT", "production")
-        .env("TESSERA_ISSUER", "https://id.example").output().unwrap();
+    let out = env
+        .cmd(&["migrate"])
+        .env("TESSERA_ENVIRONMENT", "production")
+        .env("TESSERA_ISSUER", "https://id.example")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("secret_key"));
 }
@@ -230,15 +341,55 @@ fn exit_codes_and_one_line_errors() {
 fn a_wrong_secret_key_is_refused_at_start_up() {
     let db = TestDatabase::sqlite();
     let env = Env::new(&db);
-    let first = env.cmd(&["keys", "list"]).env("TESSERA_SECRET_KEY", "a-first-secret-key-that-is-long-enough").output().unwrap();
+    let first = env
+        .cmd(&["keys", "list"])
+        .env(
+            "TESSERA_SECRET_KEY",
+            "a-first-secret-key-that-is-long-enough",
+        )
+        .output()
+        .unwrap();
     assert!(first.status.success());
     // serve creates the key with the first secret...
-    let out = env.cmd(&["keys", "rotate"]).env("TESSERA_SECRET_KEY", "a-first-secret-key-that-is-long-enough").output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = env
+        .cmd(&["keys", "rotate"])
+        .env(
+            "TESSERA_SECRET_KEY",
+            "a-first-secret-key-that-is-long-enough",
+        )
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // ...and a different secret cannot decrypt it: a clear error, exit 1, no garbage keys.
-    let out = env.cmd(&["serve"]).env("TESSERA_SECRET_KEY", "another-secret-key-that-is-long-enough").output().unwrap();
+    let out = env
+        .cmd(&["serve"])
+        .env(
+            "TESSERA_SECRET_KEY",
+            "another-secret-key-that-is-long-enough",
+        )
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("secret_key"), "{err}");
     assert!(!err.contains("another-secret"), "the secret is not echoed");
+}
+
+#[test]
+fn r_03_sigterm_stops_accepting_and_exits_zero() {
+    let db = TestDatabase::sqlite();
+    let env = Env::new(&db);
+    let server = Server::start(&env);
+    let started = Instant::now();
+    let status = server.terminate();
+    assert!(status.success(), "{status:?}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(
+        reqwest::blocking_get(&env.url("/healthz")).is_err(),
+        "no longer listening"
+    );
 }

@@ -1,1 +1,304 @@
-//! Tessera's cross-layer test suites live in tests/.
+//! Helpers shared by Tessera's cross-layer tests: a throwaway database on each backend, and
+//! [`both_backends!`], which runs one test body against SQLite and against PostgreSQL.
+//!
+//! PostgreSQL is found at `TESSERA_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`); each test gets a database of its own. When
+//! PostgreSQL is unreachable its tests are skipped loudly, unless `CI` or
+//! `TESSERA_REQUIRE_POSTGRES` is set, in which case they fail.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use diesel::sql_types::Text;
+use diesel::{QueryableByName, SqliteConnection};
+use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+pub use tessera_adapters::persistence::{Backend, Database, PoolOptions};
+
+/// The PostgreSQL server used when `TESSERA_TEST_POSTGRES_URL` is not set.
+pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// Runs one async test body against both backends: expands to a module `$name` holding the
+/// tests `sqlite` and `postgres`, each calling `$body(db: TestDatabase)` on a fresh database.
+///
+/// ```ignore
+/// async fn round_trip(db: TestDatabase) { /* … */ }
+/// both_backends!(round_trip_on, round_trip);
+/// ```
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, $body:path) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $body($crate::TestDatabase::sqlite()).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(db) = $crate::TestDatabase::postgres().await {
+                    $body(db).await;
+                }
+            }
+        }
+    };
+}
+
+/// A fresh, empty database that is removed when dropped.
+pub struct TestDatabase {
+    url: String,
+    backend: Backend,
+    cleanup: Cleanup,
+}
+
+/// What dropping a [`TestDatabase`] removes.
+enum Cleanup {
+    /// The temporary directory holding the SQLite file and its WAL.
+    SqliteDir(PathBuf),
+    /// A database created on the shared PostgreSQL server.
+    Postgres { admin_url: String, name: String },
+}
+
+/// One text value read back by [`TestDatabase::query_text`].
+#[derive(QueryableByName)]
+struct TextRow {
+    #[diesel(sql_type = Text)]
+    value: String,
+}
+
+impl TestDatabase {
+    /// A SQLite file in a new temporary directory (the file itself is created on connect).
+    pub fn sqlite() -> TestDatabase {
+        let dir = std::env::temp_dir().join(format!("tessera_test_{}", unique_suffix()));
+        let path = dir.join("tessera.db");
+        TestDatabase {
+            url: format!("sqlite://{}", path.display()),
+            backend: Backend::Sqlite,
+            cleanup: Cleanup::SqliteDir(dir),
+        }
+    }
+
+    /// A new database `tessera_test_<random>` on the test PostgreSQL server, or `None` (with a
+    /// loud notice) when the server is unreachable and PostgreSQL is not required.
+    pub async fn postgres() -> Option<TestDatabase> {
+        let admin_url = std::env::var("TESSERA_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| DEFAULT_POSTGRES_URL.to_owned());
+        let mut admin = match tokio::time::timeout(
+            Duration::from_secs(5),
+            AsyncPgConnection::establish(&admin_url),
+        )
+        .await
+        {
+            Ok(Ok(conn)) => conn,
+            Ok(Err(e)) => return postgres_unreachable(&e.to_string()),
+            Err(_) => return postgres_unreachable("no answer within 5 s"),
+        };
+        let name = format!("tessera_test_{}", unique_suffix());
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap_or_else(|e| panic!("cannot create test database {name}: {e}"));
+        Some(TestDatabase {
+            url: with_database(&admin_url, &name),
+            backend: Backend::Postgres,
+            cleanup: Cleanup::Postgres { admin_url, name },
+        })
+    }
+
+    /// The database URL, as Tessera's configuration takes it.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Connects with default pool options and applies the migrations.
+    pub async fn migrated(&self) -> Database {
+        let db = Database::connect(&self.url, PoolOptions::default())
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to the test database: {e}"));
+        db.migrate()
+            .await
+            .unwrap_or_else(|e| panic!("cannot migrate the test database: {e}"));
+        db
+    }
+
+    /// Runs raw SQL (one or more statements) on a connection of its own, to poke at the
+    /// database behind Tessera's back.
+    pub async fn execute(&self, sql: &str) {
+        let result = match &self.cleanup {
+            Cleanup::SqliteDir(_) => self.sqlite_conn().await.batch_execute(sql).await,
+            Cleanup::Postgres { .. } => self.postgres_conn().await.batch_execute(sql).await,
+        };
+        result.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// Runs a query returning one row with a text column named `value`.
+    pub async fn query_text(&self, sql: &str) -> String {
+        let query = diesel::sql_query(sql);
+        let result = match &self.cleanup {
+            Cleanup::SqliteDir(_) => {
+                query
+                    .get_result::<TextRow>(&mut self.sqlite_conn().await)
+                    .await
+            }
+            Cleanup::Postgres { .. } => {
+                query
+                    .get_result::<TextRow>(&mut self.postgres_conn().await)
+                    .await
+            }
+        };
+        result.unwrap_or_else(|e| panic!("{sql}: {e}")).value
+    }
+
+    /// The SQLite file's path.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        self.url.strip_prefix("sqlite://").map(PathBuf::from)
+    }
+
+    async fn sqlite_conn(&self) -> SyncConnectionWrapper<SqliteConnection> {
+        let path = self.url.trim_start_matches("sqlite://");
+        let mut conn = SyncConnectionWrapper::<SqliteConnection>::establish(path)
+            .await
+            .unwrap_or_else(|e| panic!("cannot open {path}: {e}"));
+        conn.batch_execute("PRAGMA busy_timeout = 5000")
+            .await
+            .unwrap_or_else(|e| panic!("busy_timeout: {e}"));
+        conn
+    }
+
+    async fn postgres_conn(&self) -> AsyncPgConnection {
+        AsyncPgConnection::establish(&self.url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to the test database: {e}"))
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::SqliteDir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Postgres { admin_url, name } => {
+                // Drop may run inside or outside a runtime: use a thread with its own.
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                let dropped = std::thread::spawn(move || drop_postgres_database(&admin_url, &name));
+                let _ = dropped.join();
+            }
+        }
+    }
+}
+
+/// Best-effort `DROP DATABASE … WITH (FORCE)`; a leftover is reported, not fatal.
+fn drop_postgres_database(admin_url: &str, name: &str) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("could not drop test database {name}: {e}");
+            return;
+        }
+    };
+    runtime.block_on(async {
+        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        let outcome = tokio::time::timeout(Duration::from_secs(10), async {
+            let mut conn = AsyncPgConnection::establish(admin_url)
+                .await
+                .map_err(|e| e.to_string())?;
+            conn.batch_execute(&sql).await.map_err(|e| e.to_string())
+        })
+        .await;
+        match outcome {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!("could not drop test database {name}: {e}"),
+            Err(_) => eprintln!("could not drop test database {name}: timed out"),
+        }
+    });
+}
+
+/// Skips (returning `None`) or, when PostgreSQL is required, fails the test.
+fn postgres_unreachable(reason: &str) -> Option<TestDatabase> {
+    let required = ["CI", "TESSERA_REQUIRE_POSTGRES"]
+        .iter()
+        .any(|var| std::env::var(var).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false"));
+    if required {
+        panic!(
+            "PostgreSQL is required (CI or TESSERA_REQUIRE_POSTGRES is set) but unreachable at \
+             TESSERA_TEST_POSTGRES_URL (default {DEFAULT_POSTGRES_URL}): {reason}"
+        );
+    }
+    // Written to the real stderr rather than with eprintln!, which the test harness captures
+    // and hides for passing tests: a skip must be seen.
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n!!! SKIPPED PostgreSQL tests: PostgreSQL unreachable ({reason}); set \
+         TESSERA_TEST_POSTGRES_URL, or start it: pg_ctlcluster --skip-systemctl-redirect 15 main \
+         start !!!\n"
+    );
+    None
+}
+
+/// `url` with its database name replaced by `name`, query string kept.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let (scheme, rest) = base.split_once("://").unwrap_or(("postgres", base));
+    let authority = rest.split('/').next().unwrap_or(rest);
+    match query {
+        Some(q) => format!("{scheme}://{authority}/{name}?{q}"),
+        None => format!("{scheme}://{authority}/{name}"),
+    }
+}
+
+/// A name part unique across the tests of this run and across concurrent runs.
+fn unique_suffix() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    hasher.write_u128(nanos);
+    hasher.write_u32(std::process::id());
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    format!("{:016x}", hasher.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_name_is_replaced() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
+            "postgres://postgres@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            with_database("postgresql://u:p@h/db?sslmode=disable", "t1"),
+            "postgresql://u:p@h/t1?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://u@h", "t1"), "postgres://u@h/t1");
+    }
+
+    #[test]
+    fn suffixes_differ() {
+        assert_ne!(unique_suffix(), unique_suffix());
+    }
+}

@@ -9,7 +9,7 @@ use oauth2::basic::BasicClient;
 use oauth2::{AuthType, ClientId, ClientSecret, Scope, TokenResponse, TokenUrl};
 use serde_json::Value;
 use support::{Creds, TestApp};
-use tessera_tests::TestDatabase;
+use tessera_tests::{both_backends, TestDatabase};
 
 fn b64(v: &Value) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
@@ -17,7 +17,15 @@ fn b64(v: &Value) -> String {
 
 /// Verifies `token` against the published JWKS with josekit, independently of Tessera's code.
 async fn verify_with_jwks(app: &TestApp, token: &str) -> (Value, Value) {
-    let jwks = app.http.get(app.url("/jwks")).send().await.unwrap().bytes().await.unwrap();
+    let jwks = app
+        .http
+        .get(app.url("/jwks"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
     let set = JwkSet::from_bytes(&jwks).unwrap();
     let header: Value = serde_json::from_slice(
         &base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -80,9 +88,14 @@ async fn full_flow_with_the_oauth2_crate(db: TestDatabase) {
     assert_eq!(active["client_id"], svc.id.as_str());
     assert_eq!(active["scope"], "read");
 
-    let res = app.post_form("/revoke", Some(&svc), &[("token", &at)]).await;
+    let res = app
+        .post_form("/revoke", Some(&svc), &[("token", &at)])
+        .await;
     assert_eq!(res.status(), 200);
-    assert_eq!(app.introspect(&rs, &at).await, serde_json::json!({"active": false}));
+    assert_eq!(
+        app.introspect(&rs, &at).await,
+        serde_json::json!({"active": false})
+    );
     app.stop().await;
 }
 both_backends!(full_flow, full_flow_with_the_oauth2_crate);
@@ -100,11 +113,18 @@ async fn client_secret_post_and_default_scope(db: TestDatabase) {
         .await
         .expect("token with client_secret_post");
     let (_, claims) = verify_with_jwks(&app, token.access_token().secret()).await;
-    assert_eq!(claims["scope"], "read write", "no scope asked: the client's defaults");
+    assert_eq!(
+        claims["scope"], "read write",
+        "no scope asked: the client's defaults"
+    );
 
     // The client registered client_secret_post: Basic is refused.
     let res = app
-        .post_form("/token", Some(&svc), &[("grant_type", "client_credentials")])
+        .post_form(
+            "/token",
+            Some(&svc),
+            &[("grant_type", "client_credentials")],
+        )
         .await;
     assert_eq!(res.status(), 401);
     app.stop().await;
@@ -114,7 +134,9 @@ both_backends!(secret_post, client_secret_post_and_default_scope);
 async fn assert_oauth_error(res: reqwest::Response, status: u16, code: &str) -> Value {
     assert_eq!(res.status().as_u16(), status);
     assert_eq!(
-        res.headers().get("cache-control").map(|v| v.to_str().unwrap()),
+        res.headers()
+            .get("cache-control")
+            .map(|v| v.to_str().unwrap()),
         Some("no-store"),
         "errors carry Cache-Control: no-store"
     );
@@ -131,50 +153,136 @@ async fn assert_oauth_error(res: reqwest::Response, status: u16, code: &str) -> 
 async fn token_endpoint_errors(db: TestDatabase) {
     let app = TestApp::spawn(db).await;
     let svc = app.service_client("client_secret_basic").await;
-    let wrong = Creds { id: svc.id.clone(), secret: "wrong".into() };
-    let nobody = Creds { id: "nobody".into(), secret: "x".into() };
+    let wrong = Creds {
+        id: svc.id.clone(),
+        secret: "wrong".into(),
+    };
+    let nobody = Creds {
+        id: "nobody".into(),
+        secret: "x".into(),
+    };
     let cc = [("grant_type", "client_credentials")];
 
-    assert_oauth_error(app.post_form("/token", Some(&wrong), &cc).await, 401, "invalid_client").await;
-    assert_oauth_error(app.post_form("/token", Some(&nobody), &cc).await, 401, "invalid_client").await;
-    assert_oauth_error(app.post_form("/token", None, &cc).await, 401, "invalid_client").await;
     assert_oauth_error(
-        app.post_form("/token", Some(&svc), &[("grant_type", "client_credentials"), ("scope", "read admin")]).await,
+        app.post_form("/token", Some(&wrong), &cc).await,
+        401,
+        "invalid_client",
+    )
+    .await;
+    assert_oauth_error(
+        app.post_form("/token", Some(&nobody), &cc).await,
+        401,
+        "invalid_client",
+    )
+    .await;
+    assert_oauth_error(
+        app.post_form("/token", None, &cc).await,
+        401,
+        "invalid_client",
+    )
+    .await;
+    assert_oauth_error(
+        app.post_form(
+            "/token",
+            Some(&svc),
+            &[
+                ("grant_type", "client_credentials"),
+                ("scope", "read admin"),
+            ],
+        )
+        .await,
         400,
         "invalid_scope",
     )
     .await;
     // AS-20: no password grant, no implicit.
     assert_oauth_error(
-        app.post_form("/token", Some(&svc), &[("grant_type", "password"), ("username", "a"), ("password", "b")]).await,
+        app.post_form(
+            "/token",
+            Some(&svc),
+            &[
+                ("grant_type", "password"),
+                ("username", "a"),
+                ("password", "b"),
+            ],
+        )
+        .await,
         400,
         "unsupported_grant_type",
     )
     .await;
-    assert_oauth_error(app.post_form("/token", Some(&svc), &[]).await, 400, "invalid_request").await;
+    assert_oauth_error(
+        app.post_form("/token", Some(&svc), &[]).await,
+        400,
+        "invalid_request",
+    )
+    .await;
     // AS-09: a repeated parameter.
     assert_oauth_error(
-        app.post_form("/token", Some(&svc), &[("grant_type", "client_credentials"), ("scope", "read"), ("scope", "write")]).await,
+        app.post_form(
+            "/token",
+            Some(&svc),
+            &[
+                ("grant_type", "client_credentials"),
+                ("scope", "read"),
+                ("scope", "write"),
+            ],
+        )
+        .await,
         400,
         "invalid_request",
     )
     .await;
     // AS-28: two authentication methods in one request.
     assert_oauth_error(
-        app.post_form("/token", Some(&svc), &[("grant_type", "client_credentials"), ("client_secret", &svc.secret)]).await,
+        app.post_form(
+            "/token",
+            Some(&svc),
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_secret", &svc.secret),
+            ],
+        )
+        .await,
         400,
         "invalid_request",
     )
     .await;
     // Not a form, garbage bytes, a broken Basic header, an oversized body: 4xx, never 5xx.
-    let res = app.http.post(app.url("/token")).json(&serde_json::json!({"grant_type": "client_credentials"})).send().await.unwrap();
+    let res = app
+        .http
+        .post(app.url("/token"))
+        .json(&serde_json::json!({"grant_type": "client_credentials"}))
+        .send()
+        .await
+        .unwrap();
     assert_oauth_error(res, 400, "invalid_request").await;
-    let res = app.http.post(app.url("/token")).header("content-type", "application/x-www-form-urlencoded").body(vec![0xff, 0xfe, b'=', 0x00]).send().await.unwrap();
+    let res = app
+        .http
+        .post(app.url("/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(vec![0xff, 0xfe, b'=', 0x00])
+        .send()
+        .await
+        .unwrap();
     assert!(res.status().is_client_error());
-    let res = app.http.post(app.url("/token")).header("authorization", "Basic %%%").form(&cc).send().await.unwrap();
+    let res = app
+        .http
+        .post(app.url("/token"))
+        .header("authorization", "Basic %%%")
+        .form(&cc)
+        .send()
+        .await
+        .unwrap();
     assert_oauth_error(res, 401, "invalid_client").await;
     let big = "a".repeat(64 * 1024);
-    let res = app.http.post(app.url("/token")).form(&[("grant_type", "client_credentials"), ("pad", &big)]).send().await.unwrap();
+    let res = app
+        .http
+        .post(app.url("/token"))
+        .form(&[("grant_type", "client_credentials"), ("pad", &big)])
+        .send()
+        .await
+        .unwrap();
     assert_oauth_error(res, 413, "invalid_request").await;
     let res = app.http.get(app.url("/token")).send().await.unwrap();
     assert_eq!(res.status(), 405);
@@ -188,14 +296,26 @@ both_backends!(token_errors, token_endpoint_errors);
 async fn as_26_token_responses_are_not_cached(db: TestDatabase) {
     let app = TestApp::spawn(db).await;
     let svc = app.service_client("client_secret_basic").await;
-    let res = app.post_form("/token", Some(&svc), &[("grant_type", "client_credentials")]).await;
+    let res = app
+        .post_form(
+            "/token",
+            Some(&svc),
+            &[("grant_type", "client_credentials")],
+        )
+        .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["cache-control"], "no-store");
     assert_eq!(res.headers()["pragma"], "no-cache");
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 900);
-    let res = app.post_form("/introspect", Some(&svc), &[("token", body["access_token"].as_str().unwrap())]).await;
+    let res = app
+        .post_form(
+            "/introspect",
+            Some(&svc),
+            &[("token", body["access_token"].as_str().unwrap())],
+        )
+        .await;
     assert_eq!(res.headers()["cache-control"], "no-store");
     app.stop().await;
 }
@@ -206,15 +326,39 @@ async fn introspection_refuses_forged_tokens(db: TestDatabase) {
     let svc = app.service_client("client_secret_basic").await;
     let at = app.token(&svc, None).await;
     let parts: Vec<&str> = at.split('.').collect();
-    let claims: Value = serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
-    let header: Value = serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(parts[1])
+            .unwrap(),
+    )
+    .unwrap();
+    let header: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(parts[0])
+            .unwrap(),
+    )
+    .unwrap();
 
     // alg: none.
-    let none = format!("{}.{}.", b64(&serde_json::json!({"alg": "none", "typ": "at+jwt", "kid": header["kid"]})), parts[1]);
+    let none = format!(
+        "{}.{}.",
+        b64(&serde_json::json!({"alg": "none", "typ": "at+jwt", "kid": header["kid"]})),
+        parts[1]
+    );
     // HS256 keyed with the public JWK's bytes.
-    let jwks = app.http.get(app.url("/jwks")).send().await.unwrap().text().await.unwrap();
+    let jwks = app
+        .http
+        .get(app.url("/jwks"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let hs_header = serde_json::json!({"alg": "HS256", "typ": "at+jwt", "kid": header["kid"]});
-    let signer = josekit::jws::HS256.signer_from_bytes(jwks.as_bytes()).unwrap();
+    let signer = josekit::jws::HS256
+        .signer_from_bytes(jwks.as_bytes())
+        .unwrap();
     let mut jh = josekit::jws::JwsHeader::from_map(hs_header.as_object().unwrap().clone()).unwrap();
     jh.set_token_type("at+jwt");
     let hs = josekit::jws::serialize_compact(parts[1].as_bytes(), &jh, &signer).unwrap_or_default();
@@ -223,12 +367,35 @@ async fn introspection_refuses_forged_tokens(db: TestDatabase) {
     wider["scope"] = "read write admin".into();
     let tampered = format!("{}.{}.{}", parts[0], b64(&wider), parts[2]);
     // An embedded key in the header.
-    let jwk_header = format!("{}.{}.{}", b64(&serde_json::json!({"alg": "RS256", "typ": "at+jwt", "kid": header["kid"], "jwk": {"kty": "oct"}})), parts[1], parts[2]);
+    let jwk_header = format!(
+        "{}.{}.{}",
+        b64(
+            &serde_json::json!({"alg": "RS256", "typ": "at+jwt", "kid": header["kid"], "jwk": {"kty": "oct"}})
+        ),
+        parts[1],
+        parts[2]
+    );
     // The right token but with typ changed (an ID token would look like this).
-    let wrong_typ = format!("{}.{}.{}", b64(&serde_json::json!({"alg": header["alg"], "typ": "JWT", "kid": header["kid"]})), parts[1], parts[2]);
+    let wrong_typ = format!(
+        "{}.{}.{}",
+        b64(&serde_json::json!({"alg": header["alg"], "typ": "JWT", "kid": header["kid"]})),
+        parts[1],
+        parts[2]
+    );
 
-    for forged in [none.as_str(), hs.as_str(), tampered.as_str(), jwk_header.as_str(), wrong_typ.as_str(), "garbage", "a.b.c", ""] {
-        let res = app.post_form("/introspect", Some(&svc), &[("token", forged)]).await;
+    for forged in [
+        none.as_str(),
+        hs.as_str(),
+        tampered.as_str(),
+        jwk_header.as_str(),
+        wrong_typ.as_str(),
+        "garbage",
+        "a.b.c",
+        "",
+    ] {
+        let res = app
+            .post_form("/introspect", Some(&svc), &[("token", forged)])
+            .await;
         if forged.is_empty() {
             assert_eq!(res.status(), 400, "missing token is invalid_request");
             continue;
@@ -250,15 +417,29 @@ async fn revocation_rules(db: TestDatabase) {
     let owner = app.service_client("client_secret_basic").await;
     let other = app.service_client("client_secret_basic").await;
     let at = app.token(&owner, None).await;
-    let res = app.post_form("/revoke", Some(&other), &[("token", &at)]).await;
+    let res = app
+        .post_form("/revoke", Some(&other), &[("token", &at)])
+        .await;
     assert_oauth_error(res, 400, "unauthorized_client").await;
-    assert_eq!(app.introspect(&other, &at).await["active"], true, "a stranger cannot revoke");
+    assert_eq!(
+        app.introspect(&other, &at).await["active"],
+        true,
+        "a stranger cannot revoke"
+    );
     // Unknown tokens: 200 (RFC 7009 §2.2).
-    let res = app.post_form("/revoke", Some(&owner), &[("token", "not-a-token")]).await;
+    let res = app
+        .post_form("/revoke", Some(&owner), &[("token", "not-a-token")])
+        .await;
     assert_eq!(res.status(), 200);
     // Revoking twice is fine.
     for _ in 0..2 {
-        let res = app.post_form("/revoke", Some(&owner), &[("token", &at), ("token_type_hint", "access_token")]).await;
+        let res = app
+            .post_form(
+                "/revoke",
+                Some(&owner),
+                &[("token", &at), ("token_type_hint", "access_token")],
+            )
+            .await;
         assert_eq!(res.status(), 200);
     }
     assert_eq!(app.introspect(&other, &at).await["active"], false);
@@ -270,37 +451,144 @@ both_backends!(revocation, revocation_rules);
 
 async fn discovery_jwks_and_health(db: TestDatabase) {
     let app = TestApp::spawn(db).await;
-    for path in ["/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"] {
+    for path in [
+        "/.well-known/openid-configuration",
+        "/.well-known/oauth-authorization-server",
+    ] {
         let res = app.http.get(app.url(path)).send().await.unwrap();
         assert_eq!(res.status(), 200);
         let etag = res.headers()["etag"].to_str().unwrap().to_owned();
         let doc: Value = res.json().await.unwrap();
         assert_eq!(doc["issuer"], app.base.as_str());
-        for (k, p) in [("token_endpoint", "/token"), ("jwks_uri", "/jwks"), ("introspection_endpoint", "/introspect"), ("revocation_endpoint", "/revoke")] {
+        for (k, p) in [
+            ("token_endpoint", "/token"),
+            ("jwks_uri", "/jwks"),
+            ("introspection_endpoint", "/introspect"),
+            ("revocation_endpoint", "/revoke"),
+        ] {
             assert_eq!(doc[k], app.url(p), "{k} is absolute under the issuer");
         }
-        assert_eq!(doc["grant_types_supported"], serde_json::json!(["client_credentials"]));
-        let res = app.http.get(app.url(path)).header("if-none-match", &etag).send().await.unwrap();
+        assert_eq!(
+            doc["grant_types_supported"],
+            serde_json::json!(["client_credentials"])
+        );
+        let res = app
+            .http
+            .get(app.url(path))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 304);
     }
     let res = app.http.get(app.url("/jwks")).send().await.unwrap();
     assert_eq!(res.status(), 200);
-    assert!(res.headers()["cache-control"].to_str().unwrap().contains("max-age="));
+    assert!(res.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("max-age="));
     assert!(res.headers().contains_key("etag"));
     let jwks: Value = res.json().await.unwrap();
     let keys = jwks["keys"].as_array().unwrap();
-    assert_eq!(keys.len(), 2, "the active key and its pre-published successor");
+    assert_eq!(
+        keys.len(),
+        2,
+        "the active key and its pre-published successor"
+    );
     for k in keys {
         for private in ["d", "p", "q", "dp", "dq", "qi", "k"] {
             assert!(k.get(private).is_none(), "no private member {private}");
         }
         assert!(k["kid"].is_string() && k["alg"] == "RS256" && k["use"] == "sig");
     }
-    assert_eq!(app.http.get(app.url("/healthz")).send().await.unwrap().status(), 200);
-    assert_eq!(app.http.get(app.url("/readyz")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        app.http
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.http
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     app.stop().await;
 }
 both_backends!(discovery, discovery_jwks_and_health);
+
+/// revocations and keys live in the database, so a restart forgets neither.
+async fn r_07_security_state_survives_restart(db: TestDatabase) {
+    let app = TestApp::spawn(db).await;
+    let svc = app.service_client("client_secret_basic").await;
+    let revoked = app.token(&svc, None).await;
+    let kept = app.token(&svc, None).await;
+    let res = app
+        .post_form("/revoke", Some(&svc), &[("token", &revoked)])
+        .await;
+    assert_eq!(res.status(), 200);
+    let (db, config) = app.stop_keeping_database().await;
+
+    let app = TestApp::spawn_with(db, config).await;
+    assert_eq!(app.introspect(&svc, &revoked).await["active"], false);
+    assert_eq!(
+        app.introspect(&svc, &kept).await["active"],
+        true,
+        "same keys after restart"
+    );
+    app.stop().await;
+}
+both_backends!(r_07_restart, r_07_security_state_survives_restart);
+
+/// the key that will sign next is in the JWKS before it signs anything.
+async fn r_04_next_key_is_published_before_use(db: TestDatabase) {
+    let app = TestApp::spawn(db).await;
+    let svc = app.service_client("client_secret_basic").await;
+    let jwks: Value = app
+        .http
+        .get(app.url("/jwks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let published: Vec<String> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap().to_owned())
+        .collect();
+    let core = tessera_server::wiring::Core::open(&app.config)
+        .await
+        .unwrap();
+    let new_kid = core
+        .key_service(&app.config)
+        .unwrap()
+        .rotate(tessera_domain::SigningAlgorithm::Rs256)
+        .await
+        .unwrap();
+    assert!(
+        published.contains(&new_kid),
+        "the newly active key was already published"
+    );
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let (h, _) = verify_with_jwks(&app, &app.token(&svc, None).await).await;
+        if h["kid"] == new_kid.as_str() {
+            app.stop().await;
+            return;
+        }
+    }
+    panic!("the rotated key never started signing");
+}
+both_backends!(r_04_prepublished, r_04_next_key_is_published_before_use);
 
 async fn rotation_keeps_old_tokens_valid(db: TestDatabase) {
     let app = TestApp::spawn(db).await;
@@ -309,9 +597,14 @@ async fn rotation_keeps_old_tokens_valid(db: TestDatabase) {
     let (h1, _) = verify_with_jwks(&app, &before).await;
 
     // What `tessera keys rotate` does, from another "process" (its own Core).
-    let core = tessera_server::wiring::Core::open(&app.config).await.unwrap();
+    let core = tessera_server::wiring::Core::open(&app.config)
+        .await
+        .unwrap();
     let keys = core.key_service(&app.config).unwrap();
-    let new_kid = keys.rotate(tessera_domain::SigningAlgorithm::Rs256).await.unwrap();
+    let new_kid = keys
+        .rotate(tessera_domain::SigningAlgorithm::Rs256)
+        .await
+        .unwrap();
     assert_ne!(new_kid, h1["kid"].as_str().unwrap());
 
     // The server re-reads keys every key_refresh_secs (1 s in tests).
@@ -327,7 +620,11 @@ async fn rotation_keeps_old_tokens_valid(db: TestDatabase) {
     let (h2, _) = verify_with_jwks(&app, &after).await;
     assert_eq!(h2["kid"], new_kid.as_str(), "new tokens carry the new kid");
     let (_, old_claims) = verify_with_jwks(&app, &before).await;
-    assert_eq!(old_claims["sub"], svc.id.as_str(), "old token still verifies against /jwks");
+    assert_eq!(
+        old_claims["sub"],
+        svc.id.as_str(),
+        "old token still verifies against /jwks"
+    );
     assert_eq!(app.introspect(&svc, &before).await["active"], true);
     assert_eq!(app.introspect(&svc, &after).await["active"], true);
     app.stop().await;
@@ -337,9 +634,14 @@ both_backends!(rotation, rotation_keeps_old_tokens_valid);
 async fn es256_and_eddsa_keys_sign_verifiable_tokens(db: TestDatabase) {
     let app = TestApp::spawn(db).await;
     let svc = app.service_client("client_secret_basic").await;
-    let core = tessera_server::wiring::Core::open(&app.config).await.unwrap();
+    let core = tessera_server::wiring::Core::open(&app.config)
+        .await
+        .unwrap();
     let keys = core.key_service(&app.config).unwrap();
-    for alg in [tessera_domain::SigningAlgorithm::Es256, tessera_domain::SigningAlgorithm::EdDsa] {
+    for alg in [
+        tessera_domain::SigningAlgorithm::Es256,
+        tessera_domain::SigningAlgorithm::EdDsa,
+    ] {
         let kid = keys.rotate(alg).await.unwrap();
         let mut ok = false;
         for _ in 0..50 {
@@ -357,4 +659,7 @@ async fn es256_and_eddsa_keys_sign_verifiable_tokens(db: TestDatabase) {
     }
     app.stop().await;
 }
-both_backends!(other_algorithms, es256_and_eddsa_keys_sign_verifiable_tokens);
+both_backends!(
+    other_algorithms,
+    es256_and_eddsa_keys_sign_verifiable_tokens
+);

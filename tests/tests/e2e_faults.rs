@@ -41,7 +41,12 @@ impl Proxy {
                 conns2.lock().unwrap().push(task);
             }
         });
-        Proxy { port, up, conns, accept }
+        Proxy {
+            port,
+            up,
+            conns,
+            accept,
+        }
     }
 
     fn cut(&self) {
@@ -75,19 +80,30 @@ fn host_port(url: &str) -> (String, String) {
 
 async fn token_status(app: &TestApp, c: &support::Creds) -> (u16, Option<String>, Duration) {
     let t = Instant::now();
-    let res = app.post_form("/token", Some(c), &[("grant_type", "client_credentials")]).await;
-    let retry = res.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+    let res = app
+        .post_form("/token", Some(c), &[("grant_type", "client_credentials")])
+        .await;
+    let retry = res
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_owned());
     (res.status().as_u16(), retry, t.elapsed())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r_02_postgres_outage_fails_closed_and_recovers() {
-    let Some(db) = tessera_tests::TestDatabase::postgres().await else { return };
+    let Some(db) = tessera_tests::TestDatabase::postgres().await else {
+        return;
+    };
     let (upstream, template) = host_port(db.url());
     let proxy = Proxy::start(upstream).await;
     let proxied = template.replace("{HOST}", &format!("127.0.0.1:{}", proxy.port));
     let mut config = support::test_config(&proxied, 0);
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     config.bind = format!("127.0.0.1:{port}");
     config.issuer = format!("http://127.0.0.1:{port}");
     let app = TestApp::spawn_with(db, config).await;
@@ -99,12 +115,25 @@ async fn r_02_postgres_outage_fails_closed_and_recovers() {
         let (status, retry, took) = token_status(&app, &svc).await;
         assert_eq!(status, 503, "fail closed, not 500 or success");
         assert!(retry.is_some(), "Retry-After on 503");
-        assert!(took < Duration::from_secs(3), "answered within the pool timeout: {took:?}");
+        assert!(
+            took < Duration::from_secs(3),
+            "answered within the pool timeout: {took:?}"
+        );
     }
     let res = app.http.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(res.status(), 503);
-    assert_eq!(app.http.get(app.url("/healthz")).send().await.unwrap().status(), 200);
-    let res = app.post_form("/revoke", Some(&svc), &[("token", "x")]).await;
+    assert_eq!(
+        app.http
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let res = app
+        .post_form("/revoke", Some(&svc), &[("token", "x")])
+        .await;
     assert_eq!(res.status(), 503);
 
     proxy.restore();
@@ -117,7 +146,15 @@ async fn r_02_postgres_outage_fails_closed_and_recovers() {
         assert!(Instant::now() < deadline, "service resumes by itself");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert_eq!(app.http.get(app.url("/readyz")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        app.http
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     app.stop().await;
 }
 
@@ -135,13 +172,21 @@ async fn r_02_locked_sqlite_fails_closed_and_recovers() {
     let mut locker = diesel::sqlite::SqliteConnection::establish(&path).unwrap();
     locker.batch_execute("BEGIN EXCLUSIVE").unwrap();
     let t = Instant::now();
-    let res = app.post_form("/revoke", Some(&svc), &[("token", &at)]).await;
-    assert_eq!(res.status(), 503, "a write that cannot commit is not acknowledged");
+    let res = app
+        .post_form("/revoke", Some(&svc), &[("token", &at)])
+        .await;
+    assert_eq!(
+        res.status(),
+        503,
+        "a write that cannot commit is not acknowledged"
+    );
     assert!(res.headers().contains_key("retry-after"));
     assert!(t.elapsed() < Duration::from_secs(4), "{:?}", t.elapsed());
     locker.batch_execute("ROLLBACK").unwrap();
 
-    let res = app.post_form("/revoke", Some(&svc), &[("token", &at)]).await;
+    let res = app
+        .post_form("/revoke", Some(&svc), &[("token", &at)])
+        .await;
     assert_eq!(res.status(), 200);
     assert_eq!(app.introspect(&svc, &at).await["active"], false);
     app.stop().await;

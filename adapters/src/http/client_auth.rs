@@ -21,7 +21,8 @@ pub fn presented_credentials(
         return Err(ApiError::invalid_client());
     }
     if let Some(auth) = req.headers().get(header::AUTHORIZATION) {
-        let (client_id, secret) = parse_basic(auth.to_str().ok()).ok_or_else(ApiError::invalid_client)?;
+        let (client_id, secret) =
+            parse_basic(auth.to_str().ok()).ok_or_else(ApiError::invalid_client)?;
         if form_secret.is_some() {
             return Err(ApiError::invalid_request(
                 "use one client authentication method: HTTP Basic or client_secret, not both",
@@ -39,7 +40,9 @@ pub fn presented_credentials(
             client_id: id.to_owned(),
             secret: SecretString::from(secret.to_owned()),
         }),
-        (Some(id), None) => Ok(PresentedCredentials::None { client_id: id.to_owned() }),
+        (Some(id), None) => Ok(PresentedCredentials::None {
+            client_id: id.to_owned(),
+        }),
         (None, _) => Err(ApiError::invalid_client()),
     }
 }
@@ -81,7 +84,10 @@ mod tests {
     use secrecy::ExposeSecret;
 
     fn basic(raw: &str) -> String {
-        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw))
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(raw)
+        )
     }
 
     #[test]
@@ -109,10 +115,19 @@ mod tests {
     fn post_and_none_methods() {
         let req = TestRequest::default().to_http_request();
         let form = OAuthForm::parse(b"client_id=svc&client_secret=s").unwrap();
-        assert!(matches!(presented_credentials(&req, &form).unwrap(), PresentedCredentials::Post { .. }));
+        assert!(matches!(
+            presented_credentials(&req, &form).unwrap(),
+            PresentedCredentials::Post { .. }
+        ));
         let form = OAuthForm::parse(b"client_id=svc").unwrap();
-        assert!(matches!(presented_credentials(&req, &form).unwrap(), PresentedCredentials::None { .. }));
+        assert!(matches!(
+            presented_credentials(&req, &form).unwrap(),
+            PresentedCredentials::None { .. }
+        ));
         let form = OAuthForm::parse(b"").unwrap();
-        assert_eq!(presented_credentials(&req, &form).unwrap_err().code(), "invalid_client");
+        assert_eq!(
+            presented_credentials(&req, &form).unwrap_err().code(),
+            "invalid_client"
+        );
     }
 }

@@ -76,7 +76,10 @@ pub(super) fn cacheable_json(
 }
 
 /// `GET /.well-known/openid-configuration`.
-pub async fn openid_configuration_get(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
+pub async fn openid_configuration_get(
+    req: HttpRequest,
+    state: web::Data<HttpState>,
+) -> HttpResponse {
     let d = &state.discovery;
     cacheable_json(&req, d.openid.clone(), &d.etag, 3600)
 }

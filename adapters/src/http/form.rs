@@ -40,7 +40,11 @@ impl OAuthForm {
         }
         let body = match payload.to_bytes_limited(MAX_FORM_BYTES).await {
             Ok(Ok(b)) => b,
-            Ok(Err(_)) => return Err(ApiError::invalid_request("the request body could not be read")),
+            Ok(Err(_)) => {
+                return Err(ApiError::invalid_request(
+                    "the request body could not be read",
+                ))
+            }
             Err(_) => return Err(ApiError::payload_too_large(MAX_FORM_BYTES)),
         };
         Self::parse(&body)
@@ -48,6 +52,11 @@ impl OAuthForm {
 
     /// Parses a form body; a repeated parameter is `invalid_request`.
     pub fn parse(body: &[u8]) -> Result<Self, ApiError> {
+        if std::str::from_utf8(body).is_err() {
+            return Err(ApiError::invalid_request(
+                "the form body is not valid UTF-8",
+            ));
+        }
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
             .map_err(|_| ApiError::invalid_request("the form body is not valid"))?;
         let mut map = HashMap::with_capacity(pairs.len());
@@ -64,7 +73,10 @@ impl OAuthForm {
 
     /// A parameter's value; empty values count as absent (OAuth 2.1 §3.1).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        self.0
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     /// A required parameter, or `invalid_request` naming it.

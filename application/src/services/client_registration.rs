@@ -194,7 +194,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn confidential_client_gets_a_secret_stored_only_as_digest() {
+    async fn as_19_confidential_client_gets_a_256_bit_secret_stored_only_as_digest() {
         let mut repo = MockClientRepository::new();
         repo.expect_insert()
             .withf(|c| c.secret_digest.is_some() && c.name == "svc")

@@ -16,10 +16,13 @@ pub async fn run(config: &Config, cmd: ClientCommand) -> Result<Value, CommandEr
     let registry = core.client_registry();
     match cmd {
         ClientCommand::Create(args) => {
-            let registered = registry.register(new_client(args)).await.map_err(|e| match e {
-                RegisterClientError::Repository(r) => CommandError::Failed(r.to_string()),
-                other => CommandError::BadInput(other.to_string()),
-            })?;
+            let registered = registry
+                .register(new_client(args))
+                .await
+                .map_err(|e| match e {
+                    RegisterClientError::Repository(r) => CommandError::Failed(r.to_string()),
+                    other => CommandError::BadInput(other.to_string()),
+                })?;
             let mut out = json!({ "client_id": registered.client.id.as_str() });
             if let Some(secret) = &registered.secret {
                 out["client_secret"] = Value::String(secret.expose_secret().to_owned());

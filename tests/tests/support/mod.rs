@@ -41,7 +41,9 @@ pub fn test_config(db_url: &str, port: u16) -> Config {
         issuer: format!("http://127.0.0.1:{port}"),
         bind: format!("127.0.0.1:{port}"),
         database_url: SecretString::from(db_url.to_owned()),
-        secret_key: Some(SecretString::from("test-secret-key-0123456789abcdef-0123456789".to_owned())),
+        secret_key: Some(SecretString::from(
+            "test-secret-key-0123456789abcdef-0123456789".to_owned(),
+        )),
         key_refresh_secs: 1,
         workers: Some(2),
         shutdown_timeout_secs: 2,
@@ -85,7 +87,11 @@ impl TestApp {
     /// Registers a client through the same service the CLI uses.
     pub async fn register(&self, req: NewClient) -> Creds {
         let core = Core::open(&self.config).await.expect("core");
-        let reg = core.client_registry().register(req).await.expect("client registered");
+        let reg = core
+            .client_registry()
+            .register(req)
+            .await
+            .expect("client registered");
         Creds {
             id: reg.client.id.to_string(),
             secret: reg
@@ -130,12 +136,17 @@ impl TestApp {
         let res = self.post_form("/token", Some(c), &form).await;
         assert_eq!(res.status(), 200);
         let body: serde_json::Value = res.json().await.expect("json");
-        body["access_token"].as_str().expect("access_token").to_owned()
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
     }
 
     /// Introspects `token` as `caller` and returns the JSON answer.
     pub async fn introspect(&self, caller: &Creds, token: &str) -> serde_json::Value {
-        let res = self.post_form("/introspect", Some(caller), &[("token", token)]).await;
+        let res = self
+            .post_form("/introspect", Some(caller), &[("token", token)])
+            .await;
         assert_eq!(res.status(), 200);
         res.json().await.expect("json")
     }
@@ -144,24 +155,10 @@ impl TestApp {
     pub async fn stop(self) {
         self.handle.stop(true).await;
     }
-}
 
-/// Runs one async test body against SQLite and PostgreSQL.
-#[macro_export]
-macro_rules! both_backends {
-    ($name:ident, $body:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$body(tessera_tests::TestDatabase::sqlite()).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some(db) = tessera_tests::TestDatabase::postgres().await {
-                    super::$body(db).await;
-                }
-            }
-        }
-    };
+    /// Stops the server and hands back its database, to start another server on it.
+    pub async fn stop_keeping_database(self) -> (TestDatabase, Config) {
+        self.handle.stop(true).await;
+        (self._db, self.config)
+    }
 }

@@ -1,0 +1,183 @@
+//! [`ClientRepository`] on diesel.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use tessera_application::ports::ClientRepository;
+use tessera_application::RepositoryError;
+use tessera_domain::{
+    Client, ClientId, GrantType, RedirectUri, ScopeSet, TokenDigest, TokenEndpointAuthMethod,
+    UnixTime,
+};
+
+use super::schema::clients;
+use super::Inner;
+
+/// Clients in the `clients` table; lists are stored as JSON arrays of strings.
+pub(crate) struct DieselClientRepository {
+    db: Arc<Inner>,
+}
+
+impl DieselClientRepository {
+    pub(crate) fn new(db: Arc<Inner>) -> Self {
+        Self { db }
+    }
+}
+
+/// A `clients` row as read back.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = clients)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct ClientRow {
+    id: String,
+    name: String,
+    secret_digest: Option<Vec<u8>>,
+    auth_method: String,
+    grant_types: String,
+    redirect_uris: String,
+    post_logout_redirect_uris: String,
+    scope: String,
+    skip_consent: bool,
+    created_at: i64,
+}
+
+/// A `clients` row to write; owned, as SQLite writes run on a task of their own.
+#[derive(Insertable)]
+#[diesel(table_name = clients)]
+struct NewClientRow {
+    id: String,
+    name: String,
+    secret_digest: Option<Vec<u8>>,
+    auth_method: &'static str,
+    grant_types: String,
+    redirect_uris: String,
+    post_logout_redirect_uris: String,
+    scope: String,
+    skip_consent: bool,
+    created_at: i64,
+}
+
+impl NewClientRow {
+    fn from_domain(c: &Client) -> Result<Self, RepositoryError> {
+        Ok(Self {
+            id: c.id.as_str().to_owned(),
+            name: c.name.clone(),
+            secret_digest: c.secret_digest.as_ref().map(|d| d.as_bytes().to_vec()),
+            auth_method: c.auth_method.as_str(),
+            grant_types: to_json(c.grant_types.iter().map(|g| g.as_str()))?,
+            redirect_uris: to_json(c.redirect_uris.iter().map(RedirectUri::as_str))?,
+            post_logout_redirect_uris: to_json(
+                c.post_logout_redirect_uris.iter().map(RedirectUri::as_str),
+            )?,
+            scope: c.scope.to_string(),
+            skip_consent: c.skip_consent,
+            created_at: c.created_at.as_secs(),
+        })
+    }
+}
+
+/// A list of strings as a JSON array.
+fn to_json<'s>(items: impl Iterator<Item = &'s str>) -> Result<String, RepositoryError> {
+    serde_json::to_string(&items.collect::<Vec<_>>())
+        .map_err(|e| RepositoryError::Other(format!("cannot encode a list: {e}")))
+}
+
+impl ClientRow {
+    /// Rebuilds the domain client, re-validating every value: a row that does not parse is
+    /// reported as `Corrupt`, never half-used.
+    fn into_domain(self) -> Result<Client, RepositoryError> {
+        let id = self.id;
+        let corrupt = |field: &str, why: String| {
+            RepositoryError::Corrupt(format!("client {id:?}: {field}: {why}"))
+        };
+        let list = |field: &str, json: &str| -> Result<Vec<String>, RepositoryError> {
+            serde_json::from_str(json).map_err(|e| corrupt(field, e.to_string()))
+        };
+        let uris = |field: &str, json: &str| -> Result<Vec<RedirectUri>, RepositoryError> {
+            list(field, json)?
+                .iter()
+                .map(|u| RedirectUri::parse(u).map_err(|e| corrupt(field, e.to_string())))
+                .collect()
+        };
+        let secret_digest = match self.secret_digest {
+            None => None,
+            Some(bytes) => Some(
+                TokenDigest::from_bytes(&bytes)
+                    .ok_or_else(|| corrupt("secret_digest", "not 32 bytes".into()))?,
+            ),
+        };
+        Ok(Client {
+            id: ClientId::parse(&id).map_err(|e| corrupt("id", e.to_string()))?,
+            name: self.name,
+            secret_digest,
+            auth_method: TokenEndpointAuthMethod::parse(&self.auth_method)
+                .ok_or_else(|| corrupt("auth_method", format!("{:?}", self.auth_method)))?,
+            grant_types: list("grant_types", &self.grant_types)?
+                .iter()
+                .map(|g| GrantType::parse(g).map_err(|e| corrupt("grant_types", e.to_string())))
+                .collect::<Result<_, _>>()?,
+            redirect_uris: uris("redirect_uris", &self.redirect_uris)?,
+            post_logout_redirect_uris: uris(
+                "post_logout_redirect_uris",
+                &self.post_logout_redirect_uris,
+            )?,
+            scope: ScopeSet::parse(&self.scope).map_err(|e| corrupt("scope", e.to_string()))?,
+            skip_consent: self.skip_consent,
+            created_at: UnixTime::from_secs(self.created_at),
+        })
+    }
+}
+
+#[async_trait]
+impl ClientRepository for DieselClientRepository {
+    async fn insert(&self, client: &Client) -> Result<(), RepositoryError> {
+        let row = NewClientRow::from_domain(client)?;
+        with_connection!(self.db, |conn, db| {
+            diesel::insert_into(clients::table)
+                .values(&row)
+                .execute(conn)
+                .await
+                .map(|_| ())
+                .map_err(|e| db.query_error(e))
+        })
+    }
+
+    async fn find(&self, id: &ClientId) -> Result<Option<Client>, RepositoryError> {
+        let id = id.as_str().to_owned();
+        let row: Option<ClientRow> = with_connection!(self.db, |conn, db| {
+            clients::table
+                .find(id.as_str())
+                .select(ClientRow::as_select())
+                .first(conn)
+                .await
+                .optional()
+                .map_err(|e| db.query_error(e))
+        })?;
+        row.map(ClientRow::into_domain).transpose()
+    }
+
+    async fn list(&self) -> Result<Vec<Client>, RepositoryError> {
+        let rows: Vec<ClientRow> = with_connection!(self.db, |conn, db| {
+            clients::table
+                .select(ClientRow::as_select())
+                .order((clients::created_at.asc(), clients::id.asc()))
+                .load(conn)
+                .await
+                .map_err(|e| db.query_error(e))
+        })?;
+        rows.into_iter().map(ClientRow::into_domain).collect()
+    }
+
+    async fn delete(&self, id: &ClientId) -> Result<bool, RepositoryError> {
+        let id = id.as_str().to_owned();
+        let deleted = with_connection!(self.db, |conn, db| {
+            diesel::delete(clients::table.find(id.as_str()))
+                .execute(conn)
+                .await
+                .map_err(|e| db.query_error(e))
+        })?;
+        Ok(deleted > 0)
+    }
+}
