@@ -56,3 +56,15 @@ pub enum VerifyError {
     #[error("forbidden header parameter")]
     ForbiddenHeader,
 }
+
+/// Makes a text fit for `error_description`, whose characters RFC 6749 §5.2 limits to
+/// printable ASCII without `"` and `\\`.
+pub fn oauth_description(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '"' | '\\' => '\'',
+            c if (' '..='~').contains(&c) => c,
+            _ => '?',
+        })
+        .collect()
+}

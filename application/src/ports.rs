@@ -3,27 +3,51 @@
 
 mod clients;
 mod clock;
+mod codes;
+mod consents;
 mod jws;
 mod keys;
+mod passwords;
 mod random;
+mod refresh_tokens;
 mod revocations;
+mod sessions;
+mod users;
 
 pub use clients::ClientRepository;
 pub use clock::Clock;
+pub use codes::{AuthorizationCodeRepository, CodeRedemption};
+pub use consents::ConsentRepository;
 pub use jws::{JwsEngine, KeyMaterial, VerifiedJws};
 pub use keys::{GeneratedKey, KeyCipher, KeyGenerator, SigningKeyRepository, StoredSigningKey};
+pub use passwords::{HashError, PasswordCheck, PasswordHasher};
 pub use random::{random_token, RandomSource};
+pub use refresh_tokens::{RefreshTokenRepository, StoredRefreshToken};
 pub use revocations::RevocationRepository;
+pub use sessions::SessionRepository;
+pub use users::UserRepository;
 
 #[cfg(any(test, feature = "mocks"))]
 pub use clients::MockClientRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use clock::MockClock;
 #[cfg(any(test, feature = "mocks"))]
+pub use codes::MockAuthorizationCodeRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use consents::MockConsentRepository;
+#[cfg(any(test, feature = "mocks"))]
 pub use jws::MockJwsEngine;
 #[cfg(any(test, feature = "mocks"))]
 pub use keys::{MockKeyCipher, MockKeyGenerator, MockSigningKeyRepository};
 #[cfg(any(test, feature = "mocks"))]
+pub use passwords::MockPasswordHasher;
+#[cfg(any(test, feature = "mocks"))]
 pub use random::MockRandomSource;
 #[cfg(any(test, feature = "mocks"))]
+pub use refresh_tokens::MockRefreshTokenRepository;
+#[cfg(any(test, feature = "mocks"))]
 pub use revocations::MockRevocationRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use sessions::MockSessionRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use users::MockUserRepository;

@@ -1,19 +1,36 @@
 //! One service per use case.
 
 mod access_tokens;
+mod authorize;
 mod client_authentication;
 mod client_credentials;
 mod client_registration;
+mod code_grant;
 mod introspection;
+mod login;
+mod logout;
+mod refresh_grant;
 mod revocation;
 mod signing_keys;
+mod user_tokens;
+mod userinfo;
 
 pub use access_tokens::{AccessTokenVerifier, ACCESS_TOKEN_TYP};
+pub use authorize::{
+    AuthorizationRequest, AuthorizationResponse, Authorize, AuthorizeError, AuthorizeOutcome,
+    Interaction,
+};
 pub use client_authentication::{
     AuthenticateClientError, ClientAuthenticator, PresentedCredentials,
 };
 pub use client_credentials::{ClientCredentialsGrant, IssuedToken, TokenError};
 pub use client_registration::{ClientRegistry, NewClient, RegisterClientError, RegisteredClient};
+pub use code_grant::{grant_revocation_key, AuthorizationCodeGrant};
 pub use introspection::{Introspection, IntrospectionResponse};
+pub use login::{Accounts, CreateUserError, LoginError, SignedIn};
+pub use logout::{Logout, LogoutError, LogoutPlan, LogoutRequest};
+pub use refresh_grant::RefreshTokenGrant;
 pub use revocation::{RevokeError, TokenRevocation};
 pub use signing_keys::{KeyError, KeyService};
+pub use user_tokens::{Grant, TokenSet, UserTokenIssuer, ID_TOKEN_TYP};
+pub use userinfo::{UserInfo, UserInfoError};

@@ -68,6 +68,10 @@ pub struct AccessTokenClaims {
     /// When the user authenticated, for user tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<i64>,
+    /// The grant (one login's authorization) the token descends from; revoking the grant, on
+    /// code reuse or refresh-token reuse, revokes every token that carries it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gid: Option<String>,
 }
 
 impl AccessTokenClaims {
@@ -91,6 +95,8 @@ pub struct AuthorizationCode {
     pub client_id: ClientId,
     /// The user who authorized it.
     pub user_id: UserId,
+    /// The grant every token issued from this code will carry.
+    pub grant_id: String,
     /// The redirect URI sent in the authorization request, if any.
     pub redirect_uri: Option<RedirectUri>,
     /// The PKCE challenge, if any.
@@ -118,7 +124,7 @@ impl AuthorizationCode {
 pub struct RefreshToken {
     /// Digest of the token.
     pub digest: TokenDigest,
-    /// Every token of one login shares this id.
+    /// Every token of one login shares this id: the grant id of the code it came from.
     pub family_id: String,
     /// The client it is bound to.
     pub client_id: ClientId,
@@ -161,6 +167,7 @@ mod tests {
             client_id: "svc".into(),
             scope: "read".into(),
             auth_time: None,
+            gid: None,
         }
     }
 
@@ -232,6 +239,7 @@ mod tests {
             digest: TokenDigest::of("c"),
             client_id: ClientId::parse("app").unwrap(),
             user_id: UserId::from_random([3; 16]),
+            grant_id: "g".into(),
             redirect_uri: None,
             code_challenge: None,
             scope: ScopeSet::default(),

@@ -25,9 +25,32 @@ pub enum Command {
     /// Manage clients.
     #[command(subcommand)]
     Client(ClientCommand),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+}
+
+/// `tessera user …`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; the password is read from standard input. Prints {"id", "email"}.
+    Create {
+        /// Email address (the login name).
+        #[arg(long)]
+        email: String,
+        /// Read the password from stdin (required: passwords never go on the command line).
+        #[arg(long = "password-stdin", required = true)]
+        password_stdin: bool,
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Mark the email as verified.
+        #[arg(long)]
+        verified: bool,
+    },
 }
 
 /// `tessera client …`.

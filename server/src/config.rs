@@ -77,6 +77,22 @@ pub struct Config {
     pub workers: Option<usize>,
     /// Grace period for in-flight requests on SIGTERM.
     pub shutdown_timeout_secs: u64,
+    /// Browser session lifetime (absolute).
+    pub session_ttl_secs: i64,
+    /// Authorization code lifetime.
+    pub authorization_code_ttl_secs: i64,
+    /// Refresh token idle lifetime.
+    pub refresh_token_idle_secs: i64,
+    /// Refresh token family absolute lifetime.
+    pub refresh_token_absolute_secs: i64,
+    /// Shortest password accepted (never below 8).
+    pub password_min_length: usize,
+    /// argon2id memory cost in KiB.
+    pub argon2_memory_kib: u32,
+    /// argon2id passes.
+    pub argon2_iterations: u32,
+    /// argon2id lanes.
+    pub argon2_parallelism: u32,
 }
 
 impl Default for Config {
@@ -97,6 +113,14 @@ impl Default for Config {
             database_timeout_ms: 2000,
             workers: None,
             shutdown_timeout_secs: 30,
+            session_ttl_secs: 12 * 3600,
+            authorization_code_ttl_secs: 60,
+            refresh_token_idle_secs: 14 * 24 * 3600,
+            refresh_token_absolute_secs: 90 * 24 * 3600,
+            password_min_length: 15,
+            argon2_memory_kib: 19_456,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
         }
     }
 }
@@ -195,6 +219,35 @@ impl Config {
         }
         if self.key_refresh_secs == 0 {
             return Err(invalid("key_refresh_secs", "must be at least 1"));
+        }
+        if !(1..=600).contains(&self.authorization_code_ttl_secs) {
+            return Err(invalid(
+                "authorization_code_ttl_secs",
+                "must be between 1 and 600 (AS-17)",
+            ));
+        }
+        if self.session_ttl_secs < 60 {
+            return Err(invalid("session_ttl_secs", "must be at least 60"));
+        }
+        if self.refresh_token_idle_secs < 60
+            || self.refresh_token_absolute_secs < self.refresh_token_idle_secs
+        {
+            return Err(invalid(
+                "refresh_token_absolute_secs",
+                "must be at least refresh_token_idle_secs, which must be at least 60",
+            ));
+        }
+        if !(8..=256).contains(&self.password_min_length) {
+            return Err(invalid("password_min_length", "must be between 8 and 256"));
+        }
+        if self.argon2_memory_kib < 8 * self.argon2_parallelism.max(1)
+            || self.argon2_iterations == 0
+            || self.argon2_parallelism == 0
+        {
+            return Err(invalid(
+                "argon2_memory_kib",
+                "argon2 parameters are out of range",
+            ));
         }
         if self.workers == Some(0) {
             return Err(invalid("workers", "must be at least 1"));

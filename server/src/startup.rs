@@ -8,10 +8,11 @@ use actix_web::{middleware, web, App, HttpServer};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
-use tessera_adapters::http::{self, Discovery, HttpState, Readiness};
+use tessera_adapters::http::{self, BrowserSettings, CsrfGuard, Discovery, HttpState, Readiness};
 use tessera_application::services::{
-    AccessTokenVerifier, ClientAuthenticator, ClientCredentialsGrant, Introspection, KeyService,
-    TokenRevocation,
+    AccessTokenVerifier, AuthorizationCodeGrant, Authorize, ClientAuthenticator,
+    ClientCredentialsGrant, Introspection, KeyService, Logout, RefreshTokenGrant, TokenRevocation,
+    UserInfo, UserTokenIssuer,
 };
 
 /// Why the server could not start.
@@ -62,7 +63,51 @@ impl Application {
             core.settings.clone(),
         ));
         let readiness = Arc::new(Readiness::new(core.db.clone(), core.jws.clone()));
+        let secret = crate::secret_key::resolve(config).map_err(WiringError::from)?;
+        let issuer = Arc::new(UserTokenIssuer::new(
+            core.jws.clone(),
+            core.db.refresh_tokens(),
+            core.clock.clone(),
+            core.rng.clone(),
+            core.settings.clone(),
+        ));
+        let db = &core.db;
         let state = web::Data::new(HttpState {
+            authorize: Authorize::new(
+                db.clients(),
+                db.users(),
+                db.consents(),
+                db.authorization_codes(),
+                core.clock.clone(),
+                core.rng.clone(),
+                core.settings.clone(),
+            ),
+            accounts: core.accounts(config)?,
+            code_grant: AuthorizationCodeGrant::new(
+                db.authorization_codes(),
+                db.users(),
+                db.refresh_tokens(),
+                db.revocations(),
+                issuer.clone(),
+                core.clock.clone(),
+            ),
+            refresh_grant: RefreshTokenGrant::new(
+                db.refresh_tokens(),
+                db.revocations(),
+                db.users(),
+                issuer,
+                core.clock.clone(),
+            ),
+            userinfo: UserInfo::new(verifier.clone(), db.users()),
+            logout: Logout::new(
+                core.jws.clone(),
+                db.clients(),
+                core.clock.clone(),
+                core.settings.clone(),
+            ),
+            browser: BrowserSettings::new(&config.issuer, config.session_ttl_secs),
+            csrf: CsrfGuard::from_secret(&secret),
+            rng: core.rng.clone(),
             authenticator: ClientAuthenticator::new(core.db.clients()),
             client_credentials: ClientCredentialsGrant::new(
                 core.jws.clone(),
@@ -70,7 +115,11 @@ impl Application {
                 core.rng.clone(),
                 core.settings.clone(),
             ),
-            introspection: Introspection::new(verifier.clone()),
+            introspection: Introspection::new(
+                verifier.clone(),
+                core.db.refresh_tokens(),
+                core.clock.clone(),
+            ),
             revocation: TokenRevocation::new(verifier, core.db.revocations()),
             jws: core.jws.clone(),
             readiness: readiness.clone(),

@@ -7,13 +7,14 @@ use secrecy::ExposeSecret;
 use std::sync::Arc;
 use std::time::Duration;
 use tessera_adapters::crypto::{
-    AeadKeyCipher, JosekitEngine, KeyPairGenerator, OsRandom, SystemClock,
+    AeadKeyCipher, Argon2Hasher, Argon2Settings, JosekitEngine, KeyPairGenerator, OsRandom,
+    SystemClock,
 };
 use tessera_adapters::persistence::{Database, PoolOptions};
-use tessera_application::ports::{Clock, JwsEngine, RandomSource};
-use tessera_application::services::{ClientRegistry, KeyService};
+use tessera_application::ports::{Clock, JwsEngine, PasswordHasher, RandomSource};
+use tessera_application::services::{Accounts, ClientRegistry, KeyService};
 use tessera_application::IssuerSettings;
-use tessera_domain::SigningAlgorithm;
+use tessera_domain::{PasswordPolicy, SigningAlgorithm};
 
 /// A failure while wiring: every variant's message is fit for an operator and holds no secret.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +28,9 @@ pub enum WiringError {
     /// Keys could not be created or loaded.
     #[error("signing keys: {0}")]
     Keys(String),
+    /// The password hasher could not be built.
+    #[error("password hasher: {0}")]
+    Hasher(String),
 }
 
 /// The adapters every command shares.
@@ -66,6 +70,9 @@ impl Core {
         }
         let mut settings = IssuerSettings::new(config.issuer.clone());
         settings.lifetimes.access_token = config.access_token_ttl_secs;
+        settings.lifetimes.authorization_code = config.authorization_code_ttl_secs;
+        settings.lifetimes.refresh_idle = config.refresh_token_idle_secs;
+        settings.lifetimes.refresh_absolute = config.refresh_token_absolute_secs;
         let signing_alg = SigningAlgorithm::parse(&config.signing_alg)
             .map_err(|e| WiringError::Keys(e.to_string()))?;
         Ok(Self {
@@ -81,6 +88,35 @@ impl Core {
     /// The client registration service.
     pub fn client_registry(&self) -> ClientRegistry {
         ClientRegistry::new(self.db.clients(), self.clock.clone(), self.rng.clone())
+    }
+
+    /// The argon2id hasher with the configured parameters.
+    pub fn password_hasher(config: &Config) -> Result<Arc<dyn PasswordHasher>, WiringError> {
+        let settings = Argon2Settings {
+            memory_kib: config.argon2_memory_kib,
+            iterations: config.argon2_iterations,
+            parallelism: config.argon2_parallelism,
+            ..Argon2Settings::default()
+        };
+        Ok(Arc::new(
+            Argon2Hasher::new(settings).map_err(|e| WiringError::Hasher(e.to_string()))?,
+        ))
+    }
+
+    /// Sign-in and account creation.
+    pub fn accounts(&self, config: &Config) -> Result<Accounts, WiringError> {
+        Ok(Accounts::new(
+            self.db.users(),
+            self.db.sessions(),
+            Self::password_hasher(config)?,
+            self.clock.clone(),
+            self.rng.clone(),
+            PasswordPolicy {
+                min_chars: config.password_min_length,
+                ..PasswordPolicy::default()
+            },
+            config.session_ttl_secs,
+        ))
     }
 
     /// The key service; needs the secret key, so it is built only by commands that use keys.

@@ -161,6 +161,17 @@ impl TestDatabase {
         result.unwrap_or_else(|e| panic!("{sql}: {e}")).value
     }
 
+    /// A connection of its own, held open across statements, to hold a lock or a transaction
+    /// open behind Tessera's back. SQLite foreign keys are not enforced on it.
+    pub async fn raw_connection(&self) -> RawConnection {
+        match &self.cleanup {
+            Cleanup::SqliteDir(_) => RawConnection(Raw::Sqlite(self.sqlite_conn().await)),
+            Cleanup::Postgres { .. } => {
+                RawConnection(Raw::Postgres(Box::new(self.postgres_conn().await)))
+            }
+        }
+    }
+
     /// The SQLite file's path.
     pub fn sqlite_path(&self) -> Option<PathBuf> {
         self.url.strip_prefix("sqlite://").map(PathBuf::from)
@@ -181,6 +192,26 @@ impl TestDatabase {
         AsyncPgConnection::establish(&self.url)
             .await
             .unwrap_or_else(|e| panic!("cannot connect to the test database: {e}"))
+    }
+}
+
+/// A raw connection to a [`TestDatabase`], from [`TestDatabase::raw_connection`].
+pub struct RawConnection(Raw);
+
+/// The connection of either backend.
+enum Raw {
+    Sqlite(SyncConnectionWrapper<SqliteConnection>),
+    Postgres(Box<AsyncPgConnection>),
+}
+
+impl RawConnection {
+    /// Runs raw SQL (one or more statements) on this connection; panics on failure.
+    pub async fn execute(&mut self, sql: &str) {
+        let result = match &mut self.0 {
+            Raw::Sqlite(conn) => conn.batch_execute(sql).await,
+            Raw::Postgres(conn) => conn.batch_execute(sql).await,
+        };
+        result.unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 }
 

@@ -12,8 +12,12 @@ use tessera_domain::{
 };
 use tessera_tests::{both_backends, TestDatabase};
 
-/// The single migration this build ships, as diesel names its version.
-const INITIAL: &str = "20261128000001";
+/// The migrations this build ships, as diesel names their versions, in order.
+const MIGRATIONS: [&str; 2] = ["20261128000001", "20261128000002"];
+
+fn all_migrations() -> Vec<String> {
+    MIGRATIONS.iter().map(|v| (*v).to_owned()).collect()
+}
 
 fn confidential_client(id: &str, created_at: i64) -> Client {
     Client {
@@ -304,7 +308,7 @@ async fn migrate_twice_is_a_no_op(tdb: TestDatabase) {
         .await
         .unwrap();
     assert_eq!(db.backend(), tdb.backend());
-    assert_eq!(db.migrate().await.unwrap(), vec![INITIAL.to_owned()]);
+    assert_eq!(db.migrate().await.unwrap(), all_migrations());
     assert!(db.migrate().await.unwrap().is_empty());
     db.ping().await.unwrap();
 }
@@ -320,11 +324,7 @@ async fn concurrent_migrations_apply_once(tdb: TestDatabase) {
     let (a, b) = tokio::join!(first.migrate(), second.migrate());
     let mut applied = a.unwrap();
     applied.extend(b.unwrap());
-    assert_eq!(
-        applied,
-        vec![INITIAL.to_owned()],
-        "exactly one of them migrated"
-    );
+    assert_eq!(applied, all_migrations(), "exactly one of them migrated");
 }
 both_backends!(concurrent_migrate, concurrent_migrations_apply_once);
 

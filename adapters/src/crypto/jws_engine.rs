@@ -8,7 +8,7 @@ use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock};
 use tessera_application::errors::{CryptoError, VerifyError};
 use tessera_application::ports::{JwsEngine, KeyMaterial, VerifiedJws};
-use tessera_domain::UnixTime;
+use tessera_domain::{SigningAlgorithm, UnixTime};
 
 /// Compact JWS through josekit (OpenSSL), with the decrypted keys held in memory.
 ///
@@ -112,6 +112,10 @@ impl JwsEngine for JosekitEngine {
 
     fn active_kid(&self) -> Option<String> {
         self.snapshot().active.as_ref().map(|a| a.kid.clone())
+    }
+
+    fn active_algorithm(&self) -> Option<SigningAlgorithm> {
+        self.snapshot().active.as_ref().map(|a| a.alg)
     }
 }
 

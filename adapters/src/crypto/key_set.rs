@@ -22,6 +22,8 @@ pub(crate) struct VerifyingKey {
 pub(crate) struct ActiveKey {
     /// Its kid.
     pub kid: String,
+    /// Its algorithm.
+    pub alg: SigningAlgorithm,
     /// Built once; carries the kid, which josekit writes into every header.
     pub signer: Box<dyn JwsSigner>,
 }
@@ -116,6 +118,7 @@ impl KeySet {
             if let Some(signer) = decoded.signer {
                 active = Some(ActiveKey {
                     kid: kid.clone(),
+                    alg: m.key.alg,
                     signer,
                 });
             }

@@ -12,6 +12,7 @@ mod jws_engine;
 mod jws_header;
 mod key_generator;
 mod key_set;
+mod password_hasher;
 mod random;
 
 #[cfg(test)]
@@ -21,4 +22,5 @@ pub use cipher::AeadKeyCipher;
 pub use clock::SystemClock;
 pub use jws_engine::JosekitEngine;
 pub use key_generator::KeyPairGenerator;
+pub use password_hasher::{Argon2Hasher, Argon2Settings};
 pub use random::{generate_secret_key, OsRandom};

@@ -17,18 +17,32 @@ impl Discovery {
     pub fn new(issuer: &str) -> Self {
         let base = issuer.trim_end_matches('/');
         let url = |p: &str| format!("{base}{p}");
-        let auth_methods = ["client_secret_basic", "client_secret_post"];
+        let secret_methods = ["client_secret_basic", "client_secret_post"];
         let doc = json!({
             "issuer": issuer,
+            "authorization_endpoint": url(paths::AUTHORIZE),
             "token_endpoint": url(paths::TOKEN),
+            "userinfo_endpoint": url(paths::USERINFO),
             "jwks_uri": url(paths::JWKS),
+            "end_session_endpoint": url(paths::LOGOUT),
             "introspection_endpoint": url(paths::INTROSPECT),
             "revocation_endpoint": url(paths::REVOKE),
-            "grant_types_supported": ["client_credentials"],
-            "token_endpoint_auth_methods_supported": auth_methods,
-            "introspection_endpoint_auth_methods_supported": auth_methods,
-            "revocation_endpoint_auth_methods_supported": auth_methods,
-            "response_types_supported": [],
+            "scopes_supported": ["openid", "profile", "email", "offline_access"],
+            "response_types_supported": ["code"],
+            "response_modes_supported": ["query", "form_post"],
+            "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256", "ES256", "EdDSA"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+            "introspection_endpoint_auth_methods_supported": secret_methods,
+            "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+            "code_challenge_methods_supported": ["S256"],
+            "prompt_values_supported": ["none", "login", "consent", "select_account"],
+            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp", "name", "email", "email_verified"],
+            "claims_parameter_supported": false,
+            "request_parameter_supported": false,
+            "request_uri_parameter_supported": false,
+            "authorization_response_iss_parameter_supported": true,
         });
         let openid = web::Bytes::from(doc.to_string());
         let etag = format!("\"{:016x}\"", fnv1a(&openid));

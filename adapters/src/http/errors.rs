@@ -33,7 +33,7 @@ impl ApiError {
         Self {
             status,
             code,
-            description: description.into(),
+            description: tessera_application::errors::oauth_description(&description.into()),
             www_authenticate: None,
             retry_after: false,
         }
@@ -176,6 +176,7 @@ impl From<TokenError> for ApiError {
             TokenError::UnauthorizedClient(d) => {
                 Self::new(StatusCode::BAD_REQUEST, "unauthorized_client", d)
             }
+            TokenError::InvalidGrant(d) => Self::new(StatusCode::BAD_REQUEST, "invalid_grant", d),
             TokenError::Crypto(c) => c.into(),
             TokenError::Repository(r) => r.into(),
         }

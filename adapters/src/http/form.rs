@@ -79,6 +79,11 @@ impl OAuthForm {
             .filter(|v| !v.is_empty())
     }
 
+    /// The parameters without empty values, for services that take a map.
+    pub fn into_map(self) -> HashMap<String, String> {
+        self.0.into_iter().filter(|(_, v)| !v.is_empty()).collect()
+    }
+
     /// A required parameter, or `invalid_request` naming it.
     pub fn require(&self, name: &str) -> Result<&str, ApiError> {
         self.get(name)

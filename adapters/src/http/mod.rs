@@ -1,6 +1,8 @@
 //! The actix-web HTTP edge: thin handlers that parse a request, call one use case, and map the
 //! result. Paths are fixed by the contract and defined once in [`paths`].
 
+mod authorize;
+mod browser;
 mod client_auth;
 mod discovery;
 pub mod errors;
@@ -8,19 +10,24 @@ mod form;
 mod health;
 mod introspect;
 mod jwks;
+mod logout;
+pub mod pages;
 pub mod paths;
 mod revoke;
 mod token;
+mod userinfo;
 
+pub use browser::{BrowserSettings, CsrfGuard};
 pub use discovery::Discovery;
 pub use errors::ApiError;
 pub use health::Readiness;
 
 use actix_web::{web, HttpResponse};
 use std::sync::Arc;
-use tessera_application::ports::JwsEngine;
+use tessera_application::ports::{JwsEngine, RandomSource};
 use tessera_application::services::{
-    ClientAuthenticator, ClientCredentialsGrant, Introspection, TokenRevocation,
+    Accounts, AuthorizationCodeGrant, Authorize, ClientAuthenticator, ClientCredentialsGrant,
+    Introspection, Logout, RefreshTokenGrant, TokenRevocation, UserInfo,
 };
 
 /// Everything the handlers need, built once at start-up and shared by every worker.
@@ -39,6 +46,24 @@ pub struct HttpState {
     pub readiness: Arc<Readiness>,
     /// Pre-serialised discovery documents.
     pub discovery: Discovery,
+    /// The authorization endpoint's logic.
+    pub authorize: Authorize,
+    /// Sign-in and sessions.
+    pub accounts: Accounts,
+    /// The authorization_code grant.
+    pub code_grant: AuthorizationCodeGrant,
+    /// The refresh_token grant (and refresh-token revocation).
+    pub refresh_grant: RefreshTokenGrant,
+    /// OIDC UserInfo.
+    pub userinfo: UserInfo,
+    /// RP-initiated logout.
+    pub logout: Logout,
+    /// Cookie settings.
+    pub browser: BrowserSettings,
+    /// CSRF tokens for the pages.
+    pub csrf: CsrfGuard,
+    /// Randomness for cookie values.
+    pub rng: Arc<dyn RandomSource>,
 }
 
 /// Registers every route on an actix `App`.
@@ -73,6 +98,24 @@ pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceCo
             .service(
                 web::resource(paths::REVOKE)
                     .route(web::post().to(revoke::revoke_post))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::AUTHORIZE)
+                    .route(web::get().to(authorize::authorize_get))
+                    .route(web::post().to(authorize::authorize_post))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::USERINFO)
+                    .route(web::get().to(userinfo::userinfo_get))
+                    .route(web::post().to(userinfo::userinfo_post))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::LOGOUT)
+                    .route(web::get().to(logout::logout_get))
+                    .route(web::post().to(logout::logout_post))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(

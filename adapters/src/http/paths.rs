@@ -16,3 +16,9 @@ pub const REVOKE: &str = "/revoke";
 pub const HEALTHZ: &str = "/healthz";
 /// Readiness.
 pub const READYZ: &str = "/readyz";
+/// RFC 6749 §3.1 authorization endpoint.
+pub const AUTHORIZE: &str = "/authorize";
+/// OIDC Core §5.3 UserInfo.
+pub const USERINFO: &str = "/userinfo";
+/// OIDC RP-Initiated Logout `end_session_endpoint`.
+pub const LOGOUT: &str = "/logout";

@@ -20,7 +20,12 @@ pub async fn revoke_post(
         .authenticate(presented_credentials(&req, &form)?)
         .await?;
     let token = form.require("token")?;
-    state.revocation.revoke(&caller, token).await?;
+    // JWT access tokens have three dot-separated parts; refresh tokens are opaque.
+    if token.split('.').count() == 3 {
+        state.revocation.revoke(&caller, token).await?;
+    } else {
+        state.refresh_grant.revoke(&caller, token).await?;
+    }
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .finish())

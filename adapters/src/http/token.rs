@@ -8,6 +8,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use secrecy::ExposeSecret;
 use serde::Serialize;
+use tessera_application::services::TokenSet;
 use tessera_domain::GrantType;
 
 #[derive(Serialize)]
@@ -17,6 +18,10 @@ struct TokenResponse<'a> {
     expires_in: i64,
     #[serde(skip_serializing_if = "str::is_empty")]
     scope: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id_token: Option<&'a str>,
 }
 
 /// `POST /token`: checks the grant type, authenticates the client, runs the grant.
@@ -27,28 +32,51 @@ pub async fn token_post(
 ) -> Result<HttpResponse, ApiError> {
     let form = OAuthForm::read(&req, payload).await?;
     let grant_name = form.require("grant_type")?;
-    let grant = GrantType::parse(grant_name)
-        .ok()
-        .filter(|g| *g == GrantType::ClientCredentials)
-        .ok_or_else(|| ApiError::unsupported_grant_type(grant_name))?;
+    let grant =
+        GrantType::parse(grant_name).map_err(|_| ApiError::unsupported_grant_type(grant_name))?;
     let client = state
         .authenticator
         .authenticate(presented_credentials(&req, &form)?)
         .await?;
-    match grant {
+    let tokens = match grant {
         GrantType::ClientCredentials => {
             let issued = state.client_credentials.issue(&client, form.get("scope"))?;
-            let scope = issued.scope.to_string();
-            Ok(HttpResponse::Ok()
-                .insert_header((header::CACHE_CONTROL, "no-store"))
-                .insert_header((header::PRAGMA, "no-cache"))
-                .json(TokenResponse {
-                    access_token: issued.access_token.expose_secret(),
-                    token_type: "Bearer",
-                    expires_in: issued.expires_in,
-                    scope: &scope,
-                }))
+            TokenSet {
+                access_token: issued.access_token,
+                expires_in: issued.expires_in,
+                scope: issued.scope,
+                refresh_token: None,
+                id_token: None,
+            }
         }
-        other => Err(ApiError::unsupported_grant_type(other.as_str())),
-    }
+        GrantType::AuthorizationCode => {
+            state
+                .code_grant
+                .exchange(
+                    &client,
+                    form.require("code")?,
+                    form.get("redirect_uri"),
+                    form.get("code_verifier"),
+                )
+                .await?
+        }
+        GrantType::RefreshToken => {
+            state
+                .refresh_grant
+                .refresh(&client, form.require("refresh_token")?, form.get("scope"))
+                .await?
+        }
+    };
+    let scope = tokens.scope.to_string();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(TokenResponse {
+            access_token: tokens.access_token.expose_secret(),
+            token_type: "Bearer",
+            expires_in: tokens.expires_in,
+            scope: &scope,
+            refresh_token: tokens.refresh_token.as_ref().map(|t| t.expose_secret()),
+            id_token: tokens.id_token.as_deref(),
+        }))
 }

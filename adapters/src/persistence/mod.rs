@@ -19,8 +19,12 @@ use diesel_async::pooled_connection::{
 };
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
-use tessera_application::ports::{ClientRepository, RevocationRepository, SigningKeyRepository};
+use tessera_application::ports::{
+    AuthorizationCodeRepository, ClientRepository, ConsentRepository, RefreshTokenRepository,
+    RevocationRepository, SessionRepository, SigningKeyRepository, UserRepository,
+};
 use tessera_application::RepositoryError;
+use tessera_domain::TokenDigest;
 
 /// Runs `$body` with `$conn: &mut Connection` taken from the pool and `$db` bound to the
 /// shared [`Inner`] (for error mapping), whichever backend the database uses. The body is
@@ -62,10 +66,15 @@ macro_rules! with_connection {
 }
 
 mod clients;
+mod codes;
+mod consents;
 mod migrations;
+mod refresh_tokens;
 mod revocations;
 mod schema;
+mod sessions;
 mod signing_keys;
+mod users;
 
 /// The SQLite connection type: diesel's sync connection run on tokio's blocking pool.
 pub(crate) type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
@@ -281,6 +290,35 @@ impl Database {
         ))
     }
 
+    /// The user accounts on this database.
+    pub fn users(&self) -> Arc<dyn UserRepository> {
+        Arc::new(users::DieselUserRepository::new(self.inner.clone()))
+    }
+
+    /// The browser sessions on this database.
+    pub fn sessions(&self) -> Arc<dyn SessionRepository> {
+        Arc::new(sessions::DieselSessionRepository::new(self.inner.clone()))
+    }
+
+    /// The remembered consents on this database.
+    pub fn consents(&self) -> Arc<dyn ConsentRepository> {
+        Arc::new(consents::DieselConsentRepository::new(self.inner.clone()))
+    }
+
+    /// The authorization codes on this database; `consume` is one atomic statement.
+    pub fn authorization_codes(&self) -> Arc<dyn AuthorizationCodeRepository> {
+        Arc::new(codes::DieselAuthorizationCodeRepository::new(
+            self.inner.clone(),
+        ))
+    }
+
+    /// The refresh tokens on this database; `rotate` is one transaction.
+    pub fn refresh_tokens(&self) -> Arc<dyn RefreshTokenRepository> {
+        Arc::new(refresh_tokens::DieselRefreshTokenRepository::new(
+            self.inner.clone(),
+        ))
+    }
+
     /// Pool status for metrics and logs: (connections open, connections idle).
     pub fn pool_status(&self) -> (usize, usize) {
         let status = match &self.inner.pool {
@@ -383,6 +421,11 @@ impl Inner {
             other => RepositoryError::Other(self.redactor.scrub(&other.to_string())),
         }
     }
+}
+
+/// A digest column read back; an error text (for `Corrupt`) unless it is 32 bytes.
+pub(crate) fn stored_digest(bytes: &[u8]) -> Result<TokenDigest, String> {
+    TokenDigest::from_bytes(bytes).ok_or_else(|| format!("{} bytes, not 32", bytes.len()))
 }
 
 /// Server messages that mean "try again later" rather than a fault in the query.

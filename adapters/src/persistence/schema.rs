@@ -34,3 +34,64 @@ diesel::table! {
         expires_at -> BigInt,
     }
 }
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        email_verified -> Bool,
+        name -> Nullable<Text>,
+        password_hash -> Text,
+        created_at -> BigInt,
+        disabled -> Bool,
+    }
+}
+
+diesel::table! {
+    browser_sessions (digest) {
+        digest -> Binary,
+        user_id -> Text,
+        auth_time -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    consents (user_id, client_id) {
+        user_id -> Text,
+        client_id -> Text,
+        scope -> Text,
+        granted_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    authorization_codes (digest) {
+        digest -> Binary,
+        client_id -> Text,
+        user_id -> Text,
+        grant_id -> Text,
+        redirect_uri -> Nullable<Text>,
+        code_challenge -> Nullable<Text>,
+        scope -> Text,
+        nonce -> Nullable<Text>,
+        auth_time -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (digest) {
+        digest -> Binary,
+        family_id -> Text,
+        client_id -> Text,
+        user_id -> Text,
+        scope -> Text,
+        expires_at -> BigInt,
+        family_expires_at -> BigInt,
+        auth_time -> BigInt,
+        used_at -> Nullable<BigInt>,
+        revoked -> Bool,
+    }
+}

@@ -1,6 +1,6 @@
 use crate::errors::{CryptoError, VerifyError};
 use secrecy::SecretBox;
-use tessera_domain::{SigningKey, UnixTime};
+use tessera_domain::{SigningAlgorithm, SigningKey, UnixTime};
 
 /// A decrypted key handed to the engine.
 pub struct KeyMaterial {
@@ -38,4 +38,6 @@ pub trait JwsEngine: Send + Sync {
     fn jwks(&self) -> String;
     /// The kid of the active key, if one is loaded.
     fn active_kid(&self) -> Option<String>;
+    /// The algorithm of the active key (it decides the hash of `at_hash`).
+    fn active_algorithm(&self) -> Option<SigningAlgorithm>;
 }

@@ -68,10 +68,19 @@ impl AccessTokenVerifier {
         &self,
         token: &str,
     ) -> Result<Option<AccessTokenClaims>, RepositoryError> {
-        match self.verify_signed(token) {
-            Some(c) if !self.revocations.is_revoked(&c.jti).await? => Ok(Some(c)),
-            _ => Ok(None),
+        let Some(c) = self.verify_signed(token) else {
+            return Ok(None);
+        };
+        if self.revocations.is_revoked(&c.jti).await? {
+            return Ok(None);
         }
+        if let Some(gid) = &c.gid {
+            let key = super::code_grant::grant_revocation_key(gid);
+            if self.revocations.is_revoked(&key).await? {
+                return Ok(None);
+            }
+        }
+        Ok(Some(c))
     }
 }
 

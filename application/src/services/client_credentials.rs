@@ -29,6 +29,9 @@ pub enum TokenError {
     /// `unauthorized_client`.
     #[error("{0}")]
     UnauthorizedClient(String),
+    /// `invalid_grant`: a bad, expired, used or foreign code or refresh token.
+    #[error("{0}")]
+    InvalidGrant(String),
     /// Signing failed: a server fault.
     #[error(transparent)]
     Crypto(#[from] CryptoError),
@@ -92,6 +95,7 @@ impl ClientCredentialsGrant {
             client_id: client.id.to_string(),
             scope: granted.to_string(),
             auth_time: None,
+            gid: None,
         };
         let claims = match serde_json::to_value(&claims) {
             Ok(serde_json::Value::Object(m)) => m,

@@ -1,8 +1,9 @@
+use crate::ports::{Clock, RefreshTokenRepository};
 use crate::services::AccessTokenVerifier;
 use crate::RepositoryError;
 use serde::Serialize;
 use std::sync::Arc;
-use tessera_domain::Client;
+use tessera_domain::{Client, TokenDigest};
 
 /// An RFC 7662 §2.2 response. Inactive tokens carry nothing but `active: false`, whatever the
 /// reason, so introspection leaks nothing about tokens that do not work.
@@ -60,12 +61,45 @@ impl IntrospectionResponse {
 /// Token introspection (RFC 7662) for protected resources, which authenticate as clients.
 pub struct Introspection {
     verifier: Arc<AccessTokenVerifier>,
+    refresh_tokens: Arc<dyn RefreshTokenRepository>,
+    clock: Arc<dyn Clock>,
 }
 
 impl Introspection {
     /// Builds the service.
-    pub fn new(verifier: Arc<AccessTokenVerifier>) -> Self {
-        Self { verifier }
+    pub fn new(
+        verifier: Arc<AccessTokenVerifier>,
+        refresh_tokens: Arc<dyn RefreshTokenRepository>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            verifier,
+            refresh_tokens,
+            clock,
+        }
+    }
+
+    /// Introspects an opaque refresh token: active while unused, unrevoked and unexpired.
+    async fn refresh_token(&self, token: &str) -> Result<IntrospectionResponse, RepositoryError> {
+        let Some(stored) = self.refresh_tokens.find(&TokenDigest::of(token)).await? else {
+            return Ok(IntrospectionResponse::inactive());
+        };
+        let rt = stored.token;
+        if stored.used || stored.revoked || rt.is_expired(self.clock.now()) {
+            return Ok(IntrospectionResponse::inactive());
+        }
+        Ok(IntrospectionResponse {
+            active: true,
+            scope: Some(rt.scope.to_string()),
+            client_id: Some(rt.client_id.to_string()),
+            token_type: Some("refresh_token"),
+            exp: Some(rt.expires_at.as_secs()),
+            iat: None,
+            sub: Some(rt.user_id.to_string()),
+            aud: None,
+            iss: None,
+            jti: None,
+        })
     }
 
     /// Introspects `token` for `caller`. Callers are authenticated confidential clients; the
@@ -75,6 +109,9 @@ impl Introspection {
         caller: &Client,
         token: &str,
     ) -> Result<IntrospectionResponse, RepositoryError> {
+        if token.split('.').count() != 3 {
+            return self.refresh_token(token).await;
+        }
         let Some(c) = self.verifier.verify_active(token).await? else {
             return Ok(IntrospectionResponse::inactive());
         };
@@ -117,7 +154,11 @@ mod tests {
             clock_at(150),
             IssuerSettings::new(ISS),
         );
-        Introspection::new(Arc::new(verifier))
+        Introspection::new(
+            Arc::new(verifier),
+            Arc::new(crate::ports::MockRefreshTokenRepository::new()),
+            clock_at(150),
+        )
     }
 
     fn caller() -> Client {
@@ -131,7 +172,7 @@ mod tests {
             kid: "k".into(),
         });
         let r = introspection(ok, false)
-            .introspect(&caller(), "t")
+            .introspect(&caller(), "a.b.c")
             .await
             .unwrap();
         assert!(r.active);
@@ -148,14 +189,14 @@ mod tests {
             kid: "k".into(),
         });
         let r = introspection(ok, true)
-            .introspect(&caller(), "t")
+            .introspect(&caller(), "a.b.c")
             .await
             .unwrap();
         assert_eq!(r, IntrospectionResponse::inactive());
         let json = serde_json::to_string(&r).unwrap();
         assert_eq!(json, r#"{"active":false}"#);
         let r = introspection(Err(VerifyError::UnknownKey), false)
-            .introspect(&caller(), "t")
+            .introspect(&caller(), "a.b.c")
             .await
             .unwrap();
         assert!(!r.active);

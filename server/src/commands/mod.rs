@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod keys;
+pub mod user;
 
 use crate::wiring::WiringError;
 

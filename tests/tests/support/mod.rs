@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 use actix_web::dev::ServerHandle;
+pub mod browser;
+
 use secrecy::SecretString;
 use std::net::TcpListener;
 use tessera_application::services::NewClient;

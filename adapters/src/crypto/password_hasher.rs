@@ -1,0 +1,403 @@
+//! argon2id password hashing, off the async executor and behind a concurrency cap.
+//!
+//! One argon2id hash with the OWASP parameters takes ~19 MiB of memory and tens of
+//! milliseconds of CPU. Left unbounded, a burst of logins would exhaust memory and starve every
+//! other request, so hashes run on tokio's blocking pool behind a semaphore, and callers beyond a
+//! bounded queue are turned away at once with [`HashError::Busy`] (503; R-08).
+
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use async_trait::async_trait;
+use secrecy::{ExposeSecret, SecretString};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use tessera_application::ports::{HashError, PasswordCheck, PasswordHasher};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// Bytes of random salt per hash (the PHC recommendation).
+const SALT_LEN: usize = 16;
+
+/// Cost parameters and load limits of [`Argon2Hasher`].
+///
+/// The defaults are OWASP's argon2id recommendation (m = 19 MiB, t = 2, p = 1), which is also
+/// what SECURITY.md requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Argon2Settings {
+    /// Memory cost in KiB (`m`).
+    pub memory_kib: u32,
+    /// Number of passes (`t`).
+    pub iterations: u32,
+    /// Degree of parallelism (`p`).
+    pub parallelism: u32,
+    /// Hashes allowed to run at once; bounds memory to about `max_concurrent × memory_kib`.
+    pub max_concurrent: usize,
+    /// Callers allowed to wait for a free slot; any more get [`HashError::Busy`] at once.
+    pub max_waiting: usize,
+}
+
+impl Default for Argon2Settings {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self {
+            memory_kib: Params::DEFAULT_M_COST,
+            iterations: Params::DEFAULT_T_COST,
+            parallelism: Params::DEFAULT_P_COST,
+            max_concurrent: cores.saturating_mul(2),
+            max_waiting: 64,
+        }
+    }
+}
+
+/// The [`PasswordHasher`] port on argon2id with PHC strings.
+///
+/// Cheap to share behind an `Arc`; all state is the semaphore and the waiting counter.
+#[derive(Debug)]
+pub struct Argon2Hasher {
+    argon2: Argon2<'static>,
+    params: Params,
+    permits: Arc<Semaphore>,
+    waiting: AtomicUsize,
+    max_waiting: usize,
+    dummy: String,
+}
+
+impl Argon2Hasher {
+    /// Validates the settings and computes the dummy hash (one full hash, synchronously: call
+    /// this at start-up, not on a request path).
+    pub fn new(settings: Argon2Settings) -> Result<Self, HashError> {
+        if settings.max_concurrent == 0 {
+            return Err(HashError::Backend(
+                "max_concurrent must be at least 1".to_owned(),
+            ));
+        }
+        let params = Params::new(
+            settings.memory_kib,
+            settings.iterations,
+            settings.parallelism,
+            None,
+        )
+        .map_err(|e| HashError::Backend(format!("invalid argon2 parameters: {e}")))?;
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+
+        // A password no one knows: verifying against its hash is always false but costs as much
+        // as a real check.
+        let mut secret = [0u8; 32];
+        random_bytes(&mut secret)?;
+        let dummy_password =
+            base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, secret);
+        let dummy = hash_blocking(&argon2, dummy_password.as_bytes())?;
+
+        Ok(Self {
+            argon2,
+            params,
+            permits: Arc::new(Semaphore::new(settings.max_concurrent)),
+            waiting: AtomicUsize::new(0),
+            max_waiting: settings.max_waiting,
+            dummy,
+        })
+    }
+
+    /// Takes a slot for one hash, waiting only if fewer than `max_waiting` others already are.
+    async fn acquire(&self) -> Result<OwnedSemaphorePermit, HashError> {
+        if let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() {
+            return Ok(permit);
+        }
+        // Counted before the check so concurrent callers cannot all slip under the limit; the
+        // guard undoes the count on every exit, including when the caller's future is dropped.
+        let already_waiting = self.waiting.fetch_add(1, Ordering::AcqRel);
+        let _guard = WaitingGuard(&self.waiting);
+        if already_waiting >= self.max_waiting {
+            return Err(HashError::Busy);
+        }
+        Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| HashError::Backend("the hasher's semaphore is closed".to_owned()))
+    }
+
+    /// Whether a parsed hash was made with anything but the current algorithm and parameters.
+    fn needs_rehash(&self, hash: &PasswordHash<'_>, stored: &Params) -> bool {
+        hash.algorithm != Algorithm::Argon2id.ident()
+            || hash.version != Some(Version::V0x13.into())
+            || stored.m_cost() != self.params.m_cost()
+            || stored.t_cost() != self.params.t_cost()
+            || stored.p_cost() != self.params.p_cost()
+            || stored.output_len() != Some(Params::DEFAULT_OUTPUT_LEN)
+    }
+}
+
+#[async_trait]
+impl PasswordHasher for Argon2Hasher {
+    async fn hash(&self, password: SecretString) -> Result<String, HashError> {
+        let permit = self.acquire().await?;
+        let argon2 = self.argon2.clone();
+        // The permit moves into the blocking task: it is released when the hash is done, even
+        // if this future is dropped first, so the cap always matches the CPU work in flight.
+        tokio::task::spawn_blocking(move || {
+            let result = hash_blocking(&argon2, password.expose_secret().as_bytes());
+            drop(permit);
+            result
+        })
+        .await
+        .map_err(|e| HashError::Backend(format!("hashing task failed: {e}")))?
+    }
+
+    async fn verify(&self, password: SecretString, phc: &str) -> Result<PasswordCheck, HashError> {
+        // Validate before queueing, so a corrupt hash never takes a slot.
+        let needs_rehash = {
+            let parsed = PasswordHash::new(phc).map_err(|_| HashError::InvalidHash)?;
+            Algorithm::try_from(parsed.algorithm).map_err(|_| HashError::InvalidHash)?;
+            if let Some(version) = parsed.version {
+                Version::try_from(version).map_err(|_| HashError::InvalidHash)?;
+            }
+            if parsed.salt.is_none() || parsed.hash.is_none() {
+                return Err(HashError::InvalidHash);
+            }
+            let stored = Params::try_from(&parsed).map_err(|_| HashError::InvalidHash)?;
+            self.needs_rehash(&parsed, &stored)
+        };
+
+        let permit = self.acquire().await?;
+        let argon2 = self.argon2.clone();
+        let phc = phc.to_owned();
+        let matches = tokio::task::spawn_blocking(move || {
+            // Uses the stored hash's own algorithm and parameters; the output comparison is
+            // constant time (password_hash::Output's PartialEq).
+            let result = PasswordHash::new(&phc)
+                .map(|parsed| {
+                    argon2
+                        .verify_password(password.expose_secret().as_bytes(), &parsed)
+                        .is_ok()
+                })
+                .map_err(|_| HashError::InvalidHash);
+            drop(permit);
+            result
+        })
+        .await
+        .map_err(|e| HashError::Backend(format!("verification task failed: {e}")))??;
+
+        Ok(PasswordCheck {
+            matches,
+            needs_rehash,
+        })
+    }
+
+    fn dummy_hash(&self) -> String {
+        self.dummy.clone()
+    }
+}
+
+/// Undoes one count of `waiting` when dropped.
+struct WaitingGuard<'a>(&'a AtomicUsize);
+
+impl Drop for WaitingGuard<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// One argon2id hash with a fresh random salt, as a PHC string. CPU-bound: call off the executor.
+fn hash_blocking(argon2: &Argon2<'_>, password: &[u8]) -> Result<String, HashError> {
+    let mut salt_bytes = [0u8; SALT_LEN];
+    random_bytes(&mut salt_bytes)?;
+    let salt = SaltString::encode_b64(&salt_bytes)
+        .map_err(|e| HashError::Backend(format!("cannot encode salt: {e}")))?;
+    argon2
+        .hash_password(password, &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| HashError::Backend(format!("argon2 failed: {e}")))
+}
+
+/// Random bytes from OpenSSL's CSPRNG; unlike the `RandomSource` port this one can report
+/// failure, since every caller already returns a `HashError`.
+fn random_bytes(buf: &mut [u8]) -> Result<(), HashError> {
+    openssl::rand::rand_bytes(buf)
+        .map_err(|e| HashError::Backend(format!("random generator failed: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Cheap parameters so the tests stay fast.
+    fn small(iterations: u32) -> Argon2Settings {
+        Argon2Settings {
+            memory_kib: 256,
+            iterations,
+            parallelism: 1,
+            max_concurrent: 2,
+            max_waiting: 8,
+        }
+    }
+
+    fn secret(s: &str) -> SecretString {
+        SecretString::from(s.to_owned())
+    }
+
+    #[tokio::test]
+    async fn round_trip_matches_without_rehash() {
+        let hasher = Argon2Hasher::new(small(2)).unwrap();
+        let phc = hasher
+            .hash(secret("correct horse battery staple"))
+            .await
+            .unwrap();
+        let check = hasher
+            .verify(secret("correct horse battery staple"), &phc)
+            .await
+            .unwrap();
+        assert_eq!(
+            check,
+            PasswordCheck {
+                matches: true,
+                needs_rehash: false
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn wrong_password_does_not_match() {
+        let hasher = Argon2Hasher::new(small(2)).unwrap();
+        let phc = hasher.hash(secret("the right one")).await.unwrap();
+        let check = hasher.verify(secret("the wrong one"), &phc).await.unwrap();
+        assert!(!check.matches);
+        assert!(!check.needs_rehash);
+    }
+
+    #[tokio::test]
+    async fn salts_are_unique() {
+        let hasher = Argon2Hasher::new(small(1)).unwrap();
+        let a = hasher.hash(secret("same")).await.unwrap();
+        let b = hasher.hash(secret("same")).await.unwrap();
+        assert_ne!(a, b);
+    }
+
+    #[tokio::test]
+    async fn changed_parameters_ask_for_a_rehash() {
+        let old = Argon2Hasher::new(small(1)).unwrap();
+        let current = Argon2Hasher::new(small(2)).unwrap();
+        let phc = old.hash(secret("pw pw pw pw pw pw")).await.unwrap();
+        let check = current
+            .verify(secret("pw pw pw pw pw pw"), &phc)
+            .await
+            .unwrap();
+        assert!(check.matches, "old hashes still verify");
+        assert!(check.needs_rehash);
+
+        // Another algorithm (argon2i) also counts as outdated.
+        let argon2i = Argon2::new(
+            Algorithm::Argon2i,
+            Version::V0x13,
+            Params::new(256, 2, 1, None).unwrap(),
+        );
+        let phc = hash_blocking(&argon2i, b"pw").unwrap();
+        assert!(phc.starts_with("$argon2i$"));
+        let check = current.verify(secret("pw"), &phc).await.unwrap();
+        assert!(check.matches && check.needs_rehash);
+    }
+
+    #[tokio::test]
+    async fn default_settings_produce_the_owasp_phc_prefix() {
+        let settings = Argon2Settings::default();
+        assert_eq!(
+            (
+                settings.memory_kib,
+                settings.iterations,
+                settings.parallelism
+            ),
+            (19456, 2, 1)
+        );
+        assert_eq!(settings.max_waiting, 64);
+        assert!(settings.max_concurrent >= 2);
+        let hasher = Argon2Hasher::new(settings).unwrap();
+        let phc = hasher.hash(secret("a long enough password")).await.unwrap();
+        assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
+        assert!(hasher
+            .dummy_hash()
+            .starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+    }
+
+    #[tokio::test]
+    async fn busy_when_no_slot_and_no_queue() {
+        let hasher = Argon2Hasher::new(Argon2Settings {
+            max_concurrent: 1,
+            max_waiting: 0,
+            ..small(2)
+        })
+        .unwrap();
+        let phc = hasher.dummy_hash();
+        // join! polls the first future (which takes the only permit) before the second.
+        let (a, b) = tokio::join!(
+            hasher.verify(secret("one"), &phc),
+            hasher.verify(secret("two"), &phc)
+        );
+        assert!(a.is_ok());
+        assert!(matches!(b, Err(HashError::Busy)), "{b:?}");
+        // The permit and the waiting count were released.
+        assert!(hasher.verify(secret("three"), &phc).await.is_ok());
+        assert_eq!(hasher.waiting.load(Ordering::Acquire), 0);
+    }
+
+    #[tokio::test]
+    async fn callers_within_the_queue_wait_their_turn() {
+        let hasher = Argon2Hasher::new(Argon2Settings {
+            max_concurrent: 1,
+            max_waiting: 2,
+            ..small(1)
+        })
+        .unwrap();
+        let phc = hasher.dummy_hash();
+        let (a, b, c) = tokio::join!(
+            hasher.verify(secret("one"), &phc),
+            hasher.verify(secret("two"), &phc),
+            hasher.hash(secret("three"))
+        );
+        assert!(a.is_ok() && b.is_ok() && c.is_ok());
+        assert_eq!(hasher.waiting.load(Ordering::Acquire), 0);
+    }
+
+    #[tokio::test]
+    async fn dummy_hash_never_matches() {
+        let hasher = Argon2Hasher::new(small(1)).unwrap();
+        let dummy = hasher.dummy_hash();
+        assert_eq!(dummy, hasher.dummy_hash(), "computed once");
+        for guess in ["", "password", "correct horse battery staple", &dummy] {
+            let check = hasher.verify(secret(guess), &dummy).await.unwrap();
+            assert!(!check.matches);
+            assert!(!check.needs_rehash, "same parameters as real hashes");
+        }
+    }
+
+    #[tokio::test]
+    async fn unparsable_hashes_are_invalid() {
+        let hasher = Argon2Hasher::new(small(1)).unwrap();
+        for phc in [
+            "",
+            "not a phc string",
+            "$bcrypt$v=19$m=256,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g",
+            "$argon2id$v=19$m=256,t=1,p=1",
+            "$argon2id$v=19$m=256,t=1,p=1$c2FsdHNhbHRzYWx0",
+            "$argon2id$v=19$m=1,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",
+            "$argon2id$v=99$m=256,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",
+        ] {
+            let result = hasher.verify(secret("pw"), phc).await;
+            assert!(
+                matches!(result, Err(HashError::InvalidHash)),
+                "{phc}: {result:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_settings_are_rejected() {
+        assert!(Argon2Hasher::new(Argon2Settings {
+            max_concurrent: 0,
+            ..small(1)
+        })
+        .is_err());
+        assert!(Argon2Hasher::new(Argon2Settings {
+            iterations: 0,
+            ..small(1)
+        })
+        .is_err());
+    }
+}

@@ -1,0 +1,325 @@
+//! `GET, POST /authorize` (RFC 6749 §4.1.1, OIDC Core §3.1.2) with the login and consent pages.
+//!
+//! The pages post back to `/authorize` carrying the original request's parameters as hidden
+//! fields; every post re-validates the whole request, so nothing about a pending authorization
+//! is trusted from an earlier step. Forms are CSRF-protected, and every redirect answers 303.
+
+use super::form::OAuthForm;
+use super::pages;
+use super::HttpState;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use secrecy::{ExposeSecret, SecretString};
+use std::collections::HashMap;
+use tessera_application::ports::random_token;
+use tessera_application::services::{
+    AuthorizationResponse, AuthorizeError, AuthorizeOutcome, Interaction, LoginError,
+};
+use tessera_domain::{BrowserSession, ResponseMode};
+
+/// Form fields of the pages themselves, never part of the authorization request.
+const PAGE_FIELDS: [&str; 5] = ["action", "csrf_token", "email", "password", "decision"];
+
+/// `GET /authorize`.
+pub async fn authorize_get(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
+    let params = match OAuthForm::parse(req.query_string().as_bytes()) {
+        Ok(f) => f.into_map(),
+        Err(e) => return bad_request(&e.to_string()),
+    };
+    start(&req, &state, params).await
+}
+
+/// `POST /authorize`: a form-encoded authorization request, or a login / consent submission.
+pub async fn authorize_post(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<HttpState>,
+) -> HttpResponse {
+    let form = match OAuthForm::read(&req, payload).await {
+        Ok(f) => f,
+        Err(e) => return bad_request(&e.to_string()),
+    };
+    let action = form.get("action").map(str::to_owned);
+    if action.is_some() {
+        let binding = state.browser.csrf_value(&req);
+        if !state
+            .csrf
+            .verify(binding.as_deref(), form.get("csrf_token"))
+        {
+            log::info!("authorize form refused: missing or wrong CSRF token");
+            return page_error(
+                StatusCode::FORBIDDEN,
+                "This form has expired",
+                "Please go back to the application and sign in again.",
+            );
+        }
+    }
+    let email = form.get("email").unwrap_or("").to_owned();
+    let password = SecretString::from(form.get("password").unwrap_or("").to_owned());
+    let decision = form.get("decision").map(str::to_owned);
+    let mut params = form.into_map();
+    for f in PAGE_FIELDS {
+        params.remove(f);
+    }
+    match action.as_deref() {
+        None => start(&req, &state, params).await,
+        Some("login") => login(&req, &state, params, &email, password).await,
+        Some("consent") => {
+            let allow = match decision.as_deref() {
+                Some("allow") => true,
+                Some("deny") => false,
+                _ => return bad_request("The consent form was incomplete."),
+            };
+            let session = current_session(&req, &state).await;
+            continue_with(
+                &req,
+                &state,
+                params,
+                session.ok().flatten(),
+                Interaction::Consented { allow },
+                None,
+            )
+            .await
+        }
+        Some(_) => bad_request("Unknown form action."),
+    }
+}
+
+async fn start(
+    req: &HttpRequest,
+    state: &HttpState,
+    params: HashMap<String, String>,
+) -> HttpResponse {
+    let session = match current_session(req, state).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    continue_with(req, state, params, session, Interaction::Start, None).await
+}
+
+async fn login(
+    req: &HttpRequest,
+    state: &HttpState,
+    params: HashMap<String, String>,
+    email: &str,
+    password: SecretString,
+) -> HttpResponse {
+    // Validate before spending a password hash on a request that cannot succeed.
+    if let Err(e) = state.authorize.validate(&params).await {
+        return authorize_error(e);
+    }
+    match state.accounts.sign_in(email, password).await {
+        Ok(signed) => {
+            if let Some(old) = state.browser.session_value(req) {
+                if let Err(e) = state.accounts.sign_out(&old).await {
+                    log::warn!("could not end the previous session: {e}");
+                }
+            }
+            let cookie = state.browser.session_cookie(signed.cookie.expose_secret());
+            let mut res = continue_with(
+                req,
+                state,
+                params,
+                Some(signed.session),
+                Interaction::LoggedIn,
+                None,
+            )
+            .await;
+            if let Err(e) = res.add_cookie(&cookie) {
+                log::error!("could not set the session cookie: {e}");
+            }
+            res
+        }
+        Err(LoginError::InvalidCredentials) => {
+            continue_with(
+                req,
+                state,
+                params,
+                None,
+                Interaction::Start,
+                Some((email, "The email or password is not correct.")),
+            )
+            .await
+        }
+        Err(LoginError::Busy) => {
+            let mut res = page_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Too busy",
+                "Too many people are signing in right now. Please try again in a moment.",
+            );
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("2"));
+            res
+        }
+        Err(LoginError::Repository(e)) => unavailable(&e.to_string()),
+        Err(LoginError::Hasher(e)) => {
+            log::error!("password check failed: {e}");
+            page_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "Please try again later.",
+            )
+        }
+    }
+}
+
+/// The live session behind the cookie, or a 503 page when the store cannot be asked.
+async fn current_session(
+    req: &HttpRequest,
+    state: &HttpState,
+) -> Result<Option<BrowserSession>, HttpResponse> {
+    let Some(value) = state.browser.session_value(req) else {
+        return Ok(None);
+    };
+    state
+        .accounts
+        .session(&value)
+        .await
+        .map_err(|e| unavailable(&e.to_string()))
+}
+
+async fn continue_with(
+    req: &HttpRequest,
+    state: &HttpState,
+    params: HashMap<String, String>,
+    session: Option<BrowserSession>,
+    interaction: Interaction,
+    login_error: Option<(&str, &str)>,
+) -> HttpResponse {
+    let request = match state.authorize.validate(&params).await {
+        Ok(r) => r,
+        Err(e) => return authorize_error(e),
+    };
+    let outcome = if login_error.is_some() {
+        Ok(AuthorizeOutcome::Login {
+            request: Box::new(request),
+        })
+    } else {
+        state
+            .authorize
+            .decide(request, session.as_ref(), interaction)
+            .await
+    };
+    let mut hidden: Vec<(String, String)> = params.into_iter().collect();
+    hidden.sort();
+    match outcome {
+        Err(e) => authorize_error(e),
+        Ok(AuthorizeOutcome::Respond(r)) => respond(r),
+        Ok(AuthorizeOutcome::Login { request }) => {
+            let (binding, new_cookie) = csrf_binding(req, state);
+            let (email, error) = match login_error {
+                Some((email, message)) => (email.to_owned(), Some(message)),
+                None => (request.login_hint.clone().unwrap_or_default(), None),
+            };
+            let body = pages::login_page(
+                &request.client.name,
+                &hidden,
+                &state.csrf.token_for(&binding),
+                &email,
+                error,
+            );
+            with_cookie(
+                pages::html_response(StatusCode::OK, body),
+                new_cookie.then(|| state.browser.csrf_cookie(&binding)),
+            )
+        }
+        Ok(AuthorizeOutcome::Consent { request, user }) => {
+            let (binding, new_cookie) = csrf_binding(req, state);
+            let scopes: Vec<String> = request
+                .scope
+                .iter()
+                .map(|s| s.as_str().to_owned())
+                .collect();
+            let body = pages::consent_page(
+                &request.client.name,
+                user.email.as_str(),
+                &pages::describe_scopes(&scopes),
+                &hidden,
+                &state.csrf.token_for(&binding),
+            );
+            with_cookie(
+                pages::html_response(StatusCode::OK, body),
+                new_cookie.then(|| state.browser.csrf_cookie(&binding)),
+            )
+        }
+    }
+}
+
+/// The browser's CSRF binding value, and whether it is new and must be set.
+fn csrf_binding(req: &HttpRequest, state: &HttpState) -> (String, bool) {
+    match state.browser.csrf_value(req) {
+        Some(v) => (v, false),
+        None => (random_token(state.rng.as_ref(), 32), true),
+    }
+}
+
+fn with_cookie(
+    mut res: HttpResponse,
+    cookie: Option<actix_web::cookie::Cookie<'static>>,
+) -> HttpResponse {
+    if let Some(c) = cookie {
+        if let Err(e) = res.add_cookie(&c) {
+            log::error!("could not set a cookie: {e}");
+        }
+    }
+    res
+}
+
+fn authorize_error(e: AuthorizeError) -> HttpResponse {
+    match e {
+        AuthorizeError::NotRedirectable(message) => page_error(
+            StatusCode::BAD_REQUEST,
+            "This sign-in link is not valid",
+            &message,
+        ),
+        AuthorizeError::Redirect(r) => respond(r),
+        AuthorizeError::Repository(e) => unavailable(&e.to_string()),
+    }
+}
+
+/// Sends an authorization response: a 303 to the redirect URI, or a form post page.
+fn respond(r: AuthorizationResponse) -> HttpResponse {
+    match r.mode {
+        ResponseMode::FormPost => pages::html_response(
+            StatusCode::OK,
+            pages::form_post_page(&r.redirect_uri, &r.params),
+        ),
+        ResponseMode::Query => {
+            let query = serde_urlencoded::to_string(&r.params).unwrap_or_default();
+            let sep = if r.redirect_uri.contains('?') {
+                '&'
+            } else {
+                '?'
+            };
+            HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, format!("{}{sep}{query}", r.redirect_uri)))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .insert_header((header::REFERRER_POLICY, "no-referrer"))
+                .finish()
+        }
+    }
+}
+
+fn bad_request(message: &str) -> HttpResponse {
+    page_error(
+        StatusCode::BAD_REQUEST,
+        "This request is not valid",
+        message,
+    )
+}
+
+fn unavailable(detail: &str) -> HttpResponse {
+    log::warn!("authorization endpoint unavailable: {detail}");
+    let mut res = page_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Temporarily unavailable",
+        "Sign-in is temporarily unavailable. Please try again in a moment.",
+    );
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+    res
+}
+
+fn page_error(status: StatusCode, title: &str, message: &str) -> HttpResponse {
+    pages::html_response(status, pages::error_page(title, message))
+}

@@ -1,0 +1,141 @@
+//! The consent page: what the client asks for, in words, and Allow / Deny.
+
+use super::escape::Escaped;
+use super::layout::{csrf_input, layout, Hidden};
+
+/// One scope and what granting it means, for a person rather than a developer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeLine {
+    /// The scope as requested.
+    pub scope: String,
+    /// What it lets the client do, in plain words.
+    pub description: String,
+}
+
+/// Describes each requested scope once, in request order.
+pub fn describe_scopes(scopes: &[String]) -> Vec<ScopeLine> {
+    let mut lines: Vec<ScopeLine> = Vec::with_capacity(scopes.len());
+    for scope in scopes {
+        if lines.iter().any(|l| &l.scope == scope) {
+            continue;
+        }
+        let description = match scope.as_str() {
+            "openid" => "Confirm who you are (your account identifier)".to_owned(),
+            "profile" => "See your name".to_owned(),
+            "email" => "See your email address and whether it is verified".to_owned(),
+            "offline_access" => "Keep access while you are not using the app".to_owned(),
+            other => format!("Access \u{201c}{other}\u{201d}"),
+        };
+        lines.push(ScopeLine {
+            scope: scope.clone(),
+            description,
+        });
+    }
+    lines
+}
+
+/// The consent form: names the client and the signed-in user, lists the scopes, and posts the
+/// decision (`allow` or `deny`) back to `/authorize` with the request's parameters.
+pub fn consent_page(
+    client_name: &str,
+    user_email: &str,
+    scopes: &[ScopeLine],
+    hidden: &[(String, String)],
+    csrf: &str,
+) -> String {
+    let mut items: String = scopes
+        .iter()
+        .map(|line| format!("<li>{}</li>\n", Escaped(&line.description)))
+        .collect();
+    if scopes.is_empty() {
+        items.push_str("<li>Know that you signed in</li>\n");
+    }
+    let body = format!(
+        concat!(
+            "<h1>Allow access?</h1>\n",
+            "<p class=\"lead\"><strong>{client}</strong> wants to:</p>\n",
+            "<ul class=\"scopes\">\n",
+            "{items}",
+            "</ul>\n",
+            "<p class=\"muted\">Signed in as <strong>{email}</strong></p>\n",
+            "<form method=\"post\" action=\"/authorize\">\n",
+            "{hidden}",
+            "{csrf}",
+            "<input type=\"hidden\" name=\"action\" value=\"consent\">\n",
+            "<button type=\"submit\" name=\"decision\" value=\"allow\">Allow</button>\n",
+            "<button type=\"submit\" name=\"decision\" value=\"deny\" class=\"secondary\">",
+            "Deny</button>\n",
+            "</form>\n"
+        ),
+        client = Escaped(client_name),
+        items = items,
+        email = Escaped(user_email),
+        hidden = Hidden(hidden),
+        csrf = csrf_input(csrf),
+    );
+    layout("Allow access?", &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn scopes_are_described_in_words_once_each() {
+        let lines = describe_scopes(&strings(&[
+            "openid",
+            "profile",
+            "email",
+            "offline_access",
+            "api:read",
+            "openid",
+        ]));
+        let described: Vec<(&str, &str)> = lines
+            .iter()
+            .map(|l| (l.scope.as_str(), l.description.as_str()))
+            .collect();
+        assert_eq!(
+            described,
+            vec![
+                ("openid", "Confirm who you are (your account identifier)"),
+                ("profile", "See your name"),
+                ("email", "See your email address and whether it is verified"),
+                (
+                    "offline_access",
+                    "Keep access while you are not using the app"
+                ),
+                ("api:read", "Access \u{201c}api:read\u{201d}"),
+            ]
+        );
+    }
+
+    #[test]
+    fn has_the_contract_fields() {
+        let hidden = vec![("client_id".to_owned(), "app".to_owned())];
+        let scopes = describe_scopes(&strings(&["openid", "email"]));
+        let page = consent_page("Demo App", "ann@example.com", &scopes, &hidden, "tok");
+        assert_eq!(page.matches("<form method=\"post\"").count(), 1);
+        assert!(page.contains("<form method=\"post\" action=\"/authorize\">"));
+        assert!(page.contains("name=\"decision\" value=\"allow\">Allow</button>"));
+        assert!(page.contains("name=\"decision\" value=\"deny\" class=\"secondary\">Deny</button>"));
+        assert_eq!(page.matches("name=\"decision\"").count(), 2);
+        assert!(page.contains("name=\"csrf_token\" value=\"tok\""));
+        assert!(page.contains("name=\"action\" value=\"consent\""));
+        assert!(page.contains("name=\"client_id\" value=\"app\""));
+        assert!(page.contains("<strong>Demo App</strong> wants to:"));
+        assert!(page.contains("Signed in as <strong>ann@example.com</strong>"));
+        assert!(page.contains("<li>Confirm who you are (your account identifier)</li>"));
+        assert!(page.contains("<li>See your email address and whether it is verified</li>"));
+        assert_eq!(page.matches("<li>").count(), 2);
+    }
+
+    #[test]
+    fn no_scopes_still_says_something() {
+        let page = consent_page("Demo", "a@b.c", &[], &[], "t");
+        assert!(page.contains("<li>Know that you signed in</li>"));
+    }
+}

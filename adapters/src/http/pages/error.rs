@@ -1,0 +1,25 @@
+//! The error page, for failures that must not redirect (AS-03): no links, nothing to click.
+
+use super::escape::Escaped;
+use super::layout::layout;
+
+/// A page that explains what went wrong. It deliberately links nowhere, so it can never be used
+/// as an open redirector (AS-05).
+pub fn error_page(title: &str, message: &str) -> String {
+    let body = format!("<h1>{}</h1>\n<p>{}</p>\n", Escaped(title), Escaped(message));
+    layout(title, &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shows_title_and_message_without_links_or_forms() {
+        let page = error_page("Unknown client", "The application is not registered.");
+        assert!(page.contains("<h1>Unknown client</h1>"));
+        assert!(page.contains("<p>The application is not registered.</p>"));
+        assert!(page.contains("<title>Unknown client"));
+        assert!(!page.contains("<a ") && !page.contains("<form"));
+    }
+}

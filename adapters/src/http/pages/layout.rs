@@ -1,0 +1,190 @@
+//! The page shell shared by every page: head, the one inline stylesheet, and the card.
+//!
+//! The stylesheet is the only inline resource, so the CSP can allow it by hash and forbid
+//! everything else (no scripts, no external resources; AS-34). Pages therefore must never use
+//! `style="..."` attributes, which that policy blocks.
+
+use super::escape::Escaped;
+use base64::Engine;
+use std::fmt;
+use std::sync::LazyLock;
+
+/// The whole stylesheet: system fonts, a centred card about 24rem wide, 3rem tap targets, a
+/// visible focus ring, and a dark variant. ASCII only, so its hash does not depend on encoding.
+pub(super) const STYLE: &str = concat!(
+    ":root{color-scheme:light dark;--bg:#f3f4f6;--card:#fff;--text:#111827;--muted:#4b5563;",
+    "--border:#d1d5db;--accent:#1d4ed8;--on-accent:#fff;--alert-bg:#fef2f2;--alert:#991b1b;",
+    "--focus:#2563eb}",
+    "@media (prefers-color-scheme:dark){:root{--bg:#0f172a;--card:#1e293b;--text:#f1f5f9;",
+    "--muted:#cbd5e1;--border:#475569;--accent:#93c5fd;--on-accent:#0f172a;--alert-bg:#450a0a;",
+    "--alert:#fecaca;--focus:#bfdbfe}}",
+    "*{box-sizing:border-box}",
+    "html{-webkit-text-size-adjust:100%;text-size-adjust:100%}",
+    "body{margin:0;min-height:100vh;display:flex;justify-content:center;align-items:flex-start;",
+    "padding:2.5rem 1rem;background:var(--bg);color:var(--text);",
+    "font:1rem/1.5 system-ui,-apple-system,\"Segoe UI\",Roboto,\"Helvetica Neue\",Arial,",
+    "\"Noto Sans\",sans-serif}",
+    "main{width:100%;max-width:24rem;background:var(--card);border:1px solid var(--border);",
+    "border-radius:.75rem;padding:2rem 1.5rem;box-shadow:0 1px 3px rgba(0,0,0,.08)}",
+    ".brand{margin:0 0 1.5rem;font-size:.875rem;font-weight:700;letter-spacing:.08em;",
+    "text-transform:uppercase;color:var(--muted)}",
+    "h1{margin:0 0 .5rem;font-size:1.5rem;line-height:1.25}",
+    "p{margin:0 0 1rem}",
+    ".lead,.muted{color:var(--muted)}",
+    ".muted{font-size:.9375rem}",
+    "strong{color:var(--text);overflow-wrap:anywhere}",
+    "label{display:block;margin:1rem 0 .375rem;font-weight:600}",
+    "input[type=email],input[type=password]{display:block;width:100%;min-height:3rem;",
+    "padding:.625rem .75rem;font:inherit;color:var(--text);background:var(--card);",
+    "border:1px solid var(--border);border-radius:.5rem}",
+    "button{display:block;width:100%;min-height:3rem;margin-top:1.5rem;padding:.75rem 1rem;",
+    "font:inherit;font-weight:600;color:var(--on-accent);background:var(--accent);",
+    "border:1px solid var(--accent);border-radius:.5rem;cursor:pointer}",
+    "button.secondary{margin-top:.75rem;color:var(--text);background:transparent;",
+    "border-color:var(--border)}",
+    ":focus-visible{outline:3px solid var(--focus);outline-offset:2px}",
+    ".alert{margin:1rem 0 0;padding:.75rem 1rem;color:var(--alert);background:var(--alert-bg);",
+    "border:1px solid currentColor;border-radius:.5rem}",
+    ".scopes{margin:1rem 0;padding:0;list-style:none;border-top:1px solid var(--border)}",
+    ".scopes li{position:relative;padding:.75rem 0 .75rem 1.75rem;",
+    "border-bottom:1px solid var(--border)}",
+    ".scopes li::before{content:\"\\2713\";position:absolute;left:.25rem;font-weight:700;",
+    "color:var(--accent)}",
+);
+
+/// The CSP source for [`STYLE`]: `'sha256-<base64>'`, computed once.
+static STYLE_SOURCE: LazyLock<String> = LazyLock::new(|| {
+    let digest = openssl::sha::sha256(STYLE.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+});
+
+/// `'sha256-…'` of the inline stylesheet, for the `style-src` directive.
+pub(super) fn style_source() -> &'static str {
+    &STYLE_SOURCE
+}
+
+/// Wraps a page body (already-escaped HTML) in the document shell. `title` is escaped here.
+pub(super) fn layout(title: &str, body: &str) -> String {
+    format!(
+        concat!(
+            "<!DOCTYPE html>\n",
+            "<html lang=\"en\">\n",
+            "<head>\n",
+            "<meta charset=\"utf-8\">\n",
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
+            "<meta name=\"referrer\" content=\"no-referrer\">\n",
+            "<meta name=\"robots\" content=\"noindex, nofollow\">\n",
+            // An empty icon, so the browser does not ask the server for /favicon.ico.
+            "<link rel=\"icon\" href=\"data:,\">\n",
+            "<title>{title} \u{b7} Tessera</title>\n",
+            "<style>{style}</style>\n",
+            "</head>\n",
+            "<body>\n",
+            "<main>\n",
+            "<p class=\"brand\">Tessera</p>\n",
+            "{body}",
+            "</main>\n",
+            "</body>\n",
+            "</html>\n"
+        ),
+        title = Escaped(title),
+        style = STYLE,
+        body = body,
+    )
+}
+
+/// Names of the fields the pages' forms set themselves. A carried parameter with one of these
+/// names is dropped rather than sent twice, which would make the POST ambiguous (AS-09).
+const RESERVED: [&str; 6] = [
+    "email",
+    "password",
+    "csrf_token",
+    "action",
+    "decision",
+    "confirm",
+];
+
+/// Hidden inputs that carry a request's parameters through a form, one per pair, escaped.
+///
+/// Pairs named like one of the form's own fields (`email`, `password`, `csrf_token`, `action`,
+/// `decision`, `confirm`) are left out.
+#[derive(Debug, Clone, Copy)]
+pub struct Hidden<'a>(pub &'a [(String, String)]);
+
+impl fmt::Display for Hidden<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (name, value) in self.0 {
+            if RESERVED.contains(&name.as_str()) {
+                continue;
+            }
+            hidden_input(f, name, value)?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes one `<input type="hidden">` line, escaping name and value.
+pub(super) fn hidden_input(f: &mut impl fmt::Write, name: &str, value: &str) -> fmt::Result {
+    writeln!(
+        f,
+        "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+        Escaped(name),
+        Escaped(value)
+    )
+}
+
+/// The anti-forgery token input every form carries (AS-35).
+pub(super) fn csrf_input(csrf: &str) -> String {
+    format!(
+        "<input type=\"hidden\" name=\"csrf_token\" value=\"{}\">\n",
+        Escaped(csrf)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn style_source_is_the_hash_of_the_style_block_as_rendered() {
+        let page = layout("t", "");
+        let start = page.find("<style>").unwrap() + "<style>".len();
+        let end = page.find("</style>").unwrap();
+        let digest = openssl::sha::sha256(&page.as_bytes()[start..end]);
+        let expected = format!(
+            "'sha256-{}'",
+            base64::engine::general_purpose::STANDARD.encode(digest)
+        );
+        assert_eq!(style_source(), expected);
+        assert!(STYLE.is_ascii());
+        assert_eq!(page.matches("<style>").count(), 1);
+    }
+
+    #[test]
+    fn shell_has_viewport_and_no_external_resources() {
+        let page = layout("Title", "<p>body</p>\n");
+        assert!(page.starts_with("<!DOCTYPE html>"));
+        assert!(page.contains("name=\"viewport\""));
+        assert!(page.contains("<title>Title \u{b7} Tessera</title>"));
+        assert!(!page.contains("http://") && !page.contains("https://"));
+        assert!(!page.contains("<script"));
+        assert!(!page.contains("style=\""));
+    }
+
+    #[test]
+    fn hidden_skips_reserved_names_and_escapes() {
+        let pairs = vec![
+            ("state".to_owned(), "a\"b".to_owned()),
+            ("csrf_token".to_owned(), "forged".to_owned()),
+            ("action".to_owned(), "consent".to_owned()),
+        ];
+        let html = Hidden(&pairs).to_string();
+        assert_eq!(
+            html,
+            "<input type=\"hidden\" name=\"state\" value=\"a&quot;b\">\n"
+        );
+    }
+}

@@ -1,0 +1,141 @@
+//! Server-rendered HTML pages: login, consent, logout, errors and the form-post response.
+//!
+//! Pages are plain functions from values to a `String`; they need no JavaScript and load
+//! nothing from anywhere (AS-34). Every interpolated value is escaped by [`escape`], and
+//! [`html_response`] adds the anti-framing, no-cache and CSP headers (AS-33). Forms carry a
+//! `csrf_token` that the handlers check against the session (AS-35).
+
+mod consent;
+mod error;
+mod escape;
+mod form_post;
+mod layout;
+mod login;
+mod logout;
+mod response;
+
+pub use consent::{consent_page, describe_scopes, ScopeLine};
+pub use error::error_page;
+pub use escape::{escape, Escaped};
+pub use form_post::form_post_page;
+pub use layout::Hidden;
+pub use login::login_page;
+pub use logout::{logged_out_page, logout_confirm_page};
+pub use response::html_response;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ATTACKS: [&str; 2] = ["<script>alert(1)</script>", "\"onload="];
+
+    /// Every page rendered with `evil` in every field it takes.
+    fn every_page(evil: &str) -> Vec<(&'static str, String)> {
+        let s = evil.to_owned();
+        let pairs = vec![(s.clone(), s.clone()), ("state".to_owned(), s.clone())];
+        let scopes = describe_scopes(&[s.clone(), "openid".to_owned()]);
+        let direct_scope = vec![ScopeLine {
+            scope: s.clone(),
+            description: s.clone(),
+        }];
+        vec![
+            ("login", login_page(evil, &pairs, evil, evil, Some(evil))),
+            ("consent", consent_page(evil, evil, &scopes, &pairs, evil)),
+            (
+                "consent(raw)",
+                consent_page(evil, evil, &direct_scope, &pairs, evil),
+            ),
+            ("error", error_page(evil, evil)),
+            ("logout", logout_confirm_page(&pairs, evil)),
+            ("logged_out", logged_out_page()),
+            ("form_post", form_post_page(evil, &pairs)),
+        ]
+    }
+
+    #[test]
+    fn injected_markup_comes_out_escaped_everywhere() {
+        for evil in ATTACKS {
+            for (name, page) in every_page(evil) {
+                assert!(!page.contains(evil), "{name}: raw {evil:?} in\n{page}");
+                assert!(!page.contains("<script"), "{name}: script tag");
+                assert!(!page.contains("\"onload"), "{name}: attribute break-out");
+                if name != "logged_out" {
+                    let escaped = escape(evil);
+                    assert!(page.contains(&escaped), "{name}: {escaped:?} missing");
+                }
+            }
+        }
+        assert!(every_page(ATTACKS[0])[0]
+            .1
+            .contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(every_page(ATTACKS[1])[0].1.contains("&quot;onload="));
+    }
+
+    #[test]
+    fn pages_have_no_scripts_links_inline_styles_or_external_resources() {
+        for (name, page) in every_page("x") {
+            assert!(!page.contains("<script"), "{name}");
+            assert!(!page.contains("<a "), "{name}");
+            assert!(!page.contains("style=\""), "{name}: blocked by the CSP");
+            assert!(!page.contains("src="), "{name}");
+            assert!(page.contains("<meta name=\"viewport\""), "{name}");
+            assert!(page.matches("<form").count() <= 1, "{name}");
+        }
+    }
+
+    /// Writes sample pages for a visual check: `cargo test -p tessera-adapters
+    /// write_sample_pages -- --ignored`, then open /tmp/tessera-pages/*.html.
+    #[test]
+    #[ignore]
+    fn write_sample_pages() {
+        let dir = std::path::Path::new("/tmp/tessera-pages");
+        std::fs::create_dir_all(dir).unwrap();
+        let hidden = vec![
+            ("client_id".to_owned(), "demo".to_owned()),
+            ("state".to_owned(), "af0ifjsldkj".to_owned()),
+        ];
+        let scopes: Vec<String> = ["openid", "profile", "email", "offline_access", "api:read"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let pages = [
+            ("login", login_page("Demo App", &hidden, "csrf", "", None)),
+            (
+                "login-error",
+                login_page(
+                    "Demo App",
+                    &hidden,
+                    "csrf",
+                    "ann@example.com",
+                    Some("Wrong email or password."),
+                ),
+            ),
+            (
+                "consent",
+                consent_page(
+                    "Demo App",
+                    "ann@example.com",
+                    &describe_scopes(&scopes),
+                    &hidden,
+                    "csrf",
+                ),
+            ),
+            (
+                "error",
+                error_page(
+                    "Unknown application",
+                    "The application that sent you here is not registered with Tessera.",
+                ),
+            ),
+            ("logout", logout_confirm_page(&hidden, "csrf")),
+            ("logged-out", logged_out_page()),
+            (
+                "form-post",
+                form_post_page("https://app.example/callback", &hidden),
+            ),
+        ];
+        for (name, html) in pages {
+            std::fs::write(dir.join(format!("{name}.html")), html).unwrap();
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! [`AuthorizationCodeRepository`] on diesel.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use tessera_application::ports::{AuthorizationCodeRepository, CodeRedemption};
+use tessera_application::RepositoryError;
+use tessera_domain::{
+    AuthorizationCode, ClientId, CodeChallenge, Nonce, RedirectUri, ScopeSet, TokenDigest,
+    UnixTime, UserId,
+};
+
+use super::schema::authorization_codes;
+use super::{stored_digest, Inner};
+
+/// Codes in the `authorization_codes` table, keyed by digest. A redeemed code keeps its row,
+/// marked with `used_at`, so that a second redemption finds the grant to revoke.
+pub(crate) struct DieselAuthorizationCodeRepository {
+    db: Arc<Inner>,
+}
+
+impl DieselAuthorizationCodeRepository {
+    pub(crate) fn new(db: Arc<Inner>) -> Self {
+        Self { db }
+    }
+}
+
+/// An `authorization_codes` row as read back.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = authorization_codes)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct CodeRow {
+    digest: Vec<u8>,
+    client_id: String,
+    user_id: String,
+    grant_id: String,
+    redirect_uri: Option<String>,
+    code_challenge: Option<String>,
+    scope: String,
+    nonce: Option<String>,
+    auth_time: i64,
+    expires_at: i64,
+}
+
+/// A new `authorization_codes` row: never used yet (`used_at` is left NULL).
+#[derive(Insertable)]
+#[diesel(table_name = authorization_codes)]
+struct NewCodeRow {
+    digest: Vec<u8>,
+    client_id: String,
+    user_id: String,
+    grant_id: String,
+    redirect_uri: Option<String>,
+    code_challenge: Option<String>,
+    scope: String,
+    nonce: Option<String>,
+    auth_time: i64,
+    expires_at: i64,
+}
+
+impl NewCodeRow {
+    fn from_domain(c: &AuthorizationCode) -> Self {
+        Self {
+            digest: c.digest.as_bytes().to_vec(),
+            client_id: c.client_id.as_str().to_owned(),
+            user_id: c.user_id.as_str().to_owned(),
+            grant_id: c.grant_id.clone(),
+            redirect_uri: c.redirect_uri.as_ref().map(|u| u.as_str().to_owned()),
+            code_challenge: c.code_challenge.as_ref().map(|c| c.as_str().to_owned()),
+            scope: c.scope.to_string(),
+            nonce: c.nonce.as_ref().map(|n| n.as_str().to_owned()),
+            auth_time: c.auth_time.as_secs(),
+            expires_at: c.expires_at.as_secs(),
+        }
+    }
+}
+
+impl CodeRow {
+    /// Rebuilds the domain code, re-validating every value; a row that does not parse is
+    /// `Corrupt` (and, having been consumed, can never be redeemed).
+    fn into_domain(self) -> Result<AuthorizationCode, RepositoryError> {
+        let corrupt = |field: &str, why: String| {
+            RepositoryError::Corrupt(format!(
+                "authorization code of grant {:?}: {field}: {why}",
+                self.grant_id
+            ))
+        };
+        Ok(AuthorizationCode {
+            digest: stored_digest(&self.digest).map_err(|why| corrupt("digest", why))?,
+            client_id: ClientId::parse(&self.client_id)
+                .map_err(|e| corrupt("client_id", e.to_string()))?,
+            user_id: UserId::parse(&self.user_id).map_err(|e| corrupt("user_id", e.to_string()))?,
+            redirect_uri: self
+                .redirect_uri
+                .as_deref()
+                .map(RedirectUri::parse)
+                .transpose()
+                .map_err(|e| corrupt("redirect_uri", e.to_string()))?,
+            code_challenge: self
+                .code_challenge
+                .as_deref()
+                .map(CodeChallenge::parse)
+                .transpose()
+                .map_err(|e| corrupt("code_challenge", e.to_string()))?,
+            scope: ScopeSet::parse(&self.scope).map_err(|e| corrupt("scope", e.to_string()))?,
+            nonce: self
+                .nonce
+                .as_deref()
+                .map(Nonce::parse)
+                .transpose()
+                .map_err(|e| corrupt("nonce", e.to_string()))?,
+            auth_time: UnixTime::from_secs(self.auth_time),
+            expires_at: UnixTime::from_secs(self.expires_at),
+            grant_id: self.grant_id,
+        })
+    }
+}
+
+/// What `consume` found, before the row is turned back into a domain value.
+enum Consumed {
+    Redeemed(CodeRow),
+    AlreadyUsed(String),
+    NotFound,
+}
+
+#[async_trait]
+impl AuthorizationCodeRepository for DieselAuthorizationCodeRepository {
+    async fn insert(&self, code: &AuthorizationCode) -> Result<(), RepositoryError> {
+        let row = NewCodeRow::from_domain(code);
+        with_connection!(self.db, |conn, db| {
+            diesel::insert_into(authorization_codes::table)
+                .values(&row)
+                .execute(conn)
+                .await
+                .map(|_| ())
+                .map_err(|e| db.query_error(e))
+        })
+    }
+
+    async fn consume(
+        &self,
+        digest: &TokenDigest,
+        now: UnixTime,
+    ) -> Result<CodeRedemption, RepositoryError> {
+        let key = digest.as_bytes().to_vec();
+        let consumed = with_connection!(self.db, |conn, db| {
+            // The one statement that decides: the database lets exactly one of any number
+            // of concurrent updates see `used_at IS NULL`. Expired codes are marked used too;
+            // the caller checks `expires_at` on what comes back.
+            let redeemed: Option<CodeRow> = diesel::update(
+                authorization_codes::table
+                    .find(&key)
+                    .filter(authorization_codes::used_at.is_null()),
+            )
+            .set(authorization_codes::used_at.eq(now.as_secs()))
+            .returning(CodeRow::as_returning())
+            .get_result(conn)
+            .await
+            .optional()
+            .map_err(|e| db.query_error(e))?;
+            match redeemed {
+                Some(row) => Ok(Consumed::Redeemed(row)),
+                None => {
+                    // Lost, or never existed: only reads from here, the decision is made.
+                    let used: Option<String> = authorization_codes::table
+                        .find(&key)
+                        .filter(authorization_codes::used_at.is_not_null())
+                        .select(authorization_codes::grant_id)
+                        .first(conn)
+                        .await
+                        .optional()
+                        .map_err(|e| db.query_error(e))?;
+                    Ok(match used {
+                        Some(grant_id) => Consumed::AlreadyUsed(grant_id),
+                        None => Consumed::NotFound,
+                    })
+                }
+            }
+        })?;
+        match consumed {
+            Consumed::Redeemed(row) => Ok(CodeRedemption::Redeemed(row.into_domain()?)),
+            Consumed::AlreadyUsed(grant_id) => Ok(CodeRedemption::AlreadyUsed { grant_id }),
+            Consumed::NotFound => Ok(CodeRedemption::NotFound),
+        }
+    }
+}

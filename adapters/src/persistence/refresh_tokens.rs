@@ -1,0 +1,213 @@
+//! [`RefreshTokenRepository`] on diesel.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use tessera_application::ports::{RefreshTokenRepository, StoredRefreshToken};
+use tessera_application::RepositoryError;
+use tessera_domain::{ClientId, RefreshToken, ScopeSet, TokenDigest, UnixTime, UserId};
+
+use super::schema::refresh_tokens;
+use super::{stored_digest, Inner};
+
+/// Most `UPDATE` passes of one `revoke_family`; see there. Each pass after the first exists
+/// only because a rotation committed a successor meanwhile, so two or three is the most seen.
+const REVOKE_PASSES: usize = 16;
+
+/// Refresh tokens in the `refresh_tokens` table, keyed by digest. A rotated token keeps its
+/// row, marked with `used_at`, so that presenting it again is recognised as reuse.
+pub(crate) struct DieselRefreshTokenRepository {
+    db: Arc<Inner>,
+}
+
+impl DieselRefreshTokenRepository {
+    pub(crate) fn new(db: Arc<Inner>) -> Self {
+        Self { db }
+    }
+}
+
+/// A `refresh_tokens` row as read back.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = refresh_tokens)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct TokenRow {
+    digest: Vec<u8>,
+    family_id: String,
+    client_id: String,
+    user_id: String,
+    scope: String,
+    expires_at: i64,
+    family_expires_at: i64,
+    auth_time: i64,
+    used_at: Option<i64>,
+    revoked: bool,
+}
+
+/// A new `refresh_tokens` row: unused and not revoked (the column defaults).
+#[derive(Insertable)]
+#[diesel(table_name = refresh_tokens)]
+struct NewTokenRow {
+    digest: Vec<u8>,
+    family_id: String,
+    client_id: String,
+    user_id: String,
+    scope: String,
+    expires_at: i64,
+    family_expires_at: i64,
+    auth_time: i64,
+}
+
+impl NewTokenRow {
+    fn from_domain(t: &RefreshToken) -> Self {
+        Self {
+            digest: t.digest.as_bytes().to_vec(),
+            family_id: t.family_id.clone(),
+            client_id: t.client_id.as_str().to_owned(),
+            user_id: t.user_id.as_str().to_owned(),
+            scope: t.scope.to_string(),
+            expires_at: t.expires_at.as_secs(),
+            family_expires_at: t.family_expires_at.as_secs(),
+            auth_time: t.auth_time.as_secs(),
+        }
+    }
+}
+
+impl TokenRow {
+    /// Rebuilds the stored token, re-validating every value; a row that does not parse is
+    /// `Corrupt`.
+    fn into_domain(self) -> Result<StoredRefreshToken, RepositoryError> {
+        let corrupt = |field: &str, why: String| {
+            RepositoryError::Corrupt(format!(
+                "refresh token of family {:?}: {field}: {why}",
+                self.family_id
+            ))
+        };
+        let token = RefreshToken {
+            digest: stored_digest(&self.digest).map_err(|why| corrupt("digest", why))?,
+            client_id: ClientId::parse(&self.client_id)
+                .map_err(|e| corrupt("client_id", e.to_string()))?,
+            user_id: UserId::parse(&self.user_id).map_err(|e| corrupt("user_id", e.to_string()))?,
+            scope: ScopeSet::parse(&self.scope).map_err(|e| corrupt("scope", e.to_string()))?,
+            expires_at: UnixTime::from_secs(self.expires_at),
+            family_expires_at: UnixTime::from_secs(self.family_expires_at),
+            auth_time: UnixTime::from_secs(self.auth_time),
+            family_id: self.family_id,
+        };
+        Ok(StoredRefreshToken {
+            token,
+            used: self.used_at.is_some(),
+            revoked: self.revoked,
+        })
+    }
+}
+
+#[async_trait]
+impl RefreshTokenRepository for DieselRefreshTokenRepository {
+    async fn insert(&self, token: &RefreshToken) -> Result<(), RepositoryError> {
+        let row = NewTokenRow::from_domain(token);
+        with_connection!(self.db, |conn, db| {
+            diesel::insert_into(refresh_tokens::table)
+                .values(&row)
+                .execute(conn)
+                .await
+                .map(|_| ())
+                .map_err(|e| db.query_error(e))
+        })
+    }
+
+    async fn find(
+        &self,
+        digest: &TokenDigest,
+    ) -> Result<Option<StoredRefreshToken>, RepositoryError> {
+        let key = digest.as_bytes().to_vec();
+        let row: Option<TokenRow> = with_connection!(self.db, |conn, db| {
+            refresh_tokens::table
+                .find(&key)
+                .select(TokenRow::as_select())
+                .first(conn)
+                .await
+                .optional()
+                .map_err(|e| db.query_error(e))
+        })?;
+        row.map(TokenRow::into_domain).transpose()
+    }
+
+    async fn rotate(
+        &self,
+        old: &TokenDigest,
+        now: UnixTime,
+        successor: &RefreshToken,
+    ) -> Result<bool, RepositoryError> {
+        let old = old.as_bytes().to_vec();
+        let row = NewTokenRow::from_domain(successor);
+        with_connection!(self.db, |conn, db| {
+            let (old, row) = (&old, &row);
+            // The conditional UPDATE decides (R-06): of concurrent rotations exactly one sees
+            // the row unused and unrevoked (PostgreSQL re-checks the WHERE once the winner
+            // commits; SQLite runs one writer at a time). It is also the transaction's first
+            // statement, so SQLite takes the write lock before reading anything and never
+            // has to upgrade a read snapshot (which would fail with SQLITE_BUSY at once).
+            conn.transaction(async |conn| -> Result<bool, diesel::result::Error> {
+                let marked = diesel::update(
+                    refresh_tokens::table
+                        .find(old)
+                        .filter(refresh_tokens::used_at.is_null())
+                        .filter(refresh_tokens::revoked.eq(false)),
+                )
+                .set(refresh_tokens::used_at.eq(now.as_secs()))
+                .execute(conn)
+                .await?;
+                if marked != 1 {
+                    return Ok(false);
+                }
+                diesel::insert_into(refresh_tokens::table)
+                    .values(row)
+                    .execute(conn)
+                    .await?;
+                Ok(true)
+            })
+            .await
+            .map_err(|e| db.query_error(e))
+        })
+    }
+
+    async fn revoke_family(&self, family_id: &str) -> Result<u64, RepositoryError> {
+        let family = family_id.to_owned();
+        with_connection!(self.db, |conn, db| {
+            // Repeated until a pass finds nothing left to revoke. Under PostgreSQL's READ
+            // COMMITTED an UPDATE does not see rows committed after its snapshot: a rotation
+            // that held a member's row lock commits its successor while this UPDATE waits for
+            // that lock, and one pass would leave the successor alive. The next pass, with a
+            // fresh snapshot, sees it. A pass that changes nothing proves no rotation of the
+            // family is in flight (it would hold the lock of an unrevoked member, which the
+            // pass would have waited for and revoked), and every later rotation finds its
+            // token revoked. On SQLite, writers run one at a time and the second pass is empty.
+            let family = &family;
+            let mut total: u64 = 0;
+            for _ in 0..REVOKE_PASSES {
+                let changed = diesel::update(
+                    refresh_tokens::table
+                        .filter(refresh_tokens::family_id.eq(family))
+                        .filter(refresh_tokens::revoked.eq(false)),
+                )
+                .set(refresh_tokens::revoked.eq(true))
+                .execute(conn)
+                .await
+                .map_err(|e| db.query_error(e))?;
+                if changed == 0 {
+                    return Ok(total);
+                }
+                total = total.saturating_add(changed as u64);
+            }
+            log::warn!(
+                "refresh token family {family:?} kept growing while being revoked \
+                 ({REVOKE_PASSES} passes); failing the revocation"
+            );
+            Err(RepositoryError::Other(format!(
+                "refresh token family {family:?} kept growing while being revoked"
+            )))
+        })
+    }
+}

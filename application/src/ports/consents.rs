@@ -1,0 +1,19 @@
+use crate::RepositoryError;
+use async_trait::async_trait;
+use tessera_domain::{ClientId, Consent, UserId};
+
+/// Remembered consents.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ConsentRepository: Send + Sync {
+    /// The consent a user gave a client, if any.
+    async fn find(
+        &self,
+        user: &UserId,
+        client: &ClientId,
+    ) -> Result<Option<Consent>, RepositoryError>;
+    /// Stores or replaces the consent for (user, client).
+    async fn upsert(&self, consent: &Consent) -> Result<(), RepositoryError>;
+    /// Forgets a consent; false if there was none.
+    async fn delete(&self, user: &UserId, client: &ClientId) -> Result<bool, RepositoryError>;
+}

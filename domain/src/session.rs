@@ -1,0 +1,61 @@
+//! A person's signed-in browser.
+
+use crate::{TokenDigest, UnixTime, UserId};
+
+/// A browser session: the cookie holds a random 256-bit id, the store holds only its digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowserSession {
+    /// Digest of the cookie value.
+    pub digest: TokenDigest,
+    /// Who signed in.
+    pub user_id: UserId,
+    /// When they authenticated (OIDC `auth_time`).
+    pub auth_time: UnixTime,
+    /// Absolute expiry.
+    pub expires_at: UnixTime,
+}
+
+impl BrowserSession {
+    /// True once the session can no longer be used.
+    pub fn is_expired(&self, now: UnixTime) -> bool {
+        !now.is_before(self.expires_at)
+    }
+
+    /// True when the authentication is recent enough for `max_age` seconds (OIDC Core
+    /// §3.1.2.1); `max_age=0` always demands a new login.
+    pub fn satisfies_max_age(&self, max_age: Option<i64>, now: UnixTime) -> bool {
+        match max_age {
+            None => true,
+            Some(m) => m > 0 && now.as_secs().saturating_sub(self.auth_time.as_secs()) <= m,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session() -> BrowserSession {
+        BrowserSession {
+            digest: TokenDigest::of("s"),
+            user_id: UserId::from_random([1; 16]),
+            auth_time: UnixTime::from_secs(100),
+            expires_at: UnixTime::from_secs(200),
+        }
+    }
+
+    #[test]
+    fn expiry() {
+        assert!(!session().is_expired(UnixTime::from_secs(199)));
+        assert!(session().is_expired(UnixTime::from_secs(200)));
+    }
+
+    #[test]
+    fn as_37_max_age() {
+        let s = session();
+        assert!(s.satisfies_max_age(None, UnixTime::from_secs(10_000)));
+        assert!(s.satisfies_max_age(Some(60), UnixTime::from_secs(160)));
+        assert!(!s.satisfies_max_age(Some(60), UnixTime::from_secs(161)));
+        assert!(!s.satisfies_max_age(Some(0), UnixTime::from_secs(100)));
+    }
+}

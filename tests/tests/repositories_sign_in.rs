@@ -1,0 +1,676 @@
+//! The repository contract of the sign-in feature (users, browser sessions, consents,
+//! authorization codes, refresh tokens), run on SQLite and on PostgreSQL like the rest of the
+//! contract suite in `repositories.rs`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tessera_adapters::{Backend, Database};
+use tessera_application::ports::{CodeRedemption, StoredRefreshToken};
+use tessera_application::RepositoryError;
+use tessera_domain::{
+    AuthorizationCode, BrowserSession, Client, ClientId, CodeChallenge, Consent, Email, GrantType,
+    Nonce, RedirectUri, RefreshToken, ScopeSet, TokenDigest, TokenEndpointAuthMethod, UnixTime,
+    User, UserId,
+};
+use tessera_tests::{both_backends, TestDatabase};
+
+/// How many requests race in the R-06 tests.
+const RACERS: usize = 16;
+
+fn user(n: u8) -> User {
+    // Even users have a name and a verified address; user 3 is disabled.
+    let even = n & 1 == 0;
+    User {
+        id: UserId::from_random([n; 16]),
+        email: Email::parse(&format!("Person.{n}@Example.COM")).unwrap(),
+        email_verified: even,
+        name: even.then(|| format!("Person ☃ {n}")),
+        password_hash: format!("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ${n}"),
+        created_at: UnixTime::from_secs(1_000 + i64::from(n)),
+        disabled: n == 3,
+    }
+}
+
+fn client(id: &str) -> Client {
+    Client {
+        id: ClientId::parse(id).unwrap(),
+        name: format!("Client {id}"),
+        secret_digest: Some(TokenDigest::of("s3cret")),
+        auth_method: TokenEndpointAuthMethod::ClientSecretBasic,
+        grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+        redirect_uris: vec![RedirectUri::parse("https://app.example.com/cb").unwrap()],
+        post_logout_redirect_uris: vec![],
+        scope: ScopeSet::parse("openid email profile offline_access").unwrap(),
+        skip_consent: false,
+        created_at: UnixTime::from_secs(1),
+    }
+}
+
+fn session(secret: &str, user: &User, expires_at: i64) -> BrowserSession {
+    BrowserSession {
+        digest: TokenDigest::of(secret),
+        user_id: user.id.clone(),
+        auth_time: UnixTime::from_secs(expires_at - 3600),
+        expires_at: UnixTime::from_secs(expires_at),
+    }
+}
+
+/// A code with every optional field set.
+fn code(secret: &str, user: &User, client: &Client, grant: &str) -> AuthorizationCode {
+    AuthorizationCode {
+        digest: TokenDigest::of(secret),
+        client_id: client.id.clone(),
+        user_id: user.id.clone(),
+        grant_id: grant.into(),
+        redirect_uri: Some(RedirectUri::parse("https://app.example.com/cb?x=1").unwrap()),
+        code_challenge: Some(
+            CodeChallenge::parse("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM").unwrap(),
+        ),
+        scope: ScopeSet::parse("openid email").unwrap(),
+        nonce: Some(Nonce::parse("n-0S6_WzA2Mj \"quoted\"").unwrap()),
+        auth_time: UnixTime::from_secs(900),
+        expires_at: UnixTime::from_secs(1_060),
+    }
+}
+
+fn refresh(secret: &str, family: &str, user: &User, client: &Client) -> RefreshToken {
+    RefreshToken {
+        digest: TokenDigest::of(secret),
+        family_id: family.into(),
+        client_id: client.id.clone(),
+        user_id: user.id.clone(),
+        scope: ScopeSet::parse("openid offline_access").unwrap(),
+        expires_at: UnixTime::from_secs(5_000),
+        family_expires_at: UnixTime::from_secs(9_000),
+        auth_time: UnixTime::from_secs(900),
+    }
+}
+
+/// A migrated database holding `users` users (1..=n) and the clients `app` and `other`.
+async fn seeded(tdb: &TestDatabase, users: u8) -> (Database, Vec<User>, Client, Client) {
+    let db = tdb.migrated().await;
+    let people: Vec<User> = (1..=users).map(user).collect();
+    for u in &people {
+        db.users().insert(u).await.unwrap();
+    }
+    let (app, other) = (client("app"), client("other"));
+    db.clients().insert(&app).await.unwrap();
+    db.clients().insert(&other).await.unwrap();
+    (db, people, app, other)
+}
+
+/// `SELECT COUNT(*)` of `table` with an optional `WHERE` clause.
+async fn count(tdb: &TestDatabase, table: &str, filter: &str) -> i64 {
+    let filter = if filter.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {filter}")
+    };
+    tdb.query_text(&format!(
+        "SELECT CAST(COUNT(*) AS TEXT) AS value FROM {table}{filter}"
+    ))
+    .await
+    .parse()
+    .unwrap()
+}
+
+/// A SQL literal for a digest, in the dialect of the backend.
+fn bytes_literal(backend: Backend, digest: &TokenDigest) -> String {
+    let hex: String = digest
+        .as_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    match backend {
+        Backend::Sqlite => format!("X'{hex}'"),
+        Backend::Postgres => format!("'\\x{hex}'::bytea"),
+    }
+}
+
+async fn users_round_trip_every_field(tdb: TestDatabase) {
+    let db = tdb.migrated().await;
+    let repo = db.users();
+    let (a, b) = (user(2), user(3));
+    repo.insert(&a).await.unwrap();
+    repo.insert(&b).await.unwrap();
+
+    assert_eq!(repo.find(&a.id).await.unwrap(), Some(a.clone()));
+    assert_eq!(repo.find(&b.id).await.unwrap(), Some(b.clone()), "no name");
+    assert_eq!(
+        repo.find(&UserId::from_random([9; 16])).await.unwrap(),
+        None
+    );
+
+    assert_eq!(
+        a.email.as_str(),
+        "Person.2@example.com",
+        "domain lowercased"
+    );
+    let same = Email::parse("Person.2@EXAMPLE.com").unwrap();
+    assert_eq!(repo.find_by_email(&same).await.unwrap(), Some(a.clone()));
+    let other_local_case = Email::parse("person.2@example.com").unwrap();
+    assert_eq!(
+        repo.find_by_email(&other_local_case).await.unwrap(),
+        None,
+        "exact match on the stored form"
+    );
+
+    repo.update_password_hash(&a.id, "$argon2id$v=19$m=65536,t=3,p=4$bmV3$new")
+        .await
+        .unwrap();
+    let rehashed = repo.find(&a.id).await.unwrap().unwrap();
+    assert_eq!(
+        rehashed.password_hash,
+        "$argon2id$v=19$m=65536,t=3,p=4$bmV3$new"
+    );
+    assert_eq!(
+        User {
+            password_hash: a.password_hash.clone(),
+            ..rehashed
+        },
+        a,
+        "nothing else changed"
+    );
+    assert_eq!(repo.find(&b.id).await.unwrap(), Some(b), "others untouched");
+    assert!(repo
+        .update_password_hash(&UserId::from_random([9; 16]), "x")
+        .await
+        .is_err());
+}
+both_backends!(users_round_trip, users_round_trip_every_field);
+
+async fn duplicate_email_is_a_conflict(tdb: TestDatabase) {
+    let db = tdb.migrated().await;
+    let repo = db.users();
+    let first = user(1);
+    repo.insert(&first).await.unwrap();
+    let mut second = user(4);
+    second.email = first.email.clone();
+    assert!(matches!(
+        repo.insert(&second).await,
+        Err(RepositoryError::Conflict)
+    ));
+    assert_eq!(repo.find(&second.id).await.unwrap(), None);
+    assert_eq!(repo.find_by_email(&first.email).await.unwrap(), Some(first));
+}
+both_backends!(user_email_conflict, duplicate_email_is_a_conflict);
+
+async fn unparsable_user_row_is_corrupt(tdb: TestDatabase) {
+    let db = tdb.migrated().await;
+    tdb.execute(
+        "INSERT INTO users (id, email, email_verified, name, password_hash, created_at, disabled) \
+         VALUES ('0b5e1c2a-7d4f-4e8a-9c3b-2f1e0d9c8b7a', 'not an email', false, NULL, 'h', 0, \
+         false)",
+    )
+    .await;
+    let id = UserId::parse("0b5e1c2a-7d4f-4e8a-9c3b-2f1e0d9c8b7a").unwrap();
+    assert!(matches!(
+        db.users().find(&id).await,
+        Err(RepositoryError::Corrupt(_))
+    ));
+}
+both_backends!(user_corrupt, unparsable_user_row_is_corrupt);
+
+async fn sessions_expire_and_are_deleted(tdb: TestDatabase) {
+    let (db, people, _, _) = seeded(&tdb, 2).await;
+    let repo = db.sessions();
+    let (alice, bob) = (&people[0], &people[1]);
+    let s1 = session("s1", alice, 2_000);
+    let s2 = session("s2", alice, 3_000);
+    let s3 = session("s3", bob, 3_000);
+    for s in [&s1, &s2, &s3] {
+        repo.insert(s).await.unwrap();
+    }
+    assert!(matches!(
+        repo.insert(&s1).await,
+        Err(RepositoryError::Conflict)
+    ));
+
+    let at = UnixTime::from_secs;
+    assert_eq!(
+        repo.find(&s1.digest, at(1_999)).await.unwrap(),
+        Some(s1.clone())
+    );
+    assert_eq!(
+        repo.find(&s1.digest, at(2_000)).await.unwrap(),
+        None,
+        "expiry is exclusive"
+    );
+    assert_eq!(repo.find(&s1.digest, at(2_500)).await.unwrap(), None);
+    assert_eq!(
+        repo.find(&TokenDigest::of("nope"), at(0)).await.unwrap(),
+        None
+    );
+
+    repo.delete(&s2.digest).await.unwrap();
+    repo.delete(&s2.digest).await.unwrap();
+    assert_eq!(repo.find(&s2.digest, at(0)).await.unwrap(), None);
+
+    repo.insert(&s2).await.unwrap();
+    assert_eq!(repo.delete_for_user(&alice.id).await.unwrap(), 2);
+    assert_eq!(repo.delete_for_user(&alice.id).await.unwrap(), 0);
+    assert_eq!(repo.find(&s1.digest, at(0)).await.unwrap(), None);
+    assert_eq!(
+        repo.find(&s3.digest, at(0)).await.unwrap(),
+        Some(s3),
+        "other users keep theirs"
+    );
+
+    let ghost = user(9);
+    assert!(
+        repo.insert(&session("g", &ghost, 5)).await.is_err(),
+        "a session needs a stored user"
+    );
+}
+both_backends!(sessions, sessions_expire_and_are_deleted);
+
+async fn consent_upsert_replaces(tdb: TestDatabase) {
+    let (db, people, app, other) = seeded(&tdb, 1).await;
+    let repo = db.consents();
+    let alice = &people[0];
+    assert_eq!(repo.find(&alice.id, &app.id).await.unwrap(), None);
+
+    let first = Consent {
+        user_id: alice.id.clone(),
+        client_id: app.id.clone(),
+        scope: ScopeSet::parse("openid").unwrap(),
+        granted_at: UnixTime::from_secs(10),
+    };
+    repo.upsert(&first).await.unwrap();
+    assert_eq!(
+        repo.find(&alice.id, &app.id).await.unwrap(),
+        Some(first.clone())
+    );
+    assert_eq!(repo.find(&alice.id, &other.id).await.unwrap(), None);
+
+    let wider = Consent {
+        scope: ScopeSet::parse("openid email profile").unwrap(),
+        granted_at: UnixTime::from_secs(20),
+        ..first.clone()
+    };
+    repo.upsert(&wider).await.unwrap();
+    assert_eq!(
+        repo.find(&alice.id, &app.id).await.unwrap(),
+        Some(wider.clone())
+    );
+    assert_eq!(count(&tdb, "consents", "").await, 1, "replaced, not added");
+
+    let for_other = Consent {
+        client_id: other.id.clone(),
+        ..first
+    };
+    repo.upsert(&for_other).await.unwrap();
+    assert!(repo.delete(&alice.id, &app.id).await.unwrap());
+    assert!(!repo.delete(&alice.id, &app.id).await.unwrap());
+    assert_eq!(repo.find(&alice.id, &app.id).await.unwrap(), None);
+    assert_eq!(
+        repo.find(&alice.id, &other.id).await.unwrap(),
+        Some(for_other)
+    );
+}
+both_backends!(consents, consent_upsert_replaces);
+
+async fn codes_are_consumed_once(tdb: TestDatabase) {
+    let (db, people, app, _) = seeded(&tdb, 1).await;
+    let repo = db.authorization_codes();
+    let alice = &people[0];
+    let full = code("c-full", alice, &app, "grant-1");
+    let bare = AuthorizationCode {
+        redirect_uri: None,
+        code_challenge: None,
+        nonce: None,
+        scope: ScopeSet::default(),
+        ..code("c-bare", alice, &app, "grant-2")
+    };
+    repo.insert(&full).await.unwrap();
+    repo.insert(&bare).await.unwrap();
+    assert!(matches!(
+        repo.insert(&full).await,
+        Err(RepositoryError::Conflict)
+    ));
+
+    let now = UnixTime::from_secs(1_000);
+    assert_eq!(
+        repo.consume(&full.digest, now).await.unwrap(),
+        CodeRedemption::Redeemed(full.clone())
+    );
+    assert_eq!(
+        repo.consume(&full.digest, now).await.unwrap(),
+        CodeRedemption::AlreadyUsed {
+            grant_id: "grant-1".into()
+        }
+    );
+    assert_eq!(
+        repo.consume(&TokenDigest::of("nope"), now).await.unwrap(),
+        CodeRedemption::NotFound
+    );
+
+    // Expiry is the caller's check: an expired code comes back, and is used up all the same.
+    let late = UnixTime::from_secs(5_000);
+    assert_eq!(
+        repo.consume(&bare.digest, late).await.unwrap(),
+        CodeRedemption::Redeemed(bare.clone())
+    );
+    assert_eq!(
+        repo.consume(&bare.digest, late).await.unwrap(),
+        CodeRedemption::AlreadyUsed {
+            grant_id: "grant-2".into()
+        }
+    );
+    assert_eq!(
+        tdb.query_text(
+            "SELECT CAST(used_at AS TEXT) AS value FROM authorization_codes \
+                        WHERE grant_id = 'grant-2'"
+        )
+        .await,
+        "5000"
+    );
+}
+both_backends!(codes, codes_are_consumed_once);
+
+async fn refresh_tokens_rotate_and_revoke(tdb: TestDatabase) {
+    let (db, people, app, _) = seeded(&tdb, 1).await;
+    let repo = db.refresh_tokens();
+    let alice = &people[0];
+    let t1 = refresh("t1", "fam", alice, &app);
+    repo.insert(&t1).await.unwrap();
+    assert!(matches!(
+        repo.insert(&t1).await,
+        Err(RepositoryError::Conflict)
+    ));
+    let fresh = |token: &RefreshToken| StoredRefreshToken {
+        token: token.clone(),
+        used: false,
+        revoked: false,
+    };
+    assert_eq!(repo.find(&t1.digest).await.unwrap(), Some(fresh(&t1)));
+    assert_eq!(repo.find(&TokenDigest::of("nope")).await.unwrap(), None);
+
+    let now = UnixTime::from_secs(2_000);
+    let t2 = RefreshToken {
+        digest: TokenDigest::of("t2"),
+        scope: ScopeSet::parse("openid").unwrap(),
+        expires_at: UnixTime::from_secs(6_000),
+        ..t1.clone()
+    };
+    assert!(repo.rotate(&t1.digest, now, &t2).await.unwrap());
+    let old = repo.find(&t1.digest).await.unwrap().unwrap();
+    assert!(old.used && !old.revoked);
+    assert_eq!(old.token, t1);
+    assert_eq!(repo.find(&t2.digest).await.unwrap(), Some(fresh(&t2)));
+
+    // Reuse of the rotated token: refused, and nothing is stored.
+    let t3 = RefreshToken {
+        digest: TokenDigest::of("t3"),
+        ..t1.clone()
+    };
+    assert!(!repo.rotate(&t1.digest, now, &t3).await.unwrap());
+    assert_eq!(repo.find(&t3.digest).await.unwrap(), None);
+    assert!(!repo
+        .rotate(&TokenDigest::of("nope"), now, &t3)
+        .await
+        .unwrap());
+    assert_eq!(repo.find(&t3.digest).await.unwrap(), None);
+    assert_eq!(count(&tdb, "refresh_tokens", "").await, 2);
+}
+both_backends!(refresh_tokens, refresh_tokens_rotate_and_revoke);
+
+async fn revoke_family_marks_every_member(tdb: TestDatabase) {
+    let (db, people, app, _) = seeded(&tdb, 1).await;
+    let repo = db.refresh_tokens();
+    let alice = &people[0];
+    let now = UnixTime::from_secs(2_000);
+    let chain: Vec<RefreshToken> = (0..4)
+        .map(|i| refresh(&format!("f{i}"), "fam", alice, &app))
+        .collect();
+    repo.insert(&chain[0]).await.unwrap();
+    for pair in chain.windows(2) {
+        assert!(repo.rotate(&pair[0].digest, now, &pair[1]).await.unwrap());
+    }
+    let bystander = refresh("b0", "other-fam", alice, &app);
+    repo.insert(&bystander).await.unwrap();
+
+    assert_eq!(repo.revoke_family("fam").await.unwrap(), 4);
+    for (i, t) in chain.iter().enumerate() {
+        let stored = repo.find(&t.digest).await.unwrap().unwrap();
+        assert!(stored.revoked, "member {i}");
+        assert_eq!(stored.used, i < 3, "member {i}");
+    }
+    let b = repo.find(&bystander.digest).await.unwrap().unwrap();
+    assert!(!b.revoked, "other families untouched");
+    assert_eq!(
+        repo.revoke_family("fam").await.unwrap(),
+        0,
+        "already revoked"
+    );
+    assert_eq!(repo.revoke_family("no-such-family").await.unwrap(), 0);
+
+    // The newest member was never used, but its family is revoked: no rotation.
+    let successor = refresh("f4", "fam", alice, &app);
+    assert!(!repo
+        .rotate(&chain[3].digest, now, &successor)
+        .await
+        .unwrap());
+    assert_eq!(repo.find(&successor.digest).await.unwrap(), None);
+    let last = repo.find(&chain[3].digest).await.unwrap().unwrap();
+    assert!(!last.used, "a refused rotation changes nothing");
+}
+both_backends!(revoke_family, revoke_family_marks_every_member);
+
+/// A rotation that commits its successor while `revoke_family` waits for the lock of the
+/// rotated member must not leave that successor alive (PostgreSQL READ COMMITTED would, with
+/// a single UPDATE, since the successor is not in that statement's snapshot).
+async fn revoke_family_catches_a_concurrent_rotation(tdb: TestDatabase) {
+    let (db, people, app, _) = seeded(&tdb, 1).await;
+    let repo = db.refresh_tokens();
+    let alice = &people[0];
+    let t1 = refresh("t1", "fam", alice, &app);
+    let t2 = refresh("t2", "fam", alice, &app);
+    repo.insert(&t1).await.unwrap();
+    assert!(repo
+        .rotate(&t1.digest, UnixTime::from_secs(1), &t2)
+        .await
+        .unwrap());
+
+    // A rotation of t2 -> t3 in flight on a connection of its own, as `rotate` does it.
+    let t3 = TokenDigest::of("t3");
+    let mut rotation = tdb.raw_connection().await;
+    let begin = match tdb.backend() {
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        Backend::Postgres => "BEGIN",
+    };
+    rotation
+        .execute(&format!(
+            "{begin}; \
+             UPDATE refresh_tokens SET used_at = 2 WHERE digest = {t2} AND used_at IS NULL \
+             AND revoked = false; \
+             INSERT INTO refresh_tokens (digest, family_id, client_id, user_id, scope, \
+             expires_at, family_expires_at, auth_time) \
+             SELECT {t3}, family_id, client_id, user_id, scope, expires_at, family_expires_at, \
+             auth_time FROM refresh_tokens WHERE digest = {t2}",
+            t2 = bytes_literal(tdb.backend(), &t2.digest),
+            t3 = bytes_literal(tdb.backend(), &t3),
+        ))
+        .await;
+
+    let revoking = tokio::spawn({
+        let repo = Arc::clone(&repo);
+        async move { repo.revoke_family("fam").await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !revoking.is_finished(),
+        "revoke_family waits for the rotation"
+    );
+    rotation.execute("COMMIT").await;
+    assert_eq!(revoking.await.unwrap().unwrap(), 3);
+
+    for (name, digest) in [("t1", &t1.digest), ("t2", &t2.digest), ("t3", &t3)] {
+        let stored = repo.find(digest).await.unwrap().unwrap();
+        assert!(stored.revoked, "{name} revoked");
+    }
+}
+both_backends!(
+    revoke_vs_rotation,
+    revoke_family_catches_a_concurrent_rotation
+);
+
+async fn deleting_a_user_or_client_cascades(tdb: TestDatabase) {
+    let (db, people, app, other) = seeded(&tdb, 2).await;
+    let (alice, bob) = (&people[0], &people[1]);
+    for (n, u) in [alice, bob].into_iter().enumerate() {
+        for c in [&app, &other] {
+            let tag = format!("{n}-{}", c.id);
+            db.sessions()
+                .insert(&session(&format!("s-{tag}"), u, 9_000))
+                .await
+                .unwrap();
+            db.consents()
+                .upsert(&Consent {
+                    user_id: u.id.clone(),
+                    client_id: c.id.clone(),
+                    scope: ScopeSet::parse("openid").unwrap(),
+                    granted_at: UnixTime::from_secs(1),
+                })
+                .await
+                .unwrap();
+            db.authorization_codes()
+                .insert(&code(&format!("c-{tag}"), u, c, &format!("g-{tag}")))
+                .await
+                .unwrap();
+            db.refresh_tokens()
+                .insert(&refresh(&format!("r-{tag}"), &format!("g-{tag}"), u, c))
+                .await
+                .unwrap();
+        }
+    }
+    let tables = [
+        "browser_sessions",
+        "consents",
+        "authorization_codes",
+        "refresh_tokens",
+    ];
+    for t in tables {
+        assert_eq!(count(&tdb, t, "").await, 4, "{t}");
+    }
+
+    // Foreign keys are per connection on SQLite: switch them on for this raw one.
+    let pragma = match tdb.backend() {
+        Backend::Sqlite => "PRAGMA foreign_keys = ON;",
+        Backend::Postgres => "",
+    };
+    tdb.execute(&format!(
+        "{pragma} DELETE FROM users WHERE id = '{}'",
+        alice.id
+    ))
+    .await;
+    let alice_rows = format!("user_id = '{}'", alice.id);
+    for t in tables {
+        assert_eq!(
+            count(&tdb, t, &alice_rows).await,
+            0,
+            "{t} of the deleted user"
+        );
+    }
+    assert_eq!(count(&tdb, "browser_sessions", "").await, 2);
+    for t in &tables[1..] {
+        assert_eq!(count(&tdb, t, "").await, 2, "{t} of the other user");
+    }
+
+    assert!(db.clients().delete(&other.id).await.unwrap());
+    for t in &tables[1..] {
+        assert_eq!(count(&tdb, t, "client_id = 'other'").await, 0, "{t}");
+        assert_eq!(count(&tdb, t, "").await, 1, "{t}");
+    }
+    assert_eq!(
+        db.consents()
+            .find(&bob.id, &app.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .client_id,
+        app.id
+    );
+}
+both_backends!(cascades, deleting_a_user_or_client_cascades);
+
+/// R-06: of 16 parallel redemptions of one code exactly one gets it; the others learn the
+/// grant to revoke.
+async fn r_06_parallel_consume_redeems_once(tdb: TestDatabase) {
+    let (db, people, app, _) = seeded(&tdb, 1).await;
+    let repo = db.authorization_codes();
+    let c = code("contested", &people[0], &app, "the-grant");
+    repo.insert(&c).await.unwrap();
+
+    let start = Arc::new(tokio::sync::Barrier::new(RACERS));
+    let racers: Vec<_> = (0..RACERS)
+        .map(|_| {
+            let (repo, start, digest) = (Arc::clone(&repo), Arc::clone(&start), c.digest.clone());
+            tokio::spawn(async move {
+                start.wait().await;
+                repo.consume(&digest, UnixTime::from_secs(1_000)).await
+            })
+        })
+        .collect();
+    let (mut redeemed, mut already_used) = (0, 0);
+    for racer in racers {
+        match racer.await.unwrap().unwrap() {
+            CodeRedemption::Redeemed(got) => {
+                assert_eq!(got, c);
+                redeemed += 1;
+            }
+            CodeRedemption::AlreadyUsed { grant_id } => {
+                assert_eq!(grant_id, "the-grant");
+                already_used += 1;
+            }
+            CodeRedemption::NotFound => panic!("the code exists"),
+        }
+    }
+    assert_eq!((redeemed, already_used), (1, RACERS - 1));
+}
+both_backends!(r_06_consume, r_06_parallel_consume_redeems_once);
+
+/// R-06: of 16 parallel rotations of one refresh token exactly one succeeds, and only its
+/// successor is stored.
+async fn r_06_parallel_rotate_succeeds_once(tdb: TestDatabase) {
+    let (db, people, app, _) = seeded(&tdb, 1).await;
+    let repo = db.refresh_tokens();
+    let old = refresh("contested", "fam", &people[0], &app);
+    repo.insert(&old).await.unwrap();
+    let successors: Vec<RefreshToken> = (0..RACERS)
+        .map(|i| refresh(&format!("successor-{i}"), "fam", &people[0], &app))
+        .collect();
+
+    let start = Arc::new(tokio::sync::Barrier::new(RACERS));
+    let racers: Vec<_> = successors
+        .iter()
+        .map(|successor| {
+            let (repo, start) = (Arc::clone(&repo), Arc::clone(&start));
+            let (digest, successor) = (old.digest.clone(), successor.clone());
+            tokio::spawn(async move {
+                start.wait().await;
+                repo.rotate(&digest, UnixTime::from_secs(2_000), &successor)
+                    .await
+            })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for (i, racer) in racers.into_iter().enumerate() {
+        if racer.await.unwrap().unwrap() {
+            winners.push(i);
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one rotation wins: {winners:?}");
+
+    let mut stored = Vec::new();
+    for (i, s) in successors.iter().enumerate() {
+        if repo.find(&s.digest).await.unwrap().is_some() {
+            stored.push(i);
+        }
+    }
+    assert_eq!(stored, winners, "only the winner's successor is stored");
+    assert_eq!(count(&tdb, "refresh_tokens", "").await, 2);
+    assert!(repo.find(&old.digest).await.unwrap().unwrap().used);
+}
+both_backends!(r_06_rotate, r_06_parallel_rotate_succeeds_once);
