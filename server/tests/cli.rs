@@ -393,3 +393,43 @@ fn r_03_sigterm_stops_accepting_and_exits_zero() {
         "no longer listening"
     );
 }
+
+#[test]
+fn user_create_reads_the_password_from_stdin() {
+    use std::io::Write;
+    let db = TestDatabase::sqlite();
+    let env = Env::new(&db);
+    let create = |email: &str, password: &str| {
+        let mut child = env
+            .cmd(&["user", "create", "--email", email, "--password-stdin", "--name", "Ada", "--verified"])
+            .env("TESSERA_ARGON2_MEMORY_KIB", "1024")
+            .env("TESSERA_ARGON2_ITERATIONS", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(password.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = create("ada@example.com", "correct horse battery staple\n");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_object().unwrap().len(), 2, "exactly id and email: {v}");
+    assert_eq!(v["email"], "ada@example.com");
+    assert_eq!(v["id"].as_str().unwrap().len(), 36);
+
+    for (email, password, why) in [
+        ("ada@example.com", "another long password here", "duplicate"),
+        ("not-an-email", "correct horse battery staple", "bad email"),
+        ("bob@example.com", "short", "short password"),
+    ] {
+        let out = create(email, password);
+        assert_eq!(out.status.code(), Some(2), "{why}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "{why}: {err}");
+        assert!(!err.contains(password), "the password is never echoed");
+    }
+    let out = env.run(&["user", "create", "--email", "c@example.com"]);
+    assert_eq!(out.status.code(), Some(2), "--password-stdin is required");
+}
