@@ -12,6 +12,8 @@ mod logout;
 mod refresh_grant;
 mod revocation;
 mod signing_keys;
+#[cfg(test)]
+mod test_support;
 mod user_tokens;
 mod userinfo;
 

@@ -134,7 +134,10 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 // %U is the path without the query string: no parameter value reaches the log.
-                .wrap(middleware::Logger::new("%a \"%m %U\" %s %b %Dms"))
+                .wrap(
+                    middleware::Logger::new("%a \"%{METHOD}xi %U\" %s %b %Dms")
+                        .custom_request_replace("METHOD", |req| req.method().to_string()),
+                )
                 .wrap(middleware::DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                 .configure(http::configure(state.clone()))
         })

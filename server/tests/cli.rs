@@ -401,7 +401,16 @@ fn user_create_reads_the_password_from_stdin() {
     let env = Env::new(&db);
     let create = |email: &str, password: &str| {
         let mut child = env
-            .cmd(&["user", "create", "--email", email, "--password-stdin", "--name", "Ada", "--verified"])
+            .cmd(&[
+                "user",
+                "create",
+                "--email",
+                email,
+                "--password-stdin",
+                "--name",
+                "Ada",
+                "--verified",
+            ])
             .env("TESSERA_ARGON2_MEMORY_KIB", "1024")
             .env("TESSERA_ARGON2_ITERATIONS", "1")
             .stdin(Stdio::piped())
@@ -409,11 +418,20 @@ fn user_create_reads_the_password_from_stdin() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(password.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(password.as_bytes())
+            .unwrap();
         child.wait_with_output().unwrap()
     };
     let out = create("ada@example.com", "correct horse battery staple\n");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v.as_object().unwrap().len(), 2, "exactly id and email: {v}");
     assert_eq!(v["email"], "ada@example.com");

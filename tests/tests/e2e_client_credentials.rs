@@ -449,7 +449,7 @@ async fn revocation_rules(db: TestDatabase) {
 }
 both_backends!(revocation, revocation_rules);
 
-async fn discovery_jwks_and_health(db: TestDatabase) {
+async fn as_11_discovery_jwks_and_health(db: TestDatabase) {
     let app = TestApp::spawn(db).await;
     for path in [
         "/.well-known/openid-configuration",
@@ -470,8 +470,21 @@ async fn discovery_jwks_and_health(db: TestDatabase) {
         }
         assert_eq!(
             doc["grant_types_supported"],
-            serde_json::json!(["client_credentials"])
+            serde_json::json!(["authorization_code", "refresh_token", "client_credentials"])
         );
+        assert_eq!(
+            doc["code_challenge_methods_supported"],
+            serde_json::json!(["S256"])
+        );
+        assert_eq!(doc["authorization_response_iss_parameter_supported"], true);
+        assert_eq!(doc["response_types_supported"], serde_json::json!(["code"]));
+        for (k, p) in [
+            ("authorization_endpoint", "/authorize"),
+            ("userinfo_endpoint", "/userinfo"),
+            ("end_session_endpoint", "/logout"),
+        ] {
+            assert_eq!(doc[k], app.url(p), "{k}");
+        }
         let res = app
             .http
             .get(app.url(path))
@@ -521,7 +534,7 @@ async fn discovery_jwks_and_health(db: TestDatabase) {
     );
     app.stop().await;
 }
-both_backends!(discovery, discovery_jwks_and_health);
+both_backends!(as_11_discovery, as_11_discovery_jwks_and_health);
 
 /// revocations and keys live in the database, so a restart forgets neither.
 async fn r_07_security_state_survives_restart(db: TestDatabase) {

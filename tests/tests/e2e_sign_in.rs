@@ -151,7 +151,7 @@ async fn exchange(app: &TestApp, client: &Creds, code: &str, verifier: &str) -> 
     .await
 }
 
-async fn openidconnect_relying_party_full_flow(db: TestDatabase) {
+async fn as_40_openidconnect_relying_party_full_flow(db: TestDatabase) {
     let (app, creds) = setup(db).await;
     let metadata =
         CoreProviderMetadata::discover_async(IssuerUrl::new(app.base.clone()).unwrap(), &app.http)
@@ -228,7 +228,7 @@ async fn openidconnect_relying_party_full_flow(db: TestDatabase) {
     assert!(again.redirect_params().contains_key("code"));
     app.stop().await;
 }
-both_backends!(oidc_flow, openidconnect_relying_party_full_flow);
+both_backends!(oidc_flow, as_40_openidconnect_relying_party_full_flow);
 
 async fn as_16_code_reuse_fails_and_revokes_the_first_tokens(db: TestDatabase) {
     let (app, client) = setup(db).await;
@@ -482,7 +482,7 @@ both_backends!(
     as_01_03_bad_redirect_uris_never_redirect
 );
 
-async fn authorization_errors_redirect_with_state_and_iss(db: TestDatabase) {
+async fn as_10_12_13_20_37_authorization_errors_redirect_with_state_and_iss(db: TestDatabase) {
     let (app, client) = setup(db).await;
     let public = web_client(&app, |c| c.public = true).await;
     let mut browser = Browser::new();
@@ -537,10 +537,10 @@ async fn authorization_errors_redirect_with_state_and_iss(db: TestDatabase) {
 }
 both_backends!(
     authorize_errors,
-    authorization_errors_redirect_with_state_and_iss
+    as_10_12_13_20_37_authorization_errors_redirect_with_state_and_iss
 );
 
-async fn consent_denied_is_access_denied(db: TestDatabase) {
+async fn as_38_consent_shows_the_client_and_denial_is_access_denied(db: TestDatabase) {
     let (app, client) = setup(db).await;
     let mut browser = Browser::new();
     let page = browser.get(&authorize_url(&app, &client.id, &[])).await;
@@ -560,9 +560,12 @@ async fn consent_denied_is_access_denied(db: TestDatabase) {
     assert_eq!(p["iss"], app.base);
     app.stop().await;
 }
-both_backends!(consent_denied, consent_denied_is_access_denied);
+both_backends!(
+    consent_denied,
+    as_38_consent_shows_the_client_and_denial_is_access_denied
+);
 
-async fn as_35_csrf_and_as_33_34_page_headers(db: TestDatabase) {
+async fn as_07_08_33_34_35_csrf_and_page_headers(db: TestDatabase) {
     let (app, client) = setup(db).await;
     let mut browser = Browser::new();
     let page = browser.get(&authorize_url(&app, &client.id, &[])).await;
@@ -632,9 +635,9 @@ async fn as_35_csrf_and_as_33_34_page_headers(db: TestDatabase) {
     assert!(ok.status == 200 || ok.status == 303);
     app.stop().await;
 }
-both_backends!(as_35_csrf_headers, as_35_csrf_and_as_33_34_page_headers);
+both_backends!(as_35_csrf_headers, as_07_08_33_34_35_csrf_and_page_headers);
 
-async fn userinfo_accepts_only_access_tokens(db: TestDatabase) {
+async fn as_26_userinfo_accepts_only_access_tokens(db: TestDatabase) {
     let (app, client) = setup(db).await;
     let (_, code) = code_for(&app, &client).await;
     let t: Value = exchange(&app, &client, &code, VERIFIER)
@@ -691,9 +694,9 @@ async fn userinfo_accepts_only_access_tokens(db: TestDatabase) {
     assert!(res.status() == 401 || res.status() == 403);
     app.stop().await;
 }
-both_backends!(userinfo, userinfo_accepts_only_access_tokens);
+both_backends!(userinfo, as_26_userinfo_accepts_only_access_tokens);
 
-async fn rp_initiated_logout(db: TestDatabase) {
+async fn as_05_rp_initiated_logout(db: TestDatabase) {
     let (app, client) = setup(db).await;
     let (mut browser, code) = code_for(&app, &client).await;
     let t: Value = exchange(&app, &client, &code, VERIFIER)
@@ -737,4 +740,37 @@ async fn rp_initiated_logout(db: TestDatabase) {
     assert_eq!(after.status, 200, "login page again: the session ended");
     app.stop().await;
 }
-both_backends!(logout, rp_initiated_logout);
+both_backends!(logout, as_05_rp_initiated_logout);
+
+async fn form_post_response_mode(db: TestDatabase) {
+    let (app, client) = setup(db).await;
+    let mut browser = Browser::new();
+    // Sign in once (query mode), then ask again with form_post in the same session.
+    sign_in(&app, &mut browser, &authorize_url(&app, &client.id, &[])).await;
+    let page = browser
+        .get(&authorize_url(
+            &app,
+            &client.id,
+            &[("response_mode", "form_post")],
+        ))
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains(&format!("action=\"{REDIRECT}\"")),
+        "{}",
+        page.body
+    );
+    let form = page.form();
+    assert!(form.get("code").is_some());
+    assert_eq!(form.get("state"), Some("st-123"));
+    assert_eq!(form.get("iss"), Some(app.base.as_str()));
+    let csp = page.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'sha256-") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    let res = exchange(&app, &client, form.get("code").unwrap(), VERIFIER).await;
+    assert_eq!(res.status(), 200);
+    app.stop().await;
+}
+both_backends!(form_post, form_post_response_mode);

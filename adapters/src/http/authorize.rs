@@ -280,10 +280,7 @@ fn authorize_error(e: AuthorizeError) -> HttpResponse {
 /// Sends an authorization response: a 303 to the redirect URI, or a form post page.
 fn respond(r: AuthorizationResponse) -> HttpResponse {
     match r.mode {
-        ResponseMode::FormPost => pages::html_response(
-            StatusCode::OK,
-            pages::form_post_page(&r.redirect_uri, &r.params),
-        ),
+        ResponseMode::FormPost => pages::form_post_response(&r.redirect_uri, &r.params),
         ResponseMode::Query => {
             let query = serde_urlencoded::to_string(&r.params).unwrap_or_default();
             let sep = if r.redirect_uri.contains('?') {

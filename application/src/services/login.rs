@@ -201,3 +201,564 @@ impl Accounts {
         self.sessions.delete(&TokenDigest::of(cookie)).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::{
+        MockPasswordHasher, MockRandomSource, MockSessionRepository, MockUserRepository,
+        PasswordCheck,
+    };
+    use crate::services::test_support::{self as ts, Recorder, USER_ID};
+    use base64::Engine;
+    use tessera_domain::UnixTime;
+
+    const NOW: i64 = 20_000;
+    const TTL: i64 = 3_600;
+    const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$ZHVtbXk$ZHVtbXk";
+    const NEW_PHC: &str = "$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3";
+    const PASSWORD: &str = "correct horse battery staple";
+
+    struct Ports {
+        users: MockUserRepository,
+        sessions: MockSessionRepository,
+        hasher: MockPasswordHasher,
+        rng: Arc<MockRandomSource>,
+    }
+
+    fn accounts(p: Ports) -> Accounts {
+        Accounts::new(
+            Arc::new(p.users),
+            Arc::new(p.sessions),
+            Arc::new(p.hasher),
+            ts::clock_at(NOW),
+            p.rng,
+            PasswordPolicy::default(),
+            TTL,
+        )
+    }
+
+    fn users_by_email(user: Option<User>) -> MockUserRepository {
+        let mut users = MockUserRepository::new();
+        users
+            .expect_find_by_email()
+            .withf(|e| e.as_str() == "alice@example.com")
+            .returning(move |_| Ok(user.clone()));
+        users
+    }
+
+    /// The hasher checks against `phc` (exactly once) and answers `check`.
+    fn verifying(
+        phc: impl Into<String>,
+        check: Result<PasswordCheck, HashError>,
+    ) -> MockPasswordHasher {
+        let phc = phc.into();
+        let mut hasher = MockPasswordHasher::new();
+        let check = std::sync::Mutex::new(Some(check));
+        hasher
+            .expect_verify()
+            .withf(move |pw, p| pw.expose_secret() == PASSWORD && p == phc)
+            .times(1)
+            .returning(move |_, _| check.lock().unwrap().take().unwrap());
+        hasher
+    }
+
+    fn matching(needs_rehash: bool) -> Result<PasswordCheck, HashError> {
+        Ok(PasswordCheck {
+            matches: true,
+            needs_rehash,
+        })
+    }
+
+    fn not_matching() -> Result<PasswordCheck, HashError> {
+        Ok(PasswordCheck {
+            matches: false,
+            needs_rehash: false,
+        })
+    }
+
+    fn sessions_recording(stored: &Recorder<BrowserSession>) -> MockSessionRepository {
+        let mut sessions = MockSessionRepository::new();
+        let r = stored.clone();
+        sessions.expect_insert().returning(move |s| {
+            r.push(s.clone());
+            Ok(())
+        });
+        sessions
+    }
+
+    /// Alice exists with the fixture hash and the password is right.
+    fn signing_in(stored: &Recorder<BrowserSession>, needs_rehash: bool) -> Ports {
+        with_hasher(
+            stored,
+            verifying(ts::user().password_hash, matching(needs_rehash)),
+        )
+    }
+
+    /// Alice exists; `hasher` decides.
+    fn with_hasher(stored: &Recorder<BrowserSession>, hasher: MockPasswordHasher) -> Ports {
+        Ports {
+            users: users_by_email(Some(ts::user())),
+            sessions: sessions_recording(stored),
+            hasher,
+            rng: ts::counting_rng(),
+        }
+    }
+
+    async fn sign_in(p: Ports, email: &str) -> Result<SignedIn, LoginError> {
+        accounts(p)
+            .sign_in(email, SecretString::from(PASSWORD.to_owned()))
+            .await
+    }
+
+    fn assert_invalid_credentials(r: Result<SignedIn, LoginError>) {
+        assert!(
+            matches!(r, Err(LoginError::InvalidCredentials)),
+            "expected one answer for every credential failure, got {r:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn no_enumeration_unknown_email_still_costs_a_check_against_the_dummy_hash() {
+        let mut hasher = verifying(DUMMY, matching(false));
+        hasher.expect_dummy_hash().times(1).return_const(DUMMY);
+        // Even a "match" against the dummy hash signs no one in; no session is stored.
+        let p = Ports {
+            users: users_by_email(None),
+            sessions: MockSessionRepository::new(),
+            hasher,
+            rng: Arc::new(MockRandomSource::new()),
+        };
+        assert_invalid_credentials(sign_in(p, "alice@example.com").await);
+    }
+
+    #[tokio::test]
+    async fn no_enumeration_malformed_email_still_costs_a_check_against_the_dummy_hash() {
+        for email in ["not-an-email", "", "alice@localhost", " alice@example.com"] {
+            let mut hasher = verifying(DUMMY, not_matching());
+            hasher.expect_dummy_hash().times(1).return_const(DUMMY);
+            // No lookup is made for an address that cannot exist.
+            let p = Ports {
+                users: MockUserRepository::new(),
+                sessions: MockSessionRepository::new(),
+                hasher,
+                rng: Arc::new(MockRandomSource::new()),
+            };
+            assert_invalid_credentials(sign_in(p, email).await);
+        }
+    }
+
+    #[tokio::test]
+    async fn wrong_password_is_invalid_credentials_and_opens_no_session() {
+        let p = Ports {
+            users: users_by_email(Some(ts::user())),
+            sessions: MockSessionRepository::new(),
+            hasher: verifying(ts::user().password_hash, not_matching()),
+            rng: Arc::new(MockRandomSource::new()),
+        };
+        assert_invalid_credentials(sign_in(p, "alice@example.com").await);
+    }
+
+    #[tokio::test]
+    async fn asvs_7_4_2_disabled_user_with_the_right_password_is_invalid_credentials() {
+        let mut disabled = ts::user();
+        disabled.disabled = true;
+        // The password is still checked, so timing matches an enabled account's.
+        let p = Ports {
+            users: users_by_email(Some(disabled)),
+            sessions: MockSessionRepository::new(),
+            hasher: verifying(ts::user().password_hash, matching(true)),
+            rng: Arc::new(MockRandomSource::new()),
+        };
+        assert_invalid_credentials(sign_in(p, "alice@example.com").await);
+    }
+
+    #[tokio::test]
+    async fn r_08_saturated_hasher_is_busy() {
+        let p = Ports {
+            users: users_by_email(Some(ts::user())),
+            sessions: MockSessionRepository::new(),
+            hasher: verifying(ts::user().password_hash, Err(HashError::Busy)),
+            rng: Arc::new(MockRandomSource::new()),
+        };
+        let r = sign_in(p, "alice@example.com").await;
+        assert!(matches!(r, Err(LoginError::Busy)), "{r:?}");
+    }
+
+    #[tokio::test]
+    async fn unreadable_stored_hash_is_invalid_credentials_and_backend_failure_is_an_error() {
+        let p = Ports {
+            users: users_by_email(Some(ts::user())),
+            sessions: MockSessionRepository::new(),
+            hasher: verifying(ts::user().password_hash, Err(HashError::InvalidHash)),
+            rng: Arc::new(MockRandomSource::new()),
+        };
+        assert_invalid_credentials(sign_in(p, "alice@example.com").await);
+        let p = Ports {
+            users: users_by_email(Some(ts::user())),
+            sessions: MockSessionRepository::new(),
+            hasher: verifying(
+                ts::user().password_hash,
+                Err(HashError::Backend("boom".into())),
+            ),
+            rng: Arc::new(MockRandomSource::new()),
+        };
+        let r = sign_in(p, "alice@example.com").await;
+        assert!(matches!(r, Err(LoginError::Hasher(_))), "{r:?}");
+    }
+
+    #[tokio::test]
+    async fn user_lookup_failure_is_a_repository_error() {
+        let mut users = MockUserRepository::new();
+        users
+            .expect_find_by_email()
+            .returning(|_| Err(RepositoryError::Unavailable));
+        let p = Ports {
+            users,
+            sessions: MockSessionRepository::new(),
+            hasher: MockPasswordHasher::new(),
+            rng: Arc::new(MockRandomSource::new()),
+        };
+        let r = sign_in(p, "alice@example.com").await;
+        assert!(matches!(r, Err(LoginError::Repository(_))), "{r:?}");
+    }
+
+    #[tokio::test]
+    async fn outdated_hash_is_replaced_on_sign_in() {
+        let stored = Recorder::default();
+        let mut p = signing_in(&stored, true);
+        p.hasher
+            .expect_hash()
+            .withf(|pw| pw.expose_secret() == PASSWORD)
+            .times(1)
+            .returning(|_| Ok(NEW_PHC.into()));
+        p.users
+            .expect_update_password_hash()
+            .withf(|id, phc| id.as_str() == USER_ID && phc == NEW_PHC)
+            .times(1)
+            .returning(|_, _| Ok(()));
+        sign_in(p, "alice@example.com").await.unwrap();
+        assert_eq!(stored.all().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn failed_rehash_does_not_block_the_sign_in() {
+        let stored = Recorder::default();
+        let mut p = signing_in(&stored, true);
+        p.hasher.expect_hash().returning(|_| Err(HashError::Busy));
+        assert!(sign_in(p, "alice@example.com").await.is_ok());
+
+        let stored = Recorder::default();
+        let mut p = signing_in(&stored, true);
+        p.hasher.expect_hash().returning(|_| Ok(NEW_PHC.into()));
+        p.users
+            .expect_update_password_hash()
+            .returning(|_, _| Err(RepositoryError::Unavailable));
+        assert!(sign_in(p, "alice@example.com").await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn current_hash_is_not_rehashed() {
+        // hash and update_password_hash have no expectation: calling them fails the test.
+        let stored = Recorder::default();
+        assert!(sign_in(signing_in(&stored, false), "alice@example.com")
+            .await
+            .is_ok());
+    }
+
+    #[tokio::test]
+    async fn asvs_7_2_3_success_stores_a_session_keyed_by_the_digest_of_a_256_bit_cookie() {
+        let stored = Recorder::default();
+        let mut p = signing_in(&stored, false);
+        let mut rng = MockRandomSource::new();
+        rng.expect_fill().times(1).returning(|b| {
+            assert_eq!(b.len(), 32, "256 bits from the CSPRNG");
+            b.fill(0xAB)
+        });
+        p.rng = Arc::new(rng);
+        let signed = sign_in(p, "alice@example.com").await.unwrap();
+        let cookie = signed.cookie.expose_secret();
+        assert_eq!(
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(cookie)
+                .unwrap(),
+            vec![0xAB; 32]
+        );
+        let session = stored.only();
+        // Only the digest is stored; the cookie value leaves the service once, to the browser.
+        assert_eq!(session.digest, TokenDigest::of(cookie));
+        assert_eq!(session.user_id.as_str(), USER_ID);
+        assert_eq!(
+            session.auth_time,
+            UnixTime::from_secs(NOW),
+            "OIDC auth_time"
+        );
+        assert_eq!(session.expires_at, UnixTime::from_secs(NOW + TTL));
+        assert_eq!(signed.session, session);
+    }
+
+    #[tokio::test]
+    async fn asvs_7_2_4_every_sign_in_opens_a_new_session() {
+        let mut hasher = MockPasswordHasher::new();
+        hasher
+            .expect_verify()
+            .times(2)
+            .returning(|_, _| matching(false));
+        let a = accounts(with_hasher(&Recorder::default(), hasher));
+        let first = a
+            .sign_in("alice@example.com", SecretString::from(PASSWORD.to_owned()))
+            .await
+            .unwrap();
+        let second = a
+            .sign_in("alice@example.com", SecretString::from(PASSWORD.to_owned()))
+            .await
+            .unwrap();
+        assert_ne!(first.cookie.expose_secret(), second.cookie.expose_secret());
+        assert_ne!(first.session.digest, second.session.digest);
+    }
+
+    #[tokio::test]
+    async fn presented_password_is_nfkc_normalised_before_verification() {
+        let mut hasher = MockPasswordHasher::new();
+        hasher
+            .expect_verify()
+            .withf(|pw, _| pw.expose_secret() == "fine password 12")
+            .times(1)
+            .returning(|_, _| matching(false));
+        let p = with_hasher(&Recorder::default(), hasher);
+        // U+FB01 LATIN SMALL LIGATURE FI and FULLWIDTH digits.
+        let r = accounts(p)
+            .sign_in(
+                "alice@example.com",
+                SecretString::from("\u{FB01}ne password \u{FF11}\u{FF12}".to_owned()),
+            )
+            .await;
+        assert!(r.is_ok(), "{r:?}");
+    }
+
+    #[tokio::test]
+    async fn session_that_cannot_be_stored_is_not_handed_out() {
+        let mut p = signing_in(&Recorder::default(), false);
+        p.sessions = MockSessionRepository::new();
+        p.sessions
+            .expect_insert()
+            .returning(|_| Err(RepositoryError::Unavailable));
+        let r = sign_in(p, "alice@example.com").await;
+        assert!(matches!(r, Err(LoginError::Repository(_))), "{r:?}");
+    }
+
+    #[tokio::test]
+    async fn session_lookup_and_sign_out_use_the_cookie_digest() {
+        let mut sessions = MockSessionRepository::new();
+        sessions
+            .expect_find()
+            .withf(|d, now| *d == TokenDigest::of("cookie") && *now == UnixTime::from_secs(NOW))
+            .times(1)
+            .returning(|_, _| Ok(Some(ts::session(NOW - 10))));
+        sessions
+            .expect_delete()
+            .withf(|d| *d == TokenDigest::of("cookie"))
+            .times(1)
+            .returning(|_| Ok(()));
+        let a = accounts(Ports {
+            users: MockUserRepository::new(),
+            sessions,
+            hasher: MockPasswordHasher::new(),
+            rng: Arc::new(MockRandomSource::new()),
+        });
+        assert_eq!(
+            a.session("cookie").await.unwrap(),
+            Some(ts::session(NOW - 10))
+        );
+        a.sign_out("cookie").await.unwrap();
+    }
+
+    // ---- create_user ----
+
+    /// No port may be touched: validation fails first.
+    fn untouched() -> Ports {
+        Ports {
+            users: MockUserRepository::new(),
+            sessions: MockSessionRepository::new(),
+            hasher: MockPasswordHasher::new(),
+            rng: Arc::new(MockRandomSource::new()),
+        }
+    }
+
+    async fn create(
+        p: Ports,
+        email: &str,
+        password: &str,
+        name: Option<&str>,
+    ) -> Result<User, CreateUserError> {
+        accounts(p)
+            .create_user(
+                email,
+                SecretString::from(password.to_owned()),
+                name.map(str::to_owned),
+                true,
+            )
+            .await
+    }
+
+    /// Hashing succeeds and the insert answers `insert`.
+    fn creating(inserted: &Recorder<User>, insert: Result<(), RepositoryError>) -> Ports {
+        let mut hasher = MockPasswordHasher::new();
+        hasher
+            .expect_hash()
+            .withf(|pw| pw.expose_secret() == PASSWORD)
+            .times(1)
+            .returning(|_| Ok(NEW_PHC.into()));
+        let mut users = MockUserRepository::new();
+        let r = inserted.clone();
+        let insert = std::sync::Mutex::new(Some(insert));
+        users.expect_insert().times(1).returning(move |u| {
+            r.push(u.clone());
+            insert.lock().unwrap().take().unwrap()
+        });
+        Ports {
+            users,
+            sessions: MockSessionRepository::new(),
+            hasher,
+            rng: ts::counting_rng(),
+        }
+    }
+
+    #[tokio::test]
+    async fn bad_email_is_refused_before_hashing() {
+        for email in [
+            "alice",
+            "alice@",
+            "@example.com",
+            "a b@example.com",
+            "alice@example",
+        ] {
+            let r = create(untouched(), email, PASSWORD, None).await;
+            assert!(
+                matches!(r, Err(CreateUserError::Email(_))),
+                "{email}: {r:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn password_shorter_than_15_or_longer_than_256_characters_is_refused() {
+        let r = create(untouched(), "alice@example.com", "fourteen chars", None).await;
+        assert!(
+            matches!(
+                r,
+                Err(CreateUserError::Password(PasswordError::TooShort(15)))
+            ),
+            "{r:?}"
+        );
+        let long = "x".repeat(257);
+        let r = create(untouched(), "alice@example.com", &long, None).await;
+        assert!(
+            matches!(
+                r,
+                Err(CreateUserError::Password(PasswordError::TooLong(256)))
+            ),
+            "{r:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn bad_display_name_is_refused() {
+        let long = "n".repeat(201);
+        for name in ["", "   ", "bad\nname", "tab\tname", "nul\0", long.as_str()] {
+            let r = create(untouched(), "alice@example.com", PASSWORD, Some(name)).await;
+            assert!(matches!(r, Err(CreateUserError::Name)), "{name:?}: {r:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn taken_email_is_duplicate() {
+        let r = create(
+            creating(&Recorder::default(), Err(RepositoryError::Conflict)),
+            "alice@example.com",
+            PASSWORD,
+            None,
+        )
+        .await;
+        assert!(matches!(r, Err(CreateUserError::Duplicate)), "{r:?}");
+    }
+
+    #[tokio::test]
+    async fn other_storage_failure_is_a_repository_error() {
+        let r = create(
+            creating(&Recorder::default(), Err(RepositoryError::Unavailable)),
+            "alice@example.com",
+            PASSWORD,
+            None,
+        )
+        .await;
+        assert!(
+            matches!(
+                r,
+                Err(CreateUserError::Repository(RepositoryError::Unavailable))
+            ),
+            "{r:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn hasher_failure_stores_nothing() {
+        let mut p = untouched();
+        p.hasher.expect_hash().returning(|_| Err(HashError::Busy));
+        let r = create(p, "alice@example.com", PASSWORD, None).await;
+        assert!(matches!(r, Err(CreateUserError::Hasher(_))), "{r:?}");
+    }
+
+    #[tokio::test]
+    async fn new_user_stores_the_argon2_phc_from_the_hasher_never_the_password() {
+        let inserted = Recorder::default();
+        let name = "n".repeat(200);
+        let user = create(
+            creating(&inserted, Ok(())),
+            "Alice@Example.COM",
+            PASSWORD,
+            Some(&name),
+        )
+        .await
+        .unwrap();
+        let stored = inserted.only();
+        assert_eq!(stored, user);
+        assert_eq!(stored.password_hash, NEW_PHC);
+        assert!(stored.password_hash.starts_with("$argon2id$"));
+        assert!(!stored.password_hash.contains(PASSWORD));
+        assert_eq!(stored.email.as_str(), "Alice@example.com");
+        assert!(stored.email_verified);
+        assert_eq!(stored.name.as_deref(), Some(name.as_str()));
+        assert_eq!(stored.created_at, UnixTime::from_secs(NOW));
+        assert!(!stored.disabled);
+        // A random version-4 UUID: the shape tokens use as `sub`.
+        assert_eq!(stored.id, UserId::from_random([1; 16]));
+        assert_eq!(UserId::parse(stored.id.as_str()), Ok(stored.id.clone()));
+    }
+
+    #[tokio::test]
+    async fn new_users_password_is_nfkc_normalised_before_hashing() {
+        let mut hasher = MockPasswordHasher::new();
+        hasher
+            .expect_hash()
+            .withf(|pw| pw.expose_secret() == "fine password 12")
+            .times(1)
+            .returning(|_| Ok(NEW_PHC.into()));
+        let mut users = MockUserRepository::new();
+        users.expect_insert().returning(|_| Ok(()));
+        let p = Ports {
+            users,
+            sessions: MockSessionRepository::new(),
+            hasher,
+            rng: ts::counting_rng(),
+        };
+        let r = create(
+            p,
+            "alice@example.com",
+            "\u{FB01}ne password \u{FF11}\u{FF12}",
+            None,
+        )
+        .await;
+        assert!(r.is_ok(), "{r:?}");
+    }
+}

@@ -1,12 +1,38 @@
 //! OAuth 2.0 Form Post Response Mode: the authorization response as a form the browser posts to
 //! the client's redirect URI.
 //!
-//! The usual auto-submitting script is not possible under the pages' CSP (no scripts at all), so
-//! the button is always shown and the user clicks it.
+//! The form submits itself with one inline script, allowed by its hash in this page's CSP alone
+//! (every other page runs no script); without JavaScript the button does the same.
 
 use super::escape::Escaped;
 use super::layout::{hidden_input, layout};
+use super::response::with_script;
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+use base64::Engine;
 use std::fmt;
+use std::sync::LazyLock;
+
+/// The auto-submit script, exactly as it appears in the page.
+const AUTO_SUBMIT: &str = "document.forms[0].submit();";
+
+/// `'sha256-…'` of [`AUTO_SUBMIT`], for `script-src`.
+static AUTO_SUBMIT_SOURCE: LazyLock<String> = LazyLock::new(|| {
+    let digest = openssl::sha::sha256(AUTO_SUBMIT.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+});
+
+/// The form post page as a response whose CSP allows only its own auto-submit script.
+pub fn form_post_response(redirect_uri: &str, params: &[(String, String)]) -> HttpResponse {
+    with_script(
+        StatusCode::OK,
+        form_post_page(redirect_uri, params),
+        &AUTO_SUBMIT_SOURCE,
+    )
+}
 
 /// A form that posts `params` (code, state, iss, or an error) to `redirect_uri`.
 ///
@@ -20,8 +46,10 @@ pub fn form_post_page(redirect_uri: &str, params: &[(String, String)]) -> String
             "<form method=\"post\" action=\"{action}\">\n",
             "{inputs}",
             "<button type=\"submit\">Continue to the application</button>\n",
-            "</form>\n"
+            "</form>\n",
+            "<script>{script}</script>\n"
         ),
+        script = AUTO_SUBMIT,
         action = Escaped(redirect_uri),
         inputs = Inputs(params),
     );
@@ -45,7 +73,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn posts_every_parameter_to_the_redirect_uri_without_script() {
+    fn posts_every_parameter_to_the_redirect_uri() {
         let params = vec![
             ("code".to_owned(), "c0de".to_owned()),
             ("state".to_owned(), "s&t".to_owned()),
@@ -60,6 +88,15 @@ mod tests {
         assert!(page.contains("<input type=\"hidden\" name=\"state\" value=\"s&amp;t\">"));
         assert!(page.contains("name=\"iss\" value=\"https://id.example\""));
         assert!(page.contains("<button type=\"submit\">Continue to the application</button>"));
-        assert!(!page.contains("<script") && !page.contains("<noscript"));
+        assert_eq!(page.matches("<script").count(), 1);
+        let res = form_post_response("https://app.example/cb", &params);
+        let csp = res
+            .headers()
+            .get("content-security-policy")
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert!(csp.contains("script-src 'sha256-"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"));
     }
 }

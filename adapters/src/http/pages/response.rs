@@ -19,12 +19,25 @@ static CSP: LazyLock<String> = LazyLock::new(|| {
 
 /// Builds an HTML response with `status` and the security headers every page needs.
 pub fn html_response(status: StatusCode, body: String) -> HttpResponse {
+    respond(status, body, &CSP)
+}
+
+/// Like [`html_response`], but the CSP also allows the one inline script with hash `source`.
+pub(super) fn with_script(status: StatusCode, body: String, source: &str) -> HttpResponse {
+    respond(
+        status,
+        body,
+        &format!("{}; script-src {source}", CSP.as_str()),
+    )
+}
+
+fn respond(status: StatusCode, body: String, csp: &str) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
         .insert_header((header::X_FRAME_OPTIONS, "DENY"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, CSP.as_str()))
+        .insert_header((header::CONTENT_SECURITY_POLICY, csp))
         .insert_header((header::REFERRER_POLICY, "no-referrer"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .body(body)
