@@ -338,8 +338,12 @@ impl Authorize {
         }
 
         let code = random_token(self.rng.as_ref(), 32);
+        // A URI that matched a registered one always parses; if it ever did not, refuse rather
+        // than issue a code without its redirect binding (AS-18).
         let stored_redirect = if request.redirect_uri_sent {
-            RedirectUri::parse(&request.redirect_uri).ok()
+            Some(RedirectUri::parse(&request.redirect_uri).map_err(|_| {
+                self.request_error(&request, "invalid_request", "redirect_uri is not valid")
+            })?)
         } else {
             None
         };

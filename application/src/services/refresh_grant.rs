@@ -54,7 +54,10 @@ impl RefreshTokenGrant {
         if rt.client_id != client.id {
             return Err(invalid("the refresh token was issued to another client"));
         }
-        if stored.revoked {
+        // The grant's denylist entry also counts: a code reuse may revoke the grant before the
+        // first redemption has stored its refresh token.
+        let grant_key = super::code_grant::grant_revocation_key(&rt.family_id);
+        if stored.revoked || self.revocations.is_revoked(&grant_key).await? {
             return Err(invalid("the refresh token was revoked"));
         }
         if stored.used {
@@ -252,7 +255,13 @@ mod tests {
             .returning(|_, _| Ok(()));
     }
 
-    fn service(p: Ports) -> RefreshTokenGrant {
+    fn service(mut p: Ports) -> RefreshTokenGrant {
+        // Unless a test says otherwise, no grant is on the denylist.
+        p.revocations.expect_is_revoked().returning(|_| Ok(false));
+        service_as_is(p)
+    }
+
+    fn service_as_is(p: Ports) -> RefreshTokenGrant {
         let refresh_tokens: Arc<dyn RefreshTokenRepository> = Arc::new(p.refresh_tokens);
         let issuer = Arc::new(UserTokenIssuer::new(
             Arc::new(p.jws),
@@ -309,6 +318,19 @@ mod tests {
         let mut s = stored();
         s.revoked = true;
         assert_invalid_grant(refresh(refused(Some(s)), None).await);
+    }
+
+    #[tokio::test]
+    async fn as_16_grant_revoked_by_code_reuse_refuses_its_refresh_token_without_rotation() {
+        let mut p = refused(Some(stored()));
+        p.revocations
+            .expect_is_revoked()
+            .withf(|k| k.starts_with("grant:"))
+            .returning(|_| Ok(true));
+        let r = service_as_is(p)
+            .refresh(&ts::client(true), TOKEN, None)
+            .await;
+        assert_invalid_grant(r);
     }
 
     #[tokio::test]
