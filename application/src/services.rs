@@ -31,7 +31,7 @@ pub use code_grant::{grant_revocation_key, AuthorizationCodeGrant};
 pub use introspection::{Introspection, IntrospectionResponse};
 pub use login::{Accounts, CreateUserError, LoginError, SignedIn};
 pub use logout::{Logout, LogoutError, LogoutPlan, LogoutRequest};
-pub use refresh_grant::RefreshTokenGrant;
+pub use refresh_grant::{RefreshGrace, RefreshTokenGrant};
 pub use revocation::{RevokeError, TokenRevocation};
 pub use signing_keys::{KeyError, KeyService};
 pub use user_tokens::{Grant, TokenSet, UserTokenIssuer, ID_TOKEN_TYP};

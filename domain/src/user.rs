@@ -1,6 +1,6 @@
 //! People who sign in.
 
-use crate::{Email, UnixTime};
+use crate::{Email, LoginAttempts, UnixTime};
 use std::fmt;
 
 /// Why a string is not a user id.
@@ -74,6 +74,8 @@ pub struct User {
     pub created_at: UnixTime,
     /// A disabled user cannot sign in and their tokens stop working.
     pub disabled: bool,
+    /// Failed sign-ins since the last successful one, and any lock they caused.
+    pub login_attempts: LoginAttempts,
 }
 
 #[cfg(test)]

@@ -35,11 +35,22 @@ pub enum LogFormat {
 pub struct RateLimit {
     /// `false` turns every rate limit off (benchmarks).
     pub enabled: bool,
+    /// Requests one address may make at once to the credential endpoints.
+    pub burst: u32,
+    /// Requests per second it earns back.
+    pub per_second: u32,
+    /// Take the address from `X-Forwarded-For` (only behind a proxy you trust).
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for RateLimit {
     fn default() -> Self {
-        Self { enabled: true }
+        Self {
+            enabled: true,
+            burst: 60,
+            per_second: 10,
+            trust_forwarded_for: false,
+        }
     }
 }
 
@@ -85,6 +96,9 @@ pub struct Config {
     pub refresh_token_idle_secs: i64,
     /// Refresh token family absolute lifetime.
     pub refresh_token_absolute_secs: i64,
+    /// Refresh token grace window: for this many seconds after a rotation, a repeat of it by
+    /// the same client gets the same successor tokens (a bounded number of times); 0 = off.
+    pub refresh_token_grace_secs: i64,
     /// Shortest password accepted (never below 8).
     pub password_min_length: usize,
     /// argon2id memory cost in KiB.
@@ -93,6 +107,12 @@ pub struct Config {
     pub argon2_iterations: u32,
     /// argon2id lanes.
     pub argon2_parallelism: u32,
+    /// Consecutive failed sign-ins that lock an account (1 to 100).
+    pub lockout_threshold: u32,
+    /// Length of an account's first lock in seconds; each further lock doubles it.
+    pub lockout_base_secs: i64,
+    /// Longest lock in seconds.
+    pub lockout_max_secs: i64,
 }
 
 impl Default for Config {
@@ -117,10 +137,14 @@ impl Default for Config {
             authorization_code_ttl_secs: 60,
             refresh_token_idle_secs: 14 * 24 * 3600,
             refresh_token_absolute_secs: 90 * 24 * 3600,
+            refresh_token_grace_secs: 0,
             password_min_length: 15,
             argon2_memory_kib: 19_456,
             argon2_iterations: 2,
             argon2_parallelism: 1,
+            lockout_threshold: 5,
+            lockout_base_secs: 60,
+            lockout_max_secs: 3600,
         }
     }
 }
@@ -217,6 +241,12 @@ impl Config {
                 "must be between 100 and 60000",
             ));
         }
+        if self.rate_limit.burst == 0 || self.rate_limit.per_second == 0 {
+            return Err(invalid(
+                "rate_limit.burst",
+                "burst and per_second must be at least 1 (use rate_limit.enabled = false to turn limits off)",
+            ));
+        }
         if self.key_refresh_secs == 0 {
             return Err(invalid("key_refresh_secs", "must be at least 1"));
         }
@@ -237,6 +267,12 @@ impl Config {
                 "must be at least refresh_token_idle_secs, which must be at least 60",
             ));
         }
+        if !(0..=60).contains(&self.refresh_token_grace_secs) {
+            return Err(invalid(
+                "refresh_token_grace_secs",
+                "must be between 0 (off) and 60 (R-10)",
+            ));
+        }
         if !(8..=256).contains(&self.password_min_length) {
             return Err(invalid("password_min_length", "must be between 8 and 256"));
         }
@@ -247,6 +283,18 @@ impl Config {
             return Err(invalid(
                 "argon2_memory_kib",
                 "argon2 parameters are out of range",
+            ));
+        }
+        if !(1..=100).contains(&self.lockout_threshold) {
+            return Err(invalid("lockout_threshold", "must be between 1 and 100"));
+        }
+        if !(1..=86_400).contains(&self.lockout_base_secs) {
+            return Err(invalid("lockout_base_secs", "must be between 1 and 86400"));
+        }
+        if !(self.lockout_base_secs..=86_400).contains(&self.lockout_max_secs) {
+            return Err(invalid(
+                "lockout_max_secs",
+                "must be between lockout_base_secs and 86400",
             ));
         }
         if self.workers == Some(0) {
@@ -263,8 +311,29 @@ impl Config {
                 }
                 Some(_) => {}
             }
+            // ASVS 4.0.3 2.2.1 / NIST 800-63B: at most 100 failed attempts per hour per
+            // account. Development may use short delays (tests do).
+            let allowed = self.lockout_policy().max_failures_per_hour();
+            if allowed > 100 {
+                return Err(ConfigError::Invalid {
+                    key: "lockout_threshold",
+                    message: format!(
+                        "with lockout_base_secs and lockout_max_secs, allows {allowed} failed \
+                         sign-ins per account per hour; production allows at most 100"
+                    ),
+                });
+            }
         }
         Ok(())
+    }
+
+    /// The account lockout rules these settings make.
+    pub fn lockout_policy(&self) -> tessera_domain::LockoutPolicy {
+        tessera_domain::LockoutPolicy {
+            threshold: self.lockout_threshold,
+            base_secs: self.lockout_base_secs,
+            max_secs: self.lockout_max_secs,
+        }
     }
 
     /// The SQLite database file, when the URL names one.
@@ -286,6 +355,7 @@ mod tests {
         assert_eq!(c.bind, "127.0.0.1:8080");
         assert_eq!(c.sqlite_path().unwrap(), PathBuf::from("tessera.db"));
         assert!(c.rate_limit.enabled);
+        assert_eq!(c.refresh_token_grace_secs, 0, "grace window off by default");
     }
 
     #[test]
@@ -342,6 +412,16 @@ mod tests {
                 "secret_key",
             ),
         ];
+        let mut cases = cases;
+        for grace in [61, -1] {
+            cases.push((
+                Config {
+                    refresh_token_grace_secs: grace,
+                    ..Config::default()
+                },
+                "refresh_token_grace_secs",
+            ));
+        }
         for (c, key) in cases {
             let msg = c.validate().unwrap_err().to_string();
             assert!(msg.contains(key), "{msg} should name {key}");
@@ -378,5 +458,58 @@ mod tests {
     #[test]
     fn missing_explicit_file_is_an_error() {
         assert!(Config::load(Some(Path::new("/nonexistent/tessera.toml"))).is_err());
+    }
+
+    #[test]
+    fn asvs_2_2_1_lockout_settings_are_checked_and_production_allows_at_most_100_per_hour() {
+        let d = Config::default();
+        assert_eq!(
+            (d.lockout_threshold, d.lockout_base_secs, d.lockout_max_secs),
+            (5, 60, 3600)
+        );
+        assert_eq!(d.lockout_policy(), tessera_domain::LockoutPolicy::default());
+        let bad = [
+            (0, 60, 3600, "lockout_threshold"),
+            (101, 60, 3600, "lockout_threshold"),
+            (5, 0, 3600, "lockout_base_secs"),
+            (5, 86_401, 86_401, "lockout_base_secs"),
+            (5, 60, 59, "lockout_max_secs"),
+            (5, 60, 86_401, "lockout_max_secs"),
+        ];
+        for (threshold, base, max, key) in bad {
+            let c = Config {
+                lockout_threshold: threshold,
+                lockout_base_secs: base,
+                lockout_max_secs: max,
+                ..Config::default()
+            };
+            let msg = c.validate().unwrap_err().to_string();
+            assert!(msg.contains(key), "{msg} should name {key}");
+        }
+        let production = |threshold, base, max| Config {
+            environment: Environment::Production,
+            issuer: "https://id.example".into(),
+            secret_key: Some(SecretString::from("k".repeat(32))),
+            lockout_threshold: threshold,
+            lockout_base_secs: base,
+            lockout_max_secs: max,
+            ..Config::default()
+        };
+        production(5, 60, 3600).validate().unwrap();
+        production(10, 300, 3600).validate().unwrap();
+        // Short delays are for development and tests only.
+        let fast = production(5, 2, 4);
+        let msg = fast.validate().unwrap_err().to_string();
+        assert!(
+            msg.contains("lockout_threshold") && msg.contains("at most 100"),
+            "{msg}"
+        );
+        Config {
+            environment: Environment::Development,
+            ..fast
+        }
+        .validate()
+        .unwrap();
+        assert!(production(100, 60, 3600).validate().is_err());
     }
 }

@@ -8,7 +8,10 @@ use actix_web::{middleware, web, App, HttpServer};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
-use tessera_adapters::http::{self, BrowserSettings, CsrfGuard, Discovery, HttpState, Readiness};
+use tessera_adapters::http::{
+    self, BrowserSettings, CsrfGuard, Discovery, HttpState, RateLimitSettings, RateLimiter,
+    Readiness,
+};
 use tessera_application::services::{
     AccessTokenVerifier, AuthorizationCodeGrant, Authorize, ClientAuthenticator,
     ClientCredentialsGrant, Introspection, KeyService, Logout, RefreshTokenGrant, TokenRevocation,
@@ -97,6 +100,15 @@ impl Application {
                 db.users(),
                 issuer,
                 core.clock.clone(),
+                // replays within the window are kept encrypted under secret_key.
+                (config.refresh_token_grace_secs > 0).then(|| {
+                    tessera_application::services::RefreshGrace {
+                        window_secs: config.refresh_token_grace_secs,
+                        cipher: Arc::new(tessera_adapters::crypto::AeadKeyCipher::from_secret(
+                            &secret,
+                        )),
+                    }
+                }),
             ),
             userinfo: UserInfo::new(verifier.clone(), db.users()),
             logout: Logout::new(
@@ -108,6 +120,13 @@ impl Application {
             browser: BrowserSettings::new(&config.issuer, config.session_ttl_secs),
             csrf: CsrfGuard::from_secret(&secret),
             rng: core.rng.clone(),
+            limiter: RateLimiter::new(RateLimitSettings {
+                enabled: config.rate_limit.enabled,
+                burst: config.rate_limit.burst,
+                per_second: config.rate_limit.per_second,
+                trust_forwarded_for: config.rate_limit.trust_forwarded_for,
+                ..RateLimitSettings::default()
+            }),
             authenticator: ClientAuthenticator::new(core.db.clients()),
             client_credentials: ClientCredentialsGrant::new(
                 core.jws.clone(),

@@ -116,6 +116,7 @@ impl Core {
                 ..PasswordPolicy::default()
             },
             config.session_ttl_secs,
+            config.lockout_policy(),
         ))
     }
 

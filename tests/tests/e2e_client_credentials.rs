@@ -676,3 +676,85 @@ both_backends!(
     other_algorithms,
     es256_and_eddsa_keys_sign_verifiable_tokens
 );
+
+/// AS-27: the endpoints that take a client secret are throttled per address; 429 carries
+/// Retry-After in the endpoint's error shape, and the switch turns it off for benchmarks.
+async fn as_27_credential_endpoints_are_rate_limited(db: TestDatabase) {
+    let mut config = support::test_config(db.url(), 0);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    config.bind = format!("127.0.0.1:{port}");
+    config.issuer = format!("http://127.0.0.1:{port}");
+    config.rate_limit.burst = 5;
+    config.rate_limit.per_second = 1;
+    let app = TestApp::spawn_with(db, config).await;
+    let wrong = Creds {
+        id: "nobody".into(),
+        secret: "guess".into(),
+    };
+    let mut limited = None;
+    for _ in 0..10 {
+        let res = app
+            .post_form(
+                "/token",
+                Some(&wrong),
+                &[("grant_type", "client_credentials")],
+            )
+            .await;
+        if res.status() == 429 {
+            limited = Some(res);
+            break;
+        }
+        assert_eq!(res.status(), 401);
+    }
+    let res = limited.expect("a burst of guesses is cut off");
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry >= 1);
+    assert_oauth_error(res, 429, "too_many_requests").await;
+    // Discovery is not throttled.
+    assert_eq!(
+        app.http
+            .get(app.url("/jwks"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let (db, mut config) = app.stop_keeping_database().await;
+    config.rate_limit.enabled = false;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    config.bind = format!("127.0.0.1:{port}");
+    config.issuer = format!("http://127.0.0.1:{port}");
+    let app = TestApp::spawn_with(db, config).await;
+    for _ in 0..20 {
+        let res = app
+            .post_form(
+                "/token",
+                Some(&wrong),
+                &[("grant_type", "client_credentials")],
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            401,
+            "rate_limit.enabled = false turns limits off"
+        );
+    }
+    app.stop().await;
+}
+both_backends!(
+    as_27_rate_limit,
+    as_27_credential_endpoints_are_rate_limited
+);

@@ -10,8 +10,8 @@ use tessera_application::ports::{CodeRedemption, StoredRefreshToken};
 use tessera_application::RepositoryError;
 use tessera_domain::{
     AuthorizationCode, BrowserSession, Client, ClientId, CodeChallenge, Consent, Email, GrantType,
-    Nonce, RedirectUri, RefreshToken, ScopeSet, TokenDigest, TokenEndpointAuthMethod, UnixTime,
-    User, UserId,
+    LockoutPolicy, LoginAttempts, Nonce, RedirectUri, RefreshToken, ScopeSet, TokenDigest,
+    TokenEndpointAuthMethod, UnixTime, User, UserId,
 };
 use tessera_tests::{both_backends, TestDatabase};
 
@@ -19,7 +19,7 @@ use tessera_tests::{both_backends, TestDatabase};
 const RACERS: usize = 16;
 
 fn user(n: u8) -> User {
-    // Even users have a name and a verified address; user 3 is disabled.
+    // Even users have a name and a verified address; user 3 is disabled; user 2 is locked.
     let even = n & 1 == 0;
     User {
         id: UserId::from_random([n; 16]),
@@ -29,6 +29,15 @@ fn user(n: u8) -> User {
         password_hash: format!("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ${n}"),
         created_at: UnixTime::from_secs(1_000 + i64::from(n)),
         disabled: n == 3,
+        login_attempts: if n == 2 {
+            LoginAttempts {
+                failed: 3,
+                locked_until: Some(UnixTime::from_secs(7_000)),
+                lockouts: 2,
+            }
+        } else {
+            LoginAttempts::default()
+        },
     }
 }
 
@@ -212,6 +221,161 @@ async fn unparsable_user_row_is_corrupt(tdb: TestDatabase) {
 }
 both_backends!(user_corrupt, unparsable_user_row_is_corrupt);
 
+/// ASVS 6.3.1: failed sign-ins are counted in the user's row, lock it as the policy says, are
+/// forgotten on reset, and are still there after the database is opened again (a restart).
+async fn asvs_6_3_1_login_failures_lock_reset_and_survive_reopening(tdb: TestDatabase) {
+    let (db, people, _, _) = seeded(&tdb, 4).await;
+    let (alice, bob) = (&people[0], &people[3]);
+    let repo = db.users();
+    let policy = LockoutPolicy::default();
+    let now = UnixTime::from_secs(10_000);
+    for n in 1..=4 {
+        let a = repo
+            .record_login_failure(&alice.id, now, policy)
+            .await
+            .unwrap();
+        assert_eq!(
+            a,
+            LoginAttempts {
+                failed: n,
+                locked_until: None,
+                lockouts: 0
+            }
+        );
+    }
+    let locked = LoginAttempts {
+        failed: 0,
+        locked_until: Some(UnixTime::from_secs(10_060)),
+        lockouts: 1,
+    };
+    assert_eq!(
+        repo.record_login_failure(&alice.id, now, policy)
+            .await
+            .unwrap(),
+        locked
+    );
+    let found = repo.find_by_email(&alice.email).await.unwrap().unwrap();
+    assert_eq!(found.login_attempts, locked);
+    assert_eq!(
+        User {
+            login_attempts: alice.login_attempts,
+            ..found
+        },
+        *alice,
+        "nothing else changed"
+    );
+    assert_eq!(
+        repo.find(&bob.id).await.unwrap().as_ref(),
+        Some(bob),
+        "others untouched"
+    );
+
+    // A new handle on the same database, as after a restart: the lock is still there.
+    drop(repo);
+    drop(db);
+    let db = tdb.migrated().await;
+    let repo = db.users();
+    let found = repo.find(&alice.id).await.unwrap().unwrap();
+    assert_eq!(found.login_attempts, locked);
+    assert!(found.login_attempts.is_locked(UnixTime::from_secs(10_059)));
+
+    repo.reset_login_failures(&alice.id).await.unwrap();
+    assert_eq!(
+        repo.find(&alice.id).await.unwrap().unwrap().login_attempts,
+        LoginAttempts::default()
+    );
+    // The locked fixture user resets too; the doubling starts over.
+    let carol = &people[1];
+    assert_eq!(
+        repo.find(&carol.id).await.unwrap().unwrap().login_attempts,
+        carol.login_attempts
+    );
+    repo.reset_login_failures(&carol.id).await.unwrap();
+    assert_eq!(
+        repo.find(&carol.id).await.unwrap().unwrap().login_attempts,
+        LoginAttempts::default()
+    );
+
+    let nobody = UserId::from_random([9; 16]);
+    assert!(matches!(
+        repo.record_login_failure(&nobody, now, policy).await,
+        Err(RepositoryError::Other(_))
+    ));
+    assert!(matches!(
+        repo.reset_login_failures(&nobody).await,
+        Err(RepositoryError::Other(_))
+    ));
+}
+both_backends!(
+    asvs_6_3_1_lockout_state,
+    asvs_6_3_1_login_failures_lock_reset_and_survive_reopening
+);
+
+/// ASVS 6.3.1 / R-06: 16 failures counted at once, through two database handles (two
+/// processes), are all counted: none is lost to a concurrent update.
+async fn asvs_6_3_1_parallel_login_failures_are_all_counted(tdb: TestDatabase) {
+    // Users 1 and 4: nothing counted yet.
+    let (db, people, _, _) = seeded(&tdb, 4).await;
+    let other_process = tdb.migrated().await;
+    let now = UnixTime::from_secs(10_000);
+
+    // Counting only (a threshold never reached): every racer saw a different count.
+    let counting = LockoutPolicy {
+        threshold: 100,
+        ..LockoutPolicy::default()
+    };
+    let seen = race(&db, &other_process, &people[0].id, now, counting).await;
+    let mut counts: Vec<u32> = seen.iter().map(|a| a.failed).collect();
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=RACERS as u32).collect::<Vec<_>>());
+    let stored = db.users().find(&people[0].id).await.unwrap().unwrap();
+    assert_eq!(stored.login_attempts.failed, RACERS as u32);
+
+    // With the default policy: 16 failures are 3 locks of 5 and one more.
+    let policy = LockoutPolicy::default();
+    race(&db, &other_process, &people[3].id, now, policy).await;
+    let stored = db.users().find(&people[3].id).await.unwrap().unwrap();
+    assert_eq!(
+        stored.login_attempts,
+        LoginAttempts {
+            failed: 1,
+            // The third lock: 60 × 2² s from the time of the failures.
+            locked_until: Some(now.plus(240)),
+            lockouts: 3,
+        }
+    );
+}
+both_backends!(
+    asvs_6_3_1_parallel_failures,
+    asvs_6_3_1_parallel_login_failures_are_all_counted
+);
+
+/// [`RACERS`] failures of `id` at once, alternating between two database handles.
+async fn race(
+    a: &Database,
+    b: &Database,
+    id: &UserId,
+    now: UnixTime,
+    policy: LockoutPolicy,
+) -> Vec<LoginAttempts> {
+    let start = Arc::new(tokio::sync::Barrier::new(RACERS));
+    let racers: Vec<_> = (0..RACERS)
+        .map(|i| {
+            let repo = if i % 2 == 0 { a.users() } else { b.users() };
+            let (start, id) = (Arc::clone(&start), id.clone());
+            tokio::spawn(async move {
+                start.wait().await;
+                repo.record_login_failure(&id, now, policy).await
+            })
+        })
+        .collect();
+    let mut seen = Vec::new();
+    for racer in racers {
+        seen.push(racer.await.unwrap().expect("every failure is counted"));
+    }
+    seen
+}
+
 async fn sessions_expire_and_are_deleted(tdb: TestDatabase) {
     let (db, people, _, _) = seeded(&tdb, 2).await;
     let repo = db.sessions();
@@ -382,6 +546,8 @@ async fn refresh_tokens_rotate_and_revoke(tdb: TestDatabase) {
     let fresh = |token: &RefreshToken| StoredRefreshToken {
         token: token.clone(),
         used: false,
+        used_at: None,
+        replay: None,
         revoked: false,
     };
     assert_eq!(repo.find(&t1.digest).await.unwrap(), Some(fresh(&t1)));
@@ -394,9 +560,11 @@ async fn refresh_tokens_rotate_and_revoke(tdb: TestDatabase) {
         expires_at: UnixTime::from_secs(6_000),
         ..t1.clone()
     };
-    assert!(repo.rotate(&t1.digest, now, &t2).await.unwrap());
+    assert!(repo.rotate(&t1.digest, now, &t2, None).await.unwrap());
     let old = repo.find(&t1.digest).await.unwrap().unwrap();
     assert!(old.used && !old.revoked);
+    assert_eq!(old.used_at, Some(now));
+    assert_eq!(old.replay, None, "no replay kept when none is given");
     assert_eq!(old.token, t1);
     assert_eq!(repo.find(&t2.digest).await.unwrap(), Some(fresh(&t2)));
 
@@ -405,10 +573,10 @@ async fn refresh_tokens_rotate_and_revoke(tdb: TestDatabase) {
         digest: TokenDigest::of("t3"),
         ..t1.clone()
     };
-    assert!(!repo.rotate(&t1.digest, now, &t3).await.unwrap());
+    assert!(!repo.rotate(&t1.digest, now, &t3, None).await.unwrap());
     assert_eq!(repo.find(&t3.digest).await.unwrap(), None);
     assert!(!repo
-        .rotate(&TokenDigest::of("nope"), now, &t3)
+        .rotate(&TokenDigest::of("nope"), now, &t3, None)
         .await
         .unwrap());
     assert_eq!(repo.find(&t3.digest).await.unwrap(), None);
@@ -426,7 +594,10 @@ async fn revoke_family_marks_every_member(tdb: TestDatabase) {
         .collect();
     repo.insert(&chain[0]).await.unwrap();
     for pair in chain.windows(2) {
-        assert!(repo.rotate(&pair[0].digest, now, &pair[1]).await.unwrap());
+        assert!(repo
+            .rotate(&pair[0].digest, now, &pair[1], None)
+            .await
+            .unwrap());
     }
     let bystander = refresh("b0", "other-fam", alice, &app);
     repo.insert(&bystander).await.unwrap();
@@ -449,7 +620,7 @@ async fn revoke_family_marks_every_member(tdb: TestDatabase) {
     // The newest member was never used, but its family is revoked: no rotation.
     let successor = refresh("f4", "fam", alice, &app);
     assert!(!repo
-        .rotate(&chain[3].digest, now, &successor)
+        .rotate(&chain[3].digest, now, &successor, None)
         .await
         .unwrap());
     assert_eq!(repo.find(&successor.digest).await.unwrap(), None);
@@ -469,7 +640,7 @@ async fn revoke_family_catches_a_concurrent_rotation(tdb: TestDatabase) {
     let t2 = refresh("t2", "fam", alice, &app);
     repo.insert(&t1).await.unwrap();
     assert!(repo
-        .rotate(&t1.digest, UnixTime::from_secs(1), &t2)
+        .rotate(&t1.digest, UnixTime::from_secs(1), &t2, None)
         .await
         .unwrap());
 
@@ -650,7 +821,7 @@ async fn r_06_parallel_rotate_succeeds_once(tdb: TestDatabase) {
             let (digest, successor) = (old.digest.clone(), successor.clone());
             tokio::spawn(async move {
                 start.wait().await;
-                repo.rotate(&digest, UnixTime::from_secs(2_000), &successor)
+                repo.rotate(&digest, UnixTime::from_secs(2_000), &successor, None)
                     .await
             })
         })
@@ -674,3 +845,123 @@ async fn r_06_parallel_rotate_succeeds_once(tdb: TestDatabase) {
     assert!(repo.find(&old.digest).await.unwrap().unwrap().used);
 }
 both_backends!(r_06_rotate, r_06_parallel_rotate_succeeds_once);
+
+/// a rotation keeps the replay on the spent row, in the same statement that spends it;
+/// replays are claimed while the row holds one, is not revoked and has some left.
+async fn r_10_rotate_keeps_the_replay_and_claims_are_bounded(tdb: TestDatabase) {
+    let (db, people, app, _) = seeded(&tdb, 1).await;
+    let repo = db.refresh_tokens();
+    let alice = &people[0];
+    let now = UnixTime::from_secs(2_000);
+    let (t1, t2, t3) = (
+        refresh("t1", "fam", alice, &app),
+        refresh("t2", "fam", alice, &app),
+        refresh("t3", "fam", alice, &app),
+    );
+    repo.insert(&t1).await.unwrap();
+    assert!(
+        !repo.claim_replay(&t1.digest, 5).await.unwrap(),
+        "an unspent token has no replay"
+    );
+    // Every byte value survives the round trip.
+    let blob: Vec<u8> = (0..=255u8).rev().collect();
+    assert!(repo
+        .rotate(&t1.digest, now, &t2, Some(blob.clone()))
+        .await
+        .unwrap());
+    let old = repo.find(&t1.digest).await.unwrap().unwrap();
+    assert!(old.used);
+    assert_eq!(old.used_at, Some(now));
+    assert_eq!(old.replay.as_ref(), Some(&blob));
+    assert_eq!(repo.find(&t2.digest).await.unwrap().unwrap().replay, None);
+
+    // A lost rotation leaves the winner's replay alone.
+    assert!(!repo
+        .rotate(&t1.digest, now, &t3, Some(b"loser".to_vec()))
+        .await
+        .unwrap());
+    assert_eq!(
+        repo.find(&t1.digest).await.unwrap().unwrap().replay,
+        Some(blob)
+    );
+
+    assert!(repo.claim_replay(&t1.digest, 2).await.unwrap());
+    assert!(repo.claim_replay(&t1.digest, 2).await.unwrap());
+    assert!(!repo.claim_replay(&t1.digest, 2).await.unwrap(), "spent");
+    assert!(
+        repo.claim_replay(&t1.digest, 3).await.unwrap(),
+        "max is the caller's"
+    );
+    let t1_row = format!("digest = {}", bytes_literal(tdb.backend(), &t1.digest));
+    assert_eq!(
+        count(
+            &tdb,
+            "refresh_tokens",
+            &format!("{t1_row} AND replay_count = 3")
+        )
+        .await,
+        1
+    );
+    assert!(!repo
+        .claim_replay(&TokenDigest::of("nope"), 5)
+        .await
+        .unwrap());
+    // A rotation without a replay keeps none to claim.
+    assert!(repo.rotate(&t2.digest, now, &t3, None).await.unwrap());
+    assert!(!repo.claim_replay(&t2.digest, 5).await.unwrap());
+    // A revoked family has no replays left, whatever the count.
+    repo.revoke_family("fam").await.unwrap();
+    assert!(!repo.claim_replay(&t1.digest, 100).await.unwrap());
+}
+both_backends!(
+    r_10_rotate_replay,
+    r_10_rotate_keeps_the_replay_and_claims_are_bounded
+);
+
+/// of 16 parallel claims with a bound of 5, exactly 5 succeed.
+async fn r_10_parallel_claims_take_exactly_max(tdb: TestDatabase) {
+    const MAX: u32 = 5;
+    let (db, people, app, _) = seeded(&tdb, 1).await;
+    let repo = db.refresh_tokens();
+    let old = refresh("contested", "fam", &people[0], &app);
+    let next = refresh("next", "fam", &people[0], &app);
+    repo.insert(&old).await.unwrap();
+    assert!(repo
+        .rotate(
+            &old.digest,
+            UnixTime::from_secs(2_000),
+            &next,
+            Some(b"sealed".to_vec())
+        )
+        .await
+        .unwrap());
+
+    let start = Arc::new(tokio::sync::Barrier::new(RACERS));
+    let racers: Vec<_> = (0..RACERS)
+        .map(|_| {
+            let (repo, start, digest) = (Arc::clone(&repo), Arc::clone(&start), old.digest.clone());
+            tokio::spawn(async move {
+                start.wait().await;
+                repo.claim_replay(&digest, MAX).await
+            })
+        })
+        .collect();
+    let mut claimed = 0;
+    for racer in racers {
+        if racer.await.unwrap().unwrap() {
+            claimed += 1;
+        }
+    }
+    assert_eq!(claimed, MAX, "exactly {MAX} of {RACERS} claims succeed");
+    let row = format!("digest = {}", bytes_literal(tdb.backend(), &old.digest));
+    assert_eq!(
+        count(
+            &tdb,
+            "refresh_tokens",
+            &format!("{row} AND replay_count = {MAX}")
+        )
+        .await,
+        1
+    );
+}
+both_backends!(r_10_parallel_claims, r_10_parallel_claims_take_exactly_max);

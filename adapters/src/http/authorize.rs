@@ -40,6 +40,19 @@ pub async fn authorize_post(
         Err(e) => return bad_request(&e.to_string()),
     };
     let action = form.get("action").map(str::to_owned);
+    if action.as_deref() == Some("login") {
+        if let Err(wait) = state.limiter.check(&req) {
+            let mut res = page_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many attempts",
+                "Too many sign-in attempts from your network. Please wait a moment and try again.",
+            );
+            if let Ok(v) = header::HeaderValue::from_str(&wait.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return res;
+        }
+    }
     if action.is_some() {
         let binding = state.browser.csrf_value(&req);
         if !state
@@ -130,7 +143,11 @@ async fn login(
             }
             res
         }
-        Err(LoginError::InvalidCredentials) => {
+        // A locked account (ASVS 6.3.1) gets exactly the wrong-password page: same status
+        // (200), same message, and deliberately no `Retry-After`. Only existing accounts can
+        // lock, so any difference, a header included, would tell whether the email exists
+        // (ASVS 6.3.8). The remaining delay goes only to the log (see `Accounts::sign_in`).
+        Err(LoginError::InvalidCredentials | LoginError::Locked { .. }) => {
             continue_with(
                 req,
                 state,

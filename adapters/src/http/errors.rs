@@ -9,7 +9,7 @@ use tessera_application::services::{AuthenticateClientError, RevokeError, TokenE
 use tessera_application::RepositoryError;
 
 /// Seconds a client should wait before retrying when the database is unavailable.
-const RETRY_AFTER_SECS: &str = "5";
+const RETRY_AFTER_SECS: u64 = 5;
 
 /// An error response in the shape every Tessera endpoint uses:
 /// `{"error": "...", "error_description": "..."}` with `Cache-Control: no-store`.
@@ -19,7 +19,7 @@ pub struct ApiError {
     code: &'static str,
     description: String,
     www_authenticate: Option<&'static str>,
-    retry_after: bool,
+    retry_after: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -35,7 +35,7 @@ impl ApiError {
             code,
             description: tessera_application::errors::oauth_description(&description.into()),
             www_authenticate: None,
-            retry_after: false,
+            retry_after: None,
         }
     }
 
@@ -91,11 +91,23 @@ impl ApiError {
     /// `503 temporarily_unavailable` with `Retry-After`: fail closed.
     pub fn unavailable() -> Self {
         Self {
-            retry_after: true,
+            retry_after: Some(RETRY_AFTER_SECS),
             ..Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "temporarily_unavailable",
                 "the service is temporarily unavailable, retry later",
+            )
+        }
+    }
+
+    /// `429` for a client over its rate limit, with the seconds to wait.
+    pub fn rate_limited(retry_after: u64) -> Self {
+        Self {
+            retry_after: Some(retry_after),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                "too many requests from this address, retry later",
             )
         }
     }
@@ -134,8 +146,8 @@ impl ResponseError for ApiError {
         if let Some(challenge) = self.www_authenticate {
             res.insert_header((header::WWW_AUTHENTICATE, challenge));
         }
-        if self.retry_after {
-            res.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS));
+        if let Some(secs) = self.retry_after {
+            res.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
         res.json(Body {
             error: self.code,

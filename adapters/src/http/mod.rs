@@ -13,6 +13,7 @@ mod jwks;
 mod logout;
 pub mod pages;
 pub mod paths;
+mod rate_limit;
 mod revoke;
 mod token;
 mod userinfo;
@@ -21,6 +22,7 @@ pub use browser::{BrowserSettings, CsrfGuard};
 pub use discovery::Discovery;
 pub use errors::ApiError;
 pub use health::Readiness;
+pub use rate_limit::{RateLimitSettings, RateLimiter};
 
 use actix_web::{web, HttpResponse};
 use std::sync::Arc;
@@ -64,6 +66,8 @@ pub struct HttpState {
     pub csrf: CsrfGuard,
     /// Randomness for cookie values.
     pub rng: Arc<dyn RandomSource>,
+    /// Per-address limits on the endpoints that take credentials.
+    pub limiter: RateLimiter,
 }
 
 /// Registers every route on an actix `App`.

@@ -14,6 +14,7 @@ pub async fn revoke_post(
     payload: web::Payload,
     state: web::Data<HttpState>,
 ) -> Result<HttpResponse, ApiError> {
+    state.limiter.check(&req).map_err(ApiError::rate_limited)?;
     let form = OAuthForm::read(&req, payload).await?;
     let caller = state
         .authenticator

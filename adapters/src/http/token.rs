@@ -30,6 +30,7 @@ pub async fn token_post(
     payload: web::Payload,
     state: web::Data<HttpState>,
 ) -> Result<HttpResponse, ApiError> {
+    state.limiter.check(&req).map_err(ApiError::rate_limited)?;
     let form = OAuthForm::read(&req, payload).await?;
     let grant_name = form.require("grant_type")?;
     let grant =

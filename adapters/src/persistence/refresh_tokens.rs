@@ -17,7 +17,9 @@ use super::{stored_digest, Inner};
 const REVOKE_PASSES: usize = 16;
 
 /// Refresh tokens in the `refresh_tokens` table, keyed by digest. A rotated token keeps its
-/// row, marked with `used_at`, so that presenting it again is recognised as reuse.
+/// row, marked with `used_at`, so that presenting it again is recognised as reuse; with the
+/// grace window on it also keeps the encrypted successor response (`replay`) and counts the
+/// replays taken from it (`replay_count`).
 pub(crate) struct DieselRefreshTokenRepository {
     db: Arc<Inner>,
 }
@@ -43,6 +45,7 @@ struct TokenRow {
     auth_time: i64,
     used_at: Option<i64>,
     revoked: bool,
+    replay: Option<Vec<u8>>,
 }
 
 /// A new `refresh_tokens` row: unused and not revoked (the column defaults).
@@ -98,6 +101,8 @@ impl TokenRow {
         Ok(StoredRefreshToken {
             token,
             used: self.used_at.is_some(),
+            used_at: self.used_at.map(UnixTime::from_secs),
+            replay: self.replay,
             revoked: self.revoked,
         })
     }
@@ -139,16 +144,19 @@ impl RefreshTokenRepository for DieselRefreshTokenRepository {
         old: &TokenDigest,
         now: UnixTime,
         successor: &RefreshToken,
+        replay: Option<Vec<u8>>,
     ) -> Result<bool, RepositoryError> {
         let old = old.as_bytes().to_vec();
         let row = NewTokenRow::from_domain(successor);
         with_connection!(self.db, |conn, db| {
-            let (old, row) = (&old, &row);
+            let (old, row, replay) = (&old, &row, &replay);
             // The conditional UPDATE decides: of concurrent rotations exactly one sees
             // the row unused and unrevoked (PostgreSQL re-checks the WHERE once the winner
             // commits; SQLite runs one writer at a time). It is also the transaction's first
             // statement, so SQLite takes the write lock before reading anything and never
-            // has to upgrade a read snapshot (which would fail with SQLITE_BUSY at once).
+            // has to upgrade a read snapshot (which would fail with SQLITE_BUSY at once). The
+            // replay is written by the same UPDATE: a spent row holds it from the moment it is
+            // seen spent.
             conn.transaction(async |conn| -> Result<bool, diesel::result::Error> {
                 let marked = diesel::update(
                     refresh_tokens::table
@@ -156,7 +164,10 @@ impl RefreshTokenRepository for DieselRefreshTokenRepository {
                         .filter(refresh_tokens::used_at.is_null())
                         .filter(refresh_tokens::revoked.eq(false)),
                 )
-                .set(refresh_tokens::used_at.eq(now.as_secs()))
+                .set((
+                    refresh_tokens::used_at.eq(now.as_secs()),
+                    refresh_tokens::replay.eq(replay),
+                ))
                 .execute(conn)
                 .await?;
                 if marked != 1 {
@@ -169,6 +180,28 @@ impl RefreshTokenRepository for DieselRefreshTokenRepository {
                 Ok(true)
             })
             .await
+            .map_err(|e| db.query_error(e))
+        })
+    }
+
+    async fn claim_replay(&self, old: &TokenDigest, max: u32) -> Result<bool, RepositoryError> {
+        let old = old.as_bytes().to_vec();
+        let max = i64::from(max);
+        with_connection!(self.db, |conn, db| {
+            // One conditional UPDATE: the count is read and raised under the row's write lock
+            // (PostgreSQL re-checks the WHERE after a concurrent claim commits; SQLite runs one
+            // writer at a time), so concurrent claims never take more than `max`.
+            diesel::update(
+                refresh_tokens::table
+                    .find(&old)
+                    .filter(refresh_tokens::replay.is_not_null())
+                    .filter(refresh_tokens::revoked.eq(false))
+                    .filter(refresh_tokens::replay_count.lt(max)),
+            )
+            .set(refresh_tokens::replay_count.eq(refresh_tokens::replay_count + 1))
+            .execute(conn)
+            .await
+            .map(|changed| changed == 1)
             .map_err(|e| db.query_error(e))
         })
     }

@@ -1,5 +1,6 @@
 //! The tables, once for both backends: only types that mean the same on SQLite and PostgreSQL
-//! (BigInt unix seconds, Text, Bool, Binary), so one query compiles for either.
+//! (BigInt unix seconds, Integer counters, Text, Bool, Binary), so one query compiles for
+//! either.
 
 diesel::table! {
     clients (id) {
@@ -44,6 +45,9 @@ diesel::table! {
         password_hash -> Text,
         created_at -> BigInt,
         disabled -> Bool,
+        failed_logins -> Integer,
+        locked_until -> Nullable<BigInt>,
+        lockouts -> Integer,
     }
 }
 
@@ -93,5 +97,7 @@ diesel::table! {
         auth_time -> BigInt,
         used_at -> Nullable<BigInt>,
         revoked -> Bool,
+        replay -> Nullable<Binary>,
+        replay_count -> BigInt,
     }
 }

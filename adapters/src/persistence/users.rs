@@ -4,17 +4,18 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use tessera_application::ports::UserRepository;
 use tessera_application::RepositoryError;
-use tessera_domain::{Email, UnixTime, User, UserId};
+use tessera_domain::{Email, LockoutPolicy, LoginAttempts, UnixTime, User, UserId};
 
 use super::schema::users;
-use super::Inner;
+use super::{Inner, SqliteConn};
 
 /// Users in the `users` table. The email column is unique, so two accounts can never share
 /// an address whatever the callers race; it holds the parsed form of [`Email`] (domain
-/// lowercased), which lookups match exactly.
+/// lowercased), which lookups match exactly. The lockout state lives in the same row
+/// (`failed_logins`, `locked_until`, `lockouts`), so it holds across restarts and processes.
 pub(crate) struct DieselUserRepository {
     db: Arc<Inner>,
 }
@@ -37,10 +38,14 @@ struct UserRow {
     password_hash: String,
     created_at: i64,
     disabled: bool,
+    failed_logins: i32,
+    locked_until: Option<i64>,
+    lockouts: i32,
 }
 
 impl UserRow {
     fn from_domain(u: &User) -> Self {
+        let attempts = AttemptsRow::from_domain(&u.login_attempts);
         Self {
             id: u.id.as_str().to_owned(),
             email: u.email.as_str().to_owned(),
@@ -49,6 +54,9 @@ impl UserRow {
             password_hash: u.password_hash.clone(),
             created_at: u.created_at.as_secs(),
             disabled: u.disabled,
+            failed_logins: attempts.failed_logins,
+            locked_until: attempts.locked_until,
+            lockouts: attempts.lockouts,
         }
     }
 
@@ -64,6 +72,13 @@ impl UserRow {
             // Stored un-normalised, it could never be found by `find_by_email`.
             return Err(corrupt("email", "not in normalised form".into()));
         }
+        let login_attempts = AttemptsRow {
+            failed_logins: self.failed_logins,
+            locked_until: self.locked_until,
+            lockouts: self.lockouts,
+        }
+        .into_domain()
+        .map_err(|why| corrupt("lockout", why))?;
         Ok(User {
             id,
             email,
@@ -72,7 +87,137 @@ impl UserRow {
             password_hash: self.password_hash,
             created_at: UnixTime::from_secs(self.created_at),
             disabled: self.disabled,
+            login_attempts,
         })
+    }
+}
+
+/// The lockout columns of a `users` row, read or written together.
+#[derive(Queryable, Selectable, AsChangeset)]
+#[diesel(table_name = users, treat_none_as_null = true)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct AttemptsRow {
+    failed_logins: i32,
+    locked_until: Option<i64>,
+    lockouts: i32,
+}
+
+impl AttemptsRow {
+    /// The columns for `a`; counts past `i32::MAX` (never reached in practice) are stored as
+    /// `i32::MAX`.
+    fn from_domain(a: &LoginAttempts) -> Self {
+        let column = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+        Self {
+            failed_logins: column(a.failed),
+            locked_until: a.locked_until.map(UnixTime::as_secs),
+            lockouts: column(a.lockouts),
+        }
+    }
+
+    /// The domain value; a negative count is an error text (for `Corrupt`).
+    fn into_domain(self) -> Result<LoginAttempts, String> {
+        let count =
+            |name: &str, n: i32| u32::try_from(n).map_err(|_| format!("{name} is negative ({n})"));
+        Ok(LoginAttempts {
+            failed: count("failed_logins", self.failed_logins)?,
+            locked_until: self.locked_until.map(UnixTime::from_secs),
+            lockouts: count("lockouts", self.lockouts)?,
+        })
+    }
+}
+
+/// Why counting a failed sign-in did not happen.
+enum CountError {
+    Db(diesel::result::Error),
+    Corrupt(String),
+    NoSuchUser,
+}
+
+impl From<diesel::result::Error> for CountError {
+    fn from(e: diesel::result::Error) -> Self {
+        CountError::Db(e)
+    }
+}
+
+/// Counting a failed sign-in: a read-modify-write of one row in one transaction that holds
+/// the row from the read to the write, so that concurrent failures, from this process or any
+/// other, are all counted (none is lost to a concurrent update). How the row is held is the one
+/// thing that differs between the backends.
+trait CountFailure {
+    async fn count_failure(
+        &mut self,
+        key: &str,
+        now: UnixTime,
+        policy: LockoutPolicy,
+    ) -> Result<LoginAttempts, CountError>;
+}
+
+/// The stored state after one more failure, from the row as read (`None`: no such user).
+fn counted(
+    row: Option<AttemptsRow>,
+    now: UnixTime,
+    policy: &LockoutPolicy,
+) -> Result<LoginAttempts, CountError> {
+    let before = row
+        .ok_or(CountError::NoSuchUser)?
+        .into_domain()
+        .map_err(CountError::Corrupt)?;
+    Ok(before.after_failure(now, policy))
+}
+
+impl CountFailure for AsyncPgConnection {
+    /// `SELECT … FOR UPDATE`: a concurrent count waits for this transaction to commit, then
+    /// reads the row as it left it (READ COMMITTED re-reads a locked row once it is released).
+    async fn count_failure(
+        &mut self,
+        key: &str,
+        now: UnixTime,
+        policy: LockoutPolicy,
+    ) -> Result<LoginAttempts, CountError> {
+        self.transaction(async |conn| {
+            let row = users::table
+                .find(key)
+                .select(AttemptsRow::as_select())
+                .for_update()
+                .first(conn)
+                .await
+                .optional()?;
+            let after = counted(row, now, &policy)?;
+            diesel::update(users::table.find(key))
+                .set(AttemptsRow::from_domain(&after))
+                .execute(conn)
+                .await?;
+            Ok(after)
+        })
+        .await
+    }
+}
+
+impl CountFailure for SqliteConn {
+    /// `BEGIN IMMEDIATE`: the transaction takes the database's single write lock before it
+    /// reads, so counts run one at a time, across processes too; a deferred transaction would
+    /// read first and then fail with SQLITE_BUSY when upgrading to write.
+    async fn count_failure(
+        &mut self,
+        key: &str,
+        now: UnixTime,
+        policy: LockoutPolicy,
+    ) -> Result<LoginAttempts, CountError> {
+        self.immediate_transaction(async |conn| {
+            let row = users::table
+                .find(key)
+                .select(AttemptsRow::as_select())
+                .first(conn)
+                .await
+                .optional()?;
+            let after = counted(row, now, &policy)?;
+            diesel::update(users::table.find(key))
+                .set(AttemptsRow::from_domain(&after))
+                .execute(conn)
+                .await?;
+            Ok(after)
+        })
+        .await
     }
 }
 
@@ -131,6 +276,45 @@ impl UserRepository for DieselUserRepository {
         if changed == 0 {
             return Err(RepositoryError::Other(format!(
                 "user {id} to update is not stored"
+            )));
+        }
+        Ok(())
+    }
+
+    async fn record_login_failure(
+        &self,
+        id: &UserId,
+        now: UnixTime,
+        policy: LockoutPolicy,
+    ) -> Result<LoginAttempts, RepositoryError> {
+        let key = id.as_str().to_owned();
+        with_connection!(self.db, |conn, db| {
+            conn.count_failure(&key, now, policy)
+                .await
+                .map_err(|e| match e {
+                    CountError::Db(e) => db.query_error(e),
+                    CountError::Corrupt(why) => {
+                        RepositoryError::Corrupt(format!("user {key:?}: lockout: {why}"))
+                    }
+                    CountError::NoSuchUser => RepositoryError::Other(format!(
+                        "user {key} to count a failure of is not stored"
+                    )),
+                })
+        })
+    }
+
+    async fn reset_login_failures(&self, id: &UserId) -> Result<(), RepositoryError> {
+        let key = id.as_str().to_owned();
+        let changed = with_connection!(self.db, |conn, db| {
+            diesel::update(users::table.find(&key))
+                .set(AttemptsRow::from_domain(&LoginAttempts::after_success()))
+                .execute(conn)
+                .await
+                .map_err(|e| db.query_error(e))
+        })?;
+        if changed == 0 {
+            return Err(RepositoryError::Other(format!(
+                "user {id} to reset is not stored"
             )));
         }
         Ok(())

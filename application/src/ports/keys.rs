@@ -43,7 +43,8 @@ pub trait KeyGenerator: Send + Sync {
     fn generate(&self, alg: SigningAlgorithm) -> Result<GeneratedKey, CryptoError>;
 }
 
-/// Encrypts private keys at rest with a key derived from the configured `secret_key`.
+/// Encrypts private keys (and the refresh grace window's replays) at rest with a key derived
+/// from the configured `secret_key`; callers keep them apart by their associated data.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait KeyCipher: Send + Sync {
     /// Encrypts `plaintext`, authenticating `aad` with it.

@@ -7,8 +7,14 @@ use tessera_domain::{RefreshToken, TokenDigest, UnixTime};
 pub struct StoredRefreshToken {
     /// The token.
     pub token: RefreshToken,
-    /// Already rotated: presenting it again is reuse.
+    /// Already rotated: presenting it again is reuse (or, within the grace window, a replay).
+    /// Always `used_at.is_some()`.
     pub used: bool,
+    /// When it was rotated.
+    pub used_at: Option<UnixTime>,
+    /// The successor response stored by a rotation made with the grace window on, encrypted
+    /// with the row's digest as associated data; `None` when the window was off.
+    pub replay: Option<Vec<u8>>,
     /// Its family was revoked.
     pub revoked: bool,
 }
@@ -24,15 +30,20 @@ pub trait RefreshTokenRepository: Send + Sync {
         &self,
         digest: &TokenDigest,
     ) -> Result<Option<StoredRefreshToken>, RepositoryError>;
-    /// In one transaction: marks `old` used if it is unused and its family not revoked (one
-    /// atomic conditional UPDATE), and then stores `successor`. False when another request
-    /// got there first, in which case nothing is stored.
+    /// In one transaction: marks `old` used (keeping `replay` on it) if it is unused and its
+    /// family not revoked (one atomic conditional UPDATE), and then stores `successor`. False
+    /// when another request got there first, in which case nothing is stored.
     async fn rotate(
         &self,
         old: &TokenDigest,
         now: UnixTime,
         successor: &RefreshToken,
+        replay: Option<Vec<u8>>,
     ) -> Result<bool, RepositoryError>;
+    /// Takes one of the `max` replays of the spent token `old`, by one atomic conditional
+    /// UPDATE: true only if it holds a replay, is not revoked and fewer than `max` replays
+    /// were taken before, so concurrent callers never take more than `max` in all.
+    async fn claim_replay(&self, old: &TokenDigest, max: u32) -> Result<bool, RepositoryError>;
     /// Revokes every token of a family; returns how many rows changed.
     async fn revoke_family(&self, family_id: &str) -> Result<u64, RepositoryError>;
 }

@@ -1,6 +1,6 @@
 use crate::RepositoryError;
 use async_trait::async_trait;
-use tessera_domain::{Email, User, UserId};
+use tessera_domain::{Email, LockoutPolicy, LoginAttempts, UnixTime, User, UserId};
 
 /// Where user accounts live.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -14,4 +14,16 @@ pub trait UserRepository: Send + Sync {
     async fn find(&self, id: &UserId) -> Result<Option<User>, RepositoryError>;
     /// Replaces the stored password hash (rehash on login when parameters changed).
     async fn update_password_hash(&self, id: &UserId, phc: &str) -> Result<(), RepositoryError>;
+    /// Counts one failed sign-in of user `id` at `now` under `policy`
+    /// ([`LoginAttempts::after_failure`]) and returns the state stored. Atomic across
+    /// processes: the read and the write are one transaction holding the row, so concurrent
+    /// failures are all counted. `Other` if the user is not stored.
+    async fn record_login_failure(
+        &self,
+        id: &UserId,
+        now: UnixTime,
+        policy: LockoutPolicy,
+    ) -> Result<LoginAttempts, RepositoryError>;
+    /// Forgets the failed sign-ins and any lock of user `id` (after a successful sign-in).
+    async fn reset_login_failures(&self, id: &UserId) -> Result<(), RepositoryError>;
 }

@@ -1,12 +1,16 @@
 use crate::ports::{
-    random_token, Clock, HashError, PasswordHasher, RandomSource, SessionRepository, UserRepository,
+    random_token, Clock, HashError, PasswordCheck, PasswordHasher, RandomSource, SessionRepository,
+    UserRepository,
 };
 use crate::RepositoryError;
 use secrecy::{ExposeSecret, SecretString};
+use std::future::Future;
+use std::pin::pin;
 use std::sync::Arc;
+use std::task::Poll;
 use tessera_domain::{
-    BrowserSession, Email, EmailError, Password, PasswordError, PasswordPolicy, TokenDigest, User,
-    UserId,
+    BrowserSession, Email, EmailError, LockoutPolicy, LoginAttempts, Password, PasswordError,
+    PasswordPolicy, TokenDigest, User, UserId,
 };
 
 /// Why a sign-in failed.
@@ -15,6 +19,14 @@ pub enum LoginError {
     /// Unknown email, wrong password or disabled account: one answer for all (no enumeration).
     #[error("the email or password is not correct")]
     InvalidCredentials,
+    /// The account is locked after too many failed sign-ins; whatever the password, try again
+    /// in `retry_after_secs`. Pages must answer it exactly like [`Self::InvalidCredentials`]:
+    /// only existing accounts lock, so telling it apart would reveal that the email exists.
+    #[error("the account is locked for another {retry_after_secs} s")]
+    Locked {
+        /// Seconds until the lock ends (at least 1).
+        retry_after_secs: i64,
+    },
     /// The hasher is saturated: 503.
     #[error("too many sign-ins at once, try again shortly")]
     Busy,
@@ -67,10 +79,13 @@ pub struct Accounts {
     rng: Arc<dyn RandomSource>,
     policy: PasswordPolicy,
     session_ttl: i64,
+    lockout: LockoutPolicy,
 }
 
 impl Accounts {
-    /// Builds the service; sessions last `session_ttl` seconds.
+    /// Builds the service; sessions last `session_ttl` seconds; failed sign-ins lock accounts
+    /// as `lockout` says.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         users: Arc<dyn UserRepository>,
         sessions: Arc<dyn SessionRepository>,
@@ -79,6 +94,7 @@ impl Accounts {
         rng: Arc<dyn RandomSource>,
         policy: PasswordPolicy,
         session_ttl: i64,
+        lockout: LockoutPolicy,
     ) -> Self {
         Self {
             users,
@@ -88,6 +104,7 @@ impl Accounts {
             rng,
             policy,
             session_ttl,
+            lockout,
         }
     }
 
@@ -121,6 +138,7 @@ impl Accounts {
             password_hash: phc,
             created_at: self.clock.now(),
             disabled: false,
+            login_attempts: LoginAttempts::default(),
         };
         self.users.insert(&user).await.map_err(|e| match e {
             RepositoryError::Conflict => CreateUserError::Duplicate,
@@ -131,7 +149,20 @@ impl Accounts {
     }
 
     /// Checks email and password and opens a new session (a new id on every sign-in: no
-    /// session fixation, ASVS 7.2.4). Unknown emails cost one dummy hash, like a real check.
+    /// session fixation, ASVS 7.2.4).
+    ///
+    /// Brute force (ASVS 6.3.1): every attempt on an unlocked account is counted as a failure
+    /// in the database *while* its password is checked, and a success forgets the count, so
+    /// no attempt goes unmetered, however many race, on however many processes. A locked
+    /// account answers [`LoginError::Locked`] whatever the password; an attempt that was
+    /// counted after others had locked the account gets that answer too, so racing requests
+    /// never learn more than the threshold allows.
+    ///
+    /// Enumeration (ASVS 6.3.8): every path costs one password check. An unknown or malformed
+    /// email is checked against a dummy hash; a locked account against its own hash, its
+    /// result unused. The count is written concurrently with the check, so the extra write of
+    /// an existing account hides behind the hash (argon2id takes far longer than one short
+    /// transaction).
     pub async fn sign_in(
         &self,
         email: &str,
@@ -142,27 +173,53 @@ impl Accounts {
             Ok(e) => self.users.find_by_email(&e).await?,
             Err(_) => None,
         };
-        let phc = user
-            .as_ref()
-            .map(|u| u.password_hash.clone())
-            .unwrap_or_else(|| self.hasher.dummy_hash());
-        let check = self
-            .hasher
-            .verify(normalised.clone(), &phc)
-            .await
-            .map_err(|e| match e {
-                HashError::Busy => LoginError::Busy,
-                HashError::InvalidHash => LoginError::InvalidCredentials,
-                other => LoginError::Hasher(other.to_string()),
-            })?;
-        let user = match user {
-            Some(u) if check.matches && !u.disabled => u,
-            Some(u) => {
-                log::info!("failed sign-in for user {}", u.id);
-                return Err(LoginError::InvalidCredentials);
-            }
-            None => return Err(LoginError::InvalidCredentials),
+        let Some(user) = user else {
+            // Even a "match" against the dummy hash signs no one in.
+            self.check(normalised, &self.hasher.dummy_hash()).await?;
+            return Err(LoginError::InvalidCredentials);
         };
+        let now = self.clock.now();
+        if let Some(secs) = user.login_attempts.retry_after_secs(now) {
+            self.check(normalised, &user.password_hash).await?;
+            log::warn!(
+                "sign-in refused: account {} is locked for another {secs} s",
+                user.id
+            );
+            return Err(LoginError::Locked {
+                retry_after_secs: secs,
+            });
+        }
+        let (check, counted) = both(
+            self.check(normalised.clone(), &user.password_hash),
+            self.users.record_login_failure(&user.id, now, self.lockout),
+        )
+        .await;
+        let counted = counted?;
+        let check = check?;
+        if !user.login_attempts.admits(&counted, now, &self.lockout) {
+            let secs = counted.retry_after_secs(now).unwrap_or(1);
+            log::warn!(
+                "sign-in refused: account {} was locked by concurrent attempts, for another \
+                 {secs} s",
+                user.id
+            );
+            return Err(LoginError::Locked {
+                retry_after_secs: secs,
+            });
+        }
+        if !check.matches || user.disabled {
+            match counted.retry_after_secs(now) {
+                Some(secs) => log::warn!(
+                    "account {} locked for {secs} s after {} failed sign-ins (lock number {})",
+                    user.id,
+                    self.lockout.threshold,
+                    counted.lockouts
+                ),
+                None => log::info!("failed sign-in for user {}", user.id),
+            }
+            return Err(LoginError::InvalidCredentials);
+        }
+        self.users.reset_login_failures(&user.id).await?;
         if check.needs_rehash {
             match self.hasher.hash(normalised).await {
                 Ok(new) => {
@@ -189,6 +246,18 @@ impl Accounts {
         })
     }
 
+    /// One password check; a hash the hasher cannot read is a wrong password.
+    async fn check(&self, password: SecretString, phc: &str) -> Result<PasswordCheck, LoginError> {
+        self.hasher
+            .verify(password, phc)
+            .await
+            .map_err(|e| match e {
+                HashError::Busy => LoginError::Busy,
+                HashError::InvalidHash => LoginError::InvalidCredentials,
+                other => LoginError::Hasher(other.to_string()),
+            })
+    }
+
     /// The live session behind a cookie value, if any.
     pub async fn session(&self, cookie: &str) -> Result<Option<BrowserSession>, RepositoryError> {
         self.sessions
@@ -202,15 +271,42 @@ impl Accounts {
     }
 }
 
+/// Runs two futures concurrently on the current task and returns both outputs.
+async fn both<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    let (mut a, mut b) = (pin!(a), pin!(b));
+    let (mut out_a, mut out_b) = (None, None);
+    std::future::poll_fn(move |cx| {
+        if out_a.is_none() {
+            if let Poll::Ready(v) = a.as_mut().poll(cx) {
+                out_a = Some(v);
+            }
+        }
+        if out_b.is_none() {
+            if let Poll::Ready(v) = b.as_mut().poll(cx) {
+                out_b = Some(v);
+            }
+        }
+        match (out_a.take(), out_b.take()) {
+            (Some(x), Some(y)) => Poll::Ready((x, y)),
+            (x, y) => {
+                (out_a, out_b) = (x, y);
+                Poll::Pending
+            }
+        }
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ports::{
-        MockPasswordHasher, MockRandomSource, MockSessionRepository, MockUserRepository,
-        PasswordCheck,
+        MockClock, MockPasswordHasher, MockRandomSource, MockSessionRepository, MockUserRepository,
     };
     use crate::services::test_support::{self as ts, Recorder, USER_ID};
     use base64::Engine;
+    use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+    use std::sync::Mutex;
     use tessera_domain::UnixTime;
 
     const NOW: i64 = 20_000;
@@ -235,15 +331,28 @@ mod tests {
             p.rng,
             PasswordPolicy::default(),
             TTL,
+            LockoutPolicy::default(),
         )
     }
 
+    /// Finds `user` by Alice's email; counting a failure and resetting succeed (each failure
+    /// counted on the state as found).
     fn users_by_email(user: Option<User>) -> MockUserRepository {
         let mut users = MockUserRepository::new();
+        let found = user.as_ref().map(|u| u.login_attempts).unwrap_or_default();
         users
             .expect_find_by_email()
             .withf(|e| e.as_str() == "alice@example.com")
             .returning(move |_| Ok(user.clone()));
+        users
+            .expect_record_login_failure()
+            .withf(|id, now, policy| {
+                id.as_str() == USER_ID
+                    && *now == UnixTime::from_secs(NOW)
+                    && *policy == LockoutPolicy::default()
+            })
+            .returning(move |_, now, policy| Ok(found.after_failure(now, &policy)));
+        users.expect_reset_login_failures().returning(|_| Ok(()));
         users
     }
 
@@ -571,6 +680,352 @@ mod tests {
             Some(ts::session(NOW - 10))
         );
         a.sign_out("cookie").await.unwrap();
+    }
+
+    // ---- lockout (ASVS 6.3.1, 2.2.1; no enumeration, 6.3.8) ----
+
+    /// Alice's account with its attempts kept in one place, as the database keeps them:
+    /// lookups read them, counting and resetting change them atomically.
+    struct Lockable {
+        accounts: Accounts,
+        clock: Arc<AtomicI64>,
+        state: Arc<Mutex<LoginAttempts>>,
+        checks: Arc<AtomicUsize>,
+        sessions: Recorder<BrowserSession>,
+    }
+
+    fn lockable(policy: LockoutPolicy) -> Lockable {
+        let clock = Arc::new(AtomicI64::new(NOW));
+        let mut mock_clock = MockClock::new();
+        let t = clock.clone();
+        mock_clock
+            .expect_now()
+            .returning(move || UnixTime::from_secs(t.load(Ordering::SeqCst)));
+
+        let state = Arc::new(Mutex::new(LoginAttempts::default()));
+        let mut users = MockUserRepository::new();
+        let st = state.clone();
+        users.expect_find_by_email().returning(move |e| {
+            Ok((e.as_str() == "alice@example.com").then(|| User {
+                login_attempts: *st.lock().unwrap(),
+                ..ts::user()
+            }))
+        });
+        let st = state.clone();
+        users
+            .expect_record_login_failure()
+            .withf(move |id, _, p| id.as_str() == USER_ID && *p == policy)
+            .returning(move |_, now, p| {
+                let mut a = st.lock().unwrap();
+                *a = a.after_failure(now, &p);
+                Ok(*a)
+            });
+        let st = state.clone();
+        users
+            .expect_reset_login_failures()
+            .withf(|id| id.as_str() == USER_ID)
+            .returning(move |_| {
+                *st.lock().unwrap() = LoginAttempts::after_success();
+                Ok(())
+            });
+
+        // Only Alice's password against Alice's hash matches; every check is counted.
+        let checks = Arc::new(AtomicUsize::new(0));
+        let mut hasher = MockPasswordHasher::new();
+        let c = checks.clone();
+        hasher.expect_verify().returning(move |pw, phc| {
+            c.fetch_add(1, Ordering::SeqCst);
+            Ok(PasswordCheck {
+                matches: pw.expose_secret() == PASSWORD && phc == ts::user().password_hash,
+                needs_rehash: false,
+            })
+        });
+        hasher.expect_dummy_hash().return_const(DUMMY);
+
+        let sessions = Recorder::default();
+        let accounts = Accounts::new(
+            Arc::new(users),
+            Arc::new(sessions_recording(&sessions)),
+            Arc::new(hasher),
+            Arc::new(mock_clock),
+            ts::counting_rng(),
+            PasswordPolicy::default(),
+            TTL,
+            policy,
+        );
+        Lockable {
+            accounts,
+            clock,
+            state,
+            checks,
+            sessions,
+        }
+    }
+
+    impl Lockable {
+        async fn attempt(&self, email: &str, password: &str) -> Result<SignedIn, LoginError> {
+            self.accounts
+                .sign_in(email, SecretString::from(password.to_owned()))
+                .await
+        }
+
+        async fn wrong(&self) -> Result<SignedIn, LoginError> {
+            self.attempt("alice@example.com", "not the password at all")
+                .await
+        }
+
+        async fn right(&self) -> Result<SignedIn, LoginError> {
+            self.attempt("alice@example.com", PASSWORD).await
+        }
+
+        fn advance(&self, secs: i64) {
+            self.clock.fetch_add(secs, Ordering::SeqCst);
+        }
+
+        fn now(&self) -> UnixTime {
+            UnixTime::from_secs(self.clock.load(Ordering::SeqCst))
+        }
+
+        fn attempts(&self) -> LoginAttempts {
+            *self.state.lock().unwrap()
+        }
+    }
+
+    fn assert_locked(r: Result<SignedIn, LoginError>, secs: i64) {
+        match r {
+            Err(LoginError::Locked { retry_after_secs }) => assert_eq!(retry_after_secs, secs),
+            other => panic!("expected locked for {secs} s, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn asvs_6_3_1_five_wrong_passwords_lock_and_the_right_one_waits_for_the_delay() {
+        let a = lockable(LockoutPolicy::default());
+        for n in 1..=4 {
+            assert_invalid_credentials(a.wrong().await);
+            assert_eq!(a.attempts().failed, n);
+            assert!(!a.attempts().is_locked(a.now()));
+        }
+        // The fifth failure is still answered as a wrong password, and locks.
+        assert_invalid_credentials(a.wrong().await);
+        assert_eq!(
+            a.attempts(),
+            LoginAttempts {
+                failed: 0,
+                locked_until: Some(UnixTime::from_secs(NOW + 60)),
+                lockouts: 1,
+            }
+        );
+        // Locked: the right password is refused, nothing is counted, no session opens.
+        assert_locked(a.right().await, 60);
+        a.advance(59);
+        assert_locked(a.right().await, 1);
+        assert_locked(a.wrong().await, 1);
+        assert_eq!(
+            a.attempts().failed,
+            0,
+            "attempts on a locked account are not counted"
+        );
+        assert!(a.sessions.all().is_empty());
+        // Every attempt, locked or not, cost exactly one password check (same timing).
+        assert_eq!(a.checks.load(Ordering::SeqCst), 8);
+        // The delay is over: the right password works and forgets everything.
+        a.advance(1);
+        let signed = a.right().await.unwrap();
+        assert_eq!(signed.session.auth_time, UnixTime::from_secs(NOW + 60));
+        assert_eq!(a.attempts(), LoginAttempts::default());
+        assert_eq!(a.sessions.all().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn asvs_6_3_1_each_lock_doubles_up_to_the_maximum() {
+        let a = lockable(LockoutPolicy::default());
+        let mut delays = Vec::new();
+        for _ in 0..8 {
+            for _ in 0..5 {
+                assert_invalid_credentials(a.wrong().await);
+            }
+            let secs = a.attempts().retry_after_secs(a.now()).unwrap();
+            assert_locked(a.right().await, secs);
+            delays.push(secs);
+            a.advance(secs);
+        }
+        assert_eq!(delays, [60, 120, 240, 480, 960, 1920, 3600, 3600]);
+        // A success resets the doubling too.
+        a.right().await.unwrap();
+        for _ in 0..5 {
+            assert_invalid_credentials(a.wrong().await);
+        }
+        assert_locked(a.right().await, 60);
+    }
+
+    #[tokio::test]
+    async fn asvs_6_3_1_success_resets_the_count() {
+        let a = lockable(LockoutPolicy::default());
+        for _ in 0..4 {
+            assert_invalid_credentials(a.wrong().await);
+        }
+        a.right().await.unwrap();
+        assert_eq!(a.attempts(), LoginAttempts::default());
+        for _ in 0..4 {
+            assert_invalid_credentials(a.wrong().await);
+        }
+        assert!(
+            !a.attempts().is_locked(a.now()),
+            "4 failures since the success"
+        );
+        a.right().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn asvs_6_3_8_unknown_email_answers_like_a_wrong_password_and_costs_the_same() {
+        let a = lockable(LockoutPolicy::default());
+        for n in 1..=12 {
+            // The same answer as a wrong password on an existing account, one check each,
+            // and no lock ever (there is no account to lock).
+            assert_invalid_credentials(a.attempt("nobody@example.com", PASSWORD).await);
+            assert_eq!(a.checks.load(Ordering::SeqCst), n);
+        }
+        assert_eq!(a.attempts(), LoginAttempts::default(), "Alice is untouched");
+        for _ in 0..5 {
+            assert_invalid_credentials(a.wrong().await);
+        }
+        assert_eq!(a.checks.load(Ordering::SeqCst), 17);
+        // Alice is locked; the unknown email still gets the plain answer. Pages show both
+        // the same (see the HTTP adapter); only the logs tell them apart.
+        assert_invalid_credentials(a.attempt("nobody@example.com", PASSWORD).await);
+        assert_locked(a.right().await, 60);
+    }
+
+    #[tokio::test]
+    async fn asvs_2_2_1_at_most_100_wrong_passwords_are_answered_per_hour() {
+        let a = lockable(LockoutPolicy::default());
+        // An attacker guessing every 10 s for two hours.
+        let mut answered = Vec::new();
+        for tick in 0..720 {
+            match a.wrong().await {
+                Err(LoginError::InvalidCredentials) => answered.push(tick * 10),
+                Err(LoginError::Locked { .. }) => {}
+                other => panic!("{other:?}"),
+            }
+            a.advance(10);
+        }
+        let first_hour = answered.iter().filter(|&&t| t < 3600).count();
+        assert_eq!(
+            first_hour, 30,
+            "locks at 0, 1, 3, 7, 15, 31 min: 6 rounds of 5"
+        );
+        let second_hour = answered.len() - first_hour;
+        assert!(second_hour <= 10, "{second_hour}");
+    }
+
+    #[tokio::test]
+    async fn asvs_6_3_1_attempt_counted_after_racing_attempts_locked_the_account_is_refused() {
+        // Alice was read with 4 failures, but by the time this attempt was counted racing
+        // attempts had locked the account: the right password gets the locked answer.
+        let mut user = ts::user();
+        let policy = LockoutPolicy::default();
+        let now = UnixTime::from_secs(NOW);
+        user.login_attempts = (0..4).fold(LoginAttempts::default(), |a, _| {
+            a.after_failure(now, &policy)
+        });
+        let mut users = MockUserRepository::new();
+        users
+            .expect_find_by_email()
+            .returning(move |_| Ok(Some(user.clone())));
+        let raced = (0..7).fold(LoginAttempts::default(), |a, _| {
+            a.after_failure(now, &policy)
+        });
+        users
+            .expect_record_login_failure()
+            .times(1)
+            .returning(move |_, _, _| Ok(raced));
+        // No reset, no session.
+        let p = Ports {
+            users,
+            sessions: MockSessionRepository::new(),
+            hasher: verifying(ts::user().password_hash, matching(false)),
+            rng: Arc::new(MockRandomSource::new()),
+        };
+        assert_locked(sign_in(p, "alice@example.com").await, 60);
+    }
+
+    #[tokio::test]
+    async fn asvs_6_3_1_the_fifth_attempt_may_still_be_the_right_one() {
+        // The failure counted for it locks the account, but it was counted while unlocked,
+        // so its right password signs in and forgets the lock.
+        let a = lockable(LockoutPolicy::default());
+        for _ in 0..4 {
+            assert_invalid_credentials(a.wrong().await);
+        }
+        a.right().await.unwrap();
+        assert_eq!(a.attempts(), LoginAttempts::default());
+    }
+
+    #[tokio::test]
+    async fn asvs_6_3_8_the_count_is_written_while_the_password_is_checked() {
+        // Each side finishes only once the other has started: done one after the other,
+        // this would never end. Run together, the write hides behind the hash.
+        let (to_b, from_a) = tokio::sync::oneshot::channel::<()>();
+        let (to_a, from_b) = tokio::sync::oneshot::channel::<()>();
+        let check = async move {
+            to_b.send(()).unwrap();
+            from_b.await.unwrap();
+            "checked"
+        };
+        let count = async move {
+            from_a.await.unwrap();
+            to_a.send(()).unwrap();
+            "counted"
+        };
+        let out = tokio::time::timeout(std::time::Duration::from_secs(5), both(check, count))
+            .await
+            .expect("both run at once");
+        assert_eq!(out, ("checked", "counted"));
+    }
+
+    #[tokio::test]
+    async fn failure_to_count_an_attempt_fails_closed() {
+        let mut users = MockUserRepository::new();
+        users
+            .expect_find_by_email()
+            .returning(|_| Ok(Some(ts::user())));
+        users
+            .expect_record_login_failure()
+            .returning(|_, _, _| Err(RepositoryError::Unavailable));
+        let p = Ports {
+            users,
+            sessions: MockSessionRepository::new(),
+            hasher: verifying(ts::user().password_hash, matching(false)),
+            rng: Arc::new(MockRandomSource::new()),
+        };
+        let r = sign_in(p, "alice@example.com").await;
+        assert!(
+            matches!(r, Err(LoginError::Repository(RepositoryError::Unavailable))),
+            "the right password without a counted attempt opens nothing: {r:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn failure_to_reset_after_the_right_password_opens_no_session() {
+        let mut users = MockUserRepository::new();
+        users
+            .expect_find_by_email()
+            .returning(|_| Ok(Some(ts::user())));
+        users
+            .expect_record_login_failure()
+            .returning(|_, now, p| Ok(LoginAttempts::default().after_failure(now, &p)));
+        users
+            .expect_reset_login_failures()
+            .returning(|_| Err(RepositoryError::Unavailable));
+        let p = Ports {
+            users,
+            sessions: MockSessionRepository::new(),
+            hasher: verifying(ts::user().password_hash, matching(false)),
+            rng: Arc::new(MockRandomSource::new()),
+        };
+        let r = sign_in(p, "alice@example.com").await;
+        assert!(matches!(r, Err(LoginError::Repository(_))), "{r:?}");
     }
 
     // ---- create_user ----

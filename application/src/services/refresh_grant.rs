@@ -1,10 +1,51 @@
-use crate::ports::{Clock, RefreshTokenRepository, RevocationRepository, UserRepository};
+use crate::errors::CryptoError;
+use crate::ports::{
+    Clock, KeyCipher, RefreshTokenRepository, RevocationRepository, StoredRefreshToken,
+    UserRepository,
+};
 use crate::services::code_grant::revoke_grant;
 use crate::services::user_tokens::{Grant, TokenSet, UserTokenIssuer};
 use crate::services::TokenError;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretBox, SecretString};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use tessera_domain::{Client, GrantType, ScopeSet, TokenDigest};
+use tessera_domain::{Client, GrantType, ScopeSet, TokenDigest, UnixTime};
+
+/// The optional refresh-token grace window: for `window_secs` after a rotation, a
+/// repeat of it by the same client gets the very same successor tokens back instead of
+/// revoking the family, at most [`RefreshGrace::MAX_REPLAYS`] times. Outside the window, or
+/// once the replays are spent, reuse revokes the family as without it.
+#[derive(Clone)]
+pub struct RefreshGrace {
+    /// The window in seconds after the rotation (the configuration allows 1 to 60).
+    pub window_secs: i64,
+    /// Encrypts the successor response kept on the spent token's row.
+    pub cipher: Arc<dyn KeyCipher>,
+}
+
+impl RefreshGrace {
+    /// Most replays of one spent token: enough for a client that fires 16 parallel retries of
+    /// one refresh (the winner plus 15 replays), and still a small bound.
+    pub const MAX_REPLAYS: u32 = 16;
+}
+
+/// The successor response as kept, encrypted, on the spent token's row.
+#[derive(Serialize, Deserialize)]
+struct Replay {
+    refresh_token: String,
+    access_token: String,
+    id_token: Option<String>,
+    scope: String,
+    expires_in: i64,
+}
+
+/// Associated data of a replay: binds it to the row of the spent token, so a stored replay
+/// cannot be moved to another row.
+fn replay_aad(old: &TokenDigest) -> Vec<u8> {
+    let mut aad = b"refresh-replay:".to_vec();
+    aad.extend_from_slice(old.as_bytes());
+    aad
+}
 
 /// The refresh token grant (RFC 6749 §6) with rotation and reuse detection (RFC 9700 §4.14.2).
 pub struct RefreshTokenGrant {
@@ -13,16 +54,19 @@ pub struct RefreshTokenGrant {
     users: Arc<dyn UserRepository>,
     issuer: Arc<UserTokenIssuer>,
     clock: Arc<dyn Clock>,
+    grace: Option<RefreshGrace>,
 }
 
 impl RefreshTokenGrant {
-    /// Builds the service.
+    /// Builds the service; `grace` turns the grace window on (`None`: off, every reuse
+    /// revokes).
     pub fn new(
         refresh_tokens: Arc<dyn RefreshTokenRepository>,
         revocations: Arc<dyn RevocationRepository>,
         users: Arc<dyn UserRepository>,
         issuer: Arc<UserTokenIssuer>,
         clock: Arc<dyn Clock>,
+        grace: Option<RefreshGrace>,
     ) -> Self {
         Self {
             refresh_tokens,
@@ -30,11 +74,13 @@ impl RefreshTokenGrant {
             users,
             issuer,
             clock,
+            grace: grace.filter(|g| g.window_secs > 0),
         }
     }
 
     /// Rotates `token`: the old link is spent by one atomic statement and a successor issued.
-    /// Presenting a spent link again, or losing a race for it, revokes the whole family.
+    /// Presenting a spent link again, or losing a race for it, revokes the whole family,
+    /// unless the grace window is on and the request is a replay within it.
     pub async fn refresh(
         &self,
         client: &Client,
@@ -61,10 +107,7 @@ impl RefreshTokenGrant {
             return Err(invalid("the refresh token was revoked"));
         }
         if stored.used {
-            self.revoke_family(&rt.family_id, rt.family_expires_at)
-                .await?;
-            log::warn!("refresh token reused: family {} revoked", rt.family_id);
-            return Err(invalid("the refresh token was already used"));
+            return self.spent(client, &stored, scope, now, "reused").await;
         }
         if rt.is_expired(now) {
             return Err(invalid("the refresh token has expired"));
@@ -98,7 +141,37 @@ impl RefreshTokenGrant {
         // discards these tokens.
         let (access_token, id_token) = self.issuer.sign(&grant)?;
         let (next, successor) = self.issuer.successor(&grant, rt.family_expires_at);
-        if !self.refresh_tokens.rotate(&digest, now, &successor).await? {
+        let expires_in = self.issuer.settings().lifetimes.access_token;
+        // With the grace window on, the response is kept (encrypted) on the old row by the
+        // same transaction that spends it, so a replay finds it whenever the token is spent.
+        let replay = match &self.grace {
+            Some(grace) => Some(seal(
+                grace,
+                &digest,
+                &Replay {
+                    refresh_token: next.expose_secret().to_owned(),
+                    access_token: access_token.clone(),
+                    id_token: id_token.clone(),
+                    scope: access_scope.to_string(),
+                    expires_in,
+                },
+            )?),
+            None => None,
+        };
+        if !self
+            .refresh_tokens
+            .rotate(&digest, now, &successor, replay)
+            .await?
+        {
+            // Lost the race. With the grace window on, the winner's replay may serve
+            // this request: look at the row as the winner left it.
+            if self.grace.is_some() {
+                if let Some(again) = self.refresh_tokens.find(&digest).await? {
+                    if again.used {
+                        return self.spent(client, &again, scope, now, "raced").await;
+                    }
+                }
+            }
             self.revoke_family(&rt.family_id, rt.family_expires_at)
                 .await?;
             log::warn!("refresh token raced: family {} revoked", rt.family_id);
@@ -106,18 +179,107 @@ impl RefreshTokenGrant {
         }
         Ok(TokenSet {
             access_token: SecretString::from(access_token),
-            expires_in: self.issuer.settings().lifetimes.access_token,
+            expires_in,
             scope: access_scope,
             refresh_token: Some(next),
             id_token,
         })
     }
 
-    async fn revoke_family(
+    /// A spent token was presented: a replay within the grace window, or else reuse, which
+    /// revokes the family (AS-21).
+    async fn spent(
         &self,
-        family: &str,
-        until: tessera_domain::UnixTime,
-    ) -> Result<(), TokenError> {
+        client: &Client,
+        stored: &StoredRefreshToken,
+        scope: Option<&str>,
+        now: UnixTime,
+        what: &str,
+    ) -> Result<TokenSet, TokenError> {
+        if let Some(tokens) = self.replay(client, stored, scope, now).await? {
+            return Ok(tokens);
+        }
+        let rt = &stored.token;
+        self.revoke_family(&rt.family_id, rt.family_expires_at)
+            .await?;
+        log::warn!("refresh token {what}: family {} revoked", rt.family_id);
+        Err(TokenError::InvalidGrant(
+            "the refresh token was already used".into(),
+        ))
+    }
+
+    /// The successor tokens of the spent `stored` again, if this request is a replay: the
+    /// window is on, the same client repeats the same request within it, the family is not
+    /// revoked, and one of the bounded replays could be claimed. `None` otherwise.
+    async fn replay(
+        &self,
+        client: &Client,
+        stored: &StoredRefreshToken,
+        scope: Option<&str>,
+        now: UnixTime,
+    ) -> Result<Option<TokenSet>, TokenError> {
+        let Some(grace) = &self.grace else {
+            return Ok(None);
+        };
+        let rt = &stored.token;
+        let (Some(used_at), Some(sealed)) = (stored.used_at, &stored.replay) else {
+            return Ok(None);
+        };
+        let age = now.as_secs().saturating_sub(used_at.as_secs());
+        if stored.revoked || rt.client_id != client.id || !(0..=grace.window_secs).contains(&age) {
+            return Ok(None);
+        }
+        let grant_key = super::code_grant::grant_revocation_key(&rt.family_id);
+        if self.revocations.is_revoked(&grant_key).await? {
+            return Ok(None);
+        }
+        let Some(replay) = open(grace, &rt.digest, sealed) else {
+            return Ok(None);
+        };
+        // The same request: a different (or bad) scope is not a retry of the rotation.
+        let same_scope = scope
+            .map(ScopeSet::parse)
+            .transpose()
+            .ok()
+            .and_then(|requested| rt.scope.narrow_to(requested.as_ref()).ok())
+            .is_some_and(|s| s.to_string() == replay.scope);
+        if !same_scope {
+            return Ok(None);
+        }
+        let active = self
+            .users
+            .find(&rt.user_id)
+            .await?
+            .is_some_and(|u| !u.disabled);
+        if !active {
+            return Err(TokenError::InvalidGrant(
+                "the user is no longer active".into(),
+            ));
+        }
+        if !self
+            .refresh_tokens
+            .claim_replay(&rt.digest, RefreshGrace::MAX_REPLAYS)
+            .await?
+        {
+            return Ok(None);
+        }
+        let scope = ScopeSet::parse(&replay.scope)
+            .map_err(|e| CryptoError::Backend(format!("refresh replay holds a bad scope: {e}")))?;
+        log::info!(
+            "refresh token replayed within the grace window: family {}",
+            rt.family_id
+        );
+        Ok(Some(TokenSet {
+            access_token: SecretString::from(replay.access_token),
+            // The same access token, some seconds older.
+            expires_in: replay.expires_in.saturating_sub(age).max(0),
+            scope,
+            refresh_token: Some(SecretString::from(replay.refresh_token)),
+            id_token: replay.id_token,
+        }))
+    }
+
+    async fn revoke_family(&self, family: &str, until: UnixTime) -> Result<(), TokenError> {
         revoke_grant(
             family,
             until,
@@ -144,21 +306,49 @@ impl RefreshTokenGrant {
     }
 }
 
+/// Encrypts the successor response for the row of `old`.
+fn seal(grace: &RefreshGrace, old: &TokenDigest, replay: &Replay) -> Result<Vec<u8>, TokenError> {
+    let plain = serde_json::to_vec(replay)
+        .map(|v| SecretBox::new(Box::new(v)))
+        .map_err(|e| CryptoError::Backend(format!("refresh replay: {e}")))?;
+    Ok(grace
+        .cipher
+        .encrypt(plain.expose_secret(), &replay_aad(old))?)
+}
+
+/// Decrypts the replay of the row of `old`. One that does not open (another `secret_key`, an
+/// altered row) cannot be replayed, and the request is treated as reuse: fail closed.
+fn open(grace: &RefreshGrace, old: &TokenDigest, sealed: &[u8]) -> Option<Replay> {
+    // The errors are not shown: the cipher's names the associated data, and serde's may
+    // quote the plaintext.
+    let opened = match grace.cipher.decrypt(sealed, &replay_aad(old)) {
+        Ok(plain) => {
+            serde_json::from_slice::<Replay>(plain.expose_secret()).map_err(|_| "it does not parse")
+        }
+        Err(_) => Err("it does not decrypt with the configured secret_key"),
+    };
+    match opened {
+        Ok(replay) => Some(replay),
+        Err(why) => {
+            log::error!("a refresh replay cannot be opened ({why}); treating the request as reuse");
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::errors::CryptoError;
     use crate::ports::{
-        MockJwsEngine, MockRefreshTokenRepository, MockRevocationRepository, MockUserRepository,
-        StoredRefreshToken,
+        MockJwsEngine, MockKeyCipher, MockRefreshTokenRepository, MockRevocationRepository,
+        MockUserRepository, StoredRefreshToken,
     };
     use crate::services::test_support::{
         self as ts, Recorder, Signed, CLIENT_ID, ISS, SIGNED_AT, SIGNED_ID, USER_ID,
     };
     use crate::services::{ACCESS_TOKEN_TYP, ID_TOKEN_TYP};
     use crate::{IssuerSettings, RepositoryError};
-    use secrecy::ExposeSecret;
-    use tessera_domain::{ClientId, RefreshToken, SigningAlgorithm, UnixTime, User};
+    use tessera_domain::{ClientId, RefreshToken, SigningAlgorithm, User};
 
     const NOW: i64 = 100_000;
     const TOKEN: &str = "rt-1";
@@ -177,7 +367,19 @@ mod tests {
                 auth_time: UnixTime::from_secs(NOW - 5_000),
             },
             used: false,
+            used_at: None,
+            replay: None,
             revoked: false,
+        }
+    }
+
+    /// [`stored`], spent `ago` seconds before `NOW`, holding `replay`.
+    fn spent(ago: i64, replay: Option<Vec<u8>>) -> StoredRefreshToken {
+        StoredRefreshToken {
+            used: true,
+            used_at: Some(UnixTime::from_secs(NOW - ago)),
+            replay,
+            ..stored()
         }
     }
 
@@ -215,6 +417,18 @@ mod tests {
         users
     }
 
+    /// The user is found and tokens are signed; `refresh_tokens` is used as given.
+    fn signing(refresh_tokens: MockRefreshTokenRepository) -> (Ports, Signed) {
+        let (jws, signed) = ts::recording_jws(SigningAlgorithm::Rs256);
+        let p = Ports {
+            refresh_tokens,
+            revocations: MockRevocationRepository::new(),
+            users: users_returning(Some(ts::user())),
+            jws,
+        };
+        (p, signed)
+    }
+
     /// The token is found, the user too, tokens are signed, and rotation records the successor
     /// and answers `wins`.
     fn rotating(found: StoredRefreshToken, wins: bool) -> (Ports, Signed, Recorder<RefreshToken>) {
@@ -223,19 +437,17 @@ mod tests {
         let r = successors.clone();
         refresh_tokens
             .expect_rotate()
-            .withf(|old, now, _| *old == TokenDigest::of(TOKEN) && *now == UnixTime::from_secs(NOW))
+            .withf(|old, now, _, replay| {
+                *old == TokenDigest::of(TOKEN)
+                    && *now == UnixTime::from_secs(NOW)
+                    && replay.is_none()
+            })
             .times(1)
-            .returning(move |_, _, s| {
+            .returning(move |_, _, s, _| {
                 r.push(s.clone());
                 Ok(wins)
             });
-        let (jws, signed) = ts::recording_jws(SigningAlgorithm::Rs256);
-        let p = Ports {
-            refresh_tokens,
-            revocations: MockRevocationRepository::new(),
-            users: users_returning(Some(ts::user())),
-            jws,
-        };
+        let (p, signed) = signing(refresh_tokens);
         (p, signed, successors)
     }
 
@@ -262,6 +474,10 @@ mod tests {
     }
 
     fn service_as_is(p: Ports) -> RefreshTokenGrant {
+        service_with(p, None)
+    }
+
+    fn service_with(p: Ports, grace: Option<RefreshGrace>) -> RefreshTokenGrant {
         let refresh_tokens: Arc<dyn RefreshTokenRepository> = Arc::new(p.refresh_tokens);
         let issuer = Arc::new(UserTokenIssuer::new(
             Arc::new(p.jws),
@@ -276,6 +492,7 @@ mod tests {
             Arc::new(p.users),
             issuer,
             ts::clock_at(NOW),
+            grace,
         )
     }
 
@@ -311,6 +528,11 @@ mod tests {
             s.used = used;
             assert_invalid_grant(refresh(refused(Some(s)), None).await);
         }
+        // Nor does the grace window replay for it.
+        let mut s = spent(1, Some(blob(&ts::scope("offline_access openid read"))));
+        s.token.client_id = ClientId::parse("other-app").unwrap();
+        let r = refresh_graced(refused(Some(s)), None, 30).await;
+        assert_invalid_grant(r);
     }
 
     #[tokio::test]
@@ -504,9 +726,302 @@ mod tests {
         p.jws = ts::recording_jws(SigningAlgorithm::Rs256).0;
         p.refresh_tokens
             .expect_rotate()
-            .returning(|_, _, _| Err(RepositoryError::Unavailable));
+            .returning(|_, _, _, _| Err(RepositoryError::Unavailable));
         let r = refresh(p, None).await;
         assert!(matches!(r, Err(TokenError::Repository(_))), "{r:?}");
+    }
+
+    // ---- the grace window (R-10) ----
+
+    const GRACE: i64 = 30;
+    const WINNER_RT: &str = "winner-refresh-token";
+    const WINNER_AT: &str = "winner.access.token";
+    const WINNER_ID: &str = "winner.id.token";
+    const WINNER_EXPIRES_IN: i64 = 900;
+
+    /// A stand-in for AES-GCM that keeps its contract: `aad || "|" || plaintext`, and
+    /// decryption fails unless the same associated data is given.
+    fn fake_cipher() -> MockKeyCipher {
+        let mut c = MockKeyCipher::new();
+        c.expect_encrypt()
+            .returning(|plain, aad| Ok([aad, b"|", plain].concat()));
+        c.expect_decrypt().returning(|sealed, aad| {
+            sealed
+                .strip_prefix(aad)
+                .and_then(|rest| rest.strip_prefix(b"|"))
+                .map(|plain| SecretBox::new(Box::new(plain.to_vec())))
+                .ok_or_else(|| CryptoError::Decrypt("replay".into()))
+        });
+        c
+    }
+
+    fn grace(window_secs: i64) -> RefreshGrace {
+        RefreshGrace {
+            window_secs,
+            cipher: Arc::new(fake_cipher()),
+        }
+    }
+
+    /// The replay a winning rotation of [`TOKEN`] kept, for an access token of `scope`.
+    fn blob(scope: &ScopeSet) -> Vec<u8> {
+        let replay = Replay {
+            refresh_token: WINNER_RT.into(),
+            access_token: WINNER_AT.into(),
+            id_token: Some(WINNER_ID.into()),
+            scope: scope.to_string(),
+            expires_in: WINNER_EXPIRES_IN,
+        };
+        seal(&grace(GRACE), &TokenDigest::of(TOKEN), &replay).unwrap()
+    }
+
+    fn full_blob() -> Vec<u8> {
+        blob(&ts::scope("offline_access openid read"))
+    }
+
+    async fn refresh_graced(
+        p: Ports,
+        scope: Option<&str>,
+        window_secs: i64,
+    ) -> Result<TokenSet, TokenError> {
+        let mut p = p;
+        p.revocations.expect_is_revoked().returning(|_| Ok(false));
+        service_with(p, Some(grace(window_secs)))
+            .refresh(&ts::client(true), TOKEN, scope)
+            .await
+    }
+
+    /// A spent token is found, its user is active, and claiming a replay answers `claimed`.
+    fn replaying(found: StoredRefreshToken, claimed: bool) -> Ports {
+        let mut p = refused(Some(found));
+        p.users = users_returning(Some(ts::user()));
+        p.refresh_tokens
+            .expect_claim_replay()
+            .withf(|d, max| *d == TokenDigest::of(TOKEN) && *max == RefreshGrace::MAX_REPLAYS)
+            .times(1)
+            .returning(move |_, _| Ok(claimed));
+        p
+    }
+
+    fn assert_winners_tokens(t: &TokenSet, age: i64) {
+        assert_eq!(
+            t.refresh_token.as_ref().map(|r| r.expose_secret()),
+            Some(WINNER_RT)
+        );
+        assert_eq!(t.access_token.expose_secret(), WINNER_AT);
+        assert_eq!(t.id_token.as_deref(), Some(WINNER_ID));
+        assert_eq!(t.scope, ts::scope("offline_access openid read"));
+        assert_eq!(
+            t.expires_in,
+            WINNER_EXPIRES_IN - age,
+            "the same token, older"
+        );
+    }
+
+    #[tokio::test]
+    async fn r_10_rotation_keeps_the_response_sealed_to_the_old_row() {
+        let mut refresh_tokens = finding(Some(stored()));
+        let kept: Recorder<Option<Vec<u8>>> = Recorder::default();
+        let successors: Recorder<RefreshToken> = Recorder::default();
+        let (k, r) = (kept.clone(), successors.clone());
+        refresh_tokens
+            .expect_rotate()
+            .withf(|old, now, _, _| {
+                *old == TokenDigest::of(TOKEN) && *now == UnixTime::from_secs(NOW)
+            })
+            .times(1)
+            .returning(move |_, _, s, replay| {
+                r.push(s.clone());
+                k.push(replay);
+                Ok(true)
+            });
+        let (p, _) = signing(refresh_tokens);
+        let t = refresh_graced(p, None, GRACE).await.unwrap();
+        let sealed = kept.only().expect("a replay is kept when the window is on");
+        assert!(
+            open(&grace(GRACE), &TokenDigest::of("another row"), &sealed).is_none(),
+            "bound to the old row"
+        );
+        let replay = open(&grace(GRACE), &TokenDigest::of(TOKEN), &sealed).unwrap();
+        let next = t.refresh_token.as_ref().unwrap().expose_secret();
+        assert_eq!(replay.refresh_token, next);
+        assert_eq!(successors.only().digest, TokenDigest::of(next));
+        assert_eq!(replay.access_token, t.access_token.expose_secret());
+        assert_eq!(replay.id_token, t.id_token);
+        assert_eq!(replay.scope, t.scope.to_string());
+        assert_eq!(replay.expires_in, t.expires_in);
+    }
+
+    #[tokio::test]
+    async fn r_10_grace_off_keeps_no_replay() {
+        for g in [None, Some(grace(0))] {
+            // `rotating` expects rotate with no replay.
+            let (mut p, _, _) = rotating(stored(), true);
+            p.revocations.expect_is_revoked().returning(|_| Ok(false));
+            let r = service_with(p, g)
+                .refresh(&ts::client(true), TOKEN, None)
+                .await;
+            r.unwrap();
+        }
+        // And a spent token holding a replay revokes the family when the window is off.
+        let mut p = refused(Some(spent(1, Some(full_blob()))));
+        expect_family_revoked(&mut p);
+        assert_invalid_grant(refresh(p, None).await);
+    }
+
+    #[tokio::test]
+    async fn r_10_replay_within_the_window_returns_the_same_tokens() {
+        for (ago, scope) in [
+            (0, None),
+            (5, Some("")),
+            (GRACE, Some("read openid offline_access")),
+        ] {
+            let p = replaying(spent(ago, Some(full_blob())), true);
+            let t = refresh_graced(p, scope, GRACE).await.unwrap();
+            assert_winners_tokens(&t, ago);
+        }
+    }
+
+    #[tokio::test]
+    async fn r_10_replay_of_a_narrowed_request_needs_the_same_narrowed_scope() {
+        let s = spent(3, Some(blob(&ts::scope("read"))));
+        let t = refresh_graced(replaying(s.clone(), true), Some("read"), GRACE)
+            .await
+            .unwrap();
+        assert_eq!(t.scope, ts::scope("read"));
+        // Another scope (or a bad one) is not a retry of that request: reuse.
+        for other in [None, Some("openid"), Some("read  x"), Some("admin")] {
+            let mut p = refused(Some(s.clone()));
+            expect_family_revoked(&mut p);
+            assert_invalid_grant(refresh_graced(p, other, GRACE).await);
+        }
+    }
+
+    #[tokio::test]
+    async fn r_10_reuse_after_the_window_revokes_the_family() {
+        for ago in [GRACE + 1, GRACE + 3600, -1] {
+            let mut p = refused(Some(spent(ago, Some(full_blob()))));
+            expect_family_revoked(&mut p);
+            assert_invalid_grant(refresh_graced(p, None, GRACE).await);
+        }
+    }
+
+    #[tokio::test]
+    async fn r_10_exhausted_replays_revoke_the_family() {
+        let mut p = replaying(spent(1, Some(full_blob())), false);
+        expect_family_revoked(&mut p);
+        assert_invalid_grant(refresh_graced(p, None, GRACE).await);
+    }
+
+    #[tokio::test]
+    async fn r_10_spent_token_without_a_usable_replay_revokes_the_family() {
+        // Rotated while the window was off, or the replay does not open (another row's).
+        let mut moved = spent(1, None);
+        moved.replay = Some(
+            seal(
+                &grace(GRACE),
+                &TokenDigest::of("another row"),
+                &Replay {
+                    refresh_token: WINNER_RT.into(),
+                    access_token: WINNER_AT.into(),
+                    id_token: None,
+                    scope: "offline_access openid read".into(),
+                    expires_in: WINNER_EXPIRES_IN,
+                },
+            )
+            .unwrap(),
+        );
+        for s in [spent(1, None), moved, spent(1, Some(b"garbage".to_vec()))] {
+            let mut p = refused(Some(s));
+            expect_family_revoked(&mut p);
+            assert_invalid_grant(refresh_graced(p, None, GRACE).await);
+        }
+    }
+
+    #[tokio::test]
+    async fn r_10_revoked_family_or_denylisted_grant_never_replays() {
+        let mut s = spent(1, Some(full_blob()));
+        s.revoked = true;
+        assert_invalid_grant(refresh_graced(refused(Some(s)), None, GRACE).await);
+
+        let mut p = refused(Some(spent(1, Some(full_blob()))));
+        p.revocations
+            .expect_is_revoked()
+            .withf(|k| k == "grant:fam-1")
+            .returning(|_| Ok(true));
+        let r = service_with(p, Some(grace(GRACE)))
+            .refresh(&ts::client(true), TOKEN, None)
+            .await;
+        assert_invalid_grant(r);
+    }
+
+    #[tokio::test]
+    async fn r_10_replay_for_a_disabled_user_is_refused_without_claiming() {
+        let mut p = refused(Some(spent(1, Some(full_blob()))));
+        let mut disabled = ts::user();
+        disabled.disabled = true;
+        p.users = users_returning(Some(disabled));
+        assert_invalid_grant(refresh_graced(p, None, GRACE).await);
+    }
+
+    /// Lost the rotation race; the row, found again, is as the winner left it.
+    fn losing_race(then: StoredRefreshToken) -> Ports {
+        let mut refresh_tokens = MockRefreshTokenRepository::new();
+        let mut finds = 0;
+        refresh_tokens
+            .expect_find()
+            .withf(|d| *d == TokenDigest::of(TOKEN))
+            .times(2)
+            .returning(move |_| {
+                finds += 1;
+                Ok(Some(if finds == 1 { stored() } else { then.clone() }))
+            });
+        refresh_tokens
+            .expect_rotate()
+            .withf(|_, _, _, replay| replay.is_some())
+            .times(1)
+            .returning(|_, _, _, _| Ok(false));
+        signing(refresh_tokens).0
+    }
+
+    #[tokio::test]
+    async fn r_10_lost_race_within_the_window_gets_the_winners_tokens() {
+        let mut p = losing_race(spent(0, Some(full_blob())));
+        p.refresh_tokens
+            .expect_claim_replay()
+            .times(1)
+            .returning(|_, _| Ok(true));
+        let t = refresh_graced(p, None, GRACE).await.unwrap();
+        assert_winners_tokens(&t, 0);
+    }
+
+    #[tokio::test]
+    async fn r_10_lost_race_without_a_replay_revokes_the_family() {
+        let mut revoked = stored();
+        revoked.revoked = true;
+        for then in [revoked, spent(0, None)] {
+            let mut p = losing_race(then);
+            expect_family_revoked(&mut p);
+            assert_invalid_grant(refresh_graced(p, None, GRACE).await);
+        }
+    }
+
+    #[tokio::test]
+    async fn r_10_lost_race_to_a_rotation_whose_grant_was_revoked_meanwhile_never_replays() {
+        let mut p = losing_race(spent(0, Some(full_blob())));
+        let mut checks = 0;
+        p.revocations
+            .expect_is_revoked()
+            .withf(|k| k == "grant:fam-1")
+            .times(2)
+            .returning(move |_| {
+                checks += 1;
+                Ok(checks > 1)
+            });
+        expect_family_revoked(&mut p);
+        let r = service_with(p, Some(grace(GRACE)))
+            .refresh(&ts::client(true), TOKEN, None)
+            .await;
+        assert_invalid_grant(r);
     }
 
     // ---- revoke (RFC 7009) ----

@@ -43,6 +43,7 @@ pub(crate) fn user() -> User {
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
         created_at: UnixTime::from_secs(0),
         disabled: false,
+        login_attempts: Default::default(),
     }
 }
 

@@ -1,0 +1,2 @@
+ALTER TABLE refresh_tokens DROP COLUMN replay_count;
+ALTER TABLE refresh_tokens DROP COLUMN replay;
