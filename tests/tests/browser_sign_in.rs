@@ -204,31 +204,8 @@ both_backends!(
 
 /// Starts Tessera on a free port with a verified user and cheap password hashing.
 async fn sign_in_app(db: TestDatabase) -> TestApp {
-    let mut config = support::test_config(db.url(), 0);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    config.bind = format!("127.0.0.1:{port}");
-    config.issuer = format!("http://127.0.0.1:{port}");
-    // Cheap argon2 in tests; the defaults are asserted in the adapter's own tests.
-    config.argon2_memory_kib = 1024;
-    config.argon2_iterations = 1;
-    let app = TestApp::spawn_with(db, config).await;
-    let core = tessera_server::wiring::Core::open(&app.config)
-        .await
-        .unwrap();
-    core.accounts(&app.config)
-        .unwrap()
-        .create_user(
-            EMAIL,
-            PASSWORD.to_owned().into(),
-            Some("Ada Lovelace".into()),
-            true,
-        )
-        .await
-        .unwrap();
+    let app = TestApp::spawn(db).await;
+    app.create_user(EMAIL, PASSWORD, Some("Ada Lovelace")).await;
     app
 }
 

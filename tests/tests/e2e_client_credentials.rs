@@ -680,14 +680,7 @@ both_backends!(
 /// AS-27: the endpoints that take a client secret are throttled per address; 429 carries
 /// Retry-After in the endpoint's error shape, and the switch turns it off for benchmarks.
 async fn as_27_credential_endpoints_are_rate_limited(db: TestDatabase) {
-    let mut config = support::test_config(db.url(), 0);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    config.bind = format!("127.0.0.1:{port}");
-    config.issuer = format!("http://127.0.0.1:{port}");
+    let mut config = support::test_config(db.url());
     config.rate_limit.burst = 5;
     config.rate_limit.per_second = 1;
     let app = TestApp::spawn_with(db, config).await;
@@ -730,13 +723,6 @@ async fn as_27_credential_endpoints_are_rate_limited(db: TestDatabase) {
     );
     let (db, mut config) = app.stop_keeping_database().await;
     config.rate_limit.enabled = false;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    config.bind = format!("127.0.0.1:{port}");
-    config.issuer = format!("http://127.0.0.1:{port}");
     let app = TestApp::spawn_with(db, config).await;
     for _ in 0..20 {
         let res = app

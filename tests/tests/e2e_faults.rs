@@ -98,14 +98,7 @@ async fn r_02_postgres_outage_fails_closed_and_recovers() {
     let (upstream, template) = host_port(db.url());
     let proxy = Proxy::start(upstream).await;
     let proxied = template.replace("{HOST}", &format!("127.0.0.1:{}", proxy.port));
-    let mut config = support::test_config(&proxied, 0);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    config.bind = format!("127.0.0.1:{port}");
-    config.issuer = format!("http://127.0.0.1:{port}");
+    let config = support::test_config(&proxied);
     let app = TestApp::spawn_with(db, config).await;
     let svc = app.service_client("client_secret_basic").await;
     assert_eq!(token_status(&app, &svc).await.0, 200);

@@ -21,27 +21,12 @@ const NOT_CORRECT: &str = "The email or password is not correct.";
 /// Starts a server whose first lock lasts `base_secs` (at most `max_secs`), with a user and a
 /// client that skips consent.
 async fn setup(db: TestDatabase, base_secs: i64, max_secs: i64) -> (TestApp, Creds) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut config = support::test_config(db.url(), port);
+    let mut config = support::test_config(db.url());
     config.lockout_threshold = 5;
     config.lockout_base_secs = base_secs;
     config.lockout_max_secs = max_secs;
-    // Cheap argon2 in tests; the defaults are asserted in the adapter's own tests.
-    config.argon2_memory_kib = 1024;
-    config.argon2_iterations = 1;
     let app = TestApp::spawn_with(db, config).await;
-    let core = tessera_server::wiring::Core::open(&app.config)
-        .await
-        .unwrap();
-    core.accounts(&app.config)
-        .unwrap()
-        .create_user(EMAIL, PASSWORD.to_owned().into(), None, true)
-        .await
-        .unwrap();
+    app.create_user(EMAIL, PASSWORD, None).await;
     let client = app
         .register(NewClient {
             name: "Notes".into(),

@@ -21,27 +21,12 @@ const PARALLEL: usize = 16;
 /// Starts a server with `refresh_token_grace_secs = grace`, a user, and a confidential client
 /// that skips consent.
 async fn setup(db: TestDatabase, grace: i64) -> (TestApp, Creds) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut config = support::test_config(db.url(), port);
+    let mut config = support::test_config(db.url());
     config.refresh_token_grace_secs = grace;
-    // Cheap argon2 in tests; the defaults are asserted in the adapter's own tests.
-    config.argon2_memory_kib = 1024;
-    config.argon2_iterations = 1;
     // The bursts of this test are its point, not a rate limit's.
     config.rate_limit.enabled = false;
     let app = TestApp::spawn_with(db, config).await;
-    let core = tessera_server::wiring::Core::open(&app.config)
-        .await
-        .unwrap();
-    core.accounts(&app.config)
-        .unwrap()
-        .create_user(EMAIL, PASSWORD.to_owned().into(), None, true)
-        .await
-        .unwrap();
+    app.create_user(EMAIL, PASSWORD, None).await;
     let client = app
         .register(NewClient {
             name: "Notes".into(),

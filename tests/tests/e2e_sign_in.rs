@@ -22,22 +22,6 @@ const PASSWORD: &str = "correct horse battery staple";
 const REDIRECT: &str = "http://127.0.0.1/callback";
 const LOGOUT_TARGET: &str = "https://app.example.com/signed-out";
 
-async fn add_user(app: &TestApp) {
-    let core = tessera_server::wiring::Core::open(&app.config)
-        .await
-        .unwrap();
-    core.accounts(&app.config)
-        .unwrap()
-        .create_user(
-            EMAIL,
-            PASSWORD.to_owned().into(),
-            Some("Ada Lovelace".into()),
-            true,
-        )
-        .await
-        .unwrap();
-}
-
 async fn web_client(app: &TestApp, extra: impl FnOnce(&mut NewClient)) -> Creds {
     let mut req = NewClient {
         name: "Notes <App>".into(),
@@ -53,19 +37,8 @@ async fn web_client(app: &TestApp, extra: impl FnOnce(&mut NewClient)) -> Creds 
 
 /// Starts a sign-in app with a user and a confidential web client.
 async fn setup(db: TestDatabase) -> (TestApp, Creds) {
-    let mut config = support::test_config(db.url(), 0);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    config.bind = format!("127.0.0.1:{port}");
-    config.issuer = format!("http://127.0.0.1:{port}");
-    // Cheap argon2 in tests; the defaults are asserted in the adapter's own tests.
-    config.argon2_memory_kib = 1024;
-    config.argon2_iterations = 1;
-    let app = TestApp::spawn_with(db, config).await;
-    add_user(&app).await;
+    let app = TestApp::spawn(db).await;
+    app.create_user(EMAIL, PASSWORD, Some("Ada Lovelace")).await;
     let client = web_client(&app, |_| {}).await;
     (app, client)
 }

@@ -7,6 +7,23 @@ use actix_web::HttpRequest;
 use base64::Engine;
 use secrecy::SecretString;
 use tessera_application::services::PresentedCredentials;
+use tessera_domain::Client;
+
+/// The common start of every endpoint that takes client credentials: the per-address rate
+/// limit, the form body, and the authenticated client.
+pub async fn authenticated_form(
+    req: &HttpRequest,
+    payload: actix_web::web::Payload,
+    state: &super::HttpState,
+) -> Result<(OAuthForm, Client), ApiError> {
+    state.limiter.check(req).map_err(ApiError::rate_limited)?;
+    let form = OAuthForm::read(req, payload).await?;
+    let client = state
+        .authenticator
+        .authenticate(presented_credentials(req, &form)?)
+        .await?;
+    Ok((form, client))
+}
 
 /// What the request presented, checking that it used exactly one method (OAuth 2.1 §2.4, AS-28).
 /// No credentials at all is `invalid_client`.

@@ -1,8 +1,7 @@
 //! `POST /revoke` (RFC 7009).
 
-use super::client_auth::presented_credentials;
+use super::client_auth::authenticated_form;
 use super::errors::ApiError;
-use super::form::OAuthForm;
 use super::HttpState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -14,12 +13,7 @@ pub async fn revoke_post(
     payload: web::Payload,
     state: web::Data<HttpState>,
 ) -> Result<HttpResponse, ApiError> {
-    state.limiter.check(&req).map_err(ApiError::rate_limited)?;
-    let form = OAuthForm::read(&req, payload).await?;
-    let caller = state
-        .authenticator
-        .authenticate(presented_credentials(&req, &form)?)
-        .await?;
+    let (form, caller) = authenticated_form(&req, payload, &state).await?;
     let token = form.require("token")?;
     // JWT access tokens have three dot-separated parts; refresh tokens are opaque.
     if token.split('.').count() == 3 {

@@ -1,8 +1,7 @@
 //! `POST /token` (RFC 6749 §3.2).
 
-use super::client_auth::presented_credentials;
+use super::client_auth::authenticated_form;
 use super::errors::ApiError;
-use super::form::OAuthForm;
 use super::HttpState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -30,15 +29,10 @@ pub async fn token_post(
     payload: web::Payload,
     state: web::Data<HttpState>,
 ) -> Result<HttpResponse, ApiError> {
-    state.limiter.check(&req).map_err(ApiError::rate_limited)?;
-    let form = OAuthForm::read(&req, payload).await?;
+    let (form, client) = authenticated_form(&req, payload, &state).await?;
     let grant_name = form.require("grant_type")?;
     let grant =
         GrantType::parse(grant_name).map_err(|_| ApiError::unsupported_grant_type(grant_name))?;
-    let client = state
-        .authenticator
-        .authenticate(presented_credentials(&req, &form)?)
-        .await?;
     let tokens = match grant {
         GrantType::ClientCredentials => {
             let issued = state.client_credentials.issue(&client, form.get("scope"))?;

@@ -37,8 +37,10 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-/// A configuration for tests: loopback issuer on `port`, the given database, fast key refresh.
-pub fn test_config(db_url: &str, port: u16) -> Config {
+/// A configuration for tests: loopback issuer on a free port, the given database, fast key
+/// refresh.
+pub fn test_config(db_url: &str) -> Config {
+    let port = free_port();
     Config {
         issuer: format!("http://127.0.0.1:{port}"),
         bind: format!("127.0.0.1:{port}"),
@@ -47,6 +49,9 @@ pub fn test_config(db_url: &str, port: u16) -> Config {
             "test-secret-key-0123456789abcdef-0123456789".to_owned(),
         )),
         key_refresh_secs: 1,
+        // Cheap argon2; the default parameters are asserted in the adapter's own tests.
+        argon2_memory_kib: 1024,
+        argon2_iterations: 1,
         workers: Some(2),
         shutdown_timeout_secs: 2,
         ..Config::default()
@@ -56,7 +61,7 @@ pub fn test_config(db_url: &str, port: u16) -> Config {
 impl TestApp {
     /// Starts the server on `db`.
     pub async fn spawn(db: TestDatabase) -> TestApp {
-        let config = test_config(db.url(), free_port());
+        let config = test_config(db.url());
         Self::spawn_with(db, config).await
     }
 
@@ -101,6 +106,21 @@ impl TestApp {
                 .map(|s| secrecy::ExposeSecret::expose_secret(&s).to_owned())
                 .unwrap_or_default(),
         }
+    }
+
+    /// Creates a user through the same service as `tessera user create`.
+    pub async fn create_user(&self, email: &str, password: &str, name: Option<&str>) {
+        let core = Core::open(&self.config).await.expect("core");
+        core.accounts(&self.config)
+            .expect("accounts")
+            .create_user(
+                email,
+                password.to_owned().into(),
+                name.map(str::to_owned),
+                true,
+            )
+            .await
+            .expect("user created");
     }
 
     /// A confidential client_credentials client with scope "read write" and `method`.
