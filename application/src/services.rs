@@ -1,6 +1,7 @@
 //! One service per use case.
 
 mod access_tokens;
+mod account_api;
 mod authorize;
 mod client_authentication;
 mod client_credentials;
@@ -18,6 +19,9 @@ mod user_tokens;
 mod userinfo;
 
 pub use access_tokens::{AccessTokenVerifier, ACCESS_TOKEN_TYP};
+pub use account_api::{
+    AccountApi, AccountLoginError, AccountTokenError, ACCOUNT_CLIENT_ID, ACCOUNT_SCOPE,
+};
 pub use authorize::{
     AuthorizationRequest, AuthorizationResponse, Authorize, AuthorizeError, AuthorizeOutcome,
     Interaction,

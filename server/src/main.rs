@@ -17,6 +17,12 @@ fn main() -> ExitCode {
         }
     };
     logging::init(config.log_format);
+    let mut config = config;
+    if !matches!(cli.command, Command::Serve) {
+        // A one-shot command would rather wait for a busy database than fail: the 503-fast
+        // deadline is for serving requests.
+        config.database_timeout_ms = config.database_timeout_ms.max(10_000);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

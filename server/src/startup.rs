@@ -13,7 +13,7 @@ use tessera_adapters::http::{
     Readiness,
 };
 use tessera_application::services::{
-    AccessTokenVerifier, AuthorizationCodeGrant, Authorize, ClientAuthenticator,
+    AccessTokenVerifier, AccountApi, AuthorizationCodeGrant, Authorize, ClientAuthenticator,
     ClientCredentialsGrant, Introspection, KeyService, Logout, RefreshTokenGrant, TokenRevocation,
     UserInfo, UserTokenIssuer,
 };
@@ -75,6 +75,20 @@ impl Application {
             core.settings.clone(),
         ));
         let db = &core.db;
+        let accounts = Arc::new(core.accounts(config)?);
+        let account_api = AccountApi::new(
+            accounts.clone(),
+            issuer.clone(),
+            verifier.clone(),
+            db.users(),
+            db.clients(),
+            core.clock.clone(),
+            core.rng.clone(),
+        );
+        account_api
+            .ensure_client()
+            .await
+            .map_err(|e| WiringError::Database(e.to_string()))?;
         let state = web::Data::new(HttpState {
             authorize: Authorize::new(
                 db.clients(),
@@ -85,7 +99,8 @@ impl Application {
                 core.rng.clone(),
                 core.settings.clone(),
             ),
-            accounts: core.accounts(config)?,
+            account_api,
+            accounts,
             code_grant: AuthorizationCodeGrant::new(
                 db.authorization_codes(),
                 db.users(),

@@ -441,6 +441,8 @@ fn user_create_reads_the_password_from_stdin() {
         ("ada@example.com", "another long password here", "duplicate"),
         ("not-an-email", "correct horse battery staple", "bad email"),
         ("bob@example.com", "short", "short password"),
+        ("bob@example.com", "password1234567", "common password"),
+        ("bob@example.com", "bob amber quiet river", "email name"),
     ] {
         let out = create(email, password);
         assert_eq!(out.status.code(), Some(2), "{why}");
@@ -448,6 +450,9 @@ fn user_create_reads_the_password_from_stdin() {
         assert_eq!(err.trim().lines().count(), 1, "{why}: {err}");
         assert!(!err.contains(password), "the password is never echoed");
     }
+    let out = create("bob@example.com", "qwertyuiopasdfgh");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("too common or too easy to guess"), "{err}");
     let out = env.run(&["user", "create", "--email", "c@example.com"]);
     assert_eq!(out.status.code(), Some(2), "--password-stdin is required");
 }

@@ -17,6 +17,7 @@ mod rate_limit;
 mod revoke;
 mod token;
 mod userinfo;
+mod users;
 
 pub use browser::{BrowserSettings, CsrfGuard};
 pub use discovery::Discovery;
@@ -28,8 +29,8 @@ use actix_web::{web, HttpResponse};
 use std::sync::Arc;
 use tessera_application::ports::{JwsEngine, RandomSource};
 use tessera_application::services::{
-    Accounts, AuthorizationCodeGrant, Authorize, ClientAuthenticator, ClientCredentialsGrant,
-    Introspection, Logout, RefreshTokenGrant, TokenRevocation, UserInfo,
+    AccountApi, Accounts, AuthorizationCodeGrant, Authorize, ClientAuthenticator,
+    ClientCredentialsGrant, Introspection, Logout, RefreshTokenGrant, TokenRevocation, UserInfo,
 };
 
 /// Everything the handlers need, built once at start-up and shared by every worker.
@@ -51,7 +52,9 @@ pub struct HttpState {
     /// The authorization endpoint's logic.
     pub authorize: Authorize,
     /// Sign-in and sessions.
-    pub accounts: Accounts,
+    pub accounts: Arc<Accounts>,
+    /// The JSON account API (registration, direct login, profile).
+    pub account_api: AccountApi,
     /// The authorization_code grant.
     pub code_grant: AuthorizationCodeGrant,
     /// The refresh_token grant (and refresh-token revocation).
@@ -120,6 +123,21 @@ pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceCo
                 web::resource(paths::LOGOUT)
                     .route(web::get().to(logout::logout_get))
                     .route(web::post().to(logout::logout_post))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::USERS_REGISTER)
+                    .route(web::post().to(users::register_post))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::USERS_LOGIN)
+                    .route(web::post().to(users::login_post))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::USERS_ME)
+                    .route(web::get().to(users::me_get))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(

@@ -22,3 +22,9 @@ pub const AUTHORIZE: &str = "/authorize";
 pub const USERINFO: &str = "/userinfo";
 /// OIDC RP-Initiated Logout `end_session_endpoint`.
 pub const LOGOUT: &str = "/logout";
+/// Account API: registration.
+pub const USERS_REGISTER: &str = "/users/register";
+/// Account API: direct login with a password.
+pub const USERS_LOGIN: &str = "/users/login";
+/// Account API: the signed-in user's profile.
+pub const USERS_ME: &str = "/users/me";

@@ -117,7 +117,8 @@ impl Accounts {
         verified: bool,
     ) -> Result<User, CreateUserError> {
         let email = Email::parse(email)?;
-        let password = Password::parse(password.expose_secret(), self.policy)?;
+        // Length, then the blocklist and the email name (one place: the domain).
+        let password = Password::parse_for(password.expose_secret(), self.policy, &email)?;
         if let Some(n) = &name {
             if n.trim().is_empty() || n.chars().count() > 200 || n.chars().any(char::is_control) {
                 return Err(CreateUserError::Name);
@@ -168,6 +169,31 @@ impl Accounts {
         email: &str,
         password: SecretString,
     ) -> Result<SignedIn, LoginError> {
+        let user = self.verify_credentials(email, password).await?;
+        let now = self.clock.now();
+        let cookie = random_token(self.rng.as_ref(), 32);
+        let session = BrowserSession {
+            digest: TokenDigest::of(&cookie),
+            user_id: user.id.clone(),
+            auth_time: now,
+            expires_at: now.plus(self.session_ttl),
+        };
+        self.sessions.insert(&session).await?;
+        log::info!("user {} signed in", user.id);
+        Ok(SignedIn {
+            session,
+            cookie: SecretString::from(cookie),
+        })
+    }
+
+    /// Checks email and password exactly as [`Self::sign_in`] does (lockout, failure counting,
+    /// the dummy hash for unknown emails, rehashing), without opening a browser session: for
+    /// the JSON account API, which hands out tokens instead.
+    pub async fn verify_credentials(
+        &self,
+        email: &str,
+        password: SecretString,
+    ) -> Result<User, LoginError> {
         let normalised = SecretString::from(Password::normalise(password.expose_secret()));
         let user = match Email::parse(email) {
             Ok(e) => self.users.find_by_email(&e).await?,
@@ -230,20 +256,7 @@ impl Accounts {
                 Err(e) => log::warn!("could not rehash the password of {}: {e}", user.id),
             }
         }
-        let now = self.clock.now();
-        let cookie = random_token(self.rng.as_ref(), 32);
-        let session = BrowserSession {
-            digest: TokenDigest::of(&cookie),
-            user_id: user.id.clone(),
-            auth_time: now,
-            expires_at: now.plus(self.session_ttl),
-        };
-        self.sessions.insert(&session).await?;
-        log::info!("user {} signed in", user.id);
-        Ok(SignedIn {
-            session,
-            cookie: SecretString::from(cookie),
-        })
+        Ok(user)
     }
 
     /// One password check; a hash the hasher cannot read is a wrong password.
@@ -1115,6 +1128,31 @@ mod tests {
             ),
             "{r:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn common_password_or_email_name_is_refused_before_hashing() {
+        for (password, want) in [
+            ("password1234567", PasswordError::TooCommon),
+            ("qwertyuiopasdfgh", PasswordError::TooCommon),
+            (
+                "alice in amber quiet river",
+                PasswordError::ContainsEmailName,
+            ),
+            (
+                "tessera amber quiet river",
+                PasswordError::ContainsServiceName("tessera"),
+            ),
+        ] {
+            let r = create(untouched(), "Alice@example.com", password, None).await;
+            match r {
+                Err(CreateUserError::Password(e)) => assert_eq!(e, want, "{password}"),
+                other => panic!("{password}: {other:?}"),
+            }
+        }
+        let r = create(untouched(), "alice@example.com", "password1234567", None).await;
+        let msg = r.unwrap_err().to_string();
+        assert!(msg.contains("too common or too easy to guess"), "{msg}");
     }
 
     #[tokio::test]

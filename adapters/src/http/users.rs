@@ -1,0 +1,314 @@
+//! The JSON account API: `POST /users/register`, `POST /users/login`, `GET /users/me`.
+//! Login tokens belong to the internal public client `tessera-account`; its refresh tokens
+//! are redeemed at `/token` like any other.
+//!
+//! Bodies are JSON, at most [`MAX_JSON_BYTES`]; every refusal is the `{"error",
+//! "error_description"}` shape with `Cache-Control: no-store`, and nothing is stored unless the
+//! whole request is valid.
+
+use super::errors::ApiError;
+use super::HttpState;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tessera_application::services::{
+    AccountLoginError, AccountTokenError, CreateUserError, LoginError,
+};
+use tessera_application::RepositoryError;
+use tessera_domain::Email;
+use validator::{Validate, ValidationError, ValidationErrors};
+
+/// Largest JSON body accepted; larger ones are `413`.
+pub const MAX_JSON_BYTES: usize = 16 * 1024;
+
+/// Longest password the API reads; the domain's own limit is lower, this only bounds work.
+const MAX_PASSWORD_CHARS: usize = 1024;
+
+/// `POST /users/register`.
+#[derive(Deserialize, Validate)]
+struct RegisterRequest {
+    #[validate(custom(function = "valid_email"))]
+    email: String,
+    /// Checked by [`password_length`], not by `validator`, which would copy the value into its
+    /// error.
+    password: SecretString,
+    #[validate(custom(function = "valid_name"))]
+    name: Option<String>,
+}
+
+/// `POST /users/login`. The email is not validated here: a malformed one fails like an
+/// unknown one, at the same cost (ASVS 6.3.8).
+#[derive(Deserialize, Validate)]
+struct LoginRequest {
+    #[validate(length(max = 1024, message = "email is too long"))]
+    email: String,
+    /// Checked by [`password_length`].
+    password: SecretString,
+}
+
+fn valid_email(v: &str) -> Result<(), ValidationError> {
+    Email::parse(v)
+        .map(|_| ())
+        .map_err(|e| ValidationError::new("email").with_message(e.to_string().into()))
+}
+
+fn valid_name(v: &str) -> Result<(), ValidationError> {
+    if v.trim().is_empty() || v.chars().count() > 200 || v.chars().any(char::is_control) {
+        return Err(
+            ValidationError::new("name").with_message(CreateUserError::Name.to_string().into())
+        );
+    }
+    Ok(())
+}
+
+/// `400` naming the password when it is empty or longer than anything worth hashing.
+fn password_length(v: &SecretString) -> Result<(), ApiError> {
+    match v.expose_secret().chars().count() {
+        0 => Err(field_error("password", "password is required")),
+        n if n > MAX_PASSWORD_CHARS => Err(field_error("password", "password is too long")),
+        _ => Ok(()),
+    }
+}
+
+#[derive(Serialize)]
+struct Registered<'a> {
+    id: &'a str,
+    email: &'a str,
+}
+
+#[derive(Serialize)]
+struct TokenResponse<'a> {
+    access_token: &'a str,
+    token_type: &'static str,
+    expires_in: i64,
+    scope: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<&'a str>,
+}
+
+/// `POST /users/register` → `201 {"id","email"}`; `409` for a taken email.
+pub async fn register_post(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<HttpState>,
+) -> Result<HttpResponse, ApiError> {
+    rate_limit(&req, &state)?;
+    let body: RegisterRequest = read_json(&req, payload).await?;
+    password_length(&body.password)?;
+    let user = state
+        .account_api
+        .register(&body.email, body.password, body.name)
+        .await
+        .map_err(|e| match e {
+            CreateUserError::Email(e) => field_error("email", &e.to_string()),
+            CreateUserError::Password(e) => field_error("password", &e.to_string()),
+            CreateUserError::Name => field_error("name", &CreateUserError::Name.to_string()),
+            CreateUserError::Duplicate => ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "an account with this email already exists",
+            ),
+            CreateUserError::Hasher(d) if d.contains("saturated") => ApiError::unavailable(),
+            CreateUserError::Hasher(d) => ApiError::server_error(&d),
+            CreateUserError::Repository(r) => r.into(),
+        })?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(Registered {
+            id: user.id.as_str(),
+            email: user.email.as_str(),
+        }))
+}
+
+/// `POST /users/login` → `200` RFC 6749 §5.1 token response; one `401` for every bad
+/// credential, locked accounts included.
+pub async fn login_post(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<HttpState>,
+) -> Result<HttpResponse, ApiError> {
+    rate_limit(&req, &state)?;
+    let body: LoginRequest = read_json(&req, payload).await?;
+    if body.password.expose_secret().chars().count() > MAX_PASSWORD_CHARS {
+        return Err(field_error("password", "password is too long"));
+    }
+    let tokens = state
+        .account_api
+        .login(&body.email, body.password)
+        .await
+        .map_err(|e| match e {
+            // Locked answers exactly like a wrong password: only existing accounts lock.
+            AccountLoginError::Login(
+                LoginError::InvalidCredentials | LoginError::Locked { .. },
+            ) => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_grant",
+                LoginError::InvalidCredentials.to_string(),
+            ),
+            AccountLoginError::Login(LoginError::Busy) => ApiError::unavailable(),
+            AccountLoginError::Login(LoginError::Repository(r)) => r.into(),
+            AccountLoginError::Login(LoginError::Hasher(d)) => ApiError::server_error(&d),
+            AccountLoginError::Token(t) => t.into(),
+        })?;
+    let scope = tokens.scope.to_string();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(TokenResponse {
+            access_token: tokens.access_token.expose_secret(),
+            token_type: "Bearer",
+            expires_in: tokens.expires_in,
+            scope: &scope,
+            refresh_token: tokens.refresh_token.as_ref().map(|t| t.expose_secret()),
+        }))
+}
+
+/// `GET /users/me` with an account API bearer token → the profile.
+pub async fn me_get(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
+    let token = match bearer(&req) {
+        Ok(Some(t)) => t,
+        Ok(None) => {
+            return challenge(
+                StatusCode::UNAUTHORIZED,
+                None,
+                "an access token is required",
+            )
+        }
+        Err(()) => {
+            return challenge(
+                StatusCode::BAD_REQUEST,
+                Some("invalid_request"),
+                "malformed Authorization header",
+            )
+        }
+    };
+    match state.account_api.me(&token).await {
+        Ok(user) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((header::PRAGMA, "no-cache"))
+            .json(json!({
+                "id": user.id.as_str(),
+                "email": user.email.as_str(),
+                "email_verified": user.email_verified,
+                "name": user.name,
+                "created_at": user.created_at.as_secs(),
+            })),
+        Err(AccountTokenError::InvalidToken) => challenge(
+            StatusCode::UNAUTHORIZED,
+            Some("invalid_token"),
+            "the access token is not valid",
+        ),
+        Err(AccountTokenError::InsufficientScope) => challenge(
+            StatusCode::FORBIDDEN,
+            Some("insufficient_scope"),
+            "an access token from /users/login with the account scope is required",
+        ),
+        Err(AccountTokenError::Repository(RepositoryError::Unavailable)) => {
+            ApiError::unavailable().error_response()
+        }
+        Err(AccountTokenError::Repository(e)) => ApiError::server_error(&e).error_response(),
+    }
+}
+
+fn rate_limit(req: &HttpRequest, state: &HttpState) -> Result<(), ApiError> {
+    state.limiter.check(req).map_err(ApiError::rate_limited)
+}
+
+fn field_error(field: &str, message: &str) -> ApiError {
+    ApiError::invalid_request(format!("{field}: {message}"))
+}
+
+/// Reads a JSON body of at most [`MAX_JSON_BYTES`] and validates it; every failure is a
+/// clean 4xx naming what is wrong.
+async fn read_json<T: DeserializeOwned + Validate>(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<T, ApiError> {
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "invalid_request",
+            "the body must be application/json",
+        ));
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_JSON_BYTES) {
+        return Err(ApiError::payload_too_large(MAX_JSON_BYTES));
+    }
+    let body = match payload.to_bytes_limited(MAX_JSON_BYTES).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(_)) => {
+            return Err(ApiError::invalid_request(
+                "the request body could not be read",
+            ))
+        }
+        Err(_) => return Err(ApiError::payload_too_large(MAX_JSON_BYTES)),
+    };
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::invalid_request("the body is not valid UTF-8"))?;
+    let value: T = serde_json::from_str(text).map_err(|e| {
+        ApiError::invalid_request(match e.classify() {
+            serde_json::error::Category::Data => format!("invalid field: {e}"),
+            _ => "the body is not valid JSON".to_owned(),
+        })
+    })?;
+    value.validate().map_err(|e| validation_error(&e))?;
+    Ok(value)
+}
+
+/// `400 invalid_request` naming the first offending field (in name order, so stable).
+fn validation_error(errors: &ValidationErrors) -> ApiError {
+    let fields = errors.field_errors();
+    let mut names: Vec<_> = fields.keys().collect();
+    names.sort();
+    let Some(name) = names.first() else {
+        return ApiError::invalid_request("the body is not valid");
+    };
+    let message = fields[*name]
+        .first()
+        .and_then(|e| e.message.as_ref().map(ToString::to_string))
+        .unwrap_or_else(|| "is not valid".to_owned());
+    field_error(name, &message)
+}
+
+/// `Ok(None)` without a header, `Err` for a malformed one.
+fn bearer(req: &HttpRequest) -> Result<Option<String>, ()> {
+    let Some(v) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let v = v.to_str().map_err(|_| ())?;
+    let (scheme, token) = v.split_once(' ').ok_or(())?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(());
+    }
+    Ok(Some(token.trim().to_owned()))
+}
+
+/// An RFC 6750 §3 error: `WWW-Authenticate: Bearer …` and the JSON error shape.
+fn challenge(status: StatusCode, error: Option<&str>, description: &str) -> HttpResponse {
+    let www = match error {
+        Some(e) => {
+            format!("Bearer realm=\"tessera\", error=\"{e}\", error_description=\"{description}\"")
+        }
+        None => "Bearer realm=\"tessera\"".to_owned(),
+    };
+    HttpResponse::build(status)
+        .insert_header((header::WWW_AUTHENTICATE, www))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(
+            json!({"error": error.unwrap_or("invalid_request"), "error_description": description}),
+        )
+}

@@ -1,0 +1,492 @@
+use crate::ports::{random_token, ClientRepository, Clock, RandomSource, UserRepository};
+use crate::services::{
+    AccessTokenVerifier, Accounts, CreateUserError, Grant, LoginError, TokenError, TokenSet,
+    UserTokenIssuer,
+};
+use crate::RepositoryError;
+use secrecy::SecretString;
+use std::sync::Arc;
+use tessera_domain::{
+    Client, ClientId, GrantType, ScopeSet, TokenEndpointAuthMethod, UnixTime, User, UserId,
+};
+
+/// The `client_id` of the tokens the account API issues: Tessera acting for itself, a public
+/// client with only the `refresh_token` grant that start-up stores (see
+/// [`AccountApi::ensure_client`]). Registration generates client ids, so none collides.
+pub const ACCOUNT_CLIENT_ID: &str = "tessera-account";
+
+/// The one scope of account API tokens, and the scope `/users/me` demands.
+pub const ACCOUNT_SCOPE: &str = "account";
+
+/// Why a direct login failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountLoginError {
+    /// The credential check failed (see [`LoginError`]).
+    #[error(transparent)]
+    Login(#[from] LoginError),
+    /// Signing the token failed.
+    #[error(transparent)]
+    Token(#[from] TokenError),
+}
+
+/// Why a bearer token was refused by the account API (RFC 6750 §3.1).
+#[derive(Debug, thiserror::Error)]
+pub enum AccountTokenError {
+    /// Not a valid, active access token of an existing, enabled user: `401 invalid_token`.
+    #[error("the access token is not valid")]
+    InvalidToken,
+    /// A valid token, but not one issued for the account API: `403 insufficient_scope`.
+    #[error("the access token was not issued for the account API")]
+    InsufficientScope,
+    /// Storage failed.
+    #[error(transparent)]
+    Repository(#[from] RepositoryError),
+}
+
+/// The JSON account API: registration, direct login with a password, and the signed-in
+/// user's own profile.
+///
+/// Login issues an RFC 9068 access token with `client_id` [`ACCOUNT_CLIENT_ID`], scope
+/// [`ACCOUNT_SCOPE`] and the issuer's usual audience, and a refresh token of that public
+/// client, redeemed at `/token` (`grant_type=refresh_token&client_id=tessera-account`) with
+/// the usual rotation and reuse detection.
+pub struct AccountApi {
+    accounts: Arc<Accounts>,
+    issuer: Arc<UserTokenIssuer>,
+    verifier: Arc<AccessTokenVerifier>,
+    users: Arc<dyn UserRepository>,
+    clients: Arc<dyn ClientRepository>,
+    clock: Arc<dyn Clock>,
+    rng: Arc<dyn RandomSource>,
+    client: Client,
+    scope: ScopeSet,
+}
+
+impl AccountApi {
+    /// Builds the service.
+    pub fn new(
+        accounts: Arc<Accounts>,
+        issuer: Arc<UserTokenIssuer>,
+        verifier: Arc<AccessTokenVerifier>,
+        users: Arc<dyn UserRepository>,
+        clients: Arc<dyn ClientRepository>,
+        clock: Arc<dyn Clock>,
+        rng: Arc<dyn RandomSource>,
+    ) -> Self {
+        let scope = ScopeSet::parse(ACCOUNT_SCOPE).expect("a valid scope");
+        let client = Client {
+            id: ClientId::parse(ACCOUNT_CLIENT_ID).expect("a valid client id"),
+            name: "Tessera account API".into(),
+            secret_digest: None,
+            auth_method: TokenEndpointAuthMethod::None,
+            grant_types: vec![GrantType::RefreshToken],
+            redirect_uris: Vec::new(),
+            post_logout_redirect_uris: Vec::new(),
+            scope: scope.clone(),
+            skip_consent: true,
+            created_at: UnixTime::from_secs(0),
+        };
+        Self {
+            accounts,
+            issuer,
+            verifier,
+            users,
+            clients,
+            clock,
+            rng,
+            client,
+            scope,
+        }
+    }
+
+    /// Stores the account API's own client unless it exists (start-up calls this; racing
+    /// processes are fine: a conflict means another stored it).
+    pub async fn ensure_client(&self) -> Result<(), RepositoryError> {
+        if self.clients.find(&self.client.id).await?.is_some() {
+            return Ok(());
+        }
+        match self.clients.insert(&self.client).await {
+            Ok(()) => {
+                log::info!("stored the account API client {ACCOUNT_CLIENT_ID}");
+                Ok(())
+            }
+            Err(RepositoryError::Conflict) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Self-service registration: the email starts unverified.
+    pub async fn register(
+        &self,
+        email: &str,
+        password: SecretString,
+        name: Option<String>,
+    ) -> Result<User, CreateUserError> {
+        self.accounts
+            .create_user(email, password, name, false)
+            .await
+    }
+
+    /// Checks the credentials like the login page (same lockout and failure counting, same
+    /// single answer for unknown email, wrong password and locked account) and issues an
+    /// account API access token.
+    pub async fn login(
+        &self,
+        email: &str,
+        password: SecretString,
+    ) -> Result<TokenSet, AccountLoginError> {
+        let user = self.accounts.verify_credentials(email, password).await?;
+        let grant_id = random_token(self.rng.as_ref(), 16);
+        let grant = Grant {
+            client: &self.client,
+            user: &user,
+            grant_id: &grant_id,
+            scope: &self.scope,
+            grant_scope: &self.scope,
+            auth_time: self.clock.now(),
+            nonce: None,
+        };
+        let (access_token, _) = self.issuer.sign(&grant)?;
+        let refresh_token = self.issuer.first_refresh_token(&grant).await?;
+        Ok(TokenSet {
+            access_token: SecretString::from(access_token),
+            expires_in: self.issuer.settings().lifetimes.access_token,
+            scope: self.scope.clone(),
+            refresh_token: Some(refresh_token),
+            id_token: None,
+        })
+    }
+
+    /// The user behind an account API access token: it must be active (signature, lifetime,
+    /// revocation), issued to [`ACCOUNT_CLIENT_ID`] with scope [`ACCOUNT_SCOPE`], and its
+    /// user must exist and be enabled.
+    pub async fn me(&self, token: &str) -> Result<User, AccountTokenError> {
+        let claims = self
+            .verifier
+            .verify_active(token)
+            .await?
+            .ok_or(AccountTokenError::InvalidToken)?;
+        if claims.client_id != ACCOUNT_CLIENT_ID
+            || !claims.scope.split(' ').any(|s| s == ACCOUNT_SCOPE)
+        {
+            return Err(AccountTokenError::InsufficientScope);
+        }
+        let id = UserId::parse(&claims.sub).map_err(|_| AccountTokenError::InvalidToken)?;
+        self.users
+            .find(&id)
+            .await?
+            .filter(|u| !u.disabled)
+            .ok_or(AccountTokenError::InvalidToken)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::errors::VerifyError;
+    use crate::ports::{
+        MockClientRepository, MockPasswordHasher, MockRefreshTokenRepository,
+        MockRevocationRepository, MockSessionRepository, MockUserRepository, PasswordCheck,
+        VerifiedJws,
+    };
+    use crate::services::access_tokens::tests::engine_returning;
+    use crate::services::test_support::{self as ts, Recorder, ISS, USER_ID};
+    use crate::IssuerSettings;
+    use secrecy::ExposeSecret;
+    use serde_json::json;
+    use tessera_domain::{LockoutPolicy, PasswordPolicy, SigningAlgorithm};
+
+    const NOW: i64 = 50_000;
+    const PASSWORD: &str = "correct horse battery staple";
+
+    /// Accounts whose user repository is `users` and whose hasher answers `matches` for
+    /// every check; no session may be stored.
+    fn accounts(users: MockUserRepository, matches: bool) -> Arc<Accounts> {
+        let mut hasher = MockPasswordHasher::new();
+        hasher
+            .expect_dummy_hash()
+            .return_const("$argon2id$dummy".to_owned());
+        hasher.expect_verify().returning(move |_, _| {
+            Ok(PasswordCheck {
+                matches,
+                needs_rehash: false,
+            })
+        });
+        hasher
+            .expect_hash()
+            .returning(|_| Ok("$argon2id$v=19$new".to_owned()));
+        let mut sessions = MockSessionRepository::new();
+        sessions.expect_insert().never();
+        Arc::new(Accounts::new(
+            Arc::new(users),
+            Arc::new(sessions),
+            Arc::new(hasher),
+            ts::clock_at(NOW),
+            ts::counting_rng(),
+            PasswordPolicy::default(),
+            3_600,
+            LockoutPolicy::default(),
+        ))
+    }
+
+    fn verifier(verified: Result<VerifiedJws, VerifyError>) -> Arc<AccessTokenVerifier> {
+        let mut revocations = MockRevocationRepository::new();
+        revocations.expect_is_revoked().returning(|_| Ok(false));
+        Arc::new(AccessTokenVerifier::new(
+            Arc::new(engine_returning(verified)),
+            Arc::new(revocations),
+            ts::clock_at(NOW),
+            IssuerSettings::new(ISS),
+        ))
+    }
+
+    fn api(
+        accounts: Arc<Accounts>,
+        jws: crate::ports::MockJwsEngine,
+        verified: Result<VerifiedJws, VerifyError>,
+        users: MockUserRepository,
+    ) -> AccountApi {
+        api_with(
+            accounts,
+            jws,
+            verified,
+            users,
+            &Recorder::default(),
+            MockClientRepository::new(),
+        )
+    }
+
+    fn api_with(
+        accounts: Arc<Accounts>,
+        jws: crate::ports::MockJwsEngine,
+        verified: Result<VerifiedJws, VerifyError>,
+        users: MockUserRepository,
+        stored: &Recorder<tessera_domain::RefreshToken>,
+        clients: MockClientRepository,
+    ) -> AccountApi {
+        let mut refresh = MockRefreshTokenRepository::new();
+        let r = stored.clone();
+        refresh.expect_insert().returning(move |t| {
+            r.push(t.clone());
+            Ok(())
+        });
+        let issuer = Arc::new(UserTokenIssuer::new(
+            Arc::new(jws),
+            Arc::new(refresh),
+            ts::clock_at(NOW),
+            ts::counting_rng(),
+            IssuerSettings::new(ISS),
+        ));
+        AccountApi::new(
+            accounts,
+            issuer,
+            verifier(verified),
+            Arc::new(users),
+            Arc::new(clients),
+            ts::clock_at(NOW),
+            ts::counting_rng(),
+        )
+    }
+
+    /// Alice is found by email; failures are counted and reset.
+    fn alice_by_email(found: bool) -> MockUserRepository {
+        let mut users = MockUserRepository::new();
+        let user = found.then(ts::user);
+        users
+            .expect_find_by_email()
+            .returning(move |_| Ok(user.clone()));
+        users
+            .expect_record_login_failure()
+            .returning(|_, now, policy| {
+                Ok(tessera_domain::LoginAttempts::default().after_failure(now, &policy))
+            });
+        users.expect_reset_login_failures().returning(|_| Ok(()));
+        users
+    }
+
+    fn token(client_id: &str, scope: &str, sub: &str) -> Result<VerifiedJws, VerifyError> {
+        let claims = json!({
+            "iss": ISS, "sub": sub, "aud": ISS, "exp": NOW + 60, "iat": NOW - 10,
+            "jti": "jti-1", "client_id": client_id, "scope": scope, "auth_time": NOW - 100,
+            "gid": "g-1"
+        });
+        Ok(VerifiedJws {
+            claims: claims.as_object().unwrap().clone(),
+            kid: "k1".into(),
+        })
+    }
+
+    fn unused_jws() -> crate::ports::MockJwsEngine {
+        let mut jws = crate::ports::MockJwsEngine::new();
+        jws.expect_sign().never();
+        jws
+    }
+
+    #[tokio::test]
+    async fn login_issues_account_tokens_without_a_browser_session() {
+        let (jws, signed) = ts::recording_jws(SigningAlgorithm::Rs256);
+        let stored = Recorder::default();
+        let api = api_with(
+            accounts(alice_by_email(true), true),
+            jws,
+            Err(VerifyError::Malformed),
+            MockUserRepository::new(),
+            &stored,
+            MockClientRepository::new(),
+        );
+        let tokens = api
+            .login("alice@example.com", PASSWORD.to_owned().into())
+            .await
+            .unwrap();
+        assert_eq!(tokens.access_token.expose_secret(), ts::SIGNED_AT);
+        let rt = stored.only();
+        assert_eq!(
+            rt.digest,
+            tessera_domain::TokenDigest::of(tokens.refresh_token.unwrap().expose_secret())
+        );
+        assert_eq!(rt.client_id.as_str(), ACCOUNT_CLIENT_ID);
+        assert_eq!(rt.user_id.as_str(), USER_ID);
+        assert_eq!(rt.scope.to_string(), ACCOUNT_SCOPE);
+        assert!(tokens.id_token.is_none());
+        assert_eq!(tokens.scope.to_string(), ACCOUNT_SCOPE);
+        assert_eq!(
+            tokens.expires_in,
+            IssuerSettings::new(ISS).lifetimes.access_token
+        );
+        let claims = ts::signed_with(&signed, crate::services::ACCESS_TOKEN_TYP);
+        assert_eq!(claims["client_id"], ACCOUNT_CLIENT_ID);
+        assert_eq!(claims["scope"], ACCOUNT_SCOPE);
+        assert_eq!(claims["sub"], USER_ID);
+        assert_eq!(claims["aud"], json!(IssuerSettings::new(ISS).audience));
+        assert_eq!(signed.all().len(), 1, "no ID token");
+    }
+
+    /// ASVS 6.3.8: unknown email and wrong password are the same error.
+    #[tokio::test]
+    async fn unknown_email_and_wrong_password_fail_alike() {
+        for (found, matches) in [(false, true), (true, false)] {
+            let api = api(
+                accounts(alice_by_email(found), matches),
+                unused_jws(),
+                Err(VerifyError::Malformed),
+                MockUserRepository::new(),
+            );
+            let r = api
+                .login("alice@example.com", PASSWORD.to_owned().into())
+                .await;
+            assert!(
+                matches!(
+                    r,
+                    Err(AccountLoginError::Login(LoginError::InvalidCredentials))
+                ),
+                "{r:?}"
+            );
+        }
+    }
+
+    fn users_finding(user: Option<User>) -> MockUserRepository {
+        let mut users = MockUserRepository::new();
+        users
+            .expect_find()
+            .withf(|id| id.as_str() == USER_ID)
+            .returning(move |_| Ok(user.clone()));
+        users
+    }
+
+    #[tokio::test]
+    async fn me_returns_the_user_of_an_account_token() {
+        let api = api(
+            accounts(MockUserRepository::new(), true),
+            unused_jws(),
+            token(ACCOUNT_CLIENT_ID, ACCOUNT_SCOPE, USER_ID),
+            users_finding(Some(ts::user())),
+        );
+        assert_eq!(api.me("t").await.unwrap().id.as_str(), USER_ID);
+    }
+
+    #[tokio::test]
+    async fn me_refuses_tokens_of_other_clients_or_scopes() {
+        for (client, scope) in [("web", ACCOUNT_SCOPE), (ACCOUNT_CLIENT_ID, "openid")] {
+            let api = api(
+                accounts(MockUserRepository::new(), true),
+                unused_jws(),
+                token(client, scope, USER_ID),
+                MockUserRepository::new(),
+            );
+            assert!(matches!(
+                api.me("t").await,
+                Err(AccountTokenError::InsufficientScope)
+            ));
+        }
+    }
+
+    #[tokio::test]
+    async fn me_refuses_bad_tokens_and_missing_or_disabled_users() {
+        let mut disabled = ts::user();
+        disabled.disabled = true;
+        let cases = [
+            (Err(VerifyError::Signature), MockUserRepository::new()),
+            (
+                token(ACCOUNT_CLIENT_ID, ACCOUNT_SCOPE, USER_ID),
+                users_finding(None),
+            ),
+            (
+                token(ACCOUNT_CLIENT_ID, ACCOUNT_SCOPE, USER_ID),
+                users_finding(Some(disabled)),
+            ),
+        ];
+        for (verified, users) in cases {
+            let api = api(
+                accounts(MockUserRepository::new(), true),
+                unused_jws(),
+                verified,
+                users,
+            );
+            assert!(matches!(
+                api.me("t").await,
+                Err(AccountTokenError::InvalidToken)
+            ));
+        }
+    }
+
+    #[tokio::test]
+    async fn ensure_client_stores_a_public_refresh_only_client_once() {
+        for (exists, insert) in [
+            (false, Ok(())),
+            (false, Err(RepositoryError::Conflict)),
+            (true, Ok(())),
+        ] {
+            let stored: Recorder<Client> = Recorder::default();
+            let mut clients = MockClientRepository::new();
+            clients
+                .expect_find()
+                .withf(|id| id.as_str() == ACCOUNT_CLIENT_ID)
+                .returning(move |_| Ok(exists.then(|| ts::client(true))));
+            let r = stored.clone();
+            let insert = std::sync::Mutex::new(Some(insert));
+            clients.expect_insert().returning(move |c| {
+                r.push(c.clone());
+                insert.lock().unwrap().take().unwrap()
+            });
+            let api = api_with(
+                accounts(MockUserRepository::new(), true),
+                unused_jws(),
+                Err(VerifyError::Malformed),
+                MockUserRepository::new(),
+                &Recorder::default(),
+                clients,
+            );
+            api.ensure_client().await.unwrap();
+            if exists {
+                assert!(stored.all().is_empty());
+            } else {
+                let c = stored.only();
+                assert_eq!(c.id.as_str(), ACCOUNT_CLIENT_ID);
+                assert!(c.is_public());
+                assert_eq!(c.grant_types, vec![GrantType::RefreshToken]);
+                assert!(c.redirect_uris.is_empty());
+                assert_eq!(c.scope.to_string(), ACCOUNT_SCOPE);
+            }
+        }
+    }
+}

@@ -1,0 +1,411 @@
+//! The JSON account API over real HTTP: `POST /users/register`, `POST /users/login`,
+//! `GET /users/me`; bad input is refused cleanly and stores nothing. Both backends.
+
+mod support;
+
+use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE};
+use reqwest::{Response, StatusCode};
+use serde_json::{json, Value};
+use support::TestApp;
+use tessera_tests::{both_backends, TestDatabase};
+
+const EMAIL: &str = "grace@example.com";
+const PASSWORD: &str = "correct horse battery staple";
+
+async fn post_json(app: &TestApp, path: &str, body: &Value) -> Response {
+    app.http
+        .post(app.url(path))
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn post_raw(app: &TestApp, path: &str, content_type: &str, body: Vec<u8>) -> Response {
+    app.http
+        .post(app.url(path))
+        .header(CONTENT_TYPE, content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn register(app: &TestApp, email: &str) -> Response {
+    post_json(
+        app,
+        "/users/register",
+        &json!({"email": email, "password": PASSWORD, "name": "Grace Hopper"}),
+    )
+    .await
+}
+
+async fn login(app: &TestApp, email: &str, password: &str) -> Response {
+    post_json(
+        app,
+        "/users/login",
+        &json!({"email": email, "password": password}),
+    )
+    .await
+}
+
+/// A 4xx in the JSON error shape; returns the body.
+async fn json_error(r: Response, status: StatusCode) -> Value {
+    assert_eq!(r.status(), status);
+    let body: Value = r.json().await.expect("a JSON error body");
+    assert!(body["error"].is_string(), "{body}");
+    assert!(body["error_description"].is_string(), "{body}");
+    body
+}
+
+/// AS-26: the token response of `/users/login` is `Cache-Control: no-store`; the token opens
+/// `/users/me`.
+async fn as_26_register_login_me(db: TestDatabase) {
+    let app = TestApp::spawn(db).await;
+    let r = register(&app, EMAIL).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let created: Value = r.json().await.unwrap();
+    assert_eq!(created["email"], EMAIL);
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    let r = login(&app, EMAIL, PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()[CACHE_CONTROL], "no-store");
+    let tokens: Value = r.json().await.unwrap();
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert_eq!(tokens["scope"], "account");
+    assert!(tokens["expires_in"].as_i64().unwrap() > 0);
+    let at = tokens["access_token"].as_str().unwrap();
+
+    let r = app
+        .http
+        .get(app.url("/users/me"))
+        .bearer_auth(at)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()[CACHE_CONTROL], "no-store");
+    let me: Value = r.json().await.unwrap();
+    assert_eq!(me["id"], id.as_str());
+    assert_eq!(me["email"], EMAIL);
+    assert_eq!(me["email_verified"], false);
+    assert_eq!(me["name"], "Grace Hopper");
+    assert!(me["created_at"].as_i64().unwrap() > 0);
+    app.stop().await;
+}
+both_backends!(as_26_login, as_26_register_login_me);
+
+async fn duplicate_email_is_409(db: TestDatabase) {
+    let app = TestApp::spawn(db).await;
+    assert_eq!(register(&app, EMAIL).await.status(), StatusCode::CREATED);
+    let body = json_error(register(&app, EMAIL).await, StatusCode::CONFLICT).await;
+    assert_eq!(body["error"], "conflict");
+    app.stop().await;
+}
+both_backends!(duplicate_register, duplicate_email_is_409);
+
+/// R-08 and ASVS input validation: every bad body is a clean 4xx in the JSON error shape,
+/// and stores nothing (the same email registers fine afterwards).
+async fn r_08_bad_registrations_are_refused_and_store_nothing(db: TestDatabase) {
+    let app = TestApp::spawn(db).await;
+    let json_ct = "application/json";
+    let cases: Vec<(&str, Response, StatusCode, &str)> =
+        vec![
+        (
+            "short password",
+            post_json(
+                &app,
+                "/users/register",
+                &json!({"email": EMAIL, "password": "short"}),
+            )
+            .await,
+            StatusCode::BAD_REQUEST,
+            "password",
+        ),
+        (
+            "bad email",
+            post_json(
+                &app,
+                "/users/register",
+                &json!({"email": "not-an-email", "password": PASSWORD}),
+            )
+            .await,
+            StatusCode::BAD_REQUEST,
+            "email",
+        ),
+        (
+            "control character in email",
+            post_json(
+                &app,
+                "/users/register",
+                &json!({"email": "grace\u{7}@example.com", "password": PASSWORD}),
+            )
+            .await,
+            StatusCode::BAD_REQUEST,
+            "email",
+        ),
+        (
+            "newline in email",
+            post_json(
+                &app,
+                "/users/register",
+                &json!({"email": "grace@example.com\r\nBcc: x@example.com", "password": PASSWORD}),
+            )
+            .await,
+            StatusCode::BAD_REQUEST,
+            "email",
+        ),
+        (
+            "control character in name",
+            post_json(
+                &app,
+                "/users/register",
+                &json!({"email": EMAIL, "password": PASSWORD, "name": "a\u{0}b"}),
+            )
+            .await,
+            StatusCode::BAD_REQUEST,
+            "name",
+        ),
+        (
+            "wrong type",
+            post_json(
+                &app,
+                "/users/register",
+                &json!({"email": EMAIL, "password": 123456789012345678_u64}),
+            )
+            .await,
+            StatusCode::BAD_REQUEST,
+            "",
+        ),
+        (
+            "missing field",
+            post_json(&app, "/users/register", &json!({"email": EMAIL})).await,
+            StatusCode::BAD_REQUEST,
+            "password",
+        ),
+        (
+            "not JSON",
+            post_raw(&app, "/users/register", json_ct, b"email=a&password=b".to_vec()).await,
+            StatusCode::BAD_REQUEST,
+            "",
+        ),
+        (
+            "a form, not JSON",
+            post_raw(
+                &app,
+                "/users/register",
+                "application/x-www-form-urlencoded",
+                format!("email={EMAIL}&password=correct+horse+battery+staple").into_bytes(),
+            )
+            .await,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "",
+        ),
+        (
+            "invalid UTF-8",
+            post_raw(
+                &app,
+                "/users/register",
+                json_ct,
+                [
+                    br#"{"email":"grace@example.com","password":"correct horse "#.as_slice(),
+                    &[0xff, 0xfe],
+                    br#" staple"}"#.as_slice(),
+                ]
+                .concat(),
+            )
+            .await,
+            StatusCode::BAD_REQUEST,
+            "",
+        ),
+        (
+            "64 KiB body",
+            post_raw(
+                &app,
+                "/users/register",
+                json_ct,
+                serde_json::to_vec(
+                    &json!({"email": EMAIL, "password": PASSWORD, "name": "x".repeat(64 * 1024)}),
+                )
+                .unwrap(),
+            )
+            .await,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "",
+        ),
+    ];
+    for (what, r, status, field) in cases {
+        assert_eq!(r.status(), status, "{what}");
+        assert_eq!(r.headers()[CACHE_CONTROL], "no-store", "{what}");
+        let body: Value = r
+            .json()
+            .await
+            .unwrap_or_else(|_| panic!("{what}: JSON body"));
+        assert!(body["error"].is_string(), "{what}: {body}");
+        let description = body["error_description"].as_str().unwrap();
+        assert!(description.contains(field), "{what}: {description}");
+    }
+    // Nothing was stored: the email is still free, and unknown to login.
+    let r = login(&app, EMAIL, PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(register(&app, EMAIL).await.status(), StatusCode::CREATED);
+    app.stop().await;
+}
+both_backends!(
+    r_08_bad_registrations,
+    r_08_bad_registrations_are_refused_and_store_nothing
+);
+
+/// ASVS 6.3.8: wrong password and unknown email give the very same answer.
+async fn asvs_6_3_8_login_does_not_enumerate(db: TestDatabase) {
+    let app = TestApp::spawn(db).await;
+    assert_eq!(register(&app, EMAIL).await.status(), StatusCode::CREATED);
+    let wrong = login(&app, EMAIL, "not the right password at all").await;
+    let unknown = login(&app, "nobody@example.com", PASSWORD).await;
+    let malformed = login(&app, "not-an-email", PASSWORD).await;
+    let mut bodies = Vec::new();
+    for r in [wrong, unknown, malformed] {
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(r.headers()[CACHE_CONTROL], "no-store");
+        assert!(r.headers().get("retry-after").is_none());
+        bodies.push(r.text().await.unwrap());
+    }
+    assert_eq!(bodies[0], bodies[1]);
+    assert_eq!(bodies[0], bodies[2]);
+    let body: Value = serde_json::from_str(&bodies[0]).unwrap();
+    assert!(body["error_description"].is_string());
+    app.stop().await;
+}
+both_backends!(asvs_6_3_8, asvs_6_3_8_login_does_not_enumerate);
+
+/// ASVS 6.3.1: the direct login shares the login page's lockout; a locked account answers
+/// like a wrong password, even with the right one.
+async fn asvs_6_3_1_login_locks_the_account(db: TestDatabase) {
+    let mut config = support::test_config(db.url());
+    config.lockout_threshold = 3;
+    let app = TestApp::spawn_with(db, config).await;
+    assert_eq!(register(&app, EMAIL).await.status(), StatusCode::CREATED);
+    let mut wrong_body = String::new();
+    for _ in 0..3 {
+        let r = login(&app, EMAIL, "not the right password at all").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        wrong_body = r.text().await.unwrap();
+    }
+    let r = login(&app, EMAIL, PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(r.text().await.unwrap(), wrong_body);
+    app.stop().await;
+}
+both_backends!(asvs_6_3_1, asvs_6_3_1_login_locks_the_account);
+
+/// RFC 6750 §3.1: `/users/me` without a token, with a bad one, or with a token not issued
+/// for the account API.
+async fn me_refuses_missing_and_bad_tokens(db: TestDatabase) {
+    let app = TestApp::spawn(db).await;
+    let r = app.http.get(app.url("/users/me")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(r.headers()[WWW_AUTHENTICATE]
+        .to_str()
+        .unwrap()
+        .starts_with("Bearer"));
+
+    let r = app
+        .http
+        .get(app.url("/users/me"))
+        .bearer_auth("not.a.token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(r.headers()[WWW_AUTHENTICATE]
+        .to_str()
+        .unwrap()
+        .contains("error=\"invalid_token\""));
+    assert_eq!(
+        json_error(r, StatusCode::UNAUTHORIZED).await["error"],
+        "invalid_token"
+    );
+
+    // A valid access token of an ordinary client is not an account API token.
+    let svc = app.service_client("client_secret_basic").await;
+    let at = app.token(&svc, Some("read")).await;
+    let r = app
+        .http
+        .get(app.url("/users/me"))
+        .bearer_auth(at)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers()[WWW_AUTHENTICATE]
+        .to_str()
+        .unwrap()
+        .contains("error=\"insufficient_scope\""));
+    json_error(r, StatusCode::FORBIDDEN).await;
+    app.stop().await;
+}
+both_backends!(me_bad_tokens, me_refuses_missing_and_bad_tokens);
+
+/// AS-27: `/users/login` and `/users/register` are rate-limited per address.
+async fn as_27_account_endpoints_are_rate_limited(db: TestDatabase) {
+    let mut config = support::test_config(db.url());
+    config.rate_limit.burst = 2;
+    config.rate_limit.per_second = 1;
+    let app = TestApp::spawn_with(db, config).await;
+    for path in ["/users/login", "/users/register"] {
+        let mut last = None;
+        for _ in 0..4 {
+            last = Some(post_json(&app, path, &json!({})).await);
+        }
+        let r = last.unwrap();
+        assert!(r.headers().contains_key("retry-after"), "{path}");
+        json_error(r, StatusCode::TOO_MANY_REQUESTS).await;
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    }
+    app.stop().await;
+}
+both_backends!(as_27_rate_limit, as_27_account_endpoints_are_rate_limited);
+
+/// The login's refresh token rotates at `/token` as the public client `tessera-account`; the
+/// new access token opens `/users/me`, and a spent refresh token is refused.
+async fn login_refresh_token_rotates_at_the_token_endpoint(db: TestDatabase) {
+    let app = TestApp::spawn(db).await;
+    assert_eq!(register(&app, EMAIL).await.status(), StatusCode::CREATED);
+    let tokens: Value = login(&app, EMAIL, PASSWORD).await.json().await.unwrap();
+    let rt = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let refresh = |rt: String| {
+        let app = &app;
+        async move {
+            app.http
+                .post(app.url("/token"))
+                .form(&[
+                    ("grant_type", "refresh_token"),
+                    ("client_id", "tessera-account"),
+                    ("refresh_token", rt.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = refresh(rt.clone()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let next: Value = r.json().await.unwrap();
+    assert_eq!(next["scope"], "account");
+    assert_ne!(next["refresh_token"].as_str().unwrap(), rt);
+    let r = app
+        .http
+        .get(app.url("/users/me"))
+        .bearer_auth(next["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = refresh(rt).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    app.stop().await;
+}
+both_backends!(
+    login_refresh,
+    login_refresh_token_rotates_at_the_token_endpoint
+);
