@@ -111,7 +111,7 @@ pub async fn register_post(
                 "conflict",
                 "an account with this email already exists",
             ),
-            CreateUserError::Hasher(d) if d.contains("saturated") => ApiError::unavailable(),
+            CreateUserError::Busy => ApiError::unavailable(),
             CreateUserError::Hasher(d) => ApiError::server_error(&d),
             CreateUserError::Repository(r) => r.into(),
         })?;

@@ -53,7 +53,10 @@ pub enum CreateUserError {
     /// The email is taken.
     #[error("an account with this email already exists")]
     Duplicate,
-    /// Hashing failed or is saturated.
+    /// Too many hashes at once: 503.
+    #[error("too many accounts are being created at once, try again shortly")]
+    Busy,
+    /// Hashing failed.
     #[error("password hashing failed: {0}")]
     Hasher(String),
     /// Storage failed.
@@ -128,7 +131,10 @@ impl Accounts {
             .hasher
             .hash(SecretString::from(password.expose().to_owned()))
             .await
-            .map_err(|e| CreateUserError::Hasher(e.to_string()))?;
+            .map_err(|e| match e {
+                HashError::Busy => CreateUserError::Busy,
+                other => CreateUserError::Hasher(other.to_string()),
+            })?;
         let mut id = [0u8; 16];
         self.rng.fill(&mut id);
         let user = User {
@@ -1198,6 +1204,19 @@ mod tests {
     async fn hasher_failure_stores_nothing() {
         let mut p = untouched();
         p.hasher.expect_hash().returning(|_| Err(HashError::Busy));
+        let r = create(p, "alice@example.com", PASSWORD, None).await;
+        assert!(
+            matches!(r, Err(CreateUserError::Busy)),
+            "r_08: busy is its own answer (503): {r:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn hasher_backend_failure_is_reported_and_stores_nothing() {
+        let mut p = untouched();
+        p.hasher
+            .expect_hash()
+            .returning(|_| Err(HashError::Backend("boom".into())));
         let r = create(p, "alice@example.com", PASSWORD, None).await;
         assert!(matches!(r, Err(CreateUserError::Hasher(_))), "{r:?}");
     }

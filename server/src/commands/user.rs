@@ -36,6 +36,7 @@ pub async fn run(config: &Config, cmd: UserCommand) -> Result<Value, CommandErro
         .map_err(|e| match e {
             CreateUserError::Repository(r) => CommandError::Failed(r.to_string()),
             CreateUserError::Hasher(h) => CommandError::Failed(h),
+            CreateUserError::Busy => CommandError::Failed(CreateUserError::Busy.to_string()),
             other => CommandError::BadInput(other.to_string()),
         })?;
     Ok(json!({ "id": user.id.as_str(), "email": user.email.as_str() }))
