@@ -47,7 +47,8 @@ impl Application {
     /// Opens the database, creates the first signing key if needed, loads the keys and binds.
     pub async fn build(config: &Config) -> Result<Self, StartupError> {
         let core = Core::open(config).await?;
-        let keys = Arc::new(core.key_service(config)?);
+        let secret = crate::secret_key::resolve(config).map_err(WiringError::from)?;
+        let keys = Arc::new(core.key_service_with(&secret));
         let created = keys
             .ensure_active(core.signing_alg)
             .await
@@ -66,7 +67,6 @@ impl Application {
             core.settings.clone(),
         ));
         let readiness = Arc::new(Readiness::new(core.db.clone(), core.jws.clone()));
-        let secret = crate::secret_key::resolve(config).map_err(WiringError::from)?;
         let issuer = Arc::new(UserTokenIssuer::new(
             core.jws.clone(),
             core.db.refresh_tokens(),

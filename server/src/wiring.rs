@@ -122,15 +122,19 @@ impl Core {
 
     /// The key service; needs the secret key, so it is built only by commands that use keys.
     pub fn key_service(&self, config: &Config) -> Result<KeyService, WiringError> {
-        let secret = secret_key::resolve(config)?;
-        Ok(KeyService::new(
+        Ok(self.key_service_with(&secret_key::resolve(config)?))
+    }
+
+    /// The key service for an already resolved secret key (start-up resolves it once).
+    pub fn key_service_with(&self, secret: &secrecy::SecretString) -> KeyService {
+        KeyService::new(
             self.db.signing_keys(),
             Arc::new(KeyPairGenerator),
-            Arc::new(AeadKeyCipher::from_secret(&secret)),
+            Arc::new(AeadKeyCipher::from_secret(secret)),
             self.jws.clone(),
             self.clock.clone(),
             self.rng.clone(),
             self.settings.clone(),
-        ))
+        )
     }
 }

@@ -13,7 +13,8 @@ use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
 use tessera_application::ports::random_token;
 use tessera_application::services::{
-    AuthorizationResponse, AuthorizeError, AuthorizeOutcome, Interaction, LoginError,
+    AuthorizationRequest, AuthorizationResponse, AuthorizeError, AuthorizeOutcome, Interaction,
+    LoginError,
 };
 use tessera_domain::{BrowserSession, ResponseMode};
 
@@ -117,10 +118,12 @@ async fn login(
     email: &str,
     password: SecretString,
 ) -> HttpResponse {
-    // Validate before spending a password hash on a request that cannot succeed.
-    if let Err(e) = state.authorize.validate(&params).await {
-        return authorize_error(e);
-    }
+    // Validate before spending a password hash on a request that cannot succeed; the
+    // validated request then serves the rest of the step.
+    let request = match state.authorize.validate(&params).await {
+        Ok(r) => r,
+        Err(e) => return authorize_error(e),
+    };
     match state.accounts.sign_in(email, password).await {
         Ok(signed) => {
             if let Some(old) = state.browser.session_value(req) {
@@ -129,9 +132,10 @@ async fn login(
                 }
             }
             let cookie = state.browser.session_cookie(signed.cookie.expose_secret());
-            let mut res = continue_with(
+            let mut res = proceed(
                 req,
                 state,
+                request,
                 params,
                 Some(signed.session),
                 Interaction::LoggedIn,
@@ -148,9 +152,10 @@ async fn login(
         // lock, so any difference, a header included, would tell whether the email exists
         // (ASVS 6.3.8). The remaining delay goes only to the log (see `Accounts::sign_in`).
         Err(LoginError::InvalidCredentials | LoginError::Locked { .. }) => {
-            continue_with(
+            proceed(
                 req,
                 state,
+                request,
                 params,
                 None,
                 Interaction::Start,
@@ -203,10 +208,33 @@ async fn continue_with(
     interaction: Interaction,
     login_error: Option<(&str, &str)>,
 ) -> HttpResponse {
-    let request = match state.authorize.validate(&params).await {
-        Ok(r) => r,
-        Err(e) => return authorize_error(e),
-    };
+    match state.authorize.validate(&params).await {
+        Ok(request) => {
+            proceed(
+                req,
+                state,
+                request,
+                params,
+                session,
+                interaction,
+                login_error,
+            )
+            .await
+        }
+        Err(e) => authorize_error(e),
+    }
+}
+
+/// Decides and renders the next step for an already validated request.
+async fn proceed(
+    req: &HttpRequest,
+    state: &HttpState,
+    request: AuthorizationRequest,
+    params: HashMap<String, String>,
+    session: Option<BrowserSession>,
+    interaction: Interaction,
+    login_error: Option<(&str, &str)>,
+) -> HttpResponse {
     let outcome = if login_error.is_some() {
         Ok(AuthorizeOutcome::Login {
             request: Box::new(request),
