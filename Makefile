@@ -5,7 +5,7 @@
 CARGO ?= cargo
 PG_URL ?= $(or $(TESSERA_TEST_POSTGRES_URL),postgres://postgres@127.0.0.1:5432/postgres)
 
-.PHONY: run build test lint fmt pg-check domain-purity
+.PHONY: run build test lint fmt pg-check domain-purity bench bench-quick bench-growth
 
 run:
 	$(CARGO) run -p tessera-server --bin tessera -- serve
@@ -40,3 +40,19 @@ domain-purity:
 
 fmt:
 	$(CARGO) fmt --all
+
+# Performance benchmark (bench/README.md): criterion micro-benchmarks, then wrk loads on the
+# release binary over SQLite, PostgreSQL (when reachable) and panva's oidc-provider, with the
+# machine's openssl/argon2 reference rates from the same run; writes bench/results/latest.md
+# and latest.json. `bench` takes about 10 minutes, `bench-quick` (SQLite only) about 2.
+bench:
+	python3 bench/run.py
+
+bench-quick:
+	python3 bench/run.py --quick
+
+# Opt-in: introspection and refresh latency with 10 million stored refresh tokens and
+# revocation entries against 10 thousand (SQLite; adds about 10 minutes).
+bench-growth:
+	python3 bench/run.py --growth
+

@@ -4,9 +4,11 @@
 //! - [`crypto`]: key generation (rsa + pkcs8), JWS through josekit (OpenSSL), key encryption,
 //!   the OS random source and clock.
 //! - [`http`]: the actix-web routes, mapping use-case errors to RFC 6749 §5.2 once.
+//! - [`mail`]: the outgoing-mail queue (file outbox or SMTP through lettre), with dead letters.
 
 pub mod crypto;
 pub mod http;
+pub mod mail;
 pub mod persistence;
 
 pub use persistence::{Backend, Database, DatabaseError, PoolOptions};

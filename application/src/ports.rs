@@ -5,8 +5,10 @@ mod clients;
 mod clock;
 mod codes;
 mod consents;
+mod email_tokens;
 mod jws;
 mod keys;
+mod mail;
 mod passwords;
 mod random;
 mod refresh_tokens;
@@ -18,8 +20,10 @@ pub use clients::ClientRepository;
 pub use clock::Clock;
 pub use codes::{AuthorizationCodeRepository, CodeRedemption};
 pub use consents::ConsentRepository;
+pub use email_tokens::EmailTokenRepository;
 pub use jws::{JwsEngine, KeyMaterial, VerifiedJws};
 pub use keys::{GeneratedKey, KeyCipher, KeyGenerator, SigningKeyRepository, StoredSigningKey};
+pub use mail::{MailError, Mailer, OutgoingMail};
 pub use passwords::{HashError, PasswordCheck, PasswordHasher};
 pub use random::{random_token, RandomSource};
 pub use refresh_tokens::{RefreshTokenRepository, StoredRefreshToken};
@@ -36,9 +40,13 @@ pub use codes::MockAuthorizationCodeRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use consents::MockConsentRepository;
 #[cfg(any(test, feature = "mocks"))]
+pub use email_tokens::MockEmailTokenRepository;
+#[cfg(any(test, feature = "mocks"))]
 pub use jws::MockJwsEngine;
 #[cfg(any(test, feature = "mocks"))]
 pub use keys::{MockKeyCipher, MockKeyGenerator, MockSigningKeyRepository};
+#[cfg(any(test, feature = "mocks"))]
+pub use mail::MockMailer;
 #[cfg(any(test, feature = "mocks"))]
 pub use passwords::MockPasswordHasher;
 #[cfg(any(test, feature = "mocks"))]

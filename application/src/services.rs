@@ -2,16 +2,19 @@
 
 mod access_tokens;
 mod account_api;
+mod account_settings;
 mod authorize;
 mod client_authentication;
 mod client_credentials;
 mod client_registration;
 mod code_grant;
+mod email_links;
 mod introspection;
 mod login;
 mod logout;
 mod refresh_grant;
 mod revocation;
+mod sign_out_everywhere;
 mod signing_keys;
 #[cfg(test)]
 mod test_support;
@@ -22,6 +25,7 @@ pub use access_tokens::{AccessTokenVerifier, ACCESS_TOKEN_TYP};
 pub use account_api::{
     AccountApi, AccountLoginError, AccountTokenError, ACCOUNT_CLIENT_ID, ACCOUNT_SCOPE,
 };
+pub use account_settings::{AccountChangeError, AccountSettings};
 pub use authorize::{
     AuthorizationRequest, AuthorizationResponse, Authorize, AuthorizeError, AuthorizeOutcome,
     Interaction,
@@ -32,11 +36,13 @@ pub use client_authentication::{
 pub use client_credentials::{ClientCredentialsGrant, IssuedToken, TokenError};
 pub use client_registration::{ClientRegistry, NewClient, RegisterClientError, RegisteredClient};
 pub use code_grant::{grant_revocation_key, AuthorizationCodeGrant};
+pub use email_links::{EmailLinkError, EmailLinks, RESET_PASSWORD_PATH, VERIFY_EMAIL_PATH};
 pub use introspection::{Introspection, IntrospectionResponse};
 pub use login::{Accounts, CreateUserError, LoginError, SignedIn};
 pub use logout::{Logout, LogoutError, LogoutPlan, LogoutRequest};
 pub use refresh_grant::{RefreshGrace, RefreshTokenGrant};
 pub use revocation::{RevokeError, TokenRevocation};
+pub use sign_out_everywhere::SignOutEverywhere;
 pub use signing_keys::{KeyError, KeyService};
 pub use user_tokens::{Grant, TokenSet, UserTokenIssuer, ID_TOKEN_TYP};
 pub use userinfo::{UserInfo, UserInfoError};

@@ -78,9 +78,29 @@ pub struct User {
     pub login_attempts: LoginAttempts,
 }
 
+/// Longest display name, in code points.
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// A display name is 1 to [`MAX_NAME_CHARS`] code points, not only spaces, with no control
+/// characters (they would break logs, mail headers and pages).
+pub fn is_valid_display_name(name: &str) -> bool {
+    !name.trim().is_empty()
+        && name.chars().count() <= MAX_NAME_CHARS
+        && !name.chars().any(char::is_control)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_names() {
+        assert!(is_valid_display_name("Zoë d'Arc"));
+        assert!(is_valid_display_name(&"n".repeat(200)));
+        for bad in ["", "   ", "a\nb", "\u{7}", &"n".repeat(201)] {
+            assert!(!is_valid_display_name(bad), "{bad:?}");
+        }
+    }
 
     #[test]
     fn random_ids_parse_back() {

@@ -54,6 +54,78 @@ impl Default for RateLimit {
     }
 }
 
+/// How mail leaves Tessera.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    /// One `.eml` file per message in `mail.outbox_dir` (development: nothing is lost).
+    File,
+    /// An SMTP relay.
+    Smtp,
+}
+
+/// TLS towards the SMTP relay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTlsMode {
+    /// Plain text (only for a relay on the same host).
+    None,
+    /// STARTTLS upgrade, required (port 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+/// Mail settings (`mail.*`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Mail {
+    /// `file` (default) or `smtp`.
+    pub transport: MailTransport,
+    /// The From address, e.g. `Tessera <no-reply@example.com>`.
+    pub from: String,
+    /// Where the file transport writes messages; undeliverable messages of either transport
+    /// go to its `failed/` folder.
+    pub outbox_dir: PathBuf,
+    /// SMTP relay host.
+    pub smtp_host: Option<String>,
+    /// SMTP relay port.
+    pub smtp_port: u16,
+    /// `starttls` (default), `tls` or `none`.
+    pub smtp_tls: SmtpTlsMode,
+    /// SMTP user name, if the relay wants one.
+    pub smtp_username: Option<String>,
+    /// SMTP password.
+    pub smtp_password: Option<SecretString>,
+    /// Seconds one SMTP delivery may take.
+    pub smtp_timeout_secs: u64,
+    /// Messages waiting for delivery at most; beyond, new ones go straight to `failed/`.
+    pub queue_capacity: usize,
+    /// Delivery attempts per message before it is put in `failed/`.
+    pub max_attempts: u32,
+    /// Wait before the first retry, in milliseconds; it doubles each time.
+    pub retry_base_ms: u64,
+}
+
+impl Default for Mail {
+    fn default() -> Self {
+        Self {
+            transport: MailTransport::File,
+            from: "Tessera <no-reply@localhost>".into(),
+            outbox_dir: PathBuf::from("mail-outbox"),
+            smtp_host: None,
+            smtp_port: 587,
+            smtp_tls: SmtpTlsMode::Starttls,
+            smtp_username: None,
+            smtp_password: None,
+            smtp_timeout_secs: 10,
+            queue_capacity: 1_000,
+            max_attempts: 5,
+            retry_base_ms: 1_000,
+        }
+    }
+}
+
 /// Every setting of the `tessera` binary.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
@@ -113,6 +185,8 @@ pub struct Config {
     pub lockout_base_secs: i64,
     /// Longest lock in seconds.
     pub lockout_max_secs: i64,
+    /// Outgoing mail (verification and reset links).
+    pub mail: Mail,
 }
 
 impl Default for Config {
@@ -145,6 +219,7 @@ impl Default for Config {
             lockout_threshold: 5,
             lockout_base_secs: 60,
             lockout_max_secs: 3600,
+            mail: Mail::default(),
         }
     }
 }
@@ -295,6 +370,23 @@ impl Config {
             return Err(invalid(
                 "lockout_max_secs",
                 "must be between lockout_base_secs and 86400",
+            ));
+        }
+        if self.mail.transport == MailTransport::Smtp
+            && self.mail.smtp_host.as_deref().is_none_or(str::is_empty)
+        {
+            return Err(invalid(
+                "mail.smtp_host",
+                "is required with mail.transport = \"smtp\"",
+            ));
+        }
+        if self.mail.from.trim().is_empty() {
+            return Err(invalid("mail.from", "must be an address"));
+        }
+        if self.mail.queue_capacity == 0 || self.mail.max_attempts == 0 {
+            return Err(invalid(
+                "mail.queue_capacity",
+                "queue_capacity and max_attempts must be at least 1",
             ));
         }
         if self.workers == Some(0) {

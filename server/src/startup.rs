@@ -12,10 +12,11 @@ use tessera_adapters::http::{
     self, BrowserSettings, CsrfGuard, Discovery, HttpState, RateLimitSettings, RateLimiter,
     Readiness,
 };
+use tessera_adapters::mail::MailQueue;
 use tessera_application::services::{
-    AccessTokenVerifier, AccountApi, AuthorizationCodeGrant, Authorize, ClientAuthenticator,
-    ClientCredentialsGrant, Introspection, KeyService, Logout, RefreshTokenGrant, TokenRevocation,
-    UserInfo, UserTokenIssuer,
+    AccessTokenVerifier, AccountApi, AccountSettings, AuthorizationCodeGrant, Authorize,
+    ClientAuthenticator, ClientCredentialsGrant, EmailLinks, Introspection, KeyService, Logout,
+    RefreshTokenGrant, TokenRevocation, UserInfo, UserTokenIssuer,
 };
 
 /// Why the server could not start.
@@ -41,6 +42,7 @@ pub struct Application {
     readiness: Arc<Readiness>,
     keys: Arc<KeyService>,
     refresh_every: Duration,
+    mailer: Arc<MailQueue>,
 }
 
 impl Application {
@@ -75,7 +77,39 @@ impl Application {
             core.settings.clone(),
         ));
         let db = &core.db;
-        let accounts = Arc::new(core.accounts(config)?);
+        let hasher = Core::password_hasher(config)?;
+        let accounts = Arc::new(core.accounts_with(config, hasher.clone()));
+        let policy = Core::password_policy(config);
+        let mailer = Arc::new(Core::mail_queue(config)?);
+        if config.mail.transport == crate::config::MailTransport::File
+            && config.environment == crate::config::Environment::Production
+        {
+            log::warn!(
+                "mail.transport is \"file\": verification and reset mail is written to {} and \
+                 not delivered",
+                config.mail.outbox_dir.display()
+            );
+        }
+        let sign_out = Arc::new(core.sign_out_everywhere());
+        let email_links = Arc::new(EmailLinks::new(
+            db.users(),
+            db.email_tokens(),
+            mailer.clone(),
+            hasher.clone(),
+            sign_out.clone(),
+            core.clock.clone(),
+            core.rng.clone(),
+            policy,
+            &config.issuer,
+        ));
+        let account_settings = AccountSettings::new(
+            accounts.clone(),
+            db.users(),
+            db.email_tokens(),
+            hasher,
+            sign_out,
+            policy,
+        );
         let account_api = AccountApi::new(
             accounts.clone(),
             issuer.clone(),
@@ -84,6 +118,7 @@ impl Application {
             db.clients(),
             core.clock.clone(),
             core.rng.clone(),
+            email_links.clone(),
         );
         account_api
             .ensure_client()
@@ -100,6 +135,8 @@ impl Application {
                 core.settings.clone(),
             ),
             account_api,
+            account_settings,
+            email_links,
             accounts,
             code_grant: AuthorizationCodeGrant::new(
                 db.authorization_codes(),
@@ -194,6 +231,7 @@ impl Application {
             readiness,
             keys,
             refresh_every: Duration::from_secs(config.key_refresh_secs),
+            mailer,
         })
     }
 
@@ -234,6 +272,8 @@ impl Application {
             })
         });
         let result = self.server.await;
+        // Messages accepted before the stop still go out (or to failed/), within a bound.
+        self.mailer.shutdown(Duration::from_secs(5)).await;
         refresher.abort();
         if let Some(s) = signals {
             s.abort();

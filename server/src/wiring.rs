@@ -1,7 +1,7 @@
 //! Builds the adapters and services from the configuration: the one place that knows which
 //! implementation stands behind each port.
 
-use crate::config::Config;
+use crate::config::{Config, MailTransport, SmtpTlsMode};
 use crate::secret_key;
 use secrecy::ExposeSecret;
 use std::sync::Arc;
@@ -10,9 +10,12 @@ use tessera_adapters::crypto::{
     AeadKeyCipher, Argon2Hasher, Argon2Settings, JosekitEngine, KeyPairGenerator, OsRandom,
     SystemClock,
 };
+use tessera_adapters::mail::{
+    start_mail_queue, MailQueue, MailSettings, MailTransportSettings, SmtpTls,
+};
 use tessera_adapters::persistence::{Database, PoolOptions};
 use tessera_application::ports::{Clock, JwsEngine, PasswordHasher, RandomSource};
-use tessera_application::services::{Accounts, ClientRegistry, KeyService};
+use tessera_application::services::{Accounts, ClientRegistry, KeyService, SignOutEverywhere};
 use tessera_application::IssuerSettings;
 use tessera_domain::{PasswordPolicy, SigningAlgorithm};
 
@@ -31,6 +34,9 @@ pub enum WiringError {
     /// The password hasher could not be built.
     #[error("password hasher: {0}")]
     Hasher(String),
+    /// The mailer could not be started.
+    #[error("mail: {0}")]
+    Mail(String),
 }
 
 /// The adapters every command shares.
@@ -105,19 +111,72 @@ impl Core {
 
     /// Sign-in and account creation.
     pub fn accounts(&self, config: &Config) -> Result<Accounts, WiringError> {
-        Ok(Accounts::new(
+        Ok(self.accounts_with(config, Self::password_hasher(config)?))
+    }
+
+    /// Sign-in and account creation on a given hasher (the server shares one, so its bound on
+    /// concurrent hashes holds for every use case, R-08).
+    pub fn accounts_with(&self, config: &Config, hasher: Arc<dyn PasswordHasher>) -> Accounts {
+        Accounts::new(
             self.db.users(),
             self.db.sessions(),
-            Self::password_hasher(config)?,
+            hasher,
             self.clock.clone(),
             self.rng.clone(),
-            PasswordPolicy {
-                min_chars: config.password_min_length,
-                ..PasswordPolicy::default()
-            },
+            Self::password_policy(config),
             config.session_ttl_secs,
             config.lockout_policy(),
-        ))
+        )
+    }
+
+    /// The password rules of this configuration.
+    pub fn password_policy(config: &Config) -> PasswordPolicy {
+        PasswordPolicy {
+            min_chars: config.password_min_length,
+            ..PasswordPolicy::default()
+        }
+    }
+
+    /// Signs users out everywhere; denylist entries last as long as an access token can.
+    pub fn sign_out_everywhere(&self) -> SignOutEverywhere {
+        SignOutEverywhere::new(
+            self.db.sessions(),
+            self.db.refresh_tokens(),
+            self.db.revocations(),
+            self.clock.clone(),
+            self.settings.lifetimes.access_token + self.settings.lifetimes.clock_skew,
+        )
+    }
+
+    /// Starts the mail queue the configuration asks for (must run inside the runtime).
+    pub fn mail_queue(config: &Config) -> Result<MailQueue, WiringError> {
+        let m = &config.mail;
+        let transport = match m.transport {
+            MailTransport::File => MailTransportSettings::File {
+                dir: m.outbox_dir.clone(),
+            },
+            MailTransport::Smtp => MailTransportSettings::Smtp {
+                host: m.smtp_host.clone().unwrap_or_default(),
+                port: m.smtp_port,
+                tls: match m.smtp_tls {
+                    SmtpTlsMode::None => SmtpTls::None,
+                    SmtpTlsMode::Starttls => SmtpTls::StartTls,
+                    SmtpTlsMode::Tls => SmtpTls::Tls,
+                },
+                username: m.smtp_username.clone(),
+                password: m.smtp_password.clone(),
+                timeout: Duration::from_secs(m.smtp_timeout_secs),
+            },
+        };
+        start_mail_queue(MailSettings {
+            from: m.from.clone(),
+            transport,
+            queue_capacity: m.queue_capacity,
+            max_attempts: m.max_attempts,
+            retry_base: Duration::from_millis(m.retry_base_ms),
+            dead_letter_dir: m.outbox_dir.join("failed"),
+        })
+        .map_err(|e| WiringError::Mail(e.to_string()))
     }
 
     /// The key service; needs the secret key, so it is built only by commands that use keys.

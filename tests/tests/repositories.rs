@@ -13,11 +13,12 @@ use tessera_domain::{
 use tessera_tests::{both_backends, TestDatabase};
 
 /// The migrations this build ships, as diesel names their versions, in order.
-const MIGRATIONS: [&str; 4] = [
+const MIGRATIONS: [&str; 5] = [
     "20261128000001",
     "20261128000002",
     "20261128000003",
     "20261128000004",
+    "20261128000005",
 ];
 
 fn all_migrations() -> Vec<String> {

@@ -1,15 +1,20 @@
 //! Authorization server metadata (RFC 8414, OIDC Discovery 1.0), serialised once at start-up.
 
 use super::{paths, HttpState};
-use actix_web::http::header;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-/// The two metadata documents as ready-to-send bytes with their ETag.
+/// How long caches may keep the metadata.
+const DISCOVERY_MAX_AGE_SECS: u32 = 3600;
+
+/// The two metadata documents as ready-to-send bytes with their ETag, and the cache headers,
+/// all built once: a request only clones reference-counted bytes.
 pub struct Discovery {
     openid: web::Bytes,
     oauth: web::Bytes,
-    etag: String,
+    etag: HeaderValue,
+    cache_control: HeaderValue,
 }
 
 impl Discovery {
@@ -45,17 +50,29 @@ impl Discovery {
             "authorization_response_iss_parameter_supported": true,
         });
         let openid = web::Bytes::from(doc.to_string());
-        let etag = format!("\"{:016x}\"", fnv1a(&openid));
         Self {
             oauth: openid.clone(),
+            etag: etag_of(&openid),
             openid,
-            etag,
+            cache_control: cache_control(DISCOVERY_MAX_AGE_SECS),
         }
     }
 }
 
+/// The ETag header value of `body`.
+pub(super) fn etag_of(body: &[u8]) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{:016x}\"", fnv1a(body)))
+        .expect("a quoted hex number is a valid header value")
+}
+
+/// The `Cache-Control` header value for public documents kept `max_age` seconds.
+pub(super) fn cache_control(max_age: u32) -> HeaderValue {
+    HeaderValue::from_str(&format!("public, max-age={max_age}"))
+        .expect("a number is a valid header value")
+}
+
 /// A small, fast, stable hash for ETags (not a security boundary).
-pub(super) fn fnv1a(bytes: &[u8]) -> u64 {
+fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf29ce484222325u64, |h, b| {
         (h ^ u64::from(*b)).wrapping_mul(0x100000001b3)
     })
@@ -65,23 +82,28 @@ pub(super) fn fnv1a(bytes: &[u8]) -> u64 {
 pub(super) fn cacheable_json(
     req: &HttpRequest,
     body: web::Bytes,
-    etag: &str,
-    max_age: u32,
+    etag: &HeaderValue,
+    cache_control: &HeaderValue,
 ) -> HttpResponse {
-    let cache_control = format!("public, max-age={max_age}");
     let fresh = req
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().as_bytes() == etag.as_bytes() || t.trim() == "*")
+        });
     let mut res = if fresh {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
     };
-    res.insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, cache_control))
-        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"));
+    res.insert_header((header::ETAG, etag.clone()))
+        .insert_header((header::CACHE_CONTROL, cache_control.clone()))
+        .insert_header((
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        ));
     if fresh {
         res.finish()
     } else {
@@ -95,7 +117,7 @@ pub async fn openid_configuration_get(
     state: web::Data<HttpState>,
 ) -> HttpResponse {
     let d = &state.discovery;
-    cacheable_json(&req, d.openid.clone(), &d.etag, 3600)
+    cacheable_json(&req, d.openid.clone(), &d.etag, &d.cache_control)
 }
 
 /// `GET /.well-known/oauth-authorization-server`.
@@ -104,5 +126,5 @@ pub async fn oauth_authorization_server_get(
     state: web::Data<HttpState>,
 ) -> HttpResponse {
     let d = &state.discovery;
-    cacheable_json(&req, d.oauth.clone(), &d.etag, 3600)
+    cacheable_json(&req, d.oauth.clone(), &d.etag, &d.cache_control)
 }

@@ -104,6 +104,14 @@ impl ApiError {
         }
     }
 
+    /// The same error with `Retry-After: secs`.
+    pub fn with_retry_after(self, secs: u64) -> Self {
+        Self {
+            retry_after: Some(secs.max(1)),
+            ..self
+        }
+    }
+
     /// `429` for a client over its rate limit, with the seconds to wait.
     pub fn rate_limited(retry_after: u64) -> Self {
         Self {

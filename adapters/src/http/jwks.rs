@@ -1,16 +1,52 @@
 //! `GET /jwks`: the published public keys.
 
-use super::discovery::{cacheable_json, fnv1a};
+use super::discovery::{cache_control, cacheable_json, etag_of};
 use super::HttpState;
+use actix_web::http::header::HeaderValue;
 use actix_web::{web, HttpRequest, HttpResponse};
+use std::cell::RefCell;
 
 /// How long caches may keep the key set. Short enough that a key published as `next` is known
 /// everywhere long before rotation makes it active.
 pub const JWKS_MAX_AGE_SECS: u32 = 300;
 
+/// The last key set this worker thread answered with, ready to send.
+struct Prepared {
+    /// The document as the engine gave it, to notice a new key set.
+    doc: String,
+    body: web::Bytes,
+    etag: HeaderValue,
+    cache_control: HeaderValue,
+}
+
+thread_local! {
+    /// Per worker thread, so no request waits on a lock; rebuilt only when the key set changes.
+    static PREPARED: RefCell<Option<Prepared>> = const { RefCell::new(None) };
+}
+
 /// `GET /jwks`.
 pub async fn jwks_get(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
-    let body = web::Bytes::from(state.jws.jwks());
-    let etag = format!("\"{:016x}\"", fnv1a(&body));
-    cacheable_json(&req, body, &etag, JWKS_MAX_AGE_SECS)
+    // The engine serialises the document once per key set; comparing it with the previous one
+    // is a memcmp, cheaper than hashing it again for the ETag and rebuilding the headers.
+    let doc = state.jws.jwks();
+    PREPARED.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        let prepared = match cell.take() {
+            Some(p) if p.doc == doc => p,
+            _ => Prepared {
+                body: web::Bytes::copy_from_slice(doc.as_bytes()),
+                etag: etag_of(doc.as_bytes()),
+                cache_control: cache_control(JWKS_MAX_AGE_SECS),
+                doc,
+            },
+        };
+        let res = cacheable_json(
+            &req,
+            prepared.body.clone(),
+            &prepared.etag,
+            &prepared.cache_control,
+        );
+        *cell = Some(prepared);
+        res
+    })
 }

@@ -1,6 +1,7 @@
 //! The actix-web HTTP edge: thin handlers that parse a request, call one use case, and map the
 //! result. Paths are fixed by the contract and defined once in [`paths`].
 
+mod account_links;
 mod authorize;
 mod browser;
 mod client_auth;
@@ -29,8 +30,9 @@ use actix_web::{web, HttpResponse};
 use std::sync::Arc;
 use tessera_application::ports::{JwsEngine, RandomSource};
 use tessera_application::services::{
-    AccountApi, Accounts, AuthorizationCodeGrant, Authorize, ClientAuthenticator,
-    ClientCredentialsGrant, Introspection, Logout, RefreshTokenGrant, TokenRevocation, UserInfo,
+    AccountApi, AccountSettings, Accounts, AuthorizationCodeGrant, Authorize, ClientAuthenticator,
+    ClientCredentialsGrant, EmailLinks, Introspection, Logout, RefreshTokenGrant, TokenRevocation,
+    UserInfo,
 };
 
 /// Everything the handlers need, built once at start-up and shared by every worker.
@@ -55,6 +57,10 @@ pub struct HttpState {
     pub accounts: Arc<Accounts>,
     /// The JSON account API (registration, direct login, profile).
     pub account_api: AccountApi,
+    /// Name, password and deletion of one's own account.
+    pub account_settings: AccountSettings,
+    /// Emailed links: verification and password reset (shared with the account API).
+    pub email_links: Arc<EmailLinks>,
     /// The authorization_code grant.
     pub code_grant: AuthorizationCodeGrant,
     /// The refresh_token grant (and refresh-token revocation).
@@ -138,6 +144,35 @@ pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceCo
             .service(
                 web::resource(paths::USERS_ME)
                     .route(web::get().to(users::me_get))
+                    .route(web::patch().to(users::me_patch))
+                    .route(web::delete().to(users::me_delete))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::USERS_ME_PASSWORD)
+                    .route(web::post().to(users::me_password_post))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::USERS_VERIFY_EMAIL)
+                    .route(web::get().to(account_links::verify_email_get))
+                    .route(web::post().to(account_links::verify_email_post))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::USERS_VERIFY_EMAIL_RESEND)
+                    .route(web::post().to(account_links::resend_post))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::USERS_PASSWORD_RESET)
+                    .route(web::post().to(account_links::reset_request_post))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::USERS_PASSWORD_RESET_CONFIRM)
+                    .route(web::get().to(account_links::reset_confirm_get))
+                    .route(web::post().to(account_links::reset_confirm_post))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(

@@ -28,3 +28,13 @@ pub const USERS_REGISTER: &str = "/users/register";
 pub const USERS_LOGIN: &str = "/users/login";
 /// Account API: the signed-in user's profile.
 pub const USERS_ME: &str = "/users/me";
+/// `PATCH`/`DELETE` of one's own account share [`USERS_ME`]; the password change lives here.
+pub const USERS_ME_PASSWORD: &str = "/users/me/password";
+/// Target of email-verification links (page and JSON).
+pub const USERS_VERIFY_EMAIL: &str = tessera_application::services::VERIFY_EMAIL_PATH;
+/// Asks for a new verification link.
+pub const USERS_VERIFY_EMAIL_RESEND: &str = "/users/verify-email/resend";
+/// Asks for a password-reset link.
+pub const USERS_PASSWORD_RESET: &str = "/users/password-reset";
+/// Target of password-reset links (page and JSON).
+pub const USERS_PASSWORD_RESET_CONFIRM: &str = tessera_application::services::RESET_PASSWORD_PATH;

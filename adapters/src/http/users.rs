@@ -1,4 +1,5 @@
-//! The JSON account API: `POST /users/register`, `POST /users/login`, `GET /users/me`.
+//! The JSON account API: `POST /users/register`, `POST /users/login`, `GET`, `PATCH` and
+//! `DELETE /users/me`, `POST /users/me/password`.
 //! Login tokens belong to the internal public client `tessera-account`; its refresh tokens
 //! are redeemed at `/token` like any other.
 //!
@@ -15,10 +16,10 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tessera_application::services::{
-    AccountLoginError, AccountTokenError, CreateUserError, LoginError,
+    AccountChangeError, AccountLoginError, AccountTokenError, CreateUserError, LoginError,
 };
 use tessera_application::RepositoryError;
-use tessera_domain::Email;
+use tessera_domain::{is_valid_display_name, Email, User};
 use validator::{Validate, ValidationError, ValidationErrors};
 
 /// Largest JSON body accepted; larger ones are `413`.
@@ -56,7 +57,7 @@ fn valid_email(v: &str) -> Result<(), ValidationError> {
 }
 
 fn valid_name(v: &str) -> Result<(), ValidationError> {
-    if v.trim().is_empty() || v.chars().count() > 200 || v.chars().any(char::is_control) {
+    if !is_valid_display_name(v) {
         return Err(
             ValidationError::new("name").with_message(CreateUserError::Name.to_string().into())
         );
@@ -65,7 +66,7 @@ fn valid_name(v: &str) -> Result<(), ValidationError> {
 }
 
 /// `400` naming the password when it is empty or longer than anything worth hashing.
-fn password_length(v: &SecretString) -> Result<(), ApiError> {
+pub(super) fn password_length(v: &SecretString) -> Result<(), ApiError> {
     match v.expose_secret().chars().count() {
         0 => Err(field_error("password", "password is required")),
         n if n > MAX_PASSWORD_CHARS => Err(field_error("password", "password is too long")),
@@ -168,62 +169,233 @@ pub async fn login_post(
 
 /// `GET /users/me` with an account API bearer token → the profile.
 pub async fn me_get(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
-    let token = match bearer(&req) {
+    match signed_in_user(&req, &state).await {
+        Ok(user) => profile(&user),
+        Err(res) => res,
+    }
+}
+
+/// `PATCH /users/me`.
+#[derive(Deserialize, Validate)]
+struct ProfilePatch {
+    /// Required: a string sets the name, `null` clears it.
+    /// Checked by the service (one rule, in the domain).
+    #[serde(default, deserialize_with = "present")]
+    name: Option<Option<String>>,
+}
+
+/// Tells `"name": null` (`Some(None)`) from a missing field (`None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// `PATCH /users/me` `{"name": "..." | null}` → `200` with the updated profile.
+pub async fn me_patch(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<HttpState>,
+) -> HttpResponse {
+    let user = match signed_in_user(&req, &state).await {
+        Ok(u) => u,
+        Err(res) => return res,
+    };
+    let result = async {
+        let body: ProfilePatch = read_json(&req, payload).await?;
+        let name = body.name.ok_or_else(|| {
+            field_error("name", "name is required (a string, or null to clear it)")
+        })?;
+        state
+            .account_settings
+            .update_name(&user, name)
+            .await
+            .map_err(change_error)
+    }
+    .await;
+    match result {
+        Ok(user) => profile(&user),
+        Err(e) => e.error_response(),
+    }
+}
+
+/// `POST /users/me/password`.
+#[derive(Deserialize, Validate)]
+struct PasswordChange {
+    /// Checked by [`password_length`].
+    current_password: SecretString,
+    /// Checked by [`password_length`].
+    new_password: SecretString,
+}
+
+/// `POST /users/me/password` `{"current_password","new_password"}` → `204`; every session and
+/// refresh token of the user ends (sign in again with the new password).
+pub async fn me_password_post(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<HttpState>,
+) -> HttpResponse {
+    if let Err(e) = rate_limit(&req, &state) {
+        return e.error_response();
+    }
+    let user = match signed_in_user(&req, &state).await {
+        Ok(u) => u,
+        Err(res) => return res,
+    };
+    let result = async {
+        let body: PasswordChange = read_json(&req, payload).await?;
+        password_length(&body.current_password)
+            .map_err(|_| field_error("current_password", "current_password is required"))?;
+        password_length(&body.new_password).map_err(|_| {
+            field_error(
+                "new_password",
+                "new_password is required and at most 1024 characters",
+            )
+        })?;
+        state
+            .account_settings
+            .change_password(&user, body.current_password, body.new_password)
+            .await
+            .map_err(change_error)
+    }
+    .await;
+    match result {
+        Ok(()) => no_content(),
+        Err(e) => e.error_response(),
+    }
+}
+
+/// `DELETE /users/me`.
+#[derive(Deserialize, Validate)]
+struct AccountDeletion {
+    /// Checked by [`password_length`].
+    password: SecretString,
+}
+
+/// `DELETE /users/me` `{"password"}` → `204`; the account and everything hanging off it are
+/// gone, and its tokens stop working.
+pub async fn me_delete(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<HttpState>,
+) -> HttpResponse {
+    if let Err(e) = rate_limit(&req, &state) {
+        return e.error_response();
+    }
+    let user = match signed_in_user(&req, &state).await {
+        Ok(u) => u,
+        Err(res) => return res,
+    };
+    let result = async {
+        let body: AccountDeletion = read_json(&req, payload).await?;
+        password_length(&body.password)?;
+        state
+            .account_settings
+            .delete_account(&user, body.password)
+            .await
+            .map_err(change_error)
+    }
+    .await;
+    match result {
+        Ok(()) => no_content(),
+        Err(e) => e.error_response(),
+    }
+}
+
+fn no_content() -> HttpResponse {
+    HttpResponse::NoContent()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
+fn profile(user: &User) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(json!({
+            "id": user.id.as_str(),
+            "email": user.email.as_str(),
+            "email_verified": user.email_verified,
+            "name": user.name,
+            "created_at": user.created_at.as_secs(),
+        }))
+}
+
+/// A refused change. A wrong current password and a locked account are `403` with one error
+/// code (the caller is already authenticated, so there is nothing to enumerate); the lock
+/// adds `Retry-After`.
+fn change_error(e: AccountChangeError) -> ApiError {
+    let wrong = || {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "invalid_credentials",
+            AccountChangeError::WrongPassword.to_string(),
+        )
+    };
+    match e {
+        AccountChangeError::WrongPassword => wrong(),
+        AccountChangeError::Locked { retry_after_secs } => {
+            wrong().with_retry_after(u64::try_from(retry_after_secs).unwrap_or(1))
+        }
+        AccountChangeError::Password(p) => field_error("new_password", &p.to_string()),
+        AccountChangeError::Name => field_error("name", &AccountChangeError::Name.to_string()),
+        AccountChangeError::Gone => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "the account no longer exists",
+        ),
+        AccountChangeError::Busy => ApiError::unavailable(),
+        AccountChangeError::Hasher(d) => ApiError::server_error(&d),
+        AccountChangeError::Repository(r) => r.into(),
+    }
+}
+
+/// The user behind the request's account API bearer token, or the RFC 6750 refusal.
+async fn signed_in_user(req: &HttpRequest, state: &HttpState) -> Result<User, HttpResponse> {
+    let token = match bearer(req) {
         Ok(Some(t)) => t,
         Ok(None) => {
-            return challenge(
+            return Err(challenge(
                 StatusCode::UNAUTHORIZED,
                 None,
                 "an access token is required",
-            )
+            ))
         }
         Err(()) => {
-            return challenge(
+            return Err(challenge(
                 StatusCode::BAD_REQUEST,
                 Some("invalid_request"),
                 "malformed Authorization header",
-            )
+            ))
         }
     };
-    match state.account_api.me(&token).await {
-        Ok(user) => HttpResponse::Ok()
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .insert_header((header::PRAGMA, "no-cache"))
-            .json(json!({
-                "id": user.id.as_str(),
-                "email": user.email.as_str(),
-                "email_verified": user.email_verified,
-                "name": user.name,
-                "created_at": user.created_at.as_secs(),
-            })),
-        Err(AccountTokenError::InvalidToken) => challenge(
+    state.account_api.me(&token).await.map_err(|e| match e {
+        AccountTokenError::InvalidToken => challenge(
             StatusCode::UNAUTHORIZED,
             Some("invalid_token"),
             "the access token is not valid",
         ),
-        Err(AccountTokenError::InsufficientScope) => challenge(
+        AccountTokenError::InsufficientScope => challenge(
             StatusCode::FORBIDDEN,
             Some("insufficient_scope"),
             "an access token from /users/login with the account scope is required",
         ),
-        Err(AccountTokenError::Repository(RepositoryError::Unavailable)) => {
+        AccountTokenError::Repository(RepositoryError::Unavailable) => {
             ApiError::unavailable().error_response()
         }
-        Err(AccountTokenError::Repository(e)) => ApiError::server_error(&e).error_response(),
-    }
+        AccountTokenError::Repository(e) => ApiError::server_error(&e).error_response(),
+    })
 }
 
-fn rate_limit(req: &HttpRequest, state: &HttpState) -> Result<(), ApiError> {
+pub(super) fn rate_limit(req: &HttpRequest, state: &HttpState) -> Result<(), ApiError> {
     state.limiter.check(req).map_err(ApiError::rate_limited)
 }
 
-fn field_error(field: &str, message: &str) -> ApiError {
+pub(super) fn field_error(field: &str, message: &str) -> ApiError {
     ApiError::invalid_request(format!("{field}: {message}"))
 }
 
 /// Reads a JSON body of at most [`MAX_JSON_BYTES`] and validates it; every failure is a
 /// clean 4xx naming what is wrong.
-async fn read_json<T: DeserializeOwned + Validate>(
+pub(super) async fn read_json<T: DeserializeOwned + Validate>(
     req: &HttpRequest,
     payload: web::Payload,
 ) -> Result<T, ApiError> {

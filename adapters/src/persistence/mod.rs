@@ -20,11 +20,12 @@ use diesel_async::pooled_connection::{
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use tessera_application::ports::{
-    AuthorizationCodeRepository, ClientRepository, ConsentRepository, RefreshTokenRepository,
-    RevocationRepository, SessionRepository, SigningKeyRepository, UserRepository,
+    AuthorizationCodeRepository, ClientRepository, ConsentRepository, EmailTokenRepository,
+    RefreshTokenRepository, RevocationRepository, SessionRepository, SigningKeyRepository,
+    UserRepository,
 };
 use tessera_application::RepositoryError;
-use tessera_domain::TokenDigest;
+use tessera_domain::{TokenDigest, UnixTime};
 
 /// Runs `$body` with `$conn: &mut Connection` taken from the pool and `$db` bound to the
 /// shared [`Inner`] (for error mapping), whichever backend the database uses. The body is
@@ -68,6 +69,7 @@ macro_rules! with_connection {
 mod clients;
 mod codes;
 mod consents;
+mod email_tokens;
 mod migrations;
 mod refresh_tokens;
 mod revocations;
@@ -317,6 +319,21 @@ impl Database {
         Arc::new(refresh_tokens::DieselRefreshTokenRepository::new(
             self.inner.clone(),
         ))
+    }
+
+    /// The tokens of emailed links on this database; `consume` is one atomic statement.
+    pub fn email_tokens(&self) -> Arc<dyn EmailTokenRepository> {
+        Arc::new(email_tokens::DieselEmailTokenRepository::new(
+            self.inner.clone(),
+        ))
+    }
+
+    /// Deletes the emailed-link tokens expired at `now`, in batches; returns how many.
+    /// Housekeeping: an expired token is never found or consumed anyway.
+    pub async fn purge_expired_email_tokens(&self, now: UnixTime) -> Result<u64, RepositoryError> {
+        email_tokens::DieselEmailTokenRepository::new(self.inner.clone())
+            .purge_expired(now)
+            .await
     }
 
     /// Pool status for metrics and logs: (connections open, connections idle).

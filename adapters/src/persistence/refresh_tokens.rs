@@ -1,5 +1,6 @@
 //! [`RefreshTokenRepository`] on diesel.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -242,5 +243,54 @@ impl RefreshTokenRepository for DieselRefreshTokenRepository {
                 "refresh token family {family:?} kept growing while being revoked"
             )))
         })
+    }
+
+    async fn revoke_for_user(&self, user: &UserId) -> Result<Vec<String>, RepositoryError> {
+        let user_key = user.as_str().to_owned();
+        let (families, complete) = with_connection!(self.db, |conn, db| {
+            let user_key = &user_key;
+            // One transaction of conditional UPDATEs, each returning the family of every token
+            // it revoked, repeated until a pass finds nothing left, for the reason given in
+            // `revoke_family`: a rotation that commits a successor while a pass waits for the
+            // lock of the rotated token is caught by the next pass. Starting with an UPDATE
+            // (no SELECT before it) also makes SQLite take the write lock first, so it never
+            // has to upgrade a read snapshot (SQLITE_BUSY at once). A family counts once,
+            // however many of its tokens were revoked and in however many passes.
+            conn.transaction(
+                async |conn| -> Result<(BTreeSet<String>, bool), diesel::result::Error> {
+                    let mut families = BTreeSet::new();
+                    for _ in 0..REVOKE_PASSES {
+                        let revoked: Vec<String> = diesel::update(
+                            refresh_tokens::table
+                                .filter(refresh_tokens::user_id.eq(user_key))
+                                .filter(refresh_tokens::revoked.eq(false)),
+                        )
+                        .set(refresh_tokens::revoked.eq(true))
+                        .returning(refresh_tokens::family_id)
+                        .get_results(conn)
+                        .await?;
+                        if revoked.is_empty() {
+                            return Ok((families, true));
+                        }
+                        families.extend(revoked);
+                    }
+                    // Kept growing: what was revoked stays revoked (committed), the caller
+                    // gets an error.
+                    Ok((families, false))
+                },
+            )
+            .await
+            .map_err(|e| db.query_error(e))
+        })?;
+        if !complete {
+            log::warn!(
+                "the refresh tokens of user {user} kept growing while being revoked \
+                 ({REVOKE_PASSES} passes); failing the revocation"
+            );
+            return Err(RepositoryError::Other(format!(
+                "the refresh tokens of user {user} kept growing while being revoked"
+            )));
+        }
+        Ok(families.into_iter().collect())
     }
 }

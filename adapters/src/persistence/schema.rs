@@ -101,3 +101,14 @@ diesel::table! {
         replay_count -> BigInt,
     }
 }
+
+diesel::table! {
+    email_tokens (digest) {
+        digest -> Binary,
+        user_id -> Text,
+        purpose -> Text,
+        email -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}

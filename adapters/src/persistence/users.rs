@@ -319,4 +319,52 @@ impl UserRepository for DieselUserRepository {
         }
         Ok(())
     }
+
+    async fn update_name(
+        &self,
+        id: &UserId,
+        name: Option<String>,
+    ) -> Result<bool, RepositoryError> {
+        let key = id.as_str().to_owned();
+        let changed = with_connection!(self.db, |conn, db| {
+            diesel::update(users::table.find(&key))
+                .set(users::name.eq(&name))
+                .execute(conn)
+                .await
+                .map_err(|e| db.query_error(e))
+        })?;
+        Ok(changed == 1)
+    }
+
+    async fn mark_email_verified(
+        &self,
+        id: &UserId,
+        email: &Email,
+    ) -> Result<bool, RepositoryError> {
+        let key = id.as_str().to_owned();
+        let email = email.as_str().to_owned();
+        let changed = with_connection!(self.db, |conn, db| {
+            // The address is checked by the same statement that marks it: an address changed
+            // since the link was sent is never marked verified, whatever the race.
+            diesel::update(users::table.find(&key).filter(users::email.eq(&email)))
+                .set(users::email_verified.eq(true))
+                .execute(conn)
+                .await
+                .map_err(|e| db.query_error(e))
+        })?;
+        Ok(changed == 1)
+    }
+
+    async fn delete(&self, id: &UserId) -> Result<bool, RepositoryError> {
+        let key = id.as_str().to_owned();
+        let deleted = with_connection!(self.db, |conn, db| {
+            // Sessions, consents, codes, refresh tokens and emailed-link tokens go with the row
+            // (ON DELETE CASCADE; every SQLite connection runs PRAGMA foreign_keys = ON).
+            diesel::delete(users::table.find(&key))
+                .execute(conn)
+                .await
+                .map_err(|e| db.query_error(e))
+        })?;
+        Ok(deleted == 1)
+    }
 }

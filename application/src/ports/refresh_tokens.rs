@@ -1,6 +1,6 @@
 use crate::RepositoryError;
 use async_trait::async_trait;
-use tessera_domain::{RefreshToken, TokenDigest, UnixTime};
+use tessera_domain::{RefreshToken, TokenDigest, UnixTime, UserId};
 
 /// A refresh token as stored, with its use and revocation marks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,4 +46,7 @@ pub trait RefreshTokenRepository: Send + Sync {
     async fn claim_replay(&self, old: &TokenDigest, max: u32) -> Result<bool, RepositoryError>;
     /// Revokes every token of a family; returns how many rows changed.
     async fn revoke_family(&self, family_id: &str) -> Result<u64, RepositoryError>;
+    /// Revokes every family of `user` not yet revoked and returns their ids (so their access
+    /// tokens can be denylisted by grant), in one transaction.
+    async fn revoke_for_user(&self, user: &UserId) -> Result<Vec<String>, RepositoryError>;
 }

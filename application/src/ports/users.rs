@@ -26,4 +26,17 @@ pub trait UserRepository: Send + Sync {
     ) -> Result<LoginAttempts, RepositoryError>;
     /// Forgets the failed sign-ins and any lock of user `id` (after a successful sign-in).
     async fn reset_login_failures(&self, id: &UserId) -> Result<(), RepositoryError>;
+    /// Sets or clears the display name; false if the user is not stored.
+    async fn update_name(&self, id: &UserId, name: Option<String>)
+        -> Result<bool, RepositoryError>;
+    /// Marks the address verified, only if the account still has exactly `email` (a link
+    /// proves the address it was sent to); true if a row changed.
+    async fn mark_email_verified(
+        &self,
+        id: &UserId,
+        email: &Email,
+    ) -> Result<bool, RepositoryError>;
+    /// Deletes the user and, by the schema's cascades, everything hanging off it (sessions,
+    /// consents, codes, refresh tokens, emailed-link tokens); false if not stored.
+    async fn delete(&self, id: &UserId) -> Result<bool, RepositoryError>;
 }

@@ -1,7 +1,7 @@
 use crate::ports::{random_token, ClientRepository, Clock, RandomSource, UserRepository};
 use crate::services::{
-    AccessTokenVerifier, Accounts, CreateUserError, Grant, LoginError, TokenError, TokenSet,
-    UserTokenIssuer,
+    AccessTokenVerifier, Accounts, CreateUserError, EmailLinks, Grant, LoginError, TokenError,
+    TokenSet, UserTokenIssuer,
 };
 use crate::RepositoryError;
 use secrecy::SecretString;
@@ -58,12 +58,14 @@ pub struct AccountApi {
     clients: Arc<dyn ClientRepository>,
     clock: Arc<dyn Clock>,
     rng: Arc<dyn RandomSource>,
+    links: Arc<EmailLinks>,
     client: Client,
     scope: ScopeSet,
 }
 
 impl AccountApi {
     /// Builds the service.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         accounts: Arc<Accounts>,
         issuer: Arc<UserTokenIssuer>,
@@ -72,6 +74,7 @@ impl AccountApi {
         clients: Arc<dyn ClientRepository>,
         clock: Arc<dyn Clock>,
         rng: Arc<dyn RandomSource>,
+        links: Arc<EmailLinks>,
     ) -> Self {
         let scope = ScopeSet::parse(ACCOUNT_SCOPE).expect("a valid scope");
         let client = Client {
@@ -94,6 +97,7 @@ impl AccountApi {
             clients,
             clock,
             rng,
+            links,
             client,
             scope,
         }
@@ -115,16 +119,23 @@ impl AccountApi {
         }
     }
 
-    /// Self-service registration: the email starts unverified.
+    /// Self-service registration: the email starts unverified and a verification link is
+    /// mailed once the account is stored. The account stands even if the link could not be
+    /// stored (the person can ask for another one).
     pub async fn register(
         &self,
         email: &str,
         password: SecretString,
         name: Option<String>,
     ) -> Result<User, CreateUserError> {
-        self.accounts
+        let user = self
+            .accounts
             .create_user(email, password, name, false)
-            .await
+            .await?;
+        if let Err(e) = self.links.send_verification(&user).await {
+            log::error!("no verification link for new user {}: {e}", user.id);
+        }
+        Ok(user)
     }
 
     /// Checks the credentials like the login page (same lockout and failure counting, same
@@ -185,9 +196,9 @@ mod tests {
     use super::*;
     use crate::errors::VerifyError;
     use crate::ports::{
-        MockClientRepository, MockPasswordHasher, MockRefreshTokenRepository,
-        MockRevocationRepository, MockSessionRepository, MockUserRepository, PasswordCheck,
-        VerifiedJws,
+        MockClientRepository, MockEmailTokenRepository, MockMailer, MockPasswordHasher,
+        MockRefreshTokenRepository, MockRevocationRepository, MockSessionRepository,
+        MockUserRepository, PasswordCheck, VerifiedJws,
     };
     use crate::services::access_tokens::tests::engine_returning;
     use crate::services::test_support::{self as ts, Recorder, ISS, USER_ID};
@@ -285,7 +296,74 @@ mod tests {
             Arc::new(clients),
             ts::clock_at(NOW),
             ts::counting_rng(),
+            Arc::new(unused_links()),
         )
+    }
+
+    fn unused_links() -> EmailLinks {
+        use crate::services::email_links::tests::{links, sign_out};
+        links(
+            MockUserRepository::new(),
+            MockEmailTokenRepository::new(),
+            MockMailer::new(),
+            MockPasswordHasher::new(),
+            sign_out(0),
+        )
+    }
+
+    /// Registration stores the user, then its verification token, then mails the link.
+    #[tokio::test]
+    async fn register_stores_the_user_then_mails_a_verification_link() {
+        use crate::services::email_links::tests::{link_token, links, sign_out, tokens_then_mail};
+        let mut seq = mockall::Sequence::new();
+        let mut users = MockUserRepository::new();
+        let created: Recorder<User> = Recorder::default();
+        let c = created.clone();
+        users
+            .expect_insert()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(move |u| {
+                c.push(u.clone());
+                Ok(())
+            });
+        let (inserted, mailed) = (Recorder::default(), Recorder::default());
+        let (tokens, mailer) = tokens_then_mail(&mut seq, &inserted, &mailed);
+        let email_links = links(
+            MockUserRepository::new(),
+            tokens,
+            mailer,
+            MockPasswordHasher::new(),
+            sign_out(0),
+        );
+        let issuer = Arc::new(UserTokenIssuer::new(
+            Arc::new(unused_jws()),
+            Arc::new(MockRefreshTokenRepository::new()),
+            ts::clock_at(NOW),
+            ts::counting_rng(),
+            IssuerSettings::new(ISS),
+        ));
+        let api = AccountApi::new(
+            accounts(users, true),
+            issuer,
+            verifier(Err(VerifyError::Malformed)),
+            Arc::new(MockUserRepository::new()),
+            Arc::new(MockClientRepository::new()),
+            ts::clock_at(NOW),
+            ts::counting_rng(),
+            Arc::new(email_links),
+        );
+        let user = api
+            .register("bob@example.com", PASSWORD.to_owned().into(), None)
+            .await
+            .unwrap();
+        assert!(!user.email_verified);
+        assert_eq!(created.only().id, user.id);
+        let row = inserted.only();
+        assert_eq!(row.user_id, user.id);
+        assert_eq!(row.email, user.email);
+        let token = link_token(&mailed.only(), crate::services::VERIFY_EMAIL_PATH);
+        assert_eq!(row.digest, tessera_domain::TokenDigest::of(&token));
     }
 
     /// Alice is found by email; failures are counted and reset.

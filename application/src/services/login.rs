@@ -123,7 +123,7 @@ impl Accounts {
         // Length, then the blocklist and the email name (one place: the domain).
         let password = Password::parse_for(password.expose_secret(), self.policy, &email)?;
         if let Some(n) = &name {
-            if n.trim().is_empty() || n.chars().count() > 200 || n.chars().any(char::is_control) {
+            if !tessera_domain::is_valid_display_name(n) {
                 return Err(CreateUserError::Name);
             }
         }

@@ -54,7 +54,34 @@ pub fn test_config(db_url: &str) -> Config {
         argon2_iterations: 1,
         workers: Some(2),
         shutdown_timeout_secs: 2,
+        mail: tessera_server::config::Mail {
+            outbox_dir: std::env::temp_dir()
+                .join(format!("tessera-outbox-{port}-{}", std::process::id())),
+            retry_base_ms: 50,
+            ..Default::default()
+        },
         ..Config::default()
+    }
+}
+
+/// One message from the file outbox.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+impl Mail {
+    /// The token of the link to `path` in the body.
+    pub fn link_token(&self, path: &str) -> String {
+        let marker = format!("{path}?token=");
+        let start = self.body.find(&marker).expect("a link in the mail") + marker.len();
+        self.body[start..]
+            .split_whitespace()
+            .next()
+            .expect("a token")
+            .to_owned()
     }
 }
 
@@ -84,6 +111,41 @@ impl TestApp {
             handle,
             _db: db,
         }
+    }
+
+    /// Every message in the outbox so far, oldest first.
+    pub fn outbox(&self) -> Vec<Mail> {
+        let dir = &self.config.mail.outbox_dir;
+        let Ok(files) = tessera_adapters::mail::outbox::list_eml(dir) else {
+            return Vec::new();
+        };
+        files
+            .iter()
+            .map(|f| {
+                let (to, subject, body) =
+                    tessera_adapters::mail::outbox::read_eml_text(f).expect("a readable .eml");
+                Mail { to, subject, body }
+            })
+            .collect()
+    }
+
+    /// Waits (up to 10 s) until the outbox holds `count` messages to `to`; returns them.
+    pub async fn mail_to(&self, to: &str, count: usize) -> Vec<Mail> {
+        for _ in 0..200 {
+            let found: Vec<Mail> = self
+                .outbox()
+                .into_iter()
+                .filter(|m| m.to.contains(to))
+                .collect();
+            if found.len() >= count {
+                return found;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!(
+            "no {count} messages to {to} in the outbox: {:?}",
+            self.outbox()
+        );
     }
 
     /// An absolute URL for `path`.
@@ -176,6 +238,7 @@ impl TestApp {
     /// Stops the server gracefully.
     pub async fn stop(self) {
         self.handle.stop(true).await;
+        let _ = std::fs::remove_dir_all(&self.config.mail.outbox_dir);
     }
 
     /// Stops the server and hands back its database, to start another server on it.

@@ -5,6 +5,7 @@
 //! [`html_response`] adds the anti-framing, no-cache and CSP headers (AS-33). Forms carry a
 //! `csrf_token` that the handlers check against the session (AS-35).
 
+mod account_links;
 mod consent;
 mod error;
 mod escape;
@@ -14,6 +15,7 @@ mod login;
 mod logout;
 mod response;
 
+pub use account_links::{link_done_page, reset_password_page, verify_email_page};
 pub use consent::{consent_page, describe_scopes, ScopeLine};
 pub use error::error_page;
 pub use escape::{escape, Escaped};

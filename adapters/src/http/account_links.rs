@@ -1,0 +1,353 @@
+//! Emailed links and the requests that send them: `POST /users/verify-email/resend`,
+//! `GET, POST /users/verify-email`, `POST /users/password-reset`,
+//! `GET, POST /users/password-reset/confirm`.
+//!
+//! The link targets answer a browser (GET shows a page with a form; the form POST, with its
+//! CSRF token, does the work) and a program (`POST` with a JSON body). Requests that name an
+//! email always answer `202` at once and do their work afterwards, so neither the answer nor
+//! its timing tells whether an account exists (ASVS 6.3.8).
+
+use super::errors::ApiError;
+use super::form::OAuthForm;
+use super::users::{field_error, password_length, rate_limit, read_json};
+use super::{pages, paths, HttpState};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use secrecy::SecretString;
+use serde::Deserialize;
+use serde_json::json;
+use tessera_application::ports::random_token;
+use tessera_application::services::EmailLinkError;
+use tessera_application::RepositoryError;
+use validator::Validate;
+
+/// `{"email"}` of the requests that mail a link.
+#[derive(Deserialize, Validate)]
+struct EmailRequest {
+    #[validate(length(max = 1024, message = "email is too long"))]
+    email: String,
+}
+
+/// `{"token"}` of a verification.
+#[derive(Deserialize, Validate)]
+struct TokenRequest {
+    #[validate(length(min = 1, max = 256, message = "token must be 1 to 256 characters"))]
+    token: String,
+}
+
+/// `{"token","password"}` of a reset.
+#[derive(Deserialize, Validate)]
+struct ResetConfirmation {
+    #[validate(length(min = 1, max = 256, message = "token must be 1 to 256 characters"))]
+    token: String,
+    /// Checked by [`password_length`].
+    password: SecretString,
+}
+
+/// Which links a background request sends.
+#[derive(Clone, Copy)]
+enum Mailing {
+    Verification,
+    Reset,
+}
+
+/// `POST /users/verify-email/resend` `{"email"}` → `202`.
+pub async fn resend_post(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<HttpState>,
+) -> Result<HttpResponse, ApiError> {
+    mail_later(req, payload, state, Mailing::Verification).await
+}
+
+/// `POST /users/password-reset` `{"email"}` → `202`.
+pub async fn reset_request_post(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<HttpState>,
+) -> Result<HttpResponse, ApiError> {
+    mail_later(req, payload, state, Mailing::Reset).await
+}
+
+/// Validates the request, answers `202`, and sends the link (if any account qualifies) in the
+/// background: the answer costs the same for every address.
+async fn mail_later(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<HttpState>,
+    what: Mailing,
+) -> Result<HttpResponse, ApiError> {
+    rate_limit(&req, &state)?;
+    let body: EmailRequest = read_json(&req, payload).await?;
+    let task_state = state.clone();
+    actix_web::rt::spawn(async move {
+        let links = &task_state.email_links;
+        let result = match what {
+            Mailing::Verification => links.resend_verification(&body.email).await,
+            Mailing::Reset => links.request_password_reset(&body.email).await,
+        };
+        if let Err(e) = result {
+            log::error!("could not send an emailed link: {e}");
+        }
+    });
+    Ok(HttpResponse::Accepted()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(json!({"status": "accepted"})))
+}
+
+/// `GET /users/verify-email?token=…`: the page with the confirm button.
+pub async fn verify_email_get(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
+    let Some(token) = query_token(&req) else {
+        return invalid_link_page();
+    };
+    with_csrf(&req, &state, |csrf| {
+        pages::verify_email_page(paths::USERS_VERIFY_EMAIL, &token, csrf)
+    })
+}
+
+/// `POST /users/verify-email`: a form from the page, or JSON `{"token"}` → `200`.
+pub async fn verify_email_post(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<HttpState>,
+) -> HttpResponse {
+    if let Err(e) = rate_limit(&req, &state) {
+        return e.error_response();
+    }
+    if is_form(&req) {
+        let form = match checked_form(&req, payload, &state).await {
+            Ok(f) => f,
+            Err(res) => return res,
+        };
+        let token = form.get("token").unwrap_or_default();
+        return match state.email_links.verify_email(token).await {
+            Ok(()) => pages::html_response(
+                StatusCode::OK,
+                pages::link_done_page(
+                    "Email address confirmed",
+                    "Thank you. Your email address is confirmed; you can close this window.",
+                ),
+            ),
+            Err(e) => link_error_page(e),
+        };
+    }
+    let result = async {
+        let body: TokenRequest = read_json(&req, payload).await?;
+        state
+            .email_links
+            .verify_email(&body.token)
+            .await
+            .map_err(link_error)
+    }
+    .await;
+    match result {
+        Ok(()) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(json!({"email_verified": true})),
+        Err(e) => e.error_response(),
+    }
+}
+
+/// `GET /users/password-reset/confirm?token=…`: the new-password form, if the link works.
+pub async fn reset_confirm_get(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
+    let Some(token) = query_token(&req) else {
+        return invalid_link_page();
+    };
+    match state.email_links.reset_link_is_valid(&token).await {
+        Ok(true) => {}
+        Ok(false) => return invalid_link_page(),
+        Err(e) => return link_error_page(e),
+    }
+    let min = state.email_links.password_policy().min_chars;
+    with_csrf(&req, &state, |csrf| {
+        pages::reset_password_page(paths::USERS_PASSWORD_RESET_CONFIRM, &token, csrf, min, None)
+    })
+}
+
+/// `POST /users/password-reset/confirm`: a form from the page, or JSON `{"token","password"}`
+/// → `204`.
+pub async fn reset_confirm_post(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<HttpState>,
+) -> HttpResponse {
+    if let Err(e) = rate_limit(&req, &state) {
+        return e.error_response();
+    }
+    if is_form(&req) {
+        let form = match checked_form(&req, payload, &state).await {
+            Ok(f) => f,
+            Err(res) => return res,
+        };
+        let token = form.get("token").unwrap_or_default().to_owned();
+        let password = SecretString::from(form.get("password").unwrap_or_default().to_owned());
+        if password_length(&password).is_err() {
+            return reset_form_again(&req, &state, &token, "Please enter a new password.");
+        }
+        return match state
+            .email_links
+            .confirm_password_reset(&token, password)
+            .await
+        {
+            Ok(()) => pages::html_response(
+                StatusCode::OK,
+                pages::link_done_page(
+                    "Password changed",
+                    "Your new password is set, and you were signed out everywhere. Sign in \
+                     again with the new password.",
+                ),
+            ),
+            Err(EmailLinkError::Password(p)) => {
+                reset_form_again(&req, &state, &token, &p.to_string())
+            }
+            Err(e) => link_error_page(e),
+        };
+    }
+    let result = async {
+        let body: ResetConfirmation = read_json(&req, payload).await?;
+        password_length(&body.password)?;
+        state
+            .email_links
+            .confirm_password_reset(&body.token, body.password)
+            .await
+            .map_err(link_error)
+    }
+    .await;
+    match result {
+        Ok(()) => HttpResponse::NoContent()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish(),
+        Err(e) => e.error_response(),
+    }
+}
+
+fn reset_form_again(
+    req: &HttpRequest,
+    state: &HttpState,
+    token: &str,
+    message: &str,
+) -> HttpResponse {
+    let min = state.email_links.password_policy().min_chars;
+    let mut res = with_csrf(req, state, |csrf| {
+        pages::reset_password_page(
+            paths::USERS_PASSWORD_RESET_CONFIRM,
+            token,
+            csrf,
+            min,
+            Some(message),
+        )
+    });
+    *res.status_mut() = StatusCode::BAD_REQUEST;
+    res
+}
+
+/// JSON answer for a link that failed.
+fn link_error(e: EmailLinkError) -> ApiError {
+    match e {
+        EmailLinkError::InvalidLink => {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_token", e.to_string())
+        }
+        EmailLinkError::Password(p) => field_error("password", &p.to_string()),
+        EmailLinkError::Busy => ApiError::unavailable(),
+        EmailLinkError::Hasher(d) => ApiError::server_error(&d),
+        EmailLinkError::Repository(r) => r.into(),
+    }
+}
+
+/// Page answer for a link that failed.
+fn link_error_page(e: EmailLinkError) -> HttpResponse {
+    match e {
+        EmailLinkError::InvalidLink | EmailLinkError::Password(_) => invalid_link_page(),
+        EmailLinkError::Busy | EmailLinkError::Repository(RepositoryError::Unavailable) => {
+            let mut res = pages::html_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                pages::error_page("Temporarily unavailable", "Please try again in a moment."),
+            );
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+            res
+        }
+        other => {
+            log::error!("emailed link failed: {other}");
+            pages::html_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                pages::error_page("Something went wrong", "Please try again later."),
+            )
+        }
+    }
+}
+
+fn invalid_link_page() -> HttpResponse {
+    pages::html_response(
+        StatusCode::BAD_REQUEST,
+        pages::error_page(
+            "This link does not work",
+            "It was already used, has expired, or was replaced by a newer one. Ask for a new \
+             link and use the latest one.",
+        ),
+    )
+}
+
+/// The `token` query parameter (once, not empty, at most 256 characters).
+fn query_token(req: &HttpRequest) -> Option<String> {
+    let form = OAuthForm::parse(req.query_string().as_bytes()).ok()?;
+    form.get("token")
+        .filter(|t| t.len() <= 256)
+        .map(str::to_owned)
+}
+
+fn is_form(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| {
+            m.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
+}
+
+/// Reads a page's form and checks its CSRF token against the browser's binding cookie.
+async fn checked_form(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &HttpState,
+) -> Result<OAuthForm, HttpResponse> {
+    let form = OAuthForm::read(req, payload).await.map_err(|e| {
+        pages::html_response(
+            StatusCode::BAD_REQUEST,
+            pages::error_page("Bad request", &e.to_string()),
+        )
+    })?;
+    let binding = state.browser.csrf_value(req);
+    if !state
+        .csrf
+        .verify(binding.as_deref(), form.get("csrf_token"))
+    {
+        return Err(pages::html_response(
+            StatusCode::FORBIDDEN,
+            pages::error_page(
+                "This form has expired",
+                "Open the link from your email again.",
+            ),
+        ));
+    }
+    Ok(form)
+}
+
+/// A page whose form carries a CSRF token bound to the browser's cookie (set here if new).
+fn with_csrf(
+    req: &HttpRequest,
+    state: &HttpState,
+    page: impl FnOnce(&str) -> String,
+) -> HttpResponse {
+    let (binding, new) = match state.browser.csrf_value(req) {
+        Some(v) => (v, false),
+        None => (random_token(state.rng.as_ref(), 32), true),
+    };
+    let mut res = pages::html_response(StatusCode::OK, page(&state.csrf.token_for(&binding)));
+    if new {
+        let _ = res.add_cookie(&state.browser.csrf_cookie(&binding));
+    }
+    res
+}

@@ -1,0 +1,408 @@
+//! A folder of `.eml` files: the development transport (every message can be opened in a mail
+//! client, none is silently dropped) and the dead-letter store of the queue.
+//!
+//! Files are named `<unix-millis>-<random hex>.eml` (millis zero-padded, so names sort by time
+//! and never collide) and written to a hidden temporary name first, then renamed: whoever
+//! watches the folder never sees half a message. Folders are 0700 and files 0600 on unix,
+//! because the messages hold single-use links.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use base64::Engine;
+use lettre::Message;
+
+use super::MailTransport;
+
+/// Writes each message as one `.eml` file into a folder.
+#[derive(Debug, Clone)]
+pub struct FileOutbox {
+    dir: Arc<PathBuf>,
+}
+
+impl FileOutbox {
+    /// Opens the outbox, creating the folder (0700 on unix) if it is missing.
+    pub fn new(dir: impl Into<PathBuf>) -> io::Result<Self> {
+        let dir = dir.into();
+        create_private_dir(&dir)?;
+        Ok(Self { dir: Arc::new(dir) })
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Writes `bytes` (an RFC 5322 message) as a new `.eml` file and returns its path. Blocking.
+    pub fn write(&self, bytes: &[u8]) -> io::Result<PathBuf> {
+        let millis = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        let name = format!("{millis:013}-{}.eml", super::random_hex(8));
+        let path = self.dir.join(&name);
+        let tmp = self.dir.join(format!(".{name}.tmp"));
+        let written = write_private_file(&tmp, bytes).and_then(|()| fs::rename(&tmp, &path));
+        if let Err(e) = written {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+        Ok(path)
+    }
+
+    /// [`write`](Self::write) off the async threads.
+    pub(crate) async fn write_async(&self, bytes: Vec<u8>) -> io::Result<PathBuf> {
+        let outbox = self.clone();
+        tokio::task::spawn_blocking(move || outbox.write(&bytes))
+            .await
+            .map_err(io::Error::other)?
+    }
+}
+
+#[async_trait]
+impl MailTransport for FileOutbox {
+    async fn deliver(&self, message: &Message) -> Result<(), String> {
+        self.write_async(message.formatted())
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("cannot write to the outbox {}: {e}", self.dir.display()))
+    }
+}
+
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+fn write_private_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// The `.eml` files in `dir`, oldest first (by name, which starts with the time). A missing
+/// folder is an empty outbox.
+pub fn list_eml(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if !name.starts_with('.') && name.ends_with(".eml") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Reads an `.eml` file written by the outbox: `(to, subject, body)`, the headers' encoded words
+/// and the body's Content-Transfer-Encoding (7bit, 8bit, quoted-printable or base64, whichever
+/// lettre chose) decoded, line ends as `\n`. For tests that follow the links that were mailed.
+pub fn read_eml_text(path: impl AsRef<Path>) -> io::Result<(String, String, String)> {
+    parse_eml_text(&fs::read(path)?)
+}
+
+/// [`read_eml_text`] on bytes already in memory (for instance the DATA an SMTP server got).
+pub fn parse_eml_text(raw: &[u8]) -> io::Result<(String, String, String)> {
+    let invalid = |what: &str| io::Error::new(io::ErrorKind::InvalidData, what.to_owned());
+    let (head, body) = split_head_body(raw).ok_or_else(|| invalid("no header/body separator"))?;
+    let head = std::str::from_utf8(head).map_err(|_| invalid("headers are not UTF-8"))?;
+    let headers = unfold_headers(head);
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    let to = decode_encoded_words(header("To").unwrap_or(""));
+    let subject = decode_encoded_words(header("Subject").unwrap_or(""));
+    let encoding = header("Content-Transfer-Encoding")
+        .unwrap_or("7bit")
+        .trim()
+        .to_ascii_lowercase();
+    let decoded = match encoding.as_str() {
+        "quoted-printable" => decode_quoted_printable(body),
+        "base64" => {
+            let compact: Vec<u8> = body
+                .iter()
+                .copied()
+                .filter(|b| !b.is_ascii_whitespace())
+                .collect();
+            base64::engine::general_purpose::STANDARD
+                .decode(compact)
+                .map_err(|_| invalid("bad base64 body"))?
+        }
+        _ => body.to_vec(),
+    };
+    let body = String::from_utf8(decoded).map_err(|_| invalid("body is not UTF-8"))?;
+    Ok((to, subject, body.replace("\r\n", "\n")))
+}
+
+fn split_head_body(raw: &[u8]) -> Option<(&[u8], &[u8])> {
+    if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+        return Some((&raw[..i], &raw[i + 4..]));
+    }
+    raw.windows(2)
+        .position(|w| w == b"\n\n")
+        .map(|i| (&raw[..i], &raw[i + 2..]))
+}
+
+/// `(name, value)` pairs, continuation lines joined (RFC 5322 §2.2.3).
+fn unfold_headers(head: &str) -> Vec<(String, String)> {
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for line in head.split('\n') {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, value)) = headers.last_mut() {
+                value.push_str(line);
+            }
+        } else if let Some((name, value)) = line.split_once(':') {
+            headers.push((name.trim().to_owned(), value.trim_start().to_owned()));
+        }
+    }
+    headers
+}
+
+/// Decodes RFC 2047 encoded words (`=?utf-8?b?…?=`, `=?utf-8?q?…?=`); white space between two
+/// encoded words is dropped, as the RFC says. Charsets other than UTF-8 (lettre writes only
+/// UTF-8) are decoded as UTF-8 all the same, lossily.
+fn decode_encoded_words(value: &str) -> String {
+    let mut out: Vec<u8> = Vec::new();
+    let mut rest = value.trim();
+    let mut pending_space: Option<&str> = None;
+    let mut last_was_word = false;
+    while !rest.is_empty() {
+        if let Some((decoded, len)) = encoded_word(rest) {
+            if !last_was_word {
+                if let Some(space) = pending_space {
+                    out.extend_from_slice(space.as_bytes());
+                }
+            }
+            pending_space = None;
+            out.extend_from_slice(&decoded);
+            rest = &rest[len..];
+            last_was_word = true;
+            continue;
+        }
+        let ws_len = rest.len() - rest.trim_start().len();
+        if ws_len > 0 {
+            if let Some(space) = pending_space {
+                out.extend_from_slice(space.as_bytes());
+            }
+            pending_space = Some(&rest[..ws_len]);
+            rest = &rest[ws_len..];
+            continue;
+        }
+        if let Some(space) = pending_space.take() {
+            out.extend_from_slice(space.as_bytes());
+        }
+        let next = rest
+            .char_indices()
+            .skip(1)
+            .find(|(_, c)| c.is_whitespace() || *c == '=')
+            .map_or(rest.len(), |(i, _)| i);
+        out.extend_from_slice(&rest.as_bytes()[..next]);
+        rest = &rest[next..];
+        last_was_word = false;
+    }
+    if let Some(space) = pending_space {
+        out.extend_from_slice(space.as_bytes());
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// One encoded word at the start of `s`: its decoded bytes and its length in `s`.
+fn encoded_word(s: &str) -> Option<(Vec<u8>, usize)> {
+    let inner = s.strip_prefix("=?")?;
+    let (_charset, after) = inner.split_once('?')?;
+    let (kind, after) = after.split_once('?')?;
+    let end = after.find("?=")?;
+    let text = &after[..end];
+    if text.contains(char::is_whitespace) {
+        return None;
+    }
+    let len = 2 + (inner.len() - after.len()) + end + 2;
+    let decoded = match kind {
+        "b" | "B" => base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(text))
+            .ok()?,
+        "q" | "Q" => {
+            let underscores = text.replace('_', " ");
+            decode_quoted_printable(underscores.as_bytes())
+        }
+        _ => return None,
+    };
+    Some((decoded, len))
+}
+
+/// Quoted-printable (RFC 2045 §6.7): `=XX` is a byte, `=` at a line end a soft break.
+fn decode_quoted_printable(input: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while i < input.len() {
+        let b = input[i];
+        if b != b'=' {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        match (input.get(i + 1), input.get(i + 2)) {
+            (Some(b'\r'), Some(b'\n')) => i += 3,
+            (Some(b'\n'), _) => i += 2,
+            (None, _) => i += 1,
+            (Some(&h), Some(&l)) => match (hex(h), hex(l)) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 3;
+                }
+                _ => {
+                    out.push(b);
+                    i += 1;
+                }
+            },
+            (Some(_), None) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::test_support::TempDir;
+    use crate::mail::{build_message, parse_from};
+    use tessera_application::ports::OutgoingMail;
+    use tessera_domain::Email;
+
+    fn mail(subject: &str, text: &str) -> Message {
+        let from = parse_from("Tessera <no-reply@example.com>").unwrap();
+        build_message(
+            &from,
+            &OutgoingMail {
+                to: Email::parse("ana@example.org").unwrap(),
+                subject: subject.into(),
+                text: text.into(),
+            },
+        )
+        .unwrap()
+    }
+
+    fn round_trip(subject: &str, text: &str, encoding: &str) -> (String, String, String) {
+        let dir = TempDir::new("outbox");
+        let outbox = FileOutbox::new(dir.path().join("out")).unwrap();
+        let path = outbox.write(&mail(subject, text).formatted()).unwrap();
+        let files = list_eml(outbox.dir()).unwrap();
+        assert_eq!(files, vec![path.clone()]);
+        let raw = String::from_utf8_lossy(&fs::read(&path).unwrap()).into_owned();
+        assert!(
+            raw.contains("From: Tessera <no-reply@example.com>"),
+            "{raw}"
+        );
+        let cte = format!("Content-Transfer-Encoding: {encoding}\r\n");
+        assert!(raw.contains(&cte), "{raw}");
+        read_eml_text(&path).unwrap()
+    }
+
+    #[tokio::test]
+    async fn writes_a_parseable_eml_through_the_transport() {
+        let dir = TempDir::new("outbox_transport");
+        let outbox = FileOutbox::new(dir.path().join("a/b")).unwrap();
+        outbox
+            .deliver(&mail(
+                "Confirm your email",
+                "Open https://id.example/x?t=abc\n",
+            ))
+            .await
+            .unwrap();
+        let files = list_eml(outbox.dir()).unwrap();
+        assert_eq!(files.len(), 1);
+        let (to, subject, body) = read_eml_text(&files[0]).unwrap();
+        assert_eq!(to, "ana@example.org");
+        assert_eq!(subject, "Confirm your email");
+        assert_eq!(body, "Open https://id.example/x?t=abc\n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(outbox.dir()), 0o700);
+            assert_eq!(mode(&files[0]), 0o600);
+        }
+        // No temporary file is left behind.
+        assert_eq!(fs::read_dir(outbox.dir()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn decodes_whatever_encoding_lettre_chose() {
+        // Plain short ASCII: 7bit.
+        let (_, _, body) = round_trip("Hi", "short line\n", "7bit");
+        assert_eq!(body, "short line\n");
+        // A long link: quoted-printable with soft line breaks.
+        let link = format!(
+            "https://id.example/verify?token={}",
+            "A1b2=C3d4_".repeat(20)
+        );
+        let text = format!("Follow this link:\n{link}\nThanks\n");
+        let (_, _, body) = round_trip("Link", &text, "quoted-printable");
+        assert_eq!(body, text);
+        // Mostly non-ASCII: base64; UTF-8 subject: encoded words.
+        let text = "Ĉu vi petis ŝanĝi vian pasvorton? Ŝŝŝ ĉĉĉ ĝĝĝ ĥĥĥ ĵĵĵ ŭŭŭ\n";
+        let subject = ["Ŝanĝu la pasvorton — ĉi tie"; 4].join(", ");
+        let (to, got_subject, body) = round_trip(&subject, text, "base64");
+        assert_eq!(to, "ana@example.org");
+        assert_eq!(got_subject, subject);
+        assert_eq!(body, text);
+    }
+
+    #[test]
+    fn names_sort_by_time_and_never_collide() {
+        let dir = TempDir::new("outbox_names");
+        let outbox = FileOutbox::new(dir.path()).unwrap();
+        let paths: Vec<PathBuf> = (0..20)
+            .map(|_| outbox.write(b"x: y\r\n\r\nz").unwrap())
+            .collect();
+        let mut unique = paths.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 20);
+        assert_eq!(list_eml(outbox.dir()).unwrap().len(), 20);
+    }
+
+    #[test]
+    fn quoted_printable_and_encoded_words() {
+        assert_eq!(
+            decode_quoted_printable(b"a=3Db=\r\nc=C3=A9"),
+            "a=bcé".as_bytes()
+        );
+        assert_eq!(
+            decode_encoded_words("=?utf-8?b?w6k=?= =?utf-8?q?_x=C3=A9?= plain =?x?q?y?="),
+            "é xé plain y"
+        );
+        assert_eq!(decode_encoded_words("Hello  world"), "Hello  world");
+    }
+}

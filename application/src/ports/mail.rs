@@ -1,0 +1,34 @@
+use async_trait::async_trait;
+use tessera_domain::Email;
+
+/// A plain-text message to one person. The sender address is the mailer's own setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingMail {
+    /// The recipient.
+    pub to: Email,
+    /// The subject line.
+    pub subject: String,
+    /// The body, plain UTF-8 text.
+    pub text: String,
+}
+
+/// Why a message could not be accepted for delivery.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// The queue is full or closed; the message was not taken.
+    #[error("the mail queue is not accepting messages: {0}")]
+    Unavailable(String),
+    /// The transport refused or failed.
+    #[error("mail delivery failed: {0}")]
+    Transport(String),
+}
+
+/// Hands messages over for delivery. Implementations return once the message is accepted
+/// (queued or written), never after a round trip to a slow mail server: services call it
+/// after their database commit, on the request's path.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    /// Accepts `mail` for delivery.
+    async fn send(&self, mail: OutgoingMail) -> Result<(), MailError>;
+}
