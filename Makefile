@@ -5,7 +5,7 @@
 CARGO ?= cargo
 PG_URL ?= $(or $(TESSERA_TEST_POSTGRES_URL),postgres://postgres@127.0.0.1:5432/postgres)
 
-.PHONY: run build test lint fmt pg-check domain-purity bench bench-quick bench-growth
+.PHONY: run build test lint fmt pg-check domain-purity bench bench-quick bench-growth schemathesis
 
 run:
 	$(CARGO) run -p tessera-server --bin tessera -- serve
@@ -56,3 +56,7 @@ bench-quick:
 bench-growth:
 	python3 bench/run.py --growth
 
+# schemathesis against /openapi.json of a throwaway server (public JSON endpoints, no 5xx
+# allowed); installs schemathesis with pip when missing. About a minute after the build.
+schemathesis:
+	bash scripts/schemathesis.sh

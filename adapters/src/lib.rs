@@ -6,9 +6,11 @@
 //! - [`http`]: the actix-web routes, mapping use-case errors to RFC 6749 §5.2 once.
 //! - [`mail`]: the outgoing-mail queue (file outbox or SMTP through lettre), with dead letters.
 
+pub mod audit;
 pub mod crypto;
 pub mod http;
 pub mod mail;
+pub mod observability;
 pub mod persistence;
 
 pub use persistence::{Backend, Database, DatabaseError, PoolOptions};

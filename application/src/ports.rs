@@ -1,11 +1,14 @@
 //! The traits through which the use cases reach the world. Adapters implement them; tests use
 //! their `mockall` mocks (`Mock<Trait>`, with the `mocks` feature outside this crate).
 
+mod api_keys;
+mod audit;
 mod clients;
 mod clock;
 mod codes;
 mod consents;
 mod email_tokens;
+mod housekeeping;
 mod jws;
 mod keys;
 mod mail;
@@ -16,11 +19,14 @@ mod revocations;
 mod sessions;
 mod users;
 
+pub use api_keys::ApiKeyRepository;
+pub use audit::{AuditFilter, AuditLog, AuditRepository, StoredAuditEvent};
 pub use clients::ClientRepository;
 pub use clock::Clock;
 pub use codes::{AuthorizationCodeRepository, CodeRedemption};
 pub use consents::ConsentRepository;
 pub use email_tokens::EmailTokenRepository;
+pub use housekeeping::{HousekeepingRepository, PurgeKind};
 pub use jws::{JwsEngine, KeyMaterial, VerifiedJws};
 pub use keys::{GeneratedKey, KeyCipher, KeyGenerator, SigningKeyRepository, StoredSigningKey};
 pub use mail::{MailError, Mailer, OutgoingMail};
@@ -32,6 +38,10 @@ pub use sessions::SessionRepository;
 pub use users::UserRepository;
 
 #[cfg(any(test, feature = "mocks"))]
+pub use api_keys::MockApiKeyRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use audit::{MockAuditLog, MockAuditRepository};
+#[cfg(any(test, feature = "mocks"))]
 pub use clients::MockClientRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use clock::MockClock;
@@ -41,6 +51,8 @@ pub use codes::MockAuthorizationCodeRepository;
 pub use consents::MockConsentRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use email_tokens::MockEmailTokenRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use housekeeping::MockHousekeepingRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use jws::MockJwsEngine;
 #[cfg(any(test, feature = "mocks"))]

@@ -3,12 +3,15 @@
 mod access_tokens;
 mod account_api;
 mod account_settings;
+pub mod admin;
+mod api_keys;
 mod authorize;
 mod client_authentication;
 mod client_credentials;
 mod client_registration;
 mod code_grant;
 mod email_links;
+mod housekeeping;
 mod introspection;
 mod login;
 mod logout;
@@ -26,6 +29,7 @@ pub use account_api::{
     AccountApi, AccountLoginError, AccountTokenError, ACCOUNT_CLIENT_ID, ACCOUNT_SCOPE,
 };
 pub use account_settings::{AccountChangeError, AccountSettings};
+pub use api_keys::{ApiKeyError, ApiKeys, API_KEY_TOUCH_INTERVAL_SECS};
 pub use authorize::{
     AuthorizationRequest, AuthorizationResponse, Authorize, AuthorizeError, AuthorizeOutcome,
     Interaction,
@@ -37,6 +41,9 @@ pub use client_credentials::{ClientCredentialsGrant, IssuedToken, TokenError};
 pub use client_registration::{ClientRegistry, NewClient, RegisterClientError, RegisteredClient};
 pub use code_grant::{grant_revocation_key, AuthorizationCodeGrant};
 pub use email_links::{EmailLinkError, EmailLinks, RESET_PASSWORD_PATH, VERIFY_EMAIL_PATH};
+pub use housekeeping::{
+    Housekeeping, HousekeepingReport, DEFAULT_PURGE_BATCH, DEFAULT_PURGE_BUDGET,
+};
 pub use introspection::{Introspection, IntrospectionResponse};
 pub use login::{Accounts, CreateUserError, LoginError, SignedIn};
 pub use logout::{Logout, LogoutError, LogoutPlan, LogoutRequest};

@@ -4,6 +4,8 @@
 //! [`UnixTime`] parameters, randomness and signing live behind the application's ports. Every
 //! value object is built by a `parse` function, so a value that exists is a valid one.
 
+pub mod api_key;
+pub mod audit;
 pub mod client;
 pub mod client_id;
 pub mod consent;
@@ -26,6 +28,11 @@ pub mod time;
 pub mod token;
 pub mod user;
 
+pub use api_key::{
+    compose_api_key, is_valid_api_key_name, split_api_key, ApiKey, ApiKeyPrefix, ApiKeyPrefixError,
+    MAX_API_KEY_NAME_CHARS,
+};
+pub use audit::{AuditAction, AuditEvent, AuditOutcome, MAX_AUDIT_FIELD_CHARS};
 pub use client::{Client, ClientRuleError, TokenEndpointAuthMethod};
 pub use client_id::{ClientId, ClientIdError};
 pub use consent::Consent;

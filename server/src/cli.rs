@@ -31,6 +31,9 @@ pub enum Command {
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Manage API keys.
+    #[command(subcommand, name = "apikey")]
+    ApiKey(ApiKeyCommand),
 }
 
 /// `tessera user …`.
@@ -106,5 +109,29 @@ pub enum KeysCommand {
         /// Algorithm of the new key (default: the configured signing_alg).
         #[arg(long, value_parser = ["RS256", "ES256", "EdDSA"])]
         alg: Option<String>,
+    },
+}
+
+/// `tessera apikey …`.
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Make a key; prints {"id", "key", "name", "scopes", "expires_at"} (the key only once).
+    Create {
+        /// What the key is for (1 to 100 printable characters).
+        #[arg(long)]
+        name: String,
+        /// Space-separated scopes the key carries.
+        #[arg(long)]
+        scope: String,
+        /// Days until the key stops working (default: never).
+        #[arg(long = "expires-in-days", value_parser = clap::value_parser!(u32).range(1..=36_500))]
+        expires_in_days: Option<u32>,
+    },
+    /// List keys as JSON (never the key or its digest).
+    List,
+    /// Revoke a key for good.
+    Revoke {
+        /// The key id (its 8-character prefix).
+        id: String,
     },
 }

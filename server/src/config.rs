@@ -152,6 +152,12 @@ pub struct Config {
     pub access_token_ttl_secs: i64,
     /// How often a running server re-reads signing keys (to see another process's rotation).
     pub key_refresh_secs: u64,
+    /// How often expired rows (codes, sessions, link tokens, denylist, dead refresh tokens)
+    /// are deleted, so tables and their indexes stay the size of live data; 0 = never.
+    pub housekeeping_interval_secs: u64,
+    /// Rows per delete statement of housekeeping: each batch is one short transaction, so
+    /// request traffic interleaves with a large backlog.
+    pub housekeeping_batch: u32,
     /// Maximum database connections per process.
     pub database_pool_size: usize,
     /// How long a request waits for a database connection before answering 503.
@@ -187,6 +193,9 @@ pub struct Config {
     pub lockout_max_secs: i64,
     /// Outgoing mail (verification and reset links).
     pub mail: Mail,
+    /// Serve `GET /docs`; unset means on outside production, off in production (where
+    /// turning it on is refused).
+    pub docs: Option<bool>,
 }
 
 impl Default for Config {
@@ -203,6 +212,8 @@ impl Default for Config {
             signing_alg: "RS256".into(),
             access_token_ttl_secs: 900,
             key_refresh_secs: 10,
+            housekeeping_interval_secs: 300,
+            housekeeping_batch: 5000,
             database_pool_size: 16,
             database_timeout_ms: 2000,
             workers: None,
@@ -220,6 +231,7 @@ impl Default for Config {
             lockout_base_secs: 60,
             lockout_max_secs: 3600,
             mail: Mail::default(),
+            docs: None,
         }
     }
 }
@@ -230,6 +242,9 @@ pub enum ConfigError {
     /// A value failed to parse or is missing its file.
     #[error("invalid configuration: {0}")]
     Load(String),
+    /// `environment = "production"` refuses these settings: one line per problem.
+    #[error("{}", production_lines(.0))]
+    Production(Vec<(&'static str, String)>),
     /// A value parsed but breaks a rule.
     #[error("invalid configuration: {key}: {message}")]
     Invalid {
@@ -238,6 +253,30 @@ pub enum ConfigError {
         /// What is wrong.
         message: String,
     },
+}
+
+fn production_lines(problems: &[(&'static str, String)]) -> String {
+    problems
+        .iter()
+        .map(|(key, message)| format!("invalid configuration for production: {key}: {message}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// True for `http://127.0.0.1…`, `http://localhost…` and `http://[::1]…`.
+fn is_loopback_url(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let host = if let Some(v6) = rest.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default()
+    } else {
+        rest.split([':', '/']).next().unwrap_or_default()
+    };
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Environment variables with the prefix that are not configuration keys.
@@ -325,6 +364,18 @@ impl Config {
         if self.key_refresh_secs == 0 {
             return Err(invalid("key_refresh_secs", "must be at least 1"));
         }
+        if self.housekeeping_interval_secs > 86_400 {
+            return Err(invalid(
+                "housekeeping_interval_secs",
+                "must be between 0 (off) and 86400",
+            ));
+        }
+        if !(100..=100_000).contains(&self.housekeeping_batch) {
+            return Err(invalid(
+                "housekeeping_batch",
+                "must be between 100 and 100000",
+            ));
+        }
         if !(1..=600).contains(&self.authorization_code_ttl_secs) {
             return Err(invalid(
                 "authorization_code_ttl_secs",
@@ -393,30 +444,57 @@ impl Config {
             return Err(invalid("workers", "must be at least 1"));
         }
         if self.environment == Environment::Production {
-            if !issuer.starts_with("https://") {
-                return Err(invalid("issuer", "must be https in production"));
-            }
-            match &self.secret_key {
-                None => return Err(invalid("secret_key", "is required in production")),
-                Some(k) if secrecy::ExposeSecret::expose_secret(k).len() < 32 => {
-                    return Err(invalid("secret_key", "must be at least 32 characters"))
-                }
-                Some(_) => {}
-            }
-            // ASVS 4.0.3 2.2.1 / NIST 800-63B: at most 100 failed attempts per hour per
-            // account. Development may use short delays (tests do).
-            let allowed = self.lockout_policy().max_failures_per_hour();
-            if allowed > 100 {
-                return Err(ConfigError::Invalid {
-                    key: "lockout_threshold",
-                    message: format!(
-                        "with lockout_base_secs and lockout_max_secs, allows {allowed} failed \
-                         sign-ins per account per hour; production allows at most 100"
-                    ),
-                });
+            let problems = self.production_problems();
+            if !problems.is_empty() {
+                return Err(ConfigError::Production(problems));
             }
         }
         Ok(())
+    }
+
+    /// Everything `environment = "production"` refuses, one entry per problem, so an operator
+    /// fixes them all in one go.
+    fn production_problems(&self) -> Vec<(&'static str, String)> {
+        let mut problems = Vec::new();
+        if !self.issuer.starts_with("https://") && !is_loopback_url(&self.issuer) {
+            problems.push((
+                "issuer",
+                "must be https in production (http only on a loopback address)".to_owned(),
+            ));
+        }
+        match &self.secret_key {
+            None => problems.push(("secret_key", "is required in production".to_owned())),
+            Some(k) if secrecy::ExposeSecret::expose_secret(k).len() < 32 => {
+                problems.push(("secret_key", "must be at least 32 characters".to_owned()))
+            }
+            Some(_) => {}
+        }
+        if self.docs == Some(true) {
+            problems.push((
+                "docs",
+                "must be off in production (the API description page is for development)"
+                    .to_owned(),
+            ));
+        }
+        // ASVS 4.0.3 2.2.1 / NIST 800-63B: at most 100 failed attempts per hour per account.
+        // Development may use short delays (tests do).
+        let allowed = self.lockout_policy().max_failures_per_hour();
+        if allowed > 100 {
+            problems.push((
+                "lockout_threshold",
+                format!(
+                    "with lockout_base_secs and lockout_max_secs, allows {allowed} failed \
+                     sign-ins per account per hour; production allows at most 100"
+                ),
+            ));
+        }
+        problems
+    }
+
+    /// Whether `GET /docs` is served: on outside production unless `docs = false`.
+    pub fn docs_enabled(&self) -> bool {
+        self.docs
+            .unwrap_or(self.environment != Environment::Production)
     }
 
     /// The account lockout rules these settings make.
@@ -448,6 +526,34 @@ mod tests {
         assert_eq!(c.sqlite_path().unwrap(), PathBuf::from("tessera.db"));
         assert!(c.rate_limit.enabled);
         assert_eq!(c.refresh_token_grace_secs, 0, "grace window off by default");
+        assert_eq!(c.housekeeping_interval_secs, 300);
+        assert_eq!(c.housekeeping_batch, 5000);
+    }
+
+    #[test]
+    fn housekeeping_keys_are_bounded_and_named() {
+        let bad = [
+            (0, 99, "housekeeping_batch"),
+            (300, 100_001, "housekeeping_batch"),
+            (86_401, 5000, "housekeeping_interval_secs"),
+        ];
+        for (interval, batch, key) in bad {
+            let c = Config {
+                housekeeping_interval_secs: interval,
+                housekeeping_batch: batch,
+                ..Config::default()
+            };
+            let msg = c.validate().unwrap_err().to_string();
+            assert!(msg.contains(key), "{msg} should name {key}");
+        }
+        for (interval, batch) in [(0, 100), (86_400, 100_000)] {
+            let c = Config {
+                housekeeping_interval_secs: interval,
+                housekeeping_batch: batch,
+                ..Config::default()
+            };
+            c.validate().unwrap();
+        }
     }
 
     #[test]
@@ -491,6 +597,7 @@ mod tests {
             (
                 Config {
                     environment: Environment::Production,
+                    issuer: "http://id.example".into(),
                     ..Config::default()
                 },
                 "issuer",
@@ -545,6 +652,54 @@ mod tests {
             );
             Ok(())
         });
+    }
+
+    /// Production refuses a non-loopback http issuer, a missing or short secret key and the
+    /// docs page, naming every problem on its own line.
+    #[test]
+    fn production_refusals_are_listed_one_per_line() {
+        let c = Config {
+            environment: Environment::Production,
+            issuer: "http://id.example".into(),
+            docs: Some(true),
+            ..Config::default()
+        };
+        let msg = c.validate().unwrap_err().to_string();
+        let lines: Vec<&str> = msg.lines().collect();
+        assert_eq!(lines.len(), 3, "{msg}");
+        assert!(lines[0].contains("issuer: must be https"), "{msg}");
+        assert!(lines[1].contains("secret_key: is required"), "{msg}");
+        assert!(lines[2].contains("docs: must be off"), "{msg}");
+        let ok = |issuer: &str| Config {
+            environment: Environment::Production,
+            issuer: issuer.into(),
+            secret_key: Some(SecretString::from("k".repeat(32))),
+            ..Config::default()
+        };
+        for issuer in [
+            "https://id.example",
+            "http://127.0.0.1:8080",
+            "http://localhost:8080",
+            "http://[::1]:8080",
+        ] {
+            ok(issuer)
+                .validate()
+                .unwrap_or_else(|e| panic!("{issuer}: {e}"));
+            assert!(!ok(issuer).docs_enabled());
+        }
+        for issuer in ["http://127.0.0.1.example", "http://localhost.example"] {
+            assert!(ok(issuer).validate().is_err(), "{issuer}");
+        }
+        let short = Config {
+            secret_key: Some(SecretString::from("short".to_owned())),
+            ..ok("https://id.example")
+        };
+        assert!(short
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("secret_key"));
+        assert!(Config::default().docs_enabled());
     }
 
     #[test]

@@ -44,6 +44,7 @@ fn main() -> ExitCode {
         Command::Migrate => print(runtime.block_on(migrate(&config))),
         Command::Client(cmd) => print(runtime.block_on(commands::client::run(&config, cmd))),
         Command::Keys(cmd) => print(runtime.block_on(commands::keys::run(&config, cmd))),
+        Command::ApiKey(cmd) => print(runtime.block_on(commands::apikey::run(&config, cmd))),
         Command::User(cmd) => print(runtime.block_on(commands::user::run(&config, cmd))),
     }
 }

@@ -8,16 +8,27 @@ use actix_web::{middleware, web, App, HttpServer};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
+use tessera_adapters::audit::{start_audit_writer, AuditWriter};
+use tessera_adapters::http::MetricsSources;
 use tessera_adapters::http::{
     self, BrowserSettings, CsrfGuard, Discovery, HttpState, RateLimitSettings, RateLimiter,
     Readiness,
 };
+use tessera_adapters::http::{AdminApi, AdminAuth};
 use tessera_adapters::mail::MailQueue;
+use tessera_adapters::observability::MeteredAuditLog;
+use tessera_adapters::observability::{Metrics, RequestIds, RequestObserver};
+use tessera_application::ports::AuditLog;
+use tessera_application::ports::Clock;
+use tessera_application::services::admin::{
+    AdminApiKeys, AdminAudit, AdminClients, AdminKeys, AdminUsers,
+};
 use tessera_application::services::{
     AccessTokenVerifier, AccountApi, AccountSettings, AuthorizationCodeGrant, Authorize,
     ClientAuthenticator, ClientCredentialsGrant, EmailLinks, Introspection, KeyService, Logout,
     RefreshTokenGrant, TokenRevocation, UserInfo, UserTokenIssuer,
 };
+use tessera_application::services::{ApiKeys, Housekeeping};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +54,11 @@ pub struct Application {
     keys: Arc<KeyService>,
     refresh_every: Duration,
     mailer: Arc<MailQueue>,
+    /// The audit log's background writer, flushed on shutdown.
+    audit: Arc<AuditWriter>,
+    housekeeper: Option<Housekeeper>,
+    /// Closed last, once the writers above have flushed.
+    db: tessera_adapters::persistence::Database,
 }
 
 impl Application {
@@ -78,7 +94,16 @@ impl Application {
         ));
         let db = &core.db;
         let hasher = Core::password_hasher(config)?;
-        let accounts = Arc::new(core.accounts_with(config, hasher.clone()));
+        let metrics = Arc::new(Metrics::new(&http::known_routes()));
+        // Every security event goes through one sink: the audit table (batched, in the
+        // background), the log, and the counters only events can tell (lockouts).
+        let audit = Arc::new(start_audit_writer(core.db.audit(), 10_000));
+        let audit_log: Arc<dyn AuditLog> =
+            Arc::new(MeteredAuditLog::new(audit.clone(), metrics.clone()));
+        let accounts = Arc::new(
+            core.accounts_with(config, hasher.clone())
+                .with_audit(audit_log.clone()),
+        );
         let policy = Core::password_policy(config);
         let mailer = Arc::new(Core::mail_queue(config)?);
         if config.mail.transport == crate::config::MailTransport::File
@@ -124,6 +149,41 @@ impl Application {
             .ensure_client()
             .await
             .map_err(|e| WiringError::Database(e.to_string()))?;
+        // The admin API: the same services as the CLI, every change in the audit log.
+        let api_keys = Arc::new(ApiKeys::new(
+            db.api_keys(),
+            core.clock.clone(),
+            core.rng.clone(),
+        ));
+        let admin = AdminApi {
+            clients: AdminClients::new(
+                db.clients(),
+                core.clock.clone(),
+                core.rng.clone(),
+                audit_log.clone(),
+            ),
+            users: AdminUsers::new(
+                db.users(),
+                db.consents(),
+                db.revocations(),
+                Arc::new(core.sign_out_everywhere()),
+                email_links.clone(),
+                core.clock.clone(),
+                audit_log.clone(),
+                core.settings.lifetimes.access_token + core.settings.lifetimes.clock_skew,
+            ),
+            keys: AdminKeys::new(keys.clone(), core.clock.clone(), audit_log.clone()),
+            api_keys: AdminApiKeys::new(api_keys.clone(), core.clock.clone(), audit_log.clone()),
+            audit: AdminAudit::new(db.audit()),
+            auth: AdminAuth::new(
+                config.admin_token.as_ref(),
+                api_keys,
+                audit_log.clone(),
+                core.clock.clone(),
+            ),
+            default_alg: core.signing_alg,
+        };
+        let request_ids = Arc::new(RequestIds::new(core.rng.as_ref()));
         let state = web::Data::new(HttpState {
             authorize: Authorize::new(
                 db.clients(),
@@ -161,7 +221,8 @@ impl Application {
                         )),
                     }
                 }),
-            ),
+            )
+            .with_audit(audit_log.clone()),
             userinfo: UserInfo::new(verifier.clone(), db.users()),
             logout: Logout::new(
                 core.jws.clone(),
@@ -179,6 +240,7 @@ impl Application {
                 trust_forwarded_for: config.rate_limit.trust_forwarded_for,
                 ..RateLimitSettings::default()
             }),
+            admin,
             authenticator: ClientAuthenticator::new(core.db.clients()),
             client_credentials: ClientCredentialsGrant::new(
                 core.jws.clone(),
@@ -194,7 +256,11 @@ impl Application {
             revocation: TokenRevocation::new(verifier, core.db.revocations()),
             jws: core.jws.clone(),
             readiness: readiness.clone(),
+            metrics: metrics.clone(),
+            audit: audit_log,
+            metrics_sources: MetricsSources::new(core.db.clone(), keys.clone(), core.clock.clone()),
             discovery: Discovery::new(&config.issuer),
+            api_docs: http::ApiDocs::new(&config.issuer, config.docs_enabled()),
         });
 
         let listener = TcpListener::bind(&config.bind).map_err(|source| StartupError::Bind {
@@ -202,14 +268,13 @@ impl Application {
             source,
         })?;
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+        let observed = metrics.clone();
         let mut server = HttpServer::new(move || {
             App::new()
-                // %U is the path without the query string: no parameter value reaches the log.
-                .wrap(
-                    middleware::Logger::new("%a \"%{METHOD}xi %U\" %s %b %Dms")
-                        .custom_request_replace("METHOD", |req| req.method().to_string()),
-                )
                 .wrap(middleware::DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+                // Outermost: request id, metrics and the access log (path only, never the
+                // query string) see every answer.
+                .wrap(RequestObserver::new(observed.clone(), request_ids.clone()))
                 .configure(http::configure(state.clone()))
         })
         .disable_signals()
@@ -225,6 +290,12 @@ impl Application {
                 source,
             })?
             .run();
+        let housekeeper = (config.housekeeping_interval_secs > 0).then(|| Housekeeper {
+            service: Housekeeping::new(core.db.housekeeping(), config.housekeeping_batch),
+            every: Duration::from_secs(config.housekeeping_interval_secs),
+            clock: core.clock.clone(),
+            metrics: metrics.clone(),
+        });
         Ok(Self {
             port,
             server,
@@ -232,6 +303,9 @@ impl Application {
             keys,
             refresh_every: Duration::from_secs(config.key_refresh_secs),
             mailer,
+            audit,
+            housekeeper,
+            db: core.db.clone(),
         })
     }
 
@@ -261,6 +335,7 @@ impl Application {
                 }
             }
         });
+        let housekeeper = self.housekeeper.map(|h| tokio::spawn(h.run()));
         let signals = handle_signals.then(|| {
             let readiness = self.readiness.clone();
             let handle = handle.clone();
@@ -274,11 +349,62 @@ impl Application {
         let result = self.server.await;
         // Messages accepted before the stop still go out (or to failed/), within a bound.
         self.mailer.shutdown(Duration::from_secs(5)).await;
+        // Events recorded before the stop are written, within a bound.
+        self.audit.shutdown(Duration::from_secs(5)).await;
         refresher.abort();
+        if let Some(h) = housekeeper {
+            h.abort();
+        }
         if let Some(s) = signals {
             s.abort();
         }
+        self.db.close();
         result
+    }
+}
+
+/// The background deletion of expired rows: one run per interval, the first one interval
+/// after start (so it never races what a just-started process or its tests set up).
+struct Housekeeper {
+    service: Housekeeping,
+    every: Duration,
+    clock: Arc<dyn Clock>,
+    metrics: Arc<Metrics>,
+}
+
+impl Housekeeper {
+    /// Runs forever (until aborted); a failed run is logged and retried next interval.
+    async fn run(self) {
+        let mut tick = tokio::time::interval(self.every);
+        // A run longer than the interval delays the next rather than bunching runs up.
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            match self.service.run_once(self.clock.now()).await {
+                Ok(report) => {
+                    for (kind, n) in &report.deleted {
+                        if *n > 0 {
+                            self.metrics.housekeeping_deleted(kind.as_str(), *n);
+                        }
+                    }
+                    if report.total() > 0 {
+                        log::info!(
+                            "housekeeping deleted {} expired rows in {:?}{}: {}",
+                            report.total(),
+                            report.elapsed,
+                            if report.budget_spent {
+                                " (time budget spent; the rest next run)"
+                            } else {
+                                ""
+                            },
+                            report.summary()
+                        );
+                    }
+                }
+                Err(e) => log::warn!("housekeeping failed (retried next interval): {e}"),
+            }
+        }
     }
 }
 

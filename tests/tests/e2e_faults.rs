@@ -161,9 +161,12 @@ async fn r_02_locked_sqlite_fails_closed_and_recovers() {
     let svc = app.service_client("client_secret_basic").await;
     let at = app.token(&svc, None).await;
 
-    // Another process holds the write lock.
+    // Another process holds the write lock. It waits its turn to take it: the server's
+    // background writers (audit trail) may be committing at this moment.
     let mut locker = diesel::sqlite::SqliteConnection::establish(&path).unwrap();
-    locker.batch_execute("BEGIN EXCLUSIVE").unwrap();
+    locker
+        .batch_execute("PRAGMA busy_timeout = 10000; BEGIN EXCLUSIVE")
+        .unwrap();
     let t = Instant::now();
     let res = app
         .post_form("/revoke", Some(&svc), &[("token", &at)])

@@ -13,12 +13,15 @@ use tessera_domain::{
 use tessera_tests::{both_backends, TestDatabase};
 
 /// The migrations this build ships, as diesel names their versions, in order.
-const MIGRATIONS: [&str; 5] = [
+const MIGRATIONS: [&str; 8] = [
     "20261128000001",
     "20261128000002",
     "20261128000003",
     "20261128000004",
     "20261128000005",
+    "20261128000006",
+    "20261128000007",
+    "20261128000008",
 ];
 
 fn all_migrations() -> Vec<String> {

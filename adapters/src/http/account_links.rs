@@ -7,6 +7,7 @@
 //! email always answer `202` at once and do their work afterwards, so neither the answer nor
 //! its timing tells whether an account exists (ASVS 6.3.8).
 
+use super::audit_trail;
 use super::errors::ApiError;
 use super::form::OAuthForm;
 use super::users::{field_error, password_length, rate_limit, read_json};
@@ -19,6 +20,7 @@ use serde_json::json;
 use tessera_application::ports::random_token;
 use tessera_application::services::EmailLinkError;
 use tessera_application::RepositoryError;
+use tessera_domain::{AuditAction, AuditOutcome, UserId};
 use validator::Validate;
 
 /// `{"email"}` of the requests that mail a link.
@@ -120,8 +122,10 @@ pub async fn verify_email_post(
             Err(res) => return res,
         };
         let token = form.get("token").unwrap_or_default();
-        return match state.email_links.verify_email(token).await {
-            Ok(()) => pages::html_response(
+        let verified = state.email_links.verify_email(token).await;
+        audit_link(&req, &state, AuditAction::EmailVerified, &verified);
+        return match verified {
+            Ok(_) => pages::html_response(
                 StatusCode::OK,
                 pages::link_done_page(
                     "Email address confirmed",
@@ -133,15 +137,13 @@ pub async fn verify_email_post(
     }
     let result = async {
         let body: TokenRequest = read_json(&req, payload).await?;
-        state
-            .email_links
-            .verify_email(&body.token)
-            .await
-            .map_err(link_error)
+        let verified = state.email_links.verify_email(&body.token).await;
+        audit_link(&req, &state, AuditAction::EmailVerified, &verified);
+        verified.map_err(link_error)
     }
     .await;
     match result {
-        Ok(()) => HttpResponse::Ok()
+        Ok(_) => HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(json!({"email_verified": true})),
         Err(e) => e.error_response(),
@@ -184,12 +186,13 @@ pub async fn reset_confirm_post(
         if password_length(&password).is_err() {
             return reset_form_again(&req, &state, &token, "Please enter a new password.");
         }
-        return match state
+        let reset = state
             .email_links
             .confirm_password_reset(&token, password)
-            .await
-        {
-            Ok(()) => pages::html_response(
+            .await;
+        audit_link(&req, &state, AuditAction::PasswordReset, &reset);
+        return match reset {
+            Ok(_) => pages::html_response(
                 StatusCode::OK,
                 pages::link_done_page(
                     "Password changed",
@@ -206,15 +209,16 @@ pub async fn reset_confirm_post(
     let result = async {
         let body: ResetConfirmation = read_json(&req, payload).await?;
         password_length(&body.password)?;
-        state
+        let reset = state
             .email_links
             .confirm_password_reset(&body.token, body.password)
-            .await
-            .map_err(link_error)
+            .await;
+        audit_link(&req, &state, AuditAction::PasswordReset, &reset);
+        reset.map_err(link_error)
     }
     .await;
     match result {
-        Ok(()) => HttpResponse::NoContent()
+        Ok(_) => HttpResponse::NoContent()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .finish(),
         Err(e) => e.error_response(),
@@ -239,6 +243,28 @@ fn reset_form_again(
     });
     *res.status_mut() = StatusCode::BAD_REQUEST;
     res
+}
+
+/// Records a link used (success, with whose account) or refused (an unknown, used or expired
+/// link: worth seeing when someone tries many). Refused passwords and server faults are not
+/// link events.
+fn audit_link(
+    req: &HttpRequest,
+    state: &HttpState,
+    action: AuditAction,
+    result: &Result<UserId, EmailLinkError>,
+) {
+    let event = match result {
+        Ok(user) => audit_trail::event(state, req, action, AuditOutcome::Success)
+            .actor(user.as_str())
+            .subject(user.as_str()),
+        Err(EmailLinkError::InvalidLink) => {
+            audit_trail::event(state, req, action, AuditOutcome::Failure)
+                .detail("invalid or expired link")
+        }
+        Err(_) => return,
+    };
+    state.audit.record(event);
 }
 
 /// JSON answer for a link that failed.

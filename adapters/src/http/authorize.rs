@@ -4,6 +4,7 @@
 //! fields; every post re-validates the whole request, so nothing about a pending authorization
 //! is trusted from an earlier step. Forms are CSRF-protected, and every redirect answers 303.
 
+use super::audit_trail;
 use super::form::OAuthForm;
 use super::pages;
 use super::HttpState;
@@ -16,7 +17,7 @@ use tessera_application::services::{
     AuthorizationRequest, AuthorizationResponse, AuthorizeError, AuthorizeOutcome, Interaction,
     LoginError,
 };
-use tessera_domain::{BrowserSession, ResponseMode};
+use tessera_domain::{AuditAction, AuditOutcome, BrowserSession, ResponseMode};
 
 /// Form fields of the pages themselves, never part of the authorization request.
 const PAGE_FIELDS: [&str; 5] = ["action", "csrf_token", "email", "password", "decision"];
@@ -85,6 +86,22 @@ pub async fn authorize_post(
                 _ => return bad_request("The consent form was incomplete."),
             };
             let session = current_session(&req, &state).await;
+            if let Ok(Some(s)) = &session {
+                // A refusal is the consent step failing, not a consent withdrawn.
+                let mut e = audit_trail::event(
+                    &state,
+                    &req,
+                    AuditAction::ConsentGiven,
+                    audit_trail::outcome(allow),
+                )
+                .subject(s.user_id.as_str());
+                if let Some(client) = params.get("client_id") {
+                    e = e.client(client.as_str());
+                }
+                state
+                    .audit
+                    .record(e.detail(if allow { "allow" } else { "deny" }));
+            }
             continue_with(
                 &req,
                 &state,
@@ -124,7 +141,18 @@ async fn login(
         Ok(r) => r,
         Err(e) => return authorize_error(e),
     };
-    match state.accounts.sign_in(email, password).await {
+    // The check runs to its end even if the browser goes away: every attempt is counted
+    // while its hash runs and only a finished success resets the count.
+    let accounts = state.accounts.clone();
+    let typed = email.to_owned();
+    let signed_in =
+        match actix_web::rt::spawn(async move { accounts.sign_in(&typed, password).await }).await {
+            Ok(r) => r,
+            Err(e) => Err(LoginError::Hasher(format!("the sign-in task failed: {e}"))),
+        };
+    state.metrics.login_result(signed_in.as_ref().err());
+    audit_login(req, state, email, request.client.id.as_str(), &signed_in);
+    match signed_in {
         Ok(signed) => {
             if let Some(old) = state.browser.session_value(req) {
                 if let Err(e) = state.accounts.sign_out(&old).await {
@@ -364,4 +392,41 @@ fn unavailable(detail: &str) -> HttpResponse {
 
 fn page_error(status: StatusCode, title: &str, message: &str) -> HttpResponse {
     pages::html_response(status, pages::error_page(title, message))
+}
+
+/// Records a sign-in through the login page: who tried (the email typed), for which client,
+/// from where, and how it ended. Failures never carry the password.
+fn audit_login(
+    req: &HttpRequest,
+    state: &HttpState,
+    email: &str,
+    client_id: &str,
+    result: &Result<tessera_application::services::SignedIn, LoginError>,
+) {
+    let (action, outcome, detail) = match result {
+        Ok(_) => (
+            AuditAction::LoginSucceeded,
+            AuditOutcome::Success,
+            "login page",
+        ),
+        Err(LoginError::Locked { .. }) => (
+            AuditAction::LoginFailed,
+            AuditOutcome::Failure,
+            "login page: account locked",
+        ),
+        Err(LoginError::InvalidCredentials) => (
+            AuditAction::LoginFailed,
+            AuditOutcome::Failure,
+            "login page: bad credentials",
+        ),
+        Err(_) => return,
+    };
+    let mut e = audit_trail::event(state, req, action, outcome)
+        .actor(email)
+        .client(client_id)
+        .detail(detail);
+    if let Ok(signed) = result {
+        e = e.subject(signed.session.user_id.as_str());
+    }
+    state.audit.record(e);
 }

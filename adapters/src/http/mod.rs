@@ -2,6 +2,8 @@
 //! result. Paths are fixed by the contract and defined once in [`paths`].
 
 mod account_links;
+mod admin;
+mod audit_trail;
 mod authorize;
 mod browser;
 mod client_auth;
@@ -12,6 +14,8 @@ mod health;
 mod introspect;
 mod jwks;
 mod logout;
+mod metrics;
+mod openapi;
 pub mod pages;
 pub mod paths;
 mod rate_limit;
@@ -20,10 +24,13 @@ mod token;
 mod userinfo;
 mod users;
 
+pub use admin::{AdminApi, AdminAuth};
 pub use browser::{BrowserSettings, CsrfGuard};
 pub use discovery::Discovery;
 pub use errors::ApiError;
 pub use health::Readiness;
+pub use metrics::{known_routes, MetricsSources};
+pub use openapi::{document as openapi_document, ApiDocs};
 pub use rate_limit::{RateLimitSettings, RateLimiter};
 
 use actix_web::{web, HttpResponse};
@@ -77,6 +84,16 @@ pub struct HttpState {
     pub rng: Arc<dyn RandomSource>,
     /// Per-address limits on the endpoints that take credentials.
     pub limiter: RateLimiter,
+    /// The admin API's services and who may call it.
+    pub admin: AdminApi,
+    /// Counters and histograms, shared with the request observer middleware.
+    pub metrics: Arc<crate::observability::Metrics>,
+    /// What `/metrics` reads at scrape time (pool, signing keys).
+    pub metrics_sources: MetricsSources,
+    /// The pre-serialised OpenAPI document and, outside production, its `/docs` page.
+    pub api_docs: ApiDocs,
+    /// Where security events go (the audit table and log).
+    pub audit: Arc<dyn tessera_application::ports::AuditLog>,
 }
 
 /// Registers every route on an actix `App`.
@@ -185,6 +202,22 @@ pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceCo
                     .route(web::get().to(health::readyz_get))
                     .default_service(web::to(method_not_allowed)),
             )
+            .service(
+                web::resource(paths::METRICS)
+                    .route(web::get().to(metrics::metrics_get))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::OPENAPI_JSON)
+                    .route(web::get().to(openapi::openapi_get))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::DOCS)
+                    .route(web::get().to(openapi::docs_get))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .configure(admin::routes)
             .default_service(web::to(not_found));
     }
 }

@@ -16,6 +16,8 @@ pub const REVOKE: &str = "/revoke";
 pub const HEALTHZ: &str = "/healthz";
 /// Readiness.
 pub const READYZ: &str = "/readyz";
+/// Prometheus scrape target.
+pub const METRICS: &str = "/metrics";
 /// RFC 6749 §3.1 authorization endpoint.
 pub const AUTHORIZE: &str = "/authorize";
 /// OIDC Core §5.3 UserInfo.
@@ -38,3 +40,64 @@ pub const USERS_VERIFY_EMAIL_RESEND: &str = "/users/verify-email/resend";
 pub const USERS_PASSWORD_RESET: &str = "/users/password-reset";
 /// Target of password-reset links (page and JSON).
 pub const USERS_PASSWORD_RESET_CONFIRM: &str = tessera_application::services::RESET_PASSWORD_PATH;
+/// The OpenAPI 3.1 description of every endpoint.
+pub const OPENAPI_JSON: &str = "/openapi.json";
+/// That description as a page (outside production only).
+pub const DOCS: &str = "/docs";
+
+/// Every method and path pattern the server registers, admin API included. The OpenAPI
+/// document must describe exactly these (unit test in `http::openapi`), and the e2e test
+/// checks that each one is really routed, so a route added without a description fails.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", OPENID_CONFIGURATION),
+    ("GET", OAUTH_AUTHORIZATION_SERVER),
+    ("GET", JWKS),
+    ("GET", AUTHORIZE),
+    ("POST", AUTHORIZE),
+    ("POST", TOKEN),
+    ("POST", INTROSPECT),
+    ("POST", REVOKE),
+    ("GET", USERINFO),
+    ("POST", USERINFO),
+    ("GET", LOGOUT),
+    ("POST", LOGOUT),
+    ("POST", USERS_REGISTER),
+    ("POST", USERS_LOGIN),
+    ("GET", USERS_ME),
+    ("PATCH", USERS_ME),
+    ("DELETE", USERS_ME),
+    ("POST", USERS_ME_PASSWORD),
+    ("GET", USERS_VERIFY_EMAIL),
+    ("POST", USERS_VERIFY_EMAIL),
+    ("POST", USERS_VERIFY_EMAIL_RESEND),
+    ("POST", USERS_PASSWORD_RESET),
+    ("GET", USERS_PASSWORD_RESET_CONFIRM),
+    ("POST", USERS_PASSWORD_RESET_CONFIRM),
+    ("GET", HEALTHZ),
+    ("GET", READYZ),
+    ("GET", METRICS),
+    ("GET", OPENAPI_JSON),
+    ("GET", DOCS),
+    ("GET", "/admin/clients"),
+    ("POST", "/admin/clients"),
+    ("GET", "/admin/clients/{id}"),
+    ("PATCH", "/admin/clients/{id}"),
+    ("DELETE", "/admin/clients/{id}"),
+    ("POST", "/admin/clients/{id}/secret"),
+    ("GET", "/admin/users"),
+    ("GET", "/admin/users/{id}"),
+    ("DELETE", "/admin/users/{id}"),
+    ("POST", "/admin/users/{id}/disable"),
+    ("POST", "/admin/users/{id}/enable"),
+    ("POST", "/admin/users/{id}/unlock"),
+    ("POST", "/admin/users/{id}/password-reset"),
+    ("GET", "/admin/users/{id}/consents"),
+    ("DELETE", "/admin/users/{id}/consents/{client_id}"),
+    ("DELETE", "/admin/users/{id}/sessions"),
+    ("GET", "/admin/keys"),
+    ("POST", "/admin/keys/rotate"),
+    ("GET", "/admin/api-keys"),
+    ("POST", "/admin/api-keys"),
+    ("DELETE", "/admin/api-keys/{id}"),
+    ("GET", "/admin/audit"),
+];

@@ -96,7 +96,8 @@ impl RateLimiter {
         }
     }
 
-    fn client_ip(&self, req: &HttpRequest) -> Option<IpAddr> {
+    /// The client's address as the limits see it (the trusted proxy header, else the peer).
+    pub(crate) fn client_ip(&self, req: &HttpRequest) -> Option<IpAddr> {
         if self.settings.trust_forwarded_for {
             let forwarded = req
                 .headers()

@@ -1,5 +1,6 @@
 //! `POST /token` (RFC 6749 §3.2).
 
+use super::audit_trail;
 use super::client_auth::authenticated_form;
 use super::errors::ApiError;
 use super::HttpState;
@@ -9,6 +10,7 @@ use secrecy::ExposeSecret;
 use serde::Serialize;
 use tessera_application::services::TokenSet;
 use tessera_domain::GrantType;
+use tessera_domain::{AuditAction, AuditOutcome};
 
 #[derive(Serialize)]
 struct TokenResponse<'a> {
@@ -62,6 +64,17 @@ pub async fn token_post(
                 .await?
         }
     };
+    state.metrics.token_issued(grant.as_str());
+    let action = if grant == GrantType::RefreshToken {
+        AuditAction::TokenRefreshed
+    } else {
+        AuditAction::TokenIssued
+    };
+    state.audit.record(
+        audit_trail::event(&state, &req, action, AuditOutcome::Success)
+            .client(client.id.as_str())
+            .detail(format!("grant={}", grant.as_str())),
+    );
     let scope = tokens.scope.to_string();
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))

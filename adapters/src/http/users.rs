@@ -7,6 +7,7 @@
 //! "error_description"}` shape with `Cache-Control: no-store`, and nothing is stored unless the
 //! whole request is valid.
 
+use super::audit_trail;
 use super::errors::ApiError;
 use super::HttpState;
 use actix_web::http::{header, StatusCode};
@@ -19,7 +20,7 @@ use tessera_application::services::{
     AccountChangeError, AccountLoginError, AccountTokenError, CreateUserError, LoginError,
 };
 use tessera_application::RepositoryError;
-use tessera_domain::{is_valid_display_name, Email, User};
+use tessera_domain::{is_valid_display_name, AuditAction, AuditOutcome, Email, User};
 use validator::{Validate, ValidationError, ValidationErrors};
 
 /// Largest JSON body accepted; larger ones are `413`.
@@ -136,24 +137,57 @@ pub async fn login_post(
     if body.password.expose_secret().chars().count() > MAX_PASSWORD_CHARS {
         return Err(field_error("password", "password is too long"));
     }
-    let tokens = state
-        .account_api
-        .login(&body.email, body.password)
-        .await
-        .map_err(|e| match e {
-            // Locked answers exactly like a wrong password: only existing accounts lock.
-            AccountLoginError::Login(
-                LoginError::InvalidCredentials | LoginError::Locked { .. },
-            ) => ApiError::new(
+    // The check runs to its end even if the client goes away: every attempt is counted while
+    // its hash runs and only a finished success resets the count, so an abandoned request
+    // must not leave a count behind (it would lock the owner out under load).
+    let task_state = state.clone();
+    let (email, password) = (body.email.clone(), body.password);
+    let result =
+        actix_web::rt::spawn(async move { task_state.account_api.login(&email, password).await })
+            .await
+            .map_err(|e| ApiError::server_error(&format!("the login task failed: {e}")))?;
+    match &result {
+        Ok(_) => state.metrics.login_result(None),
+        Err(AccountLoginError::Login(e)) => state.metrics.login_result(Some(e)),
+        Err(AccountLoginError::Token(_)) => {}
+    }
+    let audited = match &result {
+        Ok(_) => Some((AuditOutcome::Success, "account api")),
+        Err(AccountLoginError::Login(LoginError::InvalidCredentials)) => {
+            Some((AuditOutcome::Failure, "account api: bad credentials"))
+        }
+        Err(AccountLoginError::Login(LoginError::Locked { .. })) => {
+            Some((AuditOutcome::Failure, "account api: account locked"))
+        }
+        Err(_) => None,
+    };
+    if let Some((outcome, detail)) = audited {
+        let action = if outcome == AuditOutcome::Success {
+            AuditAction::LoginSucceeded
+        } else {
+            AuditAction::LoginFailed
+        };
+        state.audit.record(
+            audit_trail::event(&state, &req, action, outcome)
+                .actor(body.email.as_str())
+                .client(tessera_application::services::ACCOUNT_CLIENT_ID)
+                .detail(detail),
+        );
+    }
+    let tokens = result.map_err(|e| match e {
+        // Locked answers exactly like a wrong password: only existing accounts lock.
+        AccountLoginError::Login(LoginError::InvalidCredentials | LoginError::Locked { .. }) => {
+            ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_grant",
                 LoginError::InvalidCredentials.to_string(),
-            ),
-            AccountLoginError::Login(LoginError::Busy) => ApiError::unavailable(),
-            AccountLoginError::Login(LoginError::Repository(r)) => r.into(),
-            AccountLoginError::Login(LoginError::Hasher(d)) => ApiError::server_error(&d),
-            AccountLoginError::Token(t) => t.into(),
-        })?;
+            )
+        }
+        AccountLoginError::Login(LoginError::Busy) => ApiError::unavailable(),
+        AccountLoginError::Login(LoginError::Repository(r)) => r.into(),
+        AccountLoginError::Login(LoginError::Hasher(d)) => ApiError::server_error(&d),
+        AccountLoginError::Token(t) => t.into(),
+    })?;
     let scope = tokens.scope.to_string();
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -257,6 +291,18 @@ pub async fn me_password_post(
             .map_err(change_error)
     }
     .await;
+    if let Some(ok) = settled(&result) {
+        state.audit.record(
+            audit_trail::event(
+                &state,
+                &req,
+                AuditAction::PasswordChanged,
+                audit_trail::outcome(ok),
+            )
+            .actor(user.id.as_str())
+            .subject(user.id.as_str()),
+        );
+    }
     match result {
         Ok(()) => no_content(),
         Err(e) => e.error_response(),
@@ -294,9 +340,32 @@ pub async fn me_delete(
             .map_err(change_error)
     }
     .await;
+    if let Some(ok) = settled(&result) {
+        state.audit.record(
+            audit_trail::event(
+                &state,
+                &req,
+                AuditAction::AccountDeleted,
+                audit_trail::outcome(ok),
+            )
+            .actor(user.id.as_str())
+            .subject(user.id.as_str()),
+        );
+    }
     match result {
         Ok(()) => no_content(),
         Err(e) => e.error_response(),
+    }
+}
+
+/// Whether a password-checked change is worth an audit row: done (`true`), or refused for the
+/// password (`false`); `None` for bad input or a server fault, which say nothing about who
+/// holds the account.
+fn settled(result: &Result<(), ApiError>) -> Option<bool> {
+    match result {
+        Ok(()) => Some(true),
+        Err(e) if e.code() == "invalid_credentials" => Some(false),
+        Err(_) => None,
     }
 }
 

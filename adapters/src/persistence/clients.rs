@@ -180,4 +180,44 @@ impl ClientRepository for DieselClientRepository {
         })?;
         Ok(deleted > 0)
     }
+
+    async fn update(&self, client: &Client) -> Result<bool, RepositoryError> {
+        let row = NewClientRow::from_domain(client)?;
+        let changed = with_connection!(self.db, |conn, db| {
+            diesel::update(clients::table.find(row.id.as_str()))
+                .set((
+                    clients::name.eq(&row.name),
+                    clients::grant_types.eq(&row.grant_types),
+                    clients::redirect_uris.eq(&row.redirect_uris),
+                    clients::post_logout_redirect_uris.eq(&row.post_logout_redirect_uris),
+                    clients::scope.eq(&row.scope),
+                    clients::skip_consent.eq(row.skip_consent),
+                ))
+                .execute(conn)
+                .await
+                .map_err(|e| db.query_error(e))
+        })?;
+        Ok(changed > 0)
+    }
+
+    async fn update_secret(
+        &self,
+        id: &ClientId,
+        digest: &TokenDigest,
+    ) -> Result<bool, RepositoryError> {
+        let id = id.as_str().to_owned();
+        let digest = digest.as_bytes().to_vec();
+        let changed = with_connection!(self.db, |conn, db| {
+            diesel::update(
+                clients::table
+                    .find(id.as_str())
+                    .filter(clients::secret_digest.is_not_null()),
+            )
+            .set(clients::secret_digest.eq(Some(&digest)))
+            .execute(conn)
+            .await
+            .map_err(|e| db.query_error(e))
+        })?;
+        Ok(changed > 0)
+    }
 }

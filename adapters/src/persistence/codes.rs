@@ -25,6 +25,35 @@ impl DieselAuthorizationCodeRepository {
     pub(crate) fn new(db: Arc<Inner>) -> Self {
         Self { db }
     }
+
+    /// Deletes at most `batch` codes expired at `now` (`expires_at <= now`, found by the expiry
+    /// index), redeemed or not, in one statement; returns how many. A redemption after expiry
+    /// fails on the expiry whether the row is there or not, so nothing is lost.
+    pub(crate) async fn purge_batch(
+        &self,
+        now: UnixTime,
+        batch: i64,
+    ) -> Result<u64, RepositoryError> {
+        // The batch is chosen by a subquery on the same table, which diesel needs aliased.
+        let older = diesel::alias!(authorization_codes as older);
+        let deleted = with_connection!(self.db, |conn, db| {
+            let expired = older
+                .select(older.field(authorization_codes::digest))
+                .filter(
+                    older
+                        .field(authorization_codes::expires_at)
+                        .le(now.as_secs()),
+                )
+                .limit(batch);
+            diesel::delete(
+                authorization_codes::table.filter(authorization_codes::digest.eq_any(expired)),
+            )
+            .execute(conn)
+            .await
+            .map_err(|e| db.query_error(e))
+        })?;
+        Ok(deleted as u64)
+    }
 }
 
 /// An `authorization_codes` row as read back.

@@ -1,16 +1,17 @@
 //! [`ConsentRepository`] on diesel.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel::upsert::excluded;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use tessera_application::ports::ConsentRepository;
 use tessera_application::RepositoryError;
 use tessera_domain::{ClientId, Consent, ScopeSet, UnixTime, UserId};
 
-use super::schema::consents;
+use super::schema::{consents, refresh_tokens};
 use super::Inner;
 
 /// Consents in the `consents` table, one row per (user, client); rows go with their user or
@@ -112,4 +113,63 @@ impl ConsentRepository for DieselConsentRepository {
         })?;
         Ok(deleted > 0)
     }
+
+    async fn list_for_user(&self, user: &UserId) -> Result<Vec<Consent>, RepositoryError> {
+        let key = user.as_str().to_owned();
+        let rows: Vec<ConsentRow> = with_connection!(self.db, |conn, db| {
+            consents::table
+                .filter(consents::user_id.eq(&key))
+                .select(ConsentRow::as_select())
+                .order(consents::client_id.asc())
+                .load(conn)
+                .await
+                .map_err(|e| db.query_error(e))
+        })?;
+        rows.into_iter().map(ConsentRow::into_domain).collect()
+    }
+
+    async fn revoke_with_grants(
+        &self,
+        user: &UserId,
+        client: &ClientId,
+    ) -> Result<(bool, Vec<String>), RepositoryError> {
+        let key = (user.as_str().to_owned(), client.as_str().to_owned());
+        let (deleted, families) = with_connection!(self.db, |conn, db| {
+            let key = &key;
+            // The UPDATE comes first, so SQLite takes the write lock before any read. Several
+            // passes catch a rotation that commits a successor token while a pass waits for
+            // the lock of the token it rotated (as in `revoke_for_user`).
+            conn.transaction(
+                async |conn| -> Result<(usize, BTreeSet<String>), diesel::result::Error> {
+                    let mut families = BTreeSet::new();
+                    for _ in 0..REVOKE_PASSES {
+                        let revoked: Vec<String> = diesel::update(
+                            refresh_tokens::table
+                                .filter(refresh_tokens::user_id.eq(&key.0))
+                                .filter(refresh_tokens::client_id.eq(&key.1))
+                                .filter(refresh_tokens::revoked.eq(false)),
+                        )
+                        .set(refresh_tokens::revoked.eq(true))
+                        .returning(refresh_tokens::family_id)
+                        .get_results(conn)
+                        .await?;
+                        if revoked.is_empty() {
+                            break;
+                        }
+                        families.extend(revoked);
+                    }
+                    let deleted = diesel::delete(consents::table.find((&key.0, &key.1)))
+                        .execute(conn)
+                        .await?;
+                    Ok((deleted, families))
+                },
+            )
+            .await
+            .map_err(|e| db.query_error(e))
+        })?;
+        Ok((deleted > 0, families.into_iter().collect()))
+    }
 }
+
+/// Passes of the refresh-token revocation in [`ConsentRepository::revoke_with_grants`].
+const REVOKE_PASSES: usize = 16;

@@ -31,25 +31,36 @@ impl DieselEmailTokenRepository {
     /// Deletes every token expired at `now` (`expires_at <= now`), in batches; returns how
     /// many. Housekeeping only: expired tokens are never found or consumed anyway.
     pub(crate) async fn purge_expired(&self, now: UnixTime) -> Result<u64, RepositoryError> {
-        // The batch is chosen by a subquery on the same table, which diesel needs aliased.
-        let older = diesel::alias!(email_tokens as older);
         let mut total: u64 = 0;
         loop {
-            let deleted = with_connection!(self.db, |conn, db| {
-                let expired = older
-                    .select(older.field(email_tokens::digest))
-                    .filter(older.field(email_tokens::expires_at).le(now.as_secs()))
-                    .limit(PURGE_BATCH);
-                diesel::delete(email_tokens::table.filter(email_tokens::digest.eq_any(expired)))
-                    .execute(conn)
-                    .await
-                    .map_err(|e| db.query_error(e))
-            })?;
-            total = total.saturating_add(deleted as u64);
+            let deleted = self.purge_batch(now, PURGE_BATCH).await?;
+            total = total.saturating_add(deleted);
             if (deleted as i64) < PURGE_BATCH {
                 return Ok(total);
             }
         }
+    }
+
+    /// Deletes at most `batch` tokens expired at `now` (found by the expiry index) in one
+    /// statement; returns how many. Housekeeping calls it in a loop.
+    pub(crate) async fn purge_batch(
+        &self,
+        now: UnixTime,
+        batch: i64,
+    ) -> Result<u64, RepositoryError> {
+        // The batch is chosen by a subquery on the same table, which diesel needs aliased.
+        let older = diesel::alias!(email_tokens as older);
+        let deleted = with_connection!(self.db, |conn, db| {
+            let expired = older
+                .select(older.field(email_tokens::digest))
+                .filter(older.field(email_tokens::expires_at).le(now.as_secs()))
+                .limit(batch);
+            diesel::delete(email_tokens::table.filter(email_tokens::digest.eq_any(expired)))
+                .execute(conn)
+                .await
+                .map_err(|e| db.query_error(e))
+        })?;
+        Ok(deleted as u64)
     }
 }
 

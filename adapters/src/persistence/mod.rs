@@ -20,9 +20,9 @@ use diesel_async::pooled_connection::{
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use tessera_application::ports::{
-    AuthorizationCodeRepository, ClientRepository, ConsentRepository, EmailTokenRepository,
-    RefreshTokenRepository, RevocationRepository, SessionRepository, SigningKeyRepository,
-    UserRepository,
+    AuditRepository, AuthorizationCodeRepository, ClientRepository, ConsentRepository,
+    EmailTokenRepository, HousekeepingRepository, PurgeKind, RefreshTokenRepository,
+    RevocationRepository, SessionRepository, SigningKeyRepository, UserRepository,
 };
 use tessera_application::RepositoryError;
 use tessera_domain::{TokenDigest, UnixTime};
@@ -66,6 +66,8 @@ macro_rules! with_connection {
     }};
 }
 
+mod api_keys;
+mod audit;
 mod clients;
 mod codes;
 mod consents;
@@ -336,6 +338,24 @@ impl Database {
             .await
     }
 
+    /// Batched deletion of expired rows on this database, for the housekeeping task.
+    pub fn housekeeping(&self) -> Arc<dyn HousekeepingRepository> {
+        Arc::new(DieselHousekeeping {
+            db: self.inner.clone(),
+        })
+    }
+
+    /// The audit log on this database: batch inserts for the background writer, keyset-paged
+    /// listing for the admin API.
+    pub fn audit(&self) -> Arc<dyn AuditRepository> {
+        Arc::new(audit::DieselAuditRepository::new(self.inner.clone()))
+    }
+
+    /// The API keys on this database, looked up by prefix.
+    pub fn api_keys(&self) -> Arc<dyn tessera_application::ports::ApiKeyRepository> {
+        Arc::new(api_keys::DieselApiKeyRepository::new(self.inner.clone()))
+    }
+
     /// Pool status for metrics and logs: (connections open, connections idle).
     pub fn pool_status(&self) -> (usize, usize) {
         let status = match &self.inner.pool {
@@ -343,6 +363,79 @@ impl Database {
             Pools::Postgres(pool) => pool.status(),
         };
         (status.size, status.available)
+    }
+
+    /// Closes the pool at shutdown: connections in use go when returned, idle ones now, and
+    /// nothing new is handed out.
+    pub fn close(&self) {
+        match &self.inner.pool {
+            Pools::Sqlite(pool) => pool.close(),
+            Pools::Postgres(pool) => pool.close(),
+        }
+    }
+
+    /// The pool's figures for `/metrics` (deadpool's own status: a few atomic loads).
+    pub fn pool_stats(&self) -> crate::observability::PoolStatus {
+        let status = match &self.inner.pool {
+            Pools::Sqlite(pool) => pool.status(),
+            Pools::Postgres(pool) => pool.status(),
+        };
+        crate::observability::PoolStatus {
+            max_size: status.max_size,
+            size: status.size,
+            available: status.available,
+            waiting: status.waiting,
+        }
+    }
+}
+
+/// [`HousekeepingRepository`]: each kind's batch delete lives next to its table's other queries.
+struct DieselHousekeeping {
+    db: Arc<Inner>,
+}
+
+#[async_trait::async_trait]
+impl HousekeepingRepository for DieselHousekeeping {
+    async fn purge(
+        &self,
+        kind: PurgeKind,
+        now: UnixTime,
+        batch: u32,
+    ) -> Result<u64, RepositoryError> {
+        let batch = i64::from(batch.max(1));
+        let db = self.db.clone();
+        match kind {
+            PurgeKind::AuthorizationCodes => {
+                codes::DieselAuthorizationCodeRepository::new(db)
+                    .purge_batch(now, batch)
+                    .await
+            }
+            PurgeKind::BrowserSessions => {
+                sessions::DieselSessionRepository::new(db)
+                    .purge_batch(now, batch)
+                    .await
+            }
+            PurgeKind::EmailTokens => {
+                email_tokens::DieselEmailTokenRepository::new(db)
+                    .purge_batch(now, batch)
+                    .await
+            }
+            PurgeKind::Denylist => {
+                revocations::DieselRevocationRepository::new(db)
+                    .purge_batch(now, batch)
+                    .await
+            }
+            PurgeKind::RefreshTokenFamilies => {
+                refresh_tokens::DieselRefreshTokenRepository::new(db)
+                    .purge_ended_families_batch(now, batch)
+                    .await
+            }
+            PurgeKind::RevokedRefreshTokens => {
+                refresh_tokens::DieselRefreshTokenRepository::new(db)
+                    .purge_revoked_batch(now, batch)
+                    .await
+            }
+        }
     }
 }
 

@@ -29,6 +29,56 @@ impl DieselRefreshTokenRepository {
     pub(crate) fn new(db: Arc<Inner>) -> Self {
         Self { db }
     }
+
+    /// Deletes at most `batch` tokens of families past their absolute end
+    /// (`family_expires_at <= now`, found by its index) in one statement; returns how many.
+    /// No token of such a family can be redeemed, so reuse no longer needs detecting.
+    pub(crate) async fn purge_ended_families_batch(
+        &self,
+        now: UnixTime,
+        batch: i64,
+    ) -> Result<u64, RepositoryError> {
+        // The batch is chosen by a subquery on the same table, which diesel needs aliased.
+        let older = diesel::alias!(refresh_tokens as older);
+        let deleted = with_connection!(self.db, |conn, db| {
+            let ended = older
+                .select(older.field(refresh_tokens::digest))
+                .filter(
+                    older
+                        .field(refresh_tokens::family_expires_at)
+                        .le(now.as_secs()),
+                )
+                .limit(batch);
+            diesel::delete(refresh_tokens::table.filter(refresh_tokens::digest.eq_any(ended)))
+                .execute(conn)
+                .await
+                .map_err(|e| db.query_error(e))
+        })?;
+        Ok(deleted as u64)
+    }
+
+    /// Deletes at most `batch` tokens that are both revoked and expired (`expires_at <= now`)
+    /// in one statement; returns how many. Spent tokens of live (unrevoked) families are never
+    /// touched: presenting one again must still be caught as reuse and revoke the family.
+    pub(crate) async fn purge_revoked_batch(
+        &self,
+        now: UnixTime,
+        batch: i64,
+    ) -> Result<u64, RepositoryError> {
+        let older = diesel::alias!(refresh_tokens as older);
+        let deleted = with_connection!(self.db, |conn, db| {
+            let dead = older
+                .select(older.field(refresh_tokens::digest))
+                .filter(older.field(refresh_tokens::revoked).eq(true))
+                .filter(older.field(refresh_tokens::expires_at).le(now.as_secs()))
+                .limit(batch);
+            diesel::delete(refresh_tokens::table.filter(refresh_tokens::digest.eq_any(dead)))
+                .execute(conn)
+                .await
+                .map_err(|e| db.query_error(e))
+        })?;
+        Ok(deleted as u64)
+    }
 }
 
 /// A `refresh_tokens` row as read back.

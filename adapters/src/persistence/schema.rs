@@ -112,3 +112,30 @@ diesel::table! {
         expires_at -> BigInt,
     }
 }
+
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        at -> BigInt,
+        action -> Text,
+        outcome -> Text,
+        actor -> Nullable<Text>,
+        subject -> Nullable<Text>,
+        client_id -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    api_keys (prefix) {
+        prefix -> Text,
+        name -> Text,
+        digest -> Binary,
+        scopes -> Text,
+        created_at -> BigInt,
+        expires_at -> Nullable<BigInt>,
+        last_used_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+    }
+}

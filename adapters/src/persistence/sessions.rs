@@ -22,6 +22,28 @@ impl DieselSessionRepository {
     pub(crate) fn new(db: Arc<Inner>) -> Self {
         Self { db }
     }
+
+    /// Deletes at most `batch` sessions expired at `now` (`expires_at <= now`, found by the
+    /// expiry index) in one statement; returns how many. Housekeeping calls it in a loop.
+    pub(crate) async fn purge_batch(
+        &self,
+        now: UnixTime,
+        batch: i64,
+    ) -> Result<u64, RepositoryError> {
+        // The batch is chosen by a subquery on the same table, which diesel needs aliased.
+        let older = diesel::alias!(browser_sessions as older);
+        let deleted = with_connection!(self.db, |conn, db| {
+            let expired = older
+                .select(older.field(browser_sessions::digest))
+                .filter(older.field(browser_sessions::expires_at).le(now.as_secs()))
+                .limit(batch);
+            diesel::delete(browser_sessions::table.filter(browser_sessions::digest.eq_any(expired)))
+                .execute(conn)
+                .await
+                .map_err(|e| db.query_error(e))
+        })?;
+        Ok(deleted as u64)
+    }
 }
 
 /// A `browser_sessions` row, read or written.

@@ -367,4 +367,61 @@ impl UserRepository for DieselUserRepository {
         })?;
         Ok(deleted == 1)
     }
+
+    async fn list(
+        &self,
+        after: Option<String>,
+        email_contains: Option<String>,
+        limit: u32,
+    ) -> Result<Vec<User>, RepositoryError> {
+        let pattern = email_contains.map(|q| format!("%{}%", escape_like(&q.to_lowercase())));
+        let limit = i64::from(limit);
+        let rows: Vec<UserRow> = with_connection!(self.db, |conn, db| {
+            let mut query = users::table
+                .select(UserRow::as_select())
+                .order(users::email.asc())
+                .limit(limit)
+                .into_boxed();
+            if let Some(after) = &after {
+                query = query.filter(users::email.gt(after.clone()));
+            }
+            if let Some(pattern) = &pattern {
+                // lower() on both sides: ILIKE is PostgreSQL only, and SQLite's LIKE folds
+                // ASCII only; the pattern is lowercased the same way.
+                query = query.filter(lower(users::email).like(pattern.clone()).escape('\\'));
+            }
+            query.load(conn).await.map_err(|e| db.query_error(e))
+        })?;
+        rows.into_iter().map(UserRow::into_domain).collect()
+    }
+
+    async fn set_disabled(&self, id: &UserId, disabled: bool) -> Result<bool, RepositoryError> {
+        let key = id.as_str().to_owned();
+        let changed = with_connection!(self.db, |conn, db| {
+            diesel::update(users::table.find(&key))
+                .set(users::disabled.eq(disabled))
+                .execute(conn)
+                .await
+                .map_err(|e| db.query_error(e))
+        })?;
+        Ok(changed == 1)
+    }
+}
+
+diesel::define_sql_function! {
+    /// SQL `lower(text)`, on both backends.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// Escapes the LIKE wildcards (`%`, `_`) and the escape character itself, so a search for
+/// `a_b` matches that text only.
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -16,4 +16,15 @@ pub trait ConsentRepository: Send + Sync {
     async fn upsert(&self, consent: &Consent) -> Result<(), RepositoryError>;
     /// Forgets a consent; false if there was none.
     async fn delete(&self, user: &UserId, client: &ClientId) -> Result<bool, RepositoryError>;
+    /// Every consent of `user`, by client id.
+    async fn list_for_user(&self, user: &UserId) -> Result<Vec<Consent>, RepositoryError>;
+    /// Withdraws a grant in one transaction: forgets the consent and revokes the user's
+    /// refresh tokens of that client, so the client loses access, not just the remembered
+    /// answer. Returns whether a consent was stored and the refresh-token families revoked
+    /// (the caller denylists their access tokens).
+    async fn revoke_with_grants(
+        &self,
+        user: &UserId,
+        client: &ClientId,
+    ) -> Result<(bool, Vec<String>), RepositoryError>;
 }

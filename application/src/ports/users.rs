@@ -39,4 +39,15 @@ pub trait UserRepository: Send + Sync {
     /// Deletes the user and, by the schema's cascades, everything hanging off it (sessions,
     /// consents, codes, refresh tokens, emailed-link tokens); false if not stored.
     async fn delete(&self, id: &UserId) -> Result<bool, RepositoryError>;
+    /// One page of users ordered by email (the admin listing): only emails after `after`
+    /// (exclusive; keyset paging stays cheap and stable while rows come and go), only those
+    /// containing `email_contains` ignoring case, at most `limit`.
+    async fn list(
+        &self,
+        after: Option<String>,
+        email_contains: Option<String>,
+        limit: u32,
+    ) -> Result<Vec<User>, RepositoryError>;
+    /// Disables or re-enables the account; false if the user is not stored.
+    async fn set_disabled(&self, id: &UserId, disabled: bool) -> Result<bool, RepositoryError>;
 }

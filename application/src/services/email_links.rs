@@ -8,7 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use tessera_domain::{
     Email, EmailToken, EmailTokenPurpose, Password, PasswordError, PasswordPolicy, TokenDigest,
-    User,
+    User, UserId,
 };
 
 /// Path of the page an email-verification link opens.
@@ -115,8 +115,8 @@ impl EmailLinks {
         Ok(())
     }
 
-    /// Uses a verification link: marks the address it was sent to as verified.
-    pub async fn verify_email(&self, token: &str) -> Result<(), EmailLinkError> {
+    /// Uses a verification link: marks the address it was sent to as verified; returns whose.
+    pub async fn verify_email(&self, token: &str) -> Result<UserId, EmailLinkError> {
         let now = self.clock.now();
         let stored = self
             .tokens
@@ -132,7 +132,7 @@ impl EmailLinks {
             return Err(EmailLinkError::InvalidLink);
         }
         log::info!("user {} verified their email", stored.user_id);
-        Ok(())
+        Ok(stored.user_id)
     }
 
     /// `POST /users/password-reset`: mails a reset link if an enabled account has this
@@ -182,7 +182,7 @@ impl EmailLinks {
         &self,
         token: &str,
         password: SecretString,
-    ) -> Result<(), EmailLinkError> {
+    ) -> Result<UserId, EmailLinkError> {
         let digest = TokenDigest::of(token);
         let now = self.clock.now();
         let pending = self
@@ -221,7 +221,7 @@ impl EmailLinks {
             .await?;
         self.sign_out.run(&user.id).await?;
         log::info!("user {} reset their password", user.id);
-        Ok(())
+        Ok(user.id)
     }
 
     async fn find_enabled(&self, email: &str) -> Result<Option<User>, RepositoryError> {
@@ -278,7 +278,7 @@ pub(crate) mod tests {
     };
     use crate::services::test_support::{self as ts, Recorder, ISS, USER_ID};
     use mockall::Sequence;
-    use tessera_domain::{UnixTime, UserId};
+    use tessera_domain::UnixTime;
 
     pub(crate) const NOW: i64 = 80_000;
     const NEW_PASSWORD: &str = "a long and quite unusual passphrase";

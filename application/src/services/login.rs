@@ -1,6 +1,6 @@
 use crate::ports::{
-    random_token, Clock, HashError, PasswordCheck, PasswordHasher, RandomSource, SessionRepository,
-    UserRepository,
+    random_token, AuditLog, Clock, HashError, PasswordCheck, PasswordHasher, RandomSource,
+    SessionRepository, UserRepository,
 };
 use crate::RepositoryError;
 use secrecy::{ExposeSecret, SecretString};
@@ -9,8 +9,8 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::task::Poll;
 use tessera_domain::{
-    BrowserSession, Email, EmailError, LockoutPolicy, LoginAttempts, Password, PasswordError,
-    PasswordPolicy, TokenDigest, User, UserId,
+    AuditAction, AuditEvent, AuditOutcome, BrowserSession, Email, EmailError, LockoutPolicy,
+    LoginAttempts, Password, PasswordError, PasswordPolicy, TokenDigest, User, UserId,
 };
 
 /// Why a sign-in failed.
@@ -83,9 +83,16 @@ pub struct Accounts {
     policy: PasswordPolicy,
     session_ttl: i64,
     lockout: LockoutPolicy,
+    audit: Option<Arc<dyn AuditLog>>,
 }
 
 impl Accounts {
+    /// Reports account lockouts to the audit log (they happen here, out of the callers' sight).
+    pub fn with_audit(mut self, audit: Arc<dyn AuditLog>) -> Self {
+        self.audit = Some(audit);
+        self
+    }
+
     /// Builds the service; sessions last `session_ttl` seconds; failed sign-ins lock accounts
     /// as `lockout` says.
     #[allow(clippy::too_many_arguments)]
@@ -108,6 +115,7 @@ impl Accounts {
             policy,
             session_ttl,
             lockout,
+            audit: None,
         }
     }
 
@@ -241,12 +249,24 @@ impl Accounts {
         }
         if !check.matches || user.disabled {
             match counted.retry_after_secs(now) {
-                Some(secs) => log::warn!(
-                    "account {} locked for {secs} s after {} failed sign-ins (lock number {})",
-                    user.id,
-                    self.lockout.threshold,
-                    counted.lockouts
-                ),
+                Some(secs) => {
+                    log::warn!(
+                        "account {} locked for {secs} s after {} failed sign-ins (lock number {})",
+                        user.id,
+                        self.lockout.threshold,
+                        counted.lockouts
+                    );
+                    if let Some(audit) = &self.audit {
+                        audit.record(
+                            AuditEvent::new(now, AuditAction::AccountLocked, AuditOutcome::Success)
+                                .subject(user.id.as_str())
+                                .detail(format!(
+                                    "for {secs} s after {} failed sign-ins (lock number {})",
+                                    self.lockout.threshold, counted.lockouts
+                                )),
+                        );
+                    }
+                }
                 None => log::info!("failed sign-in for user {}", user.id),
             }
             return Err(LoginError::InvalidCredentials);
@@ -267,14 +287,23 @@ impl Accounts {
 
     /// One password check; a hash the hasher cannot read is a wrong password.
     async fn check(&self, password: SecretString, phc: &str) -> Result<PasswordCheck, LoginError> {
-        self.hasher
-            .verify(password, phc)
-            .await
-            .map_err(|e| match e {
-                HashError::Busy => LoginError::Busy,
-                HashError::InvalidHash => LoginError::InvalidCredentials,
-                other => LoginError::Hasher(other.to_string()),
-            })
+        match self.hasher.verify(password.clone(), phc).await {
+            Ok(check) => Ok(check),
+            // An unusable hash (an administrator forced a reset) fails like a wrong password
+            // and costs as much as one, so timing does not tell such accounts apart.
+            Err(HashError::InvalidHash) => {
+                let _ = self
+                    .hasher
+                    .verify(password, &self.hasher.dummy_hash())
+                    .await;
+                Ok(PasswordCheck {
+                    matches: false,
+                    needs_rehash: false,
+                })
+            }
+            Err(HashError::Busy) => Err(LoginError::Busy),
+            Err(other) => Err(LoginError::Hasher(other.to_string())),
+        }
     }
 
     /// The live session behind a cookie value, if any.
@@ -515,10 +544,25 @@ mod tests {
 
     #[tokio::test]
     async fn unreadable_stored_hash_is_invalid_credentials_and_backend_failure_is_an_error() {
+        // An unusable stored hash (a forced reset) also pays for one real check.
+        let mut hasher = verifying(ts::user().password_hash, Err(HashError::InvalidHash));
+        hasher
+            .expect_dummy_hash()
+            .return_const("$argon2id$dummy".to_owned());
+        hasher
+            .expect_verify()
+            .withf(|_, p| p == "$argon2id$dummy")
+            .times(1)
+            .returning(|_, _| {
+                Ok(PasswordCheck {
+                    matches: true,
+                    needs_rehash: false,
+                })
+            });
         let p = Ports {
             users: users_by_email(Some(ts::user())),
             sessions: MockSessionRepository::new(),
-            hasher: verifying(ts::user().password_hash, Err(HashError::InvalidHash)),
+            hasher,
             rng: Arc::new(MockRandomSource::new()),
         };
         assert_invalid_credentials(sign_in(p, "alice@example.com").await);

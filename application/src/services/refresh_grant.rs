@@ -1,6 +1,6 @@
 use crate::errors::CryptoError;
 use crate::ports::{
-    Clock, KeyCipher, RefreshTokenRepository, RevocationRepository, StoredRefreshToken,
+    AuditLog, Clock, KeyCipher, RefreshTokenRepository, RevocationRepository, StoredRefreshToken,
     UserRepository,
 };
 use crate::services::code_grant::revoke_grant;
@@ -9,7 +9,9 @@ use crate::services::TokenError;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use tessera_domain::{Client, GrantType, ScopeSet, TokenDigest, UnixTime};
+use tessera_domain::{
+    AuditAction, AuditEvent, AuditOutcome, Client, GrantType, ScopeSet, TokenDigest, UnixTime,
+};
 
 /// The optional refresh-token grace window: for `window_secs` after a rotation, a
 /// repeat of it by the same client gets the very same successor tokens back instead of
@@ -55,9 +57,17 @@ pub struct RefreshTokenGrant {
     issuer: Arc<UserTokenIssuer>,
     clock: Arc<dyn Clock>,
     grace: Option<RefreshGrace>,
+    audit: Option<Arc<dyn AuditLog>>,
 }
 
 impl RefreshTokenGrant {
+    /// Reports refresh-token reuse (a replayed, already rotated token: a sign of theft) to
+    /// the audit log.
+    pub fn with_audit(mut self, audit: Arc<dyn AuditLog>) -> Self {
+        self.audit = Some(audit);
+        self
+    }
+
     /// Builds the service; `grace` turns the grace window on (`None`: off, every reuse
     /// revokes).
     pub fn new(
@@ -75,6 +85,7 @@ impl RefreshTokenGrant {
             issuer,
             clock,
             grace: grace.filter(|g| g.window_secs > 0),
+            audit: None,
         }
     }
 
@@ -203,6 +214,14 @@ impl RefreshTokenGrant {
         self.revoke_family(&rt.family_id, rt.family_expires_at)
             .await?;
         log::warn!("refresh token {what}: family {} revoked", rt.family_id);
+        if let Some(audit) = &self.audit {
+            audit.record(
+                AuditEvent::new(now, AuditAction::RefreshTokenReuse, AuditOutcome::Failure)
+                    .subject(rt.user_id.as_str())
+                    .client(client.id.as_str())
+                    .detail(format!("{what}; family {} revoked", rt.family_id)),
+            );
+        }
         Err(TokenError::InvalidGrant(
             "the refresh token was already used".into(),
         ))

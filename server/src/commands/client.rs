@@ -1,5 +1,6 @@
-//! `tessera client create|list|delete`, through the same application service the HTTP admin
-//! API will use.
+//! `tessera client create|list|delete`, through the same application service as the HTTP
+//! admin API ([`AdminClients`]), so both validate alike and both leave an audit trail (actor
+//! `cli`).
 
 use super::CommandError;
 use crate::cli::{ClientCommand, ClientCreate};
@@ -7,22 +8,45 @@ use crate::config::Config;
 use crate::wiring::Core;
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
-use tessera_application::services::{NewClient, RegisterClientError};
+use std::sync::Arc;
+use std::time::Duration;
+use tessera_adapters::audit::start_audit_writer;
+use tessera_application::services::admin::{Actor, AdminClientError, AdminClients};
+use tessera_application::services::NewClient;
 use tessera_domain::Client;
 
 /// Runs a client command and returns the JSON to print.
 pub async fn run(config: &Config, cmd: ClientCommand) -> Result<Value, CommandError> {
     let core = Core::open(config).await?;
-    let registry = core.client_registry();
+    let audit = Arc::new(start_audit_writer(core.db.audit(), 16));
+    let clients = AdminClients::new(
+        core.db.clients(),
+        core.clock.clone(),
+        core.rng.clone(),
+        audit.clone(),
+    );
+    let result = execute(&clients, cmd).await;
+    // The process is about to exit: write the audit events first.
+    audit.shutdown(Duration::from_secs(5)).await;
+    result
+}
+
+/// Maps a service error to the exit status of the contract: 2 for refused input.
+fn failure(e: AdminClientError) -> CommandError {
+    match e {
+        AdminClientError::Repository(r) => CommandError::Failed(r.to_string()),
+        other => CommandError::BadInput(other.to_string()),
+    }
+}
+
+async fn execute(clients: &AdminClients, cmd: ClientCommand) -> Result<Value, CommandError> {
+    let actor = Actor::cli();
     match cmd {
         ClientCommand::Create(args) => {
-            let registered = registry
-                .register(new_client(args))
+            let registered = clients
+                .create(&actor, new_client(args))
                 .await
-                .map_err(|e| match e {
-                    RegisterClientError::Repository(r) => CommandError::Failed(r.to_string()),
-                    other => CommandError::BadInput(other.to_string()),
-                })?;
+                .map_err(failure)?;
             let mut out = json!({ "client_id": registered.client.id.as_str() });
             if let Some(secret) = &registered.secret {
                 out["client_secret"] = Value::String(secret.expose_secret().to_owned());
@@ -30,23 +54,16 @@ pub async fn run(config: &Config, cmd: ClientCommand) -> Result<Value, CommandEr
             Ok(out)
         }
         ClientCommand::List => {
-            let clients = registry
-                .list()
-                .await
-                .map_err(|e| CommandError::Failed(e.to_string()))?;
-            Ok(Value::Array(clients.iter().map(describe).collect()))
+            let list = clients.list().await.map_err(failure)?;
+            Ok(Value::Array(list.iter().map(describe).collect()))
         }
-        ClientCommand::Delete { id } => {
-            let deleted = registry
-                .delete(&id)
-                .await
-                .map_err(|e| CommandError::Failed(e.to_string()))?;
-            if deleted {
-                Ok(json!({ "deleted": id }))
-            } else {
+        ClientCommand::Delete { id } => match clients.delete(&actor, &id).await {
+            Ok(()) => Ok(json!({ "deleted": id })),
+            Err(AdminClientError::NotFound) => {
                 Err(CommandError::BadInput(format!("no client with id {id:?}")))
             }
-        }
+            Err(e) => Err(failure(e)),
+        },
     }
 }
 

@@ -1,6 +1,7 @@
 //! The command implementations. Each returns its JSON output or a [`CommandError`] whose kind
 //! decides the exit status of the contract: 2 for bad input, 1 for anything else.
 
+pub mod apikey;
 pub mod client;
 pub mod keys;
 pub mod user;

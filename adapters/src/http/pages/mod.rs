@@ -6,6 +6,8 @@
 //! `csrf_token` that the handlers check against the session (AS-35).
 
 mod account_links;
+mod api_docs;
+pub use api_docs::api_docs_page;
 mod consent;
 mod error;
 mod escape;

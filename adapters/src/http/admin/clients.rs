@@ -1,0 +1,199 @@
+//! `/admin/clients`: list, create, get, update, delete, rotate the secret.
+
+use super::super::users::read_json;
+use super::{authorise, bad_field, json_ok, no_content, not_found, AdminError, HttpState};
+use crate::http::errors::ApiError;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tessera_application::services::admin::{AdminClientError, ClientUpdate};
+use tessera_application::services::NewClient;
+use tessera_domain::Client;
+use validator::Validate;
+
+/// `POST /admin/clients`.
+#[derive(Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+struct CreateRequest {
+    name: String,
+    #[serde(default)]
+    grant_types: Vec<String>,
+    #[serde(default)]
+    redirect_uris: Vec<String>,
+    #[serde(default)]
+    post_logout_redirect_uris: Vec<String>,
+    #[serde(default)]
+    scope: String,
+    token_endpoint_auth_method: Option<String>,
+    #[serde(default)]
+    public: bool,
+    #[serde(default, alias = "trusted")]
+    skip_consent: bool,
+}
+
+/// `PATCH /admin/clients/{id}`: absent fields stay as they are.
+#[derive(Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+struct UpdateRequest {
+    name: Option<String>,
+    grant_types: Option<Vec<String>>,
+    redirect_uris: Option<Vec<String>>,
+    post_logout_redirect_uris: Option<Vec<String>>,
+    scope: Option<String>,
+    #[serde(alias = "trusted")]
+    skip_consent: Option<bool>,
+}
+
+/// A client as shown: everything but the secret digest.
+pub(super) fn describe(c: &Client) -> Value {
+    json!({
+        "client_id": c.id.as_str(),
+        "name": c.name,
+        "public": c.is_public(),
+        "token_endpoint_auth_method": c.auth_method.as_str(),
+        "grant_types": c.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
+        "redirect_uris": c.redirect_uris.iter().map(|u| u.as_str()).collect::<Vec<_>>(),
+        "post_logout_redirect_uris":
+            c.post_logout_redirect_uris.iter().map(|u| u.as_str()).collect::<Vec<_>>(),
+        "scope": c.scope.to_string(),
+        "skip_consent": c.skip_consent,
+        "created_at": c.created_at.as_secs(),
+    })
+}
+
+fn client_error(e: AdminClientError) -> AdminError {
+    match e {
+        AdminClientError::NotFound => not_found("client"),
+        AdminClientError::PublicClient => ApiError::new(
+            StatusCode::CONFLICT,
+            "invalid_request",
+            "a public client has no secret to rotate",
+        )
+        .into(),
+        AdminClientError::Invalid { field, message } => bad_field(field, &message),
+        AdminClientError::Repository(r) => r.into(),
+    }
+}
+
+/// `GET /admin/clients`.
+pub(super) async fn list(
+    req: HttpRequest,
+    state: web::Data<HttpState>,
+) -> Result<HttpResponse, AdminError> {
+    authorise(&req, &state).await?;
+    let clients = state.admin.clients.list().await.map_err(client_error)?;
+    let out: Vec<Value> = clients.iter().map(describe).collect();
+    Ok(json_ok(StatusCode::OK, &json!({ "clients": out })))
+}
+
+/// `POST /admin/clients` → `201`, with `client_secret` for confidential clients: shown
+/// this once.
+pub(super) async fn create(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<HttpState>,
+) -> Result<HttpResponse, AdminError> {
+    let actor = authorise(&req, &state).await?;
+    let body: CreateRequest = read_json(&req, payload).await?;
+    let registered = state
+        .admin
+        .clients
+        .create(
+            &actor,
+            NewClient {
+                name: body.name,
+                grants: body.grant_types,
+                redirect_uris: body.redirect_uris,
+                post_logout_redirect_uris: body.post_logout_redirect_uris,
+                scope: body.scope,
+                auth_method: body.token_endpoint_auth_method,
+                public: body.public,
+                skip_consent: body.skip_consent,
+            },
+        )
+        .await
+        .map_err(client_error)?;
+    let mut out = describe(&registered.client);
+    if let Some(secret) = &registered.secret {
+        out["client_secret"] = Value::String(secret.expose_secret().to_owned());
+    }
+    Ok(json_ok(StatusCode::CREATED, &out))
+}
+
+/// `GET /admin/clients/{id}`.
+pub(super) async fn get(
+    req: HttpRequest,
+    id: web::Path<String>,
+    state: web::Data<HttpState>,
+) -> Result<HttpResponse, AdminError> {
+    authorise(&req, &state).await?;
+    let client = state.admin.clients.get(&id).await.map_err(client_error)?;
+    Ok(json_ok(StatusCode::OK, &describe(&client)))
+}
+
+/// `PATCH /admin/clients/{id}`: redirect URIs, grants, scope, name, trusted flag.
+pub(super) async fn update(
+    req: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<HttpState>,
+) -> Result<HttpResponse, AdminError> {
+    let actor = authorise(&req, &state).await?;
+    let body: UpdateRequest = read_json(&req, payload).await?;
+    let client = state
+        .admin
+        .clients
+        .update(
+            &actor,
+            &id,
+            ClientUpdate {
+                name: body.name,
+                redirect_uris: body.redirect_uris,
+                post_logout_redirect_uris: body.post_logout_redirect_uris,
+                grants: body.grant_types,
+                scope: body.scope,
+                skip_consent: body.skip_consent,
+            },
+        )
+        .await
+        .map_err(client_error)?;
+    Ok(json_ok(StatusCode::OK, &describe(&client)))
+}
+
+/// `DELETE /admin/clients/{id}` → `204`.
+pub(super) async fn delete(
+    req: HttpRequest,
+    id: web::Path<String>,
+    state: web::Data<HttpState>,
+) -> Result<HttpResponse, AdminError> {
+    let actor = authorise(&req, &state).await?;
+    state
+        .admin
+        .clients
+        .delete(&actor, &id)
+        .await
+        .map_err(client_error)?;
+    Ok(no_content())
+}
+
+/// `POST /admin/clients/{id}/secret` → the new secret, shown this once; the old one stops
+/// working.
+pub(super) async fn rotate_secret(
+    req: HttpRequest,
+    id: web::Path<String>,
+    state: web::Data<HttpState>,
+) -> Result<HttpResponse, AdminError> {
+    let actor = authorise(&req, &state).await?;
+    let secret = state
+        .admin
+        .clients
+        .rotate_secret(&actor, &id)
+        .await
+        .map_err(client_error)?;
+    Ok(json_ok(
+        StatusCode::OK,
+        &json!({ "client_id": id.as_str(), "client_secret": secret.expose_secret() }),
+    ))
+}

@@ -1,0 +1,206 @@
+//! `/admin/users`: listing, one user, disable/enable/unlock/delete, forced password reset,
+//! consents and sessions.
+
+use super::{
+    authorise, bad_field, int_param, json_ok, no_content, not_found, query, AdminError, HttpState,
+};
+use crate::http::errors::ApiError;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+use tessera_application::services::admin::{Actor, AdminUserError, AdminUsers, MAX_PAGE};
+use tessera_domain::{Consent, User};
+
+/// Page size when `limit` is not given.
+const DEFAULT_LIMIT: u32 = 50;
+/// Longest `email` search accepted.
+const MAX_SEARCH_CHARS: usize = 320;
+
+/// A user as shown: never the password hash.
+fn describe(u: &User) -> Value {
+    json!({
+        "id": u.id.as_str(),
+        "email": u.email.as_str(),
+        "email_verified": u.email_verified,
+        "name": u.name,
+        "disabled": u.disabled,
+        "created_at": u.created_at.as_secs(),
+        "failed_logins": u.login_attempts.failed,
+        "locked_until": u.login_attempts.locked_until.map(|t| t.as_secs()),
+    })
+}
+
+fn describe_consent(c: &Consent) -> Value {
+    json!({
+        "client_id": c.client_id.as_str(),
+        "scope": c.scope.to_string(),
+        "granted_at": c.granted_at.as_secs(),
+    })
+}
+
+fn user_error(e: AdminUserError) -> AdminError {
+    match e {
+        AdminUserError::NotFound => not_found("user"),
+        AdminUserError::ConsentNotFound => not_found("consent"),
+        AdminUserError::Limit => bad_field("limit", &AdminUserError::Limit.to_string()),
+        AdminUserError::Link(e) => ApiError::server_error(&e).into(),
+        AdminUserError::Repository(r) => r.into(),
+    }
+}
+
+/// `GET /admin/users?limit=&after=&email=` → `{"users": [...], "next": after-value|null}`.
+pub(super) async fn list(
+    req: HttpRequest,
+    state: web::Data<HttpState>,
+) -> Result<HttpResponse, AdminError> {
+    authorise(&req, &state).await?;
+    let q = query(&req)?;
+    let limit = int_param::<u32>(&q, "limit")?.unwrap_or(DEFAULT_LIMIT);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(bad_field(
+            "limit",
+            &format!("must be between 1 and {MAX_PAGE}"),
+        ));
+    }
+    let email = q.get("email").cloned().filter(|e| !e.is_empty());
+    if email
+        .as_ref()
+        .is_some_and(|e| e.chars().count() > MAX_SEARCH_CHARS || e.chars().any(char::is_control))
+    {
+        return Err(bad_field(
+            "email",
+            "search text is too long or not printable",
+        ));
+    }
+    let after = q.get("after").cloned().filter(|a| !a.is_empty());
+    let page = state
+        .admin
+        .users
+        .list(after, email, limit)
+        .await
+        .map_err(user_error)?;
+    let users: Vec<Value> = page.users.iter().map(describe).collect();
+    Ok(json_ok(
+        StatusCode::OK,
+        &json!({ "users": users, "next": page.next }),
+    ))
+}
+
+/// `GET /admin/users/{id}`.
+pub(super) async fn get(
+    req: HttpRequest,
+    id: web::Path<String>,
+    state: web::Data<HttpState>,
+) -> Result<HttpResponse, AdminError> {
+    authorise(&req, &state).await?;
+    let user = state.admin.users.get(&id).await.map_err(user_error)?;
+    Ok(json_ok(StatusCode::OK, &describe(&user)))
+}
+
+/// Runs one state-changing user operation and answers `204`.
+async fn act<'a, F, Fut>(
+    req: HttpRequest,
+    state: &'a HttpState,
+    op: F,
+) -> Result<HttpResponse, AdminError>
+where
+    F: FnOnce(&'a AdminUsers, Actor) -> Fut,
+    Fut: std::future::Future<Output = Result<(), AdminUserError>>,
+{
+    let actor = authorise(&req, state).await?;
+    op(&state.admin.users, actor).await.map_err(user_error)?;
+    Ok(no_content())
+}
+
+/// `DELETE /admin/users/{id}`: signs the user out everywhere, then deletes the account.
+pub(super) async fn delete(
+    req: HttpRequest,
+    id: web::Path<String>,
+    state: web::Data<HttpState>,
+) -> Result<HttpResponse, AdminError> {
+    act(req, &state, |u, a| async move { u.delete(&a, &id).await }).await
+}
+
+/// `POST /admin/users/{id}/disable`: also signs the user out everywhere.
+pub(super) async fn disable(
+    req: HttpRequest,
+    id: web::Path<String>,
+    state: web::Data<HttpState>,
+) -> Result<HttpResponse, AdminError> {
+    act(req, &state, |u, a| async move { u.disable(&a, &id).await }).await
+}
+
+/// `POST /admin/users/{id}/enable`.
+pub(super) async fn enable(
+    req: HttpRequest,
+    id: web::Path<String>,
+    state: web::Data<HttpState>,
+) -> Result<HttpResponse, AdminError> {
+    act(req, &state, |u, a| async move { u.enable(&a, &id).await }).await
+}
+
+/// `POST /admin/users/{id}/unlock`: forgets failed sign-ins and lifts a lockout.
+pub(super) async fn unlock(
+    req: HttpRequest,
+    id: web::Path<String>,
+    state: web::Data<HttpState>,
+) -> Result<HttpResponse, AdminError> {
+    act(req, &state, |u, a| async move { u.unlock(&a, &id).await }).await
+}
+
+/// `POST /admin/users/{id}/password-reset`: the password stops working and a reset link is
+/// mailed.
+pub(super) async fn password_reset(
+    req: HttpRequest,
+    id: web::Path<String>,
+    state: web::Data<HttpState>,
+) -> Result<HttpResponse, AdminError> {
+    act(req, &state, |u, a| async move {
+        u.force_password_reset(&a, &id).await
+    })
+    .await
+}
+
+/// `GET /admin/users/{id}/consents`.
+pub(super) async fn consents(
+    req: HttpRequest,
+    id: web::Path<String>,
+    state: web::Data<HttpState>,
+) -> Result<HttpResponse, AdminError> {
+    authorise(&req, &state).await?;
+    let consents = state.admin.users.consents(&id).await.map_err(user_error)?;
+    let out: Vec<Value> = consents.iter().map(describe_consent).collect();
+    Ok(json_ok(StatusCode::OK, &json!({ "consents": out })))
+}
+
+/// `DELETE /admin/users/{id}/consents/{client_id}`: with the client's tokens for the user.
+pub(super) async fn revoke_consent(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    state: web::Data<HttpState>,
+) -> Result<HttpResponse, AdminError> {
+    let (id, client) = path.into_inner();
+    act(req, &state, |u, a| async move {
+        u.revoke_consent(&a, &id, &client).await
+    })
+    .await
+}
+
+/// `DELETE /admin/users/{id}/sessions` → `{"sessions": n, "grants": n}` ended.
+pub(super) async fn revoke_sessions(
+    req: HttpRequest,
+    id: web::Path<String>,
+    state: web::Data<HttpState>,
+) -> Result<HttpResponse, AdminError> {
+    let actor = authorise(&req, &state).await?;
+    let (sessions, grants) = state
+        .admin
+        .users
+        .revoke_sessions(&actor, &id)
+        .await
+        .map_err(user_error)?;
+    Ok(json_ok(
+        StatusCode::OK,
+        &json!({ "sessions": sessions, "grants": grants }),
+    ))
+}

@@ -1,0 +1,606 @@
+//! One marker function per operation: `#[utoipa::path]` turns each into a path item of the
+//! document. They are never called; the handlers live in their own files.
+//!
+//! Paths are literals here (the macro takes no constants); the unit test in [`super`] checks
+//! them against [`crate::http::paths::ROUTES`], so a typo or a forgotten route fails the build.
+
+// Markers only: never called.
+#![allow(dead_code)]
+
+use super::schemas::*;
+
+const JSON_ERROR: &str = "The JSON error shape";
+
+// ---- discovery ----
+
+/// OpenID Connect Discovery 1.0 metadata
+#[utoipa::path(get, path = "/.well-known/openid-configuration", tag = "discovery",
+    responses(
+        (status = 200, description = "The provider metadata (ETag, cacheable)", body = ProviderMetadata),
+        (status = 304, description = "Not modified (If-None-Match)"),
+    ))]
+fn openid_configuration() {}
+
+/// RFC 8414 authorization server metadata
+#[utoipa::path(get, path = "/.well-known/oauth-authorization-server", tag = "discovery",
+    responses(
+        (status = 200, description = "The server metadata (ETag, cacheable)", body = ProviderMetadata),
+        (status = 304, description = "Not modified (If-None-Match)"),
+    ))]
+fn oauth_authorization_server() {}
+
+/// The signing keys (RFC 7517 key set, the `jwks_uri`)
+#[utoipa::path(get, path = "/jwks", tag = "discovery",
+    responses(
+        (status = 200, description = "The published keys (ETag, cacheable)", body = JwkSet),
+        (status = 304, description = "Not modified (If-None-Match)"),
+    ))]
+fn jwks() {}
+
+// ---- oauth ----
+
+/// Authorization request (RFC 6749 §4.1.1, PKCE S256, OIDC)
+#[utoipa::path(get, path = "/authorize", tag = "oauth",
+    description = "Browser endpoint. Validates the request, then shows the login or consent page, \
+                   or redirects to the client. Answers HTML or a redirect, never JSON.",
+    params(
+        ("response_type" = Option<String>, Query, description = "`code`"),
+        ("client_id" = Option<String>, Query),
+        ("redirect_uri" = Option<String>, Query),
+        ("scope" = Option<String>, Query),
+        ("state" = Option<String>, Query),
+        ("code_challenge" = Option<String>, Query, description = "PKCE (RFC 7636)"),
+        ("code_challenge_method" = Option<String>, Query, description = "`S256`"),
+        ("nonce" = Option<String>, Query),
+        ("prompt" = Option<String>, Query),
+        ("max_age" = Option<String>, Query),
+        ("login_hint" = Option<String>, Query),
+        ("response_mode" = Option<String>, Query, description = "`query` or `form_post`"),
+    ),
+    responses(
+        (status = 200, description = "The login or consent page, or a form_post page", body = String, content_type = "text/html"),
+        (status = 303, description = "The authorization response (or error) to the client's redirect URI",
+            headers(("Location" = String, description = "The client's redirect URI with `code`, `state`, `iss`"))),
+        (status = 400, description = "An error page: the client or redirect URI cannot be trusted", body = String, content_type = "text/html"),
+    ))]
+fn authorize_get() {}
+
+/// Authorization request as a form; the login and consent pages post here
+#[utoipa::path(post, path = "/authorize", tag = "oauth",
+    description = "Browser endpoint. Page submissions are CSRF-protected. Answers HTML or a redirect.",
+    request_body(content = AuthorizeForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The next page", body = String, content_type = "text/html"),
+        (status = 303, description = "The authorization response to the client's redirect URI",
+            headers(("Location" = String))),
+        (status = 400, description = "An error page", body = String, content_type = "text/html"),
+    ))]
+fn authorize_post() {}
+
+/// Token endpoint (RFC 6749 §3.2)
+#[utoipa::path(post, path = "/token", tag = "oauth",
+    description = "Grants: `authorization_code` (with PKCE), `refresh_token` (rotating), \
+                   `client_credentials`.",
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    security((), ("client_basic" = [])),
+    responses(
+        (status = 200, description = "RFC 6749 §5.1 token response (no-store)", body = TokenResponse),
+        (status = 400, description = "RFC 6749 §5.2 error", body = Error),
+        (status = 401, description = "`invalid_client`, with `WWW-Authenticate`", body = Error),
+        (status = 413, description = "Body over 16 KiB", body = Error),
+        (status = 429, description = "Rate limited (Retry-After)", body = Error),
+        (status = 503, description = "Temporarily unavailable (Retry-After)", body = Error),
+    ))]
+fn token() {}
+
+/// Token introspection (RFC 7662)
+#[utoipa::path(post, path = "/introspect", tag = "oauth",
+    request_body(content = IntrospectRequest, content_type = "application/x-www-form-urlencoded"),
+    security((), ("client_basic" = [])),
+    responses(
+        (status = 200, description = "The token's state", body = IntrospectResponse),
+        (status = 400, description = JSON_ERROR, body = Error),
+        (status = 401, description = "`invalid_client`: confidential clients only", body = Error),
+        (status = 413, description = "Body over 16 KiB", body = Error),
+        (status = 503, description = "Temporarily unavailable", body = Error),
+    ))]
+fn introspect() {}
+
+/// Token revocation (RFC 7009)
+#[utoipa::path(post, path = "/revoke", tag = "oauth",
+    request_body(content = RevokeRequest, content_type = "application/x-www-form-urlencoded"),
+    security((), ("client_basic" = [])),
+    responses(
+        (status = 200, description = "Revoked, or unknown (no body)"),
+        (status = 400, description = JSON_ERROR, body = Error),
+        (status = 401, description = "`invalid_client`", body = Error),
+        (status = 413, description = "Body over 16 KiB", body = Error),
+        (status = 503, description = "Temporarily unavailable", body = Error),
+    ))]
+fn revoke() {}
+
+/// OIDC UserInfo (bearer token in the header)
+#[utoipa::path(get, path = "/userinfo", tag = "oauth",
+    security(("access_token" = [])),
+    responses(
+        (status = 200, description = "The claims the token's scopes allow", body = UserInfoClaims),
+        (status = 400, description = "Malformed request, with `WWW-Authenticate`", body = Error),
+        (status = 401, description = "Missing or invalid token, with `WWW-Authenticate`", body = Error),
+        (status = 403, description = "`insufficient_scope`", body = Error),
+        (status = 503, description = "Temporarily unavailable", body = Error),
+    ))]
+fn userinfo_get() {}
+
+/// OIDC UserInfo (token in the header or the form body, not both)
+#[utoipa::path(post, path = "/userinfo", tag = "oauth",
+    security((), ("access_token" = [])),
+    request_body(content = UserInfoForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The claims the token's scopes allow", body = UserInfoClaims),
+        (status = 400, description = "Malformed request, with `WWW-Authenticate`", body = Error),
+        (status = 401, description = "Missing or invalid token, with `WWW-Authenticate`", body = Error),
+        (status = 403, description = "`insufficient_scope`", body = Error),
+        (status = 503, description = "Temporarily unavailable", body = Error),
+    ))]
+fn userinfo_post() {}
+
+/// RP-initiated logout (`end_session_endpoint`)
+#[utoipa::path(get, path = "/logout", tag = "oauth",
+    description = "Browser endpoint: signs out at once with a valid `id_token_hint`, otherwise \
+                   asks for confirmation. Answers HTML or a redirect.",
+    params(
+        ("id_token_hint" = Option<String>, Query),
+        ("post_logout_redirect_uri" = Option<String>, Query),
+        ("state" = Option<String>, Query),
+        ("client_id" = Option<String>, Query),
+    ),
+    responses(
+        (status = 200, description = "The confirmation or signed-out page", body = String, content_type = "text/html"),
+        (status = 303, description = "To the registered post-logout redirect URI", headers(("Location" = String))),
+        (status = 400, description = "An error page", body = String, content_type = "text/html"),
+    ))]
+fn logout_get() {}
+
+/// Logout confirmation (CSRF-protected form)
+#[utoipa::path(post, path = "/logout", tag = "oauth",
+    request_body(content = LogoutForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The signed-out page", body = String, content_type = "text/html"),
+        (status = 303, description = "To the registered post-logout redirect URI", headers(("Location" = String))),
+        (status = 400, description = "An error page", body = String, content_type = "text/html"),
+    ))]
+fn logout_post() {}
+
+// ---- account ----
+
+/// Registers an account
+#[utoipa::path(post, path = "/users/register", tag = "account",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Created", body = Registered),
+        (status = 400, description = "A field is not valid (named in the description)", body = Error),
+        (status = 409, description = "`conflict`: the email is taken", body = Error),
+        (status = 413, description = "Body over 16 KiB", body = Error),
+        (status = 415, description = "Not application/json", body = Error),
+        (status = 429, description = "Rate limited", body = Error),
+        (status = 503, description = "Temporarily unavailable", body = Error),
+    ))]
+fn users_register() {}
+
+/// Signs in with a password; answers tokens of the account API
+#[utoipa::path(post, path = "/users/login", tag = "account",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "RFC 6749 §5.1 token response", body = AccountTokenResponse),
+        (status = 400, description = "A field is not valid", body = Error),
+        (status = 401, description = "`invalid_grant`: one answer for every bad credential", body = Error),
+        (status = 413, description = "Body over 16 KiB", body = Error),
+        (status = 415, description = "Not application/json", body = Error),
+        (status = 429, description = "Rate limited", body = Error),
+        (status = 503, description = "Temporarily unavailable", body = Error),
+    ))]
+fn users_login() {}
+
+/// The signed-in user's profile
+#[utoipa::path(get, path = "/users/me", tag = "account",
+    security(("access_token" = [])),
+    responses(
+        (status = 200, description = "The profile", body = Profile),
+        (status = 400, description = "Malformed Authorization header", body = Error),
+        (status = 401, description = "Missing or invalid token", body = Error),
+        (status = 403, description = "Not an account API token", body = Error),
+    ))]
+fn users_me_get() {}
+
+/// Sets or clears the display name
+#[utoipa::path(patch, path = "/users/me", tag = "account",
+    security(("access_token" = [])),
+    request_body = ProfilePatch,
+    responses(
+        (status = 200, description = "The updated profile", body = Profile),
+        (status = 400, description = "A field is not valid", body = Error),
+        (status = 401, description = "Missing or invalid token", body = Error),
+        (status = 403, description = "Not an account API token", body = Error),
+        (status = 415, description = "Not application/json", body = Error),
+    ))]
+fn users_me_patch() {}
+
+/// Deletes the account (password required)
+#[utoipa::path(delete, path = "/users/me", tag = "account",
+    security(("access_token" = [])),
+    request_body = AccountDeletion,
+    responses(
+        (status = 204, description = "Deleted; its tokens stop working"),
+        (status = 400, description = "A field is not valid", body = Error),
+        (status = 401, description = "Missing or invalid token", body = Error),
+        (status = 403, description = "Wrong password (`invalid_credentials`) or not an account API token", body = Error),
+        (status = 415, description = "Not application/json", body = Error),
+        (status = 429, description = "Rate limited", body = Error),
+    ))]
+fn users_me_delete() {}
+
+/// Changes the password; every session and refresh token ends
+#[utoipa::path(post, path = "/users/me/password", tag = "account",
+    security(("access_token" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 400, description = "A field is not valid", body = Error),
+        (status = 401, description = "Missing or invalid token", body = Error),
+        (status = 403, description = "Wrong current password (`invalid_credentials`)", body = Error),
+        (status = 415, description = "Not application/json", body = Error),
+        (status = 429, description = "Rate limited", body = Error),
+    ))]
+fn users_me_password() {}
+
+/// The page behind an email-verification link
+#[utoipa::path(get, path = "/users/verify-email", tag = "account",
+    params(("token" = Option<String>, Query, description = "From the mailed link")),
+    responses(
+        (status = 200, description = "A page with the confirm button", body = String, content_type = "text/html"),
+        (status = 400, description = "The invalid-link page", body = String, content_type = "text/html"),
+    ))]
+fn verify_email_get() {}
+
+/// Confirms an email address (JSON, or the page's form)
+#[utoipa::path(post, path = "/users/verify-email", tag = "account",
+    request_body(content(
+        (VerifyEmailRequest = "application/json"),
+        (VerifyEmailForm = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 200, description = "Confirmed: JSON for JSON, a page for the form", content(
+            (EmailVerified = "application/json"),
+            (String = "text/html"),
+        )),
+        (status = 400, description = "Invalid or expired link", content(
+            (Error = "application/json"),
+            (String = "text/html"),
+        )),
+        (status = 415, description = "Neither JSON nor a form", body = Error),
+        (status = 429, description = "Rate limited", body = Error),
+    ))]
+fn verify_email_post() {}
+
+/// Mails a new verification link
+#[utoipa::path(post, path = "/users/verify-email/resend", tag = "account",
+    request_body = EmailRequest,
+    responses(
+        (status = 202, description = "Accepted, whether or not the account exists", body = Accepted),
+        (status = 400, description = "A field is not valid", body = Error),
+        (status = 415, description = "Not application/json", body = Error),
+        (status = 429, description = "Rate limited", body = Error),
+    ))]
+fn verify_email_resend() {}
+
+/// Mails a password-reset link
+#[utoipa::path(post, path = "/users/password-reset", tag = "account",
+    request_body = EmailRequest,
+    responses(
+        (status = 202, description = "Accepted, whether or not the account exists", body = Accepted),
+        (status = 400, description = "A field is not valid", body = Error),
+        (status = 415, description = "Not application/json", body = Error),
+        (status = 429, description = "Rate limited", body = Error),
+    ))]
+fn password_reset() {}
+
+/// The page behind a password-reset link
+#[utoipa::path(get, path = "/users/password-reset/confirm", tag = "account",
+    params(("token" = Option<String>, Query, description = "From the mailed link")),
+    responses(
+        (status = 200, description = "The new-password form", body = String, content_type = "text/html"),
+        (status = 400, description = "The invalid-link page", body = String, content_type = "text/html"),
+    ))]
+fn password_reset_confirm_get() {}
+
+/// Sets a new password from a reset link (JSON, or the page's form)
+#[utoipa::path(post, path = "/users/password-reset/confirm", tag = "account",
+    request_body(content(
+        (ResetConfirmation = "application/json"),
+        (ResetConfirmationForm = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 204, description = "Changed (JSON); every session ends"),
+        (status = 200, description = "Changed (form): a page", body = String, content_type = "text/html"),
+        (status = 400, description = "Invalid link or password", content(
+            (Error = "application/json"),
+            (String = "text/html"),
+        )),
+        (status = 415, description = "Neither JSON nor a form", body = Error),
+        (status = 429, description = "Rate limited", body = Error),
+    ))]
+fn password_reset_confirm_post() {}
+
+// ---- operations ----
+
+/// Liveness
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "The process is alive", body = Status)))]
+fn healthz() {}
+
+/// Readiness: database reachable, keys loaded, not draining
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, description = "Ready", body = Status),
+        (status = 503, description = "`not_ready`, with the reasons", body = Error),
+    ))]
+fn readyz() {}
+
+/// Prometheus metrics
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text exposition format 0.0.4", body = String, content_type = "text/plain")))]
+fn metrics() {}
+
+/// This document
+#[utoipa::path(get, path = "/openapi.json", tag = "operations",
+    responses(
+        (status = 200, description = "OpenAPI 3.1 (ETag, cacheable)", body = Object),
+        (status = 304, description = "Not modified (If-None-Match)"),
+    ))]
+fn openapi_json() {}
+
+/// This document as a page (off in production)
+#[utoipa::path(get, path = "/docs", tag = "operations",
+    responses(
+        (status = 200, description = "The rendered description", body = String, content_type = "text/html"),
+        (status = 404, description = "`not_found` in production", body = Error),
+    ))]
+fn docs() {}
+
+// ---- admin ----
+
+// ---- admin (bearer: the admin token or an admin API key) ----
+
+/// Lists clients
+#[utoipa::path(get, path = "/admin/clients", tag = "admin",
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "The clients", body = Object),
+        (status = 401, description = "Missing or wrong admin token", body = Error),
+    ))]
+fn admin_clients_list() {}
+
+/// Registers a client; the secret is shown once
+#[utoipa::path(post, path = "/admin/clients", tag = "admin",
+    security(("admin_token" = [])),
+    request_body = AdminClientCreate,
+    responses(
+        (status = 201, description = "The client, with `client_secret` for confidential clients", body = Object),
+        (status = 400, description = "A field is not valid", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = Error),
+    ))]
+fn admin_clients_create() {}
+
+/// One client
+#[utoipa::path(get, path = "/admin/clients/{id}", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "The client", body = Object),
+        (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 404, description = "No such object", body = Error),
+    ))]
+fn admin_client_get() {}
+
+/// Changes a client; only the fields present change
+#[utoipa::path(patch, path = "/admin/clients/{id}", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path)),
+    request_body = AdminClientUpdate,
+    responses(
+        (status = 200, description = "The updated client", body = Object),
+        (status = 400, description = "A field is not valid", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 404, description = "No such object", body = Error),
+    ))]
+fn admin_client_patch() {}
+
+/// Deletes a client
+#[utoipa::path(delete, path = "/admin/clients/{id}", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 404, description = "No such object", body = Error),
+    ))]
+fn admin_client_delete() {}
+
+/// Replaces a confidential client's secret; shown once
+#[utoipa::path(post, path = "/admin/clients/{id}/secret", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "`{\"client_id\",\"client_secret\"}`", body = Object),
+        (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 404, description = "No such object", body = Error),
+    ))]
+fn admin_client_secret() {}
+
+/// Lists users, a page at a time
+#[utoipa::path(get, path = "/admin/users", tag = "admin",
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "`{\"users\": [...], \"next\"}`", body = Object),
+        (status = 401, description = "Missing or wrong admin token", body = Error),
+    ))]
+fn admin_users_list() {}
+
+/// One user
+#[utoipa::path(get, path = "/admin/users/{id}", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "The user", body = Object),
+        (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 404, description = "No such object", body = Error),
+    ))]
+fn admin_user_get() {}
+
+/// Deletes a user and everything hanging off it
+#[utoipa::path(delete, path = "/admin/users/{id}", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 404, description = "No such object", body = Error),
+    ))]
+fn admin_user_delete() {}
+
+/// Disables a user: sign-in refused, sessions and tokens end
+#[utoipa::path(post, path = "/admin/users/{id}/disable", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "The user", body = Object),
+        (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 404, description = "No such object", body = Error),
+    ))]
+fn admin_user_disable() {}
+
+/// Enables a disabled user
+#[utoipa::path(post, path = "/admin/users/{id}/enable", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "The user", body = Object),
+        (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 404, description = "No such object", body = Error),
+    ))]
+fn admin_user_enable() {}
+
+/// Clears a sign-in lockout
+#[utoipa::path(post, path = "/admin/users/{id}/unlock", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "The user", body = Object),
+        (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 404, description = "No such object", body = Error),
+    ))]
+fn admin_user_unlock() {}
+
+/// Mails the user a password-reset link
+#[utoipa::path(post, path = "/admin/users/{id}/password-reset", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 202, description = "Sent", body = Object),
+        (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 404, description = "No such object", body = Error),
+    ))]
+fn admin_user_password_reset() {}
+
+/// The user's consents
+#[utoipa::path(get, path = "/admin/users/{id}/consents", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "The consents", body = Object),
+        (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 404, description = "No such object", body = Error),
+    ))]
+fn admin_user_consents() {}
+
+/// Withdraws one consent
+#[utoipa::path(delete, path = "/admin/users/{id}/consents/{client_id}", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path), ("client_id" = String, Path)),
+    responses(
+        (status = 204, description = "Withdrawn"),
+        (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 404, description = "No such object", body = Error),
+    ))]
+fn admin_user_consent_delete() {}
+
+/// Ends every session and refresh token of the user
+#[utoipa::path(delete, path = "/admin/users/{id}/sessions", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 204, description = "Ended"),
+        (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 404, description = "No such object", body = Error),
+    ))]
+fn admin_user_sessions_delete() {}
+
+/// Lists signing keys (kid, alg, state)
+#[utoipa::path(get, path = "/admin/keys", tag = "admin",
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "The keys", body = Object),
+        (status = 401, description = "Missing or wrong admin token", body = Error),
+    ))]
+fn admin_keys_list() {}
+
+/// Makes a new active signing key; the old one stays published
+#[utoipa::path(post, path = "/admin/keys/rotate", tag = "admin",
+    security(("admin_token" = [])),
+    request_body = AdminKeyRotate,
+    responses(
+        (status = 200, description = "The new key", body = Object),
+        (status = 400, description = "A field is not valid", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = Error),
+    ))]
+fn admin_keys_rotate() {}
+
+/// Lists admin API keys (never their secrets)
+#[utoipa::path(get, path = "/admin/api-keys", tag = "admin",
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "The keys", body = Object),
+        (status = 401, description = "Missing or wrong admin token", body = Error),
+    ))]
+fn admin_api_keys_list() {}
+
+/// Creates an admin API key; the secret is shown once
+#[utoipa::path(post, path = "/admin/api-keys", tag = "admin",
+    security(("admin_token" = [])),
+    request_body = AdminApiKeyCreate,
+    responses(
+        (status = 201, description = "The key, with its secret", body = Object),
+        (status = 400, description = "A field is not valid", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = Error),
+    ))]
+fn admin_api_keys_create() {}
+
+/// Revokes an admin API key
+#[utoipa::path(delete, path = "/admin/api-keys/{id}", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 404, description = "No such object", body = Error),
+    ))]
+fn admin_api_key_delete() {}
+
+/// The audit log, newest first, a page at a time
+#[utoipa::path(get, path = "/admin/audit", tag = "admin",
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "`{\"events\": [...], \"next\"}`", body = Object),
+        (status = 401, description = "Missing or wrong admin token", body = Error),
+    ))]
+fn admin_audit() {}

@@ -1,0 +1,520 @@
+//! The Prometheus registry and the counters the edge updates.
+//!
+//! Hot-path cost: the label handles of every known route are resolved once (lazily per
+//! method and common status, so unused series never appear), so a request costs a binary
+//! search over the route table, one `OnceLock` load and the atomic adds of a counter and a
+//! histogram. Only rare labels (an unknown route pattern, an unusual status) go through the
+//! registry's locked map.
+
+use actix_web::http::Method;
+use prometheus::{
+    Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
+};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+use tessera_application::services::LoginError;
+
+/// Route label of requests that matched no route: the raw path would be unbounded.
+pub const UNMATCHED: &str = "unmatched";
+
+/// `Content-Type` of [`Metrics::render`]'s output (text exposition format 0.0.4).
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// Latency buckets, 0.1 ms to 5 s: discovery answers in well under a millisecond, a login
+/// (argon2) takes a few hundred.
+const BUCKETS: [f64; 15] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
+
+/// Method labels; anything else (extension methods) is "OTHER", keeping cardinality bounded.
+const METHODS: [&str; 8] = [
+    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "OTHER",
+];
+
+/// Statuses whose counters are cached per route and method; others take the slow path.
+const STATUSES: [u16; 17] = [
+    200, 201, 204, 302, 303, 304, 400, 401, 403, 404, 405, 406, 413, 415, 429, 500, 503,
+];
+
+/// How a sign-in attempt ended, for `tessera_logins_total{outcome}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginOutcome {
+    /// Signed in.
+    Success,
+    /// Wrong email or password (or a disabled account).
+    Failure,
+    /// Refused because the account is locked.
+    Locked,
+}
+
+impl LoginOutcome {
+    fn index(self) -> usize {
+        match self {
+            Self::Success => 0,
+            Self::Failure => 1,
+            Self::Locked => 2,
+        }
+    }
+}
+
+/// Connection-pool figures at scrape time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Most connections the pool may open.
+    pub max_size: usize,
+    /// Connections open now.
+    pub size: usize,
+    /// Open connections idle now.
+    pub available: usize,
+    /// Callers waiting for a connection.
+    pub waiting: usize,
+}
+
+/// One stored signing key, for `tessera_signing_key_age_seconds`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyAge {
+    /// The JWS `kid`.
+    pub kid: String,
+    /// Its algorithm, e.g. "RS256".
+    pub alg: &'static str,
+    /// Its effective state: next, active, retiring or retired.
+    pub state: &'static str,
+    /// Seconds since it was created.
+    pub age_secs: i64,
+}
+
+/// What is read at scrape time rather than counted as it happens.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// The database pool.
+    pub pool: PoolStatus,
+    /// Every stored signing key.
+    pub signing_keys: Vec<KeyAge>,
+}
+
+/// Cached handles of one (route, method).
+#[derive(Default)]
+struct MethodSlot {
+    duration: OnceLock<Histogram>,
+    statuses: [OnceLock<IntCounter>; STATUSES.len()],
+}
+
+/// Cached handles of one known route.
+struct RouteSlot {
+    label: &'static str,
+    methods: [MethodSlot; METHODS.len()],
+}
+
+/// Every metric Tessera exports, in one registry. Shared by all workers behind an `Arc`.
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    durations: HistogramVec,
+    /// Sorted by label, for a binary search.
+    routes: Vec<RouteSlot>,
+    tokens: IntCounterVec,
+    logins: [IntCounter; 3],
+    lockouts: IntCounter,
+    rate_limited: IntCounterVec,
+    housekeeping: IntCounterVec,
+    audit_dropped: IntCounter,
+    /// The latest total reported by the audit writer; the counter catches up at scrape time.
+    audit_dropped_seen: AtomicU64,
+    pool: [IntGauge; 4],
+    key_age: IntGaugeVec,
+    /// One scrape at a time: the key-age family is cleared and refilled.
+    scrape: Mutex<()>,
+}
+
+impl Metrics {
+    /// A registry with every family; `routes` are the route patterns whose handles are cached
+    /// ([`UNMATCHED`] is always added). Other patterns still work, through the slower path.
+    pub fn new(routes: &[&'static str]) -> Self {
+        let registry = Registry::new();
+        let requests = IntCounterVec::new(
+            Opts::new("tessera_http_requests_total", "HTTP requests answered."),
+            &["route", "method", "status"],
+        )
+        .expect("valid metric");
+        let durations = HistogramVec::new(
+            HistogramOpts::new(
+                "tessera_http_request_duration_seconds",
+                "Time from request to response headers.",
+            )
+            .buckets(BUCKETS.to_vec()),
+            &["route", "method"],
+        )
+        .expect("valid metric");
+        let tokens = IntCounterVec::new(
+            Opts::new("tessera_tokens_issued_total", "Token responses at /token."),
+            &["grant_type"],
+        )
+        .expect("valid metric");
+        let logins_vec = IntCounterVec::new(
+            Opts::new("tessera_logins_total", "Password sign-ins by outcome."),
+            &["outcome"],
+        )
+        .expect("valid metric");
+        let lockouts = IntCounter::new(
+            "tessera_lockouts_total",
+            "Accounts locked after too many failed sign-ins.",
+        )
+        .expect("valid metric");
+        let rate_limited = IntCounterVec::new(
+            Opts::new(
+                "tessera_rate_limited_total",
+                "Requests refused by the per-address rate limit.",
+            ),
+            &["route"],
+        )
+        .expect("valid metric");
+        let housekeeping = IntCounterVec::new(
+            Opts::new(
+                "tessera_housekeeping_deleted_total",
+                "Expired rows deleted by housekeeping.",
+            ),
+            &["kind"],
+        )
+        .expect("valid metric");
+        let audit_dropped = IntCounter::new(
+            "tessera_audit_events_dropped_total",
+            "Audit events dropped because the writer could not keep up.",
+        )
+        .expect("valid metric");
+        let pool_vec = IntGaugeVec::new(
+            Opts::new(
+                "tessera_db_pool_connections",
+                "Database pool connections by state.",
+            ),
+            &["state"],
+        )
+        .expect("valid metric");
+        let key_age = IntGaugeVec::new(
+            Opts::new(
+                "tessera_signing_key_age_seconds",
+                "Age of each stored signing key.",
+            ),
+            &["kid", "alg", "state"],
+        )
+        .expect("valid metric");
+        for c in [
+            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(durations.clone()),
+            Box::new(tokens.clone()),
+            Box::new(logins_vec.clone()),
+            Box::new(lockouts.clone()),
+            Box::new(rate_limited.clone()),
+            Box::new(housekeeping.clone()),
+            Box::new(audit_dropped.clone()),
+            Box::new(pool_vec.clone()),
+            Box::new(key_age.clone()),
+        ] {
+            registry.register(c).expect("metric names are unique");
+        }
+        // Known label values exist from the start, at 0: dashboards and alerts need no
+        // special case for "never happened yet".
+        for g in ["authorization_code", "client_credentials", "refresh_token"] {
+            tokens.with_label_values(&[g]);
+        }
+        let logins = ["success", "failure", "locked"].map(|o| logins_vec.with_label_values(&[o]));
+        let pool =
+            ["max", "size", "available", "waiting"].map(|s| pool_vec.with_label_values(&[s]));
+        let mut labels: Vec<&'static str> = routes.to_vec();
+        labels.push(UNMATCHED);
+        labels.sort_unstable();
+        labels.dedup();
+        let routes = labels
+            .into_iter()
+            .map(|label| RouteSlot {
+                label,
+                methods: Default::default(),
+            })
+            .collect();
+        Self {
+            registry,
+            requests,
+            durations,
+            routes,
+            tokens,
+            logins,
+            lockouts,
+            rate_limited,
+            housekeeping,
+            audit_dropped,
+            audit_dropped_seen: AtomicU64::new(0),
+            pool,
+            key_age,
+            scrape: Mutex::new(()),
+        }
+    }
+
+    /// True when `route` is one of the patterns given to [`Self::new`]: the middleware then
+    /// uses the request path as the label without asking actix to re-match it.
+    pub fn is_known_route(&self, route: &str) -> bool {
+        self.route_slot(route).is_some()
+    }
+
+    fn route_slot(&self, route: &str) -> Option<&RouteSlot> {
+        self.routes
+            .binary_search_by(|r| r.label.cmp(route))
+            .ok()
+            .map(|i| &self.routes[i])
+    }
+
+    /// Counts one answered request and its latency. `route` must be a route pattern or
+    /// [`UNMATCHED`], never a raw path.
+    pub fn observe_request(&self, route: &str, method: &Method, status: u16, elapsed: Duration) {
+        let m = method_index(method);
+        let secs = elapsed.as_secs_f64();
+        let digits = status_digits(status);
+        let status_label = std::str::from_utf8(&digits).unwrap_or("other");
+        let Some(slot) = self.route_slot(route) else {
+            self.requests
+                .with_label_values(&[route, METHODS[m], status_label])
+                .inc();
+            self.durations
+                .with_label_values(&[route, METHODS[m]])
+                .observe(secs);
+            return;
+        };
+        let ms = &slot.methods[m];
+        match STATUSES.iter().position(|&s| s == status) {
+            Some(i) => ms.statuses[i]
+                .get_or_init(|| {
+                    self.requests
+                        .with_label_values(&[slot.label, METHODS[m], status_label])
+                })
+                .inc(),
+            None => self
+                .requests
+                .with_label_values(&[slot.label, METHODS[m], status_label])
+                .inc(),
+        }
+        ms.duration
+            .get_or_init(|| self.durations.with_label_values(&[slot.label, METHODS[m]]))
+            .observe(secs);
+    }
+
+    /// Counts one successful token response of `grant_type`.
+    pub fn token_issued(&self, grant_type: &str) {
+        self.tokens.with_label_values(&[grant_type]).inc();
+    }
+
+    /// Counts one password sign-in attempt (login page or account API).
+    pub fn login(&self, outcome: LoginOutcome) {
+        self.logins[outcome.index()].inc();
+    }
+
+    /// Counts the outcome of a password check: `None` is a success; wrong credentials and
+    /// locked accounts count as such; busy or broken backends are not sign-in outcomes.
+    pub fn login_result(&self, error: Option<&LoginError>) {
+        let outcome = match error {
+            None => LoginOutcome::Success,
+            Some(LoginError::InvalidCredentials) => LoginOutcome::Failure,
+            Some(LoginError::Locked { .. }) => LoginOutcome::Locked,
+            Some(_) => return,
+        };
+        self.login(outcome);
+    }
+
+    /// Counts an account becoming locked (not every refusal of a locked account).
+    pub fn lockout(&self) {
+        self.lockouts.inc();
+    }
+
+    /// Counts one request refused by the rate limit on `route` (a pattern).
+    pub fn rate_limited(&self, route: &str) {
+        self.rate_limited.with_label_values(&[route]).inc();
+    }
+
+    /// Counts `n` expired rows of `kind` deleted by housekeeping.
+    pub fn housekeeping_deleted(&self, kind: &str, n: u64) {
+        if n > 0 {
+            self.housekeeping.with_label_values(&[kind]).inc_by(n);
+        }
+    }
+
+    /// Reports the audit writer's running total of dropped events; the exported counter
+    /// follows it at the next scrape (it never goes down).
+    pub fn audit_dropped(&self, total: u64) {
+        self.audit_dropped_seen.fetch_max(total, Ordering::Relaxed);
+    }
+
+    /// The text exposition of every family, with the scrape-time gauges set from `snapshot`.
+    pub fn render(&self, snapshot: &Snapshot) -> String {
+        let _one_scrape = self
+            .scrape
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let pool = &snapshot.pool;
+        for (g, v) in self
+            .pool
+            .iter()
+            .zip([pool.max_size, pool.size, pool.available, pool.waiting])
+        {
+            g.set(i64::try_from(v).unwrap_or(i64::MAX));
+        }
+        // Keys come and go (rotation, retirement): start from an empty family each time.
+        self.key_age.reset();
+        for k in &snapshot.signing_keys {
+            self.key_age
+                .with_label_values(&[k.kid.as_str(), k.alg, k.state])
+                .set(k.age_secs.max(0));
+        }
+        let seen = self.audit_dropped_seen.load(Ordering::Relaxed);
+        let exported = self.audit_dropped.get();
+        if seen > exported {
+            self.audit_dropped.inc_by(seen - exported);
+        }
+        let mut out = String::with_capacity(8 * 1024);
+        if let Err(e) = TextEncoder::new().encode_utf8(&self.registry.gather(), &mut out) {
+            log::warn!("could not encode the metrics: {e}");
+        }
+        out
+    }
+}
+
+/// The text encoder's format type, kept in sync with [`CONTENT_TYPE`] by a test.
+#[cfg(test)]
+fn encoder_format() -> String {
+    use prometheus::Encoder;
+    TextEncoder::new().format_type().to_owned()
+}
+
+/// The three digits of an HTTP status, without formatting machinery; out of range is "000".
+fn status_digits(status: u16) -> [u8; 3] {
+    if !(100..=999).contains(&status) {
+        return *b"000";
+    }
+    // Each digit is below 10, so the casts cannot truncate.
+    [
+        b'0' + (status / 100) as u8,
+        b'0' + (status / 10 % 10) as u8,
+        b'0' + (status % 10) as u8,
+    ]
+}
+
+fn method_index(method: &Method) -> usize {
+    match *method {
+        Method::GET => 0,
+        Method::POST => 1,
+        Method::PUT => 2,
+        Method::PATCH => 3,
+        Method::DELETE => 4,
+        Method::HEAD => 5,
+        Method::OPTIONS => 6,
+        _ => 7,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metrics() -> Metrics {
+        Metrics::new(&["/token", "/jwks"])
+    }
+
+    #[test]
+    fn render_has_every_family_with_its_labels() {
+        let m = metrics();
+        m.observe_request("/token", &Method::POST, 200, Duration::from_micros(1500));
+        m.observe_request("/token", &Method::POST, 200, Duration::from_micros(300));
+        m.observe_request(UNMATCHED, &Method::GET, 404, Duration::from_micros(50));
+        m.observe_request("/users/{id}", &Method::GET, 418, Duration::from_millis(2));
+        m.token_issued("client_credentials");
+        m.login(LoginOutcome::Success);
+        m.login(LoginOutcome::Failure);
+        m.login(LoginOutcome::Failure);
+        m.lockout();
+        m.rate_limited("/token");
+        m.housekeeping_deleted("sessions", 3);
+        m.audit_dropped(7);
+        let out = m.render(&Snapshot {
+            pool: PoolStatus {
+                max_size: 10,
+                size: 2,
+                available: 1,
+                waiting: 0,
+            },
+            signing_keys: vec![KeyAge {
+                kid: "k1".into(),
+                alg: "RS256",
+                state: "active",
+                age_secs: 3600,
+            }],
+        });
+        for line in [
+            r#"tessera_http_requests_total{method="POST",route="/token",status="200"} 2"#,
+            r#"tessera_http_requests_total{method="GET",route="unmatched",status="404"} 1"#,
+            r#"tessera_http_requests_total{method="GET",route="/users/{id}",status="418"} 1"#,
+            r#"tessera_http_request_duration_seconds_bucket{method="POST",route="/token",le="0.0005"} 1"#,
+            r#"tessera_http_request_duration_seconds_count{method="POST",route="/token"} 2"#,
+            r#"tessera_tokens_issued_total{grant_type="client_credentials"} 1"#,
+            r#"tessera_tokens_issued_total{grant_type="refresh_token"} 0"#,
+            r#"tessera_logins_total{outcome="success"} 1"#,
+            r#"tessera_logins_total{outcome="failure"} 2"#,
+            r#"tessera_logins_total{outcome="locked"} 0"#,
+            "tessera_lockouts_total 1",
+            r#"tessera_rate_limited_total{route="/token"} 1"#,
+            r#"tessera_housekeeping_deleted_total{kind="sessions"} 3"#,
+            "tessera_audit_events_dropped_total 7",
+            r#"tessera_db_pool_connections{state="max"} 10"#,
+            r#"tessera_db_pool_connections{state="size"} 2"#,
+            r#"tessera_db_pool_connections{state="available"} 1"#,
+            r#"tessera_db_pool_connections{state="waiting"} 0"#,
+            r#"tessera_signing_key_age_seconds{alg="RS256",kid="k1",state="active"} 3600"#,
+            "# TYPE tessera_http_request_duration_seconds histogram",
+        ] {
+            assert!(out.contains(line), "missing {line} in\n{out}");
+        }
+        assert!(
+            !out.contains(r#"route="/jwks""#),
+            "routes never hit have no series"
+        );
+    }
+
+    #[test]
+    fn scrape_time_values_replace_the_previous_ones() {
+        let m = metrics();
+        let key = |kid: &str| KeyAge {
+            kid: kid.into(),
+            alg: "ES256",
+            state: "next",
+            age_secs: 5,
+        };
+        m.render(&Snapshot {
+            signing_keys: vec![key("old")],
+            ..Snapshot::default()
+        });
+        m.audit_dropped(3);
+        m.audit_dropped(2);
+        let out = m.render(&Snapshot {
+            signing_keys: vec![key("new")],
+            ..Snapshot::default()
+        });
+        assert!(!out.contains("old"), "a deleted key's series goes away");
+        assert!(out.contains(r#"kid="new""#));
+        assert!(
+            out.contains("tessera_audit_events_dropped_total 3"),
+            "the counter never goes down"
+        );
+    }
+
+    #[test]
+    fn extension_methods_share_one_label() {
+        let m = metrics();
+        let odd = Method::from_bytes(b"BREW").unwrap();
+        m.observe_request("/token", &odd, 405, Duration::ZERO);
+        let out = m.render(&Snapshot::default());
+        assert!(out.contains(r#"method="OTHER",route="/token",status="405"} 1"#));
+        assert!(!out.contains("BREW"));
+    }
+
+    #[test]
+    fn content_type_matches_the_encoder() {
+        assert!(CONTENT_TYPE.starts_with(&encoder_format()));
+    }
+}

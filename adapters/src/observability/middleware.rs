@@ -1,0 +1,270 @@
+//! The request observer: request id, metrics and the access log, in one middleware so each
+//! request pays for one clock read and one route lookup.
+
+use super::metrics::{Metrics, UNMATCHED};
+use super::request_id::{self, RequestId, RequestIds};
+use actix_web::body::MessageBody;
+use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::Method;
+use actix_web::{Error, HttpMessage, HttpRequest};
+use std::borrow::Cow;
+use std::future::{ready, Future, Ready};
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The request and response header carrying the request id.
+pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// `log` target of the access lines, so they can be filtered apart
+/// (`RUST_LOG=tessera::access=off`).
+pub const ACCESS_TARGET: &str = "tessera::access";
+
+/// Middleware factory: wrap the `App` with it (outermost, so it sees every answer).
+#[derive(Clone)]
+pub struct RequestObserver {
+    metrics: Arc<Metrics>,
+    ids: Arc<RequestIds>,
+}
+
+impl RequestObserver {
+    /// Observes into `metrics`, naming requests with `ids`.
+    pub fn new(metrics: Arc<Metrics>, ids: Arc<RequestIds>) -> Self {
+        Self { metrics, ids }
+    }
+}
+
+impl<S, B> Transform<S, ServiceRequest> for RequestObserver
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Transform = RequestObserverService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(RequestObserverService {
+            service,
+            observer: self.clone(),
+        }))
+    }
+}
+
+/// The per-worker service built by [`RequestObserver`].
+pub struct RequestObserverService<S> {
+    service: S,
+    observer: RequestObserver,
+}
+
+impl<S, B> Service<ServiceRequest> for RequestObserverService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<ServiceResponse<B>, Error>>>>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let started = Instant::now();
+        let incoming = req.headers().get(&X_REQUEST_ID);
+        let id = match incoming.and_then(|v| RequestId::parse(v.as_bytes())) {
+            Some(id) => id,
+            None => self.observer.ids.generate(),
+        };
+        // A sane caller id is echoed as the very header value it came in (no copy).
+        let echo = incoming
+            .filter(|v| v.as_bytes() == id.as_str().as_bytes())
+            .cloned();
+        req.extensions_mut().insert(id);
+        let method = req.method().clone();
+        let client = req.peer_addr().map(|a| a.ip());
+        let metrics = self.observer.metrics.clone();
+        let inner = request_id::scope(id, self.service.call(req));
+        Box::pin(async move {
+            let result = inner.await;
+            let elapsed = started.elapsed();
+            match result {
+                Ok(mut res) => {
+                    let status = res.status().as_u16();
+                    let route = route_label(&metrics, res.request());
+                    metrics.observe_request(&route, &method, status, elapsed);
+                    // 429 is answered only by the rate limiter (client auth, account API,
+                    // login form): counting it here covers every caller of the limiter.
+                    if status == 429 {
+                        metrics.rate_limited(&route);
+                    }
+                    let value = echo.or_else(|| HeaderValue::from_str(id.as_str()).ok());
+                    if let Some(v) = value {
+                        res.headers_mut().insert(X_REQUEST_ID, v);
+                    }
+                    access_log(&method, res.request().path(), status, elapsed, &id, client);
+                    Ok(res)
+                }
+                Err(e) => {
+                    // Errors almost never get here (handlers' errors are already responses);
+                    // the request is gone with them, so no route or path is known.
+                    let status = e.as_response_error().status_code().as_u16();
+                    metrics.observe_request(UNMATCHED, &method, status, elapsed);
+                    access_log(&method, "-", status, elapsed, &id, client);
+                    Err(e)
+                }
+            }
+        })
+    }
+}
+
+/// The route pattern of `req`, or [`UNMATCHED`]. Every route today is a fixed path, so a path
+/// in the known table *is* its pattern, and no re-match (nor allocation) is needed; other
+/// paths ask actix for the pattern they matched, if any.
+fn route_label<'a>(metrics: &Metrics, req: &'a HttpRequest) -> Cow<'a, str> {
+    let path = req.path();
+    if metrics.is_known_route(path) {
+        return Cow::Borrowed(path);
+    }
+    match req.match_pattern() {
+        Some(p) => Cow::Owned(p),
+        None => Cow::Borrowed(UNMATCHED),
+    }
+}
+
+/// One access line. Only the path: the query string can hold secrets (link tokens, codes),
+/// and no header, cookie or body is read. The key-values become separate JSON fields.
+fn access_log(
+    method: &Method,
+    path: &str,
+    status: u16,
+    elapsed: Duration,
+    id: &RequestId,
+    client: Option<IpAddr>,
+) {
+    if !log::log_enabled!(target: ACCESS_TARGET, log::Level::Info) {
+        return;
+    }
+    let latency_ms = elapsed.as_secs_f64() * 1000.0;
+    let rid = id.as_str();
+    let client = Client(client);
+    log::info!(
+        target: ACCESS_TARGET,
+        method = method.as_str(),
+        path = path,
+        status = status,
+        latency_ms = latency_ms,
+        request_id = rid,
+        client:% = client;
+        "{method} {path} {status} {latency_ms:.2}ms rid={rid} client={client}"
+    );
+}
+
+/// The client address, "-" when unknown.
+struct Client(Option<IpAddr>);
+
+impl std::fmt::Display for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(ip) => ip.fmt(f),
+            None => f.write_str("-"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::OsRandom;
+    use crate::observability::Snapshot;
+    use actix_web::{test, web, App, HttpResponse};
+
+    async fn app_answers(
+        req: test::TestRequest,
+    ) -> (actix_web::http::StatusCode, Option<String>, String, String) {
+        let metrics = Arc::new(Metrics::new(&["/ok"]));
+        let app = test::init_service(
+            App::new()
+                .wrap(RequestObserver::new(
+                    metrics.clone(),
+                    Arc::new(RequestIds::new(&OsRandom)),
+                ))
+                .route(
+                    "/ok",
+                    web::get().to(|req: HttpRequest| async move {
+                        let id = req.extensions().get::<RequestId>().map(|i| i.to_string());
+                        HttpResponse::Ok().body(id.unwrap_or_default())
+                    }),
+                )
+                .route(
+                    "/items/{id}",
+                    web::get().to(|| async { HttpResponse::TooManyRequests().finish() }),
+                ),
+        )
+        .await;
+        let res = test::call_service(&app, req.to_request()).await;
+        let status = res.status();
+        let header = res
+            .headers()
+            .get(&X_REQUEST_ID)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let body = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
+        (status, header, metrics.render(&Snapshot::default()), body)
+    }
+
+    #[actix_web::test]
+    async fn a_sane_request_id_is_echoed_and_reaches_the_handler() {
+        let (status, header, out, body) = app_answers(
+            test::TestRequest::get()
+                .uri("/ok?secret=1")
+                .insert_header(("x-request-id", "abc-123")),
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(header.as_deref(), Some("abc-123"));
+        assert_eq!(
+            body, "abc-123",
+            "handlers find the id in the request extensions"
+        );
+        assert!(
+            out.contains(r#"tessera_http_requests_total{method="GET",route="/ok",status="200"} 1"#)
+        );
+    }
+
+    #[actix_web::test]
+    async fn an_insane_request_id_is_replaced() {
+        let long = "a".repeat(300);
+        for bad in [long.as_str(), "with space"] {
+            let (_, header, _, body) = app_answers(
+                test::TestRequest::get()
+                    .uri("/ok")
+                    .insert_header(("x-request-id", bad)),
+            )
+            .await;
+            let header = header.expect("an id is always returned");
+            assert_eq!(header.len(), 32);
+            assert_ne!(header, bad);
+            assert_eq!(body, header);
+        }
+    }
+
+    #[actix_web::test]
+    async fn routes_are_labelled_by_pattern_never_by_path() {
+        let (_, _, out, _) = app_answers(test::TestRequest::get().uri("/nowhere/xyz")).await;
+        assert!(
+            out.contains(r#"route="unmatched",status="404"} 1"#),
+            "{out}"
+        );
+        assert!(!out.contains("xyz"));
+        let (_, _, out, _) = app_answers(test::TestRequest::get().uri("/items/42")).await;
+        assert!(
+            out.contains(r#"route="/items/{id}",status="429"} 1"#),
+            "{out}"
+        );
+        assert!(out.contains(r#"tessera_rate_limited_total{route="/items/{id}"} 1"#));
+        assert!(!out.contains("42\""));
+    }
+}

@@ -1,0 +1,68 @@
+use crate::RepositoryError;
+use async_trait::async_trait;
+use tessera_domain::UnixTime;
+
+/// A kind of row that stops mattering at some point and is deleted by housekeeping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PurgeKind {
+    /// Authorization codes past their expiry, redeemed or not: a late redemption fails on
+    /// expiry anyway.
+    AuthorizationCodes,
+    /// Browser sessions past their expiry.
+    BrowserSessions,
+    /// Tokens of emailed links (verification, reset) past their expiry.
+    EmailTokens,
+    /// Denylisted access-token ids whose tokens have expired anyway.
+    Denylist,
+    /// Refresh tokens of families past their absolute end: nothing of the family can be
+    /// redeemed, so reuse no longer needs detecting.
+    RefreshTokenFamilies,
+    /// Refresh tokens of revoked families that have also expired: reuse of them already
+    /// changes nothing.
+    RevokedRefreshTokens,
+}
+
+impl PurgeKind {
+    /// Every kind, in the order a run purges them.
+    pub const ALL: [PurgeKind; 6] = [
+        PurgeKind::AuthorizationCodes,
+        PurgeKind::BrowserSessions,
+        PurgeKind::EmailTokens,
+        PurgeKind::Denylist,
+        PurgeKind::RefreshTokenFamilies,
+        PurgeKind::RevokedRefreshTokens,
+    ];
+
+    /// A stable name for logs and metric labels.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PurgeKind::AuthorizationCodes => "authorization_codes",
+            PurgeKind::BrowserSessions => "browser_sessions",
+            PurgeKind::EmailTokens => "email_tokens",
+            PurgeKind::Denylist => "denylist",
+            PurgeKind::RefreshTokenFamilies => "refresh_token_families",
+            PurgeKind::RevokedRefreshTokens => "revoked_refresh_tokens",
+        }
+    }
+}
+
+impl std::fmt::Display for PurgeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Deletes rows that no longer matter, one small batch at a time, so that no statement holds
+/// locks for long however large the backlog; the caller loops and yields in between.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait HousekeepingRepository: Send + Sync {
+    /// Deletes at most `batch` rows of `kind` that are obsolete at `now`, in one short
+    /// transaction; returns how many. Fewer than `batch` means none are left.
+    async fn purge(
+        &self,
+        kind: PurgeKind,
+        now: UnixTime,
+        batch: u32,
+    ) -> Result<u64, RepositoryError>;
+}

@@ -1,0 +1,243 @@
+//! API keys: long-lived bearer credentials for scripts and services.
+//!
+//! A key reads `tsk_` + an 8-character public prefix + a 256-bit secret. The prefix is the
+//! key's id: it is stored in clear so a presented key is found with one indexed lookup, while
+//! only the SHA-256 digest of the whole key is kept, so a database leak yields nothing usable.
+
+use crate::{ScopeSet, TokenDigest, UnixTime};
+use base64::Engine;
+use std::fmt;
+
+/// What every key starts with, so secret scanners and people can tell a Tessera key apart.
+pub const API_KEY_TAG: &str = "tsk_";
+/// Length of the public prefix.
+pub const API_KEY_PREFIX_LEN: usize = 8;
+/// Length of the secret part: 32 random bytes in unpadded base64url.
+pub const API_KEY_SECRET_LEN: usize = 43;
+/// Longest name a key may carry, in characters.
+pub const MAX_API_KEY_NAME_CHARS: usize = 100;
+
+/// Why a string is not an API key prefix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("an API key id is 8 characters from a-z and 0-9")]
+pub struct ApiKeyPrefixError;
+
+/// The public part of a key and its id: 8 characters of `[a-z0-9]`. Not a secret; it is
+/// shown in listings and used to revoke a key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ApiKeyPrefix(String);
+
+impl ApiKeyPrefix {
+    /// Parses a prefix as presented or stored.
+    pub fn parse(s: &str) -> Result<Self, ApiKeyPrefixError> {
+        let ok = s.len() == API_KEY_PREFIX_LEN
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(ApiKeyPrefixError)
+        }
+    }
+
+    /// A prefix made from random bytes. The mapping is slightly biased, which is harmless:
+    /// the prefix only has to be unlikely to clash, never hard to guess.
+    pub fn from_random(bytes: [u8; API_KEY_PREFIX_LEN]) -> Self {
+        const ALPHABET: &[u8; 36] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+        Self(
+            bytes
+                .iter()
+                .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+                .collect(),
+        )
+    }
+
+    /// The prefix as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ApiKeyPrefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Splits a presented key into its prefix and secret; `None` unless it is exactly `tsk_`, 8
+/// prefix characters and a 43-character canonical base64url secret (256 bits). Checking the
+/// shape first means junk never reaches the database.
+pub fn split_api_key(presented: &str) -> Option<(ApiKeyPrefix, &str)> {
+    let rest = presented.strip_prefix(API_KEY_TAG)?;
+    if rest.len() != API_KEY_PREFIX_LEN + API_KEY_SECRET_LEN || !rest.is_ascii() {
+        return None;
+    }
+    let (prefix, secret) = rest.split_at(API_KEY_PREFIX_LEN);
+    let prefix = ApiKeyPrefix::parse(prefix).ok()?;
+    if !secret
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return None;
+    }
+    // Decoding also refuses a non-zero tail in the last character, so each 256-bit secret has
+    // exactly one spelling.
+    let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(secret)
+        .ok()?;
+    (decoded.len() == 32).then_some((prefix, secret))
+}
+
+/// The full key handed out once: `tsk_` + prefix + secret.
+pub fn compose_api_key(prefix: &ApiKeyPrefix, secret: &str) -> String {
+    format!("{API_KEY_TAG}{prefix}{secret}")
+}
+
+/// True for a usable key name: 1 to 100 characters, not blank, no control characters (names
+/// are shown in listings and terminals).
+pub fn is_valid_api_key_name(name: &str) -> bool {
+    !name.trim().is_empty()
+        && name.chars().count() <= MAX_API_KEY_NAME_CHARS
+        && !name.chars().any(char::is_control)
+}
+
+/// A stored API key. Only the digest of the key is kept; the key itself is shown once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    /// Public id, also the start of the key.
+    pub prefix: ApiKeyPrefix,
+    /// What the key is for, chosen by the operator.
+    pub name: String,
+    /// SHA-256 of the full key string.
+    pub digest: TokenDigest,
+    /// What the key may do.
+    pub scopes: ScopeSet,
+    /// When it was made.
+    pub created_at: UnixTime,
+    /// When it stops working, if ever.
+    pub expires_at: Option<UnixTime>,
+    /// Last successful use, coarse (updated at most once a minute).
+    pub last_used_at: Option<UnixTime>,
+    /// When it was revoked; a revoked key never works again.
+    pub revoked_at: Option<UnixTime>,
+}
+
+impl ApiKey {
+    /// True when the key is neither revoked nor expired at `now` (expiry is exclusive).
+    pub fn is_usable(&self, now: UnixTime) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|e| now.is_before(e))
+    }
+
+    /// True when the key carries `scope`.
+    pub fn allows(&self, scope: &str) -> bool {
+        self.scopes.contains(scope)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA";
+
+    fn key() -> ApiKey {
+        ApiKey {
+            prefix: ApiKeyPrefix::parse("ab12cd34").unwrap(),
+            name: "deploy bot".into(),
+            digest: TokenDigest::of("k"),
+            scopes: ScopeSet::parse("read write").unwrap(),
+            created_at: UnixTime::from_secs(100),
+            expires_at: None,
+            last_used_at: None,
+            revoked_at: None,
+        }
+    }
+
+    #[test]
+    fn prefixes_are_eight_lowercase_alphanumerics() {
+        assert_eq!(
+            ApiKeyPrefix::parse("ab12cd34").unwrap().as_str(),
+            "ab12cd34"
+        );
+        for bad in [
+            "",
+            "ab12cd3",
+            "ab12cd345",
+            "AB12cd34",
+            "ab12-d34",
+            "ab12cd3é",
+        ] {
+            assert_eq!(ApiKeyPrefix::parse(bad), Err(ApiKeyPrefixError), "{bad:?}");
+        }
+        let p = ApiKeyPrefix::from_random([0, 25, 26, 35, 36, 255, 7, 200]);
+        assert_eq!(ApiKeyPrefix::parse(p.as_str()), Ok(p.clone()));
+        assert_eq!(p.as_str(), "az09adhu");
+    }
+
+    #[test]
+    fn split_accepts_exactly_the_issued_shape() {
+        assert_eq!(SECRET.len(), API_KEY_SECRET_LEN);
+        let prefix = ApiKeyPrefix::parse("ab12cd34").unwrap();
+        let full = compose_api_key(&prefix, SECRET);
+        assert_eq!(full, format!("tsk_ab12cd34{SECRET}"));
+        assert_eq!(split_api_key(&full), Some((prefix, SECRET)));
+    }
+
+    #[test]
+    fn split_rejects_other_shapes() {
+        let bad = [
+            String::new(),
+            "tsk_".into(),
+            format!("tsk_ab12cd34{}", &SECRET[1..]),
+            format!("tsk_ab12cd34{SECRET}A"),
+            format!("tsk_ab12cd34{SECRET}="),
+            format!("TSK_ab12cd34{SECRET}"),
+            format!("tsk-ab12cd34{SECRET}"),
+            format!("ab12cd34{SECRET}"),
+            format!("tsk_AB12cd34{SECRET}"),
+            format!("tsk_ab12cd34{}+", &SECRET[1..]),
+            format!("tsk_ab12cd34{}/", &SECRET[1..]),
+            format!("tsk_ab12cd34{}é", &SECRET[2..]),
+            format!(" tsk_ab12cd34{SECRET}"),
+            // The last character carries 4 bits; "B" sets one of the 2 unused ones.
+            format!("tsk_ab12cd34{}B", &SECRET[..42]),
+        ];
+        for b in &bad {
+            assert_eq!(split_api_key(b), None, "{b:?}");
+        }
+    }
+
+    #[test]
+    fn names() {
+        assert!(is_valid_api_key_name("deploy bot ☃"));
+        assert!(is_valid_api_key_name(&"n".repeat(100)));
+        for bad in ["", "  ", "a\nb", "\u{1b}[31m", &"n".repeat(101)] {
+            assert!(!is_valid_api_key_name(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn usable_until_revoked_or_expired() {
+        let now = UnixTime::from_secs(1_000);
+        assert!(key().is_usable(now));
+        let expiring = ApiKey {
+            expires_at: Some(now),
+            ..key()
+        };
+        assert!(expiring.is_usable(UnixTime::from_secs(999)));
+        assert!(!expiring.is_usable(now), "expiry is exclusive");
+        let revoked = ApiKey {
+            revoked_at: Some(UnixTime::from_secs(500)),
+            ..key()
+        };
+        assert!(!revoked.is_usable(now));
+    }
+
+    #[test]
+    fn allows_only_its_scopes() {
+        let k = key();
+        assert!(k.allows("read") && k.allows("write"));
+        assert!(!k.allows("admin"));
+        assert!(!k.allows(""));
+    }
+}

@@ -1,0 +1,357 @@
+//! Security events worth keeping: who did what, when, from where, and whether it worked.
+//!
+//! An [`AuditEvent`] is built with a builder that cleans every text field (control characters
+//! stripped, length clamped), so an attacker-chosen value (a login name, a client id, an IP
+//! header) can neither forge a second log line nor bloat a row. Callers must never put a
+//! password, secret, token or key into any field: events describe, they do not carry material.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::UnixTime;
+
+/// Longest text field kept, in characters; anything longer is cut. Enough for an email
+/// address, a user or client id, an IPv6 address or a one-line description.
+pub const MAX_AUDIT_FIELD_CHARS: usize = 256;
+
+/// What happened. Stored and logged by its snake_case name ([`AuditAction::as_str`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    /// A sign-in with the right password.
+    LoginSucceeded,
+    /// A sign-in refused (wrong password, unknown account, locked or disabled).
+    LoginFailed,
+    /// Too many failures locked an account.
+    AccountLocked,
+    /// A token endpoint issued tokens.
+    TokenIssued,
+    /// A refresh token was exchanged for new tokens.
+    TokenRefreshed,
+    /// A token was revoked (RFC 7009) or a family withdrawn.
+    TokenRevoked,
+    /// A used refresh token came back: likely theft, the family is revoked.
+    RefreshTokenReuse,
+    /// A user granted a client access.
+    ConsentGiven,
+    /// A user withdrew a grant.
+    ConsentRevoked,
+    /// A user changed their password knowing the old one.
+    PasswordChanged,
+    /// A password was set through an emailed reset link.
+    PasswordReset,
+    /// An address was proven through an emailed link.
+    EmailVerified,
+    /// An account was deleted.
+    AccountDeleted,
+    /// An administrator changed something (the detail says what).
+    AdminAction,
+    /// The signing keys were rotated.
+    KeyRotated,
+    /// An API key was created.
+    ApiKeyCreated,
+    /// An API key was revoked.
+    ApiKeyRevoked,
+}
+
+impl AuditAction {
+    /// Every action, for filters and exhaustive tests.
+    pub const ALL: [AuditAction; 17] = [
+        Self::LoginSucceeded,
+        Self::LoginFailed,
+        Self::AccountLocked,
+        Self::TokenIssued,
+        Self::TokenRefreshed,
+        Self::TokenRevoked,
+        Self::RefreshTokenReuse,
+        Self::ConsentGiven,
+        Self::ConsentRevoked,
+        Self::PasswordChanged,
+        Self::PasswordReset,
+        Self::EmailVerified,
+        Self::AccountDeleted,
+        Self::AdminAction,
+        Self::KeyRotated,
+        Self::ApiKeyCreated,
+        Self::ApiKeyRevoked,
+    ];
+
+    /// The stored and logged name; stable, as rows outlive releases.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::LoginSucceeded => "login_succeeded",
+            Self::LoginFailed => "login_failed",
+            Self::AccountLocked => "account_locked",
+            Self::TokenIssued => "token_issued",
+            Self::TokenRefreshed => "token_refreshed",
+            Self::TokenRevoked => "token_revoked",
+            Self::RefreshTokenReuse => "refresh_token_reuse",
+            Self::ConsentGiven => "consent_given",
+            Self::ConsentRevoked => "consent_revoked",
+            Self::PasswordChanged => "password_changed",
+            Self::PasswordReset => "password_reset",
+            Self::EmailVerified => "email_verified",
+            Self::AccountDeleted => "account_deleted",
+            Self::AdminAction => "admin_action",
+            Self::KeyRotated => "key_rotated",
+            Self::ApiKeyCreated => "api_key_created",
+            Self::ApiKeyRevoked => "api_key_revoked",
+        }
+    }
+
+    /// Parses a stored name (or an admin API filter); `None` for anything else.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+impl fmt::Display for AuditAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether the attempt worked: failures matter as much as successes (guessing, abuse).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditOutcome {
+    /// It was done.
+    Success,
+    /// It was refused or failed.
+    Failure,
+}
+
+impl AuditOutcome {
+    /// The stored and logged name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Failure => "failure",
+        }
+    }
+
+    /// Parses a stored name; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "success" => Some(Self::Success),
+            "failure" => Some(Self::Failure),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for AuditOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One security event. Build it with [`AuditEvent::new`] and the builder methods, which clean
+/// every text field; the fields are public for reading and for rebuilding stored rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEvent {
+    /// When it happened.
+    pub at: UnixTime,
+    /// What happened.
+    pub action: AuditAction,
+    /// Whether it worked.
+    pub outcome: AuditOutcome,
+    /// Who did it: a user id, an admin, a client acting for itself.
+    pub actor: Option<String>,
+    /// Whom or what it was done to: the account, the key, the token family.
+    pub subject: Option<String>,
+    /// The OAuth client involved.
+    pub client_id: Option<String>,
+    /// The remote address of the request.
+    pub ip: Option<String>,
+    /// A short description, e.g. `grant=client_credentials`; never secret material.
+    pub detail: Option<String>,
+}
+
+impl AuditEvent {
+    /// An event with no actor, subject, client, address or detail yet.
+    pub fn new(at: UnixTime, action: AuditAction, outcome: AuditOutcome) -> Self {
+        Self {
+            at,
+            action,
+            outcome,
+            actor: None,
+            subject: None,
+            client_id: None,
+            ip: None,
+            detail: None,
+        }
+    }
+
+    /// Sets who did it (cleaned; an empty value leaves it unset).
+    pub fn actor(mut self, actor: impl Into<String>) -> Self {
+        self.actor = clean_field(actor.into());
+        self
+    }
+
+    /// Sets whom or what it was done to (cleaned; an empty value leaves it unset).
+    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = clean_field(subject.into());
+        self
+    }
+
+    /// Sets the OAuth client involved (cleaned; an empty value leaves it unset).
+    pub fn client(mut self, client_id: impl Into<String>) -> Self {
+        self.client_id = clean_field(client_id.into());
+        self
+    }
+
+    /// Sets the remote address (cleaned; an empty value leaves it unset).
+    pub fn ip(mut self, ip: impl Into<String>) -> Self {
+        self.ip = clean_field(ip.into());
+        self
+    }
+
+    /// Sets the short description (cleaned; an empty value leaves it unset).
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = clean_field(detail.into());
+        self
+    }
+
+    /// The same event with every text field cleaned again: for events built field by field
+    /// (or read back from storage) before they are logged or stored.
+    pub fn sanitized(self) -> Self {
+        Self {
+            actor: self.actor.and_then(clean_field),
+            subject: self.subject.and_then(clean_field),
+            client_id: self.client_id.and_then(clean_field),
+            ip: self.ip.and_then(clean_field),
+            detail: self.detail.and_then(clean_field),
+            ..self
+        }
+    }
+}
+
+/// Characters that could break a log line or hide text from a reader: controls (newlines,
+/// escapes), the Unicode line and paragraph separators, and bidirectional overrides.
+fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// `value` without unsafe characters, cut to [`MAX_AUDIT_FIELD_CHARS`]; `None` when nothing
+/// is left. Returns the input untouched (no copy) when it is already clean.
+fn clean_field(value: String) -> Option<String> {
+    let clean = if value.chars().any(is_unsafe_char) {
+        value.chars().filter(|c| !is_unsafe_char(*c)).collect()
+    } else {
+        value
+    };
+    let clean = match clean.char_indices().nth(MAX_AUDIT_FIELD_CHARS) {
+        Some((cut, _)) => clean[..cut].to_owned(),
+        None => clean,
+    };
+    (!clean.is_empty()).then_some(clean)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn action_names_round_trip_and_are_distinct() {
+        let mut seen = std::collections::HashSet::new();
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(action.as_str()), Some(action));
+            assert_eq!(action.to_string(), action.as_str());
+            assert!(seen.insert(action.as_str()), "{action} twice");
+            assert!(action
+                .as_str()
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '_'));
+        }
+        assert_eq!(AuditAction::LoginSucceeded.as_str(), "login_succeeded");
+        assert_eq!(
+            AuditAction::RefreshTokenReuse.as_str(),
+            "refresh_token_reuse"
+        );
+        assert_eq!(AuditAction::parse("Login_Succeeded"), None);
+        assert_eq!(AuditAction::parse(""), None);
+    }
+
+    #[test]
+    fn outcome_names_round_trip() {
+        for outcome in [AuditOutcome::Success, AuditOutcome::Failure] {
+            assert_eq!(AuditOutcome::parse(outcome.as_str()), Some(outcome));
+            assert_eq!(outcome.to_string(), outcome.as_str());
+        }
+        assert_eq!(AuditOutcome::parse("ok"), None);
+    }
+
+    #[test]
+    fn builder_sets_fields() {
+        let e = AuditEvent::new(
+            UnixTime::from_secs(7),
+            AuditAction::TokenIssued,
+            AuditOutcome::Success,
+        )
+        .actor("admin")
+        .subject("user-1")
+        .client("app")
+        .ip("203.0.113.9")
+        .detail("grant=client_credentials");
+        assert_eq!(e.at, UnixTime::from_secs(7));
+        assert_eq!(e.actor.as_deref(), Some("admin"));
+        assert_eq!(e.subject.as_deref(), Some("user-1"));
+        assert_eq!(e.client_id.as_deref(), Some("app"));
+        assert_eq!(e.ip.as_deref(), Some("203.0.113.9"));
+        assert_eq!(e.detail.as_deref(), Some("grant=client_credentials"));
+    }
+
+    #[test]
+    fn control_characters_are_stripped() {
+        let e = AuditEvent::new(
+            UnixTime::from_secs(1),
+            AuditAction::LoginFailed,
+            AuditOutcome::Failure,
+        )
+        .actor("eve\nINFO audit action=login_succeeded\r\u{1b}[31m")
+        .subject("a\u{2028}b\u{202E}c\u{0}")
+        .client("\n\t");
+        assert_eq!(
+            e.actor.as_deref(),
+            Some("eveINFO audit action=login_succeeded[31m")
+        );
+        assert_eq!(e.subject.as_deref(), Some("abc"));
+        assert_eq!(e.client_id, None, "nothing left means unset");
+    }
+
+    #[test]
+    fn long_fields_are_clamped_on_a_char_boundary() {
+        let e = AuditEvent::new(
+            UnixTime::from_secs(1),
+            AuditAction::AdminAction,
+            AuditOutcome::Success,
+        )
+        .detail("é".repeat(10_000))
+        .ip("x".repeat(MAX_AUDIT_FIELD_CHARS));
+        assert_eq!(
+            e.detail.as_deref().unwrap().chars().count(),
+            MAX_AUDIT_FIELD_CHARS
+        );
+        assert_eq!(e.ip.as_deref().unwrap().len(), MAX_AUDIT_FIELD_CHARS);
+    }
+
+    #[test]
+    fn sanitized_cleans_fields_set_directly() {
+        let mut e = AuditEvent::new(
+            UnixTime::from_secs(1),
+            AuditAction::KeyRotated,
+            AuditOutcome::Success,
+        );
+        e.detail = Some("a\nb".into());
+        e.actor = Some(String::new());
+        let e = e.sanitized();
+        assert_eq!(e.detail.as_deref(), Some("ab"));
+        assert_eq!(e.actor, None);
+    }
+}

@@ -1,0 +1,4 @@
+-- Housekeeping (PostgreSQL; keep the same shape as migrations/sqlite): finds the revoked refresh
+-- tokens that have expired without scanning the table. Partial, so it stays as small as the
+-- set of revoked rows.
+CREATE INDEX refresh_tokens_revoked_expires_at ON refresh_tokens (expires_at) WHERE revoked;
