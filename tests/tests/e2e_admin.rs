@@ -260,7 +260,7 @@ async fn without_admin_token_only_admin_api_keys_get_in(db: TestDatabase) {
     app.stop().await;
 }
 both_backends!(
-    admin_off_without_token,
+    as_27_admin_off_without_token_and_rate_limited,
     without_admin_token_only_admin_api_keys_get_in
 );
 
@@ -703,7 +703,7 @@ async fn users_are_listed_disabled_unlocked_reset_and_deleted(db: TestDatabase) 
     app.stop().await;
 }
 both_backends!(
-    admin_users,
+    asvs_7_4_2_admin_users,
     users_are_listed_disabled_unlocked_reset_and_deleted
 );
 
