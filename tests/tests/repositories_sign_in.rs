@@ -965,3 +965,71 @@ async fn r_10_parallel_claims_take_exactly_max(tdb: TestDatabase) {
     );
 }
 both_backends!(r_10_parallel_claims, r_10_parallel_claims_take_exactly_max);
+
+/// R-08 / ASVS 6.3.1: an attempt the hasher refused is taken back only while the row still
+/// holds exactly what that attempt counted (a lock it caused included); once anything else
+/// was counted, nothing is erased.
+async fn unchecked_attempts_are_taken_back_by_compare_and_swap(tdb: TestDatabase) {
+    let (db, people, _, _) = seeded(&tdb, 4).await;
+    let alice = &people[0];
+    let repo = db.users();
+    let policy = LockoutPolicy::default();
+    let now = UnixTime::from_secs(10_000);
+    let before = alice.login_attempts;
+    let counted = repo
+        .record_login_failure(&alice.id, now, policy)
+        .await
+        .unwrap();
+    assert!(repo
+        .undo_login_failure(&alice.id, counted, before)
+        .await
+        .unwrap());
+    assert_eq!(
+        repo.find(&alice.id).await.unwrap().unwrap().login_attempts,
+        before
+    );
+
+    // Four failures, then the fifth locks; undoing the fifth lifts exactly that lock.
+    let mut last = before;
+    for _ in 0..4 {
+        last = repo
+            .record_login_failure(&alice.id, now, policy)
+            .await
+            .unwrap();
+    }
+    let locking = repo
+        .record_login_failure(&alice.id, now, policy)
+        .await
+        .unwrap();
+    assert!(locking.is_locked(now));
+    assert!(repo
+        .undo_login_failure(&alice.id, locking, last)
+        .await
+        .unwrap());
+    assert_eq!(
+        repo.find(&alice.id).await.unwrap().unwrap().login_attempts,
+        last
+    );
+
+    // Stale: another failure was counted since, so the undo changes nothing.
+    let mine = repo
+        .record_login_failure(&alice.id, now, policy)
+        .await
+        .unwrap();
+    let theirs = repo
+        .record_login_failure(&alice.id, now, policy)
+        .await
+        .unwrap();
+    assert!(!repo
+        .undo_login_failure(&alice.id, mine, last)
+        .await
+        .unwrap());
+    assert_eq!(
+        repo.find(&alice.id).await.unwrap().unwrap().login_attempts,
+        theirs
+    );
+}
+both_backends!(
+    r_08_undo_unchecked_attempt,
+    unchecked_attempts_are_taken_back_by_compare_and_swap
+);

@@ -303,6 +303,39 @@ impl UserRepository for DieselUserRepository {
         })
     }
 
+    async fn undo_login_failure(
+        &self,
+        id: &UserId,
+        counted: LoginAttempts,
+        before: LoginAttempts,
+    ) -> Result<bool, RepositoryError> {
+        let key = id.as_str().to_owned();
+        let now = AttemptsRow::from_domain(&counted);
+        let restored = AttemptsRow::from_domain(&before);
+        let changed = with_connection!(self.db, |conn, db| {
+            let unchanged = users::table
+                .filter(users::id.eq(&key))
+                .filter(users::failed_logins.eq(now.failed_logins))
+                .filter(users::lockouts.eq(now.lockouts));
+            match now.locked_until {
+                Some(t) => {
+                    diesel::update(unchanged.filter(users::locked_until.eq(t)))
+                        .set(&restored)
+                        .execute(conn)
+                        .await
+                }
+                None => {
+                    diesel::update(unchanged.filter(users::locked_until.is_null()))
+                        .set(&restored)
+                        .execute(conn)
+                        .await
+                }
+            }
+            .map_err(|e| db.query_error(e))
+        })?;
+        Ok(changed == 1)
+    }
+
     async fn reset_login_failures(&self, id: &UserId) -> Result<(), RepositoryError> {
         let key = id.as_str().to_owned();
         let changed = with_connection!(self.db, |conn, db| {

@@ -24,6 +24,16 @@ pub trait UserRepository: Send + Sync {
         now: UnixTime,
         policy: LockoutPolicy,
     ) -> Result<LoginAttempts, RepositoryError>;
+    /// Takes back one counted failure whose password was never checked (the hasher shed the
+    /// load): if the stored state is still exactly `counted`, puts `before` back, in one
+    /// conditional UPDATE; true if it did. Anything counted since is left alone, so no
+    /// genuine failure is ever erased.
+    async fn undo_login_failure(
+        &self,
+        id: &UserId,
+        counted: LoginAttempts,
+        before: LoginAttempts,
+    ) -> Result<bool, RepositoryError>;
     /// Forgets the failed sign-ins and any lock of user `id` (after a successful sign-in).
     async fn reset_login_failures(&self, id: &UserId) -> Result<(), RepositoryError>;
     /// Sets or clears the display name; false if the user is not stored.

@@ -235,7 +235,21 @@ impl Accounts {
         )
         .await;
         let counted = counted?;
-        let check = check?;
+        let check = match check {
+            Ok(c) => c,
+            Err(e) => {
+                // No password was checked (the hasher shed the load, or failed): take the
+                // attempt back, so an overload never locks the rightful owner out.
+                if let Err(undo) = self
+                    .users
+                    .undo_login_failure(&user.id, counted, user.login_attempts)
+                    .await
+                {
+                    log::warn!("could not take back an unchecked sign-in attempt: {undo}");
+                }
+                return Err(e);
+            }
+        };
         if !user.login_attempts.admits(&counted, now, &self.lockout) {
             let secs = counted.retry_after_secs(now).unwrap_or(1);
             log::warn!(
@@ -530,16 +544,37 @@ mod tests {
         assert_invalid_credentials(sign_in(p, "alice@example.com").await);
     }
 
+    /// R-08 and ASVS 6.3.1: a saturated hasher answers Busy, and the attempt counted while it
+    /// was refused is taken back (compare-and-swap on exactly what was counted), so load
+    /// shedding never locks the owner out.
     #[tokio::test]
-    async fn r_08_saturated_hasher_is_busy() {
+    async fn r_08_saturated_hasher_is_busy_and_its_attempt_is_taken_back() {
+        let undone: Recorder<(LoginAttempts, LoginAttempts)> = Recorder::default();
+        let mut users = users_by_email(Some(ts::user()));
+        let u = undone.clone();
+        users
+            .expect_undo_login_failure()
+            .withf(|id, _, _| id.as_str() == USER_ID)
+            .times(1)
+            .returning(move |_, counted, before| {
+                u.push((counted, before));
+                Ok(true)
+            });
         let p = Ports {
-            users: users_by_email(Some(ts::user())),
+            users,
             sessions: MockSessionRepository::new(),
             hasher: verifying(ts::user().password_hash, Err(HashError::Busy)),
             rng: Arc::new(MockRandomSource::new()),
         };
         let r = sign_in(p, "alice@example.com").await;
         assert!(matches!(r, Err(LoginError::Busy)), "{r:?}");
+        let (counted, before) = undone.only();
+        assert_eq!(before, LoginAttempts::default());
+        assert_eq!(
+            counted,
+            LoginAttempts::default()
+                .after_failure(UnixTime::from_secs(NOW), &LockoutPolicy::default())
+        );
     }
 
     #[tokio::test]
@@ -566,8 +601,13 @@ mod tests {
             rng: Arc::new(MockRandomSource::new()),
         };
         assert_invalid_credentials(sign_in(p, "alice@example.com").await);
+        let mut users = users_by_email(Some(ts::user()));
+        users
+            .expect_undo_login_failure()
+            .times(1)
+            .returning(|_, _, _| Ok(true));
         let p = Ports {
-            users: users_by_email(Some(ts::user())),
+            users,
             sessions: MockSessionRepository::new(),
             hasher: verifying(
                 ts::user().password_hash,
