@@ -93,11 +93,25 @@ impl TestApp {
     }
 
     /// Starts the server with an explicit configuration.
-    pub async fn spawn_with(db: TestDatabase, config: Config) -> TestApp {
+    pub async fn spawn_with(db: TestDatabase, mut config: Config) -> TestApp {
         if std::env::var_os("TEST_LOG").is_some() {
             tessera_server::logging::init(config.log_format);
         }
-        let app = Application::build(&config).await.expect("server starts");
+        // The free port was only free when it was picked: another test (or process) may have
+        // taken it since. Then pick again, a few times.
+        let mut tries = 0;
+        let app = loop {
+            match Application::build(&config).await {
+                Ok(app) => break app,
+                Err(tessera_server::startup::StartupError::Bind { .. }) if tries < 5 => {
+                    tries += 1;
+                    let port = free_port();
+                    config.issuer = format!("http://127.0.0.1:{port}");
+                    config.bind = format!("127.0.0.1:{port}");
+                }
+                Err(e) => panic!("server starts: {e:?}"),
+            }
+        };
         let handle = app.handle();
         tokio::spawn(app.run_until_stopped(false));
         let http = reqwest::Client::builder()
