@@ -8,6 +8,7 @@
 //! its timing tells whether an account exists (ASVS 6.3.8).
 
 use super::audit_trail;
+use super::browser::page_with_csrf;
 use super::errors::ApiError;
 use super::form::OAuthForm;
 use super::users::{field_error, password_length, rate_limit, read_json};
@@ -17,7 +18,6 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::json;
-use tessera_application::ports::random_token;
 use tessera_application::services::EmailLinkError;
 use tessera_application::RepositoryError;
 use tessera_domain::{AuditAction, AuditOutcome, UserId};
@@ -102,7 +102,7 @@ pub async fn verify_email_get(req: HttpRequest, state: web::Data<HttpState>) -> 
     let Some(token) = query_token(&req) else {
         return invalid_link_page();
     };
-    with_csrf(&req, &state, |csrf| {
+    page_with_csrf(&req, &state, |csrf| {
         pages::verify_email_page(paths::USERS_VERIFY_EMAIL, &token, csrf)
     })
 }
@@ -161,7 +161,7 @@ pub async fn reset_confirm_get(req: HttpRequest, state: web::Data<HttpState>) ->
         Err(e) => return link_error_page(e),
     }
     let min = state.email_links.password_policy().min_chars;
-    with_csrf(&req, &state, |csrf| {
+    page_with_csrf(&req, &state, |csrf| {
         pages::reset_password_page(paths::USERS_PASSWORD_RESET_CONFIRM, &token, csrf, min, None)
     })
 }
@@ -232,7 +232,7 @@ fn reset_form_again(
     message: &str,
 ) -> HttpResponse {
     let min = state.email_links.password_policy().min_chars;
-    let mut res = with_csrf(req, state, |csrf| {
+    let mut res = page_with_csrf(req, state, |csrf| {
         pages::reset_password_page(
             paths::USERS_PASSWORD_RESET_CONFIRM,
             token,
@@ -359,21 +359,4 @@ async fn checked_form(
         ));
     }
     Ok(form)
-}
-
-/// A page whose form carries a CSRF token bound to the browser's cookie (set here if new).
-fn with_csrf(
-    req: &HttpRequest,
-    state: &HttpState,
-    page: impl FnOnce(&str) -> String,
-) -> HttpResponse {
-    let (binding, new) = match state.browser.csrf_value(req) {
-        Some(v) => (v, false),
-        None => (random_token(state.rng.as_ref(), 32), true),
-    };
-    let mut res = pages::html_response(StatusCode::OK, page(&state.csrf.token_for(&binding)));
-    if new {
-        let _ = res.add_cookie(&state.browser.csrf_cookie(&binding));
-    }
-    res
 }

@@ -133,6 +133,30 @@ fn hmac(key: &[u8], data: &[u8]) -> Option<Vec<u8>> {
     signer.sign_to_vec().ok()
 }
 
+/// A page whose form carries a CSRF token bound to the browser's binding cookie, which is set
+/// here when the browser has none yet (AS-35). Every CSRF-protected page is answered this way.
+pub(super) fn page_with_csrf(
+    req: &HttpRequest,
+    state: &super::HttpState,
+    page: impl FnOnce(&str) -> String,
+) -> actix_web::HttpResponse {
+    let (binding, new) = match state.browser.csrf_value(req) {
+        Some(v) => (v, false),
+        None => (
+            tessera_application::ports::random_token(state.rng.as_ref(), 32),
+            true,
+        ),
+    };
+    let mut res = super::pages::html_response(
+        actix_web::http::StatusCode::OK,
+        page(&state.csrf.token_for(&binding)),
+    );
+    if new {
+        let _ = res.add_cookie(&state.browser.csrf_cookie(&binding));
+    }
+    res
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,12 +1,12 @@
 //! `GET /logout` (OIDC RP-Initiated Logout 1.0) and the confirmation `POST /logout`.
 
+use super::browser::page_with_csrf;
 use super::form::OAuthForm;
 use super::pages;
 use super::HttpState;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::collections::HashMap;
-use tessera_application::ports::random_token;
 use tessera_application::services::{LogoutError, LogoutRequest};
 
 const PARAMS: [&str; 4] = [
@@ -82,23 +82,12 @@ async fn run(
         Err(LogoutError::Repository(_)) => return unavailable(),
     };
     if plan.needs_confirmation && !confirmed {
-        let (binding, new) = match state.browser.csrf_value(req) {
-            Some(v) => (v, false),
-            None => (random_token(state.rng.as_ref(), 32), true),
-        };
         let mut hidden: Vec<(String, String)> = params
             .into_iter()
             .filter(|(k, _)| PARAMS.contains(&k.as_str()))
             .collect();
         hidden.sort();
-        let mut res = pages::html_response(
-            StatusCode::OK,
-            pages::logout_confirm_page(&hidden, &state.csrf.token_for(&binding)),
-        );
-        if new {
-            let _ = res.add_cookie(&state.browser.csrf_cookie(&binding));
-        }
-        return res;
+        return page_with_csrf(req, state, |csrf| pages::logout_confirm_page(&hidden, csrf));
     }
     if let Some(v) = &cookie {
         if state.accounts.sign_out(v).await.is_err() {

@@ -138,16 +138,7 @@ impl AdminClients {
     ) -> Result<RegisteredClient, AdminClientError> {
         let registered = self.registry.register(req).await?;
         let c = &registered.client;
-        record(
-            self.audit.as_ref(),
-            event(
-                self.clock.as_ref(),
-                actor,
-                AuditAction::AdminAction,
-                "clients.create",
-            )
-            .client(c.id.as_str()),
-        );
+        self.audit(actor, "clients.create", c.id.as_str());
         Ok(registered)
     }
 
@@ -189,16 +180,7 @@ impl AdminClients {
         if !self.clients.update(&client).await? {
             return Err(AdminClientError::NotFound);
         }
-        record(
-            self.audit.as_ref(),
-            event(
-                self.clock.as_ref(),
-                actor,
-                AuditAction::AdminAction,
-                "clients.update",
-            )
-            .client(client.id.as_str()),
-        );
+        self.audit(actor, "clients.update", client.id.as_str());
         Ok(client)
     }
 
@@ -221,16 +203,7 @@ impl AdminClients {
         {
             return Err(AdminClientError::NotFound);
         }
-        record(
-            self.audit.as_ref(),
-            event(
-                self.clock.as_ref(),
-                actor,
-                AuditAction::AdminAction,
-                "clients.rotate_secret",
-            )
-            .client(client.id.as_str()),
-        );
+        self.audit(actor, "clients.rotate_secret", client.id.as_str());
         Ok(SecretString::from(secret))
     }
 
@@ -239,17 +212,16 @@ impl AdminClients {
         if !self.registry.delete(id).await? {
             return Err(AdminClientError::NotFound);
         }
+        self.audit(actor, "clients.delete", id);
+        Ok(())
+    }
+
+    /// Records an admin change to client `client_id`.
+    fn audit(&self, actor: &Actor, detail: &str, client_id: &str) {
         record(
             self.audit.as_ref(),
-            event(
-                self.clock.as_ref(),
-                actor,
-                AuditAction::AdminAction,
-                "clients.delete",
-            )
-            .client(id),
+            event(self.clock.as_ref(), actor, AuditAction::AdminAction, detail).client(client_id),
         );
-        Ok(())
     }
 }
 
