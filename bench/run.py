@@ -162,8 +162,8 @@ def wait_ready(port, proc, path, timeout=30.0):
 
 
 def wrk(port, path, conns, secs, threads=2, method="GET", body=None, ctype=None, auth=None,
-        bodies=None, background=False):
-    env = dict(os.environ, BENCH_METHOD=method, BENCH_PATH=path)
+        bodies=None, background=False, delay_ms=0):
+    env = dict(os.environ, BENCH_METHOD=method, BENCH_PATH=path, BENCH_DELAY_MS=str(delay_ms))
     for k, v in (("BENCH_BODY", body), ("BENCH_CONTENT_TYPE", ctype), ("BENCH_AUTH", auth),
                  ("BENCH_BODIES", bodies)):
         if v is not None:
@@ -236,6 +236,44 @@ def statuses_since(server, mark):
     return {"statuses": counts, "warnings": dict(top)}
 
 
+def start_profile(pid, secs, name):
+    """Samples the server with `perf record` (cpu-clock, so it works in VMs without hardware
+    counters) during the middle of a load; None when perf is missing or refused."""
+    if not shutil.which("perf"):
+        return None
+    out = os.path.join(tempfile.gettempdir(), f"tessera-bench-{os.getpid()}-{len(STARTED)}.perf")
+    window = max(1, int(secs) - 2)
+    proc = subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-F", "999", "-p",
+                             str(pid), "-o", out, "--", "sleep", str(window)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    STARTED.append(proc)
+    return proc, out, name
+
+
+def finish_profile(prof):
+    """Where the server's CPU went: share of samples per thread kind and shared object."""
+    proc, out, name = prof
+    try:
+        proc.wait(timeout=120)
+    finally:
+        if proc in STARTED:
+            STARTED.remove(proc)
+    if proc.returncode != 0 or not os.path.exists(out):
+        return None
+    rep = run(["perf", "report", "-i", out, "--no-children", "--sort", "comm,dso", "-g", "none",
+               "--stdio"], check=False)
+    os.unlink(out)
+    shares = []
+    for line in rep.stdout.splitlines():
+        m = re.match(r"\s*([0-9.]+)%\s+(.+?)\s{2,}(\S+)\s*$", line)
+        if m and float(m.group(1)) >= 0.5:
+            shares.append({"thread": m.group(2).strip(), "object": m.group(3),
+                           "pct": float(m.group(1))})
+    log(f"profile of {name}: " + ", ".join(f"{x['thread']}/{x['object']} {x['pct']:.1f}%"
+                                            for x in shares[:6]))
+    return shares
+
+
 class Load:
     """Runs wrk loads against one server process and records server CPU and RSS per load."""
 
@@ -247,14 +285,19 @@ class Load:
         self.secs = secs
         self.rows = []
 
-    def measure(self, name, path, conns, threads=2, expect_rps=None, **kw):
+    def measure(self, name, path, conns, threads=2, expect_rps=None, profile=False, **kw):
+        """One warm-up and one measured wrk load; with `profile`, the measured load is also
+        sampled by perf (about 1 % slower), for the "where the time goes" table."""
         if self.warm:
             wrk(self.server.port, path, conns, self.warm, threads=threads, **kw)
         pid = self.server.pid
         mark = log_mark(self.server)
         cpu0, t0 = proc_cpu_secs(pid), time.monotonic()
+        prof = start_profile(pid, self.secs, name) if profile else None
         r = wrk(self.server.port, path, conns, self.secs, threads=threads, **kw)
         cpu1, t1 = proc_cpu_secs(pid), time.monotonic()
+        if prof is not None:
+            r["profile"] = finish_profile(prof)
         st = proc_status(pid)
         if r["errors"]:
             r["server_statuses"] = statuses_since(self.server, mark)
@@ -398,13 +441,20 @@ def bench_tessera(mode, backend, db_url, workdir):
                  ctype=form, auth=auth)
     load.measure("client_credentials RS256", "/token", 128, method="POST", body=cc_body,
                  ctype=form, auth=auth)
+    if mode["name"] != "quick":
+        # Not a figure of the table: the same load again under perf, to show what bounds it.
+        res["profile_rs256"] = load.measure(
+            "client_credentials RS256 (profiled)", "/token", 32, method="POST", body=cc_body,
+            ctype=form, auth=auth, profile=True).get("profile")
     intro_body = "token=" + at
     t.check("/introspect", auth, intro_body, b'"active":true')
     load.measure("introspection (JWT, RS256)", "/introspect", 32, method="POST",
                  body=intro_body, ctype=form, auth=auth)
 
     # Logins: 64 at once, each for another account (concurrent attempts on one account count
-    # towards its lockout), while one light client measures discovery latency.
+    # towards its lockout). The rate is measured alone; then a second round measures discovery
+    # latency during the logins with a paced probe (2 connections, one request each per 5 ms),
+    # which takes latency samples without being a load of its own.
     with open(bodies) as f:
         login_body = f.readline().strip()
     status, raw = http("POST", f"http://127.0.0.1:{t.port}/users/login", data=login_body.encode(),
@@ -416,25 +466,31 @@ def bench_tessera(mode, backend, db_url, workdir):
             ctype="application/json")
         time.sleep(1.0)  # let the warm-up's queued hashes drain
     pid = t.pid
-    mark = log_mark(t)
-    cpu0, t0 = proc_cpu_secs(pid), time.monotonic()
-    probe = wrk(t.port, "/.well-known/openid-configuration", 2, secs, threads=1, background=True)
-    logins = wrk(t.port, "/users/login", 64, secs, method="POST", bodies=bodies,
-                 ctype="application/json")
-    probe = wrk_result(probe)
-    cpu1, t1 = proc_cpu_secs(pid), time.monotonic()
-    st = proc_status(pid)
-    if logins["errors"]:
-        logins["server_statuses"] = statuses_since(t, mark)
-    for r, name, conns in ((logins, "logins (/users/login)", 64),
-                           (probe, "discovery during 64 logins", 2)):
-        r.update(name=name, backend=backend, server="tessera", conns=conns,
-                 cpu_pct=100.0 * (cpu1 - cpu0) / (t1 - t0), rss_mib=st.get("VmRSS"),
-                 hwm_mib=st.get("VmHWM"))
-        load.rows.append(r)
-        log(f"tessera  {name:34} c={conns:<3} {r['rps']:9.0f} req/s  p50 {r['p50_ms']:.2f} ms"
-            f"  p99 {r['p99_ms']:.2f} ms  errors {r['errors']}  cpu {r['cpu_pct']:.0f}%"
-            f"  rss {r['rss_mib'] or 0:.1f} MiB")
+    for with_probe in (False, True):
+        mark = log_mark(t)
+        cpu0, t0 = proc_cpu_secs(pid), time.monotonic()
+        probe = None
+        if with_probe:
+            probe = wrk(t.port, "/.well-known/openid-configuration", 2, secs, threads=1,
+                        background=True, delay_ms=5)
+        logins = wrk(t.port, "/users/login", 64, secs, method="POST", bodies=bodies,
+                     ctype="application/json")
+        cpu1, t1 = proc_cpu_secs(pid), time.monotonic()
+        st = proc_status(pid)
+        if logins["errors"]:
+            logins["server_statuses"] = statuses_since(t, mark)
+        rows = [(logins, "logins (/users/login)" + (" with probe" if with_probe else ""), 64)]
+        if probe is not None:
+            rows.append((wrk_result(probe), "discovery during 64 logins", 2))
+        for r, name, conns in rows:
+            r.update(name=name, backend=backend, server="tessera", conns=conns,
+                     cpu_pct=100.0 * (cpu1 - cpu0) / (t1 - t0), rss_mib=st.get("VmRSS"),
+                     hwm_mib=st.get("VmHWM"))
+            load.rows.append(r)
+            log(f"tessera  {name:34} c={conns:<3} {r['rps']:9.0f} req/s  p50 {r['p50_ms']:.2f} ms"
+                f"  p99 {r['p99_ms']:.2f} ms  errors {r['errors']}  cpu {r['cpu_pct']:.0f}%"
+                f"  rss {r['rss_mib'] or 0:.1f} MiB")
+        time.sleep(1.0)  # the queued hashes of the ended load drain before the next round
     t.stop()
 
     # ES256: rotate with the server down; the restart loads the new active key.
@@ -866,6 +922,20 @@ def write_report(report):
         for k, ns in sorted(report["criterion"].items()):
             mean = f"{ns / 1e6:.2f} ms" if ns >= 1e6 else (f"{ns / 1e3:.2f} µs" if ns >= 1e3 else f"{ns:.0f} ns")
             lines.append(f"| {k} | {mean} | {1e9 / ns:,.0f} |")
+    for res in report["runs"]:
+        shares = res.get("profile_rs256")
+        if not shares:
+            continue
+        rs = find(res["loads"], "client_credentials RS256 (profiled)", 32)
+        crypto = sum(x["pct"] for x in shares if "libcrypto" in x["object"])
+        lines += ["", f"## Where the time goes: client_credentials RS256 on {res['backend']}", "",
+                  f"`perf record -e cpu-clock` on the server during a profiled RS256 load "
+                  f"({rs['rps']:,.0f} tokens/s at {rs['cpu_pct']:.0f} % server CPU). "
+                  f"OpenSSL (the RSA-2048 signature) has {crypto:.1f} % of the server's samples, "
+                  f"so {rs['cpu_pct'] * crypto / 100:.0f} % of a core; the rest is HTTP, the "
+                  f"kernel's loopback TCP and the request's own work.", "",
+                  "| thread | shared object | share of server samples |", "|---|---|---|"]
+        lines += [f"| {x['thread']} | {x['object']} | {x['pct']:.1f} % |" for x in shares]
     extra = [n for res in report["runs"] for n in res.get("notes", [])] + report.get("notes", [])
     for res in report["runs"]:
         for r in res["loads"]:
@@ -952,6 +1022,15 @@ def ensure_wrk():
         run(["apt-get", "install", "-y", "wrk"])
 
 
+def ensure_perf():
+    """perf for the profile section; the bench runs without it (the section is then left out)."""
+    if shutil.which("perf"):
+        return
+    log("installing perf (apt-get install -y linux-perf)")
+    if subprocess.run(["apt-get", "install", "-y", "linux-perf"], capture_output=True).returncode:
+        log("perf is not available: the profile section is left out")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="short loads, SQLite only, no peer")
@@ -974,6 +1053,8 @@ def main():
     pg_handle = None
     try:
         ensure_wrk()
+        if not quick:
+            ensure_perf()
         if args.growth:
             mode["name"] = "growth"
         if not args.no_build:

@@ -3,7 +3,8 @@
 --   BENCH_METHOD (GET), BENCH_PATH (/), BENCH_BODY, BENCH_CONTENT_TYPE, BENCH_AUTH
 --   (a full Authorization header value), BENCH_EXPECT (status that counts as success; 200),
 --   BENCH_BODIES (a file of request bodies, one a line, sent in turn instead of BENCH_BODY;
---   each thread starts at its own offset, so concurrent requests carry different bodies)
+--   each thread starts at its own offset, so concurrent requests carry different bodies),
+--   BENCH_DELAY_MS (pause before each request of a connection; 0 = none)
 local method = os.getenv("BENCH_METHOD") or "GET"
 local path = os.getenv("BENCH_PATH") or "/"
 local body = os.getenv("BENCH_BODY")
@@ -50,6 +51,15 @@ function request()
     return r
   end
   return req
+end
+
+-- BENCH_DELAY_MS paces each connection: it waits that long before each request, so a probe
+-- measures latency under another load instead of adding a load of its own.
+local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
+if delay_ms > 0 then
+  function delay()
+    return delay_ms
+  end
 end
 
 if os.getenv("BENCH_DEBUG") then

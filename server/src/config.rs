@@ -162,6 +162,9 @@ pub struct Config {
     pub database_pool_size: usize,
     /// How long a request waits for a database connection before answering 503.
     pub database_timeout_ms: u64,
+    /// SQLite only: how long a client row is reused for authentication before it is read again;
+    /// changes by another process (the CLI beside a running server) apply within it. 0 = never.
+    pub client_cache_ttl_ms: u64,
     /// HTTP worker threads; default: one per core.
     pub workers: Option<usize>,
     /// Grace period for in-flight requests on SIGTERM.
@@ -216,6 +219,7 @@ impl Default for Config {
             housekeeping_batch: 5000,
             database_pool_size: 16,
             database_timeout_ms: 2000,
+            client_cache_ttl_ms: 1000,
             workers: None,
             shutdown_timeout_secs: 30,
             session_ttl_secs: 12 * 3600,
@@ -353,6 +357,12 @@ impl Config {
             return Err(invalid(
                 "database_timeout_ms",
                 "must be between 100 and 60000",
+            ));
+        }
+        if self.client_cache_ttl_ms > 60_000 {
+            return Err(invalid(
+                "client_cache_ttl_ms",
+                "must be between 0 and 60000",
             ));
         }
         if self.rate_limit.burst == 0 || self.rate_limit.per_second == 0 {

@@ -63,6 +63,7 @@ impl Core {
             wait_timeout: Duration::from_millis(config.database_timeout_ms),
             connect_timeout: Duration::from_millis(config.database_timeout_ms),
             statement_timeout: Duration::from_millis(config.database_timeout_ms),
+            client_cache_ttl: Duration::from_millis(config.client_cache_ttl_ms),
         };
         let db = Database::connect(config.database_url.expose_secret(), opts)
             .await

@@ -68,10 +68,12 @@ macro_rules! with_connection {
 
 mod api_keys;
 mod audit;
+mod client_cache;
 mod clients;
 mod codes;
 mod consents;
 mod email_tokens;
+mod inline_reads;
 mod migrations;
 mod refresh_tokens;
 mod revocations;
@@ -108,6 +110,9 @@ pub struct PoolOptions {
     pub connect_timeout: Duration,
     /// Server-side limit per statement (PostgreSQL `statement_timeout`).
     pub statement_timeout: Duration,
+    /// SQLite only: how long a client row read for authentication is reused (zero: never).
+    /// Changes made through this process are seen at once, by another process within this.
+    pub client_cache_ttl: Duration,
 }
 
 impl Default for PoolOptions {
@@ -117,6 +122,7 @@ impl Default for PoolOptions {
             wait_timeout: Duration::from_secs(2),
             connect_timeout: Duration::from_secs(2),
             statement_timeout: Duration::from_secs(2),
+            client_cache_ttl: Duration::from_secs(1),
         }
     }
 }
@@ -170,6 +176,10 @@ pub(crate) struct Inner {
     redactor: Redactor,
     opts: PoolOptions,
     deadline: Duration,
+    /// SQLite only: one-row reads on the calling thread (see `inline_reads`).
+    pub(crate) inline: Option<inline_reads::InlineReader>,
+    /// SQLite only: the client rows of recent authentications (see `client_cache`).
+    client_cache: Option<Arc<client_cache::ClientCache>>,
 }
 
 /// The pool of whichever backend is in use.
@@ -205,12 +215,23 @@ impl Database {
             }
             Target::Postgres(config) => Pools::Postgres(postgres_pool(config, &opts)?),
         };
+        let (inline, client_cache) = match &target {
+            Target::Sqlite(path) => (
+                Some(inline_reads::InlineReader::new(path)),
+                Some(Arc::new(client_cache::ClientCache::new(
+                    opts.client_cache_ttl,
+                ))),
+            ),
+            Target::Postgres(_) => (None, None),
+        };
         let inner = Arc::new(Inner {
             pool,
             target,
             redactor,
             opts,
             deadline,
+            inline,
+            client_cache,
         });
         if let (Pools::Sqlite(pool), Target::Sqlite(path)) = (&inner.pool, &inner.target) {
             // Open one connection now: it creates the file and switches it to WAL, and a path
@@ -275,9 +296,17 @@ impl Database {
         })
     }
 
-    /// The client repository on this database.
+    /// The client repository on this database; on SQLite behind the process-wide client
+    /// cache, which every handle shares, so a change through one is seen by all.
     pub fn clients(&self) -> Arc<dyn ClientRepository> {
-        Arc::new(clients::DieselClientRepository::new(self.inner.clone()))
+        let rows = clients::DieselClientRepository::new(self.inner.clone());
+        match &self.inner.client_cache {
+            Some(cache) => Arc::new(client_cache::CachedClientRepository::new(
+                rows,
+                cache.clone(),
+            )),
+            None => Arc::new(rows),
+        }
     }
 
     /// The signing-key repository on this database.

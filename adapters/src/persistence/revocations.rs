@@ -68,6 +68,18 @@ impl RevocationRepository for DieselRevocationRepository {
     }
 
     async fn is_revoked(&self, jti: &str) -> Result<bool, RepositoryError> {
+        // Asked on every introspection and bearer request: on SQLite, answered on this thread.
+        if let Some(reader) = &self.db.inline {
+            let found = reader.read(|conn| {
+                diesel::RunQueryDsl::get_result(
+                    diesel::select(diesel::dsl::exists(revoked_tokens::table.find(jti))),
+                    conn,
+                )
+            });
+            if let Some(found) = found {
+                return Ok(found);
+            }
+        }
         let jti = jti.to_owned();
         with_connection!(self.db, |conn, db| {
             diesel::select(diesel::dsl::exists(revoked_tokens::table.find(&jti)))
