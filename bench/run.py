@@ -102,13 +102,30 @@ def proc_status(pid):
         with open(f"/proc/{pid}/status") as f:
             for line in f:
                 k, _, v = line.partition(":")
-                if k in ("VmRSS", "VmHWM"):
+                if k in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
                     out[k] = int(v.split()[0]) / 1024.0  # MiB
                 if k == "Threads":
                     out[k] = int(v)
     except FileNotFoundError:
         pass
     return out
+
+
+def rss_by_mapping(pid, top=8):
+    """Resident MiB per mapped file (or [heap], [anon]) from /proc/<pid>/smaps, largest first."""
+    sizes, name = {}, None
+    try:
+        with open(f"/proc/{pid}/smaps") as f:
+            for line in f:
+                head = line.split()
+                if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+                    name = head[5] if len(head) > 5 else "[anon]"
+                elif head and head[0] == "Rss:" and name:
+                    sizes[name] = sizes.get(name, 0) + int(head[1]) / 1024.0
+    except (FileNotFoundError, PermissionError):
+        return []
+    return sorted(([os.path.basename(k) if k.startswith("/") else k, v]
+                   for k, v in sizes.items()), key=lambda kv: -kv[1])[:top]
 
 
 def proc_cpu_secs(pid):
@@ -427,6 +444,9 @@ def bench_tessera(mode, backend, db_url, workdir):
     time.sleep(1.0)
     st = proc_status(t.pid)
     res["idle_rss_mib"] = st.get("VmRSS")
+    res["idle_rss_anon_mib"] = st.get("RssAnon")
+    res["idle_rss_file_mib"] = st.get("RssFile")
+    res["idle_rss_by_mapping"] = rss_by_mapping(t.pid)
     res["threads"] = st.get("Threads")
     log(f"{backend}: ready {res['ready_ms']:.1f} ms after start; idle RSS "
         f"{res['idle_rss_mib']:.1f} MiB, {res['threads']} threads")
@@ -510,10 +530,64 @@ def bench_tessera(mode, backend, db_url, workdir):
     st = proc_status(t.pid)
     res["rss_after_mib"] = st.get("VmRSS")
     t.stop()
+    if backend == "sqlite":
+        res["cleanup"] = bench_cleanup(t, load, auth, intro_body, mode)
     res["peak_rss_mib"] = t.peak_hwm
     res["loads"] = load.rows
     log(f"{backend}: peak RSS {t.peak_hwm:.1f} MiB")
     return res
+
+
+CLEANUP_ROWS = 500_000
+HOUSEKEEPING_LINE = re.compile(r"housekeeping deleted (\d+) expired rows in ([0-9.]+)(ns|µs|us|ms|s)\b")
+
+
+def bench_cleanup(t, load, auth, intro_body, mode):
+    """The clean-up task on a backlog: CLEANUP_ROWS expired denylist entries are written into
+    the stopped server's SQLite file, the server restarts with housekeeping every second, and
+    the rate comes from its own log lines (rows deleted, time taken) while a paced probe
+    introspects a token (which reads that same table) to show requests are not held up."""
+    import sqlite3
+    path = t.env["TESSERA_DATABASE_URL"][len("sqlite://"):]
+    now = int(time.time())
+    con = sqlite3.connect(path)
+    with con:
+        con.executemany("INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?)",
+                        ((f"bench-expired-{i}", now - 3600 - i) for i in range(CLEANUP_ROWS)))
+    con.close()
+    t.env["TESSERA_HOUSEKEEPING_INTERVAL_SECS"] = "1"
+    mark = os.path.getsize(t.log_path)
+    try:
+        t.start()
+        probe = wrk(t.port, "/introspect", 2, 20 if mode["name"] != "quick" else 10,
+                    threads=1, method="POST", body=intro_body,
+                    ctype="application/x-www-form-urlencoded", auth=auth, background=True,
+                    delay_ms=5)
+        deleted, secs, deadline = 0, 0.0, time.monotonic() + 120
+        while deleted < CLEANUP_ROWS and time.monotonic() < deadline:
+            time.sleep(0.5)
+            deleted, secs = 0, 0.0
+            with open(t.log_path, errors="replace") as f:
+                f.seek(mark)
+                for line in f:
+                    m = HOUSEKEEPING_LINE.search(line)
+                    if m:
+                        unit = {"ns": 1e-9, "µs": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+                        deleted += int(m.group(1))
+                        secs += float(m.group(2)) * unit[m.group(3)]
+        r = wrk_result(probe)
+        r.update(name="introspection during clean-up (paced)", backend="sqlite",
+                 server="tessera", conns=2, cpu_pct=0.0, rss_mib=proc_status(t.pid).get("VmRSS"),
+                 hwm_mib=proc_status(t.pid).get("VmHWM"))
+        load.rows.append(r)
+    finally:
+        t.stop()
+        del t.env["TESSERA_HOUSEKEEPING_INTERVAL_SECS"]
+    rate = deleted / secs if secs else None
+    log(f"clean-up: {deleted} expired rows deleted in {secs:.2f} s of housekeeping"
+        + (f" = {rate:,.0f} rows/s" if rate else "") + f"; introspection p99 meanwhile "
+        f"{r['p99_ms']:.2f} ms")
+    return {"rows": deleted, "secs": secs, "rows_per_s": rate}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -824,11 +898,18 @@ def build_figures(sq, pg, peer, ref, growth=None):
         18000.0, "req/s", pg_value=v(pg, "introspection (JWT, RS256)", "rps", 32),
         peer_value=v(peer, "introspection (opaque)", "rps", 32),
         note="peer: opaque token (it cannot introspect JWTs)")
-    argon = ref.get("argon2_verify_per_s_all_cores")
+    argon = ref.get("argon2_per_s_all_cores")
     add("logins/s (c=64)", v(sq, "logins (/users/login)", "rps", 64),
         0.9 * argon if argon else None, "req/s", pg_value=v(pg, "logins (/users/login)", "rps", 64),
-        note=(f"target 90% of argon2id verify rate on {CORES} cores ({argon:.1f}/s)"
+        note=(f"target 90% of the argon2id m=19 MiB t=2 rate on {CORES} cores ({argon:.1f}/s, "
+              f"the argon2 crate alone on memory allocated once)"
               if argon else "argon2 reference not measured"))
+    cleanup = (sq or {}).get("cleanup") or {}
+    add("clean-up of expired rows (SQLite)", cleanup.get("rows_per_s"), 50000.0, "rows/s",
+        note=f"{CLEANUP_ROWS:,} expired denylist entries, rate from the server's housekeeping log")
+    add("introspection p99 during the clean-up", v(sq, "introspection during clean-up (paced)",
+                                                   "p99_ms"), 10.0, "ms",
+        higher_is_better=False)
     add("discovery p99 during 64 logins", v(sq, "discovery during 64 logins", "p99_ms"), 10.0,
         "ms", higher_is_better=False, pg_value=v(pg, "discovery during 64 logins", "p99_ms"))
     add("idle RSS", sq.get("idle_rss_mib"), 15.0, "MiB", higher_is_better=False,
@@ -936,6 +1017,17 @@ def write_report(report):
                   f"kernel's loopback TCP and the request's own work.", "",
                   "| thread | shared object | share of server samples |", "|---|---|---|"]
         lines += [f"| {x['thread']} | {x['object']} | {x['pct']:.1f} % |" for x in shares]
+    for res in report["runs"]:
+        maps = res.get("idle_rss_by_mapping")
+        if not maps or res.get("idle_rss_anon_mib") is None:
+            continue
+        lines += ["", f"## What the idle RSS is: Tessera on {res['backend']}", "",
+                  f"{res['idle_rss_mib']:.1f} MiB resident one second after start: "
+                  f"{res['idle_rss_anon_mib']:.1f} MiB of the process's own memory (heap, stacks) "
+                  f"and {res['idle_rss_file_mib']:.1f} MiB of mapped files (the code of the binary "
+                  f"and of the shared libraries, shared with every other process that maps them).",
+                  "", "| mapping | resident MiB |", "|---|---|"]
+        lines += [f"| {k} | {v:.1f} |" for k, v in maps]
     extra = [n for res in report["runs"] for n in res.get("notes", [])] + report.get("notes", [])
     for res in report["runs"]:
         for r in res["loads"]:
@@ -1079,10 +1171,13 @@ def main():
         report["criterion"] = {}
         if not args.no_criterion:
             report["criterion"] = criterion(mode)
-            ns = report["criterion"].get("argon2id_m19456_t2_p1/verify")
+            # The login reference is the argon2 computation alone (memory allocated once): the
+            # machine's limit, stricter than Tessera's own verify, which also maps its memory
+            # when nobody is queued.
+            ns = report["criterion"].get("argon2id_m19456_t2_p1/compute")
             if ns:
-                ref["argon2_verify_per_s_1core"] = 1e9 / ns
-                ref["argon2_verify_per_s_all_cores"] = CORES * 1e9 / ns
+                ref["argon2_per_s_1core"] = 1e9 / ns
+                ref["argon2_per_s_all_cores"] = CORES * 1e9 / ns
         report["reference"] = ref
 
         runs = []

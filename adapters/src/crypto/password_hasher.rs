@@ -10,7 +10,7 @@ use argon2::{Algorithm, Argon2, Block, Params, Version};
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tessera_application::ports::{HashError, PasswordCheck, PasswordHasher};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -51,14 +51,62 @@ impl Default for Argon2Settings {
 
 /// The [`PasswordHasher`] port on argon2id with PHC strings.
 ///
-/// Cheap to share behind an `Arc`; all state is the semaphore and the waiting counter.
+/// Cheap to share behind an `Arc`; all state is the semaphore, the waiting counter and the
+/// spare work memory.
 #[derive(Debug)]
 pub struct Argon2Hasher {
     params: Params,
     permits: Arc<Semaphore>,
-    waiting: AtomicUsize,
+    waiting: Arc<AtomicUsize>,
     max_waiting: usize,
+    memory: Arc<SpareMemory>,
     dummy: String,
+}
+
+/// Work memory kept from one hash to the next while callers queue for a slot. Mapping, faulting
+/// in (the kernel zeroes every page) and unmapping 19 MiB per hash cost about 40 % on top of
+/// argon2 itself under a burst of sign-ins (perf, `make bench`); a queued caller reuses the
+/// buffer of the hash before it instead. When no one is waiting the buffer is unmapped as
+/// before, so a server between bursts holds none.
+#[derive(Debug)]
+struct SpareMemory {
+    buffers: Mutex<Vec<Vec<Block>>>,
+    /// Buffers kept at most: one per hash that may run at once.
+    max: usize,
+    /// The hasher's count of callers waiting for a slot.
+    waiting: Arc<AtomicUsize>,
+}
+
+impl SpareMemory {
+    /// A buffer of at least `count` blocks: a spare one, or a new mapping.
+    fn take(&self, count: usize) -> Vec<Block> {
+        let spare = self.buffers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        match spare {
+            Some(buf) if buf.len() >= count => buf,
+            _ => work_memory(count),
+        }
+    }
+
+    /// Keeps `buf` for the next hash if a caller is waiting for one, else lets it go.
+    fn give_back(&self, buf: Vec<Block>) {
+        if self.waiting.load(Ordering::Acquire) == 0 {
+            return;
+        }
+        let mut buffers = self.buffers.lock().unwrap_or_else(|p| p.into_inner());
+        if buffers.len() < self.max {
+            buffers.push(buf);
+        }
+    }
+
+    /// Drops the spare buffers once nobody is queued any more (called after each hash).
+    fn trim(&self) {
+        if self.waiting.load(Ordering::Acquire) == 0 {
+            self.buffers
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clear();
+        }
+    }
 }
 
 impl Argon2Hasher {
@@ -78,11 +126,17 @@ impl Argon2Hasher {
         .map_err(|e| HashError::Backend(format!("invalid argon2 parameters: {e}")))?;
 
         let dummy = dummy_phc(&params)?;
+        let waiting = Arc::new(AtomicUsize::new(0));
 
         Ok(Self {
             params,
             permits: Arc::new(Semaphore::new(settings.max_concurrent)),
-            waiting: AtomicUsize::new(0),
+            memory: Arc::new(SpareMemory {
+                buffers: Mutex::new(Vec::new()),
+                max: settings.max_concurrent,
+                waiting: waiting.clone(),
+            }),
+            waiting,
             max_waiting: settings.max_waiting,
             dummy,
         })
@@ -122,15 +176,20 @@ impl PasswordHasher for Argon2Hasher {
     async fn hash(&self, password: SecretString) -> Result<String, HashError> {
         let permit = self.acquire().await?;
         let params = self.params.clone();
+        let spare = self.memory.clone();
         // The permit moves into the blocking task: it is released when the hash is done, even
         // if this future is dropped first, so the cap always matches the CPU work in flight.
         tokio::task::spawn_blocking(move || {
+            let mut memory = spare.take(params.block_count());
             let result = hash_blocking(
                 Algorithm::Argon2id,
                 &params,
                 password.expose_secret().as_bytes(),
+                &mut memory,
             );
+            spare.give_back(memory);
             drop(permit);
+            spare.trim();
             result
         })
         .await
@@ -154,11 +213,15 @@ impl PasswordHasher for Argon2Hasher {
 
         let permit = self.acquire().await?;
         let phc = phc.to_owned();
+        let spare = self.memory.clone();
         let matches = tokio::task::spawn_blocking(move || {
             let result = PasswordHash::new(&phc)
                 .map_err(|_| HashError::InvalidHash)
-                .and_then(|parsed| verify_blocking(password.expose_secret().as_bytes(), &parsed));
+                .and_then(|parsed| {
+                    verify_blocking(password.expose_secret().as_bytes(), &parsed, &spare)
+                });
             drop(permit);
+            spare.trim();
             result
         })
         .await
@@ -212,6 +275,7 @@ fn hash_blocking(
     algorithm: Algorithm,
     params: &Params,
     password: &[u8],
+    memory: &mut [Block],
 ) -> Result<String, HashError> {
     let failed = |e: &dyn std::fmt::Display| HashError::Backend(format!("argon2 failed: {e}"));
     let mut salt_bytes = [0u8; SALT_LEN];
@@ -220,12 +284,7 @@ fn hash_blocking(
         .map_err(|e| HashError::Backend(format!("cannot encode salt: {e}")))?;
     let mut out = vec![0u8; params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN)];
     Argon2::new(algorithm, Version::V0x13, params.clone())
-        .hash_password_into_with_memory(
-            password,
-            &salt_bytes,
-            &mut out,
-            work_memory(params.block_count()),
-        )
+        .hash_password_into_with_memory(password, &salt_bytes, &mut out, memory)
         .map_err(|e| failed(&e))?;
     let phc = PasswordHash {
         algorithm: algorithm.ident(),
@@ -241,7 +300,11 @@ fn hash_blocking(
 /// parameters (what `argon2::PasswordVerifier::verify_password` does, on memory from
 /// [`work_memory`]). The output comparison is constant time (`password_hash::Output`'s
 /// `PartialEq`).
-fn verify_blocking(password: &[u8], hash: &PasswordHash<'_>) -> Result<bool, HashError> {
+fn verify_blocking(
+    password: &[u8],
+    hash: &PasswordHash<'_>,
+    spare: &SpareMemory,
+) -> Result<bool, HashError> {
     let algorithm = Algorithm::try_from(hash.algorithm).map_err(|_| HashError::InvalidHash)?;
     let version = hash
         .version
@@ -258,10 +321,15 @@ fn verify_blocking(password: &[u8], hash: &PasswordHash<'_>) -> Result<bool, Has
         .decode_b64(&mut salt_buf)
         .map_err(|_| HashError::InvalidHash)?;
     let mut out = vec![0u8; expected.len()];
-    if Argon2::new(algorithm, version, params.clone())
-        .hash_password_into_with_memory(password, salt, &mut out, work_memory(params.block_count()))
-        .is_err()
-    {
+    let mut memory = spare.take(params.block_count());
+    let hashed = Argon2::new(algorithm, version, params.clone()).hash_password_into_with_memory(
+        password,
+        salt,
+        &mut out,
+        &mut memory,
+    );
+    spare.give_back(memory);
+    if hashed.is_err() {
         // A salt or output length argon2 refuses: the hash cannot be ours.
         return Err(HashError::InvalidHash);
     }
@@ -359,12 +427,9 @@ mod tests {
         assert!(check.needs_rehash);
 
         // Another algorithm (argon2i) also counts as outdated.
-        let phc = hash_blocking(
-            Algorithm::Argon2i,
-            &Params::new(256, 2, 1, None).unwrap(),
-            b"pw",
-        )
-        .unwrap();
+        let params = Params::new(256, 2, 1, None).unwrap();
+        let mut memory = work_memory(params.block_count());
+        let phc = hash_blocking(Algorithm::Argon2i, &params, b"pw", &mut memory).unwrap();
         assert!(phc.starts_with("$argon2i$"));
         let check = current.verify(secret("pw"), &phc).await.unwrap();
         assert!(check.matches && check.needs_rehash);
@@ -428,6 +493,46 @@ mod tests {
         );
         assert!(a.is_ok() && b.is_ok() && c.is_ok());
         assert_eq!(hasher.waiting.load(Ordering::Acquire), 0);
+    }
+
+    #[tokio::test]
+    async fn reused_work_memory_gives_the_same_answers() {
+        // Everything runs queued behind one slot, so buffers are handed from hash to hash.
+        let hasher = Arc::new(
+            Argon2Hasher::new(Argon2Settings {
+                max_concurrent: 1,
+                max_waiting: 16,
+                ..small(2)
+            })
+            .unwrap(),
+        );
+        let phc = hasher.hash(secret("right")).await.unwrap();
+        let checks = verify_many(&hasher, &phc, 8).await;
+        for (i, check) in checks.into_iter().enumerate() {
+            assert_eq!(check.matches, i % 2 == 0, "check {i}");
+        }
+        assert!(
+            hasher.memory.buffers.lock().unwrap().is_empty(),
+            "no spare memory kept once the queue is empty"
+        );
+    }
+
+    /// `n` verifications at once, alternating the right and a wrong password.
+    async fn verify_many(hasher: &Arc<Argon2Hasher>, phc: &str, n: usize) -> Vec<PasswordCheck> {
+        let tasks: Vec<_> = (0..n)
+            .map(|i| {
+                let (hasher, phc) = (hasher.clone(), phc.to_owned());
+                tokio::spawn(async move {
+                    let pw = if i % 2 == 0 { "right" } else { "wrong" };
+                    hasher.verify(secret(pw), &phc).await.unwrap()
+                })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        out
     }
 
     #[tokio::test]
