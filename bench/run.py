@@ -267,8 +267,9 @@ def start_profile(pid, secs, name):
     return proc, out, name
 
 
-def finish_profile(prof):
-    """Where the server's CPU went: share of samples per thread kind and shared object."""
+def finish_profile(prof, symbols=False):
+    """Where the server's CPU went: share of samples per thread kind and shared object (with
+    `symbols`, per shared object and function instead)."""
     proc, out, name = prof
     try:
         proc.wait(timeout=120)
@@ -277,14 +278,19 @@ def finish_profile(prof):
             STARTED.remove(proc)
     if proc.returncode != 0 or not os.path.exists(out):
         return None
-    rep = run(["perf", "report", "-i", out, "--no-children", "--sort", "comm,dso", "-g", "none",
-               "--stdio"], check=False)
+    rep = run(["perf", "report", "-i", out, "--no-children", "--sort",
+               "dso,symbol" if symbols else "comm,dso", "-g", "none", "--stdio"], check=False)
     os.unlink(out)
     shares = []
     for line in rep.stdout.splitlines():
-        m = re.match(r"\s*([0-9.]+)%\s+(.+?)\s{2,}(\S+)\s*$", line)
+        if symbols:
+            m = re.match(r"\s*([0-9.]+)%\s+(\S+)\s+\[[.k]\]\s+(.+?)\s*$", line)
+        else:
+            m = re.match(r"\s*([0-9.]+)%\s+(.+?)\s{2,}(\S+)\s*$", line)
         if m and float(m.group(1)) >= 0.5:
-            shares.append({"thread": m.group(2).strip(), "object": m.group(3),
+            # perf pads the symbol column and may add columns after it.
+            obj = re.split(r"\s{2,}", m.group(3).strip())[0][:90]
+            shares.append({"thread": m.group(2).strip(), "object": obj,
                            "pct": float(m.group(1))})
     log(f"profile of {name}: " + ", ".join(f"{x['thread']}/{x['object']} {x['pct']:.1f}%"
                                             for x in shares[:6]))
@@ -489,13 +495,19 @@ def bench_tessera(mode, backend, db_url, workdir):
     for with_probe in (False, True):
         mark = log_mark(t)
         cpu0, t0 = proc_cpu_secs(pid), time.monotonic()
-        probe = None
+        probe, prof = None, None
         if with_probe:
             probe = wrk(t.port, "/.well-known/openid-configuration", 2, secs, threads=1,
                         background=True, delay_ms=5)
+            # Sampled in the second round, so the measured login rate carries no perf cost.
+            if mode["name"] != "quick":
+                prof = start_profile(pid, secs, "logins")
         logins = wrk(t.port, "/users/login", 64, secs, method="POST", bodies=bodies,
                      ctype="application/json")
         cpu1, t1 = proc_cpu_secs(pid), time.monotonic()
+        if prof is not None:
+            res["profile_logins"] = {"shares": finish_profile(prof, symbols=True),
+                                     "rps": logins["rps"], "cpu_pct": 100.0 * (cpu1 - cpu0) / (t1 - t0)}
         st = proc_status(pid)
         if logins["errors"]:
             logins["server_statuses"] = statuses_since(t, mark)
@@ -624,6 +636,9 @@ def fill(db_path, rows, client_id, user_id):
     con.close()
 
 
+REFRESH_GRANTS = 2_000
+
+
 def refresh_latencies(port, refresh_token, n):
     """Latency of n refresh-token grants in a row (each spends the previous token)."""
     import http.client
@@ -688,7 +703,9 @@ def bench_growth(mode, workdir, big):
         status, raw = http("POST", f"http://127.0.0.1:{t.port}/users/login",
                            data=login.encode(), headers={"Content-Type": "application/json"})
         mark = log_mark(t)
-        ref = refresh_latencies(t.port, json.loads(raw)["refresh_token"], 500)
+        # 2,000 grants in a row: each commits with an fsync, whose tail on a VM disk is what a
+        # p99 of a few hundred samples mostly measured.
+        ref = refresh_latencies(t.port, json.loads(raw)["refresh_token"], REFRESH_GRANTS)
         if ref["errors"]:
             ref["server_statuses"] = statuses_since(t, mark)
         log(f"growth {rows:,}: refresh p50 {ref['p50_ms']:.2f} ms p99 {ref['p99_ms']:.2f} ms, "
@@ -1018,6 +1035,19 @@ def write_report(report):
                   "| thread | shared object | share of server samples |", "|---|---|---|"]
         lines += [f"| {x['thread']} | {x['object']} | {x['pct']:.1f} % |" for x in shares]
     for res in report["runs"]:
+        lp = res.get("profile_logins")
+        if not lp or not lp.get("shares"):
+            continue
+        argon = sum(x["pct"] for x in lp["shares"] if "argon2" in x["object"])
+        lines += ["", f"## Where the time goes: logins on {res['backend']}", "",
+                  f"`perf record -e cpu-clock` on the server during the second login round "
+                  f"({lp['rps']:.0f} logins/s at {lp['cpu_pct']:.0f} % server CPU): argon2's own "
+                  f"functions have {argon:.1f} % of the server's samples, so "
+                  f"{lp['cpu_pct'] * argon / 100:.0f} % of a core.", "",
+                  "| shared object | function | share of server samples |", "|---|---|---|"]
+        lines += [f"| {x['thread']} | `{x['object']}` | {x['pct']:.1f} % |"
+                  for x in lp["shares"][:12]]
+    for res in report["runs"]:
         maps = res.get("idle_rss_by_mapping")
         if not maps or res.get("idle_rss_anon_mib") is None:
             continue
@@ -1059,8 +1089,8 @@ def write_growth(growth, started):
     m = report["meta"]
     lines = ["# Tessera benchmark: growth (`make bench-growth`)", "",
              f"{m['date']}, commit {m['commit']}, {m['cores']} cores, SQLite. Introspection: wrk "
-             "c=32 on a valid JWT (the revocation list is checked); refresh: 500 refresh-token "
-             "grants in a row, one connection.", "",
+             "c=32 on a valid JWT (the revocation list is checked); refresh: "
+             f"{REFRESH_GRANTS:,} refresh-token grants in a row, one connection.", "",
              "| stored refresh tokens and revocation entries | DB MiB | introspection req/s | "
              "introspection p50 ms | p99 ms | refresh p50 ms | refresh p99 ms | refresh 503s |",
              "|---|---|---|---|---|---|---|---|"]
