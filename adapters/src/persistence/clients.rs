@@ -145,21 +145,19 @@ impl ClientRepository for DieselClientRepository {
     }
 
     async fn find(&self, id: &ClientId) -> Result<Option<Client>, RepositoryError> {
-        // Every /token, /introspect and /revoke authenticates a client: on SQLite, the row is
-        // read on this thread. Never cached, so a change or an outage is seen at once.
-        if let Some(reader) = &self.db.inline {
-            let found = reader.read(|conn| {
-                diesel::RunQueryDsl::first(
-                    clients::table
-                        .find(id.as_str())
-                        .select(ClientRow::as_select()),
-                    conn,
-                )
-                .optional()
-            });
-            if let Some(row) = found {
-                return row.map(ClientRow::into_domain).transpose();
-            }
+        // Every /token, /introspect and /revoke authenticates a client (on SQLite behind the
+        // client cache): a miss is read on this thread where it can be.
+        let inline = self.db.read_inline(|conn| {
+            diesel::RunQueryDsl::first(
+                clients::table
+                    .find(id.as_str())
+                    .select(ClientRow::as_select()),
+                conn,
+            )
+            .optional()
+        });
+        if let Some(row) = inline {
+            return row.map(ClientRow::into_domain).transpose();
         }
         let id = id.as_str().to_owned();
         let row: Option<ClientRow> = with_connection!(self.db, |conn, db| {

@@ -177,7 +177,7 @@ pub(crate) struct Inner {
     opts: PoolOptions,
     deadline: Duration,
     /// SQLite only: one-row reads on the calling thread (see `inline_reads`).
-    pub(crate) inline: Option<inline_reads::InlineReader>,
+    inline: Option<inline_reads::InlineReader>,
     /// SQLite only: the client rows of recent authentications (see `client_cache`).
     client_cache: Option<Arc<client_cache::ClientCache>>,
 }
@@ -469,6 +469,15 @@ impl HousekeepingRepository for DieselHousekeeping {
 }
 
 impl Inner {
+    /// On SQLite, runs a one-row read on the calling thread (see `inline_reads`); `None` on
+    /// PostgreSQL or when the shortcut did not answer, and the caller then asks the pool.
+    pub(crate) fn read_inline<T>(
+        &self,
+        read: impl FnOnce(&mut SqliteConnection) -> diesel::QueryResult<T>,
+    ) -> Option<T> {
+        self.inline.as_ref().and_then(|reader| reader.read(read))
+    }
+
     /// Runs `op` within the deadline; past it the caller gets `Unavailable`.
     pub(crate) async fn bounded<T>(
         &self,

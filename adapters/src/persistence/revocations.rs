@@ -69,16 +69,14 @@ impl RevocationRepository for DieselRevocationRepository {
 
     async fn is_revoked(&self, jti: &str) -> Result<bool, RepositoryError> {
         // Asked on every introspection and bearer request: on SQLite, answered on this thread.
-        if let Some(reader) = &self.db.inline {
-            let found = reader.read(|conn| {
-                diesel::RunQueryDsl::get_result(
-                    diesel::select(diesel::dsl::exists(revoked_tokens::table.find(jti))),
-                    conn,
-                )
-            });
-            if let Some(found) = found {
-                return Ok(found);
-            }
+        let inline = self.db.read_inline(|conn| {
+            diesel::RunQueryDsl::get_result(
+                diesel::select(diesel::dsl::exists(revoked_tokens::table.find(jti))),
+                conn,
+            )
+        });
+        if let Some(found) = inline {
+            return Ok(found);
         }
         let jti = jti.to_owned();
         with_connection!(self.db, |conn, db| {
