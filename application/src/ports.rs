@@ -29,7 +29,7 @@ pub use email_tokens::EmailTokenRepository;
 pub use housekeeping::{HousekeepingRepository, PurgeKind};
 pub use jws::{JwsEngine, KeyMaterial, VerifiedJws};
 pub use keys::{GeneratedKey, KeyCipher, KeyGenerator, SigningKeyRepository, StoredSigningKey};
-pub use mail::{MailError, Mailer, OutgoingMail};
+pub use mail::{MailBudget, MailError, Mailer, OutgoingMail, UnlimitedMail};
 pub use passwords::{HashError, PasswordCheck, PasswordHasher};
 pub use random::{random_token, RandomSource};
 pub use refresh_tokens::{RefreshTokenRepository, StoredRefreshToken};

@@ -45,7 +45,7 @@ pub use housekeeping::{
     Housekeeping, HousekeepingReport, DEFAULT_PURGE_BATCH, DEFAULT_PURGE_BUDGET,
 };
 pub use introspection::{Introspection, IntrospectionResponse};
-pub use login::{Accounts, CreateUserError, LoginError, SignedIn};
+pub use login::{Accounts, CreateUserError, LoginError, SignInContext, SignedIn};
 pub use logout::{Logout, LogoutError, LogoutPlan, LogoutRequest};
 pub use refresh_grant::{RefreshGrace, RefreshTokenGrant};
 pub use revocation::{RevokeError, TokenRevocation};

@@ -6,6 +6,7 @@ use figment::Figment;
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use tessera_adapters::http::{Budget, RateLimitSettings};
 
 /// Where the process runs; production turns on the strict checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -29,28 +30,104 @@ pub enum LogFormat {
     Json,
 }
 
-/// Rate limiting switches.
+/// One budget (`rate_limit.<purpose>.burst`, `.per_hour`); an unset half keeps its default.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetOverride {
+    /// How many may be spent at once.
+    pub burst: Option<u32>,
+    /// How many come back per hour.
+    pub per_hour: Option<u32>,
+}
+
+impl BudgetOverride {
+    /// Both halves set.
+    pub const fn new(burst: u32, per_hour: u32) -> Self {
+        Self {
+            burst: Some(burst),
+            per_hour: Some(per_hour),
+        }
+    }
+
+    /// This override over `default`.
+    pub fn over(&self, default: Budget) -> Budget {
+        Budget::new(
+            self.burst.unwrap_or(default.burst),
+            self.per_hour.unwrap_or(default.per_hour),
+        )
+    }
+}
+
+/// Rate limiting (`rate_limit.*`): a budget per purpose; see the README for the defaults.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct RateLimit {
     /// `false` turns every rate limit off (benchmarks).
     pub enabled: bool,
-    /// Requests one address may make at once to the credential endpoints.
-    pub burst: u32,
-    /// Requests per second it earns back.
-    pub per_second: u32,
     /// Take the address from `X-Forwarded-For` (only behind a proxy you trust).
     pub trust_forwarded_for: bool,
+    /// Failed client authentications per address.
+    pub client_auth_failures: BudgetOverride,
+    /// Failed client authentications per client id.
+    pub client_id_failures: BudgetOverride,
+    /// Failed sign-ins (and wrong emailed-link tokens) per address.
+    pub sign_in_failures: BudgetOverride,
+    /// Registrations per address.
+    pub registrations: BudgetOverride,
+    /// Requests that send mail, per address.
+    pub mail_requests: BudgetOverride,
+    /// Reset or verification mails per account.
+    pub mail_per_account: BudgetOverride,
+    /// Failed admin API authentications per address.
+    pub admin_auth_failures: BudgetOverride,
 }
 
 impl Default for RateLimit {
     fn default() -> Self {
         Self {
             enabled: true,
-            burst: 60,
-            per_second: 10,
             trust_forwarded_for: false,
+            client_auth_failures: BudgetOverride::default(),
+            client_id_failures: BudgetOverride::default(),
+            sign_in_failures: BudgetOverride::default(),
+            registrations: BudgetOverride::default(),
+            mail_requests: BudgetOverride::default(),
+            mail_per_account: BudgetOverride::default(),
+            admin_auth_failures: BudgetOverride::default(),
         }
+    }
+}
+
+impl RateLimit {
+    /// The limiter settings: each budget over its built-in default. A trusted-device cookie
+    /// loses its exemption after `lockout_threshold` failures an hour.
+    pub fn settings(&self, lockout_threshold: u32) -> RateLimitSettings {
+        let d = RateLimitSettings::default();
+        RateLimitSettings {
+            enabled: self.enabled,
+            trust_forwarded_for: self.trust_forwarded_for,
+            client_auth_failures: self.client_auth_failures.over(d.client_auth_failures),
+            client_id_failures: self.client_id_failures.over(d.client_id_failures),
+            sign_in_failures: self.sign_in_failures.over(d.sign_in_failures),
+            device_failures: Budget::new(lockout_threshold, lockout_threshold),
+            registrations: self.registrations.over(d.registrations),
+            mail_requests: self.mail_requests.over(d.mail_requests),
+            mail_per_account: self.mail_per_account.over(d.mail_per_account),
+            admin_auth_failures: self.admin_auth_failures.over(d.admin_auth_failures),
+            ..d
+        }
+    }
+
+    fn budgets(&self) -> [(&'static str, BudgetOverride); 7] {
+        [
+            ("rate_limit.client_auth_failures", self.client_auth_failures),
+            ("rate_limit.client_id_failures", self.client_id_failures),
+            ("rate_limit.sign_in_failures", self.sign_in_failures),
+            ("rate_limit.registrations", self.registrations),
+            ("rate_limit.mail_requests", self.mail_requests),
+            ("rate_limit.mail_per_account", self.mail_per_account),
+            ("rate_limit.admin_auth_failures", self.admin_auth_failures),
+        ]
     }
 }
 
@@ -365,11 +442,13 @@ impl Config {
                 "must be between 0 and 60000",
             ));
         }
-        if self.rate_limit.burst == 0 || self.rate_limit.per_second == 0 {
-            return Err(invalid(
-                "rate_limit.burst",
-                "burst and per_second must be at least 1 (use rate_limit.enabled = false to turn limits off)",
-            ));
+        for (key, budget) in self.rate_limit.budgets() {
+            if budget.burst == Some(0) || budget.per_hour == Some(0) {
+                return Err(invalid(
+                    key,
+                    "burst and per_hour must be at least 1 (use rate_limit.enabled = false to turn limits off)",
+                ));
+            }
         }
         if self.key_refresh_secs == 0 {
             return Err(invalid("key_refresh_secs", "must be at least 1"));

@@ -11,8 +11,7 @@ use std::time::Duration;
 use tessera_adapters::audit::{start_audit_writer, AuditWriter};
 use tessera_adapters::http::MetricsSources;
 use tessera_adapters::http::{
-    self, BrowserSettings, CsrfGuard, Discovery, HttpState, RateLimitSettings, RateLimiter,
-    Readiness,
+    self, BrowserSettings, CsrfGuard, DeviceCookies, Discovery, HttpState, RateLimiter, Readiness,
 };
 use tessera_adapters::http::{AdminApi, AdminAuth};
 use tessera_adapters::mail::MailQueue;
@@ -116,17 +115,23 @@ impl Application {
             );
         }
         let sign_out = Arc::new(core.sign_out_everywhere());
-        let email_links = Arc::new(EmailLinks::new(
-            db.users(),
-            db.email_tokens(),
-            mailer.clone(),
-            hasher.clone(),
-            sign_out.clone(),
-            core.clock.clone(),
-            core.rng.clone(),
-            policy,
-            &config.issuer,
+        let limiter = Arc::new(RateLimiter::new(
+            config.rate_limit.settings(config.lockout_threshold),
         ));
+        let email_links = Arc::new(
+            EmailLinks::new(
+                db.users(),
+                db.email_tokens(),
+                mailer.clone(),
+                hasher.clone(),
+                sign_out.clone(),
+                core.clock.clone(),
+                core.rng.clone(),
+                policy,
+                &config.issuer,
+            )
+            .with_mail_budget(limiter.clone()),
+        );
         let account_settings = AccountSettings::new(
             accounts.clone(),
             db.users(),
@@ -233,13 +238,9 @@ impl Application {
             browser: BrowserSettings::new(&config.issuer, config.session_ttl_secs),
             csrf: CsrfGuard::from_secret(&secret),
             rng: core.rng.clone(),
-            limiter: RateLimiter::new(RateLimitSettings {
-                enabled: config.rate_limit.enabled,
-                burst: config.rate_limit.burst,
-                per_second: config.rate_limit.per_second,
-                trust_forwarded_for: config.rate_limit.trust_forwarded_for,
-                ..RateLimitSettings::default()
-            }),
+            limiter: limiter.clone(),
+            devices: DeviceCookies::new(&secret, &config.issuer),
+            clock: core.clock.clone(),
             admin,
             authenticator: ClientAuthenticator::new(core.db.clients()),
             client_credentials: ClientCredentialsGrant::new(

@@ -10,8 +10,10 @@ use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use support::{test_config, TestApp};
+use tessera_application::ports::AuditFilter;
 use tessera_application::services::ApiKeys;
 use tessera_domain::{ClientId, Consent, ScopeSet, UnixTime, UserId};
+use tessera_server::config::BudgetOverride;
 use tessera_server::wiring::Core;
 use tessera_tests::{both_backends, TestDatabase};
 
@@ -29,7 +31,7 @@ async fn spawn_with_burst(db: TestDatabase, with_token: bool, burst: u32) -> Tes
     let mut config = test_config(db.url());
     config.admin_token = with_token.then(|| SecretString::from(ADMIN_TOKEN.to_owned()));
     config.lockout_threshold = 3;
-    config.rate_limit.burst = burst;
+    config.rate_limit.admin_auth_failures = BudgetOverride::new(burst, 3600);
     TestApp::spawn_with(db, config).await
 }
 
@@ -244,19 +246,30 @@ async fn without_admin_token_only_admin_api_keys_get_in(db: TestDatabase) {
         assert_eq!(s, StatusCode::UNAUTHORIZED);
     }
     assert!(limited, "failed admin authentication is rate limited");
-    // ...which does not lock out a caller with a valid credential.
+    // The budget is checked before the credential: this address now waits even with a valid
+    // key, and that refusal is audited too.
     let (_, key) = api_key(&app, "admin").await;
     let (s, _, body) = call(&app, Some(&key), Method::GET, "/admin/clients", None).await;
-    assert_eq!(s, StatusCode::OK, "{body}");
-    let (s, _, body) = call(
-        &app,
-        Some(&key),
-        Method::POST,
-        "/admin/clients",
-        Some(json!({"name": "by key", "grant_types": ["client_credentials"], "scope": "read"})),
-    )
-    .await;
-    assert_eq!(s, StatusCode::CREATED, "{body}");
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    let core = Core::open(&app.config).await.expect("core");
+    let mut audited = false;
+    for _ in 0..100 {
+        let events = core
+            .db
+            .audit()
+            .list(&AuditFilter::default(), None, 500)
+            .await
+            .unwrap();
+        audited = events.iter().any(|e| {
+            e.event.detail.as_deref()
+                == Some("admin.auth refused: too many failed attempts from this address")
+        });
+        if audited {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(audited, "the 429 refusal is in the audit log");
     app.stop().await;
 }
 both_backends!(

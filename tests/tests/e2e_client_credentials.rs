@@ -9,6 +9,7 @@ use oauth2::basic::BasicClient;
 use oauth2::{AuthType, ClientId, ClientSecret, Scope, TokenResponse, TokenUrl};
 use serde_json::Value;
 use support::{Creds, TestApp};
+use tessera_server::config::BudgetOverride;
 use tessera_tests::{both_backends, TestDatabase};
 
 fn b64(v: &Value) -> String {
@@ -681,8 +682,7 @@ both_backends!(
 /// Retry-After in the endpoint's error shape, and the switch turns it off for benchmarks.
 async fn as_27_credential_endpoints_are_rate_limited(db: TestDatabase) {
     let mut config = support::test_config(db.url());
-    config.rate_limit.burst = 5;
-    config.rate_limit.per_second = 1;
+    config.rate_limit.client_auth_failures = BudgetOverride::new(5, 3600);
     let app = TestApp::spawn_with(db, config).await;
     let wrong = Creds {
         id: "nobody".into(),
@@ -711,6 +711,20 @@ async fn as_27_credential_endpoints_are_rate_limited(db: TestDatabase) {
         .unwrap();
     assert!(retry >= 1);
     assert_oauth_error(res, 429, "too_many_requests").await;
+    // The budget is checked before the credential: this address waits even with a right one.
+    let svc = app.service_client("client_secret_basic").await;
+    let res = app
+        .post_form(
+            "/token",
+            Some(&svc),
+            &[("grant_type", "client_credentials")],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        429,
+        "a guessing address waits, right secret or not"
+    );
     // Discovery is not throttled.
     assert_eq!(
         app.http
@@ -743,4 +757,48 @@ async fn as_27_credential_endpoints_are_rate_limited(db: TestDatabase) {
 both_backends!(
     as_27_rate_limit,
     as_27_credential_endpoints_are_rate_limited
+);
+
+/// AS-27 without throttling honest traffic: with the DEFAULT limits, one address doing
+/// hundreds of authenticated calls at once (a backend fetching tokens, a resource server
+/// introspecting every request, revocations) is never answered 429.
+async fn as_27_honest_callers_from_one_address_are_never_throttled(db: TestDatabase) {
+    let app = TestApp::spawn(db).await;
+    assert!(app.config.rate_limit.enabled);
+    let svc = app.service_client("client_secret_basic").await;
+    let rs = app.service_client("client_secret_basic").await;
+    let token = app.token(&svc, None).await;
+    let mut statuses = std::collections::BTreeMap::new();
+    for round in 0..5 {
+        let mut calls = tokio::task::JoinSet::new();
+        for i in 0..100 {
+            let (path, who, form) = match i % 3 {
+                0 => (
+                    "/token",
+                    &svc,
+                    vec![("grant_type", "client_credentials".to_owned())],
+                ),
+                1 => ("/introspect", &rs, vec![("token", token.clone())]),
+                _ => ("/revoke", &svc, vec![("token", "not-a-token".to_owned())]),
+            };
+            let req = app
+                .http
+                .post(app.url(path))
+                .basic_auth(&who.id, Some(&who.secret))
+                .form(&form);
+            calls.spawn(async move { req.send().await.expect("sent").status().as_u16() });
+        }
+        while let Some(status) = calls.join_next().await {
+            *statuses.entry((round, status.unwrap())).or_insert(0) += 1;
+        }
+    }
+    assert!(
+        statuses.keys().all(|(_, s)| *s == 200),
+        "every honest call answered 200: {statuses:?}"
+    );
+    app.stop().await;
+}
+both_backends!(
+    as_27_honest_traffic,
+    as_27_honest_callers_from_one_address_are_never_throttled
 );

@@ -42,6 +42,11 @@ async fn setup(db: TestDatabase, base_secs: i64, max_secs: i64) -> (TestApp, Cre
 
 /// A browser on the login page of `client`, and the page's form.
 async fn login_page(app: &TestApp, client: &Creds) -> (Browser, Form) {
+    open_login_page(app, client, Browser::new()).await
+}
+
+/// `browser` on the login page of `client`, and the page's form.
+async fn open_login_page(app: &TestApp, client: &Creds, mut browser: Browser) -> (Browser, Form) {
     let query = serde_urlencoded::to_string([
         ("response_type", "code"),
         ("client_id", client.id.as_str()),
@@ -52,7 +57,6 @@ async fn login_page(app: &TestApp, client: &Creds) -> (Browser, Form) {
         ("code_challenge_method", "S256"),
     ])
     .unwrap();
-    let mut browser = Browser::new();
     let page = browser
         .get(&format!("{}?{query}", app.url("/authorize")))
         .await;
@@ -182,3 +186,74 @@ async fn asvs_6_3_1_r_07_lock_survives_a_restart(db: TestDatabase) {
     app.stop().await;
 }
 both_backends!(asvs_6_3_1_restart, asvs_6_3_1_r_07_lock_survives_a_restart);
+
+/// ASVS 6.3.1 without the malicious-lockout hole: an attacker guessing from many addresses
+/// keeps the account locked for everyone else (even with the right password), while the
+/// owner's browser, which signed in before, still gets in; and one address that keeps failing
+/// runs out of its own budget whatever account it tries.
+async fn asvs_6_3_1_an_attacker_cannot_lock_the_owner_out(db: TestDatabase) {
+    let mut config = support::test_config(db.url());
+    config.lockout_threshold = 5;
+    config.lockout_base_secs = 600;
+    config.lockout_max_secs = 3600;
+    config.rate_limit.trust_forwarded_for = true;
+    let app = TestApp::spawn_with(db, config).await;
+    app.create_user(EMAIL, PASSWORD, None).await;
+    let client = app
+        .register(NewClient {
+            name: "Notes".into(),
+            grants: vec!["authorization_code".into()],
+            redirect_uris: vec![REDIRECT.into()],
+            scope: "openid".into(),
+            skip_consent: true,
+            ..NewClient::default()
+        })
+        .await;
+    // The owner signs in once from their own browser.
+    let (owner, form) = open_login_page(&app, &client, Browser::from_address("198.51.100.7")).await;
+    let mut owner = owner;
+    assert_signed_in(&attempt(&app, &mut owner, &form, EMAIL, PASSWORD).await);
+
+    // Twenty addresses, three guesses each: the account locks after five.
+    for i in 1..=20 {
+        let (mut b, form) = open_login_page(
+            &app,
+            &client,
+            Browser::from_address(&format!("203.0.113.{i}")),
+        )
+        .await;
+        for _ in 0..3 {
+            assert_refused(&attempt(&app, &mut b, &form, EMAIL, WRONG).await, "guess");
+        }
+    }
+    // Locked for everybody without the owner's browser, the right password included.
+    let (mut fresh, form) =
+        open_login_page(&app, &client, Browser::from_address("203.0.113.200")).await;
+    assert_refused(
+        &attempt(&app, &mut fresh, &form, EMAIL, PASSWORD).await,
+        "right password from a browser that never signed in",
+    );
+    // The owner's browser gets in.
+    let (mut owner, form) = open_login_page(&app, &client, owner).await;
+    assert_signed_in(&attempt(&app, &mut owner, &form, EMAIL, PASSWORD).await);
+
+    // One address that keeps failing runs out of failures (default 20), then gets 429.
+    let (mut noisy, form) =
+        open_login_page(&app, &client, Browser::from_address("192.0.2.99")).await;
+    let mut limited = None;
+    for n in 0..25 {
+        let page = attempt(&app, &mut noisy, &form, &format!("x{n}@example.com"), WRONG).await;
+        if page.status == 429 {
+            limited = Some(page);
+            break;
+        }
+        assert_refused(&page, "unknown email");
+    }
+    let page = limited.expect("an address failing again and again is cut off");
+    assert!(page.headers.get("retry-after").is_some());
+    app.stop().await;
+}
+both_backends!(
+    asvs_6_3_1_owner_gets_in,
+    asvs_6_3_1_an_attacker_cannot_lock_the_owner_out
+);

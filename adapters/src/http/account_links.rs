@@ -11,7 +11,7 @@ use super::audit_trail;
 use super::browser::page_with_csrf;
 use super::errors::ApiError;
 use super::form::OAuthForm;
-use super::users::{field_error, password_length, rate_limit, read_json};
+use super::users::{field_error, password_length, read_json, sign_in_budget};
 use super::{pages, paths, HttpState};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
@@ -79,7 +79,10 @@ async fn mail_later(
     state: web::Data<HttpState>,
     what: Mailing,
 ) -> Result<HttpResponse, ApiError> {
-    rate_limit(&req, &state)?;
+    state
+        .limiter
+        .take_mail_request(&req)
+        .map_err(ApiError::rate_limited)?;
     let body: EmailRequest = read_json(&req, payload).await?;
     let task_state = state.clone();
     actix_web::rt::spawn(async move {
@@ -113,7 +116,7 @@ pub async fn verify_email_post(
     payload: web::Payload,
     state: web::Data<HttpState>,
 ) -> HttpResponse {
-    if let Err(e) = rate_limit(&req, &state) {
+    if let Err(e) = sign_in_budget(&req, &state) {
         return e.error_response();
     }
     if is_form(&req) {
@@ -173,7 +176,7 @@ pub async fn reset_confirm_post(
     payload: web::Payload,
     state: web::Data<HttpState>,
 ) -> HttpResponse {
-    if let Err(e) = rate_limit(&req, &state) {
+    if let Err(e) = sign_in_budget(&req, &state) {
         return e.error_response();
     }
     if is_form(&req) {
@@ -259,6 +262,8 @@ fn audit_link(
             .actor(user.as_str())
             .subject(user.as_str()),
         Err(EmailLinkError::InvalidLink) => {
+            // A wrong link token is a failed credential: it spends from the address's budget.
+            state.limiter.sign_in_failed(req);
             audit_trail::event(state, req, action, AuditOutcome::Failure)
                 .detail("invalid or expired link")
         }

@@ -4,8 +4,7 @@
 
 use super::HttpState;
 use actix_web::HttpRequest;
-use std::time::{SystemTime, UNIX_EPOCH};
-use tessera_domain::{AuditAction, AuditEvent, AuditOutcome, UnixTime};
+use tessera_domain::{AuditAction, AuditEvent, AuditOutcome};
 
 /// An event at this moment from this request's address.
 pub(super) fn event(
@@ -14,11 +13,7 @@ pub(super) fn event(
     action: AuditAction,
     outcome: AuditOutcome,
 ) -> AuditEvent {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0);
-    let event = AuditEvent::new(UnixTime::from_secs(now), action, outcome);
+    let event = AuditEvent::new(state.clock.now(), action, outcome);
     match state.limiter.client_ip(req) {
         Some(ip) => event.ip(ip.to_string()),
         None => event,

@@ -43,7 +43,7 @@ pub async fn authorize_post(
     };
     let action = form.get("action").map(str::to_owned);
     if action.as_deref() == Some("login") {
-        if let Err(wait) = state.limiter.check(&req) {
+        if let Err(wait) = state.limiter.check_sign_in(&req) {
             let mut res = page_error(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many attempts",
@@ -145,11 +145,26 @@ async fn login(
     // while its hash runs and only a finished success resets the count.
     let accounts = state.accounts.clone();
     let typed = email.to_owned();
+    let now = state.clock.now();
+    let (context, device) = state.devices.context(req, &state.limiter, now);
     let signed_in =
-        match actix_web::rt::spawn(async move { accounts.sign_in(&typed, password).await }).await {
+        match actix_web::rt::spawn(
+            async move { accounts.sign_in(&typed, password, &context).await },
+        )
+        .await
+        {
             Ok(r) => r,
             Err(e) => Err(LoginError::Hasher(format!("the sign-in task failed: {e}"))),
         };
+    if matches!(
+        signed_in,
+        Err(LoginError::InvalidCredentials | LoginError::Locked { .. })
+    ) {
+        state.limiter.sign_in_failed(req);
+        if let Some(d) = &device {
+            state.limiter.device_failed(&d.device);
+        }
+    }
     state.metrics.login_result(signed_in.as_ref().err());
     audit_login(req, state, email, request.client.id.as_str(), &signed_in);
     match signed_in {
@@ -160,6 +175,10 @@ async fn login(
                 }
             }
             let cookie = state.browser.session_cookie(signed.cookie.expose_secret());
+            let trusted =
+                state
+                    .devices
+                    .cookie_for(&signed.session.user_id, now, state.rng.as_ref());
             let mut res = proceed(
                 req,
                 state,
@@ -172,6 +191,11 @@ async fn login(
             .await;
             if let Err(e) = res.add_cookie(&cookie) {
                 log::error!("could not set the session cookie: {e}");
+            }
+            if let Some(trusted) = trusted {
+                if let Err(e) = res.add_cookie(&trusted) {
+                    log::error!("could not set the device cookie: {e}");
+                }
             }
             res
         }

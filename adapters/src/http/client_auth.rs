@@ -6,23 +6,39 @@ use actix_web::http::header;
 use actix_web::HttpRequest;
 use base64::Engine;
 use secrecy::SecretString;
-use tessera_application::services::PresentedCredentials;
+use tessera_application::services::{AuthenticateClientError, PresentedCredentials};
 use tessera_domain::Client;
 
-/// The common start of every endpoint that takes client credentials: the per-address rate
-/// limit, the form body, and the authenticated client.
+/// The common start of every endpoint that takes client credentials: the form body, the
+/// failure budget, and the authenticated client. Only failed authentications spend from the
+/// budget (per address and per client id), so a busy honest caller is never throttled.
 pub async fn authenticated_form(
     req: &HttpRequest,
     payload: actix_web::web::Payload,
     state: &super::HttpState,
 ) -> Result<(OAuthForm, Client), ApiError> {
-    state.limiter.check(req).map_err(ApiError::rate_limited)?;
     let form = OAuthForm::read(req, payload).await?;
-    let client = state
-        .authenticator
-        .authenticate(presented_credentials(req, &form)?)
-        .await?;
-    Ok((form, client))
+    let presented = match presented_credentials(req, &form) {
+        Ok(p) => p,
+        Err(e) => {
+            state.limiter.client_auth_failed(req, None);
+            return Err(e);
+        }
+    };
+    let client_id = presented.client_id().to_owned();
+    state
+        .limiter
+        .check_client_auth(req, Some(&client_id))
+        .map_err(ApiError::rate_limited)?;
+    match state.authenticator.authenticate(presented).await {
+        Ok(client) => Ok((form, client)),
+        Err(e) => {
+            if matches!(e, AuthenticateClientError::InvalidClient) {
+                state.limiter.client_auth_failed(req, Some(&client_id));
+            }
+            Err(e.into())
+        }
+    }
 }
 
 /// What the request presented, checking that it used exactly one method (OAuth 2.1 §2.4, AS-28).

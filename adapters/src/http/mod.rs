@@ -21,6 +21,7 @@ pub mod paths;
 mod rate_limit;
 mod revoke;
 mod token;
+mod trusted_device;
 mod userinfo;
 mod users;
 
@@ -31,7 +32,8 @@ pub use errors::ApiError;
 pub use health::Readiness;
 pub use metrics::{known_routes, MetricsSources};
 pub use openapi::{document as openapi_document, ApiDocs};
-pub use rate_limit::{RateLimitSettings, RateLimiter};
+pub use rate_limit::{Budget, RateLimitSettings, RateLimiter};
+pub use trusted_device::DeviceCookies;
 
 use actix_web::{web, HttpResponse};
 use std::sync::Arc;
@@ -82,8 +84,12 @@ pub struct HttpState {
     pub csrf: CsrfGuard,
     /// Randomness for cookie values.
     pub rng: Arc<dyn RandomSource>,
-    /// Per-address limits on the endpoints that take credentials.
-    pub limiter: RateLimiter,
+    /// Failure, registration and mail budgets (shared with the mail budget of the links).
+    pub limiter: Arc<RateLimiter>,
+    /// Trusted-device cookies: the owner's browser passes a lock others caused.
+    pub devices: DeviceCookies,
+    /// The time, for cookie lifetimes.
+    pub clock: Arc<dyn tessera_application::ports::Clock>,
     /// The admin API's services and who may call it.
     pub admin: AdminApi,
     /// Counters and histograms, shared with the request observer middleware.

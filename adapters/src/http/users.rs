@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tessera_application::services::{
     AccountChangeError, AccountLoginError, AccountTokenError, CreateUserError, LoginError,
+    SignInContext,
 };
 use tessera_application::RepositoryError;
 use tessera_domain::{is_valid_display_name, AuditAction, AuditOutcome, Email, User};
@@ -97,7 +98,10 @@ pub async fn register_post(
     payload: web::Payload,
     state: web::Data<HttpState>,
 ) -> Result<HttpResponse, ApiError> {
-    rate_limit(&req, &state)?;
+    state
+        .limiter
+        .take_registration(&req)
+        .map_err(ApiError::rate_limited)?;
     let body: RegisterRequest = read_json(&req, payload).await?;
     password_length(&body.password)?;
     let user = state
@@ -132,7 +136,7 @@ pub async fn login_post(
     payload: web::Payload,
     state: web::Data<HttpState>,
 ) -> Result<HttpResponse, ApiError> {
-    rate_limit(&req, &state)?;
+    sign_in_budget(&req, &state)?;
     let body: LoginRequest = read_json(&req, payload).await?;
     if body.password.expose_secret().chars().count() > MAX_PASSWORD_CHARS {
         return Err(field_error("password", "password is too long"));
@@ -142,10 +146,22 @@ pub async fn login_post(
     // must not leave a count behind (it would lock the owner out under load).
     let task_state = state.clone();
     let (email, password) = (body.email.clone(), body.password);
-    let result =
-        actix_web::rt::spawn(async move { task_state.account_api.login(&email, password).await })
+    let result = actix_web::rt::spawn(async move {
+        task_state
+            .account_api
+            .login(&email, password, &SignInContext::anonymous())
             .await
-            .map_err(|e| ApiError::server_error(&format!("the login task failed: {e}")))?;
+    })
+    .await
+    .map_err(|e| ApiError::server_error(&format!("the login task failed: {e}")))?;
+    if matches!(
+        result,
+        Err(AccountLoginError::Login(
+            LoginError::InvalidCredentials | LoginError::Locked { .. }
+        ))
+    ) {
+        state.limiter.sign_in_failed(&req);
+    }
     match &result {
         Ok(_) => state.metrics.login_result(None),
         Err(AccountLoginError::Login(e)) => state.metrics.login_result(Some(e)),
@@ -267,7 +283,7 @@ pub async fn me_password_post(
     payload: web::Payload,
     state: web::Data<HttpState>,
 ) -> HttpResponse {
-    if let Err(e) = rate_limit(&req, &state) {
+    if let Err(e) = sign_in_budget(&req, &state) {
         return e.error_response();
     }
     let user = match signed_in_user(&req, &state).await {
@@ -288,7 +304,7 @@ pub async fn me_password_post(
             .account_settings
             .change_password(&user, body.current_password, body.new_password)
             .await
-            .map_err(change_error)
+            .map_err(|e| counted_change_error(&req, &state, e))
     }
     .await;
     if let Some(ok) = settled(&result) {
@@ -323,7 +339,7 @@ pub async fn me_delete(
     payload: web::Payload,
     state: web::Data<HttpState>,
 ) -> HttpResponse {
-    if let Err(e) = rate_limit(&req, &state) {
+    if let Err(e) = sign_in_budget(&req, &state) {
         return e.error_response();
     }
     let user = match signed_in_user(&req, &state).await {
@@ -337,7 +353,7 @@ pub async fn me_delete(
             .account_settings
             .delete_account(&user, body.password)
             .await
-            .map_err(change_error)
+            .map_err(|e| counted_change_error(&req, &state, e))
     }
     .await;
     if let Some(ok) = settled(&result) {
@@ -454,8 +470,23 @@ async fn signed_in_user(req: &HttpRequest, state: &HttpState) -> Result<User, Ht
     })
 }
 
-pub(super) fn rate_limit(req: &HttpRequest, state: &HttpState) -> Result<(), ApiError> {
-    state.limiter.check(req).map_err(ApiError::rate_limited)
+/// `429` when this address has used up its failed sign-ins (checked before any password).
+pub(super) fn sign_in_budget(req: &HttpRequest, state: &HttpState) -> Result<(), ApiError> {
+    state
+        .limiter
+        .check_sign_in(req)
+        .map_err(ApiError::rate_limited)
+}
+
+/// [`change_error`], spending from the address's failure budget when the password was wrong.
+fn counted_change_error(req: &HttpRequest, state: &HttpState, e: AccountChangeError) -> ApiError {
+    if matches!(
+        e,
+        AccountChangeError::WrongPassword | AccountChangeError::Locked { .. }
+    ) {
+        state.limiter.sign_in_failed(req);
+    }
+    change_error(e)
 }
 
 pub(super) fn field_error(field: &str, message: &str) -> ApiError {

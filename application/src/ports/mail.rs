@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use tessera_domain::Email;
+use tessera_domain::{Email, UserId};
 
 /// A plain-text message to one person. The sender address is the mailer's own setting.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,4 +31,22 @@ pub enum MailError {
 pub trait Mailer: Send + Sync {
     /// Accepts `mail` for delivery.
     async fn send(&self, mail: OutgoingMail) -> Result<(), MailError>;
+}
+
+/// How many mails one account may be sent of one kind, so nobody can flood an inbox through
+/// the public endpoints that send mail (reset, verification). Implementations count per
+/// process or share the count between processes.
+pub trait MailBudget: Send + Sync {
+    /// Takes one mail of `kind` for `user`; false when the budget is spent: send nothing.
+    fn try_take(&self, user: &UserId, kind: &str) -> bool;
+}
+
+/// No limit: for the CLI and tests.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UnlimitedMail;
+
+impl MailBudget for UnlimitedMail {
+    fn try_take(&self, _user: &UserId, _kind: &str) -> bool {
+        true
+    }
 }

@@ -1,7 +1,7 @@
 use crate::ports::{random_token, ClientRepository, Clock, RandomSource, UserRepository};
 use crate::services::{
-    AccessTokenVerifier, Accounts, CreateUserError, EmailLinks, Grant, LoginError, TokenError,
-    TokenSet, UserTokenIssuer,
+    AccessTokenVerifier, Accounts, CreateUserError, EmailLinks, Grant, LoginError, SignInContext,
+    TokenError, TokenSet, UserTokenIssuer,
 };
 use crate::RepositoryError;
 use secrecy::SecretString;
@@ -145,8 +145,12 @@ impl AccountApi {
         &self,
         email: &str,
         password: SecretString,
+        context: &SignInContext,
     ) -> Result<TokenSet, AccountLoginError> {
-        let user = self.accounts.verify_credentials(email, password).await?;
+        let user = self
+            .accounts
+            .verify_credentials(email, password, context)
+            .await?;
         let grant_id = random_token(self.rng.as_ref(), 16);
         let grant = Grant {
             client: &self.client,
@@ -413,7 +417,11 @@ mod tests {
             MockClientRepository::new(),
         );
         let tokens = api
-            .login("alice@example.com", PASSWORD.to_owned().into())
+            .login(
+                "alice@example.com",
+                PASSWORD.to_owned().into(),
+                &SignInContext::anonymous(),
+            )
             .await
             .unwrap();
         assert_eq!(tokens.access_token.expose_secret(), ts::SIGNED_AT);
@@ -450,7 +458,11 @@ mod tests {
                 MockUserRepository::new(),
             );
             let r = api
-                .login("alice@example.com", PASSWORD.to_owned().into())
+                .login(
+                    "alice@example.com",
+                    PASSWORD.to_owned().into(),
+                    &SignInContext::anonymous(),
+                )
                 .await;
             assert!(
                 matches!(

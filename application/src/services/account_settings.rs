@@ -1,5 +1,5 @@
 use crate::ports::{EmailTokenRepository, HashError, PasswordHasher, UserRepository};
-use crate::services::{Accounts, LoginError, SignOutEverywhere};
+use crate::services::{Accounts, LoginError, SignInContext, SignOutEverywhere};
 use crate::RepositoryError;
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
@@ -111,7 +111,7 @@ impl AccountSettings {
         // Rules first: a refused new password costs no hash and no failed attempt.
         let password = Password::parse_for(new.expose_secret(), self.policy, &user.email)?;
         self.accounts
-            .verify_credentials(user.email.as_str(), current)
+            .verify_credentials(user.email.as_str(), current, &SignInContext::anonymous())
             .await?;
         let phc = self
             .hasher
@@ -138,7 +138,7 @@ impl AccountSettings {
         password: SecretString,
     ) -> Result<(), AccountChangeError> {
         self.accounts
-            .verify_credentials(user.email.as_str(), password)
+            .verify_credentials(user.email.as_str(), password, &SignInContext::anonymous())
             .await?;
         self.sign_out.run(&user.id).await?;
         if !self.users.delete(&user.id).await? {

@@ -29,6 +29,17 @@ pub enum PresentedCredentials {
     },
 }
 
+impl PresentedCredentials {
+    /// The client id the caller claims (not yet authenticated).
+    pub fn client_id(&self) -> &str {
+        match self {
+            Self::Basic { client_id, .. }
+            | Self::Post { client_id, .. }
+            | Self::None { client_id } => client_id,
+        }
+    }
+}
+
 /// Why authentication failed. One variant for every credential problem, so responses cannot
 /// tell an unknown client from a wrong secret.
 #[derive(Debug, thiserror::Error)]

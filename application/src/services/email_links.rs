@@ -1,6 +1,6 @@
 use crate::ports::{
-    random_token, Clock, EmailTokenRepository, HashError, Mailer, OutgoingMail, PasswordHasher,
-    RandomSource, UserRepository,
+    random_token, Clock, EmailTokenRepository, HashError, MailBudget, Mailer, OutgoingMail,
+    PasswordHasher, RandomSource, UnlimitedMail, UserRepository,
 };
 use crate::services::SignOutEverywhere;
 use crate::RepositoryError;
@@ -54,7 +54,12 @@ pub struct EmailLinks {
     rng: Arc<dyn RandomSource>,
     policy: PasswordPolicy,
     base_url: String,
+    budget: Arc<dyn MailBudget>,
 }
+
+/// The kinds of mail the per-account budget counts.
+const RESET_MAIL: &str = "reset";
+const VERIFY_MAIL: &str = "verify";
 
 impl EmailLinks {
     /// Builds the service; links point at `issuer` (the public base URL).
@@ -80,7 +85,15 @@ impl EmailLinks {
             rng,
             policy,
             base_url: issuer.trim_end_matches('/').to_owned(),
+            budget: Arc::new(UnlimitedMail),
         }
+    }
+
+    /// Caps the reset and verification mails one account can be sent through the public
+    /// endpoints; past it requests answer the same and send nothing.
+    pub fn with_mail_budget(mut self, budget: Arc<dyn MailBudget>) -> Self {
+        self.budget = budget;
+        self
     }
 
     /// The password rules a new password must meet (the reset page states the minimum).
@@ -105,10 +118,17 @@ impl EmailLinks {
     }
 
     /// `POST /users/verify-email/resend`: a new link for an unverified, enabled account with
-    /// this email; nothing otherwise, with the same answer.
+    /// this email, within the account's mail budget; nothing otherwise, with the same answer.
     pub async fn resend_verification(&self, email: &str) -> Result<(), EmailLinkError> {
         if let Some(user) = self.find_enabled(email).await? {
             if !user.email_verified {
+                if !self.budget.try_take(&user.id, VERIFY_MAIL) {
+                    log::info!(
+                        "verification mail for user {} not sent: budget spent",
+                        user.id
+                    );
+                    return Ok(());
+                }
                 self.send_verification(&user).await?;
             }
         }
@@ -136,15 +156,21 @@ impl EmailLinks {
     }
 
     /// `POST /users/password-reset`: mails a reset link if an enabled account has this
-    /// email (older links of that account stop working); the same answer either way.
+    /// email and its mail budget allows; the same answer either way. Links already mailed
+    /// keep working until they expire or one of them is used, so nobody can cut a locked-out
+    /// owner's way back in by asking for more.
     pub async fn request_password_reset(&self, email: &str) -> Result<(), EmailLinkError> {
         let Some(user) = self.find_enabled(email).await? else {
             log::info!("password reset asked for an address with no enabled account");
             return Ok(());
         };
-        self.tokens
-            .delete_for_user(&user.id, EmailTokenPurpose::ResetPassword)
-            .await?;
+        if !self.budget.try_take(&user.id, RESET_MAIL) {
+            log::info!(
+                "password reset mail for user {} not sent: budget spent",
+                user.id
+            );
+            return Ok(());
+        }
         let link = self
             .issue(&user, EmailTokenPurpose::ResetPassword, RESET_PASSWORD_PATH)
             .await?;
@@ -539,16 +565,12 @@ pub(crate) mod tests {
     }
 
     #[tokio::test]
-    async fn a_reset_request_voids_older_links_then_mails_a_fifteen_minute_one() {
+    async fn a_reset_request_keeps_older_links_and_mails_a_fifteen_minute_one() {
         let (inserted, mailed) = (Recorder::default(), Recorder::default());
         let mut seq = Sequence::new();
         let mut tokens = MockEmailTokenRepository::new();
-        tokens
-            .expect_delete_for_user()
-            .withf(|_, p| *p == EmailTokenPurpose::ResetPassword)
-            .times(1)
-            .in_sequence(&mut seq)
-            .returning(|_, _| Ok(1));
+        // A link already mailed stays usable: asking again must not cut the owner's way in.
+        tokens.expect_delete_for_user().never();
         let i = inserted.clone();
         tokens
             .expect_insert()
@@ -584,6 +606,43 @@ pub(crate) mod tests {
         assert_eq!(row.expires_at, UnixTime::from_secs(NOW + 900));
         let token = link_token(&mailed.only(), RESET_PASSWORD_PATH);
         assert_eq!(row.digest, TokenDigest::of(&token));
+    }
+
+    /// Allows `n` mails in all.
+    struct Allow(std::sync::atomic::AtomicU32);
+
+    impl MailBudget for Allow {
+        fn try_take(&self, _user: &UserId, _kind: &str) -> bool {
+            self.0
+                .fetch_update(
+                    std::sync::atomic::Ordering::SeqCst,
+                    std::sync::atomic::Ordering::SeqCst,
+                    |n| n.checked_sub(1),
+                )
+                .is_ok()
+        }
+    }
+
+    #[tokio::test]
+    async fn asvs_6_3_8_reset_mails_per_account_stop_at_the_budget_with_the_same_answer() {
+        let mut tokens = MockEmailTokenRepository::new();
+        tokens.expect_insert().times(2).returning(|_| Ok(()));
+        let mut mailer = MockMailer::new();
+        mailer.expect_send().times(2).returning(|_| Ok(()));
+        let links = links(
+            users_with(Some(ts::user())),
+            tokens,
+            mailer,
+            MockPasswordHasher::new(),
+            sign_out(0),
+        )
+        .with_mail_budget(Arc::new(Allow(2.into())));
+        for _ in 0..5 {
+            links
+                .request_password_reset("alice@example.com")
+                .await
+                .unwrap();
+        }
     }
 
     /// A reset store holding one live token "tok" for Alice, consumed at most once.

@@ -73,6 +73,29 @@ pub struct SignedIn {
     pub cookie: SecretString,
 }
 
+/// What the lockout rules know about who is asking.
+///
+/// The per-account lock stops guessing from anywhere; a browser that has signed in to this
+/// account before (its trusted-device cookie, verified and not itself out of failures at the
+/// edge) passes that lock, so an attacker who keeps an account locked does not lock its owner
+/// out (ASVS 6.3.1: no malicious-lockout denial of service).
+#[derive(Debug, Clone, Default)]
+pub struct SignInContext {
+    /// The account a verified trusted-device cookie of this browser was issued for.
+    pub trusted_device_for: Option<UserId>,
+}
+
+impl SignInContext {
+    /// Nothing known: the plain lockout rules.
+    pub fn anonymous() -> Self {
+        Self::default()
+    }
+
+    fn trusts(&self, user: &UserId) -> bool {
+        self.trusted_device_for.as_ref() == Some(user)
+    }
+}
+
 /// Password sign-in and account creation.
 pub struct Accounts {
     users: Arc<dyn UserRepository>,
@@ -182,8 +205,9 @@ impl Accounts {
         &self,
         email: &str,
         password: SecretString,
+        context: &SignInContext,
     ) -> Result<SignedIn, LoginError> {
-        let user = self.verify_credentials(email, password).await?;
+        let user = self.verify_credentials(email, password, context).await?;
         let now = self.clock.now();
         let cookie = random_token(self.rng.as_ref(), 32);
         let session = BrowserSession {
@@ -203,10 +227,14 @@ impl Accounts {
     /// Checks email and password exactly as [`Self::sign_in`] does (lockout, failure counting,
     /// the dummy hash for unknown emails, rehashing), without opening a browser session: for
     /// the JSON account API, which hands out tokens instead.
+    ///
+    /// A `context` that trusts this account's device skips the account lock (the attempt is
+    /// still counted, and the edge limits failures per device).
     pub async fn verify_credentials(
         &self,
         email: &str,
         password: SecretString,
+        context: &SignInContext,
     ) -> Result<User, LoginError> {
         let normalised = SecretString::from(Password::normalise(password.expose_secret()));
         let user = match Email::parse(email) {
@@ -219,7 +247,18 @@ impl Accounts {
             return Err(LoginError::InvalidCredentials);
         };
         let now = self.clock.now();
-        if let Some(secs) = user.login_attempts.retry_after_secs(now) {
+        let trusted = context.trusts(&user.id);
+        if trusted && user.login_attempts.is_locked(now) {
+            log::info!(
+                "account {} is locked; a browser it signed in from before may try",
+                user.id
+            );
+        }
+        if let Some(secs) = user
+            .login_attempts
+            .retry_after_secs(now)
+            .filter(|_| !trusted)
+        {
             self.check(normalised, &user.password_hash).await?;
             log::warn!(
                 "sign-in refused: account {} is locked for another {secs} s",
@@ -250,7 +289,7 @@ impl Accounts {
                 return Err(e);
             }
         };
-        if !user.login_attempts.admits(&counted, now, &self.lockout) {
+        if !trusted && !user.login_attempts.admits(&counted, now, &self.lockout) {
             let secs = counted.retry_after_secs(now).unwrap_or(1);
             log::warn!(
                 "sign-in refused: account {} was locked by concurrent attempts, for another \
@@ -478,7 +517,11 @@ mod tests {
 
     async fn sign_in(p: Ports, email: &str) -> Result<SignedIn, LoginError> {
         accounts(p)
-            .sign_in(email, SecretString::from(PASSWORD.to_owned()))
+            .sign_in(
+                email,
+                SecretString::from(PASSWORD.to_owned()),
+                &SignInContext::anonymous(),
+            )
             .await
     }
 
@@ -718,11 +761,19 @@ mod tests {
             .returning(|_, _| matching(false));
         let a = accounts(with_hasher(&Recorder::default(), hasher));
         let first = a
-            .sign_in("alice@example.com", SecretString::from(PASSWORD.to_owned()))
+            .sign_in(
+                "alice@example.com",
+                SecretString::from(PASSWORD.to_owned()),
+                &SignInContext::anonymous(),
+            )
             .await
             .unwrap();
         let second = a
-            .sign_in("alice@example.com", SecretString::from(PASSWORD.to_owned()))
+            .sign_in(
+                "alice@example.com",
+                SecretString::from(PASSWORD.to_owned()),
+                &SignInContext::anonymous(),
+            )
             .await
             .unwrap();
         assert_ne!(first.cookie.expose_secret(), second.cookie.expose_secret());
@@ -743,6 +794,7 @@ mod tests {
             .sign_in(
                 "alice@example.com",
                 SecretString::from("\u{FB01}ne password \u{FF11}\u{FF12}".to_owned()),
+                &SignInContext::anonymous(),
             )
             .await;
         assert!(r.is_ok(), "{r:?}");
@@ -867,8 +919,18 @@ mod tests {
 
     impl Lockable {
         async fn attempt(&self, email: &str, password: &str) -> Result<SignedIn, LoginError> {
+            self.attempt_as(email, password, &SignInContext::anonymous())
+                .await
+        }
+
+        async fn attempt_as(
+            &self,
+            email: &str,
+            password: &str,
+            context: &SignInContext,
+        ) -> Result<SignedIn, LoginError> {
             self.accounts
-                .sign_in(email, SecretString::from(password.to_owned()))
+                .sign_in(email, SecretString::from(password.to_owned()), context)
                 .await
         }
 
@@ -938,6 +1000,42 @@ mod tests {
         assert_eq!(signed.session.auth_time, UnixTime::from_secs(NOW + 60));
         assert_eq!(a.attempts(), LoginAttempts::default());
         assert_eq!(a.sessions.all().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn asvs_6_3_1_a_locked_account_still_lets_its_owners_trusted_browser_in() {
+        let a = lockable(LockoutPolicy::default());
+        let owner = SignInContext {
+            trusted_device_for: Some(ts::user().id),
+        };
+        let other = SignInContext {
+            trusted_device_for: Some(
+                UserId::parse("00000000-0000-4000-8000-000000000000").unwrap(),
+            ),
+        };
+        // An attacker keeps the account locked, lock after lock.
+        for _ in 0..5 {
+            assert_invalid_credentials(a.wrong().await);
+        }
+        assert!(a.attempts().is_locked(a.now()));
+        // Without the account's device cookie the right password waits, as before…
+        assert_locked(a.right().await, 60);
+        assert_locked(
+            a.attempt_as("alice@example.com", PASSWORD, &other).await,
+            60,
+        );
+        // …a wrong password through the owner's browser is a plain failure, still counted…
+        assert_invalid_credentials(
+            a.attempt_as("alice@example.com", "not the password at all", &owner)
+                .await,
+        );
+        assert_eq!(a.attempts().failed, 1);
+        // …and the owner's browser gets in with the right one.
+        let signed = a
+            .attempt_as("alice@example.com", PASSWORD, &owner)
+            .await
+            .unwrap();
+        assert_eq!(signed.session.user_id, ts::user().id);
     }
 
     #[tokio::test]

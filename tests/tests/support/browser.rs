@@ -119,6 +119,21 @@ impl Browser {
         }
     }
 
+    /// A browser behind a trusted proxy that reports it as `address` (`X-Forwarded-For`).
+    #[allow(dead_code)]
+    pub fn from_address(address: &str) -> Browser {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-forwarded-for", address.parse().unwrap());
+        Browser {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .default_headers(headers)
+                .build()
+                .unwrap(),
+            cookies: BTreeMap::new(),
+        }
+    }
+
     fn cookie_header(&self) -> String {
         self.cookies
             .iter()

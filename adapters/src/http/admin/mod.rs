@@ -4,7 +4,7 @@
 //! A caller authenticates with `Authorization: Bearer <admin_token>` (compared as SHA-256
 //! digests in constant time; with no `admin_token` configured that way in is off) or with
 //! `Bearer tsk_…`, an API key whose scopes include `admin`. Failed attempts spend the
-//! caller's address rate-limit budget, so guessing ends in `429`.
+//! caller's address failure budget, so guessing ends in `429`.
 
 mod clients;
 mod keys;
@@ -140,35 +140,36 @@ enum AuthFailure {
 }
 
 /// Authenticates the caller (see the module docs) and returns the actor with its address.
+/// The address's failure budget is checked before the credential, so an address that has
+/// been guessing gets `429` even when it finally brings the right token; every refusal, the
+/// `429`s included, is audited.
 async fn authorise(req: &HttpRequest, state: &HttpState) -> Result<Actor, AdminError> {
+    let ip = state.limiter.client_ip(req).map(|ip| ip.to_string());
+    if let Err(wait) = state.limiter.check_admin(req) {
+        audit_refusal(
+            state,
+            ip,
+            "admin.auth refused: too many failed attempts from this address",
+        );
+        return Err(ApiError::rate_limited(wait).into());
+    }
     let failure = match state.admin.auth.authenticate(req).await {
         Ok(actor) => {
-            return Ok(match req.peer_addr() {
-                Some(a) => actor.with_ip(a.ip().to_string()),
+            return Ok(match ip {
+                Some(ip) => actor.with_ip(ip),
                 None => actor,
             })
         }
         Err(AuthFailure::Error(e)) => return Err(ApiError::server_error(&e).into()),
         Err(f) => f,
     };
-    state.limiter.check(req).map_err(ApiError::rate_limited)?;
-    // Refusals are audited too (attempts past the rate limit are not: they cost nothing).
+    state.limiter.admin_failed(req);
     let why = match failure {
         AuthFailure::Missing => "admin.auth missing credentials",
         AuthFailure::Scope => "admin.auth api key without admin scope",
         _ => "admin.auth invalid credentials",
     };
-    let auth = &state.admin.auth;
-    let mut event = AuditEvent::new(
-        auth.clock.now(),
-        AuditAction::AdminAction,
-        AuditOutcome::Failure,
-    )
-    .detail(why);
-    if let Some(a) = req.peer_addr() {
-        event = event.ip(a.ip().to_string());
-    }
-    auth.audit.record(event);
+    audit_refusal(state, ip, why);
     Err(match failure {
         AuthFailure::Scope => AdminError {
             inner: ApiError::new(
@@ -195,6 +196,21 @@ async fn authorise(req: &HttpRequest, state: &HttpState) -> Result<Actor, AdminE
             challenge: Some(CHALLENGE),
         },
     })
+}
+
+/// Records a refused admin call with the caller's address.
+fn audit_refusal(state: &HttpState, ip: Option<String>, why: &'static str) {
+    let auth = &state.admin.auth;
+    let mut event = AuditEvent::new(
+        auth.clock.now(),
+        AuditAction::AdminAction,
+        AuditOutcome::Failure,
+    )
+    .detail(why);
+    if let Some(ip) = ip {
+        event = event.ip(ip);
+    }
+    auth.audit.record(event);
 }
 
 /// An admin API error: the common JSON error, plus a `WWW-Authenticate` challenge on `401`
