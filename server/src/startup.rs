@@ -232,6 +232,7 @@ impl Application {
             ),
             browser: BrowserSettings::new(&config.issuer, config.session_ttl_secs),
             csrf: CsrfGuard::from_secret(&secret),
+            auth_tx: http::AuthTransactions::from_secret(&secret),
             rng: core.rng.clone(),
             limiter: RateLimiter::new(RateLimitSettings {
                 enabled: config.rate_limit.enabled,
