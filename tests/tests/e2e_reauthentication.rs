@@ -65,7 +65,11 @@ async fn sign_in_on(app: &TestApp, browser: &mut Browser, page: &Page) -> Page {
     if page.status == 303 {
         return page;
     }
-    assert!(page.body.contains("decision"), "consent page: {}", page.body);
+    assert!(
+        page.body.contains("decision"),
+        "consent page: {}",
+        page.body
+    );
     let mut form = page.form();
     form.set("decision", "allow");
     browser.post(&app.url("/authorize"), &form).await
@@ -182,7 +186,12 @@ async fn as_37_proof_of_sign_in_does_not_carry_over_to_another_request(db: TestD
     let mut other = proven.clone();
     other.set("state", "st-2").set("decision", "allow");
     let page = browser.post(&app.url("/authorize"), &other).await;
-    assert!(is_login_page(&page), "{} {:?}", page.status, page.location());
+    assert!(
+        is_login_page(&page),
+        "{} {:?}",
+        page.status,
+        page.location()
+    );
 
     // On its own request it is: the code comes.
     let mut allow = proven.clone();

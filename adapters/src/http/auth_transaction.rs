@@ -138,9 +138,10 @@ mod tests {
             g.verify(Some(&fresh), &p, Some(&t)),
             SignInProof::ThisAuthorization
         );
-        let unproven = |s: Option<&BrowserSession>, p: &HashMap<String, String>, t: Option<&str>| {
-            assert_eq!(g.verify(s, p, t), SignInProof::Unproven);
-        };
+        let unproven =
+            |s: Option<&BrowserSession>, p: &HashMap<String, String>, t: Option<&str>| {
+                assert_eq!(g.verify(s, p, t), SignInProof::Unproven);
+            };
         // Another (the old) session, or the same one with another auth_time.
         unproven(Some(&session("old-cookie", 5_000)), &p, Some(&t));
         unproven(Some(&session("new-cookie", 4_000)), &p, Some(&t));

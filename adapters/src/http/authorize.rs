@@ -98,7 +98,9 @@ pub async fn authorize_post(
             // Proof that the session's sign-in happened in this authorization, for requests
             // that demand re-authentication; the use case decides whether it is needed.
             let sign_in = match &session {
-                Ok(s) => state.auth_tx.verify(s.as_ref(), &params, auth_tx.as_deref()),
+                Ok(s) => state
+                    .auth_tx
+                    .verify(s.as_ref(), &params, auth_tx.as_deref()),
                 Err(_) => SignInProof::Unproven,
             };
             if let Ok(Some(s)) = &session {

@@ -1100,11 +1100,7 @@ mod tests {
             MockConsentRepository::new(),
             MockAuthorizationCodeRepository::new(),
         );
-        for i in [
-            Interaction::Start,
-            Interaction::LoggedIn,
-            ALLOWED,
-        ] {
+        for i in [Interaction::Start, Interaction::LoggedIn, ALLOWED] {
             assert_login(a.decide(request(ts::client(false)), None, i).await);
         }
     }
@@ -1293,7 +1289,9 @@ mod tests {
             req.max_age = max_age;
             // An older sign-in than the window: without a demand it needs no proof.
             let old = ts::session(NOW - AUTH_AGE);
-            let r = consenting(&issued).decide(req, Some(&old), interaction).await;
+            let r = consenting(&issued)
+                .decide(req, Some(&old), interaction)
+                .await;
             assert!(param(&responded(r), "code").is_some());
             assert_eq!(issued.only().auth_time, UnixTime::from_secs(NOW - AUTH_AGE));
         }
@@ -1468,11 +1466,7 @@ mod tests {
         // Neither a consent nor a code may be written.
         let a = deciding(MockConsentRepository::new());
         let r = a
-            .decide(
-                request(ts::client(false)),
-                Some(&signed_in()),
-                DENIED,
-            )
+            .decide(request(ts::client(false)), Some(&signed_in()), DENIED)
             .await;
         assert_error(
             &redirected(r),
@@ -1503,11 +1497,7 @@ mod tests {
                 codes_recording(&issued),
             );
             let r = a
-                .decide(
-                    request(ts::client(false)),
-                    Some(&signed_in()),
-                    ALLOWED,
-                )
+                .decide(request(ts::client(false)), Some(&signed_in()), ALLOWED)
                 .await;
             assert!(param(&responded(r), "code").is_some());
             let c = saved.only();
@@ -1528,11 +1518,7 @@ mod tests {
             .returning(|_| Err(RepositoryError::Unavailable));
         let a = deciding(consents);
         let r = a
-            .decide(
-                request(ts::client(false)),
-                Some(&signed_in()),
-                ALLOWED,
-            )
+            .decide(request(ts::client(false)), Some(&signed_in()), ALLOWED)
             .await;
         assert!(matches!(r, Err(AuthorizeError::Repository(_))));
     }
