@@ -32,7 +32,7 @@ pub use account_settings::{AccountChangeError, AccountSettings};
 pub use api_keys::{ApiKeyError, ApiKeys, API_KEY_TOUCH_INTERVAL_SECS};
 pub use authorize::{
     AuthorizationRequest, AuthorizationResponse, Authorize, AuthorizeError, AuthorizeOutcome,
-    Interaction,
+    Interaction, SignInProof, REAUTHENTICATION_WINDOW_SECS,
 };
 pub use client_authentication::{
     AuthenticateClientError, ClientAuthenticator, PresentedCredentials,

@@ -237,6 +237,7 @@ impl Application {
             ),
             browser: BrowserSettings::new(&config.issuer, config.session_ttl_secs),
             csrf: CsrfGuard::from_secret(&secret),
+            auth_tx: http::AuthTransactions::from_secret(&secret),
             rng: core.rng.clone(),
             limiter: limiter.clone(),
             devices: DeviceCookies::new(&secret, &config.issuer),

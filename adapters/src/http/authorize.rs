@@ -5,6 +5,7 @@
 //! is trusted from an earlier step. Forms are CSRF-protected, and every redirect answers 303.
 
 use super::audit_trail;
+use super::auth_transaction::AUTH_TX_FIELD;
 use super::form::OAuthForm;
 use super::pages;
 use super::HttpState;
@@ -15,12 +16,19 @@ use std::collections::HashMap;
 use tessera_application::ports::random_token;
 use tessera_application::services::{
     AuthorizationRequest, AuthorizationResponse, AuthorizeError, AuthorizeOutcome, Interaction,
-    LoginError,
+    LoginError, SignInProof,
 };
 use tessera_domain::{AuditAction, AuditOutcome, BrowserSession, ResponseMode};
 
 /// Form fields of the pages themselves, never part of the authorization request.
-const PAGE_FIELDS: [&str; 5] = ["action", "csrf_token", "email", "password", "decision"];
+const PAGE_FIELDS: [&str; 6] = [
+    "action",
+    "csrf_token",
+    "email",
+    "password",
+    "decision",
+    AUTH_TX_FIELD,
+];
 
 /// `GET /authorize`.
 pub async fn authorize_get(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
@@ -72,6 +80,7 @@ pub async fn authorize_post(
     let email = form.get("email").unwrap_or("").to_owned();
     let password = SecretString::from(form.get("password").unwrap_or("").to_owned());
     let decision = form.get("decision").map(str::to_owned);
+    let auth_tx = form.get(AUTH_TX_FIELD).map(str::to_owned);
     let mut params = form.into_map();
     for f in PAGE_FIELDS {
         params.remove(f);
@@ -86,6 +95,14 @@ pub async fn authorize_post(
                 _ => return bad_request("The consent form was incomplete."),
             };
             let session = current_session(&req, &state).await;
+            // Proof that the session's sign-in happened in this authorization, for requests
+            // that demand re-authentication; the use case decides whether it is needed.
+            let sign_in = match &session {
+                Ok(s) => state
+                    .auth_tx
+                    .verify(s.as_ref(), &params, auth_tx.as_deref()),
+                Err(_) => SignInProof::Unproven,
+            };
             if let Ok(Some(s)) = &session {
                 // A refusal is the consent step failing, not a consent withdrawn.
                 let mut e = audit_trail::event(
@@ -107,7 +124,7 @@ pub async fn authorize_post(
                 &state,
                 params,
                 session.ok().flatten(),
-                Interaction::Consented { allow },
+                Interaction::Consented { allow, sign_in },
                 None,
             )
             .await
@@ -322,6 +339,14 @@ async fn proceed(
         }
         Ok(AuthorizeOutcome::Consent { request, user }) => {
             let (binding, new_cookie) = csrf_binding(req, state);
+            // Right after a sign-in on this authorization's login page, the consent form
+            // carries the proof of it (see `auth_transaction`).
+            if let (Interaction::LoggedIn, Some(s)) = (interaction, session.as_ref()) {
+                let proof = state
+                    .auth_tx
+                    .issue(s, hidden.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+                hidden.push((AUTH_TX_FIELD.to_owned(), proof));
+            }
             let scopes: Vec<String> = request
                 .scope
                 .iter()

@@ -126,7 +126,8 @@ impl CsrfGuard {
     }
 }
 
-/// HMAC-SHA256 of `data` under `key`; `None` only if OpenSSL fails.
+/// HMAC-SHA256 of `data` under `key` (`None` only if OpenSSL fails); also derives the page
+/// keys from the secret key.
 pub(super) fn hmac(key: &[u8], data: &[u8]) -> Option<Vec<u8>> {
     let pkey = PKey::hmac(key).ok()?;
     let mut signer = Signer::new(MessageDigest::sha256(), &pkey).ok()?;

@@ -4,6 +4,7 @@
 mod account_links;
 mod admin;
 mod audit_trail;
+mod auth_transaction;
 mod authorize;
 mod browser;
 mod client_auth;
@@ -26,6 +27,7 @@ mod userinfo;
 mod users;
 
 pub use admin::{AdminApi, AdminAuth};
+pub use auth_transaction::AuthTransactions;
 pub use browser::{BrowserSettings, CsrfGuard};
 pub use discovery::Discovery;
 pub use errors::ApiError;
@@ -82,6 +84,8 @@ pub struct HttpState {
     pub browser: BrowserSettings,
     /// CSRF tokens for the pages.
     pub csrf: CsrfGuard,
+    /// Proof on the consent form that the person signed in in this authorization.
+    pub auth_tx: AuthTransactions,
     /// Randomness for cookie values.
     pub rng: Arc<dyn RandomSource>,
     /// Failure, registration and mail budgets (shared with the mail budget of the links).

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tessera_domain::{
     AuthorizationCode, BrowserSession, Client, ClientId, CodeChallenge, CodeChallengeMethod,
     Consent, GrantType, Nonce, Prompt, RedirectUri, ResponseMode, ResponseType, ResponseTypeError,
-    ScopeSet, State, TokenDigest, User,
+    ScopeSet, State, TokenDigest, UnixTime, User,
 };
 
 /// A validated authorization request (RFC 6749 §4.1.1, RFC 7636, OIDC Core §3.1.2.1).
@@ -94,7 +94,35 @@ pub enum Interaction {
     Consented {
         /// Allow (true) or deny (false).
         allow: bool,
+        /// Whether the session's sign-in is proven to belong to this authorization.
+        sign_in: SignInProof,
     },
+}
+
+/// What the edge could prove about the session's sign-in when a consent form comes back. Only
+/// a sign-in on this authorization's own login page answers a re-authentication demand: the
+/// consent form is easy to post on an old session, so it proves nothing by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInProof {
+    /// No proof: the sign-in may predate this authorization.
+    Unproven,
+    /// The consent form carried a valid authorization transaction for this session, made when
+    /// the person signed in on this authorization's login page.
+    ThisAuthorization,
+}
+
+/// How long after signing in a proven sign-in still answers a re-authentication demand: time
+/// enough to read the consent page, never a lasting pass for a replayed form.
+pub const REAUTHENTICATION_WINDOW_SECS: i64 = 600;
+
+impl AuthorizationRequest {
+    /// True when `session`'s sign-in alone cannot stand behind a code for this request: it
+    /// asks for a new login (`prompt=login` / `select_account`) or for an authentication
+    /// younger than `max_age`. The one place such demands are listed (step-up via
+    /// `acr_values` belongs here too).
+    pub fn demands_reauthentication(&self, session: &BrowserSession, now: UnixTime) -> bool {
+        self.prompt.forces_login() || !session.satisfies_max_age(self.max_age, now)
+    }
 }
 
 /// The authorization endpoint's logic: validation, then login / consent / code.
@@ -261,15 +289,19 @@ impl Authorize {
         interaction: Interaction,
     ) -> Result<AuthorizeOutcome, AuthorizeError> {
         let now = self.clock.now();
-        let session = match (interaction, session) {
-            (Interaction::Start, Some(s))
-                if !request.prompt.forces_login() && s.satisfies_max_age(request.max_age, now) =>
-            {
-                Some(s)
-            }
-            (Interaction::Start, _) => None,
-            (_, s) => s,
+        let signed_in_here = match interaction {
+            Interaction::Start => false,
+            Interaction::LoggedIn => true,
+            Interaction::Consented { sign_in, .. } => sign_in == SignInProof::ThisAuthorization,
         };
+        // A re-authentication demand sets the session aside unless its sign-in happened in
+        // this very authorization, recently: then the login page comes (again), never a code.
+        let session = session.filter(|s| {
+            !request.demands_reauthentication(s, now)
+                || (signed_in_here
+                    && now.as_secs().saturating_sub(s.auth_time.as_secs())
+                        <= REAUTHENTICATION_WINDOW_SECS)
+        });
         let user = match session {
             Some(s) => self.users.find(&s.user_id).await?.filter(|u| !u.disabled),
             None => None,
@@ -289,14 +321,14 @@ impl Authorize {
 
         if !request.client.skip_consent {
             match interaction {
-                Interaction::Consented { allow: false } => {
+                Interaction::Consented { allow: false, .. } => {
                     return Err(self.request_error(
                         &request,
                         "access_denied",
                         "the user denied the request",
                     ));
                 }
-                Interaction::Consented { allow: true } => {
+                Interaction::Consented { allow: true, .. } => {
                     let previous = self.consents.find(&user.id, &request.client.id).await?;
                     let mut scope = request.scope.to_string();
                     if let Some(p) = previous {
@@ -426,7 +458,7 @@ mod tests {
     use crate::services::test_support::{
         self as ts, Recorder, CHALLENGE, CLIENT_ID, CLIENT_SCOPE, ISS, REDIRECT, USER_ID,
     };
-    use tessera_domain::{UnixTime, UserId};
+    use tessera_domain::UserId;
 
     const NOW: i64 = 10_000;
     /// The session used by `decide` tests authenticated this long before NOW.
@@ -949,6 +981,22 @@ mod tests {
         }
     }
 
+    /// "Allow" posted on the consent form, with no proof of a sign-in in this authorization.
+    const ALLOWED: Interaction = Interaction::Consented {
+        allow: true,
+        sign_in: SignInProof::Unproven,
+    };
+    /// "Deny" posted on the consent form.
+    const DENIED: Interaction = Interaction::Consented {
+        allow: false,
+        sign_in: SignInProof::Unproven,
+    };
+    /// "Allow" from the consent page shown right after signing in on this authorization.
+    const ALLOWED_AFTER_SIGN_IN: Interaction = Interaction::Consented {
+        allow: true,
+        sign_in: SignInProof::ThisAuthorization,
+    };
+
     fn with_prompt(client: Client, prompt: &str) -> AuthorizationRequest {
         let mut r = request(client);
         r.prompt = Prompt::parse(prompt).unwrap();
@@ -1052,11 +1100,7 @@ mod tests {
             MockConsentRepository::new(),
             MockAuthorizationCodeRepository::new(),
         );
-        for i in [
-            Interaction::Start,
-            Interaction::LoggedIn,
-            Interaction::Consented { allow: true },
-        ] {
+        for i in [Interaction::Start, Interaction::LoggedIn, ALLOWED] {
             assert_login(a.decide(request(ts::client(false)), None, i).await);
         }
     }
@@ -1158,6 +1202,112 @@ mod tests {
             // auth_time is the new login's, carried into the code (and thus the ID token).
             assert_eq!(issued.only().auth_time, UnixTime::from_secs(NOW));
         }
+    }
+
+    /// A service where nothing may be looked up or written: the session must be set aside.
+    fn refusing() -> Authorize {
+        service(
+            MockClientRepository::new(),
+            MockUserRepository::new(),
+            MockConsentRepository::new(),
+            MockAuthorizationCodeRepository::new(),
+        )
+    }
+
+    /// A service that finds the user, stores an allowed consent and records issued codes.
+    fn consenting(issued: &Recorder<AuthorizationCode>) -> Authorize {
+        let mut consents = consents_returning(None);
+        consents.expect_upsert().returning(|_| Ok(()));
+        service(
+            MockClientRepository::new(),
+            users_returning(Some(ts::user())),
+            consents,
+            codes_recording(issued),
+        )
+    }
+
+    #[tokio::test]
+    async fn as_37_prompt_login_cannot_be_skipped_by_posting_consent() {
+        for client in [ts::client(false), first_party()] {
+            for p in ["login", "select_account", "login consent"] {
+                // No consent stored, no code: the old session does not count.
+                let r = refusing()
+                    .decide(with_prompt(client.clone(), p), Some(&signed_in()), ALLOWED)
+                    .await;
+                assert_login(r);
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn as_37_max_age_cannot_be_skipped_by_posting_consent() {
+        for max_age in [0, AUTH_AGE - 1] {
+            for client in [ts::client(false), first_party()] {
+                let mut req = request(client);
+                req.max_age = Some(max_age);
+                let r = refusing().decide(req, Some(&signed_in()), ALLOWED).await;
+                assert_login(r);
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn as_37_consent_after_signing_in_here_answers_prompt_login_and_max_age() {
+        // The person signed in on this authorization's login page 30 s ago, then allowed.
+        let issued = Recorder::default();
+        let mut req = with_prompt(ts::client(false), "login");
+        req.max_age = Some(0);
+        let fresh = ts::session(NOW - 30);
+        let r = consenting(&issued)
+            .decide(req, Some(&fresh), ALLOWED_AFTER_SIGN_IN)
+            .await;
+        assert!(param(&responded(r), "code").is_some());
+        assert_eq!(issued.only().auth_time, UnixTime::from_secs(NOW - 30));
+    }
+
+    #[tokio::test]
+    async fn as_37_proof_of_signing_in_here_lapses_after_the_window() {
+        let mut req = with_prompt(ts::client(false), "login");
+        req.max_age = Some(0);
+        let stale = ts::session(NOW - REAUTHENTICATION_WINDOW_SECS - 1);
+        let r = refusing()
+            .decide(req, Some(&stale), ALLOWED_AFTER_SIGN_IN)
+            .await;
+        assert_login(r);
+    }
+
+    #[tokio::test]
+    async fn consent_without_a_reauthentication_demand_issues_a_code_on_the_existing_session() {
+        // As before: no prompt=login, max_age absent or still met; proof or not.
+        for (max_age, interaction) in [
+            (None, ALLOWED),
+            (Some(AUTH_AGE), ALLOWED),
+            (None, ALLOWED_AFTER_SIGN_IN),
+        ] {
+            let issued = Recorder::default();
+            let mut req = request(ts::client(false));
+            req.max_age = max_age;
+            // An older sign-in than the window: without a demand it needs no proof.
+            let old = ts::session(NOW - AUTH_AGE);
+            let r = consenting(&issued)
+                .decide(req, Some(&old), interaction)
+                .await;
+            assert!(param(&responded(r), "code").is_some());
+            assert_eq!(issued.only().auth_time, UnixTime::from_secs(NOW - AUTH_AGE));
+        }
+    }
+
+    #[tokio::test]
+    async fn as_37_prompt_none_consent_on_a_too_old_session_is_login_required() {
+        let mut req = with_prompt(ts::client(false), "none");
+        req.max_age = Some(AUTH_AGE - 1);
+        let r = refusing().decide(req, Some(&signed_in()), ALLOWED).await;
+        assert_error(
+            &redirected(r),
+            "login_required",
+            Some("st-1"),
+            ResponseMode::Query,
+        );
     }
 
     #[tokio::test]
@@ -1316,11 +1466,7 @@ mod tests {
         // Neither a consent nor a code may be written.
         let a = deciding(MockConsentRepository::new());
         let r = a
-            .decide(
-                request(ts::client(false)),
-                Some(&signed_in()),
-                Interaction::Consented { allow: false },
-            )
+            .decide(request(ts::client(false)), Some(&signed_in()), DENIED)
             .await;
         assert_error(
             &redirected(r),
@@ -1351,11 +1497,7 @@ mod tests {
                 codes_recording(&issued),
             );
             let r = a
-                .decide(
-                    request(ts::client(false)),
-                    Some(&signed_in()),
-                    Interaction::Consented { allow: true },
-                )
+                .decide(request(ts::client(false)), Some(&signed_in()), ALLOWED)
                 .await;
             assert!(param(&responded(r), "code").is_some());
             let c = saved.only();
@@ -1376,11 +1518,7 @@ mod tests {
             .returning(|_| Err(RepositoryError::Unavailable));
         let a = deciding(consents);
         let r = a
-            .decide(
-                request(ts::client(false)),
-                Some(&signed_in()),
-                Interaction::Consented { allow: true },
-            )
+            .decide(request(ts::client(false)), Some(&signed_in()), ALLOWED)
             .await;
         assert!(matches!(r, Err(AuthorizeError::Repository(_))));
     }
