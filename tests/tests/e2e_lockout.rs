@@ -233,7 +233,9 @@ async fn asvs_6_3_1_an_attacker_cannot_lock_the_owner_out(db: TestDatabase) {
         &attempt(&app, &mut fresh, &form, EMAIL, PASSWORD).await,
         "right password from a browser that never signed in",
     );
-    // The owner's browser gets in.
+    // The owner's browser (its session over, its device cookie kept) gets in.
+    owner.cookies.retain(|name, _| !name.contains("session"));
+    assert!(owner.cookies.keys().any(|name| name.contains("device")));
     let (mut owner, form) = open_login_page(&app, &client, owner).await;
     assert_signed_in(&attempt(&app, &mut owner, &form, EMAIL, PASSWORD).await);
 
