@@ -7,7 +7,7 @@ use secrecy::ExposeSecret;
 use std::sync::Arc;
 use std::time::Duration;
 use tessera_adapters::crypto::{
-    AeadKeyCipher, Argon2Hasher, Argon2Settings, JosekitEngine, KeyPairGenerator, OsRandom,
+    AeadKeyCipher, Argon2Hasher, CipherPurpose, Argon2Settings, JosekitEngine, KeyPairGenerator, OsRandom,
     SystemClock,
 };
 use tessera_adapters::mail::{
@@ -190,7 +190,10 @@ impl Core {
         KeyService::new(
             self.db.signing_keys(),
             Arc::new(KeyPairGenerator),
-            Arc::new(AeadKeyCipher::from_secret(secret)),
+            Arc::new(AeadKeyCipher::from_secret(
+                secret,
+                CipherPurpose::SigningKeys,
+            )),
             self.jws.clone(),
             self.clock.clone(),
             self.rng.clone(),
