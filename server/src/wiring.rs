@@ -7,8 +7,8 @@ use secrecy::ExposeSecret;
 use std::sync::Arc;
 use std::time::Duration;
 use tessera_adapters::crypto::{
-    AeadKeyCipher, Argon2Hasher, CipherPurpose, Argon2Settings, JosekitEngine, KeyPairGenerator, OsRandom,
-    SystemClock,
+    AeadKeyCipher, Argon2Hasher, Argon2Settings, CipherPurpose, JosekitEngine, KeyPairGenerator,
+    OsRandom, SystemClock,
 };
 use tessera_adapters::mail::{
     start_mail_queue, MailQueue, MailSettings, MailTransportSettings, SmtpTls,

@@ -57,7 +57,10 @@ fn keys_r_04_a_second_rotate_before_caches_know_the_key_is_refused_unless_forced
     };
     let first = active(&keys);
 
-    for args in [&["keys", "rotate"][..], &["keys", "rotate", "--alg", "ES256"]] {
+    for args in [
+        &["keys", "rotate"][..],
+        &["keys", "rotate", "--alg", "ES256"],
+    ] {
         let out = run(&db, args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         assert!(out.stdout.is_empty(), "{args:?}");
@@ -86,7 +89,11 @@ fn keys_a_secret_key_file_readable_by_others_is_warned_about_at_start() {
 
     // Owner-only, as created: no warning.
     let out = run(&db, &["keys", "list"]);
-    assert!(!stderr(&out).contains("secret key file"), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("secret key file"),
+        "{}",
+        stderr(&out)
+    );
 
     for mode in [0o644, 0o660] {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();

@@ -725,7 +725,10 @@ async fn keys_and_api_keys_are_managed(db: TestDatabase) {
     assert_eq!(s, StatusCode::CONFLICT, "{refused}");
     assert_eq!(refused["error"], "rotation_too_soon");
     let why = refused["error_description"].as_str().unwrap();
-    assert!(why.contains("allowed in ") && why.contains("force"), "{why}");
+    assert!(
+        why.contains("allowed in ") && why.contains("force"),
+        "{why}"
+    );
     let (_, body) = admin(&app, Method::GET, "/admin/keys", None).await;
     assert_eq!(active(&body).unwrap(), before, "nothing rotated");
     let (s, rotated) = admin(

@@ -492,7 +492,11 @@ mod tests {
     async fn keys_r_04_a_second_rotation_before_caches_know_the_next_key_is_refused() {
         // The next key was published 100 s ago (by a rotation or the first start); caches may
         // keep the key set for 310 s. Nothing is saved: the mock fails on any save.
-        let s = service(next_published_ago(100), MockJwsEngine::new(), passthrough_cipher());
+        let s = service(
+            next_published_ago(100),
+            MockJwsEngine::new(),
+            passthrough_cipher(),
+        );
         let err = s.rotate(SigningAlgorithm::Rs256, false).await.unwrap_err();
         let KeyError::TooSoon(too_soon) = &err else {
             panic!("{err:?}");
@@ -510,7 +514,10 @@ mod tests {
             }
         );
         let msg = err.to_string();
-        assert!(msg.contains("allowed in 210 s (at Unix time 1210)"), "{msg}");
+        assert!(
+            msg.contains("allowed in 210 s (at Unix time 1210)"),
+            "{msg}"
+        );
         assert!(msg.contains("key n"), "{msg}");
     }
 
@@ -560,7 +567,10 @@ mod tests {
                 && t.ready_at == UnixTime::from_secs(1_000 + DEFAULT_PUBLISH_LEAD_SECS)),
             "{err:?}"
         );
-        assert!(err.to_string().starts_with("no key was published ahead"), "{err}");
+        assert!(
+            err.to_string().starts_with("no key was published ahead"),
+            "{err}"
+        );
     }
 
     #[tokio::test]
