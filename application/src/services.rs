@@ -50,6 +50,6 @@ pub use logout::{Logout, LogoutError, LogoutPlan, LogoutRequest};
 pub use refresh_grant::{RefreshGrace, RefreshTokenGrant};
 pub use revocation::{RevokeError, TokenRevocation};
 pub use sign_out_everywhere::SignOutEverywhere;
-pub use signing_keys::{KeyError, KeyService};
+pub use signing_keys::{KeyError, KeyService, RotationTooSoon, DEFAULT_PUBLISH_LEAD_SECS};
 pub use user_tokens::{Grant, TokenSet, UserTokenIssuer, ID_TOKEN_TYP};
 pub use userinfo::{UserInfo, UserInfoError};

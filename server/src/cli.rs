@@ -104,11 +104,15 @@ pub struct ClientCreate {
 pub enum KeysCommand {
     /// List signing keys (kid, alg, state).
     List,
-    /// Make a new active key; the old one stays published until its tokens expire.
+    /// Make a new active key; the old one stays published until its tokens expire. Refused
+    /// (exit status 2) while the key to become active is younger than the JWKS cache lifetime.
     Rotate {
         /// Algorithm of the new key (default: the configured signing_alg).
         #[arg(long, value_parser = ["RS256", "ES256", "EdDSA"])]
         alg: Option<String>,
+        /// Rotate even to a key relying parties' JWKS caches may not know yet.
+        #[arg(long)]
+        force: bool,
     },
 }
 

@@ -558,6 +558,12 @@ impl Config {
             }
             Some(_) => {}
         }
+        // The admin token opens the whole admin API: as strong as the secret key.
+        if let Some(t) = &self.admin_token {
+            if secrecy::ExposeSecret::expose_secret(t).chars().count() < 32 {
+                problems.push(("admin_token", "must be at least 32 characters".to_owned()));
+            }
+        }
         if self.docs == Some(true) {
             problems.push((
                 "docs",
@@ -789,6 +795,40 @@ mod tests {
             .to_string()
             .contains("secret_key"));
         assert!(Config::default().docs_enabled());
+    }
+
+    #[test]
+    fn keys_production_refuses_an_admin_token_shorter_than_32_characters() {
+        let with_token = |token: &str| Config {
+            environment: Environment::Production,
+            issuer: "https://id.example".into(),
+            secret_key: Some(SecretString::from("k".repeat(32))),
+            admin_token: Some(SecretString::from(token.to_owned())),
+            ..Config::default()
+        };
+        let short = "t".repeat(31);
+        let msg = with_token(&short).validate().unwrap_err().to_string();
+        assert!(
+            msg.contains("admin_token: must be at least 32 characters"),
+            "{msg}"
+        );
+        assert!(!msg.contains(&short), "the token is not echoed: {msg}");
+        with_token(&"t".repeat(32)).validate().unwrap();
+        // 31 characters in more than 32 bytes are still 31 characters.
+        assert!(with_token(&"é".repeat(31)).validate().is_err());
+        // Development keeps any token, and production without one has the admin API off.
+        Config {
+            environment: Environment::Development,
+            ..with_token("short")
+        }
+        .validate()
+        .unwrap();
+        Config {
+            admin_token: None,
+            ..with_token("")
+        }
+        .validate()
+        .unwrap();
     }
 
     #[test]

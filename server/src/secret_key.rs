@@ -5,8 +5,8 @@ use crate::config::{Config, Environment};
 use secrecy::{ExposeSecret, SecretString};
 use std::fs::OpenOptions;
 use std::io::{Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::PathBuf;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
 
 /// Why no secret key could be had.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +51,12 @@ pub fn resolve(config: &Config) -> Result<SecretString, SecretKeyError> {
         message,
     };
     if path.exists() {
+        if let Some(warning) = std::fs::metadata(&path)
+            .ok()
+            .and_then(|m| shared_file_warning(&path, m.permissions().mode()))
+        {
+            log::warn!("{warning}");
+        }
         let mut s = String::new();
         std::fs::File::open(&path)
             .and_then(|mut f| f.read_to_string(&mut s))
@@ -79,4 +85,36 @@ pub fn resolve(config: &Config) -> Result<SecretString, SecretKeyError> {
         path.display()
     );
     Ok(key)
+}
+
+/// The start-up warning for a key file of `mode` that group or others may read or write (they
+/// could decrypt the signing keys, or swap the key); `None` when only the owner can. Names the
+/// file, never the key.
+pub fn shared_file_warning(path: &Path, mode: u32) -> Option<String> {
+    (mode & 0o077 != 0).then(|| {
+        format!(
+            "secret key file {} is readable or writable by group or others (mode {:03o}); \
+             run chmod 600 on it",
+            path.display(),
+            mode & 0o777
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_a_secret_key_file_open_to_group_or_others_is_warned_about() {
+        let path = Path::new("/srv/tessera/t.db.secret-key");
+        for mode in [0o644, 0o640, 0o604, 0o620, 0o602, 0o100_666] {
+            let w = shared_file_warning(path, mode).unwrap_or_else(|| panic!("{mode:o}"));
+            assert!(w.contains("/srv/tessera/t.db.secret-key"), "{w}");
+            assert!(w.contains(&format!("{:03o}", mode & 0o777)), "{w}");
+        }
+        for mode in [0o600, 0o400, 0o100_600] {
+            assert_eq!(shared_file_warning(path, mode), None, "{mode:o}");
+        }
+    }
 }

@@ -217,12 +217,14 @@ impl Application {
                 db.users(),
                 issuer,
                 core.clock.clone(),
-                // replays within the window are kept encrypted under secret_key.
+                // replays within the window are kept encrypted under their own key from
+                // secret_key.
                 (config.refresh_token_grace_secs > 0).then(|| {
                     tessera_application::services::RefreshGrace {
                         window_secs: config.refresh_token_grace_secs,
                         cipher: Arc::new(tessera_adapters::crypto::AeadKeyCipher::from_secret(
                             &secret,
+                            tessera_adapters::crypto::CipherPurpose::RefreshReplay,
                         )),
                     }
                 }),

@@ -7,8 +7,8 @@ use secrecy::ExposeSecret;
 use std::sync::Arc;
 use std::time::Duration;
 use tessera_adapters::crypto::{
-    AeadKeyCipher, Argon2Hasher, Argon2Settings, JosekitEngine, KeyPairGenerator, OsRandom,
-    SystemClock,
+    AeadKeyCipher, Argon2Hasher, Argon2Settings, CipherPurpose, JosekitEngine, KeyPairGenerator,
+    OsRandom, SystemClock,
 };
 use tessera_adapters::mail::{
     start_mail_queue, MailQueue, MailSettings, MailTransportSettings, SmtpTls,
@@ -53,6 +53,9 @@ pub struct Core {
     pub settings: IssuerSettings,
     /// Configured signing algorithm.
     pub signing_alg: SigningAlgorithm,
+    /// How long a new key is published before rotation may make it active: the JWKS cache
+    /// lifetime plus the time other servers take to load it.
+    pub key_publish_lead_secs: i64,
 }
 
 impl Core {
@@ -89,6 +92,8 @@ impl Core {
             jws: Arc::new(JosekitEngine::new()),
             settings,
             signing_alg,
+            key_publish_lead_secs: i64::from(tessera_adapters::http::JWKS_MAX_AGE_SECS)
+                .saturating_add(i64::try_from(config.key_refresh_secs).unwrap_or(i64::MAX)),
         })
     }
 
@@ -190,11 +195,15 @@ impl Core {
         KeyService::new(
             self.db.signing_keys(),
             Arc::new(KeyPairGenerator),
-            Arc::new(AeadKeyCipher::from_secret(secret)),
+            Arc::new(AeadKeyCipher::from_secret(
+                secret,
+                CipherPurpose::SigningKeys,
+            )),
             self.jws.clone(),
             self.clock.clone(),
             self.rng.clone(),
             self.settings.clone(),
         )
+        .with_publish_lead(self.key_publish_lead_secs)
     }
 }

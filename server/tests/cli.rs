@@ -238,7 +238,8 @@ fn walkthrough(db: TestDatabase) {
         states.contains(&"active") && states.contains(&"next"),
         "{keys}"
     );
-    let rotated = env.json(&["keys", "rotate", "--alg", "ES256"]);
+    // Forced: the first start published no ES256 key ahead (cli_keys.rs tests the refusal).
+    let rotated = env.json(&["keys", "rotate", "--alg", "ES256", "--force"]);
     assert_eq!(rotated["alg"], "ES256");
     let keys = env.json(&["keys", "list"]);
     let by_state = |s: &str| {

@@ -733,13 +733,30 @@ async fn keys_and_api_keys_are_managed(db: TestDatabase) {
             .map(|k| k["kid"].as_str().unwrap().to_owned())
     };
     let before = active(&body).expect("an active key");
-    let (s, rotated) = admin(&app, Method::POST, "/admin/keys/rotate", None).await;
+    // The next key was published at start, less than the JWKS cache lifetime ago.
+    let (s, refused) = admin(&app, Method::POST, "/admin/keys/rotate", None).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(refused["error"], "rotation_too_soon");
+    let why = refused["error_description"].as_str().unwrap();
+    assert!(
+        why.contains("allowed in ") && why.contains("force"),
+        "{why}"
+    );
+    let (_, body) = admin(&app, Method::GET, "/admin/keys", None).await;
+    assert_eq!(active(&body).unwrap(), before, "nothing rotated");
+    let (s, rotated) = admin(
+        &app,
+        Method::POST,
+        "/admin/keys/rotate",
+        Some(json!({"force": true})),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{rotated}");
     let (s, rotated_es) = admin(
         &app,
         Method::POST,
         "/admin/keys/rotate",
-        Some(json!({"alg": "ES256"})),
+        Some(json!({"alg": "ES256", "force": true})),
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{rotated_es}");
@@ -784,7 +801,14 @@ async fn keys_and_api_keys_are_managed(db: TestDatabase) {
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(body["error_description"].as_str().unwrap().contains("name"));
     // The key acts, and the audit log names it.
-    let (s, _, _) = call(&app, Some(&key), Method::POST, "/admin/keys/rotate", None).await;
+    let (s, _, _) = call(
+        &app,
+        Some(&key),
+        Method::POST,
+        "/admin/keys/rotate",
+        Some(json!({"force": true})),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     let (s, _) = admin(
         &app,

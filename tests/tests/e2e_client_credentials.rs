@@ -585,7 +585,7 @@ async fn r_04_next_key_is_published_before_use(db: TestDatabase) {
     let new_kid = core
         .key_service(&app.config)
         .unwrap()
-        .rotate(tessera_domain::SigningAlgorithm::Rs256)
+        .rotate(tessera_domain::SigningAlgorithm::Rs256, true)
         .await
         .unwrap();
     assert!(
@@ -616,7 +616,7 @@ async fn rotation_keeps_old_tokens_valid(db: TestDatabase) {
         .unwrap();
     let keys = core.key_service(&app.config).unwrap();
     let new_kid = keys
-        .rotate(tessera_domain::SigningAlgorithm::Rs256)
+        .rotate(tessera_domain::SigningAlgorithm::Rs256, true)
         .await
         .unwrap();
     assert_ne!(new_kid, h1["kid"].as_str().unwrap());
@@ -656,7 +656,7 @@ async fn es256_and_eddsa_keys_sign_verifiable_tokens(db: TestDatabase) {
         tessera_domain::SigningAlgorithm::Es256,
         tessera_domain::SigningAlgorithm::EdDsa,
     ] {
-        let kid = keys.rotate(alg).await.unwrap();
+        let kid = keys.rotate(alg, true).await.unwrap();
         let mut ok = false;
         for _ in 0..50 {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;

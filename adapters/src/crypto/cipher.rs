@@ -1,4 +1,4 @@
-//! Encryption of private keys at rest.
+//! Encryption at rest under keys derived from `secret_key`, one key per purpose.
 
 use openssl::hash::MessageDigest;
 use openssl::pkey::PKey;
@@ -15,12 +15,31 @@ const VERSION: u8 = 1;
 const NONCE_LEN: usize = 12;
 /// AES-GCM tag length: the full 128 bits.
 const TAG_LEN: usize = 16;
-/// Domain separation for the key derived from `secret_key`: the same secret may derive other
-/// keys later without any two colliding.
-const KEY_LABEL: &[u8] = b"tessera/signing-key-encryption/v1";
 
-/// AES-256-GCM encryption of signing keys, with a key derived from the configured
-/// `secret_key` as HMAC-SHA256(secret_key, "tessera/signing-key-encryption/v1").
+/// What a cipher encrypts. Each purpose derives its own AES key from `secret_key` under its own
+/// label, so no two purposes ever share a key: a ciphertext of one never opens under another,
+/// and a flaw in how one purpose uses its key cannot reach another's data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CipherPurpose {
+    /// Private signing keys at rest. Keeps the label keys have always been sealed under, so
+    /// existing databases still open their keys.
+    SigningKeys,
+    /// The refresh grace window's stored replays.
+    RefreshReplay,
+}
+
+impl CipherPurpose {
+    /// The HMAC label the purpose's key is derived under; never reuse one for a new purpose.
+    pub fn label(self) -> &'static [u8] {
+        match self {
+            Self::SigningKeys => b"tessera/signing-key-encryption/v1",
+            Self::RefreshReplay => b"tessera/refresh-replay-encryption/v1",
+        }
+    }
+}
+
+/// AES-256-GCM encryption at rest, with a key derived from the configured `secret_key` as
+/// HMAC-SHA256(secret_key, label of the [`CipherPurpose`]).
 ///
 /// Ciphertext layout: `1 || nonce (12) || ciphertext || tag (16)`. The nonce is random per
 /// encryption; with a handful of keys per secret the 2^-32 collision budget of random GCM
@@ -32,16 +51,16 @@ pub struct AeadKeyCipher {
 }
 
 impl AeadKeyCipher {
-    /// Derives the encryption key from `secret`.
+    /// Derives the encryption key of `purpose` from `secret`.
     ///
     /// Infallible by signature; if OpenSSL cannot compute the HMAC (it only fails on
     /// allocation), the error is logged and every encrypt and decrypt fails with
     /// [`CryptoError::Backend`], so nothing is ever encrypted under a weak key.
-    pub fn from_secret(secret: &SecretString) -> AeadKeyCipher {
-        match derive_key(secret.expose_secret().as_bytes()) {
+    pub fn from_secret(secret: &SecretString, purpose: CipherPurpose) -> AeadKeyCipher {
+        match derive_key(secret.expose_secret().as_bytes(), purpose.label()) {
             Ok(key) => AeadKeyCipher { key: Some(key) },
             Err(e) => {
-                log::error!("cannot derive the signing-key encryption key: {e}");
+                log::error!("cannot derive the {purpose:?} encryption key: {e}");
                 AeadKeyCipher { key: None }
             }
         }
@@ -63,10 +82,13 @@ impl fmt::Debug for AeadKeyCipher {
     }
 }
 
-fn derive_key(secret: &[u8]) -> Result<SecretBox<[u8; 32]>, openssl::error::ErrorStack> {
+fn derive_key(
+    secret: &[u8],
+    label: &[u8],
+) -> Result<SecretBox<[u8; 32]>, openssl::error::ErrorStack> {
     let pkey = PKey::hmac(secret)?;
     let mut signer = Signer::new(MessageDigest::sha256(), &pkey)?;
-    signer.update(KEY_LABEL)?;
+    signer.update(label)?;
     let mut key = SecretBox::new(Box::new([0u8; 32]));
     let written = signer.sign(key.expose_secret_mut())?;
     debug_assert_eq!(written, 32);
@@ -131,7 +153,43 @@ mod tests {
     use super::*;
 
     fn cipher(secret: &str) -> AeadKeyCipher {
-        AeadKeyCipher::from_secret(&SecretString::from(secret))
+        AeadKeyCipher::from_secret(&SecretString::from(secret), CipherPurpose::SigningKeys)
+    }
+
+    fn replay_cipher(secret: &str) -> AeadKeyCipher {
+        AeadKeyCipher::from_secret(&SecretString::from(secret), CipherPurpose::RefreshReplay)
+    }
+
+    #[test]
+    fn keys_each_purpose_has_its_own_key_and_ciphertexts_do_not_cross() {
+        let (keys, replays) = (cipher("one secret"), replay_cipher("one secret"));
+        assert_ne!(keys.key().unwrap(), replays.key().unwrap());
+        assert_ne!(
+            CipherPurpose::SigningKeys.label(),
+            CipherPurpose::RefreshReplay.label()
+        );
+        // The same plaintext and associated data: only the purpose differs.
+        let sealed_key = keys.encrypt(b"plain", b"aad").unwrap();
+        let sealed_replay = replays.encrypt(b"plain", b"aad").unwrap();
+        assert!(replays.decrypt(&sealed_key, b"aad").is_err());
+        assert!(keys.decrypt(&sealed_replay, b"aad").is_err());
+        assert_eq!(
+            replays
+                .decrypt(&sealed_replay, b"aad")
+                .unwrap()
+                .expose_secret(),
+            b"plain"
+        );
+    }
+
+    #[test]
+    fn keys_refresh_replay_key_is_hmac_sha256_of_its_own_label() {
+        // HMAC-SHA256(key = "key", "tessera/refresh-replay-encryption/v1"), computed
+        // independently with `openssl dgst -sha256 -hmac key`.
+        assert_eq!(
+            hex(replay_cipher("key").key().unwrap()),
+            "52ceb37c8bac50bf8da45fca9c020ca5c3e1f0c13bbd9f51df4774408c3055b7"
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ mod random;
 #[cfg(test)]
 mod test_keys;
 
-pub use cipher::AeadKeyCipher;
+pub use cipher::{AeadKeyCipher, CipherPurpose};
 pub use clock::SystemClock;
 pub use jws_engine::JosekitEngine;
 pub use key_generator::KeyPairGenerator;

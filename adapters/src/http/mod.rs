@@ -32,6 +32,7 @@ pub use browser::{BrowserSettings, CsrfGuard};
 pub use discovery::Discovery;
 pub use errors::ApiError;
 pub use health::Readiness;
+pub use jwks::JWKS_MAX_AGE_SECS;
 pub use metrics::{known_routes, MetricsSources};
 pub use openapi::{document as openapi_document, ApiDocs};
 pub use rate_limit::{Budget, RateLimitSettings, RateLimiter};

@@ -80,6 +80,7 @@ mod revocations;
 mod schema;
 mod sessions;
 mod signing_keys;
+mod sqlite_file;
 mod users;
 
 /// The SQLite connection type: diesel's sync connection run on tokio's blocking pool.
@@ -210,7 +211,7 @@ impl Database {
             .max(opts.statement_timeout);
         let pool = match &target {
             Target::Sqlite(path) => {
-                create_parent_dir(path)?;
+                sqlite_file::prepare(path)?;
                 Pools::Sqlite(sqlite_pool(path, &opts)?)
             }
             Target::Postgres(config) => Pools::Postgres(postgres_pool(config, &opts)?),
@@ -614,16 +615,6 @@ fn parse_url(url: &str, redactor: &Redactor) -> Result<Target, DatabaseError> {
         return Ok(Target::Postgres(Box::new(config)));
     }
     Err(DatabaseError::UnsupportedUrl)
-}
-
-/// Creates the directory a SQLite file goes in; SQLite creates the file but not its parents.
-fn create_parent_dir(path: &str) -> Result<(), DatabaseError> {
-    match std::path::Path::new(path).parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir).map_err(|e| {
-            DatabaseError::Connect(format!("cannot create directory {}: {e}", dir.display()))
-        }),
-        _ => Ok(()),
-    }
 }
 
 /// Applies the pool limits. `connect_timeout` bounds creating and re-checking a connection,

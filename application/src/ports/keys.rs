@@ -44,7 +44,8 @@ pub trait KeyGenerator: Send + Sync {
 }
 
 /// Encrypts private keys (and the refresh grace window's replays) at rest with a key derived
-/// from the configured `secret_key`; callers keep them apart by their associated data.
+/// from the configured `secret_key`. Each use gets its own instance with its own derived key,
+/// and callers bind each ciphertext to its place by the associated data.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait KeyCipher: Send + Sync {
     /// Encrypts `plaintext`, authenticating `aad` with it.

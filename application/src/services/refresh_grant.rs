@@ -10,7 +10,8 @@ use secrecy::{ExposeSecret, SecretBox, SecretString};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tessera_domain::{
-    AuditAction, AuditEvent, AuditOutcome, Client, GrantType, ScopeSet, TokenDigest, UnixTime,
+    AuditAction, AuditEvent, AuditOutcome, Client, GrantType, RefreshToken, ScopeSet, TokenDigest,
+    UnixTime,
 };
 
 /// The optional refresh-token grace window: for `window_secs` after a rotation, a
@@ -253,7 +254,7 @@ impl RefreshTokenGrant {
             return Ok(None);
         }
         let Some(replay) = open(grace, &rt.digest, sealed) else {
-            return Ok(None);
+            return self.unopenable(rt).await;
         };
         // The same request: a different (or bad) scope is not a retry of the rotation.
         let same_scope = scope
@@ -298,6 +299,23 @@ impl RefreshTokenGrant {
         }))
     }
 
+    /// A retry within the window whose kept replay does not open. The server alone writes
+    /// replays, so this means they were sealed under another key (a replay kept just before an
+    /// upgrade that gave replays their own key, or a changed `secret_key`): refuse without
+    /// revoking, as a replay that opened would not have revoked either, within the same bound.
+    async fn unopenable(&self, rt: &RefreshToken) -> Result<Option<TokenSet>, TokenError> {
+        if !self
+            .refresh_tokens
+            .claim_replay(&rt.digest, RefreshGrace::MAX_REPLAYS)
+            .await?
+        {
+            return Ok(None);
+        }
+        Err(TokenError::InvalidGrant(
+            "the refresh token was already used".into(),
+        ))
+    }
+
     async fn revoke_family(&self, family: &str, until: UnixTime) -> Result<(), TokenError> {
         revoke_grant(
             family,
@@ -335,8 +353,8 @@ fn seal(grace: &RefreshGrace, old: &TokenDigest, replay: &Replay) -> Result<Vec<
         .encrypt(plain.expose_secret(), &replay_aad(old))?)
 }
 
-/// Decrypts the replay of the row of `old`. One that does not open (another `secret_key`, an
-/// altered row) cannot be replayed, and the request is treated as reuse: fail closed.
+/// Decrypts the replay of the row of `old`. One that does not open (sealed under another key,
+/// an altered row) is never replayed.
 fn open(grace: &RefreshGrace, old: &TokenDigest, sealed: &[u8]) -> Option<Replay> {
     // The errors are not shown: the cipher's names the associated data, and serde's may
     // quote the plaintext.
@@ -349,7 +367,7 @@ fn open(grace: &RefreshGrace, old: &TokenDigest, sealed: &[u8]) -> Option<Replay
     match opened {
         Ok(replay) => Some(replay),
         Err(why) => {
-            log::error!("a refresh replay cannot be opened ({why}); treating the request as reuse");
+            log::error!("a refresh replay cannot be opened ({why}); refusing the retry");
             None
         }
     }
@@ -932,25 +950,64 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn r_10_spent_token_without_a_usable_replay_revokes_the_family() {
-        // Rotated while the window was off, or the replay does not open (another row's).
-        let mut moved = spent(1, None);
-        moved.replay = Some(
-            seal(
-                &grace(GRACE),
-                &TokenDigest::of("another row"),
-                &Replay {
-                    refresh_token: WINNER_RT.into(),
-                    access_token: WINNER_AT.into(),
-                    id_token: None,
-                    scope: "offline_access openid read".into(),
-                    expires_in: WINNER_EXPIRES_IN,
-                },
-            )
-            .unwrap(),
-        );
-        for s in [spent(1, None), moved, spent(1, Some(b"garbage".to_vec()))] {
-            let mut p = refused(Some(s));
+    async fn r_10_spent_token_without_a_kept_replay_revokes_the_family() {
+        // Rotated while the window was off: nothing to replay, so this is reuse.
+        let mut p = refused(Some(spent(1, None)));
+        expect_family_revoked(&mut p);
+        assert_invalid_grant(refresh_graced(p, None, GRACE).await);
+    }
+
+    /// Replays that do not open: sealed for another row, not a ciphertext at all, and one
+    /// sealed under another key (as replays kept just before the upgrade that gave them their
+    /// own key are).
+    fn unopenable_replays() -> Vec<Vec<u8>> {
+        let replay = Replay {
+            refresh_token: WINNER_RT.into(),
+            access_token: WINNER_AT.into(),
+            id_token: None,
+            scope: "offline_access openid read".into(),
+            expires_in: WINNER_EXPIRES_IN,
+        };
+        let moved = seal(&grace(GRACE), &TokenDigest::of("another row"), &replay).unwrap();
+        let mut other_key = MockKeyCipher::new();
+        other_key
+            .expect_encrypt()
+            .returning(|plain, aad| Ok([b"other key|", aad, b"|", plain].concat()));
+        let other = RefreshGrace {
+            window_secs: GRACE,
+            cipher: Arc::new(other_key),
+        };
+        let under_another_key = seal(&other, &TokenDigest::of(TOKEN), &replay).unwrap();
+        vec![moved, b"garbage".to_vec(), under_another_key]
+    }
+
+    #[tokio::test]
+    async fn keys_a_retry_whose_replay_does_not_open_is_refused_without_revoking() {
+        for sealed in unopenable_replays() {
+            // Claims one of the bounded replays, then refuses: no 500, no revocation (the
+            // mocks fail on any revoke_family or denylist write).
+            let mut p = refused(Some(spent(1, Some(sealed))));
+            p.refresh_tokens
+                .expect_claim_replay()
+                .withf(|d, max| *d == TokenDigest::of(TOKEN) && *max == RefreshGrace::MAX_REPLAYS)
+                .times(1)
+                .returning(|_, _| Ok(true));
+            assert_invalid_grant(refresh_graced(p, None, GRACE).await);
+        }
+    }
+
+    #[tokio::test]
+    async fn keys_unopenable_replays_past_the_bound_or_the_window_revoke_the_family() {
+        for sealed in unopenable_replays() {
+            let mut p = refused(Some(spent(1, Some(sealed.clone()))));
+            p.refresh_tokens
+                .expect_claim_replay()
+                .times(1)
+                .returning(|_, _| Ok(false));
+            expect_family_revoked(&mut p);
+            assert_invalid_grant(refresh_graced(p, None, GRACE).await);
+
+            let mut p = refused(Some(spent(GRACE + 1, Some(sealed))));
             expect_family_revoked(&mut p);
             assert_invalid_grant(refresh_graced(p, None, GRACE).await);
         }

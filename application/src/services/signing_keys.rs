@@ -6,7 +6,11 @@ use crate::ports::{
 use crate::{IssuerSettings, RepositoryError};
 use secrecy::ExposeSecret;
 use std::sync::Arc;
-use tessera_domain::{KeyState, SigningAlgorithm, SigningKey};
+use tessera_domain::{KeyState, SigningAlgorithm, SigningKey, UnixTime};
+
+/// How long a key is published before rotation may make it active, unless told otherwise:
+/// the JWKS cache lifetime (300 s) plus the default `key_refresh_secs` (10 s).
+pub const DEFAULT_PUBLISH_LEAD_SECS: i64 = 310;
 
 /// Why a key operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +21,43 @@ pub enum KeyError {
     /// Storage failed.
     #[error(transparent)]
     Repository(#[from] RepositoryError),
+    /// Rotating now would make active a key that JWKS caches may not have seen (R-04).
+    #[error(transparent)]
+    TooSoon(#[from] RotationTooSoon),
+}
+
+fn which_key(published_now: &bool) -> &'static str {
+    if *published_now {
+        "no key was published ahead: the new"
+    } else {
+        "the next"
+    }
+}
+
+/// A refused rotation: the key it would make active has not been published for the lead time
+/// yet, so a relying party with a cached key set would reject tokens signed with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{} {alg} key {kid} has been in the key set for {published_secs} s, less than the {lead_secs} s \
+     caches may keep it; rotation is allowed in {wait_secs} s (at Unix time {})",
+    which_key(.published_now),
+    ready_at.as_secs()
+)]
+pub struct RotationTooSoon {
+    /// The key that would become active.
+    pub kid: String,
+    /// Its algorithm.
+    pub alg: SigningAlgorithm,
+    /// True when this request published it (no key of `alg` was waiting as next).
+    pub published_now: bool,
+    /// How long it has been published.
+    pub published_secs: i64,
+    /// How long it must be published first.
+    pub lead_secs: i64,
+    /// When rotating to it is allowed.
+    pub ready_at: UnixTime,
+    /// Seconds until then.
+    pub wait_secs: i64,
 }
 
 /// Signing-key life cycle: creation on first start, rotation, listing, and loading the
@@ -33,6 +74,7 @@ pub struct KeyService {
     clock: Arc<dyn Clock>,
     rng: Arc<dyn RandomSource>,
     settings: IssuerSettings,
+    publish_lead_secs: i64,
 }
 
 impl KeyService {
@@ -54,7 +96,15 @@ impl KeyService {
             clock,
             rng,
             settings,
+            publish_lead_secs: DEFAULT_PUBLISH_LEAD_SECS,
         }
+    }
+
+    /// Sets how long a key must be published before rotation makes it active: the JWKS
+    /// `Cache-Control` max-age plus the time other servers take to load a new key (R-04).
+    pub fn with_publish_lead(mut self, secs: i64) -> Self {
+        self.publish_lead_secs = secs.max(0);
+        self
     }
 
     /// Every key with its effective state at this moment, newest first.
@@ -93,9 +143,17 @@ impl KeyService {
 
     /// Rotates: the `next` key of `alg` becomes active (a fresh one if none is ready), the
     /// active key starts retiring, and a new `next` key is published. Returns the new active kid.
-    pub async fn rotate(&self, alg: SigningAlgorithm) -> Result<String, KeyError> {
+    ///
+    /// Unless `force`, refuses with [`KeyError::TooSoon`] when the key to become active has not
+    /// been published for the lead time (a second rotation soon after the first, or right after
+    /// the first start); when no key of `alg` waits as next, one is published first, so a
+    /// rotation after the lead time finds it.
+    pub async fn rotate(&self, alg: SigningAlgorithm, force: bool) -> Result<String, KeyError> {
         let keys = self.repo.list().await?;
         let now = self.clock.now();
+        if !force && self.publish_lead_secs > 0 {
+            self.check_published(&keys, alg, now).await?;
+        }
         let keep_for = self.settings.lifetimes.max_signed_token_lifetime();
         let mut updated = Vec::new();
         let mut inserted = Vec::new();
@@ -139,6 +197,53 @@ impl KeyService {
         self.repo.save(updated, inserted).await?;
         log::info!("rotated signing keys: {active_kid} ({alg}) is now active");
         Ok(active_kid)
+    }
+
+    /// Refuses a rotation to a key of `alg` that caches may not know yet; publishes one as
+    /// next when none of `alg` is waiting.
+    async fn check_published(
+        &self,
+        keys: &[StoredSigningKey],
+        alg: SigningAlgorithm,
+        now: UnixTime,
+    ) -> Result<(), KeyError> {
+        if !keys.iter().any(|s| s.key.state_at(now) == KeyState::Active) {
+            // Nothing has been signed yet (a fresh database): no cache to wait for, as on the
+            // first start.
+            return Ok(());
+        }
+        let waiting = keys
+            .iter()
+            .map(|s| &s.key)
+            .find(|k| k.alg == alg && k.state_at(now) == KeyState::Next);
+        let (kid, published_at, published_now) = match waiting {
+            Some(k) => (k.kid.clone(), k.created_at, false),
+            None => {
+                let next = self.new_key(alg, KeyState::Next)?;
+                let kid = next.key.kid.clone();
+                self.repo.save(vec![], vec![next]).await?;
+                (kid, now, true)
+            }
+        };
+        let published_secs = now.as_secs().saturating_sub(published_at.as_secs());
+        if published_secs >= self.publish_lead_secs {
+            return Ok(());
+        }
+        let ready_at = UnixTime::from_secs(
+            published_at
+                .as_secs()
+                .saturating_add(self.publish_lead_secs),
+        );
+        Err(RotationTooSoon {
+            kid,
+            alg,
+            published_now,
+            published_secs,
+            lead_secs: self.publish_lead_secs,
+            wait_secs: ready_at.as_secs().saturating_sub(now.as_secs()),
+            ready_at,
+        }
+        .into())
     }
 
     /// Loads every published key, decrypted, into the engine. Fails on any key that does not
@@ -326,7 +431,7 @@ mod tests {
             .times(1)
             .returning(|_, _| Ok(()));
         let kid = service(repo, MockJwsEngine::new(), passthrough_cipher())
-            .rotate(SigningAlgorithm::Rs256)
+            .rotate(SigningAlgorithm::Rs256, false)
             .await
             .unwrap();
         assert_eq!(kid, "n");
@@ -353,8 +458,119 @@ mod tests {
             .times(1)
             .returning(|_, _| Ok(()));
         let s = service(repo, MockJwsEngine::new(), passthrough_cipher());
-        let kid = s.rotate(SigningAlgorithm::Es256).await.unwrap();
+        let kid = s.rotate(SigningAlgorithm::Es256, true).await.unwrap();
         assert_ne!(kid, "n");
+    }
+
+    /// An active key, and a next one published `age` seconds before the clock's 1,000.
+    fn next_published_ago(age: i64) -> MockSigningKeyRepository {
+        let mut repo = MockSigningKeyRepository::new();
+        repo.expect_list().returning(move || {
+            let mut n = stored("n", SigningAlgorithm::Rs256, KeyState::Next, None);
+            n.key.created_at = UnixTime::from_secs(1_000 - age);
+            Ok(vec![
+                n,
+                stored("a", SigningAlgorithm::Rs256, KeyState::Active, None),
+            ])
+        });
+        repo
+    }
+
+    fn expect_promoted(repo: &mut MockSigningKeyRepository) {
+        repo.expect_save()
+            .withf(|u, i| {
+                u.iter()
+                    .any(|k| k.kid == "n" && k.state == KeyState::Active)
+                    && i.len() == 1
+                    && i[0].key.state == KeyState::Next
+            })
+            .times(1)
+            .returning(|_, _| Ok(()));
+    }
+
+    #[tokio::test]
+    async fn keys_r_04_a_second_rotation_before_caches_know_the_next_key_is_refused() {
+        // The next key was published 100 s ago (by a rotation or the first start); caches may
+        // keep the key set for 310 s. Nothing is saved: the mock fails on any save.
+        let s = service(
+            next_published_ago(100),
+            MockJwsEngine::new(),
+            passthrough_cipher(),
+        );
+        let err = s.rotate(SigningAlgorithm::Rs256, false).await.unwrap_err();
+        let KeyError::TooSoon(too_soon) = &err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(
+            *too_soon,
+            RotationTooSoon {
+                kid: "n".into(),
+                alg: SigningAlgorithm::Rs256,
+                published_now: false,
+                published_secs: 100,
+                lead_secs: DEFAULT_PUBLISH_LEAD_SECS,
+                ready_at: UnixTime::from_secs(1_210),
+                wait_secs: 210,
+            }
+        );
+        let msg = err.to_string();
+        assert!(
+            msg.contains("allowed in 210 s (at Unix time 1210)"),
+            "{msg}"
+        );
+        assert!(msg.contains("key n"), "{msg}");
+    }
+
+    #[tokio::test]
+    async fn keys_r_04_rotation_once_the_lead_has_passed_or_forced_promotes_the_next_key() {
+        let mut repo = next_published_ago(100);
+        expect_promoted(&mut repo);
+        let s = service(repo, MockJwsEngine::new(), passthrough_cipher()).with_publish_lead(100);
+        assert_eq!(s.rotate(SigningAlgorithm::Rs256, false).await.unwrap(), "n");
+
+        let mut repo = next_published_ago(1);
+        expect_promoted(&mut repo);
+        let s = service(repo, MockJwsEngine::new(), passthrough_cipher());
+        assert_eq!(s.rotate(SigningAlgorithm::Rs256, true).await.unwrap(), "n");
+    }
+
+    #[tokio::test]
+    async fn keys_r_04_rotation_of_a_database_without_an_active_key_needs_no_wait() {
+        let mut repo = MockSigningKeyRepository::new();
+        repo.expect_list().returning(|| Ok(vec![]));
+        repo.expect_save()
+            .withf(|u, i| u.is_empty() && i.len() == 2 && i[0].key.state == KeyState::Active)
+            .times(1)
+            .returning(|_, _| Ok(()));
+        let s = service(repo, MockJwsEngine::new(), passthrough_cipher());
+        s.rotate(SigningAlgorithm::Rs256, false).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn keys_r_04_rotation_to_an_algorithm_with_no_waiting_key_publishes_one_and_refuses() {
+        let mut repo = next_published_ago(1_000);
+        repo.expect_save()
+            .withf(|u, i| {
+                u.is_empty()
+                    && i.len() == 1
+                    && i[0].key.state == KeyState::Next
+                    && i[0].key.alg == SigningAlgorithm::Es256
+            })
+            .times(1)
+            .returning(|_, _| Ok(()));
+        let s = service(repo, MockJwsEngine::new(), passthrough_cipher());
+        let err = s.rotate(SigningAlgorithm::Es256, false).await.unwrap_err();
+        assert!(
+            matches!(&err, KeyError::TooSoon(t) if t.published_now
+                && t.alg == SigningAlgorithm::Es256
+                && t.wait_secs == DEFAULT_PUBLISH_LEAD_SECS
+                && t.ready_at == UnixTime::from_secs(1_000 + DEFAULT_PUBLISH_LEAD_SECS)),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().starts_with("no key was published ahead"),
+            "{err}"
+        );
     }
 
     #[tokio::test]

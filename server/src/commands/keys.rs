@@ -5,6 +5,7 @@ use crate::cli::KeysCommand;
 use crate::config::Config;
 use crate::wiring::Core;
 use serde_json::{json, Value};
+use tessera_application::services::KeyError;
 use tessera_domain::SigningAlgorithm;
 
 /// Runs a keys command and returns the JSON to print.
@@ -31,7 +32,7 @@ pub async fn run(config: &Config, cmd: KeysCommand) -> Result<Value, CommandErro
                     .collect(),
             ))
         }
-        KeysCommand::Rotate { alg } => {
+        KeysCommand::Rotate { alg, force } => {
             let alg = match alg {
                 Some(a) => SigningAlgorithm::parse(&a)
                     .map_err(|e| CommandError::BadInput(e.to_string()))?,
@@ -48,10 +49,12 @@ pub async fn run(config: &Config, cmd: KeysCommand) -> Result<Value, CommandErro
                     .await
                     .map_err(|e| CommandError::Failed(e.to_string()))?;
             }
-            let kid = keys
-                .rotate(alg)
-                .await
-                .map_err(|e| CommandError::Failed(e.to_string()))?;
+            let kid = keys.rotate(alg, force).await.map_err(|e| match e {
+                KeyError::TooSoon(t) => {
+                    CommandError::BadInput(format!("{t}; --force rotates now anyway"))
+                }
+                other => CommandError::Failed(other.to_string()),
+            })?;
             Ok(json!({ "kid": kid, "alg": alg.as_str(), "state": "active" }))
         }
     }

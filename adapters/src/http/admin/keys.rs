@@ -20,6 +20,9 @@ use validator::Validate;
 #[serde(deny_unknown_fields)]
 struct RotateRequest {
     alg: Option<String>,
+    /// Rotate even to a key JWKS caches may not know yet.
+    #[serde(default)]
+    force: bool,
 }
 
 /// `POST /admin/api-keys`.
@@ -36,6 +39,14 @@ struct ApiKeyRequest {
 fn key_error(e: KeyError) -> AdminError {
     match e {
         KeyError::Repository(r) => r.into(),
+        // 409 with the wait, also as Retry-After.
+        KeyError::TooSoon(t) => ApiError::new(
+            StatusCode::CONFLICT,
+            "rotation_too_soon",
+            format!("{t}; set force to true in the request body to rotate now anyway"),
+        )
+        .with_retry_after(u64::try_from(t.wait_secs).unwrap_or(1))
+        .into(),
         other => ApiError::server_error(&other).into(),
     }
 }
@@ -74,7 +85,8 @@ pub(super) async fn list(
     Ok(json_ok(StatusCode::OK, &json!({ "keys": out })))
 }
 
-/// `POST /admin/keys/rotate` `{"alg"?}` → `{"kid"}` of the new active key.
+/// `POST /admin/keys/rotate` `{"alg"?, "force"?}` → `{"kid"}` of the new active key; `409`
+/// when the key to become active has not been published for the JWKS cache lifetime yet.
 pub(super) async fn rotate(
     req: HttpRequest,
     payload: web::Payload,
@@ -99,7 +111,7 @@ pub(super) async fn rotate(
     let kid = state
         .admin
         .keys
-        .rotate(&actor, alg)
+        .rotate(&actor, alg, body.force)
         .await
         .map_err(key_error)?;
     Ok(json_ok(

@@ -562,6 +562,7 @@ fn admin_keys_list() {}
         (status = 200, description = "The new key", body = Object),
         (status = 400, description = "A field is not valid", body = Error),
         (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 409, description = "The key to become active has not been published for the JWKS cache lifetime yet; Retry-After says when, force overrides", body = Error),
     ))]
 fn admin_keys_rotate() {}
 

@@ -370,4 +370,7 @@ pub struct AdminApiKeyCreate {
 pub struct AdminKeyRotate {
     /// `RS256` (default), `ES256` or `EdDSA`.
     pub alg: Option<String>,
+    /// `true`: rotate even to a key that has been published for less than the JWKS cache
+    /// lifetime (default `false`: such a rotation answers `409`).
+    pub force: Option<bool>,
 }

@@ -25,16 +25,22 @@ impl AdminKeys {
     }
 
     /// Rotates to a new active key of `alg` and reloads this process's keys at once (other
-    /// processes pick it up on their next refresh). Returns the new active kid.
-    pub async fn rotate(&self, actor: &Actor, alg: SigningAlgorithm) -> Result<String, KeyError> {
-        let kid = self.keys.rotate(alg).await?;
+    /// processes pick it up on their next refresh). Returns the new active kid. Without
+    /// `force`, refuses a key caches may not know yet (see [`KeyService::rotate`]).
+    pub async fn rotate(
+        &self,
+        actor: &Actor,
+        alg: SigningAlgorithm,
+        force: bool,
+    ) -> Result<String, KeyError> {
+        let kid = self.keys.rotate(alg, force).await?;
         record(
             self.audit.as_ref(),
             event(
                 self.clock.as_ref(),
                 actor,
                 AuditAction::KeyRotated,
-                &format!("keys.rotate alg={alg}"),
+                &format!("keys.rotate alg={alg} force={force}"),
             )
             .subject(kid.clone()),
         );
