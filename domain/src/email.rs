@@ -80,9 +80,11 @@ impl Email {
     }
 }
 
+/// Text in the form [`Email`] stores (NFC, lower case), for searching by part of an address.
+///
 /// NFC, lower case, NFC again: lower-casing can leave a sequence that composes (and NFC can
 /// expose a capital), so one round of each is not always a fixed point; this is.
-fn canonical(s: &str) -> String {
+pub fn canonical(s: &str) -> String {
     let lower: String = s.nfc().collect::<String>().to_lowercase();
     lower.nfc().collect()
 }

@@ -13,7 +13,7 @@ use tessera_domain::{
 use tessera_tests::{both_backends, TestDatabase};
 
 /// The migrations this build ships, as diesel names their versions, in order.
-const MIGRATIONS: [&str; 8] = [
+const MIGRATIONS: [&str; 9] = [
     "20261128000001",
     "20261128000002",
     "20261128000003",
@@ -22,6 +22,7 @@ const MIGRATIONS: [&str; 8] = [
     "20261128000006",
     "20261128000007",
     "20261128000008",
+    "20261128000011",
 ];
 
 fn all_migrations() -> Vec<String> {

@@ -112,7 +112,7 @@ pub async fn register_post(
             CreateUserError::Password(e) => field_error("password", &e.to_string()),
             CreateUserError::Name => field_error("name", &CreateUserError::Name.to_string()),
             // `register` answers a taken address as a registration; never reached.
-            CreateUserError::Duplicate => ApiError::server_error("unexpected duplicate"),
+            CreateUserError::Duplicate => ApiError::server_error(&"unexpected duplicate"),
             CreateUserError::Busy => ApiError::unavailable(),
             CreateUserError::Hasher(d) => ApiError::server_error(&d),
             CreateUserError::Repository(r) => r.into(),
