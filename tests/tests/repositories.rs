@@ -38,7 +38,7 @@ fn confidential_client(id: &str, created_at: i64) -> Client {
         grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
         redirect_uris: vec![
             RedirectUri::parse("https://app.example.com/cb").unwrap(),
-            RedirectUri::parse("https://app.example.com/cb2?x=1&y=\"2\"").unwrap(),
+            RedirectUri::parse("https://app.example.com/cb2?x=1&y='2'%22").unwrap(),
             RedirectUri::parse("http://127.0.0.1:8080/cb").unwrap(),
         ],
         post_logout_redirect_uris: vec![RedirectUri::parse("https://app.example.com/bye").unwrap()],
