@@ -203,7 +203,9 @@ fn is_hostname_or_ipv4(host: &str) -> bool {
             && label.len() <= 63
             && !label.starts_with('-')
             && !label.ends_with('-')
-            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
     })
 }
 
@@ -215,8 +217,7 @@ fn uri_chars_ok(s: &str) -> bool {
     while i < b.len() {
         let c = b[i];
         if c == b'%' {
-            if i + 2 >= b.len() || !(b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit())
-            {
+            if i + 2 >= b.len() || !(b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit()) {
                 return false;
             }
             i += 3;
@@ -453,7 +454,11 @@ mod tests {
                 "{bad}"
             );
         }
-        for bad in ["https://rp.test/c{b}", "https://rp.test/%zz", "https://rp.test/%4"] {
+        for bad in [
+            "https://rp.test/c{b}",
+            "https://rp.test/%zz",
+            "https://rp.test/%4",
+        ] {
             assert_eq!(
                 RedirectUri::parse(bad),
                 Err(RedirectUriError::Characters),
@@ -464,7 +469,11 @@ mod tests {
 
     #[test]
     fn issue_11_loopback_is_exactly_the_two_ip_literals() {
-        for ok in ["http://127.0.0.1:8080/cb?x=1", "http://[::1]/cb", "http://127.0.0.1"] {
+        for ok in [
+            "http://127.0.0.1:8080/cb?x=1",
+            "http://[::1]/cb",
+            "http://127.0.0.1",
+        ] {
             assert!(RedirectUri::parse(ok).is_ok(), "{ok}");
         }
         for bad in [

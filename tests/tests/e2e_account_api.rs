@@ -115,7 +115,10 @@ async fn asvs_6_3_8_register_taken_email_answers_202(db: TestDatabase) {
 
     let mails = app.mail_to(EMAIL, 2).await;
     assert_eq!(mails.len(), 2, "{mails:?}");
-    assert!(mails.iter().any(|m| m.subject.contains("Confirm")), "{mails:?}");
+    assert!(
+        mails.iter().any(|m| m.subject.contains("Confirm")),
+        "{mails:?}"
+    );
     let notice = mails
         .iter()
         .find(|m| m.subject.contains("tried to register"))
@@ -159,7 +162,9 @@ async fn email_case_and_unicode_form_name_one_account(db: TestDatabase) {
     assert_eq!(body, json!({"email": "alice@example.com"}));
     let mails = app.mail_to("alice@example.com", 2).await;
     assert!(
-        mails.iter().any(|m| m.subject.contains("tried to register")),
+        mails
+            .iter()
+            .any(|m| m.subject.contains("tried to register")),
         "{mails:?}"
     );
     assert_eq!(
@@ -177,7 +182,9 @@ async fn email_case_and_unicode_form_name_one_account(db: TestDatabase) {
     let r = register(&app, "Zo\u{eb}@example.com").await;
     assert_eq!(r.status(), StatusCode::ACCEPTED);
     assert_eq!(
-        login(&app, "zoe\u{308}@example.com", PASSWORD).await.status(),
+        login(&app, "zoe\u{308}@example.com", PASSWORD)
+            .await
+            .status(),
         StatusCode::OK
     );
     app.stop().await;

@@ -156,7 +156,11 @@ async fn users_round_trip_every_field(tdb: TestDatabase) {
         "person.2@example.com",
         "stored lower-cased whole"
     );
-    for same in ["Person.2@EXAMPLE.com", "person.2@example.com", "PERSON.2@example.COM"] {
+    for same in [
+        "Person.2@EXAMPLE.com",
+        "person.2@example.com",
+        "PERSON.2@example.COM",
+    ] {
         let same = Email::parse(same).unwrap();
         assert_eq!(repo.find_by_email(&same).await.unwrap(), Some(a.clone()));
     }
@@ -1057,7 +1061,10 @@ async fn canonical_emails_migration_and_legacy_rows(tdb: TestDatabase) {
         set_email(&twin_new, "TWIN@example.com"),
     ))
     .await;
-    assert_eq!(db.migrate().await.unwrap(), vec!["20261128000011".to_owned()]);
+    assert_eq!(
+        db.migrate().await.unwrap(),
+        vec!["20261128000011".to_owned()]
+    );
 
     let stored = |u: &User| {
         format!(
@@ -1065,7 +1072,10 @@ async fn canonical_emails_migration_and_legacy_rows(tdb: TestDatabase) {
             u.id.as_str()
         )
     };
-    assert_eq!(tdb.query_text(&stored(&lone)).await, "lone.person@example.com");
+    assert_eq!(
+        tdb.query_text(&stored(&lone)).await,
+        "lone.person@example.com"
+    );
     assert_eq!(tdb.query_text(&stored(&twin_old)).await, "Twin@example.com");
     assert_eq!(tdb.query_text(&stored(&twin_new)).await, "TWIN@example.com");
 

@@ -402,10 +402,10 @@ impl UserRepository for DieselUserRepository {
                     .find(&key)
                     .filter(users::email.eq(&email).or(lower(users::email).eq(&email))),
             )
-                .set(users::email_verified.eq(true))
-                .execute(conn)
-                .await
-                .map_err(|e| db.query_error(e))
+            .set(users::email_verified.eq(true))
+            .execute(conn)
+            .await
+            .map_err(|e| db.query_error(e))
         })?;
         Ok(changed == 1)
     }

@@ -128,8 +128,12 @@ impl EmailLinks {
             base = self.base_url,
             reset = PASSWORD_RESET_REQUEST_PATH,
         );
-        self.mail(&user.email, "Someone tried to register with your address", text)
-            .await;
+        self.mail(
+            &user.email,
+            "Someone tried to register with your address",
+            text,
+        )
+        .await;
         log::info!("registration notice sent to user {}", user.id);
         Ok(())
     }
