@@ -158,6 +158,33 @@ async fn unparsable_client_row_is_corrupt(tdb: TestDatabase) {
 }
 both_backends!(client_corrupt, unparsable_client_row_is_corrupt);
 
+/// Issue 11: a redirect URI stored before the stricter rules (a wildcard, userinfo) is left
+/// out when the client is read, so it matches nothing; the client keeps working.
+async fn stored_redirect_uris_no_longer_valid_are_ignored(tdb: TestDatabase) {
+    let db = tdb.migrated().await;
+    tdb.execute(
+        "INSERT INTO clients (id, name, secret_digest, auth_method, grant_types, redirect_uris, \
+         post_logout_redirect_uris, scope, skip_consent, created_at) \
+         VALUES ('old', 'Old', NULL, 'none', '[\"authorization_code\"]', \
+         '[\"https://*.rp.test/cb\", \"http://127.0.0.1:1@evil.example/cb\", \"https://rp.test/cb\"]', \
+         '[\"https://rp.test/bye*\"]', 'openid', false, 0)",
+    )
+    .await;
+    let client = db
+        .clients()
+        .find(&ClientId::parse("old").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let uris: Vec<&str> = client.redirect_uris.iter().map(|u| u.as_str()).collect();
+    assert_eq!(uris, ["https://rp.test/cb"]);
+    assert!(client.post_logout_redirect_uris.is_empty());
+}
+both_backends!(
+    stored_bad_redirect_uris,
+    stored_redirect_uris_no_longer_valid_are_ignored
+);
+
 async fn signing_keys_save_and_list_newest_first(tdb: TestDatabase) {
     let db = tdb.migrated().await;
     let repo = db.signing_keys();
