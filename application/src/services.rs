@@ -26,7 +26,8 @@ mod userinfo;
 
 pub use access_tokens::{AccessTokenVerifier, ACCESS_TOKEN_TYP};
 pub use account_api::{
-    AccountApi, AccountLoginError, AccountTokenError, ACCOUNT_CLIENT_ID, ACCOUNT_SCOPE,
+    AccountApi, AccountLoginError, AccountTokenError, Registration, ACCOUNT_CLIENT_ID,
+    ACCOUNT_SCOPE,
 };
 pub use account_settings::{AccountChangeError, AccountSettings};
 pub use api_keys::{ApiKeyError, ApiKeys, API_KEY_TOUCH_INTERVAL_SECS};

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use unicode_normalization::UnicodeNormalization;
+
 /// Why a string is not an email address Tessera accepts.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EmailError {
@@ -13,15 +15,26 @@ pub enum EmailError {
     Shape,
 }
 
-/// An email address: `local@domain`, the domain lowercased so that lookups are stable, the
-/// local part kept as typed (it is case-sensitive by RFC 5321, even if few servers treat it so).
+/// An email address in its canonical form: the whole address NFC-normalised and lower-cased,
+/// so `Alice@Example.com` and `alice@example.com` are one account. RFC 5321 lets a server
+/// treat the local part case-sensitively, but virtually no mail provider does, and two
+/// accounts told apart only by case would confuse people more than any mailbox it could
+/// serve. Stored, compared and looked up only in this form.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Email(String);
 
+/// Longest input even looked at: four times the longest address (NFC and lower-casing change
+/// lengths, so the limits are checked on the canonical form), so junk costs no work.
+const MAX_INPUT_BYTES: usize = 4 * 254;
+
 impl Email {
-    /// Parses an address; surrounding white space is refused rather than trimmed, so what is
-    /// stored is exactly what was checked.
+    /// Parses an address into its canonical form (see [`Email`]); surrounding white space is
+    /// refused rather than trimmed, so what is stored is exactly what was checked.
     pub fn parse(s: &str) -> Result<Self, EmailError> {
+        if s.len() > MAX_INPUT_BYTES {
+            return Err(EmailError::TooLong);
+        }
+        let s = canonical(s);
         if s.len() > 254 {
             return Err(EmailError::TooLong);
         }
@@ -53,7 +66,7 @@ impl Email {
         if !local_ok || !domain_ok {
             return Err(EmailError::Shape);
         }
-        Ok(Self(format!("{local}@{}", domain.to_lowercase())))
+        Ok(Self(s))
     }
 
     /// The address as text.
@@ -67,6 +80,15 @@ impl Email {
     }
 }
 
+/// Text in the form [`Email`] stores (NFC, lower case), for searching by part of an address.
+///
+/// NFC, lower case, NFC again: lower-casing can leave a sequence that composes (and NFC can
+/// expose a capital), so one round of each is not always a fixed point; this is.
+pub fn canonical(s: &str) -> String {
+    let lower: String = s.nfc().collect::<String>().to_lowercase();
+    lower.nfc().collect()
+}
+
 impl fmt::Display for Email {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -78,12 +100,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn accepts_ordinary_addresses_and_lowercases_the_domain() {
+    fn accepts_ordinary_addresses_and_lowercases_them_whole() {
         assert_eq!(
             Email::parse("Ann.Lee+x@Example.COM").unwrap().as_str(),
-            "Ann.Lee+x@example.com"
+            "ann.lee+x@example.com"
         );
         assert_eq!(Email::parse("a@b.co").unwrap().local_part(), "a");
+    }
+
+    #[test]
+    fn email_case_is_one_account() {
+        let a = Email::parse("Alice@X.com").unwrap();
+        assert_eq!(a, Email::parse("alice@x.com").unwrap());
+        assert_eq!(a, Email::parse("ALICE@X.COM").unwrap());
+        assert_eq!(a.as_str(), "alice@x.com");
+    }
+
+    #[test]
+    fn email_unicode_form_is_one_account() {
+        // Precomposed and decomposed "Zoë", with and without a capital.
+        let composed = Email::parse("Zo\u{eb}@example.com").unwrap();
+        let decomposed = Email::parse("zoe\u{308}@example.com").unwrap();
+        assert_eq!(composed, decomposed);
+        assert_eq!(composed.as_str(), "zo\u{eb}@example.com");
+        // Non-ASCII capitals and domains fold too.
+        assert_eq!(
+            Email::parse("\u{c4}rger@B\u{dc}RO.de").unwrap().as_str(),
+            "\u{e4}rger@b\u{fc}ro.de"
+        );
     }
 
     #[test]
@@ -121,5 +165,36 @@ mod tests {
         );
         let long = format!("a@{}.com", "b".repeat(250));
         assert_eq!(Email::parse(&long), Err(EmailError::TooLong));
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// The canonical form is a fixed point: parsing it again changes nothing.
+            #[test]
+            fn canonical_form_is_stable(s in "\\PC{1,40}@[\\PC&&[^@]]{1,20}\\.[a-zA-Z]{2,6}") {
+                if let Ok(e) = Email::parse(&s) {
+                    prop_assert_eq!(Email::parse(e.as_str()), Ok(e.clone()));
+                    prop_assert_eq!(e.as_str().to_lowercase(), e.as_str());
+                }
+            }
+
+            /// Case never tells two addresses apart.
+            #[test]
+            fn case_never_matters(local in "[a-zA-Z0-9.+_-]{1,30}", domain in "[a-zA-Z0-9]{1,20}\\.[a-zA-Z]{2,6}") {
+                let s = format!("{local}@{domain}");
+                let upper = Email::parse(&s.to_uppercase());
+                prop_assert_eq!(Email::parse(&s), upper.clone());
+                prop_assert_eq!(Email::parse(&s.to_lowercase()), upper);
+            }
+
+            /// Parsing never panics, whatever the input.
+            #[test]
+            fn parse_never_panics(s in "\\PC{0,300}") {
+                let _ = Email::parse(&s);
+            }
+        }
     }
 }

@@ -87,7 +87,7 @@ async fn register(app: &TestApp, email: &str) -> Value {
         &json!({"email": email, "password": PASSWORD, "name": "Ada"}),
     )
     .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
     r.json().await.unwrap()
 }
 

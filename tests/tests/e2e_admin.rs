@@ -342,6 +342,31 @@ async fn clients_are_managed_and_secrets_rotated(db: TestDatabase) {
             .contains("redirect_uris"),
         "{body}"
     );
+    // Issue 11: wildcards and userinfo are refused here too, for both kinds of URI.
+    for update in [
+        json!({"redirect_uris": ["https://*.rp.test/cb"]}),
+        json!({"redirect_uris": ["https://rp.test/cb*"]}),
+        json!({"redirect_uris": ["http://127.0.0.1:1@evil.example/cb"]}),
+        json!({"post_logout_redirect_uris": ["https://*.rp.test/bye"]}),
+    ] {
+        let (s, body) = admin(&app, Method::PATCH, &path, Some(update.clone())).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{update}: {body}");
+        assert!(
+            body["error_description"]
+                .as_str()
+                .unwrap()
+                .contains("redirect_uris"),
+            "{body}"
+        );
+    }
+    let (s, body) = admin(
+        &app,
+        Method::POST,
+        "/admin/clients",
+        Some(json!({"name": "Wild", "public": true, "redirect_uris": ["https://*.rp.test/cb"]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
     let (s, body) = admin(&app, Method::PATCH, &path, Some(json!({"scope": 7}))).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
     let (s, body) = admin(

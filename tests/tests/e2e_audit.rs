@@ -88,11 +88,18 @@ async fn security_events_are_audited_without_secrets(db: TestDatabase) {
         json!({"email": EMAIL, "password": PASSWORD}),
     )
     .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let user_id = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let found: Value = app
+        .http
+        .get(app.url(&format!("/admin/users?email={EMAIL}")))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
         .unwrap()
-        .to_owned();
+        .json()
+        .await
+        .unwrap();
+    let user_id = found["users"][0]["id"].as_str().unwrap().to_owned();
     let mail = app.mail_to(EMAIL, 1).await.remove(0);
     let link = mail.link_token("/users/verify-email");
     secrets.push(link.clone());

@@ -13,7 +13,7 @@ use tessera_domain::{
 use tessera_tests::{both_backends, TestDatabase};
 
 /// The migrations this build ships, as diesel names their versions, in order.
-const MIGRATIONS: [&str; 8] = [
+const MIGRATIONS: [&str; 9] = [
     "20261128000001",
     "20261128000002",
     "20261128000003",
@@ -22,6 +22,7 @@ const MIGRATIONS: [&str; 8] = [
     "20261128000006",
     "20261128000007",
     "20261128000008",
+    "20261128000011",
 ];
 
 fn all_migrations() -> Vec<String> {
@@ -37,7 +38,7 @@ fn confidential_client(id: &str, created_at: i64) -> Client {
         grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
         redirect_uris: vec![
             RedirectUri::parse("https://app.example.com/cb").unwrap(),
-            RedirectUri::parse("https://app.example.com/cb2?x=1&y=\"2\"").unwrap(),
+            RedirectUri::parse("https://app.example.com/cb2?x=1&y='2'%22").unwrap(),
             RedirectUri::parse("http://127.0.0.1:8080/cb").unwrap(),
         ],
         post_logout_redirect_uris: vec![RedirectUri::parse("https://app.example.com/bye").unwrap()],
@@ -156,6 +157,33 @@ async fn unparsable_client_row_is_corrupt(tdb: TestDatabase) {
     ));
 }
 both_backends!(client_corrupt, unparsable_client_row_is_corrupt);
+
+/// Issue 11: a redirect URI stored before the stricter rules (a wildcard, userinfo) is left
+/// out when the client is read, so it matches nothing; the client keeps working.
+async fn stored_redirect_uris_no_longer_valid_are_ignored(tdb: TestDatabase) {
+    let db = tdb.migrated().await;
+    tdb.execute(
+        "INSERT INTO clients (id, name, secret_digest, auth_method, grant_types, redirect_uris, \
+         post_logout_redirect_uris, scope, skip_consent, created_at) \
+         VALUES ('old', 'Old', NULL, 'none', '[\"authorization_code\"]', \
+         '[\"https://*.rp.test/cb\", \"http://127.0.0.1:1@evil.example/cb\", \"https://rp.test/cb\"]', \
+         '[\"https://rp.test/bye*\"]', 'openid', false, 0)",
+    )
+    .await;
+    let client = db
+        .clients()
+        .find(&ClientId::parse("old").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let uris: Vec<&str> = client.redirect_uris.iter().map(|u| u.as_str()).collect();
+    assert_eq!(uris, ["https://rp.test/cb"]);
+    assert!(client.post_logout_redirect_uris.is_empty());
+}
+both_backends!(
+    stored_bad_redirect_uris,
+    stored_redirect_uris_no_longer_valid_are_ignored
+);
 
 async fn signing_keys_save_and_list_newest_first(tdb: TestDatabase) {
     let db = tdb.migrated().await;

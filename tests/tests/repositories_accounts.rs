@@ -445,10 +445,10 @@ async fn email_is_verified_only_for_the_stored_address(tdb: TestDatabase) {
         .mark_email_verified(&alice.id, &elsewhere)
         .await
         .unwrap());
-    // The same address with another local-part case is another address.
-    let other_case = Email::parse("person.1@example.com").unwrap();
+    // The same local part at another domain is another address.
+    let other_domain = Email::parse("person.1@example.net").unwrap();
     assert!(!repo
-        .mark_email_verified(&alice.id, &other_case)
+        .mark_email_verified(&alice.id, &other_domain)
         .await
         .unwrap());
     // Carol's address, but Alice's account.

@@ -153,17 +153,19 @@ async fn users_round_trip_every_field(tdb: TestDatabase) {
 
     assert_eq!(
         a.email.as_str(),
-        "Person.2@example.com",
-        "domain lowercased"
+        "person.2@example.com",
+        "stored lower-cased whole"
     );
-    let same = Email::parse("Person.2@EXAMPLE.com").unwrap();
-    assert_eq!(repo.find_by_email(&same).await.unwrap(), Some(a.clone()));
-    let other_local_case = Email::parse("person.2@example.com").unwrap();
-    assert_eq!(
-        repo.find_by_email(&other_local_case).await.unwrap(),
-        None,
-        "exact match on the stored form"
-    );
+    for same in [
+        "Person.2@EXAMPLE.com",
+        "person.2@example.com",
+        "PERSON.2@example.COM",
+    ] {
+        let same = Email::parse(same).unwrap();
+        assert_eq!(repo.find_by_email(&same).await.unwrap(), Some(a.clone()));
+    }
+    let other = Email::parse("person.22@example.com").unwrap();
+    assert_eq!(repo.find_by_email(&other).await.unwrap(), None);
 
     repo.update_password_hash(&a.id, "$argon2id$v=19$m=65536,t=3,p=4$bmV3$new")
         .await
@@ -1032,4 +1034,77 @@ async fn unchecked_attempts_are_taken_back_by_compare_and_swap(tdb: TestDatabase
 both_backends!(
     r_08_undo_unchecked_attempt,
     unchecked_attempts_are_taken_back_by_compare_and_swap
+);
+
+/// Issue 11: a database from before emails were canonical. The migration lower-cases stored
+/// addresses except where two differ only by case; those stay as they were, are still found
+/// (the oldest answers), verify, and keep the address from being registered again.
+async fn canonical_emails_migration_and_legacy_rows(tdb: TestDatabase) {
+    let db = tdb.migrated().await;
+    let repo = db.users();
+    let (lone, twin_old, twin_new) = (user(4), user(5), user(6));
+    for u in [&lone, &twin_old, &twin_new] {
+        repo.insert(u).await.unwrap();
+    }
+    // Back to the state before the migration, with addresses stored as typed.
+    let set_email = |u: &User, email: &str| {
+        format!(
+            "UPDATE users SET email = '{email}' WHERE id = '{}';",
+            u.id.as_str()
+        )
+    };
+    tdb.execute(&format!(
+        "DROP INDEX users_email_lower; \
+         DELETE FROM __diesel_schema_migrations WHERE version = '20261128000011'; {} {} {}",
+        set_email(&lone, "Lone.Person@Example.com"),
+        set_email(&twin_old, "Twin@example.com"),
+        set_email(&twin_new, "TWIN@example.com"),
+    ))
+    .await;
+    assert_eq!(
+        db.migrate().await.unwrap(),
+        vec!["20261128000011".to_owned()]
+    );
+
+    let stored = |u: &User| {
+        format!(
+            "SELECT email AS value FROM users WHERE id = '{}'",
+            u.id.as_str()
+        )
+    };
+    assert_eq!(
+        tdb.query_text(&stored(&lone)).await,
+        "lone.person@example.com"
+    );
+    assert_eq!(tdb.query_text(&stored(&twin_old)).await, "Twin@example.com");
+    assert_eq!(tdb.query_text(&stored(&twin_new)).await, "TWIN@example.com");
+
+    let lone_email = Email::parse("LONE.person@example.com").unwrap();
+    let found = repo.find_by_email(&lone_email).await.unwrap().unwrap();
+    assert_eq!(found.id, lone.id);
+    assert_eq!(found.email.as_str(), "lone.person@example.com");
+
+    // The colliding rows: the oldest answers to the address, read in canonical form.
+    let twin = Email::parse("twin@example.com").unwrap();
+    let found = repo.find_by_email(&twin).await.unwrap().unwrap();
+    assert_eq!(found.id, twin_old.id, "the oldest");
+    assert_eq!(found.email, twin);
+    assert!(repo.mark_email_verified(&twin_old.id, &twin).await.unwrap());
+
+    // No new account with the address, in any case.
+    let mut again = user(7);
+    again.email = twin.clone();
+    assert!(matches!(
+        repo.insert(&again).await,
+        Err(RepositoryError::Conflict)
+    ));
+    again.email = lone_email;
+    assert!(matches!(
+        repo.insert(&again).await,
+        Err(RepositoryError::Conflict)
+    ));
+}
+both_backends!(
+    canonical_emails_migration,
+    canonical_emails_migration_and_legacy_rows
 );

@@ -76,9 +76,9 @@ pub(super) fn password_length(v: &SecretString) -> Result<(), ApiError> {
     }
 }
 
+/// The one answer of `POST /users/register`, for a new and a taken address alike.
 #[derive(Serialize)]
 struct Registered<'a> {
-    id: &'a str,
     email: &'a str,
 }
 
@@ -92,7 +92,10 @@ struct TokenResponse<'a> {
     refresh_token: Option<&'a str>,
 }
 
-/// `POST /users/register` → `201 {"id","email"}`; `409` for a taken email.
+/// `POST /users/register` → `202 {"email"}` for a new and a taken address alike (ASVS 6.3.8);
+/// bad input is `400` naming the field. Both cases hash the password and try one insert
+/// before answering; the mail that follows (verification link or a notice to the owner) is
+/// sent after the answer, so its different work cannot be timed.
 pub async fn register_post(
     req: HttpRequest,
     payload: web::Payload,
@@ -104,7 +107,7 @@ pub async fn register_post(
         .map_err(ApiError::rate_limited)?;
     let body: RegisterRequest = read_json(&req, payload).await?;
     password_length(&body.password)?;
-    let user = state
+    let registration = state
         .account_api
         .register(&body.email, body.password, body.name)
         .await
@@ -112,21 +115,20 @@ pub async fn register_post(
             CreateUserError::Email(e) => field_error("email", &e.to_string()),
             CreateUserError::Password(e) => field_error("password", &e.to_string()),
             CreateUserError::Name => field_error("name", &CreateUserError::Name.to_string()),
-            CreateUserError::Duplicate => ApiError::new(
-                StatusCode::CONFLICT,
-                "conflict",
-                "an account with this email already exists",
-            ),
+            // `register` answers a taken address as a registration; never reached.
+            CreateUserError::Duplicate => ApiError::server_error(&"unexpected duplicate"),
             CreateUserError::Busy => ApiError::unavailable(),
             CreateUserError::Hasher(d) => ApiError::server_error(&d),
             CreateUserError::Repository(r) => r.into(),
         })?;
-    Ok(HttpResponse::Created()
+    let answer = HttpResponse::Accepted()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(Registered {
-            id: user.id.as_str(),
-            email: user.email.as_str(),
-        }))
+            email: registration.email().as_str(),
+        });
+    let task_state = state.clone();
+    actix_web::rt::spawn(async move { task_state.account_api.notify(registration).await });
+    Ok(answer)
 }
 
 /// `POST /users/login` → `200` RFC 6749 §5.1 token response; one `401` for every bad

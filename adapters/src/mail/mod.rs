@@ -223,7 +223,7 @@ mod tests {
         assert!(!text.contains("\r\nBcc:"), "{text}");
         assert_eq!(recipient_domain(&message), "example.org");
         assert_eq!(
-            redact_recipient(&message, "550 <Ana@example.org> unknown"),
+            redact_recipient(&message, "550 <ana@example.org> unknown"),
             "550 <…@example.org> unknown"
         );
     }

@@ -95,11 +95,22 @@ impl ClientRow {
         let list = |field: &str, json: &str| -> Result<Vec<String>, RepositoryError> {
             serde_json::from_str(json).map_err(|e| corrupt(field, e.to_string()))
         };
+        // A URI stored before the rules tightened (issue 11: wildcards, userinfo, bad hosts)
+        // is left out, so it matches nothing, rather than making the whole client unusable.
         let uris = |field: &str, json: &str| -> Result<Vec<RedirectUri>, RepositoryError> {
-            list(field, json)?
+            Ok(list(field, json)?
                 .iter()
-                .map(|u| RedirectUri::parse(u).map_err(|e| corrupt(field, e.to_string())))
-                .collect()
+                .filter_map(|u| match RedirectUri::parse(u) {
+                    Ok(uri) => Some(uri),
+                    Err(e) => {
+                        log::warn!(
+                            "client {id:?}: ignoring stored {field} {u:?} ({e}); register a \
+                             valid one"
+                        );
+                        None
+                    }
+                })
+                .collect())
         };
         let secret_digest = match self.secret_digest {
             None => None,

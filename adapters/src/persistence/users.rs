@@ -13,8 +13,10 @@ use super::schema::users;
 use super::{Inner, SqliteConn};
 
 /// Users in the `users` table. The email column is unique, so two accounts can never share
-/// an address whatever the callers race; it holds the parsed form of [`Email`] (domain
-/// lowercased), which lookups match exactly. The lockout state lives in the same row
+/// an address whatever the callers race; it holds the canonical form of [`Email`] (NFC, lower
+/// case). Rows from before emails were canonical that the migration could not lower-case (two
+/// differing only by case) are still found: lookups also compare `lower(email)`, preferring
+/// the exact row, then the oldest, and an insert whose `lower(email)` is taken is a conflict. The lockout state lives in the same row
 /// (`failed_logins`, `locked_until`, `lockouts`), so it holds across restarts and processes.
 pub(crate) struct DieselUserRepository {
     db: Arc<Inner>,
@@ -67,11 +69,8 @@ impl UserRow {
             RepositoryError::Corrupt(format!("user {:?}: {field}: {why}", self.id))
         };
         let id = UserId::parse(&self.id).map_err(|e| corrupt("id", e.to_string()))?;
+        // A row from before emails were canonical reads as its canonical form (see the type).
         let email = Email::parse(&self.email).map_err(|e| corrupt("email", e.to_string()))?;
-        if email.as_str() != self.email {
-            // Stored un-normalised, it could never be found by `find_by_email`.
-            return Err(corrupt("email", "not in normalised form".into()));
-        }
         let login_attempts = AttemptsRow {
             failed_logins: self.failed_logins,
             locked_until: self.locked_until,
@@ -226,6 +225,18 @@ impl UserRepository for DieselUserRepository {
     async fn insert(&self, user: &User) -> Result<(), RepositoryError> {
         let row = UserRow::from_domain(user);
         with_connection!(self.db, |conn, db| {
+            // An older row that differs only by case holds the address too. Only such rows
+            // need this check (canonical ones meet the unique index), and they are never
+            // inserted any more, so no race slips between the check and the insert.
+            let older: i64 = users::table
+                .filter(lower(users::email).eq(&row.email))
+                .count()
+                .get_result(conn)
+                .await
+                .map_err(|e| db.query_error(e))?;
+            if older > 0 {
+                return Err(RepositoryError::Conflict);
+            }
             diesel::insert_into(users::table)
                 .values(&row)
                 .execute(conn)
@@ -238,8 +249,15 @@ impl UserRepository for DieselUserRepository {
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>, RepositoryError> {
         let email = email.as_str().to_owned();
         let row: Option<UserRow> = with_connection!(self.db, |conn, db| {
+            // The canonical row if there is one, else the oldest older row that differs only
+            // by case (see the type); one indexed statement either way.
             users::table
-                .filter(users::email.eq(&email))
+                .filter(users::email.eq(&email).or(lower(users::email).eq(&email)))
+                .order((
+                    users::email.eq(&email).desc(),
+                    users::created_at.asc(),
+                    users::id.asc(),
+                ))
                 .select(UserRow::as_select())
                 .first(conn)
                 .await
@@ -379,11 +397,15 @@ impl UserRepository for DieselUserRepository {
         let changed = with_connection!(self.db, |conn, db| {
             // The address is checked by the same statement that marks it: an address changed
             // since the link was sent is never marked verified, whatever the race.
-            diesel::update(users::table.find(&key).filter(users::email.eq(&email)))
-                .set(users::email_verified.eq(true))
-                .execute(conn)
-                .await
-                .map_err(|e| db.query_error(e))
+            diesel::update(
+                users::table
+                    .find(&key)
+                    .filter(users::email.eq(&email).or(lower(users::email).eq(&email))),
+            )
+            .set(users::email_verified.eq(true))
+            .execute(conn)
+            .await
+            .map_err(|e| db.query_error(e))
         })?;
         Ok(changed == 1)
     }

@@ -7,7 +7,7 @@ use crate::RepositoryError;
 use secrecy::SecretString;
 use std::sync::Arc;
 use tessera_domain::{
-    Client, ClientId, GrantType, ScopeSet, TokenEndpointAuthMethod, UnixTime, User, UserId,
+    Client, ClientId, Email, GrantType, ScopeSet, TokenEndpointAuthMethod, UnixTime, User, UserId,
 };
 
 /// The `client_id` of the tokens the account API issues: Tessera acting for itself, a public
@@ -17,6 +17,26 @@ pub const ACCOUNT_CLIENT_ID: &str = "tessera-account";
 
 /// The one scope of account API tokens, and the scope `/users/me` demands.
 pub const ACCOUNT_SCOPE: &str = "account";
+
+/// What a registration did. Callers answer both alike (ASVS 6.3.8: no account
+/// enumeration); only the mail [`AccountApi::notify`] sends differs.
+#[derive(Debug)]
+pub enum Registration {
+    /// A new, unverified account.
+    Created(User),
+    /// The address already has an account; nothing was stored.
+    Taken(Email),
+}
+
+impl Registration {
+    /// The normalised address, the one thing the answer shows.
+    pub fn email(&self) -> &Email {
+        match self {
+            Registration::Created(user) => &user.email,
+            Registration::Taken(email) => email,
+        }
+    }
+}
 
 /// Why a direct login failed.
 #[derive(Debug, thiserror::Error)]
@@ -119,23 +139,44 @@ impl AccountApi {
         }
     }
 
-    /// Self-service registration: the email starts unverified and a verification link is
-    /// mailed once the account is stored. The account stands even if the link could not be
-    /// stored (the person can ask for another one).
+    /// Self-service registration, first step: checks the input, hashes the password and
+    /// stores the account if the address is free. A taken address is not an error
+    /// (ASVS 6.3.8): the caller answers both alike, and [`Self::notify`] mails the owner. The
+    /// password is hashed before the insert in both cases, so the answer takes as long.
     pub async fn register(
         &self,
         email: &str,
         password: SecretString,
         name: Option<String>,
-    ) -> Result<User, CreateUserError> {
-        let user = self
+    ) -> Result<Registration, CreateUserError> {
+        match self
             .accounts
             .create_user(email, password, name, false)
-            .await?;
-        if let Err(e) = self.links.send_verification(&user).await {
-            log::error!("no verification link for new user {}: {e}", user.id);
+            .await
+        {
+            Ok(user) => Ok(Registration::Created(user)),
+            Err(CreateUserError::Duplicate) => Ok(Registration::Taken(Email::parse(email)?)),
+            Err(e) => Err(e),
         }
-        Ok(user)
+    }
+
+    /// Self-service registration, second step: the mail that follows. A new account gets its
+    /// verification link (the account stands even if the link could not be stored: the person
+    /// can ask for another); the owner of a taken address a notice that someone tried.
+    /// Failures are logged, never answered: the caller may run this after it has answered.
+    pub async fn notify(&self, registration: Registration) {
+        match registration {
+            Registration::Created(user) => {
+                if let Err(e) = self.links.send_verification(&user).await {
+                    log::error!("no verification link for new user {}: {e}", user.id);
+                }
+            }
+            Registration::Taken(email) => {
+                if let Err(e) = self.links.send_registration_notice(&email).await {
+                    log::error!("no notice for a registration with a taken address: {e}");
+                }
+            }
+        }
     }
 
     /// Checks the credentials like the login page (same lockout and failure counting, same
@@ -357,10 +398,17 @@ mod tests {
             ts::counting_rng(),
             Arc::new(email_links),
         );
-        let user = api
-            .register("bob@example.com", PASSWORD.to_owned().into(), None)
+        let registration = api
+            .register("Bob@Example.com", PASSWORD.to_owned().into(), None)
             .await
             .unwrap();
+        assert_eq!(registration.email().as_str(), "bob@example.com");
+        let Registration::Created(user) = &registration else {
+            panic!("{registration:?}")
+        };
+        let user = user.clone();
+        assert!(inserted.all().is_empty(), "nothing mailed before notify");
+        api.notify(registration).await;
         assert!(!user.email_verified);
         assert_eq!(created.only().id, user.id);
         let row = inserted.only();
@@ -368,6 +416,90 @@ mod tests {
         assert_eq!(row.email, user.email);
         let token = link_token(&mailed.only(), crate::services::VERIFY_EMAIL_PATH);
         assert_eq!(row.digest, tessera_domain::TokenDigest::of(&token));
+    }
+
+    /// ASVS 6.3.8: a taken address is a registration like any other (the password hashed
+    /// first, then the insert refused); notify mails the owner a notice without a token.
+    #[tokio::test]
+    async fn asvs_6_3_8_register_taken_address_mails_the_owner_instead() {
+        use crate::services::email_links::tests::{links, sign_out};
+        let mut users = MockUserRepository::new();
+        users
+            .expect_insert()
+            .times(1)
+            .returning(|_| Err(RepositoryError::Conflict));
+        let mut owner_lookup = MockUserRepository::new();
+        owner_lookup
+            .expect_find_by_email()
+            .withf(|e| e.as_str() == "alice@example.com")
+            .times(1)
+            .returning(|_| Ok(Some(ts::user())));
+        let mut tokens = MockEmailTokenRepository::new();
+        tokens.expect_insert().never();
+        let mailed: Recorder<crate::ports::OutgoingMail> = Recorder::default();
+        let m = mailed.clone();
+        let mut mailer = MockMailer::new();
+        mailer.expect_send().times(1).returning(move |mail| {
+            m.push(mail);
+            Ok(())
+        });
+        let email_links = links(
+            owner_lookup,
+            tokens,
+            mailer,
+            MockPasswordHasher::new(),
+            sign_out(0),
+        );
+        let issuer = Arc::new(UserTokenIssuer::new(
+            Arc::new(unused_jws()),
+            Arc::new(MockRefreshTokenRepository::new()),
+            ts::clock_at(NOW),
+            ts::counting_rng(),
+            IssuerSettings::new(ISS),
+        ));
+        let api = AccountApi::new(
+            accounts(users, true),
+            issuer,
+            verifier(Err(VerifyError::Malformed)),
+            Arc::new(MockUserRepository::new()),
+            Arc::new(MockClientRepository::new()),
+            ts::clock_at(NOW),
+            ts::counting_rng(),
+            Arc::new(email_links),
+        );
+        let registration = api
+            .register("ALICE@example.com", PASSWORD.to_owned().into(), None)
+            .await
+            .unwrap();
+        assert!(
+            matches!(&registration, Registration::Taken(e) if e.as_str() == "alice@example.com"),
+            "{registration:?}"
+        );
+        api.notify(registration).await;
+        let mail = mailed.only();
+        assert_eq!(mail.to.as_str(), "alice@example.com");
+        assert!(mail.subject.contains("tried to register"), "{mail:?}");
+        assert!(mail.text.contains("/users/password-reset"), "{}", mail.text);
+        assert!(!mail.text.contains("token="), "{}", mail.text);
+    }
+
+    /// Registration still refuses bad input, naming the field (the HTTP layer maps it to 400).
+    #[tokio::test]
+    async fn register_refuses_bad_input() {
+        let api = api(
+            accounts(MockUserRepository::new(), true),
+            unused_jws(),
+            Err(VerifyError::Malformed),
+            MockUserRepository::new(),
+        );
+        let r = api
+            .register("not-an-email", PASSWORD.to_owned().into(), None)
+            .await;
+        assert!(matches!(r, Err(CreateUserError::Email(_))), "{r:?}");
+        let r = api
+            .register("a@example.com", "short".to_owned().into(), None)
+            .await;
+        assert!(matches!(r, Err(CreateUserError::Password(_))), "{r:?}");
     }
 
     /// Alice is found by email; failures are counted and reset.

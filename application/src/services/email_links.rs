@@ -13,6 +13,8 @@ use tessera_domain::{
 
 /// Path of the page an email-verification link opens.
 pub const VERIFY_EMAIL_PATH: &str = "/users/verify-email";
+/// Path where a password reset is asked for (named in the registration notice).
+pub const PASSWORD_RESET_REQUEST_PATH: &str = "/users/password-reset";
 /// Path of the page a password-reset link opens.
 pub const RESET_PASSWORD_PATH: &str = "/users/password-reset/confirm";
 
@@ -114,6 +116,38 @@ impl EmailLinks {
         );
         self.mail(&user.email, "Confirm your email address", text)
             .await;
+        Ok(())
+    }
+
+    /// Tells the owner of `email` that someone tried to register it (ASVS 6.3.8: the
+    /// registration itself answers as for a new address). No link and no token: only a hint
+    /// where to ask for a password reset. Nothing is sent when no enabled account has it.
+    pub async fn send_registration_notice(&self, email: &Email) -> Result<(), EmailLinkError> {
+        let Some(user) = self
+            .users
+            .find_by_email(email)
+            .await?
+            .filter(|u| !u.disabled)
+        else {
+            return Ok(());
+        };
+        let text = format!(
+            "Hello,\n\nSomeone tried to create a new account with {email}, which already has \
+             an account here. No new account was created and nothing was changed.\n\nIf it \
+             was you: sign in with your password. If you have forgotten it, ask for a password \
+             reset for this address (the \"Forgot your password?\" link of the app you use, \
+             or {base}{reset}).\n\nIf it was not you, ignore this message: your account stays as it is.\n",
+            email = user.email,
+            base = self.base_url,
+            reset = PASSWORD_RESET_REQUEST_PATH,
+        );
+        self.mail(
+            &user.email,
+            "Someone tried to register with your address",
+            text,
+        )
+        .await;
+        log::info!("registration notice sent to user {}", user.id);
         Ok(())
     }
 

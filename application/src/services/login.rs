@@ -1420,7 +1420,7 @@ mod tests {
         assert_eq!(stored.password_hash, NEW_PHC);
         assert!(stored.password_hash.starts_with("$argon2id$"));
         assert!(!stored.password_hash.contains(PASSWORD));
-        assert_eq!(stored.email.as_str(), "Alice@example.com");
+        assert_eq!(stored.email.as_str(), "alice@example.com");
         assert!(stored.email_verified);
         assert_eq!(stored.name.as_deref(), Some(name.as_str()));
         assert_eq!(stored.created_at, UnixTime::from_secs(NOW));

@@ -173,13 +173,12 @@ fn logout_post() {}
 
 // ---- account ----
 
-/// Registers an account
+/// Registers an account; a taken address answers the same (its owner is mailed instead)
 #[utoipa::path(post, path = "/users/register", tag = "account",
     request_body = RegisterRequest,
     responses(
-        (status = 201, description = "Created", body = Registered),
+        (status = 202, description = "Accepted, for a new and a taken address alike (ASVS 6.3.8): a new address gets an account and a verification mail, the owner of a taken one a mail saying someone tried", body = Registered),
         (status = 400, description = "A field is not valid (named in the description)", body = Error),
-        (status = 409, description = "`conflict`: the email is taken", body = Error),
         (status = 413, description = "Body over 16 KiB", body = Error),
         (status = 415, description = "Not application/json", body = Error),
         (status = 429, description = "Rate limited", body = Error),

@@ -229,10 +229,9 @@ pub struct RegisterRequest {
     pub name: Option<String>,
 }
 
-/// `201` of `POST /users/register`.
+/// `202` of `POST /users/register`: only the address, as normalised (lower case, NFC).
 #[derive(ToSchema)]
 pub struct Registered {
-    pub id: String,
     pub email: String,
 }
 

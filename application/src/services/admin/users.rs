@@ -91,7 +91,9 @@ impl AdminUsers {
         if limit == 0 || limit > MAX_PAGE {
             return Err(AdminUserError::Limit);
         }
-        let email = email.filter(|e| !e.is_empty());
+        let email = email
+            .filter(|e| !e.is_empty())
+            .map(|e| tessera_domain::email::canonical(&e));
         let mut users = self.users.list(after, email, limit + 1).await?;
         let next = if users.len() > limit as usize {
             users.truncate(limit as usize);
@@ -344,7 +346,7 @@ mod tests {
             .expect_list()
             .withf(|after, q, limit| {
                 after.as_deref() == Some("a@example.com")
-                    && q.as_deref() == Some("ALI")
+                    && q.as_deref() == Some("ali")
                     && *limit == 2
             })
             .returning(|_, _, _| Ok(vec![ts::user(), ts::user()]));
