@@ -165,12 +165,10 @@ impl Application {
             users: AdminUsers::new(
                 db.users(),
                 db.consents(),
-                db.revocations(),
                 Arc::new(core.sign_out_everywhere()),
                 email_links.clone(),
                 core.clock.clone(),
                 audit_log.clone(),
-                core.settings.lifetimes.access_token + core.settings.lifetimes.clock_skew,
             ),
             keys: AdminKeys::new(keys.clone(), core.clock.clone(), audit_log.clone()),
             api_keys: AdminApiKeys::new(api_keys.clone(), core.clock.clone(), audit_log.clone()),
@@ -251,6 +249,8 @@ impl Application {
             introspection: Introspection::new(
                 verifier.clone(),
                 core.db.refresh_tokens(),
+                core.db.users(),
+                core.db.revocations(),
                 core.clock.clone(),
             ),
             revocation: TokenRevocation::new(verifier, core.db.revocations()),
