@@ -291,7 +291,12 @@ impl Application {
             })?
             .run();
         let housekeeper = (config.housekeeping_interval_secs > 0).then(|| Housekeeper {
-            service: Housekeeping::new(core.db.housekeeping(), config.housekeeping_batch),
+            service: Housekeeping::new(
+                core.db.housekeeping(
+                    core.settings.lifetimes.access_token + core.settings.lifetimes.clock_skew,
+                ),
+                config.housekeeping_batch,
+            ),
             every: Duration::from_secs(config.housekeeping_interval_secs),
             clock: core.clock.clone(),
             metrics: metrics.clone(),
