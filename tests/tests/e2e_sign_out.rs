@@ -216,9 +216,7 @@ both_backends!(
     asvs_7_4_2_password_change_ends_tokens_without_refresh_and_pending_codes
 );
 
-async fn asvs_7_4_2_admin_disable_ends_tokens_without_refresh_and_pending_codes(
-    db: TestDatabase,
-) {
+async fn asvs_7_4_2_admin_disable_ends_tokens_without_refresh_and_pending_codes(db: TestDatabase) {
     everything_issued_before_dies(db, Event::AdminDisable).await;
 }
 both_backends!(
@@ -236,9 +234,7 @@ both_backends!(
     asvs_7_4_2_admin_revoke_sessions_ends_tokens_without_refresh_and_pending_codes
 );
 
-async fn as_25_consent_withdrawal_ends_tokens_without_refresh_and_pending_codes(
-    db: TestDatabase,
-) {
+async fn as_25_consent_withdrawal_ends_tokens_without_refresh_and_pending_codes(db: TestDatabase) {
     everything_issued_before_dies(db, Event::ConsentWithdrawal).await;
 }
 both_backends!(

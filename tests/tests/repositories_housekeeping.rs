@@ -317,15 +317,22 @@ async fn as_16_spent_codes_stay_until_their_grant_is_over(tdb: TestDatabase) {
     let codes = db.authorization_codes();
     let tokens = db.refresh_tokens();
     let long_ago = NOW - 5_000;
-    // (grant, expiry, redeemed)
+    // (grant, expiry, redeemed), and what housekeeping must do with it.
     let rows = [
-        ("k-recent", NOW - 60, true),       // access tokens may still live: stays
-        ("k-family", long_ago, true),       // its refresh family lives: stays
-        ("k-family-revoked", long_ago, true), // family revoked: goes
-        ("k-family-idle", long_ago, true),  // family's tokens all expired: goes
-        ("k-over", long_ago, true),         // no family, tokens expired: goes
-        ("k-edge", NOW - RETENTION, true),  // expiry + retention is now: goes
-        ("k-unused", NOW - 60, false),      // never redeemed, expired: goes
+        // Access tokens may still live: stays.
+        ("k-recent", NOW - 60, true),
+        // Its refresh family lives: stays.
+        ("k-family", long_ago, true),
+        // Family revoked: goes.
+        ("k-family-revoked", long_ago, true),
+        // Family's tokens all expired: goes.
+        ("k-family-idle", long_ago, true),
+        // No family, tokens expired: goes.
+        ("k-over", long_ago, true),
+        // Expiry + retention is now: goes.
+        ("k-edge", NOW - RETENTION, true),
+        // Never redeemed, expired: goes.
+        ("k-unused", NOW - 60, false),
     ];
     for (grant, expires, used) in rows {
         codes.insert(&code(grant, &u, &c, expires)).await.unwrap();

@@ -167,9 +167,9 @@ mod tests {
         MockJwsEngine, MockRefreshTokenRepository, MockRevocationRepository, MockUserRepository,
         StoredRefreshToken, VerifiedJws,
     };
-    use crate::services::test_support as ts;
     use crate::services::access_tokens::tests::{claims_json, clock_at, engine_returning, ISS};
     use crate::services::client_authentication::tests::confidential;
+    use crate::services::test_support as ts;
     use crate::IssuerSettings;
     use tessera_domain::{ClientId, RefreshToken, TokenEndpointAuthMethod, UnixTime, User};
 

@@ -235,9 +235,8 @@ mod tests {
     use super::*;
     use crate::ports::{
         MockAuditLog, MockAuthorizationCodeRepository, MockConsentRepository,
-        MockEmailTokenRepository, MockMailer,
-        MockPasswordHasher, MockRefreshTokenRepository, MockRevocationRepository,
-        MockSessionRepository, MockUserRepository,
+        MockEmailTokenRepository, MockMailer, MockPasswordHasher, MockRefreshTokenRepository,
+        MockRevocationRepository, MockSessionRepository, MockUserRepository,
     };
     use crate::services::test_support::{self as ts, Recorder, USER_ID};
     use tessera_domain::{AuditEvent, PasswordPolicy, UnixTime};
