@@ -1,5 +1,5 @@
 //! Signing out everywhere ends everything, over real HTTP on both backends (issue 11): after a
-//! password change, an admin disable, an admin "revoke sessions" or a withdrawn consent, an
+//! password change or reset, an admin disable, an admin "revoke sessions" or a withdrawn consent, an
 //! access token of a grant that never issued a refresh token is inactive at `/introspect` and
 //! refused at `/userinfo`, and a code issued before but not yet redeemed is `invalid_grant`.
 
@@ -25,6 +25,7 @@ const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 #[derive(Clone, Copy)]
 enum Event {
     PasswordChange,
+    PasswordReset,
     AdminDisable,
     AdminRevokeSessions,
     ConsentWithdrawal,
@@ -152,10 +153,33 @@ async fn change_password(app: &TestApp) {
     assert!(res.status().is_success(), "{}", res.status());
 }
 
+/// Resets the password through the mailed link (JSON form of the confirm page).
+async fn reset_password(app: &TestApp) {
+    let res = app
+        .http
+        .post(app.url("/users/password-reset"))
+        .json(&json!({"email": EMAIL}))
+        .send()
+        .await
+        .expect("reset request sent");
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let confirm = "/users/password-reset/confirm";
+    let token = app.mail_to(EMAIL, 1).await.remove(0).link_token(confirm);
+    let res = app
+        .http
+        .post(app.url(confirm))
+        .json(&json!({"token": token, "password": NEW_PASSWORD}))
+        .send()
+        .await
+        .expect("reset confirm sent");
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+}
+
 async fn happen(app: &TestApp, web: &Creds, event: Event) {
     let id = user_id(app).await;
     let (status, path, method) = match event {
         Event::PasswordChange => return change_password(app).await,
+        Event::PasswordReset => return reset_password(app).await,
         Event::AdminDisable => (
             StatusCode::NO_CONTENT,
             format!("/admin/users/{id}/disable"),
@@ -214,6 +238,14 @@ async fn asvs_7_4_2_password_change_ends_tokens_without_refresh_and_pending_code
 both_backends!(
     asvs_7_4_2_password_change,
     asvs_7_4_2_password_change_ends_tokens_without_refresh_and_pending_codes
+);
+
+async fn asvs_7_4_2_password_reset_ends_tokens_without_refresh_and_pending_codes(db: TestDatabase) {
+    everything_issued_before_dies(db, Event::PasswordReset).await;
+}
+both_backends!(
+    asvs_7_4_2_password_reset,
+    asvs_7_4_2_password_reset_ends_tokens_without_refresh_and_pending_codes
 );
 
 async fn asvs_7_4_2_admin_disable_ends_tokens_without_refresh_and_pending_codes(db: TestDatabase) {
