@@ -170,12 +170,10 @@ impl Application {
             users: AdminUsers::new(
                 db.users(),
                 db.consents(),
-                db.revocations(),
                 Arc::new(core.sign_out_everywhere()),
                 email_links.clone(),
                 core.clock.clone(),
                 audit_log.clone(),
-                core.settings.lifetimes.access_token + core.settings.lifetimes.clock_skew,
             ),
             keys: AdminKeys::new(keys.clone(), core.clock.clone(), audit_log.clone()),
             api_keys: AdminApiKeys::new(api_keys.clone(), core.clock.clone(), audit_log.clone()),
@@ -255,6 +253,8 @@ impl Application {
             introspection: Introspection::new(
                 verifier.clone(),
                 core.db.refresh_tokens(),
+                core.db.users(),
+                core.db.revocations(),
                 core.clock.clone(),
             ),
             revocation: TokenRevocation::new(verifier, core.db.revocations()),
@@ -295,7 +295,12 @@ impl Application {
             })?
             .run();
         let housekeeper = (config.housekeeping_interval_secs > 0).then(|| Housekeeper {
-            service: Housekeeping::new(core.db.housekeeping(), config.housekeeping_batch),
+            service: Housekeeping::new(
+                core.db.housekeeping(
+                    core.settings.lifetimes.access_token + core.settings.lifetimes.clock_skew,
+                ),
+                config.housekeeping_batch,
+            ),
             every: Duration::from_secs(config.housekeeping_interval_secs),
             clock: core.clock.clone(),
             metrics: metrics.clone(),

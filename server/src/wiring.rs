@@ -147,6 +147,7 @@ impl Core {
     pub fn sign_out_everywhere(&self) -> SignOutEverywhere {
         SignOutEverywhere::new(
             self.db.sessions(),
+            self.db.authorization_codes(),
             self.db.refresh_tokens(),
             self.db.revocations(),
             self.clock.clone(),

@@ -1,7 +1,8 @@
 //! The housekeeping contract: batched deletion of what has expired (codes, sessions, emailed
 //! link tokens, denylist entries, dead refresh tokens), on SQLite and on PostgreSQL. Exactly
 //! the expired rows go; live ones stay, and so do spent refresh tokens of live families, whose
-//! reuse must still be detected.
+//! reuse must still be detected, and so do redeemed codes while their grant can live, whose
+//! replay must still revoke it and whose grant a sign-out must still find.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -10,7 +11,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use tessera_adapters::Database;
-use tessera_application::ports::{HousekeepingRepository, PurgeKind};
+use tessera_application::ports::{CodeRedemption, HousekeepingRepository, PurgeKind};
 use tessera_application::services::Housekeeping;
 use tessera_application::RepositoryError;
 use tessera_domain::{
@@ -22,6 +23,9 @@ use tessera_tests::{both_backends, TestDatabase};
 
 /// The "now" of every run.
 const NOW: i64 = 10_000;
+
+/// How long a redeemed code outlives its expiry: the access-token lifetime with skew.
+const RETENTION: i64 = 930;
 
 fn user() -> User {
     User {
@@ -222,7 +226,7 @@ async fn exactly_the_expired_rows_go(tdb: TestDatabase) {
         .unwrap());
     assert_eq!(tokens.revoke_family("revoked").await.unwrap(), 2);
 
-    let report = Housekeeping::new(db.housekeeping(), 100)
+    let report = Housekeeping::new(db.housekeeping(RETENTION), 100)
         .run_once(UnixTime::from_secs(NOW))
         .await
         .unwrap();
@@ -296,7 +300,7 @@ async fn exactly_the_expired_rows_go(tdb: TestDatabase) {
     assert_eq!(left("refresh_tokens", "1 = 1").await, "4");
 
     // Nothing left to do: a second run deletes nothing.
-    let again = Housekeeping::new(db.housekeeping(), 100)
+    let again = Housekeeping::new(db.housekeeping(RETENTION), 100)
         .run_once(UnixTime::from_secs(NOW))
         .await
         .unwrap();
@@ -304,6 +308,89 @@ async fn exactly_the_expired_rows_go(tdb: TestDatabase) {
 }
 
 both_backends!(expired_rows, exactly_the_expired_rows_go);
+
+/// Issue 11 / AS-16: housekeeping must not make a replayed code look unknown. A redeemed code
+/// stays while an access token of its grant can live (expiry + retention) and while its
+/// refresh family is alive; it goes once both are over. Never-redeemed expired codes go.
+async fn as_16_spent_codes_stay_until_their_grant_is_over(tdb: TestDatabase) {
+    let (db, u, c) = seeded(&tdb).await;
+    let codes = db.authorization_codes();
+    let tokens = db.refresh_tokens();
+    let long_ago = NOW - 5_000;
+    // (grant, expiry, redeemed), and what housekeeping must do with it.
+    let rows = [
+        // Access tokens may still live: stays.
+        ("k-recent", NOW - 60, true),
+        // Its refresh family lives: stays.
+        ("k-family", long_ago, true),
+        // Family revoked: goes.
+        ("k-family-revoked", long_ago, true),
+        // Family's tokens all expired: goes.
+        ("k-family-idle", long_ago, true),
+        // No family, tokens expired: goes.
+        ("k-over", long_ago, true),
+        // Expiry + retention is now: goes.
+        ("k-edge", NOW - RETENTION, true),
+        // Never redeemed, expired: goes.
+        ("k-unused", NOW - 60, false),
+    ];
+    for (grant, expires, used) in rows {
+        codes.insert(&code(grant, &u, &c, expires)).await.unwrap();
+        if used {
+            codes
+                .consume(&TokenDigest::of(grant), UnixTime::from_secs(expires - 30))
+                .await
+                .unwrap();
+        }
+    }
+    for (family, expires) in [
+        ("k-family", 20_000),
+        ("k-family-revoked", 20_000),
+        ("k-family-idle", 9_000),
+    ] {
+        tokens
+            .insert(&refresh(family, family, &u, &c, expires, 50_000))
+            .await
+            .unwrap();
+    }
+    tokens.revoke_family("k-family-revoked").await.unwrap();
+
+    let report = Housekeeping::new(db.housekeeping(RETENTION), 100)
+        .run_once(UnixTime::from_secs(NOW))
+        .await
+        .unwrap();
+    assert_eq!(report.count(PurgeKind::AuthorizationCodes), 5, "{report:?}");
+    assert_eq!(
+        tdb.query_text(
+            "SELECT COALESCE(MIN(grant_id) || ',' || MAX(grant_id), '') AS value \
+             FROM authorization_codes"
+        )
+        .await,
+        "k-family,k-recent"
+    );
+    // A replay of a kept code is still seen as one, so its grant gets revoked.
+    let now = UnixTime::from_secs(NOW);
+    for grant in ["k-recent", "k-family"] {
+        assert_eq!(
+            codes.consume(&TokenDigest::of(grant), now).await.unwrap(),
+            CodeRedemption::AlreadyUsed {
+                grant_id: grant.into()
+            }
+        );
+    }
+    // Once the grant is over, the code goes too.
+    tokens.revoke_family("k-family").await.unwrap();
+    let later = Housekeeping::new(db.housekeeping(RETENTION), 100)
+        .run_once(UnixTime::from_secs(NOW + RETENTION))
+        .await
+        .unwrap();
+    assert_eq!(later.count(PurgeKind::AuthorizationCodes), 2, "{later:?}");
+}
+
+both_backends!(
+    as_16_spent_codes,
+    as_16_spent_codes_stay_until_their_grant_is_over
+);
 
 /// Counts the batches a run asks for, per kind.
 struct CountingBatches {
@@ -351,7 +438,7 @@ async fn a_backlog_goes_in_several_batches(tdb: TestDatabase) {
         .await
         .unwrap();
     let counting = Arc::new(CountingBatches {
-        inner: db.housekeeping(),
+        inner: db.housekeeping(RETENTION),
         denylist_batches: AtomicU32::new(0),
     });
     let report = Housekeeping::new(counting.clone(), 100)
@@ -387,7 +474,7 @@ async fn deletion_rate(tdb: TestDatabase) {
         .await
         .unwrap();
     let started = Instant::now();
-    let report = Housekeeping::new(db.housekeeping(), 5_000)
+    let report = Housekeeping::new(db.housekeeping(RETENTION), 5_000)
         .run_once(UnixTime::from_secs(NOW))
         .await
         .unwrap();

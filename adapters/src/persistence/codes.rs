@@ -1,10 +1,13 @@
 //! [`AuthorizationCodeRepository`] on diesel.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel::sql_types::{BigInt, Bool};
+use diesel::IntoSql;
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use tessera_application::ports::{AuthorizationCodeRepository, CodeRedemption};
 use tessera_application::RepositoryError;
 use tessera_domain::{
@@ -16,7 +19,8 @@ use super::schema::authorization_codes;
 use super::{stored_digest, Inner};
 
 /// Codes in the `authorization_codes` table, keyed by digest. A redeemed code keeps its row,
-/// marked with `used_at`, so that a second redemption finds the grant to revoke.
+/// marked with `used_at`, so that a second redemption finds the grant to revoke and a sign-out
+/// finds the grants of the user, for as long as a token of that grant can live.
 pub(crate) struct DieselAuthorizationCodeRepository {
     db: Arc<Inner>,
 }
@@ -26,23 +30,45 @@ impl DieselAuthorizationCodeRepository {
         Self { db }
     }
 
-    /// Deletes at most `batch` codes expired at `now` (`expires_at <= now`, found by the expiry
-    /// index), redeemed or not, in one statement; returns how many. A redemption after expiry
-    /// fails on the expiry whether the row is there or not, so nothing is lost.
+    /// Deletes at most `batch` codes that no longer matter at `now`, in one statement; returns
+    /// how many. A code never redeemed goes once expired: it started nothing. A redeemed one
+    /// stays until its grant is over, so that a replay still revokes the grant (AS-16) and a
+    /// sign-out still finds it: until every access token it can have produced has expired
+    /// (they were issued before the code expired, so `expires_at + retention`, with
+    /// `retention` the access-token lifetime and skew) and no unrevoked, unexpired refresh
+    /// token of its grant is left. Candidates come from the expiry index.
     pub(crate) async fn purge_batch(
         &self,
         now: UnixTime,
+        retention: i64,
         batch: i64,
     ) -> Result<u64, RepositoryError> {
         // The batch is chosen by a subquery on the same table, which diesel needs aliased.
         let older = diesel::alias!(authorization_codes as older);
+        let grant_over = now.as_secs().saturating_sub(retention.max(0));
         let deleted = with_connection!(self.db, |conn, db| {
+            // Correlated with the aliased row, which diesel's typed subqueries cannot express.
+            let no_live_family = diesel::dsl::sql::<Bool>(
+                "NOT EXISTS (SELECT 1 FROM refresh_tokens \
+                 WHERE refresh_tokens.family_id = older.grant_id \
+                 AND refresh_tokens.revoked = FALSE AND refresh_tokens.expires_at > ",
+            )
+            .bind::<BigInt, _>(now.as_secs())
+            .sql(" AND refresh_tokens.family_expires_at > ")
+            .bind::<BigInt, _>(now.as_secs())
+            .sql(")");
             let expired = older
                 .select(older.field(authorization_codes::digest))
                 .filter(
                     older
                         .field(authorization_codes::expires_at)
                         .le(now.as_secs()),
+                )
+                .filter(
+                    older.field(authorization_codes::used_at).is_null().or(older
+                        .field(authorization_codes::expires_at)
+                        .le(grant_over)
+                        .and(no_live_family)),
                 )
                 .limit(batch);
             diesel::delete(
@@ -213,5 +239,53 @@ impl AuthorizationCodeRepository for DieselAuthorizationCodeRepository {
             Consumed::AlreadyUsed(grant_id) => Ok(CodeRedemption::AlreadyUsed { grant_id }),
             Consumed::NotFound => Ok(CodeRedemption::NotFound),
         }
+    }
+
+    async fn revoke_for_user<'a>(
+        &self,
+        user: &UserId,
+        client: Option<&'a ClientId>,
+        now: UnixTime,
+    ) -> Result<Vec<String>, RepositoryError> {
+        let user_key = user.as_str().to_owned();
+        let any_client = client.is_none();
+        let client_key = client.map(|c| c.as_str().to_owned()).unwrap_or_default();
+        let grants = with_connection!(self.db, |conn, db| {
+            let (user_key, client_key) = (&user_key, &client_key);
+            // The UPDATE comes first, so SQLite takes the write lock before any read. A code
+            // redeemed concurrently is either killed here (its redemption then finds it used)
+            // or already used, and then its grant is read back below.
+            conn.transaction(
+                async |conn| -> Result<BTreeSet<String>, diesel::result::Error> {
+                    diesel::update(
+                        authorization_codes::table
+                            .filter(authorization_codes::user_id.eq(user_key))
+                            .filter(
+                                any_client
+                                    .into_sql::<Bool>()
+                                    .or(authorization_codes::client_id.eq(client_key)),
+                            )
+                            .filter(authorization_codes::used_at.is_null()),
+                    )
+                    .set(authorization_codes::used_at.eq(now.as_secs()))
+                    .execute(conn)
+                    .await?;
+                    let grants: Vec<String> = authorization_codes::table
+                        .filter(authorization_codes::user_id.eq(user_key))
+                        .filter(
+                            any_client
+                                .into_sql::<Bool>()
+                                .or(authorization_codes::client_id.eq(client_key)),
+                        )
+                        .select(authorization_codes::grant_id)
+                        .load(conn)
+                        .await?;
+                    Ok(grants.into_iter().collect())
+                },
+            )
+            .await
+            .map_err(|e| db.query_error(e))
+        })?;
+        Ok(grants.into_iter().collect())
     }
 }

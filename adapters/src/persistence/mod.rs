@@ -369,9 +369,13 @@ impl Database {
     }
 
     /// Batched deletion of expired rows on this database, for the housekeeping task.
-    pub fn housekeeping(&self) -> Arc<dyn HousekeepingRepository> {
+    /// `code_retention` (seconds: the access-token lifetime with skew) is how long a redeemed
+    /// code outlives its expiry, so that its grant can still be found and revoked while an
+    /// access token of it can live.
+    pub fn housekeeping(&self, code_retention: i64) -> Arc<dyn HousekeepingRepository> {
         Arc::new(DieselHousekeeping {
             db: self.inner.clone(),
+            code_retention,
         })
     }
 
@@ -422,6 +426,7 @@ impl Database {
 /// [`HousekeepingRepository`]: each kind's batch delete lives next to its table's other queries.
 struct DieselHousekeeping {
     db: Arc<Inner>,
+    code_retention: i64,
 }
 
 #[async_trait::async_trait]
@@ -437,7 +442,7 @@ impl HousekeepingRepository for DieselHousekeeping {
         match kind {
             PurgeKind::AuthorizationCodes => {
                 codes::DieselAuthorizationCodeRepository::new(db)
-                    .purge_batch(now, batch)
+                    .purge_batch(now, self.code_retention, batch)
                     .await
             }
             PurgeKind::BrowserSessions => {

@@ -1,6 +1,6 @@
 use crate::RepositoryError;
 use async_trait::async_trait;
-use tessera_domain::{AuthorizationCode, TokenDigest, UnixTime};
+use tessera_domain::{AuthorizationCode, ClientId, TokenDigest, UnixTime, UserId};
 
 /// What redeeming a code found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,4 +29,15 @@ pub trait AuthorizationCodeRepository: Send + Sync {
         digest: &TokenDigest,
         now: UnixTime,
     ) -> Result<CodeRedemption, RepositoryError>;
+    /// Ends every code of `user` (only those issued to `client`, when given), in ONE
+    /// transaction: the codes not redeemed yet are marked used at `now`, so redeeming one later
+    /// is `invalid_grant` (it looks reused, and revoking its token-less grant again is
+    /// harmless); returns the distinct grant ids of all of them, redeemed or not, so that the
+    /// caller can denylist the access tokens of grants that never issued a refresh token.
+    async fn revoke_for_user<'a>(
+        &self,
+        user: &UserId,
+        client: Option<&'a ClientId>,
+        now: UnixTime,
+    ) -> Result<Vec<String>, RepositoryError>;
 }

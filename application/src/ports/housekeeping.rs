@@ -5,8 +5,9 @@ use tessera_domain::UnixTime;
 /// A kind of row that stops mattering at some point and is deleted by housekeeping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PurgeKind {
-    /// Authorization codes past their expiry, redeemed or not: a late redemption fails on
-    /// expiry anyway.
+    /// Authorization codes past their expiry that never were redeemed, and redeemed ones once
+    /// their grant is over (every access token of it expired, no live refresh token left):
+    /// until then a replay must still revoke the grant (AS-16) and a sign-out must find it.
     AuthorizationCodes,
     /// Browser sessions past their expiry.
     BrowserSessions,

@@ -355,13 +355,18 @@ pub(crate) mod tests {
             .expect_revoke_for_user()
             .times(times)
             .returning(|_| Ok(vec!["fam".into()]));
+        // The refresh family's grant, and one of a code that issued no refresh token: both
+        // are denylisted.
+        let codes =
+            crate::services::sign_out_everywhere::tests::codes_ending(&["fam", "code"], times);
         let mut revocations = MockRevocationRepository::new();
         revocations
             .expect_revoke()
-            .times(times)
+            .times(times * 2)
             .returning(|_, _| Ok(()));
         Arc::new(SignOutEverywhere::new(
             Arc::new(sessions),
+            Arc::new(codes),
             Arc::new(refresh),
             Arc::new(revocations),
             ts::clock_at(NOW),

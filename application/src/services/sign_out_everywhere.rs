@@ -1,15 +1,21 @@
-use crate::ports::{Clock, RefreshTokenRepository, RevocationRepository, SessionRepository};
+use crate::ports::{
+    AuthorizationCodeRepository, Clock, RefreshTokenRepository, RevocationRepository,
+    SessionRepository,
+};
 use crate::services::grant_revocation_key;
 use crate::RepositoryError;
+use std::collections::BTreeSet;
 use std::sync::Arc;
-use tessera_domain::UserId;
+use tessera_domain::{ClientId, UserId};
 
-/// Ends everything a user is signed in with: browser sessions, every refresh-token family,
-/// and (through a denylist entry per grant, kept as long as an access token can live) the
-/// access tokens of those grants. Run after a password change or reset and before deleting
-/// an account (RFC 9700 §4.14.2, ASVS 7.4.2).
+/// Ends everything a user is signed in with: browser sessions, authorization codes not yet
+/// redeemed, every refresh-token family, and (through a denylist entry per grant, kept as long
+/// as an access token can live) the access tokens of every grant, those that never issued a
+/// refresh token included. Run after a password change or reset, an admin disable or "revoke
+/// sessions", and before deleting an account (RFC 9700 §4.14.2, ASVS 7.4.2).
 pub struct SignOutEverywhere {
     sessions: Arc<dyn SessionRepository>,
+    codes: Arc<dyn AuthorizationCodeRepository>,
     refresh_tokens: Arc<dyn RefreshTokenRepository>,
     revocations: Arc<dyn RevocationRepository>,
     clock: Arc<dyn Clock>,
@@ -21,6 +27,7 @@ impl SignOutEverywhere {
     /// grant denylist entries are kept.
     pub fn new(
         sessions: Arc<dyn SessionRepository>,
+        codes: Arc<dyn AuthorizationCodeRepository>,
         refresh_tokens: Arc<dyn RefreshTokenRepository>,
         revocations: Arc<dyn RevocationRepository>,
         clock: Arc<dyn Clock>,
@@ -28,6 +35,7 @@ impl SignOutEverywhere {
     ) -> Self {
         Self {
             sessions,
+            codes,
             refresh_tokens,
             revocations,
             clock,
@@ -35,35 +43,61 @@ impl SignOutEverywhere {
         }
     }
 
-    /// Signs `user` out everywhere; returns (sessions ended, grants revoked).
+    /// Signs `user` out everywhere; returns (sessions ended, grants revoked). Sessions go
+    /// first, so that no new code can be issued while the codes are ended.
     pub async fn run(&self, user: &UserId) -> Result<(u64, usize), RepositoryError> {
         let sessions = self.sessions.delete_for_user(user).await?;
         let families = self.refresh_tokens.revoke_for_user(user).await?;
-        let until = self.clock.now().plus(self.access_token_lifetime);
-        for family in &families {
+        let grants = self.end_grants(user, None, families).await?;
+        log::info!("signed user {user} out everywhere: {sessions} sessions, {grants} grants");
+        Ok((sessions, grants))
+    }
+
+    /// Ends the codes of `user` (only those of `client`, when given) and denylists the
+    /// grants they started together with the already revoked refresh `families`, so that the
+    /// access tokens of grants without a refresh token die too; returns how many grants.
+    pub async fn end_grants(
+        &self,
+        user: &UserId,
+        client: Option<&ClientId>,
+        families: Vec<String>,
+    ) -> Result<usize, RepositoryError> {
+        let now = self.clock.now();
+        let mut grants: BTreeSet<String> = families.into_iter().collect();
+        grants.extend(self.codes.revoke_for_user(user, client, now).await?);
+        let until = now.plus(self.access_token_lifetime);
+        for grant in &grants {
             self.revocations
-                .revoke(&grant_revocation_key(family), until)
+                .revoke(&grant_revocation_key(grant), until)
                 .await?;
         }
-        log::info!(
-            "signed user {user} out everywhere: {sessions} sessions, {} grants",
-            families.len()
-        );
-        Ok((sessions, families.len()))
+        Ok(grants.len())
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::ports::{
-        MockRefreshTokenRepository, MockRevocationRepository, MockSessionRepository,
+        MockAuthorizationCodeRepository, MockRefreshTokenRepository, MockRevocationRepository,
+        MockSessionRepository,
     };
     use crate::services::test_support::{self as ts, Recorder, USER_ID};
     use tessera_domain::UnixTime;
 
+    /// A code repository whose `revoke_for_user` answers `grants` once per call, `times` calls.
+    pub(crate) fn codes_ending(grants: &[&str], times: usize) -> MockAuthorizationCodeRepository {
+        let grants: Vec<String> = grants.iter().map(|g| (*g).to_owned()).collect();
+        let mut codes = MockAuthorizationCodeRepository::new();
+        codes
+            .expect_revoke_for_user()
+            .times(times)
+            .returning(move |_, _, _| Ok(grants.clone()));
+        codes
+    }
+
     #[tokio::test]
-    async fn ends_sessions_refresh_families_and_their_access_tokens() {
+    async fn asvs_7_4_2_ends_sessions_codes_refresh_families_and_every_grants_access_tokens() {
         let mut sessions = MockSessionRepository::new();
         sessions
             .expect_delete_for_user()
@@ -75,6 +109,15 @@ mod tests {
             .expect_revoke_for_user()
             .times(1)
             .returning(|_| Ok(vec!["f1".into(), "f2".into()]));
+        // The codes: f1 started a refresh family, c1 (redeemed) and c2 (pending) did not.
+        let mut codes = MockAuthorizationCodeRepository::new();
+        codes
+            .expect_revoke_for_user()
+            .withf(|u, client, now| {
+                u.as_str() == USER_ID && client.is_none() && *now == UnixTime::from_secs(1_000)
+            })
+            .times(1)
+            .returning(|_, _, _| Ok(vec!["c1".into(), "f1".into(), "c2".into()]));
         let denied: Recorder<(String, UnixTime)> = Recorder::default();
         let d = denied.clone();
         let mut revocations = MockRevocationRepository::new();
@@ -84,20 +127,56 @@ mod tests {
         });
         let service = SignOutEverywhere::new(
             Arc::new(sessions),
+            Arc::new(codes),
             Arc::new(refresh),
             Arc::new(revocations),
             ts::clock_at(1_000),
             930,
         );
         let user = UserId::parse(USER_ID).unwrap();
-        assert_eq!(service.run(&user).await.unwrap(), (2, 2));
+        assert_eq!(service.run(&user).await.unwrap(), (2, 4));
+        let until = UnixTime::from_secs(1_930);
         assert_eq!(
             denied.all(),
-            vec![
-                ("grant:f1".to_owned(), UnixTime::from_secs(1_930)),
-                ("grant:f2".to_owned(), UnixTime::from_secs(1_930)),
-            ]
+            ["c1", "c2", "f1", "f2"]
+                .iter()
+                .map(|g| (format!("grant:{g}"), until))
+                .collect::<Vec<_>>()
         );
+    }
+
+    #[tokio::test]
+    async fn as_25_end_grants_of_one_client_ends_only_that_clients_codes() {
+        let mut codes = MockAuthorizationCodeRepository::new();
+        codes
+            .expect_revoke_for_user()
+            .withf(|_, client, _| client.map(|c| c.as_str()) == Some("rp"))
+            .times(1)
+            .returning(|_, _, _| Ok(vec!["c1".into()]));
+        let denied: Recorder<(String, UnixTime)> = Recorder::default();
+        let d = denied.clone();
+        let mut revocations = MockRevocationRepository::new();
+        revocations.expect_revoke().returning(move |k, until| {
+            d.push((k.to_owned(), until));
+            Ok(())
+        });
+        let service = SignOutEverywhere::new(
+            Arc::new(MockSessionRepository::new()),
+            Arc::new(codes),
+            Arc::new(MockRefreshTokenRepository::new()),
+            Arc::new(revocations),
+            ts::clock_at(1_000),
+            930,
+        );
+        let user = UserId::parse(USER_ID).unwrap();
+        let client = ClientId::parse("rp").unwrap();
+        let n = service
+            .end_grants(&user, Some(&client), vec!["f1".into()])
+            .await
+            .unwrap();
+        assert_eq!(n, 2);
+        let keys: Vec<String> = denied.all().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["grant:c1", "grant:f1"]);
     }
 
     #[tokio::test]
@@ -108,6 +187,7 @@ mod tests {
             .returning(|_| Err(RepositoryError::Unavailable));
         let service = SignOutEverywhere::new(
             Arc::new(sessions),
+            Arc::new(MockAuthorizationCodeRepository::new()),
             Arc::new(MockRefreshTokenRepository::new()),
             Arc::new(MockRevocationRepository::new()),
             ts::clock_at(1_000),

@@ -2,8 +2,8 @@
 //! consents and sessions.
 
 use super::{event, record, Actor, MAX_PAGE};
-use crate::ports::{AuditLog, Clock, ConsentRepository, RevocationRepository, UserRepository};
-use crate::services::{grant_revocation_key, EmailLinkError, EmailLinks, SignOutEverywhere};
+use crate::ports::{AuditLog, Clock, ConsentRepository, UserRepository};
+use crate::services::{EmailLinkError, EmailLinks, SignOutEverywhere};
 use crate::RepositoryError;
 use std::sync::Arc;
 use tessera_domain::{AuditAction, ClientId, Consent, User, UserId};
@@ -46,37 +46,29 @@ pub enum AdminUserError {
 pub struct AdminUsers {
     users: Arc<dyn UserRepository>,
     consents: Arc<dyn ConsentRepository>,
-    revocations: Arc<dyn RevocationRepository>,
     sign_out: Arc<SignOutEverywhere>,
     email_links: Arc<EmailLinks>,
     clock: Arc<dyn Clock>,
     audit: Arc<dyn AuditLog>,
-    access_token_lifetime: i64,
 }
 
 impl AdminUsers {
-    /// Builds the service; `access_token_lifetime` (seconds, skew included) bounds how long
-    /// the denylist entries of revoked grants are kept.
-    #[allow(clippy::too_many_arguments)]
+    /// Builds the service; `sign_out` also ends the grants of a withdrawn consent.
     pub fn new(
         users: Arc<dyn UserRepository>,
         consents: Arc<dyn ConsentRepository>,
-        revocations: Arc<dyn RevocationRepository>,
         sign_out: Arc<SignOutEverywhere>,
         email_links: Arc<EmailLinks>,
         clock: Arc<dyn Clock>,
         audit: Arc<dyn AuditLog>,
-        access_token_lifetime: i64,
     ) -> Self {
         Self {
             users,
             consents,
-            revocations,
             sign_out,
             email_links,
             clock,
             audit,
-            access_token_lifetime,
         }
     }
 
@@ -180,7 +172,8 @@ impl AdminUsers {
     }
 
     /// Withdraws the user's consent for `client`, with the refresh tokens the client holds
-    /// for the user and (through the grant denylist) their access tokens.
+    /// for the user, the codes issued to it and not yet redeemed, and (through the grant
+    /// denylist) the access tokens of all its grants, with or without a refresh token.
     pub async fn revoke_consent(
         &self,
         actor: &Actor,
@@ -195,13 +188,13 @@ impl AdminUsers {
             .consents
             .revoke_with_grants(&user.id, &client_id)
             .await?;
-        let until = self.clock.now().plus(self.access_token_lifetime);
-        for family in &families {
-            self.revocations
-                .revoke(&grant_revocation_key(family), until)
-                .await?;
-        }
-        if !existed && families.is_empty() {
+        let ended_families = !families.is_empty();
+        self.sign_out
+            .end_grants(&user.id, Some(&client_id), families)
+            .await?;
+        // Spent codes are kept a while after their grant ends, so they do not count here: a
+        // second withdrawal of the same consent is still "not found".
+        if !existed && !ended_families {
             return Err(AdminUserError::ConsentNotFound);
         }
         record(
@@ -243,9 +236,9 @@ impl AdminUsers {
 mod tests {
     use super::*;
     use crate::ports::{
-        MockAuditLog, MockConsentRepository, MockEmailTokenRepository, MockMailer,
-        MockPasswordHasher, MockRefreshTokenRepository, MockRevocationRepository,
-        MockSessionRepository, MockUserRepository,
+        MockAuditLog, MockAuthorizationCodeRepository, MockConsentRepository,
+        MockEmailTokenRepository, MockMailer, MockPasswordHasher, MockRefreshTokenRepository,
+        MockRevocationRepository, MockSessionRepository, MockUserRepository,
     };
     use crate::services::test_support::{self as ts, Recorder, USER_ID};
     use tessera_domain::{AuditEvent, PasswordPolicy, UnixTime};
@@ -257,6 +250,7 @@ mod tests {
         revocations: MockRevocationRepository,
         sessions: MockSessionRepository,
         refresh: MockRefreshTokenRepository,
+        codes: MockAuthorizationCodeRepository,
         link_users: MockUserRepository,
         tokens: MockEmailTokenRepository,
         mailer: MockMailer,
@@ -270,6 +264,7 @@ mod tests {
                 revocations: MockRevocationRepository::new(),
                 sessions: MockSessionRepository::new(),
                 refresh: MockRefreshTokenRepository::new(),
+                codes: MockAuthorizationCodeRepository::new(),
                 link_users: MockUserRepository::new(),
                 tokens: MockEmailTokenRepository::new(),
                 mailer: MockMailer::new(),
@@ -291,6 +286,10 @@ mod tests {
                 .expect_revoke_for_user()
                 .times(times)
                 .returning(|_| Ok(vec![]));
+            self.codes
+                .expect_revoke_for_user()
+                .times(times)
+                .returning(|_, _, _| Ok(vec![]));
             self
         }
 
@@ -299,11 +298,11 @@ mod tests {
             let e = events.clone();
             let mut audit = MockAuditLog::new();
             audit.expect_record().returning(move |ev| e.push(ev));
-            let revocations: Arc<dyn RevocationRepository> = Arc::new(self.revocations);
             let sign_out = Arc::new(SignOutEverywhere::new(
                 Arc::new(self.sessions),
+                Arc::new(self.codes),
                 Arc::new(self.refresh),
-                Arc::new(MockRevocationRepository::new()),
+                Arc::new(self.revocations),
                 ts::clock_at(1_000),
                 930,
             ));
@@ -322,12 +321,10 @@ mod tests {
                 AdminUsers::new(
                     Arc::new(self.users),
                     Arc::new(self.consents),
-                    revocations,
                     sign_out,
                     links,
                     ts::clock_at(1_000),
                     Arc::new(audit),
-                    930,
                 ),
                 events,
             )
@@ -446,13 +443,24 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn admin_revoking_a_consent_denylists_the_grants_it_ended() {
+    async fn as_25_admin_revoking_a_consent_ends_its_codes_and_denylists_every_grant_of_it() {
         let mut ports = Ports::new().with_user();
         ports
             .consents
             .expect_revoke_with_grants()
             .withf(|_, c| c.as_str() == "web")
             .returning(|_, _| Ok((true, vec!["fam".into()])));
+        // A grant without refresh token, known only from its code.
+        ports
+            .codes
+            .expect_revoke_for_user()
+            .withf(|u, c, now| {
+                u.as_str() == USER_ID
+                    && c.map(|c| c.as_str()) == Some("web")
+                    && *now == UnixTime::from_secs(1_000)
+            })
+            .times(1)
+            .returning(|_, _, _| Ok(vec!["code-only".into()]));
         let denied: Recorder<(String, UnixTime)> = Recorder::default();
         let d = denied.clone();
         ports.revocations.expect_revoke().returning(move |k, t| {
@@ -461,9 +469,13 @@ mod tests {
         });
         let (svc, events) = ports.build();
         svc.revoke_consent(&admin(), USER_ID, "web").await.unwrap();
+        let until = UnixTime::from_secs(1_930);
         assert_eq!(
-            denied.only(),
-            ("grant:fam".to_owned(), UnixTime::from_secs(1_930))
+            denied.all(),
+            vec![
+                ("grant:code-only".to_owned(), until),
+                ("grant:fam".to_owned(), until)
+            ]
         );
         let e = events.only();
         assert_eq!(e.action, AuditAction::ConsentRevoked);
@@ -477,6 +489,10 @@ mod tests {
             .consents
             .expect_revoke_with_grants()
             .returning(|_, _| Ok((false, vec![])));
+        ports
+            .codes
+            .expect_revoke_for_user()
+            .returning(|_, _, _| Ok(vec![]));
         let (svc, events) = ports.build();
         assert!(matches!(
             svc.revoke_consent(&admin(), USER_ID, "web").await,
