@@ -62,6 +62,7 @@ pub struct EmailLinks {
 /// The kinds of mail the per-account budget counts.
 const RESET_MAIL: &str = "reset";
 const VERIFY_MAIL: &str = "verify";
+const NOTICE_MAIL: &str = "notice";
 
 impl EmailLinks {
     /// Builds the service; links point at `issuer` (the public base URL).
@@ -131,6 +132,13 @@ impl EmailLinks {
         else {
             return Ok(());
         };
+        if !self.budget.try_take(&user.id, NOTICE_MAIL) {
+            log::info!(
+                "registration notice for user {} not sent: budget spent",
+                user.id
+            );
+            return Ok(());
+        }
         let text = format!(
             "Hello,\n\nSomeone tried to create a new account with {email}, which already has \
              an account here. No new account was created and nothing was changed.\n\nIf it \
@@ -681,6 +689,24 @@ pub(crate) mod tests {
                 .request_password_reset("alice@example.com")
                 .await
                 .unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn asvs_6_3_8_registration_notices_per_account_stop_at_the_budget() {
+        let mut mailer = MockMailer::new();
+        mailer.expect_send().times(1).returning(|_| Ok(()));
+        let links = links(
+            users_with(Some(ts::user())),
+            MockEmailTokenRepository::new(),
+            mailer,
+            MockPasswordHasher::new(),
+            sign_out(0),
+        )
+        .with_mail_budget(Arc::new(Allow(1.into())));
+        let email = Email::parse("alice@example.com").unwrap();
+        for _ in 0..4 {
+            links.send_registration_notice(&email).await.unwrap();
         }
     }
 
