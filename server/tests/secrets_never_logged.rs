@@ -247,7 +247,7 @@ async fn no_secret_reaches_the_logs() {
     )
     .await
     .unwrap();
-    assert_eq!(r.status(), 201);
+    assert_eq!(r.status(), 202);
     let verify = wait_for_link(&dir, "/users/verify-email", None).await;
     secrets.push(verify.clone());
     let page = http
