@@ -103,7 +103,11 @@ async fn email_search_ignores_case_and_takes_wildcards_literally(tdb: TestDataba
     let (db, _) = with_users(&tdb).await;
     let repo = db.users();
     let found = repo.list(None, Some("ALICE".into()), 10).await.unwrap();
-    assert_eq!(emails(&found), vec!["Alice@example.org"]);
+    assert_eq!(
+        emails(&found),
+        vec!["alice@example.org"],
+        "stored canonical (lower case)"
+    );
     let found = repo
         .list(None, Some("example.COM".into()), 10)
         .await
