@@ -25,6 +25,11 @@ async fn setup(db: TestDatabase, base_secs: i64, max_secs: i64) -> (TestApp, Cre
     config.lockout_threshold = 5;
     config.lockout_base_secs = base_secs;
     config.lockout_max_secs = max_secs;
+    setup_with(db, config).await
+}
+
+/// A server with `config`, a user and a client that skips consent.
+async fn setup_with(db: TestDatabase, config: tessera_server::config::Config) -> (TestApp, Creds) {
     let app = TestApp::spawn_with(db, config).await;
     app.create_user(EMAIL, PASSWORD, None).await;
     let client = app
@@ -197,18 +202,7 @@ async fn asvs_6_3_1_an_attacker_cannot_lock_the_owner_out(db: TestDatabase) {
     config.lockout_base_secs = 600;
     config.lockout_max_secs = 3600;
     config.rate_limit.trust_forwarded_for = true;
-    let app = TestApp::spawn_with(db, config).await;
-    app.create_user(EMAIL, PASSWORD, None).await;
-    let client = app
-        .register(NewClient {
-            name: "Notes".into(),
-            grants: vec!["authorization_code".into()],
-            redirect_uris: vec![REDIRECT.into()],
-            scope: "openid".into(),
-            skip_consent: true,
-            ..NewClient::default()
-        })
-        .await;
+    let (app, client) = setup_with(db, config).await;
     // The owner signs in once from their own browser.
     let (owner, form) = open_login_page(&app, &client, Browser::from_address("198.51.100.7")).await;
     let mut owner = owner;
