@@ -124,19 +124,10 @@ impl EmailLinks {
     /// registration itself answers as for a new address). No link and no token: only a hint
     /// where to ask for a password reset. Nothing is sent when no enabled account has it.
     pub async fn send_registration_notice(&self, email: &Email) -> Result<(), EmailLinkError> {
-        let Some(user) = self
-            .users
-            .find_by_email(email)
-            .await?
-            .filter(|u| !u.disabled)
-        else {
+        let Some(user) = self.find_enabled_by(email).await? else {
             return Ok(());
         };
-        if !self.budget.try_take(&user.id, NOTICE_MAIL) {
-            log::info!(
-                "registration notice for user {} not sent: budget spent",
-                user.id
-            );
+        if !self.within_budget(&user, NOTICE_MAIL) {
             return Ok(());
         }
         let text = format!(
@@ -164,11 +155,7 @@ impl EmailLinks {
     pub async fn resend_verification(&self, email: &str) -> Result<(), EmailLinkError> {
         if let Some(user) = self.find_enabled(email).await? {
             if !user.email_verified {
-                if !self.budget.try_take(&user.id, VERIFY_MAIL) {
-                    log::info!(
-                        "verification mail for user {} not sent: budget spent",
-                        user.id
-                    );
+                if !self.within_budget(&user, VERIFY_MAIL) {
                     return Ok(());
                 }
                 self.send_verification(&user).await?;
@@ -206,11 +193,7 @@ impl EmailLinks {
             log::info!("password reset asked for an address with no enabled account");
             return Ok(());
         };
-        if !self.budget.try_take(&user.id, RESET_MAIL) {
-            log::info!(
-                "password reset mail for user {} not sent: budget spent",
-                user.id
-            );
+        if !self.within_budget(&user, RESET_MAIL) {
             return Ok(());
         }
         let link = self
@@ -293,14 +276,27 @@ impl EmailLinks {
     }
 
     async fn find_enabled(&self, email: &str) -> Result<Option<User>, RepositoryError> {
-        let Ok(email) = Email::parse(email) else {
-            return Ok(None);
-        };
+        match Email::parse(email) {
+            Ok(email) => self.find_enabled_by(&email).await,
+            Err(_) => Ok(None),
+        }
+    }
+
+    async fn find_enabled_by(&self, email: &Email) -> Result<Option<User>, RepositoryError> {
         Ok(self
             .users
-            .find_by_email(&email)
+            .find_by_email(email)
             .await?
             .filter(|u| !u.disabled))
+    }
+
+    /// Takes one mail of `kind` from `user`'s budget; logs when it is spent.
+    fn within_budget(&self, user: &User, kind: &str) -> bool {
+        let ok = self.budget.try_take(&user.id, kind);
+        if !ok {
+            log::info!("{kind} mail for user {} not sent: budget spent", user.id);
+        }
+        ok
     }
 
     /// Stores a new token for `user` and returns the link that carries it.
