@@ -6,8 +6,10 @@
 
 pub mod config;
 pub mod errors;
+pub mod oauth_error_code;
 pub mod ports;
 pub mod services;
 
 pub use config::IssuerSettings;
 pub use errors::RepositoryError;
+pub use oauth_error_code::OAuthErrorCode;
