@@ -7,9 +7,11 @@
 pub mod config;
 pub mod errors;
 pub mod oauth_error_code;
+pub mod request_context;
 pub mod ports;
 pub mod services;
 
 pub use config::IssuerSettings;
 pub use errors::RepositoryError;
 pub use oauth_error_code::OAuthErrorCode;
+pub use request_context::RequestContext;

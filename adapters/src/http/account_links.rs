@@ -7,6 +7,7 @@
 //! email always answer `202` at once and do their work afterwards, so neither the answer nor
 //! its timing tells whether an account exists (ASVS 6.3.8).
 
+use tessera_application::OAuthErrorCode;
 use super::audit_trail;
 use super::browser::page_with_csrf;
 use super::errors::ApiError;
@@ -276,7 +277,7 @@ fn audit_link(
 fn link_error(e: EmailLinkError) -> ApiError {
     match e {
         EmailLinkError::InvalidLink => {
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_token", e.to_string())
+            ApiError::new(StatusCode::BAD_REQUEST, OAuthErrorCode::InvalidToken, e.to_string())
         }
         EmailLinkError::Password(p) => field_error("password", &p.to_string()),
         EmailLinkError::Busy => ApiError::unavailable(),

@@ -1,5 +1,6 @@
 //! The one place where use-case errors become HTTP responses (RFC 6749 §5.2 JSON).
 
+use tessera_application::OAuthErrorCode;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
@@ -16,7 +17,7 @@ const RETRY_AFTER_SECS: u64 = 5;
 #[derive(Debug, Clone)]
 pub struct ApiError {
     status: StatusCode,
-    code: &'static str,
+    code: OAuthErrorCode,
     description: String,
     www_authenticate: Option<&'static str>,
     retry_after: Option<u64>,
@@ -24,14 +25,14 @@ pub struct ApiError {
 
 #[derive(Serialize)]
 struct Body<'a> {
-    error: &'a str,
+    error: OAuthErrorCode,
     error_description: &'a str,
 }
 
 impl ApiError {
     pub(crate) fn new(
         status: StatusCode,
-        code: &'static str,
+        code: OAuthErrorCode,
         description: impl Into<String>,
     ) -> Self {
         Self {
@@ -45,7 +46,7 @@ impl ApiError {
 
     /// `400 invalid_request`.
     pub fn invalid_request(description: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_request", description)
+        Self::new(StatusCode::BAD_REQUEST, OAuthErrorCode::InvalidRequest, description)
     }
 
     /// `401 invalid_client` with a `WWW-Authenticate` challenge (RFC 6749 §5.2).
@@ -54,7 +55,7 @@ impl ApiError {
             www_authenticate: Some("Basic realm=\"tessera\", charset=\"UTF-8\""),
             ..Self::new(
                 StatusCode::UNAUTHORIZED,
-                "invalid_client",
+                OAuthErrorCode::InvalidClient,
                 "client authentication failed",
             )
         }
@@ -64,7 +65,7 @@ impl ApiError {
     pub fn unsupported_grant_type(grant: &str) -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
+            OAuthErrorCode::UnsupportedGrantType,
             format!("grant_type {grant:?} is not supported"),
         )
     }
@@ -73,21 +74,21 @@ impl ApiError {
     pub fn payload_too_large(limit: usize) -> Self {
         Self::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "invalid_request",
+            OAuthErrorCode::InvalidRequest,
             format!("request body exceeds {limit} bytes"),
         )
     }
 
     /// `404` for unknown paths.
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+        Self::new(StatusCode::NOT_FOUND, OAuthErrorCode::NotFound, "no such endpoint")
     }
 
     /// `405` for a known path with the wrong method.
     pub fn method_not_allowed() -> Self {
         Self::new(
             StatusCode::METHOD_NOT_ALLOWED,
-            "invalid_request",
+            OAuthErrorCode::InvalidRequest,
             "method not allowed on this endpoint",
         )
     }
@@ -98,7 +99,7 @@ impl ApiError {
             retry_after: Some(RETRY_AFTER_SECS),
             ..Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "temporarily_unavailable",
+                OAuthErrorCode::TemporarilyUnavailable,
                 "the service is temporarily unavailable, retry later",
             )
         }
@@ -118,7 +119,7 @@ impl ApiError {
             retry_after: Some(retry_after),
             ..Self::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "too_many_requests",
+                OAuthErrorCode::TooManyRequests,
                 "too many requests from this address, retry later",
             )
         }
@@ -129,13 +130,13 @@ impl ApiError {
         log::error!("internal error: {detail}");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "server_error",
+            OAuthErrorCode::ServerError,
             "the server could not complete the request",
         )
     }
 
     /// The OAuth error code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> OAuthErrorCode {
         self.code
     }
 }
@@ -196,11 +197,11 @@ impl From<TokenError> for ApiError {
     fn from(e: TokenError) -> Self {
         match e {
             TokenError::InvalidRequest(d) => Self::invalid_request(d),
-            TokenError::InvalidScope(d) => Self::new(StatusCode::BAD_REQUEST, "invalid_scope", d),
+            TokenError::InvalidScope(d) => Self::new(StatusCode::BAD_REQUEST, OAuthErrorCode::InvalidScope, d),
             TokenError::UnauthorizedClient(d) => {
-                Self::new(StatusCode::BAD_REQUEST, "unauthorized_client", d)
+                Self::new(StatusCode::BAD_REQUEST, OAuthErrorCode::UnauthorizedClient, d)
             }
-            TokenError::InvalidGrant(d) => Self::new(StatusCode::BAD_REQUEST, "invalid_grant", d),
+            TokenError::InvalidGrant(d) => Self::new(StatusCode::BAD_REQUEST, OAuthErrorCode::InvalidGrant, d),
             TokenError::Crypto(c) => c.into(),
             TokenError::Repository(r) => r.into(),
         }
@@ -212,7 +213,7 @@ impl From<RevokeError> for ApiError {
         match e {
             RevokeError::NotOwner => Self::new(
                 StatusCode::BAD_REQUEST,
-                "unauthorized_client",
+                OAuthErrorCode::UnauthorizedClient,
                 "the token was not issued to this client",
             ),
             RevokeError::Repository(r) => r.into(),

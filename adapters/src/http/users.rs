@@ -7,6 +7,7 @@
 //! "error_description"}` shape with `Cache-Control: no-store`, and nothing is stored unless the
 //! whole request is valid.
 
+use tessera_application::OAuthErrorCode;
 use super::audit_trail;
 use super::errors::ApiError;
 use super::HttpState;
@@ -197,7 +198,7 @@ pub async fn login_post(
         AccountLoginError::Login(LoginError::InvalidCredentials | LoginError::Locked { .. }) => {
             ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "invalid_grant",
+                OAuthErrorCode::InvalidGrant,
                 LoginError::InvalidCredentials.to_string(),
             )
         }
@@ -382,7 +383,7 @@ pub async fn me_delete(
 fn settled(result: &Result<(), ApiError>) -> Option<bool> {
     match result {
         Ok(()) => Some(true),
-        Err(e) if e.code() == "invalid_credentials" => Some(false),
+        Err(e) if e.code() == OAuthErrorCode::InvalidCredentials => Some(false),
         Err(_) => None,
     }
 }
@@ -413,7 +414,7 @@ fn change_error(e: AccountChangeError) -> ApiError {
     let wrong = || {
         ApiError::new(
             StatusCode::FORBIDDEN,
-            "invalid_credentials",
+            OAuthErrorCode::InvalidCredentials,
             AccountChangeError::WrongPassword.to_string(),
         )
     };
@@ -426,7 +427,7 @@ fn change_error(e: AccountChangeError) -> ApiError {
         AccountChangeError::Name => field_error("name", &AccountChangeError::Name.to_string()),
         AccountChangeError::Gone => ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "invalid_token",
+            OAuthErrorCode::InvalidToken,
             "the account no longer exists",
         ),
         AccountChangeError::Busy => ApiError::unavailable(),
@@ -510,7 +511,7 @@ pub(super) async fn read_json<T: DeserializeOwned + Validate>(
     if !is_json {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "invalid_request",
+            OAuthErrorCode::InvalidRequest,
             "the body must be application/json",
         ));
     }

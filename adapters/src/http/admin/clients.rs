@@ -1,5 +1,6 @@
 //! `/admin/clients`: list, create, get, update, delete, rotate the secret.
 
+use tessera_application::OAuthErrorCode;
 use super::super::users::read_json;
 use super::{authorise, bad_field, json_ok, no_content, not_found, AdminError, HttpState};
 use crate::http::errors::ApiError;
@@ -68,7 +69,7 @@ fn client_error(e: AdminClientError) -> AdminError {
         AdminClientError::NotFound => not_found("client"),
         AdminClientError::PublicClient => ApiError::new(
             StatusCode::CONFLICT,
-            "invalid_request",
+            OAuthErrorCode::InvalidRequest,
             "a public client has no secret to rotate",
         )
         .into(),

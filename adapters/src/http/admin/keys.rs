@@ -1,5 +1,6 @@
 //! `/admin/keys` (signing keys), `/admin/api-keys` and `/admin/audit`.
 
+use tessera_application::OAuthErrorCode;
 use super::super::users::read_json;
 use super::HttpState;
 use super::{authorise, bad_field, int_param, json_ok, no_content, not_found, query, AdminError};
@@ -42,7 +43,7 @@ fn key_error(e: KeyError) -> AdminError {
         // 409 with the wait, also as Retry-After.
         KeyError::TooSoon(t) => ApiError::new(
             StatusCode::CONFLICT,
-            "rotation_too_soon",
+            OAuthErrorCode::RotationTooSoon,
             format!("{t}; set force to true in the request body to rotate now anyway"),
         )
         .with_retry_after(u64::try_from(t.wait_secs).unwrap_or(1))

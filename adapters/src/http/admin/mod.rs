@@ -10,6 +10,7 @@ mod clients;
 mod keys;
 mod users;
 
+use tessera_application::OAuthErrorCode;
 use super::errors::ApiError;
 use super::HttpState;
 use actix_web::http::header::{self, HeaderValue};
@@ -174,7 +175,7 @@ async fn authorise(req: &HttpRequest, state: &HttpState) -> Result<Actor, AdminE
         AuthFailure::Scope => AdminError {
             inner: ApiError::new(
                 StatusCode::FORBIDDEN,
-                "insufficient_scope",
+                OAuthErrorCode::InsufficientScope,
                 "this API key does not have the admin scope",
             ),
             challenge: Some(SCOPE_CHALLENGE),
@@ -182,7 +183,7 @@ async fn authorise(req: &HttpRequest, state: &HttpState) -> Result<Actor, AdminE
         AuthFailure::Missing => AdminError {
             inner: ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "invalid_token",
+                OAuthErrorCode::InvalidToken,
                 "admin credentials are required",
             ),
             challenge: Some(CHALLENGE),
@@ -190,7 +191,7 @@ async fn authorise(req: &HttpRequest, state: &HttpState) -> Result<Actor, AdminE
         _ => AdminError {
             inner: ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "invalid_token",
+                OAuthErrorCode::InvalidToken,
                 "the admin credentials are not valid",
             ),
             challenge: Some(CHALLENGE),
@@ -261,7 +262,7 @@ impl From<RepositoryError> for AdminError {
 fn not_found(what: &str) -> AdminError {
     ApiError::new(
         StatusCode::NOT_FOUND,
-        "not_found",
+        OAuthErrorCode::NotFound,
         format!("no such {what}"),
     )
     .into()
