@@ -2,8 +2,8 @@
 //! pages, with the `openidconnect` crate as the relying party; ID tokens, UserInfo, refresh
 //! rotation, logout, and the negative cases of OAuth 2.1 / RFC 9700. Both backends.
 
-mod support;
-
+use crate::support::browser::{Browser, Page};
+use crate::support::{Creds, TestApp};
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreUserInfoClaims,
 };
@@ -12,8 +12,6 @@ use openidconnect::{
     OAuth2TokenResponse, PkceCodeChallenge, RedirectUrl, Scope, TokenResponse,
 };
 use serde_json::Value;
-use support::browser::{Browser, Page};
-use support::{Creds, TestApp};
 use tessera_application::services::NewClient;
 use tessera_tests::{both_backends, TestDatabase};
 

@@ -5,13 +5,11 @@
 //! probed with every method, and whatever the router answers must be listed (and so, by the
 //! adapters' unit test, described); every described operation must be routed.
 
-mod support;
-
+use crate::support::{test_config, TestApp};
 use reqwest::{Method, StatusCode};
 use secrecy::SecretString;
 use serde_json::Value;
 use std::collections::BTreeSet;
-use support::{test_config, TestApp};
 use tessera_adapters::http::known_routes;
 use tessera_adapters::http::paths::ROUTES;
 use tessera_tests::{both_backends, TestDatabase};

@@ -4,13 +4,13 @@
 //! Every row names what happened, to whom, for which client and from where, and none holds a
 //! password, secret or token. Both backends.
 
-mod support;
+use crate::support;
 
+use crate::support::TestApp;
 use reqwest::StatusCode;
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use std::time::Duration;
-use support::TestApp;
 use tessera_tests::{both_backends, TestDatabase};
 
 const ADMIN_TOKEN: &str = "admin-token-for-the-audit-test-0123456789";

@@ -3,12 +3,12 @@
 //! argon2id parameters run at once. The bound is loose on purpose (shared, noisy machines);
 //! `make bench` records the real figures.
 
-mod support;
+use crate::support;
 
+use crate::support::TestApp;
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::{Duration, Instant};
-use support::TestApp;
 use tessera_tests::{both_backends, TestDatabase};
 
 const PASSWORD: &str = "correct horse battery staple";

@@ -1,12 +1,12 @@
 //! The JSON account API over real HTTP: `POST /users/register`, `POST /users/login`,
 //! `GET /users/me`; bad input is refused cleanly and stores nothing. Both backends.
 
-mod support;
+use crate::support;
 
+use crate::support::TestApp;
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE};
 use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
-use support::TestApp;
 use tessera_server::config::BudgetOverride;
 use tessera_tests::{both_backends, TestDatabase};
 

@@ -2,13 +2,11 @@
 //! the person signed in on that authorization's login page, never by posting the consent form
 //! on an older session. Over real HTTP, both backends.
 
-mod support;
-
+use crate::support::browser::{Browser, Form, Page};
+use crate::support::{Creds, TestApp};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::Value;
-use support::browser::{Browser, Form, Page};
-use support::{Creds, TestApp};
 use tessera_application::services::NewClient;
 use tessera_tests::{both_backends, TestDatabase};
 

@@ -4,12 +4,12 @@
 //! forced reset kills the password and mails a link, a rotated client secret replaces the
 //! old one at once); and the audit trail, which names the actor and never holds a secret.
 
-mod support;
+use crate::support;
 
+use crate::support::{test_config, TestApp};
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
-use support::{test_config, TestApp};
 use tessera_application::ports::AuditFilter;
 use tessera_application::services::ApiKeys;
 use tessera_domain::{ClientId, Consent, ScopeSet, UnixTime, UserId};

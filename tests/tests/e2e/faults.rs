@@ -2,12 +2,12 @@
 //! within about 2 s (never 500, a hang or a false success), readiness says 503, liveness stays
 //! 200, and service resumes by itself. Loads go to 127.0.0.1 only and are bounded.
 
-mod support;
+use crate::support;
 
+use crate::support::TestApp;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use support::TestApp;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 

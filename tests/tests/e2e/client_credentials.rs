@@ -1,14 +1,14 @@
 //! End to end over real HTTP: a service registers, gets a signed token with a real OAuth client
 //! library, a resource server introspects and revokes it. Every test runs on both backends.
 
-mod support;
+use crate::support;
 
+use crate::support::{Creds, TestApp};
 use base64::Engine;
 use josekit::jwk::JwkSet;
 use oauth2::basic::BasicClient;
 use oauth2::{AuthType, ClientId, ClientSecret, Scope, TokenResponse, TokenUrl};
 use serde_json::Value;
-use support::{Creds, TestApp};
 use tessera_server::config::BudgetOverride;
 use tessera_tests::{both_backends, TestDatabase};
 

@@ -2,10 +2,8 @@
 //! login and a 404, the Prometheus text shows each of them; `X-Request-Id` is echoed when
 //! sane and replaced when not. Both backends.
 
-mod support;
-
+use crate::support::TestApp;
 use serde_json::json;
-use support::TestApp;
 use tessera_tests::{both_backends, TestDatabase};
 
 const EMAIL: &str = "ada@example.com";

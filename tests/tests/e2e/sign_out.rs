@@ -3,13 +3,11 @@
 //! access token of a grant that never issued a refresh token is inactive at `/introspect` and
 //! refused at `/userinfo`, and a code issued before but not yet redeemed is `invalid_grant`.
 
-mod support;
-
+use crate::support::browser::{Browser, Page};
+use crate::support::{test_config, Creds, TestApp};
 use reqwest::{Method, StatusCode};
 use secrecy::SecretString;
 use serde_json::{json, Value};
-use support::browser::{Browser, Page};
-use support::{test_config, Creds, TestApp};
 use tessera_application::services::NewClient;
 use tessera_tests::{both_backends, TestDatabase};
 

@@ -2,11 +2,11 @@
 //! parallel retries of one refresh all get the same successor; without it, or after it, reuse
 //! revokes the family (R-06, AS-21).
 
-mod support;
+use crate::support;
 
+use crate::support::browser::Browser;
+use crate::support::{Creds, TestApp};
 use serde_json::Value;
-use support::browser::Browser;
-use support::{Creds, TestApp};
 use tessera_application::services::NewClient;
 use tessera_tests::{both_backends, TestDatabase};
 

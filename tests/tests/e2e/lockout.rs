@@ -3,10 +3,10 @@
 //! password (ASVS 6.3.8: no enumeration), the lock ends by itself, and it lives in the
 //! database, so a restart keeps it.
 
-mod support;
+use crate::support;
 
-use support::browser::{Browser, Form, Page};
-use support::{Creds, TestApp};
+use crate::support::browser::{Browser, Form, Page};
+use crate::support::{Creds, TestApp};
 use tessera_application::services::NewClient;
 use tessera_tests::{both_backends, TestDatabase};
 

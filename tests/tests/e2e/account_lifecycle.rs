@@ -2,13 +2,13 @@
 //! link, profile change, password change, password reset, account deletion, and the
 //! no-enumeration and single-use rules around them. Both backends.
 
-mod support;
+use crate::support;
 
+use crate::support::browser::Browser;
+use crate::support::TestApp;
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE};
 use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
-use support::browser::Browser;
-use support::TestApp;
 use tessera_server::config::BudgetOverride;
 use tessera_tests::{both_backends, TestDatabase};
 

@@ -9,8 +9,6 @@
 //! `TESSERA_REQUIRE_BROWSER` is set, in which case it fails. Every wait is bounded, and every
 //! process the test starts is killed when it ends, panics included.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::io::Write;
@@ -20,13 +18,13 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::support::TestApp;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use fantoccini::{Client, ClientBuilder, Locator};
 use openidconnect::CsrfToken;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use support::TestApp;
 use tessera_application::services::NewClient;
 use tessera_tests::{both_backends, Backend, TestDatabase};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

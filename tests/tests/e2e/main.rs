@@ -1,0 +1,21 @@
+//! The end-to-end suite: the real server started in-process (`support`) and driven over HTTP,
+//! one module per area. One binary links the server once instead of once per area; run one area
+//! with a filter, e.g. `cargo test -p tessera-tests --test e2e faults::`.
+
+mod support;
+
+mod account_api;
+mod account_lifecycle;
+mod admin;
+mod audit;
+mod browser_sign_in;
+mod client_credentials;
+mod faults;
+mod lockout;
+mod login_storm;
+mod metrics;
+mod openapi;
+mod reauthentication;
+mod refresh_grace;
+mod sign_in;
+mod sign_out;
