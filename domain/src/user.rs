@@ -30,18 +30,20 @@ impl UserId {
     }
 
     /// Builds an id from 16 random bytes (a version-4 UUID).
-    pub fn from_random(mut bytes: [u8; 16]) -> Self {
-        bytes[6] = (bytes[6] & 0x0f) | 0x40;
-        bytes[8] = (bytes[8] & 0x3f) | 0x80;
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        Self(format!(
-            "{}-{}-{}-{}-{}",
-            &hex[0..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..32]
-        ))
+    pub fn from_random(bytes: [u8; 16]) -> Self {
+        let mut id = String::with_capacity(36);
+        for (i, byte) in bytes.into_iter().enumerate() {
+            let byte = match i {
+                6 => (byte & 0x0f) | 0x40, // version 4
+                8 => (byte & 0x3f) | 0x80, // RFC 4122 variant
+                _ => byte,
+            };
+            if matches!(i, 4 | 6 | 8 | 10) {
+                id.push('-');
+            }
+            id.push_str(&format!("{byte:02x}"));
+        }
+        Self(id)
     }
 
     /// The id as text.
@@ -108,6 +110,24 @@ mod tests {
         assert_eq!(id.as_str().len(), 36);
         assert_eq!(UserId::parse(id.as_str()).unwrap(), id);
         assert_eq!(&id.as_str()[14..15], "4");
+    }
+
+    proptest::proptest! {
+        /// Any 16 bytes make a version-4, RFC 4122-variant UUID that parses back and carries
+        /// the bytes themselves outside the version and variant bits.
+        #[test]
+        fn every_random_id_is_a_v4_uuid(bytes in proptest::prelude::any::<[u8; 16]>()) {
+            let id = UserId::from_random(bytes);
+            proptest::prop_assert_eq!(UserId::parse(id.as_str()), Ok(id.clone()));
+            let hex: String = id.as_str().split('-').collect();
+            let mut expected = bytes;
+            expected[6] = (expected[6] & 0x0f) | 0x40;
+            expected[8] = (expected[8] & 0x3f) | 0x80;
+            let expected: String = expected.iter().map(|b| format!("{b:02x}")).collect();
+            proptest::prop_assert_eq!(hex, expected);
+            let groups: Vec<usize> = id.as_str().split('-').map(str::len).collect();
+            proptest::prop_assert_eq!(groups, vec![8, 4, 4, 4, 12]);
+        }
     }
 
     #[test]
