@@ -43,11 +43,14 @@ impl ApiKeyPrefix {
     /// A prefix made from random bytes. The mapping is slightly biased, which is harmless:
     /// the prefix only has to be unlikely to clash, never hard to guess.
     pub fn from_random(bytes: [u8; API_KEY_PREFIX_LEN]) -> Self {
-        const ALPHABET: &[u8; 36] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+        // Each byte picks one of the 36 characters a-z, 0-9.
         Self(
             bytes
                 .iter()
-                .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+                .map(|b| match b % 36 {
+                    n @ 0..26 => char::from(b'a' + n),
+                    n => char::from(b'0' + (n - 26)),
+                })
                 .collect(),
         )
     }

@@ -46,7 +46,8 @@ pub fn half_hash(alg: crate::SigningAlgorithm, token: &str) -> String {
         crate::SigningAlgorithm::EdDsa => Sha512::digest(token.as_bytes()).to_vec(),
         _ => Sha256::digest(token.as_bytes()).to_vec(),
     };
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..digest.len() / 2])
+    let (left_half, _) = digest.split_at(digest.len() / 2);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(left_half)
 }
 
 #[cfg(test)]

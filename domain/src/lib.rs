@@ -4,6 +4,8 @@
 //! [`UnixTime`] parameters, randomness and signing live behind the application's ports. Every
 //! value object is built by a `parse` function, so a value that exists is a valid one.
 
+#![deny(missing_docs)]
+
 pub mod api_key;
 pub mod audit;
 pub mod client;
