@@ -121,3 +121,6 @@ mod tests {
         assert!(OAuthForm::parse(&[0xff, b'=', b'1']).is_err());
     }
 }
+
+#[cfg(test)]
+mod properties;
