@@ -5,7 +5,7 @@
 CARGO ?= cargo
 PG_URL ?= $(or $(TESSERA_TEST_POSTGRES_URL),postgres://postgres@127.0.0.1:5432/postgres)
 
-.PHONY: run build test lint fmt pg-check domain-purity bench bench-quick bench-growth schemathesis
+.PHONY: run build test lint lint-rules fmt pg-check domain-purity bench bench-quick bench-growth schemathesis
 
 run:
 	$(CARGO) run -p tessera-server --bin tessera -- serve
@@ -28,9 +28,31 @@ pg-check:
 		echo ""; \
 	fi
 
-lint: domain-purity
+lint: domain-purity lint-rules
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+# The lints themselves are [workspace.lints] in Cargo.toml (no unwrap, expect, panic or slice
+# indexing outside tests; clippy.toml exempts test code). This checks what clippy cannot: that
+# every crate takes them, that no production file switches one off for a whole module (the
+# `tests` crate is all test support), and that no function hides a long argument list behind
+# `allow(clippy::too_many_arguments)` (group the arguments into a struct instead).
+WORKSPACE_CRATES := $(shell sed -n 's/^members *= *\[\(.*\)\]/\1/p' Cargo.toml | tr -d '",')
+lint-rules:
+	@status=0; \
+	for crate in $(WORKSPACE_CRATES); do \
+		if ! grep -Pzq '\n\[lints\]\s*\nworkspace\s*=\s*true' "$$crate/Cargo.toml"; then \
+			echo "$$crate/Cargo.toml: add [lints] workspace = true"; status=1; \
+		fi; \
+	done; \
+	if grep -rnE --include='*.rs' 'allow\(clippy::too_many_arguments' $(WORKSPACE_CRATES); then \
+		echo "^ group these arguments into a struct"; status=1; \
+	fi; \
+	if grep -rnE --include='*.rs' '#!\[allow\([^]]*clippy::(unwrap_used|expect_used|panic|indexing_slicing)' \
+		$(addsuffix /src,$(filter-out tests,$(WORKSPACE_CRATES))); then \
+		echo "^ no module-wide allow: fix the code, or allow one start-up item with a reason"; status=1; \
+	fi; \
+	exit $$status
 
 # The domain stays pure: no async runtime, web, database or crypto-backend crate below it.
 domain-purity:

@@ -2,6 +2,16 @@
 //! one module per area. One binary links the server once instead of once per area; run one area
 //! with a filter, e.g. `cargo test -p tessera-tests --test e2e faults::`.
 
+// The scenario bodies run through `both_backends!`, so clippy does not see them as `#[test]`
+// functions: say here that this whole binary is test code, where a failed expectation panics.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "an end-to-end test binary: a failed expectation is meant to panic"
+)]
+
 mod support;
 
 mod account_api;
