@@ -4,6 +4,8 @@
 //! Programs that embed Tessera can enable the `mocks` feature to get the `mockall` mocks of
 //! every port for their own tests.
 
+#![deny(missing_docs)]
+
 pub mod config;
 pub mod errors;
 pub mod oauth_error_code;
