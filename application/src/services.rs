@@ -11,6 +11,7 @@ mod client_credentials;
 mod client_registration;
 mod code_grant;
 mod email_links;
+mod fault_code;
 mod housekeeping;
 mod introspection;
 mod login;
@@ -21,6 +22,7 @@ mod sign_out_everywhere;
 mod signing_keys;
 #[cfg(test)]
 mod test_support;
+mod token_error;
 mod user_tokens;
 mod userinfo;
 
@@ -38,7 +40,7 @@ pub use authorize::{
 pub use client_authentication::{
     AuthenticateClientError, ClientAuthenticator, PresentedCredentials,
 };
-pub use client_credentials::{ClientCredentialsGrant, IssuedToken, TokenError};
+pub use client_credentials::{ClientCredentialsGrant, IssuedToken};
 pub use client_registration::{ClientRegistry, NewClient, RegisterClientError, RegisteredClient};
 pub use code_grant::{grant_revocation_key, AuthorizationCodeGrant};
 pub use email_links::{EmailLinkError, EmailLinks, RESET_PASSWORD_PATH, VERIFY_EMAIL_PATH};
@@ -52,5 +54,6 @@ pub use refresh_grant::{RefreshGrace, RefreshTokenGrant};
 pub use revocation::{RevokeError, TokenRevocation};
 pub use sign_out_everywhere::SignOutEverywhere;
 pub use signing_keys::{KeyError, KeyService, RotationTooSoon, DEFAULT_PUBLISH_LEAD_SECS};
+pub use token_error::TokenError;
 pub use user_tokens::{Grant, TokenSet, UserTokenIssuer, ID_TOKEN_TYP};
 pub use userinfo::{UserInfo, UserInfoError};

@@ -1,9 +1,10 @@
 use crate::ports::{random_token, ClientRepository, Clock, RandomSource, UserRepository};
+use crate::services::fault_code::repository_fault_code;
 use crate::services::{
     AccessTokenVerifier, Accounts, CreateUserError, EmailLinks, Grant, LoginError, SignInContext,
     TokenError, TokenSet, UserTokenIssuer,
 };
-use crate::RepositoryError;
+use crate::{OAuthErrorCode, RepositoryError};
 use secrecy::SecretString;
 use std::sync::Arc;
 use tessera_domain::{
@@ -61,6 +62,33 @@ pub enum AccountTokenError {
     /// Storage failed.
     #[error(transparent)]
     Repository(#[from] RepositoryError),
+}
+
+impl AccountLoginError {
+    /// The code of the refusal: a wrong password or a locked account answers like the
+    /// password grant would (`invalid_grant`), so the two cannot be told apart.
+    pub fn code(&self) -> OAuthErrorCode {
+        match self {
+            Self::Login(LoginError::InvalidCredentials | LoginError::Locked { .. }) => {
+                OAuthErrorCode::InvalidGrant
+            }
+            Self::Login(LoginError::Busy) => OAuthErrorCode::TemporarilyUnavailable,
+            Self::Login(LoginError::Repository(e)) => repository_fault_code(e),
+            Self::Login(_) => OAuthErrorCode::ServerError,
+            Self::Token(e) => e.code(),
+        }
+    }
+}
+
+impl AccountTokenError {
+    /// The RFC 6750 code of the refusal.
+    pub fn code(&self) -> OAuthErrorCode {
+        match self {
+            Self::InvalidToken => OAuthErrorCode::InvalidToken,
+            Self::InsufficientScope => OAuthErrorCode::InsufficientScope,
+            Self::Repository(e) => repository_fault_code(e),
+        }
+    }
 }
 
 /// The JSON account API: registration, direct login with a password, and the signed-in

@@ -1,6 +1,7 @@
 use crate::ports::{EmailTokenRepository, HashError, PasswordHasher, UserRepository};
+use crate::services::fault_code::repository_fault_code;
 use crate::services::{Accounts, LoginError, SignInContext, SignOutEverywhere};
-use crate::RepositoryError;
+use crate::{OAuthErrorCode, RepositoryError};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use tessera_domain::{is_valid_display_name, EmailTokenPurpose, Password, PasswordError, User};
@@ -30,11 +31,29 @@ pub enum AccountChangeError {
     #[error("too many password checks at once, try again shortly")]
     Busy,
     /// The hasher failed.
-    #[error("password hashing failed: {0}")]
-    Hasher(String),
+    #[error("{0}")]
+    Hasher(#[source] HashError),
+    /// The check of the current password failed on the server's side.
+    #[error("{0}")]
+    SignIn(#[source] LoginError),
     /// Storage failed.
     #[error(transparent)]
     Repository(#[from] RepositoryError),
+}
+
+impl AccountChangeError {
+    /// The code of the refusal. A wrong current password and a lock share one code: the
+    /// caller is already signed in, so there is nothing to enumerate.
+    pub fn code(&self) -> OAuthErrorCode {
+        match self {
+            Self::WrongPassword | Self::Locked { .. } => OAuthErrorCode::InvalidCredentials,
+            Self::Password(_) | Self::Name => OAuthErrorCode::InvalidRequest,
+            Self::Gone => OAuthErrorCode::InvalidToken,
+            Self::Busy => OAuthErrorCode::TemporarilyUnavailable,
+            Self::Hasher(_) | Self::SignIn(_) => OAuthErrorCode::ServerError,
+            Self::Repository(e) => repository_fault_code(e),
+        }
+    }
 }
 
 impl From<LoginError> for AccountChangeError {
@@ -44,7 +63,7 @@ impl From<LoginError> for AccountChangeError {
             LoginError::Locked { retry_after_secs } => Self::Locked { retry_after_secs },
             LoginError::Busy => Self::Busy,
             LoginError::Repository(r) => Self::Repository(r),
-            LoginError::Hasher(h) => Self::Hasher(h),
+            other => Self::SignIn(other),
         }
     }
 }
@@ -119,7 +138,7 @@ impl AccountSettings {
             .await
             .map_err(|e| match e {
                 HashError::Busy => AccountChangeError::Busy,
-                other => AccountChangeError::Hasher(other.to_string()),
+                other => AccountChangeError::Hasher(other),
             })?;
         self.users.update_password_hash(&user.id, &phc).await?;
         self.email_tokens

@@ -1,5 +1,6 @@
 use crate::ports::{random_token, ApiKeyRepository, Clock, RandomSource};
-use crate::RepositoryError;
+use crate::services::fault_code::repository_fault_code;
+use crate::{OAuthErrorCode, RepositoryError};
 use secrecy::SecretString;
 use std::sync::Arc;
 use tessera_domain::{
@@ -29,6 +30,18 @@ pub enum ApiKeyError {
     /// Storage failed.
     #[error(transparent)]
     Repository(#[from] RepositoryError),
+}
+
+impl ApiKeyError {
+    /// `invalid_request` for a refused field, or the storage failure's code.
+    pub fn code(&self) -> OAuthErrorCode {
+        match self {
+            Self::InvalidName | Self::InvalidScope(_) | Self::NoScope | Self::ExpiryInPast => {
+                OAuthErrorCode::InvalidRequest
+            }
+            Self::Repository(e) => repository_fault_code(e),
+        }
+    }
 }
 
 /// Creates, lists, revokes and checks API keys: the one code path for the CLI, the admin API

@@ -1,5 +1,6 @@
 use crate::ports::ClientRepository;
-use crate::RepositoryError;
+use crate::services::fault_code::repository_fault_code;
+use crate::{OAuthErrorCode, RepositoryError};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use tessera_domain::{Client, ClientId, TokenDigest, TokenEndpointAuthMethod};
@@ -50,6 +51,16 @@ pub enum AuthenticateClientError {
     /// Storage failed.
     #[error(transparent)]
     Repository(#[from] RepositoryError),
+}
+
+impl AuthenticateClientError {
+    /// `invalid_client` (RFC 6749 §5.2), or the storage failure's code.
+    pub fn code(&self) -> OAuthErrorCode {
+        match self {
+            Self::InvalidClient => OAuthErrorCode::InvalidClient,
+            Self::Repository(e) => repository_fault_code(e),
+        }
+    }
 }
 
 /// Authenticates clients at the token, introspection and revocation endpoints.

@@ -1,10 +1,10 @@
 use crate::errors::CryptoError;
 use crate::ports::{random_token, Clock, JwsEngine, RandomSource};
-use crate::services::ACCESS_TOKEN_TYP;
-use crate::{IssuerSettings, RepositoryError};
+use crate::services::{TokenError, ACCESS_TOKEN_TYP};
+use crate::IssuerSettings;
 use secrecy::SecretString;
 use std::sync::Arc;
-use tessera_domain::{AccessTokenClaims, Client, ClientRuleError, GrantType, ScopeSet};
+use tessera_domain::{AccessTokenClaims, Client, GrantType, ScopeSet};
 
 /// A token response's content (RFC 6749 §5.1).
 #[derive(Debug)]
@@ -15,38 +15,6 @@ pub struct IssuedToken {
     pub expires_in: i64,
     /// Scope granted.
     pub scope: ScopeSet,
-}
-
-/// Token-endpoint failures, in RFC 6749 §5.2 terms; the HTTP edge maps each to its code.
-#[derive(Debug, thiserror::Error)]
-pub enum TokenError {
-    /// `invalid_request`.
-    #[error("{0}")]
-    InvalidRequest(String),
-    /// `invalid_scope`.
-    #[error("{0}")]
-    InvalidScope(String),
-    /// `unauthorized_client`.
-    #[error("{0}")]
-    UnauthorizedClient(String),
-    /// `invalid_grant`: a bad, expired, used or foreign code or refresh token.
-    #[error("{0}")]
-    InvalidGrant(String),
-    /// Signing failed: a server fault.
-    #[error(transparent)]
-    Crypto(#[from] CryptoError),
-    /// Storage failed.
-    #[error(transparent)]
-    Repository(#[from] RepositoryError),
-}
-
-impl From<ClientRuleError> for TokenError {
-    fn from(e: ClientRuleError) -> Self {
-        match e {
-            ClientRuleError::Scope(s) => TokenError::InvalidScope(s.to_string()),
-            other => TokenError::UnauthorizedClient(other.to_string()),
-        }
-    }
 }
 
 /// The client credentials grant (RFC 6749 §4.4): an authenticated confidential client gets an
@@ -81,7 +49,7 @@ impl ClientCredentialsGrant {
         let requested = scope
             .map(ScopeSet::parse)
             .transpose()
-            .map_err(|e| TokenError::InvalidScope(e.to_string()))?;
+            .map_err(TokenError::InvalidScope)?;
         let granted = client.grant_scope(requested.as_ref())?;
         let now = self.clock.now();
         let lifetime = self.settings.lifetimes.access_token;

@@ -1,5 +1,6 @@
 use crate::ports::{random_token, ClientRepository, Clock, RandomSource};
-use crate::RepositoryError;
+use crate::services::fault_code::repository_fault_code;
+use crate::{OAuthErrorCode, RepositoryError};
 use secrecy::SecretString;
 use std::sync::Arc;
 use tessera_domain::{
@@ -64,6 +65,19 @@ pub enum RegisterClientError {
     /// Storage failed.
     #[error(transparent)]
     Repository(#[from] RepositoryError),
+}
+
+impl RegisterClientError {
+    /// The RFC 7591 §3.2.2 code of the refusal, or the storage failure's code.
+    pub fn code(&self) -> OAuthErrorCode {
+        match self {
+            Self::RedirectUri { .. } => OAuthErrorCode::InvalidRedirectUri,
+            Self::Grant(_) | Self::Scope(_) | Self::AuthMethod(_) | Self::Rule(_) => {
+                OAuthErrorCode::InvalidClientMetadata
+            }
+            Self::Repository(e) => repository_fault_code(e),
+        }
+    }
 }
 
 /// Registers, lists and deletes clients: the one code path for the CLI and, later, the admin API.

@@ -107,8 +107,7 @@ impl AuthorizationCodeGrant {
         }
         match (&code.code_challenge, code_verifier) {
             (Some(challenge), Some(v)) => {
-                let verifier = CodeVerifier::parse(v)
-                    .map_err(|e| TokenError::InvalidRequest(e.to_string()))?;
+                let verifier = CodeVerifier::parse(v).map_err(TokenError::InvalidVerifier)?;
                 if !challenge.is_satisfied_by(&verifier) {
                     return Err(invalid("code_verifier does not match the code_challenge"));
                 }

@@ -2,8 +2,9 @@ use crate::ports::{
     random_token, Clock, EmailTokenRepository, HashError, MailBudget, Mailer, OutgoingMail,
     PasswordHasher, RandomSource, UnlimitedMail, UserRepository,
 };
+use crate::services::fault_code::repository_fault_code;
 use crate::services::SignOutEverywhere;
-use crate::RepositoryError;
+use crate::{OAuthErrorCode, RepositoryError};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use tessera_domain::{
@@ -32,11 +33,24 @@ pub enum EmailLinkError {
     #[error("too many password changes at once, try again shortly")]
     Busy,
     /// Hashing failed.
-    #[error("password hashing failed: {0}")]
-    Hasher(String),
+    #[error("{0}")]
+    Hasher(#[source] HashError),
     /// Storage failed.
     #[error(transparent)]
     Repository(#[from] RepositoryError),
+}
+
+impl EmailLinkError {
+    /// The code of the refusal: a bad link is an invalid token, whatever made it bad.
+    pub fn code(&self) -> OAuthErrorCode {
+        match self {
+            Self::InvalidLink => OAuthErrorCode::InvalidToken,
+            Self::Password(_) => OAuthErrorCode::InvalidRequest,
+            Self::Busy => OAuthErrorCode::TemporarilyUnavailable,
+            Self::Hasher(_) => OAuthErrorCode::ServerError,
+            Self::Repository(e) => repository_fault_code(e),
+        }
+    }
 }
 
 /// Email verification and password reset by emailed single-use links (token of 256 bits,
@@ -255,7 +269,7 @@ impl EmailLinks {
             .await
             .map_err(|e| match e {
                 HashError::Busy => EmailLinkError::Busy,
-                other => EmailLinkError::Hasher(other.to_string()),
+                other => EmailLinkError::Hasher(other),
             })?;
         // The atomic step: of two racing confirmations, one gets here.
         self.tokens

@@ -1,4 +1,3 @@
-use crate::errors::CryptoError;
 use crate::ports::{
     AuditLog, Clock, KeyCipher, RefreshTokenRepository, RevocationRepository, StoredRefreshToken,
     UserRepository,
@@ -127,11 +126,11 @@ impl RefreshTokenGrant {
         let requested = scope
             .map(ScopeSet::parse)
             .transpose()
-            .map_err(|e| TokenError::InvalidScope(e.to_string()))?;
+            .map_err(TokenError::InvalidScope)?;
         let access_scope = rt
             .scope
             .narrow_to(requested.as_ref())
-            .map_err(|e| TokenError::InvalidScope(e.to_string()))?;
+            .map_err(TokenError::InvalidScope)?;
         let user = self
             .users
             .find(&rt.user_id)
@@ -283,8 +282,7 @@ impl RefreshTokenGrant {
         {
             return Ok(None);
         }
-        let scope = ScopeSet::parse(&replay.scope)
-            .map_err(|e| CryptoError::Backend(format!("refresh replay holds a bad scope: {e}")))?;
+        let scope = ScopeSet::parse(&replay.scope).map_err(TokenError::ReplayScope)?;
         log::info!(
             "refresh token replayed within the grace window: family {}",
             rt.family_id
@@ -347,7 +345,7 @@ impl RefreshTokenGrant {
 fn seal(grace: &RefreshGrace, old: &TokenDigest, replay: &Replay) -> Result<Vec<u8>, TokenError> {
     let plain = serde_json::to_vec(replay)
         .map(|v| SecretBox::new(Box::new(v)))
-        .map_err(|e| CryptoError::Backend(format!("refresh replay: {e}")))?;
+        .map_err(TokenError::ReplayEncoding)?;
     Ok(grace
         .cipher
         .encrypt(plain.expose_secret(), &replay_aad(old))?)

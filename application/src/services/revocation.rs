@@ -1,6 +1,7 @@
 use crate::ports::RevocationRepository;
+use crate::services::fault_code::repository_fault_code;
 use crate::services::AccessTokenVerifier;
-use crate::RepositoryError;
+use crate::{OAuthErrorCode, RepositoryError};
 use std::sync::Arc;
 use tessera_domain::{Client, UnixTime};
 
@@ -13,6 +14,17 @@ pub enum RevokeError {
     /// Storage failed.
     #[error(transparent)]
     Repository(#[from] RepositoryError),
+}
+
+impl RevokeError {
+    /// `unauthorized_client` for another client's token (RFC 7009 §2.2.1), or the storage
+    /// failure's code.
+    pub fn code(&self) -> OAuthErrorCode {
+        match self {
+            Self::NotOwner => OAuthErrorCode::UnauthorizedClient,
+            Self::Repository(e) => repository_fault_code(e),
+        }
+    }
 }
 
 /// Token revocation (RFC 7009).

@@ -3,7 +3,8 @@ use crate::ports::{
     random_token, Clock, JwsEngine, KeyCipher, KeyGenerator, KeyMaterial, RandomSource,
     SigningKeyRepository, StoredSigningKey,
 };
-use crate::{IssuerSettings, RepositoryError};
+use crate::services::fault_code::repository_fault_code;
+use crate::{IssuerSettings, OAuthErrorCode, RepositoryError};
 use secrecy::ExposeSecret;
 use std::sync::Arc;
 use tessera_domain::{KeyState, SigningAlgorithm, SigningKey, UnixTime};
@@ -24,6 +25,17 @@ pub enum KeyError {
     /// Rotating now would make active a key that JWKS caches may not have seen.
     #[error(transparent)]
     TooSoon(#[from] RotationTooSoon),
+}
+
+impl KeyError {
+    /// `rotation_too_soon` when the JWKS caches need more time, else the server's fault.
+    pub fn code(&self) -> OAuthErrorCode {
+        match self {
+            Self::Crypto(_) => OAuthErrorCode::ServerError,
+            Self::Repository(e) => repository_fault_code(e),
+            Self::TooSoon(_) => OAuthErrorCode::RotationTooSoon,
+        }
+    }
 }
 
 fn which_key(published_now: &bool) -> &'static str {

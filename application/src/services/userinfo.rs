@@ -1,6 +1,7 @@
 use crate::ports::UserRepository;
+use crate::services::fault_code::repository_fault_code;
 use crate::services::AccessTokenVerifier;
-use crate::RepositoryError;
+use crate::{OAuthErrorCode, RepositoryError};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tessera_domain::UserId;
@@ -17,6 +18,17 @@ pub enum UserInfoError {
     /// Storage failed.
     #[error(transparent)]
     Repository(#[from] RepositoryError),
+}
+
+impl UserInfoError {
+    /// The RFC 6750 code of the refusal.
+    pub fn code(&self) -> OAuthErrorCode {
+        match self {
+            Self::InvalidToken => OAuthErrorCode::InvalidToken,
+            Self::InsufficientScope => OAuthErrorCode::InsufficientScope,
+            Self::Repository(e) => repository_fault_code(e),
+        }
+    }
 }
 
 /// OIDC Core §5.3: the claims about the user that the token's scope allows.

@@ -3,8 +3,9 @@
 
 use super::{event, record, Actor};
 use crate::ports::{random_token, AuditLog, ClientRepository, Clock, RandomSource};
+use crate::services::fault_code::repository_fault_code;
 use crate::services::{ClientRegistry, NewClient, RegisterClientError, RegisteredClient};
-use crate::RepositoryError;
+use crate::{OAuthErrorCode, RepositoryError};
 use secrecy::SecretString;
 use std::sync::Arc;
 use tessera_domain::{
@@ -44,6 +45,9 @@ pub enum AdminClientError {
         field: &'static str,
         /// Why, fit to show.
         message: String,
+        /// The parser's or rule's own error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// Storage failed.
     #[error(transparent)]
@@ -51,10 +55,24 @@ pub enum AdminClientError {
 }
 
 impl AdminClientError {
-    fn invalid(field: &'static str, message: impl ToString) -> Self {
+    /// `field` refused because of `source`, whose text is the message.
+    fn invalid(
+        field: &'static str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
         Self::Invalid {
             field,
-            message: message.to_string(),
+            message: source.to_string(),
+            source: Box::new(source),
+        }
+    }
+
+    /// The protocol error code this refusal is answered with.
+    pub fn code(&self) -> OAuthErrorCode {
+        match self {
+            Self::NotFound => OAuthErrorCode::NotFound,
+            Self::PublicClient | Self::Invalid { .. } => OAuthErrorCode::InvalidRequest,
+            Self::Repository(e) => repository_fault_code(e),
         }
     }
 }
@@ -228,8 +246,11 @@ impl AdminClients {
 fn parse_uris(field: &'static str, uris: &[String]) -> Result<Vec<RedirectUri>, AdminClientError> {
     uris.iter()
         .map(|u| {
-            RedirectUri::parse(u)
-                .map_err(|e| AdminClientError::invalid(field, format!("{u:?}: {e}")))
+            RedirectUri::parse(u).map_err(|e| AdminClientError::Invalid {
+                field,
+                message: format!("{u:?}: {e}"),
+                source: Box::new(e),
+            })
         })
         .collect()
 }

@@ -3,8 +3,9 @@
 
 use super::{event, record, Actor, MAX_PAGE};
 use crate::ports::{AuditLog, Clock, ConsentRepository, UserRepository};
+use crate::services::fault_code::repository_fault_code;
 use crate::services::{EmailLinkError, EmailLinks, SignOutEverywhere};
-use crate::RepositoryError;
+use crate::{OAuthErrorCode, RepositoryError};
 use std::sync::Arc;
 use tessera_domain::{AuditAction, ClientId, Consent, User, UserId};
 
@@ -40,6 +41,19 @@ pub enum AdminUserError {
     /// Storage failed.
     #[error(transparent)]
     Repository(#[from] RepositoryError),
+}
+
+impl AdminUserError {
+    /// The protocol error code this refusal is answered with. A reset link that cannot be
+    /// issued is the server's fault whatever the reason.
+    pub fn code(&self) -> OAuthErrorCode {
+        match self {
+            Self::NotFound | Self::ConsentNotFound => OAuthErrorCode::NotFound,
+            Self::Limit => OAuthErrorCode::InvalidRequest,
+            Self::Link(_) => OAuthErrorCode::ServerError,
+            Self::Repository(e) => repository_fault_code(e),
+        }
+    }
 }
 
 /// User administration for the admin API.

@@ -2,6 +2,7 @@ use super::*;
 use crate::ports::{MockJwsEngine, MockRandomSource};
 use crate::services::access_tokens::tests::{clock_at, ISS};
 use crate::services::client_authentication::tests::confidential;
+use crate::OAuthErrorCode;
 use secrecy::ExposeSecret;
 use tessera_domain::TokenEndpointAuthMethod;
 
@@ -65,10 +66,10 @@ fn narrower_scope_is_granted_wider_is_invalid_scope() {
 fn client_without_the_grant_is_unauthorized() {
     let mut client = confidential(TokenEndpointAuthMethod::ClientSecretBasic, "s");
     client.grant_types = vec![tessera_domain::GrantType::RefreshToken];
-    assert!(matches!(
-        grant(MockJwsEngine::new()).issue(&client, None),
-        Err(TokenError::UnauthorizedClient(_))
-    ));
+    let err = grant(MockJwsEngine::new())
+        .issue(&client, None)
+        .unwrap_err();
+    assert_eq!(err.code(), OAuthErrorCode::UnauthorizedClient, "{err:?}");
 }
 
 #[test]
