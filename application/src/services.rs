@@ -28,8 +28,8 @@ mod userinfo;
 
 pub use access_tokens::{AccessTokenVerifier, ACCESS_TOKEN_TYP};
 pub use account_api::{
-    AccountApi, AccountLoginError, AccountTokenError, Registration, ACCOUNT_CLIENT_ID,
-    ACCOUNT_SCOPE,
+    AccountApi, AccountApiDeps, AccountLoginError, AccountTokenError, Registration,
+    ACCOUNT_CLIENT_ID, ACCOUNT_SCOPE,
 };
 pub use account_settings::{AccountChangeError, AccountSettings};
 pub use api_keys::{ApiKeyError, ApiKeys, API_KEY_TOUCH_INTERVAL_SECS};
@@ -43,7 +43,9 @@ pub use client_authentication::{
 pub use client_credentials::{ClientCredentialsGrant, IssuedToken};
 pub use client_registration::{ClientRegistry, NewClient, RegisterClientError, RegisteredClient};
 pub use code_grant::{grant_revocation_key, AuthorizationCodeGrant};
-pub use email_links::{EmailLinkError, EmailLinks, RESET_PASSWORD_PATH, VERIFY_EMAIL_PATH};
+pub use email_links::{
+    EmailLinkError, EmailLinks, EmailLinksDeps, RESET_PASSWORD_PATH, VERIFY_EMAIL_PATH,
+};
 pub use housekeeping::{
     Housekeeping, HousekeepingReport, DEFAULT_PURGE_BATCH, DEFAULT_PURGE_BUDGET,
 };

@@ -111,19 +111,40 @@ pub struct AccountApi {
     scope: ScopeSet,
 }
 
+/// What the account API is built from: the services it hands work to and the ports it reads.
+/// Named fields, so the wiring cannot swap two of the same type.
+pub struct AccountApiDeps {
+    /// Credential checks, lockout and account creation.
+    pub accounts: Arc<Accounts>,
+    /// Signs the tokens a direct login returns.
+    pub issuer: Arc<UserTokenIssuer>,
+    /// Checks the bearer tokens of profile requests.
+    pub verifier: Arc<AccessTokenVerifier>,
+    /// The users, for profile reads.
+    pub users: Arc<dyn UserRepository>,
+    /// The clients, to register the account API's own client.
+    pub clients: Arc<dyn ClientRepository>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+    /// Token ids and grant ids.
+    pub rng: Arc<dyn RandomSource>,
+    /// Verification mail for new accounts.
+    pub links: Arc<EmailLinks>,
+}
+
 impl AccountApi {
     /// Builds the service.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        accounts: Arc<Accounts>,
-        issuer: Arc<UserTokenIssuer>,
-        verifier: Arc<AccessTokenVerifier>,
-        users: Arc<dyn UserRepository>,
-        clients: Arc<dyn ClientRepository>,
-        clock: Arc<dyn Clock>,
-        rng: Arc<dyn RandomSource>,
-        links: Arc<EmailLinks>,
-    ) -> Self {
+    pub fn new(deps: AccountApiDeps) -> Self {
+        let AccountApiDeps {
+            accounts,
+            issuer,
+            verifier,
+            users,
+            clients,
+            clock,
+            rng,
+            links,
+        } = deps;
         let scope = ScopeSet::parse(ACCOUNT_SCOPE).expect("a valid scope");
         let client = Client {
             id: ClientId::parse(ACCOUNT_CLIENT_ID).expect("a valid client id"),

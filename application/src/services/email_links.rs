@@ -73,6 +73,25 @@ pub struct EmailLinks {
     budget: Arc<dyn MailBudget>,
 }
 
+/// The ports and services the email links reach. Named fields, so the wiring cannot swap two
+/// of the same type.
+pub struct EmailLinksDeps {
+    /// The accounts the links are about.
+    pub users: Arc<dyn UserRepository>,
+    /// The links' digests, expiry and single use.
+    pub tokens: Arc<dyn EmailTokenRepository>,
+    /// Hands the mail over for delivery.
+    pub mailer: Arc<dyn Mailer>,
+    /// Hashes the new password of a reset.
+    pub hasher: Arc<dyn PasswordHasher>,
+    /// Ends every session and grant after a reset.
+    pub sign_out: Arc<SignOutEverywhere>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+    /// The link tokens.
+    pub rng: Arc<dyn RandomSource>,
+}
+
 /// The kinds of mail the per-account budget counts.
 const RESET_MAIL: &str = "reset";
 const VERIFY_MAIL: &str = "verify";
@@ -80,18 +99,16 @@ const NOTICE_MAIL: &str = "notice";
 
 impl EmailLinks {
     /// Builds the service; links point at `issuer` (the public base URL).
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        users: Arc<dyn UserRepository>,
-        tokens: Arc<dyn EmailTokenRepository>,
-        mailer: Arc<dyn Mailer>,
-        hasher: Arc<dyn PasswordHasher>,
-        sign_out: Arc<SignOutEverywhere>,
-        clock: Arc<dyn Clock>,
-        rng: Arc<dyn RandomSource>,
-        policy: PasswordPolicy,
-        issuer: &str,
-    ) -> Self {
+    pub fn new(deps: EmailLinksDeps, policy: PasswordPolicy, issuer: &str) -> Self {
+        let EmailLinksDeps {
+            users,
+            tokens,
+            mailer,
+            hasher,
+            sign_out,
+            clock,
+            rng,
+        } = deps;
         Self {
             users,
             tokens,

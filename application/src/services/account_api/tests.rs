@@ -93,16 +93,16 @@ fn api_with(
         ts::counting_rng(),
         IssuerSettings::new(ISS),
     ));
-    AccountApi::new(
+    AccountApi::new(AccountApiDeps {
         accounts,
         issuer,
-        verifier(verified),
-        Arc::new(users),
-        Arc::new(clients),
-        ts::clock_at(NOW),
-        ts::counting_rng(),
-        Arc::new(unused_links()),
-    )
+        verifier: verifier(verified),
+        users: Arc::new(users),
+        clients: Arc::new(clients),
+        clock: ts::clock_at(NOW),
+        rng: ts::counting_rng(),
+        links: Arc::new(unused_links()),
+    })
 }
 
 fn unused_links() -> EmailLinks {
@@ -148,16 +148,16 @@ async fn register_stores_the_user_then_mails_a_verification_link() {
         ts::counting_rng(),
         IssuerSettings::new(ISS),
     ));
-    let api = AccountApi::new(
-        accounts(users, true),
+    let api = AccountApi::new(AccountApiDeps {
+        accounts: accounts(users, true),
         issuer,
-        verifier(Err(VerifyError::Malformed)),
-        Arc::new(MockUserRepository::new()),
-        Arc::new(MockClientRepository::new()),
-        ts::clock_at(NOW),
-        ts::counting_rng(),
-        Arc::new(email_links),
-    );
+        verifier: verifier(Err(VerifyError::Malformed)),
+        users: Arc::new(MockUserRepository::new()),
+        clients: Arc::new(MockClientRepository::new()),
+        clock: ts::clock_at(NOW),
+        rng: ts::counting_rng(),
+        links: Arc::new(email_links),
+    });
     let registration = api
         .register("Bob@Example.com", PASSWORD.to_owned().into(), None)
         .await
@@ -217,16 +217,16 @@ async fn asvs_6_3_8_register_taken_address_mails_the_owner_instead() {
         ts::counting_rng(),
         IssuerSettings::new(ISS),
     ));
-    let api = AccountApi::new(
-        accounts(users, true),
+    let api = AccountApi::new(AccountApiDeps {
+        accounts: accounts(users, true),
         issuer,
-        verifier(Err(VerifyError::Malformed)),
-        Arc::new(MockUserRepository::new()),
-        Arc::new(MockClientRepository::new()),
-        ts::clock_at(NOW),
-        ts::counting_rng(),
-        Arc::new(email_links),
-    );
+        verifier: verifier(Err(VerifyError::Malformed)),
+        users: Arc::new(MockUserRepository::new()),
+        clients: Arc::new(MockClientRepository::new()),
+        clock: ts::clock_at(NOW),
+        rng: ts::counting_rng(),
+        links: Arc::new(email_links),
+    });
     let registration = api
         .register("ALICE@example.com", PASSWORD.to_owned().into(), None)
         .await

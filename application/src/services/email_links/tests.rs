@@ -56,13 +56,15 @@ pub(crate) fn links(
     sign_out: Arc<SignOutEverywhere>,
 ) -> EmailLinks {
     EmailLinks::new(
-        Arc::new(users),
-        Arc::new(tokens),
-        Arc::new(mailer),
-        Arc::new(hasher),
-        sign_out,
-        ts::clock_at(NOW),
-        ts::counting_rng(),
+        EmailLinksDeps {
+            users: Arc::new(users),
+            tokens: Arc::new(tokens),
+            mailer: Arc::new(mailer),
+            hasher: Arc::new(hasher),
+            sign_out,
+            clock: ts::clock_at(NOW),
+            rng: ts::counting_rng(),
+        },
         PasswordPolicy::default(),
         &format!("{ISS}/"),
     )

@@ -5,6 +5,7 @@ use crate::ports::{
     MockSessionRepository, MockUserRepository,
 };
 use crate::services::test_support::{self as ts, Recorder, USER_ID};
+use crate::services::EmailLinksDeps;
 use tessera_domain::{AuditEvent, PasswordPolicy, UnixTime};
 
 /// The ports behind the service; each test sets the expectations it needs.
@@ -71,13 +72,15 @@ impl Ports {
             930,
         ));
         let links = Arc::new(EmailLinks::new(
-            Arc::new(self.link_users),
-            Arc::new(self.tokens),
-            Arc::new(self.mailer),
-            Arc::new(MockPasswordHasher::new()),
-            sign_out.clone(),
-            ts::clock_at(1_000),
-            ts::counting_rng(),
+            EmailLinksDeps {
+                users: Arc::new(self.link_users),
+                tokens: Arc::new(self.tokens),
+                mailer: Arc::new(self.mailer),
+                hasher: Arc::new(MockPasswordHasher::new()),
+                sign_out: sign_out.clone(),
+                clock: ts::clock_at(1_000),
+                rng: ts::counting_rng(),
+            },
             PasswordPolicy::default(),
             ts::ISS,
         ));
