@@ -81,7 +81,7 @@ impl From<RegisterClientError> for AdminClientError {
     fn from(e: RegisterClientError) -> Self {
         match e {
             RegisterClientError::RedirectUri { .. } => Self::invalid("redirect_uris", e),
-            RegisterClientError::Grant(_) => Self::invalid("grant_types", e),
+            RegisterClientError::GrantType(_) => Self::invalid("grant_types", e),
             RegisterClientError::Scope(_) => Self::invalid("scope", e),
             RegisterClientError::AuthMethod(_) => Self::invalid("token_endpoint_auth_method", e),
             RegisterClientError::Rule(r) => rule_error(r),
