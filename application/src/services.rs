@@ -57,5 +57,5 @@ pub use revocation::{RevokeError, TokenRevocation};
 pub use sign_out_everywhere::SignOutEverywhere;
 pub use signing_keys::{KeyError, KeyService, RotationTooSoon, DEFAULT_PUBLISH_LEAD_SECS};
 pub use token_error::TokenError;
-pub use user_tokens::{Grant, TokenSet, UserTokenIssuer, ID_TOKEN_TYP};
+pub use user_tokens::{TokenSet, UserGrant, UserTokenIssuer, ID_TOKEN_TYP};
 pub use userinfo::{UserInfo, UserInfoError};

@@ -1,8 +1,8 @@
 use crate::ports::{random_token, ClientRepository, Clock, RandomSource, UserRepository};
 use crate::services::fault_code::repository_fault_code;
 use crate::services::{
-    AccessTokenVerifier, Accounts, CreateUserError, EmailLinks, Grant, LoginError, SignInContext,
-    TokenError, TokenSet, UserTokenIssuer,
+    AccessTokenVerifier, Accounts, CreateUserError, EmailLinks, LoginError, SignInContext,
+    TokenError, TokenSet, UserGrant, UserTokenIssuer,
 };
 use crate::{OAuthErrorCode, RepositoryError};
 use secrecy::SecretString;
@@ -242,7 +242,7 @@ impl AccountApi {
             .verify_credentials(email, password, context)
             .await?;
         let grant_id = random_token(self.rng.as_ref(), 16);
-        let grant = Grant {
+        let grant = UserGrant {
             client: &self.client,
             user: &user,
             grant_id: &grant_id,

@@ -52,7 +52,7 @@ pub enum RegisterClientError {
     },
     /// An unknown grant name.
     #[error(transparent)]
-    Grant(#[from] GrantTypeError),
+    GrantType(#[from] GrantTypeError),
     /// A malformed scope.
     #[error(transparent)]
     Scope(#[from] ScopeError),
@@ -72,7 +72,7 @@ impl RegisterClientError {
     pub fn code(&self) -> OAuthErrorCode {
         match self {
             Self::RedirectUri { .. } => OAuthErrorCode::InvalidRedirectUri,
-            Self::Grant(_) | Self::Scope(_) | Self::AuthMethod(_) | Self::Rule(_) => {
+            Self::GrantType(_) | Self::Scope(_) | Self::AuthMethod(_) | Self::Rule(_) => {
                 OAuthErrorCode::InvalidClientMetadata
             }
             Self::Repository(e) => repository_fault_code(e),

@@ -2,7 +2,7 @@ use crate::ports::{
     AuthorizationCodeRepository, Clock, CodeRedemption, RefreshTokenRepository,
     RevocationRepository, UserRepository,
 };
-use crate::services::user_tokens::{Grant, TokenSet, UserTokenIssuer};
+use crate::services::user_tokens::{TokenSet, UserGrant, UserTokenIssuer};
 use crate::services::TokenError;
 use secrecy::SecretString;
 use std::sync::Arc;
@@ -130,7 +130,7 @@ impl AuthorizationCodeGrant {
             .await?
             .filter(|u| !u.disabled)
             .ok_or_else(|| invalid("the user is no longer active"))?;
-        let grant = Grant {
+        let grant = UserGrant {
             client,
             user: &user,
             grant_id: &code.grant_id,

@@ -3,7 +3,7 @@ use crate::ports::{
     UserRepository,
 };
 use crate::services::code_grant::revoke_grant;
-use crate::services::user_tokens::{Grant, TokenSet, UserTokenIssuer};
+use crate::services::user_tokens::{TokenSet, UserGrant, UserTokenIssuer};
 use crate::services::TokenError;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 use serde::{Deserialize, Serialize};
@@ -137,7 +137,7 @@ impl RefreshTokenGrant {
             .await?
             .filter(|u| !u.disabled)
             .ok_or_else(|| invalid("the user is no longer active"))?;
-        let grant = Grant {
+        let grant = UserGrant {
             client,
             user: &user,
             grant_id: &rt.family_id,

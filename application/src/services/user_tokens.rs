@@ -29,8 +29,9 @@ pub struct TokenSet {
     pub id_token: Option<String>,
 }
 
-/// What a user token is issued from.
-pub struct Grant<'a> {
+/// The grant a user gave a client, as the tokens issued from it carry it: who, to whom, which
+/// scope, and when the user signed in.
+pub struct UserGrant<'a> {
     /// The client.
     pub client: &'a Client,
     /// The user.
@@ -88,7 +89,7 @@ impl UserTokenIssuer {
     }
 
     /// Signs the access token and, with `openid`, the ID token.
-    pub fn sign(&self, g: &Grant<'_>) -> Result<(String, Option<String>), TokenError> {
+    pub fn sign(&self, g: &UserGrant<'_>) -> Result<(String, Option<String>), TokenError> {
         let now = self.clock.now();
         let lifetimes = &self.settings.lifetimes;
         let at = AccessTokenClaims {
@@ -135,7 +136,7 @@ impl UserTokenIssuer {
     }
 
     /// A fresh refresh token for a new family, stored before it is returned.
-    pub async fn first_refresh_token(&self, g: &Grant<'_>) -> Result<SecretString, TokenError> {
+    pub async fn first_refresh_token(&self, g: &UserGrant<'_>) -> Result<SecretString, TokenError> {
         let now = self.clock.now();
         let lifetimes = &self.settings.lifetimes;
         let (token, rt) = self.mint_refresh(g, now.plus(lifetimes.refresh_absolute), now);
@@ -146,7 +147,7 @@ impl UserTokenIssuer {
     /// A successor link for a family (stored by the caller's atomic rotation).
     pub fn successor(
         &self,
-        g: &Grant<'_>,
+        g: &UserGrant<'_>,
         family_expires_at: UnixTime,
     ) -> (SecretString, RefreshToken) {
         self.mint_refresh(g, family_expires_at, self.clock.now())
@@ -154,7 +155,7 @@ impl UserTokenIssuer {
 
     fn mint_refresh(
         &self,
-        g: &Grant<'_>,
+        g: &UserGrant<'_>,
         family_expires_at: UnixTime,
         now: UnixTime,
     ) -> (SecretString, RefreshToken) {

@@ -37,7 +37,7 @@ fn sign(
     let user = ts::user();
     let scope = ts::scope(scope);
     let nonce = nonce.map(|n| Nonce::parse(n).unwrap());
-    let g = Grant {
+    let g = UserGrant {
         client: &client,
         user: &user,
         grant_id: "g-1",
@@ -75,7 +75,7 @@ fn every_access_token_gets_its_own_jti() {
     let client = ts::client(false);
     let user = ts::user();
     let scope = ts::scope("read");
-    let g = Grant {
+    let g = UserGrant {
         client: &client,
         user: &user,
         grant_id: "g-1",
@@ -173,7 +173,7 @@ fn grant_sign_with(
     let client = ts::client(false);
     let user = ts::user();
     let scope = ts::scope(scope);
-    let g = Grant {
+    let g = UserGrant {
         client: &client,
         user: &user,
         grant_id: "g-1",
@@ -230,8 +230,8 @@ fn grant_for<'a>(
     user: &'a User,
     scope: &'a ScopeSet,
     grant_scope: &'a ScopeSet,
-) -> Grant<'a> {
-    Grant {
+) -> UserGrant<'a> {
+    UserGrant {
         client,
         user,
         grant_id: "g-1",
