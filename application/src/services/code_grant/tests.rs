@@ -126,17 +126,11 @@ fn succeeding(code: AuthorizationCode) -> (Ports, Signed, Recorder<RefreshToken>
 }
 
 fn assert_invalid_grant(r: Result<TokenSet, TokenError>) {
-    assert!(
-        matches!(r, Err(TokenError::InvalidGrant(_))),
-        "expected invalid_grant, got {r:?}"
-    );
+    ts::assert_token_error(r, OAuthErrorCode::InvalidGrant);
 }
 
 fn assert_invalid_request(r: Result<TokenSet, TokenError>) {
-    assert!(
-        matches!(&r, Err(e) if e.code() == OAuthErrorCode::InvalidRequest),
-        "expected invalid_request, got {r:?}"
-    );
+    ts::assert_token_error(r, OAuthErrorCode::InvalidRequest);
 }
 
 #[tokio::test]

@@ -161,17 +161,11 @@ async fn refresh(p: Ports, scope: Option<&str>) -> Result<TokenSet, TokenError> 
 }
 
 fn assert_invalid_grant(r: Result<TokenSet, TokenError>) {
-    assert!(
-        matches!(r, Err(TokenError::InvalidGrant(_))),
-        "expected invalid_grant, got {r:?}"
-    );
+    ts::assert_token_error(r, OAuthErrorCode::InvalidGrant);
 }
 
 fn assert_invalid_scope(r: Result<TokenSet, TokenError>) {
-    assert!(
-        matches!(r, Err(TokenError::InvalidScope(_))),
-        "expected invalid_scope, got {r:?}"
-    );
+    ts::assert_token_error(r, OAuthErrorCode::InvalidScope);
 }
 
 #[tokio::test]

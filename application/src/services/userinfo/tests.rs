@@ -3,7 +3,7 @@ use crate::errors::VerifyError;
 use crate::ports::{MockRevocationRepository, MockUserRepository, VerifiedJws};
 use crate::services::access_tokens::tests::engine_returning;
 use crate::services::test_support::{self as ts, ISS, USER_ID};
-use crate::IssuerSettings;
+use crate::{IssuerSettings, OAuthErrorCode};
 use tessera_domain::User;
 
 const NOW: i64 = 40_000;
@@ -57,7 +57,8 @@ async fn claims_for(scope: &str, user: User) -> Value {
 fn assert_invalid_token(r: Result<Value, UserInfoError>) {
     assert!(
         matches!(r, Err(UserInfoError::InvalidToken)),
-        "expected invalid_token, got {r:?}"
+        "expected {}, got {r:?}",
+        OAuthErrorCode::InvalidToken
     );
 }
 
