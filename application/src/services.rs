@@ -11,6 +11,7 @@ mod client_credentials;
 mod client_registration;
 mod code_grant;
 mod email_links;
+mod fault_code;
 mod housekeeping;
 mod introspection;
 mod login;
@@ -21,13 +22,14 @@ mod sign_out_everywhere;
 mod signing_keys;
 #[cfg(test)]
 mod test_support;
+mod token_error;
 mod user_tokens;
 mod userinfo;
 
 pub use access_tokens::{AccessTokenVerifier, ACCESS_TOKEN_TYP};
 pub use account_api::{
-    AccountApi, AccountLoginError, AccountTokenError, Registration, ACCOUNT_CLIENT_ID,
-    ACCOUNT_SCOPE,
+    AccountApi, AccountApiDeps, AccountLoginError, AccountTokenError, Registration,
+    ACCOUNT_CLIENT_ID, ACCOUNT_SCOPE,
 };
 pub use account_settings::{AccountChangeError, AccountSettings};
 pub use api_keys::{ApiKeyError, ApiKeys, API_KEY_TOUCH_INTERVAL_SECS};
@@ -38,10 +40,12 @@ pub use authorize::{
 pub use client_authentication::{
     AuthenticateClientError, ClientAuthenticator, PresentedCredentials,
 };
-pub use client_credentials::{ClientCredentialsGrant, IssuedToken, TokenError};
+pub use client_credentials::{ClientCredentialsGrant, IssuedToken};
 pub use client_registration::{ClientRegistry, NewClient, RegisterClientError, RegisteredClient};
 pub use code_grant::{grant_revocation_key, AuthorizationCodeGrant};
-pub use email_links::{EmailLinkError, EmailLinks, RESET_PASSWORD_PATH, VERIFY_EMAIL_PATH};
+pub use email_links::{
+    EmailLinkError, EmailLinks, EmailLinksDeps, RESET_PASSWORD_PATH, VERIFY_EMAIL_PATH,
+};
 pub use housekeeping::{
     Housekeeping, HousekeepingReport, DEFAULT_PURGE_BATCH, DEFAULT_PURGE_BUDGET,
 };
@@ -52,5 +56,6 @@ pub use refresh_grant::{RefreshGrace, RefreshTokenGrant};
 pub use revocation::{RevokeError, TokenRevocation};
 pub use sign_out_everywhere::SignOutEverywhere;
 pub use signing_keys::{KeyError, KeyService, RotationTooSoon, DEFAULT_PUBLISH_LEAD_SECS};
-pub use user_tokens::{Grant, TokenSet, UserTokenIssuer, ID_TOKEN_TYP};
+pub use token_error::TokenError;
+pub use user_tokens::{TokenSet, UserGrant, UserTokenIssuer, ID_TOKEN_TYP};
 pub use userinfo::{UserInfo, UserInfoError};

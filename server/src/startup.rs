@@ -23,9 +23,10 @@ use tessera_application::services::admin::{
     AdminApiKeys, AdminAudit, AdminClients, AdminKeys, AdminUsers,
 };
 use tessera_application::services::{
-    AccessTokenVerifier, AccountApi, AccountSettings, AuthorizationCodeGrant, Authorize,
-    ClientAuthenticator, ClientCredentialsGrant, EmailLinks, Introspection, KeyService, Logout,
-    RefreshTokenGrant, TokenRevocation, UserInfo, UserTokenIssuer,
+    AccessTokenVerifier, AccountApi, AccountApiDeps, AccountSettings, AuthorizationCodeGrant,
+    Authorize, ClientAuthenticator, ClientCredentialsGrant, EmailLinks, EmailLinksDeps,
+    Introspection, KeyService, Logout, RefreshTokenGrant, TokenRevocation, UserInfo,
+    UserTokenIssuer,
 };
 use tessera_application::services::{ApiKeys, Housekeeping};
 
@@ -120,13 +121,15 @@ impl Application {
         ));
         let email_links = Arc::new(
             EmailLinks::new(
-                db.users(),
-                db.email_tokens(),
-                mailer.clone(),
-                hasher.clone(),
-                sign_out.clone(),
-                core.clock.clone(),
-                core.rng.clone(),
+                EmailLinksDeps {
+                    users: db.users(),
+                    tokens: db.email_tokens(),
+                    mailer: mailer.clone(),
+                    hasher: hasher.clone(),
+                    sign_out: sign_out.clone(),
+                    clock: core.clock.clone(),
+                    rng: core.rng.clone(),
+                },
                 policy,
                 &config.issuer,
             )
@@ -140,16 +143,16 @@ impl Application {
             sign_out,
             policy,
         );
-        let account_api = AccountApi::new(
-            accounts.clone(),
-            issuer.clone(),
-            verifier.clone(),
-            db.users(),
-            db.clients(),
-            core.clock.clone(),
-            core.rng.clone(),
-            email_links.clone(),
-        );
+        let account_api = AccountApi::new(AccountApiDeps {
+            accounts: accounts.clone(),
+            issuer: issuer.clone(),
+            verifier: verifier.clone(),
+            users: db.users(),
+            clients: db.clients(),
+            clock: core.clock.clone(),
+            rng: core.rng.clone(),
+            links: email_links.clone(),
+        });
         account_api
             .ensure_client()
             .await

@@ -204,20 +204,12 @@ impl From<CryptoError> for ApiError {
 impl From<TokenError> for ApiError {
     fn from(e: TokenError) -> Self {
         match e {
-            TokenError::InvalidRequest(d) => Self::invalid_request(d),
-            TokenError::InvalidScope(d) => {
-                Self::new(StatusCode::BAD_REQUEST, OAuthErrorCode::InvalidScope, d)
-            }
-            TokenError::UnauthorizedClient(d) => Self::new(
-                StatusCode::BAD_REQUEST,
-                OAuthErrorCode::UnauthorizedClient,
-                d,
-            ),
-            TokenError::InvalidGrant(d) => {
-                Self::new(StatusCode::BAD_REQUEST, OAuthErrorCode::InvalidGrant, d)
-            }
             TokenError::Crypto(c) => c.into(),
             TokenError::Repository(r) => r.into(),
+            other => match other.code() {
+                OAuthErrorCode::ServerError => Self::server_error(&other),
+                code => Self::new(StatusCode::BAD_REQUEST, code, other.to_string()),
+            },
         }
     }
 }

@@ -432,6 +432,7 @@ fn change_error(e: AccountChangeError) -> ApiError {
         ),
         AccountChangeError::Busy => ApiError::unavailable(),
         AccountChangeError::Hasher(d) => ApiError::server_error(&d),
+        AccountChangeError::SignIn(d) => ApiError::server_error(&d),
         AccountChangeError::Repository(r) => r.into(),
     }
 }

@@ -1,5 +1,6 @@
 use crate::ports::{random_token, ClientRepository, Clock, RandomSource};
-use crate::RepositoryError;
+use crate::services::fault_code::repository_fault_code;
+use crate::{OAuthErrorCode, RepositoryError};
 use secrecy::SecretString;
 use std::sync::Arc;
 use tessera_domain::{
@@ -51,7 +52,7 @@ pub enum RegisterClientError {
     },
     /// An unknown grant name.
     #[error(transparent)]
-    Grant(#[from] GrantTypeError),
+    GrantType(#[from] GrantTypeError),
     /// A malformed scope.
     #[error(transparent)]
     Scope(#[from] ScopeError),
@@ -64,6 +65,19 @@ pub enum RegisterClientError {
     /// Storage failed.
     #[error(transparent)]
     Repository(#[from] RepositoryError),
+}
+
+impl RegisterClientError {
+    /// The RFC 7591 §3.2.2 code of the refusal, or the storage failure's code.
+    pub fn code(&self) -> OAuthErrorCode {
+        match self {
+            Self::RedirectUri { .. } => OAuthErrorCode::InvalidRedirectUri,
+            Self::GrantType(_) | Self::Scope(_) | Self::AuthMethod(_) | Self::Rule(_) => {
+                OAuthErrorCode::InvalidClientMetadata
+            }
+            Self::Repository(e) => repository_fault_code(e),
+        }
+    }
 }
 
 /// Registers, lists and deletes clients: the one code path for the CLI and, later, the admin API.
@@ -166,141 +180,4 @@ impl ClientRegistry {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ports::{MockClientRepository, MockClock, MockRandomSource};
-    use secrecy::ExposeSecret;
-    use tessera_domain::UnixTime;
-
-    fn registry(repo: MockClientRepository) -> ClientRegistry {
-        let mut clock = MockClock::new();
-        clock.expect_now().return_const(UnixTime::from_secs(1_000));
-        let mut rng = MockRandomSource::new();
-        let mut n = 0u8;
-        rng.expect_fill().returning(move |buf| {
-            n += 1;
-            buf.fill(n);
-        });
-        ClientRegistry::new(Arc::new(repo), Arc::new(clock), Arc::new(rng))
-    }
-
-    fn svc_request() -> NewClient {
-        NewClient {
-            name: "svc".into(),
-            grants: vec!["client_credentials".into()],
-            scope: "read write".into(),
-            ..NewClient::default()
-        }
-    }
-
-    #[tokio::test]
-    async fn as_19_confidential_client_gets_a_256_bit_secret_stored_only_as_digest() {
-        let mut repo = MockClientRepository::new();
-        repo.expect_insert()
-            .withf(|c| c.secret_digest.is_some() && c.name == "svc")
-            .times(1)
-            .returning(|_| Ok(()));
-        let reg = registry(repo).register(svc_request()).await.unwrap();
-        let secret = reg.secret.unwrap();
-        assert_eq!(secret.expose_secret().len(), 43, "256 bits, base64url");
-        assert!(reg.client.secret_matches(secret.expose_secret()));
-        assert_eq!(
-            reg.client.auth_method,
-            TokenEndpointAuthMethod::ClientSecretBasic
-        );
-        assert_eq!(reg.client.created_at, UnixTime::from_secs(1_000));
-    }
-
-    #[tokio::test]
-    async fn public_client_has_no_secret_and_defaults_to_code_flow() {
-        let mut repo = MockClientRepository::new();
-        repo.expect_insert().returning(|_| Ok(()));
-        let reg = registry(repo)
-            .register(NewClient {
-                name: "spa".into(),
-                public: true,
-                redirect_uris: vec!["https://spa.example/cb".into()],
-                ..NewClient::default()
-            })
-            .await
-            .unwrap();
-        assert!(reg.secret.is_none());
-        assert_eq!(reg.client.grant_types, vec![GrantType::AuthorizationCode]);
-    }
-
-    #[tokio::test]
-    async fn as_04_bad_redirect_uris_are_refused_before_storage() {
-        for bad in [
-            "http://evil.example/cb",
-            "javascript:alert(1)",
-            "https://a.example/#f",
-        ] {
-            let repo = MockClientRepository::new(); // insert must not be called
-            let err = registry(repo)
-                .register(NewClient {
-                    redirect_uris: vec![bad.into()],
-                    ..svc_request()
-                })
-                .await
-                .unwrap_err();
-            assert!(
-                matches!(err, RegisterClientError::RedirectUri { .. }),
-                "{bad}"
-            );
-        }
-    }
-
-    #[tokio::test]
-    async fn unknown_grant_scope_and_method_are_refused() {
-        let cases = [
-            NewClient {
-                grants: vec!["password".into()],
-                ..svc_request()
-            },
-            NewClient {
-                scope: "a  b".into(),
-                ..svc_request()
-            },
-            NewClient {
-                auth_method: Some("tls_client_auth".into()),
-                ..svc_request()
-            },
-            NewClient {
-                auth_method: Some("none".into()),
-                ..svc_request()
-            },
-            NewClient {
-                public: true,
-                ..svc_request()
-            },
-            NewClient {
-                name: "".into(),
-                ..svc_request()
-            },
-        ];
-        for req in cases {
-            let err = registry(MockClientRepository::new())
-                .register(req.clone())
-                .await;
-            assert!(err.is_err(), "{req:?}");
-        }
-    }
-
-    #[tokio::test]
-    async fn storage_failure_is_reported() {
-        let mut repo = MockClientRepository::new();
-        repo.expect_insert()
-            .returning(|_| Err(RepositoryError::Unavailable));
-        let err = registry(repo).register(svc_request()).await.unwrap_err();
-        assert!(matches!(
-            err,
-            RegisterClientError::Repository(RepositoryError::Unavailable)
-        ));
-    }
-
-    #[tokio::test]
-    async fn delete_of_impossible_id_is_false_without_a_query() {
-        let reg = registry(MockClientRepository::new());
-        assert!(!reg.delete("not an id").await.unwrap());
-    }
-}
+mod tests;

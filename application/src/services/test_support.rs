@@ -3,7 +3,10 @@
 //! signs, and a recorder for arguments handed to mocks.
 
 use crate::ports::{MockJwsEngine, MockRandomSource};
+use crate::services::TokenError;
+use crate::OAuthErrorCode;
 use serde_json::{Map, Value};
+use std::fmt::Debug;
 use std::sync::{Arc, Mutex};
 use tessera_domain::{
     BrowserSession, Client, ClientId, Email, GrantType, RedirectUri, ScopeSet, SigningAlgorithm,
@@ -149,4 +152,12 @@ impl<T: Clone> Recorder<T> {
         assert_eq!(all.len(), 1, "expected exactly one recorded call");
         all.into_iter().next().unwrap()
     }
+}
+
+/// Asserts that `r` is the token-endpoint refusal `code`, whichever variant says it.
+pub(crate) fn assert_token_error<T: Debug>(r: Result<T, TokenError>, code: OAuthErrorCode) {
+    assert!(
+        matches!(&r, Err(e) if e.code() == code),
+        "expected {code}, got {r:?}"
+    );
 }

@@ -73,7 +73,7 @@ fn client_error(e: AdminClientError) -> AdminError {
             "a public client has no secret to rotate",
         )
         .into(),
-        AdminClientError::Invalid { field, message } => bad_field(field, &message),
+        AdminClientError::Invalid { field, message, .. } => bad_field(field, &message),
         AdminClientError::Repository(r) => r.into(),
     }
 }

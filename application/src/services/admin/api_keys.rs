@@ -1,15 +1,11 @@
-//! API-key administration (through [`ApiKeys`]) and the audit log listing.
+//! API-key administration (through [`ApiKeys`]).
 
 use super::{event, record, Actor};
-use crate::ports::{AuditFilter, AuditLog, AuditRepository, Clock, StoredAuditEvent};
+use crate::ports::{AuditLog, Clock};
 use crate::services::{ApiKeyError, ApiKeys};
-use crate::RepositoryError;
 use secrecy::SecretString;
 use std::sync::Arc;
 use tessera_domain::{ApiKey, AuditAction, UnixTime};
-
-/// Largest page of the audit listing.
-pub const MAX_AUDIT_PAGE: u32 = 500;
 
 /// API keys as the admin API manages them: [`ApiKeys`] plus the audit trail.
 pub struct AdminApiKeys {
@@ -67,29 +63,5 @@ impl AdminApiKeys {
             );
         }
         Ok(revoked)
-    }
-}
-
-/// Reads the audit log for the admin API.
-pub struct AdminAudit {
-    repo: Arc<dyn AuditRepository>,
-}
-
-impl AdminAudit {
-    /// Builds the service.
-    pub fn new(repo: Arc<dyn AuditRepository>) -> Self {
-        Self { repo }
-    }
-
-    /// Newest first, ids below `before`, at most `limit` (clamped to 1..=[`MAX_AUDIT_PAGE`]).
-    pub async fn list(
-        &self,
-        filter: &AuditFilter,
-        before: Option<i64>,
-        limit: u32,
-    ) -> Result<Vec<StoredAuditEvent>, RepositoryError> {
-        self.repo
-            .list(filter, before, limit.clamp(1, MAX_AUDIT_PAGE))
-            .await
     }
 }

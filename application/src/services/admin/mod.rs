@@ -3,11 +3,13 @@
 //! [`AuditEvent`] naming the [`Actor`] who did it; none ever puts a secret into one.
 
 mod api_keys;
+mod audit;
 mod clients;
 mod keys;
 mod users;
 
-pub use api_keys::{AdminApiKeys, AdminAudit, MAX_AUDIT_PAGE};
+pub use api_keys::AdminApiKeys;
+pub use audit::{AdminAudit, MAX_AUDIT_PAGE};
 pub use clients::{AdminClientError, AdminClients, ClientUpdate};
 pub use keys::AdminKeys;
 pub use users::{AdminUserError, AdminUsers, UserPage, UNUSABLE_PASSWORD_HASH};

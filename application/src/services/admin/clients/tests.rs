@@ -1,0 +1,173 @@
+use super::*;
+use crate::ports::{MockAuditLog, MockClientRepository};
+use crate::services::test_support::{self as ts, Recorder};
+use secrecy::ExposeSecret;
+use tessera_domain::AuditEvent;
+
+fn service(repo: MockClientRepository) -> (AdminClients, Recorder<AuditEvent>) {
+    let events = Recorder::default();
+    let e = events.clone();
+    let mut audit = MockAuditLog::new();
+    audit.expect_record().returning(move |ev| e.push(ev));
+    (
+        AdminClients::new(
+            Arc::new(repo),
+            ts::clock_at(1_000),
+            ts::counting_rng(),
+            Arc::new(audit),
+        ),
+        events,
+    )
+}
+
+fn admin() -> Actor {
+    Actor::new("admin_token").with_ip("192.0.2.1")
+}
+
+#[tokio::test]
+async fn admin_create_goes_through_the_registry_and_is_audited_without_the_secret() {
+    let mut repo = MockClientRepository::new();
+    repo.expect_insert().times(1).returning(|_| Ok(()));
+    let (svc, events) = service(repo);
+    let reg = svc
+        .create(
+            &admin(),
+            NewClient {
+                name: "svc".into(),
+                scope: "read".into(),
+                ..NewClient::default()
+            },
+        )
+        .await
+        .unwrap();
+    let secret = reg.secret.unwrap();
+    let e = events.only();
+    assert_eq!(e.detail.as_deref(), Some("clients.create"));
+    assert_eq!(e.actor.as_deref(), Some("admin_token"));
+    assert_eq!(e.ip.as_deref(), Some("192.0.2.1"));
+    assert!(!format!("{e:?}").contains(secret.expose_secret()));
+}
+
+#[tokio::test]
+async fn admin_update_applies_domain_rules_and_names_the_field() {
+    let mut repo = MockClientRepository::new();
+    repo.expect_find()
+        .returning(|_| Ok(Some(ts::client(false))));
+    let (svc, events) = service(repo);
+    let err = svc
+        .update(
+            &admin(),
+            ts::CLIENT_ID,
+            ClientUpdate {
+                redirect_uris: Some(vec![]),
+                ..ClientUpdate::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AdminClientError::Invalid {
+                field: "redirect_uris",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let err = svc
+        .update(
+            &admin(),
+            ts::CLIENT_ID,
+            ClientUpdate {
+                grants: Some(vec!["password".into()]),
+                ..ClientUpdate::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        AdminClientError::Invalid {
+            field: "grant_types",
+            ..
+        }
+    ));
+    assert!(events.all().is_empty(), "refusals change nothing");
+}
+
+#[tokio::test]
+async fn admin_update_stores_the_change_and_audits_it() {
+    let mut repo = MockClientRepository::new();
+    repo.expect_find()
+        .returning(|_| Ok(Some(ts::client(false))));
+    repo.expect_update()
+        .withf(|c| c.skip_consent && c.scope.to_string() == "openid")
+        .times(1)
+        .returning(|_| Ok(true));
+    let (svc, events) = service(repo);
+    let c = svc
+        .update(
+            &admin(),
+            ts::CLIENT_ID,
+            ClientUpdate {
+                scope: Some("openid".into()),
+                skip_consent: Some(true),
+                ..ClientUpdate::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(c.skip_consent);
+    assert_eq!(events.only().client_id.as_deref(), Some(ts::CLIENT_ID));
+}
+
+#[tokio::test]
+async fn admin_rotate_secret_stores_only_the_digest_of_a_new_secret() {
+    let stored: Recorder<TokenDigest> = Recorder::default();
+    let s = stored.clone();
+    let mut repo = MockClientRepository::new();
+    repo.expect_find()
+        .returning(|_| Ok(Some(ts::client(false))));
+    repo.expect_update_secret().times(1).returning(move |_, d| {
+        s.push(d.clone());
+        Ok(true)
+    });
+    let (svc, events) = service(repo);
+    let secret = svc.rotate_secret(&admin(), ts::CLIENT_ID).await.unwrap();
+    assert_eq!(stored.only(), TokenDigest::of(secret.expose_secret()));
+    assert_ne!(secret.expose_secret(), "secret");
+    let e = events.only();
+    assert_eq!(e.detail.as_deref(), Some("clients.rotate_secret"));
+    assert!(!format!("{e:?}").contains(secret.expose_secret()));
+}
+
+#[tokio::test]
+async fn admin_rotate_secret_of_public_or_unknown_client_is_refused() {
+    let mut repo = MockClientRepository::new();
+    repo.expect_find().returning(|_| Ok(Some(ts::client(true))));
+    let (svc, _) = service(repo);
+    assert!(matches!(
+        svc.rotate_secret(&admin(), ts::CLIENT_ID).await,
+        Err(AdminClientError::PublicClient)
+    ));
+    let mut repo = MockClientRepository::new();
+    repo.expect_find().returning(|_| Ok(None));
+    let (svc, _) = service(repo);
+    assert!(matches!(
+        svc.rotate_secret(&admin(), "nope").await,
+        Err(AdminClientError::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn admin_delete_of_unknown_client_is_not_found_and_not_audited() {
+    let mut repo = MockClientRepository::new();
+    repo.expect_delete().returning(|_| Ok(false));
+    let (svc, events) = service(repo);
+    assert!(matches!(
+        svc.delete(&admin(), "gone").await,
+        Err(AdminClientError::NotFound)
+    ));
+    assert!(events.all().is_empty());
+}

@@ -1,0 +1,101 @@
+//! Why the token endpoint refuses a grant (RFC 6749 §5.2), shared by every grant type.
+
+use super::fault_code::repository_fault_code;
+use crate::errors::CryptoError;
+use crate::{OAuthErrorCode, RepositoryError};
+use tessera_domain::{ClientRuleError, PkceError, ScopeError};
+
+/// Token-endpoint failures, in RFC 6749 §5.2 terms. [`TokenError::code`] names the protocol
+/// code; `Display` is the `error_description` for the caller's faults and the log line for the
+/// server's.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    /// `invalid_request`: a parameter is missing or out of place.
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// `invalid_request`: the `code_verifier` is not an RFC 7636 verifier.
+    #[error("{0}")]
+    InvalidVerifier(#[source] PkceError),
+    /// `invalid_scope`: the requested scope does not parse or exceeds what may be granted.
+    #[error("{0}")]
+    InvalidScope(#[source] ScopeError),
+    /// `unauthorized_client`: the token was not issued to the calling client.
+    #[error("{0}")]
+    UnauthorizedClient(String),
+    /// `unauthorized_client`: the client's registration does not allow this grant.
+    #[error("{0}")]
+    ClientNotAllowed(#[source] ClientRuleError),
+    /// `invalid_grant`: a bad, expired, used or foreign code or refresh token.
+    #[error("{0}")]
+    InvalidGrant(String),
+    /// `server_error`: the response kept for a refresh retry could not be written.
+    #[error("the refresh replay does not serialise: {0}")]
+    ReplayEncoding(#[source] serde_json::Error),
+    /// `server_error`: a kept refresh replay opened but holds a scope that does not parse.
+    #[error("the refresh replay holds a bad scope: {0}")]
+    ReplayScope(#[source] ScopeError),
+    /// `server_error`: signing or sealing failed.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    /// Storage failed: `temporarily_unavailable` or `server_error`.
+    #[error(transparent)]
+    Repository(#[from] RepositoryError),
+}
+
+impl TokenError {
+    /// The protocol error code this failure is answered with.
+    pub fn code(&self) -> OAuthErrorCode {
+        match self {
+            Self::InvalidRequest(_) | Self::InvalidVerifier(_) => OAuthErrorCode::InvalidRequest,
+            Self::InvalidScope(_) => OAuthErrorCode::InvalidScope,
+            Self::UnauthorizedClient(_) | Self::ClientNotAllowed(_) => {
+                OAuthErrorCode::UnauthorizedClient
+            }
+            Self::InvalidGrant(_) => OAuthErrorCode::InvalidGrant,
+            Self::ReplayEncoding(_) | Self::ReplayScope(_) | Self::Crypto(_) => {
+                OAuthErrorCode::ServerError
+            }
+            Self::Repository(e) => repository_fault_code(e),
+        }
+    }
+}
+
+impl From<ClientRuleError> for TokenError {
+    /// A scope beyond the registration is `invalid_scope`; any other rule the client breaks
+    /// (a grant it did not register) is `unauthorized_client`.
+    fn from(e: ClientRuleError) -> Self {
+        match e {
+            ClientRuleError::Scope(s) => TokenError::InvalidScope(s),
+            other => TokenError::ClientNotAllowed(other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error;
+    use tessera_domain::GrantType;
+
+    #[test]
+    fn each_refusal_names_its_code_and_keeps_its_cause() {
+        let scope = TokenError::InvalidScope(ScopeError::Separator);
+        assert_eq!(scope.code(), OAuthErrorCode::InvalidScope);
+        assert!(scope.source().is_some());
+        let rule = TokenError::from(ClientRuleError::GrantNotAllowed(GrantType::RefreshToken));
+        assert_eq!(rule.code(), OAuthErrorCode::UnauthorizedClient);
+        assert!(rule.source().is_some());
+        assert_eq!(
+            TokenError::InvalidGrant("spent".into()).code(),
+            OAuthErrorCode::InvalidGrant
+        );
+        assert_eq!(
+            TokenError::Repository(RepositoryError::Unavailable).code(),
+            OAuthErrorCode::TemporarilyUnavailable
+        );
+        assert_eq!(
+            TokenError::Crypto(CryptoError::NoActiveKey).code(),
+            OAuthErrorCode::ServerError
+        );
+    }
+}
