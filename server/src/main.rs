@@ -17,12 +17,6 @@ fn main() -> ExitCode {
         }
     };
     logging::init(config.log_format);
-    let mut config = config;
-    if !matches!(cli.command, Command::Serve) {
-        // A one-shot command would rather wait for a busy database than fail: the 503-fast
-        // deadline is for serving requests.
-        config.database_timeout_ms = config.database_timeout_ms.max(10_000);
-    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -53,14 +47,19 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
     let app = Application::build(config)
         .await
         .context("start-up failed")?;
-    log::info!("tessera listening on {} as {}", config.bind, config.issuer);
+    log::info!(
+        "tessera listening on {} as {}",
+        app.local_addr(),
+        config.http.issuer
+    );
     app.run_until_stopped(true).await.context("server failed")?;
     log::info!("tessera stopped");
     Ok(())
 }
 
 async fn migrate(config: &Config) -> Result<serde_json::Value, CommandError> {
-    tessera_server::wiring::Core::open(config).await?;
+    // A one-shot command: it waits longer for a busy database than a request would.
+    tessera_server::wiring::Core::open_for_command(config).await?;
     Ok(serde_json::json!({ "status": "migrated" }))
 }
 

@@ -27,7 +27,7 @@ pub enum SecretKeyError {
 /// The development key file: beside the SQLite database, or `tessera-secret.key` in the working
 /// directory for other databases.
 pub fn key_file_path(config: &Config) -> PathBuf {
-    match config.sqlite_path() {
+    match config.database.sqlite_path() {
         Some(db) => {
             let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_default();
             name.push(".secret-key");
@@ -39,7 +39,7 @@ pub fn key_file_path(config: &Config) -> PathBuf {
 
 /// The secret key: configured, or (development only) read from / generated into a 0600 file.
 pub fn resolve(config: &Config) -> Result<SecretString, SecretKeyError> {
-    if let Some(k) = &config.secret_key {
+    if let Some(k) = &config.keys.secret_key {
         return Ok(k.clone());
     }
     if config.environment == Environment::Production {

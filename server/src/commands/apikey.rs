@@ -12,7 +12,7 @@ use tessera_domain::{ApiKey, UnixTime};
 
 /// Runs an API key command and returns the JSON to print.
 pub async fn run(config: &Config, cmd: ApiKeyCommand) -> Result<Value, CommandError> {
-    let core = Core::open(config).await?;
+    let core = Core::open_for_command(config).await?;
     let keys = ApiKeys::new(core.db.api_keys(), core.clock.clone(), core.rng.clone());
     match cmd {
         ApiKeyCommand::Create {

@@ -17,7 +17,7 @@ use tessera_domain::Client;
 
 /// Runs a client command and returns the JSON to print.
 pub async fn run(config: &Config, cmd: ClientCommand) -> Result<Value, CommandError> {
-    let core = Core::open(config).await?;
+    let core = Core::open_for_command(config).await?;
     let audit = Arc::new(start_audit_writer(core.db.audit(), 16));
     let clients = AdminClients::new(
         core.db.clients(),

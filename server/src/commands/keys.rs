@@ -10,7 +10,7 @@ use tessera_domain::SigningAlgorithm;
 
 /// Runs a keys command and returns the JSON to print.
 pub async fn run(config: &Config, cmd: KeysCommand) -> Result<Value, CommandError> {
-    let core = Core::open(config).await?;
+    let core = Core::open_for_command(config).await?;
     let keys = core.key_service(config)?;
     match cmd {
         KeysCommand::List => {

@@ -28,7 +28,7 @@ pub async fn run(config: &Config, cmd: UserCommand) -> Result<Value, CommandErro
         .or_else(|| input.strip_suffix('\n'))
         .unwrap_or(&input)
         .to_owned();
-    let core = Core::open(config).await?;
+    let core = Core::open_for_command(config).await?;
     let accounts = core.accounts(config)?;
     let user = accounts
         .create_user(&email, SecretString::from(password), name, verified)

@@ -7,7 +7,7 @@ use crate::support::TestApp;
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE};
 use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
-use tessera_server::config::BudgetOverride;
+use tessera_server::config::Budget;
 use tessera_tests::{both_backends, TestDatabase};
 
 const EMAIL: &str = "grace@example.com";
@@ -373,7 +373,7 @@ both_backends!(asvs_6_3_8, asvs_6_3_8_login_does_not_enumerate);
 /// like a wrong password, even with the right one.
 async fn asvs_6_3_1_login_locks_the_account(db: TestDatabase) {
     let mut config = support::test_config(db.url());
-    config.lockout_threshold = 3;
+    config.accounts.lockout.threshold = 3;
     let app = TestApp::spawn_with(db, config).await;
     assert_eq!(register(&app, EMAIL).await.status(), StatusCode::ACCEPTED);
     let mut wrong_body = String::new();
@@ -440,8 +440,8 @@ both_backends!(me_bad_tokens, me_refuses_missing_and_bad_tokens);
 /// budget even the right password waits (the budget is checked before the password).
 async fn as_27_account_endpoints_are_rate_limited(db: TestDatabase) {
     let mut config = support::test_config(db.url());
-    config.rate_limit.sign_in_failures = BudgetOverride::new(2, 3600);
-    config.rate_limit.registrations = BudgetOverride::new(2, 3600);
+    config.rate_limit.sign_in_failures = Budget::new(2, 3600);
+    config.rate_limit.registrations = Budget::new(2, 3600);
     let app = TestApp::spawn_with(db, config).await;
     let r = register(&app, EMAIL).await;
     assert!(r.status().is_success(), "{}", r.status());

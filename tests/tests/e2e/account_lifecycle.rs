@@ -9,7 +9,7 @@ use crate::support::TestApp;
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE};
 use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
-use tessera_server::config::BudgetOverride;
+use tessera_server::config::Budget;
 use tessera_tests::{both_backends, TestDatabase};
 
 const EMAIL: &str = "ada@example.com";
@@ -312,9 +312,9 @@ both_backends!(
 /// current password is refused with `Retry-After` until the delay passes.
 async fn asvs_6_3_1_password_change_is_locked_out(db: TestDatabase) {
     let mut config = support::test_config(db.url());
-    config.lockout_threshold = 3;
-    config.lockout_base_secs = 2;
-    config.lockout_max_secs = 2;
+    config.accounts.lockout.threshold = 3;
+    config.accounts.lockout.base_secs = 2;
+    config.accounts.lockout.max_secs = 2;
     let app = TestApp::spawn_with(db, config).await;
     register(&app, EMAIL).await;
     let (at, _) = login(&app, EMAIL, PASSWORD).await.unwrap();
@@ -675,7 +675,7 @@ both_backends!(r_08_bad_account_input, r_08_bad_input_on_account_changes);
 /// AS-27: the reset and resend requests are rate-limited per address.
 async fn as_27_reset_requests_are_rate_limited(db: TestDatabase) {
     let mut config = support::test_config(db.url());
-    config.rate_limit.mail_requests = BudgetOverride::new(2, 3600);
+    config.rate_limit.mail_requests = Budget::new(2, 3600);
     let app = TestApp::spawn_with(db, config).await;
     for path in ["/users/password-reset", "/users/verify-email/resend"] {
         let mut last = None;

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use tessera_application::ports::AuditFilter;
 use tessera_application::services::ApiKeys;
 use tessera_domain::{ClientId, Consent, ScopeSet, UnixTime, UserId};
-use tessera_server::config::BudgetOverride;
+use tessera_server::config::Budget;
 use tessera_server::wiring::Core;
 use tessera_tests::{both_backends, TestDatabase};
 
@@ -29,9 +29,9 @@ async fn spawn(db: TestDatabase, with_token: bool) -> TestApp {
 /// The same, with `burst` failed attempts allowed per address before `429`.
 async fn spawn_with_burst(db: TestDatabase, with_token: bool, burst: u32) -> TestApp {
     let mut config = test_config(db.url());
-    config.admin_token = with_token.then(|| SecretString::from(ADMIN_TOKEN.to_owned()));
-    config.lockout_threshold = 3;
-    config.rate_limit.admin_auth_failures = BudgetOverride::new(burst, 3600);
+    config.admin.token = with_token.then(|| SecretString::from(ADMIN_TOKEN.to_owned()));
+    config.accounts.lockout.threshold = 3;
+    config.rate_limit.admin_auth_failures = Budget::new(burst, 3600);
     TestApp::spawn_with(db, config).await
 }
 

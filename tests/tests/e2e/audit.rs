@@ -68,10 +68,10 @@ async fn refresh(app: &TestApp, rt: &str) -> reqwest::Response {
 
 async fn security_events_are_audited_without_secrets(db: TestDatabase) {
     let mut config = support::test_config(db.url());
-    config.admin_token = Some(SecretString::from(ADMIN_TOKEN.to_owned()));
-    config.lockout_threshold = 2;
-    config.lockout_base_secs = 1;
-    config.lockout_max_secs = 1;
+    config.admin.token = Some(SecretString::from(ADMIN_TOKEN.to_owned()));
+    config.accounts.lockout.threshold = 2;
+    config.accounts.lockout.base_secs = 1;
+    config.accounts.lockout.max_secs = 1;
     let app = TestApp::spawn_with(db, config).await;
     let mut secrets: Vec<String> = vec![
         PASSWORD.into(),

@@ -9,7 +9,7 @@ use josekit::jwk::JwkSet;
 use oauth2::basic::BasicClient;
 use oauth2::{AuthType, ClientId, ClientSecret, Scope, TokenResponse, TokenUrl};
 use serde_json::Value;
-use tessera_server::config::BudgetOverride;
+use tessera_server::config::Budget;
 use tessera_tests::{both_backends, TestDatabase};
 
 fn b64(v: &Value) -> String {
@@ -682,7 +682,7 @@ both_backends!(
 /// Retry-After in the endpoint's error shape, and the switch turns it off for benchmarks.
 async fn as_27_credential_endpoints_are_rate_limited(db: TestDatabase) {
     let mut config = support::test_config(db.url());
-    config.rate_limit.client_auth_failures = BudgetOverride::new(5, 3600);
+    config.rate_limit.client_auth_failures = Budget::new(5, 3600);
     let app = TestApp::spawn_with(db, config).await;
     let wrong = Creds {
         id: "nobody".into(),

@@ -22,9 +22,9 @@ const NOT_CORRECT: &str = "The email or password is not correct.";
 /// client that skips consent.
 async fn setup(db: TestDatabase, base_secs: i64, max_secs: i64) -> (TestApp, Creds) {
     let mut config = support::test_config(db.url());
-    config.lockout_threshold = 5;
-    config.lockout_base_secs = base_secs;
-    config.lockout_max_secs = max_secs;
+    config.accounts.lockout.threshold = 5;
+    config.accounts.lockout.base_secs = base_secs;
+    config.accounts.lockout.max_secs = max_secs;
     setup_with(db, config).await
 }
 
@@ -198,9 +198,9 @@ both_backends!(asvs_6_3_1_restart, asvs_6_3_1_r_07_lock_survives_a_restart);
 /// runs out of its own budget whatever account it tries.
 async fn asvs_6_3_1_an_attacker_cannot_lock_the_owner_out(db: TestDatabase) {
     let mut config = support::test_config(db.url());
-    config.lockout_threshold = 5;
-    config.lockout_base_secs = 600;
-    config.lockout_max_secs = 3600;
+    config.accounts.lockout.threshold = 5;
+    config.accounts.lockout.base_secs = 600;
+    config.accounts.lockout.max_secs = 3600;
     config.rate_limit.trust_forwarded_for = true;
     let (app, client) = setup_with(db, config).await;
     // The owner signs in once from their own browser.

@@ -21,8 +21,8 @@ async fn login_storm_leaves_discovery_responsive(db: TestDatabase) {
     let _turn = ONE_STORM_AT_A_TIME.lock().await;
     let mut config = support::test_config(db.url());
     // The production cost: m=19 MiB, t=2, p=1.
-    config.argon2_memory_kib = 19_456;
-    config.argon2_iterations = 2;
+    config.accounts.password_hashing.memory_kib = 19_456;
+    config.accounts.password_hashing.iterations = 2;
     config.rate_limit.enabled = false;
     let app = TestApp::spawn_with(db, config).await;
     // Every attempt counts towards its account's lockout while it runs (only a success resets

@@ -64,7 +64,7 @@ async fn probe(app: &TestApp, method: &str, pattern: &str) -> Routing {
 
 async fn every_route_is_described_and_every_description_is_routed(db: TestDatabase) {
     let mut config = test_config(db.url());
-    config.admin_token = Some(SecretString::from(ADMIN_TOKEN.to_owned()));
+    config.admin.token = Some(SecretString::from(ADMIN_TOKEN.to_owned()));
     let app = TestApp::spawn_with(db, config).await;
 
     let res = app.http.get(app.url("/openapi.json")).send().await.unwrap();
@@ -160,7 +160,7 @@ both_backends!(
 
 async fn docs_off_answers_the_unknown_route_404(db: TestDatabase) {
     let mut config = test_config(db.url());
-    config.docs = Some(false);
+    config.http.docs = false;
     let app = TestApp::spawn_with(db, config).await;
     let res = app.http.get(app.url("/docs")).send().await.unwrap();
     assert_eq!(res.status(), 404);

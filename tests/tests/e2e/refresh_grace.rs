@@ -22,7 +22,10 @@ const PARALLEL: usize = 16;
 /// that skips consent.
 async fn setup(db: TestDatabase, grace: i64) -> (TestApp, Creds) {
     let mut config = support::test_config(db.url());
-    config.refresh_token_grace_secs = grace;
+    config.tokens.refresh_grace = u64::try_from(grace)
+        .ok()
+        .filter(|g| *g > 0)
+        .map(std::time::Duration::from_secs);
     // The bursts of this test are its point, not a rate limit's.
     config.rate_limit.enabled = false;
     let app = TestApp::spawn_with(db, config).await;

@@ -33,7 +33,7 @@ enum Event {
 /// resource server that introspects.
 async fn setup(db: TestDatabase) -> (TestApp, Creds, Creds) {
     let mut config = test_config(db.url());
-    config.admin_token = Some(SecretString::from(ADMIN_TOKEN.to_owned()));
+    config.admin.token = Some(SecretString::from(ADMIN_TOKEN.to_owned()));
     let app = TestApp::spawn_with(db, config).await;
     app.create_user(EMAIL, PASSWORD, Some("Ada")).await;
     let web = app

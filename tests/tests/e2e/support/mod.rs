@@ -1,4 +1,4 @@
-//! Starting the real server in-process on a free port, against a fresh database.
+//! Starting the real server in-process on a port the kernel picks, against a fresh database.
 
 #![allow(dead_code)]
 
@@ -7,7 +7,11 @@ pub mod browser;
 
 use secrecy::SecretString;
 use std::net::TcpListener;
+use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 use tessera_application::services::NewClient;
+use tessera_server::config::Issuer;
 use tessera_server::wiring::Core;
 use tessera_server::{Application, Config};
 use tessera_tests::TestDatabase;
@@ -30,38 +34,29 @@ pub struct Creds {
     pub secret: String,
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// A configuration for tests: loopback issuer on a free port, the given database, fast key
-/// refresh.
+/// A configuration for tests: port 0 on loopback (the issuer is set from the port bound, see
+/// [`TestApp::spawn_with`]), the given database, fast key refresh.
 pub fn test_config(db_url: &str) -> Config {
-    let port = free_port();
-    Config {
-        issuer: format!("http://127.0.0.1:{port}"),
-        bind: format!("127.0.0.1:{port}"),
-        database_url: SecretString::from(db_url.to_owned()),
-        secret_key: Some(SecretString::from(
-            "test-secret-key-0123456789abcdef-0123456789".to_owned(),
-        )),
-        key_refresh_secs: 1,
-        // Cheap argon2; the default parameters are asserted in the adapter's own tests.
-        argon2_memory_kib: 1024,
-        argon2_iterations: 1,
-        workers: Some(2),
-        shutdown_timeout_secs: 2,
-        mail: tessera_server::config::Mail {
-            outbox_dir: std::env::temp_dir()
-                .join(format!("tessera-outbox-{port}-{}", std::process::id())),
-            retry_base_ms: 50,
-            ..Default::default()
-        },
-        ..Config::default()
-    }
+    static OUTBOXES: AtomicUsize = AtomicUsize::new(0);
+    let mut config = Config::defaults().expect("the built-in defaults are valid");
+    config.http.bind = "127.0.0.1:0".parse().expect("an address");
+    config.http.workers = NonZeroUsize::new(2);
+    config.http.shutdown_timeout = Duration::from_secs(2);
+    config.database.url = SecretString::from(db_url.to_owned());
+    config.keys.secret_key = Some(SecretString::from(
+        "test-secret-key-0123456789abcdef-0123456789".to_owned(),
+    ));
+    config.keys.refresh_every = Duration::from_secs(1);
+    // Cheap argon2; the default parameters are asserted in the adapter's own tests.
+    config.accounts.password_hashing.memory_kib = 1024;
+    config.accounts.password_hashing.iterations = 1;
+    config.mail.outbox_dir = std::env::temp_dir().join(format!(
+        "tessera-outbox-{}-{}",
+        std::process::id(),
+        OUTBOXES.fetch_add(1, Ordering::Relaxed)
+    ));
+    config.mail.retry_base = Duration::from_millis(50);
+    config
 }
 
 /// One message from the file outbox.
@@ -92,26 +87,23 @@ impl TestApp {
         Self::spawn_with(db, config).await
     }
 
-    /// Starts the server with an explicit configuration.
+    /// Starts the server with an explicit configuration. With port 0 (as [`test_config`]
+    /// sets it) the listener is bound first and the issuer set from its port, so no other
+    /// process can take the port in between; a restart keeps the port (and issuer) it had.
     pub async fn spawn_with(db: TestDatabase, mut config: Config) -> TestApp {
         if std::env::var_os("TEST_LOG").is_some() {
             tessera_server::logging::init(config.log_format);
         }
-        // The free port was only free when it was picked: another test (or process) may have
-        // taken it since. Then pick again, a few times.
-        let mut tries = 0;
-        let app = loop {
-            match Application::build(&config).await {
-                Ok(app) => break app,
-                Err(tessera_server::startup::StartupError::Bind { .. }) if tries < 5 => {
-                    tries += 1;
-                    let port = free_port();
-                    config.issuer = format!("http://127.0.0.1:{port}");
-                    config.bind = format!("127.0.0.1:{port}");
-                }
-                Err(e) => panic!("server starts: {e:?}"),
-            }
-        };
+        let listener = TcpListener::bind(config.http.bind).expect("a listening socket");
+        let bound = listener.local_addr().expect("its address");
+        if config.http.bind.port() == 0 {
+            config.http.bind = bound;
+            config.http.issuer =
+                Issuer::parse(&format!("http://{bound}")).expect("a loopback issuer");
+        }
+        let app = Application::build_on(&config, listener)
+            .await
+            .unwrap_or_else(|e| panic!("server starts: {e:?}"));
         let handle = app.handle();
         tokio::spawn(app.run_until_stopped(false));
         let http = reqwest::Client::builder()
@@ -119,7 +111,7 @@ impl TestApp {
             .build()
             .expect("http client");
         TestApp {
-            base: config.issuer.clone(),
+            base: config.http.issuer.as_str().to_owned(),
             config,
             http,
             handle,

@@ -1,23 +1,29 @@
 //! Builds the adapters and services from the configuration: the one place that knows which
-//! implementation stands behind each port.
+//! implementation stands behind each port. [`Core`] is what every command shares; the server's
+//! own parts are wired per area ([`oauth`], [`accounts`], [`admin`], [`operations`]), the
+//! database in [`persistence`].
 
-use crate::config::{Config, MailTransport, SmtpTlsMode};
+pub mod accounts;
+pub mod admin;
+pub mod oauth;
+pub mod operations;
+pub mod persistence;
+
+use crate::config::Config;
 use crate::secret_key;
-use secrecy::ExposeSecret;
+use persistence::Patience;
 use std::sync::Arc;
 use std::time::Duration;
 use tessera_adapters::crypto::{
-    AeadKeyCipher, Argon2Hasher, Argon2Settings, CipherPurpose, JosekitEngine, KeyPairGenerator,
-    OsRandom, SystemClock,
+    AeadKeyCipher, Argon2Hasher, CipherPurpose, JosekitEngine, KeyPairGenerator, OsRandom,
+    SystemClock,
 };
-use tessera_adapters::mail::{
-    start_mail_queue, MailQueue, MailSettings, MailTransportSettings, SmtpTls,
-};
-use tessera_adapters::persistence::{Database, PoolOptions};
+use tessera_adapters::mail::{start_mail_queue, MailQueue};
+use tessera_adapters::persistence::Database;
 use tessera_application::ports::{Clock, JwsEngine, PasswordHasher, RandomSource};
 use tessera_application::services::{Accounts, ClientRegistry, KeyService, SignOutEverywhere};
 use tessera_application::IssuerSettings;
-use tessera_domain::{PasswordPolicy, SigningAlgorithm};
+use tessera_domain::SigningAlgorithm;
 
 /// A failure while wiring: every variant's message is fit for an operator and holds no secret.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +43,12 @@ pub enum WiringError {
     /// The mailer could not be started.
     #[error("mail: {0}")]
     Mail(String),
+}
+
+/// Whole seconds of `d` as the application's `i64` seconds (saturating; configured values
+/// are far below).
+pub fn whole_secs(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
 }
 
 /// The adapters every command shares.
@@ -59,41 +71,35 @@ pub struct Core {
 }
 
 impl Core {
-    /// Opens the database and applies pending migrations.
+    /// Opens the database for serving requests (a busy pool answers fast) and applies pending
+    /// migrations.
     pub async fn open(config: &Config) -> Result<Self, WiringError> {
-        let opts = PoolOptions {
-            max_size: config.database_pool_size,
-            wait_timeout: Duration::from_millis(config.database_timeout_ms),
-            connect_timeout: Duration::from_millis(config.database_timeout_ms),
-            statement_timeout: Duration::from_millis(config.database_timeout_ms),
-            client_cache_ttl: Duration::from_millis(config.client_cache_ttl_ms),
-        };
-        let db = Database::connect(config.database_url.expose_secret(), opts)
-            .await
-            .map_err(|e| WiringError::Database(e.to_string()))?;
-        let applied = db
-            .migrate()
-            .await
-            .map_err(|e| WiringError::Database(e.to_string()))?;
-        if !applied.is_empty() {
-            log::info!("applied migrations: {}", applied.join(", "));
-        }
-        let mut settings = IssuerSettings::new(config.issuer.clone());
-        settings.lifetimes.access_token = config.access_token_ttl_secs;
-        settings.lifetimes.authorization_code = config.authorization_code_ttl_secs;
-        settings.lifetimes.refresh_idle = config.refresh_token_idle_secs;
-        settings.lifetimes.refresh_absolute = config.refresh_token_absolute_secs;
-        let signing_alg = SigningAlgorithm::parse(&config.signing_alg)
-            .map_err(|e| WiringError::Keys(e.to_string()))?;
+        Self::open_with(config, Patience::Serving).await
+    }
+
+    /// Opens the database for a one-shot command, which would rather wait for a busy database
+    /// than fail.
+    pub async fn open_for_command(config: &Config) -> Result<Self, WiringError> {
+        Self::open_with(config, Patience::OneShot).await
+    }
+
+    async fn open_with(config: &Config, patience: Patience) -> Result<Self, WiringError> {
+        let db = persistence::open(&config.database, patience).await?;
+        let mut settings = IssuerSettings::new(config.http.issuer.as_str());
+        let tokens = &config.tokens;
+        settings.lifetimes.access_token = whole_secs(tokens.access_token);
+        settings.lifetimes.authorization_code = whole_secs(tokens.authorization_code);
+        settings.lifetimes.refresh_idle = whole_secs(tokens.refresh_idle);
+        settings.lifetimes.refresh_absolute = whole_secs(tokens.refresh_absolute);
         Ok(Self {
             db,
             clock: Arc::new(SystemClock),
             rng: Arc::new(OsRandom),
             jws: Arc::new(JosekitEngine::new()),
             settings,
-            signing_alg,
+            signing_alg: config.keys.signing_alg,
             key_publish_lead_secs: i64::from(tessera_adapters::http::JWKS_MAX_AGE_SECS)
-                .saturating_add(i64::try_from(config.key_refresh_secs).unwrap_or(i64::MAX)),
+                .saturating_add(whole_secs(config.keys.refresh_every)),
         })
     }
 
@@ -104,14 +110,9 @@ impl Core {
 
     /// The argon2id hasher with the configured parameters.
     pub fn password_hasher(config: &Config) -> Result<Arc<dyn PasswordHasher>, WiringError> {
-        let settings = Argon2Settings {
-            memory_kib: config.argon2_memory_kib,
-            iterations: config.argon2_iterations,
-            parallelism: config.argon2_parallelism,
-            ..Argon2Settings::default()
-        };
         Ok(Arc::new(
-            Argon2Hasher::new(settings).map_err(|e| WiringError::Hasher(e.to_string()))?,
+            Argon2Hasher::new(config.accounts.password_hashing)
+                .map_err(|e| WiringError::Hasher(e.to_string()))?,
         ))
     }
 
@@ -123,24 +124,17 @@ impl Core {
     /// Sign-in and account creation on a given hasher (the server shares one, so its bound on
     /// concurrent hashes holds for every use case, R-08).
     pub fn accounts_with(&self, config: &Config, hasher: Arc<dyn PasswordHasher>) -> Accounts {
+        let accounts = &config.accounts;
         Accounts::new(
             self.db.users(),
             self.db.sessions(),
             hasher,
             self.clock.clone(),
             self.rng.clone(),
-            Self::password_policy(config),
-            config.session_ttl_secs,
-            config.lockout_policy(),
+            accounts.password,
+            whole_secs(accounts.session),
+            accounts.lockout,
         )
-    }
-
-    /// The password rules of this configuration.
-    pub fn password_policy(config: &Config) -> PasswordPolicy {
-        PasswordPolicy {
-            min_chars: config.password_min_length,
-            ..PasswordPolicy::default()
-        }
     }
 
     /// Signs users out everywhere; denylist entries last as long as an access token can.
@@ -151,39 +145,19 @@ impl Core {
             self.db.refresh_tokens(),
             self.db.revocations(),
             self.clock.clone(),
-            self.settings.lifetimes.access_token + self.settings.lifetimes.clock_skew,
+            self.access_token_reach(),
         )
+    }
+
+    /// How long after issue an access token may still be accepted: its lifetime plus the
+    /// clock skew allowed.
+    pub fn access_token_reach(&self) -> i64 {
+        self.settings.lifetimes.access_token + self.settings.lifetimes.clock_skew
     }
 
     /// Starts the mail queue the configuration asks for (must run inside the runtime).
     pub fn mail_queue(config: &Config) -> Result<MailQueue, WiringError> {
-        let m = &config.mail;
-        let transport = match m.transport {
-            MailTransport::File => MailTransportSettings::File {
-                dir: m.outbox_dir.clone(),
-            },
-            MailTransport::Smtp => MailTransportSettings::Smtp {
-                host: m.smtp_host.clone().unwrap_or_default(),
-                port: m.smtp_port,
-                tls: match m.smtp_tls {
-                    SmtpTlsMode::None => SmtpTls::None,
-                    SmtpTlsMode::Starttls => SmtpTls::StartTls,
-                    SmtpTlsMode::Tls => SmtpTls::Tls,
-                },
-                username: m.smtp_username.clone(),
-                password: m.smtp_password.clone(),
-                timeout: Duration::from_secs(m.smtp_timeout_secs),
-            },
-        };
-        start_mail_queue(MailSettings {
-            from: m.from.clone(),
-            transport,
-            queue_capacity: m.queue_capacity,
-            max_attempts: m.max_attempts,
-            retry_base: Duration::from_millis(m.retry_base_ms),
-            dead_letter_dir: m.outbox_dir.join("failed"),
-        })
-        .map_err(|e| WiringError::Mail(e.to_string()))
+        start_mail_queue(config.mail.queue_settings()).map_err(|e| WiringError::Mail(e.to_string()))
     }
 
     /// The key service; needs the secret key, so it is built only by commands that use keys.

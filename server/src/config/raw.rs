@@ -1,0 +1,177 @@
+//! The configuration as figment deserialises it: the contract's keys and defaults, nothing
+//! checked yet. Only [`super::parse`] reads it; the rest of the program sees [`super::Config`].
+
+use super::{Environment, LogFormat};
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::path::PathBuf;
+
+/// One budget (`rate_limit.<purpose>.burst`, `.per_hour`); an unset half keeps its default.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub(super) struct BudgetOverride {
+    pub(super) burst: Option<u32>,
+    pub(super) per_hour: Option<u32>,
+}
+
+/// `rate_limit.*`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub(super) struct RawRateLimit {
+    pub(super) enabled: bool,
+    pub(super) trust_forwarded_for: bool,
+    pub(super) client_auth_failures: BudgetOverride,
+    pub(super) client_id_failures: BudgetOverride,
+    pub(super) sign_in_failures: BudgetOverride,
+    pub(super) registrations: BudgetOverride,
+    pub(super) mail_requests: BudgetOverride,
+    pub(super) mail_per_account: BudgetOverride,
+    pub(super) admin_auth_failures: BudgetOverride,
+}
+
+impl Default for RawRateLimit {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            trust_forwarded_for: false,
+            client_auth_failures: BudgetOverride::default(),
+            client_id_failures: BudgetOverride::default(),
+            sign_in_failures: BudgetOverride::default(),
+            registrations: BudgetOverride::default(),
+            mail_requests: BudgetOverride::default(),
+            mail_per_account: BudgetOverride::default(),
+            admin_auth_failures: BudgetOverride::default(),
+        }
+    }
+}
+
+/// `mail.transport`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum RawMailTransport {
+    File,
+    Smtp,
+}
+
+/// `mail.smtp_tls`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum RawSmtpTls {
+    None,
+    Starttls,
+    Tls,
+}
+
+/// `mail.*`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub(super) struct RawMail {
+    pub(super) transport: RawMailTransport,
+    pub(super) from: String,
+    pub(super) outbox_dir: PathBuf,
+    pub(super) smtp_host: Option<String>,
+    pub(super) smtp_port: u16,
+    pub(super) smtp_tls: RawSmtpTls,
+    pub(super) smtp_username: Option<String>,
+    pub(super) smtp_password: Option<SecretString>,
+    pub(super) smtp_timeout_secs: u64,
+    pub(super) queue_capacity: usize,
+    pub(super) max_attempts: u32,
+    pub(super) retry_base_ms: u64,
+}
+
+impl Default for RawMail {
+    fn default() -> Self {
+        Self {
+            transport: RawMailTransport::File,
+            from: "Tessera <no-reply@localhost>".into(),
+            outbox_dir: PathBuf::from("mail-outbox"),
+            smtp_host: None,
+            smtp_port: 587,
+            smtp_tls: RawSmtpTls::Starttls,
+            smtp_username: None,
+            smtp_password: None,
+            smtp_timeout_secs: 10,
+            queue_capacity: 1_000,
+            max_attempts: 5,
+            retry_base_ms: 1_000,
+        }
+    }
+}
+
+/// Every key of the contract and the README, flat as operators write them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub(super) struct RawConfig {
+    pub(super) issuer: String,
+    pub(super) bind: String,
+    pub(super) database_url: SecretString,
+    pub(super) environment: Environment,
+    pub(super) admin_token: Option<SecretString>,
+    pub(super) secret_key: Option<SecretString>,
+    pub(super) rate_limit: RawRateLimit,
+    pub(super) log_format: LogFormat,
+    pub(super) signing_alg: String,
+    pub(super) access_token_ttl_secs: i64,
+    pub(super) key_refresh_secs: u64,
+    pub(super) housekeeping_interval_secs: u64,
+    pub(super) housekeeping_batch: u32,
+    pub(super) database_pool_size: usize,
+    pub(super) database_timeout_ms: u64,
+    pub(super) client_cache_ttl_ms: u64,
+    pub(super) workers: Option<usize>,
+    pub(super) shutdown_timeout_secs: u64,
+    pub(super) session_ttl_secs: i64,
+    pub(super) authorization_code_ttl_secs: i64,
+    pub(super) refresh_token_idle_secs: i64,
+    pub(super) refresh_token_absolute_secs: i64,
+    pub(super) refresh_token_grace_secs: i64,
+    pub(super) password_min_length: usize,
+    pub(super) argon2_memory_kib: u32,
+    pub(super) argon2_iterations: u32,
+    pub(super) argon2_parallelism: u32,
+    pub(super) lockout_threshold: u32,
+    pub(super) lockout_base_secs: i64,
+    pub(super) lockout_max_secs: i64,
+    pub(super) mail: RawMail,
+    pub(super) docs: Option<bool>,
+}
+
+impl Default for RawConfig {
+    fn default() -> Self {
+        Self {
+            issuer: "http://127.0.0.1:8080".into(),
+            bind: "127.0.0.1:8080".into(),
+            database_url: SecretString::from("sqlite://tessera.db"),
+            environment: Environment::Development,
+            admin_token: None,
+            secret_key: None,
+            rate_limit: RawRateLimit::default(),
+            log_format: LogFormat::Text,
+            signing_alg: "RS256".into(),
+            access_token_ttl_secs: 900,
+            key_refresh_secs: 10,
+            housekeeping_interval_secs: 300,
+            housekeeping_batch: 5000,
+            database_pool_size: 16,
+            database_timeout_ms: 2000,
+            client_cache_ttl_ms: 1000,
+            workers: None,
+            shutdown_timeout_secs: 30,
+            session_ttl_secs: 12 * 3600,
+            authorization_code_ttl_secs: 60,
+            refresh_token_idle_secs: 14 * 24 * 3600,
+            refresh_token_absolute_secs: 90 * 24 * 3600,
+            refresh_token_grace_secs: 0,
+            password_min_length: 15,
+            argon2_memory_kib: 19_456,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+            lockout_threshold: 5,
+            lockout_base_secs: 60,
+            lockout_max_secs: 3600,
+            mail: RawMail::default(),
+            docs: None,
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! The admin API: the same services as the CLI, every change in the audit log.
+
+use super::Core;
+use crate::config::Config;
+use std::sync::Arc;
+use tessera_adapters::http::{AdminApi, AdminAuth};
+use tessera_application::ports::AuditLog;
+use tessera_application::services::admin::{
+    AdminApiKeys, AdminAudit, AdminClients, AdminKeys, AdminUsers,
+};
+use tessera_application::services::{ApiKeys, EmailLinks, KeyService};
+
+/// What the admin API is built from, beside the core.
+pub struct AdminInputs<'a> {
+    /// The configuration (`admin_token`).
+    pub config: &'a Config,
+    /// The signing keys the server uses.
+    pub keys: Arc<KeyService>,
+    /// Sends password-reset mail on an admin's request.
+    pub email_links: Arc<EmailLinks>,
+    /// The audit sink.
+    pub audit: Arc<dyn AuditLog>,
+}
+
+/// Wires the admin API.
+pub fn admin_api(core: &Core, inputs: AdminInputs<'_>) -> AdminApi {
+    let AdminInputs {
+        config,
+        keys,
+        email_links,
+        audit,
+    } = inputs;
+    let db = &core.db;
+    let api_keys = Arc::new(ApiKeys::new(
+        db.api_keys(),
+        core.clock.clone(),
+        core.rng.clone(),
+    ));
+    AdminApi {
+        clients: AdminClients::new(
+            db.clients(),
+            core.clock.clone(),
+            core.rng.clone(),
+            audit.clone(),
+        ),
+        users: AdminUsers::new(
+            db.users(),
+            db.consents(),
+            Arc::new(core.sign_out_everywhere()),
+            email_links,
+            core.clock.clone(),
+            audit.clone(),
+        ),
+        keys: AdminKeys::new(keys, core.clock.clone(), audit.clone()),
+        api_keys: AdminApiKeys::new(api_keys.clone(), core.clock.clone(), audit.clone()),
+        audit: AdminAudit::new(db.audit()),
+        auth: AdminAuth::new(
+            config.admin.token.as_ref(),
+            api_keys,
+            audit,
+            core.clock.clone(),
+        ),
+        default_alg: core.signing_alg,
+    }
+}

@@ -1,0 +1,165 @@
+//! The OAuth and OpenID Connect side: signing keys, token issuing and verification, and the
+//! services behind `/authorize`, `/token`, `/userinfo`, `/introspect`, `/revoke`, `/logout`.
+
+use super::{whole_secs, Core, WiringError};
+use crate::config::Config;
+use secrecy::SecretString;
+use std::sync::Arc;
+use tessera_adapters::crypto::{AeadKeyCipher, CipherPurpose};
+use tessera_application::ports::AuditLog;
+use tessera_application::services::{
+    AccessTokenVerifier, AuthorizationCodeGrant, Authorize, ClientAuthenticator,
+    ClientCredentialsGrant, Introspection, KeyService, Logout, RefreshGrace, RefreshTokenGrant,
+    TokenRevocation, UserInfo, UserTokenIssuer,
+};
+
+/// Creates the first signing key if there is none, then loads the keys for signing.
+pub async fn signing_keys(
+    core: &Core,
+    secret: &SecretString,
+) -> Result<Arc<KeyService>, WiringError> {
+    let keys = Arc::new(core.key_service_with(secret));
+    let created = keys
+        .ensure_active(core.signing_alg)
+        .await
+        .map_err(|e| WiringError::Keys(e.to_string()))?;
+    if created {
+        log::info!("created the first {} signing key", core.signing_alg);
+    }
+    keys.load()
+        .await
+        .map_err(|e| WiringError::Keys(e.to_string()))?;
+    Ok(keys)
+}
+
+/// Issuing and checking user tokens, shared by the OAuth endpoints and the account API.
+pub struct Tokens {
+    /// Checks access tokens (signature, claims, denylist).
+    pub verifier: Arc<AccessTokenVerifier>,
+    /// Issues access, ID and refresh tokens for a user.
+    pub issuer: Arc<UserTokenIssuer>,
+}
+
+impl Tokens {
+    /// Both on the core's adapters.
+    pub fn new(core: &Core) -> Self {
+        Self {
+            verifier: Arc::new(AccessTokenVerifier::new(
+                core.jws.clone(),
+                core.db.revocations(),
+                core.clock.clone(),
+                core.settings.clone(),
+            )),
+            issuer: Arc::new(UserTokenIssuer::new(
+                core.jws.clone(),
+                core.db.refresh_tokens(),
+                core.clock.clone(),
+                core.rng.clone(),
+                core.settings.clone(),
+            )),
+        }
+    }
+}
+
+/// The services of the OAuth endpoints.
+pub struct OAuthServices {
+    /// `/authorize`.
+    pub authorize: Authorize,
+    /// `/token`, `authorization_code`.
+    pub code_grant: AuthorizationCodeGrant,
+    /// `/token`, `refresh_token`.
+    pub refresh_grant: RefreshTokenGrant,
+    /// `/token`, `client_credentials`.
+    pub client_credentials: ClientCredentialsGrant,
+    /// Client authentication at the token-side endpoints.
+    pub authenticator: ClientAuthenticator,
+    /// `/userinfo`.
+    pub userinfo: UserInfo,
+    /// `/logout`.
+    pub logout: Logout,
+    /// `/introspect`.
+    pub introspection: Introspection,
+    /// `/revoke`.
+    pub revocation: TokenRevocation,
+}
+
+/// What the OAuth services are built from, beside the core.
+pub struct OAuthInputs<'a> {
+    /// The configuration.
+    pub config: &'a Config,
+    /// The secret key (refresh replays are kept encrypted under a key derived from it).
+    pub secret: &'a SecretString,
+    /// Token issuing and checking.
+    pub tokens: &'a Tokens,
+    /// The audit sink.
+    pub audit: Arc<dyn AuditLog>,
+}
+
+impl OAuthServices {
+    /// Wires every OAuth service.
+    pub fn new(core: &Core, inputs: OAuthInputs<'_>) -> Self {
+        let db = &core.db;
+        let Tokens { verifier, issuer } = inputs.tokens;
+        Self {
+            authorize: Authorize::new(
+                db.clients(),
+                db.users(),
+                db.consents(),
+                db.authorization_codes(),
+                core.clock.clone(),
+                core.rng.clone(),
+                core.settings.clone(),
+            ),
+            code_grant: AuthorizationCodeGrant::new(
+                db.authorization_codes(),
+                db.users(),
+                db.refresh_tokens(),
+                db.revocations(),
+                issuer.clone(),
+                core.clock.clone(),
+            ),
+            refresh_grant: RefreshTokenGrant::new(
+                db.refresh_tokens(),
+                db.revocations(),
+                db.users(),
+                issuer.clone(),
+                core.clock.clone(),
+                refresh_grace(inputs.config, inputs.secret),
+            )
+            .with_audit(inputs.audit),
+            client_credentials: ClientCredentialsGrant::new(
+                core.jws.clone(),
+                core.clock.clone(),
+                core.rng.clone(),
+                core.settings.clone(),
+            ),
+            authenticator: ClientAuthenticator::new(db.clients()),
+            userinfo: UserInfo::new(verifier.clone(), db.users()),
+            logout: Logout::new(
+                core.jws.clone(),
+                db.clients(),
+                core.clock.clone(),
+                core.settings.clone(),
+            ),
+            introspection: Introspection::new(
+                verifier.clone(),
+                db.refresh_tokens(),
+                db.users(),
+                db.revocations(),
+                core.clock.clone(),
+            ),
+            revocation: TokenRevocation::new(verifier.clone(), db.revocations()),
+        }
+    }
+}
+
+/// replays within the window are kept encrypted under their own key from `secret_key`.
+fn refresh_grace(config: &Config, secret: &SecretString) -> Option<RefreshGrace> {
+    config.tokens.refresh_grace.map(|window| RefreshGrace {
+        window_secs: whole_secs(window),
+        cipher: Arc::new(AeadKeyCipher::from_secret(
+            secret,
+            CipherPurpose::RefreshReplay,
+        )),
+    })
+}
