@@ -13,14 +13,14 @@ use tessera_adapters::http::MetricsSources;
 use tessera_adapters::http::{
     self, BrowserSettings, CsrfGuard, DeviceCookies, Discovery, HttpState, RateLimiter, Readiness,
 };
-use tessera_adapters::http::{AdminApi, AdminAuth};
+use tessera_adapters::http::{AdminApi, AdminFailures};
 use tessera_adapters::mail::MailQueue;
 use tessera_adapters::observability::MeteredAuditLog;
 use tessera_adapters::observability::{Metrics, RequestIds, RequestObserver};
 use tessera_application::ports::AuditLog;
 use tessera_application::ports::Clock;
 use tessera_application::services::admin::{
-    AdminApiKeys, AdminAudit, AdminClients, AdminKeys, AdminUsers,
+    AdminApiKeys, AdminAudit, AdminAuthenticator, AdminClients, AdminKeys, AdminUsers,
 };
 use tessera_application::services::{
     AccessTokenVerifier, AccountApi, AccountSettings, AuthorizationCodeGrant, Authorize,
@@ -128,9 +128,10 @@ impl Application {
                 core.clock.clone(),
                 core.rng.clone(),
                 policy,
-                &config.issuer,
+                tessera_adapters::http::paths::link_targets(&config.issuer),
             )
-            .with_mail_budget(limiter.clone()),
+            .with_mail_budget(limiter.clone())
+            .with_audit(audit_log.clone()),
         );
         let account_settings = AccountSettings::new(
             accounts.clone(),
@@ -139,7 +140,8 @@ impl Application {
             hasher,
             sign_out,
             policy,
-        );
+        )
+        .with_audit(audit_log.clone());
         let account_api = AccountApi::new(
             accounts.clone(),
             issuer.clone(),
@@ -178,11 +180,11 @@ impl Application {
             keys: AdminKeys::new(keys.clone(), core.clock.clone(), audit_log.clone()),
             api_keys: AdminApiKeys::new(api_keys.clone(), core.clock.clone(), audit_log.clone()),
             audit: AdminAudit::new(db.audit()),
-            auth: AdminAuth::new(
+            auth: AdminAuthenticator::new(
                 config.admin_token.as_ref(),
                 api_keys,
+                Arc::new(AdminFailures(limiter.clone())),
                 audit_log.clone(),
-                core.clock.clone(),
             ),
             default_alg: core.signing_alg,
         };

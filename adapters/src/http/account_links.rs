@@ -7,7 +7,6 @@
 //! email always answer `202` at once and do their work afterwards, so neither the answer nor
 //! its timing tells whether an account exists (ASVS 6.3.8).
 
-use tessera_application::OAuthErrorCode;
 use super::audit_trail;
 use super::browser::page_with_csrf;
 use super::errors::ApiError;
@@ -20,8 +19,9 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::json;
 use tessera_application::services::EmailLinkError;
+use tessera_application::OAuthErrorCode;
 use tessera_application::RepositoryError;
-use tessera_domain::{AuditAction, AuditOutcome, UserId};
+use tessera_domain::UserId;
 use validator::Validate;
 
 /// `{"email"}` of the requests that mail a link.
@@ -120,14 +120,15 @@ pub async fn verify_email_post(
     if let Err(e) = sign_in_budget(&req, &state) {
         return e.error_response();
     }
+    let ctx = audit_trail::request_context(&req, &state.limiter, state.clock.as_ref());
     if is_form(&req) {
         let form = match checked_form(&req, payload, &state).await {
             Ok(f) => f,
             Err(res) => return res,
         };
         let token = form.get("token").unwrap_or_default();
-        let verified = state.email_links.verify_email(token).await;
-        audit_link(&req, &state, AuditAction::EmailVerified, &verified);
+        let verified = state.email_links.verify_email(&ctx, token).await;
+        count_invalid_link(&req, &state, &verified);
         return match verified {
             Ok(_) => pages::html_response(
                 StatusCode::OK,
@@ -141,8 +142,8 @@ pub async fn verify_email_post(
     }
     let result = async {
         let body: TokenRequest = read_json(&req, payload).await?;
-        let verified = state.email_links.verify_email(&body.token).await;
-        audit_link(&req, &state, AuditAction::EmailVerified, &verified);
+        let verified = state.email_links.verify_email(&ctx, &body.token).await;
+        count_invalid_link(&req, &state, &verified);
         verified.map_err(link_error)
     }
     .await;
@@ -180,6 +181,7 @@ pub async fn reset_confirm_post(
     if let Err(e) = sign_in_budget(&req, &state) {
         return e.error_response();
     }
+    let ctx = audit_trail::request_context(&req, &state.limiter, state.clock.as_ref());
     if is_form(&req) {
         let form = match checked_form(&req, payload, &state).await {
             Ok(f) => f,
@@ -192,9 +194,9 @@ pub async fn reset_confirm_post(
         }
         let reset = state
             .email_links
-            .confirm_password_reset(&token, password)
+            .confirm_password_reset(&ctx, &token, password)
             .await;
-        audit_link(&req, &state, AuditAction::PasswordReset, &reset);
+        count_invalid_link(&req, &state, &reset);
         return match reset {
             Ok(_) => pages::html_response(
                 StatusCode::OK,
@@ -215,9 +217,9 @@ pub async fn reset_confirm_post(
         password_length(&body.password)?;
         let reset = state
             .email_links
-            .confirm_password_reset(&body.token, body.password)
+            .confirm_password_reset(&ctx, &body.token, body.password)
             .await;
-        audit_link(&req, &state, AuditAction::PasswordReset, &reset);
+        count_invalid_link(&req, &state, &reset);
         reset.map_err(link_error)
     }
     .await;
@@ -249,36 +251,26 @@ fn reset_form_again(
     res
 }
 
-/// Records a link used (success, with whose account) or refused (an unknown, used or expired
-/// link: worth seeing when someone tries many). Refused passwords and server faults are not
-/// link events.
-fn audit_link(
+/// A wrong link token is a failed credential: it spends from the address's budget (the use
+/// case audits it).
+fn count_invalid_link(
     req: &HttpRequest,
     state: &HttpState,
-    action: AuditAction,
     result: &Result<UserId, EmailLinkError>,
 ) {
-    let event = match result {
-        Ok(user) => audit_trail::event(state, req, action, AuditOutcome::Success)
-            .actor(user.as_str())
-            .subject(user.as_str()),
-        Err(EmailLinkError::InvalidLink) => {
-            // A wrong link token is a failed credential: it spends from the address's budget.
-            state.limiter.sign_in_failed(req);
-            audit_trail::event(state, req, action, AuditOutcome::Failure)
-                .detail("invalid or expired link")
-        }
-        Err(_) => return,
-    };
-    state.audit.record(event);
+    if matches!(result, Err(EmailLinkError::InvalidLink)) {
+        state.limiter.sign_in_failed(req);
+    }
 }
 
 /// JSON answer for a link that failed.
 fn link_error(e: EmailLinkError) -> ApiError {
     match e {
-        EmailLinkError::InvalidLink => {
-            ApiError::new(StatusCode::BAD_REQUEST, OAuthErrorCode::InvalidToken, e.to_string())
-        }
+        EmailLinkError::InvalidLink => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            OAuthErrorCode::InvalidToken,
+            e.to_string(),
+        ),
         EmailLinkError::Password(p) => field_error("password", &p.to_string()),
         EmailLinkError::Busy => ApiError::unavailable(),
         EmailLinkError::Hasher(d) => ApiError::server_error(&d),

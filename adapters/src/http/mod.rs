@@ -26,7 +26,7 @@ mod trusted_device;
 mod userinfo;
 mod users;
 
-pub use admin::{AdminApi, AdminAuth};
+pub use admin::AdminApi;
 pub use auth_transaction::AuthTransactions;
 pub use browser::{BrowserSettings, CsrfGuard};
 pub use discovery::Discovery;
@@ -35,7 +35,7 @@ pub use health::Readiness;
 pub use jwks::JWKS_MAX_AGE_SECS;
 pub use metrics::{known_routes, MetricsSources};
 pub use openapi::{document as openapi_document, ApiDocs};
-pub use rate_limit::{Budget, RateLimitSettings, RateLimiter};
+pub use rate_limit::{AdminFailures, Budget, RateLimitSettings, RateLimiter};
 pub use trusted_device::DeviceCookies;
 
 use actix_web::{web, HttpResponse};

@@ -7,7 +7,6 @@
 //! "error_description"}` shape with `Cache-Control: no-store`, and nothing is stored unless the
 //! whole request is valid.
 
-use tessera_application::OAuthErrorCode;
 use super::audit_trail;
 use super::errors::ApiError;
 use super::HttpState;
@@ -21,6 +20,7 @@ use tessera_application::services::{
     AccountChangeError, AccountLoginError, AccountTokenError, CreateUserError, LoginError,
     SignInContext,
 };
+use tessera_application::OAuthErrorCode;
 use tessera_application::RepositoryError;
 use tessera_domain::{is_valid_display_name, AuditAction, AuditOutcome, Email, User};
 use validator::{Validate, ValidationError, ValidationErrors};
@@ -293,6 +293,7 @@ pub async fn me_password_post(
         Ok(u) => u,
         Err(res) => return res,
     };
+    let ctx = audit_trail::request_context(&req, &state.limiter, state.clock.as_ref());
     let result = async {
         let body: PasswordChange = read_json(&req, payload).await?;
         password_length(&body.current_password)
@@ -305,23 +306,11 @@ pub async fn me_password_post(
         })?;
         state
             .account_settings
-            .change_password(&user, body.current_password, body.new_password)
+            .change_password(&ctx, &user, body.current_password, body.new_password)
             .await
             .map_err(|e| counted_change_error(&req, &state, e))
     }
     .await;
-    if let Some(ok) = settled(&result) {
-        state.audit.record(
-            audit_trail::event(
-                &state,
-                &req,
-                AuditAction::PasswordChanged,
-                audit_trail::outcome(ok),
-            )
-            .actor(user.id.as_str())
-            .subject(user.id.as_str()),
-        );
-    }
     match result {
         Ok(()) => no_content(),
         Err(e) => e.error_response(),
@@ -349,42 +338,20 @@ pub async fn me_delete(
         Ok(u) => u,
         Err(res) => return res,
     };
+    let ctx = audit_trail::request_context(&req, &state.limiter, state.clock.as_ref());
     let result = async {
         let body: AccountDeletion = read_json(&req, payload).await?;
         password_length(&body.password)?;
         state
             .account_settings
-            .delete_account(&user, body.password)
+            .delete_account(&ctx, &user, body.password)
             .await
             .map_err(|e| counted_change_error(&req, &state, e))
     }
     .await;
-    if let Some(ok) = settled(&result) {
-        state.audit.record(
-            audit_trail::event(
-                &state,
-                &req,
-                AuditAction::AccountDeleted,
-                audit_trail::outcome(ok),
-            )
-            .actor(user.id.as_str())
-            .subject(user.id.as_str()),
-        );
-    }
     match result {
         Ok(()) => no_content(),
         Err(e) => e.error_response(),
-    }
-}
-
-/// Whether a password-checked change is worth an audit row: done (`true`), or refused for the
-/// password (`false`); `None` for bad input or a server fault, which say nothing about who
-/// holds the account.
-fn settled(result: &Result<(), ApiError>) -> Option<bool> {
-    match result {
-        Ok(()) => Some(true),
-        Err(e) if e.code() == OAuthErrorCode::InvalidCredentials => Some(false),
-        Err(_) => None,
     }
 }
 

@@ -1,9 +1,12 @@
-use crate::ports::{EmailTokenRepository, HashError, PasswordHasher, UserRepository};
+use crate::ports::{AuditLog, EmailTokenRepository, HashError, PasswordHasher, UserRepository};
 use crate::services::{Accounts, LoginError, SignInContext, SignOutEverywhere};
-use crate::RepositoryError;
+use crate::{RepositoryError, RequestContext};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
-use tessera_domain::{is_valid_display_name, EmailTokenPurpose, Password, PasswordError, User};
+use tessera_domain::{
+    is_valid_display_name, AuditAction, AuditOutcome, EmailTokenPurpose, Password, PasswordError,
+    User,
+};
 
 /// Why a change to one's own account was refused.
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +62,7 @@ pub struct AccountSettings {
     hasher: Arc<dyn PasswordHasher>,
     sign_out: Arc<SignOutEverywhere>,
     policy: tessera_domain::PasswordPolicy,
+    audit: Option<Arc<dyn AuditLog>>,
 }
 
 impl AccountSettings {
@@ -78,6 +82,38 @@ impl AccountSettings {
             hasher,
             sign_out,
             policy,
+            audit: None,
+        }
+    }
+
+    /// Records password changes and deletions, done or refused for the password, in `audit`.
+    pub fn with_audit(mut self, audit: Arc<dyn AuditLog>) -> Self {
+        self.audit = Some(audit);
+        self
+    }
+
+    /// Audits a password-checked change of `user`'s account that settled: done, or refused
+    /// for the password. Bad input and server faults say nothing about who holds the account.
+    fn audit_change<T>(
+        &self,
+        ctx: &RequestContext,
+        action: AuditAction,
+        user: &User,
+        result: &Result<T, AccountChangeError>,
+    ) {
+        let outcome = match result {
+            Ok(_) => AuditOutcome::Success,
+            Err(AccountChangeError::WrongPassword | AccountChangeError::Locked { .. }) => {
+                AuditOutcome::Failure
+            }
+            Err(_) => return,
+        };
+        if let Some(audit) = &self.audit {
+            audit.record(
+                ctx.audit(action, outcome)
+                    .actor(user.id.as_str())
+                    .subject(user.id.as_str()),
+            );
         }
     }
 
@@ -103,6 +139,18 @@ impl AccountSettings {
     /// everywhere (every session and refresh token; the access tokens of those grants stop
     /// passing introspection) and voids pending reset links.
     pub async fn change_password(
+        &self,
+        ctx: &RequestContext,
+        user: &User,
+        current: SecretString,
+        new: SecretString,
+    ) -> Result<(), AccountChangeError> {
+        let result = self.replace_password(user, current, new).await;
+        self.audit_change(ctx, AuditAction::PasswordChanged, user, &result);
+        result
+    }
+
+    async fn replace_password(
         &self,
         user: &User,
         current: SecretString,
@@ -134,6 +182,17 @@ impl AccountSettings {
     /// grants are denylisted first, so access tokens already out fail introspection at once.
     pub async fn delete_account(
         &self,
+        ctx: &RequestContext,
+        user: &User,
+        password: SecretString,
+    ) -> Result<(), AccountChangeError> {
+        let result = self.remove_account(user, password).await;
+        self.audit_change(ctx, AuditAction::AccountDeleted, user, &result);
+        result
+    }
+
+    async fn remove_account(
+        &self,
         user: &User,
         password: SecretString,
     ) -> Result<(), AccountChangeError> {
@@ -158,7 +217,20 @@ mod tests {
     };
     use crate::services::email_links::tests::sign_out;
     use crate::services::test_support::{self as ts, Recorder};
-    use tessera_domain::{LockoutPolicy, LoginAttempts, PasswordPolicy, UnixTime};
+    use tessera_domain::{AuditEvent, LockoutPolicy, LoginAttempts, PasswordPolicy, UnixTime};
+
+    fn ctx() -> RequestContext {
+        RequestContext::internal(UnixTime::from_secs(NOW))
+    }
+
+    /// Audits into a recorder.
+    fn audited(s: AccountSettings) -> (AccountSettings, Recorder<AuditEvent>) {
+        let events = Recorder::default();
+        let mut audit = crate::ports::MockAuditLog::new();
+        let e = events.clone();
+        audit.expect_record().returning(move |ev| e.push(ev));
+        (s.with_audit(Arc::new(audit)), events)
+    }
 
     const NOW: i64 = 80_000;
     const CURRENT: &str = "correct horse battery staple";
@@ -270,6 +342,7 @@ mod tests {
             .returning(|_, _| Ok(0));
         let s = settings(repo, hasher(true, 1), tokens, 1);
         s.change_password(
+            &ctx(),
             &ts::user(),
             CURRENT.to_owned().into(),
             NEW.to_owned().into(),
@@ -294,6 +367,7 @@ mod tests {
         let s = settings(repo, hasher(false, 0), MockEmailTokenRepository::new(), 0);
         let r = s
             .change_password(
+                &ctx(),
                 &ts::user(),
                 "wrong".to_owned().into(),
                 NEW.to_owned().into(),
@@ -316,6 +390,7 @@ mod tests {
         let s = settings(repo, hasher(true, 0), MockEmailTokenRepository::new(), 0);
         let r = s
             .change_password(
+                &ctx(),
                 &ts::user(),
                 CURRENT.to_owned().into(),
                 NEW.to_owned().into(),
@@ -336,6 +411,7 @@ mod tests {
         for weak in ["short", "alice-alice-alice-alice"] {
             let r = s
                 .change_password(
+                    &ctx(),
                     &ts::user(),
                     CURRENT.to_owned().into(),
                     weak.to_owned().into(),
@@ -350,7 +426,7 @@ mod tests {
         let mut repo = users(LoginAttempts::default());
         repo.expect_delete().times(1).returning(|_| Ok(true));
         let s = settings(repo, hasher(true, 0), MockEmailTokenRepository::new(), 1);
-        s.delete_account(&ts::user(), CURRENT.to_owned().into())
+        s.delete_account(&ctx(), &ts::user(), CURRENT.to_owned().into())
             .await
             .unwrap();
 
@@ -358,9 +434,62 @@ mod tests {
         repo.expect_delete().never();
         let s = settings(repo, hasher(false, 0), MockEmailTokenRepository::new(), 0);
         assert!(matches!(
-            s.delete_account(&ts::user(), "wrong".to_owned().into())
+            s.delete_account(&ctx(), &ts::user(), "wrong".to_owned().into())
                 .await,
             Err(AccountChangeError::WrongPassword)
         ));
+    }
+
+    #[tokio::test]
+    async fn settled_changes_are_audited_and_bad_input_is_not() {
+        let mut repo = users(LoginAttempts::default());
+        repo.expect_delete().times(1).returning(|_| Ok(true));
+        let (s, events) = audited(settings(
+            repo,
+            hasher(true, 0),
+            MockEmailTokenRepository::new(),
+            1,
+        ));
+        s.delete_account(&ctx(), &ts::user(), CURRENT.to_owned().into())
+            .await
+            .unwrap();
+        let e = events.only();
+        assert_eq!(
+            (e.action, e.outcome),
+            (AuditAction::AccountDeleted, AuditOutcome::Success)
+        );
+        assert_eq!(e.actor.as_deref(), Some(ts::user().id.as_str()));
+        assert_eq!(e.subject, e.actor);
+        assert_eq!(e.at, UnixTime::from_secs(NOW));
+
+        let mut repo = users(LoginAttempts::default());
+        repo.expect_update_password_hash().never();
+        let (s, events) = audited(settings(
+            repo,
+            hasher(false, 0),
+            MockEmailTokenRepository::new(),
+            0,
+        ));
+        let _ = s
+            .change_password(
+                &ctx(),
+                &ts::user(),
+                "wrong".to_owned().into(),
+                NEW.to_owned().into(),
+            )
+            .await;
+        let _ = s
+            .change_password(
+                &ctx(),
+                &ts::user(),
+                CURRENT.to_owned().into(),
+                "short".to_owned().into(),
+            )
+            .await;
+        let e = events.only();
+        assert_eq!(
+            (e.action, e.outcome),
+            (AuditAction::PasswordChanged, AuditOutcome::Failure)
+        );
     }
 }

@@ -2,11 +2,13 @@
 //! same code path (and leave the same audit trail). Each mutating operation records an
 //! [`AuditEvent`] naming the [`Actor`] who did it; none ever puts a secret into one.
 
+mod admin_auth;
 mod api_keys;
 mod clients;
 mod keys;
 mod users;
 
+pub use admin_auth::{AdminAuthError, AdminAuthenticator, ADMIN_SCOPE};
 pub use api_keys::{AdminApiKeys, AdminAudit, MAX_AUDIT_PAGE};
 pub use clients::{AdminClientError, AdminClients, ClientUpdate};
 pub use keys::AdminKeys;

@@ -315,7 +315,7 @@ mod tests {
                 ts::clock_at(1_000),
                 ts::counting_rng(),
                 PasswordPolicy::default(),
-                ts::ISS,
+                crate::services::email_links::tests::targets(),
             ));
             (
                 AdminUsers::new(
