@@ -141,10 +141,7 @@ mod tests {
             .to_http_request();
         let form = OAuthForm::parse(b"client_secret=s").unwrap();
         let err = presented_credentials(&req, &form).unwrap_err();
-        assert_eq!(
-            err.code(),
-            tessera_application::OAuthErrorCode::InvalidRequest
-        );
+        assert_eq!(err.code(), tessera_application::OAuthErrorCode::InvalidRequest);
     }
 
     #[test]
@@ -162,10 +159,7 @@ mod tests {
         ));
         let form = OAuthForm::parse(b"").unwrap();
         assert_eq!(
-            presented_credentials(&req, &form)
-                .unwrap_err()
-                .code()
-                .as_str(),
+            presented_credentials(&req, &form).unwrap_err().code().as_str(),
             "invalid_client"
         );
     }

@@ -2,6 +2,7 @@
 //! result. Paths are fixed by the contract and defined once in [`paths`].
 
 mod account_links;
+mod account_profile;
 mod admin;
 mod audit_trail;
 mod auth_transaction;
@@ -13,6 +14,7 @@ pub mod errors;
 mod form;
 mod health;
 mod introspect;
+mod json_body;
 mod jwks;
 mod logout;
 mod metrics;
@@ -171,14 +173,14 @@ pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceCo
             )
             .service(
                 web::resource(paths::USERS_ME)
-                    .route(web::get().to(users::me_get))
-                    .route(web::patch().to(users::me_patch))
-                    .route(web::delete().to(users::me_delete))
+                    .route(web::get().to(account_profile::me_get))
+                    .route(web::patch().to(account_profile::me_patch))
+                    .route(web::delete().to(account_profile::me_delete))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
                 web::resource(paths::USERS_ME_PASSWORD)
-                    .route(web::post().to(users::me_password_post))
+                    .route(web::post().to(account_profile::me_password_post))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
