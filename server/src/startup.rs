@@ -13,7 +13,7 @@ use tessera_adapters::http::MetricsSources;
 use tessera_adapters::http::{
     self, BrowserSettings, CsrfGuard, DeviceCookies, Discovery, HttpState, RateLimiter, Readiness,
 };
-use tessera_adapters::http::{AdminApi, AdminFailures};
+use tessera_adapters::http::{AdminFailures, AdminState};
 use tessera_adapters::mail::MailQueue;
 use tessera_adapters::observability::MeteredAuditLog;
 use tessera_adapters::observability::{Metrics, RequestIds, RequestObserver};
@@ -162,7 +162,7 @@ impl Application {
             core.clock.clone(),
             core.rng.clone(),
         ));
-        let admin = AdminApi {
+        let admin = Arc::new(AdminState {
             clients: AdminClients::new(
                 db.clients(),
                 core.clock.clone(),
@@ -187,7 +187,9 @@ impl Application {
                 audit_log.clone(),
             ),
             default_alg: core.signing_alg,
-        };
+            limiter: limiter.clone(),
+            clock: core.clock.clone(),
+        });
         let request_ids = Arc::new(RequestIds::new(core.rng.as_ref()));
         let state = web::Data::new(HttpState {
             authorize: Authorize::new(

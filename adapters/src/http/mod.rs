@@ -23,12 +23,13 @@ pub mod pages;
 pub mod paths;
 mod rate_limit;
 mod revoke;
+mod state;
 mod token;
 mod trusted_device;
 mod userinfo;
 mod users;
 
-pub use admin::AdminApi;
+pub use state::AdminState;
 pub use auth_transaction::AuthTransactions;
 pub use browser::{BrowserSettings, CsrfGuard};
 pub use discovery::Discovery;
@@ -97,8 +98,8 @@ pub struct HttpState {
     pub devices: DeviceCookies,
     /// The time, for cookie lifetimes.
     pub clock: Arc<dyn tessera_application::ports::Clock>,
-    /// The admin API's services and who may call it.
-    pub admin: AdminApi,
+    /// The admin API's state (its handlers receive it as their own app data).
+    pub admin: Arc<AdminState>,
     /// Counters and histograms, shared with the request observer middleware.
     pub metrics: Arc<crate::observability::Metrics>,
     /// What `/metrics` reads at scrape time (pool, signing keys).
@@ -112,7 +113,9 @@ pub struct HttpState {
 /// Registers every route on an actix `App`.
 pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
+        let admin = web::Data::from(state.admin.clone());
         cfg.app_data(state)
+            .app_data(admin)
             .service(
                 web::resource(paths::OPENID_CONFIGURATION)
                     .route(web::get().to(discovery::openid_configuration_get))

@@ -1,7 +1,7 @@
 //! `/admin/keys` (signing keys), `/admin/api-keys` and `/admin/audit`.
 
 use super::super::users::read_json;
-use super::HttpState;
+use super::AdminState;
 use super::{authorise, bad_field, int_param, json_ok, no_content, not_found, query, AdminError};
 use crate::http::errors::ApiError;
 use actix_web::http::{header, StatusCode};
@@ -67,10 +67,10 @@ fn api_key_error(e: ApiKeyError) -> AdminError {
 /// `GET /admin/keys` → every key with its effective state, newest first.
 pub(super) async fn list(
     req: HttpRequest,
-    state: web::Data<HttpState>,
+    state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     authorise(&req, &state).await?;
-    let keys = state.admin.keys.list().await.map_err(key_error)?;
+    let keys = state.keys.list().await.map_err(key_error)?;
     let out: Vec<Value> = keys
         .iter()
         .map(|k| {
@@ -91,7 +91,7 @@ pub(super) async fn list(
 pub(super) async fn rotate(
     req: HttpRequest,
     payload: web::Payload,
-    state: web::Data<HttpState>,
+    state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     let actor = authorise(&req, &state).await?;
     let has_body = req.headers().contains_key(header::CONTENT_TYPE)
@@ -106,11 +106,10 @@ pub(super) async fn rotate(
         RotateRequest::default()
     };
     let alg = match body.alg.as_deref() {
-        None => state.admin.default_alg,
+        None => state.default_alg,
         Some(a) => SigningAlgorithm::parse(a).map_err(|e| bad_field("alg", &e.to_string()))?,
     };
     let kid = state
-        .admin
         .keys
         .rotate(&actor, alg, body.force)
         .await
@@ -136,10 +135,10 @@ fn describe_api_key(k: &ApiKey) -> Value {
 /// `GET /admin/api-keys` → every key (never a secret), newest first.
 pub(super) async fn api_keys_list(
     req: HttpRequest,
-    state: web::Data<HttpState>,
+    state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     authorise(&req, &state).await?;
-    let keys = state.admin.api_keys.list().await.map_err(api_key_error)?;
+    let keys = state.api_keys.list().await.map_err(api_key_error)?;
     let out: Vec<Value> = keys.iter().map(describe_api_key).collect();
     Ok(json_ok(StatusCode::OK, &json!({ "api_keys": out })))
 }
@@ -148,12 +147,11 @@ pub(super) async fn api_keys_list(
 pub(super) async fn api_keys_create(
     req: HttpRequest,
     payload: web::Payload,
-    state: web::Data<HttpState>,
+    state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     let actor = authorise(&req, &state).await?;
     let body: ApiKeyRequest = read_json(&req, payload).await?;
     let (key, full) = state
-        .admin
         .api_keys
         .create(
             &actor,
@@ -172,11 +170,10 @@ pub(super) async fn api_keys_create(
 pub(super) async fn api_keys_revoke(
     req: HttpRequest,
     id: web::Path<String>,
-    state: web::Data<HttpState>,
+    state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     let actor = authorise(&req, &state).await?;
     if state
-        .admin
         .api_keys
         .revoke(&actor, &id)
         .await
@@ -192,7 +189,7 @@ pub(super) async fn api_keys_revoke(
 /// → `{"events": [...], "next_before": id|null}`, newest first.
 pub(super) async fn audit_list(
     req: HttpRequest,
-    state: web::Data<HttpState>,
+    state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     authorise(&req, &state).await?;
     let q = query(&req)?;
@@ -227,7 +224,7 @@ pub(super) async fn audit_list(
             &format!("must be between 1 and {MAX_AUDIT_PAGE}"),
         ));
     }
-    let events = state.admin.audit.list(&filter, before, limit).await?;
+    let events = state.audit.list(&filter, before, limit).await?;
     let next_before = (events.len() == limit as usize)
         .then(|| events.last().map(|e| e.id))
         .flatten();

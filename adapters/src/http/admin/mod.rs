@@ -12,20 +12,16 @@ mod users;
 
 use super::audit_trail;
 use super::errors::ApiError;
-use super::HttpState;
+use super::state::AdminState;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt;
-use tessera_application::services::admin::{
-    Actor, AdminApiKeys, AdminAudit, AdminAuthError, AdminAuthenticator, AdminClients, AdminKeys,
-    AdminUsers,
-};
+use tessera_application::services::admin::{Actor, AdminAuthError};
 use tessera_application::OAuthErrorCode;
 use tessera_application::RepositoryError;
-use tessera_domain::SigningAlgorithm;
 
 // The admin paths (the contract lists them with the rest in `paths::ROUTES`).
 const ADMIN_CLIENTS: &str = "/admin/clients";
@@ -52,31 +48,12 @@ const CHALLENGE: &str = "Bearer realm=\"tessera-admin\"";
 const SCOPE_CHALLENGE: &str =
     "Bearer realm=\"tessera-admin\", error=\"insufficient_scope\", scope=\"admin\"";
 
-/// Everything the admin handlers need.
-pub struct AdminApi {
-    /// Client administration.
-    pub clients: AdminClients,
-    /// User, consent and session administration.
-    pub users: AdminUsers,
-    /// Signing keys.
-    pub keys: AdminKeys,
-    /// API keys.
-    pub api_keys: AdminApiKeys,
-    /// The audit log listing.
-    pub audit: AdminAudit,
-    /// Who may call.
-    pub auth: AdminAuthenticator,
-    /// The algorithm of a rotation that names none (the configured one).
-    pub default_alg: SigningAlgorithm,
-}
-
 /// Authenticates the caller (see the module docs) through the admin authenticator, which
 /// checks the address's failure budget first and audits every refusal; this side only takes
 /// the bearer credential out of the request and maps a refusal to its answer.
-async fn authorise(req: &HttpRequest, state: &HttpState) -> Result<Actor, AdminError> {
+async fn authorise(req: &HttpRequest, state: &AdminState) -> Result<Actor, AdminError> {
     let ctx = audit_trail::request_context(req, &state.limiter, state.clock.as_ref());
     state
-        .admin
         .auth
         .authenticate(&ctx, presented_bearer(req))
         .await
@@ -307,3 +284,6 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
             .default_service(na()),
     );
 }
+
+#[cfg(test)]
+mod tests;
