@@ -75,6 +75,21 @@ struct PasswordChange {
     new_password: SecretString,
 }
 
+impl PasswordChange {
+    /// Both passwords present and of a length worth hashing, or `400` naming the field.
+    fn checked(self) -> Result<Self, ApiError> {
+        password_length(&self.current_password)
+            .map_err(|_| field_error("current_password", "current_password is required"))?;
+        password_length(&self.new_password).map_err(|_| {
+            field_error(
+                "new_password",
+                "new_password is required and at most 1024 characters",
+            )
+        })?;
+        Ok(self)
+    }
+}
+
 /// `POST /users/me/password` `{"current_password","new_password"}` → `204`; every session and
 /// refresh token of the user ends (sign in again with the new password).
 pub async fn me_password_post(
@@ -91,15 +106,9 @@ pub async fn me_password_post(
     };
     let ctx = audit_trail::request_context(&req, &state.limiter, state.clock.as_ref());
     let result = async {
-        let body: PasswordChange = read_json(&req, payload).await?;
-        password_length(&body.current_password)
-            .map_err(|_| field_error("current_password", "current_password is required"))?;
-        password_length(&body.new_password).map_err(|_| {
-            field_error(
-                "new_password",
-                "new_password is required and at most 1024 characters",
-            )
-        })?;
+        let body = read_json::<PasswordChange>(&req, payload)
+            .await?
+            .checked()?;
         state
             .account_settings
             .change_password(&ctx, &user, body.current_password, body.new_password)

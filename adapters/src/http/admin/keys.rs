@@ -9,7 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tessera_application::ports::AuditFilter;
+use tessera_application::ports::{AuditFilter, StoredAuditEvent};
 use tessera_application::services::admin::MAX_AUDIT_PAGE;
 use tessera_application::services::{ApiKeyError, KeyError};
 use tessera_application::OAuthErrorCode;
@@ -185,6 +185,72 @@ pub(super) async fn api_keys_revoke(
     }
 }
 
+/// The audit listing's query: the filter, the page start (`before`, an event id) and `limit`.
+struct AuditQuery {
+    filter: AuditFilter,
+    before: Option<i64>,
+    limit: u32,
+}
+
+impl AuditQuery {
+    /// Parses the query string; a bad value is `400` naming it.
+    fn parse(req: &HttpRequest) -> Result<Self, AdminError> {
+        let q = query(req)?;
+        let text = |name: &str| q.get(name).filter(|v| !v.is_empty()).cloned();
+        let action = match text("action") {
+            None => None,
+            Some(a) => {
+                Some(AuditAction::parse(&a).ok_or_else(|| bad_field("action", "unknown action"))?)
+            }
+        };
+        let outcome = match text("outcome") {
+            None => None,
+            Some(o) => Some(
+                AuditOutcome::parse(&o)
+                    .ok_or_else(|| bad_field("outcome", "must be success or failure"))?,
+            ),
+        };
+        let filter = AuditFilter {
+            action,
+            outcome,
+            subject: text("subject"),
+            actor: text("actor"),
+            client_id: text("client_id"),
+            since: int_param::<i64>(&q, "since")?.map(UnixTime::from_secs),
+            until: int_param::<i64>(&q, "until")?.map(UnixTime::from_secs),
+        };
+        let before = int_param::<i64>(&q, "before")?;
+        let limit = int_param::<u32>(&q, "limit")?.unwrap_or(100);
+        if limit == 0 || limit > MAX_AUDIT_PAGE {
+            return Err(bad_field(
+                "limit",
+                &format!("must be between 1 and {MAX_AUDIT_PAGE}"),
+            ));
+        }
+        Ok(Self {
+            filter,
+            before,
+            limit,
+        })
+    }
+}
+
+/// An audit event as listed.
+fn describe_event(s: &StoredAuditEvent) -> Value {
+    let e = &s.event;
+    json!({
+        "id": s.id,
+        "at": e.at.as_secs(),
+        "action": e.action.as_str(),
+        "outcome": e.outcome.as_str(),
+        "actor": e.actor,
+        "subject": e.subject,
+        "client_id": e.client_id,
+        "ip": e.ip,
+        "detail": e.detail,
+    })
+}
+
 /// `GET /admin/audit?action=&outcome=&subject=&actor=&client_id=&since=&until=&before=&limit=`
 /// → `{"events": [...], "next_before": id|null}`, newest first.
 pub(super) async fn audit_list(
@@ -192,59 +258,12 @@ pub(super) async fn audit_list(
     state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     authorise(&req, &state).await?;
-    let q = query(&req)?;
-    let text = |name: &str| q.get(name).filter(|v| !v.is_empty()).cloned();
-    let action = match text("action") {
-        None => None,
-        Some(a) => {
-            Some(AuditAction::parse(&a).ok_or_else(|| bad_field("action", "unknown action"))?)
-        }
-    };
-    let outcome = match text("outcome") {
-        None => None,
-        Some(o) => Some(
-            AuditOutcome::parse(&o)
-                .ok_or_else(|| bad_field("outcome", "must be success or failure"))?,
-        ),
-    };
-    let filter = AuditFilter {
-        action,
-        outcome,
-        subject: text("subject"),
-        actor: text("actor"),
-        client_id: text("client_id"),
-        since: int_param::<i64>(&q, "since")?.map(UnixTime::from_secs),
-        until: int_param::<i64>(&q, "until")?.map(UnixTime::from_secs),
-    };
-    let before = int_param::<i64>(&q, "before")?;
-    let limit = int_param::<u32>(&q, "limit")?.unwrap_or(100);
-    if limit == 0 || limit > MAX_AUDIT_PAGE {
-        return Err(bad_field(
-            "limit",
-            &format!("must be between 1 and {MAX_AUDIT_PAGE}"),
-        ));
-    }
-    let events = state.audit.list(&filter, before, limit).await?;
-    let next_before = (events.len() == limit as usize)
+    let q = AuditQuery::parse(&req)?;
+    let events = state.audit.list(&q.filter, q.before, q.limit).await?;
+    let next_before = (events.len() == q.limit as usize)
         .then(|| events.last().map(|e| e.id))
         .flatten();
-    let out: Vec<Value> = events
-        .iter()
-        .map(|s| {
-            let e = &s.event;
-            json!({
-                "id": s.id,
-                "at": e.at.as_secs(),
-                "action": e.action.as_str(),
-                "outcome": e.outcome.as_str(),
-                "actor": e.actor,
-                "subject": e.subject,
-                "client_id": e.client_id,
-                "ip": e.ip,
-                "detail": e.detail,
-            })
-        })
-        .collect();
+    let out: Vec<Value> = events.iter().map(describe_event).collect();
     Ok(json_ok(
         StatusCode::OK,
         &json!({ "events": out, "next_before": next_before }),

@@ -48,34 +48,52 @@ fn user_error(e: AdminUserError) -> AdminError {
     }
 }
 
+/// The listing's query: `after`, `email` (a search) and `limit`, each checked.
+struct ListQuery {
+    after: Option<String>,
+    email: Option<String>,
+    limit: u32,
+}
+
+impl ListQuery {
+    /// Parses the query string; a bad value is `400` naming it.
+    fn parse(req: &HttpRequest) -> Result<Self, AdminError> {
+        let q = query(req)?;
+        let limit = int_param::<u32>(&q, "limit")?.unwrap_or(DEFAULT_LIMIT);
+        if limit == 0 || limit > MAX_PAGE {
+            return Err(bad_field(
+                "limit",
+                &format!("must be between 1 and {MAX_PAGE}"),
+            ));
+        }
+        let email = q.get("email").cloned().filter(|e| !e.is_empty());
+        if email.as_ref().is_some_and(|e| {
+            e.chars().count() > MAX_SEARCH_CHARS || e.chars().any(char::is_control)
+        }) {
+            return Err(bad_field(
+                "email",
+                "search text is too long or not printable",
+            ));
+        }
+        let after = q.get("after").cloned().filter(|a| !a.is_empty());
+        Ok(Self {
+            after,
+            email,
+            limit,
+        })
+    }
+}
+
 /// `GET /admin/users?limit=&after=&email=` → `{"users": [...], "next": after-value|null}`.
 pub(super) async fn list(
     req: HttpRequest,
     state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     authorise(&req, &state).await?;
-    let q = query(&req)?;
-    let limit = int_param::<u32>(&q, "limit")?.unwrap_or(DEFAULT_LIMIT);
-    if limit == 0 || limit > MAX_PAGE {
-        return Err(bad_field(
-            "limit",
-            &format!("must be between 1 and {MAX_PAGE}"),
-        ));
-    }
-    let email = q.get("email").cloned().filter(|e| !e.is_empty());
-    if email
-        .as_ref()
-        .is_some_and(|e| e.chars().count() > MAX_SEARCH_CHARS || e.chars().any(char::is_control))
-    {
-        return Err(bad_field(
-            "email",
-            "search text is too long or not printable",
-        ));
-    }
-    let after = q.get("after").cloned().filter(|a| !a.is_empty());
+    let q = ListQuery::parse(&req)?;
     let page = state
         .users
-        .list(after, email, limit)
+        .list(q.after, q.email, q.limit)
         .await
         .map_err(user_error)?;
     let users: Vec<Value> = page.users.iter().map(describe).collect();
