@@ -85,8 +85,9 @@ fn validation_error(errors: &ValidationErrors) -> ApiError {
     let Some(name) = names.first() else {
         return ApiError::invalid_request("the body is not valid");
     };
-    let message = fields[*name]
-        .first()
+    let message = fields
+        .get(*name)
+        .and_then(|errors| errors.first())
         .and_then(|e| e.message.as_ref().map(ToString::to_string))
         .unwrap_or_else(|| "is not valid".to_owned());
     field_error(name, &message)
