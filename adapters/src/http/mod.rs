@@ -29,7 +29,6 @@ mod trusted_device;
 mod userinfo;
 mod users;
 
-pub use state::AdminState;
 pub use auth_transaction::AuthTransactions;
 pub use browser::{BrowserSettings, CsrfGuard};
 pub use discovery::Discovery;
@@ -39,6 +38,7 @@ pub use jwks::JWKS_MAX_AGE_SECS;
 pub use metrics::{known_routes, MetricsSources};
 pub use openapi::{document as openapi_document, ApiDocs};
 pub use rate_limit::{AdminFailures, Budget, RateLimitSettings, RateLimiter};
+pub use state::AdminState;
 pub use trusted_device::DeviceCookies;
 
 use actix_web::{web, HttpResponse};
