@@ -8,6 +8,7 @@ mod clock;
 mod codes;
 mod consents;
 mod email_tokens;
+mod failure_budget;
 mod housekeeping;
 mod jws;
 mod keys;
@@ -26,6 +27,7 @@ pub use clock::Clock;
 pub use codes::{AuthorizationCodeRepository, CodeRedemption};
 pub use consents::ConsentRepository;
 pub use email_tokens::EmailTokenRepository;
+pub use failure_budget::FailureBudget;
 pub use housekeeping::{HousekeepingRepository, PurgeKind};
 pub use jws::{JwsEngine, KeyMaterial, VerifiedJws};
 pub use keys::{GeneratedKey, KeyCipher, KeyGenerator, SigningKeyRepository, StoredSigningKey};
@@ -51,6 +53,8 @@ pub use codes::MockAuthorizationCodeRepository;
 pub use consents::MockConsentRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use email_tokens::MockEmailTokenRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use failure_budget::MockFailureBudget;
 #[cfg(any(test, feature = "mocks"))]
 pub use housekeeping::MockHousekeepingRepository;
 #[cfg(any(test, feature = "mocks"))]

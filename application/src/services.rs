@@ -14,6 +14,7 @@ mod email_links;
 mod fault_code;
 mod housekeeping;
 mod introspection;
+mod link_targets;
 mod login;
 mod logout;
 mod refresh_grant;
@@ -43,13 +44,12 @@ pub use client_authentication::{
 pub use client_credentials::{ClientCredentialsGrant, IssuedToken};
 pub use client_registration::{ClientRegistry, NewClient, RegisterClientError, RegisteredClient};
 pub use code_grant::{grant_revocation_key, AuthorizationCodeGrant};
-pub use email_links::{
-    EmailLinkError, EmailLinks, EmailLinksDeps, RESET_PASSWORD_PATH, VERIFY_EMAIL_PATH,
-};
+pub use email_links::{EmailLinkError, EmailLinks, EmailLinksDeps};
 pub use housekeeping::{
     Housekeeping, HousekeepingReport, DEFAULT_PURGE_BATCH, DEFAULT_PURGE_BUDGET,
 };
 pub use introspection::{Introspection, IntrospectionResponse};
+pub use link_targets::LinkTargets;
 pub use login::{Accounts, CreateUserError, LoginError, SignInContext, SignedIn};
 pub use logout::{Logout, LogoutError, LogoutPlan, LogoutRequest};
 pub use refresh_grant::{RefreshGrace, RefreshTokenGrant};

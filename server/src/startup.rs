@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tessera_adapters::audit::AuditWriter;
 use tessera_adapters::http::{
-    self, AdminApi, BrowserSettings, CsrfGuard, DeviceCookies, Discovery, HttpState,
+    self, AdminState, BrowserSettings, CsrfGuard, DeviceCookies, Discovery, HttpState,
     MetricsSources, RateLimiter, Readiness,
 };
 use tessera_adapters::mail::MailQueue;
@@ -62,7 +62,7 @@ struct Parts {
     limiter: Arc<RateLimiter>,
     oauth: OAuthServices,
     accounts: AccountServices,
-    admin: AdminApi,
+    admin: Arc<AdminState>,
 }
 
 impl Application {
@@ -206,6 +206,7 @@ impl Parts {
                 keys: keys.clone(),
                 email_links: accounts.email_links.clone(),
                 audit: operations.audit.clone(),
+                limiter: limiter.clone(),
             },
         );
         let oauth = OAuthServices::new(

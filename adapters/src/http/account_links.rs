@@ -20,8 +20,8 @@ use serde::Deserialize;
 use serde_json::json;
 use tessera_application::services::EmailLinkError;
 use tessera_application::OAuthErrorCode;
-use tessera_application::RepositoryError;
-use tessera_domain::{AuditAction, AuditOutcome, UserId};
+use tessera_application::{RepositoryError, RequestContext};
+use tessera_domain::UserId;
 use validator::Validate;
 
 /// `{"email"}` of the requests that mail a link.
@@ -120,38 +120,55 @@ pub async fn verify_email_post(
     if let Err(e) = sign_in_budget(&req, &state) {
         return e.error_response();
     }
+    let ctx = audit_trail::request_context(&req, &state.limiter, state.clock.as_ref());
     if is_form(&req) {
-        let form = match checked_form(&req, payload, &state).await {
-            Ok(f) => f,
-            Err(res) => return res,
-        };
-        let token = form.get("token").unwrap_or_default();
-        let verified = state.email_links.verify_email(token).await;
-        audit_link(&req, &state, AuditAction::EmailVerified, &verified);
-        return match verified {
-            Ok(_) => pages::html_response(
-                StatusCode::OK,
-                pages::link_done_page(
-                    "Email address confirmed",
-                    "Thank you. Your email address is confirmed; you can close this window.",
-                ),
-            ),
-            Err(e) => link_error_page(e),
-        };
+        return verify_email_form(&req, payload, &state, &ctx).await;
     }
-    let result = async {
-        let body: TokenRequest = read_json(&req, payload).await?;
-        let verified = state.email_links.verify_email(&body.token).await;
-        audit_link(&req, &state, AuditAction::EmailVerified, &verified);
-        verified.map_err(link_error)
-    }
-    .await;
-    match result {
-        Ok(_) => HttpResponse::Ok()
+    match verify_email_json(&req, payload, &state, &ctx).await {
+        Ok(()) => HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(json!({"email_verified": true})),
         Err(e) => e.error_response(),
     }
+}
+
+/// The verification page's form: the answer is a page.
+async fn verify_email_form(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &HttpState,
+    ctx: &RequestContext,
+) -> HttpResponse {
+    let form = match checked_form(req, payload, state).await {
+        Ok(f) => f,
+        Err(res) => return res,
+    };
+    let token = form.get("token").unwrap_or_default();
+    let verified = state.email_links.verify_email(ctx, token).await;
+    count_invalid_link(req, state, &verified);
+    match verified {
+        Ok(_) => pages::html_response(
+            StatusCode::OK,
+            pages::link_done_page(
+                "Email address confirmed",
+                "Thank you. Your email address is confirmed; you can close this window.",
+            ),
+        ),
+        Err(e) => link_error_page(e),
+    }
+}
+
+/// A program's JSON `{"token"}` verification.
+async fn verify_email_json(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &HttpState,
+    ctx: &RequestContext,
+) -> Result<(), ApiError> {
+    let body: TokenRequest = read_json(req, payload).await?;
+    let verified = state.email_links.verify_email(ctx, &body.token).await;
+    count_invalid_link(req, state, &verified);
+    verified.map(|_| ()).map_err(link_error)
 }
 
 /// `GET /users/password-reset/confirm?token=…`: the new-password form, if the link works.
@@ -180,53 +197,68 @@ pub async fn reset_confirm_post(
     if let Err(e) = sign_in_budget(&req, &state) {
         return e.error_response();
     }
+    let ctx = audit_trail::request_context(&req, &state.limiter, state.clock.as_ref());
     if is_form(&req) {
-        let form = match checked_form(&req, payload, &state).await {
-            Ok(f) => f,
-            Err(res) => return res,
-        };
-        let token = form.get("token").unwrap_or_default().to_owned();
-        let password = SecretString::from(form.get("password").unwrap_or_default().to_owned());
-        if password_length(&password).is_err() {
-            return reset_form_again(&req, &state, &token, "Please enter a new password.");
-        }
-        let reset = state
-            .email_links
-            .confirm_password_reset(&token, password)
-            .await;
-        audit_link(&req, &state, AuditAction::PasswordReset, &reset);
-        return match reset {
-            Ok(_) => pages::html_response(
-                StatusCode::OK,
-                pages::link_done_page(
-                    "Password changed",
-                    "Your new password is set, and you were signed out everywhere. Sign in \
-                     again with the new password.",
-                ),
-            ),
-            Err(EmailLinkError::Password(p)) => {
-                reset_form_again(&req, &state, &token, &p.to_string())
-            }
-            Err(e) => link_error_page(e),
-        };
+        return reset_confirm_form(&req, payload, &state, &ctx).await;
     }
-    let result = async {
-        let body: ResetConfirmation = read_json(&req, payload).await?;
-        password_length(&body.password)?;
-        let reset = state
-            .email_links
-            .confirm_password_reset(&body.token, body.password)
-            .await;
-        audit_link(&req, &state, AuditAction::PasswordReset, &reset);
-        reset.map_err(link_error)
-    }
-    .await;
-    match result {
-        Ok(_) => HttpResponse::NoContent()
+    match reset_confirm_json(&req, payload, &state, &ctx).await {
+        Ok(()) => HttpResponse::NoContent()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .finish(),
         Err(e) => e.error_response(),
     }
+}
+
+/// The reset page's form: the answer is a page (the form again for a refused password).
+async fn reset_confirm_form(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &HttpState,
+    ctx: &RequestContext,
+) -> HttpResponse {
+    let form = match checked_form(req, payload, state).await {
+        Ok(f) => f,
+        Err(res) => return res,
+    };
+    let token = form.get("token").unwrap_or_default().to_owned();
+    let password = SecretString::from(form.get("password").unwrap_or_default().to_owned());
+    if password_length(&password).is_err() {
+        return reset_form_again(req, state, &token, "Please enter a new password.");
+    }
+    let reset = state
+        .email_links
+        .confirm_password_reset(ctx, &token, password)
+        .await;
+    count_invalid_link(req, state, &reset);
+    match reset {
+        Ok(_) => pages::html_response(
+            StatusCode::OK,
+            pages::link_done_page(
+                "Password changed",
+                "Your new password is set, and you were signed out everywhere. Sign in again \
+                 with the new password.",
+            ),
+        ),
+        Err(EmailLinkError::Password(p)) => reset_form_again(req, state, &token, &p.to_string()),
+        Err(e) => link_error_page(e),
+    }
+}
+
+/// A program's JSON `{"token","password"}` reset.
+async fn reset_confirm_json(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &HttpState,
+    ctx: &RequestContext,
+) -> Result<(), ApiError> {
+    let body: ResetConfirmation = read_json(req, payload).await?;
+    password_length(&body.password)?;
+    let reset = state
+        .email_links
+        .confirm_password_reset(ctx, &body.token, body.password)
+        .await;
+    count_invalid_link(req, state, &reset);
+    reset.map(|_| ()).map_err(link_error)
 }
 
 fn reset_form_again(
@@ -249,28 +281,16 @@ fn reset_form_again(
     res
 }
 
-/// Records a link used (success, with whose account) or refused (an unknown, used or expired
-/// link: worth seeing when someone tries many). Refused passwords and server faults are not
-/// link events.
-fn audit_link(
+/// A wrong link token is a failed credential: it spends from the address's budget (the use
+/// case audits it).
+fn count_invalid_link(
     req: &HttpRequest,
     state: &HttpState,
-    action: AuditAction,
     result: &Result<UserId, EmailLinkError>,
 ) {
-    let event = match result {
-        Ok(user) => audit_trail::event(state, req, action, AuditOutcome::Success)
-            .actor(user.as_str())
-            .subject(user.as_str()),
-        Err(EmailLinkError::InvalidLink) => {
-            // A wrong link token is a failed credential: it spends from the address's budget.
-            state.limiter.sign_in_failed(req);
-            audit_trail::event(state, req, action, AuditOutcome::Failure)
-                .detail("invalid or expired link")
-        }
-        Err(_) => return,
-    };
-    state.audit.record(event);
+    if matches!(result, Err(EmailLinkError::InvalidLink)) {
+        state.limiter.sign_in_failed(req);
+    }
 }
 
 /// JSON answer for a link that failed.

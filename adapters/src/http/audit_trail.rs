@@ -1,10 +1,32 @@
-//! Security events seen at the HTTP edge, where the client's address is known: sign-ins,
-//! tokens issued, refreshed and revoked, consent, password and account changes. The use cases
-//! report what only they can see (a lockout, a refresh token replayed) themselves.
+//! The request's [`RequestContext`], built once at the edge: the client's address as the rate
+//! limiter sees it, the id the request-id middleware gave it, and one reading of the state's
+//! clock. Use cases take it and audit themselves; [`event`] is for the handlers that still
+//! record their own events.
 
+use super::rate_limit::RateLimiter;
 use super::HttpState;
-use actix_web::HttpRequest;
+use crate::observability::RequestId;
+use actix_web::{HttpMessage, HttpRequest};
+use tessera_application::ports::Clock;
+use tessera_application::RequestContext;
 use tessera_domain::{AuditAction, AuditEvent, AuditOutcome};
+
+/// The context of `req`: its address (by `limiter`), its request id and `clock`'s now.
+pub(super) fn request_context(
+    req: &HttpRequest,
+    limiter: &RateLimiter,
+    clock: &dyn Clock,
+) -> RequestContext {
+    RequestContext {
+        ip: limiter.client_ip(req),
+        request_id: req
+            .extensions()
+            .get::<RequestId>()
+            .map(|id| id.as_str().to_owned())
+            .unwrap_or_default(),
+        now: clock.now(),
+    }
+}
 
 /// An event at this moment from this request's address.
 pub(super) fn event(
@@ -13,11 +35,7 @@ pub(super) fn event(
     action: AuditAction,
     outcome: AuditOutcome,
 ) -> AuditEvent {
-    let event = AuditEvent::new(state.clock.now(), action, outcome);
-    match state.limiter.client_ip(req) {
-        Some(ip) => event.ip(ip.to_string()),
-        None => event,
-    }
+    request_context(req, &state.limiter, state.clock.as_ref()).audit(action, outcome)
 }
 
 /// `Success` or `Failure`.

@@ -2,6 +2,7 @@
 //! result. Paths are fixed by the contract and defined once in [`paths`].
 
 mod account_links;
+mod account_profile;
 mod admin;
 mod audit_trail;
 mod auth_transaction;
@@ -13,6 +14,7 @@ pub mod errors;
 mod form;
 mod health;
 mod introspect;
+mod json_body;
 mod jwks;
 mod logout;
 mod metrics;
@@ -21,12 +23,12 @@ pub mod pages;
 pub mod paths;
 mod rate_limit;
 mod revoke;
+mod state;
 mod token;
 mod trusted_device;
 mod userinfo;
 mod users;
 
-pub use admin::{AdminApi, AdminAuth};
 pub use auth_transaction::AuthTransactions;
 pub use browser::{BrowserSettings, CsrfGuard};
 pub use discovery::Discovery;
@@ -35,7 +37,8 @@ pub use health::Readiness;
 pub use jwks::JWKS_MAX_AGE_SECS;
 pub use metrics::{known_routes, MetricsSources};
 pub use openapi::{document as openapi_document, ApiDocs};
-pub use rate_limit::{Budget, RateLimitSettings, RateLimiter};
+pub use rate_limit::{AdminFailures, Budget, RateLimitSettings, RateLimiter};
+pub use state::AdminState;
 pub use trusted_device::DeviceCookies;
 
 use actix_web::{web, HttpResponse};
@@ -95,8 +98,8 @@ pub struct HttpState {
     pub devices: DeviceCookies,
     /// The time, for cookie lifetimes.
     pub clock: Arc<dyn tessera_application::ports::Clock>,
-    /// The admin API's services and who may call it.
-    pub admin: AdminApi,
+    /// The admin API's state (its handlers receive it as their own app data).
+    pub admin: Arc<AdminState>,
     /// Counters and histograms, shared with the request observer middleware.
     pub metrics: Arc<crate::observability::Metrics>,
     /// What `/metrics` reads at scrape time (pool, signing keys).
@@ -110,7 +113,9 @@ pub struct HttpState {
 /// Registers every route on an actix `App`.
 pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
+        let admin = web::Data::from(state.admin.clone());
         cfg.app_data(state)
+            .app_data(admin)
             .service(
                 web::resource(paths::OPENID_CONFIGURATION)
                     .route(web::get().to(discovery::openid_configuration_get))
@@ -171,14 +176,14 @@ pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceCo
             )
             .service(
                 web::resource(paths::USERS_ME)
-                    .route(web::get().to(users::me_get))
-                    .route(web::patch().to(users::me_patch))
-                    .route(web::delete().to(users::me_delete))
+                    .route(web::get().to(account_profile::me_get))
+                    .route(web::patch().to(account_profile::me_patch))
+                    .route(web::delete().to(account_profile::me_delete))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
                 web::resource(paths::USERS_ME_PASSWORD)
-                    .route(web::post().to(users::me_password_post))
+                    .route(web::post().to(account_profile::me_password_post))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(

@@ -33,13 +33,13 @@ pub const USERS_ME: &str = "/users/me";
 /// `PATCH`/`DELETE` of one's own account share [`USERS_ME`]; the password change lives here.
 pub const USERS_ME_PASSWORD: &str = "/users/me/password";
 /// Target of email-verification links (page and JSON).
-pub const USERS_VERIFY_EMAIL: &str = tessera_application::services::VERIFY_EMAIL_PATH;
+pub const USERS_VERIFY_EMAIL: &str = "/users/verify-email";
 /// Asks for a new verification link.
 pub const USERS_VERIFY_EMAIL_RESEND: &str = "/users/verify-email/resend";
 /// Asks for a password-reset link.
 pub const USERS_PASSWORD_RESET: &str = "/users/password-reset";
 /// Target of password-reset links (page and JSON).
-pub const USERS_PASSWORD_RESET_CONFIRM: &str = tessera_application::services::RESET_PASSWORD_PATH;
+pub const USERS_PASSWORD_RESET_CONFIRM: &str = "/users/password-reset/confirm";
 /// The OpenAPI 3.1 description of every endpoint.
 pub const OPENAPI_JSON: &str = "/openapi.json";
 /// That description as a page (outside production only).
@@ -101,3 +101,14 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/admin/api-keys/{id}"),
     ("GET", "/admin/audit"),
 ];
+
+/// Where the emailed links of `issuer` (the public base URL) point: the pages above, so the
+/// application mails links without knowing the paths.
+pub fn link_targets(issuer: &str) -> tessera_application::services::LinkTargets {
+    let base = issuer.trim_end_matches('/');
+    tessera_application::services::LinkTargets {
+        verify_email: format!("{base}{USERS_VERIFY_EMAIL}"),
+        reset_password: format!("{base}{USERS_PASSWORD_RESET_CONFIRM}"),
+        password_reset_request: format!("{base}{USERS_PASSWORD_RESET}"),
+    }
+}

@@ -14,9 +14,9 @@
 use actix_web::HttpRequest;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use tessera_application::ports::MailBudget;
+use tessera_application::ports::{FailureBudget, MailBudget};
 use tessera_domain::UserId;
 
 /// One budget: `burst` at once, `per_hour` earned back each hour.
@@ -359,22 +359,6 @@ impl RateLimiter {
         }
     }
 
-    /// Before an admin API authentication: `Err(seconds)` when this address is out of
-    /// failures, whatever credential it brings.
-    pub fn check_admin(&self, req: &HttpRequest) -> Result<(), u64> {
-        match self.ip_key(req) {
-            Some(ip) => self.peek_at(Purpose::AdminAuthFailure, &ip, Instant::now()),
-            None => Ok(()),
-        }
-    }
-
-    /// After a failed admin API authentication.
-    pub fn admin_failed(&self, req: &HttpRequest) {
-        if let Some(ip) = self.ip_key(req) {
-            let _ = self.take_at(Purpose::AdminAuthFailure, ip, Instant::now());
-        }
-    }
-
     /// The client's address as the limits and the audit log see it: with
     /// `trust_forwarded_for`, the rightmost entry of all `X-Forwarded-For` lines together (the
     /// one the trusted proxy added; anything to its left came from the client and may be
@@ -400,6 +384,33 @@ impl RateLimiter {
     #[cfg(test)]
     fn tracked(&self, purpose: Purpose) -> usize {
         self.tables.get(&purpose).map_or(0, Table::len)
+    }
+}
+
+/// The admin API's failure budget: failed admin authentications per address (the
+/// [`FailureBudget`] the admin authenticator spends from).
+pub struct AdminFailures(pub Arc<RateLimiter>);
+
+impl FailureBudget for AdminFailures {
+    fn check(&self, ip: Option<IpAddr>) -> Result<(), u64> {
+        match ip {
+            Some(ip) => self.0.peek_at(
+                Purpose::AdminAuthFailure,
+                &Key::Ip(bucket_address(ip)),
+                Instant::now(),
+            ),
+            None => Ok(()),
+        }
+    }
+
+    fn failed(&self, ip: Option<IpAddr>) {
+        if let Some(ip) = ip {
+            let _ = self.0.take_at(
+                Purpose::AdminAuthFailure,
+                Key::Ip(bucket_address(ip)),
+                Instant::now(),
+            );
+        }
     }
 }
 

@@ -1,10 +1,13 @@
-use crate::ports::{EmailTokenRepository, HashError, PasswordHasher, UserRepository};
+use crate::ports::{AuditLog, EmailTokenRepository, HashError, PasswordHasher, UserRepository};
 use crate::services::fault_code::repository_fault_code;
 use crate::services::{Accounts, LoginError, SignInContext, SignOutEverywhere};
-use crate::{OAuthErrorCode, RepositoryError};
+use crate::{OAuthErrorCode, RepositoryError, RequestContext};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
-use tessera_domain::{is_valid_display_name, EmailTokenPurpose, Password, PasswordError, User};
+use tessera_domain::{
+    is_valid_display_name, AuditAction, AuditOutcome, EmailTokenPurpose, Password, PasswordError,
+    User,
+};
 
 /// Why a change to one's own account was refused.
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +81,7 @@ pub struct AccountSettings {
     hasher: Arc<dyn PasswordHasher>,
     sign_out: Arc<SignOutEverywhere>,
     policy: tessera_domain::PasswordPolicy,
+    audit: Option<Arc<dyn AuditLog>>,
 }
 
 impl AccountSettings {
@@ -97,6 +101,38 @@ impl AccountSettings {
             hasher,
             sign_out,
             policy,
+            audit: None,
+        }
+    }
+
+    /// Records password changes and deletions, done or refused for the password, in `audit`.
+    pub fn with_audit(mut self, audit: Arc<dyn AuditLog>) -> Self {
+        self.audit = Some(audit);
+        self
+    }
+
+    /// Audits a password-checked change of `user`'s account that settled: done, or refused
+    /// for the password. Bad input and server faults say nothing about who holds the account.
+    fn audit_change<T>(
+        &self,
+        ctx: &RequestContext,
+        action: AuditAction,
+        user: &User,
+        result: &Result<T, AccountChangeError>,
+    ) {
+        let outcome = match result {
+            Ok(_) => AuditOutcome::Success,
+            Err(AccountChangeError::WrongPassword | AccountChangeError::Locked { .. }) => {
+                AuditOutcome::Failure
+            }
+            Err(_) => return,
+        };
+        if let Some(audit) = &self.audit {
+            audit.record(
+                ctx.audit(action, outcome)
+                    .actor(user.id.as_str())
+                    .subject(user.id.as_str()),
+            );
         }
     }
 
@@ -122,6 +158,18 @@ impl AccountSettings {
     /// everywhere (every session and refresh token; the access tokens of those grants stop
     /// passing introspection) and voids pending reset links.
     pub async fn change_password(
+        &self,
+        ctx: &RequestContext,
+        user: &User,
+        current: SecretString,
+        new: SecretString,
+    ) -> Result<(), AccountChangeError> {
+        let result = self.replace_password(user, current, new).await;
+        self.audit_change(ctx, AuditAction::PasswordChanged, user, &result);
+        result
+    }
+
+    async fn replace_password(
         &self,
         user: &User,
         current: SecretString,
@@ -152,6 +200,17 @@ impl AccountSettings {
     /// Deletes the account and everything hanging off it, after checking the password. The
     /// grants are denylisted first, so access tokens already out fail introspection at once.
     pub async fn delete_account(
+        &self,
+        ctx: &RequestContext,
+        user: &User,
+        password: SecretString,
+    ) -> Result<(), AccountChangeError> {
+        let result = self.remove_account(user, password).await;
+        self.audit_change(ctx, AuditAction::AccountDeleted, user, &result);
+        result
+    }
+
+    async fn remove_account(
         &self,
         user: &User,
         password: SecretString,

@@ -1,23 +1,17 @@
+use crate::ports::AuditLog;
 use crate::ports::{
     random_token, Clock, EmailTokenRepository, HashError, MailBudget, Mailer, OutgoingMail,
     PasswordHasher, RandomSource, UnlimitedMail, UserRepository,
 };
 use crate::services::fault_code::repository_fault_code;
-use crate::services::SignOutEverywhere;
-use crate::{OAuthErrorCode, RepositoryError};
+use crate::services::{LinkTargets, SignOutEverywhere};
+use crate::{OAuthErrorCode, RepositoryError, RequestContext};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use tessera_domain::{
-    Email, EmailToken, EmailTokenPurpose, Password, PasswordError, PasswordPolicy, TokenDigest,
-    User, UserId,
+    AuditAction, AuditOutcome, Email, EmailToken, EmailTokenPurpose, Password, PasswordError,
+    PasswordPolicy, TokenDigest, User, UserId,
 };
-
-/// Path of the page an email-verification link opens.
-pub const VERIFY_EMAIL_PATH: &str = "/users/verify-email";
-/// Path where a password reset is asked for (named in the registration notice).
-pub const PASSWORD_RESET_REQUEST_PATH: &str = "/users/password-reset";
-/// Path of the page a password-reset link opens.
-pub const RESET_PASSWORD_PATH: &str = "/users/password-reset/confirm";
 
 /// Why an emailed link did not work.
 #[derive(Debug, thiserror::Error)]
@@ -69,8 +63,9 @@ pub struct EmailLinks {
     clock: Arc<dyn Clock>,
     rng: Arc<dyn RandomSource>,
     policy: PasswordPolicy,
-    base_url: String,
+    targets: LinkTargets,
     budget: Arc<dyn MailBudget>,
+    audit: Option<Arc<dyn AuditLog>>,
 }
 
 /// The ports and services the email links reach. Named fields, so the wiring cannot swap two
@@ -98,8 +93,8 @@ const VERIFY_MAIL: &str = "verify";
 const NOTICE_MAIL: &str = "notice";
 
 impl EmailLinks {
-    /// Builds the service; links point at `issuer` (the public base URL).
-    pub fn new(deps: EmailLinksDeps, policy: PasswordPolicy, issuer: &str) -> Self {
+    /// Builds the service; links point at `targets` (given by the HTTP adapter).
+    pub fn new(deps: EmailLinksDeps, policy: PasswordPolicy, targets: LinkTargets) -> Self {
         let EmailLinksDeps {
             users,
             tokens,
@@ -118,8 +113,39 @@ impl EmailLinks {
             clock,
             rng,
             policy,
-            base_url: issuer.trim_end_matches('/').to_owned(),
+            targets,
             budget: Arc::new(UnlimitedMail),
+            audit: None,
+        }
+    }
+
+    /// Records links used, or refused as unknown or expired, in `audit`.
+    pub fn with_audit(mut self, audit: Arc<dyn AuditLog>) -> Self {
+        self.audit = Some(audit);
+        self
+    }
+
+    /// Audits a link used (success, with whose account) or refused (an unknown, used or
+    /// expired link: worth seeing when someone tries many). Refused passwords and server
+    /// faults are not link events.
+    fn audit_link(
+        &self,
+        ctx: &RequestContext,
+        action: AuditAction,
+        result: &Result<UserId, EmailLinkError>,
+    ) {
+        let event = match result {
+            Ok(user) => ctx
+                .audit(action, AuditOutcome::Success)
+                .actor(user.as_str())
+                .subject(user.as_str()),
+            Err(EmailLinkError::InvalidLink) => ctx
+                .audit(action, AuditOutcome::Failure)
+                .detail("invalid or expired link"),
+            Err(_) => return,
+        };
+        if let Some(audit) = &self.audit {
+            audit.record(event);
         }
     }
 
@@ -138,7 +164,11 @@ impl EmailLinks {
     /// Sends `user` a link that verifies their current address.
     pub async fn send_verification(&self, user: &User) -> Result<(), EmailLinkError> {
         let link = self
-            .issue(user, EmailTokenPurpose::VerifyEmail, VERIFY_EMAIL_PATH)
+            .issue(
+                user,
+                EmailTokenPurpose::VerifyEmail,
+                &self.targets.verify_email,
+            )
             .await?;
         let text = format!(
             "Hello,\n\nTo confirm that {email} is your address, open this link within 24 \
@@ -166,10 +196,9 @@ impl EmailLinks {
              an account here. No new account was created and nothing was changed.\n\nIf it \
              was you: sign in with your password. If you have forgotten it, ask for a password \
              reset for this address (the \"Forgot your password?\" link of the app you use, \
-             or {base}{reset}).\n\nIf it was not you, ignore this message: your account stays as it is.\n",
+             or {reset}).\n\nIf it was not you, ignore this message: your account stays as it is.\n",
             email = user.email,
-            base = self.base_url,
-            reset = PASSWORD_RESET_REQUEST_PATH,
+            reset = self.targets.password_reset_request,
         );
         self.mail(
             &user.email,
@@ -196,7 +225,18 @@ impl EmailLinks {
     }
 
     /// Uses a verification link: marks the address it was sent to as verified; returns whose.
-    pub async fn verify_email(&self, token: &str) -> Result<UserId, EmailLinkError> {
+    /// The use, or a refused link, is audited.
+    pub async fn verify_email(
+        &self,
+        ctx: &RequestContext,
+        token: &str,
+    ) -> Result<UserId, EmailLinkError> {
+        let result = self.use_verification(token).await;
+        self.audit_link(ctx, AuditAction::EmailVerified, &result);
+        result
+    }
+
+    async fn use_verification(&self, token: &str) -> Result<UserId, EmailLinkError> {
         let now = self.clock.now();
         let stored = self
             .tokens
@@ -228,7 +268,11 @@ impl EmailLinks {
             return Ok(());
         }
         let link = self
-            .issue(&user, EmailTokenPurpose::ResetPassword, RESET_PASSWORD_PATH)
+            .issue(
+                &user,
+                EmailTokenPurpose::ResetPassword,
+                &self.targets.reset_password,
+            )
             .await?;
         let text = format!(
             "Hello,\n\nSomeone asked to reset the password of the account {email}. To choose a \
@@ -260,7 +304,19 @@ impl EmailLinks {
     /// user out everywhere. The link is used up only once the password is accepted, so a
     /// refused password can be corrected. Following the link proves the mailbox, so it also
     /// verifies the address and lifts a lockout.
+    /// The use, or a refused link, is audited.
     pub async fn confirm_password_reset(
+        &self,
+        ctx: &RequestContext,
+        token: &str,
+        password: SecretString,
+    ) -> Result<UserId, EmailLinkError> {
+        let result = self.reset_password(token, password).await;
+        self.audit_link(ctx, AuditAction::PasswordReset, &result);
+        result
+    }
+
+    async fn reset_password(
         &self,
         token: &str,
         password: SecretString,
@@ -335,7 +391,7 @@ impl EmailLinks {
         &self,
         user: &User,
         purpose: EmailTokenPurpose,
-        path: &str,
+        target: &str,
     ) -> Result<SecretString, RepositoryError> {
         let token = random_token(self.rng.as_ref(), 32);
         let stored = EmailToken::new(
@@ -346,10 +402,7 @@ impl EmailLinks {
             self.clock.now(),
         );
         self.tokens.insert(&stored).await?;
-        Ok(SecretString::from(format!(
-            "{}{path}?token={token}",
-            self.base_url
-        )))
+        Ok(SecretString::from(format!("{target}?token={token}")))
     }
 
     async fn mail(&self, to: &Email, subject: &str, text: String) {

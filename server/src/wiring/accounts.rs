@@ -50,7 +50,10 @@ impl AccountServices {
         let db = &core.db;
         let hasher: Arc<dyn PasswordHasher> = Core::password_hasher(config)?;
         let policy = config.accounts.password;
-        let accounts = Arc::new(core.accounts_with(config, hasher.clone()).with_audit(audit));
+        let accounts = Arc::new(
+            core.accounts_with(config, hasher.clone())
+                .with_audit(audit.clone()),
+        );
         let mailer = Arc::new(Core::mail_queue(config)?);
         warn_if_mail_is_not_delivered(config);
         let sign_out = Arc::new(core.sign_out_everywhere());
@@ -66,9 +69,10 @@ impl AccountServices {
                     rng: core.rng.clone(),
                 },
                 policy,
-                config.http.issuer.as_str(),
+                tessera_adapters::http::paths::link_targets(config.http.issuer.as_str()),
             )
-            .with_mail_budget(limiter),
+            .with_mail_budget(limiter)
+            .with_audit(audit.clone()),
         );
         let account_settings = AccountSettings::new(
             accounts.clone(),
@@ -77,7 +81,8 @@ impl AccountServices {
             hasher,
             sign_out,
             policy,
-        );
+        )
+        .with_audit(audit);
         let account_api = AccountApi::new(AccountApiDeps {
             accounts: accounts.clone(),
             issuer: tokens.issuer.clone(),

@@ -3,10 +3,10 @@
 use super::Core;
 use crate::config::Config;
 use std::sync::Arc;
-use tessera_adapters::http::{AdminApi, AdminAuth};
+use tessera_adapters::http::{AdminFailures, AdminState, RateLimiter};
 use tessera_application::ports::AuditLog;
 use tessera_application::services::admin::{
-    AdminApiKeys, AdminAudit, AdminClients, AdminKeys, AdminUsers,
+    AdminApiKeys, AdminAudit, AdminAuthenticator, AdminClients, AdminKeys, AdminUsers,
 };
 use tessera_application::services::{ApiKeys, EmailLinks, KeyService};
 
@@ -20,15 +20,18 @@ pub struct AdminInputs<'a> {
     pub email_links: Arc<EmailLinks>,
     /// The audit sink.
     pub audit: Arc<dyn AuditLog>,
+    /// The per-address failure budgets (admin authentication failures).
+    pub limiter: Arc<RateLimiter>,
 }
 
 /// Wires the admin API.
-pub fn admin_api(core: &Core, inputs: AdminInputs<'_>) -> AdminApi {
+pub fn admin_api(core: &Core, inputs: AdminInputs<'_>) -> Arc<AdminState> {
     let AdminInputs {
         config,
         keys,
         email_links,
         audit,
+        limiter,
     } = inputs;
     let db = &core.db;
     let api_keys = Arc::new(ApiKeys::new(
@@ -36,7 +39,7 @@ pub fn admin_api(core: &Core, inputs: AdminInputs<'_>) -> AdminApi {
         core.clock.clone(),
         core.rng.clone(),
     ));
-    AdminApi {
+    Arc::new(AdminState {
         clients: AdminClients::new(
             db.clients(),
             core.clock.clone(),
@@ -54,12 +57,14 @@ pub fn admin_api(core: &Core, inputs: AdminInputs<'_>) -> AdminApi {
         keys: AdminKeys::new(keys, core.clock.clone(), audit.clone()),
         api_keys: AdminApiKeys::new(api_keys.clone(), core.clock.clone(), audit.clone()),
         audit: AdminAudit::new(db.audit()),
-        auth: AdminAuth::new(
+        auth: AdminAuthenticator::new(
             config.admin.token.as_ref(),
             api_keys,
+            Arc::new(AdminFailures(limiter.clone())),
             audit,
-            core.clock.clone(),
         ),
         default_alg: core.signing_alg,
-    }
+        limiter,
+        clock: core.clock.clone(),
+    })
 }

@@ -1,7 +1,7 @@
 //! `/admin/clients`: list, create, get, update, delete, rotate the secret.
 
 use super::super::users::read_json;
-use super::{authorise, bad_field, json_ok, no_content, not_found, AdminError, HttpState};
+use super::{authorise, bad_field, json_ok, no_content, not_found, AdminError, AdminState};
 use crate::http::errors::ApiError;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -81,10 +81,10 @@ fn client_error(e: AdminClientError) -> AdminError {
 /// `GET /admin/clients`.
 pub(super) async fn list(
     req: HttpRequest,
-    state: web::Data<HttpState>,
+    state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     authorise(&req, &state).await?;
-    let clients = state.admin.clients.list().await.map_err(client_error)?;
+    let clients = state.clients.list().await.map_err(client_error)?;
     let out: Vec<Value> = clients.iter().map(describe).collect();
     Ok(json_ok(StatusCode::OK, &json!({ "clients": out })))
 }
@@ -94,12 +94,11 @@ pub(super) async fn list(
 pub(super) async fn create(
     req: HttpRequest,
     payload: web::Payload,
-    state: web::Data<HttpState>,
+    state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     let actor = authorise(&req, &state).await?;
     let body: CreateRequest = read_json(&req, payload).await?;
     let registered = state
-        .admin
         .clients
         .create(
             &actor,
@@ -127,10 +126,10 @@ pub(super) async fn create(
 pub(super) async fn get(
     req: HttpRequest,
     id: web::Path<String>,
-    state: web::Data<HttpState>,
+    state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     authorise(&req, &state).await?;
-    let client = state.admin.clients.get(&id).await.map_err(client_error)?;
+    let client = state.clients.get(&id).await.map_err(client_error)?;
     Ok(json_ok(StatusCode::OK, &describe(&client)))
 }
 
@@ -139,12 +138,11 @@ pub(super) async fn update(
     req: HttpRequest,
     id: web::Path<String>,
     payload: web::Payload,
-    state: web::Data<HttpState>,
+    state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     let actor = authorise(&req, &state).await?;
     let body: UpdateRequest = read_json(&req, payload).await?;
     let client = state
-        .admin
         .clients
         .update(
             &actor,
@@ -167,11 +165,10 @@ pub(super) async fn update(
 pub(super) async fn delete(
     req: HttpRequest,
     id: web::Path<String>,
-    state: web::Data<HttpState>,
+    state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     let actor = authorise(&req, &state).await?;
     state
-        .admin
         .clients
         .delete(&actor, &id)
         .await
@@ -184,11 +181,10 @@ pub(super) async fn delete(
 pub(super) async fn rotate_secret(
     req: HttpRequest,
     id: web::Path<String>,
-    state: web::Data<HttpState>,
+    state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     let actor = authorise(&req, &state).await?;
     let secret = state
-        .admin
         .clients
         .rotate_secret(&actor, &id)
         .await

@@ -1,7 +1,7 @@
 //! `/admin/keys` (signing keys), `/admin/api-keys` and `/admin/audit`.
 
 use super::super::users::read_json;
-use super::HttpState;
+use super::AdminState;
 use super::{authorise, bad_field, int_param, json_ok, no_content, not_found, query, AdminError};
 use crate::http::errors::ApiError;
 use actix_web::http::{header, StatusCode};
@@ -9,7 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tessera_application::ports::AuditFilter;
+use tessera_application::ports::{AuditFilter, StoredAuditEvent};
 use tessera_application::services::admin::MAX_AUDIT_PAGE;
 use tessera_application::services::{ApiKeyError, KeyError};
 use tessera_application::OAuthErrorCode;
@@ -67,10 +67,10 @@ fn api_key_error(e: ApiKeyError) -> AdminError {
 /// `GET /admin/keys` → every key with its effective state, newest first.
 pub(super) async fn list(
     req: HttpRequest,
-    state: web::Data<HttpState>,
+    state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     authorise(&req, &state).await?;
-    let keys = state.admin.keys.list().await.map_err(key_error)?;
+    let keys = state.keys.list().await.map_err(key_error)?;
     let out: Vec<Value> = keys
         .iter()
         .map(|k| {
@@ -91,7 +91,7 @@ pub(super) async fn list(
 pub(super) async fn rotate(
     req: HttpRequest,
     payload: web::Payload,
-    state: web::Data<HttpState>,
+    state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     let actor = authorise(&req, &state).await?;
     let has_body = req.headers().contains_key(header::CONTENT_TYPE)
@@ -106,11 +106,10 @@ pub(super) async fn rotate(
         RotateRequest::default()
     };
     let alg = match body.alg.as_deref() {
-        None => state.admin.default_alg,
+        None => state.default_alg,
         Some(a) => SigningAlgorithm::parse(a).map_err(|e| bad_field("alg", &e.to_string()))?,
     };
     let kid = state
-        .admin
         .keys
         .rotate(&actor, alg, body.force)
         .await
@@ -136,10 +135,10 @@ fn describe_api_key(k: &ApiKey) -> Value {
 /// `GET /admin/api-keys` → every key (never a secret), newest first.
 pub(super) async fn api_keys_list(
     req: HttpRequest,
-    state: web::Data<HttpState>,
+    state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     authorise(&req, &state).await?;
-    let keys = state.admin.api_keys.list().await.map_err(api_key_error)?;
+    let keys = state.api_keys.list().await.map_err(api_key_error)?;
     let out: Vec<Value> = keys.iter().map(describe_api_key).collect();
     Ok(json_ok(StatusCode::OK, &json!({ "api_keys": out })))
 }
@@ -148,12 +147,11 @@ pub(super) async fn api_keys_list(
 pub(super) async fn api_keys_create(
     req: HttpRequest,
     payload: web::Payload,
-    state: web::Data<HttpState>,
+    state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     let actor = authorise(&req, &state).await?;
     let body: ApiKeyRequest = read_json(&req, payload).await?;
     let (key, full) = state
-        .admin
         .api_keys
         .create(
             &actor,
@@ -172,11 +170,10 @@ pub(super) async fn api_keys_create(
 pub(super) async fn api_keys_revoke(
     req: HttpRequest,
     id: web::Path<String>,
-    state: web::Data<HttpState>,
+    state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     let actor = authorise(&req, &state).await?;
     if state
-        .admin
         .api_keys
         .revoke(&actor, &id)
         .await
@@ -188,66 +185,85 @@ pub(super) async fn api_keys_revoke(
     }
 }
 
+/// The audit listing's query: the filter, the page start (`before`, an event id) and `limit`.
+struct AuditQuery {
+    filter: AuditFilter,
+    before: Option<i64>,
+    limit: u32,
+}
+
+impl AuditQuery {
+    /// Parses the query string; a bad value is `400` naming it.
+    fn parse(req: &HttpRequest) -> Result<Self, AdminError> {
+        let q = query(req)?;
+        let text = |name: &str| q.get(name).filter(|v| !v.is_empty()).cloned();
+        let action = match text("action") {
+            None => None,
+            Some(a) => {
+                Some(AuditAction::parse(&a).ok_or_else(|| bad_field("action", "unknown action"))?)
+            }
+        };
+        let outcome = match text("outcome") {
+            None => None,
+            Some(o) => Some(
+                AuditOutcome::parse(&o)
+                    .ok_or_else(|| bad_field("outcome", "must be success or failure"))?,
+            ),
+        };
+        let filter = AuditFilter {
+            action,
+            outcome,
+            subject: text("subject"),
+            actor: text("actor"),
+            client_id: text("client_id"),
+            since: int_param::<i64>(&q, "since")?.map(UnixTime::from_secs),
+            until: int_param::<i64>(&q, "until")?.map(UnixTime::from_secs),
+        };
+        let before = int_param::<i64>(&q, "before")?;
+        let limit = int_param::<u32>(&q, "limit")?.unwrap_or(100);
+        if limit == 0 || limit > MAX_AUDIT_PAGE {
+            return Err(bad_field(
+                "limit",
+                &format!("must be between 1 and {MAX_AUDIT_PAGE}"),
+            ));
+        }
+        Ok(Self {
+            filter,
+            before,
+            limit,
+        })
+    }
+}
+
+/// An audit event as listed.
+fn describe_event(s: &StoredAuditEvent) -> Value {
+    let e = &s.event;
+    json!({
+        "id": s.id,
+        "at": e.at.as_secs(),
+        "action": e.action.as_str(),
+        "outcome": e.outcome.as_str(),
+        "actor": e.actor,
+        "subject": e.subject,
+        "client_id": e.client_id,
+        "ip": e.ip,
+        "detail": e.detail,
+    })
+}
+
 /// `GET /admin/audit?action=&outcome=&subject=&actor=&client_id=&since=&until=&before=&limit=`
 /// → `{"events": [...], "next_before": id|null}`, newest first.
 pub(super) async fn audit_list(
     req: HttpRequest,
-    state: web::Data<HttpState>,
+    state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     authorise(&req, &state).await?;
-    let q = query(&req)?;
-    let text = |name: &str| q.get(name).filter(|v| !v.is_empty()).cloned();
-    let action = match text("action") {
-        None => None,
-        Some(a) => {
-            Some(AuditAction::parse(&a).ok_or_else(|| bad_field("action", "unknown action"))?)
-        }
-    };
-    let outcome = match text("outcome") {
-        None => None,
-        Some(o) => Some(
-            AuditOutcome::parse(&o)
-                .ok_or_else(|| bad_field("outcome", "must be success or failure"))?,
-        ),
-    };
-    let filter = AuditFilter {
-        action,
-        outcome,
-        subject: text("subject"),
-        actor: text("actor"),
-        client_id: text("client_id"),
-        since: int_param::<i64>(&q, "since")?.map(UnixTime::from_secs),
-        until: int_param::<i64>(&q, "until")?.map(UnixTime::from_secs),
-    };
-    let before = int_param::<i64>(&q, "before")?;
-    let limit = int_param::<u32>(&q, "limit")?.unwrap_or(100);
-    if limit == 0 || limit > MAX_AUDIT_PAGE {
-        return Err(bad_field(
-            "limit",
-            &format!("must be between 1 and {MAX_AUDIT_PAGE}"),
-        ));
-    }
-    let events = state.admin.audit.list(&filter, before, limit).await?;
-    let next_before = (events.len() == limit as usize)
+    let q = AuditQuery::parse(&req)?;
+    let events = state.audit.list(&q.filter, q.before, q.limit).await?;
+    let next_before = (events.len() == q.limit as usize)
         .then(|| events.last().map(|e| e.id))
         .flatten();
-    let out: Vec<Value> = events
-        .iter()
-        .map(|s| {
-            let e = &s.event;
-            json!({
-                "id": s.id,
-                "at": e.at.as_secs(),
-                "action": e.action.as_str(),
-                "outcome": e.outcome.as_str(),
-                "actor": e.actor,
-                "subject": e.subject,
-                "client_id": e.client_id,
-                "ip": e.ip,
-                "detail": e.detail,
-            })
-        })
-        .collect();
+    let out: Vec<Value> = events.iter().map(describe_event).collect();
     Ok(json_ok(
         StatusCode::OK,
         &json!({ "events": out, "next_before": next_before }),

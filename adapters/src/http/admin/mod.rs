@@ -10,24 +10,18 @@ mod clients;
 mod keys;
 mod users;
 
+use super::audit_trail;
 use super::errors::ApiError;
-use super::HttpState;
+use super::state::AdminState;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
-use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
-use tessera_application::ports::{AuditLog, Clock};
-use tessera_application::services::admin::{
-    Actor, AdminApiKeys, AdminAudit, AdminClients, AdminKeys, AdminUsers,
-};
-use tessera_application::services::ApiKeys;
+use tessera_application::services::admin::{Actor, AdminAuthError};
 use tessera_application::OAuthErrorCode;
 use tessera_application::RepositoryError;
-use tessera_domain::{AuditAction, AuditEvent, AuditOutcome, SigningAlgorithm, TokenDigest};
 
 // The admin paths (the contract lists them with the rest in `paths::ROUTES`).
 const ADMIN_CLIENTS: &str = "/admin/clients";
@@ -53,165 +47,52 @@ const CHALLENGE: &str = "Bearer realm=\"tessera-admin\"";
 /// The challenge of a valid key without the `admin` scope (RFC 6750 §3.1).
 const SCOPE_CHALLENGE: &str =
     "Bearer realm=\"tessera-admin\", error=\"insufficient_scope\", scope=\"admin\"";
-/// The scope an API key needs here.
-const ADMIN_SCOPE: &str = "admin";
 
-/// Everything the admin handlers need.
-pub struct AdminApi {
-    /// Client administration.
-    pub clients: AdminClients,
-    /// User, consent and session administration.
-    pub users: AdminUsers,
-    /// Signing keys.
-    pub keys: AdminKeys,
-    /// API keys.
-    pub api_keys: AdminApiKeys,
-    /// The audit log listing.
-    pub audit: AdminAudit,
-    /// Who may call.
-    pub auth: AdminAuth,
-    /// The algorithm of a rotation that names none (the configured one).
-    pub default_alg: SigningAlgorithm,
+/// Authenticates the caller (see the module docs) through the admin authenticator, which
+/// checks the address's failure budget first and audits every refusal; this side only takes
+/// the bearer credential out of the request and maps a refusal to its answer.
+async fn authorise(req: &HttpRequest, state: &AdminState) -> Result<Actor, AdminError> {
+    let ctx = audit_trail::request_context(req, &state.limiter, state.clock.as_ref());
+    state
+        .auth
+        .authenticate(&ctx, presented_bearer(req))
+        .await
+        .map_err(auth_error)
 }
 
-/// Decides who may call the admin API.
-pub struct AdminAuth {
-    token: Option<TokenDigest>,
-    api_keys: Arc<ApiKeys>,
-    audit: Arc<dyn AuditLog>,
-    clock: Arc<dyn Clock>,
+/// The `Authorization: Bearer` credential, if the request has one.
+fn presented_bearer(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, rest) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
+        })
 }
 
-impl AdminAuth {
-    /// `admin_token` as configured (`None`: token access is off); API keys are checked by
-    /// `api_keys`. Only the token's digest is kept. Refused attempts go to `audit`.
-    pub fn new(
-        admin_token: Option<&SecretString>,
-        api_keys: Arc<ApiKeys>,
-        audit: Arc<dyn AuditLog>,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
-        Self {
-            token: admin_token
-                .map(|t| t.expose_secret())
-                .filter(|t| !t.is_empty())
-                .map(TokenDigest::of),
-            api_keys,
-            audit,
-            clock,
-        }
-    }
-
-    /// The actor behind the request's bearer credential, or why there is none.
-    async fn authenticate(&self, req: &HttpRequest) -> Result<Actor, AuthFailure> {
-        let presented = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                let (scheme, rest) = v.split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
-            })
-            .filter(|t| !t.is_empty())
-            .ok_or(AuthFailure::Missing)?;
-        if presented.starts_with(tessera_domain::api_key::API_KEY_TAG) {
-            let key = self
-                .api_keys
-                .authenticate(presented)
-                .await
-                .map_err(|e| AuthFailure::Error(e.to_string()))?
-                .ok_or(AuthFailure::Invalid)?;
-            if !key.allows(ADMIN_SCOPE) {
-                return Err(AuthFailure::Scope);
-            }
-            return Ok(Actor::new(format!("api_key:{}", key.prefix)));
-        }
-        match &self.token {
-            Some(digest) if digest.matches(presented) => Ok(Actor::new("admin_token")),
-            _ => Err(AuthFailure::Invalid),
-        }
-    }
-}
-
-enum AuthFailure {
-    Missing,
-    Invalid,
-    Scope,
-    Error(String),
-}
-
-/// Authenticates the caller (see the module docs) and returns the actor with its address.
-/// The address's failure budget is checked before the credential, so an address that has
-/// been guessing gets `429` even when it finally brings the right token; every refusal, the
-/// `429`s included, is audited.
-async fn authorise(req: &HttpRequest, state: &HttpState) -> Result<Actor, AdminError> {
-    let ip = state.limiter.client_ip(req).map(|ip| ip.to_string());
-    if let Err(wait) = state.limiter.check_admin(req) {
-        audit_refusal(
-            state,
-            ip,
-            "admin.auth refused: too many failed attempts from this address",
-        );
-        return Err(ApiError::rate_limited(wait).into());
-    }
-    let failure = match state.admin.auth.authenticate(req).await {
-        Ok(actor) => {
-            return Ok(match ip {
-                Some(ip) => actor.with_ip(ip),
-                None => actor,
-            })
-        }
-        Err(AuthFailure::Error(e)) => return Err(ApiError::server_error(&e).into()),
-        Err(f) => f,
+/// The answer to a refused admin call: `429`, `401` or `403` with their challenges.
+fn auth_error(e: AdminAuthError) -> AdminError {
+    let refused = |status, code, challenge| AdminError {
+        inner: ApiError::new(status, code, e.to_string()),
+        challenge: Some(challenge),
     };
-    state.limiter.admin_failed(req);
-    let why = match failure {
-        AuthFailure::Missing => "admin.auth missing credentials",
-        AuthFailure::Scope => "admin.auth api key without admin scope",
-        _ => "admin.auth invalid credentials",
-    };
-    audit_refusal(state, ip, why);
-    Err(match failure {
-        AuthFailure::Scope => AdminError {
-            inner: ApiError::new(
-                StatusCode::FORBIDDEN,
-                OAuthErrorCode::InsufficientScope,
-                "this API key does not have the admin scope",
-            ),
-            challenge: Some(SCOPE_CHALLENGE),
-        },
-        AuthFailure::Missing => AdminError {
-            inner: ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                OAuthErrorCode::InvalidToken,
-                "admin credentials are required",
-            ),
-            challenge: Some(CHALLENGE),
-        },
-        _ => AdminError {
-            inner: ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                OAuthErrorCode::InvalidToken,
-                "the admin credentials are not valid",
-            ),
-            challenge: Some(CHALLENGE),
-        },
-    })
-}
-
-/// Records a refused admin call with the caller's address.
-fn audit_refusal(state: &HttpState, ip: Option<String>, why: &'static str) {
-    let auth = &state.admin.auth;
-    let mut event = AuditEvent::new(
-        auth.clock.now(),
-        AuditAction::AdminAction,
-        AuditOutcome::Failure,
-    )
-    .detail(why);
-    if let Some(ip) = ip {
-        event = event.ip(ip);
+    match &e {
+        AdminAuthError::Throttled { retry_after_secs } => {
+            ApiError::rate_limited(*retry_after_secs).into()
+        }
+        AdminAuthError::Scope => refused(
+            StatusCode::FORBIDDEN,
+            OAuthErrorCode::InsufficientScope,
+            SCOPE_CHALLENGE,
+        ),
+        AdminAuthError::Missing | AdminAuthError::Invalid => refused(
+            StatusCode::UNAUTHORIZED,
+            OAuthErrorCode::InvalidToken,
+            CHALLENGE,
+        ),
+        AdminAuthError::ApiKey(source) => ApiError::server_error(source).into(),
     }
-    auth.audit.record(event);
 }
 
 /// An admin API error: the common JSON error, plus a `WWW-Authenticate` challenge on `401`
@@ -403,3 +284,6 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
             .default_service(na()),
     );
 }
+
+#[cfg(test)]
+mod tests;

@@ -2,7 +2,7 @@
 //! consents and sessions.
 
 use super::{
-    authorise, bad_field, int_param, json_ok, no_content, not_found, query, AdminError, HttpState,
+    authorise, bad_field, int_param, json_ok, no_content, not_found, query, AdminError, AdminState,
 };
 use crate::http::errors::ApiError;
 use actix_web::http::StatusCode;
@@ -48,35 +48,52 @@ fn user_error(e: AdminUserError) -> AdminError {
     }
 }
 
+/// The listing's query: `after`, `email` (a search) and `limit`, each checked.
+struct ListQuery {
+    after: Option<String>,
+    email: Option<String>,
+    limit: u32,
+}
+
+impl ListQuery {
+    /// Parses the query string; a bad value is `400` naming it.
+    fn parse(req: &HttpRequest) -> Result<Self, AdminError> {
+        let q = query(req)?;
+        let limit = int_param::<u32>(&q, "limit")?.unwrap_or(DEFAULT_LIMIT);
+        if limit == 0 || limit > MAX_PAGE {
+            return Err(bad_field(
+                "limit",
+                &format!("must be between 1 and {MAX_PAGE}"),
+            ));
+        }
+        let email = q.get("email").cloned().filter(|e| !e.is_empty());
+        if email.as_ref().is_some_and(|e| {
+            e.chars().count() > MAX_SEARCH_CHARS || e.chars().any(char::is_control)
+        }) {
+            return Err(bad_field(
+                "email",
+                "search text is too long or not printable",
+            ));
+        }
+        let after = q.get("after").cloned().filter(|a| !a.is_empty());
+        Ok(Self {
+            after,
+            email,
+            limit,
+        })
+    }
+}
+
 /// `GET /admin/users?limit=&after=&email=` → `{"users": [...], "next": after-value|null}`.
 pub(super) async fn list(
     req: HttpRequest,
-    state: web::Data<HttpState>,
+    state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     authorise(&req, &state).await?;
-    let q = query(&req)?;
-    let limit = int_param::<u32>(&q, "limit")?.unwrap_or(DEFAULT_LIMIT);
-    if limit == 0 || limit > MAX_PAGE {
-        return Err(bad_field(
-            "limit",
-            &format!("must be between 1 and {MAX_PAGE}"),
-        ));
-    }
-    let email = q.get("email").cloned().filter(|e| !e.is_empty());
-    if email
-        .as_ref()
-        .is_some_and(|e| e.chars().count() > MAX_SEARCH_CHARS || e.chars().any(char::is_control))
-    {
-        return Err(bad_field(
-            "email",
-            "search text is too long or not printable",
-        ));
-    }
-    let after = q.get("after").cloned().filter(|a| !a.is_empty());
+    let q = ListQuery::parse(&req)?;
     let page = state
-        .admin
         .users
-        .list(after, email, limit)
+        .list(q.after, q.email, q.limit)
         .await
         .map_err(user_error)?;
     let users: Vec<Value> = page.users.iter().map(describe).collect();
@@ -90,17 +107,17 @@ pub(super) async fn list(
 pub(super) async fn get(
     req: HttpRequest,
     id: web::Path<String>,
-    state: web::Data<HttpState>,
+    state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     authorise(&req, &state).await?;
-    let user = state.admin.users.get(&id).await.map_err(user_error)?;
+    let user = state.users.get(&id).await.map_err(user_error)?;
     Ok(json_ok(StatusCode::OK, &describe(&user)))
 }
 
 /// Runs one state-changing user operation and answers `204`.
 async fn act<'a, F, Fut>(
     req: HttpRequest,
-    state: &'a HttpState,
+    state: &'a AdminState,
     op: F,
 ) -> Result<HttpResponse, AdminError>
 where
@@ -108,7 +125,7 @@ where
     Fut: std::future::Future<Output = Result<(), AdminUserError>>,
 {
     let actor = authorise(&req, state).await?;
-    op(&state.admin.users, actor).await.map_err(user_error)?;
+    op(&state.users, actor).await.map_err(user_error)?;
     Ok(no_content())
 }
 
@@ -116,7 +133,7 @@ where
 pub(super) async fn delete(
     req: HttpRequest,
     id: web::Path<String>,
-    state: web::Data<HttpState>,
+    state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     act(req, &state, |u, a| async move { u.delete(&a, &id).await }).await
 }
@@ -125,7 +142,7 @@ pub(super) async fn delete(
 pub(super) async fn disable(
     req: HttpRequest,
     id: web::Path<String>,
-    state: web::Data<HttpState>,
+    state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     act(req, &state, |u, a| async move { u.disable(&a, &id).await }).await
 }
@@ -134,7 +151,7 @@ pub(super) async fn disable(
 pub(super) async fn enable(
     req: HttpRequest,
     id: web::Path<String>,
-    state: web::Data<HttpState>,
+    state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     act(req, &state, |u, a| async move { u.enable(&a, &id).await }).await
 }
@@ -143,7 +160,7 @@ pub(super) async fn enable(
 pub(super) async fn unlock(
     req: HttpRequest,
     id: web::Path<String>,
-    state: web::Data<HttpState>,
+    state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     act(req, &state, |u, a| async move { u.unlock(&a, &id).await }).await
 }
@@ -153,7 +170,7 @@ pub(super) async fn unlock(
 pub(super) async fn password_reset(
     req: HttpRequest,
     id: web::Path<String>,
-    state: web::Data<HttpState>,
+    state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     act(req, &state, |u, a| async move {
         u.force_password_reset(&a, &id).await
@@ -165,10 +182,10 @@ pub(super) async fn password_reset(
 pub(super) async fn consents(
     req: HttpRequest,
     id: web::Path<String>,
-    state: web::Data<HttpState>,
+    state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     authorise(&req, &state).await?;
-    let consents = state.admin.users.consents(&id).await.map_err(user_error)?;
+    let consents = state.users.consents(&id).await.map_err(user_error)?;
     let out: Vec<Value> = consents.iter().map(describe_consent).collect();
     Ok(json_ok(StatusCode::OK, &json!({ "consents": out })))
 }
@@ -177,7 +194,7 @@ pub(super) async fn consents(
 pub(super) async fn revoke_consent(
     req: HttpRequest,
     path: web::Path<(String, String)>,
-    state: web::Data<HttpState>,
+    state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     let (id, client) = path.into_inner();
     act(req, &state, |u, a| async move {
@@ -190,11 +207,10 @@ pub(super) async fn revoke_consent(
 pub(super) async fn revoke_sessions(
     req: HttpRequest,
     id: web::Path<String>,
-    state: web::Data<HttpState>,
+    state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     let actor = authorise(&req, &state).await?;
     let (sessions, grants) = state
-        .admin
         .users
         .revoke_sessions(&actor, &id)
         .await

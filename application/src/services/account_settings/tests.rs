@@ -5,7 +5,20 @@ use crate::ports::{
 };
 use crate::services::email_links::tests::sign_out;
 use crate::services::test_support::{self as ts, Recorder};
-use tessera_domain::{LockoutPolicy, LoginAttempts, PasswordPolicy, UnixTime};
+use tessera_domain::{AuditEvent, LockoutPolicy, LoginAttempts, PasswordPolicy, UnixTime};
+
+fn ctx() -> RequestContext {
+    RequestContext::internal(UnixTime::from_secs(NOW))
+}
+
+/// Audits into a recorder.
+fn audited(s: AccountSettings) -> (AccountSettings, Recorder<AuditEvent>) {
+    let events = Recorder::default();
+    let mut audit = crate::ports::MockAuditLog::new();
+    let e = events.clone();
+    audit.expect_record().returning(move |ev| e.push(ev));
+    (s.with_audit(Arc::new(audit)), events)
+}
 
 const NOW: i64 = 80_000;
 const CURRENT: &str = "correct horse battery staple";
@@ -117,6 +130,7 @@ async fn a_password_change_stores_the_new_hash_and_signs_out_everywhere() {
         .returning(|_, _| Ok(0));
     let s = settings(repo, hasher(true, 1), tokens, 1);
     s.change_password(
+        &ctx(),
         &ts::user(),
         CURRENT.to_owned().into(),
         NEW.to_owned().into(),
@@ -141,6 +155,7 @@ async fn a_wrong_current_password_changes_nothing_and_counts_as_a_failure() {
     let s = settings(repo, hasher(false, 0), MockEmailTokenRepository::new(), 0);
     let r = s
         .change_password(
+            &ctx(),
             &ts::user(),
             "wrong".to_owned().into(),
             NEW.to_owned().into(),
@@ -163,6 +178,7 @@ async fn a_locked_account_cannot_change_its_password() {
     let s = settings(repo, hasher(true, 0), MockEmailTokenRepository::new(), 0);
     let r = s
         .change_password(
+            &ctx(),
             &ts::user(),
             CURRENT.to_owned().into(),
             NEW.to_owned().into(),
@@ -183,6 +199,7 @@ async fn a_weak_new_password_is_refused_before_any_check() {
     for weak in ["short", "alice-alice-alice-alice"] {
         let r = s
             .change_password(
+                &ctx(),
                 &ts::user(),
                 CURRENT.to_owned().into(),
                 weak.to_owned().into(),
@@ -197,7 +214,7 @@ async fn deleting_needs_the_password_then_revokes_and_deletes() {
     let mut repo = users(LoginAttempts::default());
     repo.expect_delete().times(1).returning(|_| Ok(true));
     let s = settings(repo, hasher(true, 0), MockEmailTokenRepository::new(), 1);
-    s.delete_account(&ts::user(), CURRENT.to_owned().into())
+    s.delete_account(&ctx(), &ts::user(), CURRENT.to_owned().into())
         .await
         .unwrap();
 
@@ -205,8 +222,61 @@ async fn deleting_needs_the_password_then_revokes_and_deletes() {
     repo.expect_delete().never();
     let s = settings(repo, hasher(false, 0), MockEmailTokenRepository::new(), 0);
     assert!(matches!(
-        s.delete_account(&ts::user(), "wrong".to_owned().into())
+        s.delete_account(&ctx(), &ts::user(), "wrong".to_owned().into())
             .await,
         Err(AccountChangeError::WrongPassword)
     ));
+}
+
+#[tokio::test]
+async fn settled_changes_are_audited_and_bad_input_is_not() {
+    let mut repo = users(LoginAttempts::default());
+    repo.expect_delete().times(1).returning(|_| Ok(true));
+    let (s, events) = audited(settings(
+        repo,
+        hasher(true, 0),
+        MockEmailTokenRepository::new(),
+        1,
+    ));
+    s.delete_account(&ctx(), &ts::user(), CURRENT.to_owned().into())
+        .await
+        .unwrap();
+    let e = events.only();
+    assert_eq!(
+        (e.action, e.outcome),
+        (AuditAction::AccountDeleted, AuditOutcome::Success)
+    );
+    assert_eq!(e.actor.as_deref(), Some(ts::user().id.as_str()));
+    assert_eq!(e.subject, e.actor);
+    assert_eq!(e.at, UnixTime::from_secs(NOW));
+
+    let mut repo = users(LoginAttempts::default());
+    repo.expect_update_password_hash().never();
+    let (s, events) = audited(settings(
+        repo,
+        hasher(false, 0),
+        MockEmailTokenRepository::new(),
+        0,
+    ));
+    let _ = s
+        .change_password(
+            &ctx(),
+            &ts::user(),
+            "wrong".to_owned().into(),
+            NEW.to_owned().into(),
+        )
+        .await;
+    let _ = s
+        .change_password(
+            &ctx(),
+            &ts::user(),
+            CURRENT.to_owned().into(),
+            "short".to_owned().into(),
+        )
+        .await;
+    let e = events.only();
+    assert_eq!(
+        (e.action, e.outcome),
+        (AuditAction::PasswordChanged, AuditOutcome::Failure)
+    );
 }

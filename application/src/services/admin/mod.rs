@@ -2,12 +2,14 @@
 //! same code path (and leave the same audit trail). Each mutating operation records an
 //! [`AuditEvent`] naming the [`Actor`] who did it; none ever puts a secret into one.
 
+mod admin_auth;
 mod api_keys;
 mod audit;
 mod clients;
 mod keys;
 mod users;
 
+pub use admin_auth::{AdminAuthError, AdminAuthenticator, ADMIN_SCOPE};
 pub use api_keys::AdminApiKeys;
 pub use audit::{AdminAudit, MAX_AUDIT_PAGE};
 pub use clients::{AdminClientError, AdminClients, ClientUpdate};

@@ -66,7 +66,7 @@ pub(crate) fn links(
             rng: ts::counting_rng(),
         },
         PasswordPolicy::default(),
-        &format!("{ISS}/"),
+        targets(),
     )
 }
 
@@ -78,6 +78,24 @@ fn stored(purpose: EmailTokenPurpose, token: &str, created: i64) -> EmailToken {
         ts::user().email,
         UnixTime::from_secs(created),
     )
+}
+
+pub(crate) fn ctx() -> RequestContext {
+    RequestContext::internal(UnixTime::from_secs(NOW))
+}
+
+/// Test paths: the real ones belong to the HTTP adapter.
+pub(crate) const VERIFY_EMAIL_PATH: &str = "/test/verify";
+pub(crate) const RESET_PASSWORD_PATH: &str = "/test/reset";
+pub(crate) const PASSWORD_RESET_REQUEST_PATH: &str = "/test/forgot";
+
+/// Link targets under [`ISS`] at the test paths.
+pub(crate) fn targets() -> LinkTargets {
+    LinkTargets {
+        verify_email: format!("{ISS}{VERIFY_EMAIL_PATH}"),
+        reset_password: format!("{ISS}{RESET_PASSWORD_PATH}"),
+        password_reset_request: format!("{ISS}{PASSWORD_RESET_REQUEST_PATH}"),
+    }
 }
 
 /// The token in the one link of `mail`.
@@ -206,9 +224,9 @@ async fn verifying_uses_the_token_up_and_marks_the_address_it_was_sent_to() {
         MockPasswordHasher::new(),
         sign_out(0),
     );
-    links.verify_email("tok").await.unwrap();
+    links.verify_email(&ctx(), "tok").await.unwrap();
     assert!(matches!(
-        links.verify_email("tok").await,
+        links.verify_email(&ctx(), "tok").await,
         Err(EmailLinkError::InvalidLink)
     ));
 }
@@ -231,7 +249,7 @@ async fn a_verification_link_for_a_changed_address_fails() {
         sign_out(0),
     );
     assert!(matches!(
-        links.verify_email("tok").await,
+        links.verify_email(&ctx(), "tok").await,
         Err(EmailLinkError::InvalidLink)
     ));
 }
@@ -416,7 +434,7 @@ async fn confirming_a_reset_sets_the_password_and_signs_out_everywhere() {
     assert!(links.reset_link_is_valid("tok").await.unwrap());
     assert!(!links.reset_link_is_valid("other").await.unwrap());
     links
-        .confirm_password_reset("tok", NEW_PASSWORD.to_owned().into())
+        .confirm_password_reset(&ctx(), "tok", NEW_PASSWORD.to_owned().into())
         .await
         .unwrap();
     assert_eq!(hashes.only(), "$argon2id$v=19$new");
@@ -440,7 +458,7 @@ async fn a_refused_password_keeps_the_link_usable() {
     );
     for weak in ["short", "password123456789", "alice-alice-alice-alice"] {
         let r = links
-            .confirm_password_reset("tok", weak.to_owned().into())
+            .confirm_password_reset(&ctx(), "tok", weak.to_owned().into())
             .await;
         assert!(
             matches!(r, Err(EmailLinkError::Password(_))),
@@ -475,7 +493,7 @@ async fn a_used_or_expired_link_changes_nothing() {
         let links = links(users, tokens, MockMailer::new(), hasher, sign_out(0));
         assert!(matches!(
             links
-                .confirm_password_reset("tok", NEW_PASSWORD.to_owned().into())
+                .confirm_password_reset(&ctx(), "tok", NEW_PASSWORD.to_owned().into())
                 .await,
             Err(EmailLinkError::InvalidLink)
         ));

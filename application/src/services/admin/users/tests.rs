@@ -82,7 +82,7 @@ impl Ports {
                 rng: ts::counting_rng(),
             },
             PasswordPolicy::default(),
-            ts::ISS,
+            crate::services::email_links::tests::targets(),
         ));
         (
             AdminUsers::new(

@@ -1,0 +1,221 @@
+//! The signed-in user's own account: `GET`, `PATCH` and `DELETE /users/me`,
+//! `POST /users/me/password`, with an account API bearer token from `/users/login`.
+
+use super::audit_trail;
+use super::errors::ApiError;
+use super::json_body::{field_error, password_length, read_json};
+use super::users::{sign_in_budget, signed_in_user};
+use super::HttpState;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use secrecy::SecretString;
+use serde::Deserialize;
+use serde_json::json;
+use tessera_application::services::AccountChangeError;
+use tessera_application::OAuthErrorCode;
+use tessera_domain::User;
+use validator::Validate;
+
+/// `GET /users/me` with an account API bearer token → the profile.
+pub async fn me_get(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
+    match signed_in_user(&req, &state).await {
+        Ok(user) => profile(&user),
+        Err(res) => res,
+    }
+}
+
+/// `PATCH /users/me`.
+#[derive(Deserialize, Validate)]
+struct ProfilePatch {
+    /// Required: a string sets the name, `null` clears it.
+    /// Checked by the service (one rule, in the domain).
+    #[serde(default, deserialize_with = "present")]
+    name: Option<Option<String>>,
+}
+
+/// Tells `"name": null` (`Some(None)`) from a missing field (`None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// `PATCH /users/me` `{"name": "..." | null}` → `200` with the updated profile.
+pub async fn me_patch(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<HttpState>,
+) -> HttpResponse {
+    let user = match signed_in_user(&req, &state).await {
+        Ok(u) => u,
+        Err(res) => return res,
+    };
+    let result = async {
+        let body: ProfilePatch = read_json(&req, payload).await?;
+        let name = body.name.ok_or_else(|| {
+            field_error("name", "name is required (a string, or null to clear it)")
+        })?;
+        state
+            .account_settings
+            .update_name(&user, name)
+            .await
+            .map_err(change_error)
+    }
+    .await;
+    match result {
+        Ok(user) => profile(&user),
+        Err(e) => e.error_response(),
+    }
+}
+
+/// `POST /users/me/password`.
+#[derive(Deserialize, Validate)]
+struct PasswordChange {
+    /// Checked by [`password_length`].
+    current_password: SecretString,
+    /// Checked by [`password_length`].
+    new_password: SecretString,
+}
+
+impl PasswordChange {
+    /// Both passwords present and of a length worth hashing, or `400` naming the field.
+    fn checked(self) -> Result<Self, ApiError> {
+        password_length(&self.current_password)
+            .map_err(|_| field_error("current_password", "current_password is required"))?;
+        password_length(&self.new_password).map_err(|_| {
+            field_error(
+                "new_password",
+                "new_password is required and at most 1024 characters",
+            )
+        })?;
+        Ok(self)
+    }
+}
+
+/// `POST /users/me/password` `{"current_password","new_password"}` → `204`; every session and
+/// refresh token of the user ends (sign in again with the new password).
+pub async fn me_password_post(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<HttpState>,
+) -> HttpResponse {
+    if let Err(e) = sign_in_budget(&req, &state) {
+        return e.error_response();
+    }
+    let user = match signed_in_user(&req, &state).await {
+        Ok(u) => u,
+        Err(res) => return res,
+    };
+    let ctx = audit_trail::request_context(&req, &state.limiter, state.clock.as_ref());
+    let result = async {
+        let body = read_json::<PasswordChange>(&req, payload)
+            .await?
+            .checked()?;
+        state
+            .account_settings
+            .change_password(&ctx, &user, body.current_password, body.new_password)
+            .await
+            .map_err(|e| counted_change_error(&req, &state, e))
+    }
+    .await;
+    match result {
+        Ok(()) => no_content(),
+        Err(e) => e.error_response(),
+    }
+}
+
+/// `DELETE /users/me`.
+#[derive(Deserialize, Validate)]
+struct AccountDeletion {
+    /// Checked by [`password_length`].
+    password: SecretString,
+}
+
+/// `DELETE /users/me` `{"password"}` → `204`; the account and everything hanging off it are
+/// gone, and its tokens stop working.
+pub async fn me_delete(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<HttpState>,
+) -> HttpResponse {
+    if let Err(e) = sign_in_budget(&req, &state) {
+        return e.error_response();
+    }
+    let user = match signed_in_user(&req, &state).await {
+        Ok(u) => u,
+        Err(res) => return res,
+    };
+    let ctx = audit_trail::request_context(&req, &state.limiter, state.clock.as_ref());
+    let result = async {
+        let body: AccountDeletion = read_json(&req, payload).await?;
+        password_length(&body.password)?;
+        state
+            .account_settings
+            .delete_account(&ctx, &user, body.password)
+            .await
+            .map_err(|e| counted_change_error(&req, &state, e))
+    }
+    .await;
+    match result {
+        Ok(()) => no_content(),
+        Err(e) => e.error_response(),
+    }
+}
+
+fn no_content() -> HttpResponse {
+    HttpResponse::NoContent()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
+fn profile(user: &User) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(json!({
+            "id": user.id.as_str(),
+            "email": user.email.as_str(),
+            "email_verified": user.email_verified,
+            "name": user.name,
+            "created_at": user.created_at.as_secs(),
+        }))
+}
+
+/// A refused change. A wrong current password and a locked account are `403` with one error
+/// code (the caller is already authenticated, so there is nothing to enumerate); the lock
+/// adds `Retry-After`.
+fn change_error(e: AccountChangeError) -> ApiError {
+    let wrong = || {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            OAuthErrorCode::InvalidCredentials,
+            AccountChangeError::WrongPassword.to_string(),
+        )
+    };
+    match e {
+        AccountChangeError::WrongPassword => wrong(),
+        AccountChangeError::Locked { retry_after_secs } => {
+            wrong().with_retry_after(u64::try_from(retry_after_secs).unwrap_or(1))
+        }
+        AccountChangeError::Password(p) => field_error("new_password", &p.to_string()),
+        AccountChangeError::Name => field_error("name", &AccountChangeError::Name.to_string()),
+        AccountChangeError::Gone => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            OAuthErrorCode::InvalidToken,
+            "the account no longer exists",
+        ),
+        AccountChangeError::Busy => ApiError::unavailable(),
+        AccountChangeError::Hasher(d) => ApiError::server_error(&d),
+        AccountChangeError::SignIn(d) => ApiError::server_error(&d),
+        AccountChangeError::Repository(r) => r.into(),
+    }
+}
+
+/// [`change_error`], spending from the address's failure budget when the password was wrong.
+fn counted_change_error(req: &HttpRequest, state: &HttpState, e: AccountChangeError) -> ApiError {
+    if matches!(
+        e,
+        AccountChangeError::WrongPassword | AccountChangeError::Locked { .. }
+    ) {
+        state.limiter.sign_in_failed(req);
+    }
+    change_error(e)
+}
