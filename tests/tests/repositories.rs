@@ -149,11 +149,11 @@ async fn unparsable_client_row_is_corrupt(tdb: TestDatabase) {
     let id = ClientId::parse("bad").unwrap();
     assert!(matches!(
         db.clients().find(&id).await,
-        Err(RepositoryError::Corrupt(_))
+        Err(RepositoryError::Corrupt { .. })
     ));
     assert!(matches!(
         db.clients().list().await,
-        Err(RepositoryError::Corrupt(_))
+        Err(RepositoryError::Corrupt { .. })
     ));
 }
 both_backends!(client_corrupt, unparsable_client_row_is_corrupt);

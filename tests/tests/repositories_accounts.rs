@@ -388,11 +388,11 @@ async fn unparsable_email_token_row_is_corrupt(tdb: TestDatabase) {
     let now = UnixTime::from_secs(1);
     assert!(matches!(
         db.email_tokens().find(&digest, VerifyEmail, now).await,
-        Err(RepositoryError::Corrupt(_))
+        Err(RepositoryError::Corrupt { .. })
     ));
     assert!(matches!(
         db.email_tokens().consume(&digest, VerifyEmail, now).await,
-        Err(RepositoryError::Corrupt(_))
+        Err(RepositoryError::Corrupt { .. })
     ));
 }
 both_backends!(email_token_corrupt, unparsable_email_token_row_is_corrupt);

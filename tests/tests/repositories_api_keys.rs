@@ -163,11 +163,11 @@ async fn unparsable_row_is_corrupt(tdb: TestDatabase) {
     .await;
     assert!(matches!(
         db.api_keys().find(&prefix("aaaa0001")).await,
-        Err(RepositoryError::Corrupt(_))
+        Err(RepositoryError::Corrupt { .. })
     ));
     assert!(matches!(
         db.api_keys().list().await,
-        Err(RepositoryError::Corrupt(_))
+        Err(RepositoryError::Corrupt { .. })
     ));
 }
 both_backends!(corrupt_row, unparsable_row_is_corrupt);

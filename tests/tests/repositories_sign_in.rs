@@ -218,7 +218,7 @@ async fn unparsable_user_row_is_corrupt(tdb: TestDatabase) {
     let id = UserId::parse("0b5e1c2a-7d4f-4e8a-9c3b-2f1e0d9c8b7a").unwrap();
     assert!(matches!(
         db.users().find(&id).await,
-        Err(RepositoryError::Corrupt(_))
+        Err(RepositoryError::Corrupt { .. })
     ));
 }
 both_backends!(user_corrupt, unparsable_user_row_is_corrupt);

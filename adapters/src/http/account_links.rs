@@ -7,7 +7,6 @@
 //! email always answer `202` at once and do their work afterwards, so neither the answer nor
 //! its timing tells whether an account exists (ASVS 6.3.8).
 
-use tessera_application::OAuthErrorCode;
 use super::audit_trail;
 use super::browser::page_with_csrf;
 use super::errors::ApiError;
@@ -20,6 +19,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::json;
 use tessera_application::services::EmailLinkError;
+use tessera_application::OAuthErrorCode;
 use tessera_application::RepositoryError;
 use tessera_domain::{AuditAction, AuditOutcome, UserId};
 use validator::Validate;
@@ -276,9 +276,11 @@ fn audit_link(
 /// JSON answer for a link that failed.
 fn link_error(e: EmailLinkError) -> ApiError {
     match e {
-        EmailLinkError::InvalidLink => {
-            ApiError::new(StatusCode::BAD_REQUEST, OAuthErrorCode::InvalidToken, e.to_string())
-        }
+        EmailLinkError::InvalidLink => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            OAuthErrorCode::InvalidToken,
+            e.to_string(),
+        ),
         EmailLinkError::Password(p) => field_error("password", &p.to_string()),
         EmailLinkError::Busy => ApiError::unavailable(),
         EmailLinkError::Hasher(d) => ApiError::server_error(&d),

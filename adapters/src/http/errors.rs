@@ -1,12 +1,12 @@
 //! The one place where use-case errors become HTTP responses (RFC 6749 §5.2 JSON).
 
-use tessera_application::OAuthErrorCode;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use std::fmt;
 use tessera_application::errors::CryptoError;
 use tessera_application::services::{AuthenticateClientError, RevokeError, TokenError};
+use tessera_application::OAuthErrorCode;
 use tessera_application::RepositoryError;
 
 /// Seconds a client should wait before retrying when the database is unavailable.
@@ -46,7 +46,11 @@ impl ApiError {
 
     /// `400 invalid_request`.
     pub fn invalid_request(description: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, OAuthErrorCode::InvalidRequest, description)
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            OAuthErrorCode::InvalidRequest,
+            description,
+        )
     }
 
     /// `401 invalid_client` with a `WWW-Authenticate` challenge (RFC 6749 §5.2).
@@ -81,7 +85,11 @@ impl ApiError {
 
     /// `404` for unknown paths.
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, OAuthErrorCode::NotFound, "no such endpoint")
+        Self::new(
+            StatusCode::NOT_FOUND,
+            OAuthErrorCode::NotFound,
+            "no such endpoint",
+        )
     }
 
     /// `405` for a known path with the wrong method.
@@ -197,11 +205,17 @@ impl From<TokenError> for ApiError {
     fn from(e: TokenError) -> Self {
         match e {
             TokenError::InvalidRequest(d) => Self::invalid_request(d),
-            TokenError::InvalidScope(d) => Self::new(StatusCode::BAD_REQUEST, OAuthErrorCode::InvalidScope, d),
-            TokenError::UnauthorizedClient(d) => {
-                Self::new(StatusCode::BAD_REQUEST, OAuthErrorCode::UnauthorizedClient, d)
+            TokenError::InvalidScope(d) => {
+                Self::new(StatusCode::BAD_REQUEST, OAuthErrorCode::InvalidScope, d)
             }
-            TokenError::InvalidGrant(d) => Self::new(StatusCode::BAD_REQUEST, OAuthErrorCode::InvalidGrant, d),
+            TokenError::UnauthorizedClient(d) => Self::new(
+                StatusCode::BAD_REQUEST,
+                OAuthErrorCode::UnauthorizedClient,
+                d,
+            ),
+            TokenError::InvalidGrant(d) => {
+                Self::new(StatusCode::BAD_REQUEST, OAuthErrorCode::InvalidGrant, d)
+            }
             TokenError::Crypto(c) => c.into(),
             TokenError::Repository(r) => r.into(),
         }

@@ -7,7 +7,6 @@
 //! "error_description"}` shape with `Cache-Control: no-store`, and nothing is stored unless the
 //! whole request is valid.
 
-use tessera_application::OAuthErrorCode;
 use super::audit_trail;
 use super::errors::ApiError;
 use super::HttpState;
@@ -21,6 +20,7 @@ use tessera_application::services::{
     AccountChangeError, AccountLoginError, AccountTokenError, CreateUserError, LoginError,
     SignInContext,
 };
+use tessera_application::OAuthErrorCode;
 use tessera_application::RepositoryError;
 use tessera_domain::{is_valid_display_name, AuditAction, AuditOutcome, Email, User};
 use validator::{Validate, ValidationError, ValidationErrors};

@@ -129,7 +129,8 @@ impl Default for PoolOptions {
 }
 
 /// Why the database could not be opened or migrated. Messages are meant for operators and
-/// never contain the password of the database URL.
+/// never contain the password of the database URL: driver errors here may quote the URL, so
+/// they are kept as scrubbed text rather than as a `source()` that would carry it unscrubbed.
 #[derive(Debug, thiserror::Error)]
 pub enum DatabaseError {
     /// The URL names no backend Tessera supports.
@@ -508,11 +509,8 @@ impl Inner {
         op: impl Future<Output = Result<T, RepositoryError>> + Send + 'static,
     ) -> Result<T, RepositoryError> {
         let task = tokio::spawn(op);
-        self.bounded(async move {
-            task.await
-                .map_err(|e| RepositoryError::Other(format!("a database task failed: {e}")))?
-        })
-        .await
+        self.bounded(async move { task.await.map_err(RepositoryError::other)? })
+            .await
     }
 
     /// Maps a failure to get a pooled connection: all of them mean the database cannot be
@@ -531,15 +529,15 @@ impl Inner {
                 RepositoryError::Unavailable
             }
             PoolError::Backend(ManagerError::QueryError(e)) => match self.query_error(e) {
-                RepositoryError::Other(msg) => {
-                    log::warn!("database connection check failed: {msg}");
+                RepositoryError::Other(e) => {
+                    log::warn!("database connection check failed: {e}");
                     RepositoryError::Unavailable
                 }
                 other => other,
             },
             PoolError::Closed => RepositoryError::Unavailable,
             PoolError::NoRuntimeSpecified => {
-                RepositoryError::Other("the connection pool has no runtime".into())
+                RepositoryError::other("the connection pool has no runtime")
             }
             PoolError::PostCreateHook(e) => {
                 log::warn!(
@@ -572,7 +570,16 @@ impl Inner {
                 RepositoryError::Unavailable
             }
             Error::BrokenTransactionManager => RepositoryError::Unavailable,
-            other => RepositoryError::Other(self.redactor.scrub(&other.to_string())),
+            // Kept as the cause, unless its text quotes a secret: then only the scrubbed text.
+            other => {
+                let text = other.to_string();
+                let scrubbed = self.redactor.scrub(&text);
+                if scrubbed == text {
+                    RepositoryError::other(other)
+                } else {
+                    RepositoryError::other(scrubbed)
+                }
+            }
         }
     }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use tessera_application::errors::BoxError;
 use tessera_application::ports::UserRepository;
 use tessera_application::RepositoryError;
 use tessera_domain::{Email, LockoutPolicy, LoginAttempts, UnixTime, User, UserId};
@@ -65,19 +66,19 @@ impl UserRow {
     /// Rebuilds the domain user, re-validating the id and the email: a row that does not
     /// parse is `Corrupt`, never half-used.
     fn into_domain(self) -> Result<User, RepositoryError> {
-        let corrupt = |field: &str, why: String| {
-            RepositoryError::Corrupt(format!("user {:?}: {field}: {why}", self.id))
+        let corrupt = |field: &str, why: BoxError| {
+            RepositoryError::corrupt(format!("user {:?}: {field}", self.id), why)
         };
-        let id = UserId::parse(&self.id).map_err(|e| corrupt("id", e.to_string()))?;
+        let id = UserId::parse(&self.id).map_err(|e| corrupt("id", e.into()))?;
         // A row from before emails were canonical reads as its canonical form (see the type).
-        let email = Email::parse(&self.email).map_err(|e| corrupt("email", e.to_string()))?;
+        let email = Email::parse(&self.email).map_err(|e| corrupt("email", e.into()))?;
         let login_attempts = AttemptsRow {
             failed_logins: self.failed_logins,
             locked_until: self.locked_until,
             lockouts: self.lockouts,
         }
         .into_domain()
-        .map_err(|why| corrupt("lockout", why))?;
+        .map_err(|why| corrupt("lockout", why.into()))?;
         Ok(User {
             id,
             email,
@@ -292,7 +293,7 @@ impl UserRepository for DieselUserRepository {
                 .map_err(|e| db.query_error(e))
         })?;
         if changed == 0 {
-            return Err(RepositoryError::Other(format!(
+            return Err(RepositoryError::other(format!(
                 "user {id} to update is not stored"
             )));
         }
@@ -312,9 +313,9 @@ impl UserRepository for DieselUserRepository {
                 .map_err(|e| match e {
                     CountError::Db(e) => db.query_error(e),
                     CountError::Corrupt(why) => {
-                        RepositoryError::Corrupt(format!("user {key:?}: lockout: {why}"))
+                        RepositoryError::corrupt(format!("user {key:?}: lockout"), why)
                     }
-                    CountError::NoSuchUser => RepositoryError::Other(format!(
+                    CountError::NoSuchUser => RepositoryError::other(format!(
                         "user {key} to count a failure of is not stored"
                     )),
                 })
@@ -364,7 +365,7 @@ impl UserRepository for DieselUserRepository {
                 .map_err(|e| db.query_error(e))
         })?;
         if changed == 0 {
-            return Err(RepositoryError::Other(format!(
+            return Err(RepositoryError::other(format!(
                 "user {id} to reset is not stored"
             )));
         }

@@ -1,6 +1,5 @@
 //! `/admin/clients`: list, create, get, update, delete, rotate the secret.
 
-use tessera_application::OAuthErrorCode;
 use super::super::users::read_json;
 use super::{authorise, bad_field, json_ok, no_content, not_found, AdminError, HttpState};
 use crate::http::errors::ApiError;
@@ -11,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tessera_application::services::admin::{AdminClientError, ClientUpdate};
 use tessera_application::services::NewClient;
+use tessera_application::OAuthErrorCode;
 use tessera_domain::Client;
 use validator::Validate;
 

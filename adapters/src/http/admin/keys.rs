@@ -1,6 +1,5 @@
 //! `/admin/keys` (signing keys), `/admin/api-keys` and `/admin/audit`.
 
-use tessera_application::OAuthErrorCode;
 use super::super::users::read_json;
 use super::HttpState;
 use super::{authorise, bad_field, int_param, json_ok, no_content, not_found, query, AdminError};
@@ -13,6 +12,7 @@ use serde_json::{json, Value};
 use tessera_application::ports::AuditFilter;
 use tessera_application::services::admin::MAX_AUDIT_PAGE;
 use tessera_application::services::{ApiKeyError, KeyError};
+use tessera_application::OAuthErrorCode;
 use tessera_domain::{ApiKey, AuditAction, AuditOutcome, SigningAlgorithm, UnixTime};
 use validator::Validate;
 

@@ -10,7 +10,6 @@ mod clients;
 mod keys;
 mod users;
 
-use tessera_application::OAuthErrorCode;
 use super::errors::ApiError;
 use super::HttpState;
 use actix_web::http::header::{self, HeaderValue};
@@ -26,6 +25,7 @@ use tessera_application::services::admin::{
     Actor, AdminApiKeys, AdminAudit, AdminClients, AdminKeys, AdminUsers,
 };
 use tessera_application::services::ApiKeys;
+use tessera_application::OAuthErrorCode;
 use tessera_application::RepositoryError;
 use tessera_domain::{AuditAction, AuditEvent, AuditOutcome, SigningAlgorithm, TokenDigest};
 
