@@ -14,6 +14,8 @@ use crate::RepositoryError;
 impl AuthorizationCodeRepository for InMemoryStore {
     async fn insert(&self, code: &AuthorizationCode) -> Result<(), RepositoryError> {
         let mut t = self.lock()?;
+        t.require_user(&code.user_id)?;
+        t.require_client(&code.client_id)?;
         let key = *code.digest.as_bytes();
         if t.codes.contains_key(&key) {
             return Err(RepositoryError::Conflict);

@@ -24,8 +24,10 @@ impl ConsentRepository for InMemoryStore {
     }
 
     async fn upsert(&self, consent: &Consent) -> Result<(), RepositoryError> {
-        self.lock()?
-            .consents
+        let mut t = self.lock()?;
+        t.require_user(&consent.user_id)?;
+        t.require_client(&consent.client_id)?;
+        t.consents
             .insert(key(&consent.user_id, &consent.client_id), consent.clone());
         Ok(())
     }

@@ -11,6 +11,7 @@ use crate::RepositoryError;
 impl EmailTokenRepository for InMemoryStore {
     async fn insert(&self, token: &EmailToken) -> Result<(), RepositoryError> {
         let mut t = self.lock()?;
+        t.require_user(&token.user_id)?;
         let key = *token.digest.as_bytes();
         if t.email_tokens.contains_key(&key) {
             return Err(RepositoryError::Conflict);

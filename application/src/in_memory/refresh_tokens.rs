@@ -24,6 +24,8 @@ fn new_row(token: &RefreshToken) -> RefreshRow {
 impl RefreshTokenRepository for InMemoryStore {
     async fn insert(&self, token: &RefreshToken) -> Result<(), RepositoryError> {
         let mut t = self.lock()?;
+        t.require_user(&token.user_id)?;
+        t.require_client(&token.client_id)?;
         let key = *token.digest.as_bytes();
         if t.refresh_tokens.contains_key(&key) {
             return Err(RepositoryError::Conflict);
@@ -68,6 +70,8 @@ impl RefreshTokenRepository for InMemoryStore {
         if t.refresh_tokens.contains_key(&successor_key) {
             return Err(RepositoryError::Conflict);
         }
+        t.require_user(&successor.user_id)?;
+        t.require_client(&successor.client_id)?;
         if let Some(row) = t.refresh_tokens.get_mut(old.as_bytes()) {
             row.used_at = Some(now);
             row.replay = replay;

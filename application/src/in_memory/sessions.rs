@@ -11,6 +11,7 @@ use crate::RepositoryError;
 impl SessionRepository for InMemoryStore {
     async fn insert(&self, session: &BrowserSession) -> Result<(), RepositoryError> {
         let mut t = self.lock()?;
+        t.require_user(&session.user_id)?;
         let key = *session.digest.as_bytes();
         if t.sessions.contains_key(&key) {
             return Err(RepositoryError::Conflict);

@@ -3,11 +3,12 @@
 use std::collections::{BTreeMap, HashMap};
 
 use tessera_domain::{
-    ApiKey, AuditEvent, AuthorizationCode, BrowserSession, Client, Consent, EmailToken,
-    RefreshToken, UnixTime, User,
+    ApiKey, AuditEvent, AuthorizationCode, BrowserSession, Client, ClientId, Consent, EmailToken,
+    RefreshToken, UnixTime, User, UserId,
 };
 
 use crate::ports::StoredSigningKey;
+use crate::RepositoryError;
 
 /// A digest as a map key (`TokenDigest` is deliberately not `Hash`).
 pub(super) type DigestKey = [u8; 32];
@@ -54,6 +55,28 @@ pub(super) struct Tables {
 }
 
 impl Tables {
+    /// What a `REFERENCES users (id)` column refuses: a row of a user not stored.
+    pub(super) fn require_user(&self, id: &UserId) -> Result<(), RepositoryError> {
+        if self.users.contains_key(id.as_str()) {
+            Ok(())
+        } else {
+            Err(RepositoryError::other(format!(
+                "foreign key violated: user {id} is not stored"
+            )))
+        }
+    }
+
+    /// What a `REFERENCES clients (id)` column refuses: a row of a client not stored.
+    pub(super) fn require_client(&self, id: &ClientId) -> Result<(), RepositoryError> {
+        if self.clients.contains_key(id.as_str()) {
+            Ok(())
+        } else {
+            Err(RepositoryError::other(format!(
+                "foreign key violated: client {id:?} is not stored"
+            )))
+        }
+    }
+
     /// What `ON DELETE CASCADE` does when user `id` goes.
     pub(super) fn cascade_user(&mut self, id: &str) {
         self.sessions.retain(|_, s| s.user_id.as_str() != id);

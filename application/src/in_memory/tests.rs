@@ -70,6 +70,10 @@ async fn deleting_a_user_takes_their_rows_along() {
 #[tokio::test]
 async fn a_rotation_onto_a_taken_digest_changes_nothing() {
     let store = InMemoryStore::new();
+    UserRepository::insert(&store, &user()).await.unwrap();
+    ClientRepository::insert(&store, &client(true))
+        .await
+        .unwrap();
     RefreshTokenRepository::insert(&store, &token("a"))
         .await
         .unwrap();

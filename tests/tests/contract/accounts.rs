@@ -4,14 +4,16 @@
 
 use std::sync::Arc;
 
-use tessera_adapters::{Backend, Database};
+use tessera_adapters::Backend;
 use tessera_application::RepositoryError;
 use tessera_domain::{
     AuthorizationCode, BrowserSession, Client, ClientId, Consent, Email, EmailToken,
     EmailTokenPurpose, GrantType, RedirectUri, RefreshToken, ScopeSet, TokenDigest,
     TokenEndpointAuthMethod, UnixTime, User, UserId,
 };
-use tessera_tests::{both_backends, TestDatabase};
+use tessera_tests::{
+    all_backends, both_backends, OpenRepositories, Repositories, TestBackend, TestDatabase,
+};
 
 use EmailTokenPurpose::{ResetPassword, VerifyEmail};
 
@@ -100,8 +102,8 @@ fn refresh(secret: &str, family: &str, user: &User, client: &Client) -> RefreshT
 }
 
 /// A migrated database holding `users` users (1..=n) and the client `app`.
-async fn seeded(tdb: &TestDatabase, users: u8) -> (Database, Vec<User>, Client) {
-    let db = tdb.migrated().await;
+async fn seeded(tdb: &impl OpenRepositories, users: u8) -> (Repositories, Vec<User>, Client) {
+    let db = tdb.repositories().await;
     let people: Vec<User> = (1..=users).map(user).collect();
     for u in &people {
         db.users().insert(u).await.unwrap();
@@ -397,7 +399,7 @@ async fn unparsable_email_token_row_is_corrupt(tdb: TestDatabase) {
 }
 both_backends!(email_token_corrupt, unparsable_email_token_row_is_corrupt);
 
-async fn names_are_set_and_cleared(tdb: TestDatabase) {
+async fn names_are_set_and_cleared(tdb: TestBackend) {
     let (db, people, _) = seeded(&tdb, 2).await;
     let repo = db.users();
     let (alice, bob) = (&people[0], &people[1]);
@@ -431,9 +433,9 @@ async fn names_are_set_and_cleared(tdb: TestDatabase) {
         .await
         .unwrap());
 }
-both_backends!(user_names, names_are_set_and_cleared);
+all_backends!(user_names, names_are_set_and_cleared);
 
-async fn email_is_verified_only_for_the_stored_address(tdb: TestDatabase) {
+async fn email_is_verified_only_for_the_stored_address(tdb: TestBackend) {
     let (db, people, _) = seeded(&tdb, 3).await;
     let repo = db.users();
     let (alice, carol) = (&people[0], &people[2]);
@@ -486,7 +488,7 @@ async fn email_is_verified_only_for_the_stored_address(tdb: TestDatabase) {
         .await
         .unwrap());
 }
-both_backends!(
+all_backends!(
     user_email_verified,
     email_is_verified_only_for_the_stored_address
 );
@@ -574,7 +576,7 @@ async fn deleting_a_user_takes_everything_of_theirs(tdb: TestDatabase) {
 }
 both_backends!(user_delete, deleting_a_user_takes_everything_of_theirs);
 
-async fn revoke_for_user_revokes_each_family_once(tdb: TestDatabase) {
+async fn revoke_for_user_revokes_each_family_once(tdb: TestBackend) {
     let (db, people, app) = seeded(&tdb, 2).await;
     let repo = db.refresh_tokens();
     let (alice, bob) = (&people[0], &people[1]);
@@ -606,15 +608,18 @@ async fn revoke_for_user_revokes_each_family_once(tdb: TestDatabase) {
         let stored = repo.find(&t.digest).await.unwrap().unwrap();
         assert!(stored.revoked, "{} revoked", t.family_id);
     }
-    assert_eq!(
-        count(
-            &tdb,
-            "refresh_tokens",
-            &format!("user_id = '{}' AND revoked = false", alice.id)
-        )
-        .await,
-        0
-    );
+    // No row left unrevoked (SQL only: the port cannot list a user's tokens).
+    if let Some(sql) = tdb.sql() {
+        assert_eq!(
+            count(
+                sql,
+                "refresh_tokens",
+                &format!("user_id = '{}' AND revoked = false", alice.id)
+            )
+            .await,
+            0
+        );
+    }
     let b = repo.find(&bobs.digest).await.unwrap().unwrap();
     assert!(!b.revoked, "other users' tokens untouched");
     assert!(!b.used);
@@ -638,7 +643,7 @@ async fn revoke_for_user_revokes_each_family_once(tdb: TestDatabase) {
         .unwrap());
     assert_eq!(repo.revoke_for_user(&bob.id).await.unwrap(), vec!["fam-b"]);
 }
-both_backends!(
+all_backends!(
     refresh_revoke_for_user,
     revoke_for_user_revokes_each_family_once
 );

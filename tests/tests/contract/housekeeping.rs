@@ -10,7 +10,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use tessera_adapters::Database;
 use tessera_application::ports::{CodeRedemption, HousekeepingRepository, PurgeKind};
 use tessera_application::services::Housekeeping;
 use tessera_application::RepositoryError;
@@ -19,7 +18,7 @@ use tessera_domain::{
     GrantType, RefreshToken, ScopeSet, TokenDigest, TokenEndpointAuthMethod, UnixTime, User,
     UserId,
 };
-use tessera_tests::{both_backends, TestDatabase};
+use tessera_tests::{both_backends, OpenRepositories, Repositories, TestDatabase};
 
 /// The "now" of every run.
 const NOW: i64 = 10_000;
@@ -111,8 +110,8 @@ fn refresh(
 }
 
 /// A migrated database with one user and one client.
-async fn seeded(tdb: &TestDatabase) -> (Database, User, Client) {
-    let db = tdb.migrated().await;
+async fn seeded(tdb: &impl OpenRepositories) -> (Repositories, User, Client) {
+    let db = tdb.repositories().await;
     let (u, c) = (user(), client());
     db.users().insert(&u).await.unwrap();
     db.clients().insert(&c).await.unwrap();
