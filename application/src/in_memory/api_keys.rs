@@ -26,7 +26,7 @@ impl ApiKeyRepository for InMemoryStore {
     async fn list(&self) -> Result<Vec<ApiKey>, RepositoryError> {
         // Newest first, ties by prefix (the map's order, kept by the stable sort).
         let mut all: Vec<ApiKey> = self.lock()?.api_keys.values().cloned().collect();
-        all.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        all.sort_by_key(|k| std::cmp::Reverse(k.created_at));
         Ok(all)
     }
 

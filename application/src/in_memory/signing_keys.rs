@@ -12,7 +12,7 @@ impl SigningKeyRepository for InMemoryStore {
     async fn list(&self) -> Result<Vec<StoredSigningKey>, RepositoryError> {
         // Newest first, ties by kid (the map's order, kept by the stable sort).
         let mut all: Vec<StoredSigningKey> = self.lock()?.signing_keys.values().cloned().collect();
-        all.sort_by(|a, b| b.key.created_at.cmp(&a.key.created_at));
+        all.sort_by_key(|k| std::cmp::Reverse(k.key.created_at));
         Ok(all)
     }
 

@@ -69,7 +69,7 @@ impl UserRepository for InMemoryStore {
             .get_mut(id.as_str())
             .ok_or_else(|| missing(id, "count a failure of"))?;
         user.login_attempts = user.login_attempts.after_failure(now, &policy);
-        Ok(user.login_attempts.clone())
+        Ok(user.login_attempts)
     }
 
     async fn undo_login_failure(

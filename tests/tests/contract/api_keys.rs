@@ -170,6 +170,7 @@ async fn unparsable_row_is_corrupt(tdb: TestDatabase) {
         Err(RepositoryError::Corrupt { .. })
     ));
 }
+// SQL only: writes rows behind the repositories' back.
 both_backends!(corrupt_row, unparsable_row_is_corrupt);
 
 /// The wall clock of the service test, settable.

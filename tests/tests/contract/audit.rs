@@ -265,4 +265,5 @@ async fn the_table_refuses_an_unknown_outcome(tdb: TestDatabase) {
     let refused = tokio::spawn(async move { tdb.execute(sql).await }).await;
     assert!(refused.is_err(), "the CHECK constraint refuses 'maybe'");
 }
+// SQL only: writes rows behind the repositories' back.
 both_backends!(outcome_check, the_table_refuses_an_unknown_outcome);

@@ -156,6 +156,7 @@ async fn unparsable_client_row_is_corrupt(tdb: TestDatabase) {
         Err(RepositoryError::Corrupt { .. })
     ));
 }
+// SQL only: writes rows behind the repositories' back.
 both_backends!(client_corrupt, unparsable_client_row_is_corrupt);
 
 /// Issue 11: a redirect URI stored before the stricter rules (a wildcard, userinfo) is left
@@ -180,6 +181,7 @@ async fn stored_redirect_uris_no_longer_valid_are_ignored(tdb: TestDatabase) {
     assert_eq!(uris, ["https://rp.test/cb"]);
     assert!(client.post_logout_redirect_uris.is_empty());
 }
+// SQL only: writes rows behind the repositories' back.
 both_backends!(
     stored_bad_redirect_uris,
     stored_redirect_uris_no_longer_valid_are_ignored
@@ -338,6 +340,7 @@ async fn revocation_denylist(tdb: TestDatabase) {
     );
     assert!(repo.is_revoked("j3").await.unwrap());
 }
+// SQL only: writes rows behind the repositories' back.
 both_backends!(revocations, revocation_denylist);
 
 async fn migrate_twice_is_a_no_op(tdb: TestDatabase) {
@@ -349,6 +352,7 @@ async fn migrate_twice_is_a_no_op(tdb: TestDatabase) {
     assert!(db.migrate().await.unwrap().is_empty());
     db.ping().await.unwrap();
 }
+// SQL only: migrations.
 both_backends!(migrate_twice, migrate_twice_is_a_no_op);
 
 async fn concurrent_migrations_apply_once(tdb: TestDatabase) {
@@ -363,6 +367,7 @@ async fn concurrent_migrations_apply_once(tdb: TestDatabase) {
     applied.extend(b.unwrap());
     assert_eq!(applied, all_migrations(), "exactly one of them migrated");
 }
+// SQL only: migrations.
 both_backends!(concurrent_migrate, concurrent_migrations_apply_once);
 
 async fn newer_schema_is_refused(tdb: TestDatabase) {
@@ -378,6 +383,7 @@ async fn newer_schema_is_refused(tdb: TestDatabase) {
         other => panic!("expected SchemaTooNew, got {other:?}"),
     }
 }
+// SQL only: migrations.
 both_backends!(schema_too_new, newer_schema_is_refused);
 
 /// Migrations run on the blocking pool, so a single-threaded runtime (as a CLI may use) works.
