@@ -23,6 +23,8 @@ mod tables;
 mod users;
 
 #[cfg(test)]
+mod service_tests;
+#[cfg(test)]
 mod tests;
 
 use std::sync::{Mutex, MutexGuard};
