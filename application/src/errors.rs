@@ -1,7 +1,12 @@
 //! Errors shared by the ports.
 
+/// Any error, boxed: what a port error keeps as its cause.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 /// What a repository can report. `Unavailable` is kept apart because it maps to
-/// `503 + Retry-After` (fail closed, R-02) while the rest are server faults.
+/// `503 + Retry-After` (fail closed, R-02) while the rest are server faults. The faults keep
+/// their cause as `source()`; their Display repeats its text so a one-line log still says
+/// what happened. No Display text carries a secret: the database adapter keeps passwords out.
 #[derive(Debug, thiserror::Error)]
 pub enum RepositoryError {
     /// The database could not be reached in time; the caller may retry later.
@@ -11,11 +16,32 @@ pub enum RepositoryError {
     #[error("a record with that key already exists")]
     Conflict,
     /// A stored row could not be turned back into a domain value.
-    #[error("stored data is invalid: {0}")]
-    Corrupt(String),
-    /// Any other database failure.
+    #[error("stored data is invalid: {record}: {source}")]
+    Corrupt {
+        /// Which row and column (`user "…": email`).
+        record: String,
+        /// Why the stored value was refused (the parser's error).
+        #[source]
+        source: BoxError,
+    },
+    /// Any other failure of the store: the driver's error, or a message when there is none.
     #[error("database error: {0}")]
-    Other(String),
+    Other(#[source] BoxError),
+}
+
+impl RepositoryError {
+    /// `Other` keeping `cause` (an error, or a message as `String`/`&str`).
+    pub fn other(cause: impl Into<BoxError>) -> Self {
+        RepositoryError::Other(cause.into())
+    }
+
+    /// `Corrupt` for the value stored at `record`, refused because of `cause`.
+    pub fn corrupt(record: impl Into<String>, cause: impl Into<BoxError>) -> Self {
+        RepositoryError::Corrupt {
+            record: record.into(),
+            source: cause.into(),
+        }
+    }
 }
 
 /// What a crypto port can report.

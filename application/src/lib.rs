@@ -8,6 +8,8 @@
 
 pub mod config;
 pub mod errors;
+#[cfg(any(test, feature = "in-memory"))]
+pub mod in_memory;
 pub mod oauth_error_code;
 pub mod ports;
 pub mod request_context;

@@ -22,7 +22,7 @@ mod revocation;
 mod sign_out_everywhere;
 mod signing_keys;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 mod token_error;
 mod user_tokens;
 mod userinfo;

@@ -1,5 +1,7 @@
-//! Helpers shared by Tessera's cross-layer tests: a throwaway database on each backend, and
-//! [`both_backends!`], which runs one test body against SQLite and against PostgreSQL.
+//! Helpers shared by Tessera's cross-layer tests: a throwaway database on each backend,
+//! [`both_backends!`], which runs one test body against SQLite and against PostgreSQL, and
+//! [`all_backends!`], which runs a repository contract test on the in-memory repositories too
+//! (a [`TestBackend`] hands out the [`Repositories`] of one backend).
 //!
 //! PostgreSQL is found at `TESSERA_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`); each test gets a database of its own. When
@@ -9,6 +11,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use diesel::sql_types::Text;
@@ -16,6 +19,15 @@ use diesel::{QueryableByName, SqliteConnection};
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 pub use tessera_adapters::persistence::{Backend, Database, PoolOptions};
+use tessera_application::in_memory::{InMemoryHousekeeping, InMemoryStore};
+use tessera_application::ports::{
+    ApiKeyRepository, AuditRepository, AuthorizationCodeRepository, ClientRepository,
+    ConsentRepository, EmailTokenRepository, HousekeepingRepository, PurgeKind,
+    RefreshTokenRepository, RevocationRepository, SessionRepository, SigningKeyRepository,
+    UserRepository,
+};
+use tessera_application::RepositoryError;
+use tessera_domain::UnixTime;
 
 /// The PostgreSQL server used when `TESSERA_TEST_POSTGRES_URL` is not set.
 pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -47,6 +59,186 @@ macro_rules! both_backends {
             }
         }
     };
+}
+
+/// Runs one async contract test body against every backend: expands to a module `$name`
+/// holding the tests `in_memory`, `sqlite` and `postgres`, each calling
+/// `$body(backend: TestBackend)` on a fresh, empty store. Use it for every test that needs
+/// only the repository ports; tests that look at SQL itself (migrations, raw rows, the pool)
+/// use [`both_backends!`] and say why.
+///
+/// ```ignore
+/// async fn round_trip(backend: TestBackend) {
+///     let repos = backend.migrated().await;
+///     repos.users().insert(&user).await.unwrap();
+/// }
+/// all_backends!(round_trip_on, round_trip);
+/// ```
+#[macro_export]
+macro_rules! all_backends {
+    ($name:ident, $body:path) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn in_memory() {
+                $body($crate::TestBackend::in_memory()).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $body($crate::TestBackend::Sql($crate::TestDatabase::sqlite())).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(db) = $crate::TestDatabase::postgres().await {
+                    $body($crate::TestBackend::Sql(db)).await;
+                }
+            }
+        }
+    };
+}
+
+/// One backend of the contract suite, fresh and empty.
+pub enum TestBackend {
+    /// The in-memory repositories of `tessera_application::in_memory`: one store, which every
+    /// [`TestBackend::migrated`] shares (as every handle on one database does).
+    InMemory(Arc<InMemoryStore>),
+    /// A throwaway SQLite or PostgreSQL database.
+    Sql(TestDatabase),
+}
+
+impl TestBackend {
+    /// A new, empty in-memory store.
+    pub fn in_memory() -> TestBackend {
+        TestBackend::InMemory(Arc::new(InMemoryStore::new()))
+    }
+
+    /// The repositories of this backend, on a migrated database for the SQL ones.
+    pub async fn migrated(&self) -> Repositories {
+        match self {
+            TestBackend::InMemory(store) => Repositories::InMemory(store.clone()),
+            TestBackend::Sql(db) => Repositories::Sql(db.migrated().await),
+        }
+    }
+
+    /// The database behind a SQL backend, for the parts of a test that look at rows directly;
+    /// `None` in memory.
+    pub fn sql(&self) -> Option<&TestDatabase> {
+        match self {
+            TestBackend::InMemory(_) => None,
+            TestBackend::Sql(db) => Some(db),
+        }
+    }
+
+    /// A name for assertion messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TestBackend::InMemory(_) => "in-memory",
+            TestBackend::Sql(db) => match db.backend() {
+                Backend::Sqlite => "SQLite",
+                Backend::Postgres => "PostgreSQL",
+            },
+        }
+    }
+}
+
+/// Whatever can hand out the repositories of a fresh store: a [`TestBackend`], or a
+/// [`TestDatabase`] in the SQL-only tests, so set-up helpers serve both kinds of test.
+pub trait OpenRepositories {
+    /// The repositories, on a migrated database for the SQL backends.
+    fn repositories(&self) -> impl std::future::Future<Output = Repositories> + Send;
+}
+
+impl OpenRepositories for TestBackend {
+    async fn repositories(&self) -> Repositories {
+        self.migrated().await
+    }
+}
+
+impl OpenRepositories for TestDatabase {
+    async fn repositories(&self) -> Repositories {
+        Repositories::Sql(self.migrated().await)
+    }
+}
+
+/// The repository ports of one backend, named as on [`Database`], so a contract test reads
+/// the same whichever backend runs it. Cheap to clone; clones share the store.
+#[derive(Clone)]
+pub enum Repositories {
+    /// One in-memory store behind every port.
+    InMemory(Arc<InMemoryStore>),
+    /// A migrated database.
+    Sql(Database),
+}
+
+/// Defines the getters of [`Repositories`]: one port each, from either backend.
+macro_rules! repository_getters {
+    ($($(#[$doc:meta])* $name:ident -> $port:ident;)*) => {
+        impl Repositories {
+            $(
+                $(#[$doc])*
+                pub fn $name(&self) -> Arc<dyn $port> {
+                    match self {
+                        Repositories::InMemory(store) => store.clone(),
+                        Repositories::Sql(db) => db.$name(),
+                    }
+                }
+            )*
+        }
+    };
+}
+
+repository_getters! {
+    /// Registered clients.
+    clients -> ClientRepository;
+    /// Signing keys.
+    signing_keys -> SigningKeyRepository;
+    /// The access-token denylist.
+    revocations -> RevocationRepository;
+    /// User accounts.
+    users -> UserRepository;
+    /// Browser sessions.
+    sessions -> SessionRepository;
+    /// Remembered consents.
+    consents -> ConsentRepository;
+    /// Authorization codes.
+    authorization_codes -> AuthorizationCodeRepository;
+    /// Refresh tokens.
+    refresh_tokens -> RefreshTokenRepository;
+    /// Tokens of emailed links.
+    email_tokens -> EmailTokenRepository;
+    /// The audit log.
+    audit -> AuditRepository;
+    /// API keys.
+    api_keys -> ApiKeyRepository;
+}
+
+impl Repositories {
+    /// Deletes the emailed-link tokens expired at `now`; as
+    /// [`Database::purge_expired_email_tokens`], in memory by the housekeeping purge.
+    pub async fn purge_expired_email_tokens(&self, now: UnixTime) -> Result<u64, RepositoryError> {
+        match self {
+            Repositories::InMemory(store) => {
+                InMemoryHousekeeping::new(store.clone(), 0)
+                    .purge(PurgeKind::EmailTokens, now, u32::MAX)
+                    .await
+            }
+            Repositories::Sql(db) => db.purge_expired_email_tokens(now).await,
+        }
+    }
+
+    /// Batched purges; `code_retention` as in [`Database::housekeeping`].
+    pub fn housekeeping(&self, code_retention: i64) -> Arc<dyn HousekeepingRepository> {
+        match self {
+            Repositories::InMemory(store) => {
+                Arc::new(InMemoryHousekeeping::new(store.clone(), code_retention))
+            }
+            Repositories::Sql(db) => db.housekeeping(code_retention),
+        }
+    }
 }
 
 /// A fresh, empty database that is removed when dropped.

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use tessera_application::errors::BoxError;
 use tessera_application::ports::ApiKeyRepository;
 use tessera_application::RepositoryError;
 use tessera_domain::{ApiKey, ApiKeyPrefix, ScopeSet, UnixTime};
@@ -56,14 +57,13 @@ impl ApiKeyRow {
     /// Rebuilds the domain key, re-validating every value; a row that does not parse is
     /// `Corrupt`, never half-used.
     fn into_domain(self) -> Result<ApiKey, RepositoryError> {
-        let corrupt = |field: &str, why: String| {
-            RepositoryError::Corrupt(format!("API key {:?}: {field}: {why}", self.prefix))
+        let corrupt = |field: &str, why: BoxError| {
+            RepositoryError::corrupt(format!("API key {:?}: {field}", self.prefix), why)
         };
         Ok(ApiKey {
-            prefix: ApiKeyPrefix::parse(&self.prefix)
-                .map_err(|e| corrupt("prefix", e.to_string()))?,
-            digest: stored_digest(&self.digest).map_err(|why| corrupt("digest", why))?,
-            scopes: ScopeSet::parse(&self.scopes).map_err(|e| corrupt("scopes", e.to_string()))?,
+            prefix: ApiKeyPrefix::parse(&self.prefix).map_err(|e| corrupt("prefix", e.into()))?,
+            digest: stored_digest(&self.digest).map_err(|why| corrupt("digest", why.into()))?,
+            scopes: ScopeSet::parse(&self.scopes).map_err(|e| corrupt("scopes", e.into()))?,
             name: self.name,
             created_at: UnixTime::from_secs(self.created_at),
             expires_at: self.expires_at.map(UnixTime::from_secs),

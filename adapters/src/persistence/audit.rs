@@ -84,10 +84,10 @@ impl AuditRow {
     /// Rebuilds the event; an action or outcome this build does not know is `Corrupt`.
     fn into_domain(self) -> Result<StoredAuditEvent, RepositoryError> {
         let corrupt = |field: &str, value: &str| {
-            RepositoryError::Corrupt(format!(
-                "audit event {}: {field}: unknown {value:?}",
-                self.id
-            ))
+            RepositoryError::corrupt(
+                format!("audit event {}: {field}", self.id),
+                format!("unknown {value:?}"),
+            )
         };
         let action =
             AuditAction::parse(&self.action).ok_or_else(|| corrupt("action", &self.action))?;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use tessera_application::errors::BoxError;
 use tessera_application::ports::ClientRepository;
 use tessera_application::RepositoryError;
 use tessera_domain::{
@@ -80,8 +81,7 @@ impl NewClientRow {
 
 /// A list of strings as a JSON array.
 fn to_json<'s>(items: impl Iterator<Item = &'s str>) -> Result<String, RepositoryError> {
-    serde_json::to_string(&items.collect::<Vec<_>>())
-        .map_err(|e| RepositoryError::Other(format!("cannot encode a list: {e}")))
+    serde_json::to_string(&items.collect::<Vec<_>>()).map_err(RepositoryError::other)
 }
 
 impl ClientRow {
@@ -89,11 +89,11 @@ impl ClientRow {
     /// reported as `Corrupt`, never half-used.
     fn into_domain(self) -> Result<Client, RepositoryError> {
         let id = self.id;
-        let corrupt = |field: &str, why: String| {
-            RepositoryError::Corrupt(format!("client {id:?}: {field}: {why}"))
+        let corrupt = |field: &str, why: BoxError| {
+            RepositoryError::corrupt(format!("client {id:?}: {field}"), why)
         };
         let list = |field: &str, json: &str| -> Result<Vec<String>, RepositoryError> {
-            serde_json::from_str(json).map_err(|e| corrupt(field, e.to_string()))
+            serde_json::from_str(json).map_err(|e| corrupt(field, e.into()))
         };
         // A URI stored before the rules tightened (issue 11: wildcards, userinfo, bad hosts)
         // is left out, so it matches nothing, rather than making the whole client unusable.
@@ -120,21 +120,25 @@ impl ClientRow {
             ),
         };
         Ok(Client {
-            id: ClientId::parse(&id).map_err(|e| corrupt("id", e.to_string()))?,
+            id: ClientId::parse(&id).map_err(|e| corrupt("id", e.into()))?,
             name: self.name,
             secret_digest,
-            auth_method: TokenEndpointAuthMethod::parse(&self.auth_method)
-                .ok_or_else(|| corrupt("auth_method", format!("{:?}", self.auth_method)))?,
+            auth_method: TokenEndpointAuthMethod::parse(&self.auth_method).ok_or_else(|| {
+                corrupt(
+                    "auth_method",
+                    format!("unknown {:?}", self.auth_method).into(),
+                )
+            })?,
             grant_types: list("grant_types", &self.grant_types)?
                 .iter()
-                .map(|g| GrantType::parse(g).map_err(|e| corrupt("grant_types", e.to_string())))
+                .map(|g| GrantType::parse(g).map_err(|e| corrupt("grant_types", e.into())))
                 .collect::<Result<_, _>>()?,
             redirect_uris: uris("redirect_uris", &self.redirect_uris)?,
             post_logout_redirect_uris: uris(
                 "post_logout_redirect_uris",
                 &self.post_logout_redirect_uris,
             )?,
-            scope: ScopeSet::parse(&self.scope).map_err(|e| corrupt("scope", e.to_string()))?,
+            scope: ScopeSet::parse(&self.scope).map_err(|e| corrupt("scope", e.into()))?,
             skip_consent: self.skip_consent,
             created_at: UnixTime::from_secs(self.created_at),
         })

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
 use diesel::IntoSql;
 use diesel_async::{AsyncConnection, RunQueryDsl};
+use tessera_application::errors::BoxError;
 use tessera_application::ports::{AuthorizationCodeRepository, CodeRedemption};
 use tessera_application::RepositoryError;
 use tessera_domain::{
@@ -136,36 +137,36 @@ impl CodeRow {
     /// Rebuilds the domain code, re-validating every value; a row that does not parse is
     /// `Corrupt` (and, having been consumed, can never be redeemed).
     fn into_domain(self) -> Result<AuthorizationCode, RepositoryError> {
-        let corrupt = |field: &str, why: String| {
-            RepositoryError::Corrupt(format!(
-                "authorization code of grant {:?}: {field}: {why}",
-                self.grant_id
-            ))
+        let corrupt = |field: &str, why: BoxError| {
+            RepositoryError::corrupt(
+                format!("authorization code of grant {:?}: {field}", self.grant_id),
+                why,
+            )
         };
         Ok(AuthorizationCode {
-            digest: stored_digest(&self.digest).map_err(|why| corrupt("digest", why))?,
+            digest: stored_digest(&self.digest).map_err(|why| corrupt("digest", why.into()))?,
             client_id: ClientId::parse(&self.client_id)
-                .map_err(|e| corrupt("client_id", e.to_string()))?,
-            user_id: UserId::parse(&self.user_id).map_err(|e| corrupt("user_id", e.to_string()))?,
+                .map_err(|e| corrupt("client_id", e.into()))?,
+            user_id: UserId::parse(&self.user_id).map_err(|e| corrupt("user_id", e.into()))?,
             redirect_uri: self
                 .redirect_uri
                 .as_deref()
                 .map(RedirectUri::parse)
                 .transpose()
-                .map_err(|e| corrupt("redirect_uri", e.to_string()))?,
+                .map_err(|e| corrupt("redirect_uri", e.into()))?,
             code_challenge: self
                 .code_challenge
                 .as_deref()
                 .map(CodeChallenge::parse)
                 .transpose()
-                .map_err(|e| corrupt("code_challenge", e.to_string()))?,
-            scope: ScopeSet::parse(&self.scope).map_err(|e| corrupt("scope", e.to_string()))?,
+                .map_err(|e| corrupt("code_challenge", e.into()))?,
+            scope: ScopeSet::parse(&self.scope).map_err(|e| corrupt("scope", e.into()))?,
             nonce: self
                 .nonce
                 .as_deref()
                 .map(Nonce::parse)
                 .transpose()
-                .map_err(|e| corrupt("nonce", e.to_string()))?,
+                .map_err(|e| corrupt("nonce", e.into()))?,
             auth_time: UnixTime::from_secs(self.auth_time),
             expires_at: UnixTime::from_secs(self.expires_at),
             grant_id: self.grant_id,

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 use diesel_async::{AsyncConnection, RunQueryDsl};
+use tessera_application::errors::BoxError;
 use tessera_application::ports::ConsentRepository;
 use tessera_application::RepositoryError;
 use tessera_domain::{ClientId, Consent, ScopeSet, UnixTime, UserId};
@@ -48,17 +49,20 @@ impl ConsentRow {
     }
 
     fn into_domain(self) -> Result<Consent, RepositoryError> {
-        let corrupt = |field: &str, why: String| {
-            RepositoryError::Corrupt(format!(
-                "consent of {:?} for {:?}: {field}: {why}",
-                self.user_id, self.client_id
-            ))
+        let corrupt = |field: &str, why: BoxError| {
+            RepositoryError::corrupt(
+                format!(
+                    "consent of {:?} for {:?}: {field}",
+                    self.user_id, self.client_id
+                ),
+                why,
+            )
         };
         Ok(Consent {
-            user_id: UserId::parse(&self.user_id).map_err(|e| corrupt("user_id", e.to_string()))?,
+            user_id: UserId::parse(&self.user_id).map_err(|e| corrupt("user_id", e.into()))?,
             client_id: ClientId::parse(&self.client_id)
-                .map_err(|e| corrupt("client_id", e.to_string()))?,
-            scope: ScopeSet::parse(&self.scope).map_err(|e| corrupt("scope", e.to_string()))?,
+                .map_err(|e| corrupt("client_id", e.into()))?,
+            scope: ScopeSet::parse(&self.scope).map_err(|e| corrupt("scope", e.into()))?,
             granted_at: UnixTime::from_secs(self.granted_at),
         })
     }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use tessera_application::errors::BoxError;
 use tessera_application::ports::EmailTokenRepository;
 use tessera_application::RepositoryError;
 use tessera_domain::{Email, EmailToken, EmailTokenPurpose, TokenDigest, UnixTime, UserId};
@@ -92,15 +93,15 @@ impl EmailTokenRow {
     /// Rebuilds the domain token, re-validating every value; a row that does not parse is
     /// `Corrupt`, never half-used.
     fn into_domain(self) -> Result<EmailToken, RepositoryError> {
-        let corrupt = |field: &str, why: String| {
-            RepositoryError::Corrupt(format!("email token of {:?}: {field}: {why}", self.user_id))
+        let corrupt = |field: &str, why: BoxError| {
+            RepositoryError::corrupt(format!("email token of {:?}: {field}", self.user_id), why)
         };
         Ok(EmailToken {
-            digest: stored_digest(&self.digest).map_err(|why| corrupt("digest", why))?,
-            user_id: UserId::parse(&self.user_id).map_err(|e| corrupt("user_id", e.to_string()))?,
+            digest: stored_digest(&self.digest).map_err(|why| corrupt("digest", why.into()))?,
+            user_id: UserId::parse(&self.user_id).map_err(|e| corrupt("user_id", e.into()))?,
             purpose: EmailTokenPurpose::parse(&self.purpose)
-                .ok_or_else(|| corrupt("purpose", format!("unknown {:?}", self.purpose)))?,
-            email: Email::parse(&self.email).map_err(|e| corrupt("email", e.to_string()))?,
+                .ok_or_else(|| corrupt("purpose", format!("unknown {:?}", self.purpose).into()))?,
+            email: Email::parse(&self.email).map_err(|e| corrupt("email", e.into()))?,
             created_at: UnixTime::from_secs(self.created_at),
             expires_at: UnixTime::from_secs(self.expires_at),
         })

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
+use tessera_application::errors::BoxError;
 use tessera_application::ports::{RefreshTokenRepository, StoredRefreshToken};
 use tessera_application::RepositoryError;
 use tessera_domain::{ClientId, RefreshToken, ScopeSet, TokenDigest, UnixTime, UserId};
@@ -132,18 +133,18 @@ impl TokenRow {
     /// Rebuilds the stored token, re-validating every value; a row that does not parse is
     /// `Corrupt`.
     fn into_domain(self) -> Result<StoredRefreshToken, RepositoryError> {
-        let corrupt = |field: &str, why: String| {
-            RepositoryError::Corrupt(format!(
-                "refresh token of family {:?}: {field}: {why}",
-                self.family_id
-            ))
+        let corrupt = |field: &str, why: BoxError| {
+            RepositoryError::corrupt(
+                format!("refresh token of family {:?}: {field}", self.family_id),
+                why,
+            )
         };
         let token = RefreshToken {
-            digest: stored_digest(&self.digest).map_err(|why| corrupt("digest", why))?,
+            digest: stored_digest(&self.digest).map_err(|why| corrupt("digest", why.into()))?,
             client_id: ClientId::parse(&self.client_id)
-                .map_err(|e| corrupt("client_id", e.to_string()))?,
-            user_id: UserId::parse(&self.user_id).map_err(|e| corrupt("user_id", e.to_string()))?,
-            scope: ScopeSet::parse(&self.scope).map_err(|e| corrupt("scope", e.to_string()))?,
+                .map_err(|e| corrupt("client_id", e.into()))?,
+            user_id: UserId::parse(&self.user_id).map_err(|e| corrupt("user_id", e.into()))?,
+            scope: ScopeSet::parse(&self.scope).map_err(|e| corrupt("scope", e.into()))?,
             expires_at: UnixTime::from_secs(self.expires_at),
             family_expires_at: UnixTime::from_secs(self.family_expires_at),
             auth_time: UnixTime::from_secs(self.auth_time),
@@ -289,7 +290,7 @@ impl RefreshTokenRepository for DieselRefreshTokenRepository {
                 "refresh token family {family:?} kept growing while being revoked \
                  ({REVOKE_PASSES} passes); failing the revocation"
             );
-            Err(RepositoryError::Other(format!(
+            Err(RepositoryError::other(format!(
                 "refresh token family {family:?} kept growing while being revoked"
             )))
         })
@@ -337,7 +338,7 @@ impl RefreshTokenRepository for DieselRefreshTokenRepository {
                 "the refresh tokens of user {user} kept growing while being revoked \
                  ({REVOKE_PASSES} passes); failing the revocation"
             );
-            return Err(RepositoryError::Other(format!(
+            return Err(RepositoryError::other(format!(
                 "the refresh tokens of user {user} kept growing while being revoked"
             )));
         }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use tessera_application::errors::BoxError;
 use tessera_application::ports::SessionRepository;
 use tessera_application::RepositoryError;
 use tessera_domain::{BrowserSession, TokenDigest, UnixTime, UserId};
@@ -68,15 +69,15 @@ impl SessionRow {
     }
 
     fn into_domain(self) -> Result<BrowserSession, RepositoryError> {
-        let corrupt = |field: &str, why: String| {
-            RepositoryError::Corrupt(format!(
-                "browser session of {:?}: {field}: {why}",
-                self.user_id
-            ))
+        let corrupt = |field: &str, why: BoxError| {
+            RepositoryError::corrupt(
+                format!("browser session of {:?}: {field}", self.user_id),
+                why,
+            )
         };
         Ok(BrowserSession {
-            digest: stored_digest(&self.digest).map_err(|why| corrupt("digest", why))?,
-            user_id: UserId::parse(&self.user_id).map_err(|e| corrupt("user_id", e.to_string()))?,
+            digest: stored_digest(&self.digest).map_err(|why| corrupt("digest", why.into()))?,
+            user_id: UserId::parse(&self.user_id).map_err(|e| corrupt("user_id", e.into()))?,
             auth_time: UnixTime::from_secs(self.auth_time),
             expires_at: UnixTime::from_secs(self.expires_at),
         })

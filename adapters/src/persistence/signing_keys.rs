@@ -69,10 +69,10 @@ impl KeyRow {
     /// Rebuilds the stored key; an unknown algorithm or state is `Corrupt`.
     fn into_domain(self) -> Result<StoredSigningKey, RepositoryError> {
         let corrupt = |field: &str, value: &str| {
-            RepositoryError::Corrupt(format!(
-                "signing key {:?}: {field}: unknown value {value:?}",
-                self.kid
-            ))
+            RepositoryError::corrupt(
+                format!("signing key {:?}: {field}", self.kid),
+                format!("unknown value {value:?}"),
+            )
         };
         let alg = SigningAlgorithm::parse(&self.alg).map_err(|_| corrupt("alg", &self.alg))?;
         let state = KeyState::parse(&self.state).ok_or_else(|| corrupt("state", &self.state))?;
@@ -154,7 +154,7 @@ impl SigningKeyRepository for DieselSigningKeyRepository {
             .map_err(|e| match e {
                 SaveError::Db(e) => db.query_error(e),
                 SaveError::Missing(kid) => {
-                    RepositoryError::Other(format!("signing key {kid:?} to update is not stored"))
+                    RepositoryError::other(format!("signing key {kid:?} to update is not stored"))
                 }
             })
         })

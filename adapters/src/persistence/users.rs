@@ -4,13 +4,15 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
+use tessera_application::errors::BoxError;
 use tessera_application::ports::UserRepository;
 use tessera_application::RepositoryError;
 use tessera_domain::{Email, LockoutPolicy, LoginAttempts, UnixTime, User, UserId};
 
 use super::schema::users;
-use super::{Inner, SqliteConn};
+use super::user_lockout::{AttemptsRow, CountError, CountFailure};
+use super::Inner;
 
 /// Users in the `users` table. The email column is unique, so two accounts can never share
 /// an address whatever the callers race; it holds the canonical form of [`Email`] (NFC, lower
@@ -65,19 +67,19 @@ impl UserRow {
     /// Rebuilds the domain user, re-validating the id and the email: a row that does not
     /// parse is `Corrupt`, never half-used.
     fn into_domain(self) -> Result<User, RepositoryError> {
-        let corrupt = |field: &str, why: String| {
-            RepositoryError::Corrupt(format!("user {:?}: {field}: {why}", self.id))
+        let corrupt = |field: &str, why: BoxError| {
+            RepositoryError::corrupt(format!("user {:?}: {field}", self.id), why)
         };
-        let id = UserId::parse(&self.id).map_err(|e| corrupt("id", e.to_string()))?;
+        let id = UserId::parse(&self.id).map_err(|e| corrupt("id", e.into()))?;
         // A row from before emails were canonical reads as its canonical form (see the type).
-        let email = Email::parse(&self.email).map_err(|e| corrupt("email", e.to_string()))?;
+        let email = Email::parse(&self.email).map_err(|e| corrupt("email", e.into()))?;
         let login_attempts = AttemptsRow {
             failed_logins: self.failed_logins,
             locked_until: self.locked_until,
             lockouts: self.lockouts,
         }
         .into_domain()
-        .map_err(|why| corrupt("lockout", why))?;
+        .map_err(|why| corrupt("lockout", why.into()))?;
         Ok(User {
             id,
             email,
@@ -88,135 +90,6 @@ impl UserRow {
             disabled: self.disabled,
             login_attempts,
         })
-    }
-}
-
-/// The lockout columns of a `users` row, read or written together.
-#[derive(Queryable, Selectable, AsChangeset)]
-#[diesel(table_name = users, treat_none_as_null = true)]
-#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
-struct AttemptsRow {
-    failed_logins: i32,
-    locked_until: Option<i64>,
-    lockouts: i32,
-}
-
-impl AttemptsRow {
-    /// The columns for `a`; counts past `i32::MAX` (never reached in practice) are stored as
-    /// `i32::MAX`.
-    fn from_domain(a: &LoginAttempts) -> Self {
-        let column = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
-        Self {
-            failed_logins: column(a.failed),
-            locked_until: a.locked_until.map(UnixTime::as_secs),
-            lockouts: column(a.lockouts),
-        }
-    }
-
-    /// The domain value; a negative count is an error text (for `Corrupt`).
-    fn into_domain(self) -> Result<LoginAttempts, String> {
-        let count =
-            |name: &str, n: i32| u32::try_from(n).map_err(|_| format!("{name} is negative ({n})"));
-        Ok(LoginAttempts {
-            failed: count("failed_logins", self.failed_logins)?,
-            locked_until: self.locked_until.map(UnixTime::from_secs),
-            lockouts: count("lockouts", self.lockouts)?,
-        })
-    }
-}
-
-/// Why counting a failed sign-in did not happen.
-enum CountError {
-    Db(diesel::result::Error),
-    Corrupt(String),
-    NoSuchUser,
-}
-
-impl From<diesel::result::Error> for CountError {
-    fn from(e: diesel::result::Error) -> Self {
-        CountError::Db(e)
-    }
-}
-
-/// Counting a failed sign-in: a read-modify-write of one row in one transaction that holds
-/// the row from the read to the write, so that concurrent failures, from this process or any
-/// other, are all counted (none is lost to a concurrent update). How the row is held is the one
-/// thing that differs between the backends.
-trait CountFailure {
-    async fn count_failure(
-        &mut self,
-        key: &str,
-        now: UnixTime,
-        policy: LockoutPolicy,
-    ) -> Result<LoginAttempts, CountError>;
-}
-
-/// The stored state after one more failure, from the row as read (`None`: no such user).
-fn counted(
-    row: Option<AttemptsRow>,
-    now: UnixTime,
-    policy: &LockoutPolicy,
-) -> Result<LoginAttempts, CountError> {
-    let before = row
-        .ok_or(CountError::NoSuchUser)?
-        .into_domain()
-        .map_err(CountError::Corrupt)?;
-    Ok(before.after_failure(now, policy))
-}
-
-impl CountFailure for AsyncPgConnection {
-    /// `SELECT … FOR UPDATE`: a concurrent count waits for this transaction to commit, then
-    /// reads the row as it left it (READ COMMITTED re-reads a locked row once it is released).
-    async fn count_failure(
-        &mut self,
-        key: &str,
-        now: UnixTime,
-        policy: LockoutPolicy,
-    ) -> Result<LoginAttempts, CountError> {
-        self.transaction(async |conn| {
-            let row = users::table
-                .find(key)
-                .select(AttemptsRow::as_select())
-                .for_update()
-                .first(conn)
-                .await
-                .optional()?;
-            let after = counted(row, now, &policy)?;
-            diesel::update(users::table.find(key))
-                .set(AttemptsRow::from_domain(&after))
-                .execute(conn)
-                .await?;
-            Ok(after)
-        })
-        .await
-    }
-}
-
-impl CountFailure for SqliteConn {
-    /// `BEGIN IMMEDIATE`: the transaction takes the database's single write lock before it
-    /// reads, so counts run one at a time, across processes too; a deferred transaction would
-    /// read first and then fail with SQLITE_BUSY when upgrading to write.
-    async fn count_failure(
-        &mut self,
-        key: &str,
-        now: UnixTime,
-        policy: LockoutPolicy,
-    ) -> Result<LoginAttempts, CountError> {
-        self.immediate_transaction(async |conn| {
-            let row = users::table
-                .find(key)
-                .select(AttemptsRow::as_select())
-                .first(conn)
-                .await
-                .optional()?;
-            let after = counted(row, now, &policy)?;
-            diesel::update(users::table.find(key))
-                .set(AttemptsRow::from_domain(&after))
-                .execute(conn)
-                .await?;
-            Ok(after)
-        })
-        .await
     }
 }
 
@@ -292,7 +165,7 @@ impl UserRepository for DieselUserRepository {
                 .map_err(|e| db.query_error(e))
         })?;
         if changed == 0 {
-            return Err(RepositoryError::Other(format!(
+            return Err(RepositoryError::other(format!(
                 "user {id} to update is not stored"
             )));
         }
@@ -312,9 +185,9 @@ impl UserRepository for DieselUserRepository {
                 .map_err(|e| match e {
                     CountError::Db(e) => db.query_error(e),
                     CountError::Corrupt(why) => {
-                        RepositoryError::Corrupt(format!("user {key:?}: lockout: {why}"))
+                        RepositoryError::corrupt(format!("user {key:?}: lockout"), why)
                     }
-                    CountError::NoSuchUser => RepositoryError::Other(format!(
+                    CountError::NoSuchUser => RepositoryError::other(format!(
                         "user {key} to count a failure of is not stored"
                     )),
                 })
@@ -364,7 +237,7 @@ impl UserRepository for DieselUserRepository {
                 .map_err(|e| db.query_error(e))
         })?;
         if changed == 0 {
-            return Err(RepositoryError::Other(format!(
+            return Err(RepositoryError::other(format!(
                 "user {id} to reset is not stored"
             )));
         }

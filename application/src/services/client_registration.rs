@@ -142,7 +142,7 @@ impl ClientRegistry {
         let scope = ScopeSet::parse(&req.scope)?;
 
         let id = ClientId::parse(&random_token(self.rng.as_ref(), 16))
-            .map_err(|e| RepositoryError::Other(format!("generated client id refused: {e}")))?;
+            .map_err(|e| RepositoryError::other(format!("generated client id refused: {e}")))?;
         let secret = (!req.public).then(|| random_token(self.rng.as_ref(), 32));
         let client = Client {
             id,

@@ -2,12 +2,11 @@
 //! and secret rotation, consent listing and withdrawal with the client's refresh tokens), on
 //! SQLite and on PostgreSQL.
 
-use tessera_adapters::Database;
 use tessera_domain::{
     Client, ClientId, Consent, Email, GrantType, RedirectUri, RefreshToken, ScopeSet, TokenDigest,
     TokenEndpointAuthMethod, UnixTime, User, UserId,
 };
-use tessera_tests::{both_backends, TestDatabase};
+use tessera_tests::{all_backends, OpenRepositories, Repositories, TestBackend};
 
 fn user(n: u8, email: &str) -> User {
     User {
@@ -54,8 +53,8 @@ fn refresh(secret: &str, family: &str, user: &User, client: &Client) -> RefreshT
     }
 }
 
-async fn with_users(tdb: &TestDatabase) -> (Database, Vec<User>) {
-    let db = tdb.migrated().await;
+async fn with_users(tdb: &impl OpenRepositories) -> (Repositories, Vec<User>) {
+    let db = tdb.repositories().await;
     let people = vec![
         user(1, "carol@example.com"),
         user(2, "Alice@Example.org"),
@@ -73,7 +72,7 @@ fn emails(users: &[User]) -> Vec<&str> {
     users.iter().map(|u| u.email.as_str()).collect()
 }
 
-async fn users_are_listed_by_email_in_keyset_pages(tdb: TestDatabase) {
+async fn users_are_listed_by_email_in_keyset_pages(tdb: TestBackend) {
     let (db, _) = with_users(&tdb).await;
     let repo = db.users();
     // Ordered by the database's collation (not necessarily byte order), the same one the
@@ -97,9 +96,9 @@ async fn users_are_listed_by_email_in_keyset_pages(tdb: TestDatabase) {
     let first = repo.list(None, None, 2).await.unwrap();
     assert_eq!(emails(&first), emails(&all[..2]));
 }
-both_backends!(user_list_pages, users_are_listed_by_email_in_keyset_pages);
+all_backends!(user_list_pages, users_are_listed_by_email_in_keyset_pages);
 
-async fn email_search_ignores_case_and_takes_wildcards_literally(tdb: TestDatabase) {
+async fn email_search_ignores_case_and_takes_wildcards_literally(tdb: TestBackend) {
     let (db, _) = with_users(&tdb).await;
     let repo = db.users();
     let found = repo.list(None, Some("ALICE".into()), 10).await.unwrap();
@@ -124,12 +123,12 @@ async fn email_search_ignores_case_and_takes_wildcards_literally(tdb: TestDataba
         .unwrap()
         .is_empty());
 }
-both_backends!(
+all_backends!(
     user_search,
     email_search_ignores_case_and_takes_wildcards_literally
 );
 
-async fn users_are_disabled_and_enabled(tdb: TestDatabase) {
+async fn users_are_disabled_and_enabled(tdb: TestBackend) {
     let (db, people) = with_users(&tdb).await;
     let repo = db.users();
     assert!(repo.set_disabled(&people[0].id, true).await.unwrap());
@@ -140,9 +139,9 @@ async fn users_are_disabled_and_enabled(tdb: TestDatabase) {
     let ghost = UserId::from_random([99; 16]);
     assert!(!repo.set_disabled(&ghost, true).await.unwrap());
 }
-both_backends!(user_disable, users_are_disabled_and_enabled);
+all_backends!(user_disable, users_are_disabled_and_enabled);
 
-async fn clients_are_updated_and_secrets_replaced(tdb: TestDatabase) {
+async fn clients_are_updated_and_secrets_replaced(tdb: TestBackend) {
     let db = tdb.migrated().await;
     let repo = db.clients();
     let conf = client("conf", false);
@@ -203,9 +202,9 @@ async fn clients_are_updated_and_secrets_replaced(tdb: TestDatabase) {
         .await
         .unwrap());
 }
-both_backends!(client_update, clients_are_updated_and_secrets_replaced);
+all_backends!(client_update, clients_are_updated_and_secrets_replaced);
 
-async fn consents_are_listed_and_withdrawn_with_the_clients_tokens(tdb: TestDatabase) {
+async fn consents_are_listed_and_withdrawn_with_the_clients_tokens(tdb: TestBackend) {
     let (db, people) = with_users(&tdb).await;
     let (alice, bob) = (&people[0], &people[1]);
     let app = client("app", false);
@@ -280,7 +279,7 @@ async fn consents_are_listed_and_withdrawn_with_the_clients_tokens(tdb: TestData
         "a second withdrawal finds nothing"
     );
 }
-both_backends!(
+all_backends!(
     consent_withdrawal,
     consents_are_listed_and_withdrawn_with_the_clients_tokens
 );

@@ -4,7 +4,7 @@
 
 use tessera_application::ports::{AuditFilter, AuditRepository, StoredAuditEvent};
 use tessera_domain::{AuditAction, AuditEvent, AuditOutcome, UnixTime};
-use tessera_tests::{both_backends, TestDatabase};
+use tessera_tests::{all_backends, both_backends, TestBackend, TestDatabase};
 
 use AuditAction::{LoginFailed, LoginSucceeded, TokenIssued};
 use AuditOutcome::{Failure, Success};
@@ -38,7 +38,7 @@ async fn list(repo: &dyn AuditRepository, filter: AuditFilter) -> Vec<i64> {
     times(&repo.list(&filter, None, 500).await.unwrap())
 }
 
-async fn events_are_stored_and_listed_newest_first(tdb: TestDatabase) {
+async fn events_are_stored_and_listed_newest_first(tdb: TestBackend) {
     let db = tdb.migrated().await;
     let repo = db.audit();
     assert!(repo
@@ -80,9 +80,9 @@ async fn events_are_stored_and_listed_newest_first(tdb: TestDatabase) {
         .unwrap()
         .is_empty());
 }
-both_backends!(insert_and_list, events_are_stored_and_listed_newest_first);
+all_backends!(insert_and_list, events_are_stored_and_listed_newest_first);
 
-async fn a_large_batch_is_stored_whole_and_the_page_size_is_capped(tdb: TestDatabase) {
+async fn a_large_batch_is_stored_whole_and_the_page_size_is_capped(tdb: TestBackend) {
     let db = tdb.migrated().await;
     let repo = db.audit();
     let events: Vec<AuditEvent> = (0..1_200).map(fixture).collect();
@@ -94,12 +94,12 @@ async fn a_large_batch_is_stored_whole_and_the_page_size_is_capped(tdb: TestData
     assert_eq!(page.len(), 500, "a page holds at most 500 events");
     assert_eq!(page[0].event.at.as_secs(), 1_000 + 1_199);
 }
-both_backends!(
+all_backends!(
     large_batch,
     a_large_batch_is_stored_whole_and_the_page_size_is_capped
 );
 
-async fn each_filter_narrows_and_filters_combine(tdb: TestDatabase) {
+async fn each_filter_narrows_and_filters_combine(tdb: TestBackend) {
     let db = tdb.migrated().await;
     let repo = db.audit();
     let events: Vec<AuditEvent> = (0..12).map(fixture).collect();
@@ -167,9 +167,9 @@ async fn each_filter_narrows_and_filters_combine(tdb: TestDatabase) {
     };
     assert!(list(repo, unknown).await.is_empty());
 }
-both_backends!(filters, each_filter_narrows_and_filters_combine);
+all_backends!(filters, each_filter_narrows_and_filters_combine);
 
-async fn pages_follow_the_id_keyset(tdb: TestDatabase) {
+async fn pages_follow_the_id_keyset(tdb: TestBackend) {
     let db = tdb.migrated().await;
     let repo = db.audit();
     let events: Vec<AuditEvent> = (0..12).map(fixture).collect();
@@ -212,9 +212,9 @@ async fn pages_follow_the_id_keyset(tdb: TestDatabase) {
         .unwrap();
     assert_eq!(times(&after), [7, 6, 5, 4, 3, 2, 1, 0]);
 }
-both_backends!(keyset_paging, pages_follow_the_id_keyset);
+all_backends!(keyset_paging, pages_follow_the_id_keyset);
 
-async fn purge_before_deletes_older_events_in_batches(tdb: TestDatabase) {
+async fn purge_before_deletes_older_events_in_batches(tdb: TestBackend) {
     let db = tdb.migrated().await;
     let repo = db.audit();
     let events: Vec<AuditEvent> = (0..12).map(fixture).collect();
@@ -253,7 +253,7 @@ async fn purge_before_deletes_older_events_in_batches(tdb: TestDatabase) {
     );
     assert!(list(repo.as_ref(), AuditFilter::default()).await.is_empty());
 }
-both_backends!(purge, purge_before_deletes_older_events_in_batches);
+all_backends!(purge, purge_before_deletes_older_events_in_batches);
 
 async fn the_table_refuses_an_unknown_outcome(tdb: TestDatabase) {
     let _db = tdb.migrated().await;
@@ -265,4 +265,5 @@ async fn the_table_refuses_an_unknown_outcome(tdb: TestDatabase) {
     let refused = tokio::spawn(async move { tdb.execute(sql).await }).await;
     assert!(refused.is_err(), "the CHECK constraint refuses 'maybe'");
 }
+// SQL only: writes rows behind the repositories' back.
 both_backends!(outcome_check, the_table_refuses_an_unknown_outcome);

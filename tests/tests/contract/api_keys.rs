@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use tessera_adapters::{Backend, Database};
+use tessera_adapters::Backend;
 use tessera_application::ports::{ApiKeyRepository, Clock, RandomSource};
 use tessera_application::services::ApiKeys;
 use tessera_application::RepositoryError;
 use tessera_domain::{ApiKey, ApiKeyPrefix, ScopeSet, TokenDigest, UnixTime};
-use tessera_tests::{both_backends, TestDatabase};
+use tessera_tests::{all_backends, both_backends, TestBackend, TestDatabase};
 
 fn prefix(p: &str) -> ApiKeyPrefix {
     ApiKeyPrefix::parse(p).unwrap()
@@ -28,7 +28,7 @@ fn key(p: &str, created_at: i64) -> ApiKey {
     }
 }
 
-async fn keys_round_trip_every_field(tdb: TestDatabase) {
+async fn keys_round_trip_every_field(tdb: TestBackend) {
     let db = tdb.migrated().await;
     let repo = db.api_keys();
     let plain = key("aaaa0001", 100);
@@ -45,9 +45,9 @@ async fn keys_round_trip_every_field(tdb: TestDatabase) {
     assert_eq!(repo.find(&full.prefix).await.unwrap(), Some(full.clone()));
     assert_eq!(repo.find(&prefix("zzzz9999")).await.unwrap(), None);
 }
-both_backends!(keys_round_trip, keys_round_trip_every_field);
+all_backends!(keys_round_trip, keys_round_trip_every_field);
 
-async fn a_prefix_clash_is_a_conflict(tdb: TestDatabase) {
+async fn a_prefix_clash_is_a_conflict(tdb: TestBackend) {
     let db = tdb.migrated().await;
     let repo = db.api_keys();
     let first = key("aaaa0001", 100);
@@ -62,9 +62,9 @@ async fn a_prefix_clash_is_a_conflict(tdb: TestDatabase) {
     ));
     assert_eq!(repo.find(&first.prefix).await.unwrap(), Some(first));
 }
-both_backends!(prefix_clash, a_prefix_clash_is_a_conflict);
+all_backends!(prefix_clash, a_prefix_clash_is_a_conflict);
 
-async fn list_is_newest_first(tdb: TestDatabase) {
+async fn list_is_newest_first(tdb: TestBackend) {
     let db = tdb.migrated().await;
     let repo = db.api_keys();
     assert!(repo.list().await.unwrap().is_empty());
@@ -78,9 +78,9 @@ async fn list_is_newest_first(tdb: TestDatabase) {
     }
     assert_eq!(repo.list().await.unwrap(), vec![new, same_time, old]);
 }
-both_backends!(list_order, list_is_newest_first);
+all_backends!(list_order, list_is_newest_first);
 
-async fn revoke_happens_once_and_keeps_the_row(tdb: TestDatabase) {
+async fn revoke_happens_once_and_keeps_the_row(tdb: TestBackend) {
     let db = tdb.migrated().await;
     let repo = db.api_keys();
     let k = key("aaaa0001", 100);
@@ -108,9 +108,9 @@ async fn revoke_happens_once_and_keeps_the_row(tdb: TestDatabase) {
     );
     assert_eq!(repo.list().await.unwrap(), vec![stored]);
 }
-both_backends!(revoke_once, revoke_happens_once_and_keeps_the_row);
+all_backends!(revoke_once, revoke_happens_once_and_keeps_the_row);
 
-async fn touch_records_the_latest_use(tdb: TestDatabase) {
+async fn touch_records_the_latest_use(tdb: TestBackend) {
     let db = tdb.migrated().await;
     let repo = db.api_keys();
     let k = key("aaaa0001", 100);
@@ -148,7 +148,7 @@ async fn touch_records_the_latest_use(tdb: TestDatabase) {
         .await
         .unwrap();
 }
-both_backends!(touch_latest, touch_records_the_latest_use);
+all_backends!(touch_latest, touch_records_the_latest_use);
 
 async fn unparsable_row_is_corrupt(tdb: TestDatabase) {
     let db = tdb.migrated().await;
@@ -163,13 +163,14 @@ async fn unparsable_row_is_corrupt(tdb: TestDatabase) {
     .await;
     assert!(matches!(
         db.api_keys().find(&prefix("aaaa0001")).await,
-        Err(RepositoryError::Corrupt(_))
+        Err(RepositoryError::Corrupt { .. })
     ));
     assert!(matches!(
         db.api_keys().list().await,
-        Err(RepositoryError::Corrupt(_))
+        Err(RepositoryError::Corrupt { .. })
     ));
 }
+// SQL only: writes rows behind the repositories' back.
 both_backends!(corrupt_row, unparsable_row_is_corrupt);
 
 /// The wall clock of the service test, settable.
@@ -193,9 +194,9 @@ impl RandomSource for Counter {
 
 /// The service on a real database: a created key authenticates, is touched at most once a
 /// minute, and stops working once revoked.
-async fn service_lifecycle_on_a_real_database(tdb: TestDatabase) {
+async fn service_lifecycle_on_a_real_database(tdb: TestBackend) {
     use secrecy::ExposeSecret;
-    let db: Database = tdb.migrated().await;
+    let db = tdb.migrated().await;
     let clock = Arc::new(FixedClock(1_000.into()));
     let svc = ApiKeys::new(db.api_keys(), clock.clone(), Arc::new(Counter(1.into())));
     let (created, full) = svc.create("ci", "read", None).await.unwrap();
@@ -217,4 +218,4 @@ async fn service_lifecycle_on_a_real_database(tdb: TestDatabase) {
     assert!(svc.authenticate(&full).await.unwrap().is_none());
     assert!(!svc.revoke(created.prefix.as_str()).await.unwrap());
 }
-both_backends!(service_lifecycle, service_lifecycle_on_a_real_database);
+all_backends!(service_lifecycle, service_lifecycle_on_a_real_database);

@@ -10,7 +10,7 @@ use tessera_domain::{
     Client, ClientId, GrantType, KeyState, RedirectUri, ScopeSet, SigningAlgorithm, SigningKey,
     TokenDigest, TokenEndpointAuthMethod, UnixTime,
 };
-use tessera_tests::{both_backends, TestDatabase};
+use tessera_tests::{all_backends, both_backends, Repositories, TestBackend, TestDatabase};
 
 /// The migrations this build ships, as diesel names their versions, in order.
 const MIGRATIONS: [&str; 9] = [
@@ -77,7 +77,7 @@ fn key(kid: &str, state: KeyState, created_at: i64) -> StoredSigningKey {
     }
 }
 
-async fn kids_and_states(db: &Database) -> Vec<(String, KeyState)> {
+async fn kids_and_states(db: &Repositories) -> Vec<(String, KeyState)> {
     db.signing_keys()
         .list()
         .await
@@ -87,7 +87,7 @@ async fn kids_and_states(db: &Database) -> Vec<(String, KeyState)> {
         .collect()
 }
 
-async fn clients_round_trip_every_field(tdb: TestDatabase) {
+async fn clients_round_trip_every_field(tdb: TestBackend) {
     let db = tdb.migrated().await;
     let repo = db.clients();
     let a = confidential_client("app-a", 200);
@@ -117,9 +117,9 @@ async fn clients_round_trip_every_field(tdb: TestDatabase) {
     assert_eq!(repo.find(&a.id).await.unwrap(), None);
     assert_eq!(repo.list().await.unwrap(), vec![b]);
 }
-both_backends!(clients_round_trip, clients_round_trip_every_field);
+all_backends!(clients_round_trip, clients_round_trip_every_field);
 
-async fn duplicate_client_is_a_conflict(tdb: TestDatabase) {
+async fn duplicate_client_is_a_conflict(tdb: TestBackend) {
     let db = tdb.migrated().await;
     let repo = db.clients();
     let a = confidential_client("dup", 1);
@@ -136,7 +136,7 @@ async fn duplicate_client_is_a_conflict(tdb: TestDatabase) {
         "the first one is untouched"
     );
 }
-both_backends!(client_conflict, duplicate_client_is_a_conflict);
+all_backends!(client_conflict, duplicate_client_is_a_conflict);
 
 async fn unparsable_client_row_is_corrupt(tdb: TestDatabase) {
     let db = tdb.migrated().await;
@@ -149,13 +149,14 @@ async fn unparsable_client_row_is_corrupt(tdb: TestDatabase) {
     let id = ClientId::parse("bad").unwrap();
     assert!(matches!(
         db.clients().find(&id).await,
-        Err(RepositoryError::Corrupt(_))
+        Err(RepositoryError::Corrupt { .. })
     ));
     assert!(matches!(
         db.clients().list().await,
-        Err(RepositoryError::Corrupt(_))
+        Err(RepositoryError::Corrupt { .. })
     ));
 }
+// SQL only: writes rows behind the repositories' back.
 both_backends!(client_corrupt, unparsable_client_row_is_corrupt);
 
 /// Issue 11: a redirect URI stored before the stricter rules (a wildcard, userinfo) is left
@@ -180,12 +181,13 @@ async fn stored_redirect_uris_no_longer_valid_are_ignored(tdb: TestDatabase) {
     assert_eq!(uris, ["https://rp.test/cb"]);
     assert!(client.post_logout_redirect_uris.is_empty());
 }
+// SQL only: writes rows behind the repositories' back.
 both_backends!(
     stored_bad_redirect_uris,
     stored_redirect_uris_no_longer_valid_are_ignored
 );
 
-async fn signing_keys_save_and_list_newest_first(tdb: TestDatabase) {
+async fn signing_keys_save_and_list_newest_first(tdb: TestBackend) {
     let db = tdb.migrated().await;
     let repo = db.signing_keys();
     assert!(repo.list().await.unwrap().is_empty());
@@ -210,9 +212,9 @@ async fn signing_keys_save_and_list_newest_first(tdb: TestDatabase) {
         Err(RepositoryError::Conflict)
     ));
 }
-both_backends!(keys_save_list, signing_keys_save_and_list_newest_first);
+all_backends!(keys_save_list, signing_keys_save_and_list_newest_first);
 
-async fn one_active_key_at_most(tdb: TestDatabase) {
+async fn one_active_key_at_most(tdb: TestBackend) {
     let db = tdb.migrated().await;
     let repo = db.signing_keys();
     repo.save(vec![], vec![key("a", KeyState::Active, 1)])
@@ -251,9 +253,9 @@ async fn one_active_key_at_most(tdb: TestDatabase) {
         ]
     );
 }
-both_backends!(one_active_key, one_active_key_at_most);
+all_backends!(one_active_key, one_active_key_at_most);
 
-async fn rotation_is_one_save(tdb: TestDatabase) {
+async fn rotation_is_one_save(tdb: TestBackend) {
     let db = tdb.migrated().await;
     let repo = db.signing_keys();
     let a = key("a", KeyState::Active, 1);
@@ -297,7 +299,7 @@ async fn rotation_is_one_save(tdb: TestDatabase) {
         ("c".to_owned(), KeyState::Active)
     );
 }
-both_backends!(key_rotation, rotation_is_one_save);
+all_backends!(key_rotation, rotation_is_one_save);
 
 async fn revocation_denylist(tdb: TestDatabase) {
     let db = tdb.migrated().await;
@@ -338,6 +340,7 @@ async fn revocation_denylist(tdb: TestDatabase) {
     );
     assert!(repo.is_revoked("j3").await.unwrap());
 }
+// SQL only: writes rows behind the repositories' back.
 both_backends!(revocations, revocation_denylist);
 
 async fn migrate_twice_is_a_no_op(tdb: TestDatabase) {
@@ -349,6 +352,7 @@ async fn migrate_twice_is_a_no_op(tdb: TestDatabase) {
     assert!(db.migrate().await.unwrap().is_empty());
     db.ping().await.unwrap();
 }
+// SQL only: migrations.
 both_backends!(migrate_twice, migrate_twice_is_a_no_op);
 
 async fn concurrent_migrations_apply_once(tdb: TestDatabase) {
@@ -363,6 +367,7 @@ async fn concurrent_migrations_apply_once(tdb: TestDatabase) {
     applied.extend(b.unwrap());
     assert_eq!(applied, all_migrations(), "exactly one of them migrated");
 }
+// SQL only: migrations.
 both_backends!(concurrent_migrate, concurrent_migrations_apply_once);
 
 async fn newer_schema_is_refused(tdb: TestDatabase) {
@@ -378,6 +383,7 @@ async fn newer_schema_is_refused(tdb: TestDatabase) {
         other => panic!("expected SchemaTooNew, got {other:?}"),
     }
 }
+// SQL only: migrations.
 both_backends!(schema_too_new, newer_schema_is_refused);
 
 /// Migrations run on the blocking pool, so a single-threaded runtime (as a CLI may use) works.

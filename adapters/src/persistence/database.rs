@@ -1,0 +1,258 @@
+use std::sync::Arc;
+
+use diesel_async::RunQueryDsl;
+use tessera_application::ports::{
+    AuditRepository, AuthorizationCodeRepository, ClientRepository, ConsentRepository,
+    EmailTokenRepository, HousekeepingRepository, RefreshTokenRepository, RevocationRepository,
+    SessionRepository, SigningKeyRepository, UserRepository,
+};
+use tessera_application::RepositoryError;
+use tessera_domain::UnixTime;
+
+use super::database_url::parse_url;
+use super::housekeeping::DieselHousekeeping;
+use super::pool::{postgres_pool, sqlite_pool};
+use super::*;
+
+/// The handle to the database: a connection pool and the repositories built on it. Cheap to
+/// clone; every clone shares the pool.
+#[derive(Clone)]
+pub struct Database {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL is left out on purpose: it may carry a password.
+        f.debug_struct("Database")
+            .field("backend", &self.backend())
+            .field("pool_status", &self.pool_status())
+            .finish()
+    }
+}
+
+impl Database {
+    /// Opens a pool on `sqlite://relative/path.db`, `sqlite:///abs/path.db` (the file and its
+    /// directory are created if missing) or `postgres://…` / `postgresql://…`; anything else is
+    /// [`DatabaseError::UnsupportedUrl`]. PostgreSQL is connected lazily, so a server that is
+    /// down yields `Unavailable` from the repositories rather than a failed start.
+    pub async fn connect(url: &str, opts: PoolOptions) -> Result<Database, DatabaseError> {
+        let redactor = Redactor::for_url(url);
+        let target = parse_url(url, &redactor)?;
+        let deadline = opts
+            .wait_timeout
+            .max(opts.connect_timeout)
+            .max(opts.statement_timeout);
+        let pool = match &target {
+            Target::Sqlite(path) => {
+                sqlite_file::prepare(path)?;
+                Pools::Sqlite(sqlite_pool(path, &opts)?)
+            }
+            Target::Postgres(config) => Pools::Postgres(postgres_pool(config, &opts)?),
+        };
+        let (inline, client_cache) = match &target {
+            Target::Sqlite(path) => (
+                Some(inline_reads::InlineReader::new(path)),
+                Some(Arc::new(client_cache::ClientCache::new(
+                    opts.client_cache_ttl,
+                ))),
+            ),
+            Target::Postgres(_) => (None, None),
+        };
+        let inner = Arc::new(Inner {
+            pool,
+            target,
+            redactor,
+            opts,
+            deadline,
+            inline,
+            client_cache,
+        });
+        if let (Pools::Sqlite(pool), Target::Sqlite(path)) = (&inner.pool, &inner.target) {
+            // Open one connection now: it creates the file and switches it to WAL, and a path
+            // that cannot be opened fails at start-up rather than on the first request.
+            // Detached like every SQLite operation (see `with_connection!`).
+            let opening = tokio::spawn({
+                let pool = pool.clone();
+                async move { pool.get().await.map(drop) }
+            });
+            match tokio::time::timeout(deadline, opening).await {
+                Ok(Ok(Ok(()))) => {}
+                Ok(Err(e)) => {
+                    return Err(DatabaseError::Connect(format!(
+                        "opening SQLite database {path} failed: {e}"
+                    )))
+                }
+                Ok(Ok(Err(e))) => {
+                    return Err(DatabaseError::Connect(format!(
+                        "cannot open SQLite database {path}: {}",
+                        inner.redactor.scrub(&e.to_string())
+                    )))
+                }
+                Err(_) => {
+                    return Err(DatabaseError::Connect(format!(
+                        "timed out opening SQLite database {path}"
+                    )))
+                }
+            }
+        }
+        Ok(Database { inner })
+    }
+
+    /// The engine behind this handle.
+    pub fn backend(&self) -> Backend {
+        match self.inner.pool {
+            Pools::Sqlite(_) => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies the pending embedded migrations and returns the versions applied. Refuses a
+    /// database that has migrations this build does not know ([`DatabaseError::SchemaTooNew`]).
+    /// Each migration runs in a transaction; on PostgreSQL an advisory lock keeps two nodes
+    /// starting together from migrating at once.
+    pub async fn migrate(&self) -> Result<Vec<String>, DatabaseError> {
+        match &self.inner.target {
+            Target::Sqlite(path) => migrations::migrate_sqlite(path, &self.inner.redactor).await,
+            Target::Postgres(config) => {
+                migrations::migrate_postgres(config, &self.inner.opts, &self.inner.redactor).await
+            }
+        }
+    }
+
+    /// `SELECT 1` within the pool timeouts, for readiness probes.
+    pub async fn ping(&self) -> Result<(), RepositoryError> {
+        with_connection!(self.inner, |conn, db| {
+            diesel::sql_query("SELECT 1")
+                .execute(conn)
+                .await
+                .map(|_| ())
+                .map_err(|e| db.query_error(e))
+        })
+    }
+
+    /// The client repository on this database; on SQLite behind the process-wide client
+    /// cache, which every handle shares, so a change through one is seen by all.
+    pub fn clients(&self) -> Arc<dyn ClientRepository> {
+        let rows = clients::DieselClientRepository::new(self.inner.clone());
+        match &self.inner.client_cache {
+            Some(cache) => Arc::new(client_cache::CachedClientRepository::new(
+                rows,
+                cache.clone(),
+            )),
+            None => Arc::new(rows),
+        }
+    }
+
+    /// The signing-key repository on this database.
+    pub fn signing_keys(&self) -> Arc<dyn SigningKeyRepository> {
+        Arc::new(signing_keys::DieselSigningKeyRepository::new(
+            self.inner.clone(),
+        ))
+    }
+
+    /// The revocation denylist on this database.
+    pub fn revocations(&self) -> Arc<dyn RevocationRepository> {
+        Arc::new(revocations::DieselRevocationRepository::new(
+            self.inner.clone(),
+        ))
+    }
+
+    /// The user accounts on this database.
+    pub fn users(&self) -> Arc<dyn UserRepository> {
+        Arc::new(users::DieselUserRepository::new(self.inner.clone()))
+    }
+
+    /// The browser sessions on this database.
+    pub fn sessions(&self) -> Arc<dyn SessionRepository> {
+        Arc::new(sessions::DieselSessionRepository::new(self.inner.clone()))
+    }
+
+    /// The remembered consents on this database.
+    pub fn consents(&self) -> Arc<dyn ConsentRepository> {
+        Arc::new(consents::DieselConsentRepository::new(self.inner.clone()))
+    }
+
+    /// The authorization codes on this database; `consume` is one atomic statement.
+    pub fn authorization_codes(&self) -> Arc<dyn AuthorizationCodeRepository> {
+        Arc::new(codes::DieselAuthorizationCodeRepository::new(
+            self.inner.clone(),
+        ))
+    }
+
+    /// The refresh tokens on this database; `rotate` is one transaction.
+    pub fn refresh_tokens(&self) -> Arc<dyn RefreshTokenRepository> {
+        Arc::new(refresh_tokens::DieselRefreshTokenRepository::new(
+            self.inner.clone(),
+        ))
+    }
+
+    /// The tokens of emailed links on this database; `consume` is one atomic statement.
+    pub fn email_tokens(&self) -> Arc<dyn EmailTokenRepository> {
+        Arc::new(email_tokens::DieselEmailTokenRepository::new(
+            self.inner.clone(),
+        ))
+    }
+
+    /// Deletes the emailed-link tokens expired at `now`, in batches; returns how many.
+    /// Housekeeping: an expired token is never found or consumed anyway.
+    pub async fn purge_expired_email_tokens(&self, now: UnixTime) -> Result<u64, RepositoryError> {
+        email_tokens::DieselEmailTokenRepository::new(self.inner.clone())
+            .purge_expired(now)
+            .await
+    }
+
+    /// Batched deletion of expired rows on this database, for the housekeeping task.
+    /// `code_retention` (seconds: the access-token lifetime with skew) is how long a redeemed
+    /// code outlives its expiry, so that its grant can still be found and revoked while an
+    /// access token of it can live.
+    pub fn housekeeping(&self, code_retention: i64) -> Arc<dyn HousekeepingRepository> {
+        Arc::new(DieselHousekeeping {
+            db: self.inner.clone(),
+            code_retention,
+        })
+    }
+
+    /// The audit log on this database: batch inserts for the background writer, keyset-paged
+    /// listing for the admin API.
+    pub fn audit(&self) -> Arc<dyn AuditRepository> {
+        Arc::new(audit::DieselAuditRepository::new(self.inner.clone()))
+    }
+
+    /// The API keys on this database, looked up by prefix.
+    pub fn api_keys(&self) -> Arc<dyn tessera_application::ports::ApiKeyRepository> {
+        Arc::new(api_keys::DieselApiKeyRepository::new(self.inner.clone()))
+    }
+
+    /// Pool status for metrics and logs: (connections open, connections idle).
+    pub fn pool_status(&self) -> (usize, usize) {
+        let status = match &self.inner.pool {
+            Pools::Sqlite(pool) => pool.status(),
+            Pools::Postgres(pool) => pool.status(),
+        };
+        (status.size, status.available)
+    }
+
+    /// Closes the pool at shutdown: connections in use go when returned, idle ones now, and
+    /// nothing new is handed out.
+    pub fn close(&self) {
+        match &self.inner.pool {
+            Pools::Sqlite(pool) => pool.close(),
+            Pools::Postgres(pool) => pool.close(),
+        }
+    }
+
+    /// The pool's figures for `/metrics` (deadpool's own status: a few atomic loads).
+    pub fn pool_stats(&self) -> crate::observability::PoolStatus {
+        let status = match &self.inner.pool {
+            Pools::Sqlite(pool) => pool.status(),
+            Pools::Postgres(pool) => pool.status(),
+        };
+        crate::observability::PoolStatus {
+            max_size: status.max_size,
+            size: status.size,
+            available: status.available,
+            waiting: status.waiting,
+        }
+    }
+}

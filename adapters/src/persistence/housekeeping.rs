@@ -1,0 +1,58 @@
+use std::sync::Arc;
+
+use tessera_application::ports::{HousekeepingRepository, PurgeKind};
+use tessera_application::RepositoryError;
+use tessera_domain::UnixTime;
+
+use super::*;
+
+/// [`HousekeepingRepository`]: each kind's batch delete lives next to its table's other queries.
+pub(super) struct DieselHousekeeping {
+    pub(super) db: Arc<Inner>,
+    pub(super) code_retention: i64,
+}
+
+#[async_trait::async_trait]
+impl HousekeepingRepository for DieselHousekeeping {
+    async fn purge(
+        &self,
+        kind: PurgeKind,
+        now: UnixTime,
+        batch: u32,
+    ) -> Result<u64, RepositoryError> {
+        let batch = i64::from(batch.max(1));
+        let db = self.db.clone();
+        match kind {
+            PurgeKind::AuthorizationCodes => {
+                codes::DieselAuthorizationCodeRepository::new(db)
+                    .purge_batch(now, self.code_retention, batch)
+                    .await
+            }
+            PurgeKind::BrowserSessions => {
+                sessions::DieselSessionRepository::new(db)
+                    .purge_batch(now, batch)
+                    .await
+            }
+            PurgeKind::EmailTokens => {
+                email_tokens::DieselEmailTokenRepository::new(db)
+                    .purge_batch(now, batch)
+                    .await
+            }
+            PurgeKind::Denylist => {
+                revocations::DieselRevocationRepository::new(db)
+                    .purge_batch(now, batch)
+                    .await
+            }
+            PurgeKind::RefreshTokenFamilies => {
+                refresh_tokens::DieselRefreshTokenRepository::new(db)
+                    .purge_ended_families_batch(now, batch)
+                    .await
+            }
+            PurgeKind::RevokedRefreshTokens => {
+                refresh_tokens::DieselRefreshTokenRepository::new(db)
+                    .purge_revoked_batch(now, batch)
+                    .await
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::SqliteConnection;
+use tessera_application::RepositoryError;
+
+use super::*;
+
+/// What every repository shares: the pool, the limits and the way errors are reported.
+pub(crate) struct Inner {
+    pub(crate) pool: Pools,
+    pub(super) target: Target,
+    pub(super) redactor: Redactor,
+    pub(super) opts: PoolOptions,
+    pub(super) deadline: Duration,
+    /// SQLite only: one-row reads on the calling thread (see `inline_reads`).
+    pub(super) inline: Option<inline_reads::InlineReader>,
+    /// SQLite only: the client rows of recent authentications (see `client_cache`).
+    pub(super) client_cache: Option<Arc<client_cache::ClientCache>>,
+}
+
+impl Inner {
+    /// On SQLite, runs a one-row read on the calling thread (see `inline_reads`); `None` on
+    /// PostgreSQL or when the shortcut did not answer, and the caller then asks the pool.
+    pub(crate) fn read_inline<T>(
+        &self,
+        read: impl FnOnce(&mut SqliteConnection) -> diesel::QueryResult<T>,
+    ) -> Option<T> {
+        self.inline.as_ref().and_then(|reader| reader.read(read))
+    }
+
+    /// Runs `op` within the deadline; past it the caller gets `Unavailable`.
+    pub(crate) async fn bounded<T>(
+        &self,
+        op: impl Future<Output = Result<T, RepositoryError>>,
+    ) -> Result<T, RepositoryError> {
+        match tokio::time::timeout(self.deadline, op).await {
+            Ok(result) => result,
+            Err(_) => {
+                log::warn!(
+                    "database operation did not finish within {:?}; failing closed",
+                    self.deadline
+                );
+                Err(RepositoryError::Unavailable)
+            }
+        }
+    }
+
+    /// Runs `op` as a task of its own and waits for it within the deadline; past it the caller
+    /// gets `Unavailable` while the task finishes in the background, never cut mid-statement.
+    pub(crate) async fn detached<T: Send + 'static>(
+        &self,
+        op: impl Future<Output = Result<T, RepositoryError>> + Send + 'static,
+    ) -> Result<T, RepositoryError> {
+        let task = tokio::spawn(op);
+        self.bounded(async move { task.await.map_err(RepositoryError::other)? })
+            .await
+    }
+}

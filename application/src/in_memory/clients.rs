@@ -1,0 +1,69 @@
+//! [`ClientRepository`] in memory.
+
+use async_trait::async_trait;
+use tessera_domain::{Client, ClientId, TokenDigest};
+
+use super::InMemoryStore;
+use crate::ports::ClientRepository;
+use crate::RepositoryError;
+
+#[async_trait]
+impl ClientRepository for InMemoryStore {
+    async fn insert(&self, client: &Client) -> Result<(), RepositoryError> {
+        let mut t = self.lock()?;
+        if t.clients.contains_key(client.id.as_str()) {
+            return Err(RepositoryError::Conflict);
+        }
+        t.clients
+            .insert(client.id.as_str().to_owned(), client.clone());
+        Ok(())
+    }
+
+    async fn find(&self, id: &ClientId) -> Result<Option<Client>, RepositoryError> {
+        Ok(self.lock()?.clients.get(id.as_str()).cloned())
+    }
+
+    async fn list(&self) -> Result<Vec<Client>, RepositoryError> {
+        let mut all: Vec<Client> = self.lock()?.clients.values().cloned().collect();
+        all.sort_by(|a, b| (a.created_at, a.id.as_str()).cmp(&(b.created_at, b.id.as_str())));
+        Ok(all)
+    }
+
+    async fn delete(&self, id: &ClientId) -> Result<bool, RepositoryError> {
+        let mut t = self.lock()?;
+        if t.clients.remove(id.as_str()).is_none() {
+            return Ok(false);
+        }
+        t.cascade_client(id.as_str());
+        Ok(true)
+    }
+
+    async fn update(&self, client: &Client) -> Result<bool, RepositoryError> {
+        let mut t = self.lock()?;
+        let Some(stored) = t.clients.get_mut(client.id.as_str()) else {
+            return Ok(false);
+        };
+        stored.name = client.name.clone();
+        stored.grant_types = client.grant_types.clone();
+        stored.redirect_uris = client.redirect_uris.clone();
+        stored.post_logout_redirect_uris = client.post_logout_redirect_uris.clone();
+        stored.scope = client.scope.clone();
+        stored.skip_consent = client.skip_consent;
+        Ok(true)
+    }
+
+    async fn update_secret(
+        &self,
+        id: &ClientId,
+        digest: &TokenDigest,
+    ) -> Result<bool, RepositoryError> {
+        let mut t = self.lock()?;
+        match t.clients.get_mut(id.as_str()) {
+            Some(c) if c.secret_digest.is_some() => {
+                c.secret_digest = Some(digest.clone());
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+}

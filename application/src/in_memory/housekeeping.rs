@@ -1,0 +1,139 @@
+//! [`HousekeepingRepository`] in memory: the same conditions as the SQL batch deletes.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tessera_domain::UnixTime;
+
+use super::tables::Tables;
+use super::InMemoryStore;
+use crate::ports::{HousekeepingRepository, PurgeKind};
+use crate::RepositoryError;
+
+/// Purges the rows of an [`InMemoryStore`] that no longer matter.
+#[derive(Debug, Clone)]
+pub struct InMemoryHousekeeping {
+    store: Arc<InMemoryStore>,
+    /// How long (seconds) a redeemed code outlives its expiry: the access-token lifetime.
+    code_retention: i64,
+}
+
+impl InMemoryHousekeeping {
+    /// Housekeeping of `store`, keeping redeemed codes `code_retention` seconds past expiry.
+    pub fn new(store: Arc<InMemoryStore>, code_retention: i64) -> Self {
+        Self {
+            store,
+            code_retention,
+        }
+    }
+}
+
+/// Removes the first `batch` of the obsolete `keys` (the SQL `LIMIT`); returns how many.
+fn purge_map<K>(keys: Vec<K>, batch: usize, mut remove: impl FnMut(&K)) -> u64 {
+    let mut removed = 0u64;
+    for key in keys.iter().take(batch) {
+        remove(key);
+        removed += 1;
+    }
+    removed
+}
+
+/// The digests of codes obsolete at `now`: expired and never redeemed, or redeemed and past
+/// the retention with no live refresh token of their grant left.
+fn obsolete_codes(t: &Tables, now: UnixTime, retention: i64) -> Vec<[u8; 32]> {
+    let grant_over = UnixTime::from_secs(now.as_secs().saturating_sub(retention.max(0)));
+    let live_family = |grant: &str| {
+        t.refresh_tokens.values().any(|r| {
+            r.token.family_id == grant
+                && !r.revoked
+                && now.is_before(r.token.expires_at)
+                && now.is_before(r.token.family_expires_at)
+        })
+    };
+    t.codes
+        .iter()
+        .filter(|(_, row)| row.code.expires_at <= now)
+        .filter(|(_, row)| {
+            row.used_at.is_none()
+                || (row.code.expires_at <= grant_over && !live_family(&row.code.grant_id))
+        })
+        .map(|(key, _)| *key)
+        .collect()
+}
+
+#[async_trait]
+impl HousekeepingRepository for InMemoryHousekeeping {
+    async fn purge(
+        &self,
+        kind: PurgeKind,
+        now: UnixTime,
+        batch: u32,
+    ) -> Result<u64, RepositoryError> {
+        let batch = usize::try_from(batch.max(1)).unwrap_or(usize::MAX);
+        let mut guard = self.store.lock()?;
+        let t = &mut *guard;
+        Ok(match kind {
+            PurgeKind::AuthorizationCodes => {
+                let dead = obsolete_codes(t, now, self.code_retention);
+                purge_map(dead, batch, |k| {
+                    t.codes.remove(k);
+                })
+            }
+            PurgeKind::BrowserSessions => {
+                let dead = t
+                    .sessions
+                    .iter()
+                    .filter(|(_, s)| s.expires_at <= now)
+                    .map(|(k, _)| *k)
+                    .collect();
+                purge_map(dead, batch, |k| {
+                    t.sessions.remove(k);
+                })
+            }
+            PurgeKind::EmailTokens => {
+                let dead = t
+                    .email_tokens
+                    .iter()
+                    .filter(|(_, tok)| tok.expires_at <= now)
+                    .map(|(k, _)| *k)
+                    .collect();
+                purge_map(dead, batch, |k| {
+                    t.email_tokens.remove(k);
+                })
+            }
+            PurgeKind::Denylist => {
+                let dead = t
+                    .revoked_jtis
+                    .iter()
+                    .filter(|(_, exp)| **exp <= now)
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                purge_map(dead, batch, |k| {
+                    t.revoked_jtis.remove(k);
+                })
+            }
+            PurgeKind::RefreshTokenFamilies => {
+                let dead = t
+                    .refresh_tokens
+                    .iter()
+                    .filter(|(_, r)| r.token.family_expires_at <= now)
+                    .map(|(k, _)| *k)
+                    .collect();
+                purge_map(dead, batch, |k| {
+                    t.refresh_tokens.remove(k);
+                })
+            }
+            PurgeKind::RevokedRefreshTokens => {
+                let dead = t
+                    .refresh_tokens
+                    .iter()
+                    .filter(|(_, r)| r.revoked && r.token.expires_at <= now)
+                    .map(|(k, _)| *k)
+                    .collect();
+                purge_map(dead, batch, |k| {
+                    t.refresh_tokens.remove(k);
+                })
+            }
+        })
+    }
+}

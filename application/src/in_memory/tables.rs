@@ -1,0 +1,97 @@
+//! The rows of the in-memory store, one map per SQL table, keyed like the table.
+
+use std::collections::{BTreeMap, HashMap};
+
+use tessera_domain::{
+    ApiKey, AuditEvent, AuthorizationCode, BrowserSession, Client, ClientId, Consent, EmailToken,
+    RefreshToken, UnixTime, User, UserId,
+};
+
+use crate::ports::StoredSigningKey;
+use crate::RepositoryError;
+
+/// A digest as a map key (`TokenDigest` is deliberately not `Hash`).
+pub(super) type DigestKey = [u8; 32];
+
+/// An authorization code with its redemption mark.
+#[derive(Clone)]
+pub(super) struct CodeRow {
+    pub(super) code: AuthorizationCode,
+    pub(super) used_at: Option<UnixTime>,
+}
+
+/// A refresh token with its marks, as the `refresh_tokens` table keeps them.
+#[derive(Clone)]
+pub(super) struct RefreshRow {
+    pub(super) token: RefreshToken,
+    pub(super) used_at: Option<UnixTime>,
+    pub(super) replay: Option<Vec<u8>>,
+    pub(super) replay_count: u32,
+    pub(super) revoked: bool,
+}
+
+/// Every table.
+#[derive(Default)]
+pub(super) struct Tables {
+    /// By user id.
+    pub(super) users: BTreeMap<String, User>,
+    /// By client id.
+    pub(super) clients: BTreeMap<String, Client>,
+    pub(super) codes: HashMap<DigestKey, CodeRow>,
+    pub(super) refresh_tokens: HashMap<DigestKey, RefreshRow>,
+    /// Denylisted `jti` → when its token expires.
+    pub(super) revoked_jtis: HashMap<String, UnixTime>,
+    pub(super) sessions: HashMap<DigestKey, BrowserSession>,
+    /// By (user id, client id).
+    pub(super) consents: BTreeMap<(String, String), Consent>,
+    pub(super) email_tokens: HashMap<DigestKey, EmailToken>,
+    /// By prefix.
+    pub(super) api_keys: BTreeMap<String, ApiKey>,
+    /// By id, increasing with insertion.
+    pub(super) audit: BTreeMap<i64, AuditEvent>,
+    pub(super) last_audit_id: i64,
+    /// By kid.
+    pub(super) signing_keys: BTreeMap<String, StoredSigningKey>,
+}
+
+impl Tables {
+    /// What a `REFERENCES users (id)` column refuses: a row of a user not stored.
+    pub(super) fn require_user(&self, id: &UserId) -> Result<(), RepositoryError> {
+        if self.users.contains_key(id.as_str()) {
+            Ok(())
+        } else {
+            Err(RepositoryError::other(format!(
+                "foreign key violated: user {id} is not stored"
+            )))
+        }
+    }
+
+    /// What a `REFERENCES clients (id)` column refuses: a row of a client not stored.
+    pub(super) fn require_client(&self, id: &ClientId) -> Result<(), RepositoryError> {
+        if self.clients.contains_key(id.as_str()) {
+            Ok(())
+        } else {
+            Err(RepositoryError::other(format!(
+                "foreign key violated: client {id:?} is not stored"
+            )))
+        }
+    }
+
+    /// What `ON DELETE CASCADE` does when user `id` goes.
+    pub(super) fn cascade_user(&mut self, id: &str) {
+        self.sessions.retain(|_, s| s.user_id.as_str() != id);
+        self.consents.retain(|(user, _), _| user != id);
+        self.codes.retain(|_, c| c.code.user_id.as_str() != id);
+        self.refresh_tokens
+            .retain(|_, r| r.token.user_id.as_str() != id);
+        self.email_tokens.retain(|_, t| t.user_id.as_str() != id);
+    }
+
+    /// What `ON DELETE CASCADE` does when client `id` goes.
+    pub(super) fn cascade_client(&mut self, id: &str) {
+        self.consents.retain(|(_, client), _| client != id);
+        self.codes.retain(|_, c| c.code.client_id.as_str() != id);
+        self.refresh_tokens
+            .retain(|_, r| r.token.client_id.as_str() != id);
+    }
+}

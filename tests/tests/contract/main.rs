@@ -1,0 +1,15 @@
+//! The repository contract: one suite, one test binary. Every test that needs only the
+//! repository ports runs on the in-memory repositories, on SQLite and on PostgreSQL
+//! (`all_backends!`), so all three keep exactly the behaviour the use cases rely on; the
+//! in-memory backend passing it is what shows it is faithful. Tests that look at SQL itself
+//! (migrations, raw rows written behind Tessera's back, locks held on a raw connection, the
+//! pool) run on SQLite and PostgreSQL only (`both_backends!`).
+
+mod accounts;
+mod admin;
+mod api_keys;
+mod audit;
+mod clients_keys_schema;
+mod housekeeping;
+mod sign_in;
+mod sign_out;
