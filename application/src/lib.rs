@@ -7,8 +7,8 @@
 pub mod config;
 pub mod errors;
 pub mod oauth_error_code;
-pub mod request_context;
 pub mod ports;
+pub mod request_context;
 pub mod services;
 
 pub use config::IssuerSettings;

@@ -207,7 +207,10 @@ mod tests {
         assert_eq!(all.len(), 38, "one wire string per variant");
         for code in &all {
             // RFC 6749 §5.2: error = 1*( %x20-21 / %x23-5B / %x5D-7E ); ours are lower snake case.
-            assert!(code.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{code}");
+            assert!(
+                code.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                "{code}"
+            );
         }
     }
 

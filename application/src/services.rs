@@ -3,6 +3,7 @@
 mod access_tokens;
 mod account_api;
 mod account_settings;
+mod accounts;
 pub mod admin;
 mod api_keys;
 mod authorize;
@@ -13,7 +14,6 @@ mod code_grant;
 mod email_links;
 mod housekeeping;
 mod introspection;
-mod login;
 mod logout;
 mod refresh_grant;
 mod revocation;
@@ -30,6 +30,7 @@ pub use account_api::{
     ACCOUNT_SCOPE,
 };
 pub use account_settings::{AccountChangeError, AccountSettings};
+pub use accounts::{Accounts, CreateUserError, LoginError, SignInContext, SignedIn};
 pub use api_keys::{ApiKeyError, ApiKeys, API_KEY_TOUCH_INTERVAL_SECS};
 pub use authorize::{
     AuthorizationRequest, AuthorizationResponse, Authorize, AuthorizeError, AuthorizeOutcome,
@@ -46,7 +47,6 @@ pub use housekeeping::{
     Housekeeping, HousekeepingReport, DEFAULT_PURGE_BATCH, DEFAULT_PURGE_BUDGET,
 };
 pub use introspection::{Introspection, IntrospectionResponse};
-pub use login::{Accounts, CreateUserError, LoginError, SignInContext, SignedIn};
 pub use logout::{Logout, LogoutError, LogoutPlan, LogoutRequest};
 pub use refresh_grant::{RefreshGrace, RefreshTokenGrant};
 pub use revocation::{RevokeError, TokenRevocation};
