@@ -17,6 +17,7 @@ mod introspection;
 mod logout;
 mod refresh_grant;
 mod revocation;
+mod sign_in;
 mod sign_out_everywhere;
 mod signing_keys;
 #[cfg(test)]
@@ -33,8 +34,8 @@ pub use account_settings::{AccountChangeError, AccountSettings};
 pub use accounts::{Accounts, CreateUserError, LoginError, SignInContext, SignedIn};
 pub use api_keys::{ApiKeyError, ApiKeys, API_KEY_TOUCH_INTERVAL_SECS};
 pub use authorize::{
-    AuthorizationRequest, AuthorizationResponse, Authorize, AuthorizeError, AuthorizeOutcome,
-    Interaction, SignInProof, REAUTHENTICATION_WINDOW_SECS,
+    AuthorizationRequest, AuthorizationResponse, AuthorizationResult, Authorize, AuthorizeError,
+    AuthorizeOutcome, AuthorizeParams, Interaction, SignInProof, REAUTHENTICATION_WINDOW_SECS,
 };
 pub use client_authentication::{
     AuthenticateClientError, ClientAuthenticator, PresentedCredentials,
@@ -50,6 +51,7 @@ pub use introspection::{Introspection, IntrospectionResponse};
 pub use logout::{Logout, LogoutError, LogoutPlan, LogoutRequest};
 pub use refresh_grant::{RefreshGrace, RefreshTokenGrant};
 pub use revocation::{RevokeError, TokenRevocation};
+pub use sign_in::{ApiSignIn, PageSignIn, SignIn};
 pub use sign_out_everywhere::SignOutEverywhere;
 pub use signing_keys::{KeyError, KeyService, RotationTooSoon, DEFAULT_PUBLISH_LEAD_SECS};
 pub use user_tokens::{Grant, TokenSet, UserTokenIssuer, ID_TOKEN_TYP};

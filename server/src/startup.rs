@@ -11,7 +11,8 @@ use std::time::Duration;
 use tessera_adapters::audit::{start_audit_writer, AuditWriter};
 use tessera_adapters::http::MetricsSources;
 use tessera_adapters::http::{
-    self, BrowserSettings, CsrfGuard, DeviceCookies, Discovery, HttpState, RateLimiter, Readiness,
+    self, BrowserFlowState, BrowserSettings, CsrfGuard, DeviceCookies, Discovery, HttpState,
+    RateLimiter, Readiness,
 };
 use tessera_adapters::http::{AdminApi, AdminAuth};
 use tessera_adapters::mail::MailQueue;
@@ -25,7 +26,7 @@ use tessera_application::services::admin::{
 use tessera_application::services::{
     AccessTokenVerifier, AccountApi, AccountSettings, AuthorizationCodeGrant, Authorize,
     ClientAuthenticator, ClientCredentialsGrant, EmailLinks, Introspection, KeyService, Logout,
-    RefreshTokenGrant, TokenRevocation, UserInfo, UserTokenIssuer,
+    RefreshTokenGrant, SignIn, TokenRevocation, UserInfo, UserTokenIssuer,
 };
 use tessera_application::services::{ApiKeys, Housekeeping};
 
@@ -140,7 +141,7 @@ impl Application {
             sign_out,
             policy,
         );
-        let account_api = AccountApi::new(
+        let account_api = Arc::new(AccountApi::new(
             accounts.clone(),
             issuer.clone(),
             verifier.clone(),
@@ -149,7 +150,7 @@ impl Application {
             core.clock.clone(),
             core.rng.clone(),
             email_links.clone(),
-        );
+        ));
         account_api
             .ensure_client()
             .await
@@ -187,8 +188,13 @@ impl Application {
             default_alg: core.signing_alg,
         };
         let request_ids = Arc::new(RequestIds::new(core.rng.as_ref()));
-        let state = web::Data::new(HttpState {
-            authorize: Authorize::new(
+        let sign_in = Arc::new(SignIn::new(
+            accounts.clone(),
+            account_api.clone(),
+            audit_log.clone(),
+        ));
+        let browser_flow = web::Data::new(BrowserFlowState {
+            authorize: Arc::new(Authorize::new(
                 db.clients(),
                 db.users(),
                 db.consents(),
@@ -196,11 +202,31 @@ impl Application {
                 core.clock.clone(),
                 core.rng.clone(),
                 core.settings.clone(),
-            ),
+            )),
+            sign_in: sign_in.clone(),
+            sessions: accounts,
+            logout: Arc::new(Logout::new(
+                core.jws.clone(),
+                db.clients(),
+                core.clock.clone(),
+                core.settings.clone(),
+            )),
+            browser: BrowserSettings::new(&config.issuer, config.session_ttl_secs),
+            csrf: CsrfGuard::from_secret(&secret),
+            auth_tx: http::AuthTransactions::from_secret(&secret),
+            devices: DeviceCookies::new(&secret, &config.issuer),
+            limiter: limiter.clone(),
+            rng: core.rng.clone(),
+            clock: core.clock.clone(),
+            metrics: metrics.clone(),
+            audit: audit_log.clone(),
+        });
+        let state = web::Data::new(HttpState {
+            sign_in,
+            browser_flow,
             account_api,
             account_settings,
             email_links,
-            accounts,
             code_grant: AuthorizationCodeGrant::new(
                 db.authorization_codes(),
                 db.users(),
@@ -229,18 +255,10 @@ impl Application {
             )
             .with_audit(audit_log.clone()),
             userinfo: UserInfo::new(verifier.clone(), db.users()),
-            logout: Logout::new(
-                core.jws.clone(),
-                db.clients(),
-                core.clock.clone(),
-                core.settings.clone(),
-            ),
             browser: BrowserSettings::new(&config.issuer, config.session_ttl_secs),
             csrf: CsrfGuard::from_secret(&secret),
-            auth_tx: http::AuthTransactions::from_secret(&secret),
             rng: core.rng.clone(),
             limiter: limiter.clone(),
-            devices: DeviceCookies::new(&secret, &config.issuer),
             clock: core.clock.clone(),
             admin,
             authenticator: ClientAuthenticator::new(core.db.clients()),

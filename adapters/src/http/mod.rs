@@ -21,6 +21,7 @@ pub mod pages;
 pub mod paths;
 mod rate_limit;
 mod revoke;
+pub mod state;
 mod token;
 mod trusted_device;
 mod userinfo;
@@ -36,14 +37,15 @@ pub use jwks::JWKS_MAX_AGE_SECS;
 pub use metrics::{known_routes, MetricsSources};
 pub use openapi::{document as openapi_document, ApiDocs};
 pub use rate_limit::{Budget, RateLimitSettings, RateLimiter};
+pub use state::BrowserFlowState;
 pub use trusted_device::DeviceCookies;
 
 use actix_web::{web, HttpResponse};
 use std::sync::Arc;
 use tessera_application::ports::{JwsEngine, RandomSource};
 use tessera_application::services::{
-    AccountApi, AccountSettings, Accounts, AuthorizationCodeGrant, Authorize, ClientAuthenticator,
-    ClientCredentialsGrant, EmailLinks, Introspection, Logout, RefreshTokenGrant, TokenRevocation,
+    AccountApi, AccountSettings, AuthorizationCodeGrant, ClientAuthenticator,
+    ClientCredentialsGrant, EmailLinks, Introspection, RefreshTokenGrant, SignIn, TokenRevocation,
     UserInfo,
 };
 
@@ -63,12 +65,12 @@ pub struct HttpState {
     pub readiness: Arc<Readiness>,
     /// Pre-serialised discovery documents.
     pub discovery: Discovery,
-    /// The authorization endpoint's logic.
-    pub authorize: Authorize,
-    /// Sign-in and sessions.
-    pub accounts: Arc<Accounts>,
+    /// Password sign-in through the account API, audited.
+    pub sign_in: Arc<SignIn>,
+    /// The `/authorize` and `/logout` handlers' own state.
+    pub browser_flow: web::Data<state::BrowserFlowState>,
     /// The JSON account API (registration, direct login, profile).
-    pub account_api: AccountApi,
+    pub account_api: Arc<AccountApi>,
     /// Name, password and deletion of one's own account.
     pub account_settings: AccountSettings,
     /// Emailed links: verification and password reset (shared with the account API).
@@ -79,20 +81,14 @@ pub struct HttpState {
     pub refresh_grant: RefreshTokenGrant,
     /// OIDC UserInfo.
     pub userinfo: UserInfo,
-    /// RP-initiated logout.
-    pub logout: Logout,
     /// Cookie settings.
     pub browser: BrowserSettings,
     /// CSRF tokens for the pages.
     pub csrf: CsrfGuard,
-    /// Proof on the consent form that the person signed in in this authorization.
-    pub auth_tx: AuthTransactions,
     /// Randomness for cookie values.
     pub rng: Arc<dyn RandomSource>,
     /// Failure, registration and mail budgets (shared with the mail budget of the links).
     pub limiter: Arc<RateLimiter>,
-    /// Trusted-device cookies: the owner's browser passes a lock others caused.
-    pub devices: DeviceCookies,
     /// The time, for cookie lifetimes.
     pub clock: Arc<dyn tessera_application::ports::Clock>,
     /// The admin API's services and who may call it.
@@ -110,7 +106,8 @@ pub struct HttpState {
 /// Registers every route on an actix `App`.
 pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
-        cfg.app_data(state)
+        cfg.app_data(state.browser_flow.clone())
+            .app_data(state)
             .service(
                 web::resource(paths::OPENID_CONFIGURATION)
                     .route(web::get().to(discovery::openid_configuration_get))

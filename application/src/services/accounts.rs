@@ -17,7 +17,7 @@ pub use errors::{CreateUserError, LoginError};
 
 use tessera_domain::{
     AuditAction, AuditEvent, AuditOutcome, BrowserSession, Email, LockoutPolicy, LoginAttempts,
-    Password, PasswordError, PasswordPolicy, TokenDigest, User, UserId,
+    Password, PasswordPolicy, TokenDigest, User, UserId,
 };
 
 /// A successful sign-in: the session to store and the cookie value to hand the browser once.

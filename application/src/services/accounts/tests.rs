@@ -6,6 +6,7 @@ use crate::services::test_support::{self as ts, Recorder, USER_ID};
 use base64::Engine;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::Mutex;
+use tessera_domain::PasswordError;
 use tessera_domain::UnixTime;
 
 const NOW: i64 = 20_000;

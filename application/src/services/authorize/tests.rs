@@ -6,7 +6,9 @@ use crate::ports::{
 use crate::services::test_support::{
     self as ts, Recorder, CHALLENGE, CLIENT_ID, CLIENT_SCOPE, ISS, REDIRECT, USER_ID,
 };
+use crate::RepositoryError;
 use tessera_domain::UserId;
+use tessera_domain::{Client, UnixTime, User};
 
 const NOW: i64 = 10_000;
 /// The session used by `decide` tests authenticated this long before NOW.
@@ -47,8 +49,8 @@ fn validator(clients: MockClientRepository) -> Authorize {
 }
 
 /// A complete, valid request, with `set` overriding and `drop` removing parameters.
-fn params(set: &[(&str, &str)], drop: &[&str]) -> HashMap<String, String> {
-    let mut p: HashMap<String, String> = [
+fn params(set: &[(&str, &str)], drop: &[&str]) -> AuthorizeParams {
+    let mut p: std::collections::HashMap<String, String> = [
         ("client_id", CLIENT_ID),
         ("redirect_uri", REDIRECT),
         ("response_type", "code"),
@@ -67,7 +69,7 @@ fn params(set: &[(&str, &str)], drop: &[&str]) -> HashMap<String, String> {
     for k in drop {
         p.remove(*k);
     }
-    p
+    AuthorizeParams::from_pairs(p)
 }
 
 async fn validate_for(
@@ -102,7 +104,8 @@ fn redirected<T: std::fmt::Debug>(r: Result<T, AuthorizeError>) -> Authorization
 }
 
 fn param(resp: &AuthorizationResponse, key: &str) -> Option<String> {
-    let mut found = resp.params.iter().filter(|(k, _)| k == key);
+    let params = resp.params();
+    let mut found = params.iter().filter(|(k, _)| k == key);
     let v = found.next().map(|(_, v)| v.clone());
     assert!(found.next().is_none(), "parameter {key} appears twice");
     v
@@ -111,13 +114,14 @@ fn param(resp: &AuthorizationResponse, key: &str) -> Option<String> {
 /// An error response to the registered URI: the code, `state` if valid, and `iss` (AS-10).
 fn assert_error(
     resp: &AuthorizationResponse,
-    error: &str,
+    error: OAuthErrorCode,
     state: Option<&str>,
     mode: ResponseMode,
 ) {
     assert_eq!(resp.redirect_uri, REDIRECT);
     assert_eq!(resp.mode, mode);
-    assert_eq!(param(resp, "error").as_deref(), Some(error), "{resp:?}");
+    assert_eq!(resp.error_code(), Some(error), "{resp:?}");
+    assert_eq!(param(resp, "error"), Some(error.to_string()), "{resp:?}");
     let description = param(resp, "error_description").expect("error_description");
     assert!(description
         .chars()
@@ -131,7 +135,7 @@ fn assert_error(
     assert_eq!(param(resp, "code"), None);
 }
 
-async fn assert_redirect_error(set: &[(&str, &str)], drop: &[&str], error: &str) {
+async fn assert_redirect_error(set: &[(&str, &str)], drop: &[&str], error: OAuthErrorCode) {
     let resp = redirected(validate(set, drop).await);
     assert_error(&resp, error, Some("st-1"), ResponseMode::Query);
 }
@@ -313,7 +317,12 @@ async fn client_repository_outage_is_a_server_fault_not_a_client_error() {
 async fn as_10_bad_response_mode_is_redirected_in_query_mode_with_state_and_iss() {
     for mode in ["fragment", "web_message", "FORM_POST"] {
         let resp = redirected(validate(&[("response_mode", mode)], &[]).await);
-        assert_error(&resp, "invalid_request", Some("st-1"), ResponseMode::Query);
+        assert_error(
+            &resp,
+            OAuthErrorCode::InvalidRequest,
+            Some("st-1"),
+            ResponseMode::Query,
+        );
     }
 }
 
@@ -322,7 +331,12 @@ async fn invalid_state_is_refused_without_being_echoed() {
     let long = "s".repeat(2049);
     for state in ["bad\u{7}state", "caf\u{e9}", long.as_str()] {
         let resp = redirected(validate(&[("state", state)], &[]).await);
-        assert_error(&resp, "invalid_request", None, ResponseMode::Query);
+        assert_error(
+            &resp,
+            OAuthErrorCode::InvalidRequest,
+            None,
+            ResponseMode::Query,
+        );
     }
 }
 
@@ -337,7 +351,7 @@ async fn request_objects_are_not_supported() {
     assert_redirect_error(
         &[("request", "eyJhbGciOiJub25lIn0.e30.")],
         &[],
-        "request_not_supported",
+        OAuthErrorCode::RequestNotSupported,
     )
     .await;
 }
@@ -347,14 +361,14 @@ async fn request_uri_is_not_supported() {
     assert_redirect_error(
         &[("request_uri", "https://evil.example/req.jwt")],
         &[],
-        "request_uri_not_supported",
+        OAuthErrorCode::RequestUriNotSupported,
     )
     .await;
 }
 
 #[tokio::test]
 async fn as_20_missing_response_type_is_invalid_request() {
-    assert_redirect_error(&[], &["response_type"], "invalid_request").await;
+    assert_redirect_error(&[], &["response_type"], OAuthErrorCode::InvalidRequest).await;
 }
 
 #[tokio::test]
@@ -371,7 +385,12 @@ async fn as_20_implicit_hybrid_and_unknown_response_types_are_unsupported() {
         "code ",
         "foo",
     ] {
-        assert_redirect_error(&[("response_type", rt)], &[], "unsupported_response_type").await;
+        assert_redirect_error(
+            &[("response_type", rt)],
+            &[],
+            OAuthErrorCode::UnsupportedResponseType,
+        )
+        .await;
     }
 }
 
@@ -382,7 +401,7 @@ async fn client_without_the_authorization_code_grant_is_unauthorized_client() {
     let resp = redirected(validate_for(c, &[], &[]).await);
     assert_error(
         &resp,
-        "unauthorized_client",
+        OAuthErrorCode::UnauthorizedClient,
         Some("st-1"),
         ResponseMode::Query,
     );
@@ -391,13 +410,18 @@ async fn client_without_the_authorization_code_grant_is_unauthorized_client() {
 #[tokio::test]
 async fn malformed_scope_is_invalid_scope() {
     for s in ["openid  read", " openid", "openid ", "a\"b", "a\\b"] {
-        assert_redirect_error(&[("scope", s)], &[], "invalid_scope").await;
+        assert_redirect_error(&[("scope", s)], &[], OAuthErrorCode::InvalidScope).await;
     }
 }
 
 #[tokio::test]
 async fn as_31_scope_beyond_the_clients_is_invalid_scope() {
-    assert_redirect_error(&[("scope", "openid admin")], &[], "invalid_scope").await;
+    assert_redirect_error(
+        &[("scope", "openid admin")],
+        &[],
+        OAuthErrorCode::InvalidScope,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -408,8 +432,13 @@ async fn omitted_scope_defaults_to_the_clients_registered_scope() {
 
 #[tokio::test]
 async fn as_12_confidential_client_without_code_challenge_is_refused() {
-    assert_redirect_error(&[], &["code_challenge"], "invalid_request").await;
-    assert_redirect_error(&[("code_challenge", "")], &[], "invalid_request").await;
+    assert_redirect_error(&[], &["code_challenge"], OAuthErrorCode::InvalidRequest).await;
+    assert_redirect_error(
+        &[("code_challenge", "")],
+        &[],
+        OAuthErrorCode::InvalidRequest,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -419,22 +448,42 @@ async fn as_12_public_client_without_code_challenge_is_refused() {
         &["code_challenge", "code_challenge_method"],
     ] {
         let resp = redirected(validate_for(ts::client(true), &[], drop).await);
-        assert_error(&resp, "invalid_request", Some("st-1"), ResponseMode::Query);
+        assert_error(
+            &resp,
+            OAuthErrorCode::InvalidRequest,
+            Some("st-1"),
+            ResponseMode::Query,
+        );
     }
 }
 
 #[tokio::test]
 async fn as_13_plain_code_challenge_method_is_refused() {
     for m in ["plain", "s256", "S512"] {
-        assert_redirect_error(&[("code_challenge_method", m)], &[], "invalid_request").await;
+        assert_redirect_error(
+            &[("code_challenge_method", m)],
+            &[],
+            OAuthErrorCode::InvalidRequest,
+        )
+        .await;
     }
 }
 
 #[tokio::test]
 async fn as_13_missing_code_challenge_method_is_refused_because_it_means_plain() {
-    assert_redirect_error(&[], &["code_challenge_method"], "invalid_request").await;
+    assert_redirect_error(
+        &[],
+        &["code_challenge_method"],
+        OAuthErrorCode::InvalidRequest,
+    )
+    .await;
     let resp = redirected(validate_for(ts::client(true), &[], &["code_challenge_method"]).await);
-    assert_error(&resp, "invalid_request", Some("st-1"), ResponseMode::Query);
+    assert_error(
+        &resp,
+        OAuthErrorCode::InvalidRequest,
+        Some("st-1"),
+        ResponseMode::Query,
+    );
 }
 
 #[tokio::test]
@@ -446,7 +495,12 @@ async fn malformed_code_challenge_is_refused() {
         "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw+cM",
         "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-c=",
     ] {
-        assert_redirect_error(&[("code_challenge", c)], &[], "invalid_request").await;
+        assert_redirect_error(
+            &[("code_challenge", c)],
+            &[],
+            OAuthErrorCode::InvalidRequest,
+        )
+        .await;
     }
 }
 
@@ -454,7 +508,7 @@ async fn malformed_code_challenge_is_refused() {
 async fn bad_nonce_is_refused() {
     let long = "n".repeat(513);
     for n in ["bad\nnonce", "n\u{f6}nce", long.as_str()] {
-        assert_redirect_error(&[("nonce", n)], &[], "invalid_request").await;
+        assert_redirect_error(&[("nonce", n)], &[], OAuthErrorCode::InvalidRequest).await;
     }
 }
 
@@ -467,14 +521,14 @@ async fn prompt_none_with_another_value_and_unknown_prompts_are_refused() {
         "bogus",
         "login  bogus",
     ] {
-        assert_redirect_error(&[("prompt", p)], &[], "invalid_request").await;
+        assert_redirect_error(&[("prompt", p)], &[], OAuthErrorCode::InvalidRequest).await;
     }
 }
 
 #[tokio::test]
 async fn negative_or_non_numeric_max_age_is_refused() {
     for m in ["-1", "abc", "1.5", "+-5", "99999999999999999999", " 5"] {
-        assert_redirect_error(&[("max_age", m)], &[], "invalid_request").await;
+        assert_redirect_error(&[("max_age", m)], &[], OAuthErrorCode::InvalidRequest).await;
     }
 }
 
@@ -669,7 +723,7 @@ async fn as_37_prompt_none_without_a_session_is_login_required_to_the_client() {
         .await;
     assert_error(
         &redirected(r),
-        "login_required",
+        OAuthErrorCode::LoginRequired,
         Some("st-1"),
         ResponseMode::Query,
     );
@@ -683,7 +737,7 @@ async fn as_37_prompt_none_with_a_too_old_session_is_login_required() {
     let r = a.decide(req, Some(&signed_in()), Interaction::Start).await;
     assert_error(
         &redirected(r),
-        "login_required",
+        OAuthErrorCode::LoginRequired,
         Some("st-1"),
         ResponseMode::Query,
     );
@@ -851,7 +905,7 @@ async fn as_37_prompt_none_consent_on_a_too_old_session_is_login_required() {
     let r = refusing().decide(req, Some(&signed_in()), ALLOWED).await;
     assert_error(
         &redirected(r),
-        "login_required",
+        OAuthErrorCode::LoginRequired,
         Some("st-1"),
         ResponseMode::Query,
     );
@@ -896,7 +950,7 @@ async fn as_37_prompt_none_for_a_disabled_user_is_login_required() {
         .await;
     assert_error(
         &redirected(r),
-        "login_required",
+        OAuthErrorCode::LoginRequired,
         Some("st-1"),
         ResponseMode::Query,
     );
@@ -939,7 +993,7 @@ async fn as_37_prompt_none_without_consent_is_consent_required() {
             .await;
         assert_error(
             &redirected(r),
-            "consent_required",
+            OAuthErrorCode::ConsentRequired,
             Some("st-1"),
             ResponseMode::Query,
         );
@@ -1017,7 +1071,7 @@ async fn as_38_denied_consent_is_access_denied_and_issues_no_code() {
         .await;
     assert_error(
         &redirected(r),
-        "access_denied",
+        OAuthErrorCode::AccessDenied,
         Some("st-1"),
         ResponseMode::Query,
     );
@@ -1085,7 +1139,8 @@ async fn as_10_as_17_as_18_issued_code_is_bound_to_the_request_and_short_lived()
     // The response: code, state and iss (RFC 9207), to the request's redirect URI.
     assert_eq!(resp.redirect_uri, REDIRECT);
     assert_eq!(resp.mode, ResponseMode::Query);
-    let keys: Vec<&str> = resp.params.iter().map(|(k, _)| k.as_str()).collect();
+    let params = resp.params();
+    let keys: Vec<&str> = params.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(keys, ["code", "state", "iss"]);
     assert_eq!(param(&resp, "state").as_deref(), Some("st-1"));
     assert_eq!(param(&resp, "iss").as_deref(), Some(ISS));
@@ -1207,8 +1262,12 @@ async fn code_that_cannot_be_stored_is_not_handed_out() {
 #[test]
 fn redirect_error_displays_its_code() {
     let a = validator(MockClientRepository::new());
-    let e = a.request_error(&request(ts::client(false)), "access_denied", "no \"way\"");
-    assert_eq!(e.to_string(), "access_denied");
+    let e = a.request_error(
+        &request(ts::client(false)),
+        OAuthErrorCode::AccessDenied,
+        "no \"way\"",
+    );
+    assert_eq!(e.to_string(), OAuthErrorCode::AccessDenied.to_string());
     let resp = redirected::<()>(Err(e));
     assert_eq!(
         param(&resp, "error_description").as_deref(),
