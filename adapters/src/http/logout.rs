@@ -7,6 +7,8 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::collections::HashMap;
 use tessera_application::services::{LogoutError, LogoutRequest};
+use tessera_application::RepositoryError;
+use tessera_domain::BrowserSession;
 
 const PARAMS: [&str; 4] = [
     "id_token_hint",
@@ -93,12 +95,8 @@ async fn run(
     confirmed: bool,
 ) -> HttpResponse {
     let cookie = state.browser.session_value(req);
-    let session = match &cookie {
-        Some(v) => match state.sessions.session(v).await {
-            Ok(s) => s,
-            Err(_) => return unavailable(),
-        },
-        None => None,
+    let Ok(session) = current_session(state, cookie.as_deref()).await else {
+        return unavailable();
     };
     let request = logout_request(&params);
     let user = session.as_ref().map(|s| &s.user_id);
@@ -116,6 +114,17 @@ async fn run(
         }
     }
     signed_out(state, plan.redirect)
+}
+
+/// The live session behind the cookie, if any.
+async fn current_session(
+    state: &BrowserFlowState,
+    cookie: Option<&str>,
+) -> Result<Option<BrowserSession>, RepositoryError> {
+    match cookie {
+        Some(v) => state.sessions.session(v).await,
+        None => Ok(None),
+    }
 }
 
 /// The confirmation page, carrying the logout parameters (and nothing else) back.

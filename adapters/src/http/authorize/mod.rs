@@ -83,7 +83,7 @@ pub async fn authorize_post(
     let Some(action) = form.get("action").map(str::to_owned) else {
         return render::start(&req, &state, request_params(form)).await;
     };
-    if let Err(refused) = sign_in::guard(&req, &state, &action, &form) {
+    if let Some(refused) = sign_in::guard(&req, &state, &action, &form) {
         return refused;
     }
     let page = PageFields::take(&form);

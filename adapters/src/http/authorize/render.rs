@@ -71,31 +71,41 @@ pub(super) fn render(
             login_page(req, state, &request, next.params, (&email, None))
         }
         Ok(AuthorizeOutcome::Consent { request, user }) => {
-            let mut hidden = next.params.pairs();
-            // Right after a sign-in on this authorization's login page, the consent form
-            // carries the proof of it (see `auth_transaction`).
-            if let (Interaction::LoggedIn, Some(s)) = (next.interaction, next.session) {
-                let proof = state
-                    .auth_tx
-                    .issue(s, hidden.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-                hidden.push((AUTH_TX_FIELD.to_owned(), proof));
-            }
-            let scopes: Vec<String> = request
-                .scope
-                .iter()
-                .map(|s| s.as_str().to_owned())
-                .collect();
-            state.page_with_csrf(req, |csrf| {
-                pages::consent_page(
-                    &request.client.name,
-                    user.email.as_str(),
-                    &pages::describe_scopes(&scopes),
-                    &hidden,
-                    csrf,
-                )
-            })
+            consent_page(req, state, &request, user.email.as_str(), next)
         }
     }
+}
+
+/// The consent page; right after a sign-in on this authorization's login page, its form
+/// carries the proof of it (see `auth_transaction`).
+fn consent_page(
+    req: &HttpRequest,
+    state: &BrowserFlowState,
+    request: &AuthorizationRequest,
+    email: &str,
+    next: &Next<'_>,
+) -> HttpResponse {
+    let mut hidden = next.params.pairs();
+    if let (Interaction::LoggedIn, Some(s)) = (next.interaction, next.session) {
+        let proof = state
+            .auth_tx
+            .issue(s, hidden.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        hidden.push((AUTH_TX_FIELD.to_owned(), proof));
+    }
+    let scopes: Vec<String> = request
+        .scope
+        .iter()
+        .map(|s| s.as_str().to_owned())
+        .collect();
+    state.page_with_csrf(req, |csrf| {
+        pages::consent_page(
+            &request.client.name,
+            email,
+            &pages::describe_scopes(&scopes),
+            &hidden,
+            csrf,
+        )
+    })
 }
 
 /// The login page for `request`, with the email to pre-fill and an error after a failure.

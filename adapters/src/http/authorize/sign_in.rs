@@ -4,22 +4,24 @@
 use super::render::{authorize_error, login_page, page_error, render, unavailable, Next};
 use crate::http::form::OAuthForm;
 use crate::http::state::BrowserFlowState;
+use crate::http::trusted_device::TrustedDevice;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
 use secrecy::{ExposeSecret, SecretString};
 use tessera_application::services::{
     AuthorizeParams, Interaction, LoginError, PageSignIn, SignedIn,
 };
+use tessera_application::RequestContext;
 use tessera_domain::UnixTime;
 
-/// Refuses a page post before any work: `429` when this network used up its failed sign-ins
+/// The refusal of a page post, before any work: `429` when this network used up its failed sign-ins
 /// (login only), `403` when the CSRF token is missing or wrong.
 pub(super) fn guard(
     req: &HttpRequest,
     state: &BrowserFlowState,
     action: &str,
     form: &OAuthForm,
-) -> Result<(), HttpResponse> {
+) -> Option<HttpResponse> {
     if action == "login" {
         if let Err(wait) = state.limiter.check_sign_in(req) {
             let mut res = page_error(
@@ -30,7 +32,7 @@ pub(super) fn guard(
             if let Ok(v) = header::HeaderValue::from_str(&wait.to_string()) {
                 res.headers_mut().insert(header::RETRY_AFTER, v);
             }
-            return Err(res);
+            return Some(res);
         }
     }
     let binding = state.browser.csrf_value(req);
@@ -39,13 +41,13 @@ pub(super) fn guard(
         .verify(binding.as_deref(), form.get("csrf_token"))
     {
         log::info!("authorize form refused: missing or wrong CSRF token");
-        return Err(page_error(
+        return Some(page_error(
             StatusCode::FORBIDDEN,
             "This form has expired",
             "Please go back to the application and sign in again.",
         ));
     }
-    Ok(())
+    None
 }
 
 /// Signs in with the typed credentials, then continues the authorization as the new session.
@@ -72,21 +74,8 @@ pub(super) async fn login(
         client_id: request.client.id.as_str().to_owned(),
         previous_session: state.browser.session_value(req),
     };
-    let sign_in = state.sign_in.clone();
-    // Detached: the sign-in runs to its end even if the browser goes away (see `SignIn`).
-    let signed_in = actix_web::rt::spawn(async move { sign_in.on_login_page(&ctx, attempt).await })
-        .await
-        .unwrap_or_else(|e| Err(LoginError::Hasher(format!("the sign-in task failed: {e}"))));
-    if matches!(
-        signed_in,
-        Err(LoginError::InvalidCredentials | LoginError::Locked { .. })
-    ) {
-        state.limiter.sign_in_failed(req);
-        if let Some(d) = &device {
-            state.limiter.device_failed(&d.device);
-        }
-    }
-    state.metrics.login_result(signed_in.as_ref().err());
+    let signed_in = run_detached(state, ctx, attempt).await;
+    count(req, state, &signed_in, device.as_ref());
     match signed_in {
         Ok(signed) => {
             let next = Next {
@@ -115,6 +104,39 @@ pub(super) async fn login(
         }
         Err(e) => login_fault(e),
     }
+}
+
+/// Runs the sign-in on its own task: it goes to its end even if the browser goes away (see
+/// `SignIn`).
+async fn run_detached(
+    state: &BrowserFlowState,
+    ctx: RequestContext,
+    attempt: PageSignIn,
+) -> Result<SignedIn, LoginError> {
+    let sign_in = state.sign_in.clone();
+    actix_web::rt::spawn(async move { sign_in.on_login_page(&ctx, attempt).await })
+        .await
+        .unwrap_or_else(|e| Err(LoginError::Hasher(format!("the sign-in task failed: {e}"))))
+}
+
+/// Spends from the network's (and the trusted device's) failure budget on a wrong password,
+/// and counts the outcome.
+fn count(
+    req: &HttpRequest,
+    state: &BrowserFlowState,
+    signed_in: &Result<SignedIn, LoginError>,
+    device: Option<&TrustedDevice>,
+) {
+    if matches!(
+        signed_in,
+        Err(LoginError::InvalidCredentials | LoginError::Locked { .. })
+    ) {
+        state.limiter.sign_in_failed(req);
+        if let Some(d) = device {
+            state.limiter.device_failed(&d.device);
+        }
+    }
+    state.metrics.login_result(signed_in.as_ref().err());
 }
 
 /// The new session's cookie and, for a browser that proved it is its owner's, the

@@ -19,10 +19,7 @@ async fn get(fakes: Fakes, uri: &str) -> actix_web::dev::ServiceResponse {
     test::call_service(&app, test::TestRequest::get().uri(uri).to_request()).await
 }
 
-fn header<'a>(
-    res: &'a actix_web::dev::ServiceResponse,
-    name: header::HeaderName,
-) -> Option<&'a str> {
+fn header(res: &actix_web::dev::ServiceResponse, name: header::HeaderName) -> Option<&str> {
     res.headers().get(name).and_then(|v| v.to_str().ok())
 }
 

@@ -18,10 +18,7 @@ async fn call(fakes: Fakes, req: test::TestRequest) -> actix_web::dev::ServiceRe
     test::call_service(&app, req.to_request()).await
 }
 
-fn header<'a>(
-    res: &'a actix_web::dev::ServiceResponse,
-    name: header::HeaderName,
-) -> Option<&'a str> {
+fn header(res: &actix_web::dev::ServiceResponse, name: header::HeaderName) -> Option<&str> {
     res.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
