@@ -3,6 +3,7 @@
 mod access_tokens;
 mod account_api;
 mod account_settings;
+mod accounts;
 pub mod admin;
 mod api_keys;
 mod authorize;
@@ -15,10 +16,10 @@ mod fault_code;
 mod housekeeping;
 mod introspection;
 mod link_targets;
-mod login;
 mod logout;
 mod refresh_grant;
 mod revocation;
+mod sign_in;
 mod sign_out_everywhere;
 mod signing_keys;
 #[cfg(test)]
@@ -33,10 +34,11 @@ pub use account_api::{
     ACCOUNT_CLIENT_ID, ACCOUNT_SCOPE,
 };
 pub use account_settings::{AccountChangeError, AccountSettings};
+pub use accounts::{Accounts, CreateUserError, LoginError, SignInContext, SignedIn};
 pub use api_keys::{ApiKeyError, ApiKeys, API_KEY_TOUCH_INTERVAL_SECS};
 pub use authorize::{
-    AuthorizationRequest, AuthorizationResponse, Authorize, AuthorizeError, AuthorizeOutcome,
-    Interaction, SignInProof, REAUTHENTICATION_WINDOW_SECS,
+    AuthorizationRequest, AuthorizationResponse, AuthorizationResult, Authorize, AuthorizeError,
+    AuthorizeOutcome, AuthorizeParams, Interaction, SignInProof, REAUTHENTICATION_WINDOW_SECS,
 };
 pub use client_authentication::{
     AuthenticateClientError, ClientAuthenticator, PresentedCredentials,
@@ -50,10 +52,10 @@ pub use housekeeping::{
 };
 pub use introspection::{Introspection, IntrospectionResponse};
 pub use link_targets::LinkTargets;
-pub use login::{Accounts, CreateUserError, LoginError, SignInContext, SignedIn};
 pub use logout::{Logout, LogoutError, LogoutPlan, LogoutRequest};
 pub use refresh_grant::{RefreshGrace, RefreshTokenGrant};
 pub use revocation::{RevokeError, TokenRevocation};
+pub use sign_in::{ApiSignIn, PageSignIn, SignIn};
 pub use sign_out_everywhere::SignOutEverywhere;
 pub use signing_keys::{KeyError, KeyService, RotationTooSoon, DEFAULT_PUBLISH_LEAD_SECS};
 pub use token_error::TokenError;

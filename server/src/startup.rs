@@ -15,12 +15,12 @@ use std::sync::Arc;
 use std::time::Duration;
 use tessera_adapters::audit::AuditWriter;
 use tessera_adapters::http::{
-    self, AdminState, BrowserSettings, CsrfGuard, DeviceCookies, Discovery, HttpState,
-    MetricsSources, RateLimiter, Readiness,
+    self, AdminState, BrowserFlowState, BrowserSettings, CsrfGuard, DeviceCookies, Discovery,
+    HttpState, MetricsSources, RateLimiter, Readiness,
 };
 use tessera_adapters::mail::MailQueue;
 use tessera_adapters::observability::RequestObserver;
-use tessera_application::services::KeyService;
+use tessera_application::services::{KeyService, SignIn};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -243,25 +243,45 @@ impl Parts {
             admin,
         } = self;
         let issuer = config.http.issuer.as_str();
-        HttpState {
+        let sign_in = Arc::new(SignIn::new(
+            accounts.accounts.clone(),
+            accounts.account_api.clone(),
+            operations.audit.clone(),
+        ));
+        let browser_flow = web::Data::new(BrowserFlowState {
             authorize: oauth.authorize,
-            account_api: accounts.account_api,
-            account_settings: accounts.account_settings,
-            email_links: accounts.email_links,
-            accounts: accounts.accounts,
-            code_grant: oauth.code_grant,
-            refresh_grant: oauth.refresh_grant,
-            userinfo: oauth.userinfo,
+            sign_in: sign_in.clone(),
+            sessions: accounts.accounts,
             logout: oauth.logout,
+            auth_tx: http::AuthTransactions::from_secret(&secret),
+            devices: DeviceCookies::new(&secret, issuer),
             browser: BrowserSettings::new(
                 issuer,
                 crate::wiring::whole_secs(config.accounts.session),
             ),
             csrf: CsrfGuard::from_secret(&secret),
-            auth_tx: http::AuthTransactions::from_secret(&secret),
+            limiter: limiter.clone(),
+            rng: core.rng.clone(),
+            clock: core.clock.clone(),
+            metrics: operations.metrics.clone(),
+            audit: operations.audit.clone(),
+        });
+        HttpState {
+            sign_in,
+            browser_flow,
+            account_api: accounts.account_api,
+            account_settings: accounts.account_settings,
+            email_links: accounts.email_links,
+            code_grant: oauth.code_grant,
+            refresh_grant: oauth.refresh_grant,
+            userinfo: oauth.userinfo,
+            browser: BrowserSettings::new(
+                issuer,
+                crate::wiring::whole_secs(config.accounts.session),
+            ),
+            csrf: CsrfGuard::from_secret(&secret),
             rng: core.rng.clone(),
             limiter,
-            devices: DeviceCookies::new(&secret, issuer),
             clock: core.clock.clone(),
             admin,
             authenticator: oauth.authenticator,

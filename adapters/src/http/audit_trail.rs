@@ -37,12 +37,3 @@ pub(super) fn event(
 ) -> AuditEvent {
     request_context(req, &state.limiter, state.clock.as_ref()).audit(action, outcome)
 }
-
-/// `Success` or `Failure`.
-pub(super) fn outcome(ok: bool) -> AuditOutcome {
-    if ok {
-        AuditOutcome::Success
-    } else {
-        AuditOutcome::Failure
-    }
-}

@@ -12,8 +12,7 @@ use super::browser::hmac;
 use base64::Engine;
 use openssl::memcmp;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
-use std::collections::HashMap;
-use tessera_application::services::SignInProof;
+use tessera_application::services::{AuthorizeParams, SignInProof};
 use tessera_domain::BrowserSession;
 
 /// Name of the consent form's hidden field that carries the transaction.
@@ -53,16 +52,14 @@ impl AuthTransactions {
     pub fn verify(
         &self,
         session: Option<&BrowserSession>,
-        params: &HashMap<String, String>,
+        params: &AuthorizeParams,
         token: Option<&str>,
     ) -> SignInProof {
         let (Some(session), Some(token)) = (session, token) else {
             return SignInProof::Unproven;
         };
-        let expected = self.issue(
-            session,
-            params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        );
+        let pairs = params.pairs();
+        let expected = self.issue(session, pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let valid = self.key.expose_secret().len() == 32
             && expected.len() == token.len()
             && memcmp::eq(expected.as_bytes(), token.as_bytes());
@@ -113,19 +110,21 @@ mod tests {
         }
     }
 
-    fn params(prompt: &str) -> HashMap<String, String> {
-        [("client_id", "web"), ("prompt", prompt), ("state", "s")]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect()
+    fn params(prompt: &str) -> AuthorizeParams {
+        AuthorizeParams::from_pairs(
+            [("client_id", "web"), ("prompt", prompt), ("state", "s")]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned())),
+        )
     }
 
     fn guard(secret: &str) -> AuthTransactions {
         AuthTransactions::from_secret(&SecretString::from(secret.repeat(40)))
     }
 
-    fn issued(g: &AuthTransactions, s: &BrowserSession, p: &HashMap<String, String>) -> String {
-        g.issue(s, p.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    fn issued(g: &AuthTransactions, s: &BrowserSession, p: &AuthorizeParams) -> String {
+        let pairs = p.pairs();
+        g.issue(s, pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     }
 
     #[test]
@@ -138,20 +137,19 @@ mod tests {
             g.verify(Some(&fresh), &p, Some(&t)),
             SignInProof::ThisAuthorization
         );
-        let unproven =
-            |s: Option<&BrowserSession>, p: &HashMap<String, String>, t: Option<&str>| {
-                assert_eq!(g.verify(s, p, t), SignInProof::Unproven);
-            };
+        let unproven = |s: Option<&BrowserSession>, p: &AuthorizeParams, t: Option<&str>| {
+            assert_eq!(g.verify(s, p, t), SignInProof::Unproven);
+        };
         // Another (the old) session, or the same one with another auth_time.
         unproven(Some(&session("old-cookie", 5_000)), &p, Some(&t));
         unproven(Some(&session("new-cookie", 4_000)), &p, Some(&t));
         // Another request, an extra or a missing parameter.
         unproven(Some(&fresh), &params("consent"), Some(&t));
         let mut more = p.clone();
-        more.insert("max_age".into(), "0".into());
+        more.max_age = Some("0".into());
         unproven(Some(&fresh), &more, Some(&t));
         let mut fewer = p.clone();
-        fewer.remove("state");
+        fewer.state = None;
         unproven(Some(&fresh), &fewer, Some(&t));
         // Missing, malformed, or made under another secret key.
         unproven(Some(&fresh), &p, None);

@@ -137,6 +137,21 @@ pub(super) fn hmac(key: &[u8], data: &[u8]) -> Option<Vec<u8>> {
 
 /// A page whose form carries a CSRF token bound to the browser's binding cookie, which is set
 /// here when the browser has none yet (AS-35). Every CSRF-protected page is answered this way.
+/// What the use cases know about this request: the caller's address as the rate limiter sees
+/// it, the request id, and one reading of the clock.
+pub(super) fn request_context(
+    req: &HttpRequest,
+    state: &super::HttpState,
+) -> tessera_application::RequestContext {
+    tessera_application::RequestContext {
+        ip: state.limiter.client_ip(req),
+        request_id: crate::observability::with_current_request_id(|id| {
+            id.unwrap_or_default().to_owned()
+        }),
+        now: state.clock.now(),
+    }
+}
+
 pub(super) fn page_with_csrf(
     req: &HttpRequest,
     state: &super::HttpState,

@@ -1,13 +1,14 @@
 //! `GET /logout` (OIDC RP-Initiated Logout 1.0) and the confirmation `POST /logout`.
 
-use super::browser::page_with_csrf;
 use super::form::OAuthForm;
 use super::pages;
-use super::HttpState;
+use super::state::BrowserFlowState;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::collections::HashMap;
 use tessera_application::services::{LogoutError, LogoutRequest};
+use tessera_application::RepositoryError;
+use tessera_domain::BrowserSession;
 
 const PARAMS: [&str; 4] = [
     "id_token_hint",
@@ -16,9 +17,24 @@ const PARAMS: [&str; 4] = [
     "client_id",
 ];
 
-/// `GET /logout`: signs out at once when a valid `id_token_hint` vouches for the request,
-/// otherwise asks the person to confirm (a bare GET never ends a session on its own word).
-pub async fn logout_get(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
+// `GET /logout`: signs out at once when a valid `id_token_hint` vouches for the request,
+// otherwise asks the person to confirm (a bare GET never ends a session on its own word).
+/// RP-initiated logout (`end_session_endpoint`)
+#[utoipa::path(get, path = "/logout", tag = "oauth",
+    description = "Browser endpoint: signs out at once with a valid `id_token_hint`, otherwise \
+                   asks for confirmation. Answers HTML or a redirect.",
+    params(
+        ("id_token_hint" = Option<String>, Query),
+        ("post_logout_redirect_uri" = Option<String>, Query),
+        ("state" = Option<String>, Query),
+        ("client_id" = Option<String>, Query),
+    ),
+    responses(
+        (status = 200, description = "The confirmation or signed-out page", body = String, content_type = "text/html"),
+        (status = 303, description = "To the registered post-logout redirect URI", headers(("Location" = String))),
+        (status = 400, description = "An error page", body = String, content_type = "text/html"),
+    ))]
+pub async fn logout_get(req: HttpRequest, state: web::Data<BrowserFlowState>) -> HttpResponse {
     let params = match OAuthForm::parse(req.query_string().as_bytes()) {
         Ok(f) => f.into_map(),
         Err(e) => return error(StatusCode::BAD_REQUEST, &e.to_string()),
@@ -26,11 +42,19 @@ pub async fn logout_get(req: HttpRequest, state: web::Data<HttpState>) -> HttpRe
     run(&req, &state, params, false).await
 }
 
-/// `POST /logout`: the confirmation form (CSRF-protected).
+// `POST /logout`: the confirmation form (CSRF-protected).
+/// Logout confirmation (CSRF-protected form)
+#[utoipa::path(post, path = "/logout", tag = "oauth",
+    request_body(content = crate::http::openapi::schemas::LogoutForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The signed-out page", body = String, content_type = "text/html"),
+        (status = 303, description = "To the registered post-logout redirect URI", headers(("Location" = String))),
+        (status = 400, description = "An error page", body = String, content_type = "text/html"),
+    ))]
 pub async fn logout_post(
     req: HttpRequest,
     payload: web::Payload,
-    state: web::Data<HttpState>,
+    state: web::Data<BrowserFlowState>,
 ) -> HttpResponse {
     let form = match OAuthForm::read(&req, payload).await {
         Ok(f) => f,
@@ -51,50 +75,75 @@ pub async fn logout_post(
     run(&req, &state, params, true).await
 }
 
-async fn run(
-    req: &HttpRequest,
-    state: &HttpState,
-    params: HashMap<String, String>,
-    confirmed: bool,
-) -> HttpResponse {
+/// The logout request's parameters, as the use case reads them.
+fn logout_request(params: &HashMap<String, String>) -> LogoutRequest {
     let get = |k: &str| params.get(k).cloned();
-    let request = LogoutRequest {
+    LogoutRequest {
         id_token_hint: get("id_token_hint"),
         post_logout_redirect_uri: get("post_logout_redirect_uri"),
         state: get("state"),
         client_id: get("client_id"),
-    };
+    }
+}
+
+/// Plans the logout, asks for confirmation when the request is not vouched for, otherwise
+/// ends the session and leaves.
+async fn run(
+    req: &HttpRequest,
+    state: &BrowserFlowState,
+    params: HashMap<String, String>,
+    confirmed: bool,
+) -> HttpResponse {
     let cookie = state.browser.session_value(req);
-    let session = match &cookie {
-        Some(v) => match state.accounts.session(v).await {
-            Ok(s) => s,
-            Err(_) => return unavailable(),
-        },
-        None => None,
+    let Ok(session) = current_session(state, cookie.as_deref()).await else {
+        return unavailable();
     };
-    let plan = match state
-        .logout
-        .plan(&request, session.as_ref().map(|s| &s.user_id))
-        .await
-    {
+    let request = logout_request(&params);
+    let user = session.as_ref().map(|s| &s.user_id);
+    let plan = match state.logout.plan(&request, user).await {
         Ok(p) => p,
         Err(LogoutError::InvalidRequest(m)) => return error(StatusCode::BAD_REQUEST, &m),
         Err(LogoutError::Repository(_)) => return unavailable(),
     };
     if plan.needs_confirmation && !confirmed {
-        let mut hidden: Vec<(String, String)> = params
-            .into_iter()
-            .filter(|(k, _)| PARAMS.contains(&k.as_str()))
-            .collect();
-        hidden.sort();
-        return page_with_csrf(req, state, |csrf| pages::logout_confirm_page(&hidden, csrf));
+        return confirm_page(req, state, params);
     }
     if let Some(v) = &cookie {
-        if state.accounts.sign_out(v).await.is_err() {
+        if state.sessions.sign_out(v).await.is_err() {
             return unavailable();
         }
     }
-    let mut res = match plan.redirect {
+    signed_out(state, plan.redirect)
+}
+
+/// The live session behind the cookie, if any.
+async fn current_session(
+    state: &BrowserFlowState,
+    cookie: Option<&str>,
+) -> Result<Option<BrowserSession>, RepositoryError> {
+    match cookie {
+        Some(v) => state.sessions.session(v).await,
+        None => Ok(None),
+    }
+}
+
+/// The confirmation page, carrying the logout parameters (and nothing else) back.
+fn confirm_page(
+    req: &HttpRequest,
+    state: &BrowserFlowState,
+    params: HashMap<String, String>,
+) -> HttpResponse {
+    let mut hidden: Vec<(String, String)> = params
+        .into_iter()
+        .filter(|(k, _)| PARAMS.contains(&k.as_str()))
+        .collect();
+    hidden.sort();
+    state.page_with_csrf(req, |csrf| pages::logout_confirm_page(&hidden, csrf))
+}
+
+/// After the session ended: to the client's page, or the signed-out page; the cookie goes.
+fn signed_out(state: &BrowserFlowState, redirect: Option<String>) -> HttpResponse {
+    let mut res = match redirect {
         Some(target) => HttpResponse::SeeOther()
             .insert_header((header::LOCATION, target))
             .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -102,7 +151,9 @@ async fn run(
             .finish(),
         None => pages::html_response(StatusCode::OK, pages::logged_out_page()),
     };
-    let _ = res.add_cookie(&state.browser.expired_session_cookie());
+    if let Err(e) = res.add_cookie(&state.browser.expired_session_cookie()) {
+        log::error!("could not expire the session cookie: {e}");
+    }
     res
 }
 
@@ -119,3 +170,6 @@ fn unavailable() -> HttpResponse {
         .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
     res
 }
+
+#[cfg(test)]
+mod tests;

@@ -23,7 +23,7 @@ pub mod pages;
 pub mod paths;
 mod rate_limit;
 mod revoke;
-mod state;
+pub mod state;
 mod token;
 mod trusted_device;
 mod userinfo;
@@ -38,15 +38,15 @@ pub use jwks::JWKS_MAX_AGE_SECS;
 pub use metrics::{known_routes, MetricsSources};
 pub use openapi::{document as openapi_document, ApiDocs};
 pub use rate_limit::{AdminFailures, Budget, RateLimitSettings, RateLimiter};
-pub use state::AdminState;
+pub use state::{AdminState, BrowserFlowState};
 pub use trusted_device::DeviceCookies;
 
 use actix_web::{web, HttpResponse};
 use std::sync::Arc;
 use tessera_application::ports::{JwsEngine, RandomSource};
 use tessera_application::services::{
-    AccountApi, AccountSettings, Accounts, AuthorizationCodeGrant, Authorize, ClientAuthenticator,
-    ClientCredentialsGrant, EmailLinks, Introspection, Logout, RefreshTokenGrant, TokenRevocation,
+    AccountApi, AccountSettings, AuthorizationCodeGrant, ClientAuthenticator,
+    ClientCredentialsGrant, EmailLinks, Introspection, RefreshTokenGrant, SignIn, TokenRevocation,
     UserInfo,
 };
 
@@ -66,12 +66,12 @@ pub struct HttpState {
     pub readiness: Arc<Readiness>,
     /// Pre-serialised discovery documents.
     pub discovery: Discovery,
-    /// The authorization endpoint's logic.
-    pub authorize: Authorize,
-    /// Sign-in and sessions.
-    pub accounts: Arc<Accounts>,
+    /// Password sign-in through the account API, audited.
+    pub sign_in: Arc<SignIn>,
+    /// The `/authorize` and `/logout` handlers' own state.
+    pub browser_flow: web::Data<state::BrowserFlowState>,
     /// The JSON account API (registration, direct login, profile).
-    pub account_api: AccountApi,
+    pub account_api: Arc<AccountApi>,
     /// Name, password and deletion of one's own account.
     pub account_settings: AccountSettings,
     /// Emailed links: verification and password reset (shared with the account API).
@@ -82,20 +82,14 @@ pub struct HttpState {
     pub refresh_grant: RefreshTokenGrant,
     /// OIDC UserInfo.
     pub userinfo: UserInfo,
-    /// RP-initiated logout.
-    pub logout: Logout,
     /// Cookie settings.
     pub browser: BrowserSettings,
     /// CSRF tokens for the pages.
     pub csrf: CsrfGuard,
-    /// Proof on the consent form that the person signed in in this authorization.
-    pub auth_tx: AuthTransactions,
     /// Randomness for cookie values.
     pub rng: Arc<dyn RandomSource>,
     /// Failure, registration and mail budgets (shared with the mail budget of the links).
     pub limiter: Arc<RateLimiter>,
-    /// Trusted-device cookies: the owner's browser passes a lock others caused.
-    pub devices: DeviceCookies,
     /// The time, for cookie lifetimes.
     pub clock: Arc<dyn tessera_application::ports::Clock>,
     /// The admin API's state (its handlers receive it as their own app data).
@@ -114,8 +108,9 @@ pub struct HttpState {
 pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
         let admin = web::Data::from(state.admin.clone());
-        cfg.app_data(state)
+        cfg.app_data(state.browser_flow.clone())
             .app_data(admin)
+            .app_data(state)
             .service(
                 web::resource(paths::OPENID_CONFIGURATION)
                     .route(web::get().to(discovery::openid_configuration_get))

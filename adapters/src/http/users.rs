@@ -7,7 +7,6 @@
 //! "error_description"}` shape with `Cache-Control: no-store`, and nothing is stored unless the
 //! whole request is valid.
 
-use super::audit_trail;
 use super::errors::ApiError;
 use super::json_body::MAX_PASSWORD_CHARS;
 pub(super) use super::json_body::{field_error, password_length, read_json};
@@ -18,11 +17,11 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tessera_application::services::{
-    AccountLoginError, AccountTokenError, CreateUserError, LoginError, SignInContext,
+    AccountLoginError, AccountTokenError, ApiSignIn, CreateUserError, LoginError, TokenSet,
 };
 use tessera_application::OAuthErrorCode;
 use tessera_application::RepositoryError;
-use tessera_domain::{is_valid_display_name, AuditAction, AuditOutcome, Email, User};
+use tessera_domain::{is_valid_display_name, Email, User};
 use validator::{Validate, ValidationError};
 
 /// `POST /users/register`.
@@ -117,8 +116,20 @@ pub async fn register_post(
     Ok(answer)
 }
 
-/// `POST /users/login` → `200` RFC 6749 §5.1 token response; one `401` for every bad
-/// credential, locked accounts included.
+// `POST /users/login` → `200` RFC 6749 §5.1 token response; one `401` for every bad
+// credential, locked accounts included.
+/// Signs in with a password; answers tokens of the account API
+#[utoipa::path(post, path = "/users/login", tag = "account",
+    request_body = crate::http::openapi::schemas::LoginRequest,
+    responses(
+        (status = 200, description = "RFC 6749 §5.1 token response", body = crate::http::openapi::schemas::AccountTokenResponse),
+        (status = 400, description = "A field is not valid", body = crate::http::openapi::schemas::Error),
+        (status = 401, description = "`invalid_grant`: one answer for every bad credential", body = crate::http::openapi::schemas::Error),
+        (status = 413, description = "Body over 16 KiB", body = crate::http::openapi::schemas::Error),
+        (status = 415, description = "Not application/json", body = crate::http::openapi::schemas::Error),
+        (status = 429, description = "Rate limited", body = crate::http::openapi::schemas::Error),
+        (status = 503, description = "Temporarily unavailable", body = crate::http::openapi::schemas::Error),
+    ))]
 pub async fn login_post(
     req: HttpRequest,
     payload: web::Payload,
@@ -129,57 +140,40 @@ pub async fn login_post(
     if body.password.expose_secret().chars().count() > MAX_PASSWORD_CHARS {
         return Err(field_error("password", "password is too long"));
     }
-    // The check runs to its end even if the client goes away: every attempt is counted while
-    // its hash runs and only a finished success resets the count, so an abandoned request
-    // must not leave a count behind (it would lock the owner out under load).
-    let task_state = state.clone();
-    let (email, password) = (body.email.clone(), body.password);
-    let result = actix_web::rt::spawn(async move {
-        task_state
-            .account_api
-            .login(&email, password, &SignInContext::anonymous())
-            .await
-    })
-    .await
-    .map_err(|e| ApiError::server_error(&format!("the login task failed: {e}")))?;
-    if matches!(
-        result,
-        Err(AccountLoginError::Login(
-            LoginError::InvalidCredentials | LoginError::Locked { .. }
-        ))
-    ) {
-        state.limiter.sign_in_failed(&req);
-    }
-    match &result {
+    let ctx = super::browser::request_context(&req, &state);
+    let attempt = ApiSignIn {
+        email: body.email,
+        password: body.password,
+    };
+    let sign_in = state.sign_in.clone();
+    // Detached: the sign-in runs to its end even if the client goes away (see `SignIn`).
+    let result = actix_web::rt::spawn(async move { sign_in.on_account_api(&ctx, attempt).await })
+        .await
+        .map_err(|e| ApiError::server_error(&format!("the login task failed: {e}")))?;
+    count_login(&req, &state, &result);
+    Ok(token_response(&result.map_err(login_error)?))
+}
+
+/// Spends from the address's failure budget on a wrong password, and counts the outcome.
+fn count_login(req: &HttpRequest, state: &HttpState, result: &Result<TokenSet, AccountLoginError>) {
+    match result {
         Ok(_) => state.metrics.login_result(None),
-        Err(AccountLoginError::Login(e)) => state.metrics.login_result(Some(e)),
+        Err(AccountLoginError::Login(e)) => {
+            if matches!(
+                e,
+                LoginError::InvalidCredentials | LoginError::Locked { .. }
+            ) {
+                state.limiter.sign_in_failed(req);
+            }
+            state.metrics.login_result(Some(e));
+        }
         Err(AccountLoginError::Token(_)) => {}
     }
-    let audited = match &result {
-        Ok(_) => Some((AuditOutcome::Success, "account api")),
-        Err(AccountLoginError::Login(LoginError::InvalidCredentials)) => {
-            Some((AuditOutcome::Failure, "account api: bad credentials"))
-        }
-        Err(AccountLoginError::Login(LoginError::Locked { .. })) => {
-            Some((AuditOutcome::Failure, "account api: account locked"))
-        }
-        Err(_) => None,
-    };
-    if let Some((outcome, detail)) = audited {
-        let action = if outcome == AuditOutcome::Success {
-            AuditAction::LoginSucceeded
-        } else {
-            AuditAction::LoginFailed
-        };
-        state.audit.record(
-            audit_trail::event(&state, &req, action, outcome)
-                .actor(body.email.as_str())
-                .client(tessera_application::services::ACCOUNT_CLIENT_ID)
-                .detail(detail),
-        );
-    }
-    let tokens = result.map_err(|e| match e {
-        // Locked answers exactly like a wrong password: only existing accounts lock.
+}
+
+/// Locked answers exactly like a wrong password: only existing accounts lock.
+fn login_error(e: AccountLoginError) -> ApiError {
+    match e {
         AccountLoginError::Login(LoginError::InvalidCredentials | LoginError::Locked { .. }) => {
             ApiError::new(
                 StatusCode::UNAUTHORIZED,
@@ -191,9 +185,13 @@ pub async fn login_post(
         AccountLoginError::Login(LoginError::Repository(r)) => r.into(),
         AccountLoginError::Login(LoginError::Hasher(d)) => ApiError::server_error(&d),
         AccountLoginError::Token(t) => t.into(),
-    })?;
+    }
+}
+
+/// RFC 6749 §5.1, never cached.
+fn token_response(tokens: &TokenSet) -> HttpResponse {
     let scope = tokens.scope.to_string();
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
         .json(TokenResponse {
@@ -202,7 +200,7 @@ pub async fn login_post(
             expires_in: tokens.expires_in,
             scope: &scope,
             refresh_token: tokens.refresh_token.as_ref().map(|t| t.expose_secret()),
-        }))
+        })
 }
 
 /// The user behind the request's account API bearer token, or the RFC 6750 refusal.

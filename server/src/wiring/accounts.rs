@@ -21,7 +21,7 @@ pub struct AccountServices {
     /// Changes to one's own account.
     pub account_settings: AccountSettings,
     /// `/users/*`.
-    pub account_api: AccountApi,
+    pub account_api: Arc<AccountApi>,
     /// The queue that delivers the mail (flushed on shutdown).
     pub mailer: Arc<MailQueue>,
 }
@@ -83,7 +83,7 @@ impl AccountServices {
             policy,
         )
         .with_audit(audit);
-        let account_api = AccountApi::new(AccountApiDeps {
+        let account_api = Arc::new(AccountApi::new(AccountApiDeps {
             accounts: accounts.clone(),
             issuer: tokens.issuer.clone(),
             verifier: tokens.verifier.clone(),
@@ -92,7 +92,7 @@ impl AccountServices {
             clock: core.clock.clone(),
             rng: core.rng.clone(),
             links: email_links.clone(),
-        });
+        }));
         account_api
             .ensure_client()
             .await

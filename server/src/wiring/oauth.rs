@@ -64,7 +64,7 @@ impl Tokens {
 /// The services of the OAuth endpoints.
 pub struct OAuthServices {
     /// `/authorize`.
-    pub authorize: Authorize,
+    pub authorize: Arc<Authorize>,
     /// `/token`, `authorization_code`.
     pub code_grant: AuthorizationCodeGrant,
     /// `/token`, `refresh_token`.
@@ -76,7 +76,7 @@ pub struct OAuthServices {
     /// `/userinfo`.
     pub userinfo: UserInfo,
     /// `/logout`.
-    pub logout: Logout,
+    pub logout: Arc<Logout>,
     /// `/introspect`.
     pub introspection: Introspection,
     /// `/revoke`.
@@ -101,7 +101,7 @@ impl OAuthServices {
         let db = &core.db;
         let Tokens { verifier, issuer } = inputs.tokens;
         Self {
-            authorize: Authorize::new(
+            authorize: Arc::new(Authorize::new(
                 db.clients(),
                 db.users(),
                 db.consents(),
@@ -109,7 +109,7 @@ impl OAuthServices {
                 core.clock.clone(),
                 core.rng.clone(),
                 core.settings.clone(),
-            ),
+            )),
             code_grant: AuthorizationCodeGrant::new(
                 db.authorization_codes(),
                 db.users(),
@@ -135,12 +135,12 @@ impl OAuthServices {
             ),
             authenticator: ClientAuthenticator::new(db.clients()),
             userinfo: UserInfo::new(verifier.clone(), db.users()),
-            logout: Logout::new(
+            logout: Arc::new(Logout::new(
                 core.jws.clone(),
                 db.clients(),
                 core.clock.clone(),
                 core.settings.clone(),
-            ),
+            )),
             introspection: Introspection::new(
                 verifier.clone(),
                 db.refresh_tokens(),

@@ -3,7 +3,7 @@
 //! start-up.
 
 mod operations;
-mod schemas;
+pub(super) mod schemas;
 
 use super::discovery::{cache_control, cacheable_json, etag_of};
 use super::errors::ApiError;
@@ -28,17 +28,17 @@ const MAX_AGE_SECS: u32 = 600;
         operations::openid_configuration,
         operations::oauth_authorization_server,
         operations::jwks,
-        operations::authorize_get,
-        operations::authorize_post,
+        crate::http::authorize::authorize_get,
+        crate::http::authorize::authorize_post,
         operations::token,
         operations::introspect,
         operations::revoke,
         operations::userinfo_get,
         operations::userinfo_post,
-        operations::logout_get,
-        operations::logout_post,
+        crate::http::logout::logout_get,
+        crate::http::logout::logout_post,
         operations::users_register,
-        operations::users_login,
+        crate::http::users::login_post,
         operations::users_me_get,
         operations::users_me_patch,
         operations::users_me_delete,

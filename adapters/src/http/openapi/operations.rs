@@ -39,44 +39,6 @@ fn jwks() {}
 
 // ---- oauth ----
 
-/// Authorization request (RFC 6749 §4.1.1, PKCE S256, OIDC)
-#[utoipa::path(get, path = "/authorize", tag = "oauth",
-    description = "Browser endpoint. Validates the request, then shows the login or consent page, \
-                   or redirects to the client. Answers HTML or a redirect, never JSON.",
-    params(
-        ("response_type" = Option<String>, Query, description = "`code`"),
-        ("client_id" = Option<String>, Query),
-        ("redirect_uri" = Option<String>, Query),
-        ("scope" = Option<String>, Query),
-        ("state" = Option<String>, Query),
-        ("code_challenge" = Option<String>, Query, description = "PKCE (RFC 7636)"),
-        ("code_challenge_method" = Option<String>, Query, description = "`S256`"),
-        ("nonce" = Option<String>, Query),
-        ("prompt" = Option<String>, Query),
-        ("max_age" = Option<String>, Query),
-        ("login_hint" = Option<String>, Query),
-        ("response_mode" = Option<String>, Query, description = "`query` or `form_post`"),
-    ),
-    responses(
-        (status = 200, description = "The login or consent page, or a form_post page", body = String, content_type = "text/html"),
-        (status = 303, description = "The authorization response (or error) to the client's redirect URI",
-            headers(("Location" = String, description = "The client's redirect URI with `code`, `state`, `iss`"))),
-        (status = 400, description = "An error page: the client or redirect URI cannot be trusted", body = String, content_type = "text/html"),
-    ))]
-fn authorize_get() {}
-
-/// Authorization request as a form; the login and consent pages post here
-#[utoipa::path(post, path = "/authorize", tag = "oauth",
-    description = "Browser endpoint. Page submissions are CSRF-protected. Answers HTML or a redirect.",
-    request_body(content = AuthorizeForm, content_type = "application/x-www-form-urlencoded"),
-    responses(
-        (status = 200, description = "The next page", body = String, content_type = "text/html"),
-        (status = 303, description = "The authorization response to the client's redirect URI",
-            headers(("Location" = String))),
-        (status = 400, description = "An error page", body = String, content_type = "text/html"),
-    ))]
-fn authorize_post() {}
-
 /// Token endpoint (RFC 6749 §3.2)
 #[utoipa::path(post, path = "/token", tag = "oauth",
     description = "Grants: `authorization_code` (with PKCE), `refresh_token` (rotating), \
@@ -144,33 +106,6 @@ fn userinfo_get() {}
     ))]
 fn userinfo_post() {}
 
-/// RP-initiated logout (`end_session_endpoint`)
-#[utoipa::path(get, path = "/logout", tag = "oauth",
-    description = "Browser endpoint: signs out at once with a valid `id_token_hint`, otherwise \
-                   asks for confirmation. Answers HTML or a redirect.",
-    params(
-        ("id_token_hint" = Option<String>, Query),
-        ("post_logout_redirect_uri" = Option<String>, Query),
-        ("state" = Option<String>, Query),
-        ("client_id" = Option<String>, Query),
-    ),
-    responses(
-        (status = 200, description = "The confirmation or signed-out page", body = String, content_type = "text/html"),
-        (status = 303, description = "To the registered post-logout redirect URI", headers(("Location" = String))),
-        (status = 400, description = "An error page", body = String, content_type = "text/html"),
-    ))]
-fn logout_get() {}
-
-/// Logout confirmation (CSRF-protected form)
-#[utoipa::path(post, path = "/logout", tag = "oauth",
-    request_body(content = LogoutForm, content_type = "application/x-www-form-urlencoded"),
-    responses(
-        (status = 200, description = "The signed-out page", body = String, content_type = "text/html"),
-        (status = 303, description = "To the registered post-logout redirect URI", headers(("Location" = String))),
-        (status = 400, description = "An error page", body = String, content_type = "text/html"),
-    ))]
-fn logout_post() {}
-
 // ---- account ----
 
 /// Registers an account; a taken address answers the same (its owner is mailed instead)
@@ -185,20 +120,6 @@ fn logout_post() {}
         (status = 503, description = "Temporarily unavailable", body = Error),
     ))]
 fn users_register() {}
-
-/// Signs in with a password; answers tokens of the account API
-#[utoipa::path(post, path = "/users/login", tag = "account",
-    request_body = LoginRequest,
-    responses(
-        (status = 200, description = "RFC 6749 §5.1 token response", body = AccountTokenResponse),
-        (status = 400, description = "A field is not valid", body = Error),
-        (status = 401, description = "`invalid_grant`: one answer for every bad credential", body = Error),
-        (status = 413, description = "Body over 16 KiB", body = Error),
-        (status = 415, description = "Not application/json", body = Error),
-        (status = 429, description = "Rate limited", body = Error),
-        (status = 503, description = "Temporarily unavailable", body = Error),
-    ))]
-fn users_login() {}
 
 /// The signed-in user's profile
 #[utoipa::path(get, path = "/users/me", tag = "account",

@@ -1,6 +1,13 @@
-//! Per-area state: each group of handlers gets only the use cases and edge services it uses,
-//! so it can be tested with `actix_web::test::init_service` and mocked ports alone.
+//! Per-area handler state: each area's handlers get only the use cases and edge services they
+//! use, behind traits where a handler test with `actix_web::test::init_service` and mocks is
+//! worth it.
 
 mod admin;
+mod browser_flow;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 pub use admin::AdminState;
+pub use browser_flow::{
+    AuthorizeFlow, BrowserFlowState, BrowserSessions, LoginPageSignIn, LogoutPlanner,
+};

@@ -1,0 +1,62 @@
+//! The consent page's answer.
+
+use super::render::{bad_request, continue_with, current_session};
+use super::PageFields;
+use crate::http::state::BrowserFlowState;
+use actix_web::{HttpRequest, HttpResponse};
+use tessera_application::services::{AuthorizeParams, Interaction, SignInProof};
+use tessera_domain::{AuditAction, AuditOutcome, BrowserSession};
+
+/// Records the decision, then lets the use case act on it.
+pub(super) async fn answer(
+    req: &HttpRequest,
+    state: &BrowserFlowState,
+    params: AuthorizeParams,
+    page: PageFields,
+) -> HttpResponse {
+    let allow = match page.decision.as_deref() {
+        Some("allow") => true,
+        Some("deny") => false,
+        _ => return bad_request("The consent form was incomplete."),
+    };
+    let session = current_session(req, state).await;
+    // Proof that the session's sign-in happened in this authorization, for requests that
+    // demand re-authentication; the use case decides whether it is needed.
+    let sign_in = match &session {
+        Ok(s) => state
+            .auth_tx
+            .verify(s.as_ref(), &params, page.auth_tx.as_deref()),
+        Err(_) => SignInProof::Unproven,
+    };
+    if let Ok(Some(s)) = &session {
+        audit_decision(req, state, s, &params, allow);
+    }
+    let interaction = Interaction::Consented { allow, sign_in };
+    continue_with(req, state, params, session.ok().flatten(), interaction).await
+}
+
+/// Records the consent decision; a refusal is the consent step failing, not a consent
+/// withdrawn.
+fn audit_decision(
+    req: &HttpRequest,
+    state: &BrowserFlowState,
+    session: &BrowserSession,
+    params: &AuthorizeParams,
+    allow: bool,
+) {
+    let outcome = if allow {
+        AuditOutcome::Success
+    } else {
+        AuditOutcome::Failure
+    };
+    let mut e = state
+        .request_context(req)
+        .audit(AuditAction::ConsentGiven, outcome)
+        .subject(session.user_id.as_str());
+    if let Some(client) = &params.client_id {
+        e = e.client(client.as_str());
+    }
+    state
+        .audit
+        .record(e.detail(if allow { "allow" } else { "deny" }));
+}

@@ -1,0 +1,124 @@
+//! `GET, POST /authorize` (RFC 6749 §4.1.1, OIDC Core §3.1.2) with the login and consent pages.
+//!
+//! The pages post back to `/authorize` carrying the original request's parameters as hidden
+//! fields; every post re-validates the whole request, so nothing about a pending authorization
+//! is trusted from an earlier step. Forms are CSRF-protected, and every redirect answers 303.
+
+mod consent;
+mod render;
+mod sign_in;
+#[cfg(test)]
+mod tests;
+
+use super::auth_transaction::AUTH_TX_FIELD;
+use super::form::OAuthForm;
+use super::state::BrowserFlowState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use render::bad_request;
+use secrecy::SecretString;
+use tessera_application::services::AuthorizeParams;
+
+/// Form fields of the pages themselves, never part of the authorization request.
+const PAGE_FIELDS: [&str; 6] = [
+    "action",
+    "csrf_token",
+    "email",
+    "password",
+    "decision",
+    AUTH_TX_FIELD,
+];
+
+// `GET /authorize`.
+/// Authorization request (RFC 6749 §4.1.1, PKCE S256, OIDC)
+#[utoipa::path(get, path = "/authorize", tag = "oauth",
+    description = "Browser endpoint. Validates the request, then shows the login or consent page, \
+                   or redirects to the client. Answers HTML or a redirect, never JSON.",
+    params(
+        ("response_type" = Option<String>, Query, description = "`code`"),
+        ("client_id" = Option<String>, Query),
+        ("redirect_uri" = Option<String>, Query),
+        ("scope" = Option<String>, Query),
+        ("state" = Option<String>, Query),
+        ("code_challenge" = Option<String>, Query, description = "PKCE (RFC 7636)"),
+        ("code_challenge_method" = Option<String>, Query, description = "`S256`"),
+        ("nonce" = Option<String>, Query),
+        ("prompt" = Option<String>, Query),
+        ("max_age" = Option<String>, Query),
+        ("login_hint" = Option<String>, Query),
+        ("response_mode" = Option<String>, Query, description = "`query` or `form_post`"),
+    ),
+    responses(
+        (status = 200, description = "The login or consent page, or a form_post page", body = String, content_type = "text/html"),
+        (status = 303, description = "The authorization response (or error) to the client's redirect URI",
+            headers(("Location" = String, description = "The client's redirect URI with `code`, `state`, `iss`"))),
+        (status = 400, description = "An error page: the client or redirect URI cannot be trusted", body = String, content_type = "text/html"),
+    ))]
+pub async fn authorize_get(req: HttpRequest, state: web::Data<BrowserFlowState>) -> HttpResponse {
+    match OAuthForm::parse(req.query_string().as_bytes()) {
+        Ok(f) => render::start(&req, &state, AuthorizeParams::from_pairs(f.into_map())).await,
+        Err(e) => bad_request(&e.to_string()),
+    }
+}
+
+// `POST /authorize`: a form-encoded authorization request, or a login / consent submission.
+/// Authorization request as a form; the login and consent pages post here
+#[utoipa::path(post, path = "/authorize", tag = "oauth",
+    description = "Browser endpoint. Page submissions are CSRF-protected. Answers HTML or a redirect.",
+    request_body(content = crate::http::openapi::schemas::AuthorizeForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The next page", body = String, content_type = "text/html"),
+        (status = 303, description = "The authorization response to the client's redirect URI",
+            headers(("Location" = String))),
+        (status = 400, description = "An error page", body = String, content_type = "text/html"),
+    ))]
+pub async fn authorize_post(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<BrowserFlowState>,
+) -> HttpResponse {
+    let form = match OAuthForm::read(&req, payload).await {
+        Ok(f) => f,
+        Err(e) => return bad_request(&e.to_string()),
+    };
+    let Some(action) = form.get("action").map(str::to_owned) else {
+        return render::start(&req, &state, request_params(form)).await;
+    };
+    if let Some(refused) = sign_in::guard(&req, &state, &action, &form) {
+        return refused;
+    }
+    let page = PageFields::take(&form);
+    let params = request_params(form);
+    match action.as_str() {
+        "login" => sign_in::login(&req, &state, params, page.email, page.password).await,
+        "consent" => consent::answer(&req, &state, params, page).await,
+        _ => bad_request("Unknown form action."),
+    }
+}
+
+/// The fields the login and consent pages add to the request's own parameters.
+struct PageFields {
+    email: String,
+    password: SecretString,
+    decision: Option<String>,
+    auth_tx: Option<String>,
+}
+
+impl PageFields {
+    fn take(form: &OAuthForm) -> Self {
+        Self {
+            email: form.get("email").unwrap_or("").to_owned(),
+            password: SecretString::from(form.get("password").unwrap_or("").to_owned()),
+            decision: form.get("decision").map(str::to_owned),
+            auth_tx: form.get(AUTH_TX_FIELD).map(str::to_owned),
+        }
+    }
+}
+
+/// The authorization request's own parameters: the form without the pages' fields.
+fn request_params(form: OAuthForm) -> AuthorizeParams {
+    let mut map = form.into_map();
+    for f in PAGE_FIELDS {
+        map.remove(f);
+    }
+    AuthorizeParams::from_pairs(map)
+}

@@ -1,0 +1,195 @@
+//! Turning the use case's decision into what the browser sees: a page, a redirect to the
+//! client, or an error page.
+
+use crate::http::auth_transaction::AUTH_TX_FIELD;
+use crate::http::pages;
+use crate::http::state::BrowserFlowState;
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpRequest, HttpResponse};
+use tessera_application::services::{
+    AuthorizationRequest, AuthorizationResponse, AuthorizeError, AuthorizeOutcome, AuthorizeParams,
+    Interaction,
+};
+use tessera_domain::{BrowserSession, ResponseMode};
+
+/// A fresh request (or one posted without a page action): validate, then decide.
+pub(super) async fn start(
+    req: &HttpRequest,
+    state: &BrowserFlowState,
+    params: AuthorizeParams,
+) -> HttpResponse {
+    match current_session(req, state).await {
+        Ok(session) => continue_with(req, state, params, session, Interaction::Start).await,
+        Err(r) => r,
+    }
+}
+
+/// Validates the request, then decides and renders the next step.
+pub(super) async fn continue_with(
+    req: &HttpRequest,
+    state: &BrowserFlowState,
+    params: AuthorizeParams,
+    session: Option<BrowserSession>,
+    interaction: Interaction,
+) -> HttpResponse {
+    match state.authorize.validate(&params).await {
+        Ok(request) => {
+            let outcome = state
+                .authorize
+                .decide(request, session.as_ref(), interaction)
+                .await;
+            let next = Next {
+                params: &params,
+                session: session.as_ref(),
+                interaction,
+            };
+            render(req, state, outcome, &next)
+        }
+        Err(e) => authorize_error(e),
+    }
+}
+
+/// What a step knows besides the use case's decision.
+pub(super) struct Next<'a> {
+    pub(super) params: &'a AuthorizeParams,
+    pub(super) session: Option<&'a BrowserSession>,
+    pub(super) interaction: Interaction,
+}
+
+/// Renders the use case's decision.
+pub(super) fn render(
+    req: &HttpRequest,
+    state: &BrowserFlowState,
+    outcome: Result<AuthorizeOutcome, AuthorizeError>,
+    next: &Next<'_>,
+) -> HttpResponse {
+    match outcome {
+        Err(e) => authorize_error(e),
+        Ok(AuthorizeOutcome::Respond(r)) => respond(r),
+        Ok(AuthorizeOutcome::Login { request }) => {
+            let email = request.login_hint.clone().unwrap_or_default();
+            login_page(req, state, &request, next.params, (&email, None))
+        }
+        Ok(AuthorizeOutcome::Consent { request, user }) => {
+            consent_page(req, state, &request, user.email.as_str(), next)
+        }
+    }
+}
+
+/// The consent page; right after a sign-in on this authorization's login page, its form
+/// carries the proof of it (see `auth_transaction`).
+fn consent_page(
+    req: &HttpRequest,
+    state: &BrowserFlowState,
+    request: &AuthorizationRequest,
+    email: &str,
+    next: &Next<'_>,
+) -> HttpResponse {
+    let mut hidden = next.params.pairs();
+    if let (Interaction::LoggedIn, Some(s)) = (next.interaction, next.session) {
+        let proof = state
+            .auth_tx
+            .issue(s, hidden.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        hidden.push((AUTH_TX_FIELD.to_owned(), proof));
+    }
+    let scopes: Vec<String> = request
+        .scope
+        .iter()
+        .map(|s| s.as_str().to_owned())
+        .collect();
+    state.page_with_csrf(req, |csrf| {
+        pages::consent_page(
+            &request.client.name,
+            email,
+            &pages::describe_scopes(&scopes),
+            &hidden,
+            csrf,
+        )
+    })
+}
+
+/// The login page for `request`, with the email to pre-fill and an error after a failure.
+pub(super) fn login_page(
+    req: &HttpRequest,
+    state: &BrowserFlowState,
+    request: &AuthorizationRequest,
+    params: &AuthorizeParams,
+    (email, error): (&str, Option<&str>),
+) -> HttpResponse {
+    let hidden = params.pairs();
+    state.page_with_csrf(req, |csrf| {
+        pages::login_page(&request.client.name, &hidden, csrf, email, error)
+    })
+}
+
+/// The live session behind the cookie, or a 503 page when the store cannot be asked.
+pub(super) async fn current_session(
+    req: &HttpRequest,
+    state: &BrowserFlowState,
+) -> Result<Option<BrowserSession>, HttpResponse> {
+    let Some(value) = state.browser.session_value(req) else {
+        return Ok(None);
+    };
+    state
+        .sessions
+        .session(&value)
+        .await
+        .map_err(|e| unavailable(&e.to_string()))
+}
+
+pub(super) fn authorize_error(e: AuthorizeError) -> HttpResponse {
+    match e {
+        AuthorizeError::NotRedirectable(message) => page_error(
+            StatusCode::BAD_REQUEST,
+            "This sign-in link is not valid",
+            &message,
+        ),
+        AuthorizeError::Redirect(r) => respond(r),
+        AuthorizeError::Repository(e) => unavailable(&e.to_string()),
+    }
+}
+
+/// Sends an authorization response: a 303 to the redirect URI, or a form post page.
+fn respond(r: AuthorizationResponse) -> HttpResponse {
+    let params = r.params();
+    match r.mode {
+        ResponseMode::FormPost => pages::form_post_response(&r.redirect_uri, &params),
+        ResponseMode::Query => {
+            let query = serde_urlencoded::to_string(&params).unwrap_or_default();
+            let sep = if r.redirect_uri.contains('?') {
+                '&'
+            } else {
+                '?'
+            };
+            HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, format!("{}{sep}{query}", r.redirect_uri)))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .insert_header((header::REFERRER_POLICY, "no-referrer"))
+                .finish()
+        }
+    }
+}
+
+pub(super) fn bad_request(message: &str) -> HttpResponse {
+    page_error(
+        StatusCode::BAD_REQUEST,
+        "This request is not valid",
+        message,
+    )
+}
+
+pub(super) fn unavailable(detail: &str) -> HttpResponse {
+    log::warn!("authorization endpoint unavailable: {detail}");
+    let mut res = page_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Temporarily unavailable",
+        "Sign-in is temporarily unavailable. Please try again in a moment.",
+    );
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+    res
+}
+
+pub(super) fn page_error(status: StatusCode, title: &str, message: &str) -> HttpResponse {
+    pages::html_response(status, pages::error_page(title, message))
+}

@@ -1,0 +1,186 @@
+//! The login page's answer: the rate limit and CSRF check before any password is looked at,
+//! then the sign-in use case, then the next step of the authorization.
+
+use super::render::{authorize_error, login_page, page_error, render, unavailable, Next};
+use crate::http::form::OAuthForm;
+use crate::http::state::BrowserFlowState;
+use crate::http::trusted_device::TrustedDevice;
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpRequest, HttpResponse};
+use secrecy::{ExposeSecret, SecretString};
+use tessera_application::services::{
+    AuthorizeParams, Interaction, LoginError, PageSignIn, SignedIn,
+};
+use tessera_application::RequestContext;
+use tessera_domain::UnixTime;
+
+/// The refusal of a page post, before any work: `429` when this network used up its failed sign-ins
+/// (login only), `403` when the CSRF token is missing or wrong.
+pub(super) fn guard(
+    req: &HttpRequest,
+    state: &BrowserFlowState,
+    action: &str,
+    form: &OAuthForm,
+) -> Option<HttpResponse> {
+    if action == "login" {
+        if let Err(wait) = state.limiter.check_sign_in(req) {
+            let mut res = page_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many attempts",
+                "Too many sign-in attempts from your network. Please wait a moment and try again.",
+            );
+            if let Ok(v) = header::HeaderValue::from_str(&wait.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return Some(res);
+        }
+    }
+    let binding = state.browser.csrf_value(req);
+    if !state
+        .csrf
+        .verify(binding.as_deref(), form.get("csrf_token"))
+    {
+        log::info!("authorize form refused: missing or wrong CSRF token");
+        return Some(page_error(
+            StatusCode::FORBIDDEN,
+            "This form has expired",
+            "Please go back to the application and sign in again.",
+        ));
+    }
+    None
+}
+
+/// Signs in with the typed credentials, then continues the authorization as the new session.
+pub(super) async fn login(
+    req: &HttpRequest,
+    state: &BrowserFlowState,
+    params: AuthorizeParams,
+    email: String,
+    password: SecretString,
+) -> HttpResponse {
+    // Validate before spending a password hash on a request that cannot succeed; the
+    // validated request then serves the rest of the step.
+    let request = match state.authorize.validate(&params).await {
+        Ok(r) => r,
+        Err(e) => return authorize_error(e),
+    };
+    let ctx = state.request_context(req);
+    let now = ctx.now;
+    let (lockout, device) = state.devices.context(req, &state.limiter, now);
+    let attempt = PageSignIn {
+        email: email.clone(),
+        password,
+        lockout,
+        client_id: request.client.id.as_str().to_owned(),
+        previous_session: state.browser.session_value(req),
+    };
+    let signed_in = run_detached(state, ctx, attempt).await;
+    count(req, state, &signed_in, device.as_ref());
+    match signed_in {
+        Ok(signed) => {
+            let next = Next {
+                params: &params,
+                session: Some(&signed.session),
+                interaction: Interaction::LoggedIn,
+            };
+            let outcome = state
+                .authorize
+                .decide(request, next.session, next.interaction)
+                .await;
+            let mut res = render(req, state, outcome, &next);
+            set_sign_in_cookies(&mut res, state, &signed, now);
+            res
+        }
+        // A locked account (ASVS 6.3.1) gets exactly the wrong-password page: same status
+        // (200), same message, and deliberately no `Retry-After`. Only existing accounts can
+        // lock, so any difference, a header included, would tell whether the email exists
+        // (ASVS 6.3.8). The remaining delay goes only to the log (see `Accounts::sign_in`).
+        Err(LoginError::InvalidCredentials | LoginError::Locked { .. }) => {
+            let failed = (
+                email.as_str(),
+                Some("The email or password is not correct."),
+            );
+            login_page(req, state, &request, &params, failed)
+        }
+        Err(e) => login_fault(e),
+    }
+}
+
+/// Runs the sign-in on its own task: it goes to its end even if the browser goes away (see
+/// `SignIn`).
+async fn run_detached(
+    state: &BrowserFlowState,
+    ctx: RequestContext,
+    attempt: PageSignIn,
+) -> Result<SignedIn, LoginError> {
+    let sign_in = state.sign_in.clone();
+    actix_web::rt::spawn(async move { sign_in.on_login_page(&ctx, attempt).await })
+        .await
+        .unwrap_or_else(|e| Err(LoginError::Hasher(format!("the sign-in task failed: {e}"))))
+}
+
+/// Spends from the network's (and the trusted device's) failure budget on a wrong password,
+/// and counts the outcome.
+fn count(
+    req: &HttpRequest,
+    state: &BrowserFlowState,
+    signed_in: &Result<SignedIn, LoginError>,
+    device: Option<&TrustedDevice>,
+) {
+    if matches!(
+        signed_in,
+        Err(LoginError::InvalidCredentials | LoginError::Locked { .. })
+    ) {
+        state.limiter.sign_in_failed(req);
+        if let Some(d) = device {
+            state.limiter.device_failed(&d.device);
+        }
+    }
+    state.metrics.login_result(signed_in.as_ref().err());
+}
+
+/// The new session's cookie and, for a browser that proved it is its owner's, the
+/// trusted-device cookie.
+fn set_sign_in_cookies(
+    res: &mut HttpResponse,
+    state: &BrowserFlowState,
+    signed: &SignedIn,
+    now: UnixTime,
+) {
+    let cookies = [
+        Some(state.browser.session_cookie(signed.cookie.expose_secret())),
+        state
+            .devices
+            .cookie_for(&signed.session.user_id, now, state.rng.as_ref()),
+    ];
+    for cookie in cookies.iter().flatten() {
+        if let Err(e) = res.add_cookie(cookie) {
+            log::error!("could not set the {} cookie: {e}", cookie.name());
+        }
+    }
+}
+
+/// A sign-in that could not be decided: busy hasher, storage or hasher failure.
+fn login_fault(e: LoginError) -> HttpResponse {
+    match e {
+        LoginError::Busy => {
+            let mut res = page_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Too busy",
+                "Too many people are signing in right now. Please try again in a moment.",
+            );
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("2"));
+            res
+        }
+        LoginError::Repository(e) => unavailable(&e.to_string()),
+        other => {
+            log::error!("password check failed: {other}");
+            page_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "Please try again later.",
+            )
+        }
+    }
+}

@@ -1,0 +1,358 @@
+//! Password sign-in, sessions and account creation: the lockout rules and the hashing budget
+//! that keep both cheap to defend.
+
+use crate::ports::{
+    random_token, AuditLog, Clock, HashError, PasswordCheck, PasswordHasher, RandomSource,
+    SessionRepository, UserRepository,
+};
+use crate::RepositoryError;
+use secrecy::{ExposeSecret, SecretString};
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::Poll;
+mod errors;
+
+pub use errors::{CreateUserError, LoginError};
+
+use tessera_domain::{
+    AuditAction, AuditEvent, AuditOutcome, BrowserSession, Email, LockoutPolicy, LoginAttempts,
+    Password, PasswordPolicy, TokenDigest, User, UserId,
+};
+
+/// A successful sign-in: the session to store and the cookie value to hand the browser once.
+#[derive(Debug)]
+pub struct SignedIn {
+    /// The stored session.
+    pub session: BrowserSession,
+    /// The cookie value (256 bits); only its digest is stored.
+    pub cookie: SecretString,
+}
+
+/// What the lockout rules know about who is asking.
+///
+/// The per-account lock stops guessing from anywhere; a browser that has signed in to this
+/// account before (its trusted-device cookie, verified and not itself out of failures at the
+/// edge) passes that lock, so an attacker who keeps an account locked does not lock its owner
+/// out (ASVS 6.3.1: no malicious-lockout denial of service).
+#[derive(Debug, Clone, Default)]
+pub struct SignInContext {
+    /// The account a verified trusted-device cookie of this browser was issued for.
+    pub trusted_device_for: Option<UserId>,
+}
+
+impl SignInContext {
+    /// Nothing known: the plain lockout rules.
+    pub fn anonymous() -> Self {
+        Self::default()
+    }
+
+    fn trusts(&self, user: &UserId) -> bool {
+        self.trusted_device_for.as_ref() == Some(user)
+    }
+}
+
+/// Password sign-in and account creation.
+pub struct Accounts {
+    users: Arc<dyn UserRepository>,
+    sessions: Arc<dyn SessionRepository>,
+    hasher: Arc<dyn PasswordHasher>,
+    clock: Arc<dyn Clock>,
+    rng: Arc<dyn RandomSource>,
+    policy: PasswordPolicy,
+    session_ttl: i64,
+    lockout: LockoutPolicy,
+    audit: Option<Arc<dyn AuditLog>>,
+}
+
+impl Accounts {
+    /// Reports account lockouts to the audit log (they happen here, out of the callers' sight).
+    pub fn with_audit(mut self, audit: Arc<dyn AuditLog>) -> Self {
+        self.audit = Some(audit);
+        self
+    }
+
+    /// Builds the service; sessions last `session_ttl` seconds; failed sign-ins lock accounts
+    /// as `lockout` says.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        users: Arc<dyn UserRepository>,
+        sessions: Arc<dyn SessionRepository>,
+        hasher: Arc<dyn PasswordHasher>,
+        clock: Arc<dyn Clock>,
+        rng: Arc<dyn RandomSource>,
+        policy: PasswordPolicy,
+        session_ttl: i64,
+        lockout: LockoutPolicy,
+    ) -> Self {
+        Self {
+            users,
+            sessions,
+            hasher,
+            clock,
+            rng,
+            policy,
+            session_ttl,
+            lockout,
+            audit: None,
+        }
+    }
+
+    /// Creates an account (the CLI's `user create`, later the registration API).
+    pub async fn create_user(
+        &self,
+        email: &str,
+        password: SecretString,
+        name: Option<String>,
+        verified: bool,
+    ) -> Result<User, CreateUserError> {
+        let email = Email::parse(email)?;
+        // Length, then the blocklist and the email name (one place: the domain).
+        let password = Password::parse_for(password.expose_secret(), self.policy, &email)?;
+        if let Some(n) = &name {
+            if !tessera_domain::is_valid_display_name(n) {
+                return Err(CreateUserError::Name);
+            }
+        }
+        let phc = self
+            .hasher
+            .hash(SecretString::from(password.expose().to_owned()))
+            .await
+            .map_err(|e| match e {
+                HashError::Busy => CreateUserError::Busy,
+                other => CreateUserError::Hasher(other.to_string()),
+            })?;
+        let mut id = [0u8; 16];
+        self.rng.fill(&mut id);
+        let user = User {
+            id: UserId::from_random(id),
+            email,
+            email_verified: verified,
+            name,
+            password_hash: phc,
+            created_at: self.clock.now(),
+            disabled: false,
+            login_attempts: LoginAttempts::default(),
+        };
+        self.users.insert(&user).await.map_err(|e| match e {
+            RepositoryError::Conflict => CreateUserError::Duplicate,
+            other => CreateUserError::Repository(other),
+        })?;
+        log::info!("created user {}", user.id);
+        Ok(user)
+    }
+
+    /// Checks email and password and opens a new session (a new id on every sign-in: no
+    /// session fixation, ASVS 7.2.4).
+    ///
+    /// Brute force (ASVS 6.3.1): every attempt on an unlocked account is counted as a failure
+    /// in the database *while* its password is checked, and a success forgets the count, so
+    /// no attempt goes unmetered, however many race, on however many processes. A locked
+    /// account answers [`LoginError::Locked`] whatever the password; an attempt that was
+    /// counted after others had locked the account gets that answer too, so racing requests
+    /// never learn more than the threshold allows.
+    ///
+    /// Enumeration (ASVS 6.3.8): every path costs one password check. An unknown or malformed
+    /// email is checked against a dummy hash; a locked account against its own hash, its
+    /// result unused. The count is written concurrently with the check, so the extra write of
+    /// an existing account hides behind the hash (argon2id takes far longer than one short
+    /// transaction).
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: SecretString,
+        context: &SignInContext,
+    ) -> Result<SignedIn, LoginError> {
+        let user = self.verify_credentials(email, password, context).await?;
+        let now = self.clock.now();
+        let cookie = random_token(self.rng.as_ref(), 32);
+        let session = BrowserSession {
+            digest: TokenDigest::of(&cookie),
+            user_id: user.id.clone(),
+            auth_time: now,
+            expires_at: now.plus(self.session_ttl),
+        };
+        self.sessions.insert(&session).await?;
+        log::info!("user {} signed in", user.id);
+        Ok(SignedIn {
+            session,
+            cookie: SecretString::from(cookie),
+        })
+    }
+
+    /// Checks email and password exactly as [`Self::sign_in`] does (lockout, failure counting,
+    /// the dummy hash for unknown emails, rehashing), without opening a browser session: for
+    /// the JSON account API, which hands out tokens instead.
+    ///
+    /// A `context` that trusts this account's device skips the account lock (the attempt is
+    /// still counted, and the edge limits failures per device).
+    pub async fn verify_credentials(
+        &self,
+        email: &str,
+        password: SecretString,
+        context: &SignInContext,
+    ) -> Result<User, LoginError> {
+        let normalised = SecretString::from(Password::normalise(password.expose_secret()));
+        let user = match Email::parse(email) {
+            Ok(e) => self.users.find_by_email(&e).await?,
+            Err(_) => None,
+        };
+        let Some(user) = user else {
+            // Even a "match" against the dummy hash signs no one in.
+            self.check(normalised, &self.hasher.dummy_hash()).await?;
+            return Err(LoginError::InvalidCredentials);
+        };
+        let now = self.clock.now();
+        let trusted = context.trusts(&user.id);
+        if trusted && user.login_attempts.is_locked(now) {
+            log::info!(
+                "account {} is locked; a browser it signed in from before may try",
+                user.id
+            );
+        }
+        if let Some(secs) = user
+            .login_attempts
+            .retry_after_secs(now)
+            .filter(|_| !trusted)
+        {
+            self.check(normalised, &user.password_hash).await?;
+            log::warn!(
+                "sign-in refused: account {} is locked for another {secs} s",
+                user.id
+            );
+            return Err(LoginError::Locked {
+                retry_after_secs: secs,
+            });
+        }
+        let (check, counted) = both(
+            self.check(normalised.clone(), &user.password_hash),
+            self.users.record_login_failure(&user.id, now, self.lockout),
+        )
+        .await;
+        let counted = counted?;
+        let check = match check {
+            Ok(c) => c,
+            Err(e) => {
+                // No password was checked (the hasher shed the load, or failed): take the
+                // attempt back, so an overload never locks the rightful owner out.
+                if let Err(undo) = self
+                    .users
+                    .undo_login_failure(&user.id, counted, user.login_attempts)
+                    .await
+                {
+                    log::warn!("could not take back an unchecked sign-in attempt: {undo}");
+                }
+                return Err(e);
+            }
+        };
+        if !trusted && !user.login_attempts.admits(&counted, now, &self.lockout) {
+            let secs = counted.retry_after_secs(now).unwrap_or(1);
+            log::warn!(
+                "sign-in refused: account {} was locked by concurrent attempts, for another \
+                 {secs} s",
+                user.id
+            );
+            return Err(LoginError::Locked {
+                retry_after_secs: secs,
+            });
+        }
+        if !check.matches || user.disabled {
+            match counted.retry_after_secs(now) {
+                Some(secs) => {
+                    log::warn!(
+                        "account {} locked for {secs} s after {} failed sign-ins (lock number {})",
+                        user.id,
+                        self.lockout.threshold,
+                        counted.lockouts
+                    );
+                    if let Some(audit) = &self.audit {
+                        audit.record(
+                            AuditEvent::new(now, AuditAction::AccountLocked, AuditOutcome::Success)
+                                .subject(user.id.as_str())
+                                .detail(format!(
+                                    "for {secs} s after {} failed sign-ins (lock number {})",
+                                    self.lockout.threshold, counted.lockouts
+                                )),
+                        );
+                    }
+                }
+                None => log::info!("failed sign-in for user {}", user.id),
+            }
+            return Err(LoginError::InvalidCredentials);
+        }
+        self.users.reset_login_failures(&user.id).await?;
+        if check.needs_rehash {
+            match self.hasher.hash(normalised).await {
+                Ok(new) => {
+                    if let Err(e) = self.users.update_password_hash(&user.id, &new).await {
+                        log::warn!("could not store the rehashed password of {}: {e}", user.id);
+                    }
+                }
+                Err(e) => log::warn!("could not rehash the password of {}: {e}", user.id),
+            }
+        }
+        Ok(user)
+    }
+
+    /// One password check; a hash the hasher cannot read is a wrong password.
+    async fn check(&self, password: SecretString, phc: &str) -> Result<PasswordCheck, LoginError> {
+        match self.hasher.verify(password.clone(), phc).await {
+            Ok(check) => Ok(check),
+            // An unusable hash (an administrator forced a reset) fails like a wrong password
+            // and costs as much as one, so timing does not tell such accounts apart.
+            Err(HashError::InvalidHash) => {
+                let _ = self
+                    .hasher
+                    .verify(password, &self.hasher.dummy_hash())
+                    .await;
+                Ok(PasswordCheck {
+                    matches: false,
+                    needs_rehash: false,
+                })
+            }
+            Err(HashError::Busy) => Err(LoginError::Busy),
+            Err(other) => Err(LoginError::Hasher(other.to_string())),
+        }
+    }
+
+    /// The live session behind a cookie value, if any.
+    pub async fn session(&self, cookie: &str) -> Result<Option<BrowserSession>, RepositoryError> {
+        self.sessions
+            .find(&TokenDigest::of(cookie), self.clock.now())
+            .await
+    }
+
+    /// Ends the session behind a cookie value.
+    pub async fn sign_out(&self, cookie: &str) -> Result<(), RepositoryError> {
+        self.sessions.delete(&TokenDigest::of(cookie)).await
+    }
+}
+
+/// Runs two futures concurrently on the current task and returns both outputs.
+async fn both<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    let (mut a, mut b) = (pin!(a), pin!(b));
+    let (mut out_a, mut out_b) = (None, None);
+    std::future::poll_fn(move |cx| {
+        if out_a.is_none() {
+            if let Poll::Ready(v) = a.as_mut().poll(cx) {
+                out_a = Some(v);
+            }
+        }
+        if out_b.is_none() {
+            if let Poll::Ready(v) = b.as_mut().poll(cx) {
+                out_b = Some(v);
+            }
+        }
+        match (out_a.take(), out_b.take()) {
+            (Some(x), Some(y)) => Poll::Ready((x, y)),
+            (x, y) => {
+                (out_a, out_b) = (x, y);
+                Poll::Pending
+            }
+        }
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,158 @@
+//! The authorization request's parameters as the browser sent them, before any validation.
+
+use std::collections::BTreeMap;
+
+/// The parameters of an authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3, OIDC Core
+/// §3.1.2.1), each present at most once and never empty: the edge refuses repeats and drops
+/// empty values (OAuth 2.1 §3.1) before building this. Nothing here is validated yet; that is
+/// [`super::Authorize::validate`]'s work, so every step re-checks the whole request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuthorizeParams {
+    /// `client_id`.
+    pub client_id: Option<String>,
+    /// `redirect_uri`.
+    pub redirect_uri: Option<String>,
+    /// `response_type`.
+    pub response_type: Option<String>,
+    /// `response_mode` (OAuth 2.0 Multiple Response Types, Form Post Response Mode).
+    pub response_mode: Option<String>,
+    /// `scope`.
+    pub scope: Option<String>,
+    /// `state`.
+    pub state: Option<String>,
+    /// `code_challenge` (RFC 7636).
+    pub code_challenge: Option<String>,
+    /// `code_challenge_method` (RFC 7636).
+    pub code_challenge_method: Option<String>,
+    /// `nonce` (OIDC).
+    pub nonce: Option<String>,
+    /// `prompt` (OIDC).
+    pub prompt: Option<String>,
+    /// `max_age` (OIDC), still text: a bad value is an error sent to the client.
+    pub max_age: Option<String>,
+    /// `login_hint` (OIDC).
+    pub login_hint: Option<String>,
+    /// `request` (a request object, refused).
+    pub request: Option<String>,
+    /// `request_uri` (refused).
+    pub request_uri: Option<String>,
+    /// Parameters this server does not use; they travel through the login and consent pages
+    /// unchanged, like the others, so a page post is the same request again.
+    pub other: BTreeMap<String, String>,
+}
+
+impl AuthorizeParams {
+    /// Sorts `pairs` (names already unique, empty values already dropped) into their fields.
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Self {
+        let mut p = Self::default();
+        for (name, value) in pairs {
+            if value.is_empty() {
+                continue;
+            }
+            match p.field_mut(&name) {
+                Some(field) => *field = Some(value),
+                None => {
+                    p.other.insert(name, value);
+                }
+            }
+        }
+        p
+    }
+
+    /// Every parameter as a name and value, sorted by name: the hidden fields of the pages.
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        let mut pairs: Vec<(String, String)> = self
+            .known()
+            .into_iter()
+            .filter_map(|(name, value)| value.map(|v| (name.to_owned(), v.clone())))
+            .chain(self.other.iter().map(|(k, v)| (k.clone(), v.clone())))
+            .collect();
+        pairs.sort();
+        pairs
+    }
+
+    /// The named parameter's field, for the parameters this server reads.
+    fn field_mut(&mut self, name: &str) -> Option<&mut Option<String>> {
+        Some(match name {
+            "client_id" => &mut self.client_id,
+            "redirect_uri" => &mut self.redirect_uri,
+            "response_type" => &mut self.response_type,
+            "response_mode" => &mut self.response_mode,
+            "scope" => &mut self.scope,
+            "state" => &mut self.state,
+            "code_challenge" => &mut self.code_challenge,
+            "code_challenge_method" => &mut self.code_challenge_method,
+            "nonce" => &mut self.nonce,
+            "prompt" => &mut self.prompt,
+            "max_age" => &mut self.max_age,
+            "login_hint" => &mut self.login_hint,
+            "request" => &mut self.request,
+            "request_uri" => &mut self.request_uri,
+            _ => return None,
+        })
+    }
+
+    fn known(&self) -> [(&'static str, Option<&String>); 14] {
+        [
+            ("client_id", self.client_id.as_ref()),
+            ("redirect_uri", self.redirect_uri.as_ref()),
+            ("response_type", self.response_type.as_ref()),
+            ("response_mode", self.response_mode.as_ref()),
+            ("scope", self.scope.as_ref()),
+            ("state", self.state.as_ref()),
+            ("code_challenge", self.code_challenge.as_ref()),
+            ("code_challenge_method", self.code_challenge_method.as_ref()),
+            ("nonce", self.nonce.as_ref()),
+            ("prompt", self.prompt.as_ref()),
+            ("max_age", self.max_age.as_ref()),
+            ("login_hint", self.login_hint.as_ref()),
+            ("request", self.request.as_ref()),
+            ("request_uri", self.request_uri.as_ref()),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn known_parameters_fill_their_fields_and_the_rest_is_kept() {
+        let p = AuthorizeParams::from_pairs(pairs(&[
+            ("client_id", "c"),
+            ("max_age", "5"),
+            ("zeta", "z"),
+            ("scope", ""),
+        ]));
+        assert_eq!(p.client_id.as_deref(), Some("c"));
+        assert_eq!(p.max_age.as_deref(), Some("5"));
+        assert_eq!(p.scope, None, "empty values count as absent");
+        assert_eq!(p.other.get("zeta").map(String::as_str), Some("z"));
+    }
+
+    #[test]
+    fn pairs_give_back_every_parameter_sorted_by_name() {
+        let sent = pairs(&[
+            ("state", "s"),
+            ("zeta", "z"),
+            ("client_id", "c"),
+            ("a", "1"),
+        ]);
+        let p = AuthorizeParams::from_pairs(sent);
+        assert_eq!(
+            p.pairs(),
+            pairs(&[
+                ("a", "1"),
+                ("client_id", "c"),
+                ("state", "s"),
+                ("zeta", "z")
+            ])
+        );
+    }
+}
