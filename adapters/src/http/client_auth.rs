@@ -141,7 +141,10 @@ mod tests {
             .to_http_request();
         let form = OAuthForm::parse(b"client_secret=s").unwrap();
         let err = presented_credentials(&req, &form).unwrap_err();
-        assert_eq!(err.code(), tessera_application::OAuthErrorCode::InvalidRequest);
+        assert_eq!(
+            err.code(),
+            tessera_application::OAuthErrorCode::InvalidRequest
+        );
     }
 
     #[test]
@@ -159,7 +162,10 @@ mod tests {
         ));
         let form = OAuthForm::parse(b"").unwrap();
         assert_eq!(
-            presented_credentials(&req, &form).unwrap_err().code().as_str(),
+            presented_credentials(&req, &form)
+                .unwrap_err()
+                .code()
+                .as_str(),
             "invalid_client"
         );
     }

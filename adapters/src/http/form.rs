@@ -98,7 +98,10 @@ mod tests {
     #[test]
     fn as_09_repeated_parameters_are_refused() {
         let e = OAuthForm::parse(b"grant_type=a&grant_type=b").unwrap_err();
-        assert_eq!(e.code(), tessera_application::OAuthErrorCode::InvalidRequest);
+        assert_eq!(
+            e.code(),
+            tessera_application::OAuthErrorCode::InvalidRequest
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Liveness and readiness.
 
+use super::wire::Status;
 use super::HttpState;
 use crate::persistence::Database;
 use actix_web::http::header;
@@ -50,7 +51,7 @@ impl Readiness {
 pub async fn healthz_get() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(json!({"status": "ok"}))
+        .json(Status { status: "ok" })
 }
 
 /// `GET /readyz`: database reachable and keys loaded; 503 with the reasons otherwise.
@@ -59,7 +60,7 @@ pub async fn readyz_get(state: web::Data<HttpState>) -> HttpResponse {
     if problems.is_empty() {
         HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
-            .json(json!({"status": "ready"}))
+            .json(Status { status: "ready" })
     } else {
         HttpResponse::ServiceUnavailable()
             .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -2,6 +2,7 @@
 
 use super::client_auth::authenticated_form;
 use super::errors::ApiError;
+use super::wire::IntrospectResponse;
 use super::HttpState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -21,5 +22,5 @@ pub async fn introspect_post(
     let answer = state.introspection.introspect(&caller, token).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(answer))
+        .json(IntrospectResponse::from(answer)))
 }

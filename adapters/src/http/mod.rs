@@ -6,6 +6,7 @@ mod admin;
 mod audit_trail;
 mod auth_transaction;
 mod authorize;
+mod bearer;
 mod browser;
 mod client_auth;
 mod discovery;
@@ -25,6 +26,7 @@ mod token;
 mod trusted_device;
 mod userinfo;
 mod users;
+pub mod wire;
 
 pub use admin::{AdminApi, AdminAuth};
 pub use auth_transaction::AuthTransactions;

@@ -3,27 +3,14 @@
 use super::audit_trail;
 use super::client_auth::authenticated_form;
 use super::errors::ApiError;
+use super::wire::{TokenResponse, BEARER};
 use super::HttpState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use secrecy::ExposeSecret;
-use serde::Serialize;
 use tessera_application::services::TokenSet;
 use tessera_domain::GrantType;
 use tessera_domain::{AuditAction, AuditOutcome};
-
-#[derive(Serialize)]
-struct TokenResponse<'a> {
-    access_token: &'a str,
-    token_type: &'static str,
-    expires_in: i64,
-    #[serde(skip_serializing_if = "str::is_empty")]
-    scope: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    refresh_token: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    id_token: Option<&'a str>,
-}
 
 /// `POST /token`: checks the grant type, authenticates the client, runs the grant.
 pub async fn token_post(
@@ -80,11 +67,11 @@ pub async fn token_post(
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
         .json(TokenResponse {
-            access_token: tokens.access_token.expose_secret(),
-            token_type: "Bearer",
+            access_token: tokens.access_token.expose_secret().to_owned(),
+            token_type: BEARER,
             expires_in: tokens.expires_in,
-            scope: &scope,
-            refresh_token: tokens.refresh_token.as_ref().map(|t| t.expose_secret()),
-            id_token: tokens.id_token.as_deref(),
+            scope: Some(scope).filter(|s| !s.is_empty()),
+            refresh_token: tokens.refresh_token.map(|t| t.expose_secret().to_owned()),
+            id_token: tokens.id_token,
         }))
 }

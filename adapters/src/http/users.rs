@@ -7,8 +7,8 @@
 //! "error_description"}` shape with `Cache-Control: no-store`, and nothing is stored unless the
 //! whole request is valid.
 
-use tessera_application::OAuthErrorCode;
 use super::audit_trail;
+use super::bearer::bearer_token;
 use super::errors::ApiError;
 use super::HttpState;
 use actix_web::http::{header, StatusCode};
@@ -18,10 +18,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tessera_application::services::{
-    AccountChangeError, AccountLoginError, AccountTokenError, CreateUserError, LoginError,
-    SignInContext,
+    AccountChangeError, AccountLoginError, CreateUserError, LoginError, SignInContext,
 };
-use tessera_application::RepositoryError;
+use tessera_application::OAuthErrorCode;
 use tessera_domain::{is_valid_display_name, AuditAction, AuditOutcome, Email, User};
 use validator::{Validate, ValidationError, ValidationErrors};
 
@@ -438,39 +437,15 @@ fn change_error(e: AccountChangeError) -> ApiError {
 
 /// The user behind the request's account API bearer token, or the RFC 6750 refusal.
 async fn signed_in_user(req: &HttpRequest, state: &HttpState) -> Result<User, HttpResponse> {
-    let token = match bearer(req) {
-        Ok(Some(t)) => t,
-        Ok(None) => {
-            return Err(challenge(
-                StatusCode::UNAUTHORIZED,
-                None,
-                "an access token is required",
-            ))
-        }
-        Err(()) => {
-            return Err(challenge(
-                StatusCode::BAD_REQUEST,
-                Some("invalid_request"),
-                "malformed Authorization header",
-            ))
-        }
-    };
-    state.account_api.me(&token).await.map_err(|e| match e {
-        AccountTokenError::InvalidToken => challenge(
-            StatusCode::UNAUTHORIZED,
-            Some("invalid_token"),
-            "the access token is not valid",
-        ),
-        AccountTokenError::InsufficientScope => challenge(
-            StatusCode::FORBIDDEN,
-            Some("insufficient_scope"),
-            "an access token from /users/login with the account scope is required",
-        ),
-        AccountTokenError::Repository(RepositoryError::Unavailable) => {
-            ApiError::unavailable().error_response()
-        }
-        AccountTokenError::Repository(e) => ApiError::server_error(&e).error_response(),
-    })
+    let token = bearer_token(req)
+        .map_err(ApiError::from)
+        .and_then(|t| t.ok_or_else(ApiError::bearer_required))
+        .map_err(|e| e.error_response())?;
+    state
+        .account_api
+        .me(token)
+        .await
+        .map_err(|e| ApiError::from(e).error_response())
 }
 
 /// `429` when this address has used up its failed sign-ins (checked before any password).
@@ -557,33 +532,4 @@ fn validation_error(errors: &ValidationErrors) -> ApiError {
         .and_then(|e| e.message.as_ref().map(ToString::to_string))
         .unwrap_or_else(|| "is not valid".to_owned());
     field_error(name, &message)
-}
-
-/// `Ok(None)` without a header, `Err` for a malformed one.
-fn bearer(req: &HttpRequest) -> Result<Option<String>, ()> {
-    let Some(v) = req.headers().get(header::AUTHORIZATION) else {
-        return Ok(None);
-    };
-    let v = v.to_str().map_err(|_| ())?;
-    let (scheme, token) = v.split_once(' ').ok_or(())?;
-    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(());
-    }
-    Ok(Some(token.trim().to_owned()))
-}
-
-/// An RFC 6750 §3 error: `WWW-Authenticate: Bearer …` and the JSON error shape.
-fn challenge(status: StatusCode, error: Option<&str>, description: &str) -> HttpResponse {
-    let www = match error {
-        Some(e) => {
-            format!("Bearer realm=\"tessera\", error=\"{e}\", error_description=\"{description}\"")
-        }
-        None => "Bearer realm=\"tessera\"".to_owned(),
-    };
-    HttpResponse::build(status)
-        .insert_header((header::WWW_AUTHENTICATE, www))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(
-            json!({"error": error.unwrap_or("invalid_request"), "error_description": description}),
-        )
 }

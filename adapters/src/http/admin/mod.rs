@@ -10,7 +10,7 @@ mod clients;
 mod keys;
 mod users;
 
-use tessera_application::OAuthErrorCode;
+use super::bearer::{bearer_token, BearerChallenge};
 use super::errors::ApiError;
 use super::HttpState;
 use actix_web::http::header::{self, HeaderValue};
@@ -26,6 +26,7 @@ use tessera_application::services::admin::{
     Actor, AdminApiKeys, AdminAudit, AdminClients, AdminKeys, AdminUsers,
 };
 use tessera_application::services::ApiKeys;
+use tessera_application::OAuthErrorCode;
 use tessera_application::RepositoryError;
 use tessera_domain::{AuditAction, AuditEvent, AuditOutcome, SigningAlgorithm, TokenDigest};
 
@@ -48,11 +49,8 @@ const ADMIN_API_KEYS: &str = "/admin/api-keys";
 const ADMIN_API_KEY: &str = "/admin/api-keys/{id}";
 const ADMIN_AUDIT: &str = "/admin/audit";
 
-/// The challenge of a missing or bad credential.
-const CHALLENGE: &str = "Bearer realm=\"tessera-admin\"";
-/// The challenge of a valid key without the `admin` scope (RFC 6750 §3.1).
-const SCOPE_CHALLENGE: &str =
-    "Bearer realm=\"tessera-admin\", error=\"insufficient_scope\", scope=\"admin\"";
+/// The realm of the admin API's `WWW-Authenticate` challenges.
+const ADMIN_REALM: &str = "tessera-admin";
 /// The scope an API key needs here.
 const ADMIN_SCOPE: &str = "admin";
 
@@ -104,15 +102,10 @@ impl AdminAuth {
 
     /// The actor behind the request's bearer credential, or why there is none.
     async fn authenticate(&self, req: &HttpRequest) -> Result<Actor, AuthFailure> {
-        let presented = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                let (scheme, rest) = v.split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
-            })
-            .filter(|t| !t.is_empty())
+        // A malformed header counts as no credentials here: the admin API answers `401`.
+        let presented = bearer_token(req)
+            .ok()
+            .flatten()
             .ok_or(AuthFailure::Missing)?;
         if presented.starts_with(tessera_domain::api_key::API_KEY_TAG) {
             let key = self
@@ -178,7 +171,11 @@ async fn authorise(req: &HttpRequest, state: &HttpState) -> Result<Actor, AdminE
                 OAuthErrorCode::InsufficientScope,
                 "this API key does not have the admin scope",
             ),
-            challenge: Some(SCOPE_CHALLENGE),
+            challenge: Some(
+                BearerChallenge::new(ADMIN_REALM)
+                    .error(OAuthErrorCode::InsufficientScope)
+                    .scope(ADMIN_SCOPE),
+            ),
         },
         AuthFailure::Missing => AdminError {
             inner: ApiError::new(
@@ -186,7 +183,7 @@ async fn authorise(req: &HttpRequest, state: &HttpState) -> Result<Actor, AdminE
                 OAuthErrorCode::InvalidToken,
                 "admin credentials are required",
             ),
-            challenge: Some(CHALLENGE),
+            challenge: Some(BearerChallenge::new(ADMIN_REALM)),
         },
         _ => AdminError {
             inner: ApiError::new(
@@ -194,7 +191,7 @@ async fn authorise(req: &HttpRequest, state: &HttpState) -> Result<Actor, AdminE
                 OAuthErrorCode::InvalidToken,
                 "the admin credentials are not valid",
             ),
-            challenge: Some(CHALLENGE),
+            challenge: Some(BearerChallenge::new(ADMIN_REALM)),
         },
     })
 }
@@ -219,7 +216,7 @@ fn audit_refusal(state: &HttpState, ip: Option<String>, why: &'static str) {
 #[derive(Debug)]
 pub(super) struct AdminError {
     inner: ApiError,
-    challenge: Option<&'static str>,
+    challenge: Option<BearerChallenge>,
 }
 
 impl fmt::Display for AdminError {
@@ -235,9 +232,12 @@ impl ResponseError for AdminError {
 
     fn error_response(&self) -> HttpResponse {
         let mut res = self.inner.error_response();
-        if let Some(c) = self.challenge {
-            res.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(c));
+        if let Some(c) = self
+            .challenge
+            .as_ref()
+            .and_then(|c| HeaderValue::from_str(&c.header_value()).ok())
+        {
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, c);
         }
         res
     }

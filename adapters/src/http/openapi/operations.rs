@@ -7,7 +7,7 @@
 // Markers only: never called.
 #![allow(dead_code)]
 
-use super::schemas::*;
+use crate::http::wire::*;
 
 const JSON_ERROR: &str = "The JSON error shape";
 
@@ -85,11 +85,11 @@ fn authorize_post() {}
     security((), ("client_basic" = [])),
     responses(
         (status = 200, description = "RFC 6749 §5.1 token response (no-store)", body = TokenResponse),
-        (status = 400, description = "RFC 6749 §5.2 error", body = Error),
-        (status = 401, description = "`invalid_client`, with `WWW-Authenticate`", body = Error),
-        (status = 413, description = "Body over 16 KiB", body = Error),
-        (status = 429, description = "Rate limited (Retry-After)", body = Error),
-        (status = 503, description = "Temporarily unavailable (Retry-After)", body = Error),
+        (status = 400, description = "RFC 6749 §5.2 error", body = ErrorBody),
+        (status = 401, description = "`invalid_client`, with `WWW-Authenticate`", body = ErrorBody),
+        (status = 413, description = "Body over 16 KiB", body = ErrorBody),
+        (status = 429, description = "Rate limited (Retry-After)", body = ErrorBody),
+        (status = 503, description = "Temporarily unavailable (Retry-After)", body = ErrorBody),
     ))]
 fn token() {}
 
@@ -99,10 +99,10 @@ fn token() {}
     security((), ("client_basic" = [])),
     responses(
         (status = 200, description = "The token's state", body = IntrospectResponse),
-        (status = 400, description = JSON_ERROR, body = Error),
-        (status = 401, description = "`invalid_client`: confidential clients only", body = Error),
-        (status = 413, description = "Body over 16 KiB", body = Error),
-        (status = 503, description = "Temporarily unavailable", body = Error),
+        (status = 400, description = JSON_ERROR, body = ErrorBody),
+        (status = 401, description = "`invalid_client`: confidential clients only", body = ErrorBody),
+        (status = 413, description = "Body over 16 KiB", body = ErrorBody),
+        (status = 503, description = "Temporarily unavailable", body = ErrorBody),
     ))]
 fn introspect() {}
 
@@ -112,10 +112,10 @@ fn introspect() {}
     security((), ("client_basic" = [])),
     responses(
         (status = 200, description = "Revoked, or unknown (no body)"),
-        (status = 400, description = JSON_ERROR, body = Error),
-        (status = 401, description = "`invalid_client`", body = Error),
-        (status = 413, description = "Body over 16 KiB", body = Error),
-        (status = 503, description = "Temporarily unavailable", body = Error),
+        (status = 400, description = JSON_ERROR, body = ErrorBody),
+        (status = 401, description = "`invalid_client`", body = ErrorBody),
+        (status = 413, description = "Body over 16 KiB", body = ErrorBody),
+        (status = 503, description = "Temporarily unavailable", body = ErrorBody),
     ))]
 fn revoke() {}
 
@@ -124,10 +124,10 @@ fn revoke() {}
     security(("access_token" = [])),
     responses(
         (status = 200, description = "The claims the token's scopes allow", body = UserInfoClaims),
-        (status = 400, description = "Malformed request, with `WWW-Authenticate`", body = Error),
-        (status = 401, description = "Missing or invalid token, with `WWW-Authenticate`", body = Error),
-        (status = 403, description = "`insufficient_scope`", body = Error),
-        (status = 503, description = "Temporarily unavailable", body = Error),
+        (status = 400, description = "Malformed request, with `WWW-Authenticate`", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token, with `WWW-Authenticate`", body = ErrorBody),
+        (status = 403, description = "`insufficient_scope`", body = ErrorBody),
+        (status = 503, description = "Temporarily unavailable", body = ErrorBody),
     ))]
 fn userinfo_get() {}
 
@@ -137,10 +137,10 @@ fn userinfo_get() {}
     request_body(content = UserInfoForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "The claims the token's scopes allow", body = UserInfoClaims),
-        (status = 400, description = "Malformed request, with `WWW-Authenticate`", body = Error),
-        (status = 401, description = "Missing or invalid token, with `WWW-Authenticate`", body = Error),
-        (status = 403, description = "`insufficient_scope`", body = Error),
-        (status = 503, description = "Temporarily unavailable", body = Error),
+        (status = 400, description = "Malformed request, with `WWW-Authenticate`", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token, with `WWW-Authenticate`", body = ErrorBody),
+        (status = 403, description = "`insufficient_scope`", body = ErrorBody),
+        (status = 503, description = "Temporarily unavailable", body = ErrorBody),
     ))]
 fn userinfo_post() {}
 
@@ -178,11 +178,11 @@ fn logout_post() {}
     request_body = RegisterRequest,
     responses(
         (status = 202, description = "Accepted, for a new and a taken address alike (ASVS 6.3.8): a new address gets an account and a verification mail, the owner of a taken one a mail saying someone tried", body = Registered),
-        (status = 400, description = "A field is not valid (named in the description)", body = Error),
-        (status = 413, description = "Body over 16 KiB", body = Error),
-        (status = 415, description = "Not application/json", body = Error),
-        (status = 429, description = "Rate limited", body = Error),
-        (status = 503, description = "Temporarily unavailable", body = Error),
+        (status = 400, description = "A field is not valid (named in the description)", body = ErrorBody),
+        (status = 413, description = "Body over 16 KiB", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
+        (status = 503, description = "Temporarily unavailable", body = ErrorBody),
     ))]
 fn users_register() {}
 
@@ -191,12 +191,12 @@ fn users_register() {}
     request_body = LoginRequest,
     responses(
         (status = 200, description = "RFC 6749 §5.1 token response", body = AccountTokenResponse),
-        (status = 400, description = "A field is not valid", body = Error),
-        (status = 401, description = "`invalid_grant`: one answer for every bad credential", body = Error),
-        (status = 413, description = "Body over 16 KiB", body = Error),
-        (status = 415, description = "Not application/json", body = Error),
-        (status = 429, description = "Rate limited", body = Error),
-        (status = 503, description = "Temporarily unavailable", body = Error),
+        (status = 400, description = "A field is not valid", body = ErrorBody),
+        (status = 401, description = "`invalid_grant`: one answer for every bad credential", body = ErrorBody),
+        (status = 413, description = "Body over 16 KiB", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
+        (status = 503, description = "Temporarily unavailable", body = ErrorBody),
     ))]
 fn users_login() {}
 
@@ -205,9 +205,9 @@ fn users_login() {}
     security(("access_token" = [])),
     responses(
         (status = 200, description = "The profile", body = Profile),
-        (status = 400, description = "Malformed Authorization header", body = Error),
-        (status = 401, description = "Missing or invalid token", body = Error),
-        (status = 403, description = "Not an account API token", body = Error),
+        (status = 400, description = "Malformed Authorization header", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "Not an account API token", body = ErrorBody),
     ))]
 fn users_me_get() {}
 
@@ -217,10 +217,10 @@ fn users_me_get() {}
     request_body = ProfilePatch,
     responses(
         (status = 200, description = "The updated profile", body = Profile),
-        (status = 400, description = "A field is not valid", body = Error),
-        (status = 401, description = "Missing or invalid token", body = Error),
-        (status = 403, description = "Not an account API token", body = Error),
-        (status = 415, description = "Not application/json", body = Error),
+        (status = 400, description = "A field is not valid", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "Not an account API token", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
     ))]
 fn users_me_patch() {}
 
@@ -230,11 +230,11 @@ fn users_me_patch() {}
     request_body = AccountDeletion,
     responses(
         (status = 204, description = "Deleted; its tokens stop working"),
-        (status = 400, description = "A field is not valid", body = Error),
-        (status = 401, description = "Missing or invalid token", body = Error),
-        (status = 403, description = "Wrong password (`invalid_credentials`) or not an account API token", body = Error),
-        (status = 415, description = "Not application/json", body = Error),
-        (status = 429, description = "Rate limited", body = Error),
+        (status = 400, description = "A field is not valid", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "Wrong password (`invalid_credentials`) or not an account API token", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
     ))]
 fn users_me_delete() {}
 
@@ -244,11 +244,11 @@ fn users_me_delete() {}
     request_body = PasswordChange,
     responses(
         (status = 204, description = "Changed"),
-        (status = 400, description = "A field is not valid", body = Error),
-        (status = 401, description = "Missing or invalid token", body = Error),
-        (status = 403, description = "Wrong current password (`invalid_credentials`)", body = Error),
-        (status = 415, description = "Not application/json", body = Error),
-        (status = 429, description = "Rate limited", body = Error),
+        (status = 400, description = "A field is not valid", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "Wrong current password (`invalid_credentials`)", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
     ))]
 fn users_me_password() {}
 
@@ -273,11 +273,11 @@ fn verify_email_get() {}
             (String = "text/html"),
         )),
         (status = 400, description = "Invalid or expired link", content(
-            (Error = "application/json"),
+            (ErrorBody = "application/json"),
             (String = "text/html"),
         )),
-        (status = 415, description = "Neither JSON nor a form", body = Error),
-        (status = 429, description = "Rate limited", body = Error),
+        (status = 415, description = "Neither JSON nor a form", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
     ))]
 fn verify_email_post() {}
 
@@ -286,9 +286,9 @@ fn verify_email_post() {}
     request_body = EmailRequest,
     responses(
         (status = 202, description = "Accepted, whether or not the account exists", body = Accepted),
-        (status = 400, description = "A field is not valid", body = Error),
-        (status = 415, description = "Not application/json", body = Error),
-        (status = 429, description = "Rate limited", body = Error),
+        (status = 400, description = "A field is not valid", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
     ))]
 fn verify_email_resend() {}
 
@@ -297,9 +297,9 @@ fn verify_email_resend() {}
     request_body = EmailRequest,
     responses(
         (status = 202, description = "Accepted, whether or not the account exists", body = Accepted),
-        (status = 400, description = "A field is not valid", body = Error),
-        (status = 415, description = "Not application/json", body = Error),
-        (status = 429, description = "Rate limited", body = Error),
+        (status = 400, description = "A field is not valid", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
     ))]
 fn password_reset() {}
 
@@ -322,11 +322,11 @@ fn password_reset_confirm_get() {}
         (status = 204, description = "Changed (JSON); every session ends"),
         (status = 200, description = "Changed (form): a page", body = String, content_type = "text/html"),
         (status = 400, description = "Invalid link or password", content(
-            (Error = "application/json"),
+            (ErrorBody = "application/json"),
             (String = "text/html"),
         )),
-        (status = 415, description = "Neither JSON nor a form", body = Error),
-        (status = 429, description = "Rate limited", body = Error),
+        (status = 415, description = "Neither JSON nor a form", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
     ))]
 fn password_reset_confirm_post() {}
 
@@ -341,7 +341,7 @@ fn healthz() {}
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
         (status = 200, description = "Ready", body = Status),
-        (status = 503, description = "`not_ready`, with the reasons", body = Error),
+        (status = 503, description = "`not_ready`, with the reasons", body = ErrorBody),
     ))]
 fn readyz() {}
 
@@ -362,7 +362,7 @@ fn openapi_json() {}
 #[utoipa::path(get, path = "/docs", tag = "operations",
     responses(
         (status = 200, description = "The rendered description", body = String, content_type = "text/html"),
-        (status = 404, description = "`not_found` in production", body = Error),
+        (status = 404, description = "`not_found` in production", body = ErrorBody),
     ))]
 fn docs() {}
 
@@ -375,7 +375,7 @@ fn docs() {}
     security(("admin_token" = [])),
     responses(
         (status = 200, description = "The clients", body = Object),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
     ))]
 fn admin_clients_list() {}
 
@@ -385,8 +385,8 @@ fn admin_clients_list() {}
     request_body = AdminClientCreate,
     responses(
         (status = 201, description = "The client, with `client_secret` for confidential clients", body = Object),
-        (status = 400, description = "A field is not valid", body = Error),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 400, description = "A field is not valid", body = ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
     ))]
 fn admin_clients_create() {}
 
@@ -396,8 +396,8 @@ fn admin_clients_create() {}
     params(("id" = String, Path)),
     responses(
         (status = 200, description = "The client", body = Object),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 404, description = "No such object", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody),
     ))]
 fn admin_client_get() {}
 
@@ -408,9 +408,9 @@ fn admin_client_get() {}
     request_body = AdminClientUpdate,
     responses(
         (status = 200, description = "The updated client", body = Object),
-        (status = 400, description = "A field is not valid", body = Error),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 404, description = "No such object", body = Error),
+        (status = 400, description = "A field is not valid", body = ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody),
     ))]
 fn admin_client_patch() {}
 
@@ -420,8 +420,8 @@ fn admin_client_patch() {}
     params(("id" = String, Path)),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 404, description = "No such object", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody),
     ))]
 fn admin_client_delete() {}
 
@@ -431,8 +431,8 @@ fn admin_client_delete() {}
     params(("id" = String, Path)),
     responses(
         (status = 200, description = "`{\"client_id\",\"client_secret\"}`", body = Object),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 404, description = "No such object", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody),
     ))]
 fn admin_client_secret() {}
 
@@ -441,7 +441,7 @@ fn admin_client_secret() {}
     security(("admin_token" = [])),
     responses(
         (status = 200, description = "`{\"users\": [...], \"next\"}`", body = Object),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
     ))]
 fn admin_users_list() {}
 
@@ -451,8 +451,8 @@ fn admin_users_list() {}
     params(("id" = String, Path)),
     responses(
         (status = 200, description = "The user", body = Object),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 404, description = "No such object", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody),
     ))]
 fn admin_user_get() {}
 
@@ -462,8 +462,8 @@ fn admin_user_get() {}
     params(("id" = String, Path)),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 404, description = "No such object", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody),
     ))]
 fn admin_user_delete() {}
 
@@ -473,8 +473,8 @@ fn admin_user_delete() {}
     params(("id" = String, Path)),
     responses(
         (status = 200, description = "The user", body = Object),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 404, description = "No such object", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody),
     ))]
 fn admin_user_disable() {}
 
@@ -484,8 +484,8 @@ fn admin_user_disable() {}
     params(("id" = String, Path)),
     responses(
         (status = 200, description = "The user", body = Object),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 404, description = "No such object", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody),
     ))]
 fn admin_user_enable() {}
 
@@ -495,8 +495,8 @@ fn admin_user_enable() {}
     params(("id" = String, Path)),
     responses(
         (status = 200, description = "The user", body = Object),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 404, description = "No such object", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody),
     ))]
 fn admin_user_unlock() {}
 
@@ -506,8 +506,8 @@ fn admin_user_unlock() {}
     params(("id" = String, Path)),
     responses(
         (status = 202, description = "Sent", body = Object),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 404, description = "No such object", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody),
     ))]
 fn admin_user_password_reset() {}
 
@@ -517,8 +517,8 @@ fn admin_user_password_reset() {}
     params(("id" = String, Path)),
     responses(
         (status = 200, description = "The consents", body = Object),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 404, description = "No such object", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody),
     ))]
 fn admin_user_consents() {}
 
@@ -528,8 +528,8 @@ fn admin_user_consents() {}
     params(("id" = String, Path), ("client_id" = String, Path)),
     responses(
         (status = 204, description = "Withdrawn"),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 404, description = "No such object", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody),
     ))]
 fn admin_user_consent_delete() {}
 
@@ -539,8 +539,8 @@ fn admin_user_consent_delete() {}
     params(("id" = String, Path)),
     responses(
         (status = 204, description = "Ended"),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 404, description = "No such object", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody),
     ))]
 fn admin_user_sessions_delete() {}
 
@@ -549,7 +549,7 @@ fn admin_user_sessions_delete() {}
     security(("admin_token" = [])),
     responses(
         (status = 200, description = "The keys", body = Object),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
     ))]
 fn admin_keys_list() {}
 
@@ -559,9 +559,9 @@ fn admin_keys_list() {}
     request_body = AdminKeyRotate,
     responses(
         (status = 200, description = "The new key", body = Object),
-        (status = 400, description = "A field is not valid", body = Error),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 409, description = "The key to become active has not been published for the JWKS cache lifetime yet; Retry-After says when, force overrides", body = Error),
+        (status = 400, description = "A field is not valid", body = ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 409, description = "The key to become active has not been published for the JWKS cache lifetime yet; Retry-After says when, force overrides", body = ErrorBody),
     ))]
 fn admin_keys_rotate() {}
 
@@ -570,7 +570,7 @@ fn admin_keys_rotate() {}
     security(("admin_token" = [])),
     responses(
         (status = 200, description = "The keys", body = Object),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
     ))]
 fn admin_api_keys_list() {}
 
@@ -580,8 +580,8 @@ fn admin_api_keys_list() {}
     request_body = AdminApiKeyCreate,
     responses(
         (status = 201, description = "The key, with its secret", body = Object),
-        (status = 400, description = "A field is not valid", body = Error),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 400, description = "A field is not valid", body = ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
     ))]
 fn admin_api_keys_create() {}
 
@@ -591,8 +591,8 @@ fn admin_api_keys_create() {}
     params(("id" = String, Path)),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 404, description = "No such object", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody),
     ))]
 fn admin_api_key_delete() {}
 
@@ -601,6 +601,6 @@ fn admin_api_key_delete() {}
     security(("admin_token" = [])),
     responses(
         (status = 200, description = "`{\"events\": [...], \"next\"}`", body = Object),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
     ))]
 fn admin_audit() {}
