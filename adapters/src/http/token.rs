@@ -3,7 +3,7 @@
 use super::audit_trail;
 use super::client_auth::authenticated_form;
 use super::errors::ApiError;
-use super::wire::{TokenResponse, BEARER};
+use super::wire::{ErrorBody, TokenRequest, TokenResponse, BEARER};
 use super::HttpState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -12,7 +12,21 @@ use tessera_application::services::TokenSet;
 use tessera_domain::GrantType;
 use tessera_domain::{AuditAction, AuditOutcome};
 
-/// `POST /token`: checks the grant type, authenticates the client, runs the grant.
+// `POST /token`: checks the grant type, authenticates the client, runs the grant.
+/// Token endpoint (RFC 6749 §3.2)
+#[utoipa::path(post, operation_id = "token", path = "/token", tag = "oauth",
+    description = "Grants: `authorization_code` (with PKCE), `refresh_token` (rotating), \
+                   `client_credentials`.",
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    security((), ("client_basic" = [])),
+    responses(
+        (status = 200, description = "RFC 6749 §5.1 token response (no-store)", body = TokenResponse),
+        (status = 400, description = "RFC 6749 §5.2 error", body = ErrorBody),
+        (status = 401, description = "`invalid_client`, with `WWW-Authenticate`", body = ErrorBody),
+        (status = 413, description = "Body over 16 KiB", body = ErrorBody),
+        (status = 429, description = "Rate limited (Retry-After)", body = ErrorBody),
+        (status = 503, description = "Temporarily unavailable (Retry-After)", body = ErrorBody),
+    ))]
 pub async fn token_post(
     req: HttpRequest,
     payload: web::Payload,

@@ -3,12 +3,23 @@
 use super::bearer::bearer_token;
 use super::errors::ApiError;
 use super::form::OAuthForm;
+use super::wire::{ErrorBody, UserInfoClaims, UserInfoForm};
 use super::HttpState;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use tessera_application::OAuthErrorCode;
 
-/// `GET /userinfo`: the token comes in the `Authorization: Bearer` header.
+// `GET /userinfo`: the token comes in the `Authorization: Bearer` header.
+/// OIDC UserInfo (bearer token in the header)
+#[utoipa::path(get, operation_id = "userinfo_get", path = "/userinfo", tag = "oauth",
+    security(("access_token" = [])),
+    responses(
+        (status = 200, description = "The claims the token's scopes allow", body = UserInfoClaims),
+        (status = 400, description = "Malformed request, with `WWW-Authenticate`", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token, with `WWW-Authenticate`", body = ErrorBody),
+        (status = 403, description = "`insufficient_scope`", body = ErrorBody),
+        (status = 503, description = "Temporarily unavailable", body = ErrorBody),
+    ))]
 pub async fn userinfo_get(
     req: HttpRequest,
     state: web::Data<HttpState>,
@@ -17,7 +28,18 @@ pub async fn userinfo_get(
     answer(&state, token).await
 }
 
-/// `POST /userinfo`: the header, or `access_token` in a form body (RFC 6750 §2.2), not both.
+// `POST /userinfo`: the header, or `access_token` in a form body (RFC 6750 §2.2), not both.
+/// OIDC UserInfo (token in the header or the form body, not both)
+#[utoipa::path(post, operation_id = "userinfo_post", path = "/userinfo", tag = "oauth",
+    security((), ("access_token" = [])),
+    request_body(content = UserInfoForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The claims the token's scopes allow", body = UserInfoClaims),
+        (status = 400, description = "Malformed request, with `WWW-Authenticate`", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token, with `WWW-Authenticate`", body = ErrorBody),
+        (status = 403, description = "`insufficient_scope`", body = ErrorBody),
+        (status = 503, description = "Temporarily unavailable", body = ErrorBody),
+    ))]
 pub async fn userinfo_post(
     req: HttpRequest,
     payload: web::Payload,

@@ -1,5 +1,6 @@
-//! One marker function per operation: `#[utoipa::path]` turns each into a path item of the
-//! document. They are never called; the handlers live in their own files.
+//! Marker functions for the operations whose handlers do not carry their own `#[utoipa::path]`
+//! yet: each turns into a path item of the document. They are never called. The handlers that
+//! are annotated themselves are listed directly in [`super`]'s `paths(...)`.
 //!
 //! Paths are literals here (the macro takes no constants); the unit test in [`super`] checks
 //! them against [`crate::http::paths::ROUTES`], so a typo or a forgotten route fails the build.
@@ -9,33 +10,6 @@
 
 use crate::http::wire::*;
 
-const JSON_ERROR: &str = "The JSON error shape";
-
-// ---- discovery ----
-
-/// OpenID Connect Discovery 1.0 metadata
-#[utoipa::path(get, path = "/.well-known/openid-configuration", tag = "discovery",
-    responses(
-        (status = 200, description = "The provider metadata (ETag, cacheable)", body = ProviderMetadata),
-        (status = 304, description = "Not modified (If-None-Match)"),
-    ))]
-fn openid_configuration() {}
-
-/// RFC 8414 authorization server metadata
-#[utoipa::path(get, path = "/.well-known/oauth-authorization-server", tag = "discovery",
-    responses(
-        (status = 200, description = "The server metadata (ETag, cacheable)", body = ProviderMetadata),
-        (status = 304, description = "Not modified (If-None-Match)"),
-    ))]
-fn oauth_authorization_server() {}
-
-/// The signing keys (RFC 7517 key set, the `jwks_uri`)
-#[utoipa::path(get, path = "/jwks", tag = "discovery",
-    responses(
-        (status = 200, description = "The published keys (ETag, cacheable)", body = JwkSet),
-        (status = 304, description = "Not modified (If-None-Match)"),
-    ))]
-fn jwks() {}
 
 // ---- oauth ----
 
@@ -76,73 +50,6 @@ fn authorize_get() {}
         (status = 400, description = "An error page", body = String, content_type = "text/html"),
     ))]
 fn authorize_post() {}
-
-/// Token endpoint (RFC 6749 §3.2)
-#[utoipa::path(post, path = "/token", tag = "oauth",
-    description = "Grants: `authorization_code` (with PKCE), `refresh_token` (rotating), \
-                   `client_credentials`.",
-    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
-    security((), ("client_basic" = [])),
-    responses(
-        (status = 200, description = "RFC 6749 §5.1 token response (no-store)", body = TokenResponse),
-        (status = 400, description = "RFC 6749 §5.2 error", body = ErrorBody),
-        (status = 401, description = "`invalid_client`, with `WWW-Authenticate`", body = ErrorBody),
-        (status = 413, description = "Body over 16 KiB", body = ErrorBody),
-        (status = 429, description = "Rate limited (Retry-After)", body = ErrorBody),
-        (status = 503, description = "Temporarily unavailable (Retry-After)", body = ErrorBody),
-    ))]
-fn token() {}
-
-/// Token introspection (RFC 7662)
-#[utoipa::path(post, path = "/introspect", tag = "oauth",
-    request_body(content = IntrospectRequest, content_type = "application/x-www-form-urlencoded"),
-    security((), ("client_basic" = [])),
-    responses(
-        (status = 200, description = "The token's state", body = IntrospectResponse),
-        (status = 400, description = JSON_ERROR, body = ErrorBody),
-        (status = 401, description = "`invalid_client`: confidential clients only", body = ErrorBody),
-        (status = 413, description = "Body over 16 KiB", body = ErrorBody),
-        (status = 503, description = "Temporarily unavailable", body = ErrorBody),
-    ))]
-fn introspect() {}
-
-/// Token revocation (RFC 7009)
-#[utoipa::path(post, path = "/revoke", tag = "oauth",
-    request_body(content = RevokeRequest, content_type = "application/x-www-form-urlencoded"),
-    security((), ("client_basic" = [])),
-    responses(
-        (status = 200, description = "Revoked, or unknown (no body)"),
-        (status = 400, description = JSON_ERROR, body = ErrorBody),
-        (status = 401, description = "`invalid_client`", body = ErrorBody),
-        (status = 413, description = "Body over 16 KiB", body = ErrorBody),
-        (status = 503, description = "Temporarily unavailable", body = ErrorBody),
-    ))]
-fn revoke() {}
-
-/// OIDC UserInfo (bearer token in the header)
-#[utoipa::path(get, path = "/userinfo", tag = "oauth",
-    security(("access_token" = [])),
-    responses(
-        (status = 200, description = "The claims the token's scopes allow", body = UserInfoClaims),
-        (status = 400, description = "Malformed request, with `WWW-Authenticate`", body = ErrorBody),
-        (status = 401, description = "Missing or invalid token, with `WWW-Authenticate`", body = ErrorBody),
-        (status = 403, description = "`insufficient_scope`", body = ErrorBody),
-        (status = 503, description = "Temporarily unavailable", body = ErrorBody),
-    ))]
-fn userinfo_get() {}
-
-/// OIDC UserInfo (token in the header or the form body, not both)
-#[utoipa::path(post, path = "/userinfo", tag = "oauth",
-    security((), ("access_token" = [])),
-    request_body(content = UserInfoForm, content_type = "application/x-www-form-urlencoded"),
-    responses(
-        (status = 200, description = "The claims the token's scopes allow", body = UserInfoClaims),
-        (status = 400, description = "Malformed request, with `WWW-Authenticate`", body = ErrorBody),
-        (status = 401, description = "Missing or invalid token, with `WWW-Authenticate`", body = ErrorBody),
-        (status = 403, description = "`insufficient_scope`", body = ErrorBody),
-        (status = 503, description = "Temporarily unavailable", body = ErrorBody),
-    ))]
-fn userinfo_post() {}
 
 /// RP-initiated logout (`end_session_endpoint`)
 #[utoipa::path(get, path = "/logout", tag = "oauth",
@@ -329,44 +236,6 @@ fn password_reset_confirm_get() {}
         (status = 429, description = "Rate limited", body = ErrorBody),
     ))]
 fn password_reset_confirm_post() {}
-
-// ---- operations ----
-
-/// Liveness
-#[utoipa::path(get, path = "/healthz", tag = "operations",
-    responses((status = 200, description = "The process is alive", body = Status)))]
-fn healthz() {}
-
-/// Readiness: database reachable, keys loaded, not draining
-#[utoipa::path(get, path = "/readyz", tag = "operations",
-    responses(
-        (status = 200, description = "Ready", body = Status),
-        (status = 503, description = "`not_ready`, with the reasons", body = ErrorBody),
-    ))]
-fn readyz() {}
-
-/// Prometheus metrics
-#[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text exposition format 0.0.4", body = String, content_type = "text/plain")))]
-fn metrics() {}
-
-/// This document
-#[utoipa::path(get, path = "/openapi.json", tag = "operations",
-    responses(
-        (status = 200, description = "OpenAPI 3.1 (ETag, cacheable)", body = Object),
-        (status = 304, description = "Not modified (If-None-Match)"),
-    ))]
-fn openapi_json() {}
-
-/// This document as a page (off in production)
-#[utoipa::path(get, path = "/docs", tag = "operations",
-    responses(
-        (status = 200, description = "The rendered description", body = String, content_type = "text/html"),
-        (status = 404, description = "`not_found` in production", body = ErrorBody),
-    ))]
-fn docs() {}
-
-// ---- admin ----
 
 // ---- admin (bearer: the admin token or an admin API key) ----
 
