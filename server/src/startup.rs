@@ -228,7 +228,7 @@ impl Application {
                 }),
             )
             .with_audit(audit_log.clone()),
-            userinfo: UserInfo::new(verifier.clone(), db.users()),
+            userinfo: Arc::new(UserInfo::new(verifier.clone(), db.users())),
             logout: Logout::new(
                 core.jws.clone(),
                 db.clients(),

@@ -21,6 +21,7 @@ mod openapi;
 pub mod pages;
 pub mod paths;
 mod rate_limit;
+mod resource_endpoints;
 mod revoke;
 mod token;
 mod trusted_device;
@@ -38,6 +39,7 @@ pub use jwks::JWKS_MAX_AGE_SECS;
 pub use metrics::{known_routes, MetricsSources};
 pub use openapi::{document as openapi_document, ApiDocs};
 pub use rate_limit::{Budget, RateLimitSettings, RateLimiter};
+pub use resource_endpoints::{ResourceEndpoints, UserClaims};
 pub use trusted_device::DeviceCookies;
 
 use actix_web::{web, HttpResponse};
@@ -46,7 +48,6 @@ use tessera_application::ports::{JwsEngine, RandomSource};
 use tessera_application::services::{
     AccountApi, AccountSettings, Accounts, AuthorizationCodeGrant, Authorize, ClientAuthenticator,
     ClientCredentialsGrant, EmailLinks, Introspection, Logout, RefreshTokenGrant, TokenRevocation,
-    UserInfo,
 };
 
 /// Everything the handlers need, built once at start-up and shared by every worker.
@@ -79,8 +80,8 @@ pub struct HttpState {
     pub code_grant: AuthorizationCodeGrant,
     /// The refresh_token grant (and refresh-token revocation).
     pub refresh_grant: RefreshTokenGrant,
-    /// OIDC UserInfo.
-    pub userinfo: UserInfo,
+    /// OIDC UserInfo (handed to [`ResourceEndpoints`]).
+    pub userinfo: Arc<dyn UserClaims>,
     /// RP-initiated logout.
     pub logout: Logout,
     /// Cookie settings.
@@ -112,7 +113,11 @@ pub struct HttpState {
 /// Registers every route on an actix `App`.
 pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
+        let resources = web::Data::new(ResourceEndpoints {
+            userinfo: state.userinfo.clone(),
+        });
         cfg.app_data(state)
+            .app_data(resources)
             .service(
                 web::resource(paths::OPENID_CONFIGURATION)
                     .route(web::get().to(discovery::openid_configuration_get))

@@ -3,8 +3,8 @@
 use super::bearer::bearer_token;
 use super::errors::ApiError;
 use super::form::OAuthForm;
+use super::resource_endpoints::ResourceEndpoints;
 use super::wire::{ErrorBody, UserInfoClaims, UserInfoForm};
-use super::HttpState;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use tessera_application::OAuthErrorCode;
@@ -22,7 +22,7 @@ use tessera_application::OAuthErrorCode;
     ))]
 pub async fn userinfo_get(
     req: HttpRequest,
-    state: web::Data<HttpState>,
+    state: web::Data<ResourceEndpoints>,
 ) -> Result<HttpResponse, ApiError> {
     let token = bearer_token(&req)?.ok_or_else(ApiError::bearer_required)?;
     answer(&state, token).await
@@ -43,7 +43,7 @@ pub async fn userinfo_get(
 pub async fn userinfo_post(
     req: HttpRequest,
     payload: web::Payload,
-    state: web::Data<HttpState>,
+    state: web::Data<ResourceEndpoints>,
 ) -> Result<HttpResponse, ApiError> {
     let token = match bearer_token(&req)? {
         Some(header_token) => {
@@ -78,10 +78,13 @@ async fn body_has_token(req: &HttpRequest, payload: web::Payload) -> bool {
             .is_ok_and(|f| f.get("access_token").is_some())
 }
 
-async fn answer(state: &HttpState, token: &str) -> Result<HttpResponse, ApiError> {
+async fn answer(state: &ResourceEndpoints, token: &str) -> Result<HttpResponse, ApiError> {
     let claims = state.userinfo.claims(token).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
         .json(claims))
 }
+
+#[cfg(test)]
+mod tests;

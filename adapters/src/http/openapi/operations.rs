@@ -10,7 +10,6 @@
 
 use crate::http::wire::*;
 
-
 // ---- oauth ----
 
 /// Authorization request (RFC 6749 §4.1.1, PKCE S256, OIDC)
