@@ -46,7 +46,7 @@ async fn call(req: test::TestRequest) -> (StatusCode, HeaderMap, Value) {
     )
 }
 
-fn header<'a>(h: &'a HeaderMap, name: header::HeaderName) -> &'a str {
+fn header(h: &HeaderMap, name: header::HeaderName) -> &str {
     h.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
