@@ -314,3 +314,6 @@ impl From<AccountTokenError> for ApiError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
