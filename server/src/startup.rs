@@ -274,7 +274,7 @@ impl Parts {
             email_links: accounts.email_links,
             code_grant: oauth.code_grant,
             refresh_grant: oauth.refresh_grant,
-            userinfo: oauth.userinfo,
+            userinfo: Arc::new(oauth.userinfo),
             browser: BrowserSettings::new(
                 issuer,
                 crate::wiring::whole_secs(config.accounts.session),

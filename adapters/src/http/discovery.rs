@@ -1,5 +1,6 @@
 //! Authorization server metadata (RFC 8414, OIDC Discovery 1.0), serialised once at start-up.
 
+use super::wire::ProviderMetadata;
 use super::{paths, HttpState};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -111,7 +112,13 @@ pub(super) fn cacheable_json(
     }
 }
 
-/// `GET /.well-known/openid-configuration`.
+// `GET /.well-known/openid-configuration`.
+/// OpenID Connect Discovery 1.0 metadata
+#[utoipa::path(get, operation_id = "openid_configuration", path = "/.well-known/openid-configuration", tag = "discovery",
+    responses(
+        (status = 200, description = "The provider metadata (ETag, cacheable)", body = ProviderMetadata),
+        (status = 304, description = "Not modified (If-None-Match)"),
+    ))]
 pub async fn openid_configuration_get(
     req: HttpRequest,
     state: web::Data<HttpState>,
@@ -120,7 +127,13 @@ pub async fn openid_configuration_get(
     cacheable_json(&req, d.openid.clone(), &d.etag, &d.cache_control)
 }
 
-/// `GET /.well-known/oauth-authorization-server`.
+// `GET /.well-known/oauth-authorization-server`.
+/// RFC 8414 authorization server metadata
+#[utoipa::path(get, operation_id = "oauth_authorization_server", path = "/.well-known/oauth-authorization-server", tag = "discovery",
+    responses(
+        (status = 200, description = "The server metadata (ETag, cacheable)", body = ProviderMetadata),
+        (status = 304, description = "Not modified (If-None-Match)"),
+    ))]
 pub async fn oauth_authorization_server_get(
     req: HttpRequest,
     state: web::Data<HttpState>,

@@ -1,11 +1,15 @@
 //! The one place where use-case errors become HTTP responses (RFC 6749 §5.2 JSON).
 
+use super::bearer::{BearerChallenge, MalformedAuthorization, REALM};
+use super::wire::ErrorBody;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
-use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt;
 use tessera_application::errors::CryptoError;
-use tessera_application::services::{AuthenticateClientError, RevokeError, TokenError};
+use tessera_application::services::{
+    AccountTokenError, AuthenticateClientError, RevokeError, TokenError, UserInfoError,
+};
 use tessera_application::OAuthErrorCode;
 use tessera_application::RepositoryError;
 
@@ -19,14 +23,11 @@ pub struct ApiError {
     status: StatusCode,
     code: OAuthErrorCode,
     description: String,
-    www_authenticate: Option<&'static str>,
+    www_authenticate: Option<Box<str>>,
     retry_after: Option<u64>,
-}
-
-#[derive(Serialize)]
-struct Body<'a> {
-    error: OAuthErrorCode,
-    error_description: &'a str,
+    /// `Pragma: no-cache` next to `Cache-Control: no-store`. The RFC 6750 refusals have always
+    /// been sent without it, and the wire output stays as it is.
+    pragma: bool,
 }
 
 impl ApiError {
@@ -41,7 +42,38 @@ impl ApiError {
             description: tessera_application::errors::oauth_description(&description.into()),
             www_authenticate: None,
             retry_after: None,
+            pragma: true,
         }
+    }
+
+    /// An RFC 6750 §3 refusal at a bearer-protected resource, with the `WWW-Authenticate`
+    /// challenge. Without `code` the request carried no token: the challenge names no error
+    /// (§3.1) and the body says `invalid_request`.
+    pub fn bearer(status: StatusCode, code: Option<OAuthErrorCode>, description: &str) -> Self {
+        let challenge = match code {
+            Some(c) => BearerChallenge::new(REALM)
+                .error(c)
+                .description(description),
+            None => BearerChallenge::new(REALM),
+        };
+        Self {
+            www_authenticate: Some(challenge.header_value().into()),
+            pragma: false,
+            ..Self::new(
+                status,
+                code.unwrap_or(OAuthErrorCode::InvalidRequest),
+                description,
+            )
+        }
+    }
+
+    /// `401` for a bearer-protected resource called without a token.
+    pub fn bearer_required() -> Self {
+        Self::bearer(
+            StatusCode::UNAUTHORIZED,
+            None,
+            "an access token is required",
+        )
     }
 
     /// `400 invalid_request`.
@@ -56,7 +88,7 @@ impl ApiError {
     /// `401 invalid_client` with a `WWW-Authenticate` challenge (RFC 6749 §5.2).
     pub fn invalid_client() -> Self {
         Self {
-            www_authenticate: Some("Basic realm=\"tessera\", charset=\"UTF-8\""),
+            www_authenticate: Some("Basic realm=\"tessera\", charset=\"UTF-8\"".into()),
             ..Self::new(
                 StatusCode::UNAUTHORIZED,
                 OAuthErrorCode::InvalidClient,
@@ -162,17 +194,19 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let mut res = HttpResponse::build(self.status);
-        res.insert_header((header::CACHE_CONTROL, "no-store"))
-            .insert_header((header::PRAGMA, "no-cache"));
-        if let Some(challenge) = self.www_authenticate {
-            res.insert_header((header::WWW_AUTHENTICATE, challenge));
+        if let Some(challenge) = &self.www_authenticate {
+            res.insert_header((header::WWW_AUTHENTICATE, &**challenge));
+        }
+        res.insert_header((header::CACHE_CONTROL, "no-store"));
+        if self.pragma {
+            res.insert_header((header::PRAGMA, "no-cache"));
         }
         if let Some(secs) = self.retry_after {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
-        res.json(Body {
+        res.json(ErrorBody {
             error: self.code,
-            error_description: &self.description,
+            error_description: Cow::Borrowed(&self.description),
         })
     }
 }
@@ -226,3 +260,52 @@ impl From<RevokeError> for ApiError {
         }
     }
 }
+
+impl From<MalformedAuthorization> for ApiError {
+    fn from(e: MalformedAuthorization) -> Self {
+        Self::bearer(
+            StatusCode::BAD_REQUEST,
+            Some(OAuthErrorCode::InvalidRequest),
+            &e.to_string(),
+        )
+    }
+}
+
+impl From<UserInfoError> for ApiError {
+    fn from(e: UserInfoError) -> Self {
+        match e {
+            UserInfoError::InvalidToken => Self::bearer(
+                StatusCode::UNAUTHORIZED,
+                Some(OAuthErrorCode::InvalidToken),
+                "the access token is not valid",
+            ),
+            UserInfoError::InsufficientScope => Self::bearer(
+                StatusCode::FORBIDDEN,
+                Some(OAuthErrorCode::InsufficientScope),
+                "the openid scope is required",
+            ),
+            UserInfoError::Repository(r) => r.into(),
+        }
+    }
+}
+
+impl From<AccountTokenError> for ApiError {
+    fn from(e: AccountTokenError) -> Self {
+        match e {
+            AccountTokenError::InvalidToken => Self::bearer(
+                StatusCode::UNAUTHORIZED,
+                Some(OAuthErrorCode::InvalidToken),
+                "the access token is not valid",
+            ),
+            AccountTokenError::InsufficientScope => Self::bearer(
+                StatusCode::FORBIDDEN,
+                Some(OAuthErrorCode::InsufficientScope),
+                "an access token from /users/login with the account scope is required",
+            ),
+            AccountTokenError::Repository(r) => r.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,5 +1,6 @@
 //! Liveness and readiness.
 
+use super::wire::{ErrorBody, Status};
 use super::HttpState;
 use crate::persistence::Database;
 use actix_web::http::header;
@@ -46,20 +47,29 @@ impl Readiness {
     }
 }
 
-/// `GET /healthz`: the process is alive. Deliberately checks nothing else.
+// `GET /healthz`: the process is alive. Deliberately checks nothing else.
+/// Liveness
+#[utoipa::path(get, operation_id = "healthz", path = "/healthz", tag = "operations",
+    responses((status = 200, description = "The process is alive", body = Status)))]
 pub async fn healthz_get() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(json!({"status": "ok"}))
+        .json(Status { status: "ok" })
 }
 
-/// `GET /readyz`: database reachable and keys loaded; 503 with the reasons otherwise.
+// `GET /readyz`: database reachable and keys loaded; 503 with the reasons otherwise.
+/// Readiness: database reachable, keys loaded, not draining
+#[utoipa::path(get, operation_id = "readyz", path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, description = "Ready", body = Status),
+        (status = 503, description = "`not_ready`, with the reasons", body = ErrorBody),
+    ))]
 pub async fn readyz_get(state: web::Data<HttpState>) -> HttpResponse {
     let problems = state.readiness.problems().await;
     if problems.is_empty() {
         HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
-            .json(json!({"status": "ready"}))
+            .json(Status { status: "ready" })
     } else {
         HttpResponse::ServiceUnavailable()
             .insert_header((header::CACHE_CONTROL, "no-store"))

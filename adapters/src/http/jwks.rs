@@ -1,6 +1,7 @@
 //! `GET /jwks`: the published public keys.
 
 use super::discovery::{cache_control, cacheable_json, etag_of};
+use super::wire::JwkSet;
 use super::HttpState;
 use actix_web::http::header::HeaderValue;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -24,7 +25,13 @@ thread_local! {
     static PREPARED: RefCell<Option<Prepared>> = const { RefCell::new(None) };
 }
 
-/// `GET /jwks`.
+// `GET /jwks`.
+/// The signing keys (RFC 7517 key set, the `jwks_uri`)
+#[utoipa::path(get, operation_id = "jwks", path = "/jwks", tag = "discovery",
+    responses(
+        (status = 200, description = "The published keys (ETag, cacheable)", body = JwkSet),
+        (status = 304, description = "Not modified (If-None-Match)"),
+    ))]
 pub async fn jwks_get(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
     // The engine serialises the document once per key set; comparing it with the previous one
     // is a memcmp, cheaper than hashing it again for the ETag and rebuilding the headers.

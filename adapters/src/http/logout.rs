@@ -45,7 +45,7 @@ pub async fn logout_get(req: HttpRequest, state: web::Data<BrowserFlowState>) ->
 // `POST /logout`: the confirmation form (CSRF-protected).
 /// Logout confirmation (CSRF-protected form)
 #[utoipa::path(post, path = "/logout", tag = "oauth",
-    request_body(content = crate::http::openapi::schemas::LogoutForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = crate::http::wire::LogoutForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "The signed-out page", body = String, content_type = "text/html"),
         (status = 303, description = "To the registered post-logout redirect URI", headers(("Location" = String))),

@@ -74,7 +74,10 @@ pub fn known_routes() -> Vec<&'static str> {
     ]
 }
 
-/// `GET /metrics`.
+// `GET /metrics`.
+/// Prometheus metrics
+#[utoipa::path(get, operation_id = "metrics", path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text exposition format 0.0.4", body = String, content_type = "text/plain")))]
 pub async fn metrics_get(state: web::Data<HttpState>) -> HttpResponse {
     let snapshot = state.metrics_sources.snapshot().await;
     HttpResponse::Ok()

@@ -7,6 +7,7 @@ mod admin;
 mod audit_trail;
 mod auth_transaction;
 mod authorize;
+mod bearer;
 mod browser;
 mod client_auth;
 mod discovery;
@@ -22,12 +23,14 @@ mod openapi;
 pub mod pages;
 pub mod paths;
 mod rate_limit;
+mod resource_endpoints;
 mod revoke;
 pub mod state;
 mod token;
 mod trusted_device;
 mod userinfo;
 mod users;
+pub mod wire;
 
 pub use auth_transaction::AuthTransactions;
 pub use browser::{BrowserSettings, CsrfGuard};
@@ -38,6 +41,7 @@ pub use jwks::JWKS_MAX_AGE_SECS;
 pub use metrics::{known_routes, MetricsSources};
 pub use openapi::{document as openapi_document, ApiDocs};
 pub use rate_limit::{AdminFailures, Budget, RateLimitSettings, RateLimiter};
+pub use resource_endpoints::{ResourceEndpoints, UserClaims};
 pub use state::{AdminState, BrowserFlowState};
 pub use trusted_device::DeviceCookies;
 
@@ -47,7 +51,6 @@ use tessera_application::ports::{JwsEngine, RandomSource};
 use tessera_application::services::{
     AccountApi, AccountSettings, AuthorizationCodeGrant, ClientAuthenticator,
     ClientCredentialsGrant, EmailLinks, Introspection, RefreshTokenGrant, SignIn, TokenRevocation,
-    UserInfo,
 };
 
 /// Everything the handlers need, built once at start-up and shared by every worker.
@@ -80,8 +83,8 @@ pub struct HttpState {
     pub code_grant: AuthorizationCodeGrant,
     /// The refresh_token grant (and refresh-token revocation).
     pub refresh_grant: RefreshTokenGrant,
-    /// OIDC UserInfo.
-    pub userinfo: UserInfo,
+    /// OIDC UserInfo (handed to [`ResourceEndpoints`]).
+    pub userinfo: Arc<dyn UserClaims>,
     /// Cookie settings.
     pub browser: BrowserSettings,
     /// CSRF tokens for the pages.
@@ -108,8 +111,12 @@ pub struct HttpState {
 pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
         let admin = web::Data::from(state.admin.clone());
+        let resources = web::Data::new(ResourceEndpoints {
+            userinfo: state.userinfo.clone(),
+        });
         cfg.app_data(state.browser_flow.clone())
             .app_data(admin)
+            .app_data(resources)
             .app_data(state)
             .service(
                 web::resource(paths::OPENID_CONFIGURATION)

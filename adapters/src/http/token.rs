@@ -3,29 +3,30 @@
 use super::audit_trail;
 use super::client_auth::authenticated_form;
 use super::errors::ApiError;
+use super::wire::{ErrorBody, TokenRequest, TokenResponse, BEARER};
 use super::HttpState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use secrecy::ExposeSecret;
-use serde::Serialize;
 use tessera_application::services::TokenSet;
 use tessera_domain::GrantType;
 use tessera_domain::{AuditAction, AuditOutcome};
 
-#[derive(Serialize)]
-struct TokenResponse<'a> {
-    access_token: &'a str,
-    token_type: &'static str,
-    expires_in: i64,
-    #[serde(skip_serializing_if = "str::is_empty")]
-    scope: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    refresh_token: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    id_token: Option<&'a str>,
-}
-
-/// `POST /token`: checks the grant type, authenticates the client, runs the grant.
+// `POST /token`: checks the grant type, authenticates the client, runs the grant.
+/// Token endpoint (RFC 6749 §3.2)
+#[utoipa::path(post, operation_id = "token", path = "/token", tag = "oauth",
+    description = "Grants: `authorization_code` (with PKCE), `refresh_token` (rotating), \
+                   `client_credentials`.",
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    security((), ("client_basic" = [])),
+    responses(
+        (status = 200, description = "RFC 6749 §5.1 token response (no-store)", body = TokenResponse),
+        (status = 400, description = "RFC 6749 §5.2 error", body = ErrorBody),
+        (status = 401, description = "`invalid_client`, with `WWW-Authenticate`", body = ErrorBody),
+        (status = 413, description = "Body over 16 KiB", body = ErrorBody),
+        (status = 429, description = "Rate limited (Retry-After)", body = ErrorBody),
+        (status = 503, description = "Temporarily unavailable (Retry-After)", body = ErrorBody),
+    ))]
 pub async fn token_post(
     req: HttpRequest,
     payload: web::Payload,
@@ -80,11 +81,11 @@ pub async fn token_post(
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
         .json(TokenResponse {
-            access_token: tokens.access_token.expose_secret(),
-            token_type: "Bearer",
+            access_token: tokens.access_token.expose_secret().to_owned(),
+            token_type: BEARER,
             expires_in: tokens.expires_in,
-            scope: &scope,
-            refresh_token: tokens.refresh_token.as_ref().map(|t| t.expose_secret()),
-            id_token: tokens.id_token.as_deref(),
+            scope: Some(scope).filter(|s| !s.is_empty()),
+            refresh_token: tokens.refresh_token.map(|t| t.expose_secret().to_owned()),
+            id_token: tokens.id_token,
         }))
 }

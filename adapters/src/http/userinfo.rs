@@ -1,128 +1,90 @@
 //! `GET, POST /userinfo` (OIDC Core §5.3, bearer tokens per RFC 6750).
 
+use super::bearer::bearer_token;
+use super::errors::ApiError;
 use super::form::OAuthForm;
-use super::HttpState;
+use super::resource_endpoints::ResourceEndpoints;
+use super::wire::{ErrorBody, UserInfoClaims, UserInfoForm};
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
-use serde_json::json;
-use tessera_application::services::UserInfoError;
-use tessera_application::RepositoryError;
+use actix_web::{web, HttpRequest, HttpResponse};
+use tessera_application::OAuthErrorCode;
 
-/// `GET /userinfo`: the token comes in the `Authorization: Bearer` header.
-pub async fn userinfo_get(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
-    match bearer(&req) {
-        Ok(Some(token)) => answer(&state, &token).await,
-        Ok(None) => challenge(
-            StatusCode::UNAUTHORIZED,
-            None,
-            "an access token is required",
-        ),
-        Err(()) => challenge(
-            StatusCode::BAD_REQUEST,
-            Some("invalid_request"),
-            "malformed Authorization header",
-        ),
-    }
+// `GET /userinfo`: the token comes in the `Authorization: Bearer` header.
+/// OIDC UserInfo (bearer token in the header)
+#[utoipa::path(get, operation_id = "userinfo_get", path = "/userinfo", tag = "oauth",
+    security(("access_token" = [])),
+    responses(
+        (status = 200, description = "The claims the token's scopes allow", body = UserInfoClaims),
+        (status = 400, description = "Malformed request, with `WWW-Authenticate`", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token, with `WWW-Authenticate`", body = ErrorBody),
+        (status = 403, description = "`insufficient_scope`", body = ErrorBody),
+        (status = 503, description = "Temporarily unavailable", body = ErrorBody),
+    ))]
+pub async fn userinfo_get(
+    req: HttpRequest,
+    state: web::Data<ResourceEndpoints>,
+) -> Result<HttpResponse, ApiError> {
+    let token = bearer_token(&req)?.ok_or_else(ApiError::bearer_required)?;
+    answer(&state, token).await
 }
 
-/// `POST /userinfo`: the header, or `access_token` in a form body (RFC 6750 §2.2), not both.
+// `POST /userinfo`: the header, or `access_token` in a form body (RFC 6750 §2.2), not both.
+/// OIDC UserInfo (token in the header or the form body, not both)
+#[utoipa::path(post, operation_id = "userinfo_post", path = "/userinfo", tag = "oauth",
+    security((), ("access_token" = [])),
+    request_body(content = UserInfoForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The claims the token's scopes allow", body = UserInfoClaims),
+        (status = 400, description = "Malformed request, with `WWW-Authenticate`", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token, with `WWW-Authenticate`", body = ErrorBody),
+        (status = 403, description = "`insufficient_scope`", body = ErrorBody),
+        (status = 503, description = "Temporarily unavailable", body = ErrorBody),
+    ))]
 pub async fn userinfo_post(
     req: HttpRequest,
     payload: web::Payload,
-    state: web::Data<HttpState>,
-) -> HttpResponse {
-    let header_token = match bearer(&req) {
-        Ok(t) => t,
-        Err(()) => {
-            return challenge(
-                StatusCode::BAD_REQUEST,
-                Some("invalid_request"),
-                "malformed Authorization header",
-            )
-        }
-    };
-    let form_token = if header_token.is_none() {
-        match OAuthForm::read(&req, payload).await {
-            Ok(f) => f.get("access_token").map(str::to_owned),
-            Err(_) => None,
-        }
-    } else {
-        let has_body = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v != "0");
-        if has_body {
-            if let Ok(f) = OAuthForm::read(&req, payload).await {
-                if f.get("access_token").is_some() {
-                    return challenge(
-                        StatusCode::BAD_REQUEST,
-                        Some("invalid_request"),
-                        "send the token one way only",
-                    );
-                }
+    state: web::Data<ResourceEndpoints>,
+) -> Result<HttpResponse, ApiError> {
+    let token = match bearer_token(&req)? {
+        Some(header_token) => {
+            if body_has_token(&req, payload).await {
+                return Err(ApiError::bearer(
+                    StatusCode::BAD_REQUEST,
+                    Some(OAuthErrorCode::InvalidRequest),
+                    "send the token one way only",
+                ));
             }
+            header_token.to_owned()
         }
-        None
+        None => OAuthForm::read(&req, payload)
+            .await
+            .ok()
+            .and_then(|f| f.get("access_token").map(str::to_owned))
+            .ok_or_else(ApiError::bearer_required)?,
     };
-    match header_token.or(form_token) {
-        Some(token) => answer(&state, &token).await,
-        None => challenge(
-            StatusCode::UNAUTHORIZED,
-            None,
-            "an access token is required",
-        ),
-    }
+    answer(&state, &token).await
 }
 
-/// `Ok(None)` without a header, `Err` for a malformed one.
-fn bearer(req: &HttpRequest) -> Result<Option<String>, ()> {
-    let Some(v) = req.headers().get(header::AUTHORIZATION) else {
-        return Ok(None);
-    };
-    let v = v.to_str().map_err(|_| ())?;
-    let (scheme, token) = v.split_once(' ').ok_or(())?;
-    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(());
-    }
-    Ok(Some(token.trim().to_owned()))
+/// Whether a non-empty body also carries `access_token` (a body that cannot be read does not).
+async fn body_has_token(req: &HttpRequest, payload: web::Payload) -> bool {
+    let has_body = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v != "0");
+    has_body
+        && OAuthForm::read(req, payload)
+            .await
+            .is_ok_and(|f| f.get("access_token").is_some())
 }
 
-async fn answer(state: &HttpState, token: &str) -> HttpResponse {
-    match state.userinfo.claims(token).await {
-        Ok(claims) => HttpResponse::Ok()
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .insert_header((header::PRAGMA, "no-cache"))
-            .json(claims),
-        Err(UserInfoError::InvalidToken) => challenge(
-            StatusCode::UNAUTHORIZED,
-            Some("invalid_token"),
-            "the access token is not valid",
-        ),
-        Err(UserInfoError::InsufficientScope) => challenge(
-            StatusCode::FORBIDDEN,
-            Some("insufficient_scope"),
-            "the openid scope is required",
-        ),
-        Err(UserInfoError::Repository(RepositoryError::Unavailable)) => {
-            super::ApiError::unavailable().error_response()
-        }
-        Err(UserInfoError::Repository(e)) => super::ApiError::server_error(&e).error_response(),
-    }
-}
-
-/// An RFC 6750 §3 error: `WWW-Authenticate: Bearer …` and the JSON error shape.
-fn challenge(status: StatusCode, error: Option<&str>, description: &str) -> HttpResponse {
-    let www = match error {
-        Some(e) => {
-            format!("Bearer realm=\"tessera\", error=\"{e}\", error_description=\"{description}\"")
-        }
-        None => "Bearer realm=\"tessera\"".to_owned(),
-    };
-    HttpResponse::build(status)
-        .insert_header((header::WWW_AUTHENTICATE, www))
+async fn answer(state: &ResourceEndpoints, token: &str) -> Result<HttpResponse, ApiError> {
+    let claims = state.userinfo.claims(token).await?;
+    Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(
-            json!({"error": error.unwrap_or("invalid_request"), "error_description": description}),
-        )
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(claims))
 }
+
+#[cfg(test)]
+mod tests;

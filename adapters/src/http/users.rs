@@ -7,6 +7,7 @@
 //! "error_description"}` shape with `Cache-Control: no-store`, and nothing is stored unless the
 //! whole request is valid.
 
+use super::bearer::bearer_token;
 use super::errors::ApiError;
 use super::json_body::MAX_PASSWORD_CHARS;
 pub(super) use super::json_body::{field_error, password_length, read_json};
@@ -15,12 +16,10 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use tessera_application::services::{
-    AccountLoginError, AccountTokenError, ApiSignIn, CreateUserError, LoginError, TokenSet,
+    AccountLoginError, ApiSignIn, CreateUserError, LoginError, TokenSet,
 };
 use tessera_application::OAuthErrorCode;
-use tessera_application::RepositoryError;
 use tessera_domain::{is_valid_display_name, Email, User};
 use validator::{Validate, ValidationError};
 
@@ -120,15 +119,15 @@ pub async fn register_post(
 // credential, locked accounts included.
 /// Signs in with a password; answers tokens of the account API
 #[utoipa::path(post, path = "/users/login", tag = "account",
-    request_body = crate::http::openapi::schemas::LoginRequest,
+    request_body = crate::http::wire::LoginRequest,
     responses(
-        (status = 200, description = "RFC 6749 §5.1 token response", body = crate::http::openapi::schemas::AccountTokenResponse),
-        (status = 400, description = "A field is not valid", body = crate::http::openapi::schemas::Error),
-        (status = 401, description = "`invalid_grant`: one answer for every bad credential", body = crate::http::openapi::schemas::Error),
-        (status = 413, description = "Body over 16 KiB", body = crate::http::openapi::schemas::Error),
-        (status = 415, description = "Not application/json", body = crate::http::openapi::schemas::Error),
-        (status = 429, description = "Rate limited", body = crate::http::openapi::schemas::Error),
-        (status = 503, description = "Temporarily unavailable", body = crate::http::openapi::schemas::Error),
+        (status = 200, description = "RFC 6749 §5.1 token response", body = crate::http::wire::AccountTokenResponse),
+        (status = 400, description = "A field is not valid", body = crate::http::wire::ErrorBody),
+        (status = 401, description = "`invalid_grant`: one answer for every bad credential", body = crate::http::wire::ErrorBody),
+        (status = 413, description = "Body over 16 KiB", body = crate::http::wire::ErrorBody),
+        (status = 415, description = "Not application/json", body = crate::http::wire::ErrorBody),
+        (status = 429, description = "Rate limited", body = crate::http::wire::ErrorBody),
+        (status = 503, description = "Temporarily unavailable", body = crate::http::wire::ErrorBody),
     ))]
 pub async fn login_post(
     req: HttpRequest,
@@ -208,39 +207,15 @@ pub(super) async fn signed_in_user(
     req: &HttpRequest,
     state: &HttpState,
 ) -> Result<User, HttpResponse> {
-    let token = match bearer(req) {
-        Ok(Some(t)) => t,
-        Ok(None) => {
-            return Err(challenge(
-                StatusCode::UNAUTHORIZED,
-                None,
-                "an access token is required",
-            ))
-        }
-        Err(()) => {
-            return Err(challenge(
-                StatusCode::BAD_REQUEST,
-                Some("invalid_request"),
-                "malformed Authorization header",
-            ))
-        }
-    };
-    state.account_api.me(&token).await.map_err(|e| match e {
-        AccountTokenError::InvalidToken => challenge(
-            StatusCode::UNAUTHORIZED,
-            Some("invalid_token"),
-            "the access token is not valid",
-        ),
-        AccountTokenError::InsufficientScope => challenge(
-            StatusCode::FORBIDDEN,
-            Some("insufficient_scope"),
-            "an access token from /users/login with the account scope is required",
-        ),
-        AccountTokenError::Repository(RepositoryError::Unavailable) => {
-            ApiError::unavailable().error_response()
-        }
-        AccountTokenError::Repository(e) => ApiError::server_error(&e).error_response(),
-    })
+    let token = bearer_token(req)
+        .map_err(ApiError::from)
+        .and_then(|t| t.ok_or_else(ApiError::bearer_required))
+        .map_err(|e| e.error_response())?;
+    state
+        .account_api
+        .me(token)
+        .await
+        .map_err(|e| ApiError::from(e).error_response())
 }
 
 /// `429` when this address has used up its failed sign-ins (checked before any password).
@@ -249,33 +224,4 @@ pub(super) fn sign_in_budget(req: &HttpRequest, state: &HttpState) -> Result<(),
         .limiter
         .check_sign_in(req)
         .map_err(ApiError::rate_limited)
-}
-
-/// `Ok(None)` without a header, `Err` for a malformed one.
-fn bearer(req: &HttpRequest) -> Result<Option<String>, ()> {
-    let Some(v) = req.headers().get(header::AUTHORIZATION) else {
-        return Ok(None);
-    };
-    let v = v.to_str().map_err(|_| ())?;
-    let (scheme, token) = v.split_once(' ').ok_or(())?;
-    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(());
-    }
-    Ok(Some(token.trim().to_owned()))
-}
-
-/// An RFC 6750 §3 error: `WWW-Authenticate: Bearer …` and the JSON error shape.
-fn challenge(status: StatusCode, error: Option<&str>, description: &str) -> HttpResponse {
-    let www = match error {
-        Some(e) => {
-            format!("Bearer realm=\"tessera\", error=\"{e}\", error_description=\"{description}\"")
-        }
-        None => "Bearer realm=\"tessera\"".to_owned(),
-    };
-    HttpResponse::build(status)
-        .insert_header((header::WWW_AUTHENTICATE, www))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(
-            json!({"error": error.unwrap_or("invalid_request"), "error_description": description}),
-        )
 }

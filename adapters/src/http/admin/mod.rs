@@ -11,6 +11,7 @@ mod keys;
 mod users;
 
 use super::audit_trail;
+use super::bearer::{bearer_token, BearerChallenge};
 use super::errors::ApiError;
 use super::state::AdminState;
 use actix_web::http::header::{self, HeaderValue};
@@ -19,7 +20,7 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt;
-use tessera_application::services::admin::{Actor, AdminAuthError};
+use tessera_application::services::admin::{Actor, AdminAuthError, ADMIN_SCOPE};
 use tessera_application::OAuthErrorCode;
 use tessera_application::RepositoryError;
 
@@ -42,11 +43,8 @@ const ADMIN_API_KEYS: &str = "/admin/api-keys";
 const ADMIN_API_KEY: &str = "/admin/api-keys/{id}";
 const ADMIN_AUDIT: &str = "/admin/audit";
 
-/// The challenge of a missing or bad credential.
-const CHALLENGE: &str = "Bearer realm=\"tessera-admin\"";
-/// The challenge of a valid key without the `admin` scope (RFC 6750 §3.1).
-const SCOPE_CHALLENGE: &str =
-    "Bearer realm=\"tessera-admin\", error=\"insufficient_scope\", scope=\"admin\"";
+/// The realm of the admin API's `WWW-Authenticate` challenges.
+const ADMIN_REALM: &str = "tessera-admin";
 
 /// Authenticates the caller (see the module docs) through the admin authenticator, which
 /// checks the address's failure budget first and audits every refusal; this side only takes
@@ -60,15 +58,10 @@ async fn authorise(req: &HttpRequest, state: &AdminState) -> Result<Actor, Admin
         .map_err(auth_error)
 }
 
-/// The `Authorization: Bearer` credential, if the request has one.
+/// The `Authorization: Bearer` credential, if the request has one. A malformed header counts
+/// as none here: the admin API answers `401` either way.
 fn presented_bearer(req: &HttpRequest) -> Option<&str> {
-    req.headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            let (scheme, rest) = v.split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
-        })
+    bearer_token(req).ok().flatten()
 }
 
 /// The answer to a refused admin call: `429`, `401` or `403` with their challenges.
@@ -84,12 +77,14 @@ fn auth_error(e: AdminAuthError) -> AdminError {
         AdminAuthError::Scope => refused(
             StatusCode::FORBIDDEN,
             OAuthErrorCode::InsufficientScope,
-            SCOPE_CHALLENGE,
+            BearerChallenge::new(ADMIN_REALM)
+                .error(OAuthErrorCode::InsufficientScope)
+                .scope(ADMIN_SCOPE),
         ),
         AdminAuthError::Missing | AdminAuthError::Invalid => refused(
             StatusCode::UNAUTHORIZED,
             OAuthErrorCode::InvalidToken,
-            CHALLENGE,
+            BearerChallenge::new(ADMIN_REALM),
         ),
         AdminAuthError::ApiKey(source) => ApiError::server_error(source).into(),
     }
@@ -100,7 +95,7 @@ fn auth_error(e: AdminAuthError) -> AdminError {
 #[derive(Debug)]
 pub(super) struct AdminError {
     inner: ApiError,
-    challenge: Option<&'static str>,
+    challenge: Option<BearerChallenge>,
 }
 
 impl fmt::Display for AdminError {
@@ -116,9 +111,12 @@ impl ResponseError for AdminError {
 
     fn error_response(&self) -> HttpResponse {
         let mut res = self.inner.error_response();
-        if let Some(c) = self.challenge {
-            res.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(c));
+        if let Some(value) = self
+            .challenge
+            .as_ref()
+            .and_then(|c| HeaderValue::try_from(c.header_value()).ok())
+        {
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, value);
         }
         res
     }

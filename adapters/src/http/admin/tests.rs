@@ -133,7 +133,7 @@ async fn no_credential_is_401_with_the_admin_challenge() {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
         res.headers().get(header::WWW_AUTHENTICATE).unwrap(),
-        CHALLENGE
+        "Bearer realm=\"tessera-admin\""
     );
     let body: Value = read_body_json(res).await;
     assert_eq!(body["error"], "invalid_token");

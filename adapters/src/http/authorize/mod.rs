@@ -64,7 +64,7 @@ pub async fn authorize_get(req: HttpRequest, state: web::Data<BrowserFlowState>)
 /// Authorization request as a form; the login and consent pages post here
 #[utoipa::path(post, path = "/authorize", tag = "oauth",
     description = "Browser endpoint. Page submissions are CSRF-protected. Answers HTML or a redirect.",
-    request_body(content = crate::http::openapi::schemas::AuthorizeForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = crate::http::wire::AuthorizeForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "The next page", body = String, content_type = "text/html"),
         (status = 303, description = "The authorization response to the client's redirect URI",

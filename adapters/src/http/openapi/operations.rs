@@ -1,5 +1,6 @@
-//! One marker function per operation: `#[utoipa::path]` turns each into a path item of the
-//! document. They are never called; the handlers live in their own files.
+//! Marker functions for the operations whose handlers do not carry their own `#[utoipa::path]`
+//! yet: each turns into a path item of the document. They are never called. The handlers that
+//! are annotated themselves are listed directly in [`super`]'s `paths(...)`.
 //!
 //! Paths are literals here (the macro takes no constants); the unit test in [`super`] checks
 //! them against [`crate::http::paths::ROUTES`], so a typo or a forgotten route fails the build.
@@ -7,104 +8,7 @@
 // Markers only: never called.
 #![allow(dead_code)]
 
-use super::schemas::*;
-
-const JSON_ERROR: &str = "The JSON error shape";
-
-// ---- discovery ----
-
-/// OpenID Connect Discovery 1.0 metadata
-#[utoipa::path(get, path = "/.well-known/openid-configuration", tag = "discovery",
-    responses(
-        (status = 200, description = "The provider metadata (ETag, cacheable)", body = ProviderMetadata),
-        (status = 304, description = "Not modified (If-None-Match)"),
-    ))]
-fn openid_configuration() {}
-
-/// RFC 8414 authorization server metadata
-#[utoipa::path(get, path = "/.well-known/oauth-authorization-server", tag = "discovery",
-    responses(
-        (status = 200, description = "The server metadata (ETag, cacheable)", body = ProviderMetadata),
-        (status = 304, description = "Not modified (If-None-Match)"),
-    ))]
-fn oauth_authorization_server() {}
-
-/// The signing keys (RFC 7517 key set, the `jwks_uri`)
-#[utoipa::path(get, path = "/jwks", tag = "discovery",
-    responses(
-        (status = 200, description = "The published keys (ETag, cacheable)", body = JwkSet),
-        (status = 304, description = "Not modified (If-None-Match)"),
-    ))]
-fn jwks() {}
-
-// ---- oauth ----
-
-/// Token endpoint (RFC 6749 §3.2)
-#[utoipa::path(post, path = "/token", tag = "oauth",
-    description = "Grants: `authorization_code` (with PKCE), `refresh_token` (rotating), \
-                   `client_credentials`.",
-    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
-    security((), ("client_basic" = [])),
-    responses(
-        (status = 200, description = "RFC 6749 §5.1 token response (no-store)", body = TokenResponse),
-        (status = 400, description = "RFC 6749 §5.2 error", body = Error),
-        (status = 401, description = "`invalid_client`, with `WWW-Authenticate`", body = Error),
-        (status = 413, description = "Body over 16 KiB", body = Error),
-        (status = 429, description = "Rate limited (Retry-After)", body = Error),
-        (status = 503, description = "Temporarily unavailable (Retry-After)", body = Error),
-    ))]
-fn token() {}
-
-/// Token introspection (RFC 7662)
-#[utoipa::path(post, path = "/introspect", tag = "oauth",
-    request_body(content = IntrospectRequest, content_type = "application/x-www-form-urlencoded"),
-    security((), ("client_basic" = [])),
-    responses(
-        (status = 200, description = "The token's state", body = IntrospectResponse),
-        (status = 400, description = JSON_ERROR, body = Error),
-        (status = 401, description = "`invalid_client`: confidential clients only", body = Error),
-        (status = 413, description = "Body over 16 KiB", body = Error),
-        (status = 503, description = "Temporarily unavailable", body = Error),
-    ))]
-fn introspect() {}
-
-/// Token revocation (RFC 7009)
-#[utoipa::path(post, path = "/revoke", tag = "oauth",
-    request_body(content = RevokeRequest, content_type = "application/x-www-form-urlencoded"),
-    security((), ("client_basic" = [])),
-    responses(
-        (status = 200, description = "Revoked, or unknown (no body)"),
-        (status = 400, description = JSON_ERROR, body = Error),
-        (status = 401, description = "`invalid_client`", body = Error),
-        (status = 413, description = "Body over 16 KiB", body = Error),
-        (status = 503, description = "Temporarily unavailable", body = Error),
-    ))]
-fn revoke() {}
-
-/// OIDC UserInfo (bearer token in the header)
-#[utoipa::path(get, path = "/userinfo", tag = "oauth",
-    security(("access_token" = [])),
-    responses(
-        (status = 200, description = "The claims the token's scopes allow", body = UserInfoClaims),
-        (status = 400, description = "Malformed request, with `WWW-Authenticate`", body = Error),
-        (status = 401, description = "Missing or invalid token, with `WWW-Authenticate`", body = Error),
-        (status = 403, description = "`insufficient_scope`", body = Error),
-        (status = 503, description = "Temporarily unavailable", body = Error),
-    ))]
-fn userinfo_get() {}
-
-/// OIDC UserInfo (token in the header or the form body, not both)
-#[utoipa::path(post, path = "/userinfo", tag = "oauth",
-    security((), ("access_token" = [])),
-    request_body(content = UserInfoForm, content_type = "application/x-www-form-urlencoded"),
-    responses(
-        (status = 200, description = "The claims the token's scopes allow", body = UserInfoClaims),
-        (status = 400, description = "Malformed request, with `WWW-Authenticate`", body = Error),
-        (status = 401, description = "Missing or invalid token, with `WWW-Authenticate`", body = Error),
-        (status = 403, description = "`insufficient_scope`", body = Error),
-        (status = 503, description = "Temporarily unavailable", body = Error),
-    ))]
-fn userinfo_post() {}
+use crate::http::wire::*;
 
 // ---- account ----
 
@@ -113,11 +17,11 @@ fn userinfo_post() {}
     request_body = RegisterRequest,
     responses(
         (status = 202, description = "Accepted, for a new and a taken address alike (ASVS 6.3.8): a new address gets an account and a verification mail, the owner of a taken one a mail saying someone tried", body = Registered),
-        (status = 400, description = "A field is not valid (named in the description)", body = Error),
-        (status = 413, description = "Body over 16 KiB", body = Error),
-        (status = 415, description = "Not application/json", body = Error),
-        (status = 429, description = "Rate limited", body = Error),
-        (status = 503, description = "Temporarily unavailable", body = Error),
+        (status = 400, description = "A field is not valid (named in the description)", body = ErrorBody),
+        (status = 413, description = "Body over 16 KiB", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
+        (status = 503, description = "Temporarily unavailable", body = ErrorBody),
     ))]
 fn users_register() {}
 
@@ -126,9 +30,9 @@ fn users_register() {}
     security(("access_token" = [])),
     responses(
         (status = 200, description = "The profile", body = Profile),
-        (status = 400, description = "Malformed Authorization header", body = Error),
-        (status = 401, description = "Missing or invalid token", body = Error),
-        (status = 403, description = "Not an account API token", body = Error),
+        (status = 400, description = "Malformed Authorization header", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "Not an account API token", body = ErrorBody),
     ))]
 fn users_me_get() {}
 
@@ -138,10 +42,10 @@ fn users_me_get() {}
     request_body = ProfilePatch,
     responses(
         (status = 200, description = "The updated profile", body = Profile),
-        (status = 400, description = "A field is not valid", body = Error),
-        (status = 401, description = "Missing or invalid token", body = Error),
-        (status = 403, description = "Not an account API token", body = Error),
-        (status = 415, description = "Not application/json", body = Error),
+        (status = 400, description = "A field is not valid", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "Not an account API token", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
     ))]
 fn users_me_patch() {}
 
@@ -151,11 +55,11 @@ fn users_me_patch() {}
     request_body = AccountDeletion,
     responses(
         (status = 204, description = "Deleted; its tokens stop working"),
-        (status = 400, description = "A field is not valid", body = Error),
-        (status = 401, description = "Missing or invalid token", body = Error),
-        (status = 403, description = "Wrong password (`invalid_credentials`) or not an account API token", body = Error),
-        (status = 415, description = "Not application/json", body = Error),
-        (status = 429, description = "Rate limited", body = Error),
+        (status = 400, description = "A field is not valid", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "Wrong password (`invalid_credentials`) or not an account API token", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
     ))]
 fn users_me_delete() {}
 
@@ -165,11 +69,11 @@ fn users_me_delete() {}
     request_body = PasswordChange,
     responses(
         (status = 204, description = "Changed"),
-        (status = 400, description = "A field is not valid", body = Error),
-        (status = 401, description = "Missing or invalid token", body = Error),
-        (status = 403, description = "Wrong current password (`invalid_credentials`)", body = Error),
-        (status = 415, description = "Not application/json", body = Error),
-        (status = 429, description = "Rate limited", body = Error),
+        (status = 400, description = "A field is not valid", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "Wrong current password (`invalid_credentials`)", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
     ))]
 fn users_me_password() {}
 
@@ -194,11 +98,11 @@ fn verify_email_get() {}
             (String = "text/html"),
         )),
         (status = 400, description = "Invalid or expired link", content(
-            (Error = "application/json"),
+            (ErrorBody = "application/json"),
             (String = "text/html"),
         )),
-        (status = 415, description = "Neither JSON nor a form", body = Error),
-        (status = 429, description = "Rate limited", body = Error),
+        (status = 415, description = "Neither JSON nor a form", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
     ))]
 fn verify_email_post() {}
 
@@ -207,9 +111,9 @@ fn verify_email_post() {}
     request_body = EmailRequest,
     responses(
         (status = 202, description = "Accepted, whether or not the account exists", body = Accepted),
-        (status = 400, description = "A field is not valid", body = Error),
-        (status = 415, description = "Not application/json", body = Error),
-        (status = 429, description = "Rate limited", body = Error),
+        (status = 400, description = "A field is not valid", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
     ))]
 fn verify_email_resend() {}
 
@@ -218,9 +122,9 @@ fn verify_email_resend() {}
     request_body = EmailRequest,
     responses(
         (status = 202, description = "Accepted, whether or not the account exists", body = Accepted),
-        (status = 400, description = "A field is not valid", body = Error),
-        (status = 415, description = "Not application/json", body = Error),
-        (status = 429, description = "Rate limited", body = Error),
+        (status = 400, description = "A field is not valid", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
     ))]
 fn password_reset() {}
 
@@ -243,51 +147,13 @@ fn password_reset_confirm_get() {}
         (status = 204, description = "Changed (JSON); every session ends"),
         (status = 200, description = "Changed (form): a page", body = String, content_type = "text/html"),
         (status = 400, description = "Invalid link or password", content(
-            (Error = "application/json"),
+            (ErrorBody = "application/json"),
             (String = "text/html"),
         )),
-        (status = 415, description = "Neither JSON nor a form", body = Error),
-        (status = 429, description = "Rate limited", body = Error),
+        (status = 415, description = "Neither JSON nor a form", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody),
     ))]
 fn password_reset_confirm_post() {}
-
-// ---- operations ----
-
-/// Liveness
-#[utoipa::path(get, path = "/healthz", tag = "operations",
-    responses((status = 200, description = "The process is alive", body = Status)))]
-fn healthz() {}
-
-/// Readiness: database reachable, keys loaded, not draining
-#[utoipa::path(get, path = "/readyz", tag = "operations",
-    responses(
-        (status = 200, description = "Ready", body = Status),
-        (status = 503, description = "`not_ready`, with the reasons", body = Error),
-    ))]
-fn readyz() {}
-
-/// Prometheus metrics
-#[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text exposition format 0.0.4", body = String, content_type = "text/plain")))]
-fn metrics() {}
-
-/// This document
-#[utoipa::path(get, path = "/openapi.json", tag = "operations",
-    responses(
-        (status = 200, description = "OpenAPI 3.1 (ETag, cacheable)", body = Object),
-        (status = 304, description = "Not modified (If-None-Match)"),
-    ))]
-fn openapi_json() {}
-
-/// This document as a page (off in production)
-#[utoipa::path(get, path = "/docs", tag = "operations",
-    responses(
-        (status = 200, description = "The rendered description", body = String, content_type = "text/html"),
-        (status = 404, description = "`not_found` in production", body = Error),
-    ))]
-fn docs() {}
-
-// ---- admin ----
 
 // ---- admin (bearer: the admin token or an admin API key) ----
 
@@ -296,7 +162,7 @@ fn docs() {}
     security(("admin_token" = [])),
     responses(
         (status = 200, description = "The clients", body = Object),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
     ))]
 fn admin_clients_list() {}
 
@@ -306,8 +172,8 @@ fn admin_clients_list() {}
     request_body = AdminClientCreate,
     responses(
         (status = 201, description = "The client, with `client_secret` for confidential clients", body = Object),
-        (status = 400, description = "A field is not valid", body = Error),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 400, description = "A field is not valid", body = ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
     ))]
 fn admin_clients_create() {}
 
@@ -317,8 +183,8 @@ fn admin_clients_create() {}
     params(("id" = String, Path)),
     responses(
         (status = 200, description = "The client", body = Object),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 404, description = "No such object", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody),
     ))]
 fn admin_client_get() {}
 
@@ -329,9 +195,9 @@ fn admin_client_get() {}
     request_body = AdminClientUpdate,
     responses(
         (status = 200, description = "The updated client", body = Object),
-        (status = 400, description = "A field is not valid", body = Error),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 404, description = "No such object", body = Error),
+        (status = 400, description = "A field is not valid", body = ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody),
     ))]
 fn admin_client_patch() {}
 
@@ -341,8 +207,8 @@ fn admin_client_patch() {}
     params(("id" = String, Path)),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 404, description = "No such object", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody),
     ))]
 fn admin_client_delete() {}
 
@@ -352,8 +218,8 @@ fn admin_client_delete() {}
     params(("id" = String, Path)),
     responses(
         (status = 200, description = "`{\"client_id\",\"client_secret\"}`", body = Object),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 404, description = "No such object", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody),
     ))]
 fn admin_client_secret() {}
 
@@ -362,7 +228,7 @@ fn admin_client_secret() {}
     security(("admin_token" = [])),
     responses(
         (status = 200, description = "`{\"users\": [...], \"next\"}`", body = Object),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
     ))]
 fn admin_users_list() {}
 
@@ -372,8 +238,8 @@ fn admin_users_list() {}
     params(("id" = String, Path)),
     responses(
         (status = 200, description = "The user", body = Object),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 404, description = "No such object", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody),
     ))]
 fn admin_user_get() {}
 
@@ -383,8 +249,8 @@ fn admin_user_get() {}
     params(("id" = String, Path)),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 404, description = "No such object", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody),
     ))]
 fn admin_user_delete() {}
 
@@ -394,8 +260,8 @@ fn admin_user_delete() {}
     params(("id" = String, Path)),
     responses(
         (status = 200, description = "The user", body = Object),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 404, description = "No such object", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody),
     ))]
 fn admin_user_disable() {}
 
@@ -405,8 +271,8 @@ fn admin_user_disable() {}
     params(("id" = String, Path)),
     responses(
         (status = 200, description = "The user", body = Object),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 404, description = "No such object", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody),
     ))]
 fn admin_user_enable() {}
 
@@ -416,8 +282,8 @@ fn admin_user_enable() {}
     params(("id" = String, Path)),
     responses(
         (status = 200, description = "The user", body = Object),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 404, description = "No such object", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody),
     ))]
 fn admin_user_unlock() {}
 
@@ -427,8 +293,8 @@ fn admin_user_unlock() {}
     params(("id" = String, Path)),
     responses(
         (status = 202, description = "Sent", body = Object),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 404, description = "No such object", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody),
     ))]
 fn admin_user_password_reset() {}
 
@@ -438,8 +304,8 @@ fn admin_user_password_reset() {}
     params(("id" = String, Path)),
     responses(
         (status = 200, description = "The consents", body = Object),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 404, description = "No such object", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody),
     ))]
 fn admin_user_consents() {}
 
@@ -449,8 +315,8 @@ fn admin_user_consents() {}
     params(("id" = String, Path), ("client_id" = String, Path)),
     responses(
         (status = 204, description = "Withdrawn"),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 404, description = "No such object", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody),
     ))]
 fn admin_user_consent_delete() {}
 
@@ -460,8 +326,8 @@ fn admin_user_consent_delete() {}
     params(("id" = String, Path)),
     responses(
         (status = 204, description = "Ended"),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 404, description = "No such object", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody),
     ))]
 fn admin_user_sessions_delete() {}
 
@@ -470,7 +336,7 @@ fn admin_user_sessions_delete() {}
     security(("admin_token" = [])),
     responses(
         (status = 200, description = "The keys", body = Object),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
     ))]
 fn admin_keys_list() {}
 
@@ -480,9 +346,9 @@ fn admin_keys_list() {}
     request_body = AdminKeyRotate,
     responses(
         (status = 200, description = "The new key", body = Object),
-        (status = 400, description = "A field is not valid", body = Error),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 409, description = "The key to become active has not been published for the JWKS cache lifetime yet; Retry-After says when, force overrides", body = Error),
+        (status = 400, description = "A field is not valid", body = ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 409, description = "The key to become active has not been published for the JWKS cache lifetime yet; Retry-After says when, force overrides", body = ErrorBody),
     ))]
 fn admin_keys_rotate() {}
 
@@ -491,7 +357,7 @@ fn admin_keys_rotate() {}
     security(("admin_token" = [])),
     responses(
         (status = 200, description = "The keys", body = Object),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
     ))]
 fn admin_api_keys_list() {}
 
@@ -501,8 +367,8 @@ fn admin_api_keys_list() {}
     request_body = AdminApiKeyCreate,
     responses(
         (status = 201, description = "The key, with its secret", body = Object),
-        (status = 400, description = "A field is not valid", body = Error),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 400, description = "A field is not valid", body = ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
     ))]
 fn admin_api_keys_create() {}
 
@@ -512,8 +378,8 @@ fn admin_api_keys_create() {}
     params(("id" = String, Path)),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
-        (status = 404, description = "No such object", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such object", body = ErrorBody),
     ))]
 fn admin_api_key_delete() {}
 
@@ -522,6 +388,6 @@ fn admin_api_key_delete() {}
     security(("admin_token" = [])),
     responses(
         (status = 200, description = "`{\"events\": [...], \"next\"}`", body = Object),
-        (status = 401, description = "Missing or wrong admin token", body = Error),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
     ))]
 fn admin_audit() {}

@@ -1,0 +1,45 @@
+//! The admin API (`/admin/...`): request bodies.
+
+use utoipa::ToSchema;
+
+/// `POST /admin/clients`: the fields of `tessera client create`.
+#[derive(ToSchema)]
+pub struct AdminClientCreate {
+    pub name: String,
+    /// `authorization_code`, `refresh_token`, `client_credentials`.
+    pub grants: Option<Vec<String>>,
+    pub redirect_uris: Option<Vec<String>>,
+    pub post_logout_redirect_uris: Option<Vec<String>>,
+    pub scope: Option<String>,
+    /// `client_secret_basic`, `client_secret_post`, `private_key_jwt`, `none`.
+    pub auth_method: Option<String>,
+    pub public: Option<bool>,
+    pub skip_consent: Option<bool>,
+}
+
+/// `PATCH /admin/clients/{id}`: only the fields present change.
+#[derive(ToSchema)]
+pub struct AdminClientUpdate {
+    pub name: Option<String>,
+    pub redirect_uris: Option<Vec<String>>,
+    pub post_logout_redirect_uris: Option<Vec<String>>,
+    pub grants: Option<Vec<String>>,
+    pub scope: Option<String>,
+    pub skip_consent: Option<bool>,
+}
+
+/// `POST /admin/api-keys`.
+#[derive(ToSchema)]
+pub struct AdminApiKeyCreate {
+    pub name: String,
+}
+
+/// `POST /admin/keys/rotate`.
+#[derive(ToSchema)]
+pub struct AdminKeyRotate {
+    /// `RS256` (default), `ES256` or `EdDSA`.
+    pub alg: Option<String>,
+    /// `true`: rotate even to a key that has been published for less than the JWKS cache
+    /// lifetime (default `false`: such a rotation answers `409`).
+    pub force: Option<bool>,
+}

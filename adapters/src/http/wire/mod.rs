@@ -1,0 +1,31 @@
+//! The wire types: one DTO per message the HTTP edge sends or documents. Each is `ToSchema`,
+//! so the OpenAPI document describes exactly what the handlers serialise; request bodies that
+//! arrive as forms (parsed by [`super::form::OAuthForm`]) are here to be described.
+
+mod accounts;
+mod admin;
+mod authorize;
+mod discovery;
+mod error;
+mod health;
+mod introspection;
+mod jwks;
+mod revocation;
+mod token;
+mod userinfo;
+
+pub use accounts::{
+    Accepted, AccountDeletion, AccountTokenResponse, EmailRequest, EmailVerified, LoginRequest,
+    PasswordChange, Profile, ProfilePatch, RegisterRequest, Registered, ResetConfirmation,
+    ResetConfirmationForm, VerifyEmailForm, VerifyEmailRequest,
+};
+pub use admin::{AdminApiKeyCreate, AdminClientCreate, AdminClientUpdate, AdminKeyRotate};
+pub use authorize::{AuthorizeForm, LogoutForm};
+pub use discovery::ProviderMetadata;
+pub use error::ErrorBody;
+pub use health::Status;
+pub use introspection::{IntrospectRequest, IntrospectResponse};
+pub use jwks::{Jwk, JwkSet};
+pub use revocation::RevokeRequest;
+pub use token::{GrantType, TokenRequest, TokenResponse, BEARER};
+pub use userinfo::{UserInfoClaims, UserInfoForm};

@@ -1,0 +1,59 @@
+//! `POST /token` (RFC 6749 §3.2): the form it reads and the token response.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Grants the token endpoint runs.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum GrantType {
+    AuthorizationCode,
+    RefreshToken,
+    ClientCredentials,
+}
+
+/// `POST /token` form body (RFC 6749 §4.1.3, §6, §4.4). The client authenticates with HTTP
+/// Basic, or `client_id` (+ `client_secret`) in the body; each parameter at most once, empty
+/// values count as absent.
+#[derive(ToSchema)]
+pub struct TokenRequest {
+    pub grant_type: GrantType,
+    /// `authorization_code`: the code from the redirect.
+    pub code: Option<String>,
+    /// `authorization_code`: the redirect URI of the authorization request.
+    pub redirect_uri: Option<String>,
+    /// `authorization_code`: the PKCE verifier (RFC 7636).
+    pub code_verifier: Option<String>,
+    /// `refresh_token`: the refresh token.
+    pub refresh_token: Option<String>,
+    /// Space-separated scopes (a subset of what the client or grant allows).
+    pub scope: Option<String>,
+    /// `client_secret_post` and public clients.
+    pub client_id: Option<String>,
+    /// `client_secret_post`.
+    pub client_secret: Option<String>,
+}
+
+/// The only `token_type` Tessera issues (RFC 6750).
+pub const BEARER: &str = "Bearer";
+
+/// RFC 6749 §5.1 token response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// A JWT per RFC 9068.
+    pub access_token: String,
+    /// Always `Bearer`.
+    #[schema(value_type = String, example = "Bearer")]
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    /// The granted scopes, space-separated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Opaque; rotates on every use.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// OIDC ID token, when `openid` was granted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+}
