@@ -16,7 +16,7 @@ use std::time::Duration;
 use tessera_adapters::audit::AuditWriter;
 use tessera_adapters::http::{
     self, AdminState, BrowserFlowState, BrowserSettings, CsrfGuard, DeviceCookies, Discovery,
-    HttpState, MetricsSources, RateLimiter, Readiness,
+    HttpState, MetricsSources, OAuthTokens, RateLimiter, Readiness, TokenEndpoints,
 };
 use tessera_adapters::mail::MailQueue;
 use tessera_adapters::observability::RequestObserver;
@@ -248,6 +248,12 @@ impl Parts {
             accounts.account_api.clone(),
             operations.audit.clone(),
         ));
+        let tokens = Arc::new(OAuthTokens {
+            client_credentials: oauth.client_credentials,
+            code_grant: oauth.code_grant,
+            refresh_grant: oauth.refresh_grant,
+            revocation: oauth.revocation,
+        });
         let browser_flow = web::Data::new(BrowserFlowState {
             authorize: oauth.authorize,
             sign_in: sign_in.clone(),
@@ -266,14 +272,23 @@ impl Parts {
             metrics: operations.metrics.clone(),
             audit: operations.audit.clone(),
         });
+        let token_endpoints = web::Data::new(TokenEndpoints {
+            authenticator: Arc::new(oauth.authenticator),
+            grants: tokens.clone(),
+            introspection: Arc::new(oauth.introspection),
+            revocation: tokens,
+            limiter: limiter.clone(),
+            clock: core.clock.clone(),
+            metrics: operations.metrics.clone(),
+            audit: operations.audit.clone(),
+        });
         HttpState {
             sign_in,
             browser_flow,
+            token_endpoints,
             account_api: accounts.account_api,
             account_settings: accounts.account_settings,
             email_links: accounts.email_links,
-            code_grant: oauth.code_grant,
-            refresh_grant: oauth.refresh_grant,
             userinfo: Arc::new(oauth.userinfo),
             browser: BrowserSettings::new(
                 issuer,
@@ -284,10 +299,6 @@ impl Parts {
             limiter,
             clock: core.clock.clone(),
             admin,
-            authenticator: oauth.authenticator,
-            client_credentials: oauth.client_credentials,
-            introspection: oauth.introspection,
-            revocation: oauth.revocation,
             jws: core.jws.clone(),
             readiness: operations.readiness,
             metrics: operations.metrics,

@@ -1,15 +1,12 @@
 //! The request's [`RequestContext`], built once at the edge: the client's address as the rate
 //! limiter sees it, the id the request-id middleware gave it, and one reading of the state's
-//! clock. Use cases take it and audit themselves; [`event`] is for the handlers that still
-//! record their own events.
+//! clock. Use cases take it and audit themselves.
 
 use super::rate_limit::RateLimiter;
-use super::HttpState;
 use crate::observability::RequestId;
 use actix_web::{HttpMessage, HttpRequest};
 use tessera_application::ports::Clock;
 use tessera_application::RequestContext;
-use tessera_domain::{AuditAction, AuditEvent, AuditOutcome};
 
 /// The context of `req`: its address (by `limiter`), its request id and `clock`'s now.
 pub(super) fn request_context(
@@ -26,14 +23,4 @@ pub(super) fn request_context(
             .unwrap_or_default(),
         now: clock.now(),
     }
-}
-
-/// An event at this moment from this request's address.
-pub(super) fn event(
-    state: &HttpState,
-    req: &HttpRequest,
-    action: AuditAction,
-    outcome: AuditOutcome,
-) -> AuditEvent {
-    request_context(req, &state.limiter, state.clock.as_ref()).audit(action, outcome)
 }

@@ -15,7 +15,7 @@ use tessera_domain::Client;
 pub async fn authenticated_form(
     req: &HttpRequest,
     payload: actix_web::web::Payload,
-    state: &super::HttpState,
+    state: &super::state::TokenEndpoints,
 ) -> Result<(OAuthForm, Client), ApiError> {
     let form = OAuthForm::read(req, payload).await?;
     let presented = match presented_credentials(req, &form) {

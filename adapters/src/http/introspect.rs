@@ -3,8 +3,8 @@
 use super::client_auth::authenticated_form;
 use super::errors::ApiError;
 use super::openapi::JSON_ERROR;
+use super::state::TokenEndpoints;
 use super::wire::{ErrorBody, IntrospectRequest, IntrospectResponse};
-use super::HttpState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -24,7 +24,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 pub async fn introspect_post(
     req: HttpRequest,
     payload: web::Payload,
-    state: web::Data<HttpState>,
+    state: web::Data<TokenEndpoints>,
 ) -> Result<HttpResponse, ApiError> {
     let (form, caller) = authenticated_form(&req, payload, &state).await?;
     if caller.is_public() {

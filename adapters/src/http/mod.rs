@@ -42,27 +42,16 @@ pub use metrics::{known_routes, MetricsSources};
 pub use openapi::{document as openapi_document, ApiDocs};
 pub use rate_limit::{AdminFailures, Budget, RateLimitSettings, RateLimiter};
 pub use resource_endpoints::{ResourceEndpoints, UserClaims};
-pub use state::{AdminState, BrowserFlowState};
+pub use state::{AdminState, BrowserFlowState, OAuthTokens, TokenEndpoints};
 pub use trusted_device::DeviceCookies;
 
 use actix_web::{web, HttpResponse};
 use std::sync::Arc;
 use tessera_application::ports::{JwsEngine, RandomSource};
-use tessera_application::services::{
-    AccountApi, AccountSettings, AuthorizationCodeGrant, ClientAuthenticator,
-    ClientCredentialsGrant, EmailLinks, Introspection, RefreshTokenGrant, SignIn, TokenRevocation,
-};
+use tessera_application::services::{AccountApi, AccountSettings, EmailLinks, SignIn};
 
 /// Everything the handlers need, built once at start-up and shared by every worker.
 pub struct HttpState {
-    /// Authenticates clients at token, introspection and revocation.
-    pub authenticator: ClientAuthenticator,
-    /// The client_credentials grant.
-    pub client_credentials: ClientCredentialsGrant,
-    /// RFC 7662.
-    pub introspection: Introspection,
-    /// RFC 7009.
-    pub revocation: TokenRevocation,
     /// The loaded signing keys, for the JWKS.
     pub jws: Arc<dyn JwsEngine>,
     /// Readiness: database reachable, keys loaded, not shutting down.
@@ -73,16 +62,14 @@ pub struct HttpState {
     pub sign_in: Arc<SignIn>,
     /// The `/authorize` and `/logout` handlers' own state.
     pub browser_flow: web::Data<state::BrowserFlowState>,
+    /// The `/token`, `/introspect` and `/revoke` handlers' own state.
+    pub token_endpoints: web::Data<state::TokenEndpoints>,
     /// The JSON account API (registration, direct login, profile).
     pub account_api: Arc<AccountApi>,
     /// Name, password and deletion of one's own account.
     pub account_settings: AccountSettings,
     /// Emailed links: verification and password reset (shared with the account API).
     pub email_links: Arc<EmailLinks>,
-    /// The authorization_code grant.
-    pub code_grant: AuthorizationCodeGrant,
-    /// The refresh_token grant (and refresh-token revocation).
-    pub refresh_grant: RefreshTokenGrant,
     /// OIDC UserInfo (handed to [`ResourceEndpoints`]).
     pub userinfo: Arc<dyn UserClaims>,
     /// Cookie settings.
@@ -115,6 +102,7 @@ pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceCo
             userinfo: state.userinfo.clone(),
         });
         cfg.app_data(state.browser_flow.clone())
+            .app_data(state.token_endpoints.clone())
             .app_data(admin)
             .app_data(resources)
             .app_data(state)

@@ -1,14 +1,12 @@
 //! `POST /revoke` (RFC 7009).
 
-use super::audit_trail;
 use super::client_auth::authenticated_form;
 use super::errors::ApiError;
 use super::openapi::JSON_ERROR;
+use super::state::TokenEndpoints;
 use super::wire::{ErrorBody, RevokeRequest};
-use super::HttpState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use tessera_domain::{AuditAction, AuditOutcome};
 
 // `POST /revoke`: the caller authenticates (public clients by `client_id`), the token is
 // denylisted, and `200` is sent only after that is committed. Unknown tokens also get `200`.
@@ -26,27 +24,12 @@ use tessera_domain::{AuditAction, AuditOutcome};
 pub async fn revoke_post(
     req: HttpRequest,
     payload: web::Payload,
-    state: web::Data<HttpState>,
+    state: web::Data<TokenEndpoints>,
 ) -> Result<HttpResponse, ApiError> {
     let (form, caller) = authenticated_form(&req, payload, &state).await?;
     let token = form.require("token")?;
-    // JWT access tokens have three dot-separated parts; refresh tokens are opaque.
-    if token.split('.').count() == 3 {
-        state.revocation.revoke(&caller, token).await?;
-    } else {
-        state.refresh_grant.revoke(&caller, token).await?;
-    }
-    // Unknown tokens also land here (RFC 7009 §2.2): the event says a revocation was asked
-    // for and answered, not that a live token existed.
-    state.audit.record(
-        audit_trail::event(
-            &state,
-            &req,
-            AuditAction::TokenRevoked,
-            AuditOutcome::Success,
-        )
-        .client(caller.id.as_str()),
-    );
+    state.revocation.revoke(&caller, token).await?;
+    state.revocation_answered(&req, &caller);
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .finish())

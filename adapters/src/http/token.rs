@@ -1,18 +1,17 @@
 //! `POST /token` (RFC 6749 §3.2).
 
-use super::audit_trail;
 use super::client_auth::authenticated_form;
 use super::errors::ApiError;
+use super::form::OAuthForm;
+use super::state::{GrantRequest, TokenEndpoints};
 use super::wire::{ErrorBody, TokenRequest, TokenResponse, BEARER};
-use super::HttpState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use secrecy::ExposeSecret;
 use tessera_application::services::TokenSet;
 use tessera_domain::GrantType;
-use tessera_domain::{AuditAction, AuditOutcome};
 
-// `POST /token`: checks the grant type, authenticates the client, runs the grant.
+// `POST /token`: authenticates the client, checks the grant type, runs the grant.
 /// Token endpoint (RFC 6749 §3.2)
 #[utoipa::path(post, operation_id = "token", path = "/token", tag = "oauth",
     description = "Grants: `authorization_code` (with PKCE), `refresh_token` (rotating), \
@@ -30,54 +29,40 @@ use tessera_domain::{AuditAction, AuditOutcome};
 pub async fn token_post(
     req: HttpRequest,
     payload: web::Payload,
-    state: web::Data<HttpState>,
+    state: web::Data<TokenEndpoints>,
 ) -> Result<HttpResponse, ApiError> {
     let (form, client) = authenticated_form(&req, payload, &state).await?;
+    let request = grant_request(&form)?;
+    let tokens = state.grants.grant(&client, request).await?;
+    state.tokens_issued(&req, &client, request.grant_type());
+    Ok(token_response(tokens))
+}
+
+/// The grant the form asks for, with the parameters that grant requires.
+fn grant_request(form: &OAuthForm) -> Result<GrantRequest<'_>, ApiError> {
     let grant_name = form.require("grant_type")?;
     let grant =
         GrantType::parse(grant_name).map_err(|_| ApiError::unsupported_grant_type(grant_name))?;
-    let tokens = match grant {
-        GrantType::ClientCredentials => {
-            let issued = state.client_credentials.issue(&client, form.get("scope"))?;
-            TokenSet {
-                access_token: issued.access_token,
-                expires_in: issued.expires_in,
-                scope: issued.scope,
-                refresh_token: None,
-                id_token: None,
-            }
-        }
-        GrantType::AuthorizationCode => {
-            state
-                .code_grant
-                .exchange(
-                    &client,
-                    form.require("code")?,
-                    form.get("redirect_uri"),
-                    form.get("code_verifier"),
-                )
-                .await?
-        }
-        GrantType::RefreshToken => {
-            state
-                .refresh_grant
-                .refresh(&client, form.require("refresh_token")?, form.get("scope"))
-                .await?
-        }
-    };
-    state.metrics.token_issued(grant.as_str());
-    let action = if grant == GrantType::RefreshToken {
-        AuditAction::TokenRefreshed
-    } else {
-        AuditAction::TokenIssued
-    };
-    state.audit.record(
-        audit_trail::event(&state, &req, action, AuditOutcome::Success)
-            .client(client.id.as_str())
-            .detail(format!("grant={}", grant.as_str())),
-    );
+    Ok(match grant {
+        GrantType::ClientCredentials => GrantRequest::ClientCredentials {
+            scope: form.get("scope"),
+        },
+        GrantType::AuthorizationCode => GrantRequest::AuthorizationCode {
+            code: form.require("code")?,
+            redirect_uri: form.get("redirect_uri"),
+            code_verifier: form.get("code_verifier"),
+        },
+        GrantType::RefreshToken => GrantRequest::RefreshToken {
+            refresh_token: form.require("refresh_token")?,
+            scope: form.get("scope"),
+        },
+    })
+}
+
+/// The RFC 6749 §5.1 response: never cached.
+fn token_response(tokens: TokenSet) -> HttpResponse {
     let scope = tokens.scope.to_string();
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
         .json(TokenResponse {
@@ -87,5 +72,5 @@ pub async fn token_post(
             scope: Some(scope).filter(|s| !s.is_empty()),
             refresh_token: tokens.refresh_token.map(|t| t.expose_secret().to_owned()),
             id_token: tokens.id_token,
-        }))
+        })
 }

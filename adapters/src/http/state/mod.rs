@@ -6,8 +6,13 @@ mod admin;
 mod browser_flow;
 #[cfg(test)]
 pub(crate) mod test_support;
+mod token_endpoints;
 
 pub use admin::AdminState;
 pub use browser_flow::{
     AuthorizeFlow, BrowserFlowState, BrowserSessions, LoginPageSignIn, LogoutPlanner,
+};
+pub use token_endpoints::{
+    ClientAuthentication, GrantRequest, OAuthTokens, RevocationError, TokenEndpoints, TokenGrants,
+    TokenIntrospector, TokenRevoker,
 };
