@@ -11,225 +11,22 @@
 //! Hand-written rather than `governor`: failure budgets need a check that spends nothing, which
 //! governor does not offer (its `peek` proposals are still open upstream).
 
+mod buckets;
+mod client_address;
+mod settings;
+
+pub use settings::{Budget, Purpose, RateLimitSettings};
+
 use actix_web::HttpRequest;
+use buckets::{Key, Table};
+use client_address::bucket_address;
+use settings::PURPOSES;
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv6Addr};
-use std::sync::{Arc, Mutex};
+use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Instant;
 use tessera_application::ports::{FailureBudget, MailBudget};
 use tessera_domain::UserId;
-
-/// One budget: `burst` at once, `per_hour` earned back each hour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Budget {
-    /// How many may be spent at once.
-    pub burst: u32,
-    /// How many are earned back per hour, spread evenly.
-    pub per_hour: u32,
-}
-
-impl Budget {
-    /// A budget of `burst` at once and `per_hour` back each hour.
-    pub const fn new(burst: u32, per_hour: u32) -> Self {
-        Self { burst, per_hour }
-    }
-}
-
-/// What a budget limits, and by which key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Purpose {
-    /// Failed client authentications per address.
-    ClientAuthFailure,
-    /// Failed client authentications per client id.
-    ClientIdFailure,
-    /// Failed sign-ins (passwords, emailed-link tokens, later second factors) per address.
-    SignInFailure,
-    /// Failed sign-ins through one trusted-device cookie (so a stolen one is no master key).
-    DeviceFailure,
-    /// Registrations per address.
-    Registration,
-    /// Requests that send mail (reset, resend) per address.
-    MailRequest,
-    /// Mails per account and kind (reset, verification).
-    MailPerAccount,
-    /// Failed admin API authentications per address.
-    AdminAuthFailure,
-}
-
-const PURPOSES: [Purpose; 8] = [
-    Purpose::ClientAuthFailure,
-    Purpose::ClientIdFailure,
-    Purpose::SignInFailure,
-    Purpose::DeviceFailure,
-    Purpose::Registration,
-    Purpose::MailRequest,
-    Purpose::MailPerAccount,
-    Purpose::AdminAuthFailure,
-];
-
-/// Limits, from configuration. The defaults are far above what one honest user or service
-/// reaches and far below what guessing needs.
-#[derive(Debug, Clone, Copy)]
-pub struct RateLimitSettings {
-    /// Off: every request passes (benchmarks).
-    pub enabled: bool,
-    /// Take the client address from the rightmost `X-Forwarded-For` entry (only behind a
-    /// trusted proxy).
-    pub trust_forwarded_for: bool,
-    /// Most keys tracked at once, per purpose.
-    pub max_keys: usize,
-    /// Failed client authentications per address.
-    pub client_auth_failures: Budget,
-    /// Failed client authentications per client id (from addresses that failed before).
-    pub client_id_failures: Budget,
-    /// Failed sign-ins per address.
-    pub sign_in_failures: Budget,
-    /// Failed sign-ins per trusted-device cookie.
-    pub device_failures: Budget,
-    /// Registrations per address.
-    pub registrations: Budget,
-    /// Mail-sending requests per address.
-    pub mail_requests: Budget,
-    /// Mails per account and kind.
-    pub mail_per_account: Budget,
-    /// Failed admin authentications per address.
-    pub admin_auth_failures: Budget,
-}
-
-impl Default for RateLimitSettings {
-    fn default() -> Self {
-        Self {
-            enabled: true,
-            trust_forwarded_for: false,
-            max_keys: 100_000,
-            client_auth_failures: Budget::new(20, 600),
-            client_id_failures: Budget::new(100, 3600),
-            sign_in_failures: Budget::new(20, 600),
-            device_failures: Budget::new(5, 5),
-            registrations: Budget::new(20, 60),
-            mail_requests: Budget::new(10, 60),
-            mail_per_account: Budget::new(3, 3),
-            admin_auth_failures: Budget::new(10, 60),
-        }
-    }
-}
-
-impl RateLimitSettings {
-    fn budget(&self, purpose: Purpose) -> Budget {
-        match purpose {
-            Purpose::ClientAuthFailure => self.client_auth_failures,
-            Purpose::ClientIdFailure => self.client_id_failures,
-            Purpose::SignInFailure => self.sign_in_failures,
-            Purpose::DeviceFailure => self.device_failures,
-            Purpose::Registration => self.registrations,
-            Purpose::MailRequest => self.mail_requests,
-            Purpose::MailPerAccount => self.mail_per_account,
-            Purpose::AdminAuthFailure => self.admin_auth_failures,
-        }
-    }
-}
-
-/// A bucket key: an address (IPv6 cut to its /64) or a name (client id, account, cookie).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Key {
-    Ip(IpAddr),
-    Name(Box<str>),
-}
-
-struct Bucket {
-    tokens: f64,
-    updated: Instant,
-}
-
-/// The buckets of one purpose.
-struct Table {
-    budget: Budget,
-    buckets: Mutex<HashMap<Key, Bucket>>,
-}
-
-impl Table {
-    fn burst(&self) -> f64 {
-        f64::from(self.budget.burst.max(1))
-    }
-
-    fn rate(&self) -> f64 {
-        f64::from(self.budget.per_hour.max(1)) / 3600.0
-    }
-
-    fn refilled(&self, b: &Bucket, now: Instant) -> f64 {
-        (b.tokens + now.duration_since(b.updated).as_secs_f64() * self.rate()).min(self.burst())
-    }
-
-    fn wait_secs(&self, tokens: f64) -> u64 {
-        ((1.0 - tokens) / self.rate()).ceil().max(1.0) as u64
-    }
-
-    /// `Err(seconds)` when nothing is left; spends nothing.
-    fn peek(&self, key: &Key, now: Instant) -> Result<(), u64> {
-        let buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match buckets.get(key) {
-            Some(b) => {
-                let tokens = self.refilled(b, now);
-                if tokens >= 1.0 {
-                    Ok(())
-                } else {
-                    Err(self.wait_secs(tokens))
-                }
-            }
-            None => Ok(()),
-        }
-    }
-
-    /// True when `key` has spent anything that has not come back yet.
-    fn has_spent(&self, key: &Key, now: Instant) -> bool {
-        let buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        buckets
-            .get(key)
-            .is_some_and(|b| self.refilled(b, now) < self.burst())
-    }
-
-    /// Spends one; `Err(seconds)` when nothing was left (then nothing is spent).
-    fn take(&self, key: Key, now: Instant, max_keys: usize) -> Result<(), u64> {
-        let burst = self.burst();
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if buckets.len() >= max_keys && !buckets.contains_key(&key) {
-            // Forget every key whose bucket has refilled: it would start full anyway.
-            buckets.retain(|_, b| self.refilled(b, now) < burst);
-            if buckets.len() >= max_keys {
-                return Err(1);
-            }
-        }
-        let b = buckets.entry(key).or_insert(Bucket {
-            tokens: burst,
-            updated: now,
-        });
-        b.tokens = self.refilled(b, now);
-        b.updated = now;
-        if b.tokens >= 1.0 {
-            b.tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(self.wait_secs(b.tokens))
-        }
-    }
-
-    #[cfg(test)]
-    fn len(&self) -> usize {
-        self.buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .len()
-    }
-}
 
 /// The limiter shared by every worker.
 pub struct RateLimiter {
@@ -242,15 +39,7 @@ impl RateLimiter {
     pub fn new(settings: RateLimitSettings) -> Self {
         let tables = PURPOSES
             .iter()
-            .map(|&p| {
-                (
-                    p,
-                    Table {
-                        budget: settings.budget(p),
-                        buckets: Mutex::new(HashMap::new()),
-                    },
-                )
-            })
+            .map(|&p| (p, Table::new(settings.budget(p))))
             .collect();
         Self { settings, tables }
     }
@@ -359,26 +148,10 @@ impl RateLimiter {
         }
     }
 
-    /// The client's address as the limits and the audit log see it: with
-    /// `trust_forwarded_for`, the rightmost entry of all `X-Forwarded-For` lines together (the
-    /// one the trusted proxy added; anything to its left came from the client and may be
-    /// forged), else the peer.
+    /// The client's address as the limits and the audit log see it: see
+    /// [`client_address::client_ip`].
     pub fn client_ip(&self, req: &HttpRequest) -> Option<IpAddr> {
-        if self.settings.trust_forwarded_for {
-            let forwarded = req
-                .headers()
-                .get_all("x-forwarded-for")
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(','))
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .last()
-                .and_then(|v| v.parse().ok());
-            if forwarded.is_some() {
-                return forwarded;
-            }
-        }
-        req.peer_addr().map(|a| a.ip())
+        client_address::client_ip(req, self.settings.trust_forwarded_for)
     }
 
     #[cfg(test)]
@@ -422,21 +195,6 @@ impl MailBudget for RateLimiter {
             Instant::now(),
         )
         .is_ok()
-    }
-}
-
-/// The address a bucket is kept for: IPv4 as is, IPv6 cut to its /64 (one subscriber's
-/// network: a single host can use every address in it).
-fn bucket_address(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let s = v6.segments();
-                IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-            }
-        },
     }
 }
 

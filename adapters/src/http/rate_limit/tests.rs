@@ -18,10 +18,7 @@ fn from(addr: &str) -> HttpRequest {
 }
 
 fn table(budget: Budget) -> Table {
-    Table {
-        budget,
-        buckets: Mutex::new(HashMap::new()),
-    }
+    Table::new(budget)
 }
 
 #[test]

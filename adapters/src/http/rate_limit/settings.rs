@@ -1,0 +1,112 @@
+//! What the limits are: the purposes a budget can be kept for, and their configured sizes.
+
+/// One budget: `burst` at once, `per_hour` earned back each hour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// How many may be spent at once.
+    pub burst: u32,
+    /// How many are earned back per hour, spread evenly.
+    pub per_hour: u32,
+}
+
+impl Budget {
+    /// A budget of `burst` at once and `per_hour` back each hour.
+    pub const fn new(burst: u32, per_hour: u32) -> Self {
+        Self { burst, per_hour }
+    }
+}
+
+/// What a budget limits, and by which key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Purpose {
+    /// Failed client authentications per address.
+    ClientAuthFailure,
+    /// Failed client authentications per client id.
+    ClientIdFailure,
+    /// Failed sign-ins (passwords, emailed-link tokens, later second factors) per address.
+    SignInFailure,
+    /// Failed sign-ins through one trusted-device cookie (so a stolen one is no master key).
+    DeviceFailure,
+    /// Registrations per address.
+    Registration,
+    /// Requests that send mail (reset, resend) per address.
+    MailRequest,
+    /// Mails per account and kind (reset, verification).
+    MailPerAccount,
+    /// Failed admin API authentications per address.
+    AdminAuthFailure,
+}
+
+pub(super) const PURPOSES: [Purpose; 8] = [
+    Purpose::ClientAuthFailure,
+    Purpose::ClientIdFailure,
+    Purpose::SignInFailure,
+    Purpose::DeviceFailure,
+    Purpose::Registration,
+    Purpose::MailRequest,
+    Purpose::MailPerAccount,
+    Purpose::AdminAuthFailure,
+];
+
+/// Limits, from configuration. The defaults are far above what one honest user or service
+/// reaches and far below what guessing needs.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimitSettings {
+    /// Off: every request passes (benchmarks).
+    pub enabled: bool,
+    /// Take the client address from the rightmost `X-Forwarded-For` entry (only behind a
+    /// trusted proxy).
+    pub trust_forwarded_for: bool,
+    /// Most keys tracked at once, per purpose.
+    pub max_keys: usize,
+    /// Failed client authentications per address.
+    pub client_auth_failures: Budget,
+    /// Failed client authentications per client id (from addresses that failed before).
+    pub client_id_failures: Budget,
+    /// Failed sign-ins per address.
+    pub sign_in_failures: Budget,
+    /// Failed sign-ins per trusted-device cookie.
+    pub device_failures: Budget,
+    /// Registrations per address.
+    pub registrations: Budget,
+    /// Mail-sending requests per address.
+    pub mail_requests: Budget,
+    /// Mails per account and kind.
+    pub mail_per_account: Budget,
+    /// Failed admin authentications per address.
+    pub admin_auth_failures: Budget,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            trust_forwarded_for: false,
+            max_keys: 100_000,
+            client_auth_failures: Budget::new(20, 600),
+            client_id_failures: Budget::new(100, 3600),
+            sign_in_failures: Budget::new(20, 600),
+            device_failures: Budget::new(5, 5),
+            registrations: Budget::new(20, 60),
+            mail_requests: Budget::new(10, 60),
+            mail_per_account: Budget::new(3, 3),
+            admin_auth_failures: Budget::new(10, 60),
+        }
+    }
+}
+
+impl RateLimitSettings {
+    /// The budget of `purpose`.
+    pub(super) fn budget(&self, purpose: Purpose) -> Budget {
+        match purpose {
+            Purpose::ClientAuthFailure => self.client_auth_failures,
+            Purpose::ClientIdFailure => self.client_id_failures,
+            Purpose::SignInFailure => self.sign_in_failures,
+            Purpose::DeviceFailure => self.device_failures,
+            Purpose::Registration => self.registrations,
+            Purpose::MailRequest => self.mail_requests,
+            Purpose::MailPerAccount => self.mail_per_account,
+            Purpose::AdminAuthFailure => self.admin_auth_failures,
+        }
+    }
+}
