@@ -13,6 +13,7 @@ use super::errors::ApiError;
 use super::form::OAuthForm;
 use super::users::{field_error, password_length, read_json, sign_in_budget};
 use super::{pages, paths, HttpState};
+use crate::http::wire;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use secrecy::SecretString;
@@ -54,7 +55,16 @@ enum Mailing {
     Reset,
 }
 
-/// `POST /users/verify-email/resend` `{"email"}` → `202`.
+// `POST /users/verify-email/resend` `{"email"}` → `202`.
+/// Mails a new verification link
+#[utoipa::path(post, operation_id = "verify_email_resend", path = "/users/verify-email/resend", tag = "account",
+    request_body = wire::EmailRequest,
+    responses(
+        (status = 202, description = "Accepted, whether or not the account exists", body = wire::Accepted),
+        (status = 400, description = "A field is not valid", body = wire::ErrorBody),
+        (status = 415, description = "Not application/json", body = wire::ErrorBody),
+        (status = 429, description = "Rate limited", body = wire::ErrorBody),
+    ))]
 pub async fn resend_post(
     req: HttpRequest,
     payload: web::Payload,
@@ -63,7 +73,16 @@ pub async fn resend_post(
     mail_later(req, payload, state, Mailing::Verification).await
 }
 
-/// `POST /users/password-reset` `{"email"}` → `202`.
+// `POST /users/password-reset` `{"email"}` → `202`.
+/// Mails a password-reset link
+#[utoipa::path(post, operation_id = "password_reset", path = "/users/password-reset", tag = "account",
+    request_body = wire::EmailRequest,
+    responses(
+        (status = 202, description = "Accepted, whether or not the account exists", body = wire::Accepted),
+        (status = 400, description = "A field is not valid", body = wire::ErrorBody),
+        (status = 415, description = "Not application/json", body = wire::ErrorBody),
+        (status = 429, description = "Rate limited", body = wire::ErrorBody),
+    ))]
 pub async fn reset_request_post(
     req: HttpRequest,
     payload: web::Payload,
@@ -101,7 +120,14 @@ async fn mail_later(
         .json(json!({"status": "accepted"})))
 }
 
-/// `GET /users/verify-email?token=…`: the page with the confirm button.
+// `GET /users/verify-email?token=…`: the page with the confirm button.
+/// The page behind an email-verification link
+#[utoipa::path(get, operation_id = "verify_email_get", path = "/users/verify-email", tag = "account",
+    params(("token" = Option<String>, Query, description = "From the mailed link")),
+    responses(
+        (status = 200, description = "A page with the confirm button", body = String, content_type = "text/html"),
+        (status = 400, description = "The invalid-link page", body = String, content_type = "text/html"),
+    ))]
 pub async fn verify_email_get(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
     let Some(token) = query_token(&req) else {
         return invalid_link_page();
@@ -111,7 +137,25 @@ pub async fn verify_email_get(req: HttpRequest, state: web::Data<HttpState>) -> 
     })
 }
 
-/// `POST /users/verify-email`: a form from the page, or JSON `{"token"}` → `200`.
+// `POST /users/verify-email`: a form from the page, or JSON `{"token"}` → `200`.
+/// Confirms an email address (JSON, or the page's form)
+#[utoipa::path(post, operation_id = "verify_email_post", path = "/users/verify-email", tag = "account",
+    request_body(content(
+        (wire::VerifyEmailRequest = "application/json"),
+        (wire::VerifyEmailForm = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 200, description = "Confirmed: JSON for JSON, a page for the form", content(
+            (wire::EmailVerified = "application/json"),
+            (String = "text/html"),
+        )),
+        (status = 400, description = "Invalid or expired link", content(
+            (wire::ErrorBody = "application/json"),
+            (String = "text/html"),
+        )),
+        (status = 415, description = "Neither JSON nor a form", body = wire::ErrorBody),
+        (status = 429, description = "Rate limited", body = wire::ErrorBody),
+    ))]
 pub async fn verify_email_post(
     req: HttpRequest,
     payload: web::Payload,
@@ -171,7 +215,14 @@ async fn verify_email_json(
     verified.map(|_| ()).map_err(link_error)
 }
 
-/// `GET /users/password-reset/confirm?token=…`: the new-password form, if the link works.
+// `GET /users/password-reset/confirm?token=…`: the new-password form, if the link works.
+/// The page behind a password-reset link
+#[utoipa::path(get, operation_id = "password_reset_confirm_get", path = "/users/password-reset/confirm", tag = "account",
+    params(("token" = Option<String>, Query, description = "From the mailed link")),
+    responses(
+        (status = 200, description = "The new-password form", body = String, content_type = "text/html"),
+        (status = 400, description = "The invalid-link page", body = String, content_type = "text/html"),
+    ))]
 pub async fn reset_confirm_get(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
     let Some(token) = query_token(&req) else {
         return invalid_link_page();
@@ -187,8 +238,24 @@ pub async fn reset_confirm_get(req: HttpRequest, state: web::Data<HttpState>) ->
     })
 }
 
-/// `POST /users/password-reset/confirm`: a form from the page, or JSON `{"token","password"}`
-/// → `204`.
+// `POST /users/password-reset/confirm`: a form from the page, or JSON `{"token","password"}`
+// → `204`.
+/// Sets a new password from a reset link (JSON, or the page's form)
+#[utoipa::path(post, operation_id = "password_reset_confirm_post", path = "/users/password-reset/confirm", tag = "account",
+    request_body(content(
+        (wire::ResetConfirmation = "application/json"),
+        (wire::ResetConfirmationForm = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 204, description = "Changed (JSON); every session ends"),
+        (status = 200, description = "Changed (form): a page", body = String, content_type = "text/html"),
+        (status = 400, description = "Invalid link or password", content(
+            (wire::ErrorBody = "application/json"),
+            (String = "text/html"),
+        )),
+        (status = 415, description = "Neither JSON nor a form", body = wire::ErrorBody),
+        (status = 429, description = "Rate limited", body = wire::ErrorBody),
+    ))]
 pub async fn reset_confirm_post(
     req: HttpRequest,
     payload: web::Payload,

@@ -12,6 +12,7 @@ use super::errors::ApiError;
 use super::json_body::MAX_PASSWORD_CHARS;
 pub(super) use super::json_body::{field_error, password_length, read_json};
 use super::HttpState;
+use crate::http::wire;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use secrecy::{ExposeSecret, SecretString};
@@ -76,10 +77,21 @@ struct TokenResponse<'a> {
     refresh_token: Option<&'a str>,
 }
 
-/// `POST /users/register` → `202 {"email"}` for a new and a taken address alike (ASVS 6.3.8);
-/// bad input is `400` naming the field. Both cases hash the password and try one insert
-/// before answering; the mail that follows (verification link or a notice to the owner) is
-/// sent after the answer, so its different work cannot be timed.
+// `POST /users/register` → `202 {"email"}` for a new and a taken address alike (ASVS 6.3.8);
+// bad input is `400` naming the field. Both cases hash the password and try one insert
+// before answering; the mail that follows (verification link or a notice to the owner) is
+// sent after the answer, so its different work cannot be timed.
+/// Registers an account; a taken address answers the same (its owner is mailed instead)
+#[utoipa::path(post, operation_id = "users_register", path = "/users/register", tag = "account",
+    request_body = wire::RegisterRequest,
+    responses(
+        (status = 202, description = "Accepted, for a new and a taken address alike (ASVS 6.3.8): a new address gets an account and a verification mail, the owner of a taken one a mail saying someone tried", body = wire::Registered),
+        (status = 400, description = "A field is not valid (named in the description)", body = wire::ErrorBody),
+        (status = 413, description = "Body over 16 KiB", body = wire::ErrorBody),
+        (status = 415, description = "Not application/json", body = wire::ErrorBody),
+        (status = 429, description = "Rate limited", body = wire::ErrorBody),
+        (status = 503, description = "Temporarily unavailable", body = wire::ErrorBody),
+    ))]
 pub async fn register_post(
     req: HttpRequest,
     payload: web::Payload,
