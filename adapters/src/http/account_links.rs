@@ -298,17 +298,22 @@ async fn reset_confirm_form(
         .await;
     count_invalid_link(req, state, &reset);
     match reset {
-        Ok(_) => pages::html_response(
-            StatusCode::OK,
-            pages::link_done_page(
-                "Password changed",
-                "Your new password is set, and you were signed out everywhere. Sign in again \
-                 with the new password.",
-            ),
-        ),
+        Ok(_) => password_changed_page(),
         Err(EmailLinkError::Password(p)) => reset_form_again(req, state, &token, &p.to_string()),
         Err(e) => link_error_page(e),
     }
+}
+
+/// The page after a reset from the form: the person must sign in again everywhere.
+fn password_changed_page() -> HttpResponse {
+    pages::html_response(
+        StatusCode::OK,
+        pages::link_done_page(
+            "Password changed",
+            "Your new password is set, and you were signed out everywhere. Sign in again \
+             with the new password.",
+        ),
+    )
 }
 
 /// A program's JSON `{"token","password"}` reset.

@@ -107,16 +107,7 @@ pub async fn register_post(
         .account_api
         .register(&body.email, body.password, body.name)
         .await
-        .map_err(|e| match e {
-            CreateUserError::Email(e) => field_error("email", &e.to_string()),
-            CreateUserError::Password(e) => field_error("password", &e.to_string()),
-            CreateUserError::Name => field_error("name", &CreateUserError::Name.to_string()),
-            // `register` answers a taken address as a registration; never reached.
-            CreateUserError::Duplicate => ApiError::server_error(&"unexpected duplicate"),
-            CreateUserError::Busy => ApiError::unavailable(),
-            CreateUserError::Hasher(d) => ApiError::server_error(&d),
-            CreateUserError::Repository(r) => r.into(),
-        })?;
+        .map_err(registration_error)?;
     let answer = HttpResponse::Accepted()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(Registered {
@@ -125,6 +116,20 @@ pub async fn register_post(
     let task_state = state.clone();
     actix_web::rt::spawn(async move { task_state.account_api.notify(registration).await });
     Ok(answer)
+}
+
+/// The answer to a refused registration: a bad field names itself, the rest are the server's.
+fn registration_error(e: CreateUserError) -> ApiError {
+    match e {
+        CreateUserError::Email(e) => field_error("email", &e.to_string()),
+        CreateUserError::Password(e) => field_error("password", &e.to_string()),
+        CreateUserError::Name => field_error("name", &CreateUserError::Name.to_string()),
+        // `register` answers a taken address as a registration; never reached.
+        CreateUserError::Duplicate => ApiError::server_error(&"unexpected duplicate"),
+        CreateUserError::Busy => ApiError::unavailable(),
+        CreateUserError::Hasher(d) => ApiError::server_error(&d),
+        CreateUserError::Repository(r) => r.into(),
+    }
 }
 
 // `POST /users/login` → `200` RFC 6749 §5.1 token response; one `401` for every bad

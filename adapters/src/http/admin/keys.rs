@@ -112,17 +112,7 @@ pub(in crate::http) async fn rotate(
     state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     let actor = authorise(&req, &state).await?;
-    let has_body = req.headers().contains_key(header::CONTENT_TYPE)
-        || req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.trim() != "0");
-    let body: RotateRequest = if has_body {
-        read_json(&req, payload).await?
-    } else {
-        RotateRequest::default()
-    };
+    let body = rotate_request(&req, payload).await?;
     let alg = match body.alg.as_deref() {
         None => state.default_alg,
         Some(a) => SigningAlgorithm::parse(a).map_err(|e| bad_field("alg", &e.to_string()))?,
@@ -136,6 +126,24 @@ pub(in crate::http) async fn rotate(
         StatusCode::OK,
         &json!({ "kid": kid, "alg": alg.as_str() }),
     ))
+}
+
+/// The rotation request: the body is optional (a bare `POST` rotates with the defaults).
+async fn rotate_request(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<RotateRequest, ApiError> {
+    let has_body = req.headers().contains_key(header::CONTENT_TYPE)
+        || req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim() != "0");
+    if has_body {
+        read_json(req, payload).await
+    } else {
+        Ok(RotateRequest::default())
+    }
 }
 
 fn describe_api_key(k: &ApiKey) -> Value {
