@@ -6,6 +6,7 @@ use super::errors::ApiError;
 use super::json_body::{field_error, password_length, read_json};
 use super::users::{sign_in_budget, signed_in_user};
 use super::HttpState;
+use crate::http::wire;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use secrecy::SecretString;
@@ -16,7 +17,16 @@ use tessera_application::OAuthErrorCode;
 use tessera_domain::User;
 use validator::Validate;
 
-/// `GET /users/me` with an account API bearer token → the profile.
+// `GET /users/me` with an account API bearer token → the profile.
+/// The signed-in user's profile
+#[utoipa::path(get, operation_id = "users_me_get", path = "/users/me", tag = "account",
+    security(("access_token" = [])),
+    responses(
+        (status = 200, description = "The profile", body = wire::Profile),
+        (status = 400, description = "Malformed Authorization header", body = wire::ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = wire::ErrorBody),
+        (status = 403, description = "Not an account API token", body = wire::ErrorBody),
+    ))]
 pub async fn me_get(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
     match signed_in_user(&req, &state).await {
         Ok(user) => profile(&user),
@@ -38,7 +48,18 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
     Option::<String>::deserialize(d).map(Some)
 }
 
-/// `PATCH /users/me` `{"name": "..." | null}` → `200` with the updated profile.
+// `PATCH /users/me` `{"name": "..." | null}` → `200` with the updated profile.
+/// Sets or clears the display name
+#[utoipa::path(patch, operation_id = "users_me_patch", path = "/users/me", tag = "account",
+    security(("access_token" = [])),
+    request_body = wire::ProfilePatch,
+    responses(
+        (status = 200, description = "The updated profile", body = wire::Profile),
+        (status = 400, description = "A field is not valid", body = wire::ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = wire::ErrorBody),
+        (status = 403, description = "Not an account API token", body = wire::ErrorBody),
+        (status = 415, description = "Not application/json", body = wire::ErrorBody),
+    ))]
 pub async fn me_patch(
     req: HttpRequest,
     payload: web::Payload,
@@ -90,8 +111,20 @@ impl PasswordChange {
     }
 }
 
-/// `POST /users/me/password` `{"current_password","new_password"}` → `204`; every session and
-/// refresh token of the user ends (sign in again with the new password).
+// `POST /users/me/password` `{"current_password","new_password"}` → `204`; every session and
+// refresh token of the user ends (sign in again with the new password).
+/// Changes the password; every session and refresh token ends
+#[utoipa::path(post, operation_id = "users_me_password", path = "/users/me/password", tag = "account",
+    security(("access_token" = [])),
+    request_body = wire::PasswordChange,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 400, description = "A field is not valid", body = wire::ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = wire::ErrorBody),
+        (status = 403, description = "Wrong current password (`invalid_credentials`)", body = wire::ErrorBody),
+        (status = 415, description = "Not application/json", body = wire::ErrorBody),
+        (status = 429, description = "Rate limited", body = wire::ErrorBody),
+    ))]
 pub async fn me_password_post(
     req: HttpRequest,
     payload: web::Payload,
@@ -129,8 +162,20 @@ struct AccountDeletion {
     password: SecretString,
 }
 
-/// `DELETE /users/me` `{"password"}` → `204`; the account and everything hanging off it are
-/// gone, and its tokens stop working.
+// `DELETE /users/me` `{"password"}` → `204`; the account and everything hanging off it are
+// gone, and its tokens stop working.
+/// Deletes the account (password required)
+#[utoipa::path(delete, operation_id = "users_me_delete", path = "/users/me", tag = "account",
+    security(("access_token" = [])),
+    request_body = wire::AccountDeletion,
+    responses(
+        (status = 204, description = "Deleted; its tokens stop working"),
+        (status = 400, description = "A field is not valid", body = wire::ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = wire::ErrorBody),
+        (status = 403, description = "Wrong password (`invalid_credentials`) or not an account API token", body = wire::ErrorBody),
+        (status = 415, description = "Not application/json", body = wire::ErrorBody),
+        (status = 429, description = "Rate limited", body = wire::ErrorBody),
+    ))]
 pub async fn me_delete(
     req: HttpRequest,
     payload: web::Payload,

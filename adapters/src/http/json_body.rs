@@ -35,36 +35,8 @@ pub(crate) async fn read_json<T: DeserializeOwned + Validate>(
     req: &HttpRequest,
     payload: web::Payload,
 ) -> Result<T, ApiError> {
-    let is_json = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
-    if !is_json {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            OAuthErrorCode::InvalidRequest,
-            "the body must be application/json",
-        ));
-    }
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_JSON_BYTES) {
-        return Err(ApiError::payload_too_large(MAX_JSON_BYTES));
-    }
-    let body = match payload.to_bytes_limited(MAX_JSON_BYTES).await {
-        Ok(Ok(b)) => b,
-        Ok(Err(_)) => {
-            return Err(ApiError::invalid_request(
-                "the request body could not be read",
-            ))
-        }
-        Err(_) => return Err(ApiError::payload_too_large(MAX_JSON_BYTES)),
-    };
+    require_json_media_type(req)?;
+    let body = read_bounded(req, payload).await?;
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::invalid_request("the body is not valid UTF-8"))?;
     let value: T = serde_json::from_str(text).map_err(|e| {
@@ -75,6 +47,46 @@ pub(crate) async fn read_json<T: DeserializeOwned + Validate>(
     })?;
     value.validate().map_err(|e| validation_error(&e))?;
     Ok(value)
+}
+
+/// The body, refused with `413` past [`MAX_JSON_BYTES`] (declared or actual) before it is
+/// all read.
+async fn read_bounded(req: &HttpRequest, payload: web::Payload) -> Result<web::Bytes, ApiError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_JSON_BYTES) {
+        return Err(ApiError::payload_too_large(MAX_JSON_BYTES));
+    }
+    match payload.to_bytes_limited(MAX_JSON_BYTES).await {
+        Ok(Ok(b)) => Ok(b),
+        Ok(Err(_)) => Err(ApiError::invalid_request(
+            "the request body could not be read",
+        )),
+        Err(_) => Err(ApiError::payload_too_large(MAX_JSON_BYTES)),
+    }
+}
+
+/// `415` unless the request says its body is `application/json` (parameters such as
+/// `charset` allowed).
+fn require_json_media_type(req: &HttpRequest) -> Result<(), ApiError> {
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
+    if is_json {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            OAuthErrorCode::InvalidRequest,
+            "the body must be application/json",
+        ))
+    }
 }
 
 /// `400 invalid_request` naming the first offending field (in name order, so stable).

@@ -12,6 +12,7 @@ use super::errors::ApiError;
 use super::json_body::MAX_PASSWORD_CHARS;
 pub(super) use super::json_body::{field_error, password_length, read_json};
 use super::HttpState;
+use crate::http::wire;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use secrecy::{ExposeSecret, SecretString};
@@ -76,10 +77,21 @@ struct TokenResponse<'a> {
     refresh_token: Option<&'a str>,
 }
 
-/// `POST /users/register` → `202 {"email"}` for a new and a taken address alike (ASVS 6.3.8);
-/// bad input is `400` naming the field. Both cases hash the password and try one insert
-/// before answering; the mail that follows (verification link or a notice to the owner) is
-/// sent after the answer, so its different work cannot be timed.
+// `POST /users/register` → `202 {"email"}` for a new and a taken address alike (ASVS 6.3.8);
+// bad input is `400` naming the field. Both cases hash the password and try one insert
+// before answering; the mail that follows (verification link or a notice to the owner) is
+// sent after the answer, so its different work cannot be timed.
+/// Registers an account; a taken address answers the same (its owner is mailed instead)
+#[utoipa::path(post, operation_id = "users_register", path = "/users/register", tag = "account",
+    request_body = wire::RegisterRequest,
+    responses(
+        (status = 202, description = "Accepted, for a new and a taken address alike (ASVS 6.3.8): a new address gets an account and a verification mail, the owner of a taken one a mail saying someone tried", body = wire::Registered),
+        (status = 400, description = "A field is not valid (named in the description)", body = wire::ErrorBody),
+        (status = 413, description = "Body over 16 KiB", body = wire::ErrorBody),
+        (status = 415, description = "Not application/json", body = wire::ErrorBody),
+        (status = 429, description = "Rate limited", body = wire::ErrorBody),
+        (status = 503, description = "Temporarily unavailable", body = wire::ErrorBody),
+    ))]
 pub async fn register_post(
     req: HttpRequest,
     payload: web::Payload,
@@ -95,16 +107,7 @@ pub async fn register_post(
         .account_api
         .register(&body.email, body.password, body.name)
         .await
-        .map_err(|e| match e {
-            CreateUserError::Email(e) => field_error("email", &e.to_string()),
-            CreateUserError::Password(e) => field_error("password", &e.to_string()),
-            CreateUserError::Name => field_error("name", &CreateUserError::Name.to_string()),
-            // `register` answers a taken address as a registration; never reached.
-            CreateUserError::Duplicate => ApiError::server_error(&"unexpected duplicate"),
-            CreateUserError::Busy => ApiError::unavailable(),
-            CreateUserError::Hasher(d) => ApiError::server_error(&d),
-            CreateUserError::Repository(r) => r.into(),
-        })?;
+        .map_err(registration_error)?;
     let answer = HttpResponse::Accepted()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(Registered {
@@ -113,6 +116,20 @@ pub async fn register_post(
     let task_state = state.clone();
     actix_web::rt::spawn(async move { task_state.account_api.notify(registration).await });
     Ok(answer)
+}
+
+/// The answer to a refused registration: a bad field names itself, the rest are the server's.
+fn registration_error(e: CreateUserError) -> ApiError {
+    match e {
+        CreateUserError::Email(e) => field_error("email", &e.to_string()),
+        CreateUserError::Password(e) => field_error("password", &e.to_string()),
+        CreateUserError::Name => field_error("name", &CreateUserError::Name.to_string()),
+        // `register` answers a taken address as a registration; never reached.
+        CreateUserError::Duplicate => ApiError::server_error(&"unexpected duplicate"),
+        CreateUserError::Busy => ApiError::unavailable(),
+        CreateUserError::Hasher(d) => ApiError::server_error(&d),
+        CreateUserError::Repository(r) => r.into(),
+    }
 }
 
 // `POST /users/login` → `200` RFC 6749 §5.1 token response; one `401` for every bad

@@ -3,6 +3,7 @@
 use super::super::users::read_json;
 use super::{authorise, bad_field, json_ok, no_content, not_found, AdminError, AdminState};
 use crate::http::errors::ApiError;
+use crate::http::wire;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use secrecy::ExposeSecret;
@@ -78,8 +79,15 @@ fn client_error(e: AdminClientError) -> AdminError {
     }
 }
 
-/// `GET /admin/clients`.
-pub(super) async fn list(
+// `GET /admin/clients`.
+/// Lists clients
+#[utoipa::path(get, operation_id = "admin_clients_list", path = "/admin/clients", tag = "admin",
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "The clients", body = Object),
+        (status = 401, description = "Missing or wrong admin token", body = wire::ErrorBody),
+    ))]
+pub(in crate::http) async fn list(
     req: HttpRequest,
     state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
@@ -89,9 +97,18 @@ pub(super) async fn list(
     Ok(json_ok(StatusCode::OK, &json!({ "clients": out })))
 }
 
-/// `POST /admin/clients` → `201`, with `client_secret` for confidential clients: shown
-/// this once.
-pub(super) async fn create(
+// `POST /admin/clients` → `201`, with `client_secret` for confidential clients: shown
+// this once.
+/// Registers a client; the secret is shown once
+#[utoipa::path(post, operation_id = "admin_clients_create", path = "/admin/clients", tag = "admin",
+    security(("admin_token" = [])),
+    request_body = wire::AdminClientCreate,
+    responses(
+        (status = 201, description = "The client, with `client_secret` for confidential clients", body = Object),
+        (status = 400, description = "A field is not valid", body = wire::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = wire::ErrorBody),
+    ))]
+pub(in crate::http) async fn create(
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AdminState>,
@@ -122,8 +139,17 @@ pub(super) async fn create(
     Ok(json_ok(StatusCode::CREATED, &out))
 }
 
-/// `GET /admin/clients/{id}`.
-pub(super) async fn get(
+// `GET /admin/clients/{id}`.
+/// One client
+#[utoipa::path(get, operation_id = "admin_client_get", path = "/admin/clients/{id}", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "The client", body = Object),
+        (status = 401, description = "Missing or wrong admin token", body = wire::ErrorBody),
+        (status = 404, description = "No such object", body = wire::ErrorBody),
+    ))]
+pub(in crate::http) async fn get(
     req: HttpRequest,
     id: web::Path<String>,
     state: web::Data<AdminState>,
@@ -133,8 +159,19 @@ pub(super) async fn get(
     Ok(json_ok(StatusCode::OK, &describe(&client)))
 }
 
-/// `PATCH /admin/clients/{id}`: redirect URIs, grants, scope, name, trusted flag.
-pub(super) async fn update(
+// `PATCH /admin/clients/{id}`: redirect URIs, grants, scope, name, trusted flag.
+/// Changes a client; only the fields present change
+#[utoipa::path(patch, operation_id = "admin_client_patch", path = "/admin/clients/{id}", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path)),
+    request_body = wire::AdminClientUpdate,
+    responses(
+        (status = 200, description = "The updated client", body = Object),
+        (status = 400, description = "A field is not valid", body = wire::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = wire::ErrorBody),
+        (status = 404, description = "No such object", body = wire::ErrorBody),
+    ))]
+pub(in crate::http) async fn update(
     req: HttpRequest,
     id: web::Path<String>,
     payload: web::Payload,
@@ -161,8 +198,17 @@ pub(super) async fn update(
     Ok(json_ok(StatusCode::OK, &describe(&client)))
 }
 
-/// `DELETE /admin/clients/{id}` → `204`.
-pub(super) async fn delete(
+// `DELETE /admin/clients/{id}` → `204`.
+/// Deletes a client
+#[utoipa::path(delete, operation_id = "admin_client_delete", path = "/admin/clients/{id}", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Missing or wrong admin token", body = wire::ErrorBody),
+        (status = 404, description = "No such object", body = wire::ErrorBody),
+    ))]
+pub(in crate::http) async fn delete(
     req: HttpRequest,
     id: web::Path<String>,
     state: web::Data<AdminState>,
@@ -176,9 +222,18 @@ pub(super) async fn delete(
     Ok(no_content())
 }
 
-/// `POST /admin/clients/{id}/secret` → the new secret, shown this once; the old one stops
-/// working.
-pub(super) async fn rotate_secret(
+// `POST /admin/clients/{id}/secret` → the new secret, shown this once; the old one stops
+// working.
+/// Replaces a confidential client's secret; shown once
+#[utoipa::path(post, operation_id = "admin_client_secret", path = "/admin/clients/{id}/secret", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "`{\"client_id\",\"client_secret\"}`", body = Object),
+        (status = 401, description = "Missing or wrong admin token", body = wire::ErrorBody),
+        (status = 404, description = "No such object", body = wire::ErrorBody),
+    ))]
+pub(in crate::http) async fn rotate_secret(
     req: HttpRequest,
     id: web::Path<String>,
     state: web::Data<AdminState>,

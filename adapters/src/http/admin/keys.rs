@@ -4,6 +4,7 @@ use super::super::users::read_json;
 use super::AdminState;
 use super::{authorise, bad_field, int_param, json_ok, no_content, not_found, query, AdminError};
 use crate::http::errors::ApiError;
+use crate::http::wire;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use secrecy::ExposeSecret;
@@ -64,8 +65,15 @@ fn api_key_error(e: ApiKeyError) -> AdminError {
     }
 }
 
-/// `GET /admin/keys` → every key with its effective state, newest first.
-pub(super) async fn list(
+// `GET /admin/keys` → every key with its effective state, newest first.
+/// Lists signing keys (kid, alg, state)
+#[utoipa::path(get, operation_id = "admin_keys_list", path = "/admin/keys", tag = "admin",
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "The keys", body = Object),
+        (status = 401, description = "Missing or wrong admin token", body = wire::ErrorBody),
+    ))]
+pub(in crate::http) async fn list(
     req: HttpRequest,
     state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
@@ -86,25 +94,25 @@ pub(super) async fn list(
     Ok(json_ok(StatusCode::OK, &json!({ "keys": out })))
 }
 
-/// `POST /admin/keys/rotate` `{"alg"?, "force"?}` → `{"kid"}` of the new active key; `409`
-/// when the key to become active has not been published for the JWKS cache lifetime yet.
-pub(super) async fn rotate(
+// `POST /admin/keys/rotate` `{"alg"?, "force"?}` → `{"kid"}` of the new active key; `409`
+// when the key to become active has not been published for the JWKS cache lifetime yet.
+/// Makes a new active signing key; the old one stays published
+#[utoipa::path(post, operation_id = "admin_keys_rotate", path = "/admin/keys/rotate", tag = "admin",
+    security(("admin_token" = [])),
+    request_body = wire::AdminKeyRotate,
+    responses(
+        (status = 200, description = "The new key", body = Object),
+        (status = 400, description = "A field is not valid", body = wire::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = wire::ErrorBody),
+        (status = 409, description = "The key to become active has not been published for the JWKS cache lifetime yet; Retry-After says when, force overrides", body = wire::ErrorBody),
+    ))]
+pub(in crate::http) async fn rotate(
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
     let actor = authorise(&req, &state).await?;
-    let has_body = req.headers().contains_key(header::CONTENT_TYPE)
-        || req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.trim() != "0");
-    let body: RotateRequest = if has_body {
-        read_json(&req, payload).await?
-    } else {
-        RotateRequest::default()
-    };
+    let body = rotate_request(&req, payload).await?;
     let alg = match body.alg.as_deref() {
         None => state.default_alg,
         Some(a) => SigningAlgorithm::parse(a).map_err(|e| bad_field("alg", &e.to_string()))?,
@@ -120,6 +128,24 @@ pub(super) async fn rotate(
     ))
 }
 
+/// The rotation request: the body is optional (a bare `POST` rotates with the defaults).
+async fn rotate_request(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<RotateRequest, ApiError> {
+    let has_body = req.headers().contains_key(header::CONTENT_TYPE)
+        || req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim() != "0");
+    if has_body {
+        read_json(req, payload).await
+    } else {
+        Ok(RotateRequest::default())
+    }
+}
+
 fn describe_api_key(k: &ApiKey) -> Value {
     json!({
         "id": k.prefix.as_str(),
@@ -132,8 +158,15 @@ fn describe_api_key(k: &ApiKey) -> Value {
     })
 }
 
-/// `GET /admin/api-keys` → every key (never a secret), newest first.
-pub(super) async fn api_keys_list(
+// `GET /admin/api-keys` → every key (never a secret), newest first.
+/// Lists admin API keys (never their secrets)
+#[utoipa::path(get, operation_id = "admin_api_keys_list", path = "/admin/api-keys", tag = "admin",
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "The keys", body = Object),
+        (status = 401, description = "Missing or wrong admin token", body = wire::ErrorBody),
+    ))]
+pub(in crate::http) async fn api_keys_list(
     req: HttpRequest,
     state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
@@ -143,8 +176,17 @@ pub(super) async fn api_keys_list(
     Ok(json_ok(StatusCode::OK, &json!({ "api_keys": out })))
 }
 
-/// `POST /admin/api-keys` → `201` with `key`, the full key, shown this once.
-pub(super) async fn api_keys_create(
+// `POST /admin/api-keys` → `201` with `key`, the full key, shown this once.
+/// Creates an admin API key; the secret is shown once
+#[utoipa::path(post, operation_id = "admin_api_keys_create", path = "/admin/api-keys", tag = "admin",
+    security(("admin_token" = [])),
+    request_body = wire::AdminApiKeyCreate,
+    responses(
+        (status = 201, description = "The key, with its secret", body = Object),
+        (status = 400, description = "A field is not valid", body = wire::ErrorBody),
+        (status = 401, description = "Missing or wrong admin token", body = wire::ErrorBody),
+    ))]
+pub(in crate::http) async fn api_keys_create(
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AdminState>,
@@ -166,8 +208,17 @@ pub(super) async fn api_keys_create(
     Ok(json_ok(StatusCode::CREATED, &out))
 }
 
-/// `DELETE /admin/api-keys/{id}` → `204`; `404` when there is no such live key.
-pub(super) async fn api_keys_revoke(
+// `DELETE /admin/api-keys/{id}` → `204`; `404` when there is no such live key.
+/// Revokes an admin API key
+#[utoipa::path(delete, operation_id = "admin_api_key_delete", path = "/admin/api-keys/{id}", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "Missing or wrong admin token", body = wire::ErrorBody),
+        (status = 404, description = "No such object", body = wire::ErrorBody),
+    ))]
+pub(in crate::http) async fn api_keys_revoke(
     req: HttpRequest,
     id: web::Path<String>,
     state: web::Data<AdminState>,
@@ -251,9 +302,16 @@ fn describe_event(s: &StoredAuditEvent) -> Value {
     })
 }
 
-/// `GET /admin/audit?action=&outcome=&subject=&actor=&client_id=&since=&until=&before=&limit=`
-/// → `{"events": [...], "next_before": id|null}`, newest first.
-pub(super) async fn audit_list(
+// `GET /admin/audit?action=&outcome=&subject=&actor=&client_id=&since=&until=&before=&limit=`
+// → `{"events": [...], "next_before": id|null}`, newest first.
+/// The audit log, newest first, a page at a time
+#[utoipa::path(get, operation_id = "admin_audit", path = "/admin/audit", tag = "admin",
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "`{\"events\": [...], \"next\"}`", body = Object),
+        (status = 401, description = "Missing or wrong admin token", body = wire::ErrorBody),
+    ))]
+pub(in crate::http) async fn audit_list(
     req: HttpRequest,
     state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {

@@ -6,9 +6,9 @@
 //! `Bearer tsk_…`, an API key whose scopes include `admin`. Failed attempts spend the
 //! caller's address failure budget, so guessing ends in `429`.
 
-mod clients;
-mod keys;
-mod users;
+pub(super) mod clients;
+pub(super) mod keys;
+pub(super) mod users;
 
 use super::audit_trail;
 use super::bearer::{bearer_token, BearerChallenge};

@@ -5,6 +5,7 @@ use super::{
     authorise, bad_field, int_param, json_ok, no_content, not_found, query, AdminError, AdminState,
 };
 use crate::http::errors::ApiError;
+use crate::http::wire;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
@@ -84,8 +85,15 @@ impl ListQuery {
     }
 }
 
-/// `GET /admin/users?limit=&after=&email=` → `{"users": [...], "next": after-value|null}`.
-pub(super) async fn list(
+// `GET /admin/users?limit=&after=&email=` → `{"users": [...], "next": after-value|null}`.
+/// Lists users, a page at a time
+#[utoipa::path(get, operation_id = "admin_users_list", path = "/admin/users", tag = "admin",
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "`{\"users\": [...], \"next\"}`", body = Object),
+        (status = 401, description = "Missing or wrong admin token", body = wire::ErrorBody),
+    ))]
+pub(in crate::http) async fn list(
     req: HttpRequest,
     state: web::Data<AdminState>,
 ) -> Result<HttpResponse, AdminError> {
@@ -103,8 +111,17 @@ pub(super) async fn list(
     ))
 }
 
-/// `GET /admin/users/{id}`.
-pub(super) async fn get(
+// `GET /admin/users/{id}`.
+/// One user
+#[utoipa::path(get, operation_id = "admin_user_get", path = "/admin/users/{id}", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "The user", body = Object),
+        (status = 401, description = "Missing or wrong admin token", body = wire::ErrorBody),
+        (status = 404, description = "No such object", body = wire::ErrorBody),
+    ))]
+pub(in crate::http) async fn get(
     req: HttpRequest,
     id: web::Path<String>,
     state: web::Data<AdminState>,
@@ -129,8 +146,17 @@ where
     Ok(no_content())
 }
 
-/// `DELETE /admin/users/{id}`: signs the user out everywhere, then deletes the account.
-pub(super) async fn delete(
+// `DELETE /admin/users/{id}`: signs the user out everywhere, then deletes the account.
+/// Deletes a user and everything hanging off it
+#[utoipa::path(delete, operation_id = "admin_user_delete", path = "/admin/users/{id}", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Missing or wrong admin token", body = wire::ErrorBody),
+        (status = 404, description = "No such object", body = wire::ErrorBody),
+    ))]
+pub(in crate::http) async fn delete(
     req: HttpRequest,
     id: web::Path<String>,
     state: web::Data<AdminState>,
@@ -138,8 +164,17 @@ pub(super) async fn delete(
     act(req, &state, |u, a| async move { u.delete(&a, &id).await }).await
 }
 
-/// `POST /admin/users/{id}/disable`: also signs the user out everywhere.
-pub(super) async fn disable(
+// `POST /admin/users/{id}/disable`: also signs the user out everywhere.
+/// Disables a user: sign-in refused, sessions and tokens end
+#[utoipa::path(post, operation_id = "admin_user_disable", path = "/admin/users/{id}/disable", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "The user", body = Object),
+        (status = 401, description = "Missing or wrong admin token", body = wire::ErrorBody),
+        (status = 404, description = "No such object", body = wire::ErrorBody),
+    ))]
+pub(in crate::http) async fn disable(
     req: HttpRequest,
     id: web::Path<String>,
     state: web::Data<AdminState>,
@@ -147,8 +182,17 @@ pub(super) async fn disable(
     act(req, &state, |u, a| async move { u.disable(&a, &id).await }).await
 }
 
-/// `POST /admin/users/{id}/enable`.
-pub(super) async fn enable(
+// `POST /admin/users/{id}/enable`.
+/// Enables a disabled user
+#[utoipa::path(post, operation_id = "admin_user_enable", path = "/admin/users/{id}/enable", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "The user", body = Object),
+        (status = 401, description = "Missing or wrong admin token", body = wire::ErrorBody),
+        (status = 404, description = "No such object", body = wire::ErrorBody),
+    ))]
+pub(in crate::http) async fn enable(
     req: HttpRequest,
     id: web::Path<String>,
     state: web::Data<AdminState>,
@@ -156,8 +200,17 @@ pub(super) async fn enable(
     act(req, &state, |u, a| async move { u.enable(&a, &id).await }).await
 }
 
-/// `POST /admin/users/{id}/unlock`: forgets failed sign-ins and lifts a lockout.
-pub(super) async fn unlock(
+// `POST /admin/users/{id}/unlock`: forgets failed sign-ins and lifts a lockout.
+/// Clears a sign-in lockout
+#[utoipa::path(post, operation_id = "admin_user_unlock", path = "/admin/users/{id}/unlock", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "The user", body = Object),
+        (status = 401, description = "Missing or wrong admin token", body = wire::ErrorBody),
+        (status = 404, description = "No such object", body = wire::ErrorBody),
+    ))]
+pub(in crate::http) async fn unlock(
     req: HttpRequest,
     id: web::Path<String>,
     state: web::Data<AdminState>,
@@ -165,9 +218,18 @@ pub(super) async fn unlock(
     act(req, &state, |u, a| async move { u.unlock(&a, &id).await }).await
 }
 
-/// `POST /admin/users/{id}/password-reset`: the password stops working and a reset link is
-/// mailed.
-pub(super) async fn password_reset(
+// `POST /admin/users/{id}/password-reset`: the password stops working and a reset link is
+// mailed.
+/// Mails the user a password-reset link
+#[utoipa::path(post, operation_id = "admin_user_password_reset", path = "/admin/users/{id}/password-reset", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 202, description = "Sent", body = Object),
+        (status = 401, description = "Missing or wrong admin token", body = wire::ErrorBody),
+        (status = 404, description = "No such object", body = wire::ErrorBody),
+    ))]
+pub(in crate::http) async fn password_reset(
     req: HttpRequest,
     id: web::Path<String>,
     state: web::Data<AdminState>,
@@ -178,8 +240,17 @@ pub(super) async fn password_reset(
     .await
 }
 
-/// `GET /admin/users/{id}/consents`.
-pub(super) async fn consents(
+// `GET /admin/users/{id}/consents`.
+/// The user's consents
+#[utoipa::path(get, operation_id = "admin_user_consents", path = "/admin/users/{id}/consents", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "The consents", body = Object),
+        (status = 401, description = "Missing or wrong admin token", body = wire::ErrorBody),
+        (status = 404, description = "No such object", body = wire::ErrorBody),
+    ))]
+pub(in crate::http) async fn consents(
     req: HttpRequest,
     id: web::Path<String>,
     state: web::Data<AdminState>,
@@ -190,8 +261,17 @@ pub(super) async fn consents(
     Ok(json_ok(StatusCode::OK, &json!({ "consents": out })))
 }
 
-/// `DELETE /admin/users/{id}/consents/{client_id}`: with the client's tokens for the user.
-pub(super) async fn revoke_consent(
+// `DELETE /admin/users/{id}/consents/{client_id}`: with the client's tokens for the user.
+/// Withdraws one consent
+#[utoipa::path(delete, operation_id = "admin_user_consent_delete", path = "/admin/users/{id}/consents/{client_id}", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path), ("client_id" = String, Path)),
+    responses(
+        (status = 204, description = "Withdrawn"),
+        (status = 401, description = "Missing or wrong admin token", body = wire::ErrorBody),
+        (status = 404, description = "No such object", body = wire::ErrorBody),
+    ))]
+pub(in crate::http) async fn revoke_consent(
     req: HttpRequest,
     path: web::Path<(String, String)>,
     state: web::Data<AdminState>,
@@ -203,8 +283,17 @@ pub(super) async fn revoke_consent(
     .await
 }
 
-/// `DELETE /admin/users/{id}/sessions` → `{"sessions": n, "grants": n}` ended.
-pub(super) async fn revoke_sessions(
+// `DELETE /admin/users/{id}/sessions` → `{"sessions": n, "grants": n}` ended.
+/// Ends every session and refresh token of the user
+#[utoipa::path(delete, operation_id = "admin_user_sessions_delete", path = "/admin/users/{id}/sessions", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 204, description = "Ended"),
+        (status = 401, description = "Missing or wrong admin token", body = wire::ErrorBody),
+        (status = 404, description = "No such object", body = wire::ErrorBody),
+    ))]
+pub(in crate::http) async fn revoke_sessions(
     req: HttpRequest,
     id: web::Path<String>,
     state: web::Data<AdminState>,

@@ -7,21 +7,26 @@
 //! email always answer `202` at once and do their work afterwards, so neither the answer nor
 //! its timing tells whether an account exists (ASVS 6.3.8).
 
+mod link_answers;
+mod link_requests;
+
 use super::audit_trail;
 use super::browser::page_with_csrf;
 use super::errors::ApiError;
-use super::form::OAuthForm;
-use super::users::{field_error, password_length, read_json, sign_in_budget};
+use super::users::{password_length, read_json, sign_in_budget};
 use super::{pages, paths, HttpState};
+use crate::http::wire;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use link_answers::{
+    invalid_link_page, link_error, link_error_page, password_changed_page, reset_form_again,
+};
+use link_requests::{checked_form, count_invalid_link, is_form, query_token};
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::json;
 use tessera_application::services::EmailLinkError;
-use tessera_application::OAuthErrorCode;
-use tessera_application::{RepositoryError, RequestContext};
-use tessera_domain::UserId;
+use tessera_application::RequestContext;
 use validator::Validate;
 
 /// `{"email"}` of the requests that mail a link.
@@ -54,7 +59,16 @@ enum Mailing {
     Reset,
 }
 
-/// `POST /users/verify-email/resend` `{"email"}` → `202`.
+// `POST /users/verify-email/resend` `{"email"}` → `202`.
+/// Mails a new verification link
+#[utoipa::path(post, operation_id = "verify_email_resend", path = "/users/verify-email/resend", tag = "account",
+    request_body = wire::EmailRequest,
+    responses(
+        (status = 202, description = "Accepted, whether or not the account exists", body = wire::Accepted),
+        (status = 400, description = "A field is not valid", body = wire::ErrorBody),
+        (status = 415, description = "Not application/json", body = wire::ErrorBody),
+        (status = 429, description = "Rate limited", body = wire::ErrorBody),
+    ))]
 pub async fn resend_post(
     req: HttpRequest,
     payload: web::Payload,
@@ -63,7 +77,16 @@ pub async fn resend_post(
     mail_later(req, payload, state, Mailing::Verification).await
 }
 
-/// `POST /users/password-reset` `{"email"}` → `202`.
+// `POST /users/password-reset` `{"email"}` → `202`.
+/// Mails a password-reset link
+#[utoipa::path(post, operation_id = "password_reset", path = "/users/password-reset", tag = "account",
+    request_body = wire::EmailRequest,
+    responses(
+        (status = 202, description = "Accepted, whether or not the account exists", body = wire::Accepted),
+        (status = 400, description = "A field is not valid", body = wire::ErrorBody),
+        (status = 415, description = "Not application/json", body = wire::ErrorBody),
+        (status = 429, description = "Rate limited", body = wire::ErrorBody),
+    ))]
 pub async fn reset_request_post(
     req: HttpRequest,
     payload: web::Payload,
@@ -101,7 +124,14 @@ async fn mail_later(
         .json(json!({"status": "accepted"})))
 }
 
-/// `GET /users/verify-email?token=…`: the page with the confirm button.
+// `GET /users/verify-email?token=…`: the page with the confirm button.
+/// The page behind an email-verification link
+#[utoipa::path(get, operation_id = "verify_email_get", path = "/users/verify-email", tag = "account",
+    params(("token" = Option<String>, Query, description = "From the mailed link")),
+    responses(
+        (status = 200, description = "A page with the confirm button", body = String, content_type = "text/html"),
+        (status = 400, description = "The invalid-link page", body = String, content_type = "text/html"),
+    ))]
 pub async fn verify_email_get(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
     let Some(token) = query_token(&req) else {
         return invalid_link_page();
@@ -111,7 +141,25 @@ pub async fn verify_email_get(req: HttpRequest, state: web::Data<HttpState>) -> 
     })
 }
 
-/// `POST /users/verify-email`: a form from the page, or JSON `{"token"}` → `200`.
+// `POST /users/verify-email`: a form from the page, or JSON `{"token"}` → `200`.
+/// Confirms an email address (JSON, or the page's form)
+#[utoipa::path(post, operation_id = "verify_email_post", path = "/users/verify-email", tag = "account",
+    request_body(content(
+        (wire::VerifyEmailRequest = "application/json"),
+        (wire::VerifyEmailForm = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 200, description = "Confirmed: JSON for JSON, a page for the form", content(
+            (wire::EmailVerified = "application/json"),
+            (String = "text/html"),
+        )),
+        (status = 400, description = "Invalid or expired link", content(
+            (wire::ErrorBody = "application/json"),
+            (String = "text/html"),
+        )),
+        (status = 415, description = "Neither JSON nor a form", body = wire::ErrorBody),
+        (status = 429, description = "Rate limited", body = wire::ErrorBody),
+    ))]
 pub async fn verify_email_post(
     req: HttpRequest,
     payload: web::Payload,
@@ -171,7 +219,14 @@ async fn verify_email_json(
     verified.map(|_| ()).map_err(link_error)
 }
 
-/// `GET /users/password-reset/confirm?token=…`: the new-password form, if the link works.
+// `GET /users/password-reset/confirm?token=…`: the new-password form, if the link works.
+/// The page behind a password-reset link
+#[utoipa::path(get, operation_id = "password_reset_confirm_get", path = "/users/password-reset/confirm", tag = "account",
+    params(("token" = Option<String>, Query, description = "From the mailed link")),
+    responses(
+        (status = 200, description = "The new-password form", body = String, content_type = "text/html"),
+        (status = 400, description = "The invalid-link page", body = String, content_type = "text/html"),
+    ))]
 pub async fn reset_confirm_get(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
     let Some(token) = query_token(&req) else {
         return invalid_link_page();
@@ -187,8 +242,24 @@ pub async fn reset_confirm_get(req: HttpRequest, state: web::Data<HttpState>) ->
     })
 }
 
-/// `POST /users/password-reset/confirm`: a form from the page, or JSON `{"token","password"}`
-/// → `204`.
+// `POST /users/password-reset/confirm`: a form from the page, or JSON `{"token","password"}`
+// → `204`.
+/// Sets a new password from a reset link (JSON, or the page's form)
+#[utoipa::path(post, operation_id = "password_reset_confirm_post", path = "/users/password-reset/confirm", tag = "account",
+    request_body(content(
+        (wire::ResetConfirmation = "application/json"),
+        (wire::ResetConfirmationForm = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 204, description = "Changed (JSON); every session ends"),
+        (status = 200, description = "Changed (form): a page", body = String, content_type = "text/html"),
+        (status = 400, description = "Invalid link or password", content(
+            (wire::ErrorBody = "application/json"),
+            (String = "text/html"),
+        )),
+        (status = 415, description = "Neither JSON nor a form", body = wire::ErrorBody),
+        (status = 429, description = "Rate limited", body = wire::ErrorBody),
+    ))]
 pub async fn reset_confirm_post(
     req: HttpRequest,
     payload: web::Payload,
@@ -231,14 +302,7 @@ async fn reset_confirm_form(
         .await;
     count_invalid_link(req, state, &reset);
     match reset {
-        Ok(_) => pages::html_response(
-            StatusCode::OK,
-            pages::link_done_page(
-                "Password changed",
-                "Your new password is set, and you were signed out everywhere. Sign in again \
-                 with the new password.",
-            ),
-        ),
+        Ok(_) => password_changed_page(),
         Err(EmailLinkError::Password(p)) => reset_form_again(req, state, &token, &p.to_string()),
         Err(e) => link_error_page(e),
     }
@@ -259,132 +323,4 @@ async fn reset_confirm_json(
         .await;
     count_invalid_link(req, state, &reset);
     reset.map(|_| ()).map_err(link_error)
-}
-
-fn reset_form_again(
-    req: &HttpRequest,
-    state: &HttpState,
-    token: &str,
-    message: &str,
-) -> HttpResponse {
-    let min = state.email_links.password_policy().min_chars;
-    let mut res = page_with_csrf(req, state, |csrf| {
-        pages::reset_password_page(
-            paths::USERS_PASSWORD_RESET_CONFIRM,
-            token,
-            csrf,
-            min,
-            Some(message),
-        )
-    });
-    *res.status_mut() = StatusCode::BAD_REQUEST;
-    res
-}
-
-/// A wrong link token is a failed credential: it spends from the address's budget (the use
-/// case audits it).
-fn count_invalid_link(
-    req: &HttpRequest,
-    state: &HttpState,
-    result: &Result<UserId, EmailLinkError>,
-) {
-    if matches!(result, Err(EmailLinkError::InvalidLink)) {
-        state.limiter.sign_in_failed(req);
-    }
-}
-
-/// JSON answer for a link that failed.
-fn link_error(e: EmailLinkError) -> ApiError {
-    match e {
-        EmailLinkError::InvalidLink => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            OAuthErrorCode::InvalidToken,
-            e.to_string(),
-        ),
-        EmailLinkError::Password(p) => field_error("password", &p.to_string()),
-        EmailLinkError::Busy => ApiError::unavailable(),
-        EmailLinkError::Hasher(d) => ApiError::server_error(&d),
-        EmailLinkError::Repository(r) => r.into(),
-    }
-}
-
-/// Page answer for a link that failed.
-fn link_error_page(e: EmailLinkError) -> HttpResponse {
-    match e {
-        EmailLinkError::InvalidLink | EmailLinkError::Password(_) => invalid_link_page(),
-        EmailLinkError::Busy | EmailLinkError::Repository(RepositoryError::Unavailable) => {
-            let mut res = pages::html_response(
-                StatusCode::SERVICE_UNAVAILABLE,
-                pages::error_page("Temporarily unavailable", "Please try again in a moment."),
-            );
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
-            res
-        }
-        other => {
-            log::error!("emailed link failed: {other}");
-            pages::html_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                pages::error_page("Something went wrong", "Please try again later."),
-            )
-        }
-    }
-}
-
-fn invalid_link_page() -> HttpResponse {
-    pages::html_response(
-        StatusCode::BAD_REQUEST,
-        pages::error_page(
-            "This link does not work",
-            "It was already used, has expired, or was replaced by a newer one. Ask for a new \
-             link and use the latest one.",
-        ),
-    )
-}
-
-/// The `token` query parameter (once, not empty, at most 256 characters).
-fn query_token(req: &HttpRequest) -> Option<String> {
-    let form = OAuthForm::parse(req.query_string().as_bytes()).ok()?;
-    form.get("token")
-        .filter(|t| t.len() <= 256)
-        .map(str::to_owned)
-}
-
-fn is_form(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|m| {
-            m.trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        })
-}
-
-/// Reads a page's form and checks its CSRF token against the browser's binding cookie.
-async fn checked_form(
-    req: &HttpRequest,
-    payload: web::Payload,
-    state: &HttpState,
-) -> Result<OAuthForm, HttpResponse> {
-    let form = OAuthForm::read(req, payload).await.map_err(|e| {
-        pages::html_response(
-            StatusCode::BAD_REQUEST,
-            pages::error_page("Bad request", &e.to_string()),
-        )
-    })?;
-    let binding = state.browser.csrf_value(req);
-    if !state
-        .csrf
-        .verify(binding.as_deref(), form.get("csrf_token"))
-    {
-        return Err(pages::html_response(
-            StatusCode::FORBIDDEN,
-            pages::error_page(
-                "This form has expired",
-                "Open the link from your email again.",
-            ),
-        ));
-    }
-    Ok(form)
 }

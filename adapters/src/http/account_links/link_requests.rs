@@ -1,0 +1,69 @@
+//! Reading a link request: the query token, the page's CSRF-checked form, and the failure
+//! budget a wrong token spends.
+
+use super::super::form::OAuthForm;
+use super::super::{pages, HttpState};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use tessera_application::services::EmailLinkError;
+use tessera_domain::UserId;
+
+/// A wrong link token is a failed credential: it spends from the address's budget (the use
+/// case audits it).
+pub(super) fn count_invalid_link(
+    req: &HttpRequest,
+    state: &HttpState,
+    result: &Result<UserId, EmailLinkError>,
+) {
+    if matches!(result, Err(EmailLinkError::InvalidLink)) {
+        state.limiter.sign_in_failed(req);
+    }
+}
+
+/// The `token` query parameter (once, not empty, at most 256 characters).
+pub(super) fn query_token(req: &HttpRequest) -> Option<String> {
+    let form = OAuthForm::parse(req.query_string().as_bytes()).ok()?;
+    form.get("token")
+        .filter(|t| t.len() <= 256)
+        .map(str::to_owned)
+}
+
+/// Whether the body is the page's form (otherwise it must be JSON).
+pub(super) fn is_form(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| {
+            m.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
+}
+
+/// Reads a page's form and checks its CSRF token against the browser's binding cookie.
+pub(super) async fn checked_form(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &HttpState,
+) -> Result<OAuthForm, HttpResponse> {
+    let form = OAuthForm::read(req, payload).await.map_err(|e| {
+        pages::html_response(
+            StatusCode::BAD_REQUEST,
+            pages::error_page("Bad request", &e.to_string()),
+        )
+    })?;
+    let binding = state.browser.csrf_value(req);
+    if !state
+        .csrf
+        .verify(binding.as_deref(), form.get("csrf_token"))
+    {
+        return Err(pages::html_response(
+            StatusCode::FORBIDDEN,
+            pages::error_page(
+                "This form has expired",
+                "Open the link from your email again.",
+            ),
+        ));
+    }
+    Ok(form)
+}
