@@ -289,7 +289,7 @@ pub(in crate::http) async fn revoke_consent(
     security(("admin_token" = [])),
     params(("id" = String, Path)),
     responses(
-        (status = 204, description = "Ended"),
+        (status = 200, description = "Ended: `{\"sessions\": n, \"grants\": n}`, how many sessions and grants ended"),
         (status = 401, description = "Missing or wrong admin token", body = wire::ErrorBody),
         (status = 404, description = "No such object", body = wire::ErrorBody),
     ))]
