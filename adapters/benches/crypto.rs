@@ -2,6 +2,15 @@
 //! [`JosekitEngine`] for each algorithm, and argon2id hash and verify through [`Argon2Hasher`]
 //! with the default (OWASP) parameters.
 
+// A benchmark binary: its fixtures are fixed inputs, and one that fails to build should stop the run.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a benchmark binary: a fixture that fails is meant to stop the run"
+)]
+
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 use serde_json::{json, Map, Value};

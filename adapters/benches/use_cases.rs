@@ -3,6 +3,15 @@
 //! once with a no-op signer (the use case's own cost) and once with the real ES256 and RS256
 //! engines.
 
+// A benchmark binary: its fixtures are fixed inputs, and one that fails to build should stop the run.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a benchmark binary: a fixture that fails is meant to stop the run"
+)]
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use secrecy::{ExposeSecret, SecretBox};
 use serde_json::{Map, Value};

@@ -94,11 +94,13 @@ pub enum OAuthErrorCode {
     AccountLocked,
     /// A key rotation was asked for too soon after the previous one.
     RotationTooSoon,
+    /// The server is up but cannot serve yet or any more (`/readyz` answering `503`).
+    NotReady,
 }
 
 impl OAuthErrorCode {
     /// Every code, for tests and for the API description.
-    pub const ALL: [OAuthErrorCode; 38] = [
+    pub const ALL: [OAuthErrorCode; 39] = [
         Self::InvalidRequest,
         Self::InvalidClient,
         Self::InvalidGrant,
@@ -137,6 +139,7 @@ impl OAuthErrorCode {
         Self::InvalidCredentials,
         Self::AccountLocked,
         Self::RotationTooSoon,
+        Self::NotReady,
     ];
 
     /// The wire string, exactly as the defining RFC spells it.
@@ -180,6 +183,7 @@ impl OAuthErrorCode {
             Self::InvalidCredentials => "invalid_credentials",
             Self::AccountLocked => "account_locked",
             Self::RotationTooSoon => "rotation_too_soon",
+            Self::NotReady => "not_ready",
         }
     }
 }
@@ -204,7 +208,7 @@ mod tests {
     #[test]
     fn wire_strings_are_distinct_and_in_the_rfc_alphabet() {
         let all: HashSet<_> = OAuthErrorCode::ALL.iter().map(|c| c.as_str()).collect();
-        assert_eq!(all.len(), 38, "one wire string per variant");
+        assert_eq!(all.len(), 39, "one wire string per variant");
         for code in &all {
             // RFC 6749 §5.2: error = 1*( %x20-21 / %x23-5B / %x5D-7E ); ours are lower snake case.
             assert!(

@@ -34,7 +34,7 @@ pub use account_api::{
     ACCOUNT_CLIENT_ID, ACCOUNT_SCOPE,
 };
 pub use account_settings::{AccountChangeError, AccountSettings};
-pub use accounts::{Accounts, CreateUserError, LoginError, SignInContext, SignedIn};
+pub use accounts::{Accounts, AccountsDeps, CreateUserError, LoginError, SignInContext, SignedIn};
 pub use api_keys::{ApiKeyError, ApiKeys, API_KEY_TOUCH_INTERVAL_SECS};
 pub use authorize::{
     AuthorizationRequest, AuthorizationResponse, AuthorizationResult, Authorize, AuthorizeError,

@@ -1,6 +1,15 @@
 //! The `tessera` binary as an operator uses it: commands, JSON output, exit codes, `serve` with a
 //! graceful SIGTERM, on SQLite and PostgreSQL.
 
+// Helpers outside `#[test]` functions (spawning the binary, reading its output) are test code too.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "an integration test binary: a failed expectation is meant to panic"
+)]
+
 use serde_json::Value;
 use std::net::TcpListener;
 use std::path::PathBuf;

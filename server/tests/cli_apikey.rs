@@ -1,6 +1,15 @@
 //! `tessera apikey create|list|revoke` as an operator uses it: JSON output, the key shown only
 //! by `create`, exit codes 0 / 2 / 1, on SQLite and PostgreSQL.
 
+// Helpers outside `#[test]` functions (spawning the binary, reading its output) are test code too.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "an integration test binary: a failed expectation is meant to panic"
+)]
+
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::{Command, Output};

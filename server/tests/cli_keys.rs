@@ -2,6 +2,15 @@
 //! rotation too soon after the last is refused (exit 2, one line), `--force` overrides, and a
 //! key file others can read is warned about.
 
+// Helpers outside `#[test]` functions (spawning the binary, reading its output) are test code too.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "an integration test binary: a failed expectation is meant to panic"
+)]
+
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;

@@ -5,6 +5,15 @@
 //! API key), and everything it wrote to stderr, and every CLI output but the one that shows a
 //! secret once, is searched for each secret used.
 
+// Helpers outside `#[test]` functions (spawning the binary, reading its output) are test code too.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "an integration test binary: a failed expectation is meant to panic"
+)]
+
 use serde_json::{json, Value};
 use std::fs::File;
 use std::io::Write;

@@ -8,6 +8,16 @@
 //! PostgreSQL is unreachable its tests are skipped loudly, unless `CI` or
 //! `TESSERA_REQUIRE_POSTGRES` is set, in which case they fail.
 
+// Test support shared by the test binaries, not production code: a broken fixture or a
+// backend that cannot be set up should stop the test at once, by panicking.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test support: a fixture that cannot be set up is meant to stop the test"
+)]
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -142,7 +142,8 @@ impl KeyCipher for AeadKeyCipher {
         let buf = out.expose_secret_mut();
         let mut n = crypter.update(body, buf).map_err(backend)?;
         crypter.set_tag(tag).map_err(backend)?;
-        n += crypter.finalize(&mut buf[n..]).map_err(|_| refused())?;
+        let tail = buf.get_mut(n..).ok_or_else(refused)?;
+        n += crypter.finalize(tail).map_err(|_| refused())?;
         buf.truncate(n);
         Ok(out)
     }

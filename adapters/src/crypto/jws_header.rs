@@ -94,10 +94,14 @@ pub(crate) fn check<'a>(token: &'a str, expected_typ: &str) -> Result<CheckedJws
         .decode(signature_b64)
         .map_err(|_| VerifyError::Malformed)?;
     let signing_input_len = header_b64.len() + 1 + payload.len();
+    let signing_input = token
+        .as_bytes()
+        .get(..signing_input_len)
+        .ok_or(VerifyError::Malformed)?;
     Ok(CheckedJws {
         alg,
         kid,
-        signing_input: &token.as_bytes()[..signing_input_len],
+        signing_input,
         payload,
         signature,
     })

@@ -9,6 +9,7 @@ use serde_json::json;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tessera_application::ports::JwsEngine;
+use tessera_application::OAuthErrorCode;
 
 /// Whether this process should receive traffic.
 pub struct Readiness {
@@ -74,6 +75,9 @@ pub async fn readyz_get(state: web::Data<HttpState>) -> HttpResponse {
         HttpResponse::ServiceUnavailable()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .insert_header((header::RETRY_AFTER, "5"))
-            .json(json!({"error": "not_ready", "error_description": problems.join(", ")}))
+            .json(json!({
+                "error": OAuthErrorCode::NotReady,
+                "error_description": problems.join(", "),
+            }))
     }
 }

@@ -160,12 +160,12 @@ pub fn parse_eml_text(raw: &[u8]) -> io::Result<(String, String, String)> {
 }
 
 fn split_head_body(raw: &[u8]) -> Option<(&[u8], &[u8])> {
-    if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
-        return Some((&raw[..i], &raw[i + 4..]));
-    }
-    raw.windows(2)
-        .position(|w| w == b"\n\n")
-        .map(|i| (&raw[..i], &raw[i + 2..]))
+    let split = |sep: &[u8]| {
+        let i = raw.windows(sep.len()).position(|w| w == sep)?;
+        let (head, rest) = raw.split_at(i);
+        Some((head, rest.get(sep.len()..)?))
+    };
+    split(b"\r\n\r\n").or_else(|| split(b"\n\n"))
 }
 
 /// `(name, value)` pairs, continuation lines joined (RFC 5322 §2.2.3).
@@ -222,8 +222,9 @@ fn decode_encoded_words(value: &str) -> String {
             .skip(1)
             .find(|(_, c)| c.is_whitespace() || *c == '=')
             .map_or(rest.len(), |(i, _)| i);
-        out.extend_from_slice(&rest.as_bytes()[..next]);
-        rest = &rest[next..];
+        let (word, tail) = rest.split_at(next);
+        out.extend_from_slice(word.as_bytes());
+        rest = tail;
         last_was_word = false;
     }
     if let Some(space) = pending_space {
@@ -262,8 +263,7 @@ fn decode_quoted_printable(input: &[u8]) -> Vec<u8> {
     let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
     let mut out = Vec::with_capacity(input.len());
     let mut i = 0;
-    while i < input.len() {
-        let b = input[i];
+    while let Some(&b) = input.get(i) {
         if b != b'=' {
             out.push(b);
             i += 1;

@@ -7,14 +7,20 @@
 //! registry's locked map.
 
 use actix_web::http::Method;
+pub use labels::LoginOutcome;
+use labels::{method_index, status_digits, METHODS, STATUSES};
 use prometheus::{
     Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
     Registry, TextEncoder,
 };
+pub use snapshot::{KeyAge, PoolStatus, Snapshot};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 use tessera_application::services::LoginError;
+
+mod labels;
+mod snapshot;
 
 /// Route label of requests that matched no route: the raw path would be unbounded.
 pub const UNMATCHED: &str = "unmatched";
@@ -27,72 +33,6 @@ pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 const BUCKETS: [f64; 15] = [
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
 ];
-
-/// Method labels; anything else (extension methods) is "OTHER", keeping cardinality bounded.
-const METHODS: [&str; 8] = [
-    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "OTHER",
-];
-
-/// Statuses whose counters are cached per route and method; others take the slow path.
-const STATUSES: [u16; 17] = [
-    200, 201, 204, 302, 303, 304, 400, 401, 403, 404, 405, 406, 413, 415, 429, 500, 503,
-];
-
-/// How a sign-in attempt ended, for `tessera_logins_total{outcome}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LoginOutcome {
-    /// Signed in.
-    Success,
-    /// Wrong email or password (or a disabled account).
-    Failure,
-    /// Refused because the account is locked.
-    Locked,
-}
-
-impl LoginOutcome {
-    fn index(self) -> usize {
-        match self {
-            Self::Success => 0,
-            Self::Failure => 1,
-            Self::Locked => 2,
-        }
-    }
-}
-
-/// Connection-pool figures at scrape time.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PoolStatus {
-    /// Most connections the pool may open.
-    pub max_size: usize,
-    /// Connections open now.
-    pub size: usize,
-    /// Open connections idle now.
-    pub available: usize,
-    /// Callers waiting for a connection.
-    pub waiting: usize,
-}
-
-/// One stored signing key, for `tessera_signing_key_age_seconds`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyAge {
-    /// The JWS `kid`.
-    pub kid: String,
-    /// Its algorithm, e.g. "RS256".
-    pub alg: &'static str,
-    /// Its effective state: next, active, retiring or retired.
-    pub state: &'static str,
-    /// Seconds since it was created.
-    pub age_secs: i64,
-}
-
-/// What is read at scrape time rather than counted as it happens.
-#[derive(Debug, Clone, Default)]
-pub struct Snapshot {
-    /// The database pool.
-    pub pool: PoolStatus,
-    /// Every stored signing key.
-    pub signing_keys: Vec<KeyAge>,
-}
 
 /// Cached handles of one (route, method).
 #[derive(Default)]
@@ -131,6 +71,10 @@ pub struct Metrics {
 impl Metrics {
     /// A registry with every family; `routes` are the route patterns whose handles are cached
     /// ([`UNMATCHED`] is always added). Other patterns still work, through the slower path.
+    #[allow(
+        clippy::expect_used,
+        reason = "start-up only: fixed metric names and labels, valid and unique (tested)"
+    )]
     pub fn new(routes: &[&'static str]) -> Self {
         let registry = Registry::new();
         let requests = IntCounterVec::new(
@@ -260,40 +204,50 @@ impl Metrics {
         self.routes
             .binary_search_by(|r| r.label.cmp(route))
             .ok()
-            .map(|i| &self.routes[i])
+            .and_then(|i| self.routes.get(i))
     }
 
     /// Counts one answered request and its latency. `route` must be a route pattern or
     /// [`UNMATCHED`], never a raw path.
     pub fn observe_request(&self, route: &str, method: &Method, status: u16, elapsed: Duration) {
         let m = method_index(method);
+        let method_label = METHODS.get(m).copied().unwrap_or("OTHER");
         let secs = elapsed.as_secs_f64();
         let digits = status_digits(status);
         let status_label = std::str::from_utf8(&digits).unwrap_or("other");
-        let Some(slot) = self.route_slot(route) else {
+        let cached = self
+            .route_slot(route)
+            .and_then(|slot| Some((slot, slot.methods.get(m)?)));
+        let Some((slot, ms)) = cached else {
             self.requests
-                .with_label_values(&[route, METHODS[m], status_label])
+                .with_label_values(&[route, method_label, status_label])
                 .inc();
             self.durations
-                .with_label_values(&[route, METHODS[m]])
+                .with_label_values(&[route, method_label])
                 .observe(secs);
             return;
         };
-        let ms = &slot.methods[m];
-        match STATUSES.iter().position(|&s| s == status) {
-            Some(i) => ms.statuses[i]
+        let status_cell = STATUSES
+            .iter()
+            .position(|&s| s == status)
+            .and_then(|i| ms.statuses.get(i));
+        match status_cell {
+            Some(cell) => cell
                 .get_or_init(|| {
                     self.requests
-                        .with_label_values(&[slot.label, METHODS[m], status_label])
+                        .with_label_values(&[slot.label, method_label, status_label])
                 })
                 .inc(),
             None => self
                 .requests
-                .with_label_values(&[slot.label, METHODS[m], status_label])
+                .with_label_values(&[slot.label, method_label, status_label])
                 .inc(),
         }
         ms.duration
-            .get_or_init(|| self.durations.with_label_values(&[slot.label, METHODS[m]]))
+            .get_or_init(|| {
+                self.durations
+                    .with_label_values(&[slot.label, method_label])
+            })
             .observe(secs);
     }
 
@@ -304,7 +258,9 @@ impl Metrics {
 
     /// Counts one password sign-in attempt (login page or account API).
     pub fn login(&self, outcome: LoginOutcome) {
-        self.logins[outcome.index()].inc();
+        if let Some(counter) = self.logins.get(outcome.index()) {
+            counter.inc();
+        }
     }
 
     /// Counts the outcome of a password check: `None` is a success; wrong credentials and
@@ -381,32 +337,6 @@ impl Metrics {
 fn encoder_format() -> String {
     use prometheus::Encoder;
     TextEncoder::new().format_type().to_owned()
-}
-
-/// The three digits of an HTTP status, without formatting machinery; out of range is "000".
-fn status_digits(status: u16) -> [u8; 3] {
-    if !(100..=999).contains(&status) {
-        return *b"000";
-    }
-    // Each digit is below 10, so the casts cannot truncate.
-    [
-        b'0' + (status / 100) as u8,
-        b'0' + (status / 10 % 10) as u8,
-        b'0' + (status % 10) as u8,
-    ]
-}
-
-fn method_index(method: &Method) -> usize {
-    match *method {
-        Method::GET => 0,
-        Method::POST => 1,
-        Method::PUT => 2,
-        Method::PATCH => 3,
-        Method::DELETE => 4,
-        Method::HEAD => 5,
-        Method::OPTIONS => 6,
-        _ => 7,
-    }
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ impl RequestId {
             return None;
         }
         let mut buf = [0; MAX_LEN];
-        buf[..value.len()].copy_from_slice(value);
+        buf.get_mut(..value.len())?.copy_from_slice(value);
         Some(Self {
             len: value.len() as u8,
             buf,
@@ -33,7 +33,10 @@ impl RequestId {
     /// The id as text.
     pub fn as_str(&self) -> &str {
         // Only ASCII ever gets in (parse and the hex generator).
-        std::str::from_utf8(&self.buf[..usize::from(self.len)]).unwrap_or("-")
+        self.buf
+            .get(..usize::from(self.len))
+            .and_then(|id| std::str::from_utf8(id).ok())
+            .unwrap_or("-")
     }
 }
 
@@ -76,13 +79,13 @@ impl RequestIds {
     pub fn generate(&self) -> RequestId {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        let mut bytes = [0u8; 16];
-        bytes[..8].copy_from_slice(&self.prefix);
-        bytes[8..].copy_from_slice(&n.to_be_bytes());
         let mut buf = [0; MAX_LEN];
-        for (i, b) in bytes.iter().enumerate() {
-            buf[2 * i] = HEX[usize::from(b >> 4)];
-            buf[2 * i + 1] = HEX[usize::from(b & 0xf)];
+        let counter = n.to_be_bytes();
+        let bytes = self.prefix.iter().chain(counter.iter());
+        for (pair, b) in buf.chunks_exact_mut(2).zip(bytes) {
+            for (out, nibble) in pair.iter_mut().zip([b >> 4, b & 0xf]) {
+                *out = HEX.get(usize::from(nibble)).copied().unwrap_or(b'0');
+            }
         }
         RequestId { len: 32, buf }
     }

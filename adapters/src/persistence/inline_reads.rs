@@ -60,7 +60,8 @@ impl InlineReader {
                         readers.len() - 1
                     }
                 };
-                match read(&mut readers[at].1) {
+                let (_, conn) = readers.get_mut(at)?;
+                match read(conn) {
                     Ok(value) => Some(value),
                     Err(e) => {
                         // Dropped, so a connection in a bad state is not kept; the next read

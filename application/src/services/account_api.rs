@@ -134,6 +134,10 @@ pub struct AccountApiDeps {
 
 impl AccountApi {
     /// Builds the service.
+    #[allow(
+        clippy::expect_used,
+        reason = "parses two compile-time constants, once at start-up; the service tests build it"
+    )]
     pub fn new(deps: AccountApiDeps) -> Self {
         let AccountApiDeps {
             accounts,

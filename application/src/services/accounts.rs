@@ -52,6 +52,27 @@ impl SignInContext {
     }
 }
 
+/// What [`Accounts`] is built from: the ports it uses and the rules it applies. Named fields,
+/// so the wiring cannot swap two of the same type.
+pub struct AccountsDeps {
+    /// Where accounts are stored.
+    pub users: Arc<dyn UserRepository>,
+    /// Where sign-in sessions are stored.
+    pub sessions: Arc<dyn SessionRepository>,
+    /// Hashes and checks passwords.
+    pub hasher: Arc<dyn PasswordHasher>,
+    /// The current time.
+    pub clock: Arc<dyn Clock>,
+    /// Session ids.
+    pub rng: Arc<dyn RandomSource>,
+    /// What a new password must satisfy.
+    pub policy: PasswordPolicy,
+    /// How long a session lasts, in seconds.
+    pub session_ttl: i64,
+    /// When failed sign-ins lock an account, and for how long.
+    pub lockout: LockoutPolicy,
+}
+
 /// Password sign-in and account creation.
 pub struct Accounts {
     users: Arc<dyn UserRepository>,
@@ -72,19 +93,19 @@ impl Accounts {
         self
     }
 
-    /// Builds the service; sessions last `session_ttl` seconds; failed sign-ins lock accounts
-    /// as `lockout` says.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        users: Arc<dyn UserRepository>,
-        sessions: Arc<dyn SessionRepository>,
-        hasher: Arc<dyn PasswordHasher>,
-        clock: Arc<dyn Clock>,
-        rng: Arc<dyn RandomSource>,
-        policy: PasswordPolicy,
-        session_ttl: i64,
-        lockout: LockoutPolicy,
-    ) -> Self {
+    /// Builds the service; sessions last `deps.session_ttl` seconds; failed sign-ins lock
+    /// accounts as `deps.lockout` says.
+    pub fn new(deps: AccountsDeps) -> Self {
+        let AccountsDeps {
+            users,
+            sessions,
+            hasher,
+            clock,
+            rng,
+            policy,
+            session_ttl,
+            lockout,
+        } = deps;
         Self {
             users,
             sessions,

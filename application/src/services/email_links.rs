@@ -9,8 +9,8 @@ use crate::{OAuthErrorCode, RepositoryError, RequestContext};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use tessera_domain::{
-    AuditAction, AuditOutcome, Email, EmailToken, EmailTokenPurpose, Password, PasswordError,
-    PasswordPolicy, TokenDigest, User, UserId,
+    AuditAction, AuditOutcome, Email, EmailToken, EmailTokenPurpose, PasswordError, PasswordPolicy,
+    TokenDigest, User, UserId,
 };
 
 /// Why an emailed link did not work.
@@ -255,113 +255,6 @@ impl EmailLinks {
         Ok(stored.user_id)
     }
 
-    /// `POST /users/password-reset`: mails a reset link if an enabled account has this
-    /// email and its mail budget allows; the same answer either way. Links already mailed
-    /// keep working until they expire or one of them is used, so nobody can cut a locked-out
-    /// owner's way back in by asking for more.
-    pub async fn request_password_reset(&self, email: &str) -> Result<(), EmailLinkError> {
-        let Some(user) = self.find_enabled(email).await? else {
-            log::info!("password reset asked for an address with no enabled account");
-            return Ok(());
-        };
-        if !self.within_budget(&user, RESET_MAIL) {
-            return Ok(());
-        }
-        let link = self
-            .issue(
-                &user,
-                EmailTokenPurpose::ResetPassword,
-                &self.targets.reset_password,
-            )
-            .await?;
-        let text = format!(
-            "Hello,\n\nSomeone asked to reset the password of the account {email}. To choose a \
-             new password, open this link within 15 minutes:\n\n{link}\n\nIf it was not you, \
-             ignore this message: your password stays as it is.\n",
-            email = user.email,
-            link = link.expose_secret(),
-        );
-        self.mail(&user.email, "Reset your password", text).await;
-        log::info!("password reset link sent to user {}", user.id);
-        Ok(())
-    }
-
-    /// Whether a reset link still works (the page shows the form only then).
-    pub async fn reset_link_is_valid(&self, token: &str) -> Result<bool, EmailLinkError> {
-        let now = self.clock.now();
-        Ok(self
-            .tokens
-            .find(
-                &TokenDigest::of(token),
-                EmailTokenPurpose::ResetPassword,
-                now,
-            )
-            .await?
-            .is_some_and(|t| !t.is_expired(now)))
-    }
-
-    /// Uses a reset link: sets the new password (same rules as registration), then signs the
-    /// user out everywhere. The link is used up only once the password is accepted, so a
-    /// refused password can be corrected. Following the link proves the mailbox, so it also
-    /// verifies the address and lifts a lockout.
-    /// The use, or a refused link, is audited.
-    pub async fn confirm_password_reset(
-        &self,
-        ctx: &RequestContext,
-        token: &str,
-        password: SecretString,
-    ) -> Result<UserId, EmailLinkError> {
-        let result = self.reset_password(token, password).await;
-        self.audit_link(ctx, AuditAction::PasswordReset, &result);
-        result
-    }
-
-    async fn reset_password(
-        &self,
-        token: &str,
-        password: SecretString,
-    ) -> Result<UserId, EmailLinkError> {
-        let digest = TokenDigest::of(token);
-        let now = self.clock.now();
-        let pending = self
-            .tokens
-            .find(&digest, EmailTokenPurpose::ResetPassword, now)
-            .await?
-            .filter(|t| !t.is_expired(now))
-            .ok_or(EmailLinkError::InvalidLink)?;
-        let user = self
-            .users
-            .find(&pending.user_id)
-            .await?
-            .filter(|u| !u.disabled && u.email == pending.email)
-            .ok_or(EmailLinkError::InvalidLink)?;
-        let password = Password::parse_for(password.expose_secret(), self.policy, &user.email)?;
-        let phc = self
-            .hasher
-            .hash(SecretString::from(password.expose().to_owned()))
-            .await
-            .map_err(|e| match e {
-                HashError::Busy => EmailLinkError::Busy,
-                other => EmailLinkError::Hasher(other),
-            })?;
-        // The atomic step: of two racing confirmations, one gets here.
-        self.tokens
-            .consume(&digest, EmailTokenPurpose::ResetPassword, now)
-            .await?
-            .ok_or(EmailLinkError::InvalidLink)?;
-        self.users.update_password_hash(&user.id, &phc).await?;
-        self.users.reset_login_failures(&user.id).await?;
-        self.users
-            .mark_email_verified(&user.id, &pending.email)
-            .await?;
-        self.tokens
-            .delete_for_user(&user.id, EmailTokenPurpose::ResetPassword)
-            .await?;
-        self.sign_out.run(&user.id).await?;
-        log::info!("user {} reset their password", user.id);
-        Ok(user.id)
-    }
-
     async fn find_enabled(&self, email: &str) -> Result<Option<User>, RepositoryError> {
         match Email::parse(email) {
             Ok(email) => self.find_enabled_by(&email).await,
@@ -417,5 +310,6 @@ impl EmailLinks {
     }
 }
 
+mod password_reset;
 #[cfg(test)]
 pub(crate) mod tests;

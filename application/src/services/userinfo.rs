@@ -62,17 +62,18 @@ impl UserInfo {
             .await?
             .filter(|u| !u.disabled)
             .ok_or(UserInfoError::InvalidToken)?;
-        let mut out = json!({ "sub": user.id.as_str() });
+        let mut out = serde_json::Map::new();
+        out.insert("sub".into(), json!(user.id.as_str()));
         if scope.contains(&"profile") {
             if let Some(n) = &user.name {
-                out["name"] = json!(n);
+                out.insert("name".into(), json!(n));
             }
         }
         if scope.contains(&"email") {
-            out["email"] = json!(user.email.as_str());
-            out["email_verified"] = json!(user.email_verified);
+            out.insert("email".into(), json!(user.email.as_str()));
+            out.insert("email_verified".into(), json!(user.email_verified));
         }
-        Ok(out)
+        Ok(Value::Object(out))
     }
 }
 

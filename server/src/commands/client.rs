@@ -47,11 +47,15 @@ async fn execute(clients: &AdminClients, cmd: ClientCommand) -> Result<Value, Co
                 .create(&actor, new_client(args))
                 .await
                 .map_err(failure)?;
-            let mut out = json!({ "client_id": registered.client.id.as_str() });
+            let mut out = serde_json::Map::new();
+            out.insert("client_id".into(), json!(registered.client.id.as_str()));
             if let Some(secret) = &registered.secret {
-                out["client_secret"] = Value::String(secret.expose_secret().to_owned());
+                out.insert(
+                    "client_secret".into(),
+                    Value::String(secret.expose_secret().to_owned()),
+                );
             }
-            Ok(out)
+            Ok(Value::Object(out))
         }
         ClientCommand::List => {
             let list = clients.list().await.map_err(failure)?;

@@ -21,7 +21,9 @@ use tessera_adapters::crypto::{
 use tessera_adapters::mail::{start_mail_queue, MailQueue};
 use tessera_adapters::persistence::Database;
 use tessera_application::ports::{Clock, JwsEngine, PasswordHasher, RandomSource};
-use tessera_application::services::{Accounts, ClientRegistry, KeyService, SignOutEverywhere};
+use tessera_application::services::{
+    Accounts, AccountsDeps, ClientRegistry, KeyService, SignOutEverywhere,
+};
 use tessera_application::IssuerSettings;
 use tessera_domain::SigningAlgorithm;
 
@@ -125,16 +127,16 @@ impl Core {
     /// concurrent hashes holds for every use case, R-08).
     pub fn accounts_with(&self, config: &Config, hasher: Arc<dyn PasswordHasher>) -> Accounts {
         let accounts = &config.accounts;
-        Accounts::new(
-            self.db.users(),
-            self.db.sessions(),
+        Accounts::new(AccountsDeps {
+            users: self.db.users(),
+            sessions: self.db.sessions(),
             hasher,
-            self.clock.clone(),
-            self.rng.clone(),
-            accounts.password,
-            whole_secs(accounts.session),
-            accounts.lockout,
-        )
+            clock: self.clock.clone(),
+            rng: self.rng.clone(),
+            policy: accounts.password,
+            session_ttl: whole_secs(accounts.session),
+            lockout: accounts.lockout,
+        })
     }
 
     /// Signs users out everywhere; denylist entries last as long as an access token can.

@@ -5,6 +5,16 @@
 //! (migrations, raw rows written behind Tessera's back, locks held on a raw connection, the
 //! pool) run on SQLite and PostgreSQL only (`both_backends!`).
 
+// The contract bodies run through `all_backends!`/`both_backends!`, so clippy does not see them
+// as `#[test]` functions: this whole binary is test code, where a failed expectation panics.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "the repository contract test binary: a failed expectation is meant to panic"
+)]
+
 mod accounts;
 mod admin;
 mod api_keys;

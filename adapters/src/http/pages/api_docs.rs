@@ -13,16 +13,23 @@ const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 /// method, path, summary, parameters, request body schemas, responses and authentication.
 pub fn api_docs_page(doc: &Value) -> String {
     let mut body = String::new();
-    let title = doc["info"]["title"].as_str().unwrap_or("API");
+    let title = doc
+        .pointer("/info/title")
+        .and_then(Value::as_str)
+        .unwrap_or("API");
     let _ = writeln!(
         body,
         "<h1>{} API</h1>\n<p class=\"lead\">Version {} \u{b7} OpenAPI {} \u{b7} \
          <a href=\"openapi.json\">openapi.json</a></p>",
         Escaped(title),
-        Escaped(doc["info"]["version"].as_str().unwrap_or("")),
+        Escaped(
+            doc.pointer("/info/version")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+        ),
         Escaped(doc["openapi"].as_str().unwrap_or("")),
     );
-    if let Some(d) = doc["info"]["description"].as_str() {
+    if let Some(d) = doc.pointer("/info/description").and_then(Value::as_str) {
         let _ = writeln!(body, "<p class=\"muted\">{}</p>", Escaped(d));
     }
     let empty = serde_json::Map::new();
@@ -136,7 +143,10 @@ fn operation(out: &mut String, method: &str, path: &str, op: &Value) {
             Escaped(&params.join(", "))
         );
     }
-    if let Some(content) = op["requestBody"]["content"].as_object() {
+    if let Some(content) = op
+        .pointer("/requestBody/content")
+        .and_then(Value::as_object)
+    {
         let _ = writeln!(
             out,
             "<p class=\"muted\">Body: {}</p>",

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 /// The one error shape (RFC 6749 §5.2): every JSON error of every endpoint.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(as = Error, example = json!({"error": "invalid_request", "error_description": "missing parameter \"token\""}))]
+#[schema(as = Error, example = json!({"error": OAuthErrorCode::InvalidRequest.as_str(), "error_description": "missing parameter \"token\""}))]
 pub struct ErrorBody<'a> {
     /// Machine-readable code: `invalid_request`, `invalid_client`, `invalid_grant`,
     /// `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`, `invalid_token`,

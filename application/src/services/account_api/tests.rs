@@ -7,6 +7,7 @@ use crate::ports::{
 };
 use crate::services::access_tokens::tests::engine_returning;
 use crate::services::test_support::{self as ts, Recorder, ISS, USER_ID};
+use crate::services::AccountsDeps;
 use crate::IssuerSettings;
 use secrecy::ExposeSecret;
 use serde_json::json;
@@ -33,16 +34,16 @@ fn accounts(users: MockUserRepository, matches: bool) -> Arc<Accounts> {
         .returning(|_| Ok("$argon2id$v=19$new".to_owned()));
     let mut sessions = MockSessionRepository::new();
     sessions.expect_insert().never();
-    Arc::new(Accounts::new(
-        Arc::new(users),
-        Arc::new(sessions),
-        Arc::new(hasher),
-        ts::clock_at(NOW),
-        ts::counting_rng(),
-        PasswordPolicy::default(),
-        3_600,
-        LockoutPolicy::default(),
-    ))
+    Arc::new(Accounts::new(AccountsDeps {
+        users: Arc::new(users),
+        sessions: Arc::new(sessions),
+        hasher: Arc::new(hasher),
+        clock: ts::clock_at(NOW),
+        rng: ts::counting_rng(),
+        policy: PasswordPolicy::default(),
+        session_ttl: 3_600,
+        lockout: LockoutPolicy::default(),
+    }))
 }
 
 fn verifier(verified: Result<VerifiedJws, VerifyError>) -> Arc<AccessTokenVerifier> {

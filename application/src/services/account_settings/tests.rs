@@ -5,6 +5,7 @@ use crate::ports::{
 };
 use crate::services::email_links::tests::sign_out;
 use crate::services::test_support::{self as ts, Recorder};
+use crate::services::AccountsDeps;
 use tessera_domain::{AuditEvent, LockoutPolicy, LoginAttempts, PasswordPolicy, UnixTime};
 
 fn ctx() -> RequestContext {
@@ -68,16 +69,16 @@ fn settings(
     let hasher: Arc<dyn PasswordHasher> = Arc::new(hasher);
     let mut sessions = MockSessionRepository::new();
     sessions.expect_insert().never();
-    let accounts = Arc::new(Accounts::new(
-        users.clone(),
-        Arc::new(sessions),
-        hasher.clone(),
-        ts::clock_at(NOW),
-        ts::counting_rng(),
-        PasswordPolicy::default(),
-        3_600,
-        LockoutPolicy::default(),
-    ));
+    let accounts = Arc::new(Accounts::new(AccountsDeps {
+        users: users.clone(),
+        sessions: Arc::new(sessions),
+        hasher: hasher.clone(),
+        clock: ts::clock_at(NOW),
+        rng: ts::counting_rng(),
+        policy: PasswordPolicy::default(),
+        session_ttl: 3_600,
+        lockout: LockoutPolicy::default(),
+    }));
     AccountSettings::new(
         accounts,
         users,

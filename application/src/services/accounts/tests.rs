@@ -23,16 +23,16 @@ struct Ports {
 }
 
 fn accounts(p: Ports) -> Accounts {
-    Accounts::new(
-        Arc::new(p.users),
-        Arc::new(p.sessions),
-        Arc::new(p.hasher),
-        ts::clock_at(NOW),
-        p.rng,
-        PasswordPolicy::default(),
-        TTL,
-        LockoutPolicy::default(),
-    )
+    Accounts::new(AccountsDeps {
+        users: Arc::new(p.users),
+        sessions: Arc::new(p.sessions),
+        hasher: Arc::new(p.hasher),
+        clock: ts::clock_at(NOW),
+        rng: p.rng,
+        policy: PasswordPolicy::default(),
+        session_ttl: TTL,
+        lockout: LockoutPolicy::default(),
+    })
 }
 
 /// Finds `user` by Alice's email; counting a failure and resetting succeed (each failure
@@ -496,16 +496,16 @@ fn lockable(policy: LockoutPolicy) -> Lockable {
     hasher.expect_dummy_hash().return_const(DUMMY);
 
     let sessions = Recorder::default();
-    let accounts = Accounts::new(
-        Arc::new(users),
-        Arc::new(sessions_recording(&sessions)),
-        Arc::new(hasher),
-        Arc::new(mock_clock),
-        ts::counting_rng(),
-        PasswordPolicy::default(),
-        TTL,
-        policy,
-    );
+    let accounts = Accounts::new(AccountsDeps {
+        users: Arc::new(users),
+        sessions: Arc::new(sessions_recording(&sessions)),
+        hasher: Arc::new(hasher),
+        clock: Arc::new(mock_clock),
+        rng: ts::counting_rng(),
+        policy: PasswordPolicy::default(),
+        session_ttl: TTL,
+        lockout: policy,
+    });
     Lockable {
         accounts,
         clock,

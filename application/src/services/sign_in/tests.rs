@@ -1,6 +1,7 @@
 use super::*;
 use crate::ports::{MockPasswordHasher, MockSessionRepository, MockUserRepository, PasswordCheck};
 use crate::services::test_support::{self as ts, Recorder, CLIENT_ID, USER_ID};
+use crate::services::AccountsDeps;
 use crate::RepositoryError;
 use std::net::{IpAddr, Ipv4Addr};
 use tessera_domain::{AuditEvent, LockoutPolicy, PasswordPolicy, TokenDigest, UnixTime};
@@ -57,16 +58,16 @@ fn accounts(matches: bool, ended: &Recorder<TokenDigest>) -> Arc<Accounts> {
         r.push(d.clone());
         Ok(())
     });
-    Arc::new(Accounts::new(
-        Arc::new(users),
-        Arc::new(sessions),
-        Arc::new(hasher),
-        ts::clock_at(NOW),
-        ts::counting_rng(),
-        PasswordPolicy::default(),
-        3_600,
-        LockoutPolicy::default(),
-    ))
+    Arc::new(Accounts::new(AccountsDeps {
+        users: Arc::new(users),
+        sessions: Arc::new(sessions),
+        hasher: Arc::new(hasher),
+        clock: ts::clock_at(NOW),
+        rng: ts::counting_rng(),
+        policy: PasswordPolicy::default(),
+        session_ttl: 3_600,
+        lockout: LockoutPolicy::default(),
+    }))
 }
 
 fn ctx() -> RequestContext {
