@@ -133,8 +133,11 @@ pub(in crate::http) async fn create(
         .await
         .map_err(client_error)?;
     let mut out = describe(&registered.client);
-    if let Some(secret) = &registered.secret {
-        out["client_secret"] = Value::String(secret.expose_secret().to_owned());
+    if let (Some(secret), Some(fields)) = (&registered.secret, out.as_object_mut()) {
+        fields.insert(
+            "client_secret".to_owned(),
+            Value::String(secret.expose_secret().to_owned()),
+        );
     }
     Ok(json_ok(StatusCode::CREATED, &out))
 }

@@ -204,7 +204,12 @@ pub(in crate::http) async fn api_keys_create(
         .await
         .map_err(api_key_error)?;
     let mut out = describe_api_key(&key);
-    out["key"] = Value::String(full.expose_secret().to_owned());
+    if let Some(fields) = out.as_object_mut() {
+        fields.insert(
+            "key".to_owned(),
+            Value::String(full.expose_secret().to_owned()),
+        );
+    }
     Ok(json_ok(StatusCode::CREATED, &out))
 }
 

@@ -149,6 +149,10 @@ pub struct ApiDocs {
 impl ApiDocs {
     /// Builds the document for `issuer`; `docs_enabled` decides whether `/docs` answers
     /// (off in production: the page only helps people exploring a development server).
+    #[allow(
+        clippy::expect_used,
+        reason = "start-up only: the document is built from Rust types and always serialises"
+    )]
     pub fn new(issuer: &str, docs_enabled: bool) -> Self {
         let doc = document(issuer);
         let json =
