@@ -15,8 +15,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tessera_adapters::audit::AuditWriter;
 use tessera_adapters::http::{
-    self, AdminState, BrowserFlowState, BrowserSettings, CsrfGuard, DeviceCookies, Discovery,
-    HttpState, MetricsSources, OAuthTokens, RateLimiter, Readiness, TokenEndpoints,
+    self, AccountState, AdminState, BrowserFlowState, BrowserSettings, CsrfGuard, DeviceCookies,
+    Discovery, HttpState, MetricsSources, OAuthTokens, OperationsState, RateLimiter, Readiness,
+    TokenEndpoints,
 };
 use tessera_adapters::mail::MailQueue;
 use tessera_adapters::observability::RequestObserver;
@@ -282,14 +283,11 @@ impl Parts {
             metrics: operations.metrics.clone(),
             audit: operations.audit.clone(),
         });
-        HttpState {
+        let account_state = web::Data::new(AccountState {
             sign_in,
-            browser_flow,
-            token_endpoints,
             account_api: accounts.account_api,
             account_settings: accounts.account_settings,
             email_links: accounts.email_links,
-            userinfo: Arc::new(oauth.userinfo),
             browser: BrowserSettings::new(
                 issuer,
                 crate::wiring::whole_secs(config.accounts.session),
@@ -298,14 +296,24 @@ impl Parts {
             rng: core.rng.clone(),
             limiter,
             clock: core.clock.clone(),
-            admin,
+            metrics: operations.metrics.clone(),
+            audit: operations.audit,
+        });
+        let operations_state = web::Data::new(OperationsState {
             jws: core.jws.clone(),
             readiness: operations.readiness,
-            metrics: operations.metrics,
-            audit: operations.audit,
-            metrics_sources: MetricsSources::new(core.db.clone(), keys, core.clock.clone()),
             discovery: Discovery::new(issuer),
+            metrics: operations.metrics,
+            metrics_sources: MetricsSources::new(core.db.clone(), keys, core.clock.clone()),
             api_docs: http::ApiDocs::new(issuer, config.http.docs),
+        });
+        HttpState {
+            accounts: account_state,
+            operations: operations_state,
+            browser_flow,
+            token_endpoints,
+            userinfo: Arc::new(oauth.userinfo),
+            admin,
         }
     }
 }

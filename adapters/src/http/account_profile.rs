@@ -4,8 +4,8 @@
 use super::audit_trail;
 use super::errors::ApiError;
 use super::json_body::{field_error, password_length, read_json};
+use super::state::AccountState;
 use super::users::{sign_in_budget, signed_in_user};
-use super::HttpState;
 use crate::http::wire;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
@@ -27,7 +27,7 @@ use validator::Validate;
         (status = 401, description = "Missing or invalid token", body = wire::ErrorBody),
         (status = 403, description = "Not an account API token", body = wire::ErrorBody),
     ))]
-pub async fn me_get(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
+pub async fn me_get(req: HttpRequest, state: web::Data<AccountState>) -> HttpResponse {
     match signed_in_user(&req, &state).await {
         Ok(user) => profile(&user),
         Err(res) => res,
@@ -63,7 +63,7 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
 pub async fn me_patch(
     req: HttpRequest,
     payload: web::Payload,
-    state: web::Data<HttpState>,
+    state: web::Data<AccountState>,
 ) -> HttpResponse {
     let user = match signed_in_user(&req, &state).await {
         Ok(u) => u,
@@ -128,7 +128,7 @@ impl PasswordChange {
 pub async fn me_password_post(
     req: HttpRequest,
     payload: web::Payload,
-    state: web::Data<HttpState>,
+    state: web::Data<AccountState>,
 ) -> HttpResponse {
     if let Err(e) = sign_in_budget(&req, &state) {
         return e.error_response();
@@ -179,7 +179,7 @@ struct AccountDeletion {
 pub async fn me_delete(
     req: HttpRequest,
     payload: web::Payload,
-    state: web::Data<HttpState>,
+    state: web::Data<AccountState>,
 ) -> HttpResponse {
     if let Err(e) = sign_in_budget(&req, &state) {
         return e.error_response();
@@ -255,7 +255,11 @@ fn change_error(e: AccountChangeError) -> ApiError {
 }
 
 /// [`change_error`], spending from the address's failure budget when the password was wrong.
-fn counted_change_error(req: &HttpRequest, state: &HttpState, e: AccountChangeError) -> ApiError {
+fn counted_change_error(
+    req: &HttpRequest,
+    state: &AccountState,
+    e: AccountChangeError,
+) -> ApiError {
     if matches!(
         e,
         AccountChangeError::WrongPassword | AccountChangeError::Locked { .. }

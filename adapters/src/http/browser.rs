@@ -141,7 +141,7 @@ pub(super) fn hmac(key: &[u8], data: &[u8]) -> Option<Vec<u8>> {
 /// it, the request id, and one reading of the clock.
 pub(super) fn request_context(
     req: &HttpRequest,
-    state: &super::HttpState,
+    state: &super::AccountState,
 ) -> tessera_application::RequestContext {
     tessera_application::RequestContext {
         ip: state.limiter.client_ip(req),
@@ -154,7 +154,7 @@ pub(super) fn request_context(
 
 pub(super) fn page_with_csrf(
     req: &HttpRequest,
-    state: &super::HttpState,
+    state: &super::AccountState,
     page: impl FnOnce(&str) -> String,
 ) -> actix_web::HttpResponse {
     let (binding, new) = match state.browser.csrf_value(req) {

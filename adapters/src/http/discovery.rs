@@ -1,7 +1,7 @@
 //! Authorization server metadata (RFC 8414, OIDC Discovery 1.0), serialised once at start-up.
 
 use super::wire::ProviderMetadata;
-use super::{paths, HttpState};
+use super::{paths, OperationsState};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
@@ -123,7 +123,7 @@ pub(super) fn cacheable_json(
     ))]
 pub async fn openid_configuration_get(
     req: HttpRequest,
-    state: web::Data<HttpState>,
+    state: web::Data<OperationsState>,
 ) -> HttpResponse {
     let d = &state.discovery;
     cacheable_json(&req, d.openid.clone(), &d.etag, &d.cache_control)
@@ -138,7 +138,7 @@ pub async fn openid_configuration_get(
     ))]
 pub async fn oauth_authorization_server_get(
     req: HttpRequest,
-    state: web::Data<HttpState>,
+    state: web::Data<OperationsState>,
 ) -> HttpResponse {
     let d = &state.discovery;
     cacheable_json(&req, d.oauth.clone(), &d.etag, &d.cache_control)

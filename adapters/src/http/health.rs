@@ -1,7 +1,7 @@
 //! Liveness and readiness.
 
+use super::state::OperationsState;
 use super::wire::{ErrorBody, Status};
-use super::HttpState;
 use crate::persistence::Database;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
@@ -65,7 +65,7 @@ pub async fn healthz_get() -> HttpResponse {
         (status = 200, description = "Ready", body = Status),
         (status = 503, description = "`not_ready`, with the reasons", body = ErrorBody),
     ))]
-pub async fn readyz_get(state: web::Data<HttpState>) -> HttpResponse {
+pub async fn readyz_get(state: web::Data<OperationsState>) -> HttpResponse {
     let problems = state.readiness.problems().await;
     if problems.is_empty() {
         HttpResponse::Ok()

@@ -1,8 +1,8 @@
 //! `GET /jwks`: the published public keys.
 
 use super::discovery::{cache_control, cacheable_json, etag_of};
+use super::state::OperationsState;
 use super::wire::JwkSet;
-use super::HttpState;
 use actix_web::http::header::HeaderValue;
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::cell::RefCell;
@@ -32,7 +32,7 @@ thread_local! {
         (status = 200, description = "The published keys (ETag, cacheable)", body = JwkSet),
         (status = 304, description = "Not modified (If-None-Match)"),
     ))]
-pub async fn jwks_get(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
+pub async fn jwks_get(req: HttpRequest, state: web::Data<OperationsState>) -> HttpResponse {
     // The engine serialises the document once per key set; comparing it with the previous one
     // is a memcmp, cheaper than hashing it again for the ETag and rebuilding the headers.
     let doc = state.jws.jwks();

@@ -1,6 +1,6 @@
 //! `GET /metrics`: Prometheus text exposition.
 
-use super::{paths, HttpState};
+use super::{paths, OperationsState};
 use crate::observability::{KeyAge, Snapshot, CONTENT_TYPE};
 use crate::persistence::Database;
 use actix_web::http::header;
@@ -78,7 +78,7 @@ pub fn known_routes() -> Vec<&'static str> {
 /// Prometheus metrics
 #[utoipa::path(get, operation_id = "metrics", path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text exposition format 0.0.4", body = String, content_type = "text/plain")))]
-pub async fn metrics_get(state: web::Data<HttpState>) -> HttpResponse {
+pub async fn metrics_get(state: web::Data<OperationsState>) -> HttpResponse {
     let snapshot = state.metrics_sources.snapshot().await;
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, CONTENT_TYPE))

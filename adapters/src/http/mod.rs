@@ -42,56 +42,28 @@ pub use metrics::{known_routes, MetricsSources};
 pub use openapi::{document as openapi_document, ApiDocs};
 pub use rate_limit::{AdminFailures, Budget, RateLimitSettings, RateLimiter};
 pub use resource_endpoints::{ResourceEndpoints, UserClaims};
-pub use state::{AdminState, BrowserFlowState, OAuthTokens, TokenEndpoints};
+pub use state::{
+    AccountState, AdminState, BrowserFlowState, OAuthTokens, OperationsState, TokenEndpoints,
+};
 pub use trusted_device::DeviceCookies;
 
 use actix_web::{web, HttpResponse};
 use std::sync::Arc;
-use tessera_application::ports::{JwsEngine, RandomSource};
-use tessera_application::services::{AccountApi, AccountSettings, EmailLinks, SignIn};
 
 /// Everything the handlers need, built once at start-up and shared by every worker.
 pub struct HttpState {
-    /// The loaded signing keys, for the JWKS.
-    pub jws: Arc<dyn JwsEngine>,
-    /// Readiness: database reachable, keys loaded, not shutting down.
-    pub readiness: Arc<Readiness>,
-    /// Pre-serialised discovery documents.
-    pub discovery: Discovery,
-    /// Password sign-in through the account API, audited.
-    pub sign_in: Arc<SignIn>,
+    /// The account handlers' state (`/users/*`, the emailed links).
+    pub accounts: web::Data<state::AccountState>,
+    /// Discovery, JWKS, health, metrics and the API description.
+    pub operations: web::Data<state::OperationsState>,
     /// The `/authorize` and `/logout` handlers' own state.
     pub browser_flow: web::Data<state::BrowserFlowState>,
     /// The `/token`, `/introspect` and `/revoke` handlers' own state.
     pub token_endpoints: web::Data<state::TokenEndpoints>,
-    /// The JSON account API (registration, direct login, profile).
-    pub account_api: Arc<AccountApi>,
-    /// Name, password and deletion of one's own account.
-    pub account_settings: AccountSettings,
-    /// Emailed links: verification and password reset (shared with the account API).
-    pub email_links: Arc<EmailLinks>,
     /// OIDC UserInfo (handed to [`ResourceEndpoints`]).
     pub userinfo: Arc<dyn UserClaims>,
-    /// Cookie settings.
-    pub browser: BrowserSettings,
-    /// CSRF tokens for the pages.
-    pub csrf: CsrfGuard,
-    /// Randomness for cookie values.
-    pub rng: Arc<dyn RandomSource>,
-    /// Failure, registration and mail budgets (shared with the mail budget of the links).
-    pub limiter: Arc<RateLimiter>,
-    /// The time, for cookie lifetimes.
-    pub clock: Arc<dyn tessera_application::ports::Clock>,
-    /// The admin API's state (its handlers receive it as their own app data).
+    /// The admin API's state.
     pub admin: Arc<AdminState>,
-    /// Counters and histograms, shared with the request observer middleware.
-    pub metrics: Arc<crate::observability::Metrics>,
-    /// What `/metrics` reads at scrape time (pool, signing keys).
-    pub metrics_sources: MetricsSources,
-    /// The pre-serialised OpenAPI document and, outside production, its `/docs` page.
-    pub api_docs: ApiDocs,
-    /// Where security events go (the audit table and log).
-    pub audit: Arc<dyn tessera_application::ports::AuditLog>,
 }
 
 /// Registers every route on an actix `App`.
@@ -103,6 +75,8 @@ pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceCo
         });
         cfg.app_data(state.browser_flow.clone())
             .app_data(state.token_endpoints.clone())
+            .app_data(state.accounts.clone())
+            .app_data(state.operations.clone())
             .app_data(admin)
             .app_data(resources)
             .app_data(state)

@@ -11,7 +11,7 @@ use super::bearer::bearer_token;
 use super::errors::ApiError;
 use super::json_body::MAX_PASSWORD_CHARS;
 pub(super) use super::json_body::{field_error, password_length, read_json};
-use super::HttpState;
+use super::state::AccountState;
 use crate::http::wire;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
@@ -95,7 +95,7 @@ struct TokenResponse<'a> {
 pub async fn register_post(
     req: HttpRequest,
     payload: web::Payload,
-    state: web::Data<HttpState>,
+    state: web::Data<AccountState>,
 ) -> Result<HttpResponse, ApiError> {
     state
         .limiter
@@ -149,7 +149,7 @@ fn registration_error(e: CreateUserError) -> ApiError {
 pub async fn login_post(
     req: HttpRequest,
     payload: web::Payload,
-    state: web::Data<HttpState>,
+    state: web::Data<AccountState>,
 ) -> Result<HttpResponse, ApiError> {
     sign_in_budget(&req, &state)?;
     let body: LoginRequest = read_json(&req, payload).await?;
@@ -171,7 +171,11 @@ pub async fn login_post(
 }
 
 /// Spends from the address's failure budget on a wrong password, and counts the outcome.
-fn count_login(req: &HttpRequest, state: &HttpState, result: &Result<TokenSet, AccountLoginError>) {
+fn count_login(
+    req: &HttpRequest,
+    state: &AccountState,
+    result: &Result<TokenSet, AccountLoginError>,
+) {
     match result {
         Ok(_) => state.metrics.login_result(None),
         Err(AccountLoginError::Login(e)) => {
@@ -222,7 +226,7 @@ fn token_response(tokens: &TokenSet) -> HttpResponse {
 /// The user behind the request's account API bearer token, or the RFC 6750 refusal.
 pub(super) async fn signed_in_user(
     req: &HttpRequest,
-    state: &HttpState,
+    state: &AccountState,
 ) -> Result<User, HttpResponse> {
     let token = bearer_token(req)
         .map_err(ApiError::from)
@@ -236,7 +240,7 @@ pub(super) async fn signed_in_user(
 }
 
 /// `429` when this address has used up its failed sign-ins (checked before any password).
-pub(super) fn sign_in_budget(req: &HttpRequest, state: &HttpState) -> Result<(), ApiError> {
+pub(super) fn sign_in_budget(req: &HttpRequest, state: &AccountState) -> Result<(), ApiError> {
     state
         .limiter
         .check_sign_in(req)

@@ -3,7 +3,7 @@
 use super::super::browser::page_with_csrf;
 use super::super::errors::ApiError;
 use super::super::users::field_error;
-use super::super::{pages, paths, HttpState};
+use super::super::{pages, paths, AccountState};
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
 use tessera_application::services::EmailLinkError;
@@ -25,7 +25,7 @@ pub(super) fn password_changed_page() -> HttpResponse {
 /// The reset form again, as a `400`, with why the password was refused.
 pub(super) fn reset_form_again(
     req: &HttpRequest,
-    state: &HttpState,
+    state: &AccountState,
     token: &str,
     message: &str,
 ) -> HttpResponse {

@@ -2,7 +2,7 @@
 //! budget a wrong token spends.
 
 use super::super::form::OAuthForm;
-use super::super::{pages, HttpState};
+use super::super::{pages, AccountState};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use tessera_application::services::EmailLinkError;
@@ -12,7 +12,7 @@ use tessera_domain::UserId;
 /// case audits it).
 pub(super) fn count_invalid_link(
     req: &HttpRequest,
-    state: &HttpState,
+    state: &AccountState,
     result: &Result<UserId, EmailLinkError>,
 ) {
     if matches!(result, Err(EmailLinkError::InvalidLink)) {
@@ -44,7 +44,7 @@ pub(super) fn is_form(req: &HttpRequest) -> bool {
 pub(super) async fn checked_form(
     req: &HttpRequest,
     payload: web::Payload,
-    state: &HttpState,
+    state: &AccountState,
 ) -> Result<OAuthForm, HttpResponse> {
     let form = OAuthForm::read(req, payload).await.map_err(|e| {
         pages::html_response(

@@ -14,7 +14,7 @@ use super::audit_trail;
 use super::browser::page_with_csrf;
 use super::errors::ApiError;
 use super::users::{password_length, read_json, sign_in_budget};
-use super::{pages, paths, HttpState};
+use super::{pages, paths, AccountState};
 use crate::http::wire;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
@@ -72,7 +72,7 @@ enum Mailing {
 pub async fn resend_post(
     req: HttpRequest,
     payload: web::Payload,
-    state: web::Data<HttpState>,
+    state: web::Data<AccountState>,
 ) -> Result<HttpResponse, ApiError> {
     mail_later(req, payload, state, Mailing::Verification).await
 }
@@ -90,7 +90,7 @@ pub async fn resend_post(
 pub async fn reset_request_post(
     req: HttpRequest,
     payload: web::Payload,
-    state: web::Data<HttpState>,
+    state: web::Data<AccountState>,
 ) -> Result<HttpResponse, ApiError> {
     mail_later(req, payload, state, Mailing::Reset).await
 }
@@ -100,7 +100,7 @@ pub async fn reset_request_post(
 async fn mail_later(
     req: HttpRequest,
     payload: web::Payload,
-    state: web::Data<HttpState>,
+    state: web::Data<AccountState>,
     what: Mailing,
 ) -> Result<HttpResponse, ApiError> {
     state
@@ -132,7 +132,7 @@ async fn mail_later(
         (status = 200, description = "A page with the confirm button", body = String, content_type = "text/html"),
         (status = 400, description = "The invalid-link page", body = String, content_type = "text/html"),
     ))]
-pub async fn verify_email_get(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
+pub async fn verify_email_get(req: HttpRequest, state: web::Data<AccountState>) -> HttpResponse {
     let Some(token) = query_token(&req) else {
         return invalid_link_page();
     };
@@ -163,7 +163,7 @@ pub async fn verify_email_get(req: HttpRequest, state: web::Data<HttpState>) -> 
 pub async fn verify_email_post(
     req: HttpRequest,
     payload: web::Payload,
-    state: web::Data<HttpState>,
+    state: web::Data<AccountState>,
 ) -> HttpResponse {
     if let Err(e) = sign_in_budget(&req, &state) {
         return e.error_response();
@@ -184,7 +184,7 @@ pub async fn verify_email_post(
 async fn verify_email_form(
     req: &HttpRequest,
     payload: web::Payload,
-    state: &HttpState,
+    state: &AccountState,
     ctx: &RequestContext,
 ) -> HttpResponse {
     let form = match checked_form(req, payload, state).await {
@@ -210,7 +210,7 @@ async fn verify_email_form(
 async fn verify_email_json(
     req: &HttpRequest,
     payload: web::Payload,
-    state: &HttpState,
+    state: &AccountState,
     ctx: &RequestContext,
 ) -> Result<(), ApiError> {
     let body: TokenRequest = read_json(req, payload).await?;
@@ -227,7 +227,7 @@ async fn verify_email_json(
         (status = 200, description = "The new-password form", body = String, content_type = "text/html"),
         (status = 400, description = "The invalid-link page", body = String, content_type = "text/html"),
     ))]
-pub async fn reset_confirm_get(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
+pub async fn reset_confirm_get(req: HttpRequest, state: web::Data<AccountState>) -> HttpResponse {
     let Some(token) = query_token(&req) else {
         return invalid_link_page();
     };
@@ -263,7 +263,7 @@ pub async fn reset_confirm_get(req: HttpRequest, state: web::Data<HttpState>) ->
 pub async fn reset_confirm_post(
     req: HttpRequest,
     payload: web::Payload,
-    state: web::Data<HttpState>,
+    state: web::Data<AccountState>,
 ) -> HttpResponse {
     if let Err(e) = sign_in_budget(&req, &state) {
         return e.error_response();
@@ -284,7 +284,7 @@ pub async fn reset_confirm_post(
 async fn reset_confirm_form(
     req: &HttpRequest,
     payload: web::Payload,
-    state: &HttpState,
+    state: &AccountState,
     ctx: &RequestContext,
 ) -> HttpResponse {
     let form = match checked_form(req, payload, state).await {
@@ -312,7 +312,7 @@ async fn reset_confirm_form(
 async fn reset_confirm_json(
     req: &HttpRequest,
     payload: web::Payload,
-    state: &HttpState,
+    state: &AccountState,
     ctx: &RequestContext,
 ) -> Result<(), ApiError> {
     let body: ResetConfirmation = read_json(req, payload).await?;

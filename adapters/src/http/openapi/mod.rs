@@ -6,7 +6,7 @@
 use super::discovery::{cache_control, cacheable_json, etag_of};
 use super::errors::ApiError;
 use super::wire::ErrorBody;
-use super::{pages, HttpState};
+use super::{pages, OperationsState};
 use actix_web::http::header::HeaderValue;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -175,7 +175,7 @@ impl ApiDocs {
         (status = 200, description = "OpenAPI 3.1 (ETag, cacheable)", body = Object),
         (status = 304, description = "Not modified (If-None-Match)"),
     ))]
-pub async fn openapi_get(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
+pub async fn openapi_get(req: HttpRequest, state: web::Data<OperationsState>) -> HttpResponse {
     let d = &state.api_docs;
     cacheable_json(&req, d.json.clone(), &d.etag, &d.cache_control)
 }
@@ -187,7 +187,7 @@ pub async fn openapi_get(req: HttpRequest, state: web::Data<HttpState>) -> HttpR
         (status = 200, description = "The rendered description", body = String, content_type = "text/html"),
         (status = 404, description = "`not_found` in production", body = ErrorBody),
     ))]
-pub async fn docs_get(state: web::Data<HttpState>) -> Result<HttpResponse, ApiError> {
+pub async fn docs_get(state: web::Data<OperationsState>) -> Result<HttpResponse, ApiError> {
     match &state.api_docs.page {
         Some(page) => Ok(pages::html_response(StatusCode::OK, page.clone())),
         None => Err(ApiError::not_found()),

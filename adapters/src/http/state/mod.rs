@@ -2,16 +2,20 @@
 //! use, behind traits where a handler test with `actix_web::test::init_service` and mocks is
 //! worth it.
 
+mod accounts;
 mod admin;
 mod browser_flow;
+mod operations;
 #[cfg(test)]
 pub(crate) mod test_support;
 mod token_endpoints;
 
+pub use accounts::AccountState;
 pub use admin::AdminState;
 pub use browser_flow::{
     AuthorizeFlow, BrowserFlowState, BrowserSessions, LoginPageSignIn, LogoutPlanner,
 };
+pub use operations::OperationsState;
 pub use token_endpoints::{
     ClientAuthentication, GrantRequest, OAuthTokens, RevocationError, TokenEndpoints, TokenGrants,
     TokenIntrospector, TokenRevoker,
