@@ -63,7 +63,7 @@ impl ClientCredentialsGrant {
             client_id: client.id.to_string(),
             scope: granted.to_string(),
             auth_time: None,
-            gid: None,
+            grant_id: None,
         };
         let claims = match serde_json::to_value(&claims) {
             Ok(serde_json::Value::Object(m)) => m,
