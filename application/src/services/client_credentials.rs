@@ -67,7 +67,7 @@ impl ClientCredentialsGrant {
         };
         let claims = match serde_json::to_value(&claims) {
             Ok(serde_json::Value::Object(m)) => m,
-            _ => return Err(CryptoError::Backend("claims did not serialise".into()).into()),
+            _ => return Err(CryptoError::backend("claims did not serialise").into()),
         };
         let token = self.jws.sign(ACCESS_TOKEN_TYP, &claims)?;
         Ok(IssuedToken {

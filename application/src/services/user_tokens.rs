@@ -181,7 +181,7 @@ fn to_map<T: serde::Serialize>(
 ) -> Result<serde_json::Map<String, serde_json::Value>, TokenError> {
     match serde_json::to_value(v) {
         Ok(serde_json::Value::Object(m)) => Ok(m),
-        _ => Err(CryptoError::Backend("claims did not serialise".into()).into()),
+        _ => Err(CryptoError::backend("claims did not serialise").into()),
     }
 }
 

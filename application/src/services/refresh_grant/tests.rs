@@ -407,7 +407,7 @@ fn fake_cipher() -> MockKeyCipher {
             .strip_prefix(aad)
             .and_then(|rest| rest.strip_prefix(b"|"))
             .map(|plain| SecretBox::new(Box::new(plain.to_vec())))
-            .ok_or_else(|| CryptoError::Decrypt("replay".into()))
+            .ok_or_else(|| CryptoError::decrypt("replay", None))
     });
     c
 }

@@ -201,7 +201,7 @@ fn id_token_without_an_active_key_is_a_crypto_error() {
 fn signing_failure_is_a_crypto_error() {
     let mut jws = MockJwsEngine::new();
     jws.expect_sign()
-        .returning(|_, _| Err(CryptoError::Backend("hsm down".into())));
+        .returning(|_, _| Err(CryptoError::backend("hsm down")));
     let r = grant_sign_with(jws, "read");
     assert!(matches!(r, Err(TokenError::Crypto(_))), "{r:?}");
 }
