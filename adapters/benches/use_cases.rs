@@ -60,7 +60,7 @@ impl JwsEngine for NoopEngine {
         Ok(())
     }
     fn sign(&self, _typ: &str, claims: &Map<String, Value>) -> Result<String, CryptoError> {
-        serde_json::to_string(claims).map_err(|e| CryptoError::Backend(e.to_string()))
+        serde_json::to_string(claims).map_err(CryptoError::backend)
     }
     fn verify(&self, _token: &str, _typ: &str, _now: UnixTime) -> Result<VerifiedJws, VerifyError> {
         Err(VerifyError::Malformed)

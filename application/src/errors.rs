@@ -52,11 +52,53 @@ pub enum CryptoError {
     NoActiveKey,
     /// A stored private key could not be decrypted: the configured secret key is not the one it
     /// was encrypted with, or the row was altered.
-    #[error("signing key {0} cannot be decrypted: is secret_key the one the keys were made with?")]
-    Decrypt(String),
-    /// Any other failure of the crypto backend.
+    #[error(
+        "signing key {kid} cannot be decrypted: is secret_key the one the keys were made with?"
+    )]
+    Decrypt {
+        /// The key (or other record) whose ciphertext was refused.
+        kid: String,
+        /// The cipher's error, when there is one beyond the refused tag.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// Any other failure of the crypto backend: the library's error, or a message when there
+    /// is none. Its Display repeats the cause, which never holds key material.
     #[error("crypto failure: {0}")]
-    Backend(String),
+    Backend(#[source] BoxError),
+}
+
+impl CryptoError {
+    /// `Backend` keeping `cause` (an error, or a message as `String`/`&str`).
+    pub fn backend(cause: impl Into<BoxError>) -> Self {
+        CryptoError::Backend(cause.into())
+    }
+
+    /// `Backend` for the step `what` that failed because of `cause`, keeping it as the source.
+    pub fn failed(what: impl Into<String>, cause: impl Into<BoxError>) -> Self {
+        CryptoError::Backend(Box::new(StepFailed {
+            what: what.into(),
+            source: cause.into(),
+        }))
+    }
+
+    /// `Decrypt` of `kid`, keeping the cipher's error if there is one.
+    pub fn decrypt(kid: impl Into<String>, cause: Option<BoxError>) -> Self {
+        CryptoError::Decrypt {
+            kid: kid.into(),
+            source: cause,
+        }
+    }
+}
+
+/// One crypto step and the library error that stopped it: the context [`CryptoError::failed`]
+/// adds without turning the cause into text.
+#[derive(Debug, thiserror::Error)]
+#[error("{what} failed: {source}")]
+struct StepFailed {
+    what: String,
+    #[source]
+    source: BoxError,
 }
 
 /// Why a presented JWT is not accepted. Deliberately coarse: callers answer "inactive" or

@@ -69,9 +69,10 @@ pub struct AccessTokenClaims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<i64>,
     /// The grant (one login's authorization) the token descends from; revoking the grant, on
-    /// code reuse or refresh-token reuse, revokes every token that carries it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gid: Option<String>,
+    /// code reuse or refresh-token reuse, revokes every token that carries it. `gid` is its
+    /// wire name, kept because issued tokens carry it.
+    #[serde(default, rename = "gid", skip_serializing_if = "Option::is_none")]
+    pub grant_id: Option<String>,
 }
 
 impl AccessTokenClaims {
@@ -125,7 +126,7 @@ pub struct RefreshToken {
     /// Digest of the token.
     pub digest: TokenDigest,
     /// Every token of one login shares this id: the grant id of the code it came from.
-    pub family_id: String,
+    pub grant_id: String,
     /// The client it is bound to.
     pub client_id: ClientId,
     /// The user.
@@ -167,7 +168,7 @@ mod tests {
             client_id: "svc".into(),
             scope: "read".into(),
             auth_time: None,
-            gid: None,
+            grant_id: None,
         }
     }
 
@@ -213,7 +214,7 @@ mod tests {
     fn refresh_token_idle_and_absolute_expiry() {
         let rt = RefreshToken {
             digest: TokenDigest::of("r"),
-            family_id: "f".into(),
+            grant_id: "f".into(),
             client_id: ClientId::parse("app").unwrap(),
             user_id: UserId::from_random([2; 16]),
             scope: ScopeSet::parse("openid").unwrap(),

@@ -1,5 +1,6 @@
 //! Encryption at rest under keys derived from `secret_key`, one key per purpose.
 
+use openssl::error::ErrorStack;
 use openssl::hash::MessageDigest;
 use openssl::pkey::PKey;
 use openssl::sign::Signer;
@@ -70,7 +71,7 @@ impl AeadKeyCipher {
         self.key
             .as_ref()
             .map(ExposeSecret::expose_secret)
-            .ok_or_else(|| CryptoError::Backend("no encryption key could be derived".into()))
+            .ok_or_else(|| CryptoError::backend("no encryption key could be derived"))
     }
 }
 
@@ -95,8 +96,8 @@ fn derive_key(
     Ok(key)
 }
 
-fn backend(e: impl fmt::Display) -> CryptoError {
-    CryptoError::Backend(format!("key encryption: {e}"))
+fn backend(e: ErrorStack) -> CryptoError {
+    CryptoError::failed("key encryption", e)
 }
 
 impl KeyCipher for AeadKeyCipher {
@@ -125,7 +126,7 @@ impl KeyCipher for AeadKeyCipher {
 
     fn decrypt(&self, ciphertext: &[u8], aad: &[u8]) -> Result<SecretBox<Vec<u8>>, CryptoError> {
         let key = self.key()?;
-        let refused = || CryptoError::Decrypt(String::from_utf8_lossy(aad).into_owned());
+        let refused = || CryptoError::decrypt(String::from_utf8_lossy(aad), None);
         let (&version, rest) = ciphertext.split_first().ok_or_else(refused)?;
         if version != VERSION || rest.len() < NONCE_LEN + TAG_LEN {
             return Err(refused());
@@ -212,7 +213,7 @@ mod tests {
     fn wrong_secret_fails() {
         let sealed = cipher("one").encrypt(b"private key", b"kid").unwrap();
         let err = cipher("two").decrypt(&sealed, b"kid").unwrap_err();
-        assert!(matches!(err, CryptoError::Decrypt(k) if k == "kid"));
+        assert!(matches!(err, CryptoError::Decrypt { kid, .. } if kid == "kid"));
     }
 
     #[test]

@@ -21,14 +21,14 @@ pub(crate) fn public_members(jwk: &Map<String, Value>) -> Result<Map<String, Val
     let kty = jwk
         .get("kty")
         .and_then(Value::as_str)
-        .ok_or_else(|| CryptoError::Backend("JWK without kty".into()))?;
+        .ok_or_else(|| CryptoError::backend("JWK without kty"))?;
     let names = public_member_names(kty)
-        .ok_or_else(|| CryptoError::Backend(format!("unsupported JWK key type {kty}")))?;
+        .ok_or_else(|| CryptoError::backend(format!("unsupported JWK key type {kty}")))?;
     let mut out = Map::new();
     for name in names {
         let value = jwk
             .get(*name)
-            .ok_or_else(|| CryptoError::Backend(format!("{kty} JWK without {name}")))?;
+            .ok_or_else(|| CryptoError::backend(format!("{kty} JWK without {name}")))?;
         out.insert((*name).to_owned(), value.clone());
     }
     Ok(out)

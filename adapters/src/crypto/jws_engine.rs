@@ -75,12 +75,12 @@ impl JwsEngine for JosekitEngine {
         let set = self.snapshot();
         let active = set.active.as_ref().ok_or(CryptoError::NoActiveKey)?;
         let payload = serde_json::to_vec(claims)
-            .map_err(|e| CryptoError::Backend(format!("claims do not serialise: {e}")))?;
+            .map_err(|e| CryptoError::failed("serialising the claims", e))?;
         let mut header = JwsHeader::new();
         header.set_token_type(typ);
         // josekit adds `alg` from the signer and `kid` from the key id set at install.
         josekit::jws::serialize_compact(&payload, &header, active.signer.as_ref())
-            .map_err(|e| CryptoError::Backend(format!("signing failed: {e}")))
+            .map_err(|e| CryptoError::failed("signing", e))
     }
 
     fn verify(&self, token: &str, typ: &str, now: UnixTime) -> Result<VerifiedJws, VerifyError> {

@@ -87,8 +87,8 @@ fn finish(der: SecretBox<Vec<u8>>, pair: &dyn KeyPair) -> Result<GeneratedKey, C
     })
 }
 
-fn backend(what: &str, e: impl std::fmt::Display) -> CryptoError {
-    CryptoError::Backend(format!("{what} failed: {e}"))
+fn backend(what: &str, e: impl std::error::Error + Send + Sync + 'static) -> CryptoError {
+    CryptoError::failed(what, e)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use josekit::jws::{EdDSA, JwsSigner, JwsVerifier, ES256, RS256};
 use secrecy::ExposeSecret;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-use tessera_application::errors::CryptoError;
+use tessera_application::errors::{BoxError, CryptoError};
 use tessera_application::ports::KeyMaterial;
 use tessera_domain::{KeyState, SigningAlgorithm, SigningKey, UnixTime};
 
@@ -68,7 +68,7 @@ impl KeySet {
             0 => return Err(CryptoError::NoActiveKey),
             1 => {}
             n => {
-                return Err(CryptoError::Backend(format!(
+                return Err(CryptoError::backend(format!(
                     "{n} active signing keys, expected one"
                 )))
             }
@@ -83,16 +83,13 @@ impl KeySet {
                 continue;
             }
             if keys.contains_key(&kid) {
-                return Err(CryptoError::Backend(format!(
+                return Err(CryptoError::backend(format!(
                     "duplicate signing key id {kid}"
                 )));
             }
             let is_active = m.key.state == KeyState::Active;
-            let unusable = |why: String| {
-                CryptoError::Backend(format!(
-                    "signing key {kid} ({}) cannot be loaded: {why}",
-                    m.key.alg
-                ))
+            let unusable = |why: BoxError| {
+                CryptoError::failed(format!("loading signing key {kid} ({})", m.key.alg), why)
             };
             let decoded = decode(
                 m.key.alg,
@@ -100,7 +97,7 @@ impl KeySet {
                 &kid,
                 is_active,
             )
-            .map_err(|e| unusable(e.to_string()))?;
+            .map_err(|e| unusable(e.into()))?;
             let mut entry = public_members(&decoded.public_jwk)?;
             // EdDSA also names Ed448; Tessera's EdDSA keys are Ed25519.
             if m.key.alg == SigningAlgorithm::EdDsa
@@ -186,7 +183,7 @@ fn decode(
 /// altered or mixed up, and loading it quietly would hide that.
 fn check_stored_jwk(key: &SigningKey, derived: &Map<String, Value>) -> Result<(), CryptoError> {
     let mismatch = || {
-        CryptoError::Backend(format!(
+        CryptoError::backend(format!(
             "the stored public key of signing key {} does not match its private key",
             key.kid
         ))

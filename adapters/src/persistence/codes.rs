@@ -51,7 +51,7 @@ impl DieselAuthorizationCodeRepository {
             // Correlated with the aliased row, which diesel's typed subqueries cannot express.
             let no_live_family = diesel::dsl::sql::<Bool>(
                 "NOT EXISTS (SELECT 1 FROM refresh_tokens \
-                 WHERE refresh_tokens.family_id = older.grant_id \
+                 WHERE refresh_tokens.grant_id = older.grant_id \
                  AND refresh_tokens.revoked = FALSE AND refresh_tokens.expires_at > ",
             )
             .bind::<BigInt, _>(now.as_secs())

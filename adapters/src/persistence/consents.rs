@@ -154,7 +154,7 @@ impl ConsentRepository for DieselConsentRepository {
                                 .filter(refresh_tokens::revoked.eq(false)),
                         )
                         .set(refresh_tokens::revoked.eq(true))
-                        .returning(refresh_tokens::family_id)
+                        .returning(refresh_tokens::grant_id)
                         .get_results(conn)
                         .await?;
                         if revoked.is_empty() {

@@ -88,7 +88,7 @@ impl DieselRefreshTokenRepository {
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 struct TokenRow {
     digest: Vec<u8>,
-    family_id: String,
+    grant_id: String,
     client_id: String,
     user_id: String,
     scope: String,
@@ -105,7 +105,7 @@ struct TokenRow {
 #[diesel(table_name = refresh_tokens)]
 struct NewTokenRow {
     digest: Vec<u8>,
-    family_id: String,
+    grant_id: String,
     client_id: String,
     user_id: String,
     scope: String,
@@ -118,7 +118,7 @@ impl NewTokenRow {
     fn from_domain(t: &RefreshToken) -> Self {
         Self {
             digest: t.digest.as_bytes().to_vec(),
-            family_id: t.family_id.clone(),
+            grant_id: t.grant_id.clone(),
             client_id: t.client_id.as_str().to_owned(),
             user_id: t.user_id.as_str().to_owned(),
             scope: t.scope.to_string(),
@@ -135,7 +135,7 @@ impl TokenRow {
     fn into_domain(self) -> Result<StoredRefreshToken, RepositoryError> {
         let corrupt = |field: &str, why: BoxError| {
             RepositoryError::corrupt(
-                format!("refresh token of family {:?}: {field}", self.family_id),
+                format!("refresh token of grant {:?}: {field}", self.grant_id),
                 why,
             )
         };
@@ -148,7 +148,7 @@ impl TokenRow {
             expires_at: UnixTime::from_secs(self.expires_at),
             family_expires_at: UnixTime::from_secs(self.family_expires_at),
             auth_time: UnixTime::from_secs(self.auth_time),
-            family_id: self.family_id,
+            grant_id: self.grant_id,
         };
         Ok(StoredRefreshToken {
             token,
@@ -258,8 +258,8 @@ impl RefreshTokenRepository for DieselRefreshTokenRepository {
         })
     }
 
-    async fn revoke_family(&self, family_id: &str) -> Result<u64, RepositoryError> {
-        let family = family_id.to_owned();
+    async fn revoke_family(&self, grant_id: &str) -> Result<u64, RepositoryError> {
+        let family = grant_id.to_owned();
         with_connection!(self.db, |conn, db| {
             // Repeated until a pass finds nothing left to revoke. Under PostgreSQL's READ
             // COMMITTED an UPDATE does not see rows committed after its snapshot: a rotation
@@ -274,7 +274,7 @@ impl RefreshTokenRepository for DieselRefreshTokenRepository {
             for _ in 0..REVOKE_PASSES {
                 let changed = diesel::update(
                     refresh_tokens::table
-                        .filter(refresh_tokens::family_id.eq(family))
+                        .filter(refresh_tokens::grant_id.eq(family))
                         .filter(refresh_tokens::revoked.eq(false)),
                 )
                 .set(refresh_tokens::revoked.eq(true))
@@ -317,7 +317,7 @@ impl RefreshTokenRepository for DieselRefreshTokenRepository {
                                 .filter(refresh_tokens::revoked.eq(false)),
                         )
                         .set(refresh_tokens::revoked.eq(true))
-                        .returning(refresh_tokens::family_id)
+                        .returning(refresh_tokens::grant_id)
                         .get_results(conn)
                         .await?;
                         if revoked.is_empty() {

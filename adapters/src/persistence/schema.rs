@@ -88,7 +88,7 @@ diesel::table! {
 diesel::table! {
     refresh_tokens (digest) {
         digest -> Binary,
-        family_id -> Text,
+        grant_id -> Text,
         client_id -> Text,
         user_id -> Text,
         scope -> Text,

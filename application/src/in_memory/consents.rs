@@ -56,7 +56,7 @@ impl ConsentRepository for InMemoryStore {
         for row in t.refresh_tokens.values_mut() {
             if row.token.user_id == *user && row.token.client_id == *client && !row.revoked {
                 row.revoked = true;
-                families.insert(row.token.family_id.clone());
+                families.insert(row.token.grant_id.clone());
             }
         }
         let had = t.consents.remove(&key(user, client)).is_some();

@@ -44,7 +44,7 @@ fn obsolete_codes(t: &Tables, now: UnixTime, retention: i64) -> Vec<[u8; 32]> {
     let grant_over = UnixTime::from_secs(now.as_secs().saturating_sub(retention.max(0)));
     let live_family = |grant: &str| {
         t.refresh_tokens.values().any(|r| {
-            r.token.family_id == grant
+            r.token.grant_id == grant
                 && !r.revoked
                 && now.is_before(r.token.expires_at)
                 && now.is_before(r.token.family_expires_at)

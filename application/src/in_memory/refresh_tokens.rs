@@ -91,11 +91,11 @@ impl RefreshTokenRepository for InMemoryStore {
         }
     }
 
-    async fn revoke_family(&self, family_id: &str) -> Result<u64, RepositoryError> {
+    async fn revoke_family(&self, grant_id: &str) -> Result<u64, RepositoryError> {
         let mut t = self.lock()?;
         let mut changed = 0u64;
         for row in t.refresh_tokens.values_mut() {
-            if row.token.family_id == family_id && !row.revoked {
+            if row.token.grant_id == grant_id && !row.revoked {
                 row.revoked = true;
                 changed += 1;
             }
@@ -109,7 +109,7 @@ impl RefreshTokenRepository for InMemoryStore {
         for row in t.refresh_tokens.values_mut() {
             if row.token.user_id == *user && !row.revoked {
                 row.revoked = true;
-                families.insert(row.token.family_id.clone());
+                families.insert(row.token.grant_id.clone());
             }
         }
         Ok(families.into_iter().collect())

@@ -13,7 +13,7 @@ use crate::RepositoryError;
 fn token(secret: &str) -> RefreshToken {
     RefreshToken {
         digest: TokenDigest::of(secret),
-        family_id: "family".into(),
+        grant_id: "family".into(),
         client_id: client(true).id,
         user_id: user().id,
         scope: ScopeSet::parse("openid").unwrap(),

@@ -44,8 +44,9 @@ pub trait RefreshTokenRepository: Send + Sync {
     /// UPDATE: true only if it holds a replay, is not revoked and fewer than `max` replays
     /// were taken before, so concurrent callers never take more than `max` in all.
     async fn claim_replay(&self, old: &TokenDigest, max: u32) -> Result<bool, RepositoryError>;
-    /// Revokes every token of a family; returns how many rows changed.
-    async fn revoke_family(&self, family_id: &str) -> Result<u64, RepositoryError>;
+    /// Revokes every refresh token of grant `grant_id` (its family); returns how many rows
+    /// changed.
+    async fn revoke_family(&self, grant_id: &str) -> Result<u64, RepositoryError>;
     /// Revokes every family of `user` not yet revoked and returns their ids (so their access
     /// tokens can be denylisted by grant), in one transaction.
     async fn revoke_for_user(&self, user: &UserId) -> Result<Vec<String>, RepositoryError>;

@@ -74,8 +74,8 @@ impl AccessTokenVerifier {
         if self.revocations.is_revoked(&c.jti).await? {
             return Ok(None);
         }
-        if let Some(gid) = &c.gid {
-            let key = super::code_grant::grant_revocation_key(gid);
+        if let Some(grant_id) = &c.grant_id {
+            let key = super::code_grant::grant_revocation_key(grant_id);
             if self.revocations.is_revoked(&key).await? {
                 return Ok(None);
             }

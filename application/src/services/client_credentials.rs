@@ -63,11 +63,11 @@ impl ClientCredentialsGrant {
             client_id: client.id.to_string(),
             scope: granted.to_string(),
             auth_time: None,
-            gid: None,
+            grant_id: None,
         };
         let claims = match serde_json::to_value(&claims) {
             Ok(serde_json::Value::Object(m)) => m,
-            _ => return Err(CryptoError::Backend("claims did not serialise".into()).into()),
+            _ => return Err(CryptoError::backend("claims did not serialise").into()),
         };
         let token = self.jws.sign(ACCESS_TOKEN_TYP, &claims)?;
         Ok(IssuedToken {

@@ -99,7 +99,7 @@ impl Introspection {
         }
         if self
             .revocations
-            .is_revoked(&grant_revocation_key(&rt.family_id))
+            .is_revoked(&grant_revocation_key(&rt.grant_id))
             .await?
         {
             return Ok(IntrospectionResponse::inactive());

@@ -113,7 +113,7 @@ impl RefreshTokenGrant {
         }
         // The grant's denylist entry also counts: a code reuse may revoke the grant before the
         // first redemption has stored its refresh token.
-        let grant_key = super::code_grant::grant_revocation_key(&rt.family_id);
+        let grant_key = super::code_grant::grant_revocation_key(&rt.grant_id);
         if stored.revoked || self.revocations.is_revoked(&grant_key).await? {
             return Err(invalid("the refresh token was revoked"));
         }
@@ -140,7 +140,7 @@ impl RefreshTokenGrant {
         let grant = UserGrant {
             client,
             user: &user,
-            grant_id: &rt.family_id,
+            grant_id: &rt.grant_id,
             scope: &access_scope,
             grant_scope: &rt.scope,
             auth_time: rt.auth_time,
@@ -183,9 +183,9 @@ impl RefreshTokenGrant {
                     }
                 }
             }
-            self.revoke_family(&rt.family_id, rt.family_expires_at)
+            self.revoke_family(&rt.grant_id, rt.family_expires_at)
                 .await?;
-            log::warn!("refresh token raced: family {} revoked", rt.family_id);
+            log::warn!("refresh token raced: family {} revoked", rt.grant_id);
             return Err(invalid("the refresh token was already used"));
         }
         Ok(TokenSet {
@@ -211,15 +211,15 @@ impl RefreshTokenGrant {
             return Ok(tokens);
         }
         let rt = &stored.token;
-        self.revoke_family(&rt.family_id, rt.family_expires_at)
+        self.revoke_family(&rt.grant_id, rt.family_expires_at)
             .await?;
-        log::warn!("refresh token {what}: family {} revoked", rt.family_id);
+        log::warn!("refresh token {what}: family {} revoked", rt.grant_id);
         if let Some(audit) = &self.audit {
             audit.record(
                 AuditEvent::new(now, AuditAction::RefreshTokenReuse, AuditOutcome::Failure)
                     .subject(rt.user_id.as_str())
                     .client(client.id.as_str())
-                    .detail(format!("{what}; family {} revoked", rt.family_id)),
+                    .detail(format!("{what}; family {} revoked", rt.grant_id)),
             );
         }
         Err(TokenError::InvalidGrant(
@@ -248,7 +248,7 @@ impl RefreshTokenGrant {
         if stored.revoked || rt.client_id != client.id || !(0..=grace.window_secs).contains(&age) {
             return Ok(None);
         }
-        let grant_key = super::code_grant::grant_revocation_key(&rt.family_id);
+        let grant_key = super::code_grant::grant_revocation_key(&rt.grant_id);
         if self.revocations.is_revoked(&grant_key).await? {
             return Ok(None);
         }
@@ -285,7 +285,7 @@ impl RefreshTokenGrant {
         let scope = ScopeSet::parse(&replay.scope).map_err(TokenError::ReplayScope)?;
         log::info!(
             "refresh token replayed within the grace window: family {}",
-            rt.family_id
+            rt.grant_id
         );
         Ok(Some(TokenSet {
             access_token: SecretString::from(replay.access_token),
@@ -335,7 +335,7 @@ impl RefreshTokenGrant {
                 "the token was not issued to this client".into(),
             ));
         }
-        self.revoke_family(&stored.token.family_id, stored.token.family_expires_at)
+        self.revoke_family(&stored.token.grant_id, stored.token.family_expires_at)
             .await?;
         Ok(true)
     }

@@ -270,7 +270,7 @@ impl KeyService {
             let private = self
                 .cipher
                 .decrypt(&stored.encrypted_private_key, stored.key.kid.as_bytes())
-                .map_err(|_| CryptoError::Decrypt(stored.key.kid.clone()))?;
+                .map_err(|e| CryptoError::decrypt(stored.key.kid.clone(), Some(e.into())))?;
             let mut key = stored.key;
             key.state = key.state_at(now);
             material.push(KeyMaterial {

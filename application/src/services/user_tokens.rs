@@ -36,7 +36,7 @@ pub struct UserGrant<'a> {
     pub client: &'a Client,
     /// The user.
     pub user: &'a User,
-    /// The grant (family) id every token carries.
+    /// The grant id every token carries (its refresh family, the `gid` of its access tokens).
     pub grant_id: &'a str,
     /// Scope of the access token.
     pub scope: &'a ScopeSet,
@@ -102,7 +102,7 @@ impl UserTokenIssuer {
             client_id: g.client.id.to_string(),
             scope: g.scope.to_string(),
             auth_time: Some(g.auth_time.as_secs()),
-            gid: Some(g.grant_id.to_owned()),
+            grant_id: Some(g.grant_id.to_owned()),
         };
         let access_token = self.jws.sign(ACCESS_TOKEN_TYP, &to_map(&at)?)?;
         if !g.scope.contains("openid") {
@@ -162,7 +162,7 @@ impl UserTokenIssuer {
         let token = random_token(self.rng.as_ref(), 32);
         let rt = RefreshToken {
             digest: TokenDigest::of(&token),
-            family_id: g.grant_id.to_owned(),
+            grant_id: g.grant_id.to_owned(),
             client_id: g.client.id.clone(),
             user_id: g.user.id.clone(),
             scope: g.grant_scope.clone(),
@@ -181,7 +181,7 @@ fn to_map<T: serde::Serialize>(
 ) -> Result<serde_json::Map<String, serde_json::Value>, TokenError> {
     match serde_json::to_value(v) {
         Ok(serde_json::Value::Object(m)) => Ok(m),
-        _ => Err(CryptoError::Backend("claims did not serialise".into()).into()),
+        _ => Err(CryptoError::backend("claims did not serialise").into()),
     }
 }
 

@@ -96,7 +96,7 @@ impl AccountServices {
         account_api
             .ensure_client()
             .await
-            .map_err(|e| WiringError::Database(e.to_string()))?;
+            .map_err(|e| WiringError::Database(e.into()))?;
         Ok(Self {
             accounts,
             email_links,

@@ -20,6 +20,7 @@ use tessera_adapters::crypto::{
 };
 use tessera_adapters::mail::{start_mail_queue, MailQueue};
 use tessera_adapters::persistence::Database;
+use tessera_application::errors::BoxError;
 use tessera_application::ports::{Clock, JwsEngine, PasswordHasher, RandomSource};
 use tessera_application::services::{
     Accounts, AccountsDeps, ClientRegistry, KeyService, SignOutEverywhere,
@@ -28,23 +29,25 @@ use tessera_application::IssuerSettings;
 use tessera_domain::SigningAlgorithm;
 
 /// A failure while wiring: every variant's message is fit for an operator and holds no secret.
+/// Each keeps the adapter's error as its source; the message names the area and repeats the
+/// cause once, which is what the CLI prints.
 #[derive(Debug, thiserror::Error)]
 pub enum WiringError {
     /// The database could not be opened or migrated.
     #[error("database: {0}")]
-    Database(String),
+    Database(#[source] BoxError),
     /// The secret key could not be had.
     #[error(transparent)]
     SecretKey(#[from] secret_key::SecretKeyError),
     /// Keys could not be created or loaded.
     #[error("signing keys: {0}")]
-    Keys(String),
+    Keys(#[source] BoxError),
     /// The password hasher could not be built.
     #[error("password hasher: {0}")]
-    Hasher(String),
+    Hasher(#[source] BoxError),
     /// The mailer could not be started.
     #[error("mail: {0}")]
-    Mail(String),
+    Mail(#[source] BoxError),
 }
 
 /// Whole seconds of `d` as the application's `i64` seconds (saturating; configured values
@@ -114,7 +117,7 @@ impl Core {
     pub fn password_hasher(config: &Config) -> Result<Arc<dyn PasswordHasher>, WiringError> {
         Ok(Arc::new(
             Argon2Hasher::new(config.accounts.password_hashing)
-                .map_err(|e| WiringError::Hasher(e.to_string()))?,
+                .map_err(|e| WiringError::Hasher(e.into()))?,
         ))
     }
 
@@ -159,7 +162,7 @@ impl Core {
 
     /// Starts the mail queue the configuration asks for (must run inside the runtime).
     pub fn mail_queue(config: &Config) -> Result<MailQueue, WiringError> {
-        start_mail_queue(config.mail.queue_settings()).map_err(|e| WiringError::Mail(e.to_string()))
+        start_mail_queue(config.mail.queue_settings()).map_err(|e| WiringError::Mail(e.into()))
     }
 
     /// The key service; needs the secret key, so it is built only by commands that use keys.

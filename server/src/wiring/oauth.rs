@@ -22,13 +22,11 @@ pub async fn signing_keys(
     let created = keys
         .ensure_active(core.signing_alg)
         .await
-        .map_err(|e| WiringError::Keys(e.to_string()))?;
+        .map_err(|e| WiringError::Keys(e.into()))?;
     if created {
         log::info!("created the first {} signing key", core.signing_alg);
     }
-    keys.load()
-        .await
-        .map_err(|e| WiringError::Keys(e.to_string()))?;
+    keys.load().await.map_err(|e| WiringError::Keys(e.into()))?;
     Ok(keys)
 }
 

@@ -41,11 +41,11 @@ pub async fn open(database: &DatabaseConfig, patience: Patience) -> Result<Datab
         pool_options(database, patience),
     )
     .await
-    .map_err(|e| WiringError::Database(e.to_string()))?;
+    .map_err(|e| WiringError::Database(e.into()))?;
     let applied = db
         .migrate()
         .await
-        .map_err(|e| WiringError::Database(e.to_string()))?;
+        .map_err(|e| WiringError::Database(e.into()))?;
     if !applied.is_empty() {
         log::info!("applied migrations: {}", applied.join(", "));
     }

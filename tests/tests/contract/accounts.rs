@@ -91,7 +91,7 @@ fn code(secret: &str, user: &User, client: &Client) -> AuthorizationCode {
 fn refresh(secret: &str, family: &str, user: &User, client: &Client) -> RefreshToken {
     RefreshToken {
         digest: TokenDigest::of(secret),
-        family_id: family.into(),
+        grant_id: family.into(),
         client_id: client.id.clone(),
         user_id: user.id.clone(),
         scope: ScopeSet::parse("openid offline_access").unwrap(),
@@ -618,7 +618,7 @@ async fn revoke_for_user_revokes_each_family_once(tdb: TestBackend) {
     assert_eq!(families, vec!["fam-a1".to_owned(), "fam-a2".to_owned()]);
     for t in chain.iter().chain([&single, &old]) {
         let stored = repo.find(&t.digest).await.unwrap().unwrap();
-        assert!(stored.revoked, "{} revoked", t.family_id);
+        assert!(stored.revoked, "{} revoked", t.grant_id);
     }
     // No row left unrevoked (SQL only: the port cannot list a user's tokens).
     if let Some(sql) = tdb.sql() {
@@ -693,9 +693,9 @@ async fn revoke_for_user_catches_a_concurrent_rotation(tdb: TestDatabase) {
             "{begin}; \
              UPDATE refresh_tokens SET used_at = 2 WHERE digest = {t1} AND used_at IS NULL \
              AND revoked = false; \
-             INSERT INTO refresh_tokens (digest, family_id, client_id, user_id, scope, \
+             INSERT INTO refresh_tokens (digest, grant_id, client_id, user_id, scope, \
              expires_at, family_expires_at, auth_time) \
-             SELECT {t2}, family_id, client_id, user_id, scope, expires_at, family_expires_at, \
+             SELECT {t2}, grant_id, client_id, user_id, scope, expires_at, family_expires_at, \
              auth_time FROM refresh_tokens WHERE digest = {t1}",
             t1 = literal(&t1.digest),
             t2 = literal(&t2),

@@ -43,7 +43,7 @@ fn client(id: &str, public: bool) -> Client {
 fn refresh(secret: &str, family: &str, user: &User, client: &Client) -> RefreshToken {
     RefreshToken {
         digest: TokenDigest::of(secret),
-        family_id: family.into(),
+        grant_id: family.into(),
         client_id: client.id.clone(),
         user_id: user.id.clone(),
         scope: ScopeSet::parse("openid offline_access").unwrap(),

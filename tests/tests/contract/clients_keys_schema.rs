@@ -13,7 +13,7 @@ use tessera_domain::{
 use tessera_tests::{all_backends, both_backends, Repositories, TestBackend, TestDatabase};
 
 /// The migrations this build ships, as diesel names their versions, in order.
-const MIGRATIONS: [&str; 9] = [
+const MIGRATIONS: [&str; 10] = [
     "20261128000001",
     "20261128000002",
     "20261128000003",
@@ -23,6 +23,7 @@ const MIGRATIONS: [&str; 9] = [
     "20261128000007",
     "20261128000008",
     "20261128000011",
+    "20261207000012",
 ];
 
 fn all_migrations() -> Vec<String> {

@@ -101,7 +101,7 @@ fn refresh(
 ) -> RefreshToken {
     RefreshToken {
         digest: TokenDigest::of(secret),
-        family_id: family.into(),
+        grant_id: family.into(),
         client_id: client.id.clone(),
         user_id: user.id.clone(),
         scope: ScopeSet::parse("openid offline_access").unwrap(),

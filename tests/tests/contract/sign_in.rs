@@ -88,7 +88,7 @@ fn code(secret: &str, user: &User, client: &Client, grant: &str) -> Authorizatio
 fn refresh(secret: &str, family: &str, user: &User, client: &Client) -> RefreshToken {
     RefreshToken {
         digest: TokenDigest::of(secret),
-        family_id: family.into(),
+        grant_id: family.into(),
         client_id: client.id.clone(),
         user_id: user.id.clone(),
         scope: ScopeSet::parse("openid offline_access").unwrap(),
@@ -671,9 +671,9 @@ async fn revoke_family_catches_a_concurrent_rotation(tdb: TestDatabase) {
             "{begin}; \
              UPDATE refresh_tokens SET used_at = 2 WHERE digest = {t2} AND used_at IS NULL \
              AND revoked = false; \
-             INSERT INTO refresh_tokens (digest, family_id, client_id, user_id, scope, \
+             INSERT INTO refresh_tokens (digest, grant_id, client_id, user_id, scope, \
              expires_at, family_expires_at, auth_time) \
-             SELECT {t3}, family_id, client_id, user_id, scope, expires_at, family_expires_at, \
+             SELECT {t3}, grant_id, client_id, user_id, scope, expires_at, family_expires_at, \
              auth_time FROM refresh_tokens WHERE digest = {t2}",
             t2 = bytes_literal(tdb.backend(), &t2.digest),
             t3 = bytes_literal(tdb.backend(), &t3),

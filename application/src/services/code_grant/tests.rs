@@ -373,7 +373,7 @@ async fn success_with_openid_returns_an_id_token_bound_to_the_code() {
     let rt = inserted.only();
     let given = t.refresh_token.expect("refresh token");
     assert_eq!(rt.digest, TokenDigest::of(given.expose_secret()));
-    assert_eq!(rt.family_id, "g-1");
+    assert_eq!(rt.grant_id, "g-1");
     assert_eq!(rt.client_id.as_str(), CLIENT_ID);
     assert_eq!(rt.user_id.as_str(), USER_ID);
     assert_eq!(rt.scope, ts::scope("openid read"));

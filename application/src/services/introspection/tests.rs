@@ -42,7 +42,7 @@ fn refresh_introspection(user: Option<User>, grant_revoked: bool) -> Introspecti
         Ok(Some(StoredRefreshToken {
             token: RefreshToken {
                 digest: d.clone(),
-                family_id: "fam".into(),
+                grant_id: "fam".into(),
                 client_id: ClientId::parse("web").unwrap(),
                 user_id: ts::user().id,
                 scope: ts::scope("openid offline_access"),

@@ -20,7 +20,7 @@ fn stored() -> StoredRefreshToken {
     StoredRefreshToken {
         token: RefreshToken {
             digest: TokenDigest::of(TOKEN),
-            family_id: "fam-1".into(),
+            grant_id: "fam-1".into(),
             client_id: ClientId::parse(CLIENT_ID).unwrap(),
             user_id: ts::user().id,
             scope: ts::scope("offline_access openid read"),
@@ -300,7 +300,7 @@ async fn as_21_success_rotates_to_a_successor_in_the_same_family() {
     assert_ne!(next.expose_secret(), TOKEN);
     let s = successors.only();
     assert_eq!(s.digest, TokenDigest::of(next.expose_secret()));
-    assert_eq!(s.family_id, "fam-1");
+    assert_eq!(s.grant_id, "fam-1");
     assert_eq!(s.client_id.as_str(), CLIENT_ID);
     assert_eq!(s.user_id.as_str(), USER_ID);
     assert_eq!(s.auth_time, UnixTime::from_secs(NOW - 5_000));
@@ -407,7 +407,7 @@ fn fake_cipher() -> MockKeyCipher {
             .strip_prefix(aad)
             .and_then(|rest| rest.strip_prefix(b"|"))
             .map(|plain| SecretBox::new(Box::new(plain.to_vec())))
-            .ok_or_else(|| CryptoError::Decrypt("replay".into()))
+            .ok_or_else(|| CryptoError::decrypt("replay", None))
     });
     c
 }

@@ -319,12 +319,14 @@ async fn load_fails_loudly_when_a_key_does_not_decrypt() {
     let mut cipher = MockKeyCipher::new();
     cipher
         .expect_decrypt()
-        .returning(|_, _| Err(CryptoError::Backend("tag mismatch".into())));
+        .returning(|_, _| Err(CryptoError::backend("tag mismatch")));
     let err = service(repo, MockJwsEngine::new(), cipher)
         .load()
         .await
         .unwrap_err();
-    assert!(matches!(err, KeyError::Crypto(CryptoError::Decrypt(k)) if k == "a"));
+    assert!(
+        matches!(err, KeyError::Crypto(CryptoError::Decrypt { kid: k, source: Some(_) }) if k == "a")
+    );
 }
 
 #[tokio::test]

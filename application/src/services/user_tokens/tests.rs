@@ -201,7 +201,7 @@ fn id_token_without_an_active_key_is_a_crypto_error() {
 fn signing_failure_is_a_crypto_error() {
     let mut jws = MockJwsEngine::new();
     jws.expect_sign()
-        .returning(|_, _| Err(CryptoError::Backend("hsm down".into())));
+        .returning(|_, _| Err(CryptoError::backend("hsm down")));
     let r = grant_sign_with(jws, "read");
     assert!(matches!(r, Err(TokenError::Crypto(_))), "{r:?}");
 }
@@ -261,7 +261,7 @@ async fn as_24_first_refresh_token_opens_a_family_with_idle_and_absolute_expiry(
     assert_eq!(token.expose_secret().len(), 43, "256 bits");
     let rt = inserted.only();
     assert_eq!(rt.digest, TokenDigest::of(token.expose_secret()));
-    assert_eq!(rt.family_id, "g-1");
+    assert_eq!(rt.grant_id, "g-1");
     assert_eq!(rt.client_id.as_str(), CLIENT_ID);
     assert_eq!(rt.user_id.as_str(), USER_ID);
     assert_eq!(
@@ -303,7 +303,7 @@ fn as_24_successor_keeps_the_family_expiry_and_is_capped_by_it() {
     let far = UnixTime::from_secs(NOW + 10 * idle);
     let (token, rt) = i.successor(&g, far);
     assert_eq!(rt.digest, TokenDigest::of(token.expose_secret()));
-    assert_eq!(rt.family_id, "g-1");
+    assert_eq!(rt.grant_id, "g-1");
     assert_eq!(rt.expires_at, UnixTime::from_secs(NOW + idle));
     assert_eq!(rt.family_expires_at, far);
 
