@@ -162,11 +162,8 @@ mod tests {
         ));
         let form = OAuthForm::parse(b"").unwrap();
         assert_eq!(
-            presented_credentials(&req, &form)
-                .unwrap_err()
-                .code()
-                .as_str(),
-            "invalid_client"
+            presented_credentials(&req, &form).unwrap_err().code(),
+            tessera_application::OAuthErrorCode::InvalidClient
         );
     }
 }

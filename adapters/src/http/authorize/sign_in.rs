@@ -9,7 +9,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
 use secrecy::{ExposeSecret, SecretString};
 use tessera_application::services::{
-    AuthorizeParams, Interaction, LoginError, PageSignIn, SignedIn,
+    AuthorizationRequest, AuthorizeParams, Interaction, LoginError, PageSignIn, SignedIn,
 };
 use tessera_application::RequestContext;
 use tessera_domain::UnixTime;
@@ -77,20 +77,7 @@ pub(super) async fn login(
     let signed_in = run_detached(state, ctx, attempt).await;
     count(req, state, &signed_in, device.as_ref());
     match signed_in {
-        Ok(signed) => {
-            let next = Next {
-                params: &params,
-                session: Some(&signed.session),
-                interaction: Interaction::LoggedIn,
-            };
-            let outcome = state
-                .authorize
-                .decide(request, next.session, next.interaction)
-                .await;
-            let mut res = render(req, state, outcome, &next);
-            set_sign_in_cookies(&mut res, state, &signed, now);
-            res
-        }
+        Ok(signed) => continue_signed_in(req, state, request, &params, &signed, now).await,
         // A locked account (ASVS 6.3.1) gets exactly the wrong-password page: same status
         // (200), same message, and deliberately no `Retry-After`. Only existing accounts can
         // lock, so any difference, a header included, would tell whether the email exists
@@ -104,6 +91,29 @@ pub(super) async fn login(
         }
         Err(e) => login_fault(e),
     }
+}
+
+/// The authorization goes on as the session just signed in, which gets its cookies.
+async fn continue_signed_in(
+    req: &HttpRequest,
+    state: &BrowserFlowState,
+    request: AuthorizationRequest,
+    params: &AuthorizeParams,
+    signed: &SignedIn,
+    now: UnixTime,
+) -> HttpResponse {
+    let next = Next {
+        params,
+        session: Some(&signed.session),
+        interaction: Interaction::LoggedIn,
+    };
+    let outcome = state
+        .authorize
+        .decide(request, next.session, next.interaction)
+        .await;
+    let mut res = render(req, state, outcome, &next);
+    set_sign_in_cookies(&mut res, state, signed, now);
+    res
 }
 
 /// Runs the sign-in on its own task: it goes to its end even if the browser goes away (see
