@@ -1,0 +1,7 @@
+//! The `tessera` binary as a separate process, as an operator runs it: one test binary, one
+//! module per concern. (The in-process HTTP tests are the `e2e` binary of `tests/`.)
+
+mod api_keys;
+mod commands;
+mod keys;
+mod secrets_never_logged;
