@@ -24,6 +24,7 @@ mod sign_out_everywhere;
 mod signing_keys;
 #[cfg(test)]
 pub(crate) mod test_support;
+mod token_endpoint;
 mod token_error;
 mod user_tokens;
 mod userinfo;
@@ -58,6 +59,7 @@ pub use revocation::{RevokeError, TokenRevocation};
 pub use sign_in::{ApiSignIn, PageSignIn, SignIn};
 pub use sign_out_everywhere::SignOutEverywhere;
 pub use signing_keys::{KeyError, KeyService, RotationTooSoon, DEFAULT_PUBLISH_LEAD_SECS};
+pub use token_endpoint::{GrantRequest, RevocationError, TokenEndpoint};
 pub use token_error::TokenError;
 pub use user_tokens::{TokenSet, UserGrant, UserTokenIssuer, ID_TOKEN_TYP};
 pub use userinfo::{UserInfo, UserInfoError};

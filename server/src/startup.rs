@@ -16,12 +16,11 @@ use std::time::Duration;
 use tessera_adapters::audit::AuditWriter;
 use tessera_adapters::http::{
     self, AccountState, AdminState, BrowserFlowState, BrowserSettings, CsrfGuard, DeviceCookies,
-    Discovery, HttpState, MetricsSources, OAuthTokens, OperationsState, RateLimiter, Readiness,
-    TokenEndpoints,
+    Discovery, HttpState, MetricsSources, OperationsState, RateLimiter, Readiness, TokenEndpoints,
 };
 use tessera_adapters::mail::MailQueue;
 use tessera_adapters::observability::RequestObserver;
-use tessera_application::services::{KeyService, SignIn};
+use tessera_application::services::{KeyService, SignIn, TokenEndpoint};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -249,11 +248,12 @@ impl Parts {
             accounts.account_api.clone(),
             operations.audit.clone(),
         ));
-        let tokens = Arc::new(OAuthTokens {
+        let tokens = Arc::new(TokenEndpoint {
             client_credentials: oauth.client_credentials,
             code_grant: oauth.code_grant,
             refresh_grant: oauth.refresh_grant,
             revocation: oauth.revocation,
+            audit: operations.audit.clone(),
         });
         let browser_flow = web::Data::new(BrowserFlowState {
             authorize: oauth.authorize,
@@ -281,7 +281,6 @@ impl Parts {
             limiter: limiter.clone(),
             clock: core.clock.clone(),
             metrics: operations.metrics.clone(),
-            audit: operations.audit.clone(),
         });
         let account_state = web::Data::new(AccountState {
             sign_in,

@@ -42,9 +42,7 @@ pub use metrics::{known_routes, MetricsSources};
 pub use openapi::{document as openapi_document, ApiDocs};
 pub use rate_limit::{AdminFailures, Budget, RateLimitSettings, RateLimiter};
 pub use resource_endpoints::{ResourceEndpoints, UserClaims};
-pub use state::{
-    AccountState, AdminState, BrowserFlowState, OAuthTokens, OperationsState, TokenEndpoints,
-};
+pub use state::{AccountState, AdminState, BrowserFlowState, OperationsState, TokenEndpoints};
 pub use trusted_device::DeviceCookies;
 
 use actix_web::{web, HttpResponse};

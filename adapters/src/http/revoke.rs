@@ -28,8 +28,10 @@ pub async fn revoke_post(
 ) -> Result<HttpResponse, ApiError> {
     let (form, caller) = authenticated_form(&req, payload, &state).await?;
     let token = form.require("token")?;
-    state.revocation.revoke(&caller, token).await?;
-    state.revocation_answered(&req, &caller);
+    state
+        .revocation
+        .revoke(&state.context(&req), &caller, token)
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .finish())

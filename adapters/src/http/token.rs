@@ -3,11 +3,12 @@
 use super::client_auth::authenticated_form;
 use super::errors::ApiError;
 use super::form::OAuthForm;
-use super::state::{GrantRequest, TokenEndpoints};
+use super::state::TokenEndpoints;
 use super::wire::{ErrorBody, TokenRequest, TokenResponse, BEARER};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use secrecy::ExposeSecret;
+use tessera_application::services::GrantRequest;
 use tessera_application::services::TokenSet;
 use tessera_domain::GrantType;
 
@@ -33,8 +34,11 @@ pub async fn token_post(
 ) -> Result<HttpResponse, ApiError> {
     let (form, client) = authenticated_form(&req, payload, &state).await?;
     let request = grant_request(&form)?;
-    let tokens = state.grants.grant(&client, request).await?;
-    state.tokens_issued(&req, &client, request.grant_type());
+    let tokens = state
+        .grants
+        .grant(&state.context(&req), &client, request)
+        .await?;
+    state.count_issued(request.grant_type());
     Ok(token_response(tokens))
 }
 

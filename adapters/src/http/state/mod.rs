@@ -17,6 +17,5 @@ pub use browser_flow::{
 };
 pub use operations::OperationsState;
 pub use token_endpoints::{
-    ClientAuthentication, GrantRequest, OAuthTokens, RevocationError, TokenEndpoints, TokenGrants,
-    TokenIntrospector, TokenRevoker,
+    ClientAuthentication, TokenEndpoints, TokenGrants, TokenIntrospector, TokenRevoker,
 };
