@@ -3,15 +3,15 @@
 //! client with a code or an error.
 
 use crate::ports::{
-    random_token, AuthorizationCodeRepository, ClientRepository, Clock, ConsentRepository,
-    RandomSource, UserRepository,
+    random_token, AuditLog, AuthorizationCodeRepository, ClientRepository, Clock,
+    ConsentRepository, RandomSource, UserRepository,
 };
-use crate::{IssuerSettings, OAuthErrorCode};
+use crate::{IssuerSettings, OAuthErrorCode, RequestContext};
 use std::sync::Arc;
 use tessera_domain::{
-    AuthorizationCode, BrowserSession, ClientId, CodeChallenge, CodeChallengeMethod, Consent,
-    GrantType, Nonce, Prompt, RedirectUri, ResponseMode, ResponseType, ResponseTypeError, ScopeSet,
-    State, TokenDigest,
+    AuditAction, AuditOutcome, AuthorizationCode, BrowserSession, ClientId, CodeChallenge,
+    CodeChallengeMethod, Consent, GrantType, Nonce, Prompt, RedirectUri, ResponseMode,
+    ResponseType, ResponseTypeError, ScopeSet, State, TokenDigest, UserId,
 };
 
 mod outcome;
@@ -31,6 +31,7 @@ pub struct Authorize {
     clock: Arc<dyn Clock>,
     rng: Arc<dyn RandomSource>,
     settings: IssuerSettings,
+    audit: Option<Arc<dyn AuditLog>>,
 }
 
 impl Authorize {
@@ -52,6 +53,40 @@ impl Authorize {
             clock,
             rng,
             settings,
+            audit: None,
+        }
+    }
+
+    /// The same service, recording consent decisions in `audit`.
+    pub fn with_audit(self, audit: Arc<dyn AuditLog>) -> Self {
+        Self {
+            audit: Some(audit),
+            ..self
+        }
+    }
+
+    /// Records the consent page's answer of `user` for `client_id`; a refusal is the consent
+    /// step failing, not a consent withdrawn.
+    pub fn consent_answered(
+        &self,
+        ctx: &RequestContext,
+        user: &UserId,
+        client_id: Option<&str>,
+        allow: bool,
+    ) {
+        let outcome = if allow {
+            AuditOutcome::Success
+        } else {
+            AuditOutcome::Failure
+        };
+        let mut event = ctx
+            .audit(AuditAction::ConsentGiven, outcome)
+            .subject(user.as_str());
+        if let Some(client) = client_id {
+            event = event.client(client);
+        }
+        if let Some(audit) = &self.audit {
+            audit.record(event.detail(if allow { "allow" } else { "deny" }));
         }
     }
 

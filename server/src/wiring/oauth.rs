@@ -99,15 +99,18 @@ impl OAuthServices {
         let db = &core.db;
         let Tokens { verifier, issuer } = inputs.tokens;
         Self {
-            authorize: Arc::new(Authorize::new(
-                db.clients(),
-                db.users(),
-                db.consents(),
-                db.authorization_codes(),
-                core.clock.clone(),
-                core.rng.clone(),
-                core.settings.clone(),
-            )),
+            authorize: Arc::new(
+                Authorize::new(
+                    db.clients(),
+                    db.users(),
+                    db.consents(),
+                    db.authorization_codes(),
+                    core.clock.clone(),
+                    core.rng.clone(),
+                    core.settings.clone(),
+                )
+                .with_audit(inputs.audit.clone()),
+            ),
             code_grant: AuthorizationCodeGrant::new(
                 db.authorization_codes(),
                 db.users(),

@@ -5,7 +5,6 @@ use super::PageFields;
 use crate::http::state::BrowserFlowState;
 use actix_web::{HttpRequest, HttpResponse};
 use tessera_application::services::{AuthorizeParams, Interaction, SignInProof};
-use tessera_domain::{AuditAction, AuditOutcome, BrowserSession};
 
 /// Records the decision, then lets the use case act on it.
 pub(super) async fn answer(
@@ -29,34 +28,13 @@ pub(super) async fn answer(
         Err(_) => SignInProof::Unproven,
     };
     if let Ok(Some(s)) = &session {
-        audit_decision(req, state, s, &params, allow);
+        state.authorize.consent_answered(
+            &state.request_context(req),
+            &s.user_id,
+            params.client_id.as_deref(),
+            allow,
+        );
     }
     let interaction = Interaction::Consented { allow, sign_in };
     continue_with(req, state, params, session.ok().flatten(), interaction).await
-}
-
-/// Records the consent decision; a refusal is the consent step failing, not a consent
-/// withdrawn.
-fn audit_decision(
-    req: &HttpRequest,
-    state: &BrowserFlowState,
-    session: &BrowserSession,
-    params: &AuthorizeParams,
-    allow: bool,
-) {
-    let outcome = if allow {
-        AuditOutcome::Success
-    } else {
-        AuditOutcome::Failure
-    };
-    let mut e = state
-        .request_context(req)
-        .audit(AuditAction::ConsentGiven, outcome)
-        .subject(session.user_id.as_str());
-    if let Some(client) = &params.client_id {
-        e = e.client(client.as_str());
-    }
-    state
-        .audit
-        .record(e.detail(if allow { "allow" } else { "deny" }));
 }

@@ -33,6 +33,14 @@ pub trait AuthorizeFlow: Send + Sync {
         session: Option<&BrowserSession>,
         interaction: Interaction,
     ) -> Result<AuthorizeOutcome, AuthorizeError>;
+    /// See [`Authorize::consent_answered`].
+    fn consent_answered(
+        &self,
+        ctx: &RequestContext,
+        user: &UserId,
+        client_id: Option<&str>,
+        allow: bool,
+    );
 }
 
 #[async_trait]
@@ -51,6 +59,16 @@ impl AuthorizeFlow for Authorize {
         interaction: Interaction,
     ) -> Result<AuthorizeOutcome, AuthorizeError> {
         Authorize::decide(self, request, session, interaction).await
+    }
+
+    fn consent_answered(
+        &self,
+        ctx: &RequestContext,
+        user: &UserId,
+        client_id: Option<&str>,
+        allow: bool,
+    ) {
+        Authorize::consent_answered(self, ctx, user, client_id, allow)
     }
 }
 

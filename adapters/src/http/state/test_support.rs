@@ -39,6 +39,15 @@ impl AuthorizeFlow for Failing<AuthorizeError> {
     ) -> Result<AuthorizeOutcome, AuthorizeError> {
         Err((self.0)())
     }
+
+    fn consent_answered(
+        &self,
+        _: &tessera_application::RequestContext,
+        _: &UserId,
+        _: Option<&str>,
+        _: bool,
+    ) {
+    }
 }
 
 #[async_trait]

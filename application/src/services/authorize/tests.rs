@@ -1274,3 +1274,36 @@ fn redirect_error_displays_its_code() {
         Some("no 'way'")
     );
 }
+
+/// The consent page's answer is audited by the use case: who, for which client, from where.
+#[test]
+fn a_consent_answer_is_audited_with_the_user_client_and_address() {
+    let ctx = RequestContext {
+        ip: Some(std::net::IpAddr::from([192, 0, 2, 9])),
+        request_id: "req-9".into(),
+        now: UnixTime::from_secs(NOW),
+    };
+    for allow in [true, false] {
+        let expected = ctx
+            .audit(
+                AuditAction::ConsentGiven,
+                if allow {
+                    AuditOutcome::Success
+                } else {
+                    AuditOutcome::Failure
+                },
+            )
+            .subject(USER_ID)
+            .client(CLIENT_ID)
+            .detail(if allow { "allow" } else { "deny" });
+        let mut audit = crate::ports::MockAuditLog::new();
+        audit
+            .expect_record()
+            .withf(move |e| *e == expected)
+            .times(1)
+            .return_const(());
+        let service = validator(MockClientRepository::new()).with_audit(Arc::new(audit));
+        let user = UserId::parse(USER_ID).unwrap();
+        service.consent_answered(&ctx, &user, Some(CLIENT_ID), allow);
+    }
+}
