@@ -271,7 +271,6 @@ impl Parts {
             rng: core.rng.clone(),
             clock: core.clock.clone(),
             metrics: operations.metrics.clone(),
-            audit: operations.audit.clone(),
         });
         let token_endpoints = web::Data::new(TokenEndpoints {
             authenticator: Arc::new(oauth.authenticator),
@@ -296,7 +295,6 @@ impl Parts {
             limiter,
             clock: core.clock.clone(),
             metrics: operations.metrics.clone(),
-            audit: operations.audit,
         });
         let operations_state = web::Data::new(OperationsState {
             jws: core.jws.clone(),

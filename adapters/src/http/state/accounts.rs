@@ -3,7 +3,7 @@
 
 use crate::http::{BrowserSettings, CsrfGuard, RateLimiter};
 use std::sync::Arc;
-use tessera_application::ports::{AuditLog, Clock, RandomSource};
+use tessera_application::ports::{Clock, RandomSource};
 use tessera_application::services::{AccountApi, AccountSettings, EmailLinks, SignIn};
 
 /// The account area's use cases and the edge services its handlers share.
@@ -28,6 +28,4 @@ pub struct AccountState {
     pub clock: Arc<dyn Clock>,
     /// Sign-in counters.
     pub metrics: Arc<crate::observability::Metrics>,
-    /// Where security events go.
-    pub audit: Arc<dyn AuditLog>,
 }

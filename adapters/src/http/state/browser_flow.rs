@@ -9,7 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use async_trait::async_trait;
 use std::sync::Arc;
-use tessera_application::ports::{random_token, AuditLog, Clock, RandomSource};
+use tessera_application::ports::{random_token, Clock, RandomSource};
 use tessera_application::services::{
     Accounts, AuthorizationRequest, Authorize, AuthorizeError, AuthorizeOutcome, AuthorizeParams,
     Interaction, LoginError, Logout, LogoutError, LogoutPlan, LogoutRequest, PageSignIn, SignIn,
@@ -162,8 +162,6 @@ pub struct BrowserFlowState {
     pub clock: Arc<dyn Clock>,
     /// Sign-in counters.
     pub metrics: Arc<Metrics>,
-    /// Where consent decisions are recorded.
-    pub audit: Arc<dyn AuditLog>,
 }
 
 impl BrowserFlowState {

@@ -12,13 +12,12 @@ use crate::observability::Metrics;
 use async_trait::async_trait;
 use secrecy::SecretString;
 use std::sync::Arc;
-use tessera_application::ports::AuditLog;
 use tessera_application::services::{
     AuthorizationRequest, AuthorizeError, AuthorizeOutcome, AuthorizeParams, Interaction,
     LoginError, LogoutError, LogoutPlan, LogoutRequest, PageSignIn, SignedIn,
 };
 use tessera_application::{RepositoryError, RequestContext};
-use tessera_domain::{AuditEvent, BrowserSession, UserId};
+use tessera_domain::{BrowserSession, UserId};
 
 pub(crate) const ISSUER: &str = "https://id.example";
 
@@ -103,12 +102,6 @@ impl LogoutPlanner for Planning {
     }
 }
 
-struct Discard;
-
-impl AuditLog for Discard {
-    fn record(&self, _: AuditEvent) {}
-}
-
 /// The parts a handler test chooses; the rest is the real thing.
 pub(crate) struct Fakes {
     pub(crate) authorize: Arc<dyn AuthorizeFlow>,
@@ -142,6 +135,5 @@ pub(crate) fn state(fakes: Fakes) -> BrowserFlowState {
         rng: Arc::new(OsRandom),
         clock: Arc::new(SystemClock),
         metrics: Arc::new(Metrics::new(&[])),
-        audit: Arc::new(Discard),
     }
 }
