@@ -65,7 +65,9 @@ pub enum ClientCommand {
     List,
     /// Delete a client.
     Delete {
-        /// The client id.
+        /// The client id. Generated ids may begin with `-` (base64url), so a leading hyphen is
+        /// part of the value, not an option.
+        #[arg(allow_hyphen_values = true)]
         id: String,
     },
 }
@@ -135,7 +137,31 @@ pub enum ApiKeyCommand {
     List,
     /// Revoke a key for good.
     Revoke {
-        /// The key id (its 8-character prefix).
+        /// The key id (its 8-character prefix); a leading hyphen is part of the value.
+        #[arg(allow_hyphen_values = true)]
         id: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A generated client id may begin with `-` (base64url): it is the value, not an option.
+    #[test]
+    fn an_id_with_a_leading_hyphen_is_a_value() {
+        let cli =
+            Cli::try_parse_from(["tessera", "client", "delete", "-Dr4xZn3PbVdu8yvM0WWpQ"]).unwrap();
+        match cli.command {
+            Command::Client(ClientCommand::Delete { id }) => {
+                assert_eq!(id, "-Dr4xZn3PbVdu8yvM0WWpQ")
+            }
+            other => panic!("parsed as {other:?}"),
+        }
+        let cli = Cli::try_parse_from(["tessera", "apikey", "revoke", "-abcdefg"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::ApiKey(ApiKeyCommand::Revoke { id }) if id == "-abcdefg"
+        ));
+    }
 }
