@@ -255,6 +255,9 @@ impl Parts {
             revocation: oauth.revocation,
             audit: operations.audit.clone(),
         });
+        // Cookie settings of every page: the login and consent pages and the emailed links'.
+        let browser =
+            BrowserSettings::new(issuer, crate::wiring::whole_secs(config.accounts.session));
         let browser_flow = web::Data::new(BrowserFlowState {
             authorize: oauth.authorize,
             sign_in: sign_in.clone(),
@@ -262,10 +265,7 @@ impl Parts {
             logout: oauth.logout,
             auth_tx: http::AuthTransactions::from_secret(&secret),
             devices: DeviceCookies::new(&secret, issuer),
-            browser: BrowserSettings::new(
-                issuer,
-                crate::wiring::whole_secs(config.accounts.session),
-            ),
+            browser: browser.clone(),
             csrf: CsrfGuard::from_secret(&secret),
             limiter: limiter.clone(),
             rng: core.rng.clone(),
@@ -286,10 +286,7 @@ impl Parts {
             account_api: accounts.account_api,
             account_settings: accounts.account_settings,
             email_links: accounts.email_links,
-            browser: BrowserSettings::new(
-                issuer,
-                crate::wiring::whole_secs(config.accounts.session),
-            ),
+            browser,
             csrf: CsrfGuard::from_secret(&secret),
             rng: core.rng.clone(),
             limiter,
