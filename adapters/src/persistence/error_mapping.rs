@@ -99,13 +99,4 @@ fn is_transient(message: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn transient_messages() {
-        assert!(is_transient("canceling statement due to statement timeout"));
-        assert!(is_transient("database is locked"));
-        assert!(!is_transient("syntax error at or near \"SELEC\""));
-    }
-}
+mod tests;

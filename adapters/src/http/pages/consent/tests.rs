@@ -1,0 +1,60 @@
+use super::*;
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[test]
+fn scopes_are_described_in_words_once_each() {
+    let lines = describe_scopes(&strings(&[
+        "openid",
+        "profile",
+        "email",
+        "offline_access",
+        "api:read",
+        "openid",
+    ]));
+    let described: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|l| (l.scope.as_str(), l.description.as_str()))
+        .collect();
+    assert_eq!(
+        described,
+        vec![
+            ("openid", "Confirm who you are (your account identifier)"),
+            ("profile", "See your name"),
+            ("email", "See your email address and whether it is verified"),
+            (
+                "offline_access",
+                "Keep access while you are not using the app"
+            ),
+            ("api:read", "Access \u{201c}api:read\u{201d}"),
+        ]
+    );
+}
+
+#[test]
+fn has_the_contract_fields() {
+    let hidden = vec![("client_id".to_owned(), "app".to_owned())];
+    let scopes = describe_scopes(&strings(&["openid", "email"]));
+    let page = consent_page("Demo App", "ann@example.com", &scopes, &hidden, "tok");
+    assert_eq!(page.matches("<form method=\"post\"").count(), 1);
+    assert!(page.contains("<form method=\"post\" action=\"/authorize\">"));
+    assert!(page.contains("name=\"decision\" value=\"allow\">Allow</button>"));
+    assert!(page.contains("name=\"decision\" value=\"deny\" class=\"secondary\">Deny</button>"));
+    assert_eq!(page.matches("name=\"decision\"").count(), 2);
+    assert!(page.contains("name=\"csrf_token\" value=\"tok\""));
+    assert!(page.contains("name=\"action\" value=\"consent\""));
+    assert!(page.contains("name=\"client_id\" value=\"app\""));
+    assert!(page.contains("<strong>Demo App</strong> wants to:"));
+    assert!(page.contains("Signed in as <strong>ann@example.com</strong>"));
+    assert!(page.contains("<li>Confirm who you are (your account identifier)</li>"));
+    assert!(page.contains("<li>See your email address and whether it is verified</li>"));
+    assert_eq!(page.matches("<li>").count(), 2);
+}
+
+#[test]
+fn no_scopes_still_says_something() {
+    let page = consent_page("Demo", "a@b.c", &[], &[], "t");
+    assert!(page.contains("<li>Know that you signed in</li>"));
+}

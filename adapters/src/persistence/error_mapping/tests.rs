@@ -1,0 +1,8 @@
+use super::*;
+
+#[test]
+fn transient_messages() {
+    assert!(is_transient("canceling statement due to statement timeout"));
+    assert!(is_transient("database is locked"));
+    assert!(!is_transient("syntax error at or near \"SELEC\""));
+}
