@@ -108,6 +108,7 @@ fn service_client() -> Client {
         post_logout_redirect_uris: vec![],
         scope: ScopeSet::parse("read write admin").unwrap(),
         skip_consent: false,
+        require_mfa: false,
         created_at: UnixTime::from_secs(0),
     }
 }

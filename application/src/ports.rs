@@ -17,6 +17,7 @@ mod passwords;
 mod random;
 mod refresh_tokens;
 mod revocations;
+mod second_factors;
 mod sessions;
 mod users;
 
@@ -36,6 +37,11 @@ pub use passwords::{HashError, PasswordCheck, PasswordHasher};
 pub use random::{random_token, RandomSource};
 pub use refresh_tokens::{RefreshTokenRepository, StoredRefreshToken};
 pub use revocations::RevocationRepository;
+pub use second_factors::{
+    CeremonyStart, Challenge, ChallengePurpose, ChallengeRepository, NewCredential,
+    PasskeyCeremonies, PasskeyError, PasskeyRepository, SecondFactorRepository, StoredTotp,
+    VerifiedAssertion,
+};
 pub use sessions::SessionRepository;
 pub use users::UserRepository;
 
@@ -71,6 +77,11 @@ pub use random::MockRandomSource;
 pub use refresh_tokens::MockRefreshTokenRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use revocations::MockRevocationRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use second_factors::{
+    MockChallengeRepository, MockPasskeyCeremonies, MockPasskeyRepository,
+    MockSecondFactorRepository,
+};
 #[cfg(any(test, feature = "mocks"))]
 pub use sessions::MockSessionRepository;
 #[cfg(any(test, feature = "mocks"))]

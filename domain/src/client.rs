@@ -90,6 +90,8 @@ pub struct Client {
     pub scope: ScopeSet,
     /// A first-party client whose users are not asked for consent.
     pub skip_consent: bool,
+    /// Sign-ins for this client need a second factor (`acr` `mfa` at least).
+    pub require_mfa: bool,
     /// When it was registered.
     pub created_at: UnixTime,
 }

@@ -19,6 +19,10 @@ pub struct IdTokenClaims {
     pub iat: i64,
     /// When the user authenticated.
     pub auth_time: i64,
+    /// How the user authenticated (RFC 8176).
+    pub amr: Vec<&'static str>,
+    /// The level that authentication reached.
+    pub acr: &'static str,
     /// Echo of the request's nonce.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,

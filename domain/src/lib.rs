@@ -8,6 +8,7 @@
 
 pub mod api_key;
 pub mod audit;
+pub mod authentication;
 pub mod client;
 pub mod client_id;
 pub mod consent;
@@ -24,6 +25,7 @@ pub mod prompt;
 pub mod redirect_uri;
 pub mod response_type;
 pub mod scope;
+pub mod second_factor;
 pub mod session;
 pub mod signing_key;
 pub mod time;
@@ -35,6 +37,7 @@ pub use api_key::{
     MAX_API_KEY_NAME_CHARS,
 };
 pub use audit::{AuditAction, AuditEvent, AuditOutcome, MAX_AUDIT_FIELD_CHARS};
+pub use authentication::{Acr, AuthMethod, AuthMethods, AuthMethodsError};
 pub use client::{Client, ClientRuleError, TokenEndpointAuthMethod};
 pub use client_id::{ClientId, ClientIdError};
 pub use consent::Consent;
@@ -51,6 +54,10 @@ pub use prompt::{Prompt, PromptError, ResponseMode};
 pub use redirect_uri::{RedirectUri, RedirectUriError};
 pub use response_type::{ResponseType, ResponseTypeError};
 pub use scope::{Scope, ScopeError, ScopeSet};
+pub use second_factor::{
+    is_valid_passkey_name, totp_step, Passkey, RecoveryCode, TotpError, TotpSecret,
+    MAX_PASSKEY_NAME_CHARS, RECOVERY_CODES, TOTP_STEP_SECS,
+};
 pub use session::BrowserSession;
 pub use signing_key::{KeyState, SigningAlgorithm, SigningAlgorithmError, SigningKey};
 pub use time::UnixTime;

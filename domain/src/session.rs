@@ -1,6 +1,6 @@
 //! A person's signed-in browser.
 
-use crate::{TokenDigest, UnixTime, UserId};
+use crate::{AuthMethods, TokenDigest, UnixTime, UserId};
 
 /// A browser session: the cookie holds a random 256-bit id, the store holds only its digest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +13,9 @@ pub struct BrowserSession {
     pub auth_time: UnixTime,
     /// Absolute expiry.
     pub expires_at: UnixTime,
+    /// How they authenticated (`amr`), and so the level reached (`acr`); a step-up replaces
+    /// the session with one that records the stronger methods.
+    pub amr: AuthMethods,
 }
 
 impl BrowserSession {

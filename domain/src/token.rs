@@ -1,6 +1,6 @@
 //! Tokens: signed access-token claims, and the opaque credentials stored only as digests.
 
-use crate::{ClientId, CodeChallenge, Nonce, RedirectUri, ScopeSet, UnixTime, UserId};
+use crate::{AuthMethods, ClientId, CodeChallenge, Nonce, RedirectUri, ScopeSet, UnixTime, UserId};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -108,6 +108,8 @@ pub struct AuthorizationCode {
     pub nonce: Option<Nonce>,
     /// When the user authenticated.
     pub auth_time: UnixTime,
+    /// How the user authenticated, for the ID token's `amr` and `acr`.
+    pub amr: AuthMethods,
     /// Expiry.
     pub expires_at: UnixTime,
 }
@@ -139,6 +141,8 @@ pub struct RefreshToken {
     pub family_expires_at: UnixTime,
     /// When the user authenticated.
     pub auth_time: UnixTime,
+    /// How the user authenticated, so refreshed ID tokens still say it.
+    pub amr: AuthMethods,
 }
 
 impl RefreshToken {

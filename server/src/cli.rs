@@ -99,6 +99,9 @@ pub struct ClientCreate {
     /// Never show the consent page for this client.
     #[arg(long = "skip-consent")]
     pub skip_consent: bool,
+    /// Demand a second factor (or a passkey) of everyone signing in to this client.
+    #[arg(long = "require-mfa")]
+    pub require_mfa: bool,
 }
 
 /// `tessera keys …`.

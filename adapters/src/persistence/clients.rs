@@ -42,6 +42,7 @@ struct ClientRow {
     scope: String,
     skip_consent: bool,
     created_at: i64,
+    require_mfa: bool,
 }
 
 /// A `clients` row to write; owned, as SQLite writes run on a task of their own.
@@ -58,6 +59,7 @@ struct NewClientRow {
     scope: String,
     skip_consent: bool,
     created_at: i64,
+    require_mfa: bool,
 }
 
 impl NewClientRow {
@@ -75,6 +77,7 @@ impl NewClientRow {
             scope: c.scope.to_string(),
             skip_consent: c.skip_consent,
             created_at: c.created_at.as_secs(),
+            require_mfa: c.require_mfa,
         })
     }
 }
@@ -140,6 +143,7 @@ impl ClientRow {
             )?,
             scope: ScopeSet::parse(&self.scope).map_err(|e| corrupt("scope", e.into()))?,
             skip_consent: self.skip_consent,
+            require_mfa: self.require_mfa,
             created_at: UnixTime::from_secs(self.created_at),
         })
     }
@@ -221,6 +225,7 @@ impl ClientRepository for DieselClientRepository {
                     clients::post_logout_redirect_uris.eq(&row.post_logout_redirect_uris),
                     clients::scope.eq(&row.scope),
                     clients::skip_consent.eq(row.skip_consent),
+                    clients::require_mfa.eq(row.require_mfa),
                 ))
                 .execute(conn)
                 .await

@@ -12,8 +12,8 @@ use tessera_application::errors::BoxError;
 use tessera_application::ports::{AuthorizationCodeRepository, CodeRedemption};
 use tessera_application::RepositoryError;
 use tessera_domain::{
-    AuthorizationCode, ClientId, CodeChallenge, Nonce, RedirectUri, ScopeSet, TokenDigest,
-    UnixTime, UserId,
+    AuthMethods, AuthorizationCode, ClientId, CodeChallenge, Nonce, RedirectUri, ScopeSet,
+    TokenDigest, UnixTime, UserId,
 };
 
 use super::schema::authorization_codes;
@@ -98,6 +98,7 @@ struct CodeRow {
     nonce: Option<String>,
     auth_time: i64,
     expires_at: i64,
+    amr: String,
 }
 
 /// A new `authorization_codes` row: never used yet (`used_at` is left NULL).
@@ -114,6 +115,7 @@ struct NewCodeRow {
     nonce: Option<String>,
     auth_time: i64,
     expires_at: i64,
+    amr: String,
 }
 
 impl NewCodeRow {
@@ -129,6 +131,7 @@ impl NewCodeRow {
             nonce: c.nonce.as_ref().map(|n| n.as_str().to_owned()),
             auth_time: c.auth_time.as_secs(),
             expires_at: c.expires_at.as_secs(),
+            amr: c.amr.to_string(),
         }
     }
 }
@@ -168,6 +171,7 @@ impl CodeRow {
                 .transpose()
                 .map_err(|e| corrupt("nonce", e.into()))?,
             auth_time: UnixTime::from_secs(self.auth_time),
+            amr: AuthMethods::parse(&self.amr).map_err(|e| corrupt("amr", e.into()))?,
             expires_at: UnixTime::from_secs(self.expires_at),
             grant_id: self.grant_id,
         })

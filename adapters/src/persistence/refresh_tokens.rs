@@ -9,7 +9,9 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 use tessera_application::errors::BoxError;
 use tessera_application::ports::{RefreshTokenRepository, StoredRefreshToken};
 use tessera_application::RepositoryError;
-use tessera_domain::{ClientId, RefreshToken, ScopeSet, TokenDigest, UnixTime, UserId};
+use tessera_domain::{
+    AuthMethods, ClientId, RefreshToken, ScopeSet, TokenDigest, UnixTime, UserId,
+};
 
 use super::schema::refresh_tokens;
 use super::{stored_digest, Inner};
@@ -98,6 +100,7 @@ struct TokenRow {
     used_at: Option<i64>,
     revoked: bool,
     replay: Option<Vec<u8>>,
+    amr: String,
 }
 
 /// A new `refresh_tokens` row: unused and not revoked (the column defaults).
@@ -112,6 +115,7 @@ struct NewTokenRow {
     expires_at: i64,
     family_expires_at: i64,
     auth_time: i64,
+    amr: String,
 }
 
 impl NewTokenRow {
@@ -125,6 +129,7 @@ impl NewTokenRow {
             expires_at: t.expires_at.as_secs(),
             family_expires_at: t.family_expires_at.as_secs(),
             auth_time: t.auth_time.as_secs(),
+            amr: t.amr.to_string(),
         }
     }
 }
@@ -148,6 +153,7 @@ impl TokenRow {
             expires_at: UnixTime::from_secs(self.expires_at),
             family_expires_at: UnixTime::from_secs(self.family_expires_at),
             auth_time: UnixTime::from_secs(self.auth_time),
+            amr: AuthMethods::parse(&self.amr).map_err(|e| corrupt("amr", e.into()))?,
             grant_id: self.grant_id,
         };
         Ok(StoredRefreshToken {

@@ -14,6 +14,7 @@ diesel::table! {
         scope -> Text,
         skip_consent -> Bool,
         created_at -> BigInt,
+        require_mfa -> Bool,
     }
 }
 
@@ -57,6 +58,7 @@ diesel::table! {
         user_id -> Text,
         auth_time -> BigInt,
         expires_at -> BigInt,
+        amr -> Text,
     }
 }
 
@@ -82,6 +84,7 @@ diesel::table! {
         auth_time -> BigInt,
         expires_at -> BigInt,
         used_at -> Nullable<BigInt>,
+        amr -> Text,
     }
 }
 
@@ -99,6 +102,7 @@ diesel::table! {
         revoked -> Bool,
         replay -> Nullable<Binary>,
         replay_count -> BigInt,
+        amr -> Text,
     }
 }
 
@@ -137,5 +141,47 @@ diesel::table! {
         expires_at -> Nullable<BigInt>,
         last_used_at -> Nullable<BigInt>,
         revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    user_totp (user_id) {
+        user_id -> Text,
+        secret_ciphertext -> Binary,
+        confirmed -> Bool,
+        last_step -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    recovery_codes (user_id, digest) {
+        user_id -> Text,
+        digest -> Binary,
+        created_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    passkeys (id) {
+        id -> Text,
+        user_id -> Text,
+        name -> Text,
+        credential_id -> Binary,
+        credential -> Text,
+        synced -> Bool,
+        created_at -> BigInt,
+        last_used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    challenges (digest) {
+        digest -> Binary,
+        purpose -> Text,
+        user_id -> Nullable<Text>,
+        payload -> Text,
+        expires_at -> BigInt,
     }
 }

@@ -8,7 +8,7 @@ use diesel_async::RunQueryDsl;
 use tessera_application::errors::BoxError;
 use tessera_application::ports::SessionRepository;
 use tessera_application::RepositoryError;
-use tessera_domain::{BrowserSession, TokenDigest, UnixTime, UserId};
+use tessera_domain::{AuthMethods, BrowserSession, TokenDigest, UnixTime, UserId};
 
 use super::schema::browser_sessions;
 use super::{stored_digest, Inner};
@@ -56,6 +56,7 @@ struct SessionRow {
     user_id: String,
     auth_time: i64,
     expires_at: i64,
+    amr: String,
 }
 
 impl SessionRow {
@@ -65,6 +66,7 @@ impl SessionRow {
             user_id: s.user_id.as_str().to_owned(),
             auth_time: s.auth_time.as_secs(),
             expires_at: s.expires_at.as_secs(),
+            amr: s.amr.to_string(),
         }
     }
 
@@ -80,6 +82,7 @@ impl SessionRow {
             user_id: UserId::parse(&self.user_id).map_err(|e| corrupt("user_id", e.into()))?,
             auth_time: UnixTime::from_secs(self.auth_time),
             expires_at: UnixTime::from_secs(self.expires_at),
+            amr: AuthMethods::parse(&self.amr).map_err(|e| corrupt("amr", e.into()))?,
         })
     }
 }
@@ -135,6 +138,46 @@ impl SessionRepository for DieselSessionRepository {
                 .execute(conn)
                 .await
                 .map_err(|e| db.query_error(e))
+        })?;
+        Ok(deleted as u64)
+    }
+
+    async fn list_for_user(
+        &self,
+        user: &UserId,
+        now: UnixTime,
+    ) -> Result<Vec<BrowserSession>, RepositoryError> {
+        let user = user.as_str().to_owned();
+        let rows: Vec<SessionRow> = with_connection!(self.db, |conn, db| {
+            browser_sessions::table
+                .filter(browser_sessions::user_id.eq(&user))
+                .filter(browser_sessions::expires_at.gt(now.as_secs()))
+                .order(browser_sessions::auth_time.desc())
+                .limit(200)
+                .select(SessionRow::as_select())
+                .load(conn)
+                .await
+                .map_err(|e| db.query_error(e))
+        })?;
+        rows.into_iter().map(SessionRow::into_domain).collect()
+    }
+
+    async fn delete_others(
+        &self,
+        user: &UserId,
+        keep: &TokenDigest,
+    ) -> Result<u64, RepositoryError> {
+        let user = user.as_str().to_owned();
+        let keep = keep.as_bytes().to_vec();
+        let deleted = with_connection!(self.db, |conn, db| {
+            diesel::delete(
+                browser_sessions::table
+                    .filter(browser_sessions::user_id.eq(&user))
+                    .filter(browser_sessions::digest.ne(&keep)),
+            )
+            .execute(conn)
+            .await
+            .map_err(|e| db.query_error(e))
         })?;
         Ok(deleted as u64)
     }

@@ -49,6 +49,7 @@ impl ClientRepository for InMemoryStore {
         stored.post_logout_redirect_uris = client.post_logout_redirect_uris.clone();
         stored.scope = client.scope.clone();
         stored.skip_consent = client.skip_consent;
+        stored.require_mfa = client.require_mfa;
         Ok(true)
     }
 

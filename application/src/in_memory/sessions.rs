@@ -43,4 +43,32 @@ impl SessionRepository for InMemoryStore {
         t.sessions.retain(|_, s| s.user_id != *user);
         Ok((before - t.sessions.len()) as u64)
     }
+
+    async fn list_for_user(
+        &self,
+        user: &UserId,
+        now: UnixTime,
+    ) -> Result<Vec<BrowserSession>, RepositoryError> {
+        let t = self.lock()?;
+        let mut live: Vec<BrowserSession> = t
+            .sessions
+            .values()
+            .filter(|s| s.user_id == *user && now.is_before(s.expires_at))
+            .cloned()
+            .collect();
+        live.sort_by_key(|s| std::cmp::Reverse(s.auth_time.as_secs()));
+        Ok(live)
+    }
+
+    async fn delete_others(
+        &self,
+        user: &UserId,
+        keep: &TokenDigest,
+    ) -> Result<u64, RepositoryError> {
+        let mut t = self.lock()?;
+        let before = t.sessions.len();
+        t.sessions
+            .retain(|_, s| s.user_id != *user || s.digest == *keep);
+        Ok((before - t.sessions.len()) as u64)
+    }
 }

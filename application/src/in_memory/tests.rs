@@ -12,6 +12,7 @@ use crate::RepositoryError;
 
 fn token(secret: &str) -> RefreshToken {
     RefreshToken {
+        amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(secret),
         grant_id: "family".into(),
         client_id: client(true).id,

@@ -18,4 +18,17 @@ pub trait SessionRepository: Send + Sync {
     async fn delete(&self, digest: &TokenDigest) -> Result<(), RepositoryError>;
     /// Ends every session of a user; returns how many.
     async fn delete_for_user(&self, user: &UserId) -> Result<u64, RepositoryError>;
+    /// The user's live sessions at `now`, newest sign-in first (the account page lists them).
+    async fn list_for_user(
+        &self,
+        user: &UserId,
+        now: UnixTime,
+    ) -> Result<Vec<BrowserSession>, RepositoryError>;
+    /// Ends every session of the user but `keep` ("sign out everywhere else"); returns how
+    /// many ended.
+    async fn delete_others(
+        &self,
+        user: &UserId,
+        keep: &TokenDigest,
+    ) -> Result<u64, RepositoryError>;
 }

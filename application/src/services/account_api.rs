@@ -8,7 +8,8 @@ use crate::{OAuthErrorCode, RepositoryError};
 use secrecy::SecretString;
 use std::sync::Arc;
 use tessera_domain::{
-    Client, ClientId, Email, GrantType, ScopeSet, TokenEndpointAuthMethod, UnixTime, User, UserId,
+    AuthMethods, Client, ClientId, Email, GrantType, ScopeSet, TokenEndpointAuthMethod, UnixTime,
+    User, UserId,
 };
 
 /// The `client_id` of the tokens the account API issues: Tessera acting for itself, a public
@@ -160,6 +161,7 @@ impl AccountApi {
             post_logout_redirect_uris: Vec::new(),
             scope: scope.clone(),
             skip_consent: true,
+            require_mfa: false,
             created_at: UnixTime::from_secs(0),
         };
         Self {
@@ -253,6 +255,7 @@ impl AccountApi {
             scope: &self.scope,
             grant_scope: &self.scope,
             auth_time: self.clock.now(),
+            amr: AuthMethods::password(),
             nonce: None,
         };
         let (access_token, _) = self.issuer.sign(&grant)?;

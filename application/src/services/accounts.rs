@@ -16,8 +16,8 @@ mod errors;
 pub use errors::{CreateUserError, LoginError};
 
 use tessera_domain::{
-    AuditAction, AuditEvent, AuditOutcome, BrowserSession, Email, LockoutPolicy, LoginAttempts,
-    Password, PasswordPolicy, TokenDigest, User, UserId,
+    AuditAction, AuditEvent, AuditOutcome, AuthMethods, BrowserSession, Email, LockoutPolicy,
+    LoginAttempts, Password, PasswordPolicy, TokenDigest, User, UserId,
 };
 
 /// A successful sign-in: the session to store and the cookie value to hand the browser once.
@@ -192,6 +192,7 @@ impl Accounts {
             user_id: user.id.clone(),
             auth_time: now,
             expires_at: now.plus(self.session_ttl),
+            amr: AuthMethods::password(),
         };
         self.sessions.insert(&session).await?;
         log::info!("user {} signed in", user.id);

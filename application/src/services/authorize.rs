@@ -347,6 +347,7 @@ impl Authorize {
                 scope: request.scope.clone(),
                 nonce: request.nonce.clone(),
                 auth_time: session.auth_time,
+                amr: session.amr,
                 expires_at: now.plus(self.settings.lifetimes.authorization_code),
             })
             .await?;

@@ -28,6 +28,8 @@ pub struct NewClient {
     pub public: bool,
     /// Skip the consent page for this client.
     pub skip_consent: bool,
+    /// Sign-ins for this client need a second factor.
+    pub require_mfa: bool,
 }
 
 /// A stored client and, for confidential clients, its secret: shown once, never stored.
@@ -154,6 +156,7 @@ impl ClientRegistry {
             post_logout_redirect_uris,
             scope,
             skip_consent: req.skip_consent,
+            require_mfa: req.require_mfa,
             created_at: self.clock.now(),
         };
         client.validate()?;

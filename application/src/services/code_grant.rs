@@ -137,6 +137,7 @@ impl AuthorizationCodeGrant {
             scope: &code.scope,
             grant_scope: &code.scope,
             auth_time: code.auth_time,
+            amr: code.amr,
             nonce: code.nonce.as_ref(),
         };
         let (access_token, id_token) = self.issuer.sign(&grant)?;

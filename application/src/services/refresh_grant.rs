@@ -144,6 +144,7 @@ impl RefreshTokenGrant {
             scope: &access_scope,
             grant_scope: &rt.scope,
             auth_time: rt.auth_time,
+            amr: rt.amr,
             nonce: None,
         };
         // Sign before spending the old link: a signing failure after rotation would leave the

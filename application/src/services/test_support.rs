@@ -58,6 +58,7 @@ pub(crate) fn client(public: bool) -> Client {
         TokenEndpointAuthMethod::ClientSecretBasic
     };
     Client {
+        require_mfa: false,
         id: ClientId::parse(CLIENT_ID).unwrap(),
         name: "Web app".into(),
         secret_digest: (!public).then(|| TokenDigest::of("secret")),
@@ -77,6 +78,7 @@ pub(crate) fn client(public: bool) -> Client {
 /// A session of [`user`] that authenticated at `auth_time` and is still live.
 pub(crate) fn session(auth_time: i64) -> BrowserSession {
     BrowserSession {
+        amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of("cookie"),
         user_id: UserId::parse(USER_ID).unwrap(),
         auth_time: UnixTime::from_secs(auth_time),

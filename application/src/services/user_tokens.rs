@@ -5,8 +5,8 @@ use crate::IssuerSettings;
 use secrecy::SecretString;
 use std::sync::Arc;
 use tessera_domain::{
-    half_hash, AccessTokenClaims, Client, GrantType, IdTokenClaims, Nonce, RefreshToken, ScopeSet,
-    TokenDigest, UnixTime, User,
+    half_hash, AccessTokenClaims, AuthMethods, Client, GrantType, IdTokenClaims, Nonce,
+    RefreshToken, ScopeSet, TokenDigest, UnixTime, User,
 };
 
 use super::TokenError;
@@ -44,6 +44,8 @@ pub struct UserGrant<'a> {
     pub grant_scope: &'a ScopeSet,
     /// When the user authenticated.
     pub auth_time: UnixTime,
+    /// How the user authenticated (the ID token's `amr` and `acr`).
+    pub amr: AuthMethods,
     /// Nonce for the ID token (code flow only).
     pub nonce: Option<&'a Nonce>,
 }
@@ -120,6 +122,8 @@ impl UserTokenIssuer {
             exp: now.plus(lifetimes.id_token).as_secs(),
             iat: now.as_secs(),
             auth_time: g.auth_time.as_secs(),
+            amr: g.amr.amr(),
+            acr: g.amr.acr().as_str(),
             nonce: g.nonce.map(|n| n.as_str().to_owned()),
             at_hash: Some(half_hash(alg, &access_token)),
             azp: g.client.id.to_string(),
@@ -171,6 +175,7 @@ impl UserTokenIssuer {
                 .min(family_expires_at),
             family_expires_at,
             auth_time: g.auth_time,
+            amr: g.amr,
         };
         (SecretString::from(token), rt)
     }

@@ -2,6 +2,7 @@ use super::*;
 
 fn client(method: TokenEndpointAuthMethod, grants: &[GrantType]) -> Client {
     Client {
+        require_mfa: false,
         id: ClientId::parse("svc").unwrap(),
         name: "Service".into(),
         secret_digest: (method != TokenEndpointAuthMethod::None).then(|| TokenDigest::of("s3cret")),

@@ -2,6 +2,7 @@ use super::*;
 
 fn session() -> BrowserSession {
     BrowserSession {
+        amr: crate::AuthMethods::password(),
         digest: TokenDigest::of("s"),
         user_id: UserId::from_random([1; 16]),
         auth_time: UnixTime::from_secs(100),

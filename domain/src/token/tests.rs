@@ -56,6 +56,7 @@ fn claims_serialise_per_rfc_9068() {
 #[test]
 fn refresh_token_idle_and_absolute_expiry() {
     let rt = RefreshToken {
+        amr: crate::AuthMethods::password(),
         digest: TokenDigest::of("r"),
         grant_id: "f".into(),
         client_id: ClientId::parse("app").unwrap(),
@@ -80,6 +81,7 @@ fn refresh_token_idle_and_absolute_expiry() {
 #[test]
 fn code_expiry() {
     let code = AuthorizationCode {
+        amr: crate::AuthMethods::password(),
         digest: TokenDigest::of("c"),
         client_id: ClientId::parse("app").unwrap(),
         user_id: UserId::from_random([3; 16]),

@@ -81,6 +81,7 @@ fn new_client(a: ClientCreate) -> NewClient {
         auth_method: a.auth_method,
         public: a.public,
         skip_consent: a.skip_consent,
+        require_mfa: a.require_mfa,
     }
 }
 
@@ -96,6 +97,7 @@ fn describe(c: &Client) -> Value {
         "post_logout_redirect_uris": c.post_logout_redirect_uris.iter().map(|u| u.as_str()).collect::<Vec<_>>(),
         "scope": c.scope.to_string(),
         "skip_consent": c.skip_consent,
+        "require_mfa": c.require_mfa,
         "created_at": c.created_at.as_secs(),
     })
 }

@@ -40,6 +40,7 @@ fn user(n: u8) -> User {
 
 fn client(id: &str) -> Client {
     Client {
+        require_mfa: false,
         id: ClientId::parse(id).unwrap(),
         name: format!("Client {id}"),
         secret_digest: Some(TokenDigest::of("s3cret")),
@@ -66,6 +67,7 @@ fn email_token(secret: &str, user: &User, purpose: EmailTokenPurpose) -> EmailTo
 
 fn session(secret: &str, user: &User) -> BrowserSession {
     BrowserSession {
+        amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(secret),
         user_id: user.id.clone(),
         auth_time: UnixTime::from_secs(900),
@@ -75,6 +77,7 @@ fn session(secret: &str, user: &User) -> BrowserSession {
 
 fn code(secret: &str, user: &User, client: &Client) -> AuthorizationCode {
     AuthorizationCode {
+        amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(secret),
         client_id: client.id.clone(),
         user_id: user.id.clone(),
@@ -90,6 +93,7 @@ fn code(secret: &str, user: &User, client: &Client) -> AuthorizationCode {
 
 fn refresh(secret: &str, family: &str, user: &User, client: &Client) -> RefreshToken {
     RefreshToken {
+        amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(secret),
         grant_id: family.into(),
         client_id: client.id.clone(),

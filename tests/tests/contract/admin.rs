@@ -23,6 +23,7 @@ fn user(n: u8, email: &str) -> User {
 
 fn client(id: &str, public: bool) -> Client {
     Client {
+        require_mfa: false,
         id: ClientId::parse(id).unwrap(),
         name: format!("Client {id}"),
         secret_digest: (!public).then(|| TokenDigest::of("s3cret")),
@@ -42,6 +43,7 @@ fn client(id: &str, public: bool) -> Client {
 
 fn refresh(secret: &str, family: &str, user: &User, client: &Client) -> RefreshToken {
     RefreshToken {
+        amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(secret),
         grant_id: family.into(),
         client_id: client.id.clone(),

@@ -13,7 +13,7 @@ use tessera_domain::{
 use tessera_tests::{all_backends, both_backends, Repositories, TestBackend, TestDatabase};
 
 /// The migrations this build ships, as diesel names their versions, in order.
-const MIGRATIONS: [&str; 10] = [
+const MIGRATIONS: [&str; 11] = [
     "20261128000001",
     "20261128000002",
     "20261128000003",
@@ -24,6 +24,7 @@ const MIGRATIONS: [&str; 10] = [
     "20261128000008",
     "20261128000011",
     "20261207000012",
+    "20261207000013",
 ];
 
 fn all_migrations() -> Vec<String> {
@@ -32,6 +33,7 @@ fn all_migrations() -> Vec<String> {
 
 fn confidential_client(id: &str, created_at: i64) -> Client {
     Client {
+        require_mfa: false,
         id: ClientId::parse(id).unwrap(),
         name: format!("Client {id}"),
         secret_digest: Some(TokenDigest::of("s3cret")),
@@ -51,6 +53,7 @@ fn confidential_client(id: &str, created_at: i64) -> Client {
 
 fn public_client(id: &str, created_at: i64) -> Client {
     Client {
+        require_mfa: false,
         id: ClientId::parse(id).unwrap(),
         name: "Public app ☃".into(),
         secret_digest: None,

@@ -43,6 +43,7 @@ fn user() -> User {
 
 fn client() -> Client {
     Client {
+        require_mfa: false,
         id: ClientId::parse("app").unwrap(),
         name: "App".into(),
         secret_digest: Some(TokenDigest::of("s3cret")),
@@ -58,6 +59,7 @@ fn client() -> Client {
 
 fn code(grant: &str, user: &User, client: &Client, expires_at: i64) -> AuthorizationCode {
     AuthorizationCode {
+        amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(grant),
         client_id: client.id.clone(),
         user_id: user.id.clone(),
@@ -73,6 +75,7 @@ fn code(grant: &str, user: &User, client: &Client, expires_at: i64) -> Authoriza
 
 fn session(secret: &str, user: &User, expires_at: i64) -> BrowserSession {
     BrowserSession {
+        amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(secret),
         user_id: user.id.clone(),
         auth_time: UnixTime::from_secs(1_000),
@@ -100,6 +103,7 @@ fn refresh(
     family_expires_at: i64,
 ) -> RefreshToken {
     RefreshToken {
+        amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(secret),
         grant_id: family.into(),
         client_id: client.id.clone(),

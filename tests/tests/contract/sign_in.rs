@@ -45,6 +45,7 @@ fn user(n: u8) -> User {
 
 fn client(id: &str) -> Client {
     Client {
+        require_mfa: false,
         id: ClientId::parse(id).unwrap(),
         name: format!("Client {id}"),
         secret_digest: Some(TokenDigest::of("s3cret")),
@@ -60,6 +61,7 @@ fn client(id: &str) -> Client {
 
 fn session(secret: &str, user: &User, expires_at: i64) -> BrowserSession {
     BrowserSession {
+        amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(secret),
         user_id: user.id.clone(),
         auth_time: UnixTime::from_secs(expires_at - 3600),
@@ -70,6 +72,7 @@ fn session(secret: &str, user: &User, expires_at: i64) -> BrowserSession {
 /// A code with every optional field set.
 fn code(secret: &str, user: &User, client: &Client, grant: &str) -> AuthorizationCode {
     AuthorizationCode {
+        amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(secret),
         client_id: client.id.clone(),
         user_id: user.id.clone(),
@@ -87,6 +90,7 @@ fn code(secret: &str, user: &User, client: &Client, grant: &str) -> Authorizatio
 
 fn refresh(secret: &str, family: &str, user: &User, client: &Client) -> RefreshToken {
     RefreshToken {
+        amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(secret),
         grant_id: family.into(),
         client_id: client.id.clone(),

@@ -26,6 +26,7 @@ fn user(n: u8) -> User {
 
 fn client(id: &str) -> Client {
     Client {
+        require_mfa: false,
         id: ClientId::parse(id).unwrap(),
         name: format!("Client {id}"),
         secret_digest: Some(TokenDigest::of("s3cret")),
@@ -42,6 +43,7 @@ fn client(id: &str) -> Client {
 /// A code whose secret and grant id are both `grant`.
 fn code(grant: &str, user: &User, client: &Client) -> AuthorizationCode {
     AuthorizationCode {
+        amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(grant),
         client_id: client.id.clone(),
         user_id: user.id.clone(),

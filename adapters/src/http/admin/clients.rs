@@ -33,6 +33,8 @@ struct CreateRequest {
     public: bool,
     #[serde(default, alias = "trusted")]
     skip_consent: bool,
+    #[serde(default)]
+    require_mfa: bool,
 }
 
 /// `PATCH /admin/clients/{id}`: absent fields stay as they are.
@@ -46,6 +48,7 @@ struct UpdateRequest {
     scope: Option<String>,
     #[serde(alias = "trusted")]
     skip_consent: Option<bool>,
+    require_mfa: Option<bool>,
 }
 
 /// A client as shown: everything but the secret digest.
@@ -61,6 +64,7 @@ pub(super) fn describe(c: &Client) -> Value {
             c.post_logout_redirect_uris.iter().map(|u| u.as_str()).collect::<Vec<_>>(),
         "scope": c.scope.to_string(),
         "skip_consent": c.skip_consent,
+        "require_mfa": c.require_mfa,
         "created_at": c.created_at.as_secs(),
     })
 }
@@ -128,6 +132,7 @@ pub(in crate::http) async fn create(
                 auth_method: body.token_endpoint_auth_method,
                 public: body.public,
                 skip_consent: body.skip_consent,
+                require_mfa: body.require_mfa,
             },
         )
         .await
@@ -194,6 +199,7 @@ pub(in crate::http) async fn update(
                 grants: body.grant_types,
                 scope: body.scope,
                 skip_consent: body.skip_consent,
+                require_mfa: body.require_mfa,
             },
         )
         .await

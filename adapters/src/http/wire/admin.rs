@@ -15,6 +15,8 @@ pub struct AdminClientCreate {
     pub auth_method: Option<String>,
     pub public: Option<bool>,
     pub skip_consent: Option<bool>,
+    /// Sign-ins for this client need a second factor.
+    pub require_mfa: Option<bool>,
 }
 
 /// `PATCH /admin/clients/{id}`: only the fields present change.
@@ -26,6 +28,7 @@ pub struct AdminClientUpdate {
     pub grants: Option<Vec<String>>,
     pub scope: Option<String>,
     pub skip_consent: Option<bool>,
+    pub require_mfa: Option<bool>,
 }
 
 /// `POST /admin/api-keys`.

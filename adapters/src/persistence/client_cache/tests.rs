@@ -4,6 +4,7 @@ use tessera_domain::{GrantType, ScopeSet, TokenEndpointAuthMethod, UnixTime};
 
 fn client(secret: &str) -> Client {
     Client {
+        require_mfa: false,
         id: id(),
         name: "svc".into(),
         secret_digest: Some(TokenDigest::of(secret)),

@@ -27,6 +27,8 @@ pub struct ClientUpdate {
     pub scope: Option<String>,
     /// Whether the client is trusted (no consent page).
     pub skip_consent: Option<bool>,
+    /// Whether the client's sign-ins need a second factor.
+    pub require_mfa: Option<bool>,
 }
 
 /// Why a client operation was refused.
@@ -193,6 +195,9 @@ impl AdminClients {
         }
         if let Some(skip) = update.skip_consent {
             client.skip_consent = skip;
+        }
+        if let Some(require) = update.require_mfa {
+            client.require_mfa = require;
         }
         client.validate().map_err(rule_error)?;
         if !self.clients.update(&client).await? {

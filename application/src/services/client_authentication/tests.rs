@@ -4,6 +4,7 @@ use tessera_domain::{GrantType, ScopeSet, UnixTime};
 
 pub(crate) fn confidential(method: TokenEndpointAuthMethod, secret: &str) -> Client {
     Client {
+        require_mfa: false,
         id: ClientId::parse("svc").unwrap(),
         name: "svc".into(),
         secret_digest: (method != TokenEndpointAuthMethod::None).then(|| TokenDigest::of(secret)),

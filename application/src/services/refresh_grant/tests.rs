@@ -19,6 +19,7 @@ const DAY: i64 = 86_400;
 fn stored() -> StoredRefreshToken {
     StoredRefreshToken {
         token: RefreshToken {
+            amr: tessera_domain::AuthMethods::password(),
             digest: TokenDigest::of(TOKEN),
             grant_id: "fam-1".into(),
             client_id: ClientId::parse(CLIENT_ID).unwrap(),

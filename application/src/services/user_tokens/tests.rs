@@ -38,6 +38,7 @@ fn sign(
     let scope = ts::scope(scope);
     let nonce = nonce.map(|n| Nonce::parse(n).unwrap());
     let g = UserGrant {
+        amr: tessera_domain::AuthMethods::password(),
         client: &client,
         user: &user,
         grant_id: "g-1",
@@ -76,6 +77,7 @@ fn every_access_token_gets_its_own_jti() {
     let user = ts::user();
     let scope = ts::scope("read");
     let g = UserGrant {
+        amr: tessera_domain::AuthMethods::password(),
         client: &client,
         user: &user,
         grant_id: "g-1",
@@ -174,6 +176,7 @@ fn grant_sign_with(
     let user = ts::user();
     let scope = ts::scope(scope);
     let g = UserGrant {
+        amr: tessera_domain::AuthMethods::password(),
         client: &client,
         user: &user,
         grant_id: "g-1",
@@ -232,6 +235,7 @@ fn grant_for<'a>(
     grant_scope: &'a ScopeSet,
 ) -> UserGrant<'a> {
     UserGrant {
+        amr: tessera_domain::AuthMethods::password(),
         client,
         user,
         grant_id: "g-1",

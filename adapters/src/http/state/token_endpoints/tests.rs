@@ -84,6 +84,7 @@ impl TokenRevoker for Revoking {
 
 fn client(method: TokenEndpointAuthMethod) -> Client {
     Client {
+        require_mfa: false,
         id: ClientId::parse("svc").unwrap(),
         name: "Service".into(),
         secret_digest: Some(TokenDigest::of("s3cret")),
