@@ -96,11 +96,17 @@ pub enum OAuthErrorCode {
     RotationTooSoon,
     /// The server is up but cannot serve yet or any more (`/readyz` answering `503`).
     NotReady,
+    /// The password was right; the account's second factor is due (`/users/login`, with an
+    /// `mfa_token` to finish at `/users/login/mfa`).
+    MfaRequired,
+    /// The change needs something the account does not have or already has (TOTP already on,
+    /// no enrolment to confirm…) (`409`).
+    Conflict,
 }
 
 impl OAuthErrorCode {
     /// Every code, for tests and for the API description.
-    pub const ALL: [OAuthErrorCode; 39] = [
+    pub const ALL: [OAuthErrorCode; 41] = [
         Self::InvalidRequest,
         Self::InvalidClient,
         Self::InvalidGrant,
@@ -140,6 +146,8 @@ impl OAuthErrorCode {
         Self::AccountLocked,
         Self::RotationTooSoon,
         Self::NotReady,
+        Self::MfaRequired,
+        Self::Conflict,
     ];
 
     /// The wire string, exactly as the defining RFC spells it.
@@ -184,6 +192,8 @@ impl OAuthErrorCode {
             Self::AccountLocked => "account_locked",
             Self::RotationTooSoon => "rotation_too_soon",
             Self::NotReady => "not_ready",
+            Self::MfaRequired => "mfa_required",
+            Self::Conflict => "conflict",
         }
     }
 }

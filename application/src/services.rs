@@ -19,6 +19,7 @@ mod link_targets;
 mod logout;
 mod refresh_grant;
 mod revocation;
+mod second_factors;
 mod sign_in;
 mod sign_out_everywhere;
 mod signing_keys;
@@ -56,7 +57,14 @@ pub use link_targets::LinkTargets;
 pub use logout::{Logout, LogoutError, LogoutPlan, LogoutRequest};
 pub use refresh_grant::{RefreshGrace, RefreshTokenGrant};
 pub use revocation::{RevokeError, TokenRevocation};
-pub use sign_in::{ApiSignIn, PageSignIn, SignIn};
+pub use second_factors::{
+    user_handle, MfaStatus, PasskeyChallenge, PasskeySignIn, PendingSignIn, PendingStep,
+    SecondFactorError, SecondFactors, SecondFactorsDeps, TotpEnrolment, SECOND_FACTOR_STEP_SECS,
+};
+pub use sign_in::{
+    AccountLogin, ApiSignIn, ApiSignInOutcome, MfaPolicy, PageSecondStep, PageSignIn,
+    PageSignInOutcome, SecondProof, SecondStepOutcome, SignIn,
+};
 pub use sign_out_everywhere::SignOutEverywhere;
 pub use signing_keys::{KeyError, KeyService, RotationTooSoon, DEFAULT_PUBLISH_LEAD_SECS};
 pub use token_endpoint::{GrantRequest, RevocationError, TokenEndpoint};

@@ -53,11 +53,29 @@ pub enum AuditAction {
     ApiKeyCreated,
     /// An API key was revoked.
     ApiKeyRevoked,
+    /// A second factor (TOTP code, recovery code or passkey) was accepted at sign-in.
+    SecondFactorSucceeded,
+    /// A second factor was refused (wrong or replayed code, failed passkey).
+    SecondFactorFailed,
+    /// TOTP was confirmed and turned on.
+    MfaEnabled,
+    /// TOTP was turned off by its owner.
+    MfaDisabled,
+    /// A recovery code was spent (its owner is mailed).
+    RecoveryCodeUsed,
+    /// A new set of recovery codes replaced the old one.
+    RecoveryCodesRenewed,
+    /// A passkey was registered.
+    PasskeyAdded,
+    /// A passkey was removed (or renamed: the detail says).
+    PasskeyRemoved,
+    /// An administrator removed every second factor of an account.
+    MfaReset,
 }
 
 impl AuditAction {
     /// Every action, for filters and exhaustive tests.
-    pub const ALL: [AuditAction; 17] = [
+    pub const ALL: [AuditAction; 26] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::AccountLocked,
@@ -75,6 +93,15 @@ impl AuditAction {
         Self::KeyRotated,
         Self::ApiKeyCreated,
         Self::ApiKeyRevoked,
+        Self::SecondFactorSucceeded,
+        Self::SecondFactorFailed,
+        Self::MfaEnabled,
+        Self::MfaDisabled,
+        Self::RecoveryCodeUsed,
+        Self::RecoveryCodesRenewed,
+        Self::PasskeyAdded,
+        Self::PasskeyRemoved,
+        Self::MfaReset,
     ];
 
     /// The stored and logged name; stable, as rows outlive releases.
@@ -97,6 +124,15 @@ impl AuditAction {
             Self::KeyRotated => "key_rotated",
             Self::ApiKeyCreated => "api_key_created",
             Self::ApiKeyRevoked => "api_key_revoked",
+            Self::SecondFactorSucceeded => "second_factor_succeeded",
+            Self::SecondFactorFailed => "second_factor_failed",
+            Self::MfaEnabled => "mfa_enabled",
+            Self::MfaDisabled => "mfa_disabled",
+            Self::RecoveryCodeUsed => "recovery_code_used",
+            Self::RecoveryCodesRenewed => "recovery_codes_renewed",
+            Self::PasskeyAdded => "passkey_added",
+            Self::PasskeyRemoved => "passkey_removed",
+            Self::MfaReset => "mfa_reset",
         }
     }
 

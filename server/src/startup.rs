@@ -196,6 +196,7 @@ impl Parts {
                 tokens: &tokens,
                 audit: operations.audit.clone(),
                 limiter: limiter.clone(),
+                secret: &secret,
             },
         )
         .await?;
@@ -205,6 +206,7 @@ impl Parts {
                 config,
                 keys: keys.clone(),
                 email_links: accounts.email_links.clone(),
+                second_factors: accounts.second_factors.clone(),
                 audit: operations.audit.clone(),
                 limiter: limiter.clone(),
             },
@@ -243,11 +245,15 @@ impl Parts {
             admin,
         } = self;
         let issuer = config.http.issuer.as_str();
-        let sign_in = Arc::new(SignIn::new(
-            accounts.accounts.clone(),
-            accounts.account_api.clone(),
-            operations.audit.clone(),
-        ));
+        let sign_in = Arc::new(
+            SignIn::new(
+                accounts.accounts.clone(),
+                accounts.account_api.clone(),
+                operations.audit.clone(),
+            )
+            .with_second_factors(accounts.second_factors.clone(), config.accounts.mfa),
+        );
+        let passkeys = config.accounts.mfa.asks() && accounts.second_factors.passkeys_available();
         let tokens = Arc::new(TokenEndpoint {
             client_credentials: oauth.client_credentials,
             code_grant: oauth.code_grant,
@@ -271,6 +277,7 @@ impl Parts {
             rng: core.rng.clone(),
             clock: core.clock.clone(),
             metrics: operations.metrics.clone(),
+            passkeys,
         });
         let token_endpoints = web::Data::new(TokenEndpoints {
             authenticator: Arc::new(oauth.authenticator),
@@ -285,6 +292,7 @@ impl Parts {
             sign_in,
             account_api: accounts.account_api,
             account_settings: accounts.account_settings,
+            second_factors: accounts.second_factors,
             email_links: accounts.email_links,
             browser,
             csrf: CsrfGuard::from_secret(&secret),

@@ -27,6 +27,8 @@ pub enum CipherPurpose {
     SigningKeys,
     /// The refresh grace window's stored replays.
     RefreshReplay,
+    /// TOTP secrets (ASVS 6.5.2: encrypted at rest under their own key).
+    TotpSecrets,
 }
 
 impl CipherPurpose {
@@ -35,6 +37,7 @@ impl CipherPurpose {
         match self {
             Self::SigningKeys => b"tessera/signing-key-encryption/v1",
             Self::RefreshReplay => b"tessera/refresh-replay-encryption/v1",
+            Self::TotpSecrets => b"tessera/totp-secret-encryption/v1",
         }
     }
 }

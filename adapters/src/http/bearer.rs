@@ -38,6 +38,7 @@ pub struct BearerChallenge {
     error: Option<OAuthErrorCode>,
     description: Option<Box<str>>,
     scope: Option<&'static str>,
+    max_age: Option<i64>,
 }
 
 impl BearerChallenge {
@@ -48,6 +49,7 @@ impl BearerChallenge {
             error: None,
             description: None,
             scope: None,
+            max_age: None,
         }
     }
 
@@ -75,6 +77,14 @@ impl BearerChallenge {
         }
     }
 
+    /// Adds `max_age` (RFC 9470 §3, with `insufficient_user_authentication`).
+    pub fn max_age(self, secs: i64) -> Self {
+        Self {
+            max_age: Some(secs),
+            ..self
+        }
+    }
+
     /// The header value.
     pub fn header_value(&self) -> String {
         let mut out = format!("Bearer realm=\"{}\"", self.realm);
@@ -87,6 +97,9 @@ impl BearerChallenge {
         }
         if let Some(scope) = self.scope {
             let _ = write!(out, ", scope=\"{scope}\"");
+        }
+        if let Some(secs) = self.max_age {
+            let _ = write!(out, ", max_age={secs}");
         }
         out
     }

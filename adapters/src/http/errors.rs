@@ -76,6 +76,24 @@ impl ApiError {
         )
     }
 
+    /// `401 insufficient_user_authentication` (RFC 9470 §3): the token's sign-in is older
+    /// than `max_age` seconds allow for this request; sign in again.
+    pub fn insufficient_user_authentication(max_age: i64) -> Self {
+        let description = format!("sign in again: this needs a sign-in within {max_age} s");
+        let challenge = BearerChallenge::new(REALM)
+            .error(OAuthErrorCode::InsufficientUserAuthentication)
+            .description(&description)
+            .max_age(max_age);
+        Self {
+            www_authenticate: Some(challenge.header_value().into()),
+            ..Self::new(
+                StatusCode::UNAUTHORIZED,
+                OAuthErrorCode::InsufficientUserAuthentication,
+                description,
+            )
+        }
+    }
+
     /// `400 invalid_request`.
     pub fn invalid_request(description: impl Into<String>) -> Self {
         Self::new(

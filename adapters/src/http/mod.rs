@@ -2,6 +2,7 @@
 //! result. Paths are fixed by the contract and defined once in [`paths`].
 
 mod account_links;
+mod account_mfa;
 mod account_profile;
 mod admin;
 mod audit_trail;
@@ -146,6 +147,58 @@ pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceCo
             .service(
                 web::resource(paths::USERS_ME_PASSWORD)
                     .route(web::post().to(account_profile::me_password_post))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::USERS_LOGIN_MFA)
+                    .route(web::post().to(account_mfa::login_mfa_post))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::USERS_LOGIN_PASSKEY_OPTIONS)
+                    .route(web::post().to(account_mfa::login_passkey_options_post))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::USERS_LOGIN_PASSKEY)
+                    .route(web::post().to(account_mfa::login_passkey_post))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::USERS_ME_MFA)
+                    .route(web::get().to(account_mfa::me_mfa_get))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::USERS_ME_MFA_TOTP)
+                    .route(web::post().to(account_mfa::me_totp_post))
+                    .route(web::delete().to(account_mfa::me_totp_delete))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::USERS_ME_MFA_TOTP_CONFIRM)
+                    .route(web::post().to(account_mfa::me_totp_confirm_post))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::USERS_ME_MFA_RECOVERY_CODES)
+                    .route(web::post().to(account_mfa::me_recovery_codes_post))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::USERS_ME_MFA_PASSKEYS_OPTIONS)
+                    .route(web::post().to(account_mfa::me_passkeys_options_post))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::USERS_ME_MFA_PASSKEYS)
+                    .route(web::post().to(account_mfa::me_passkeys_post))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::USERS_ME_MFA_PASSKEY)
+                    .route(web::patch().to(account_mfa::me_passkey_patch))
+                    .route(web::delete().to(account_mfa::me_passkey_delete))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(

@@ -32,6 +32,26 @@ pub const USERS_LOGIN: &str = "/users/login";
 pub const USERS_ME: &str = "/users/me";
 /// `PATCH`/`DELETE` of one's own account share [`USERS_ME`]; the password change lives here.
 pub const USERS_ME_PASSWORD: &str = "/users/me/password";
+/// Account API: the second step of a login that answered `mfa_required`.
+pub const USERS_LOGIN_MFA: &str = "/users/login/mfa";
+/// Account API: options of a passwordless passkey sign-in (the login page's button too).
+pub const USERS_LOGIN_PASSKEY_OPTIONS: &str = "/users/login/passkey/options";
+/// Account API: a passwordless passkey sign-in.
+pub const USERS_LOGIN_PASSKEY: &str = "/users/login/passkey";
+/// The signed-in account's second factors.
+pub const USERS_ME_MFA: &str = "/users/me/mfa";
+/// TOTP enrolment (`POST`) and turning it off (`DELETE`).
+pub const USERS_ME_MFA_TOTP: &str = "/users/me/mfa/totp";
+/// Confirms a TOTP enrolment.
+pub const USERS_ME_MFA_TOTP_CONFIRM: &str = "/users/me/mfa/totp/confirm";
+/// New recovery codes.
+pub const USERS_ME_MFA_RECOVERY_CODES: &str = "/users/me/mfa/recovery-codes";
+/// Options of a passkey registration.
+pub const USERS_ME_MFA_PASSKEYS_OPTIONS: &str = "/users/me/mfa/passkeys/options";
+/// Finishes a passkey registration.
+pub const USERS_ME_MFA_PASSKEYS: &str = "/users/me/mfa/passkeys";
+/// One passkey: rename (`PATCH`), remove (`DELETE`).
+pub const USERS_ME_MFA_PASSKEY: &str = "/users/me/mfa/passkeys/{id}";
 /// Target of email-verification links (page and JSON).
 pub const USERS_VERIFY_EMAIL: &str = "/users/verify-email";
 /// Asks for a new verification link.
@@ -67,6 +87,18 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("PATCH", USERS_ME),
     ("DELETE", USERS_ME),
     ("POST", USERS_ME_PASSWORD),
+    ("POST", USERS_LOGIN_MFA),
+    ("POST", USERS_LOGIN_PASSKEY_OPTIONS),
+    ("POST", USERS_LOGIN_PASSKEY),
+    ("GET", USERS_ME_MFA),
+    ("POST", USERS_ME_MFA_TOTP),
+    ("DELETE", USERS_ME_MFA_TOTP),
+    ("POST", USERS_ME_MFA_TOTP_CONFIRM),
+    ("POST", USERS_ME_MFA_RECOVERY_CODES),
+    ("POST", USERS_ME_MFA_PASSKEYS_OPTIONS),
+    ("POST", USERS_ME_MFA_PASSKEYS),
+    ("PATCH", USERS_ME_MFA_PASSKEY),
+    ("DELETE", USERS_ME_MFA_PASSKEY),
     ("GET", USERS_VERIFY_EMAIL),
     ("POST", USERS_VERIFY_EMAIL),
     ("POST", USERS_VERIFY_EMAIL_RESEND),
@@ -91,6 +123,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/admin/users/{id}/enable"),
     ("POST", "/admin/users/{id}/unlock"),
     ("POST", "/admin/users/{id}/password-reset"),
+    ("POST", "/admin/users/{id}/mfa/reset"),
     ("GET", "/admin/users/{id}/consents"),
     ("DELETE", "/admin/users/{id}/consents/{client_id}"),
     ("DELETE", "/admin/users/{id}/sessions"),

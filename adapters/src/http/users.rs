@@ -18,7 +18,8 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use tessera_application::services::{
-    AccountLoginError, ApiSignIn, CreateUserError, LoginError, TokenSet,
+    AccountLoginError, ApiSignIn, ApiSignInOutcome, CreateUserError, LoginError, PendingStep,
+    TokenSet, SECOND_FACTOR_STEP_SECS,
 };
 use tessera_application::OAuthErrorCode;
 use tessera_domain::{is_valid_display_name, Email, User};
@@ -167,14 +168,31 @@ pub async fn login_post(
         .await
         .map_err(|e| ApiError::server_error(&format!("the login task failed: {e}")))?;
     count_login(&req, &state, &result);
-    Ok(token_response(&result.map_err(login_error)?))
+    match result.map_err(login_error)? {
+        ApiSignInOutcome::Tokens(tokens) => Ok(token_response(&tokens)),
+        ApiSignInOutcome::SecondFactorDue(step) => Ok(mfa_required(&step)),
+    }
+}
+
+/// The contract's `401 {"error": "mfa_required", "mfa_token": "..."}`: the password was
+/// right, and `/users/login/mfa` finishes the sign-in with this single-use token.
+fn mfa_required(step: &PendingStep) -> HttpResponse {
+    HttpResponse::Unauthorized()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(wire::MfaRequiredBody {
+            error: OAuthErrorCode::MfaRequired,
+            error_description: "a second factor is required: POST /users/login/mfa",
+            mfa_token: step.token.expose_secret(),
+            expires_in: SECOND_FACTOR_STEP_SECS,
+        })
 }
 
 /// Spends from the address's failure budget on a wrong password, and counts the outcome.
 fn count_login(
     req: &HttpRequest,
     state: &AccountState,
-    result: &Result<TokenSet, AccountLoginError>,
+    result: &Result<ApiSignInOutcome, AccountLoginError>,
 ) {
     match result {
         Ok(_) => state.metrics.login_result(None),
@@ -187,12 +205,12 @@ fn count_login(
             }
             state.metrics.login_result(Some(e));
         }
-        Err(AccountLoginError::Token(_)) => {}
+        Err(AccountLoginError::Token(_) | AccountLoginError::SecondFactor(_)) => {}
     }
 }
 
 /// Locked answers exactly like a wrong password: only existing accounts lock.
-fn login_error(e: AccountLoginError) -> ApiError {
+pub(super) fn login_error(e: AccountLoginError) -> ApiError {
     match e {
         AccountLoginError::Login(LoginError::InvalidCredentials | LoginError::Locked { .. }) => {
             ApiError::new(
@@ -205,11 +223,12 @@ fn login_error(e: AccountLoginError) -> ApiError {
         AccountLoginError::Login(LoginError::Repository(r)) => r.into(),
         AccountLoginError::Login(LoginError::Hasher(d)) => ApiError::server_error(&d),
         AccountLoginError::Token(t) => t.into(),
+        AccountLoginError::SecondFactor(e) => super::account_mfa::second_factor_error(e),
     }
 }
 
 /// RFC 6749 §5.1, never cached.
-fn token_response(tokens: &TokenSet) -> HttpResponse {
+pub(super) fn token_response(tokens: &TokenSet) -> HttpResponse {
     let scope = tokens.scope.to_string();
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))

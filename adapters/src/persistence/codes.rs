@@ -180,7 +180,7 @@ impl CodeRow {
 
 /// What `consume` found, before the row is turned back into a domain value.
 enum Consumed {
-    Redeemed(CodeRow),
+    Redeemed(Box<CodeRow>),
     AlreadyUsed(String),
     NotFound,
 }
@@ -221,7 +221,7 @@ impl AuthorizationCodeRepository for DieselAuthorizationCodeRepository {
             .optional()
             .map_err(|e| db.query_error(e))?;
             match redeemed {
-                Some(row) => Ok(Consumed::Redeemed(row)),
+                Some(row) => Ok(Consumed::Redeemed(Box::new(row))),
                 None => {
                     // Lost, or never existed: only reads from here, the decision is made.
                     let used: Option<String> = authorization_codes::table
@@ -240,7 +240,7 @@ impl AuthorizationCodeRepository for DieselAuthorizationCodeRepository {
             }
         })?;
         match consumed {
-            Consumed::Redeemed(row) => Ok(CodeRedemption::Redeemed(row.into_domain()?)),
+            Consumed::Redeemed(row) => Ok(CodeRedemption::Redeemed((*row).into_domain()?)),
             Consumed::AlreadyUsed(grant_id) => Ok(CodeRedemption::AlreadyUsed { grant_id }),
             Consumed::NotFound => Ok(CodeRedemption::NotFound),
         }

@@ -4,7 +4,12 @@ use std::collections::HashSet;
 #[test]
 fn wire_strings_are_distinct_and_in_the_rfc_alphabet() {
     let all: HashSet<_> = OAuthErrorCode::ALL.iter().map(|c| c.as_str()).collect();
-    assert_eq!(all.len(), 39, "one wire string per variant");
+    assert_eq!(
+        all.len(),
+        OAuthErrorCode::ALL.len(),
+        "one wire string per variant"
+    );
+    assert_eq!(all.len(), 41);
     for code in &all {
         // RFC 6749 §5.2: error = 1*( %x20-21 / %x23-5B / %x5D-7E ); ours are lower snake case.
         assert!(

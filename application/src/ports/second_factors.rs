@@ -206,12 +206,12 @@ pub trait PasskeyCeremonies: Send + Sync {
     fn available(&self) -> bool;
     /// Starts a registration of a discoverable credential with user verification; existing
     /// credentials are excluded so one authenticator is not registered twice.
-    fn start_registration<'a>(
+    fn start_registration(
         &self,
         user_handle: [u8; 16],
         user_name: &str,
         display_name: &str,
-        existing: &'a [Passkey],
+        existing: &[Passkey],
     ) -> Result<CeremonyStart, PasskeyError>;
     /// Finishes a registration with the browser's answer (JSON).
     fn finish_registration(
@@ -220,10 +220,7 @@ pub trait PasskeyCeremonies: Send + Sync {
         state: &str,
     ) -> Result<NewCredential, PasskeyError>;
     /// Starts a sign-in: with `allowed` credentials (second factor), or discoverable (empty).
-    fn start_authentication<'a>(
-        &self,
-        allowed: &'a [Passkey],
-    ) -> Result<CeremonyStart, PasskeyError>;
+    fn start_authentication(&self, allowed: &[Passkey]) -> Result<CeremonyStart, PasskeyError>;
     /// The credential id and user handle the browser's answer names, before verifying it (to
     /// find the passkey it claims to be).
     fn identify(&self, response: &str) -> Result<(Vec<u8>, Option<Vec<u8>>), PasskeyError>;

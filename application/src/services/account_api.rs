@@ -1,8 +1,8 @@
 use crate::ports::{random_token, ClientRepository, Clock, RandomSource, UserRepository};
 use crate::services::fault_code::repository_fault_code;
 use crate::services::{
-    AccessTokenVerifier, Accounts, CreateUserError, EmailLinks, LoginError, SignInContext,
-    TokenError, TokenSet, UserGrant, UserTokenIssuer,
+    AccessTokenVerifier, Accounts, CreateUserError, EmailLinks, LoginError, TokenError, TokenSet,
+    UserGrant, UserTokenIssuer,
 };
 use crate::{OAuthErrorCode, RepositoryError};
 use secrecy::SecretString;
@@ -49,6 +49,9 @@ pub enum AccountLoginError {
     /// Signing the token failed.
     #[error(transparent)]
     Token(#[from] TokenError),
+    /// The second step failed (wrong code, expired step…).
+    #[error(transparent)]
+    SecondFactor(#[from] super::SecondFactorError),
 }
 
 /// Why a bearer token was refused by the account API (RFC 6750 §3.1).
@@ -77,6 +80,7 @@ impl AccountLoginError {
             Self::Login(LoginError::Repository(e)) => repository_fault_code(e),
             Self::Login(_) => OAuthErrorCode::ServerError,
             Self::Token(e) => e.code(),
+            Self::SecondFactor(e) => e.code(),
         }
     }
 }
@@ -234,28 +238,22 @@ impl AccountApi {
         }
     }
 
-    /// Checks the credentials like the login page (same lockout and failure counting, same
-    /// single answer for unknown email, wrong password and locked account) and issues an
-    /// account API access token.
-    pub async fn login(
+    /// Issues the account API's tokens to `user`, who authenticated with `amr` just now
+    /// (the password and, where due, the second factor are checked by [`super::SignIn`]).
+    pub async fn issue_for(
         &self,
-        email: &str,
-        password: SecretString,
-        context: &SignInContext,
+        user: &User,
+        amr: AuthMethods,
     ) -> Result<TokenSet, AccountLoginError> {
-        let user = self
-            .accounts
-            .verify_credentials(email, password, context)
-            .await?;
         let grant_id = random_token(self.rng.as_ref(), 16);
         let grant = UserGrant {
             client: &self.client,
-            user: &user,
+            user,
             grant_id: &grant_id,
             scope: &self.scope,
             grant_scope: &self.scope,
             auth_time: self.clock.now(),
-            amr: AuthMethods::password(),
+            amr,
             nonce: None,
         };
         let (access_token, _) = self.issuer.sign(&grant)?;
@@ -273,6 +271,15 @@ impl AccountApi {
     /// revocation), issued to [`ACCOUNT_CLIENT_ID`] with scope [`ACCOUNT_SCOPE`], and its
     /// user must exist and be enabled.
     pub async fn me(&self, token: &str) -> Result<User, AccountTokenError> {
+        Ok(self.me_authenticated(token).await?.0)
+    }
+
+    /// [`Self::me`], with when the token's sign-in happened (`auth_time`): changes to second
+    /// factors need a recent one (ASVS 7.5.1).
+    pub async fn me_authenticated(
+        &self,
+        token: &str,
+    ) -> Result<(User, Option<UnixTime>), AccountTokenError> {
         let claims = self
             .verifier
             .verify_active(token)
@@ -284,11 +291,13 @@ impl AccountApi {
             return Err(AccountTokenError::InsufficientScope);
         }
         let id = UserId::parse(&claims.sub).map_err(|_| AccountTokenError::InvalidToken)?;
-        self.users
+        let user = self
+            .users
             .find(&id)
             .await?
             .filter(|u| !u.disabled)
-            .ok_or(AccountTokenError::InvalidToken)
+            .ok_or(AccountTokenError::InvalidToken)?;
+        Ok((user, claims.auth_time.map(UnixTime::from_secs)))
     }
 }
 

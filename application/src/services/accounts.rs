@@ -185,21 +185,49 @@ impl Accounts {
         context: &SignInContext,
     ) -> Result<SignedIn, LoginError> {
         let user = self.verify_credentials(email, password, context).await?;
+        self.open_session(&user.id, AuthMethods::password()).await
+    }
+
+    /// Opens a browser session for `user`, who authenticated with `amr` just now (a new id on
+    /// every sign-in and step-up: no session fixation, ASVS 7.2.4).
+    pub async fn open_session(
+        &self,
+        user: &UserId,
+        amr: AuthMethods,
+    ) -> Result<SignedIn, LoginError> {
         let now = self.clock.now();
         let cookie = random_token(self.rng.as_ref(), 32);
         let session = BrowserSession {
             digest: TokenDigest::of(&cookie),
-            user_id: user.id.clone(),
+            user_id: user.clone(),
             auth_time: now,
             expires_at: now.plus(self.session_ttl),
-            amr: AuthMethods::password(),
+            amr,
         };
         self.sessions.insert(&session).await?;
-        log::info!("user {} signed in", user.id);
+        log::info!("user {user} signed in ({amr})");
         Ok(SignedIn {
             session,
             cookie: SecretString::from(cookie),
         })
+    }
+
+    /// Checks email and password as [`Self::verify_credentials`] does, but leaves the failure
+    /// count as it is on success: for an account with a second factor, where only the second
+    /// step may forget the failures (otherwise each right password would buy a fresh set of
+    /// code guesses). Call [`Self::forget_failures`] when no second step follows.
+    pub async fn check_first_factor(
+        &self,
+        email: &str,
+        password: SecretString,
+        context: &SignInContext,
+    ) -> Result<User, LoginError> {
+        self.check_password(email, password, context, false).await
+    }
+
+    /// Forgets the account's failed attempts (a finished sign-in).
+    pub async fn forget_failures(&self, user: &UserId) -> Result<(), LoginError> {
+        Ok(self.users.reset_login_failures(user).await?)
     }
 
     /// Checks email and password exactly as [`Self::sign_in`] does (lockout, failure counting,
@@ -213,6 +241,18 @@ impl Accounts {
         email: &str,
         password: SecretString,
         context: &SignInContext,
+    ) -> Result<User, LoginError> {
+        self.check_password(email, password, context, true).await
+    }
+
+    /// The password check behind both entry points; `forget` resets the failure count on
+    /// success.
+    async fn check_password(
+        &self,
+        email: &str,
+        password: SecretString,
+        context: &SignInContext,
+        forget: bool,
     ) -> Result<User, LoginError> {
         let normalised = SecretString::from(Password::normalise(password.expose_secret()));
         let user = match Email::parse(email) {
@@ -302,7 +342,9 @@ impl Accounts {
             }
             return Err(LoginError::InvalidCredentials);
         }
-        self.users.reset_login_failures(&user.id).await?;
+        if forget {
+            self.users.reset_login_failures(&user.id).await?;
+        }
         if check.needs_rehash {
             match self.hasher.hash(normalised).await {
                 Ok(new) => {

@@ -9,7 +9,7 @@ use crate::ports::{
 use crate::{IssuerSettings, OAuthErrorCode, RequestContext};
 use std::sync::Arc;
 use tessera_domain::{
-    AuditAction, AuditOutcome, AuthorizationCode, BrowserSession, ClientId, CodeChallenge,
+    Acr, AuditAction, AuditOutcome, AuthorizationCode, BrowserSession, ClientId, CodeChallenge,
     CodeChallengeMethod, Consent, GrantType, Nonce, Prompt, RedirectUri, ResponseMode,
     ResponseType, ResponseTypeError, ScopeSet, State, TokenDigest, UserId,
 };
@@ -32,6 +32,7 @@ pub struct Authorize {
     rng: Arc<dyn RandomSource>,
     settings: IssuerSettings,
     audit: Option<Arc<dyn AuditLog>>,
+    acr_floor: Option<Acr>,
 }
 
 impl Authorize {
@@ -54,6 +55,7 @@ impl Authorize {
             rng,
             settings,
             audit: None,
+            acr_floor: None,
         }
     }
 
@@ -61,6 +63,14 @@ impl Authorize {
     pub fn with_audit(self, audit: Arc<dyn AuditLog>) -> Self {
         Self {
             audit: Some(audit),
+            ..self
+        }
+    }
+
+    /// The same service demanding at least `floor` of every sign-in (`mfa.required`).
+    pub fn with_acr_floor(self, floor: Option<Acr>) -> Self {
+        Self {
+            acr_floor: floor,
             ..self
         }
     }
@@ -216,6 +226,17 @@ impl Authorize {
                 })
             })
             .transpose()?;
+        let acr = [
+            params
+                .other
+                .get("acr_values")
+                .and_then(|v| Acr::requested(v)),
+            client.require_mfa.then_some(Acr::MultiFactor),
+            self.acr_floor,
+        ]
+        .into_iter()
+        .flatten()
+        .max();
         let login_hint = get(&params.login_hint)
             .filter(|h| h.len() <= 254)
             .map(str::to_owned);
@@ -231,6 +252,7 @@ impl Authorize {
             max_age,
             login_hint,
             response_mode,
+            acr,
         })
     }
 
@@ -249,11 +271,23 @@ impl Authorize {
         };
         // A re-authentication demand sets the session aside unless its sign-in happened in
         // this very authorization, recently: then the login page comes (again), never a code.
+        let proven_here = |s: &BrowserSession| {
+            signed_in_here
+                && now.as_secs().saturating_sub(s.auth_time.as_secs())
+                    <= REAUTHENTICATION_WINDOW_SECS
+        };
+        // A sign-in proven here that still falls short of the level cannot be answered by
+        // another login: the person lacks the factor.
+        if let Some(s) = session.filter(|s| proven_here(s) && !request.level_met_by(s)) {
+            if let Some(user) = self.users.find(&s.user_id).await?.filter(|u| !u.disabled) {
+                return Ok(AuthorizeOutcome::SecondFactorNeeded {
+                    request: Box::new(request),
+                    user: Box::new(user),
+                });
+            }
+        }
         let session = session.filter(|s| {
-            !request.demands_reauthentication(s, now)
-                || (signed_in_here
-                    && now.as_secs().saturating_sub(s.auth_time.as_secs())
-                        <= REAUTHENTICATION_WINDOW_SECS)
+            !request.demands_reauthentication(s, now) || (proven_here(s) && request.level_met_by(s))
         });
         let user = match session {
             Some(s) => self.users.find(&s.user_id).await?.filter(|u| !u.disabled),

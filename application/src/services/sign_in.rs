@@ -1,16 +1,23 @@
-//! Password sign-in as one use case for both places that offer it: the authorization
-//! endpoint's login page and the account API's `POST /users/login`.
+//! Sign-in as one use case for every place that offers it: the login page of an
+//! authorization (password, then the second factor when due, or a passkey alone) and the
+//! account API's `POST /users/login` (+ `/users/login/mfa`).
 
 use crate::ports::AuditLog;
 use crate::services::{
-    AccountApi, AccountLoginError, Accounts, LoginError, SignInContext, SignedIn, TokenSet,
-    ACCOUNT_CLIENT_ID,
+    AccountApi, AccountLoginError, Accounts, LoginError, PendingStep, SecondFactorError,
+    SecondFactors, SignInContext, SignedIn, TokenSet, ACCOUNT_CLIENT_ID,
 };
 use crate::RequestContext;
 use async_trait::async_trait;
 use secrecy::SecretString;
 use std::sync::Arc;
-use tessera_domain::{AuditAction, AuditOutcome};
+use tessera_domain::{AuditAction, AuditOutcome, AuthMethods, User, UserId};
+
+mod mfa_policy;
+mod second_step;
+
+pub use mfa_policy::MfaPolicy;
+pub use second_step::{PageSecondStep, SecondProof, SecondStepOutcome};
 
 /// Signs people in, ends the session a browser held before, and audits every attempt.
 ///
@@ -22,30 +29,22 @@ pub struct SignIn {
     accounts: Arc<Accounts>,
     account_api: Arc<dyn AccountLogin>,
     audit: Arc<dyn AuditLog>,
+    factors: Option<Arc<SecondFactors>>,
+    policy: MfaPolicy,
 }
 
-/// The account API's credential check and token issue ([`AccountApi::login`]), behind a trait
-/// so the sign-in rules can be tested without a token issuer.
+/// The account API's token issue ([`AccountApi::issue_for`]), behind a trait so the sign-in
+/// rules can be tested without a token issuer.
 #[async_trait]
 pub trait AccountLogin: Send + Sync {
-    /// Checks the credentials and issues the account API's tokens.
-    async fn login(
-        &self,
-        email: &str,
-        password: SecretString,
-        context: &SignInContext,
-    ) -> Result<TokenSet, AccountLoginError>;
+    /// Issues the account API's tokens to `user`, who authenticated with `amr`.
+    async fn issue(&self, user: &User, amr: AuthMethods) -> Result<TokenSet, AccountLoginError>;
 }
 
 #[async_trait]
 impl AccountLogin for AccountApi {
-    async fn login(
-        &self,
-        email: &str,
-        password: SecretString,
-        context: &SignInContext,
-    ) -> Result<TokenSet, AccountLoginError> {
-        AccountApi::login(self, email, password, context).await
+    async fn issue(&self, user: &User, amr: AuthMethods) -> Result<TokenSet, AccountLoginError> {
+        self.issue_for(user, amr).await
     }
 }
 
@@ -71,6 +70,24 @@ pub struct ApiSignIn {
     pub password: SecretString,
 }
 
+/// How a password sign-in on the login page went.
+#[derive(Debug)]
+pub enum PageSignInOutcome {
+    /// Signed in: a new session.
+    SignedIn(SignedIn),
+    /// The password was right; the second factor is due (no session yet).
+    SecondFactorDue(PendingStep),
+}
+
+/// How a password sign-in through the account API went.
+#[derive(Debug)]
+pub enum ApiSignInOutcome {
+    /// Signed in: the account API's tokens.
+    Tokens(TokenSet),
+    /// The password was right; finish with `/users/login/mfa` and this step's token.
+    SecondFactorDue(PendingStep),
+}
+
 /// Which entry point an audit event comes from, and what it names.
 struct Attempt<'a> {
     actor: &'a str,
@@ -79,7 +96,7 @@ struct Attempt<'a> {
 }
 
 impl SignIn {
-    /// Builds the use case.
+    /// Builds the use case, without second factors (as with `mfa.required = off`).
     pub fn new(
         accounts: Arc<Accounts>,
         account_api: Arc<dyn AccountLogin>,
@@ -89,59 +106,170 @@ impl SignIn {
             accounts,
             account_api,
             audit,
+            factors: None,
+            policy: MfaPolicy::Off,
         }
     }
 
-    /// Signs in on the login page; on success the browser's previous session (if any) ends.
+    /// The same use case asking for second factors under `policy`.
+    pub fn with_second_factors(self, factors: Arc<SecondFactors>, policy: MfaPolicy) -> Self {
+        Self {
+            factors: Some(factors),
+            policy,
+            ..self
+        }
+    }
+
+    /// The second-factor policy.
+    pub fn policy(&self) -> MfaPolicy {
+        self.policy
+    }
+
+    /// Signs in on the login page with a password; when the account has a second factor, no
+    /// session yet but the second step. On success the browser's previous session ends.
     pub async fn on_login_page(
         &self,
         ctx: &RequestContext,
         attempt: PageSignIn,
-    ) -> Result<SignedIn, LoginError> {
-        let result = self
-            .accounts
-            .sign_in(&attempt.email, attempt.password, &attempt.lockout)
-            .await;
-        let subject = result.as_ref().ok().map(|s| s.session.user_id.as_str());
+    ) -> Result<PageSignInOutcome, LoginError> {
         let who = Attempt {
             actor: &attempt.email,
             client_id: &attempt.client_id,
             place: "login page",
         };
-        self.audit_attempt(ctx, &who, result.as_ref().err(), subject);
-        if let (Ok(_), Some(old)) = (&result, &attempt.previous_session) {
-            if let Err(e) = self.accounts.sign_out(old).await {
-                log::warn!("could not end the previous session: {e}");
+        let user = match self
+            .accounts
+            .check_first_factor(&attempt.email, attempt.password, &attempt.lockout)
+            .await
+        {
+            Ok(u) => u,
+            Err(e) => {
+                self.audit_attempt(ctx, &who, Some(&e), None);
+                return Err(e);
             }
+        };
+        if let Some(step) = self.second_step_for(&user, true).await? {
+            return Ok(PageSignInOutcome::SecondFactorDue(step));
         }
-        result
+        self.accounts.forget_failures(&user.id).await?;
+        let signed = self
+            .finish_page_sign_in(
+                ctx,
+                &who,
+                &user.id,
+                AuthMethods::password(),
+                attempt.previous_session.as_deref(),
+            )
+            .await?;
+        Ok(PageSignInOutcome::SignedIn(signed))
     }
 
-    /// Signs in through the account API and issues its tokens.
+    /// Signs in through the account API with a password; when the account has a second
+    /// factor, the step to finish at `/users/login/mfa` instead of tokens.
     pub async fn on_account_api(
         &self,
         ctx: &RequestContext,
         attempt: ApiSignIn,
-    ) -> Result<TokenSet, AccountLoginError> {
-        let result = self
-            .account_api
-            .login(
-                &attempt.email,
-                attempt.password,
-                &SignInContext::anonymous(),
-            )
-            .await;
+    ) -> Result<ApiSignInOutcome, AccountLoginError> {
         let who = Attempt {
             actor: &attempt.email,
             client_id: ACCOUNT_CLIENT_ID,
             place: "account api",
         };
-        match &result {
-            Ok(_) => self.audit_attempt(ctx, &who, None, None),
-            Err(AccountLoginError::Login(e)) => self.audit_attempt(ctx, &who, Some(e), None),
-            Err(AccountLoginError::Token(_)) => {}
+        let user = match self
+            .accounts
+            .check_first_factor(
+                &attempt.email,
+                attempt.password,
+                &SignInContext::anonymous(),
+            )
+            .await
+        {
+            Ok(u) => u,
+            Err(e) => {
+                self.audit_attempt(ctx, &who, Some(&e), None);
+                return Err(e.into());
+            }
+        };
+        if let Some(step) = self.second_step_for(&user, false).await? {
+            return Ok(ApiSignInOutcome::SecondFactorDue(step));
         }
-        result
+        self.accounts.forget_failures(&user.id).await?;
+        let tokens = self
+            .account_api
+            .issue(&user, AuthMethods::password())
+            .await?;
+        self.audit_attempt(ctx, &who, None, Some(user.id.as_str()));
+        Ok(ApiSignInOutcome::Tokens(tokens))
+    }
+
+    /// Finishes `/users/login/mfa`: the step's token (single use, whatever the outcome) and a
+    /// TOTP or recovery code.
+    pub async fn second_step_on_account_api(
+        &self,
+        ctx: &RequestContext,
+        token: &SecretString,
+        otp: &SecretString,
+    ) -> Result<TokenSet, AccountLoginError> {
+        let factors = self.factors()?;
+        let pending = factors.take_step(token).await?;
+        let methods = factors.verify_otp(ctx, &pending.user, otp, false).await?;
+        let amr = pending.amr.and(methods);
+        let tokens = self.account_api.issue(&pending.user, amr).await?;
+        let who = Attempt {
+            actor: pending.user.email.as_str(),
+            client_id: ACCOUNT_CLIENT_ID,
+            place: "account api",
+        };
+        self.audit_attempt(ctx, &who, None, Some(pending.user.id.as_str()));
+        Ok(tokens)
+    }
+
+    /// The second step due for `user` under the policy, if any.
+    async fn second_step_for(
+        &self,
+        user: &User,
+        with_passkey: bool,
+    ) -> Result<Option<PendingStep>, LoginError> {
+        let Some(factors) = self.factors.as_ref().filter(|_| self.policy.asks()) else {
+            return Ok(None);
+        };
+        let status = factors
+            .status(&user.id)
+            .await
+            .map_err(second_factor_fault)?;
+        if !status.totp && !(factors.passkeys_available() && !status.passkeys.is_empty()) {
+            return Ok(None);
+        }
+        let step = factors
+            .begin_step(user, AuthMethods::password(), with_passkey)
+            .await
+            .map_err(second_factor_fault)?;
+        Ok(Some(step))
+    }
+
+    /// Opens the session of a finished page sign-in, ends the browser's previous one and
+    /// audits the success.
+    async fn finish_page_sign_in(
+        &self,
+        ctx: &RequestContext,
+        who: &Attempt<'_>,
+        user: &UserId,
+        amr: AuthMethods,
+        previous_session: Option<&str>,
+    ) -> Result<SignedIn, LoginError> {
+        let signed = self.accounts.open_session(user, amr).await?;
+        self.audit_attempt(ctx, who, None, Some(user.as_str()));
+        if let Some(old) = previous_session {
+            if let Err(e) = self.accounts.sign_out(old).await {
+                log::warn!("could not end the previous session: {e}");
+            }
+        }
+        Ok(signed)
+    }
+
+    fn factors(&self) -> Result<&Arc<SecondFactors>, SecondFactorError> {
+        self.factors.as_ref().ok_or(SecondFactorError::Expired)
     }
 
     /// Records a finished attempt: who tried (the email typed), for which client, from where,
@@ -180,6 +308,14 @@ impl SignIn {
             event = event.subject(subject);
         }
         self.audit.record(event);
+    }
+}
+
+/// A second-factor failure while starting the step is a fault of the sign-in.
+fn second_factor_fault(e: SecondFactorError) -> LoginError {
+    match e {
+        SecondFactorError::Repository(r) => LoginError::Repository(r),
+        other => LoginError::Hasher(format!("second-factor step: {other}")),
     }
 }
 

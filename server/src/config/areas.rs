@@ -100,6 +100,9 @@ pub struct AccountsConfig {
     pub password_hashing: Argon2Settings,
     /// When failed sign-ins lock an account, and for how long.
     pub lockout: LockoutPolicy,
+    /// Whether second factors are asked for, and whether everyone must have one
+    /// (`mfa.required`).
+    pub mfa: tessera_application::services::MfaPolicy,
 }
 
 /// The admin API (`admin_token`).

@@ -227,6 +227,9 @@ impl RawConfig {
                 ..Argon2Settings::default()
             },
             lockout: self.lockout()?,
+            mfa: tessera_application::services::MfaPolicy::parse(&self.mfa.required).ok_or_else(
+                || ConfigError::invalid("mfa.required", "must be off, optional or required"),
+            )?,
         })
     }
 

@@ -134,7 +134,24 @@ pub(super) struct RawConfig {
     pub(super) lockout_base_secs: i64,
     pub(super) lockout_max_secs: i64,
     pub(super) mail: RawMail,
+    pub(super) mfa: RawMfa,
     pub(super) docs: Option<bool>,
+}
+
+/// `mfa.*`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct RawMfa {
+    /// `off`, `optional` or `required`.
+    pub(super) required: String,
+}
+
+impl Default for RawMfa {
+    fn default() -> Self {
+        Self {
+            required: "optional".into(),
+        }
+    }
 }
 
 impl Default for RawConfig {
@@ -171,6 +188,7 @@ impl Default for RawConfig {
             lockout_base_secs: 60,
             lockout_max_secs: 3600,
             mail: RawMail::default(),
+            mfa: RawMfa::default(),
             docs: None,
         }
     }

@@ -4,12 +4,15 @@
 use super::oauth::Tokens;
 use super::{Core, WiringError};
 use crate::config::{Config, Environment, MailDelivery};
+use secrecy::SecretString;
 use std::sync::Arc;
+use tessera_adapters::crypto::{AeadKeyCipher, CipherPurpose, WebauthnPasskeys};
 use tessera_adapters::http::RateLimiter;
 use tessera_adapters::mail::MailQueue;
 use tessera_application::ports::{AuditLog, PasswordHasher};
 use tessera_application::services::{
     AccountApi, AccountApiDeps, AccountSettings, Accounts, EmailLinks, EmailLinksDeps,
+    SecondFactors, SecondFactorsDeps,
 };
 
 /// The account services.
@@ -24,6 +27,8 @@ pub struct AccountServices {
     pub account_api: Arc<AccountApi>,
     /// The queue that delivers the mail (flushed on shutdown).
     pub mailer: Arc<MailQueue>,
+    /// TOTP, recovery codes and passkeys.
+    pub second_factors: Arc<SecondFactors>,
 }
 
 /// What the account services are built from, beside the core.
@@ -36,6 +41,8 @@ pub struct AccountInputs<'a> {
     pub audit: Arc<dyn AuditLog>,
     /// The rate limiter; its mail budget bounds the mail sent per account.
     pub limiter: Arc<RateLimiter>,
+    /// The secret key (TOTP secrets are encrypted under a key derived from it).
+    pub secret: &'a SecretString,
 }
 
 impl AccountServices {
@@ -46,8 +53,10 @@ impl AccountServices {
             tokens,
             audit,
             limiter,
+            secret,
         } = inputs;
         let db = &core.db;
+        let audit_for_factors = audit.clone();
         let hasher: Arc<dyn PasswordHasher> = Core::password_hasher(config)?;
         let policy = config.accounts.password;
         let accounts = Arc::new(
@@ -97,12 +106,39 @@ impl AccountServices {
             .ensure_client()
             .await
             .map_err(|e| WiringError::Database(e.into()))?;
+        let issuer = config.http.issuer.as_str();
+        let ceremonies = WebauthnPasskeys::new(issuer, "Tessera")
+            .map_err(|e| WiringError::Passkeys(e.into()))?;
+        if !tessera_application::ports::PasskeyCeremonies::available(&ceremonies) {
+            log::info!(
+                "passkeys are off: the issuer {issuer} has no host name (browsers refuse \
+                 WebAuthn on IP addresses; use http://localhost:8080 in development)"
+            );
+        }
+        let second_factors = Arc::new(SecondFactors::new(SecondFactorsDeps {
+            users: db.users(),
+            factors: db.second_factors(),
+            passkeys: db.passkeys(),
+            challenges: db.challenges(),
+            ceremonies: Arc::new(ceremonies),
+            cipher: Arc::new(AeadKeyCipher::from_secret(
+                secret,
+                CipherPurpose::TotpSecrets,
+            )),
+            clock: core.clock.clone(),
+            rng: core.rng.clone(),
+            mailer: mailer.clone(),
+            audit: audit_for_factors,
+            issuer_name: "Tessera".to_owned(),
+            lockout: config.accounts.lockout,
+        }));
         Ok(Self {
             accounts,
             email_links,
             account_settings,
             account_api,
             mailer,
+            second_factors,
         })
     }
 }

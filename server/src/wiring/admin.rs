@@ -18,6 +18,8 @@ pub struct AdminInputs<'a> {
     pub keys: Arc<KeyService>,
     /// Sends password-reset mail on an admin's request.
     pub email_links: Arc<EmailLinks>,
+    /// Resets a person's second factors on an admin's request.
+    pub second_factors: Arc<tessera_application::services::SecondFactors>,
     /// The audit sink.
     pub audit: Arc<dyn AuditLog>,
     /// The per-address failure budgets (admin authentication failures).
@@ -30,6 +32,7 @@ pub fn admin_api(core: &Core, inputs: AdminInputs<'_>) -> Arc<AdminState> {
         config,
         keys,
         email_links,
+        second_factors,
         audit,
         limiter,
     } = inputs;
@@ -53,7 +56,8 @@ pub fn admin_api(core: &Core, inputs: AdminInputs<'_>) -> Arc<AdminState> {
             email_links,
             core.clock.clone(),
             audit.clone(),
-        ),
+        )
+        .with_second_factors(second_factors),
         keys: AdminKeys::new(keys, core.clock.clone(), audit.clone()),
         api_keys: AdminApiKeys::new(api_keys.clone(), core.clock.clone(), audit.clone()),
         audit: AdminAudit::new(db.audit()),

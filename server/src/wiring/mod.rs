@@ -48,6 +48,9 @@ pub enum WiringError {
     /// The mailer could not be started.
     #[error("mail: {0}")]
     Mail(#[source] BoxError),
+    /// The passkey relying party could not be set up from the issuer.
+    #[error("passkeys: {0}")]
+    Passkeys(#[source] BoxError),
 }
 
 /// Whole seconds of `d` as the application's `i64` seconds (saturating; configured values

@@ -109,7 +109,8 @@ impl OAuthServices {
                     core.rng.clone(),
                     core.settings.clone(),
                 )
-                .with_audit(inputs.audit.clone()),
+                .with_audit(inputs.audit.clone())
+                .with_acr_floor(inputs.config.accounts.mfa.floor()),
             ),
             code_grant: AuthorizationCodeGrant::new(
                 db.authorization_codes(),

@@ -34,6 +34,7 @@ const ADMIN_USER_DISABLE: &str = "/admin/users/{id}/disable";
 const ADMIN_USER_ENABLE: &str = "/admin/users/{id}/enable";
 const ADMIN_USER_UNLOCK: &str = "/admin/users/{id}/unlock";
 const ADMIN_USER_PASSWORD_RESET: &str = "/admin/users/{id}/password-reset";
+const ADMIN_USER_MFA_RESET: &str = "/admin/users/{id}/mfa/reset";
 const ADMIN_USER_CONSENTS: &str = "/admin/users/{id}/consents";
 const ADMIN_USER_CONSENT: &str = "/admin/users/{id}/consents/{client_id}";
 const ADMIN_USER_SESSIONS: &str = "/admin/users/{id}/sessions";
@@ -238,6 +239,11 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource(ADMIN_USER_PASSWORD_RESET)
             .route(web::post().to(users::password_reset))
+            .default_service(na()),
+    )
+    .service(
+        web::resource(ADMIN_USER_MFA_RESET)
+            .route(web::post().to(users::mfa_reset))
             .default_service(na()),
     )
     .service(

@@ -46,6 +46,7 @@ fn user_error(e: AdminUserError) -> AdminError {
         AdminUserError::Limit => bad_field("limit", &AdminUserError::Limit.to_string()),
         AdminUserError::Link(e) => ApiError::server_error(&e).into(),
         AdminUserError::Repository(r) => r.into(),
+        AdminUserError::SecondFactor(e) => crate::http::account_mfa::second_factor_error(e).into(),
     }
 }
 
@@ -237,6 +238,29 @@ pub(in crate::http) async fn password_reset(
     act(req, &state, |u, a| async move {
         u.force_password_reset(&a, &id).await
     })
+    .await
+}
+
+// `POST /admin/users/{id}/mfa/reset`: removes every second factor; audited, mailed.
+/// Resets the user's second factors (TOTP, recovery codes, passkeys)
+#[utoipa::path(post, operation_id = "admin_user_mfa_reset", path = "/admin/users/{id}/mfa/reset", tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 204, description = "Every second factor is gone; the owner is mailed"),
+        (status = 401, description = "Missing or wrong admin token", body = wire::ErrorBody),
+        (status = 404, description = "No such object", body = wire::ErrorBody),
+    ))]
+pub(in crate::http) async fn mfa_reset(
+    req: HttpRequest,
+    id: web::Path<String>,
+    state: web::Data<AdminState>,
+) -> Result<HttpResponse, AdminError> {
+    act(
+        req,
+        &state,
+        |u, a| async move { u.reset_mfa(&a, &id).await },
+    )
     .await
 }
 

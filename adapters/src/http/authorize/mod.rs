@@ -6,6 +6,7 @@
 
 mod consent;
 mod render;
+mod second_step;
 mod sign_in;
 #[cfg(test)]
 mod tests;
@@ -19,12 +20,16 @@ use secrecy::SecretString;
 use tessera_application::services::AuthorizeParams;
 
 /// Form fields of the pages themselves, never part of the authorization request.
-const PAGE_FIELDS: [&str; 6] = [
+const PAGE_FIELDS: [&str; 10] = [
     "action",
     "csrf_token",
     "email",
     "password",
     "decision",
+    "otp",
+    "mfa_token",
+    "passkey_handle",
+    "passkey_response",
     AUTH_TX_FIELD,
 ];
 
@@ -90,26 +95,37 @@ pub async fn authorize_post(
     let params = request_params(form);
     match action.as_str() {
         "login" => sign_in::login(&req, &state, params, page.email, page.password).await,
+        "mfa" | "mfa_passkey" => second_step::answer(&req, &state, params, &action, page).await,
+        "passkey" => second_step::passkey(&req, &state, params, page).await,
         "consent" => consent::answer(&req, &state, params, page).await,
         _ => bad_request("Unknown form action."),
     }
 }
 
-/// The fields the login and consent pages add to the request's own parameters.
+/// The fields the login, second-step and consent pages add to the request's own parameters.
 struct PageFields {
     email: String,
     password: SecretString,
     decision: Option<String>,
     auth_tx: Option<String>,
+    otp: SecretString,
+    mfa_token: SecretString,
+    passkey_handle: SecretString,
+    passkey_response: String,
 }
 
 impl PageFields {
     fn take(form: &OAuthForm) -> Self {
+        let secret = |name: &str| SecretString::from(form.get(name).unwrap_or("").to_owned());
         Self {
             email: form.get("email").unwrap_or("").to_owned(),
-            password: SecretString::from(form.get("password").unwrap_or("").to_owned()),
+            password: secret("password"),
             decision: form.get("decision").map(str::to_owned),
             auth_tx: form.get(AUTH_TX_FIELD).map(str::to_owned),
+            otp: secret("otp"),
+            mfa_token: secret("mfa_token"),
+            passkey_handle: secret("passkey_handle"),
+            passkey_response: form.get("passkey_response").unwrap_or("").to_owned(),
         }
     }
 }

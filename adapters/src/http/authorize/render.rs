@@ -10,7 +10,7 @@ use tessera_application::services::{
     AuthorizationRequest, AuthorizationResponse, AuthorizeError, AuthorizeOutcome, AuthorizeParams,
     Interaction,
 };
-use tessera_domain::{BrowserSession, ResponseMode};
+use tessera_domain::{Acr, BrowserSession, ResponseMode};
 
 /// A fresh request (or one posted without a page action): validate, then decide.
 pub(super) async fn start(
@@ -73,7 +73,22 @@ pub(super) fn render(
         Ok(AuthorizeOutcome::Consent { request, user }) => {
             consent_page(req, state, &request, user.email.as_str(), next)
         }
+        Ok(AuthorizeOutcome::SecondFactorNeeded { request, .. }) => {
+            let passkey = request.acr == Some(Acr::PhishingResistant);
+            let retry = retry_url(next.params);
+            pages::html_response(
+                StatusCode::FORBIDDEN,
+                pages::second_factor_needed_page(&request.client.name, passkey, &retry),
+            )
+        }
     }
+}
+
+/// The authorization request again as a GET URL, for "Try again" (parameters that force
+/// re-authentication are kept: the person signs in again at the new level).
+fn retry_url(params: &AuthorizeParams) -> String {
+    let query = serde_urlencoded::to_string(params.pairs()).unwrap_or_default();
+    format!("/authorize?{query}")
 }
 
 /// The consent page; right after a sign-in on this authorization's login page, its form
@@ -117,8 +132,12 @@ pub(super) fn login_page(
     (email, error): (&str, Option<&str>),
 ) -> HttpResponse {
     let hidden = params.pairs();
-    state.page_with_csrf(req, |csrf| {
-        pages::login_page(&request.client.name, &hidden, csrf, email, error)
+    let options = pages::LoginOptions {
+        action_url: "/authorize",
+        passkeys: state.passkeys,
+    };
+    state.page_with_csrf_and_script(req, state.passkeys, |csrf| {
+        pages::login_page_with(&request.client.name, &hidden, csrf, (email, error), options)
     })
 }
 

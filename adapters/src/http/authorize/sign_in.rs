@@ -9,7 +9,8 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
 use secrecy::{ExposeSecret, SecretString};
 use tessera_application::services::{
-    AuthorizationRequest, AuthorizeParams, Interaction, LoginError, PageSignIn, SignedIn,
+    AuthorizationRequest, AuthorizeParams, Interaction, LoginError, PageSignIn, PageSignInOutcome,
+    SignedIn,
 };
 use tessera_application::RequestContext;
 use tessera_domain::UnixTime;
@@ -22,7 +23,7 @@ pub(super) fn guard(
     action: &str,
     form: &OAuthForm,
 ) -> Option<HttpResponse> {
-    if action == "login" {
+    if matches!(action, "login" | "mfa" | "mfa_passkey" | "passkey") {
         if let Err(wait) = state.limiter.check_sign_in(req) {
             let mut res = page_error(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -77,7 +78,12 @@ pub(super) async fn login(
     let signed_in = run_detached(state, ctx, attempt).await;
     count(req, state, &signed_in, device.as_ref());
     match signed_in {
-        Ok(signed) => continue_signed_in(req, state, request, &params, &signed, now).await,
+        Ok(PageSignInOutcome::SignedIn(signed)) => {
+            continue_signed_in(req, state, request, &params, &signed, now).await
+        }
+        Ok(PageSignInOutcome::SecondFactorDue(step)) => {
+            super::second_step::page(req, state, &params, &step, None)
+        }
         // A locked account (ASVS 6.3.1) gets exactly the wrong-password page: same status
         // (200), same message, and deliberately no `Retry-After`. Only existing accounts can
         // lock, so any difference, a header included, would tell whether the email exists
@@ -94,7 +100,7 @@ pub(super) async fn login(
 }
 
 /// The authorization goes on as the session just signed in, which gets its cookies.
-async fn continue_signed_in(
+pub(super) async fn continue_signed_in(
     req: &HttpRequest,
     state: &BrowserFlowState,
     request: AuthorizationRequest,
@@ -122,7 +128,7 @@ async fn run_detached(
     state: &BrowserFlowState,
     ctx: RequestContext,
     attempt: PageSignIn,
-) -> Result<SignedIn, LoginError> {
+) -> Result<PageSignInOutcome, LoginError> {
     let sign_in = state.sign_in.clone();
     actix_web::rt::spawn(async move { sign_in.on_login_page(&ctx, attempt).await })
         .await
@@ -134,7 +140,7 @@ async fn run_detached(
 fn count(
     req: &HttpRequest,
     state: &BrowserFlowState,
-    signed_in: &Result<SignedIn, LoginError>,
+    signed_in: &Result<PageSignInOutcome, LoginError>,
     device: Option<&TrustedDevice>,
 ) {
     if matches!(
@@ -171,7 +177,7 @@ fn set_sign_in_cookies(
 }
 
 /// A sign-in that could not be decided: busy hasher, storage or hasher failure.
-fn login_fault(e: LoginError) -> HttpResponse {
+pub(super) fn login_fault(e: LoginError) -> HttpResponse {
     match e {
         LoginError::Busy => {
             let mut res = page_error(

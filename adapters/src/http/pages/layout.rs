@@ -98,13 +98,17 @@ pub(super) fn layout(title: &str, body: &str) -> String {
 
 /// Names of the fields the pages' forms set themselves. A carried parameter with one of these
 /// names is dropped rather than sent twice, which would make the POST ambiguous (AS-09).
-const RESERVED: [&str; 6] = [
+const RESERVED: [&str; 10] = [
     "email",
     "password",
     "csrf_token",
     "action",
     "decision",
     "confirm",
+    "otp",
+    "mfa_token",
+    "passkey_handle",
+    "passkey_response",
 ];
 
 /// Hidden inputs that carry a request's parameters through a form, one per pair, escaped.

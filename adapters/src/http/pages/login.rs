@@ -3,7 +3,16 @@
 use super::escape::Escaped;
 use super::layout::{csrf_input, layout, Hidden};
 
-/// The sign-in form for an authorization request.
+/// What the login form offers besides email and password.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoginOptions<'a> {
+    /// Where the form posts (`/authorize`, or `/account`).
+    pub action_url: &'a str,
+    /// Offer "Sign in with a passkey" (`#passkey-sign-in`): only with a host-name issuer.
+    pub passkeys: bool,
+}
+
+/// The sign-in form for an authorization request (posting to `/authorize`).
 ///
 /// `hidden` carries the authorization request through the POST, `email` refills the field after
 /// a failed attempt, and `error` (if any) is announced above the form. The password field is
@@ -14,6 +23,23 @@ pub fn login_page(
     csrf: &str,
     email: &str,
     error: Option<&str>,
+) -> String {
+    let options = LoginOptions {
+        action_url: "/authorize",
+        passkeys: false,
+    };
+    login_page_with(client_name, hidden, csrf, (email, error), options)
+}
+
+/// The sign-in form with `options`: where it posts, and whether a passkey can be used instead
+/// of the password. The passkey button sits in the same (single) form and needs the
+/// [`super::webauthn`] script; without it, or without JavaScript, the form is the plain one.
+pub fn login_page_with(
+    client_name: &str,
+    hidden: &[(String, String)],
+    csrf: &str,
+    (email, error): (&str, Option<&str>),
+    options: LoginOptions<'_>,
 ) -> String {
     let alert = error.map_or_else(String::new, |e| {
         format!("<div class=\"alert\" role=\"alert\">{}</div>\n", Escaped(e))
@@ -29,7 +55,7 @@ pub fn login_page(
             "<h1>Sign in</h1>\n",
             "<p class=\"lead\">Sign in to continue to <strong>{client}</strong></p>\n",
             "{alert}",
-            "<form method=\"post\" action=\"/authorize\">\n",
+            "<form method=\"post\" action=\"{action_url}\">\n",
             "{hidden}",
             "{csrf}",
             "<input type=\"hidden\" name=\"action\" value=\"login\">\n",
@@ -40,8 +66,30 @@ pub fn login_page(
             "<input id=\"password\" name=\"password\" type=\"password\" ",
             "autocomplete=\"current-password\" required{password_focus}>\n",
             "<button type=\"submit\">Sign in</button>\n",
-            "</form>\n"
+            "{passkey}",
+            "</form>\n",
+            "{script}"
         ),
+        action_url = Escaped(options.action_url),
+        passkey = if options.passkeys {
+            format!(
+                concat!(
+                    "{inputs}",
+                    "<button type=\"button\" class=\"secondary\" id=\"passkey-sign-in\" ",
+                    "data-webauthn=\"get\" data-action=\"passkey\" ",
+                    "data-options-url=\"/users/login/passkey/options\">",
+                    "Sign in with a passkey</button>\n"
+                ),
+                inputs = super::webauthn::passkey_inputs("")
+            )
+        } else {
+            String::new()
+        },
+        script = if options.passkeys {
+            super::webauthn::script_tag()
+        } else {
+            String::new()
+        },
         client = Escaped(client_name),
         alert = alert,
         hidden = Hidden(hidden),

@@ -16,6 +16,8 @@ mod layout;
 mod login;
 mod logout;
 mod response;
+mod second_factor;
+pub mod webauthn;
 
 pub use account_links::{link_done_page, reset_password_page, verify_email_page};
 pub use consent::{consent_page, describe_scopes, ScopeLine};
@@ -23,9 +25,10 @@ pub use error::error_page;
 pub use escape::{escape, Escaped};
 pub use form_post::{form_post_page, form_post_response};
 pub use layout::Hidden;
-pub use login::login_page;
+pub use login::{login_page, login_page_with, LoginOptions};
 pub use logout::{logged_out_page, logout_confirm_page};
-pub use response::html_response;
+pub use response::{html_response, html_response_with_script};
+pub use second_factor::{second_factor_needed_page, second_factor_page, SecondStep};
 
 #[cfg(test)]
 mod tests;

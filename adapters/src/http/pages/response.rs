@@ -22,6 +22,20 @@ pub fn html_response(status: StatusCode, body: String) -> HttpResponse {
     respond(status, body, &CSP)
 }
 
+/// [`html_response`] for a page that runs the passkey script, when `script` is true.
+pub fn html_response_with_script(status: StatusCode, body: String, script: bool) -> HttpResponse {
+    if script {
+        // The passkey buttons fetch their options from this origin.
+        let sources = format!(
+            "{}; connect-src 'self'",
+            super::webauthn::WEBAUTHN_SCRIPT_SOURCE.as_str()
+        );
+        with_script(status, body, &sources)
+    } else {
+        html_response(status, body)
+    }
+}
+
 /// Like [`html_response`], but the CSP also allows the one inline script with hash `source`.
 pub(super) fn with_script(status: StatusCode, body: String, source: &str) -> HttpResponse {
     respond(

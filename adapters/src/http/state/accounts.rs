@@ -4,7 +4,9 @@
 use crate::http::{BrowserSettings, CsrfGuard, RateLimiter};
 use std::sync::Arc;
 use tessera_application::ports::{Clock, RandomSource};
-use tessera_application::services::{AccountApi, AccountSettings, EmailLinks, SignIn};
+use tessera_application::services::{
+    AccountApi, AccountSettings, EmailLinks, SecondFactors, SignIn,
+};
 
 /// The account area's use cases and the edge services its handlers share.
 pub struct AccountState {
@@ -14,6 +16,8 @@ pub struct AccountState {
     pub account_api: Arc<AccountApi>,
     /// Name, password and deletion of one's own account.
     pub account_settings: AccountSettings,
+    /// Second factors and passkeys of the signed-in account.
+    pub second_factors: Arc<SecondFactors>,
     /// Emailed links: verification and password reset.
     pub email_links: Arc<EmailLinks>,
     /// Cookie settings of the link pages.

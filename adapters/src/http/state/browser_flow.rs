@@ -8,12 +8,13 @@ use crate::observability::Metrics;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use async_trait::async_trait;
+use secrecy::SecretString;
 use std::sync::Arc;
 use tessera_application::ports::{random_token, Clock, RandomSource};
 use tessera_application::services::{
     Accounts, AuthorizationRequest, Authorize, AuthorizeError, AuthorizeOutcome, AuthorizeParams,
-    Interaction, LoginError, Logout, LogoutError, LogoutPlan, LogoutRequest, PageSignIn, SignIn,
-    SignedIn,
+    Interaction, LoginError, Logout, LogoutError, LogoutPlan, LogoutRequest, PageSecondStep,
+    PageSignIn, PageSignInOutcome, SecondFactorError, SecondStepOutcome, SignIn, SignedIn,
 };
 use tessera_application::{RepositoryError, RequestContext};
 use tessera_domain::{BrowserSession, UserId};
@@ -114,7 +115,7 @@ impl LogoutPlanner for Logout {
     }
 }
 
-/// The login page's sign-in ([`SignIn::on_login_page`]).
+/// The login page's sign-in ([`SignIn::on_login_page`] and its second step).
 #[async_trait]
 pub trait LoginPageSignIn: Send + Sync {
     /// See [`SignIn::on_login_page`].
@@ -122,7 +123,31 @@ pub trait LoginPageSignIn: Send + Sync {
         &self,
         ctx: &RequestContext,
         attempt: PageSignIn,
-    ) -> Result<SignedIn, LoginError>;
+    ) -> Result<PageSignInOutcome, LoginError>;
+    /// See [`SignIn::second_step_on_login_page`].
+    async fn second_step(
+        &self,
+        ctx: &RequestContext,
+        step: PageSecondStep,
+    ) -> Result<SecondStepOutcome, SecondFactorError>;
+    /// See [`SignIn::passkey_on_login_page`].
+    async fn passkey(
+        &self,
+        ctx: &RequestContext,
+        passkey: PasskeyAnswer,
+    ) -> Result<SignedIn, SecondFactorError>;
+}
+
+/// A passwordless passkey sign-in as the login page posts it.
+pub struct PasskeyAnswer {
+    /// The ceremony's handle.
+    pub handle: SecretString,
+    /// The browser's `PublicKeyCredential` JSON.
+    pub response: String,
+    /// The client the authorization request is for.
+    pub client_id: String,
+    /// The session cookie value the browser sent, ended once the new session exists.
+    pub previous_session: Option<String>,
 }
 
 #[async_trait]
@@ -131,8 +156,32 @@ impl LoginPageSignIn for SignIn {
         &self,
         ctx: &RequestContext,
         attempt: PageSignIn,
-    ) -> Result<SignedIn, LoginError> {
+    ) -> Result<PageSignInOutcome, LoginError> {
         SignIn::on_login_page(self, ctx, attempt).await
+    }
+
+    async fn second_step(
+        &self,
+        ctx: &RequestContext,
+        step: PageSecondStep,
+    ) -> Result<SecondStepOutcome, SecondFactorError> {
+        SignIn::second_step_on_login_page(self, ctx, step).await
+    }
+
+    async fn passkey(
+        &self,
+        ctx: &RequestContext,
+        p: PasskeyAnswer,
+    ) -> Result<SignedIn, SecondFactorError> {
+        SignIn::passkey_on_login_page(
+            self,
+            ctx,
+            &p.handle,
+            &p.response,
+            &p.client_id,
+            p.previous_session.as_deref(),
+        )
+        .await
     }
 }
 
@@ -162,6 +211,8 @@ pub struct BrowserFlowState {
     pub clock: Arc<dyn Clock>,
     /// Sign-in counters.
     pub metrics: Arc<Metrics>,
+    /// Passkeys can be used (the issuer has a host name): the login page offers them.
+    pub passkeys: bool,
 }
 
 impl BrowserFlowState {
@@ -184,11 +235,25 @@ impl BrowserFlowState {
         req: &HttpRequest,
         page: impl FnOnce(&str) -> String,
     ) -> HttpResponse {
+        self.page_with_csrf_and_script(req, false, page)
+    }
+
+    /// [`Self::page_with_csrf`] for a page that may run the passkey script.
+    pub fn page_with_csrf_and_script(
+        &self,
+        req: &HttpRequest,
+        script: bool,
+        page: impl FnOnce(&str) -> String,
+    ) -> HttpResponse {
         let (binding, new) = match self.browser.csrf_value(req) {
             Some(v) => (v, false),
             None => (random_token(self.rng.as_ref(), 32), true),
         };
-        let mut res = pages::html_response(StatusCode::OK, page(&self.csrf.token_for(&binding)));
+        let mut res = pages::html_response_with_script(
+            StatusCode::OK,
+            page(&self.csrf.token_for(&binding)),
+            script,
+        );
         if new {
             if let Err(e) = res.add_cookie(&self.browser.csrf_cookie(&binding)) {
                 log::error!("could not set the CSRF cookie: {e}");

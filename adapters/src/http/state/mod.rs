@@ -13,7 +13,7 @@ mod token_endpoints;
 pub use accounts::AccountState;
 pub use admin::AdminState;
 pub use browser_flow::{
-    AuthorizeFlow, BrowserFlowState, BrowserSessions, LoginPageSignIn, LogoutPlanner,
+    AuthorizeFlow, BrowserFlowState, BrowserSessions, LoginPageSignIn, LogoutPlanner, PasskeyAnswer,
 };
 pub use operations::OperationsState;
 pub use token_endpoints::{

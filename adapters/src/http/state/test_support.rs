@@ -2,7 +2,7 @@
 //! cases that answer what the test says.
 
 use super::browser_flow::{
-    AuthorizeFlow, BrowserFlowState, BrowserSessions, LoginPageSignIn, LogoutPlanner,
+    AuthorizeFlow, BrowserFlowState, BrowserSessions, LoginPageSignIn, LogoutPlanner, PasskeyAnswer,
 };
 use crate::crypto::{OsRandom, SystemClock};
 use crate::http::{
@@ -14,7 +14,8 @@ use secrecy::SecretString;
 use std::sync::Arc;
 use tessera_application::services::{
     AuthorizationRequest, AuthorizeError, AuthorizeOutcome, AuthorizeParams, Interaction,
-    LoginError, LogoutError, LogoutPlan, LogoutRequest, PageSignIn, SignedIn,
+    LoginError, LogoutError, LogoutPlan, LogoutRequest, PageSecondStep, PageSignIn,
+    PageSignInOutcome, SecondFactorError, SecondStepOutcome, SignedIn,
 };
 use tessera_application::{RepositoryError, RequestContext};
 use tessera_domain::{BrowserSession, UserId};
@@ -73,8 +74,24 @@ impl LoginPageSignIn for Failing<LoginError> {
         &self,
         _: &RequestContext,
         _: PageSignIn,
-    ) -> Result<SignedIn, LoginError> {
+    ) -> Result<PageSignInOutcome, LoginError> {
         Err((self.0)())
+    }
+
+    async fn second_step(
+        &self,
+        _: &RequestContext,
+        _: PageSecondStep,
+    ) -> Result<SecondStepOutcome, SecondFactorError> {
+        Err(SecondFactorError::Expired)
+    }
+
+    async fn passkey(
+        &self,
+        _: &RequestContext,
+        _: PasskeyAnswer,
+    ) -> Result<SignedIn, SecondFactorError> {
+        Err(SecondFactorError::Expired)
     }
 }
 
@@ -135,5 +152,6 @@ pub(crate) fn state(fakes: Fakes) -> BrowserFlowState {
         rng: Arc::new(OsRandom),
         clock: Arc::new(SystemClock),
         metrics: Arc::new(Metrics::new(&[])),
+        passkeys: false,
     }
 }

@@ -10,6 +10,7 @@ mod error;
 mod health;
 mod introspection;
 mod jwks;
+mod mfa;
 mod revocation;
 mod token;
 mod userinfo;
@@ -26,6 +27,11 @@ pub use error::ErrorBody;
 pub use health::Status;
 pub use introspection::{IntrospectRequest, IntrospectResponse};
 pub use jwks::{Jwk, JwkSet};
+pub use mfa::{
+    MfaLoginRequest, MfaRequiredBody, MfaStatusBody, OtpRequest, PasskeyBody, PasskeyLogin,
+    PasskeyOptionsBody, PasskeyRegistration, PasskeyRename, RecoveryCodesBody, TotpConfirmRequest,
+    TotpEnrolmentBody,
+};
 pub use revocation::RevokeRequest;
 pub use token::{GrantType, TokenRequest, TokenResponse, BEARER};
 pub use userinfo::{UserInfoClaims, UserInfoForm};

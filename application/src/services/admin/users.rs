@@ -41,6 +41,9 @@ pub enum AdminUserError {
     /// Storage failed.
     #[error(transparent)]
     Repository(#[from] RepositoryError),
+    /// Removing the second factors failed.
+    #[error(transparent)]
+    SecondFactor(#[from] crate::services::SecondFactorError),
 }
 
 impl AdminUserError {
@@ -51,6 +54,7 @@ impl AdminUserError {
             Self::NotFound | Self::ConsentNotFound => OAuthErrorCode::NotFound,
             Self::Limit => OAuthErrorCode::InvalidRequest,
             Self::Link(_) => OAuthErrorCode::ServerError,
+            Self::SecondFactor(e) => e.code(),
             Self::Repository(e) => repository_fault_code(e),
         }
     }
@@ -64,9 +68,34 @@ pub struct AdminUsers {
     email_links: Arc<EmailLinks>,
     clock: Arc<dyn Clock>,
     audit: Arc<dyn AuditLog>,
+    second_factors: Option<Arc<crate::services::SecondFactors>>,
 }
 
 impl AdminUsers {
+    /// The same service, able to reset second factors.
+    pub fn with_second_factors(self, factors: Arc<crate::services::SecondFactors>) -> Self {
+        Self {
+            second_factors: Some(factors),
+            ..self
+        }
+    }
+
+    /// Removes every second factor of the user (TOTP, recovery codes, passkeys), for a
+    /// person who lost them: audited as `mfa_reset` and mailed to the owner.
+    pub async fn reset_mfa(&self, actor: &Actor, id: &str) -> Result<(), AdminUserError> {
+        let user = self.get(id).await?;
+        let factors = self
+            .second_factors
+            .as_ref()
+            .ok_or(AdminUserError::NotFound)?;
+        let ctx = crate::RequestContext {
+            ip: actor.ip.as_deref().and_then(|ip| ip.parse().ok()),
+            request_id: String::new(),
+            now: self.clock.now(),
+        };
+        factors.admin_reset(&ctx, &actor.id, &user).await?;
+        Ok(())
+    }
     /// Builds the service; `sign_out` also ends the grants of a withdrawn consent.
     pub fn new(
         users: Arc<dyn UserRepository>,
@@ -83,6 +112,7 @@ impl AdminUsers {
             email_links,
             clock,
             audit,
+            second_factors: None,
         }
     }
 

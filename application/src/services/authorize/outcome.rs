@@ -92,6 +92,14 @@ pub enum AuthorizeOutcome {
         /// Who is signed in.
         user: Box<User>,
     },
+    /// The person signed in, but not at the level the request needs (a second factor or a
+    /// passkey they have not set up): lead them to set one up.
+    SecondFactorNeeded {
+        /// The request being served.
+        request: Box<AuthorizationRequest>,
+        /// Who is signed in.
+        user: Box<User>,
+    },
     /// Back to the client, with a code or an error.
     Respond(AuthorizationResponse),
 }

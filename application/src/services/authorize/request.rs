@@ -1,7 +1,8 @@
 //! A validated authorization request and how the person reached the current step.
 
 use tessera_domain::{
-    BrowserSession, Client, CodeChallenge, Nonce, Prompt, ResponseMode, ScopeSet, State, UnixTime,
+    Acr, BrowserSession, Client, CodeChallenge, Nonce, Prompt, ResponseMode, ScopeSet, State,
+    UnixTime,
 };
 
 /// A validated authorization request (RFC 6749 §4.1.1, RFC 7636, OIDC Core §3.1.2.1).
@@ -29,6 +30,9 @@ pub struct AuthorizationRequest {
     pub login_hint: Option<String>,
     /// How to send the response.
     pub response_mode: ResponseMode,
+    /// The least authentication level the code needs: the weakest of `acr_values` this
+    /// server knows, raised to `mfa` for a client that requires it or by `mfa.required`.
+    pub acr: Option<Acr>,
 }
 
 /// How long after signing in a proven sign-in still answers a re-authentication demand: time
@@ -38,10 +42,18 @@ pub const REAUTHENTICATION_WINDOW_SECS: i64 = 600;
 impl AuthorizationRequest {
     /// True when `session`'s sign-in alone cannot stand behind a code for this request: it
     /// asks for a new login (`prompt=login` / `select_account`) or for an authentication
-    /// younger than `max_age`. The one place such demands are listed (step-up via
-    /// `acr_values` belongs here too).
+    /// younger than `max_age`, or at a stronger level than the session's (step-up). The one
+    /// place such demands are listed.
     pub fn demands_reauthentication(&self, session: &BrowserSession, now: UnixTime) -> bool {
-        self.prompt.forces_login() || !session.satisfies_max_age(self.max_age, now)
+        self.prompt.forces_login()
+            || !session.satisfies_max_age(self.max_age, now)
+            || !self.level_met_by(session)
+    }
+
+    /// True when `session`'s authentication reaches the level this request needs.
+    pub fn level_met_by(&self, session: &BrowserSession) -> bool {
+        self.acr
+            .is_none_or(|wanted| session.amr.acr().satisfies(wanted))
     }
 }
 

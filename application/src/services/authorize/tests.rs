@@ -579,6 +579,7 @@ fn request(client: Client) -> AuthorizationRequest {
         max_age: None,
         login_hint: None,
         response_mode: ResponseMode::Query,
+        acr: None,
     }
 }
 

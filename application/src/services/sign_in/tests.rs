@@ -18,16 +18,15 @@ impl AuditLog for AuditRecorder {
     }
 }
 
-/// An account API whose credential check always answers `answer`.
+/// An account API whose token issue always answers `answer`.
 struct AnsweringApi(fn() -> Result<TokenSet, AccountLoginError>);
 
 #[async_trait]
 impl AccountLogin for AnsweringApi {
-    async fn login(
+    async fn issue(
         &self,
-        _: &str,
-        _: SecretString,
-        _: &SignInContext,
+        _: &tessera_domain::User,
+        _: AuthMethods,
     ) -> Result<TokenSet, AccountLoginError> {
         (self.0)()
     }
@@ -115,8 +114,12 @@ fn unreachable_api() -> Result<TokenSet, AccountLoginError> {
 #[tokio::test]
 async fn login_page_success_is_audited_with_its_subject_and_ends_the_previous_session() {
     let (s, events, ended) = sign_in(true, unreachable_api);
-    let signed = s.on_login_page(&ctx(), page_attempt()).await.unwrap();
+    let outcome = s.on_login_page(&ctx(), page_attempt()).await.unwrap();
+    let PageSignInOutcome::SignedIn(signed) = outcome else {
+        panic!("no second factor is due: {outcome:?}");
+    };
     assert_eq!(signed.session.user_id.as_str(), USER_ID);
+    assert_eq!(signed.session.amr, AuthMethods::password());
     let e = events.only();
     assert_eq!(e.action, AuditAction::LoginSucceeded);
     assert_eq!(e.outcome, AuditOutcome::Success);
@@ -146,27 +149,23 @@ async fn login_page_wrong_password_is_audited_without_a_subject_and_keeps_the_ol
 }
 
 #[tokio::test]
-async fn account_api_locked_account_is_audited_for_the_account_client() {
-    let (s, events, _) = sign_in(false, || {
-        Err(AccountLoginError::Login(LoginError::Locked {
-            retry_after_secs: 30,
-        }))
-    });
+async fn account_api_wrong_password_is_audited_for_the_account_client() {
+    let (s, events, _) = sign_in(false, unreachable_api);
     let r = s.on_account_api(&ctx(), api_attempt()).await;
     assert!(matches!(
         r,
-        Err(AccountLoginError::Login(LoginError::Locked { .. }))
+        Err(AccountLoginError::Login(LoginError::InvalidCredentials))
     ));
     let e = events.only();
     assert_eq!(e.action, AuditAction::LoginFailed);
     assert_eq!(e.client_id.as_deref(), Some(ACCOUNT_CLIENT_ID));
     assert_eq!(e.actor.as_deref(), Some(EMAIL));
-    assert_eq!(e.detail.as_deref(), Some("account api: account locked"));
+    assert_eq!(e.detail.as_deref(), Some("account api: bad credentials"));
 }
 
 #[tokio::test]
 async fn faults_are_not_attempts_and_are_not_audited() {
-    let (s, events, _) = sign_in(false, || {
+    let (s, events, _) = sign_in(true, || {
         Err(AccountLoginError::Login(LoginError::Repository(
             RepositoryError::Unavailable,
         )))

@@ -1,0 +1,168 @@
+//! The login page's second step (a code, or a passkey after the password) and the
+//! passwordless passkey sign-in; both end like a password sign-in, in the authorization's
+//! next step with the new session's cookies.
+
+use super::render::{authorize_error, bad_request, login_page, page_error, unavailable};
+use super::sign_in::continue_signed_in;
+use super::PageFields;
+use crate::http::pages::{self, SecondStep};
+use crate::http::state::{BrowserFlowState, PasskeyAnswer};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use secrecy::ExposeSecret;
+use tessera_application::services::{
+    AuthorizeParams, PageSecondStep, PendingStep, SecondFactorError, SecondProof,
+    SecondStepOutcome, SignedIn,
+};
+
+/// The second-step page for a pending step, with `error` after a refused attempt.
+pub(super) fn page(
+    req: &HttpRequest,
+    state: &BrowserFlowState,
+    params: &AuthorizeParams,
+    step: &PendingStep,
+    error: Option<&str>,
+) -> HttpResponse {
+    let hidden = params.pairs();
+    let passkey = step
+        .passkey
+        .as_ref()
+        .map(|p| (p.handle.expose_secret(), p.options.as_str()));
+    let view = SecondStep {
+        action_url: "/authorize",
+        token: step.token.expose_secret(),
+        totp: step.totp,
+        passkey,
+    };
+    state.page_with_csrf_and_script(req, passkey.is_some(), |csrf| {
+        pages::second_factor_page(&hidden, csrf, view, error)
+    })
+}
+
+/// `action=mfa` (a code in `otp`) or `action=mfa_passkey` (the `#passkey` button's answer).
+pub(super) async fn answer(
+    req: &HttpRequest,
+    state: &BrowserFlowState,
+    params: AuthorizeParams,
+    action: &str,
+    fields: PageFields,
+) -> HttpResponse {
+    let request = match state.authorize.validate(&params).await {
+        Ok(r) => r,
+        Err(e) => return authorize_error(e),
+    };
+    if fields.mfa_token.expose_secret().is_empty() {
+        return bad_request("The sign-in form was incomplete.");
+    }
+    let proof = if action == "mfa_passkey" {
+        SecondProof::Passkey {
+            handle: fields.passkey_handle,
+            response: fields.passkey_response,
+        }
+    } else {
+        SecondProof::Otp(fields.otp)
+    };
+    let ctx = state.request_context(req);
+    let now = ctx.now;
+    let (lockout, device) = state.devices.context(req, &state.limiter, now);
+    let step = PageSecondStep {
+        token: fields.mfa_token,
+        proof,
+        lockout,
+        client_id: request.client.id.as_str().to_owned(),
+        previous_session: state.browser.session_value(req),
+    };
+    let sign_in = state.sign_in.clone();
+    // Detached like the password step: a counted failure must run to its end.
+    let outcome = actix_web::rt::spawn(async move { sign_in.second_step(&ctx, step).await })
+        .await
+        .unwrap_or_else(|e| Err(task_failed(e)));
+    match outcome {
+        Ok(SecondStepOutcome::SignedIn(signed)) => {
+            continue_signed_in(req, state, request, &params, &signed, now).await
+        }
+        Ok(SecondStepOutcome::Retry { error, step }) => {
+            state.limiter.sign_in_failed(req);
+            if let Some(d) = device.as_ref() {
+                state.limiter.device_failed(&d.device);
+            }
+            let message = match error {
+                SecondFactorError::Passkey(_) => "The passkey was not accepted. Try again.",
+                _ => "That code is not correct. Try again.",
+            };
+            page(req, state, &params, &step, Some(message))
+        }
+        Err(e) => step_failed(req, state, &request, &params, e),
+    }
+}
+
+/// `action=passkey`: the login page's "Sign in with a passkey", no password.
+pub(super) async fn passkey(
+    req: &HttpRequest,
+    state: &BrowserFlowState,
+    params: AuthorizeParams,
+    fields: PageFields,
+) -> HttpResponse {
+    let request = match state.authorize.validate(&params).await {
+        Ok(r) => r,
+        Err(e) => return authorize_error(e),
+    };
+    if fields.passkey_handle.expose_secret().is_empty() || fields.passkey_response.is_empty() {
+        return bad_request("The sign-in form was incomplete.");
+    }
+    let ctx = state.request_context(req);
+    let now = ctx.now;
+    let answer = PasskeyAnswer {
+        handle: fields.passkey_handle,
+        response: fields.passkey_response,
+        client_id: request.client.id.as_str().to_owned(),
+        previous_session: state.browser.session_value(req),
+    };
+    let sign_in = state.sign_in.clone();
+    let signed: Result<SignedIn, SecondFactorError> =
+        actix_web::rt::spawn(async move { sign_in.passkey(&ctx, answer).await })
+            .await
+            .unwrap_or_else(|e| Err(task_failed(e)));
+    match signed {
+        Ok(signed) => continue_signed_in(req, state, request, &params, &signed, now).await,
+        Err(e) => step_failed(req, state, &request, &params, e),
+    }
+}
+
+/// A second step that cannot go on: back to the login page (expired step, refused passkey,
+/// locked account), or a fault page.
+fn step_failed(
+    req: &HttpRequest,
+    state: &BrowserFlowState,
+    request: &tessera_application::services::AuthorizationRequest,
+    params: &AuthorizeParams,
+    e: SecondFactorError,
+) -> HttpResponse {
+    let message = match e {
+        SecondFactorError::Expired => "Your sign-in took too long. Please sign in again.",
+        SecondFactorError::Passkey(_) | SecondFactorError::NoAccount => {
+            state.limiter.sign_in_failed(req);
+            "That passkey could not sign you in."
+        }
+        SecondFactorError::InvalidCode | SecondFactorError::Locked { .. } => {
+            state.limiter.sign_in_failed(req);
+            "The email or password is not correct."
+        }
+        SecondFactorError::Repository(r) => return unavailable(&r.to_string()),
+        other => {
+            log::error!("second sign-in step failed: {other}");
+            return page_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "Please try again later.",
+            );
+        }
+    };
+    login_page(req, state, request, params, ("", Some(message)))
+}
+
+fn task_failed(e: impl std::fmt::Display) -> SecondFactorError {
+    SecondFactorError::Crypto(tessera_application::errors::CryptoError::backend(format!(
+        "the sign-in task failed: {e}"
+    )))
+}
