@@ -23,9 +23,10 @@ use tessera_application::ports::{
 };
 use tessera_domain::Passkey;
 use webauthn_rs::prelude::{
-    AuthenticationResult, CreationChallengeResponse, DiscoverableAuthentication,
-    Passkey as WebauthnPasskey, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential,
-    RegisterPublicKeyCredential, RequestChallengeResponse, Url, Uuid, WebauthnError,
+    AuthenticationResult, CreationChallengeResponse, CredentialID, DiscoverableAuthentication,
+    DiscoverableKey, Passkey as WebauthnPasskey, PasskeyAuthentication, PasskeyRegistration,
+    PublicKeyCredential, RegisterPublicKeyCredential, RequestChallengeResponse, Url, Uuid,
+    WebauthnError,
 };
 use webauthn_rs::{Webauthn, WebauthnBuilder};
 use webauthn_rs_proto::{
@@ -169,7 +170,10 @@ impl PasskeyCeremonies for WebauthnPasskeys {
         existing: &[Passkey],
     ) -> Result<CeremonyStart, PasskeyError> {
         let webauthn = self.ready()?;
-        let exclude: Vec<_> = existing.iter().map(|p| p.credential_id.clone()).collect();
+        let exclude: Vec<CredentialID> = existing
+            .iter()
+            .map(|p| CredentialID::from(p.credential_id.as_slice()))
+            .collect();
         let (mut options, state): (CreationChallengeResponse, PasskeyRegistration) = webauthn
             .start_passkey_registration(
                 Uuid::from_bytes(user_handle),
@@ -212,7 +216,7 @@ impl PasskeyCeremonies for WebauthnPasskeys {
             PasskeyError::Backend(CryptoError::failed("reading a passkey record", e))
         })?;
         Ok(NewCredential {
-            credential_id: passkey.cred_id().clone(),
+            credential_id: passkey.cred_id().to_vec(),
             credential,
             synced: view.cred.backup_eligible,
         })
@@ -271,9 +275,11 @@ impl PasskeyCeremonies for WebauthnPasskeys {
         }
         let (mut record, stored) = read_record(passkey)?;
         let result: AuthenticationResult = match state {
-            CeremonyState::Discoverable(state) => {
-                webauthn.finish_discoverable_authentication_v2(&response, state, &record)
-            }
+            CeremonyState::Discoverable(state) => webauthn.finish_discoverable_authentication(
+                &response,
+                state,
+                &[DiscoverableKey::from(&record)],
+            ),
             CeremonyState::Passkey(state) => {
                 webauthn.finish_passkey_authentication(&response, &state)
             }
