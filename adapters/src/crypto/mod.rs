@@ -12,6 +12,7 @@ mod jws_engine;
 mod jws_header;
 mod key_generator;
 mod key_set;
+mod passkeys;
 mod password_hasher;
 mod random;
 
@@ -22,5 +23,6 @@ pub use cipher::{AeadKeyCipher, CipherPurpose};
 pub use clock::SystemClock;
 pub use jws_engine::JosekitEngine;
 pub use key_generator::KeyPairGenerator;
+pub use passkeys::{PasskeySetupError, WebauthnPasskeys};
 pub use password_hasher::{Argon2Hasher, Argon2Settings};
 pub use random::{generate_secret_key, OsRandom};
