@@ -10,13 +10,16 @@
 
 mod api_keys;
 mod audit;
+mod challenges;
 mod clients;
 mod codes;
 mod consents;
 mod email_tokens;
 mod housekeeping;
+mod passkeys;
 mod refresh_tokens;
 mod revocations;
+mod second_factors;
 mod sessions;
 mod signing_keys;
 mod tables;

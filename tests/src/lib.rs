@@ -31,10 +31,10 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncC
 pub use tessera_adapters::persistence::{Backend, Database, PoolOptions};
 use tessera_application::in_memory::{InMemoryHousekeeping, InMemoryStore};
 use tessera_application::ports::{
-    ApiKeyRepository, AuditRepository, AuthorizationCodeRepository, ClientRepository,
-    ConsentRepository, EmailTokenRepository, HousekeepingRepository, PurgeKind,
-    RefreshTokenRepository, RevocationRepository, SessionRepository, SigningKeyRepository,
-    UserRepository,
+    ApiKeyRepository, AuditRepository, AuthorizationCodeRepository, ChallengeRepository,
+    ClientRepository, ConsentRepository, EmailTokenRepository, HousekeepingRepository,
+    PasskeyRepository, PurgeKind, RefreshTokenRepository, RevocationRepository,
+    SecondFactorRepository, SessionRepository, SigningKeyRepository, UserRepository,
 };
 use tessera_application::RepositoryError;
 use tessera_domain::UnixTime;
@@ -224,6 +224,12 @@ repository_getters! {
     audit -> AuditRepository;
     /// API keys.
     api_keys -> ApiKeyRepository;
+    /// TOTP enrolments and recovery codes.
+    second_factors -> SecondFactorRepository;
+    /// Registered passkeys.
+    passkeys -> PasskeyRepository;
+    /// Pending second-factor and passkey ceremonies.
+    challenges -> ChallengeRepository;
 }
 
 impl Repositories {

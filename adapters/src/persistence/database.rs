@@ -2,9 +2,10 @@ use std::sync::Arc;
 
 use diesel_async::RunQueryDsl;
 use tessera_application::ports::{
-    AuditRepository, AuthorizationCodeRepository, ClientRepository, ConsentRepository,
-    EmailTokenRepository, HousekeepingRepository, RefreshTokenRepository, RevocationRepository,
-    SessionRepository, SigningKeyRepository, UserRepository,
+    AuditRepository, AuthorizationCodeRepository, ChallengeRepository, ClientRepository,
+    ConsentRepository, EmailTokenRepository, HousekeepingRepository, PasskeyRepository,
+    RefreshTokenRepository, RevocationRepository, SecondFactorRepository, SessionRepository,
+    SigningKeyRepository, UserRepository,
 };
 use tessera_application::RepositoryError;
 use tessera_domain::UnixTime;
@@ -190,6 +191,27 @@ impl Database {
     /// The tokens of emailed links on this database; `consume` is one atomic statement.
     pub fn email_tokens(&self) -> Arc<dyn EmailTokenRepository> {
         Arc::new(email_tokens::DieselEmailTokenRepository::new(
+            self.inner.clone(),
+        ))
+    }
+
+    /// TOTP enrolments and recovery codes on this database; a code's use is one atomic
+    /// statement.
+    pub fn second_factors(&self) -> Arc<dyn SecondFactorRepository> {
+        Arc::new(second_factors::DieselSecondFactorRepository::new(
+            self.inner.clone(),
+        ))
+    }
+
+    /// The registered passkeys on this database.
+    pub fn passkeys(&self) -> Arc<dyn PasskeyRepository> {
+        Arc::new(passkeys::DieselPasskeyRepository::new(self.inner.clone()))
+    }
+
+    /// The pending second-factor and passkey ceremonies on this database; `take` is one
+    /// atomic statement.
+    pub fn challenges(&self) -> Arc<dyn ChallengeRepository> {
+        Arc::new(challenges::DieselChallengeRepository::new(
             self.inner.clone(),
         ))
     }

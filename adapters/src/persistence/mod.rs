@@ -54,6 +54,7 @@ macro_rules! with_connection {
 
 mod api_keys;
 mod audit;
+mod challenges;
 mod client_cache;
 mod clients;
 mod codes;
@@ -67,10 +68,12 @@ mod housekeeping;
 mod inline_reads;
 mod inner;
 mod migrations;
+mod passkeys;
 mod pool;
 mod refresh_tokens;
 mod revocations;
 mod schema;
+mod second_factors;
 mod sessions;
 mod signing_keys;
 mod sqlite_file;

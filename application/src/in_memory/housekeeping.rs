@@ -134,6 +134,17 @@ impl HousekeepingRepository for InMemoryHousekeeping {
                     t.refresh_tokens.remove(k);
                 })
             }
+            PurgeKind::Challenges => {
+                let dead = t
+                    .challenges
+                    .iter()
+                    .filter(|(_, c)| c.expires_at <= now)
+                    .map(|(k, _)| *k)
+                    .collect();
+                purge_map(dead, batch, |k| {
+                    t.challenges.remove(k);
+                })
+            }
         })
     }
 }

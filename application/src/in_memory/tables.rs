@@ -4,10 +4,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use tessera_domain::{
     ApiKey, AuditEvent, AuthorizationCode, BrowserSession, Client, ClientId, Consent, EmailToken,
-    RefreshToken, UnixTime, User, UserId,
+    Passkey, RefreshToken, UnixTime, User, UserId,
 };
 
-use crate::ports::StoredSigningKey;
+use crate::ports::{Challenge, StoredSigningKey, StoredTotp};
 use crate::RepositoryError;
 
 /// A digest as a map key (`TokenDigest` is deliberately not `Hash`).
@@ -28,6 +28,13 @@ pub(super) struct RefreshRow {
     pub(super) replay: Option<Vec<u8>>,
     pub(super) replay_count: u32,
     pub(super) revoked: bool,
+}
+
+/// A recovery code's use mark, as the `recovery_codes` table keeps it (its creation time is
+/// never read back).
+#[derive(Clone)]
+pub(super) struct RecoveryCodeRow {
+    pub(super) used_at: Option<UnixTime>,
 }
 
 /// Every table.
@@ -52,6 +59,14 @@ pub(super) struct Tables {
     pub(super) last_audit_id: i64,
     /// By kid.
     pub(super) signing_keys: BTreeMap<String, StoredSigningKey>,
+    /// TOTP enrolments by user id.
+    pub(super) totp: BTreeMap<String, StoredTotp>,
+    /// By (user id, digest).
+    pub(super) recovery_codes: BTreeMap<(String, DigestKey), RecoveryCodeRow>,
+    /// By Tessera's passkey id; credential ids are unique across them.
+    pub(super) passkeys: BTreeMap<String, Passkey>,
+    /// Pending ceremonies; no user reference (as the SQL table has none).
+    pub(super) challenges: HashMap<DigestKey, Challenge>,
 }
 
 impl Tables {
@@ -85,6 +100,9 @@ impl Tables {
         self.refresh_tokens
             .retain(|_, r| r.token.user_id.as_str() != id);
         self.email_tokens.retain(|_, t| t.user_id.as_str() != id);
+        self.totp.remove(id);
+        self.recovery_codes.retain(|(user, _), _| user != id);
+        self.passkeys.retain(|_, p| p.user_id.as_str() != id);
     }
 
     /// What `ON DELETE CASCADE` does when client `id` goes.

@@ -21,17 +21,21 @@ pub enum PurgeKind {
     /// Refresh tokens of revoked families that have also expired: reuse of them already
     /// changes nothing.
     RevokedRefreshTokens,
+    /// Pending second-factor and passkey ceremonies past their expiry: they can no longer be
+    /// taken anyway.
+    Challenges,
 }
 
 impl PurgeKind {
     /// Every kind, in the order a run purges them.
-    pub const ALL: [PurgeKind; 6] = [
+    pub const ALL: [PurgeKind; 7] = [
         PurgeKind::AuthorizationCodes,
         PurgeKind::BrowserSessions,
         PurgeKind::EmailTokens,
         PurgeKind::Denylist,
         PurgeKind::RefreshTokenFamilies,
         PurgeKind::RevokedRefreshTokens,
+        PurgeKind::Challenges,
     ];
 
     /// A stable name for logs and metric labels.
@@ -43,6 +47,7 @@ impl PurgeKind {
             PurgeKind::Denylist => "denylist",
             PurgeKind::RefreshTokenFamilies => "refresh_token_families",
             PurgeKind::RevokedRefreshTokens => "revoked_refresh_tokens",
+            PurgeKind::Challenges => "challenges",
         }
     }
 }

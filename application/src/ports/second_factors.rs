@@ -111,6 +111,16 @@ impl ChallengePurpose {
             ChallengePurpose::PasskeyAuthentication => "passkey_authentication",
         }
     }
+
+    /// Parses a stored name; `None` for one this build does not know.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "second_factor" => Some(ChallengePurpose::SecondFactor),
+            "passkey_registration" => Some(ChallengePurpose::PasskeyRegistration),
+            "passkey_authentication" => Some(ChallengePurpose::PasskeyAuthentication),
+            _ => None,
+        }
+    }
 }
 
 /// A pending, single-use ceremony, stored server side by the digest of the random handle the

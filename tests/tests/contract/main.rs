@@ -21,5 +21,6 @@ mod api_keys;
 mod audit;
 mod clients_keys_schema;
 mod housekeeping;
+mod second_factors;
 mod sign_in;
 mod sign_out;
