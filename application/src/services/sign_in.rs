@@ -238,7 +238,8 @@ impl SignIn {
             .status(&user.id)
             .await
             .map_err(second_factor_fault)?;
-        if !status.totp && !(factors.passkeys_available() && !status.passkeys.is_empty()) {
+        let passkeys_usable = factors.passkeys_available() && !status.passkeys.is_empty();
+        if !(status.totp || passkeys_usable) {
             return Ok(None);
         }
         let step = factors

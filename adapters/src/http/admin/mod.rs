@@ -69,7 +69,7 @@ fn presented_bearer(req: &HttpRequest) -> Option<&str> {
 fn auth_error(e: AdminAuthError) -> AdminError {
     let refused = |status, code, challenge| AdminError {
         inner: ApiError::new(status, code, e.to_string()),
-        challenge: Some(challenge),
+        challenge: Some(Box::new(challenge)),
     };
     match &e {
         AdminAuthError::Throttled { retry_after_secs } => {
@@ -96,7 +96,7 @@ fn auth_error(e: AdminAuthError) -> AdminError {
 #[derive(Debug)]
 pub(super) struct AdminError {
     inner: ApiError,
-    challenge: Option<BearerChallenge>,
+    challenge: Option<Box<BearerChallenge>>,
 }
 
 impl fmt::Display for AdminError {

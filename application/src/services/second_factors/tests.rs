@@ -4,8 +4,8 @@
 use super::*;
 use crate::in_memory::InMemoryStore;
 use crate::ports::{
-    CeremonyStart, Clock, MockKeyCipher, MockPasskeyCeremonies, PasskeyError, UserRepository,
-    VerifiedAssertion,
+    CeremonyStart, Clock, MockKeyCipher, MockPasskeyCeremonies, PasskeyError, PasskeyRepository,
+    UserRepository, VerifiedAssertion,
 };
 use crate::services::test_support::{self as ts, Recorder};
 use async_trait::async_trait;
@@ -80,11 +80,7 @@ impl World {
     }
 
     async fn alice(&self) -> User {
-        self.store
-            .find(&ts::user().id)
-            .await
-            .unwrap()
-            .unwrap()
+        self.store.find(&ts::user().id).await.unwrap().unwrap()
     }
 
     /// The code an authenticator app shows now for `secret`.
@@ -131,7 +127,9 @@ fn base32_decode(s: &str) -> Vec<u8> {
 
 async fn world_with(ceremonies: MockPasskeyCeremonies) -> World {
     let store = Arc::new(InMemoryStore::new());
-    store.insert(&ts::user()).await.unwrap();
+    UserRepository::insert(store.as_ref(), &ts::user())
+        .await
+        .unwrap();
     let clock = Arc::new(TestClock(AtomicI64::new(T0)));
     let (audit, mail) = (Recorder::default(), Recorder::default());
     let factors = SecondFactors::new(SecondFactorsDeps {
@@ -241,7 +239,10 @@ async fn wrong_codes_lock_the_account_like_passwords_and_the_owners_device_still
         .factors
         .verify_otp(&w.ctx(), &w.alice().await, &right, false)
         .await;
-    assert!(matches!(locked, Err(SecondFactorError::Locked { .. })), "{locked:?}");
+    assert!(
+        matches!(locked, Err(SecondFactorError::Locked { .. })),
+        "{locked:?}"
+    );
     assert!(actions(&w.audit).contains(&AuditAction::AccountLocked));
     // The owner's trusted browser still has its code checked.
     w.factors
@@ -270,7 +271,11 @@ async fn a_recovery_code_works_once_in_any_case_and_its_use_is_mailed() {
         .await;
     assert!(matches!(again, Err(SecondFactorError::InvalidCode)));
     assert_eq!(
-        w.factors.status(&ts::user().id).await.unwrap().recovery_codes_left,
+        w.factors
+            .status(&ts::user().id)
+            .await
+            .unwrap()
+            .recovery_codes_left,
         9
     );
 }
@@ -281,7 +286,11 @@ async fn turning_totp_off_and_renewing_codes_need_a_current_code() {
     let (secret, old_codes) = w.with_totp().await;
     let alice = w.alice().await;
     let none = SecretString::from("not-a-code".to_owned());
-    assert!(w.factors.disable_totp(&w.ctx(), &alice, &none).await.is_err());
+    assert!(w
+        .factors
+        .disable_totp(&w.ctx(), &alice, &none)
+        .await
+        .is_err());
     w.advance(TOTP_STEP_SECS);
     let fresh = w
         .factors
@@ -294,7 +303,10 @@ async fn turning_totp_off_and_renewing_codes_need_a_current_code() {
         .factors
         .verify_otp(&w.ctx(), &w.alice().await, &old, false)
         .await;
-    assert!(matches!(void, Err(SecondFactorError::InvalidCode)), "old codes are void");
+    assert!(
+        matches!(void, Err(SecondFactorError::InvalidCode)),
+        "old codes are void"
+    );
     let new = fresh.first().unwrap().clone();
     w.factors
         .disable_totp(&w.ctx(), &w.alice().await, &new)
@@ -345,7 +357,9 @@ fn passkey_of(user: &UserId, id: &str, credential_id: &[u8]) -> Passkey {
     }
 }
 
-fn signing_ceremonies(answer: fn() -> Result<VerifiedAssertion, PasskeyError>) -> MockPasskeyCeremonies {
+fn signing_ceremonies(
+    answer: fn() -> Result<VerifiedAssertion, PasskeyError>,
+) -> MockPasskeyCeremonies {
     let mut c = MockPasskeyCeremonies::new();
     c.expect_available().return_const(true);
     c.expect_start_authentication().returning(|_| {
@@ -375,8 +389,7 @@ async fn a_passkey_signs_in_as_two_factors_and_a_sign_count_going_back_is_refuse
     }))
     .await;
     let alice = ts::user();
-    w.store
-        .insert(&passkey_of(&alice.id, "pk-1", b"cred-1"))
+    PasskeyRepository::insert(w.store.as_ref(), &passkey_of(&alice.id, "pk-1", b"cred-1"))
         .await
         .unwrap();
     let start = w.factors.start_passkey_sign_in(None).await.unwrap();
@@ -387,33 +400,45 @@ async fn a_passkey_signs_in_as_two_factors_and_a_sign_count_going_back_is_refuse
         .unwrap();
     assert_eq!(signed.user.id, alice.id);
     assert_eq!(signed.amr.amr(), vec!["swk", "user", "mfa"]);
-    let stored = w.store.list_for_user(&alice.id).await.unwrap();
+    let stored = PasskeyRepository::list_for_user(w.store.as_ref(), &alice.id)
+        .await
+        .unwrap();
     assert_eq!(stored.first().unwrap().credential, "{\"counter\":2}");
     assert!(stored.first().unwrap().last_used_at.is_some());
     let replay = w
         .factors
         .finish_passkey_sign_in(&w.ctx(), &start.handle, "{}", None)
         .await;
-    assert!(matches!(replay, Err(SecondFactorError::Expired)), "single use");
+    assert!(
+        matches!(replay, Err(SecondFactorError::Expired)),
+        "single use"
+    );
 
     let cloned = world_with(signing_ceremonies(|| Err(PasskeyError::CounterRegression))).await;
-    cloned
-        .store
-        .insert(&passkey_of(&alice.id, "pk-1", b"cred-1"))
-        .await
-        .unwrap();
+    PasskeyRepository::insert(
+        cloned.store.as_ref(),
+        &passkey_of(&alice.id, "pk-1", b"cred-1"),
+    )
+    .await
+    .unwrap();
     let start = cloned.factors.start_passkey_sign_in(None).await.unwrap();
     let r = cloned
         .factors
         .finish_passkey_sign_in(&cloned.ctx(), &start.handle, "{}", None)
         .await;
     assert!(
-        matches!(r, Err(SecondFactorError::Passkey(PasskeyError::CounterRegression))),
+        matches!(
+            r,
+            Err(SecondFactorError::Passkey(PasskeyError::CounterRegression))
+        ),
         "{r:?}"
     );
     let failed = cloned.audit.only();
     assert_eq!(failed.action, AuditAction::SecondFactorFailed);
-    assert_eq!(failed.detail.as_deref(), Some("passkey sign count went backwards"));
+    assert_eq!(
+        failed.detail.as_deref(),
+        Some("passkey sign count went backwards")
+    );
 }
 
 #[tokio::test]
@@ -429,9 +454,10 @@ async fn a_passkey_of_another_account_cannot_finish_someone_elses_second_step() 
     let mut bob = ts::user();
     bob.id = UserId::parse(ts::OTHER_USER_ID).unwrap();
     bob.email = tessera_domain::Email::parse("bob@example.com").unwrap();
-    w.store.insert(&bob).await.unwrap();
-    w.store
-        .insert(&passkey_of(&bob.id, "pk-b", b"cred-1"))
+    UserRepository::insert(w.store.as_ref(), &bob)
+        .await
+        .unwrap();
+    PasskeyRepository::insert(w.store.as_ref(), &passkey_of(&bob.id, "pk-b", b"cred-1"))
         .await
         .unwrap();
     let start = w.factors.start_passkey_sign_in(None).await.unwrap();
@@ -449,10 +475,7 @@ async fn passkeys_without_a_host_name_are_refused_before_anything_is_stored() {
     let w = world_with(ceremonies).await;
     let r = w.factors.start_passkey_sign_in(None).await;
     assert!(matches!(r, Err(SecondFactorError::PasskeysUnavailable)));
-    let r = w
-        .factors
-        .start_passkey_registration(&w.alice().await)
-        .await;
+    let r = w.factors.start_passkey_registration(&w.alice().await).await;
     assert!(matches!(r, Err(SecondFactorError::PasskeysUnavailable)));
 }
 
@@ -461,8 +484,7 @@ async fn an_admin_reset_removes_every_factor_and_tells_the_owner() {
     let w = world().await;
     w.with_totp().await;
     let alice = w.alice().await;
-    w.store
-        .insert(&passkey_of(&alice.id, "pk-1", b"cred-1"))
+    PasskeyRepository::insert(w.store.as_ref(), &passkey_of(&alice.id, "pk-1", b"cred-1"))
         .await
         .unwrap();
     w.factors
