@@ -410,6 +410,8 @@ class Tessera:
 
 
 LOGIN_USERS = 128
+# Accounts with TOTP on for the sign-in comparison: one sign-in each per time step.
+TOTP_USERS = 400
 
 
 def register_users(port, n, workdir):
@@ -431,6 +433,106 @@ def register_users(port, n, workdir):
         for i in range(n):
             f.write(json.dumps({"email": f"bench{i}@example.com", "password": PASSWORD}) + "\n")
     return path
+
+
+TOTP_STEP = 30
+
+
+def totp_code(secret_b32, step):
+    """RFC 6238 (SHA-1, 6 digits) for time step `step`, as an authenticator app computes it."""
+    import hashlib
+    import hmac
+    import struct
+    key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
+    mac = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+    off = mac[-1] & 0x0F
+    return "%06d" % ((struct.unpack(">I", mac[off:off + 4])[0] & 0x7FFFFFFF) % 1_000_000)
+
+
+def json_call(port, method, path, body=None, token=None):
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    data = json.dumps(body).encode() if body is not None else None
+    status, raw = http(method, f"http://127.0.0.1:{port}{path}", data=data, headers=headers)
+    return status, (json.loads(raw) if raw[:1] in (b"{", b"[") else raw)
+
+
+def enrol_totp_users(port, n, prefix):
+    """Registers n accounts and turns TOTP on for each (login, enrol, confirm); returns
+    [(email, base32 secret)]."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(i):
+        email = f"{prefix}{i}@example.com"
+        status, _ = json_call(port, "POST", "/users/register",
+                              {"email": email, "password": PASSWORD})
+        if status != 202:
+            raise RuntimeError(f"/users/register answered {status}")
+        status, tok = json_call(port, "POST", "/users/login",
+                                {"email": email, "password": PASSWORD})
+        if status != 200:
+            raise RuntimeError(f"/users/login answered {status}: {tok!r}")
+        status, enrol = json_call(port, "POST", "/users/me/mfa/totp", token=tok["access_token"])
+        if status != 200:
+            raise RuntimeError(f"/users/me/mfa/totp answered {status}: {enrol!r}")
+        code = totp_code(enrol["secret"], int(time.time()) // TOTP_STEP)
+        status, out = json_call(port, "POST", "/users/me/mfa/totp/confirm", {"code": code},
+                                token=tok["access_token"])
+        if status != 200:
+            raise RuntimeError(f"/users/me/mfa/totp/confirm answered {status}: {out!r}")
+        return email, enrol["secret"]
+
+    with ThreadPoolExecutor(8) as pool:
+        return list(pool.map(one, range(n)))
+
+
+def sign_in_rate(port, accounts, conns, secs, totp):
+    """Sign-ins per second through the JSON API with `conns` concurrent clients (Python
+    threads, one new connection per request), each sign-in with a different account:
+    the password alone, or the password then `/users/login/mfa` with the code of the next time
+    step (each code is accepted once, so an account signs in with TOTP once per step). Both
+    kinds go through this same driver, so the ratio compares like with like."""
+    import threading
+    nxt, lock, done, errors, lat, last = [0], threading.Lock(), [0], [0], [], [""]
+    deadline = time.monotonic() + secs
+
+    def worker():
+        while time.monotonic() < deadline:
+            with lock:
+                if nxt[0] >= len(accounts):
+                    return
+                email, secret = accounts[nxt[0]]
+                nxt[0] += 1
+            began = time.monotonic()
+            status, out = json_call(port, "POST", "/users/login",
+                                    {"email": email, "password": PASSWORD})
+            if totp:
+                ok = status == 401 and isinstance(out, dict) and out.get("error") == "mfa_required"
+                if ok:
+                    code = totp_code(secret, int(time.time()) // TOTP_STEP + 1)
+                    status, out = json_call(port, "POST", "/users/login/mfa",
+                                            {"mfa_token": out["mfa_token"], "otp": code})
+            with lock:
+                if status == 200:
+                    done[0] += 1
+                    lat.append(time.monotonic() - began)
+                else:
+                    errors[0] += 1
+                    last[0] = f"last answer {status}: {str(out)[:120]}"
+
+    start = time.monotonic()
+    threads = [threading.Thread(target=worker) for _ in range(conns)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    elapsed = time.monotonic() - start
+    lat.sort()
+    at = (lambda q: 1000 * lat[min(len(lat) - 1, int(len(lat) * q))] if lat else 0.0)
+    return {"rps": done[0] / elapsed, "errors": errors[0], "count": done[0],
+            "exhausted": nxt[0] >= len(accounts), "p50_ms": at(0.5), "p99_ms": at(0.99),
+            "max_ms": 1000 * lat[-1] if lat else 0.0, "error_detail": last[0]}
 
 
 def bench_tessera(mode, backend, db_url, workdir):
@@ -525,6 +627,27 @@ def bench_tessera(mode, backend, db_url, workdir):
                 f"  p99 {r['p99_ms']:.2f} ms  errors {r['errors']}  cpu {r['cpu_pct']:.0f}%"
                 f"  rss {r['rss_mib'] or 0:.1f} MiB")
         time.sleep(1.0)  # the queued hashes of the ended load drain before the next round
+    # Sign-ins with TOTP against the password alone, through one Python driver for both
+    # (16 clients): the second step adds a request, a challenge row taken once and an HMAC,
+    # next to argon2. Each TOTP account signs in once (its code works once per time step).
+    totp_secs = min(secs, 5)
+    totp_accounts = enrol_totp_users(t.port, TOTP_USERS, f"totp-{backend}-")
+    pwd_accounts = [(json.loads(line)["email"], None) for line in open(bodies)]
+    pwd_accounts = (pwd_accounts * (1 + 4000 // len(pwd_accounts)))
+    time.sleep(1.0)
+    for name, accts, totp in (("sign-ins, password only", pwd_accounts, False),
+                              ("sign-ins, password + TOTP", totp_accounts, True)):
+        cpu0, t0 = proc_cpu_secs(pid), time.monotonic()
+        r = sign_in_rate(t.port, accts, 16, totp_secs, totp)
+        cpu1, t1 = proc_cpu_secs(pid), time.monotonic()
+        st = proc_status(pid)
+        r.update(name=name, backend=backend, server="tessera", conns=16,
+                 cpu_pct=100.0 * (cpu1 - cpu0) / (t1 - t0), rss_mib=st.get("VmRSS"),
+                 hwm_mib=st.get("VmHWM"))
+        load.rows.append(r)
+        log(f"tessera  {name:34} c=16  {r['rps']:9.1f} sign-ins/s  errors {r['errors']}"
+            f"  ({r['count']} done{', accounts exhausted' if r['exhausted'] else ''})")
+        time.sleep(1.0)
     t.stop()
 
     # ES256: rotate with the server down; the restart loads the new active key. `--force`: no
@@ -924,6 +1047,12 @@ def build_figures(sq, pg, peer, ref, growth=None):
         note=(f"target 90% of the argon2id m=19 MiB t=2 rate on {CORES} cores ({argon:.1f}/s, "
               f"the argon2 crate alone on memory allocated once)"
               if argon else "argon2 reference not measured"))
+    pwd_rate = v(sq, "sign-ins, password only", "rps", 16)
+    totp_rate = v(sq, "sign-ins, password + TOTP", "rps", 16)
+    add("sign-ins/s, password + TOTP (c=16)", totp_rate, 0.9 * pwd_rate if pwd_rate else None,
+        "req/s", pg_value=v(pg, "sign-ins, password + TOTP", "rps", 16),
+        note=(f"target 90% of password-only sign-ins through the same driver "
+              f"({pwd_rate:.1f}/s)" if pwd_rate else "password-only rate not measured"))
     cleanup = (sq or {}).get("cleanup") or {}
     add("clean-up of expired rows (SQLite)", cleanup.get("rows_per_s"), 50000.0, "rows/s",
         note=f"{CLEANUP_ROWS:,} expired denylist entries, rate from the server's housekeeping log")
