@@ -171,7 +171,18 @@ async fn passkeys_and_totp_in_chromium(db: TestDatabase) {
     wait_for(&browser, "#passkey").await;
     assert_second_step_csp(&app, &request.url, TOTP_USER).await;
     screenshot(&browser, backend, "second-step.png").await;
-    // The step after the one the confirmation used: each step is accepted once.
+    // The code the confirmation used is refused (each step is accepted once): the second
+    // step again, with an alert; then the next step's code.
+    step(
+        "type the used code",
+        otp.send_keys(&secret.code_at_step(confirmed_at)),
+    )
+    .await;
+    click(&browser, "button[type='submit']").await;
+    let alert = wait_for(&browser, "div.alert").await;
+    assert!(!step("the alert", alert.text()).await.is_empty());
+    assert_no_code(&browser, &app, &rp, issued).await;
+    let otp = wait_for(&browser, "input[name='otp']").await;
     step(
         "type the code",
         otp.send_keys(&secret.code_at_step(confirmed_at + 1)),
