@@ -18,6 +18,7 @@ mod account_api;
 mod account_lifecycle;
 mod admin;
 mod audit;
+mod browser_passkeys;
 mod browser_sign_in;
 mod client_credentials;
 mod faults;

@@ -4,6 +4,8 @@
 
 use actix_web::dev::ServerHandle;
 pub mod browser;
+pub mod chromium;
+pub mod relying_party;
 
 use secrecy::SecretString;
 use std::net::TcpListener;
@@ -18,7 +20,7 @@ use tessera_tests::TestDatabase;
 
 /// A running Tessera and the database behind it.
 pub struct TestApp {
-    /// `http://127.0.0.1:PORT`, also the issuer.
+    /// `http://127.0.0.1:PORT` (or `http://localhost:PORT`), also the issuer.
     pub base: String,
     /// The configuration it runs with.
     pub config: Config,
@@ -90,7 +92,20 @@ impl TestApp {
     /// Starts the server with an explicit configuration. With port 0 (as [`test_config`]
     /// sets it) the listener is bound first and the issuer set from its port, so no other
     /// process can take the port in between; a restart keeps the port (and issuer) it had.
-    pub async fn spawn_with(db: TestDatabase, mut config: Config) -> TestApp {
+    pub async fn spawn_with(db: TestDatabase, config: Config) -> TestApp {
+        Self::spawn_named(db, config, None).await
+    }
+
+    /// Starts the server with the issuer `http://localhost:PORT` (still bound to 127.0.0.1):
+    /// a host name, which passkeys need (browsers refuse WebAuthn on IP addresses and treat
+    /// `http://localhost` as a secure context).
+    pub async fn spawn_on_localhost(db: TestDatabase) -> TestApp {
+        let config = test_config(db.url());
+        Self::spawn_named(db, config, Some("localhost")).await
+    }
+
+    /// [`Self::spawn_with`], the issuer's host being `host` instead of the bound IP address.
+    async fn spawn_named(db: TestDatabase, mut config: Config, host: Option<&str>) -> TestApp {
         if std::env::var_os("TEST_LOG").is_some() {
             tessera_server::logging::init(config.log_format);
         }
@@ -98,8 +113,12 @@ impl TestApp {
         let bound = listener.local_addr().expect("its address");
         if config.http.bind.port() == 0 {
             config.http.bind = bound;
+            let authority = match host {
+                Some(host) => format!("{host}:{}", bound.port()),
+                None => bound.to_string(),
+            };
             config.http.issuer =
-                Issuer::parse(&format!("http://{bound}")).expect("a loopback issuer");
+                Issuer::parse(&format!("http://{authority}")).expect("a loopback issuer");
         }
         let app = Application::build_on(&config, listener)
             .await
