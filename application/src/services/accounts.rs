@@ -212,10 +212,11 @@ impl Accounts {
         })
     }
 
-    /// Checks email and password as [`Self::verify_credentials`] does, but leaves the failure
-    /// count as it is on success: for an account with a second factor, where only the second
-    /// step may forget the failures (otherwise each right password would buy a fresh set of
-    /// code guesses). Call [`Self::forget_failures`] when no second step follows.
+    /// Checks email and password as [`Self::verify_credentials`] does, but on success only
+    /// takes back this attempt's count, keeping earlier failures: for an account with a second
+    /// factor, where only the second step may forget them (otherwise each right password would
+    /// buy a fresh set of code guesses). Call [`Self::forget_failures`] when no second step
+    /// follows.
     pub async fn check_first_factor(
         &self,
         email: &str,
@@ -344,6 +345,12 @@ impl Accounts {
         }
         if forget {
             self.users.reset_login_failures(&user.id).await?;
+        } else {
+            // A right password is no failure: take back the attempt counted up front, and
+            // leave earlier failures for the second step to forget.
+            self.users
+                .undo_login_failure(&user.id, counted, user.login_attempts)
+                .await?;
         }
         if check.needs_rehash {
             match self.hasher.hash(normalised).await {

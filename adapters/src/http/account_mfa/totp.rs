@@ -141,7 +141,8 @@ pub async fn me_totp_confirm_post(
     sign_in_budget(&req, &state)?;
     let user = freshly_signed_in(&req, &state).await?;
     let body: CodeBody = read_json(&req, payload).await?;
-    if body.code.expose_secret().is_empty() {
+    let len = body.code.expose_secret().len();
+    if len == 0 || len > 64 {
         return Err(bad_field("code"));
     }
     let ctx = context(&req, &state);

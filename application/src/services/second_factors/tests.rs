@@ -65,7 +65,7 @@ fn cipher() -> MockKeyCipher {
 struct World {
     store: Arc<InMemoryStore>,
     clock: Arc<TestClock>,
-    factors: SecondFactors,
+    factors: Arc<SecondFactors>,
     audit: Recorder<AuditEvent>,
     mail: Recorder<OutgoingMail>,
 }
@@ -132,7 +132,7 @@ async fn world_with(ceremonies: MockPasskeyCeremonies) -> World {
         .unwrap();
     let clock = Arc::new(TestClock(AtomicI64::new(T0)));
     let (audit, mail) = (Recorder::default(), Recorder::default());
-    let factors = SecondFactors::new(SecondFactorsDeps {
+    let factors = Arc::new(SecondFactors::new(SecondFactorsDeps {
         users: store.clone(),
         factors: store.clone(),
         passkeys: store.clone(),
@@ -145,7 +145,7 @@ async fn world_with(ceremonies: MockPasskeyCeremonies) -> World {
         audit: Arc::new(Audit(audit.clone())),
         issuer_name: "Tessera".into(),
         lockout: LockoutPolicy::default(),
-    });
+    }));
     World {
         store,
         clock,
@@ -505,4 +505,126 @@ async fn an_admin_reset_removes_every_factor_and_tells_the_owner() {
         w.mail.all().last().unwrap().subject,
         "Your second factors were reset"
     );
+}
+
+/// The sign-in use case on the world's store: real Accounts (passwords always match), the
+/// world's second factors under the default policy.
+fn sign_in_on(w: &World) -> crate::services::SignIn {
+    use crate::ports::{MockPasswordHasher, PasswordCheck};
+    use crate::services::{AccountLogin, AccountLoginError, Accounts, AccountsDeps, TokenSet};
+    struct NoTokens;
+    #[async_trait]
+    impl AccountLogin for NoTokens {
+        async fn issue(&self, _: &User, _: AuthMethods) -> Result<TokenSet, AccountLoginError> {
+            Err(AccountLoginError::Login(crate::services::LoginError::Busy))
+        }
+    }
+    let mut hasher = MockPasswordHasher::new();
+    hasher.expect_verify().returning(|_, _| {
+        Ok(PasswordCheck {
+            matches: true,
+            needs_rehash: false,
+        })
+    });
+    let accounts = Arc::new(Accounts::new(AccountsDeps {
+        users: w.store.clone(),
+        sessions: w.store.clone(),
+        hasher: Arc::new(hasher),
+        clock: w.clock.clone(),
+        rng: ts::counting_rng(),
+        policy: tessera_domain::PasswordPolicy::default(),
+        session_ttl: 3_600,
+        lockout: LockoutPolicy::default(),
+    }));
+    crate::services::SignIn::new(accounts, Arc::new(NoTokens), Arc::new(Audit(w.audit.clone())))
+        .with_second_factors(w.factors.clone(), crate::services::MfaPolicy::Optional)
+}
+
+fn page_attempt() -> crate::services::PageSignIn {
+    crate::services::PageSignIn {
+        email: "alice@example.com".into(),
+        password: SecretString::from("correct horse battery staple".to_owned()),
+        lockout: crate::services::SignInContext::anonymous(),
+        client_id: ts::CLIENT_ID.into(),
+        previous_session: None,
+    }
+}
+
+fn second_step(token: SecretString, code: SecretString) -> crate::services::PageSecondStep {
+    crate::services::PageSecondStep {
+        token,
+        proof: crate::services::SecondProof::Otp(code),
+        lockout: crate::services::SignInContext::anonymous(),
+        client_id: ts::CLIENT_ID.into(),
+        previous_session: None,
+    }
+}
+
+#[tokio::test]
+async fn a_right_password_opens_no_session_until_the_second_factor_and_a_wrong_code_restarts_the_step() {
+    use crate::ports::SessionRepository;
+    use crate::services::{PageSignInOutcome, SecondStepOutcome};
+    let w = world().await;
+    let (secret, _) = w.with_totp().await;
+    let sign_in = sign_in_on(&w);
+    let outcome = sign_in.on_login_page(&w.ctx(), page_attempt()).await.unwrap();
+    let PageSignInOutcome::SecondFactorDue(step) = outcome else {
+        panic!("the second factor is due: {outcome:?}");
+    };
+    let sessions = |w: &World| {
+        let store = w.store.clone();
+        let now = w.clock.now();
+        async move {
+            SessionRepository::list_for_user(store.as_ref(), &ts::user().id, now)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(sessions(&w).await.is_empty(), "no session after the password alone");
+    assert_eq!(
+        w.alice().await.login_attempts.failed,
+        0,
+        "the right password is not counted as a failure"
+    );
+    w.advance(TOTP_STEP_SECS);
+    let right = w.code(&secret);
+    let wrong = SecretString::from(if right.expose_secret() == "999999" {
+        "000000".to_owned()
+    } else {
+        "999999".to_owned()
+    });
+    let first_token = SecretString::from(step.token.expose_secret().to_owned());
+    let retry = sign_in
+        .second_step_on_login_page(&w.ctx(), second_step(step.token, wrong))
+        .await
+        .unwrap();
+    let SecondStepOutcome::Retry { step: next, error } = retry else {
+        panic!("a wrong code restarts the step: {retry:?}");
+    };
+    assert!(matches!(error, SecondFactorError::InvalidCode));
+    assert!(sessions(&w).await.is_empty());
+    let counted = w.alice().await.login_attempts.failed;
+    assert_eq!(counted, 1, "the wrong code is counted");
+    let again = sign_in.on_login_page(&w.ctx(), page_attempt()).await.unwrap();
+    assert!(matches!(again, PageSignInOutcome::SecondFactorDue(_)));
+    assert_eq!(
+        w.alice().await.login_attempts.failed,
+        1,
+        "a right password does not forget the wrong code before it"
+    );
+    let stale = sign_in
+        .second_step_on_login_page(&w.ctx(), second_step(first_token, right.clone()))
+        .await;
+    assert!(matches!(stale, Err(SecondFactorError::Expired)), "{stale:?}");
+    let done = sign_in
+        .second_step_on_login_page(&w.ctx(), second_step(next.token, right))
+        .await
+        .unwrap();
+    let SecondStepOutcome::SignedIn(signed) = done else {
+        panic!("the right code signs in: {done:?}");
+    };
+    assert_eq!(signed.session.amr.amr(), vec!["pwd", "otp", "mfa"]);
+    assert_eq!(signed.session.amr.acr(), tessera_domain::Acr::MultiFactor);
+    assert_eq!(sessions(&w).await.len(), 1);
+    assert_eq!(w.alice().await.login_attempts.failed, 0, "the finished sign-in forgets");
 }

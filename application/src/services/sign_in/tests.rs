@@ -43,6 +43,9 @@ fn accounts(matches: bool, ended: &Recorder<TokenDigest>) -> Arc<Accounts> {
         .expect_record_login_failure()
         .returning(|_, now, policy| Ok(ts::user().login_attempts.after_failure(now, &policy)));
     users.expect_reset_login_failures().returning(|_| Ok(()));
+    users
+        .expect_undo_login_failure()
+        .returning(|_, _, _| Ok(true));
     let mut hasher = MockPasswordHasher::new();
     hasher.expect_verify().returning(move |_, _| {
         Ok(PasswordCheck {
