@@ -24,6 +24,7 @@ mod faults;
 mod lockout;
 mod login_storm;
 mod metrics;
+mod mfa_api;
 mod openapi;
 mod reauthentication;
 mod refresh_grace;

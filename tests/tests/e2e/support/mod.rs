@@ -4,6 +4,7 @@
 
 use actix_web::dev::ServerHandle;
 pub mod browser;
+pub mod totp;
 
 use secrecy::SecretString;
 use std::net::TcpListener;
@@ -152,6 +153,11 @@ impl TestApp {
             "no {count} messages to {to} in the outbox: {:?}",
             self.outbox()
         );
+    }
+
+    /// The database behind the server, to poke at it behind the server's back.
+    pub fn database(&self) -> &TestDatabase {
+        &self._db
     }
 
     /// An absolute URL for `path`.
