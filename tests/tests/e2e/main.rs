@@ -30,3 +30,4 @@ mod reauthentication;
 mod refresh_grace;
 mod sign_in;
 mod sign_out;
+mod step_up;
