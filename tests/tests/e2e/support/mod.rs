@@ -6,6 +6,7 @@ use actix_web::dev::ServerHandle;
 pub mod browser;
 pub mod chromium;
 pub mod relying_party;
+pub mod totp;
 
 use secrecy::SecretString;
 use std::net::TcpListener;
@@ -171,6 +172,11 @@ impl TestApp {
             "no {count} messages to {to} in the outbox: {:?}",
             self.outbox()
         );
+    }
+
+    /// The database behind the server, to poke at it behind the server's back.
+    pub fn database(&self) -> &TestDatabase {
+        &self._db
     }
 
     /// An absolute URL for `path`.
