@@ -536,8 +536,12 @@ fn sign_in_on(w: &World) -> crate::services::SignIn {
         session_ttl: 3_600,
         lockout: LockoutPolicy::default(),
     }));
-    crate::services::SignIn::new(accounts, Arc::new(NoTokens), Arc::new(Audit(w.audit.clone())))
-        .with_second_factors(w.factors.clone(), crate::services::MfaPolicy::Optional)
+    crate::services::SignIn::new(
+        accounts,
+        Arc::new(NoTokens),
+        Arc::new(Audit(w.audit.clone())),
+    )
+    .with_second_factors(w.factors.clone(), crate::services::MfaPolicy::Optional)
 }
 
 fn page_attempt() -> crate::services::PageSignIn {
@@ -561,13 +565,17 @@ fn second_step(token: SecretString, code: SecretString) -> crate::services::Page
 }
 
 #[tokio::test]
-async fn a_right_password_opens_no_session_until_the_second_factor_and_a_wrong_code_restarts_the_step() {
+async fn a_right_password_opens_no_session_until_the_second_factor_and_a_wrong_code_restarts_the_step(
+) {
     use crate::ports::SessionRepository;
     use crate::services::{PageSignInOutcome, SecondStepOutcome};
     let w = world().await;
     let (secret, _) = w.with_totp().await;
     let sign_in = sign_in_on(&w);
-    let outcome = sign_in.on_login_page(&w.ctx(), page_attempt()).await.unwrap();
+    let outcome = sign_in
+        .on_login_page(&w.ctx(), page_attempt())
+        .await
+        .unwrap();
     let PageSignInOutcome::SecondFactorDue(step) = outcome else {
         panic!("the second factor is due: {outcome:?}");
     };
@@ -580,7 +588,10 @@ async fn a_right_password_opens_no_session_until_the_second_factor_and_a_wrong_c
                 .unwrap()
         }
     };
-    assert!(sessions(&w).await.is_empty(), "no session after the password alone");
+    assert!(
+        sessions(&w).await.is_empty(),
+        "no session after the password alone"
+    );
     assert_eq!(
         w.alice().await.login_attempts.failed,
         0,
@@ -605,7 +616,10 @@ async fn a_right_password_opens_no_session_until_the_second_factor_and_a_wrong_c
     assert!(sessions(&w).await.is_empty());
     let counted = w.alice().await.login_attempts.failed;
     assert_eq!(counted, 1, "the wrong code is counted");
-    let again = sign_in.on_login_page(&w.ctx(), page_attempt()).await.unwrap();
+    let again = sign_in
+        .on_login_page(&w.ctx(), page_attempt())
+        .await
+        .unwrap();
     assert!(matches!(again, PageSignInOutcome::SecondFactorDue(_)));
     assert_eq!(
         w.alice().await.login_attempts.failed,
@@ -615,7 +629,10 @@ async fn a_right_password_opens_no_session_until_the_second_factor_and_a_wrong_c
     let stale = sign_in
         .second_step_on_login_page(&w.ctx(), second_step(first_token, right.clone()))
         .await;
-    assert!(matches!(stale, Err(SecondFactorError::Expired)), "{stale:?}");
+    assert!(
+        matches!(stale, Err(SecondFactorError::Expired)),
+        "{stale:?}"
+    );
     let done = sign_in
         .second_step_on_login_page(&w.ctx(), second_step(next.token, right))
         .await
@@ -626,5 +643,9 @@ async fn a_right_password_opens_no_session_until_the_second_factor_and_a_wrong_c
     assert_eq!(signed.session.amr.amr(), vec!["pwd", "otp", "mfa"]);
     assert_eq!(signed.session.amr.acr(), tessera_domain::Acr::MultiFactor);
     assert_eq!(sessions(&w).await.len(), 1);
-    assert_eq!(w.alice().await.login_attempts.failed, 0, "the finished sign-in forgets");
+    assert_eq!(
+        w.alice().await.login_attempts.failed,
+        0,
+        "the finished sign-in forgets"
+    );
 }
