@@ -1,7 +1,9 @@
 //! The signed-in person's own browser sessions and connected apps: what the account page and
 //! the JSON account API list, and the "sign out" and "revoke" buttons behind them.
 
-use crate::ports::{AuditLog, ClientRepository, ConsentRepository, SessionRepository};
+use crate::ports::{
+    AuditLog, ClientRepository, ConsentRepository, SessionRepository, UserRepository,
+};
 use crate::services::SignOutEverywhere;
 use crate::{RepositoryError, RequestContext};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -9,7 +11,7 @@ use base64::Engine;
 use std::sync::Arc;
 use tessera_domain::{
     AuditAction, AuditOutcome, AuthMethods, BrowserSession, ClientId, ScopeSet, TokenDigest,
-    UnixTime, UserId,
+    UnixTime, User, UserId,
 };
 
 /// Bytes of the session digest its public id shows: enough to tell sessions apart, far too
@@ -69,6 +71,7 @@ pub fn session_public_id(digest: &TokenDigest) -> String {
 
 /// A person's own sessions and connected apps.
 pub struct AccountSessions {
+    users: Arc<dyn UserRepository>,
     sessions: Arc<dyn SessionRepository>,
     consents: Arc<dyn ConsentRepository>,
     clients: Arc<dyn ClientRepository>,
@@ -79,6 +82,7 @@ pub struct AccountSessions {
 impl AccountSessions {
     /// Builds the service.
     pub fn new(
+        users: Arc<dyn UserRepository>,
         sessions: Arc<dyn SessionRepository>,
         consents: Arc<dyn ConsentRepository>,
         clients: Arc<dyn ClientRepository>,
@@ -86,12 +90,19 @@ impl AccountSessions {
         audit: Arc<dyn AuditLog>,
     ) -> Self {
         Self {
+            users,
             sessions,
             consents,
             clients,
             sign_out,
             audit,
         }
+    }
+
+    /// The account a live session belongs to, unless it is gone or disabled (the account
+    /// page shows its profile).
+    pub async fn account(&self, user: &UserId) -> Result<Option<User>, RepositoryError> {
+        Ok(self.users.find(user).await?.filter(|u| !u.disabled))
     }
 
     /// The user's live sessions, newest sign-in first; `current` is the digest of the

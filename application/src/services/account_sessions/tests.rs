@@ -62,6 +62,7 @@ async fn setup() -> (Arc<InMemoryStore>, AccountSessions, Audit) {
         store.clone(),
         store.clone(),
         store.clone(),
+        store.clone(),
         sign_out,
         Arc::new(audit.clone()),
     );
@@ -82,6 +83,10 @@ async fn insert_sessions(store: &InMemoryStore) {
 #[tokio::test]
 async fn lists_live_sessions_of_the_user_marking_the_current_one_without_the_cookie() {
     let (store, service, _) = setup().await;
+    assert_eq!(
+        service.account(&uid(USER_ID)).await.unwrap().map(|u| u.id),
+        Some(uid(USER_ID))
+    );
     insert_sessions(&store).await;
     let current = TokenDigest::of("mine-old");
     let listed = service
