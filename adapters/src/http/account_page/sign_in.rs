@@ -98,7 +98,7 @@ pub(super) async fn second_step(page: &Page<'_>, action: &str, fields: &Fields) 
         }
         Err(e) => match failure_message(page.req, page.flow, e) {
             Ok(message) => sign_in_form(page, "", Some(message)),
-            Err(res) => res,
+            Err(res) => *res,
         },
     }
 }
@@ -126,7 +126,7 @@ pub(super) async fn passkey(page: &Page<'_>, fields: &Fields) -> HttpResponse {
         Ok(signed) => signed_in(page, &signed, now),
         Err(e) => match failure_message(page.req, page.flow, e) {
             Ok(message) => sign_in_form(page, "", Some(message)),
-            Err(res) => res,
+            Err(res) => *res,
         },
     }
 }

@@ -79,7 +79,7 @@ pub(crate) fn failure_message(
     req: &HttpRequest,
     state: &BrowserFlowState,
     e: SecondFactorError,
-) -> Result<&'static str, HttpResponse> {
+) -> Result<&'static str, Box<HttpResponse>> {
     match e {
         SecondFactorError::Expired => Ok("Your sign-in took too long. Please sign in again."),
         SecondFactorError::Passkey(_) | SecondFactorError::NoAccount => {
@@ -90,14 +90,14 @@ pub(crate) fn failure_message(
             state.limiter.sign_in_failed(req);
             Ok("The email or password is not correct.")
         }
-        SecondFactorError::Repository(r) => Err(unavailable(&r.to_string())),
+        SecondFactorError::Repository(r) => Err(Box::new(unavailable(&r.to_string()))),
         other => {
             log::error!("second sign-in step failed: {other}");
-            Err(page_error(
+            Err(Box::new(page_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong",
                 "Please try again later.",
-            ))
+            )))
         }
     }
 }
@@ -197,7 +197,7 @@ fn step_failed(
 ) -> HttpResponse {
     let message = match failure_message(req, state, e) {
         Ok(m) => m,
-        Err(res) => return res,
+        Err(res) => return *res,
     };
     login_page(req, state, request, params, ("", Some(message)))
 }
