@@ -20,10 +20,11 @@ mod tests;
 
 use super::account_mfa::FRESH_SIGN_IN_SECS;
 use super::authorize::sign_in::guard;
+use super::errors::ApiError;
 use super::form::OAuthForm;
 use super::state::{AccountState, BrowserFlowState};
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use secrecy::SecretString;
 use tessera_domain::{BrowserSession, TokenDigest, User};
 
@@ -86,7 +87,8 @@ pub async fn account_get(
     match (signed_in, accounts) {
         (Some(s), Some(accounts)) => {
             let (done, error) = notices::from_query(req.query_string());
-            render::account(&page, &accounts, &s, (done, error)).await
+            let fresh = page.fresh(&s.session);
+            render::account(&page, &accounts, &s, (done, error), fresh).await
         }
         _ => render::sign_in_form(&page, "", None),
     }
@@ -140,6 +142,10 @@ pub async fn account_post(
         return render::sign_in_form(&page, "", Some(notices::SIGNED_OUT));
     };
     if factors::ACTIONS.contains(&action.as_str()) {
+        if !page.fresh(&s.session) && action == "passkey_options" {
+            // The script's fetch: JSON, like the account API's (RFC 9470).
+            return ApiError::insufficient_user_authentication(FRESH_SIGN_IN_SECS).error_response();
+        }
         if !page.fresh(&s.session) {
             return render::sign_in_form(
                 &page,

@@ -34,6 +34,7 @@ pub(super) async fn account(
     accounts: &AccountState,
     s: &SignedIn,
     (notice, error): (Option<&str>, Option<&str>),
+    fresh: bool,
 ) -> HttpResponse {
     let now = page.flow.clock.now();
     let factors = accounts.second_factors.status(&s.user.id).await;
@@ -88,6 +89,7 @@ pub(super) async fn account(
         name: s.user.name.as_deref(),
         notice,
         error,
+        fresh,
         totp: factors.totp,
         recovery_codes_left: factors.recovery_codes_left,
         passkeys: passkeys.then_some(passkey_lines.as_slice()),

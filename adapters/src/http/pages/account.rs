@@ -8,6 +8,12 @@ use super::layout::{csrf_input, layout};
 use super::webauthn;
 use std::fmt::Write as _;
 
+/// Said above the second factors when the sign-in is too old to change them (ASVS 7.5.1).
+const REAUTH_HINT: &str = concat!(
+    "<p class=\"muted\">You signed in a while ago: to change these, <a href=\"/logout\">sign ",
+    "out</a> and sign in again first.</p>\n"
+);
+
 /// Where every form of the page posts.
 const ACTION_URL: &str = "/account";
 
@@ -63,6 +69,8 @@ pub struct AccountView<'a> {
     pub notice: Option<&'a str>,
     /// A one-shot error (fixed text).
     pub error: Option<&'a str>,
+    /// The sign-in is recent enough to change second factors without signing in again.
+    pub fresh: bool,
     /// TOTP is on.
     pub totp: bool,
     /// Unused recovery codes.
@@ -137,7 +145,7 @@ pub fn account_page(csrf: &str, view: AccountView<'_>) -> String {
     profile(&mut body, csrf, &view);
     password(&mut body, csrf);
     two_step(&mut body, csrf, &view);
-    passkeys(&mut body, csrf, view.passkeys);
+    passkeys(&mut body, csrf, view.passkeys, view.fresh);
     sessions(&mut body, csrf, view.sessions);
     apps(&mut body, csrf, view.apps);
     body.push_str("<p class=\"muted\"><a href=\"/logout\">Sign out of this browser</a></p>\n");
@@ -190,6 +198,9 @@ fn password(body: &mut String, csrf: &str) {
 
 fn two_step(body: &mut String, csrf: &str, view: &AccountView<'_>) {
     body.push_str("<h2>Two-step sign-in</h2>\n");
+    if !view.fresh {
+        body.push_str(REAUTH_HINT);
+    }
     if !view.totp {
         body.push_str(
             "<p>Off. An authenticator app can ask for a code each time you sign in.</p>\n",
@@ -213,7 +224,7 @@ fn two_step(body: &mut String, csrf: &str, view: &AccountView<'_>) {
     body.push_str("<button type=\"submit\" class=\"secondary\">Turn off</button>\n</form>\n");
 }
 
-fn passkeys(body: &mut String, csrf: &str, passkeys: Option<&[PasskeyLine]>) {
+fn passkeys(body: &mut String, csrf: &str, passkeys: Option<&[PasskeyLine]>, fresh: bool) {
     body.push_str("<h2>Passkeys</h2>\n");
     let Some(list) = passkeys else {
         body.push_str(concat!(
@@ -222,6 +233,9 @@ fn passkeys(body: &mut String, csrf: &str, passkeys: Option<&[PasskeyLine]>) {
         ));
         return;
     };
+    if !fresh {
+        body.push_str(REAUTH_HINT);
+    }
     if list.is_empty() {
         body.push_str("<p class=\"muted\">No passkeys yet.</p>\n");
     } else {

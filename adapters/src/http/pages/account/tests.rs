@@ -11,6 +11,7 @@ fn view<'a>(
         name: Some("<Ada>"),
         notice: Some("Saved."),
         error: None,
+        fresh: true,
         totp: false,
         recovery_codes_left: 0,
         passkeys,
@@ -73,6 +74,16 @@ fn without_passkeys_says_why_and_has_no_script() {
     assert!(!html.contains("<script"));
     assert!(html.contains("IP address"));
     assert!(html.contains("No app has access"));
+    assert!(!html.contains("sign in again first"));
+}
+
+#[test]
+fn an_old_sign_in_is_told_it_will_sign_in_again() {
+    let mut v = view(Some(&[]), &[], &[]);
+    v.fresh = false;
+    let html = account_page("tok", v);
+    assert_eq!(html.matches("sign in again first").count(), 2);
+    assert!(html.contains("id=\"add-passkey\""));
 }
 
 #[test]
