@@ -2,6 +2,7 @@
 
 mod access_tokens;
 mod account_api;
+mod account_sessions;
 mod account_settings;
 mod accounts;
 pub mod admin;
@@ -35,6 +36,7 @@ pub use account_api::{
     AccountApi, AccountApiDeps, AccountLoginError, AccountTokenError, Registration,
     ACCOUNT_CLIENT_ID, ACCOUNT_SCOPE,
 };
+pub use account_sessions::{session_public_id, AccountSessions, ConnectedApp, SessionView};
 pub use account_settings::{AccountChangeError, AccountSettings};
 pub use accounts::{Accounts, AccountsDeps, CreateUserError, LoginError, SignInContext, SignedIn};
 pub use api_keys::{ApiKeyError, ApiKeys, API_KEY_TOUCH_INTERVAL_SECS};

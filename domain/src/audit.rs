@@ -71,11 +71,13 @@ pub enum AuditAction {
     PasskeyRemoved,
     /// An administrator removed every second factor of an account.
     MfaReset,
+    /// A person signed one of their own browser sessions out from their account page.
+    SessionEnded,
 }
 
 impl AuditAction {
     /// Every action, for filters and exhaustive tests.
-    pub const ALL: [AuditAction; 26] = [
+    pub const ALL: [AuditAction; 27] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::AccountLocked,
@@ -102,6 +104,7 @@ impl AuditAction {
         Self::PasskeyAdded,
         Self::PasskeyRemoved,
         Self::MfaReset,
+        Self::SessionEnded,
     ];
 
     /// The stored and logged name; stable, as rows outlive releases.
@@ -133,6 +136,7 @@ impl AuditAction {
             Self::PasskeyAdded => "passkey_added",
             Self::PasskeyRemoved => "passkey_removed",
             Self::MfaReset => "mfa_reset",
+            Self::SessionEnded => "session_ended",
         }
     }
 

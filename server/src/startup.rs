@@ -20,7 +20,7 @@ use tessera_adapters::http::{
 };
 use tessera_adapters::mail::MailQueue;
 use tessera_adapters::observability::RequestObserver;
-use tessera_application::services::{KeyService, SignIn, TokenEndpoint};
+use tessera_application::services::{AccountSessions, KeyService, SignIn, TokenEndpoint};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -288,8 +288,17 @@ impl Parts {
             clock: core.clock.clone(),
             metrics: operations.metrics.clone(),
         });
+        let account_sessions = Arc::new(AccountSessions::new(
+            core.db.users(),
+            core.db.sessions(),
+            core.db.consents(),
+            core.db.clients(),
+            Arc::new(core.sign_out_everywhere()),
+            operations.audit.clone(),
+        ));
         let account_state = web::Data::new(AccountState {
             sign_in,
+            account_sessions,
             account_api: accounts.account_api,
             account_settings: accounts.account_settings,
             second_factors: accounts.second_factors,

@@ -21,7 +21,7 @@ use tessera_domain::{Passkey, User};
 use validator::Validate;
 
 pub(super) mod passkeys;
-mod qr;
+pub(super) mod qr;
 pub(super) mod totp;
 
 pub use passkeys::{

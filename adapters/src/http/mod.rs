@@ -3,7 +3,9 @@
 
 mod account_links;
 mod account_mfa;
+mod account_page;
 mod account_profile;
+mod account_sessions;
 mod admin;
 mod audit_trail;
 mod auth_transaction;
@@ -199,6 +201,32 @@ pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceCo
                 web::resource(paths::USERS_ME_MFA_PASSKEY)
                     .route(web::patch().to(account_mfa::me_passkey_patch))
                     .route(web::delete().to(account_mfa::me_passkey_delete))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::USERS_ME_SESSIONS)
+                    .route(web::get().to(account_sessions::sessions_get))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::USERS_ME_SESSION)
+                    .route(web::delete().to(account_sessions::session_delete))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::USERS_ME_APPS)
+                    .route(web::get().to(account_sessions::apps_get))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::USERS_ME_APP)
+                    .route(web::delete().to(account_sessions::app_delete))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::ACCOUNT)
+                    .route(web::get().to(account_page::account_get))
+                    .route(web::post().to(account_page::account_post))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(

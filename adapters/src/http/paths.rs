@@ -52,6 +52,16 @@ pub const USERS_ME_MFA_PASSKEYS_OPTIONS: &str = "/users/me/mfa/passkeys/options"
 pub const USERS_ME_MFA_PASSKEYS: &str = "/users/me/mfa/passkeys";
 /// One passkey: rename (`PATCH`), remove (`DELETE`).
 pub const USERS_ME_MFA_PASSKEY: &str = "/users/me/mfa/passkeys/{id}";
+/// The signed-in person's live browser sessions.
+pub const USERS_ME_SESSIONS: &str = "/users/me/sessions";
+/// Ends one of them.
+pub const USERS_ME_SESSION: &str = "/users/me/sessions/{id}";
+/// The apps the signed-in person let in.
+pub const USERS_ME_APPS: &str = "/users/me/apps";
+/// Withdraws one app's access.
+pub const USERS_ME_APP: &str = "/users/me/apps/{client_id}";
+/// The signed-in person's own page in the browser.
+pub const ACCOUNT: &str = "/account";
 /// Target of email-verification links (page and JSON).
 pub const USERS_VERIFY_EMAIL: &str = "/users/verify-email";
 /// Asks for a new verification link.
@@ -99,6 +109,12 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", USERS_ME_MFA_PASSKEYS),
     ("PATCH", USERS_ME_MFA_PASSKEY),
     ("DELETE", USERS_ME_MFA_PASSKEY),
+    ("GET", USERS_ME_SESSIONS),
+    ("DELETE", USERS_ME_SESSION),
+    ("GET", USERS_ME_APPS),
+    ("DELETE", USERS_ME_APP),
+    ("GET", ACCOUNT),
+    ("POST", ACCOUNT),
     ("GET", USERS_VERIFY_EMAIL),
     ("POST", USERS_VERIFY_EMAIL),
     ("POST", USERS_VERIFY_EMAIL_RESEND),

@@ -16,6 +16,7 @@ mod support;
 
 mod account_api;
 mod account_lifecycle;
+mod account_page;
 mod admin;
 mod audit;
 mod browser_passkeys;

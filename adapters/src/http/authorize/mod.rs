@@ -6,8 +6,8 @@
 
 mod consent;
 mod render;
-mod second_step;
-mod sign_in;
+pub(super) mod second_step;
+pub(super) mod sign_in;
 #[cfg(test)]
 mod tests;
 

@@ -9,7 +9,7 @@ use crate::http::pages::{self, SecondStep};
 use crate::http::state::{BrowserFlowState, PasskeyAnswer};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use tessera_application::services::{
     AuthorizeParams, PageSecondStep, PendingStep, SecondFactorError, SecondProof,
     SecondStepOutcome, SignedIn,
@@ -23,20 +23,83 @@ pub(super) fn page(
     step: &PendingStep,
     error: Option<&str>,
 ) -> HttpResponse {
-    let hidden = params.pairs();
+    step_page(req, state, (&params.pairs(), "/authorize"), step, error)
+}
+
+/// The second-step page posting to `action_url` with `hidden` carried along (the account
+/// page shares it).
+pub(crate) fn step_page(
+    req: &HttpRequest,
+    state: &BrowserFlowState,
+    (hidden, action_url): (&[(String, String)], &str),
+    step: &PendingStep,
+    error: Option<&str>,
+) -> HttpResponse {
     let passkey = step
         .passkey
         .as_ref()
         .map(|p| (p.handle.expose_secret(), p.options.as_str()));
     let view = SecondStep {
-        action_url: "/authorize",
+        action_url,
         token: step.token.expose_secret(),
         totp: step.totp,
         passkey,
     };
     state.page_with_csrf_and_script(req, passkey.is_some(), |csrf| {
-        pages::second_factor_page(&hidden, csrf, view, error)
+        pages::second_factor_page(hidden, csrf, view, error)
     })
+}
+
+/// The proof a second-step form carries: `mfa_passkey` is the `#passkey` button's answer,
+/// anything else a code in `otp`.
+pub(crate) fn proof(
+    action: &str,
+    otp: SecretString,
+    handle: SecretString,
+    response: String,
+) -> SecondProof {
+    if action == "mfa_passkey" {
+        SecondProof::Passkey { handle, response }
+    } else {
+        SecondProof::Otp(otp)
+    }
+}
+
+/// What the second-step page says after a refused attempt it may retry.
+pub(crate) fn retry_message(error: &SecondFactorError) -> &'static str {
+    match error {
+        SecondFactorError::Passkey(_) => "The passkey was not accepted. Try again.",
+        _ => "That code is not correct. Try again.",
+    }
+}
+
+/// A second step that cannot go on: the message the login page shows again (spending from
+/// the network's failure budget where it was a guess), or a fault page.
+pub(crate) fn failure_message(
+    req: &HttpRequest,
+    state: &BrowserFlowState,
+    e: SecondFactorError,
+) -> Result<&'static str, Box<HttpResponse>> {
+    match e {
+        SecondFactorError::Expired => Ok("Your sign-in took too long. Please sign in again."),
+        SecondFactorError::Passkey(_) | SecondFactorError::NoAccount => {
+            state.limiter.sign_in_failed(req);
+            Ok("That passkey could not sign you in.")
+        }
+        SecondFactorError::InvalidCode | SecondFactorError::Locked { .. } => {
+            state.limiter.sign_in_failed(req);
+            Ok("The email or password is not correct.")
+        }
+        SecondFactorError::Repository(r) => Err(Box::new(unavailable(&r.to_string()))),
+        other => {
+            log::error!("second sign-in step failed: {other}");
+            Err(Box::new(page_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "Please try again later.",
+            )))
+        }
+    }
 }
 
 /// `action=mfa` (a code in `otp`) or `action=mfa_passkey` (the `#passkey` button's answer).
@@ -54,14 +117,12 @@ pub(super) async fn answer(
     if fields.mfa_token.expose_secret().is_empty() {
         return bad_request("The sign-in form was incomplete.");
     }
-    let proof = if action == "mfa_passkey" {
-        SecondProof::Passkey {
-            handle: fields.passkey_handle,
-            response: fields.passkey_response,
-        }
-    } else {
-        SecondProof::Otp(fields.otp)
-    };
+    let proof = proof(
+        action,
+        fields.otp,
+        fields.passkey_handle,
+        fields.passkey_response,
+    );
     let ctx = state.request_context(req);
     let now = ctx.now;
     let (lockout, device) = state.devices.context(req, &state.limiter, now);
@@ -86,11 +147,7 @@ pub(super) async fn answer(
             if let Some(d) = device.as_ref() {
                 state.limiter.device_failed(&d.device);
             }
-            let message = match error {
-                SecondFactorError::Passkey(_) => "The passkey was not accepted. Try again.",
-                _ => "That code is not correct. Try again.",
-            };
-            page(req, state, &params, &step, Some(message))
+            page(req, state, &params, &step, Some(retry_message(&error)))
         }
         Err(e) => step_failed(req, state, &request, &params, e),
     }
@@ -138,30 +195,15 @@ fn step_failed(
     params: &AuthorizeParams,
     e: SecondFactorError,
 ) -> HttpResponse {
-    let message = match e {
-        SecondFactorError::Expired => "Your sign-in took too long. Please sign in again.",
-        SecondFactorError::Passkey(_) | SecondFactorError::NoAccount => {
-            state.limiter.sign_in_failed(req);
-            "That passkey could not sign you in."
-        }
-        SecondFactorError::InvalidCode | SecondFactorError::Locked { .. } => {
-            state.limiter.sign_in_failed(req);
-            "The email or password is not correct."
-        }
-        SecondFactorError::Repository(r) => return unavailable(&r.to_string()),
-        other => {
-            log::error!("second sign-in step failed: {other}");
-            return page_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "Please try again later.",
-            );
-        }
+    let message = match failure_message(req, state, e) {
+        Ok(m) => m,
+        Err(res) => return *res,
     };
     login_page(req, state, request, params, ("", Some(message)))
 }
 
-fn task_failed(e: impl std::fmt::Display) -> SecondFactorError {
+/// A sign-in task that died (panicked or was cancelled), as a server fault.
+pub(crate) fn task_failed(e: impl std::fmt::Display) -> SecondFactorError {
     SecondFactorError::Crypto(tessera_application::errors::CryptoError::backend(format!(
         "the sign-in task failed: {e}"
     )))

@@ -16,8 +16,8 @@ use tessera_application::RequestContext;
 use tessera_domain::UnixTime;
 
 /// The refusal of a page post, before any work: `429` when this network used up its failed sign-ins
-/// (login only), `403` when the CSRF token is missing or wrong.
-pub(super) fn guard(
+/// (login only), `403` when the CSRF token is missing or wrong. The account page shares it.
+pub(crate) fn guard(
     req: &HttpRequest,
     state: &BrowserFlowState,
     action: &str,
@@ -124,7 +124,7 @@ pub(super) async fn continue_signed_in(
 
 /// Runs the sign-in on its own task: it goes to its end even if the browser goes away (see
 /// `SignIn`).
-async fn run_detached(
+pub(crate) async fn run_detached(
     state: &BrowserFlowState,
     ctx: RequestContext,
     attempt: PageSignIn,
@@ -137,7 +137,7 @@ async fn run_detached(
 
 /// Spends from the network's (and the trusted device's) failure budget on a wrong password,
 /// and counts the outcome.
-fn count(
+pub(crate) fn count(
     req: &HttpRequest,
     state: &BrowserFlowState,
     signed_in: &Result<PageSignInOutcome, LoginError>,
@@ -157,7 +157,7 @@ fn count(
 
 /// The new session's cookie and, for a browser that proved it is its owner's, the
 /// trusted-device cookie.
-fn set_sign_in_cookies(
+pub(crate) fn set_sign_in_cookies(
     res: &mut HttpResponse,
     state: &BrowserFlowState,
     signed: &SignedIn,
@@ -177,7 +177,7 @@ fn set_sign_in_cookies(
 }
 
 /// A sign-in that could not be decided: busy hasher, storage or hasher failure.
-pub(super) fn login_fault(e: LoginError) -> HttpResponse {
+pub(crate) fn login_fault(e: LoginError) -> HttpResponse {
     match e {
         LoginError::Busy => {
             let mut res = page_error(

@@ -5,6 +5,7 @@
 //! [`html_response`] adds the anti-framing, no-cache and CSP headers (AS-33). Forms carry a
 //! `csrf_token` that the handlers check against the session (AS-35).
 
+mod account;
 mod account_links;
 mod api_docs;
 pub use api_docs::api_docs_page;
@@ -19,6 +20,10 @@ mod response;
 mod second_factor;
 pub mod webauthn;
 
+pub use account::{
+    account_page, recovery_codes_page, totp_enrolment_page, AccountView, AppLine, PasskeyLine,
+    SessionLine,
+};
 pub use account_links::{link_done_page, reset_password_page, verify_email_page};
 pub use consent::{consent_page, describe_scopes, ScopeLine};
 pub use error::error_page;

@@ -5,7 +5,7 @@ use crate::http::{BrowserSettings, CsrfGuard, RateLimiter};
 use std::sync::Arc;
 use tessera_application::ports::{Clock, RandomSource};
 use tessera_application::services::{
-    AccountApi, AccountSettings, EmailLinks, SecondFactors, SignIn,
+    AccountApi, AccountSessions, AccountSettings, EmailLinks, SecondFactors, SignIn,
 };
 
 /// The account area's use cases and the edge services its handlers share.
@@ -16,6 +16,8 @@ pub struct AccountState {
     pub account_api: Arc<AccountApi>,
     /// Name, password and deletion of one's own account.
     pub account_settings: AccountSettings,
+    /// The signed-in person's own sessions and connected apps.
+    pub account_sessions: Arc<AccountSessions>,
     /// Second factors and passkeys of the signed-in account.
     pub second_factors: Arc<SecondFactors>,
     /// Emailed links: verification and password reset.

@@ -2,6 +2,7 @@
 //! so the OpenAPI document describes exactly what the handlers serialise; request bodies that
 //! arrive as forms (parsed by [`super::form::OAuthForm`]) are here to be described.
 
+mod account_sessions;
 mod accounts;
 mod admin;
 mod authorize;
@@ -15,6 +16,7 @@ mod revocation;
 mod token;
 mod userinfo;
 
+pub use account_sessions::{ConnectedAppBody, SessionBody};
 pub use accounts::{
     Accepted, AccountDeletion, AccountTokenResponse, EmailRequest, EmailVerified, LoginRequest,
     PasswordChange, Profile, ProfilePatch, RegisterRequest, Registered, ResetConfirmation,

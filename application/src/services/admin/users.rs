@@ -228,17 +228,14 @@ impl AdminUsers {
         let Ok(client_id) = ClientId::parse(client) else {
             return Err(AdminUserError::ConsentNotFound);
         };
-        let (existed, families) = self
-            .consents
-            .revoke_with_grants(&user.id, &client_id)
-            .await?;
-        let ended_families = !families.is_empty();
-        self.sign_out
-            .end_grants(&user.id, Some(&client_id), families)
-            .await?;
-        // Spent codes are kept a while after their grant ends, so they do not count here: a
-        // second withdrawal of the same consent is still "not found".
-        if !existed && !ended_families {
+        let withdrawn = crate::services::account_sessions::withdraw_grant(
+            self.consents.as_ref(),
+            &self.sign_out,
+            &user.id,
+            &client_id,
+        )
+        .await?;
+        if !withdrawn {
             return Err(AdminUserError::ConsentNotFound);
         }
         record(
