@@ -57,19 +57,43 @@ async fn passkeys_and_totp_in_chromium(db: TestDatabase) {
     step("phone size", browser.set_window_size(390, 844)).await;
     let mut issued = 0;
 
-    // 2. A passkey registered from the browser, through the JSON API.
+    // 2. A passkey registered on the account page: sign in there, name it, press #add-passkey.
     let first = VirtualAuthenticator::add(&browser).await;
-    let request = Authorization::new(&app, &creds.id, &rp.callback(), SCOPE, &[]);
-    open_login_page(&browser, &request.url).await;
+    // The JSON API's view, from before: afterwards a password alone no longer signs in.
     let token = api_token(&app, PASSKEY_USER).await;
-    let added = register_passkey(&browser, &token, "Laptop").await;
-    assert_eq!(added["name"], "Laptop", "{added}");
+    step("open /account", browser.goto(&app.url("/account"))).await;
+    type_password(&browser, PASSKEY_USER).await;
+    wait_for(&browser, "#add-passkey").await;
+    step(
+        "scroll to the passkeys",
+        browser.execute(
+            "document.getElementById('add-passkey').scrollIntoView({block: 'center'})",
+            vec![],
+        ),
+    )
+    .await;
+    screenshot(&browser, backend, "account.png").await;
+    let name = wait_for(&browser, "input[name='passkey_name']").await;
+    step("clear the passkey name", name.clear()).await;
+    step("name the passkey", name.send_keys("Laptop")).await;
+    click(&browser, "#add-passkey").await;
+    wait_for_url(&browser, &app.url("/account?done=")).await;
     let status = mfa_status(&app, &token).await;
     let listed = status["passkeys"].as_array().unwrap();
     assert_eq!(listed.len(), 1, "{status}");
-    assert_eq!(listed[0]["id"], added["id"]);
+    assert_eq!(listed[0]["name"], "Laptop", "{status}");
     assert_eq!(status["totp"], false);
     assert_eq!(first.credentials(&browser).await.len(), 1, "one credential");
+    let page = step("read /account", browser.source()).await;
+    assert!(page.contains("Laptop"), "the page lists the new passkey");
+    // The authenticator-app enrolment view, with its QR code drawn on the server.
+    click(
+        &browser,
+        "form:has(input[name='action'][value='totp_begin']) button[type='submit']",
+    )
+    .await;
+    wait_for(&browser, ".qr svg").await;
+    screenshot(&browser, backend, "account-totp.png").await;
 
     // 3. Passwordless: no email typed, the authenticator answers.
     let request = Authorization::new(&app, &creds.id, &rp.callback(), SCOPE, &[]);
