@@ -14,11 +14,9 @@ use super::{audit_trail, wire};
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
 use tessera_application::services::{MfaStatus, SecondFactorError};
 use tessera_application::OAuthErrorCode;
 use tessera_domain::{Passkey, User};
-use validator::Validate;
 
 pub(super) mod passkeys;
 pub(super) mod qr;
@@ -49,17 +47,6 @@ async fn freshly_signed_in(req: &HttpRequest, state: &AccountState) -> Result<Us
         ));
     }
     Ok(user)
-}
-
-/// A body with one secret field, read without copying it into errors.
-#[derive(Deserialize, Validate)]
-struct OtpBody {
-    otp: SecretString,
-}
-
-#[derive(Deserialize, Validate)]
-struct CodeBody {
-    code: SecretString,
 }
 
 /// `GET /users/me/mfa`'s body.

@@ -2,7 +2,7 @@
 
 use super::{
     bad_field, context, count_refusal, freshly_signed_in, recovery_codes_response,
-    second_factor_error, status_body, CodeBody, OtpBody,
+    second_factor_error, status_body,
 };
 use crate::http::errors::ApiError;
 use crate::http::json_body::read_json;
@@ -13,7 +13,10 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use tessera_application::services::AccountLoginError;
+use std::future::Future;
+use tessera_application::services::{AccountLoginError, SecondFactorError};
+use tessera_application::RequestContext;
+use tessera_domain::User;
 use validator::Validate;
 
 /// `POST /users/login/mfa`.
@@ -138,25 +141,16 @@ pub async fn me_totp_confirm_post(
     payload: web::Payload,
     state: web::Data<AccountState>,
 ) -> Result<HttpResponse, ApiError> {
-    sign_in_budget(&req, &state)?;
-    let user = freshly_signed_in(&req, &state).await?;
-    let body: CodeBody = read_json(&req, payload).await?;
-    let len = body.code.expose_secret().len();
-    if len == 0 || len > 64 {
-        return Err(bad_field("code"));
-    }
-    let ctx = context(&req, &state);
-    match state
-        .second_factors
-        .confirm_totp(&ctx, &user, &body.code)
-        .await
-    {
-        Ok(codes) => Ok(recovery_codes_response(&codes)),
-        Err(e) => {
-            count_refusal(&req, &state, &e);
-            Err(second_factor_error(e))
-        }
-    }
+    let factors = state.second_factors.clone();
+    let codes = code_change(
+        &req,
+        payload,
+        &state,
+        "code",
+        |ctx, user, code| async move { factors.confirm_totp(&ctx, &user, &code).await },
+    )
+    .await?;
+    Ok(recovery_codes_response(&codes))
 }
 
 // `DELETE /users/me/mfa/totp` `{"otp"}` → `204`; TOTP and the recovery codes are gone.
@@ -176,20 +170,14 @@ pub async fn me_totp_delete(
     payload: web::Payload,
     state: web::Data<AccountState>,
 ) -> Result<HttpResponse, ApiError> {
-    sign_in_budget(&req, &state)?;
-    let user = freshly_signed_in(&req, &state).await?;
-    let body: OtpBody = read_json(&req, payload).await?;
-    let otp = checked_otp(body.otp)?;
-    let ctx = context(&req, &state);
-    match state.second_factors.disable_totp(&ctx, &user, &otp).await {
-        Ok(()) => Ok(HttpResponse::NoContent()
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .finish()),
-        Err(e) => {
-            count_refusal(&req, &state, &e);
-            Err(second_factor_error(e))
-        }
-    }
+    let factors = state.second_factors.clone();
+    code_change(&req, payload, &state, "otp", |ctx, user, otp| async move {
+        factors.disable_totp(&ctx, &user, &otp).await
+    })
+    .await?;
+    Ok(HttpResponse::NoContent()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish())
 }
 
 // `POST /users/me/mfa/recovery-codes` `{"otp"}` → `{"recovery_codes": [10]}`.
@@ -209,28 +197,49 @@ pub async fn me_recovery_codes_post(
     payload: web::Payload,
     state: web::Data<AccountState>,
 ) -> Result<HttpResponse, ApiError> {
-    sign_in_budget(&req, &state)?;
-    let user = freshly_signed_in(&req, &state).await?;
-    let body: OtpBody = read_json(&req, payload).await?;
-    let otp = checked_otp(body.otp)?;
-    let ctx = context(&req, &state);
-    match state
-        .second_factors
-        .renew_recovery_codes(&ctx, &user, &otp)
-        .await
-    {
-        Ok(codes) => Ok(recovery_codes_response(&codes)),
-        Err(e) => {
-            count_refusal(&req, &state, &e);
-            Err(second_factor_error(e))
-        }
-    }
+    let factors = state.second_factors.clone();
+    let codes = code_change(&req, payload, &state, "otp", |ctx, user, otp| async move {
+        factors.renew_recovery_codes(&ctx, &user, &otp).await
+    })
+    .await?;
+    Ok(recovery_codes_response(&codes))
 }
 
-fn checked_otp(otp: SecretString) -> Result<SecretString, ApiError> {
-    let len = otp.expose_secret().len();
-    if len == 0 || len > 64 {
-        return Err(bad_field("otp"));
+/// The frame of a factor change whose JSON body carries one code in the field `name`
+/// (`{"code"}` to confirm, `{"otp"}` otherwise): the address's failure budget first, a recent
+/// sign-in, the code (1 to 64 characters), then the change; a refused code spends the budget
+/// like a wrong password.
+async fn code_change<T, Fut>(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AccountState,
+    name: &'static str,
+    change: impl FnOnce(RequestContext, User, SecretString) -> Fut,
+) -> Result<T, ApiError>
+where
+    Fut: Future<Output = Result<T, SecondFactorError>>,
+{
+    sign_in_budget(req, state)?;
+    let user = freshly_signed_in(req, state).await?;
+    let body: CodeOrOtp = read_json(req, payload).await?;
+    let code = match name {
+        "code" => body.code,
+        _ => body.otp,
     }
-    Ok(otp)
+    .ok_or_else(|| bad_field(name))?;
+    let len = code.expose_secret().len();
+    if len == 0 || len > 64 {
+        return Err(bad_field(name));
+    }
+    change(context(req, state), user, code).await.map_err(|e| {
+        count_refusal(req, state, &e);
+        second_factor_error(e)
+    })
+}
+
+/// `{"code"}` or `{"otp"}`: the one secret field of a factor change, never copied into errors.
+#[derive(Deserialize, Validate)]
+struct CodeOrOtp {
+    code: Option<SecretString>,
+    otp: Option<SecretString>,
 }
