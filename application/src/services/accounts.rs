@@ -226,9 +226,13 @@ impl Accounts {
         self.check_password(email, password, context, false).await
     }
 
-    /// Forgets the account's failed attempts (a finished sign-in).
-    pub async fn forget_failures(&self, user: &UserId) -> Result<(), LoginError> {
-        Ok(self.users.reset_login_failures(user).await?)
+    /// Forgets the failed attempts of `user` (a finished sign-in), as read by
+    /// [`Self::check_first_factor`]; nothing is written when there is nothing to forget.
+    pub async fn forget_failures(&self, user: &User) -> Result<(), LoginError> {
+        if user.login_attempts == LoginAttempts::after_success() {
+            return Ok(());
+        }
+        Ok(self.users.reset_login_failures(&user.id).await?)
     }
 
     /// Checks email and password exactly as [`Self::sign_in`] does (lockout, failure counting,
@@ -343,14 +347,21 @@ impl Accounts {
             }
             return Err(LoginError::InvalidCredentials);
         }
+        let mut user = user;
         if forget {
             self.users.reset_login_failures(&user.id).await?;
+            user.login_attempts = LoginAttempts::after_success();
         } else {
             // A right password is no failure: take back the attempt counted up front, and
-            // leave earlier failures for the second step to forget.
-            self.users
+            // leave earlier failures for the second step to forget. The user handed back
+            // carries the count as it now stands.
+            let undone = self
+                .users
                 .undo_login_failure(&user.id, counted, user.login_attempts)
                 .await?;
+            if !undone {
+                user.login_attempts = counted;
+            }
         }
         if check.needs_rehash {
             match self.hasher.hash(normalised).await {

@@ -148,7 +148,7 @@ impl SecondFactors {
             self.count_failure(ctx, user).await?;
             return Err(SecondFactorError::InvalidCode);
         }
-        self.deps.users.reset_login_failures(&user.id).await?;
+        self.forget_failures(user).await?;
         self.audit_attempt(ctx, user, AuditOutcome::Success, "one-time code");
         Ok(AuthMethods::default().with(AuthMethod::OneTimePassword))
     }
@@ -215,6 +215,15 @@ impl SecondFactors {
         )
         .await;
         Ok(true)
+    }
+
+    /// Forgets the account's failed attempts after a passed second factor (nothing to write
+    /// when `user`, as just read, has none).
+    async fn forget_failures(&self, user: &User) -> Result<(), SecondFactorError> {
+        if user.login_attempts != tessera_domain::LoginAttempts::after_success() {
+            self.deps.users.reset_login_failures(&user.id).await?;
+        }
+        Ok(())
     }
 
     /// Counts a failed second factor like a failed password; a lock it causes is audited.

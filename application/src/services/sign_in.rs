@@ -151,7 +151,7 @@ impl SignIn {
         if let Some(step) = self.second_step_for(&user, true).await? {
             return Ok(PageSignInOutcome::SecondFactorDue(step));
         }
-        self.accounts.forget_failures(&user.id).await?;
+        self.accounts.forget_failures(&user).await?;
         let signed = self
             .finish_page_sign_in(
                 ctx,
@@ -194,7 +194,7 @@ impl SignIn {
         if let Some(step) = self.second_step_for(&user, false).await? {
             return Ok(ApiSignInOutcome::SecondFactorDue(step));
         }
-        self.accounts.forget_failures(&user.id).await?;
+        self.accounts.forget_failures(&user).await?;
         let tokens = self
             .account_api
             .issue(&user, AuthMethods::password())
@@ -243,7 +243,7 @@ impl SignIn {
             return Ok(None);
         }
         let step = factors
-            .begin_step(user, AuthMethods::password(), with_passkey)
+            .begin_step_with(user, AuthMethods::password(), with_passkey, &status)
             .await
             .map_err(second_factor_fault)?;
         Ok(Some(step))

@@ -256,7 +256,7 @@ impl SecondFactors {
             .passkeys
             .record_use(&passkey.id, stored, ctx.now)
             .await?;
-        self.deps.users.reset_login_failures(&user.id).await?;
+        self.forget_failures(&user).await?;
         self.audit_attempt(ctx, &user, AuditOutcome::Success, "passkey");
         Ok(PasskeySignIn {
             user,

@@ -42,6 +42,17 @@ impl SecondFactors {
         with_passkey: bool,
     ) -> Result<PendingStep, SecondFactorError> {
         let status = self.status(&user.id).await?;
+        self.begin_step_with(user, amr, with_passkey, &status).await
+    }
+
+    /// [`Self::begin_step`] for a caller that has just read the account's `status`.
+    pub async fn begin_step_with(
+        &self,
+        user: &User,
+        amr: AuthMethods,
+        with_passkey: bool,
+        status: &super::MfaStatus,
+    ) -> Result<PendingStep, SecondFactorError> {
         let token = self
             .store_challenge(
                 ChallengePurpose::SecondFactor,
