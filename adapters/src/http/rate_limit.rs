@@ -148,6 +148,15 @@ impl RateLimiter {
         }
     }
 
+    /// A passwordless passkey sign-in started from this address (it stores a challenge for
+    /// five minutes): `Err(seconds)` when its budget is spent.
+    pub fn take_passkey_ceremony(&self, req: &HttpRequest) -> Result<(), u64> {
+        match self.ip_key(req) {
+            Some(ip) => self.take_at(Purpose::PasskeyCeremony, ip, Instant::now()),
+            None => Ok(()),
+        }
+    }
+
     /// The client's address as the limits and the audit log see it: see
     /// [`client_address::client_ip`].
     pub fn client_ip(&self, req: &HttpRequest) -> Option<IpAddr> {

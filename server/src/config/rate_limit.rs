@@ -27,6 +27,8 @@ pub struct RateLimits {
     pub mail_per_account: Budget,
     /// Failed admin API authentications per address.
     pub admin_auth_failures: Budget,
+    /// Passwordless passkey sign-ins started per address.
+    pub passkey_ceremonies: Budget,
 }
 
 impl RateLimits {
@@ -44,6 +46,7 @@ impl RateLimits {
             mail_requests: self.mail_requests,
             mail_per_account: self.mail_per_account,
             admin_auth_failures: self.admin_auth_failures,
+            passkey_ceremonies: self.passkey_ceremonies,
             ..RateLimitSettings::default()
         }
     }
@@ -92,6 +95,9 @@ impl RawRateLimit {
             admin_auth_failures: self
                 .admin_auth_failures
                 .over("rate_limit.admin_auth_failures", d.admin_auth_failures)?,
+            passkey_ceremonies: self
+                .passkey_ceremonies
+                .over("rate_limit.passkey_ceremonies", d.passkey_ceremonies)?,
         })
     }
 }

@@ -27,6 +27,7 @@ pub(super) struct RawRateLimit {
     pub(super) mail_requests: BudgetOverride,
     pub(super) mail_per_account: BudgetOverride,
     pub(super) admin_auth_failures: BudgetOverride,
+    pub(super) passkey_ceremonies: BudgetOverride,
 }
 
 impl Default for RawRateLimit {
@@ -41,6 +42,7 @@ impl Default for RawRateLimit {
             mail_requests: BudgetOverride::default(),
             mail_per_account: BudgetOverride::default(),
             admin_auth_failures: BudgetOverride::default(),
+            passkey_ceremonies: BudgetOverride::default(),
         }
     }
 }

@@ -176,6 +176,10 @@ pub async fn login_passkey_options_post(
     state: web::Data<AccountState>,
 ) -> Result<HttpResponse, ApiError> {
     sign_in_budget(&req, &state)?;
+    state
+        .limiter
+        .take_passkey_ceremony(&req)
+        .map_err(ApiError::rate_limited)?;
     let challenge = state
         .second_factors
         .start_passkey_sign_in(None)

@@ -35,9 +35,11 @@ pub enum Purpose {
     MailPerAccount,
     /// Failed admin API authentications per address.
     AdminAuthFailure,
+    /// Passwordless passkey sign-ins started per address (each stores a challenge).
+    PasskeyCeremony,
 }
 
-pub(super) const PURPOSES: [Purpose; 8] = [
+pub(super) const PURPOSES: [Purpose; 9] = [
     Purpose::ClientAuthFailure,
     Purpose::ClientIdFailure,
     Purpose::SignInFailure,
@@ -46,6 +48,7 @@ pub(super) const PURPOSES: [Purpose; 8] = [
     Purpose::MailRequest,
     Purpose::MailPerAccount,
     Purpose::AdminAuthFailure,
+    Purpose::PasskeyCeremony,
 ];
 
 /// Limits, from configuration. The defaults are far above what one honest user or service
@@ -75,6 +78,8 @@ pub struct RateLimitSettings {
     pub mail_per_account: Budget,
     /// Failed admin authentications per address.
     pub admin_auth_failures: Budget,
+    /// Passwordless passkey sign-ins started per address.
+    pub passkey_ceremonies: Budget,
 }
 
 impl Default for RateLimitSettings {
@@ -91,6 +96,7 @@ impl Default for RateLimitSettings {
             mail_requests: Budget::new(10, 60),
             mail_per_account: Budget::new(3, 3),
             admin_auth_failures: Budget::new(10, 60),
+            passkey_ceremonies: Budget::new(60, 1200),
         }
     }
 }
@@ -107,6 +113,7 @@ impl RateLimitSettings {
             Purpose::MailRequest => self.mail_requests,
             Purpose::MailPerAccount => self.mail_per_account,
             Purpose::AdminAuthFailure => self.admin_auth_failures,
+            Purpose::PasskeyCeremony => self.passkey_ceremonies,
         }
     }
 }

@@ -180,3 +180,19 @@ fn disabled_limiter_lets_everything_through() {
         assert!(l.take_registration(&req).is_ok());
     }
 }
+
+#[test]
+fn passwordless_passkey_ceremonies_are_counted_per_address() {
+    let l = RateLimiter::new(RateLimitSettings {
+        passkey_ceremonies: Budget::new(2, 3600),
+        ..settings()
+    });
+    let (a, b) = (from("192.0.2.1:1"), from("192.0.2.2:1"));
+    assert!(l.take_passkey_ceremony(&a).is_ok());
+    assert!(l.take_passkey_ceremony(&a).is_ok());
+    assert_eq!(l.take_passkey_ceremony(&a), Err(1));
+    assert!(
+        l.take_passkey_ceremony(&b).is_ok(),
+        "another address has its own"
+    );
+}
