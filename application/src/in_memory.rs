@@ -18,6 +18,7 @@ mod email_tokens;
 mod housekeeping;
 mod passkeys;
 mod refresh_tokens;
+mod resources;
 mod revocations;
 mod second_factors;
 mod sessions;

@@ -16,6 +16,7 @@ mod mail;
 mod passwords;
 mod random;
 mod refresh_tokens;
+mod resources;
 mod revocations;
 mod second_factors;
 mod sessions;
@@ -36,6 +37,7 @@ pub use mail::{MailBudget, MailError, Mailer, OutgoingMail, UnlimitedMail};
 pub use passwords::{HashError, PasswordCheck, PasswordHasher};
 pub use random::{random_token, RandomSource};
 pub use refresh_tokens::{RefreshTokenRepository, StoredRefreshToken};
+pub use resources::ResourceRepository;
 pub use revocations::RevocationRepository;
 pub use second_factors::{
     CeremonyStart, Challenge, ChallengePurpose, ChallengeRepository, NewCredential,
@@ -75,6 +77,8 @@ pub use passwords::MockPasswordHasher;
 pub use random::MockRandomSource;
 #[cfg(any(test, feature = "mocks"))]
 pub use refresh_tokens::MockRefreshTokenRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use resources::MockResourceRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use revocations::MockRevocationRepository;
 #[cfg(any(test, feature = "mocks"))]

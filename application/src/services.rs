@@ -19,6 +19,7 @@ mod introspection;
 mod link_targets;
 mod logout;
 mod refresh_grant;
+mod resource_indicators;
 mod revocation;
 mod second_factors;
 mod sign_in;
@@ -58,6 +59,7 @@ pub use introspection::{Introspection, IntrospectionResponse};
 pub use link_targets::LinkTargets;
 pub use logout::{Logout, LogoutError, LogoutPlan, LogoutRequest};
 pub use refresh_grant::{RefreshGrace, RefreshTokenGrant};
+pub use resource_indicators::{ResourceIndicators, TargetError, MAX_RESOURCES_PER_REQUEST};
 pub use revocation::{RevokeError, TokenRevocation};
 pub use second_factors::{
     user_handle, MfaStatus, PasskeyChallenge, PasskeySignIn, PendingSignIn, PendingStep,

@@ -17,6 +17,10 @@ pub enum GrantType {
     RefreshToken,
     /// RFC 6749 §4.4.
     ClientCredentials,
+    /// RFC 8628 §3.4: a device without a browser polls with its `device_code`.
+    DeviceCode,
+    /// RFC 8693: a token is exchanged for another (impersonation or delegation).
+    TokenExchange,
 }
 
 impl GrantType {
@@ -26,6 +30,8 @@ impl GrantType {
             "authorization_code" => Ok(Self::AuthorizationCode),
             "refresh_token" => Ok(Self::RefreshToken),
             "client_credentials" => Ok(Self::ClientCredentials),
+            Self::DEVICE_CODE => Ok(Self::DeviceCode),
+            Self::TOKEN_EXCHANGE => Ok(Self::TokenExchange),
             other => Err(GrantTypeError(other.to_owned())),
         }
     }
@@ -36,14 +42,23 @@ impl GrantType {
             Self::AuthorizationCode => "authorization_code",
             Self::RefreshToken => "refresh_token",
             Self::ClientCredentials => "client_credentials",
+            Self::DeviceCode => Self::DEVICE_CODE,
+            Self::TokenExchange => Self::TOKEN_EXCHANGE,
         }
     }
 
+    /// The RFC 8628 §3.4 grant type URN.
+    pub const DEVICE_CODE: &'static str = "urn:ietf:params:oauth:grant-type:device_code";
+    /// The RFC 8693 §2.1 grant type URN.
+    pub const TOKEN_EXCHANGE: &'static str = "urn:ietf:params:oauth:grant-type:token-exchange";
+
     /// Every grant Tessera implements, for discovery.
-    pub const ALL: [GrantType; 3] = [
+    pub const ALL: [GrantType; 5] = [
         Self::AuthorizationCode,
         Self::RefreshToken,
         Self::ClientCredentials,
+        Self::DeviceCode,
+        Self::TokenExchange,
     ];
 }
 

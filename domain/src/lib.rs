@@ -23,6 +23,7 @@ pub mod password;
 pub mod pkce;
 pub mod prompt;
 pub mod redirect_uri;
+pub mod resource;
 pub mod response_type;
 pub mod scope;
 pub mod second_factor;
@@ -52,6 +53,9 @@ pub use password::{Password, PasswordError, PasswordPolicy};
 pub use pkce::{CodeChallenge, CodeChallengeMethod, CodeVerifier, PkceError};
 pub use prompt::{Prompt, PromptError, ResponseMode};
 pub use redirect_uri::{RedirectUri, RedirectUriError};
+pub use resource::{
+    Audience, Resource, ResourceError, ResourceIdentifier, ResourceTarget, MAX_RESOURCE_CHARS,
+};
 pub use response_type::{ResponseType, ResponseTypeError};
 pub use scope::{Scope, ScopeError, ScopeSet};
 pub use second_factor::{

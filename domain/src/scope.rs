@@ -101,6 +101,16 @@ impl ScopeSet {
         }
     }
 
+    /// The scopes in both sets.
+    pub fn intersection(&self, other: &ScopeSet) -> ScopeSet {
+        Self(self.0.intersection(&other.0).cloned().collect())
+    }
+
+    /// The scopes in either set.
+    pub fn union(&self, other: &ScopeSet) -> ScopeSet {
+        Self(self.0.union(&other.0).cloned().collect())
+    }
+
     /// The scopes, in canonical order.
     pub fn iter(&self) -> impl Iterator<Item = &Scope> {
         self.0.iter()

@@ -1,6 +1,8 @@
 //! Tokens: signed access-token claims, and the opaque credentials stored only as digests.
 
-use crate::{AuthMethods, ClientId, CodeChallenge, Nonce, RedirectUri, ScopeSet, UnixTime, UserId};
+use crate::{
+    Audience, AuthMethods, ClientId, CodeChallenge, Nonce, RedirectUri, ScopeSet, UnixTime, UserId,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -52,8 +54,8 @@ pub struct AccessTokenClaims {
     pub iss: String,
     /// Subject: the user id, or the client id for `client_credentials`.
     pub sub: String,
-    /// Audience: the resource the token is for.
-    pub aud: String,
+    /// Audience: the resource (or resources, RFC 8707) the token is for.
+    pub aud: Audience,
     /// Expiry, seconds since the epoch.
     pub exp: i64,
     /// Issued at.

@@ -60,6 +60,9 @@ fn grant_request(form: &OAuthForm) -> Result<GrantRequest<'_>, ApiError> {
             refresh_token: form.require("refresh_token")?,
             scope: form.get("scope"),
         },
+        GrantType::DeviceCode | GrantType::TokenExchange => {
+            return Err(ApiError::unsupported_grant_type(grant_name))
+        }
     })
 }
 

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use tessera_domain::{
     ApiKey, AuditEvent, AuthorizationCode, BrowserSession, Client, ClientId, Consent, EmailToken,
-    Passkey, RefreshToken, UnixTime, User, UserId,
+    Passkey, RefreshToken, Resource, UnixTime, User, UserId,
 };
 
 use crate::ports::{Challenge, StoredSigningKey, StoredTotp};
@@ -44,6 +44,8 @@ pub(super) struct Tables {
     pub(super) users: BTreeMap<String, User>,
     /// By client id.
     pub(super) clients: BTreeMap<String, Client>,
+    /// By identifier.
+    pub(super) resources: BTreeMap<String, Resource>,
     pub(super) codes: HashMap<DigestKey, CodeRow>,
     pub(super) refresh_tokens: HashMap<DigestKey, RefreshRow>,
     /// Denylisted `jti` → when its token expires.

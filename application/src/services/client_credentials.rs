@@ -56,7 +56,7 @@ impl ClientCredentialsGrant {
         let claims = AccessTokenClaims {
             iss: self.settings.issuer.clone(),
             sub: client.id.to_string(),
-            aud: self.settings.audience.clone(),
+            aud: self.settings.audience.as_str().into(),
             exp: now.plus(lifetime).as_secs(),
             iat: now.as_secs(),
             jti: random_token(self.rng.as_ref(), 16),

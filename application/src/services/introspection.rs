@@ -3,7 +3,7 @@ use crate::services::{grant_revocation_key, AccessTokenVerifier};
 use crate::RepositoryError;
 use serde::Serialize;
 use std::sync::Arc;
-use tessera_domain::{Client, TokenDigest};
+use tessera_domain::{Audience, Client, TokenDigest};
 
 /// An RFC 7662 §2.2 response. Inactive tokens carry nothing but `active: false`, whatever the
 /// reason, so introspection leaks nothing about tokens that do not work.
@@ -31,7 +31,7 @@ pub struct IntrospectionResponse {
     pub sub: Option<String>,
     /// Audience.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub aud: Option<String>,
+    pub aud: Option<Audience>,
     /// Issuer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,

@@ -25,6 +25,10 @@ pub enum TokenError {
     /// `unauthorized_client`: the client's registration does not allow this grant.
     #[error("{0}")]
     ClientNotAllowed(#[source] ClientRuleError),
+    /// `invalid_target` (RFC 8707 §2): a `resource` value that is malformed, unknown or
+    /// outside what was granted.
+    #[error("{0}")]
+    InvalidTarget(String),
     /// `invalid_grant`: a bad, expired, used or foreign code or refresh token.
     #[error("{0}")]
     InvalidGrant(String),
@@ -52,10 +56,20 @@ impl TokenError {
                 OAuthErrorCode::UnauthorizedClient
             }
             Self::InvalidGrant(_) => OAuthErrorCode::InvalidGrant,
+            Self::InvalidTarget(_) => OAuthErrorCode::InvalidTarget,
             Self::ReplayEncoding(_) | Self::ReplayScope(_) | Self::Crypto(_) => {
                 OAuthErrorCode::ServerError
             }
             Self::Repository(e) => repository_fault_code(e),
+        }
+    }
+}
+
+impl From<crate::services::TargetError> for TokenError {
+    fn from(e: crate::services::TargetError) -> Self {
+        match e {
+            crate::services::TargetError::Invalid(m) => TokenError::InvalidTarget(m),
+            crate::services::TargetError::Repository(r) => TokenError::Repository(r),
         }
     }
 }

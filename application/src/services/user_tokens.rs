@@ -97,7 +97,7 @@ impl UserTokenIssuer {
         let at = AccessTokenClaims {
             iss: self.settings.issuer.clone(),
             sub: g.user.id.to_string(),
-            aud: self.settings.audience.clone(),
+            aud: self.settings.audience.as_str().into(),
             exp: now.plus(lifetimes.access_token).as_secs(),
             iat: now.as_secs(),
             jti: random_token(self.rng.as_ref(), 16),

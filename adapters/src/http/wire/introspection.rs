@@ -34,8 +34,10 @@ pub struct IntrospectResponse {
     pub iat: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sub: Option<String>,
+    /// One identifier, or an array of them when the token names several resources.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub aud: Option<String>,
+    #[schema(value_type = Option<serde_json::Value>)]
+    pub aud: Option<tessera_domain::Audience>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
