@@ -99,6 +99,11 @@ fn real_engine(alg: SigningAlgorithm) -> JosekitEngine {
 
 fn service_client() -> Client {
     Client {
+        origin: Default::default(),
+        registration_access_digest: None,
+        application_type: Default::default(),
+        exchange_audiences: Vec::new(),
+        metadata: Default::default(),
         id: ClientId::parse("0a1b2c3d4e5f60718293a4b5c6d7e8f9").unwrap(),
         name: "bench service".into(),
         secret_digest: Some(TokenDigest::of("secret")),

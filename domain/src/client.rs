@@ -1,6 +1,9 @@
 //! OAuth clients (RFC 6749 §2) and the rules about what each may do.
 
-use crate::{ClientId, GrantType, RedirectUri, ScopeError, ScopeSet, TokenDigest, UnixTime};
+use crate::{
+    ApplicationType, ClientId, ClientMetadata, ClientOrigin, GrantType, RedirectUri,
+    ResourceIdentifier, ScopeError, ScopeSet, TokenDigest, UnixTime,
+};
 
 /// How a client proves its identity at the token endpoint (RFC 7591 §2 names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -94,6 +97,17 @@ pub struct Client {
     pub require_mfa: bool,
     /// When it was registered.
     pub created_at: UnixTime,
+    /// `web` or `native` (RFC 7591): which redirect URIs it may register.
+    pub application_type: ApplicationType,
+    /// Who registered it: an operator, itself (RFC 7591), or its metadata document.
+    pub origin: ClientOrigin,
+    /// Digest of the RFC 7592 `registration_access_token` of a dynamically registered client.
+    pub registration_access_digest: Option<TokenDigest>,
+    /// Informational RFC 7591 fields (home page, logo, contacts…).
+    pub metadata: ClientMetadata,
+    /// The audiences (registered resources) this client may ask for in a token exchange
+    /// (RFC 8693); empty: it may exchange only for its own audience-free tokens.
+    pub exchange_audiences: Vec<ResourceIdentifier>,
 }
 
 impl Client {

@@ -1,7 +1,8 @@
 //! Tokens: signed access-token claims, and the opaque credentials stored only as digests.
 
 use crate::{
-    Audience, AuthMethods, ClientId, CodeChallenge, Nonce, RedirectUri, ScopeSet, UnixTime, UserId,
+    Audience, AuthMethods, ClientId, CodeChallenge, Nonce, RedirectUri, ResourceIdentifier,
+    ScopeSet, UnixTime, UserId,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -112,6 +113,8 @@ pub struct AuthorizationCode {
     pub auth_time: UnixTime,
     /// How the user authenticated, for the ID token's `amr` and `acr`.
     pub amr: AuthMethods,
+    /// The resources (RFC 8707) named in the authorization request.
+    pub resources: Vec<ResourceIdentifier>,
     /// Expiry.
     pub expires_at: UnixTime,
 }
@@ -145,6 +148,8 @@ pub struct RefreshToken {
     pub auth_time: UnixTime,
     /// How the user authenticated, so refreshed ID tokens still say it.
     pub amr: AuthMethods,
+    /// The resources (RFC 8707) of the grant; a refresh may narrow to some of them.
+    pub resources: Vec<ResourceIdentifier>,
 }
 
 impl RefreshToken {

@@ -123,6 +123,11 @@ impl ClientRow {
             ),
         };
         Ok(Client {
+            origin: Default::default(),
+            registration_access_digest: None,
+            application_type: Default::default(),
+            exchange_audiences: Vec::new(),
+            metadata: Default::default(),
             id: ClientId::parse(&id).map_err(|e| corrupt("id", e.into()))?,
             name: self.name,
             secret_digest,

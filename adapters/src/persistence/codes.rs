@@ -147,6 +147,7 @@ impl CodeRow {
             )
         };
         Ok(AuthorizationCode {
+            resources: Vec::new(),
             digest: stored_digest(&self.digest).map_err(|why| corrupt("digest", why.into()))?,
             client_id: ClientId::parse(&self.client_id)
                 .map_err(|e| corrupt("client_id", e.into()))?,

@@ -59,6 +59,7 @@ impl ConsentRow {
             )
         };
         Ok(Consent {
+            resources: Vec::new(),
             user_id: UserId::parse(&self.user_id).map_err(|e| corrupt("user_id", e.into()))?,
             client_id: ClientId::parse(&self.client_id)
                 .map_err(|e| corrupt("client_id", e.into()))?,

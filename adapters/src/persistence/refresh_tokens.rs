@@ -145,6 +145,7 @@ impl TokenRow {
             )
         };
         let token = RefreshToken {
+            resources: Vec::new(),
             digest: stored_digest(&self.digest).map_err(|why| corrupt("digest", why.into()))?,
             client_id: ClientId::parse(&self.client_id)
                 .map_err(|e| corrupt("client_id", e.into()))?,

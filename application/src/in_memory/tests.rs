@@ -12,6 +12,7 @@ use crate::RepositoryError;
 
 fn token(secret: &str) -> RefreshToken {
     RefreshToken {
+        resources: Vec::new(),
         amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(secret),
         grant_id: "family".into(),

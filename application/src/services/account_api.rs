@@ -156,6 +156,11 @@ impl AccountApi {
         } = deps;
         let scope = ScopeSet::parse(ACCOUNT_SCOPE).expect("a valid scope");
         let client = Client {
+            origin: Default::default(),
+            registration_access_digest: None,
+            application_type: Default::default(),
+            exchange_audiences: Vec::new(),
+            metadata: Default::default(),
             id: ClientId::parse(ACCOUNT_CLIENT_ID).expect("a valid client id"),
             name: "Tessera account API".into(),
             secret_digest: None,

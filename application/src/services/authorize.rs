@@ -325,6 +325,7 @@ impl Authorize {
                         ScopeSet::parse(scope.trim()).unwrap_or_else(|_| request.scope.clone());
                     self.consents
                         .upsert(&Consent {
+                            resources: Vec::new(),
                             user_id: user.id.clone(),
                             client_id: request.client.id.clone(),
                             scope: merged,
@@ -372,6 +373,7 @@ impl Authorize {
         };
         self.codes
             .insert(&AuthorizationCode {
+                resources: Vec::new(),
                 digest: TokenDigest::of(&code),
                 client_id: request.client.id.clone(),
                 user_id: user.id.clone(),

@@ -147,6 +147,11 @@ impl ClientRegistry {
             .map_err(|e| RepositoryError::other(format!("generated client id refused: {e}")))?;
         let secret = (!req.public).then(|| random_token(self.rng.as_ref(), 32));
         let client = Client {
+            origin: Default::default(),
+            registration_access_digest: None,
+            application_type: Default::default(),
+            exchange_audiences: Vec::new(),
+            metadata: Default::default(),
             id,
             name: req.name,
             secret_digest: secret.as_deref().map(TokenDigest::of),

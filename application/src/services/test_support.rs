@@ -58,6 +58,11 @@ pub(crate) fn client(public: bool) -> Client {
         TokenEndpointAuthMethod::ClientSecretBasic
     };
     Client {
+        origin: Default::default(),
+        registration_access_digest: None,
+        application_type: Default::default(),
+        exchange_audiences: Vec::new(),
+        metadata: Default::default(),
         require_mfa: false,
         id: ClientId::parse(CLIENT_ID).unwrap(),
         name: "Web app".into(),

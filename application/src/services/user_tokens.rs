@@ -165,6 +165,7 @@ impl UserTokenIssuer {
     ) -> (SecretString, RefreshToken) {
         let token = random_token(self.rng.as_ref(), 32);
         let rt = RefreshToken {
+            resources: Vec::new(),
             digest: TokenDigest::of(&token),
             grant_id: g.grant_id.to_owned(),
             client_id: g.client.id.clone(),

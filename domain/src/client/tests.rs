@@ -2,6 +2,11 @@ use super::*;
 
 fn client(method: TokenEndpointAuthMethod, grants: &[GrantType]) -> Client {
     Client {
+        origin: Default::default(),
+        registration_access_digest: None,
+        application_type: Default::default(),
+        exchange_audiences: Vec::new(),
+        metadata: Default::default(),
         require_mfa: false,
         id: ClientId::parse("svc").unwrap(),
         name: "Service".into(),

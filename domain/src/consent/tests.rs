@@ -3,6 +3,7 @@ use super::*;
 #[test]
 fn covers_subsets_only() {
     let c = Consent {
+        resources: Vec::new(),
         user_id: UserId::from_random([1; 16]),
         client_id: ClientId::parse("app").unwrap(),
         scope: ScopeSet::parse("openid email").unwrap(),

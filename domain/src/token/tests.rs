@@ -56,6 +56,7 @@ fn claims_serialise_per_rfc_9068() {
 #[test]
 fn refresh_token_idle_and_absolute_expiry() {
     let rt = RefreshToken {
+        resources: Vec::new(),
         amr: crate::AuthMethods::password(),
         digest: TokenDigest::of("r"),
         grant_id: "f".into(),
@@ -81,6 +82,7 @@ fn refresh_token_idle_and_absolute_expiry() {
 #[test]
 fn code_expiry() {
     let code = AuthorizationCode {
+        resources: Vec::new(),
         amr: crate::AuthMethods::password(),
         digest: TokenDigest::of("c"),
         client_id: ClientId::parse("app").unwrap(),

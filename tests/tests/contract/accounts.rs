@@ -40,6 +40,11 @@ fn user(n: u8) -> User {
 
 fn client(id: &str) -> Client {
     Client {
+        origin: Default::default(),
+        registration_access_digest: None,
+        application_type: Default::default(),
+        exchange_audiences: Vec::new(),
+        metadata: Default::default(),
         require_mfa: false,
         id: ClientId::parse(id).unwrap(),
         name: format!("Client {id}"),
@@ -77,6 +82,7 @@ fn session(secret: &str, user: &User) -> BrowserSession {
 
 fn code(secret: &str, user: &User, client: &Client) -> AuthorizationCode {
     AuthorizationCode {
+        resources: Vec::new(),
         amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(secret),
         client_id: client.id.clone(),
@@ -93,6 +99,7 @@ fn code(secret: &str, user: &User, client: &Client) -> AuthorizationCode {
 
 fn refresh(secret: &str, family: &str, user: &User, client: &Client) -> RefreshToken {
     RefreshToken {
+        resources: Vec::new(),
         amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(secret),
         grant_id: family.into(),
@@ -518,6 +525,7 @@ async fn deleting_a_user_takes_everything_of_theirs(tdb: TestDatabase) {
             .unwrap();
         db.consents()
             .upsert(&Consent {
+                resources: Vec::new(),
                 user_id: u.id.clone(),
                 client_id: app.id.clone(),
                 scope: ScopeSet::parse("openid").unwrap(),

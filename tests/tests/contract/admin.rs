@@ -23,6 +23,11 @@ fn user(n: u8, email: &str) -> User {
 
 fn client(id: &str, public: bool) -> Client {
     Client {
+        origin: Default::default(),
+        registration_access_digest: None,
+        application_type: Default::default(),
+        exchange_audiences: Vec::new(),
+        metadata: Default::default(),
         require_mfa: false,
         id: ClientId::parse(id).unwrap(),
         name: format!("Client {id}"),
@@ -43,6 +48,7 @@ fn client(id: &str, public: bool) -> Client {
 
 fn refresh(secret: &str, family: &str, user: &User, client: &Client) -> RefreshToken {
     RefreshToken {
+        resources: Vec::new(),
         amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(secret),
         grant_id: family.into(),
@@ -214,6 +220,7 @@ async fn consents_are_listed_and_withdrawn_with_the_clients_tokens(tdb: TestBack
     db.clients().insert(&app).await.unwrap();
     db.clients().insert(&other).await.unwrap();
     let consent = |u: &User, c: &Client| Consent {
+        resources: Vec::new(),
         user_id: u.id.clone(),
         client_id: c.id.clone(),
         scope: ScopeSet::parse("openid").unwrap(),

@@ -33,6 +33,11 @@ fn all_migrations() -> Vec<String> {
 
 fn confidential_client(id: &str, created_at: i64) -> Client {
     Client {
+        origin: Default::default(),
+        registration_access_digest: None,
+        application_type: Default::default(),
+        exchange_audiences: Vec::new(),
+        metadata: Default::default(),
         require_mfa: false,
         id: ClientId::parse(id).unwrap(),
         name: format!("Client {id}"),
@@ -53,6 +58,11 @@ fn confidential_client(id: &str, created_at: i64) -> Client {
 
 fn public_client(id: &str, created_at: i64) -> Client {
     Client {
+        origin: Default::default(),
+        registration_access_digest: None,
+        application_type: Default::default(),
+        exchange_audiences: Vec::new(),
+        metadata: Default::default(),
         require_mfa: false,
         id: ClientId::parse(id).unwrap(),
         name: "Public app ☃".into(),

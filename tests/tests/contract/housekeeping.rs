@@ -43,6 +43,11 @@ fn user() -> User {
 
 fn client() -> Client {
     Client {
+        origin: Default::default(),
+        registration_access_digest: None,
+        application_type: Default::default(),
+        exchange_audiences: Vec::new(),
+        metadata: Default::default(),
         require_mfa: false,
         id: ClientId::parse("app").unwrap(),
         name: "App".into(),
@@ -59,6 +64,7 @@ fn client() -> Client {
 
 fn code(grant: &str, user: &User, client: &Client, expires_at: i64) -> AuthorizationCode {
     AuthorizationCode {
+        resources: Vec::new(),
         amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(grant),
         client_id: client.id.clone(),
@@ -103,6 +109,7 @@ fn refresh(
     family_expires_at: i64,
 ) -> RefreshToken {
     RefreshToken {
+        resources: Vec::new(),
         amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(secret),
         grant_id: family.into(),

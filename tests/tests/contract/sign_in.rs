@@ -45,6 +45,11 @@ fn user(n: u8) -> User {
 
 fn client(id: &str) -> Client {
     Client {
+        origin: Default::default(),
+        registration_access_digest: None,
+        application_type: Default::default(),
+        exchange_audiences: Vec::new(),
+        metadata: Default::default(),
         require_mfa: false,
         id: ClientId::parse(id).unwrap(),
         name: format!("Client {id}"),
@@ -72,6 +77,7 @@ fn session(secret: &str, user: &User, expires_at: i64) -> BrowserSession {
 /// A code with every optional field set.
 fn code(secret: &str, user: &User, client: &Client, grant: &str) -> AuthorizationCode {
     AuthorizationCode {
+        resources: Vec::new(),
         amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(secret),
         client_id: client.id.clone(),
@@ -90,6 +96,7 @@ fn code(secret: &str, user: &User, client: &Client, grant: &str) -> Authorizatio
 
 fn refresh(secret: &str, family: &str, user: &User, client: &Client) -> RefreshToken {
     RefreshToken {
+        resources: Vec::new(),
         amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(secret),
         grant_id: family.into(),
@@ -448,6 +455,7 @@ async fn consent_upsert_replaces(tdb: TestBackend) {
     assert_eq!(repo.find(&alice.id, &app.id).await.unwrap(), None);
 
     let first = Consent {
+        resources: Vec::new(),
         user_id: alice.id.clone(),
         client_id: app.id.clone(),
         scope: ScopeSet::parse("openid").unwrap(),
@@ -719,6 +727,7 @@ async fn deleting_a_user_or_client_cascades(tdb: TestDatabase) {
                 .unwrap();
             db.consents()
                 .upsert(&Consent {
+                    resources: Vec::new(),
                     user_id: u.id.clone(),
                     client_id: c.id.clone(),
                     scope: ScopeSet::parse("openid").unwrap(),

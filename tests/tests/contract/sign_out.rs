@@ -26,6 +26,11 @@ fn user(n: u8) -> User {
 
 fn client(id: &str) -> Client {
     Client {
+        origin: Default::default(),
+        registration_access_digest: None,
+        application_type: Default::default(),
+        exchange_audiences: Vec::new(),
+        metadata: Default::default(),
         require_mfa: false,
         id: ClientId::parse(id).unwrap(),
         name: format!("Client {id}"),
@@ -43,6 +48,7 @@ fn client(id: &str) -> Client {
 /// A code whose secret and grant id are both `grant`.
 fn code(grant: &str, user: &User, client: &Client) -> AuthorizationCode {
     AuthorizationCode {
+        resources: Vec::new(),
         amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(grant),
         client_id: client.id.clone(),

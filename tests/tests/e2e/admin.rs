@@ -631,6 +631,7 @@ async fn users_are_listed_disabled_unlocked_reset_and_deleted(db: TestDatabase) 
     core.db
         .consents()
         .upsert(&Consent {
+            resources: Vec::new(),
             user_id: UserId::parse(&id).unwrap(),
             client_id: ClientId::parse("tessera-account").unwrap(),
             scope: ScopeSet::parse("openid").unwrap(),

@@ -4,6 +4,11 @@ use tessera_domain::{GrantType, ScopeSet, TokenEndpointAuthMethod, UnixTime};
 
 fn client(secret: &str) -> Client {
     Client {
+        origin: Default::default(),
+        registration_access_digest: None,
+        application_type: Default::default(),
+        exchange_audiences: Vec::new(),
+        metadata: Default::default(),
         require_mfa: false,
         id: id(),
         name: "svc".into(),

@@ -184,6 +184,7 @@ async fn lists_connected_apps_with_names_and_revokes_them_once() {
         .await
         .unwrap();
     let consent = Consent {
+        resources: Vec::new(),
         user_id: uid(USER_ID),
         client_id: ClientId::parse(CLIENT_ID).unwrap(),
         scope: ts::scope("openid email"),

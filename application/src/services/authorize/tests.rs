@@ -619,6 +619,7 @@ fn users_returning(user: Option<User>) -> MockUserRepository {
 
 fn consent(scope: &str) -> Consent {
     Consent {
+        resources: Vec::new(),
         user_id: UserId::parse(USER_ID).unwrap(),
         client_id: ClientId::parse(CLIENT_ID).unwrap(),
         scope: ts::scope(scope),

@@ -19,6 +19,7 @@ const DAY: i64 = 86_400;
 fn stored() -> StoredRefreshToken {
     StoredRefreshToken {
         token: RefreshToken {
+            resources: Vec::new(),
             amr: tessera_domain::AuthMethods::password(),
             digest: TokenDigest::of(TOKEN),
             grant_id: "fam-1".into(),

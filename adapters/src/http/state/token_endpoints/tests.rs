@@ -84,6 +84,11 @@ impl TokenRevoker for Revoking {
 
 fn client(method: TokenEndpointAuthMethod) -> Client {
     Client {
+        origin: Default::default(),
+        registration_access_digest: None,
+        application_type: Default::default(),
+        exchange_audiences: Vec::new(),
+        metadata: Default::default(),
         require_mfa: false,
         id: ClientId::parse("svc").unwrap(),
         name: "Service".into(),
