@@ -73,11 +73,14 @@ pub enum AuditAction {
     MfaReset,
     /// A person signed one of their own browser sessions out from their account page.
     SessionEnded,
+    /// A token exchange (RFC 8693) was answered or refused; the detail names the subject,
+    /// the actor and the audience.
+    TokenExchanged,
 }
 
 impl AuditAction {
     /// Every action, for filters and exhaustive tests.
-    pub const ALL: [AuditAction; 27] = [
+    pub const ALL: [AuditAction; 28] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::AccountLocked,
@@ -105,6 +108,7 @@ impl AuditAction {
         Self::PasskeyRemoved,
         Self::MfaReset,
         Self::SessionEnded,
+        Self::TokenExchanged,
     ];
 
     /// The stored and logged name; stable, as rows outlive releases.
@@ -137,6 +141,7 @@ impl AuditAction {
             Self::PasskeyRemoved => "passkey_removed",
             Self::MfaReset => "mfa_reset",
             Self::SessionEnded => "session_ended",
+            Self::TokenExchanged => "token_exchanged",
         }
     }
 

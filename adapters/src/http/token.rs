@@ -8,15 +8,18 @@ use super::wire::{ErrorBody, TokenRequest, TokenResponse, BEARER};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use secrecy::ExposeSecret;
-use tessera_application::services::GrantRequest;
 use tessera_application::services::TokenSet;
+use tessera_application::services::{ExchangeRequest, GrantRequest, ACCESS_TOKEN_TYPE};
 use tessera_domain::GrantType;
 
 // `POST /token`: authenticates the client, checks the grant type, runs the grant.
 /// Token endpoint (RFC 6749 §3.2)
 #[utoipa::path(post, operation_id = "token", path = "/token", tag = "oauth",
     description = "Grants: `authorization_code` (with PKCE), `refresh_token` (rotating), \
-                   `client_credentials`.",
+                   `client_credentials`, `urn:ietf:params:oauth:grant-type:token-exchange` \
+                   (RFC 8693: an access token of this issuer for one meant for a registered \
+                   resource the client's exchange policy allows; `resource` and `audience` may \
+                   repeat).",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
     security((), ("client_basic" = [])),
     responses(
@@ -39,7 +42,8 @@ pub async fn token_post(
         .grant(&state.context(&req), &client, request)
         .await?;
     state.count_issued(request.grant_type());
-    Ok(token_response(tokens))
+    let issued_token_type = matches!(request, GrantRequest::TokenExchange(_));
+    Ok(token_response(tokens, issued_token_type))
 }
 
 /// The grant the form asks for, with the parameters that grant requires.
@@ -60,14 +64,23 @@ fn grant_request(form: &OAuthForm) -> Result<GrantRequest<'_>, ApiError> {
             refresh_token: form.require("refresh_token")?,
             scope: form.get("scope"),
         },
-        GrantType::DeviceCode | GrantType::TokenExchange => {
-            return Err(ApiError::unsupported_grant_type(grant_name))
-        }
+        GrantType::TokenExchange => GrantRequest::TokenExchange(ExchangeRequest {
+            subject_token: form.require("subject_token")?,
+            subject_token_type: form.require("subject_token_type")?,
+            actor_token: form.get("actor_token"),
+            actor_token_type: form.get("actor_token_type"),
+            resources: form.all("resource"),
+            audiences: form.all("audience"),
+            scope: form.get("scope"),
+            requested_token_type: form.get("requested_token_type"),
+        }),
+        GrantType::DeviceCode => return Err(ApiError::unsupported_grant_type(grant_name)),
     })
 }
 
-/// The RFC 6749 §5.1 response: never cached.
-fn token_response(tokens: TokenSet) -> HttpResponse {
+/// The RFC 6749 §5.1 response: never cached. A token exchange also says what it issued
+/// (RFC 8693 §2.2.1).
+fn token_response(tokens: TokenSet, exchanged: bool) -> HttpResponse {
     let scope = tokens.scope.to_string();
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -79,5 +92,6 @@ fn token_response(tokens: TokenSet) -> HttpResponse {
             scope: Some(scope).filter(|s| !s.is_empty()),
             refresh_token: tokens.refresh_token.map(|t| t.expose_secret().to_owned()),
             id_token: tokens.id_token,
+            issued_token_type: exchanged.then_some(ACCESS_TOKEN_TYPE),
         })
 }

@@ -4,8 +4,8 @@
 
 use crate::ports::AuditLog;
 use crate::services::{
-    AuthorizationCodeGrant, ClientCredentialsGrant, RefreshTokenGrant, RevokeError, TokenError,
-    TokenRevocation, TokenSet,
+    AuthorizationCodeGrant, ClientCredentialsGrant, ExchangeRequest, RefreshTokenGrant,
+    RevokeError, TokenError, TokenExchangeGrant, TokenRevocation, TokenSet,
 };
 use crate::RequestContext;
 use std::sync::Arc;
@@ -38,6 +38,8 @@ pub enum GrantRequest<'a> {
         /// A narrower scope, if asked for.
         scope: Option<&'a str>,
     },
+    /// RFC 8693 §2.1.
+    TokenExchange(ExchangeRequest<'a>),
 }
 
 impl GrantRequest<'_> {
@@ -47,6 +49,7 @@ impl GrantRequest<'_> {
             Self::ClientCredentials { .. } => GrantType::ClientCredentials,
             Self::AuthorizationCode { .. } => GrantType::AuthorizationCode,
             Self::RefreshToken { .. } => GrantType::RefreshToken,
+            Self::TokenExchange(_) => GrantType::TokenExchange,
         }
     }
 }
@@ -72,6 +75,8 @@ pub struct TokenEndpoint {
     pub refresh_grant: RefreshTokenGrant,
     /// Access-token revocation.
     pub revocation: TokenRevocation,
+    /// Token exchange (RFC 8693); it audits its own attempts, refusals included.
+    pub token_exchange: TokenExchangeGrant,
     /// Where issued, refreshed and revoked tokens are recorded.
     pub audit: Arc<dyn AuditLog>,
 }
@@ -85,8 +90,12 @@ impl TokenEndpoint {
         client: &Client,
         request: GrantRequest<'_>,
     ) -> Result<TokenSet, TokenError> {
-        let tokens = self.run(client, request).await?;
+        let tokens = self.run(ctx, client, request).await?;
         let grant = request.grant_type();
+        if grant == GrantType::TokenExchange {
+            // Audited as `token_exchanged` by the grant itself, with subject and actor.
+            return Ok(tokens);
+        }
         let action = if grant == GrantType::RefreshToken {
             AuditAction::TokenRefreshed
         } else {
@@ -123,6 +132,7 @@ impl TokenEndpoint {
 
     async fn run(
         &self,
+        ctx: &RequestContext,
         client: &Client,
         request: GrantRequest<'_>,
     ) -> Result<TokenSet, TokenError> {
@@ -153,6 +163,9 @@ impl TokenEndpoint {
                 self.refresh_grant
                     .refresh(client, refresh_token, scope)
                     .await
+            }
+            GrantRequest::TokenExchange(exchange) => {
+                self.token_exchange.exchange(ctx, client, exchange).await
             }
         }
     }

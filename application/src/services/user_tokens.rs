@@ -105,6 +105,7 @@ impl UserTokenIssuer {
             scope: g.scope.to_string(),
             auth_time: Some(g.auth_time.as_secs()),
             grant_id: Some(g.grant_id.to_owned()),
+            act: None,
         };
         let access_token = self.jws.sign(ACCESS_TOKEN_TYP, &to_map(&at)?)?;
         if !g.scope.contains("openid") {

@@ -10,7 +10,8 @@ use tessera_application::ports::AuditLog;
 use tessera_application::services::{
     AccessTokenVerifier, AuthorizationCodeGrant, Authorize, ClientAuthenticator,
     ClientCredentialsGrant, Introspection, KeyService, Logout, RefreshGrace, RefreshTokenGrant,
-    TokenRevocation, UserInfo, UserTokenIssuer,
+    ResourceIndicators, TokenExchangeDeps, TokenExchangeGrant, TokenRevocation, UserInfo,
+    UserTokenIssuer,
 };
 
 /// Creates the first signing key if there is none, then loads the keys for signing.
@@ -79,6 +80,8 @@ pub struct OAuthServices {
     pub introspection: Introspection,
     /// `/revoke`.
     pub revocation: TokenRevocation,
+    /// `/token`, token exchange (RFC 8693).
+    pub token_exchange: TokenExchangeGrant,
 }
 
 /// What the OAuth services are built from, beside the core.
@@ -128,7 +131,21 @@ impl OAuthServices {
                 core.clock.clone(),
                 refresh_grace(inputs.config, inputs.secret),
             )
-            .with_audit(inputs.audit),
+            .with_audit(inputs.audit.clone()),
+            token_exchange: TokenExchangeGrant::new(TokenExchangeDeps {
+                verifier: AccessTokenVerifier::new(
+                    core.jws.clone(),
+                    db.revocations(),
+                    core.clock.clone(),
+                    core.settings.clone(),
+                ),
+                indicators: ResourceIndicators::new(exchange_resources(core)),
+                jws: core.jws.clone(),
+                clock: core.clock.clone(),
+                rng: core.rng.clone(),
+                audit: inputs.audit,
+                settings: core.settings.clone(),
+            }),
             client_credentials: ClientCredentialsGrant::new(
                 core.jws.clone(),
                 core.clock.clone(),
@@ -153,6 +170,14 @@ impl OAuthServices {
             revocation: TokenRevocation::new(verifier.clone(), db.revocations()),
         }
     }
+}
+
+/// The registered resources token exchange resolves targets in.
+fn exchange_resources(core: &Core) -> Arc<dyn tessera_application::ports::ResourceRepository> {
+    // Until the SQL resource registry is wired, no resource is registered: every exchange
+    // target is `invalid_target`.
+    let _ = core;
+    Arc::new(tessera_application::in_memory::InMemoryStore::new())
 }
 
 /// replays within the window are kept encrypted under their own key from `secret_key`.
