@@ -17,7 +17,7 @@ pub async fn authenticated_form(
     payload: actix_web::web::Payload,
     state: &super::state::TokenEndpoints,
 ) -> Result<(OAuthForm, Client), ApiError> {
-    let form = OAuthForm::read_allowing(req, payload, &super::form::REPEATABLE_TARGETS).await?;
+    let form = OAuthForm::read(req, payload).await?;
     let presented = match presented_credentials(req, &form) {
         Ok(p) => p,
         Err(e) => {

@@ -9,26 +9,21 @@ use std::collections::HashMap;
 /// Largest form body accepted; OAuth requests are small, and a bound protects memory (R-08).
 pub const MAX_FORM_BYTES: usize = 16 * 1024;
 
-/// A parsed form with every parameter present once, except those the endpoint lets repeat.
-#[derive(Debug, Default)]
-pub struct OAuthForm(HashMap<String, String>, HashMap<String, Vec<String>>);
+/// The parameters a request may repeat: RFC 8707 §2 `resource` and RFC 8693 §2.1 `audience`
+/// name several targets by repetition. Every other parameter appears at most once.
+pub const REPEATABLE: [&str; 2] = ["resource", "audience"];
 
-/// Parameters the token-side endpoints let repeat: RFC 8707 §2 `resource` and RFC 8693 §2.1
-/// `audience` name one target each.
-pub const REPEATABLE_TARGETS: [&str; 2] = ["resource", "audience"];
+/// A parsed form with every parameter present once, except the [`REPEATABLE`] ones.
+#[derive(Debug, Default)]
+pub struct OAuthForm {
+    single: HashMap<String, String>,
+    /// The repeatable parameters, in the order sent.
+    repeated: Vec<(String, String)>,
+}
 
 impl OAuthForm {
     /// Reads and parses the body of `req`.
     pub async fn read(req: &HttpRequest, payload: web::Payload) -> Result<Self, ApiError> {
-        Self::read_allowing(req, payload, &[]).await
-    }
-
-    /// Like [`Self::read`], letting the parameters named in `repeatable` appear more than once.
-    pub async fn read_allowing(
-        req: &HttpRequest,
-        payload: web::Payload,
-        repeatable: &[&str],
-    ) -> Result<Self, ApiError> {
         let is_form = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -60,17 +55,11 @@ impl OAuthForm {
             }
             Err(_) => return Err(ApiError::payload_too_large(MAX_FORM_BYTES)),
         };
-        Self::parse_allowing(&body, repeatable)
+        Self::parse(&body)
     }
 
     /// Parses a form body; a repeated parameter is `invalid_request`.
     pub fn parse(body: &[u8]) -> Result<Self, ApiError> {
-        Self::parse_allowing(body, &[])
-    }
-
-    /// Like [`Self::parse`], letting the parameters named in `repeatable` appear more than
-    /// once; read them with [`Self::all`].
-    pub fn parse_allowing(body: &[u8], repeatable: &[&str]) -> Result<Self, ApiError> {
         if std::str::from_utf8(body).is_err() {
             return Err(ApiError::invalid_request(
                 "the form body is not valid UTF-8",
@@ -78,56 +67,55 @@ impl OAuthForm {
         }
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
             .map_err(|_| ApiError::invalid_request("the form body is not valid"))?;
-        let mut map = HashMap::with_capacity(pairs.len());
-        let mut many: HashMap<String, Vec<String>> = HashMap::new();
+        let mut single = HashMap::with_capacity(pairs.len());
+        let mut repeated = Vec::new();
         for (k, v) in pairs {
-            if repeatable.contains(&k.as_str()) {
-                if !v.is_empty() {
-                    many.entry(k).or_default().push(v);
-                }
+            if REPEATABLE.contains(&k.as_str()) {
+                repeated.push((k, v));
                 continue;
             }
-            if map.contains_key(&k) {
+            if single.contains_key(&k) {
                 return Err(ApiError::invalid_request(format!(
                     "parameter {k:?} must not be repeated"
                 )));
             }
-            map.insert(k, v);
+            single.insert(k, v);
         }
-        Ok(Self(map, many))
+        Ok(Self { single, repeated })
     }
 
-    /// A parameter's value; empty values count as absent (OAuth 2.1 §3.1). A repeatable
-    /// parameter has a value here only when it was sent once.
+    /// A parameter's value; empty values count as absent (OAuth 2.1 §3.1). A [`REPEATABLE`]
+    /// parameter is read with [`Self::get_all`] instead.
     pub fn get(&self, name: &str) -> Option<&str> {
-        if let Some(values) = self.1.get(name) {
-            return match values.as_slice() {
-                [one] => Some(one.as_str()),
-                _ => None,
-            };
-        }
-        self.0
+        self.single
             .get(name)
             .map(String::as_str)
             .filter(|v| !v.is_empty())
     }
 
-    /// Every non-empty value of a repeatable parameter, in order; empty when it was not sent.
-    pub fn all(&self, name: &str) -> &[String] {
-        self.1.get(name).map_or(&[], Vec::as_slice)
+    /// Every non-empty value of a [`REPEATABLE`] parameter, in the order sent.
+    pub fn get_all(&self, name: &str) -> Vec<&str> {
+        self.repeated
+            .iter()
+            .filter(|(k, v)| k == name && !v.is_empty())
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
-    /// The parameters without empty values, for services that take a map (a repeatable
-    /// parameter only when it was sent once).
+    /// The single-valued parameters without empty values, for services that take a map.
     pub fn into_map(self) -> HashMap<String, String> {
-        let once = self.1.into_iter().filter_map(|(k, mut v)| {
-            let last = v.pop();
-            last.filter(|_| v.is_empty()).map(|one| (k, one))
-        });
-        self.0
+        self.single
             .into_iter()
             .filter(|(_, v)| !v.is_empty())
-            .chain(once)
+            .collect()
+    }
+
+    /// Every parameter without empty values, the repeatable ones once per value.
+    pub fn into_pairs(self) -> Vec<(String, String)> {
+        self.single
+            .into_iter()
+            .chain(self.repeated)
+            .filter(|(_, v)| !v.is_empty())
             .collect()
     }
 
@@ -152,25 +140,17 @@ mod tests {
     }
 
     #[test]
-    fn target_parameters_repeat_only_where_allowed() {
-        let body = b"resource=https%3A%2F%2Fa%2F&resource=https%3A%2F%2Fb%2F&audience=&scope=x";
-        assert!(OAuthForm::parse(body).is_err());
-        let f = OAuthForm::parse_allowing(body, &REPEATABLE_TARGETS).unwrap();
-        assert_eq!(f.all("resource"), ["https://a/", "https://b/"]);
-        assert!(f.all("audience").is_empty());
+    fn resource_and_audience_may_repeat_and_keep_their_order() {
+        let f = OAuthForm::parse(
+            b"resource=https%3A%2F%2Fa&resource=https%3A%2F%2Fb&audience=x&resource=",
+        )
+        .unwrap();
+        assert_eq!(f.get_all("resource"), vec!["https://a", "https://b"]);
+        assert_eq!(f.get_all("audience"), vec!["x"]);
         assert_eq!(f.get("resource"), None);
-        assert_eq!(f.get("scope"), Some("x"));
-        let once = OAuthForm::parse_allowing(b"resource=r", &REPEATABLE_TARGETS).unwrap();
-        assert_eq!(once.get("resource"), Some("r"));
-        assert_eq!(
-            once.into_map().get("resource").map(String::as_str),
-            Some("r")
-        );
-        let e = OAuthForm::parse_allowing(b"scope=a&scope=b", &REPEATABLE_TARGETS).unwrap_err();
-        assert_eq!(
-            e.code(),
-            tessera_application::OAuthErrorCode::InvalidRequest
-        );
+        let mut pairs = f.into_pairs();
+        pairs.sort();
+        assert_eq!(pairs.len(), 3);
     }
 
     #[test]

@@ -36,7 +36,9 @@ pub async fn token_post(
     state: web::Data<TokenEndpoints>,
 ) -> Result<HttpResponse, ApiError> {
     let (form, client) = authenticated_form(&req, payload, &state).await?;
-    let request = grant_request(&form)?;
+    let resources = form.get_all("resource");
+    let audiences = form.get_all("audience");
+    let request = grant_request(&form, &resources, &audiences)?;
     let tokens = state
         .grants
         .grant(&state.context(&req), &client, request)
@@ -47,30 +49,37 @@ pub async fn token_post(
 }
 
 /// The grant the form asks for, with the parameters that grant requires.
-fn grant_request(form: &OAuthForm) -> Result<GrantRequest<'_>, ApiError> {
+fn grant_request<'a>(
+    form: &'a OAuthForm,
+    resources: &'a [&'a str],
+    audiences: &'a [&'a str],
+) -> Result<GrantRequest<'a>, ApiError> {
     let grant_name = form.require("grant_type")?;
     let grant =
         GrantType::parse(grant_name).map_err(|_| ApiError::unsupported_grant_type(grant_name))?;
     Ok(match grant {
         GrantType::ClientCredentials => GrantRequest::ClientCredentials {
             scope: form.get("scope"),
+            resources,
         },
         GrantType::AuthorizationCode => GrantRequest::AuthorizationCode {
             code: form.require("code")?,
             redirect_uri: form.get("redirect_uri"),
             code_verifier: form.get("code_verifier"),
+            resources,
         },
         GrantType::RefreshToken => GrantRequest::RefreshToken {
             refresh_token: form.require("refresh_token")?,
             scope: form.get("scope"),
+            resources,
         },
         GrantType::TokenExchange => GrantRequest::TokenExchange(ExchangeRequest {
             subject_token: form.require("subject_token")?,
             subject_token_type: form.require("subject_token_type")?,
             actor_token: form.get("actor_token"),
             actor_token_type: form.get("actor_token_type"),
-            resources: form.all("resource"),
-            audiences: form.all("audience"),
+            resources,
+            audiences,
             scope: form.get("scope"),
             requested_token_type: form.get("requested_token_type"),
         }),

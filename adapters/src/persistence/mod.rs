@@ -71,6 +71,7 @@ mod migrations;
 mod passkeys;
 mod pool;
 mod refresh_tokens;
+mod resource_list;
 mod revocations;
 mod schema;
 mod second_factors;

@@ -69,6 +69,7 @@ diesel::table! {
         client_id -> Text,
         scope -> Text,
         granted_at -> BigInt,
+        resources -> Text,
     }
 }
 
@@ -86,6 +87,7 @@ diesel::table! {
         expires_at -> BigInt,
         used_at -> Nullable<BigInt>,
         amr -> Text,
+        resources -> Text,
     }
 }
 
@@ -104,6 +106,7 @@ diesel::table! {
         replay -> Nullable<Binary>,
         replay_count -> BigInt,
         amr -> Text,
+        resources -> Text,
     }
 }
 

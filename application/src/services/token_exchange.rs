@@ -39,9 +39,9 @@ pub struct ExchangeRequest<'a> {
     /// Its type URI; required with `actor_token`, forbidden without.
     pub actor_token_type: Option<&'a str>,
     /// `resource` values (RFC 8707 identifiers; the parameter may repeat).
-    pub resources: &'a [String],
+    pub resources: &'a [&'a str],
     /// `audience` values: here, identifiers of registered resources too.
-    pub audiences: &'a [String],
+    pub audiences: &'a [&'a str],
     /// The scope asked for; by default the subject's, cut to the target.
     pub scope: Option<&'a str>,
     /// The type asked for; only access tokens are issued.
@@ -230,7 +230,7 @@ impl TokenExchangeGrant {
             .resources
             .iter()
             .chain(r.audiences)
-            .map(String::as_str)
+            .copied()
             .collect();
         attempt.audience = values.iter().map(|v| (*v).to_owned()).collect();
         if values.is_empty() {

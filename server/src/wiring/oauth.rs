@@ -174,8 +174,8 @@ impl OAuthServices {
 
 /// The registered resources token exchange resolves targets in.
 fn exchange_resources(core: &Core) -> Arc<dyn tessera_application::ports::ResourceRepository> {
-    // Until the SQL resource registry is wired, no resource is registered: every exchange
-    // target is `invalid_target`.
+    // Until the SQL resource registry is on this branch, no resource is registered: every
+    // exchange target is `invalid_target`.
     let _ = core;
     Arc::new(tessera_application::in_memory::InMemoryStore::new())
 }

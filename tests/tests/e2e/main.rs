@@ -33,3 +33,4 @@ mod refresh_grace;
 mod sign_in;
 mod sign_out;
 mod step_up;
+mod token_exchange;

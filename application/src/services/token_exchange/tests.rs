@@ -176,7 +176,7 @@ fn user_token(f: &Fixture) -> String {
     )
 }
 
-fn req<'a>(subject: &'a str, resources: &'a [String]) -> ExchangeRequest<'a> {
+fn req<'a>(subject: &'a str, resources: &'a [&'a str]) -> ExchangeRequest<'a> {
     ExchangeRequest {
         subject_token: subject,
         subject_token_type: ACCESS_TOKEN_TYPE,
@@ -189,8 +189,8 @@ fn req<'a>(subject: &'a str, resources: &'a [String]) -> ExchangeRequest<'a> {
     }
 }
 
-fn api() -> Vec<String> {
-    vec![API.to_owned()]
+fn api() -> Vec<&'static str> {
+    vec![API]
 }
 
 async fn run(f: &Fixture, client: &Client, r: ExchangeRequest<'_>) -> Result<TokenSet, TokenError> {
@@ -250,7 +250,7 @@ async fn lifetime_is_the_shorter_of_the_subjects_and_the_configured_one() {
 async fn narrower_scope_and_audience_parameter_work() {
     let f = fixture().await;
     let subject = user_token(&f);
-    let aud = vec![MAIL.to_owned()];
+    let aud = vec![MAIL];
     let mut r = req(&subject, &[]);
     r.audiences = &aud;
     r.scope = Some("mail.read");
@@ -265,7 +265,7 @@ async fn several_targets_give_an_audience_array() {
     let f = fixture().await;
     let subject = user_token(&f);
     let res = api();
-    let aud = vec![MAIL.to_owned()];
+    let aud = vec![MAIL];
     let mut r = req(&subject, &res);
     r.audiences = &aud;
     let t = run(&f, &service(), r).await.unwrap();
@@ -460,7 +460,7 @@ async fn an_invalid_actor_token_is_invalid_request() {
 async fn targets_outside_the_policy_unknown_or_missing_are_refused() {
     let f = fixture().await;
     let subject = user_token(&f);
-    let other = vec![OTHER.to_owned()];
+    let other = vec![OTHER];
     assert_token_error(
         run(&f, &service(), req(&subject, &other)).await,
         OAuthErrorCode::InvalidTarget,
@@ -468,18 +468,18 @@ async fn targets_outside_the_policy_unknown_or_missing_are_refused() {
     let e = f.events.only();
     assert_eq!(e.outcome, AuditOutcome::Failure);
     assert!(e.detail.as_deref().unwrap().contains(OTHER));
-    let unknown = vec!["https://unknown.example/".to_owned()];
+    let unknown = vec!["https://unknown.example/"];
     assert_token_error(
         run(&f, &service(), req(&subject, &unknown)).await,
         OAuthErrorCode::InvalidTarget,
     );
-    let bad = vec!["not a uri".to_owned()];
+    let bad = vec!["not a uri"];
     assert_token_error(
         run(&f, &service(), req(&subject, &bad)).await,
         OAuthErrorCode::InvalidTarget,
     );
     // One allowed and one not: the whole request fails.
-    let mixed = vec![API.to_owned(), OTHER.to_owned()];
+    let mixed = vec![API, OTHER];
     assert_token_error(
         run(&f, &service(), req(&subject, &mixed)).await,
         OAuthErrorCode::InvalidTarget,
