@@ -226,12 +226,7 @@ impl TokenExchangeGrant {
         r: &ExchangeRequest<'_>,
         attempt: &mut Attempt,
     ) -> Result<ResourceTarget, TokenError> {
-        let values: Vec<&str> = r
-            .resources
-            .iter()
-            .chain(r.audiences)
-            .copied()
-            .collect();
+        let values: Vec<&str> = r.resources.iter().chain(r.audiences).copied().collect();
         attempt.audience = values.iter().map(|v| (*v).to_owned()).collect();
         if values.is_empty() {
             return Err(TokenError::InvalidRequest(

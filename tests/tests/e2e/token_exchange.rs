@@ -247,7 +247,10 @@ async fn refusals(db: TestDatabase) {
     let (app, web, tokens, code) = setup(db).await;
     let subject = tokens["access_token"].as_str().unwrap().to_owned();
     let gateway = exchanger(&app, &[API]).await;
-    let base = [("subject_token", subject.as_str()), ("subject_token_type", AT)];
+    let base = [
+        ("subject_token", subject.as_str()),
+        ("subject_token_type", AT),
+    ];
     let with = |extra: &[(&'static str, &'static str)]| {
         let mut v: Vec<(&str, &str)> = base.to_vec();
         v.extend_from_slice(extra);
@@ -255,12 +258,22 @@ async fn refusals(db: TestDatabase) {
     };
 
     // Wider than the subject token.
-    let r = exchange(&app, &gateway, &with(&[("resource", API), ("scope", "read admin")])).await;
+    let r = exchange(
+        &app,
+        &gateway,
+        &with(&[("resource", API), ("scope", "read admin")]),
+    )
+    .await;
     assert_eq!(error_of(r).await, "invalid_scope");
     // An audience the policy does not name, registered or not.
     let r = exchange(&app, &gateway, &with(&[("resource", BILLING)])).await;
     assert_eq!(error_of(r).await, "invalid_target");
-    let r = exchange(&app, &gateway, &with(&[("audience", "https://nowhere.example/")])).await;
+    let r = exchange(
+        &app,
+        &gateway,
+        &with(&[("audience", "https://nowhere.example/")]),
+    )
+    .await;
     assert_eq!(error_of(r).await, "invalid_target");
     // Another token type, or an actor token without its type.
     let r = exchange(
@@ -268,13 +281,21 @@ async fn refusals(db: TestDatabase) {
         &gateway,
         &[
             ("subject_token", &subject),
-            ("subject_token_type", "urn:ietf:params:oauth:token-type:id_token"),
+            (
+                "subject_token_type",
+                "urn:ietf:params:oauth:token-type:id_token",
+            ),
             ("resource", API),
         ],
     )
     .await;
     assert_eq!(error_of(r).await, "invalid_request");
-    let r = exchange(&app, &gateway, &with(&[("resource", API), ("actor_token", "x")])).await;
+    let r = exchange(
+        &app,
+        &gateway,
+        &with(&[("resource", API), ("actor_token", "x")]),
+    )
+    .await;
     assert_eq!(error_of(r).await, "invalid_request");
     // A client without the grant.
     let plain = app.service_client("client_secret_basic").await;
