@@ -189,3 +189,12 @@ diesel::table! {
         expires_at -> BigInt,
     }
 }
+
+diesel::table! {
+    resources (identifier) {
+        identifier -> Text,
+        name -> Text,
+        scope -> Text,
+        created_at -> BigInt,
+    }
+}
