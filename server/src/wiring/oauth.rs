@@ -139,7 +139,7 @@ impl OAuthServices {
                     core.clock.clone(),
                     core.settings.clone(),
                 ),
-                indicators: ResourceIndicators::new(exchange_resources(core)),
+                indicators: ResourceIndicators::new(db.resources()),
                 jws: core.jws.clone(),
                 clock: core.clock.clone(),
                 rng: core.rng.clone(),
@@ -170,14 +170,6 @@ impl OAuthServices {
             revocation: TokenRevocation::new(verifier.clone(), db.revocations()),
         }
     }
-}
-
-/// The registered resources token exchange resolves targets in.
-fn exchange_resources(core: &Core) -> Arc<dyn tessera_application::ports::ResourceRepository> {
-    // Until the SQL resource registry is on this branch, no resource is registered: every
-    // exchange target is `invalid_target`.
-    let _ = core;
-    Arc::new(tessera_application::in_memory::InMemoryStore::new())
 }
 
 /// replays within the window are kept encrypted under their own key from `secret_key`.
