@@ -410,7 +410,9 @@ async fn token_type_rules_are_invalid_request() {
     let subject = user_token(&f);
     let actor = token(&f, "svc", "", NOW + 300, json!({}));
     let res = api();
-    let cases: [(&str, Option<&str>, Option<&str>, Option<&str>); 5] = [
+    /// subject_token_type, actor_token, actor_token_type, requested_token_type.
+    type Case<'a> = (&'a str, Option<&'a str>, Option<&'a str>, Option<&'a str>);
+    let cases: [Case<'_>; 5] = [
         (
             "urn:ietf:params:oauth:token-type:id_token",
             None,
