@@ -30,6 +30,7 @@ mod signing_keys;
 pub(crate) mod test_support;
 mod token_endpoint;
 mod token_error;
+mod token_exchange;
 mod user_tokens;
 mod userinfo;
 
@@ -50,7 +51,9 @@ pub use client_authentication::{
     AuthenticateClientError, ClientAuthenticator, PresentedCredentials,
 };
 pub use client_credentials::{ClientCredentialsGrant, IssuedToken};
-pub use client_registration::{ClientRegistry, NewClient, RegisterClientError, RegisteredClient};
+pub use client_registration::{
+    parse_exchange_audiences, ClientRegistry, NewClient, RegisterClientError, RegisteredClient,
+};
 pub use code_grant::{grant_revocation_key, AuthorizationCodeGrant};
 pub use email_links::{EmailLinkError, EmailLinks, EmailLinksDeps};
 pub use housekeeping::{
@@ -75,5 +78,8 @@ pub use sign_out_everywhere::SignOutEverywhere;
 pub use signing_keys::{KeyError, KeyService, RotationTooSoon, DEFAULT_PUBLISH_LEAD_SECS};
 pub use token_endpoint::{GrantRequest, RevocationError, TokenEndpoint};
 pub use token_error::TokenError;
+pub use token_exchange::{
+    ExchangeRequest, TokenExchangeDeps, TokenExchangeGrant, ACCESS_TOKEN_TYPE, MAX_ACTOR_CHAIN,
+};
 pub use user_tokens::{TokenSet, UserGrant, UserTokenIssuer, ID_TOKEN_TYP};
 pub use userinfo::{UserInfo, UserInfoError};

@@ -77,11 +77,14 @@ pub enum AuditAction {
     ResourceCreated,
     /// A protected resource was removed from the registry.
     ResourceDeleted,
+    /// A token exchange (RFC 8693) was answered or refused; the detail names the subject,
+    /// the actor and the audience.
+    TokenExchanged,
 }
 
 impl AuditAction {
     /// Every action, for filters and exhaustive tests.
-    pub const ALL: [AuditAction; 29] = [
+    pub const ALL: [AuditAction; 30] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::AccountLocked,
@@ -111,6 +114,7 @@ impl AuditAction {
         Self::SessionEnded,
         Self::ResourceCreated,
         Self::ResourceDeleted,
+        Self::TokenExchanged,
     ];
 
     /// The stored and logged name; stable, as rows outlive releases.
@@ -145,6 +149,7 @@ impl AuditAction {
             Self::SessionEnded => "session_ended",
             Self::ResourceCreated => "resource_created",
             Self::ResourceDeleted => "resource_deleted",
+            Self::TokenExchanged => "token_exchanged",
         }
     }
 

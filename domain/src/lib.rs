@@ -67,5 +67,5 @@ pub use second_factor::{
 pub use session::BrowserSession;
 pub use signing_key::{KeyState, SigningAlgorithm, SigningAlgorithmError, SigningKey};
 pub use time::UnixTime;
-pub use token::{AccessTokenClaims, AuthorizationCode, RefreshToken, TokenDigest};
+pub use token::{AccessTokenClaims, Actor, AuthorizationCode, RefreshToken, TokenDigest};
 pub use user::{is_valid_display_name, User, UserId, UserIdError, MAX_NAME_CHARS};

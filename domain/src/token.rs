@@ -76,6 +76,41 @@ pub struct AccessTokenClaims {
     /// wire name, kept because issued tokens carry it.
     #[serde(default, rename = "gid", skip_serializing_if = "Option::is_none")]
     pub grant_id: Option<String>,
+    /// The party acting for `sub` (RFC 8693 §4.1), set by a delegation token exchange; a
+    /// token without it acts for nobody but its subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act: Option<Actor>,
+}
+
+/// The RFC 8693 §4.1 `act` claim: who is acting, and, nested, who acted before it. The
+/// outermost actor is the current one; the chain is informational (only it is authorised).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// The actor's subject: the `sub` of the actor token.
+    pub sub: String,
+    /// The client the actor token was issued to (RFC 8693 §4.3), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// The earlier actor of a delegation chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act: Option<Box<Actor>>,
+}
+
+impl Actor {
+    /// The actor `sub` (of `client_id`) acting now, on top of the chain the subject token
+    /// already carried: exchanging a delegated token again keeps who acted before.
+    pub fn on_top_of(sub: String, client_id: Option<String>, previous: Option<Actor>) -> Self {
+        Self {
+            sub,
+            client_id,
+            act: previous.map(Box::new),
+        }
+    }
+
+    /// How many actors the chain holds, this one included.
+    pub fn depth(&self) -> usize {
+        1 + self.act.as_ref().map_or(0, |a| a.depth())
+    }
 }
 
 impl AccessTokenClaims {

@@ -81,7 +81,8 @@ pub struct ClientCreate {
     /// Display name.
     #[arg(long)]
     pub name: String,
-    /// Grant type (repeatable): authorization_code, refresh_token, client_credentials.
+    /// Grant type (repeatable): authorization_code, refresh_token, client_credentials,
+    /// urn:ietf:params:oauth:grant-type:token-exchange.
     #[arg(long = "grant")]
     pub grants: Vec<String>,
     /// Redirect URI (repeatable), compared exactly.
@@ -105,6 +106,10 @@ pub struct ClientCreate {
     /// Demand a second factor (or a passkey) of everyone signing in to this client.
     #[arg(long = "require-mfa")]
     pub require_mfa: bool,
+    /// A registered resource (repeatable) this client may ask tokens for by token exchange
+    /// (RFC 8693).
+    #[arg(long = "exchange-audience", value_name = "URI")]
+    pub exchange_audiences: Vec<String>,
 }
 
 /// `tessera keys …`.

@@ -259,6 +259,7 @@ impl Parts {
             code_grant: oauth.code_grant,
             refresh_grant: oauth.refresh_grant,
             revocation: oauth.revocation,
+            token_exchange: oauth.token_exchange,
             audit: operations.audit.clone(),
         });
         // Cookie settings of every page: the login and consent pages and the emailed links'.

@@ -8,15 +8,18 @@ use super::wire::{ErrorBody, TokenRequest, TokenResponse, BEARER};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use secrecy::ExposeSecret;
-use tessera_application::services::GrantRequest;
 use tessera_application::services::TokenSet;
+use tessera_application::services::{ExchangeRequest, GrantRequest, ACCESS_TOKEN_TYPE};
 use tessera_domain::GrantType;
 
 // `POST /token`: authenticates the client, checks the grant type, runs the grant.
 /// Token endpoint (RFC 6749 §3.2)
 #[utoipa::path(post, operation_id = "token", path = "/token", tag = "oauth",
     description = "Grants: `authorization_code` (with PKCE), `refresh_token` (rotating), \
-                   `client_credentials`.",
+                   `client_credentials`, `urn:ietf:params:oauth:grant-type:token-exchange` \
+                   (RFC 8693: an access token of this issuer for one meant for a registered \
+                   resource the client's exchange policy allows; `resource` and `audience` may \
+                   repeat).",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
     security((), ("client_basic" = [])),
     responses(
@@ -34,19 +37,22 @@ pub async fn token_post(
 ) -> Result<HttpResponse, ApiError> {
     let (form, client) = authenticated_form(&req, payload, &state).await?;
     let resources = form.get_all("resource");
-    let request = grant_request(&form, &resources)?;
+    let audiences = form.get_all("audience");
+    let request = grant_request(&form, &resources, &audiences)?;
     let tokens = state
         .grants
         .grant(&state.context(&req), &client, request)
         .await?;
     state.count_issued(request.grant_type());
-    Ok(token_response(tokens))
+    let issued_token_type = matches!(request, GrantRequest::TokenExchange(_));
+    Ok(token_response(tokens, issued_token_type))
 }
 
 /// The grant the form asks for, with the parameters that grant requires.
 fn grant_request<'a>(
     form: &'a OAuthForm,
     resources: &'a [&'a str],
+    audiences: &'a [&'a str],
 ) -> Result<GrantRequest<'a>, ApiError> {
     let grant_name = form.require("grant_type")?;
     let grant =
@@ -67,14 +73,23 @@ fn grant_request<'a>(
             scope: form.get("scope"),
             resources,
         },
-        GrantType::DeviceCode | GrantType::TokenExchange => {
-            return Err(ApiError::unsupported_grant_type(grant_name))
-        }
+        GrantType::TokenExchange => GrantRequest::TokenExchange(ExchangeRequest {
+            subject_token: form.require("subject_token")?,
+            subject_token_type: form.require("subject_token_type")?,
+            actor_token: form.get("actor_token"),
+            actor_token_type: form.get("actor_token_type"),
+            resources,
+            audiences,
+            scope: form.get("scope"),
+            requested_token_type: form.get("requested_token_type"),
+        }),
+        GrantType::DeviceCode => return Err(ApiError::unsupported_grant_type(grant_name)),
     })
 }
 
-/// The RFC 6749 §5.1 response: never cached.
-fn token_response(tokens: TokenSet) -> HttpResponse {
+/// The RFC 6749 §5.1 response: never cached. A token exchange also says what it issued
+/// (RFC 8693 §2.2.1).
+fn token_response(tokens: TokenSet, exchanged: bool) -> HttpResponse {
     let scope = tokens.scope.to_string();
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -86,5 +101,6 @@ fn token_response(tokens: TokenSet) -> HttpResponse {
             scope: Some(scope).filter(|s| !s.is_empty()),
             refresh_token: tokens.refresh_token.map(|t| t.expose_secret().to_owned()),
             id_token: tokens.id_token,
+            issued_token_type: exchanged.then_some(ACCESS_TOKEN_TYPE),
         })
 }

@@ -9,8 +9,8 @@ use tessera_application::errors::BoxError;
 use tessera_application::ports::ClientRepository;
 use tessera_application::RepositoryError;
 use tessera_domain::{
-    Client, ClientId, GrantType, RedirectUri, ScopeSet, TokenDigest, TokenEndpointAuthMethod,
-    UnixTime,
+    Client, ClientId, GrantType, RedirectUri, ResourceIdentifier, ScopeSet, TokenDigest,
+    TokenEndpointAuthMethod, UnixTime,
 };
 
 use super::schema::clients;
@@ -43,6 +43,7 @@ struct ClientRow {
     skip_consent: bool,
     created_at: i64,
     require_mfa: bool,
+    exchange_audiences: String,
 }
 
 /// A `clients` row to write; owned, as SQLite writes run on a task of their own.
@@ -60,6 +61,7 @@ struct NewClientRow {
     skip_consent: bool,
     created_at: i64,
     require_mfa: bool,
+    exchange_audiences: String,
 }
 
 impl NewClientRow {
@@ -78,8 +80,18 @@ impl NewClientRow {
             skip_consent: c.skip_consent,
             created_at: c.created_at.as_secs(),
             require_mfa: c.require_mfa,
+            exchange_audiences: exchange_audiences_text(&c.exchange_audiences),
         })
     }
+}
+
+/// The exchange policy as stored: identifiers separated by single spaces (a resource
+/// identifier holds no white space).
+fn exchange_audiences_text(ids: &[ResourceIdentifier]) -> String {
+    ids.iter()
+        .map(ResourceIdentifier::as_str)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A list of strings as a JSON array.
@@ -126,7 +138,14 @@ impl ClientRow {
             origin: Default::default(),
             registration_access_digest: None,
             application_type: Default::default(),
-            exchange_audiences: Vec::new(),
+            exchange_audiences: self
+                .exchange_audiences
+                .split_whitespace()
+                .map(|a| {
+                    ResourceIdentifier::parse(a)
+                        .map_err(|e| corrupt("exchange_audiences", e.into()))
+                })
+                .collect::<Result<_, _>>()?,
             metadata: Default::default(),
             id: ClientId::parse(&id).map_err(|e| corrupt("id", e.into()))?,
             name: self.name,
@@ -231,6 +250,7 @@ impl ClientRepository for DieselClientRepository {
                     clients::scope.eq(&row.scope),
                     clients::skip_consent.eq(row.skip_consent),
                     clients::require_mfa.eq(row.require_mfa),
+                    clients::exchange_audiences.eq(&row.exchange_audiences),
                 ))
                 .execute(conn)
                 .await

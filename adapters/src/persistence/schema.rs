@@ -15,6 +15,7 @@ diesel::table! {
         skip_consent -> Bool,
         created_at -> BigInt,
         require_mfa -> Bool,
+        exchange_audiences -> Text,
     }
 }
 

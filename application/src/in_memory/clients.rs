@@ -50,6 +50,7 @@ impl ClientRepository for InMemoryStore {
         stored.scope = client.scope.clone();
         stored.skip_consent = client.skip_consent;
         stored.require_mfa = client.require_mfa;
+        stored.exchange_audiences = client.exchange_audiences.clone();
         Ok(true)
     }
 

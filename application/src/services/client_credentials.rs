@@ -103,6 +103,7 @@ impl ClientCredentialsGrant {
             scope: granted.to_string(),
             auth_time: None,
             grant_id: None,
+            act: None,
         };
         let claims = match serde_json::to_value(&claims) {
             Ok(serde_json::Value::Object(m)) => m,

@@ -5,7 +5,7 @@ use secrecy::SecretString;
 use std::sync::Arc;
 use tessera_domain::{
     Client, ClientId, ClientRuleError, GrantType, GrantTypeError, RedirectUri, RedirectUriError,
-    ScopeError, ScopeSet, TokenDigest, TokenEndpointAuthMethod,
+    ResourceError, ResourceIdentifier, ScopeError, ScopeSet, TokenDigest, TokenEndpointAuthMethod,
 };
 
 /// A registration request as a person or script states it; every field is parsed here.
@@ -30,6 +30,8 @@ pub struct NewClient {
     pub skip_consent: bool,
     /// Sign-ins for this client need a second factor.
     pub require_mfa: bool,
+    /// RFC 8693 policy: the registered resources it may ask tokens for by exchange.
+    pub exchange_audiences: Vec<String>,
 }
 
 /// A stored client and, for confidential clients, its secret: shown once, never stored.
@@ -61,6 +63,14 @@ pub enum RegisterClientError {
     /// An unknown auth method name.
     #[error("unknown token endpoint auth method {0:?}")]
     AuthMethod(String),
+    /// An exchange audience that is not a resource identifier.
+    #[error("exchange audience {value:?}: {source}")]
+    ExchangeAudience {
+        /// The value as given.
+        value: String,
+        /// Why.
+        source: ResourceError,
+    },
     /// A rule spanning fields was broken.
     #[error(transparent)]
     Rule(#[from] ClientRuleError),
@@ -74,9 +84,11 @@ impl RegisterClientError {
     pub fn code(&self) -> OAuthErrorCode {
         match self {
             Self::RedirectUri { .. } => OAuthErrorCode::InvalidRedirectUri,
-            Self::GrantType(_) | Self::Scope(_) | Self::AuthMethod(_) | Self::Rule(_) => {
-                OAuthErrorCode::InvalidClientMetadata
-            }
+            Self::GrantType(_)
+            | Self::Scope(_)
+            | Self::AuthMethod(_)
+            | Self::ExchangeAudience { .. }
+            | Self::Rule(_) => OAuthErrorCode::InvalidClientMetadata,
             Self::Repository(e) => repository_fault_code(e),
         }
     }
@@ -142,6 +154,7 @@ impl ClientRegistry {
         let redirect_uris = parse_uris(&req.redirect_uris)?;
         let post_logout_redirect_uris = parse_uris(&req.post_logout_redirect_uris)?;
         let scope = ScopeSet::parse(&req.scope)?;
+        let exchange_audiences = parse_exchange_audiences(&req.exchange_audiences)?;
 
         let id = ClientId::parse(&random_token(self.rng.as_ref(), 16))
             .map_err(|e| RepositoryError::other(format!("generated client id refused: {e}")))?;
@@ -150,7 +163,7 @@ impl ClientRegistry {
             origin: Default::default(),
             registration_access_digest: None,
             application_type: Default::default(),
-            exchange_audiences: Vec::new(),
+            exchange_audiences,
             metadata: Default::default(),
             id,
             name: req.name,
@@ -185,6 +198,26 @@ impl ClientRegistry {
             Err(_) => Ok(false),
         }
     }
+}
+
+/// Parses an exchange policy (RFC 8693): resource identifiers, duplicates dropped. Whether
+/// each is registered is checked at every exchange, as a resource may be deleted later.
+pub fn parse_exchange_audiences(
+    values: &[String],
+) -> Result<Vec<ResourceIdentifier>, RegisterClientError> {
+    let mut ids: Vec<ResourceIdentifier> = Vec::with_capacity(values.len());
+    for v in values {
+        let id = ResourceIdentifier::parse(v).map_err(|source| {
+            RegisterClientError::ExchangeAudience {
+                value: v.clone(),
+                source,
+            }
+        })?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 
 use crate::ports::AuditLog;
 use crate::services::{
-    AuthorizationCodeGrant, ClientCredentialsGrant, RefreshTokenGrant, RevokeError, TokenError,
-    TokenRevocation, TokenSet,
+    AuthorizationCodeGrant, ClientCredentialsGrant, ExchangeRequest, RefreshTokenGrant,
+    RevokeError, TokenError, TokenExchangeGrant, TokenRevocation, TokenSet,
 };
 use crate::RequestContext;
 use std::sync::Arc;
@@ -44,6 +44,8 @@ pub enum GrantRequest<'a> {
         /// RFC 8707 `resource` values narrowing the grant's.
         resources: &'a [&'a str],
     },
+    /// RFC 8693 §2.1.
+    TokenExchange(ExchangeRequest<'a>),
 }
 
 impl GrantRequest<'_> {
@@ -53,6 +55,7 @@ impl GrantRequest<'_> {
             Self::ClientCredentials { .. } => GrantType::ClientCredentials,
             Self::AuthorizationCode { .. } => GrantType::AuthorizationCode,
             Self::RefreshToken { .. } => GrantType::RefreshToken,
+            Self::TokenExchange(_) => GrantType::TokenExchange,
         }
     }
 }
@@ -78,6 +81,8 @@ pub struct TokenEndpoint {
     pub refresh_grant: RefreshTokenGrant,
     /// Access-token revocation.
     pub revocation: TokenRevocation,
+    /// Token exchange (RFC 8693); it audits its own attempts, refusals included.
+    pub token_exchange: TokenExchangeGrant,
     /// Where issued, refreshed and revoked tokens are recorded.
     pub audit: Arc<dyn AuditLog>,
 }
@@ -91,8 +96,12 @@ impl TokenEndpoint {
         client: &Client,
         request: GrantRequest<'_>,
     ) -> Result<TokenSet, TokenError> {
-        let tokens = self.run(client, request).await?;
+        let tokens = self.run(ctx, client, request).await?;
         let grant = request.grant_type();
+        if grant == GrantType::TokenExchange {
+            // Audited as `token_exchanged` by the grant itself, with subject and actor.
+            return Ok(tokens);
+        }
         let action = if grant == GrantType::RefreshToken {
             AuditAction::TokenRefreshed
         } else {
@@ -129,6 +138,7 @@ impl TokenEndpoint {
 
     async fn run(
         &self,
+        ctx: &RequestContext,
         client: &Client,
         request: GrantRequest<'_>,
     ) -> Result<TokenSet, TokenError> {
@@ -164,6 +174,9 @@ impl TokenEndpoint {
                 self.refresh_grant
                     .refresh_for(client, refresh_token, scope, resources)
                     .await
+            }
+            GrantRequest::TokenExchange(exchange) => {
+                self.token_exchange.exchange(ctx, client, exchange).await
             }
         }
     }

@@ -116,6 +116,7 @@ impl UserTokenIssuer {
             scope: g.access_scope().to_string(),
             auth_time: Some(g.auth_time.as_secs()),
             grant_id: Some(g.grant_id.to_owned()),
+            act: None,
         };
         let access_token = self.jws.sign(ACCESS_TOKEN_TYP, &to_map(&at)?)?;
         if !g.scope.contains("openid") {

@@ -12,6 +12,7 @@ fn claims(exp: i64, iat: i64) -> AccessTokenClaims {
         scope: "read".into(),
         auth_time: None,
         grant_id: None,
+        act: None,
     }
 }
 
@@ -97,4 +98,45 @@ fn code_expiry() {
     };
     assert!(!code.is_expired(UnixTime::from_secs(59)));
     assert!(code.is_expired(UnixTime::from_secs(60)));
+}
+
+#[test]
+fn rfc8693_act_is_absent_unless_delegated() {
+    let v = serde_json::to_value(claims(100, 50)).unwrap();
+    assert!(v.get("act").is_none());
+    let back: AccessTokenClaims = serde_json::from_value(v).unwrap();
+    assert_eq!(back.act, None);
+}
+
+#[test]
+fn rfc8693_act_chain_nests_the_previous_actor() {
+    let first = Actor::on_top_of("svc-a".into(), Some("svc-a".into()), None);
+    let second = Actor::on_top_of("svc-b".into(), None, Some(first.clone()));
+    assert_eq!(first.depth(), 1);
+    assert_eq!(second.depth(), 2);
+    let mut c = claims(100, 50);
+    c.act = Some(second);
+    let v = serde_json::to_value(&c).unwrap();
+    assert_eq!(
+        v["act"],
+        serde_json::json!({"sub": "svc-b", "act": {"sub": "svc-a", "client_id": "svc-a"}})
+    );
+    let back: AccessTokenClaims = serde_json::from_value(v).unwrap();
+    assert_eq!(back, c);
+}
+
+#[test]
+fn rfc8693_act_reads_the_rfc_example() {
+    // RFC 8693 §4.1, the nested example.
+    let act: Actor = serde_json::from_value(serde_json::json!({
+        "sub": "consumer.example.com-web-application",
+        "iss": "https://issuer.example.net",
+        "act": {"sub": "admin@example.net"}
+    }))
+    .unwrap();
+    assert_eq!(act.sub, "consumer.example.com-web-application");
+    assert_eq!(
+        act.act.as_deref().map(|a| a.sub.as_str()),
+        Some("admin@example.net")
+    );
 }

@@ -82,6 +82,7 @@ fn new_client(a: ClientCreate) -> NewClient {
         public: a.public,
         skip_consent: a.skip_consent,
         require_mfa: a.require_mfa,
+        exchange_audiences: a.exchange_audiences,
     }
 }
 
@@ -98,6 +99,7 @@ fn describe(c: &Client) -> Value {
         "scope": c.scope.to_string(),
         "skip_consent": c.skip_consent,
         "require_mfa": c.require_mfa,
+        "exchange_audiences": c.exchange_audiences.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
         "created_at": c.created_at.as_secs(),
     })
 }

@@ -10,7 +10,8 @@ use tessera_application::ports::AuditLog;
 use tessera_application::services::{
     AccessTokenVerifier, AuthorizationCodeGrant, Authorize, ClientAuthenticator,
     ClientCredentialsGrant, Introspection, KeyService, Logout, RefreshGrace, RefreshTokenGrant,
-    ResourceIndicators, TokenRevocation, UserInfo, UserTokenIssuer,
+    ResourceIndicators, TokenExchangeDeps, TokenExchangeGrant, TokenRevocation, UserInfo,
+    UserTokenIssuer,
 };
 
 /// Creates the first signing key if there is none, then loads the keys for signing.
@@ -79,6 +80,8 @@ pub struct OAuthServices {
     pub introspection: Introspection,
     /// `/revoke`.
     pub revocation: TokenRevocation,
+    /// `/token`, token exchange (RFC 8693).
+    pub token_exchange: TokenExchangeGrant,
 }
 
 /// What the OAuth services are built from, beside the core.
@@ -132,8 +135,22 @@ impl OAuthServices {
                 core.clock.clone(),
                 refresh_grace(inputs.config, inputs.secret),
             )
-            .with_audit(inputs.audit)
+            .with_audit(inputs.audit.clone())
             .with_resources(resources.clone()),
+            token_exchange: TokenExchangeGrant::new(TokenExchangeDeps {
+                verifier: AccessTokenVerifier::new(
+                    core.jws.clone(),
+                    db.revocations(),
+                    core.clock.clone(),
+                    core.settings.clone(),
+                ),
+                indicators: ResourceIndicators::new(db.resources()),
+                jws: core.jws.clone(),
+                clock: core.clock.clone(),
+                rng: core.rng.clone(),
+                audit: inputs.audit,
+                settings: core.settings.clone(),
+            }),
             client_credentials: ClientCredentialsGrant::new(
                 core.jws.clone(),
                 core.clock.clone(),

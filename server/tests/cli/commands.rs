@@ -290,6 +290,41 @@ fn walkthrough_postgres() {
     }
 }
 
+/// `--grant` takes the token-exchange URN and `--exchange-audience` (repeatable) sets the
+/// client's exchange policy, shown by `client list`.
+#[test]
+fn client_create_takes_the_token_exchange_grant_and_its_audiences() {
+    const GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+    let db = TestDatabase::sqlite();
+    let env = Env::new(&db);
+    let created = env.json(&[
+        "client",
+        "create",
+        "--name",
+        "gateway",
+        "--grant",
+        GRANT,
+        "--exchange-audience",
+        "https://api.example/",
+        "--exchange-audience",
+        "urn:example:mail",
+    ]);
+    let id = created["client_id"].as_str().unwrap().to_owned();
+    let list = env.json(&["client", "list"]);
+    let client = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["client_id"] == id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(client["grant_types"], serde_json::json!([GRANT]));
+    assert_eq!(
+        client["exchange_audiences"],
+        serde_json::json!(["https://api.example/", "urn:example:mail"])
+    );
+}
+
 #[test]
 fn exit_codes_and_one_line_errors() {
     let db = TestDatabase::sqlite();
@@ -359,6 +394,14 @@ fn exit_codes_and_one_line_errors() {
             "https://*.rp.test/bye",
         ],
         vec!["client", "create", "--name", "x", "--grant", "password"],
+        vec![
+            "client",
+            "create",
+            "--name",
+            "x",
+            "--exchange-audience",
+            "https://api.example/#fragment",
+        ],
         vec!["client", "delete", "no-such-client"],
         vec!["keys", "rotate", "--alg", "HS256"],
         vec!["no-such-command"],

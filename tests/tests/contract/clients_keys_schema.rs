@@ -13,7 +13,7 @@ use tessera_domain::{
 use tessera_tests::{all_backends, both_backends, Repositories, TestBackend, TestDatabase};
 
 /// The migrations this build ships, as diesel names their versions, in order.
-const MIGRATIONS: [&str; 13] = [
+const MIGRATIONS: [&str; 14] = [
     "20261128000001",
     "20261128000002",
     "20261128000003",
@@ -27,6 +27,7 @@ const MIGRATIONS: [&str; 13] = [
     "20261207000013",
     "20261207000014",
     "20261207000015",
+    "20261207000018",
 ];
 
 fn all_migrations() -> Vec<String> {

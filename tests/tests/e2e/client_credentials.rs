@@ -471,7 +471,12 @@ async fn as_11_discovery_jwks_and_health(db: TestDatabase) {
         }
         assert_eq!(
             doc["grant_types_supported"],
-            serde_json::json!(["authorization_code", "refresh_token", "client_credentials"])
+            serde_json::json!([
+                "authorization_code",
+                "refresh_token",
+                "client_credentials",
+                "urn:ietf:params:oauth:grant-type:token-exchange"
+            ])
         );
         assert_eq!(
             doc["code_challenge_methods_supported"],

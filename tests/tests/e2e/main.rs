@@ -35,3 +35,4 @@ mod resource_indicators;
 mod sign_in;
 mod sign_out;
 mod step_up;
+mod token_exchange;

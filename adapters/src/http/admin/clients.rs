@@ -35,6 +35,8 @@ struct CreateRequest {
     skip_consent: bool,
     #[serde(default)]
     require_mfa: bool,
+    #[serde(default)]
+    exchange_audiences: Vec<String>,
 }
 
 /// `PATCH /admin/clients/{id}`: absent fields stay as they are.
@@ -49,6 +51,7 @@ struct UpdateRequest {
     #[serde(alias = "trusted")]
     skip_consent: Option<bool>,
     require_mfa: Option<bool>,
+    exchange_audiences: Option<Vec<String>>,
 }
 
 /// A client as shown: everything but the secret digest.
@@ -65,6 +68,8 @@ pub(super) fn describe(c: &Client) -> Value {
         "scope": c.scope.to_string(),
         "skip_consent": c.skip_consent,
         "require_mfa": c.require_mfa,
+        "exchange_audiences":
+            c.exchange_audiences.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
         "created_at": c.created_at.as_secs(),
     })
 }
@@ -133,6 +138,7 @@ pub(in crate::http) async fn create(
                 public: body.public,
                 skip_consent: body.skip_consent,
                 require_mfa: body.require_mfa,
+                exchange_audiences: body.exchange_audiences,
             },
         )
         .await
@@ -200,6 +206,7 @@ pub(in crate::http) async fn update(
                 scope: body.scope,
                 skip_consent: body.skip_consent,
                 require_mfa: body.require_mfa,
+                exchange_audiences: body.exchange_audiences,
             },
         )
         .await

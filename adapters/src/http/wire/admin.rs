@@ -17,6 +17,8 @@ pub struct AdminClientCreate {
     pub skip_consent: Option<bool>,
     /// Sign-ins for this client need a second factor.
     pub require_mfa: Option<bool>,
+    /// Registered resources it may ask tokens for by token exchange (RFC 8693).
+    pub exchange_audiences: Option<Vec<String>>,
 }
 
 /// `PATCH /admin/clients/{id}`: only the fields present change.
@@ -29,6 +31,8 @@ pub struct AdminClientUpdate {
     pub scope: Option<String>,
     pub skip_consent: Option<bool>,
     pub require_mfa: Option<bool>,
+    /// Replaces the token-exchange audiences.
+    pub exchange_audiences: Option<Vec<String>>,
 }
 
 /// `POST /admin/api-keys`.

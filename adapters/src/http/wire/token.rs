@@ -10,6 +10,9 @@ pub enum GrantType {
     AuthorizationCode,
     RefreshToken,
     ClientCredentials,
+    /// `urn:ietf:params:oauth:grant-type:token-exchange` (RFC 8693).
+    #[schema(rename = "urn:ietf:params:oauth:grant-type:token-exchange")]
+    TokenExchange,
 }
 
 /// `POST /token` form body (RFC 6749 §4.1.3, §6, §4.4). The client authenticates with HTTP
@@ -28,6 +31,20 @@ pub struct TokenRequest {
     pub refresh_token: Option<String>,
     /// Space-separated scopes (a subset of what the client or grant allows).
     pub scope: Option<String>,
+    /// Token exchange: the access token to exchange.
+    pub subject_token: Option<String>,
+    /// Token exchange: `urn:ietf:params:oauth:token-type:access_token`.
+    pub subject_token_type: Option<String>,
+    /// Token exchange: the acting party's access token (delegation; the result carries `act`).
+    pub actor_token: Option<String>,
+    /// Token exchange: `urn:ietf:params:oauth:token-type:access_token`, with `actor_token`.
+    pub actor_token_type: Option<String>,
+    /// RFC 8707 resource indicator of the target; may repeat (token exchange).
+    pub resource: Option<Vec<String>>,
+    /// Token exchange: identifier of a registered resource to target; may repeat.
+    pub audience: Option<Vec<String>>,
+    /// Token exchange: only `urn:ietf:params:oauth:token-type:access_token`.
+    pub requested_token_type: Option<String>,
     /// `client_secret_post` and public clients.
     pub client_id: Option<String>,
     /// `client_secret_post`.
@@ -56,4 +73,8 @@ pub struct TokenResponse {
     /// OIDC ID token, when `openid` was granted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
+    /// Token exchange (RFC 8693 §2.2.1): the type of `access_token`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, example = "urn:ietf:params:oauth:token-type:access_token")]
+    pub issued_token_type: Option<&'static str>,
 }

@@ -4,7 +4,9 @@
 use super::{event, record, Actor};
 use crate::ports::{random_token, AuditLog, ClientRepository, Clock, RandomSource};
 use crate::services::fault_code::repository_fault_code;
-use crate::services::{ClientRegistry, NewClient, RegisterClientError, RegisteredClient};
+use crate::services::{
+    parse_exchange_audiences, ClientRegistry, NewClient, RegisterClientError, RegisteredClient,
+};
 use crate::{OAuthErrorCode, RepositoryError};
 use secrecy::SecretString;
 use std::sync::Arc;
@@ -29,6 +31,8 @@ pub struct ClientUpdate {
     pub skip_consent: Option<bool>,
     /// Whether the client's sign-ins need a second factor.
     pub require_mfa: Option<bool>,
+    /// New token-exchange audiences (replacing all).
+    pub exchange_audiences: Option<Vec<String>>,
 }
 
 /// Why a client operation was refused.
@@ -86,6 +90,7 @@ impl From<RegisterClientError> for AdminClientError {
             RegisterClientError::GrantType(_) => Self::invalid("grant_types", e),
             RegisterClientError::Scope(_) => Self::invalid("scope", e),
             RegisterClientError::AuthMethod(_) => Self::invalid("token_endpoint_auth_method", e),
+            RegisterClientError::ExchangeAudience { .. } => Self::invalid("exchange_audiences", e),
             RegisterClientError::Rule(r) => rule_error(r),
             RegisterClientError::Repository(r) => Self::Repository(r),
         }
@@ -198,6 +203,9 @@ impl AdminClients {
         }
         if let Some(require) = update.require_mfa {
             client.require_mfa = require;
+        }
+        if let Some(audiences) = update.exchange_audiences {
+            client.exchange_audiences = parse_exchange_audiences(&audiences)?;
         }
         client.validate().map_err(rule_error)?;
         if !self.clients.update(&client).await? {

@@ -134,3 +134,32 @@ async fn delete_of_impossible_id_is_false_without_a_query() {
     let reg = registry(MockClientRepository::new());
     assert!(!reg.delete("not an id").await.unwrap());
 }
+
+#[tokio::test]
+async fn exchange_audiences_are_resource_identifiers_deduplicated() {
+    let mut repo = MockClientRepository::new();
+    repo.expect_insert()
+        .withf(|c| c.exchange_audiences.len() == 1)
+        .times(1)
+        .returning(|_| Ok(()));
+    let mut req = svc_request();
+    req.grants.push(GrantType::TOKEN_EXCHANGE.into());
+    req.exchange_audiences = vec!["https://api.example/".into(), "https://api.example/".into()];
+    let reg = registry(repo).register(req).await.unwrap();
+    assert!(reg.client.grant_types.contains(&GrantType::TokenExchange));
+    assert_eq!(
+        reg.client.exchange_audiences[0].as_str(),
+        "https://api.example/"
+    );
+    let mut bad = svc_request();
+    bad.exchange_audiences = vec!["https://api.example/#frag".into()];
+    let err = registry(MockClientRepository::new())
+        .register(bad)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, RegisterClientError::ExchangeAudience { .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), OAuthErrorCode::InvalidClientMetadata);
+}

@@ -32,7 +32,22 @@ fn endpoint(audit: MockAuditLog) -> TokenEndpoint {
         clock.clone(),
         settings.clone(),
     ));
+    let token_exchange = TokenExchangeGrant::new(crate::services::TokenExchangeDeps {
+        verifier: AccessTokenVerifier::new(
+            jws.clone(),
+            store.clone(),
+            clock.clone(),
+            settings.clone(),
+        ),
+        indicators: crate::services::ResourceIndicators::new(store.clone()),
+        jws: jws.clone(),
+        clock: clock.clone(),
+        rng: ts::counting_rng(),
+        audit: Arc::new(MockAuditLog::new()),
+        settings: settings.clone(),
+    });
     TokenEndpoint {
+        token_exchange,
         client_credentials: ClientCredentialsGrant::new(
             jws,
             clock.clone(),

@@ -171,3 +171,38 @@ async fn admin_delete_of_unknown_client_is_not_found_and_not_audited() {
     ));
     assert!(events.all().is_empty());
 }
+
+#[tokio::test]
+async fn admin_update_sets_the_exchange_policy_and_refuses_bad_identifiers() {
+    let mut repo = MockClientRepository::new();
+    repo.expect_find()
+        .returning(|_| Ok(Some(ts::client(false))));
+    repo.expect_update()
+        .withf(|c| {
+            c.exchange_audiences
+                .iter()
+                .map(|a| a.as_str())
+                .eq(["https://api.example/"])
+        })
+        .times(1)
+        .returning(|_| Ok(true));
+    let (svc, _) = service(repo);
+    let update = |v: &str| ClientUpdate {
+        exchange_audiences: Some(vec![v.into()]),
+        ..ClientUpdate::default()
+    };
+    svc.update(&admin(), ts::CLIENT_ID, update("https://api.example/"))
+        .await
+        .unwrap();
+    let err = svc
+        .update(&admin(), ts::CLIENT_ID, update("not a uri"))
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        AdminClientError::Invalid {
+            field: "exchange_audiences",
+            ..
+        }
+    ));
+}
