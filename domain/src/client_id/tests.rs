@@ -86,7 +86,13 @@ fn refuses_urls_that_break_the_metadata_document_rules() {
 
 #[test]
 fn ordinary_ids_still_refuse_colons_and_slashes() {
-    for bad in ["ftp://x/y", "https:/x/y", "HTTPS://x.example/y", "a:b", "a/b"] {
+    for bad in [
+        "ftp://x/y",
+        "https:/x/y",
+        "HTTPS://x.example/y",
+        "a:b",
+        "a/b",
+    ] {
         assert_eq!(ClientId::parse(bad), Err(ClientIdError::Charset), "{bad:?}");
     }
 }
