@@ -79,12 +79,7 @@ impl Authorize {
         match directory.find(id).await {
             Ok(client) => Ok(client),
             Err(MetadataDocumentError::Repository(e)) => Err(e.into()),
-            Err(e) => {
-                log::info!("client metadata document {id} refused: {e}");
-                Err(AuthorizeError::NotRedirectable(format!(
-                    "The application's metadata document cannot be used: {e}."
-                )))
-            }
+            Err(e) => Err(AuthorizeError::NotRedirectable(e.page_message(id))),
         }
     }
 

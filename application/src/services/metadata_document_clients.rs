@@ -60,6 +60,17 @@ impl MetadataDocumentError {
     pub fn is_client_fault(&self) -> bool {
         !matches!(self, Self::Repository(_))
     }
+
+    /// The sentence of the error page `/authorize` shows (logged in full). A fetch failure is
+    /// not detailed: the page must not become a probe of internal names and addresses.
+    pub fn page_message(&self, id: &ClientId) -> String {
+        if let Self::Fetch(e) = self {
+            log::info!("client metadata document {id} not fetched: {e}");
+            return "The application's metadata document could not be fetched.".to_owned();
+        }
+        log::info!("client metadata document {id} refused: {self}");
+        format!("The application's metadata document cannot be used: {self}.")
+    }
 }
 
 /// Looks clients up by id: registered ones in the repository, URL ids through their

@@ -6,7 +6,8 @@ use crate::config::Config;
 use secrecy::SecretString;
 use std::sync::Arc;
 use tessera_adapters::crypto::{AeadKeyCipher, CipherPurpose};
-use tessera_application::ports::AuditLog;
+use tessera_adapters::outbound::MetadataDocumentFetcher;
+use tessera_application::ports::{AuditLog, ClientMetadataDocuments};
 use tessera_application::services::{
     AccessTokenVerifier, AuthorizationCodeGrant, Authorize, ClientAuthenticator,
     ClientCredentialsGrant, Introspection, KeyService, Logout, RefreshGrace, RefreshTokenGrant,
@@ -98,6 +99,9 @@ impl OAuthServices {
     pub fn new(core: &Core, inputs: OAuthInputs<'_>) -> Self {
         let db = &core.db;
         let Tokens { verifier, issuer } = inputs.tokens;
+        // One fetcher, so /authorize and /token share its cache of metadata documents.
+        let documents: Arc<dyn ClientMetadataDocuments> =
+            Arc::new(MetadataDocumentFetcher::new(core.outbound.clone()));
         Self {
             authorize: Arc::new(
                 Authorize::new(
@@ -110,7 +114,8 @@ impl OAuthServices {
                     core.settings.clone(),
                 )
                 .with_audit(inputs.audit.clone())
-                .with_acr_floor(inputs.config.accounts.mfa.floor()),
+                .with_acr_floor(inputs.config.accounts.mfa.floor())
+                .with_metadata_documents(documents.clone()),
             ),
             code_grant: AuthorizationCodeGrant::new(
                 db.authorization_codes(),
@@ -135,7 +140,8 @@ impl OAuthServices {
                 core.rng.clone(),
                 core.settings.clone(),
             ),
-            authenticator: ClientAuthenticator::new(db.clients()),
+            authenticator: ClientAuthenticator::new(db.clients())
+                .with_metadata_documents(documents, core.clock.clone()),
             userinfo: UserInfo::new(verifier.clone(), db.users()),
             logout: Arc::new(Logout::new(
                 core.jws.clone(),

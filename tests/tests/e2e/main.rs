@@ -25,6 +25,7 @@ mod client_credentials;
 mod faults;
 mod lockout;
 mod login_storm;
+mod metadata_documents;
 mod metrics;
 mod mfa_api;
 mod openapi;

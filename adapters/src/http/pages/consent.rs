@@ -43,6 +43,44 @@ pub fn consent_page(
     hidden: &[(String, String)],
     csrf: &str,
 ) -> String {
+    let lead = format!(
+        "<p class=\"lead\"><strong>{}</strong> wants to:</p>\n",
+        Escaped(client_name)
+    );
+    consent_page_with_lead(&lead, user_email, scopes, hidden, csrf)
+}
+
+/// The consent page of a client known only by its metadata document: the site that published
+/// it (`host`, the one thing about such a client that is verified) is the name shown, and the
+/// name the document gives itself is said to be only that.
+pub fn consent_page_for_site(
+    host: &str,
+    declared_name: &str,
+    user_email: &str,
+    scopes: &[ScopeLine],
+    hidden: &[(String, String)],
+    csrf: &str,
+) -> String {
+    let lead = format!(
+        concat!(
+            "<p class=\"lead\"><strong>{host}</strong> wants to:</p>\n",
+            "<p class=\"muted\">An application published by {host} that calls itself ",
+            "\u{201c}{name}\u{201d}. It was not registered here: allow it only if you trust ",
+            "{host}.</p>\n"
+        ),
+        host = Escaped(host),
+        name = Escaped(declared_name),
+    );
+    consent_page_with_lead(&lead, user_email, scopes, hidden, csrf)
+}
+
+fn consent_page_with_lead(
+    lead: &str,
+    user_email: &str,
+    scopes: &[ScopeLine],
+    hidden: &[(String, String)],
+    csrf: &str,
+) -> String {
     let mut items: String = scopes
         .iter()
         .map(|line| format!("<li>{}</li>\n", Escaped(&line.description)))
@@ -53,7 +91,7 @@ pub fn consent_page(
     let body = format!(
         concat!(
             "<h1>Allow access?</h1>\n",
-            "<p class=\"lead\"><strong>{client}</strong> wants to:</p>\n",
+            "{lead}",
             "<ul class=\"scopes\">\n",
             "{items}",
             "</ul>\n",
@@ -67,7 +105,7 @@ pub fn consent_page(
             "Deny</button>\n",
             "</form>\n"
         ),
-        client = Escaped(client_name),
+        lead = lead,
         items = items,
         email = Escaped(user_email),
         hidden = Hidden(hidden),
