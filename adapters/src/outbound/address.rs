@@ -52,9 +52,9 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         return is_public_v4(embedded(s1, s2)); // 6to4
     }
     let global_unicast = s0 & 0xe000 == 0x2000; // 2000::/3; excludes fc00::/7, fe80::/10, ff00::/8
-    let special = (s0 == 0x2001 && s1 < 0x0200) // IETF protocol assignments: Teredo, benchmarking
-        || (s0 == 0x2001 && s1 == 0x0db8) // documentation
-        || s0 & 0xfff0 == 0x3ff0; // documentation 3fff::/20
+    // 2001::/23 IETF protocol assignments (Teredo, benchmarking) and 2001:db8::/32
+    // documentation; 3fff::/20 documentation.
+    let special = (s0 == 0x2001 && (s1 < 0x0200 || s1 == 0x0db8)) || s0 & 0xfff0 == 0x3ff0;
     global_unicast && !special
 }
 
