@@ -51,7 +51,8 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
     if s0 == 0x2002 {
         return is_public_v4(embedded(s1, s2)); // 6to4
     }
-    let global_unicast = s0 & 0xe000 == 0x2000; // 2000::/3; excludes fc00::/7, fe80::/10, ff00::/8
+    // 2000::/3 global unicast; excludes fc00::/7, fe80::/10, ff00::/8 and reserved space.
+    let global_unicast = s0 & 0xe000 == 0x2000;
     // 2001::/23 IETF protocol assignments (Teredo, benchmarking) and 2001:db8::/32
     // documentation; 3fff::/20 documentation.
     let special = (s0 == 0x2001 && (s1 < 0x0200 || s1 == 0x0db8)) || s0 & 0xfff0 == 0x3ff0;
