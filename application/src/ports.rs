@@ -3,6 +3,7 @@
 
 mod api_keys;
 mod audit;
+mod client_metadata_documents;
 mod clients;
 mod clock;
 mod codes;
@@ -24,6 +25,7 @@ mod users;
 
 pub use api_keys::ApiKeyRepository;
 pub use audit::{AuditFilter, AuditLog, AuditRepository, StoredAuditEvent};
+pub use client_metadata_documents::{ClientMetadataDocuments, DocumentFetchError};
 pub use clients::ClientRepository;
 pub use clock::Clock;
 pub use codes::{AuthorizationCodeRepository, CodeRedemption};
@@ -51,6 +53,8 @@ pub use users::UserRepository;
 pub use api_keys::MockApiKeyRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use audit::{MockAuditLog, MockAuditRepository};
+#[cfg(any(test, feature = "mocks"))]
+pub use client_metadata_documents::MockClientMetadataDocuments;
 #[cfg(any(test, feature = "mocks"))]
 pub use clients::MockClientRepository;
 #[cfg(any(test, feature = "mocks"))]

@@ -18,6 +18,7 @@ mod housekeeping;
 mod introspection;
 mod link_targets;
 mod logout;
+mod metadata_document_clients;
 mod refresh_grant;
 mod resource_indicators;
 mod resource_registry;
@@ -62,6 +63,7 @@ pub use housekeeping::{
 pub use introspection::{Introspection, IntrospectionResponse};
 pub use link_targets::LinkTargets;
 pub use logout::{Logout, LogoutError, LogoutPlan, LogoutRequest};
+pub use metadata_document_clients::{client_from_document, ClientDirectory, MetadataDocumentError};
 pub use refresh_grant::{RefreshGrace, RefreshTokenGrant};
 pub use resource_indicators::{ResourceIndicators, TargetError, MAX_RESOURCES_PER_REQUEST};
 pub use resource_registry::{NewResource, ResourceRegistry, ResourceRegistryError};

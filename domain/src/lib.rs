@@ -41,7 +41,7 @@ pub use api_key::{
 pub use audit::{AuditAction, AuditEvent, AuditOutcome, MAX_AUDIT_FIELD_CHARS};
 pub use authentication::{Acr, AuthMethod, AuthMethods, AuthMethodsError};
 pub use client::{Client, ClientRuleError, TokenEndpointAuthMethod};
-pub use client_id::{ClientId, ClientIdError};
+pub use client_id::{ClientId, ClientIdError, MAX_URL_CLIENT_ID_LEN};
 pub use client_metadata::{ApplicationType, ClientMetadata, ClientOrigin};
 pub use consent::Consent;
 pub use email::{Email, EmailError};

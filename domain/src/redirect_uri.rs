@@ -149,7 +149,7 @@ fn strip_port(tail: &str) -> Option<&str> {
 
 /// The host of an authority (`host[:port]`), checked: no userinfo, a DNS hostname or an IP
 /// literal, a port of 1 to 5 digits up to 65535 if a `:` is there.
-fn authority_host(authority: &str) -> Result<&str, RedirectUriError> {
+pub(crate) fn authority_host(authority: &str) -> Result<&str, RedirectUriError> {
     if authority.contains('@') {
         return Err(RedirectUriError::Userinfo);
     }
@@ -212,7 +212,7 @@ fn is_hostname_or_ipv4(host: &str) -> bool {
 
 /// Path and query of RFC 3986 characters: unreserved, sub-delimiters but `*`, `:`, `@`, `/`,
 /// `?`, and `%` only as the start of a `%XX` escape.
-fn uri_chars_ok(s: &str) -> bool {
+pub(crate) fn uri_chars_ok(s: &str) -> bool {
     let mut bytes = s.bytes();
     while let Some(c) = bytes.next() {
         if c == b'%' {

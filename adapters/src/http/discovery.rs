@@ -50,6 +50,7 @@ impl Discovery {
             "request_parameter_supported": false,
             "request_uri_parameter_supported": false,
             "authorization_response_iss_parameter_supported": true,
+            "client_id_metadata_document_supported": true,
         });
         let openid = web::Bytes::from(doc.to_string());
         Self {

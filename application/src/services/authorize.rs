@@ -3,16 +3,17 @@
 //! client with a code or an error.
 
 use crate::ports::{
-    random_token, AuditLog, AuthorizationCodeRepository, ClientRepository, Clock,
-    ConsentRepository, RandomSource, UserRepository,
+    random_token, AuditLog, AuthorizationCodeRepository, ClientMetadataDocuments, ClientRepository,
+    Clock, ConsentRepository, RandomSource, UserRepository,
 };
-use crate::services::{ResourceIndicators, TargetError};
+use crate::services::{ClientDirectory, MetadataDocumentError, ResourceIndicators, TargetError};
 use crate::{IssuerSettings, OAuthErrorCode, RequestContext};
 use std::sync::Arc;
 use tessera_domain::{
-    Acr, AuditAction, AuditOutcome, AuthorizationCode, BrowserSession, ClientId, CodeChallenge,
-    CodeChallengeMethod, Consent, GrantType, Nonce, Prompt, RedirectUri, ResourceTarget,
-    ResponseMode, ResponseType, ResponseTypeError, ScopeSet, State, TokenDigest, UserId,
+    Acr, AuditAction, AuditOutcome, AuthorizationCode, BrowserSession, Client, ClientId,
+    CodeChallenge, CodeChallengeMethod, Consent, GrantType, Nonce, Prompt, RedirectUri,
+    ResourceTarget, ResponseMode, ResponseType, ResponseTypeError, ScopeSet, State, TokenDigest,
+    UserId,
 };
 
 mod outcome;
@@ -35,6 +36,7 @@ pub struct Authorize {
     audit: Option<Arc<dyn AuditLog>>,
     acr_floor: Option<Acr>,
     resources: Option<Arc<ResourceIndicators>>,
+    documents: Option<Arc<dyn ClientMetadataDocuments>>,
 }
 
 impl Authorize {
@@ -59,6 +61,7 @@ impl Authorize {
             audit: None,
             acr_floor: None,
             resources: None,
+            documents: None,
         }
     }
 
@@ -68,6 +71,27 @@ impl Authorize {
         Self {
             resources: Some(resources),
             ..self
+        }
+    }
+
+    /// The same service, knowing URL client ids by their Client ID Metadata Document.
+    pub fn with_metadata_documents(self, documents: Arc<dyn ClientMetadataDocuments>) -> Self {
+        Self {
+            documents: Some(documents),
+            ..self
+        }
+    }
+
+    /// The client `id` names, by its metadata document where that applies.
+    async fn find_client(&self, id: &ClientId) -> Result<Option<Client>, AuthorizeError> {
+        let mut directory = ClientDirectory::new(self.clients.clone(), self.clock.clone());
+        if let Some(documents) = &self.documents {
+            directory = directory.with_documents(documents.clone());
+        }
+        match directory.find(id).await {
+            Ok(client) => Ok(client),
+            Err(MetadataDocumentError::Repository(e)) => Err(e.into()),
+            Err(e) => Err(AuthorizeError::NotRedirectable(e.page_message(id))),
         }
     }
 
@@ -125,7 +149,7 @@ impl Authorize {
         let client_id = get(&params.client_id)
             .ok_or_else(|| not_redirectable("The request has no client_id."))?;
         let client = match ClientId::parse(client_id) {
-            Ok(id) => self.clients.find(&id).await?,
+            Ok(id) => self.find_client(&id).await?,
             Err(_) => None,
         }
         .ok_or_else(|| not_redirectable("The application is not registered here."))?;

@@ -1,5 +1,6 @@
-use crate::ports::ClientRepository;
+use crate::ports::{ClientMetadataDocuments, ClientRepository, Clock};
 use crate::services::fault_code::repository_fault_code;
+use crate::services::{ClientDirectory, MetadataDocumentError};
 use crate::{OAuthErrorCode, RepositoryError};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
@@ -66,12 +67,44 @@ impl AuthenticateClientError {
 /// Authenticates clients at the token, introspection and revocation endpoints.
 pub struct ClientAuthenticator {
     clients: Arc<dyn ClientRepository>,
+    documents: Option<ClientDirectory>,
 }
 
 impl ClientAuthenticator {
     /// Builds the service.
     pub fn new(clients: Arc<dyn ClientRepository>) -> Self {
-        Self { clients }
+        Self {
+            clients,
+            documents: None,
+        }
+    }
+
+    /// The same service, knowing URL client ids (public clients) by their Client ID Metadata
+    /// Document.
+    pub fn with_metadata_documents(
+        self,
+        documents: Arc<dyn ClientMetadataDocuments>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let directory = ClientDirectory::new(self.clients.clone(), clock).with_documents(documents);
+        Self {
+            documents: Some(directory),
+            ..self
+        }
+    }
+
+    async fn find(&self, id: &ClientId) -> Result<Option<Client>, AuthenticateClientError> {
+        let Some(directory) = &self.documents else {
+            return Ok(self.clients.find(id).await?);
+        };
+        match directory.find(id).await {
+            Ok(client) => Ok(client),
+            Err(MetadataDocumentError::Repository(e)) => Err(e.into()),
+            Err(e) => {
+                log::info!("client metadata document {id} refused: {e}");
+                Ok(None)
+            }
+        }
     }
 
     /// Checks the credentials against the client's registered method and secret digest. The
@@ -96,7 +129,7 @@ impl ClientAuthenticator {
             }
         };
         let client = match ClientId::parse(client_id) {
-            Ok(id) => self.clients.find(&id).await?,
+            Ok(id) => self.find(&id).await?,
             Err(_) => None,
         };
         let secret_ok = match (secret, client.as_ref()) {

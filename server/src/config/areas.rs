@@ -111,3 +111,12 @@ pub struct AdminConfig {
     /// Enables the admin API when set.
     pub token: Option<SecretString>,
 }
+
+/// Outbound fetches (`outbound.allow_private_addresses`): metadata documents, and every later
+/// fetch Tessera makes, go through one guarded client built from this.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboundConfig {
+    /// Lets outbound fetches reach loopback and private addresses, and `http` on loopback
+    /// hosts; development and tests only (production refuses it).
+    pub allow_private_addresses: bool,
+}

@@ -16,7 +16,7 @@ mod typed_tests;
 
 pub use areas::{
     AccountsConfig, AdminConfig, DatabaseConfig, HousekeepingConfig, HttpConfig, KeysConfig,
-    TokensConfig,
+    OutboundConfig, TokensConfig,
 };
 pub use issuer::Issuer;
 pub use mail::{MailConfig, MailDelivery, SmtpConfig};
@@ -75,6 +75,8 @@ pub struct Config {
     pub rate_limit: RateLimits,
     /// The admin API.
     pub admin: AdminConfig,
+    /// Outbound fetches (the guarded HTTP client).
+    pub outbound: OutboundConfig,
 }
 
 /// A configuration problem, naming the key.

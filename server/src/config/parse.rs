@@ -4,7 +4,7 @@
 use super::raw::RawConfig;
 use super::{
     AccountsConfig, AdminConfig, Config, ConfigError, DatabaseConfig, Environment,
-    HousekeepingConfig, HttpConfig, Issuer, KeysConfig, TokensConfig,
+    HousekeepingConfig, HttpConfig, Issuer, KeysConfig, OutboundConfig, TokensConfig,
 };
 use secrecy::ExposeSecret;
 use std::net::SocketAddr;
@@ -59,6 +59,9 @@ impl RawConfig {
             rate_limit,
             admin: AdminConfig {
                 token: self.admin_token.clone(),
+            },
+            outbound: OutboundConfig {
+                allow_private_addresses: self.outbound.allow_private_addresses,
             },
         };
         if self.environment == Environment::Production {
@@ -287,6 +290,15 @@ impl RawConfig {
             problems.push((
                 "docs",
                 "must be off in production (the API description page is for development)"
+                    .to_owned(),
+            ));
+        }
+        // AS-41: outbound fetches never reach loopback or private addresses in production.
+        if self.outbound.allow_private_addresses {
+            problems.push((
+                "outbound.allow_private_addresses",
+                "must be off in production (outbound fetches to loopback and private addresses \
+                 are for development and tests)"
                     .to_owned(),
             ));
         }

@@ -138,6 +138,15 @@ pub(super) struct RawConfig {
     pub(super) mail: RawMail,
     pub(super) mfa: RawMfa,
     pub(super) docs: Option<bool>,
+    pub(super) outbound: RawOutbound,
+}
+
+/// `outbound.*`: the guarded HTTP client of every outbound fetch.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct RawOutbound {
+    /// Lets fetches reach loopback and private addresses (development, tests).
+    pub(super) allow_private_addresses: bool,
 }
 
 /// `mfa.*`.
@@ -192,6 +201,7 @@ impl Default for RawConfig {
             mail: RawMail::default(),
             mfa: RawMfa::default(),
             docs: None,
+            outbound: RawOutbound::default(),
         }
     }
 }

@@ -301,3 +301,25 @@ fn asvs_2_2_1_lockout_settings_are_checked_and_production_allows_at_most_100_per
     .unwrap();
     assert!(production(100, 60, 3600).parse().is_err());
 }
+
+#[test]
+fn as_41_production_refuses_outbound_fetches_to_private_addresses() {
+    let with = |environment, allow| RawConfig {
+        environment,
+        issuer: "https://id.example".into(),
+        secret_key: Some(SecretString::from("k".repeat(32))),
+        outbound: super::raw::RawOutbound {
+            allow_private_addresses: allow,
+        },
+        ..RawConfig::default()
+    };
+    let msg = with(Environment::Production, true)
+        .parse()
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("outbound.allow_private_addresses"), "{msg}");
+    with(Environment::Production, false).parse().unwrap();
+    let dev = with(Environment::Development, true).parse().unwrap();
+    assert!(dev.outbound.allow_private_addresses);
+    assert!(!Config::defaults().unwrap().outbound.allow_private_addresses);
+}

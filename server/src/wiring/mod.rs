@@ -19,6 +19,7 @@ use tessera_adapters::crypto::{
     SystemClock,
 };
 use tessera_adapters::mail::{start_mail_queue, MailQueue};
+use tessera_adapters::outbound::{OutboundClient, OutboundSettings};
 use tessera_adapters::persistence::Database;
 use tessera_application::errors::BoxError;
 use tessera_application::ports::{Clock, JwsEngine, PasswordHasher, RandomSource};
@@ -51,6 +52,9 @@ pub enum WiringError {
     /// The passkey relying party could not be set up from the issuer.
     #[error("passkeys: {0}")]
     Passkeys(#[source] BoxError),
+    /// The outbound HTTP client could not be built (TLS initialisation).
+    #[error("outbound HTTP client: {0}")]
+    Outbound(#[source] BoxError),
 }
 
 /// Whole seconds of `d` as the application's `i64` seconds (saturating; configured values
@@ -76,6 +80,8 @@ pub struct Core {
     /// How long a new key is published before rotation may make it active: the JWKS cache
     /// lifetime plus the time other servers take to load it.
     pub key_publish_lead_secs: i64,
+    /// The one guarded HTTP client of every outbound fetch (AS-41).
+    pub outbound: OutboundClient,
 }
 
 impl Core {
@@ -99,7 +105,13 @@ impl Core {
         settings.lifetimes.authorization_code = whole_secs(tokens.authorization_code);
         settings.lifetimes.refresh_idle = whole_secs(tokens.refresh_idle);
         settings.lifetimes.refresh_absolute = whole_secs(tokens.refresh_absolute);
+        let outbound = OutboundClient::new(OutboundSettings {
+            allow_private_addresses: config.outbound.allow_private_addresses,
+            ..OutboundSettings::default()
+        })
+        .map_err(|e| WiringError::Outbound(e.into()))?;
         Ok(Self {
+            outbound,
             db,
             clock: Arc::new(SystemClock),
             rng: Arc::new(OsRandom),

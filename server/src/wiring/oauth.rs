@@ -6,7 +6,8 @@ use crate::config::Config;
 use secrecy::SecretString;
 use std::sync::Arc;
 use tessera_adapters::crypto::{AeadKeyCipher, CipherPurpose};
-use tessera_application::ports::AuditLog;
+use tessera_adapters::outbound::MetadataDocumentFetcher;
+use tessera_application::ports::{AuditLog, ClientMetadataDocuments};
 use tessera_application::services::{
     AccessTokenVerifier, AuthorizationCodeGrant, Authorize, ClientAuthenticator,
     ClientCredentialsGrant, Introspection, KeyService, Logout, RefreshGrace, RefreshTokenGrant,
@@ -103,6 +104,9 @@ impl OAuthServices {
         let Tokens { verifier, issuer } = inputs.tokens;
         // One registry lookup for every grant that honours RFC 8707 `resource`.
         let resources = Arc::new(ResourceIndicators::new(db.resources()));
+        // One fetcher, so /authorize and /token share its cache of metadata documents.
+        let documents: Arc<dyn ClientMetadataDocuments> =
+            Arc::new(MetadataDocumentFetcher::new(core.outbound.clone()));
         Self {
             authorize: Arc::new(
                 Authorize::new(
@@ -116,7 +120,8 @@ impl OAuthServices {
                 )
                 .with_audit(inputs.audit.clone())
                 .with_acr_floor(inputs.config.accounts.mfa.floor())
-                .with_resources(resources.clone()),
+                .with_resources(resources.clone())
+                .with_metadata_documents(documents.clone()),
             ),
             code_grant: AuthorizationCodeGrant::new(
                 db.authorization_codes(),
@@ -158,7 +163,8 @@ impl OAuthServices {
                 core.settings.clone(),
             )
             .with_resources(resources),
-            authenticator: ClientAuthenticator::new(db.clients()),
+            authenticator: ClientAuthenticator::new(db.clients())
+                .with_metadata_documents(documents, core.clock.clone()),
             userinfo: UserInfo::new(verifier.clone(), db.users()),
             logout: Arc::new(Logout::new(
                 core.jws.clone(),

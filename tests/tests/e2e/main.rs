@@ -26,6 +26,7 @@ mod client_credentials;
 mod faults;
 mod lockout;
 mod login_storm;
+mod metadata_documents;
 mod metrics;
 mod mfa_api;
 mod openapi;

@@ -10,7 +10,7 @@ use tessera_application::services::{
     AuthorizationRequest, AuthorizationResponse, AuthorizeError, AuthorizeOutcome, AuthorizeParams,
     Interaction,
 };
-use tessera_domain::{Acr, BrowserSession, ResponseMode};
+use tessera_domain::{Acr, BrowserSession, Client, ClientOrigin, ResponseMode};
 
 /// A fresh request (or one posted without a page action): validate, then decide.
 pub(super) async fn start(
@@ -78,7 +78,7 @@ pub(super) fn render(
             let retry = retry_url(next.params);
             pages::html_response(
                 StatusCode::FORBIDDEN,
-                pages::second_factor_needed_page(&request.client.name, passkey, &retry),
+                pages::second_factor_needed_page(shown_name(&request.client), passkey, &retry),
             )
         }
     }
@@ -121,16 +121,37 @@ fn consent_page(
             identifier: r.identifier.to_string(),
         })
         .collect();
-    state.page_with_csrf(req, |csrf| {
-        pages::consent_page_for(
+    let site = (request.client.origin == ClientOrigin::MetadataDocument)
+        .then(|| request.client.id.url_host())
+        .flatten();
+    state.page_with_csrf(req, |csrf| match site {
+        Some(host) => pages::consent_page_for_site(
+            host,
             &request.client.name,
             email,
             &pages::describe_scopes(&scopes),
             &resources,
             &hidden,
             csrf,
-        )
+        ),
+        None => pages::consent_page_for(
+            &request.client.name,
+            email,
+            &pages::describe_scopes(&scopes),
+            &resources,
+            &hidden,
+            csrf,
+        ),
     })
+}
+
+/// The name pages show for a client: for one known by its metadata document, the host that
+/// publishes it (verified) rather than the name it gives itself (not).
+pub(super) fn shown_name(client: &Client) -> &str {
+    match client.origin {
+        ClientOrigin::MetadataDocument => client.id.url_host().unwrap_or(&client.name),
+        _ => &client.name,
+    }
 }
 
 /// The login page for `request`, with the email to pre-fill and an error after a failure.
@@ -147,7 +168,13 @@ pub(super) fn login_page(
         passkeys: state.passkeys,
     };
     state.page_with_csrf_and_script(req, state.passkeys, |csrf| {
-        pages::login_page_with(&request.client.name, &hidden, csrf, (email, error), options)
+        pages::login_page_with(
+            shown_name(&request.client),
+            &hidden,
+            csrf,
+            (email, error),
+            options,
+        )
     })
 }
 

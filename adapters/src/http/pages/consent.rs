@@ -65,6 +65,46 @@ pub fn consent_page_for(
     hidden: &[(String, String)],
     csrf: &str,
 ) -> String {
+    let lead = format!(
+        "<p class=\"lead\"><strong>{}</strong> wants to:</p>\n",
+        Escaped(client_name)
+    );
+    consent_page_with_lead(&lead, user_email, scopes, resources, hidden, csrf)
+}
+
+/// The consent page of a client known only by its metadata document: the site that published
+/// it (`host`, the one thing about such a client that is verified) is the name shown, and the
+/// name the document gives itself is said to be only that.
+pub fn consent_page_for_site(
+    host: &str,
+    declared_name: &str,
+    user_email: &str,
+    scopes: &[ScopeLine],
+    resources: &[ResourceLine],
+    hidden: &[(String, String)],
+    csrf: &str,
+) -> String {
+    let lead = format!(
+        concat!(
+            "<p class=\"lead\"><strong>{host}</strong> wants to:</p>\n",
+            "<p class=\"muted\">An application published by {host} that calls itself ",
+            "\u{201c}{name}\u{201d}. It was not registered here: allow it only if you trust ",
+            "{host}.</p>\n"
+        ),
+        host = Escaped(host),
+        name = Escaped(declared_name),
+    );
+    consent_page_with_lead(&lead, user_email, scopes, resources, hidden, csrf)
+}
+
+fn consent_page_with_lead(
+    lead: &str,
+    user_email: &str,
+    scopes: &[ScopeLine],
+    resources: &[ResourceLine],
+    hidden: &[(String, String)],
+    csrf: &str,
+) -> String {
     let reach: String = if resources.is_empty() {
         String::new()
     } else {
@@ -90,7 +130,7 @@ pub fn consent_page_for(
     let body = format!(
         concat!(
             "<h1>Allow access?</h1>\n",
-            "<p class=\"lead\"><strong>{client}</strong> wants to:</p>\n",
+            "{lead}",
             "<ul class=\"scopes\">\n",
             "{items}",
             "</ul>\n",
@@ -105,7 +145,7 @@ pub fn consent_page_for(
             "Deny</button>\n",
             "</form>\n"
         ),
-        client = Escaped(client_name),
+        lead = lead,
         items = items,
         reach = reach,
         email = Escaped(user_email),
