@@ -32,7 +32,8 @@ pub use tessera_adapters::persistence::{Backend, Database, PoolOptions};
 use tessera_application::in_memory::{InMemoryHousekeeping, InMemoryStore};
 use tessera_application::ports::{
     ApiKeyRepository, AuditRepository, AuthorizationCodeRepository, ChallengeRepository,
-    ClientRepository, ConsentRepository, EmailTokenRepository, HousekeepingRepository,
+    ClientRepository, ConsentRepository, DeviceAuthorizationRepository, EmailTokenRepository,
+    HousekeepingRepository,
     PasskeyRepository, PurgeKind, RefreshTokenRepository, RevocationRepository,
     SecondFactorRepository, SessionRepository, SigningKeyRepository, UserRepository,
 };
@@ -230,6 +231,8 @@ repository_getters! {
     passkeys -> PasskeyRepository;
     /// Pending second-factor and passkey ceremonies.
     challenges -> ChallengeRepository;
+    /// Device authorizations (RFC 8628).
+    device_authorizations -> DeviceAuthorizationRepository;
 }
 
 impl Repositories {
