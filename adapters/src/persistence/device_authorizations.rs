@@ -201,10 +201,10 @@ impl DeviceAuthorizationRepository for DieselDeviceAuthorizationRepository {
         })
     }
 
-    async fn decide(
+    async fn decide<'a>(
         &self,
         user_code: &TokenDigest,
-        approval: Option<&DeviceApproval>,
+        approval: Option<&'a DeviceApproval>,
         now: UnixTime,
     ) -> Result<bool, RepositoryError> {
         let key = user_code.as_bytes().to_vec();

@@ -59,10 +59,10 @@ impl DeviceAuthorizationRepository for InMemoryStore {
         Ok(())
     }
 
-    async fn decide(
+    async fn decide<'a>(
         &self,
         user_code: &TokenDigest,
-        approval: Option<&DeviceApproval>,
+        approval: Option<&'a DeviceApproval>,
         now: UnixTime,
     ) -> Result<bool, RepositoryError> {
         let mut t = self.lock()?;

@@ -29,10 +29,10 @@ pub trait DeviceAuthorizationRepository: Send + Sync {
     ) -> Result<(), RepositoryError>;
     /// Approves (with `approval`) or, without it, denies the one with this user code, in ONE
     /// conditional statement: only a pending one not expired at `now` changes. True when it did.
-    async fn decide(
+    async fn decide<'a>(
         &self,
         user_code: &TokenDigest,
-        approval: Option<&DeviceApproval>,
+        approval: Option<&'a DeviceApproval>,
         now: UnixTime,
     ) -> Result<bool, RepositoryError>;
     /// Marks an approved, unexpired one redeemed and returns it, in ONE conditional statement,

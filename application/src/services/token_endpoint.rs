@@ -4,8 +4,8 @@
 
 use crate::ports::AuditLog;
 use crate::services::{
-    AuthorizationCodeGrant, ClientCredentialsGrant, RefreshTokenGrant, RevokeError, TokenError,
-    TokenRevocation, TokenSet,
+    AuthorizationCodeGrant, ClientCredentialsGrant, DeviceFlow, RefreshTokenGrant, RevokeError,
+    TokenError, TokenRevocation, TokenSet,
 };
 use crate::RequestContext;
 use std::sync::Arc;
@@ -38,6 +38,11 @@ pub enum GrantRequest<'a> {
         /// A narrower scope, if asked for.
         scope: Option<&'a str>,
     },
+    /// RFC 8628 §3.4: a device polls with its `device_code`.
+    DeviceCode {
+        /// The device code from `/device_authorization`.
+        device_code: &'a str,
+    },
 }
 
 impl GrantRequest<'_> {
@@ -47,6 +52,7 @@ impl GrantRequest<'_> {
             Self::ClientCredentials { .. } => GrantType::ClientCredentials,
             Self::AuthorizationCode { .. } => GrantType::AuthorizationCode,
             Self::RefreshToken { .. } => GrantType::RefreshToken,
+            Self::DeviceCode { .. } => GrantType::DeviceCode,
         }
     }
 }
@@ -72,6 +78,8 @@ pub struct TokenEndpoint {
     pub refresh_grant: RefreshTokenGrant,
     /// Access-token revocation.
     pub revocation: TokenRevocation,
+    /// The device authorization grant (RFC 8628).
+    pub device_grant: Arc<DeviceFlow>,
     /// Where issued, refreshed and revoked tokens are recorded.
     pub audit: Arc<dyn AuditLog>,
 }
@@ -153,6 +161,9 @@ impl TokenEndpoint {
                 self.refresh_grant
                     .refresh(client, refresh_token, scope)
                     .await
+            }
+            GrantRequest::DeviceCode { device_code } => {
+                self.device_grant.poll(client, device_code).await
             }
         }
     }
