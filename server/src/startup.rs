@@ -218,6 +218,8 @@ impl Parts {
                 secret: &secret,
                 tokens: &tokens,
                 audit: operations.audit.clone(),
+                passkeys: config.accounts.mfa.asks()
+                    && accounts.second_factors.passkeys_available(),
             },
         );
         Ok(Self {
@@ -259,6 +261,7 @@ impl Parts {
             code_grant: oauth.code_grant,
             refresh_grant: oauth.refresh_grant,
             revocation: oauth.revocation,
+            device_grant: oauth.device.clone(),
             audit: operations.audit.clone(),
         });
         // Cookie settings of every page: the login and consent pages and the emailed links'.
@@ -325,6 +328,7 @@ impl Parts {
             token_endpoints,
             userinfo: Arc::new(oauth.userinfo),
             admin,
+            device: web::Data::from(oauth.device),
         }
     }
 }

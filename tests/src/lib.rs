@@ -33,9 +33,9 @@ use tessera_application::in_memory::{InMemoryHousekeeping, InMemoryStore};
 use tessera_application::ports::{
     ApiKeyRepository, AuditRepository, AuthorizationCodeRepository, ChallengeRepository,
     ClientRepository, ConsentRepository, DeviceAuthorizationRepository, EmailTokenRepository,
-    HousekeepingRepository,
-    PasskeyRepository, PurgeKind, RefreshTokenRepository, RevocationRepository,
-    SecondFactorRepository, SessionRepository, SigningKeyRepository, UserRepository,
+    HousekeepingRepository, PasskeyRepository, PurgeKind, RefreshTokenRepository,
+    RevocationRepository, SecondFactorRepository, SessionRepository, SigningKeyRepository,
+    UserRepository,
 };
 use tessera_application::RepositoryError;
 use tessera_domain::UnixTime;

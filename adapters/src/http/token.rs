@@ -16,7 +16,8 @@ use tessera_domain::GrantType;
 /// Token endpoint (RFC 6749 §3.2)
 #[utoipa::path(post, operation_id = "token", path = "/token", tag = "oauth",
     description = "Grants: `authorization_code` (with PKCE), `refresh_token` (rotating), \
-                   `client_credentials`.",
+                   `client_credentials`, `urn:ietf:params:oauth:grant-type:device_code` (RFC 8628 §3.4: \
+                   `authorization_pending`, `slow_down`, `access_denied`, `expired_token`).",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
     security((), ("client_basic" = [])),
     responses(
@@ -60,9 +61,10 @@ fn grant_request(form: &OAuthForm) -> Result<GrantRequest<'_>, ApiError> {
             refresh_token: form.require("refresh_token")?,
             scope: form.get("scope"),
         },
-        GrantType::DeviceCode | GrantType::TokenExchange => {
-            return Err(ApiError::unsupported_grant_type(grant_name))
-        }
+        GrantType::DeviceCode => GrantRequest::DeviceCode {
+            device_code: form.require("device_code")?,
+        },
+        GrantType::TokenExchange => return Err(ApiError::unsupported_grant_type(grant_name)),
     })
 }
 

@@ -220,9 +220,9 @@ impl Database {
     pub fn device_authorizations(
         &self,
     ) -> Arc<dyn tessera_application::ports::DeviceAuthorizationRepository> {
-        Arc::new(device_authorizations::DieselDeviceAuthorizationRepository::new(
-            self.inner.clone(),
-        ))
+        Arc::new(
+            device_authorizations::DieselDeviceAuthorizationRepository::new(self.inner.clone()),
+        )
     }
 
     /// Deletes the emailed-link tokens expired at `now`, in batches; returns how many.

@@ -95,7 +95,10 @@ impl DeviceRow {
     fn into_domain(self) -> Result<DeviceAuthorization, RepositoryError> {
         let corrupt = |field: &str, why: BoxError| {
             RepositoryError::corrupt(
-                format!("device authorization of client {:?}: {field}", self.client_id),
+                format!(
+                    "device authorization of client {:?}: {field}",
+                    self.client_id
+                ),
                 why,
             )
         };

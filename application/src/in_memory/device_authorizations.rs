@@ -14,8 +14,7 @@ impl DeviceAuthorizationRepository for InMemoryStore {
         t.require_client(&device.client_id)?;
         let key = *device.device_code.as_bytes();
         let taken = t.device_authorizations.contains_key(&key)
-            || t
-                .device_authorizations
+            || t.device_authorizations
                 .values()
                 .any(|d| d.user_code == device.user_code);
         if taken {
@@ -38,8 +37,7 @@ impl DeviceAuthorizationRepository for InMemoryStore {
         user_code: &TokenDigest,
     ) -> Result<Option<DeviceAuthorization>, RepositoryError> {
         let t = self.lock()?;
-        Ok(t
-            .device_authorizations
+        Ok(t.device_authorizations
             .values()
             .find(|d| d.user_code == *user_code)
             .cloned())
@@ -92,12 +90,14 @@ impl DeviceAuthorizationRepository for InMemoryStore {
         now: UnixTime,
     ) -> Result<Option<DeviceAuthorization>, RepositoryError> {
         let mut t = self.lock()?;
-        Ok(match t.device_authorizations.get_mut(device_code.as_bytes()) {
-            Some(d) if d.status == DeviceStatus::Approved && !d.is_expired(now) => {
-                d.status = DeviceStatus::Redeemed;
-                Some(d.clone())
-            }
-            _ => None,
-        })
+        Ok(
+            match t.device_authorizations.get_mut(device_code.as_bytes()) {
+                Some(d) if d.status == DeviceStatus::Approved && !d.is_expired(now) => {
+                    d.status = DeviceStatus::Redeemed;
+                    Some(d.clone())
+                }
+                _ => None,
+            },
+        )
     }
 }

@@ -4,8 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use tessera_domain::{
     ApiKey, AuditEvent, AuthorizationCode, BrowserSession, Client, ClientId, Consent,
-    DeviceAuthorization, EmailToken,
-    Passkey, RefreshToken, Resource, UnixTime, User, UserId,
+    DeviceAuthorization, EmailToken, Passkey, RefreshToken, Resource, UnixTime, User, UserId,
 };
 
 use crate::ports::{Challenge, StoredSigningKey, StoredTotp};
@@ -108,11 +107,8 @@ impl Tables {
         self.totp.remove(id);
         self.recovery_codes.retain(|(user, _), _| user != id);
         self.passkeys.retain(|_, p| p.user_id.as_str() != id);
-        self.device_authorizations.retain(|_, d| {
-            d.approval
-                .as_ref()
-                .is_none_or(|a| a.user_id.as_str() != id)
-        });
+        self.device_authorizations
+            .retain(|_, d| d.approval.as_ref().is_none_or(|a| a.user_id.as_str() != id));
     }
 
     /// What `ON DELETE CASCADE` does when client `id` goes.

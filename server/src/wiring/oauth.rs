@@ -9,8 +9,9 @@ use tessera_adapters::crypto::{AeadKeyCipher, CipherPurpose};
 use tessera_application::ports::AuditLog;
 use tessera_application::services::{
     AccessTokenVerifier, AuthorizationCodeGrant, Authorize, ClientAuthenticator,
-    ClientCredentialsGrant, Introspection, KeyService, Logout, RefreshGrace, RefreshTokenGrant,
-    TokenRevocation, UserInfo, UserTokenIssuer,
+    ClientCredentialsGrant, DeviceFlow, DeviceFlowDeps, DeviceFlowSettings, Introspection,
+    KeyService, Logout, RefreshGrace, RefreshTokenGrant, TokenRevocation, UserInfo,
+    UserTokenIssuer,
 };
 
 /// Creates the first signing key if there is none, then loads the keys for signing.
@@ -79,6 +80,8 @@ pub struct OAuthServices {
     pub introspection: Introspection,
     /// `/revoke`.
     pub revocation: TokenRevocation,
+    /// `/device_authorization`, `/device` and the device-code grant (RFC 8628).
+    pub device: Arc<DeviceFlow>,
 }
 
 /// What the OAuth services are built from, beside the core.
@@ -91,6 +94,8 @@ pub struct OAuthInputs<'a> {
     pub tokens: &'a Tokens,
     /// The audit sink.
     pub audit: Arc<dyn AuditLog>,
+    /// Passkeys can be used (the issuer has a host name).
+    pub passkeys: bool,
 }
 
 impl OAuthServices {
@@ -128,7 +133,7 @@ impl OAuthServices {
                 core.clock.clone(),
                 refresh_grace(inputs.config, inputs.secret),
             )
-            .with_audit(inputs.audit),
+            .with_audit(inputs.audit.clone()),
             client_credentials: ClientCredentialsGrant::new(
                 core.jws.clone(),
                 core.clock.clone(),
@@ -151,8 +156,34 @@ impl OAuthServices {
                 core.clock.clone(),
             ),
             revocation: TokenRevocation::new(verifier.clone(), db.revocations()),
+            device: Arc::new(device_flow(core, &inputs, issuer.clone())),
         }
     }
+}
+
+/// The device authorization grant: codes for 10 minutes, a poll every 5 s, approvals at the
+/// level `/authorize` would ask for.
+fn device_flow(core: &Core, inputs: &OAuthInputs<'_>, issuer: Arc<UserTokenIssuer>) -> DeviceFlow {
+    let db = &core.db;
+    let mfa = inputs.config.accounts.mfa;
+    let base = inputs.config.http.issuer.as_str().trim_end_matches('/');
+    let mut settings = DeviceFlowSettings::new(format!("{base}/device"));
+    settings.acr_floor = mfa.floor();
+    settings.second_factors = mfa.asks();
+    settings.passkeys = inputs.passkeys;
+    DeviceFlow::new(DeviceFlowDeps {
+        devices: db.device_authorizations(),
+        clients: db.clients(),
+        users: db.users(),
+        factors: db.second_factors(),
+        passkeys: db.passkeys(),
+        resources: db.resources(),
+        issuer,
+        clock: core.clock.clone(),
+        rng: core.rng.clone(),
+        audit: inputs.audit.clone(),
+        settings,
+    })
 }
 
 /// replays within the window are kept encrypted under their own key from `secret_key`.

@@ -243,7 +243,10 @@ async fn an_approved_but_expired_one_is_not_redeemed(tdb: TestBackend) {
         .unwrap()
         .is_none());
 }
-all_backends!(device_expired_redeem, an_approved_but_expired_one_is_not_redeemed);
+all_backends!(
+    device_expired_redeem,
+    an_approved_but_expired_one_is_not_redeemed
+);
 
 async fn expired_ones_are_purged(tdb: TestBackend) {
     let (db, _) = seeded(&tdb).await;
@@ -251,7 +254,9 @@ async fn expired_ones_are_purged(tdb: TestBackend) {
     repo.insert(&device("old-1", "BBBBBBBB", NOW - 1))
         .await
         .unwrap();
-    repo.insert(&device("old-2", "CCCCCCCC", NOW)).await.unwrap();
+    repo.insert(&device("old-2", "CCCCCCCC", NOW))
+        .await
+        .unwrap();
     repo.insert(&device("live", "DDDDDDDD", NOW + 1))
         .await
         .unwrap();

@@ -10,6 +10,8 @@ pub enum GrantType {
     AuthorizationCode,
     RefreshToken,
     ClientCredentials,
+    #[schema(rename = "urn:ietf:params:oauth:grant-type:device_code")]
+    DeviceCode,
 }
 
 /// `POST /token` form body (RFC 6749 §4.1.3, §6, §4.4). The client authenticates with HTTP
@@ -26,6 +28,8 @@ pub struct TokenRequest {
     pub code_verifier: Option<String>,
     /// `refresh_token`: the refresh token.
     pub refresh_token: Option<String>,
+    /// `urn:ietf:params:oauth:grant-type:device_code`: the device code (RFC 8628 §3.4).
+    pub device_code: Option<String>,
     /// Space-separated scopes (a subset of what the client or grant allows).
     pub scope: Option<String>,
     /// `client_secret_post` and public clients.

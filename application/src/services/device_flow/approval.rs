@@ -6,7 +6,7 @@ use crate::RepositoryError;
 use crate::RequestContext;
 use tessera_domain::{
     Acr, AuditAction, AuditOutcome, BrowserSession, Client, DeviceApproval, ResourceTarget,
-    ScopeSet, UserCode, UserId,
+    ScopeSet, User, UserCode, UserId,
 };
 
 use crate::services::ResourceIndicators;
@@ -103,6 +103,19 @@ impl DeviceFlow {
         .max())
     }
 
+    /// The live account behind `session`, for the consent page (`None` once disabled).
+    pub async fn signed_in_user(
+        &self,
+        session: &BrowserSession,
+    ) -> Result<Option<User>, DeviceError> {
+        Ok(self
+            .deps
+            .users
+            .find(&session.user_id)
+            .await?
+            .filter(|u| !u.disabled))
+    }
+
     /// True when `session` may answer `pending` without signing in again.
     pub async fn session_suffices(
         &self,
@@ -148,7 +161,11 @@ impl DeviceFlow {
             ctx.audit(AuditAction::ConsentGiven, outcome)
                 .subject(session.user_id.as_str())
                 .client(pending.client.id.as_str())
-                .detail(if allow { "device: allow" } else { "device: deny" }),
+                .detail(if allow {
+                    "device: allow"
+                } else {
+                    "device: deny"
+                }),
         );
         Ok(pending)
     }

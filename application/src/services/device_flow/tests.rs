@@ -168,7 +168,11 @@ async fn start_refuses_clients_without_the_grant_wider_scopes_and_unknown_resour
 
 async fn started(f: &Fixture, resources: &[&str]) -> DeviceStart {
     f.flow
-        .start(&f.client, Some("openid offline_access read write"), resources)
+        .start(
+            &f.client,
+            Some("openid offline_access read write"),
+            resources,
+        )
         .await
         .unwrap()
 }
@@ -372,9 +376,15 @@ async fn an_account_with_totp_must_have_used_its_second_factor_to_approve() {
     )
     .await
     .unwrap();
-    SecondFactorRepository::confirm_totp(f.store.as_ref(), &ts::user().id, 1, &[], UnixTime::from_secs(0))
-        .await
-        .unwrap();
+    SecondFactorRepository::confirm_totp(
+        f.store.as_ref(),
+        &ts::user().id,
+        1,
+        &[],
+        UnixTime::from_secs(0),
+    )
+    .await
+    .unwrap();
     let s = started(&f, &[]).await;
     let r = f
         .flow
