@@ -34,8 +34,8 @@ use tessera_application::ports::{
     ApiKeyRepository, AuditRepository, AuthorizationCodeRepository, ChallengeRepository,
     ClientRepository, ConsentRepository, DeviceAuthorizationRepository, EmailTokenRepository,
     HousekeepingRepository, PasskeyRepository, PurgeKind, RefreshTokenRepository,
-    RevocationRepository, SecondFactorRepository, SessionRepository, SigningKeyRepository,
-    UserRepository,
+    ResourceRepository, RevocationRepository, SecondFactorRepository, SessionRepository,
+    SigningKeyRepository, UserRepository,
 };
 use tessera_application::RepositoryError;
 use tessera_domain::UnixTime;
@@ -233,6 +233,8 @@ repository_getters! {
     challenges -> ChallengeRepository;
     /// Device authorizations (RFC 8628).
     device_authorizations -> DeviceAuthorizationRepository;
+    /// Registered protected resources (RFC 8707).
+    resources -> ResourceRepository;
 }
 
 impl Repositories {

@@ -68,6 +68,7 @@ diesel::table! {
         client_id -> Text,
         scope -> Text,
         granted_at -> BigInt,
+        resources -> Text,
     }
 }
 
@@ -85,6 +86,7 @@ diesel::table! {
         expires_at -> BigInt,
         used_at -> Nullable<BigInt>,
         amr -> Text,
+        resources -> Text,
     }
 }
 
@@ -103,6 +105,7 @@ diesel::table! {
         replay -> Nullable<Binary>,
         replay_count -> BigInt,
         amr -> Text,
+        resources -> Text,
     }
 }
 
@@ -201,5 +204,14 @@ diesel::table! {
         last_polled_at -> Nullable<BigInt>,
         created_at -> BigInt,
         expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    resources (identifier) {
+        identifier -> Text,
+        name -> Text,
+        scope -> Text,
+        created_at -> BigInt,
     }
 }

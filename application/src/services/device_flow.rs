@@ -231,17 +231,18 @@ impl DeviceFlow {
         let target: ResourceTarget = ResourceIndicators::new(self.deps.resources.clone())
             .lookup(&device.resources)
             .await?;
-        let scope = target.cut_scope(&device.scope);
         let grant_id = random_token(self.deps.rng.as_ref(), 16);
         let grant = UserGrant {
             client,
             user: &user,
             grant_id: &grant_id,
-            scope: &scope,
+            scope: &device.scope,
             grant_scope: &device.scope,
             auth_time: approval.auth_time,
             amr: approval.amr,
             nonce: None,
+            target: &target,
+            grant_resources: &device.resources,
         };
         let issuer = &self.deps.issuer;
         let (access_token, id_token) = issuer.sign(&grant)?;
@@ -253,7 +254,7 @@ impl DeviceFlow {
         Ok(TokenSet {
             access_token: SecretString::from(access_token),
             expires_in: issuer.settings().lifetimes.access_token,
-            scope,
+            scope: grant.access_scope(),
             refresh_token,
             id_token,
         })

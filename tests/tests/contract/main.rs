@@ -22,6 +22,7 @@ mod audit;
 mod clients_keys_schema;
 mod device_authorizations;
 mod housekeeping;
+mod resources;
 mod second_factors;
 mod sign_in;
 mod sign_out;

@@ -34,7 +34,7 @@ pub async fn device_authorization_post(
     device: web::Data<DeviceFlow>,
 ) -> Result<HttpResponse, ApiError> {
     let (form, client) = authenticated_form(&req, payload, &tokens).await?;
-    let resources: Vec<&str> = form.get("resource").into_iter().collect();
+    let resources = form.get_all("resource");
     let start = device.start(&client, form.get("scope"), &resources).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -26,7 +26,7 @@ pub use account::{
     SessionLine,
 };
 pub use account_links::{link_done_page, reset_password_page, verify_email_page};
-pub use consent::{consent_page, describe_scopes, ScopeLine};
+pub use consent::{consent_page, consent_page_for, describe_scopes, ResourceLine, ScopeLine};
 pub use device::{device_code_page, device_consent_page, device_done_page, DeviceConsent};
 pub use error::error_page;
 pub use escape::{escape, Escaped};

@@ -10,8 +10,8 @@ pub struct DeviceAuthorizationRequest {
     pub client_id: Option<String>,
     /// Space-separated scopes (a subset of the client's; all of them when absent).
     pub scope: Option<String>,
-    /// A registered resource (RFC 8707) the tokens are meant for.
-    pub resource: Option<String>,
+    /// Registered resources (RFC 8707) the tokens are meant for; may repeat.
+    pub resource: Vec<String>,
 }
 
 /// RFC 8628 §3.2 device authorization response.
