@@ -348,3 +348,76 @@ async fn totp_account_passes_its_second_factor(db: TestDatabase) {
     app.stop().await;
 }
 both_backends!(device_totp, totp_account_passes_its_second_factor);
+
+/// A confidential device client made through the admin API authenticates at
+/// `/device_authorization` as at `/token`; a client without the grant is refused there, and an
+/// unknown resource is `invalid_target`.
+async fn admin_made_confidential_device_client(db: TestDatabase) {
+    const ADMIN_TOKEN: &str = "device-admin-token-0123456789abcdef";
+    let mut config = crate::support::test_config(db.url());
+    config.admin.token = Some(secrecy::SecretString::from(ADMIN_TOKEN.to_owned()));
+    let app = TestApp::spawn_with(db, config).await;
+    let created: Value = app
+        .http
+        .post(app.url("/admin/clients"))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&serde_json::json!({
+            "name": "Build agent",
+            "grant_types": [DEVICE_GRANT],
+            "scope": "openid",
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["client_id"]
+        .as_str()
+        .or(created["id"].as_str())
+        .unwrap_or_else(|| panic!("{created}"))
+        .to_owned();
+    let secret = created["client_secret"].as_str().unwrap().to_owned();
+    assert!(created.to_string().contains(DEVICE_GRANT), "{created}");
+    let creds = Creds { id, secret };
+    let res = app
+        .post_form(
+            "/device_authorization",
+            Some(&creds),
+            &[("scope", "openid")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers().get("cache-control").unwrap(), "no-store");
+    let body: Value = res.json().await.unwrap();
+    assert!(body["device_code"].is_string(), "{body}");
+    let wrong = Creds {
+        id: creds.id.clone(),
+        secret: "not-the-secret".into(),
+    };
+    let res = app
+        .post_form("/device_authorization", Some(&wrong), &[])
+        .await;
+    assert_eq!(res.status(), 401);
+    let res = app
+        .post_form(
+            "/device_authorization",
+            Some(&creds),
+            &[("resource", "https://unknown.example/")],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_target", "{body}");
+    let svc = app.service_client("client_secret_basic").await;
+    let res = app
+        .post_form("/device_authorization", Some(&svc), &[])
+        .await;
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "unauthorized_client", "{body}");
+    app.stop().await;
+}
+both_backends!(
+    device_confidential_client,
+    admin_made_confidential_device_client
+);
