@@ -466,12 +466,18 @@ async fn as_11_discovery_jwks_and_health(db: TestDatabase) {
             ("jwks_uri", "/jwks"),
             ("introspection_endpoint", "/introspect"),
             ("revocation_endpoint", "/revoke"),
+            ("device_authorization_endpoint", "/device_authorization"),
         ] {
             assert_eq!(doc[k], app.url(p), "{k} is absolute under the issuer");
         }
         assert_eq!(
             doc["grant_types_supported"],
-            serde_json::json!(["authorization_code", "refresh_token", "client_credentials"])
+            serde_json::json!([
+                "authorization_code",
+                "refresh_token",
+                "client_credentials",
+                "urn:ietf:params:oauth:grant-type:device_code"
+            ])
         );
         assert_eq!(
             doc["code_challenge_methods_supported"],
