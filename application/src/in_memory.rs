@@ -14,6 +14,7 @@ mod challenges;
 mod clients;
 mod codes;
 mod consents;
+mod device_authorizations;
 mod email_tokens;
 mod housekeeping;
 mod passkeys;

@@ -8,6 +8,7 @@ mod clients;
 mod clock;
 mod codes;
 mod consents;
+mod device_authorizations;
 mod email_tokens;
 mod failure_budget;
 mod housekeeping;
@@ -30,6 +31,7 @@ pub use clients::ClientRepository;
 pub use clock::Clock;
 pub use codes::{AuthorizationCodeRepository, CodeRedemption};
 pub use consents::ConsentRepository;
+pub use device_authorizations::DeviceAuthorizationRepository;
 pub use email_tokens::EmailTokenRepository;
 pub use failure_budget::FailureBudget;
 pub use housekeeping::{HousekeepingRepository, PurgeKind};
@@ -63,6 +65,8 @@ pub use clock::MockClock;
 pub use codes::MockAuthorizationCodeRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use consents::MockConsentRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use device_authorizations::MockDeviceAuthorizationRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use email_tokens::MockEmailTokenRepository;
 #[cfg(any(test, feature = "mocks"))]

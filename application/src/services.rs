@@ -12,6 +12,7 @@ mod client_authentication;
 mod client_credentials;
 mod client_registration;
 mod code_grant;
+mod device_flow;
 mod email_links;
 mod fault_code;
 mod housekeeping;
@@ -56,6 +57,9 @@ pub use client_registration::{
     parse_exchange_audiences, ClientRegistry, NewClient, RegisterClientError, RegisteredClient,
 };
 pub use code_grant::{grant_revocation_key, AuthorizationCodeGrant};
+pub use device_flow::{
+    DeviceError, DeviceFlow, DeviceFlowDeps, DeviceFlowSettings, DeviceStart, PendingDevice,
+};
 pub use email_links::{EmailLinkError, EmailLinks, EmailLinksDeps};
 pub use housekeeping::{
     Housekeeping, HousekeepingReport, DEFAULT_PURGE_BATCH, DEFAULT_PURGE_BUDGET,

@@ -13,6 +13,7 @@ pub mod client;
 pub mod client_id;
 pub mod client_metadata;
 pub mod consent;
+pub mod device;
 pub mod email;
 pub mod email_token;
 pub mod grant_type;
@@ -44,6 +45,9 @@ pub use client::{Client, ClientRuleError, TokenEndpointAuthMethod};
 pub use client_id::{ClientId, ClientIdError, MAX_URL_CLIENT_ID_LEN};
 pub use client_metadata::{ApplicationType, ClientMetadata, ClientOrigin};
 pub use consent::Consent;
+pub use device::{
+    DeviceApproval, DeviceAuthorization, DeviceStatus, UserCode, UserCodeError, SLOW_DOWN_STEP_SECS,
+};
 pub use email::{Email, EmailError};
 pub use email_token::{EmailToken, EmailTokenPurpose};
 pub use grant_type::{GrantType, GrantTypeError};

@@ -218,6 +218,8 @@ impl Parts {
                 secret: &secret,
                 tokens: &tokens,
                 audit: operations.audit.clone(),
+                passkeys: config.accounts.mfa.asks()
+                    && accounts.second_factors.passkeys_available(),
             },
         );
         Ok(Self {
@@ -260,6 +262,7 @@ impl Parts {
             refresh_grant: oauth.refresh_grant,
             revocation: oauth.revocation,
             token_exchange: oauth.token_exchange,
+            device_grant: oauth.device.clone(),
             audit: operations.audit.clone(),
         });
         // Cookie settings of every page: the login and consent pages and the emailed links'.
@@ -326,6 +329,7 @@ impl Parts {
             token_endpoints,
             userinfo: Arc::new(oauth.userinfo),
             admin,
+            device: web::Data::from(oauth.device),
         }
     }
 }

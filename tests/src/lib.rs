@@ -32,9 +32,10 @@ pub use tessera_adapters::persistence::{Backend, Database, PoolOptions};
 use tessera_application::in_memory::{InMemoryHousekeeping, InMemoryStore};
 use tessera_application::ports::{
     ApiKeyRepository, AuditRepository, AuthorizationCodeRepository, ChallengeRepository,
-    ClientRepository, ConsentRepository, EmailTokenRepository, HousekeepingRepository,
-    PasskeyRepository, PurgeKind, RefreshTokenRepository, ResourceRepository, RevocationRepository,
-    SecondFactorRepository, SessionRepository, SigningKeyRepository, UserRepository,
+    ClientRepository, ConsentRepository, DeviceAuthorizationRepository, EmailTokenRepository,
+    HousekeepingRepository, PasskeyRepository, PurgeKind, RefreshTokenRepository,
+    ResourceRepository, RevocationRepository, SecondFactorRepository, SessionRepository,
+    SigningKeyRepository, UserRepository,
 };
 use tessera_application::RepositoryError;
 use tessera_domain::UnixTime;
@@ -230,6 +231,8 @@ repository_getters! {
     passkeys -> PasskeyRepository;
     /// Pending second-factor and passkey ceremonies.
     challenges -> ChallengeRepository;
+    /// Device authorizations (RFC 8628).
+    device_authorizations -> DeviceAuthorizationRepository;
     /// Registered protected resources (RFC 8707).
     resources -> ResourceRepository;
 }

@@ -13,6 +13,7 @@ mod authorize;
 mod bearer;
 mod browser;
 mod client_auth;
+mod device;
 mod discovery;
 pub mod errors;
 mod form;
@@ -65,6 +66,8 @@ pub struct HttpState {
     pub userinfo: Arc<dyn UserClaims>,
     /// The admin API's state.
     pub admin: Arc<AdminState>,
+    /// The device authorization grant (`/device_authorization`, `/device`).
+    pub device: web::Data<tessera_application::services::DeviceFlow>,
 }
 
 /// Registers every route on an actix `App`.
@@ -76,6 +79,7 @@ pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceCo
         });
         cfg.app_data(state.browser_flow.clone())
             .app_data(state.token_endpoints.clone())
+            .app_data(state.device.clone())
             .app_data(state.accounts.clone())
             .app_data(state.operations.clone())
             .app_data(admin)
@@ -99,6 +103,17 @@ pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceCo
             .service(
                 web::resource(paths::TOKEN)
                     .route(web::post().to(token::token_post))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::DEVICE_AUTHORIZATION)
+                    .route(web::post().to(device::device_authorization_post))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::DEVICE)
+                    .route(web::get().to(device::device_get))
+                    .route(web::post().to(device::device_post))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(

@@ -20,6 +20,10 @@ pub const READYZ: &str = "/readyz";
 pub const METRICS: &str = "/metrics";
 /// RFC 6749 §3.1 authorization endpoint.
 pub const AUTHORIZE: &str = "/authorize";
+/// RFC 8628 §3.1 device authorization endpoint.
+pub const DEVICE_AUTHORIZATION: &str = "/device_authorization";
+/// RFC 8628 §3.3 verification URI: where a person enters the user code.
+pub const DEVICE: &str = "/device";
 /// OIDC Core §5.3 UserInfo.
 pub const USERINFO: &str = "/userinfo";
 /// OIDC RP-Initiated Logout `end_session_endpoint`.
@@ -85,6 +89,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", AUTHORIZE),
     ("POST", AUTHORIZE),
     ("POST", TOKEN),
+    ("POST", DEVICE_AUTHORIZATION),
+    ("GET", DEVICE),
+    ("POST", DEVICE),
     ("POST", INTROSPECT),
     ("POST", REVOKE),
     ("GET", USERINFO),

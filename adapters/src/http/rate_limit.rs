@@ -157,6 +157,30 @@ impl RateLimiter {
         }
     }
 
+    /// Before a device user code is looked up: `Err(seconds)` when this address, or this
+    /// browser (its CSRF binding), has typed too many wrong codes lately (RFC 8628 §5.1).
+    pub fn check_user_code(&self, req: &HttpRequest, browser: Option<&str>) -> Result<(), u64> {
+        let now = Instant::now();
+        if let Some(ip) = self.ip_key(req) {
+            self.peek_at(Purpose::DeviceUserCode, &ip, now)?;
+        }
+        match browser {
+            Some(b) => self.peek_at(Purpose::DeviceUserCode, &Self::name_key("browser", b), now),
+            None => Ok(()),
+        }
+    }
+
+    /// After a wrong device user code: spends from the address and the browser.
+    pub fn user_code_failed(&self, req: &HttpRequest, browser: Option<&str>) {
+        let now = Instant::now();
+        if let Some(ip) = self.ip_key(req) {
+            let _ = self.take_at(Purpose::DeviceUserCode, ip, now);
+        }
+        if let Some(b) = browser {
+            let _ = self.take_at(Purpose::DeviceUserCode, Self::name_key("browser", b), now);
+        }
+    }
+
     /// The client's address as the limits and the audit log see it: see
     /// [`client_address::client_ip`].
     pub fn client_ip(&self, req: &HttpRequest) -> Option<IpAddr> {

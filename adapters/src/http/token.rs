@@ -16,7 +16,9 @@ use tessera_domain::GrantType;
 /// Token endpoint (RFC 6749 §3.2)
 #[utoipa::path(post, operation_id = "token", path = "/token", tag = "oauth",
     description = "Grants: `authorization_code` (with PKCE), `refresh_token` (rotating), \
-                   `client_credentials`, `urn:ietf:params:oauth:grant-type:token-exchange` \
+                   `client_credentials`, `urn:ietf:params:oauth:grant-type:device_code` (RFC 8628 §3.4: \
+                   `authorization_pending`, `slow_down`, `access_denied`, `expired_token`), \
+                   `urn:ietf:params:oauth:grant-type:token-exchange` \
                    (RFC 8693: an access token of this issuer for one meant for a registered \
                    resource the client's exchange policy allows; `resource` and `audience` may \
                    repeat).",
@@ -83,7 +85,9 @@ fn grant_request<'a>(
             scope: form.get("scope"),
             requested_token_type: form.get("requested_token_type"),
         }),
-        GrantType::DeviceCode => return Err(ApiError::unsupported_grant_type(grant_name)),
+        GrantType::DeviceCode => GrantRequest::DeviceCode {
+            device_code: form.require("device_code")?,
+        },
     })
 }
 

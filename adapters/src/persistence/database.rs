@@ -216,6 +216,15 @@ impl Database {
         ))
     }
 
+    /// Device authorizations (RFC 8628).
+    pub fn device_authorizations(
+        &self,
+    ) -> Arc<dyn tessera_application::ports::DeviceAuthorizationRepository> {
+        Arc::new(
+            device_authorizations::DieselDeviceAuthorizationRepository::new(self.inner.clone()),
+        )
+    }
+
     /// Deletes the emailed-link tokens expired at `now`, in batches; returns how many.
     /// Housekeeping: an expired token is never found or consumed anyway.
     pub async fn purge_expired_email_tokens(&self, now: UnixTime) -> Result<u64, RepositoryError> {

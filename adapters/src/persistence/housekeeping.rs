@@ -53,6 +53,11 @@ impl HousekeepingRepository for DieselHousekeeping {
                     .purge_revoked_batch(now, batch)
                     .await
             }
+            PurgeKind::DeviceAuthorizations => {
+                device_authorizations::DieselDeviceAuthorizationRepository::new(db)
+                    .purge_batch(now, batch)
+                    .await
+            }
             PurgeKind::Challenges => {
                 challenges::DieselChallengeRepository::new(db)
                     .purge_batch(now, batch)

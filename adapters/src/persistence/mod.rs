@@ -62,6 +62,7 @@ mod consents;
 mod database;
 mod database_error;
 mod database_url;
+mod device_authorizations;
 mod email_tokens;
 mod error_mapping;
 mod housekeeping;

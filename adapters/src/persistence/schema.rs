@@ -191,6 +191,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    device_authorizations (device_code) {
+        device_code -> Binary,
+        user_code -> Binary,
+        client_id -> Text,
+        scope -> Text,
+        resources -> Text,
+        status -> Text,
+        user_id -> Nullable<Text>,
+        auth_time -> Nullable<BigInt>,
+        amr -> Nullable<Text>,
+        interval_secs -> BigInt,
+        last_polled_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
     resources (identifier) {
         identifier -> Text,
         name -> Text,

@@ -134,6 +134,17 @@ impl HousekeepingRepository for InMemoryHousekeeping {
                     t.refresh_tokens.remove(k);
                 })
             }
+            PurgeKind::DeviceAuthorizations => {
+                let dead = t
+                    .device_authorizations
+                    .iter()
+                    .filter(|(_, d)| d.expires_at <= now)
+                    .map(|(k, _)| *k)
+                    .collect();
+                purge_map(dead, batch, |k| {
+                    t.device_authorizations.remove(k);
+                })
+            }
             PurgeKind::Challenges => {
                 let dead = t
                     .challenges

@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use tessera_domain::{
-    ApiKey, AuditEvent, AuthorizationCode, BrowserSession, Client, ClientId, Consent, EmailToken,
-    Passkey, RefreshToken, Resource, UnixTime, User, UserId,
+    ApiKey, AuditEvent, AuthorizationCode, BrowserSession, Client, ClientId, Consent,
+    DeviceAuthorization, EmailToken, Passkey, RefreshToken, Resource, UnixTime, User, UserId,
 };
 
 use crate::ports::{Challenge, StoredSigningKey, StoredTotp};
@@ -69,6 +69,8 @@ pub(super) struct Tables {
     pub(super) passkeys: BTreeMap<String, Passkey>,
     /// Pending ceremonies; no user reference (as the SQL table has none).
     pub(super) challenges: HashMap<DigestKey, Challenge>,
+    /// Device authorizations by device-code digest.
+    pub(super) device_authorizations: HashMap<DigestKey, DeviceAuthorization>,
 }
 
 impl Tables {
@@ -105,6 +107,8 @@ impl Tables {
         self.totp.remove(id);
         self.recovery_codes.retain(|(user, _), _| user != id);
         self.passkeys.retain(|_, p| p.user_id.as_str() != id);
+        self.device_authorizations
+            .retain(|_, d| d.approval.as_ref().is_none_or(|a| a.user_id.as_str() != id));
     }
 
     /// What `ON DELETE CASCADE` does when client `id` goes.
@@ -113,5 +117,7 @@ impl Tables {
         self.codes.retain(|_, c| c.code.client_id.as_str() != id);
         self.refresh_tokens
             .retain(|_, r| r.token.client_id.as_str() != id);
+        self.device_authorizations
+            .retain(|_, d| d.client_id.as_str() != id);
     }
 }

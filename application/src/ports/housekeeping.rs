@@ -24,11 +24,13 @@ pub enum PurgeKind {
     /// Pending second-factor and passkey ceremonies past their expiry: they can no longer be
     /// taken anyway.
     Challenges,
+    /// Device authorizations (RFC 8628) past their expiry: neither code works any more.
+    DeviceAuthorizations,
 }
 
 impl PurgeKind {
     /// Every kind, in the order a run purges them.
-    pub const ALL: [PurgeKind; 7] = [
+    pub const ALL: [PurgeKind; 8] = [
         PurgeKind::AuthorizationCodes,
         PurgeKind::BrowserSessions,
         PurgeKind::EmailTokens,
@@ -36,6 +38,7 @@ impl PurgeKind {
         PurgeKind::RefreshTokenFamilies,
         PurgeKind::RevokedRefreshTokens,
         PurgeKind::Challenges,
+        PurgeKind::DeviceAuthorizations,
     ];
 
     /// A stable name for logs and metric labels.
@@ -48,6 +51,7 @@ impl PurgeKind {
             PurgeKind::RefreshTokenFamilies => "refresh_token_families",
             PurgeKind::RevokedRefreshTokens => "revoked_refresh_tokens",
             PurgeKind::Challenges => "challenges",
+            PurgeKind::DeviceAuthorizations => "device_authorizations",
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::ports::AuditLog;
 use crate::services::{
-    AuthorizationCodeGrant, ClientCredentialsGrant, ExchangeRequest, RefreshTokenGrant,
+    AuthorizationCodeGrant, ClientCredentialsGrant, DeviceFlow, ExchangeRequest, RefreshTokenGrant,
     RevokeError, TokenError, TokenExchangeGrant, TokenRevocation, TokenSet,
 };
 use crate::RequestContext;
@@ -46,6 +46,11 @@ pub enum GrantRequest<'a> {
     },
     /// RFC 8693 §2.1.
     TokenExchange(ExchangeRequest<'a>),
+    /// RFC 8628 §3.4: a device polls with its `device_code`.
+    DeviceCode {
+        /// The device code from `/device_authorization`.
+        device_code: &'a str,
+    },
 }
 
 impl GrantRequest<'_> {
@@ -56,6 +61,7 @@ impl GrantRequest<'_> {
             Self::AuthorizationCode { .. } => GrantType::AuthorizationCode,
             Self::RefreshToken { .. } => GrantType::RefreshToken,
             Self::TokenExchange(_) => GrantType::TokenExchange,
+            Self::DeviceCode { .. } => GrantType::DeviceCode,
         }
     }
 }
@@ -83,6 +89,8 @@ pub struct TokenEndpoint {
     pub revocation: TokenRevocation,
     /// Token exchange (RFC 8693); it audits its own attempts, refusals included.
     pub token_exchange: TokenExchangeGrant,
+    /// The device authorization grant (RFC 8628).
+    pub device_grant: Arc<DeviceFlow>,
     /// Where issued, refreshed and revoked tokens are recorded.
     pub audit: Arc<dyn AuditLog>,
 }
@@ -177,6 +185,9 @@ impl TokenEndpoint {
             }
             GrantRequest::TokenExchange(exchange) => {
                 self.token_exchange.exchange(ctx, client, exchange).await
+            }
+            GrantRequest::DeviceCode { device_code } => {
+                self.device_grant.poll(client, device_code).await
             }
         }
     }

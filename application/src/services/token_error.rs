@@ -32,6 +32,18 @@ pub enum TokenError {
     /// `invalid_grant`: a bad, expired, used or foreign code or refresh token.
     #[error("{0}")]
     InvalidGrant(String),
+    /// `authorization_pending` (RFC 8628 §3.5): the person has not answered yet.
+    #[error("the person has not answered yet")]
+    AuthorizationPending,
+    /// `slow_down` (RFC 8628 §3.5): polled sooner than the interval; it grew by 5 seconds.
+    #[error("polling too fast: wait 5 seconds more between polls")]
+    SlowDown,
+    /// `access_denied` (RFC 8628 §3.5): the person refused.
+    #[error("the person denied the request")]
+    AccessDenied,
+    /// `expired_token` (RFC 8628 §3.5): the device code has expired.
+    #[error("the device code has expired")]
+    ExpiredToken,
     /// `server_error`: the response kept for a refresh retry could not be written.
     #[error("the refresh replay does not serialise: {0}")]
     ReplayEncoding(#[source] serde_json::Error),
@@ -57,6 +69,10 @@ impl TokenError {
             }
             Self::InvalidGrant(_) => OAuthErrorCode::InvalidGrant,
             Self::InvalidTarget(_) => OAuthErrorCode::InvalidTarget,
+            Self::AuthorizationPending => OAuthErrorCode::AuthorizationPending,
+            Self::SlowDown => OAuthErrorCode::SlowDown,
+            Self::AccessDenied => OAuthErrorCode::AccessDenied,
+            Self::ExpiredToken => OAuthErrorCode::ExpiredToken,
             Self::ReplayEncoding(_) | Self::ReplayScope(_) | Self::Crypto(_) => {
                 OAuthErrorCode::ServerError
             }

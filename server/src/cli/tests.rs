@@ -57,3 +57,26 @@ fn resource_commands_parse() {
     assert!(Cli::try_parse_from(["tessera", "resource", "create"]).is_err());
     assert!(Cli::try_parse_from(["tessera", "resource", "delete"]).is_err());
 }
+
+/// The device grant is named by its RFC 8628 URN on the command line.
+#[test]
+fn client_create_takes_the_device_grant() {
+    let cli = Cli::try_parse_from([
+        "tessera",
+        "client",
+        "create",
+        "--name",
+        "TV",
+        "--public",
+        "--grant",
+        "urn:ietf:params:oauth:grant-type:device_code",
+    ])
+    .unwrap();
+    match cli.command {
+        Command::Client(ClientCommand::Create(c)) => {
+            assert_eq!(c.grants, ["urn:ietf:params:oauth:grant-type:device_code"]);
+            assert!(c.public);
+        }
+        other => panic!("parsed as {other:?}"),
+    }
+}

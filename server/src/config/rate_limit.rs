@@ -29,6 +29,8 @@ pub struct RateLimits {
     pub admin_auth_failures: Budget,
     /// Passwordless passkey sign-ins started per address.
     pub passkey_ceremonies: Budget,
+    /// Wrong device user codes per address and per browser.
+    pub device_user_codes: Budget,
 }
 
 impl RateLimits {
@@ -47,6 +49,7 @@ impl RateLimits {
             mail_per_account: self.mail_per_account,
             admin_auth_failures: self.admin_auth_failures,
             passkey_ceremonies: self.passkey_ceremonies,
+            device_user_codes: self.device_user_codes,
             ..RateLimitSettings::default()
         }
     }
@@ -98,6 +101,9 @@ impl RawRateLimit {
             passkey_ceremonies: self
                 .passkey_ceremonies
                 .over("rate_limit.passkey_ceremonies", d.passkey_ceremonies)?,
+            device_user_codes: self
+                .device_user_codes
+                .over("rate_limit.device_user_codes", d.device_user_codes)?,
         })
     }
 }

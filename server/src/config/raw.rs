@@ -28,6 +28,7 @@ pub(super) struct RawRateLimit {
     pub(super) mail_per_account: BudgetOverride,
     pub(super) admin_auth_failures: BudgetOverride,
     pub(super) passkey_ceremonies: BudgetOverride,
+    pub(super) device_user_codes: BudgetOverride,
 }
 
 impl Default for RawRateLimit {
@@ -43,6 +44,7 @@ impl Default for RawRateLimit {
             mail_per_account: BudgetOverride::default(),
             admin_auth_failures: BudgetOverride::default(),
             passkey_ceremonies: BudgetOverride::default(),
+            device_user_codes: BudgetOverride::default(),
         }
     }
 }

@@ -10,9 +10,9 @@ use tessera_adapters::outbound::MetadataDocumentFetcher;
 use tessera_application::ports::{AuditLog, ClientMetadataDocuments};
 use tessera_application::services::{
     AccessTokenVerifier, AuthorizationCodeGrant, Authorize, ClientAuthenticator,
-    ClientCredentialsGrant, Introspection, KeyService, Logout, RefreshGrace, RefreshTokenGrant,
-    ResourceIndicators, TokenExchangeDeps, TokenExchangeGrant, TokenRevocation, UserInfo,
-    UserTokenIssuer,
+    ClientCredentialsGrant, DeviceFlow, DeviceFlowDeps, DeviceFlowSettings, Introspection,
+    KeyService, Logout, RefreshGrace, RefreshTokenGrant, ResourceIndicators, TokenExchangeDeps,
+    TokenExchangeGrant, TokenRevocation, UserInfo, UserTokenIssuer,
 };
 
 /// Creates the first signing key if there is none, then loads the keys for signing.
@@ -83,6 +83,8 @@ pub struct OAuthServices {
     pub revocation: TokenRevocation,
     /// `/token`, token exchange (RFC 8693).
     pub token_exchange: TokenExchangeGrant,
+    /// `/device_authorization`, `/device` and the device-code grant (RFC 8628).
+    pub device: Arc<DeviceFlow>,
 }
 
 /// What the OAuth services are built from, beside the core.
@@ -95,6 +97,8 @@ pub struct OAuthInputs<'a> {
     pub tokens: &'a Tokens,
     /// The audit sink.
     pub audit: Arc<dyn AuditLog>,
+    /// Passkeys can be used (the issuer has a host name).
+    pub passkeys: bool,
 }
 
 impl OAuthServices {
@@ -153,7 +157,7 @@ impl OAuthServices {
                 jws: core.jws.clone(),
                 clock: core.clock.clone(),
                 rng: core.rng.clone(),
-                audit: inputs.audit,
+                audit: inputs.audit.clone(),
                 settings: core.settings.clone(),
             }),
             client_credentials: ClientCredentialsGrant::new(
@@ -181,8 +185,34 @@ impl OAuthServices {
             )
             .with_resources(db.resources()),
             revocation: TokenRevocation::new(verifier.clone(), db.revocations()),
+            device: Arc::new(device_flow(core, &inputs, issuer.clone())),
         }
     }
+}
+
+/// The device authorization grant: codes for 10 minutes, a poll every 5 s, approvals at the
+/// level `/authorize` would ask for.
+fn device_flow(core: &Core, inputs: &OAuthInputs<'_>, issuer: Arc<UserTokenIssuer>) -> DeviceFlow {
+    let db = &core.db;
+    let mfa = inputs.config.accounts.mfa;
+    let base = inputs.config.http.issuer.as_str().trim_end_matches('/');
+    let mut settings = DeviceFlowSettings::new(format!("{base}/device"));
+    settings.acr_floor = mfa.floor();
+    settings.second_factors = mfa.asks();
+    settings.passkeys = inputs.passkeys;
+    DeviceFlow::new(DeviceFlowDeps {
+        devices: db.device_authorizations(),
+        clients: db.clients(),
+        users: db.users(),
+        factors: db.second_factors(),
+        passkeys: db.passkeys(),
+        resources: db.resources(),
+        issuer,
+        clock: core.clock.clone(),
+        rng: core.rng.clone(),
+        audit: inputs.audit.clone(),
+        settings,
+    })
 }
 
 /// replays within the window are kept encrypted under their own key from `secret_key`.

@@ -20,6 +20,7 @@ mod admin;
 mod api_keys;
 mod audit;
 mod clients_keys_schema;
+mod device_authorizations;
 mod exchange_policy;
 mod housekeeping;
 mod resources;

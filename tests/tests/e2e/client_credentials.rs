@@ -466,6 +466,7 @@ async fn as_11_discovery_jwks_and_health(db: TestDatabase) {
             ("jwks_uri", "/jwks"),
             ("introspection_endpoint", "/introspect"),
             ("revocation_endpoint", "/revoke"),
+            ("device_authorization_endpoint", "/device_authorization"),
         ] {
             assert_eq!(doc[k], app.url(p), "{k} is absolute under the issuer");
         }
@@ -475,6 +476,7 @@ async fn as_11_discovery_jwks_and_health(db: TestDatabase) {
                 "authorization_code",
                 "refresh_token",
                 "client_credentials",
+                "urn:ietf:params:oauth:grant-type:device_code",
                 "urn:ietf:params:oauth:grant-type:token-exchange"
             ])
         );

@@ -23,6 +23,7 @@ mod audit;
 mod browser_passkeys;
 mod browser_sign_in;
 mod client_credentials;
+mod device_flow;
 mod faults;
 mod lockout;
 mod login_storm;

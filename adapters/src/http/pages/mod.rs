@@ -10,6 +10,7 @@ mod account_links;
 mod api_docs;
 pub use api_docs::api_docs_page;
 mod consent;
+mod device;
 mod error;
 mod escape;
 mod form_post;
@@ -28,6 +29,7 @@ pub use account_links::{link_done_page, reset_password_page, verify_email_page};
 pub use consent::{
     consent_page, consent_page_for, consent_page_for_site, describe_scopes, ResourceLine, ScopeLine,
 };
+pub use device::{device_code_page, device_consent_page, device_done_page, DeviceConsent};
 pub use error::error_page;
 pub use escape::{escape, Escaped};
 pub use form_post::{form_post_page, form_post_response};

@@ -37,9 +37,11 @@ pub enum Purpose {
     AdminAuthFailure,
     /// Passwordless passkey sign-ins started per address (each stores a challenge).
     PasskeyCeremony,
+    /// Wrong device user codes (RFC 8628 §5.1) per address, and per browser.
+    DeviceUserCode,
 }
 
-pub(super) const PURPOSES: [Purpose; 9] = [
+pub(super) const PURPOSES: [Purpose; 10] = [
     Purpose::ClientAuthFailure,
     Purpose::ClientIdFailure,
     Purpose::SignInFailure,
@@ -49,6 +51,7 @@ pub(super) const PURPOSES: [Purpose; 9] = [
     Purpose::MailPerAccount,
     Purpose::AdminAuthFailure,
     Purpose::PasskeyCeremony,
+    Purpose::DeviceUserCode,
 ];
 
 /// Limits, from configuration. The defaults are far above what one honest user or service
@@ -80,6 +83,8 @@ pub struct RateLimitSettings {
     pub admin_auth_failures: Budget,
     /// Passwordless passkey sign-ins started per address.
     pub passkey_ceremonies: Budget,
+    /// Wrong device user codes per address and per browser.
+    pub device_user_codes: Budget,
 }
 
 impl Default for RateLimitSettings {
@@ -97,6 +102,7 @@ impl Default for RateLimitSettings {
             mail_per_account: Budget::new(3, 3),
             admin_auth_failures: Budget::new(10, 60),
             passkey_ceremonies: Budget::new(60, 1200),
+            device_user_codes: Budget::new(5, 300),
         }
     }
 }
@@ -114,6 +120,7 @@ impl RateLimitSettings {
             Purpose::MailPerAccount => self.mail_per_account,
             Purpose::AdminAuthFailure => self.admin_auth_failures,
             Purpose::PasskeyCeremony => self.passkey_ceremonies,
+            Purpose::DeviceUserCode => self.device_user_codes,
         }
     }
 }

@@ -13,6 +13,8 @@ pub struct ProviderMetadata {
     pub end_session_endpoint: String,
     pub introspection_endpoint: String,
     pub revocation_endpoint: String,
+    /// RFC 8628 device authorization endpoint.
+    pub device_authorization_endpoint: String,
     pub scopes_supported: Vec<String>,
     pub response_types_supported: Vec<String>,
     pub grant_types_supported: Vec<String>,

@@ -6,6 +6,7 @@ mod account_sessions;
 mod accounts;
 mod admin;
 mod authorize;
+mod device;
 mod discovery;
 mod error;
 mod health;
@@ -26,6 +27,7 @@ pub use admin::{
     AdminApiKeyCreate, AdminClientCreate, AdminClientUpdate, AdminKeyRotate, AdminResourceCreate,
 };
 pub use authorize::{AuthorizeForm, LogoutForm};
+pub use device::{DeviceAuthorizationRequest, DeviceAuthorizationResponse};
 pub use discovery::ProviderMetadata;
 pub use error::ErrorBody;
 pub use health::Status;

@@ -13,6 +13,8 @@ pub enum GrantType {
     /// `urn:ietf:params:oauth:grant-type:token-exchange` (RFC 8693).
     #[schema(rename = "urn:ietf:params:oauth:grant-type:token-exchange")]
     TokenExchange,
+    #[schema(rename = "urn:ietf:params:oauth:grant-type:device_code")]
+    DeviceCode,
 }
 
 /// `POST /token` form body (RFC 6749 §4.1.3, §6, §4.4). The client authenticates with HTTP
@@ -29,6 +31,8 @@ pub struct TokenRequest {
     pub code_verifier: Option<String>,
     /// `refresh_token`: the refresh token.
     pub refresh_token: Option<String>,
+    /// `urn:ietf:params:oauth:grant-type:device_code`: the device code (RFC 8628 §3.4).
+    pub device_code: Option<String>,
     /// Space-separated scopes (a subset of what the client or grant allows).
     pub scope: Option<String>,
     /// Token exchange: the access token to exchange.

@@ -66,10 +66,25 @@ fn endpoint(audit: MockAuditLog) -> TokenEndpoint {
             store.clone(),
             store.clone(),
             store.clone(),
-            issuer,
-            clock,
+            issuer.clone(),
+            clock.clone(),
             None,
         ),
+        device_grant: Arc::new(crate::services::DeviceFlow::new(
+            crate::services::DeviceFlowDeps {
+                devices: store.clone(),
+                clients: store.clone(),
+                users: store.clone(),
+                factors: store.clone(),
+                passkeys: store.clone(),
+                resources: store.clone(),
+                issuer: issuer.clone(),
+                clock: clock.clone(),
+                rng: ts::counting_rng(),
+                audit: Arc::new(MockAuditLog::new()),
+                settings: crate::services::DeviceFlowSettings::new(format!("{ISS}/device")),
+            },
+        )),
         revocation: TokenRevocation::new(verifier, store),
         audit: Arc::new(audit),
     }
@@ -132,6 +147,20 @@ async fn a_refused_grant_is_not_audited_as_issued() {
         )
         .await;
     ts::assert_token_error(refused, OAuthErrorCode::InvalidScope);
+}
+
+#[tokio::test]
+async fn a_device_code_poll_runs_the_device_grant() {
+    let mut audit = MockAuditLog::new();
+    audit.expect_record().never();
+    let mut client = confidential(TokenEndpointAuthMethod::ClientSecretBasic, "s");
+    client.grant_types = vec![tessera_domain::GrantType::DeviceCode];
+    let request = GrantRequest::DeviceCode {
+        device_code: "unknown",
+    };
+    assert_eq!(request.grant_type(), tessera_domain::GrantType::DeviceCode);
+    let refused = endpoint(audit).grant(&ctx(), &client, request).await;
+    ts::assert_token_error(refused, OAuthErrorCode::InvalidGrant);
 }
 
 #[tokio::test]
