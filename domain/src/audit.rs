@@ -73,11 +73,17 @@ pub enum AuditAction {
     MfaReset,
     /// A person signed one of their own browser sessions out from their account page.
     SessionEnded,
+    /// A client registered itself (RFC 7591).
+    ClientRegistered,
+    /// A self-registered client changed its registration (RFC 7592).
+    ClientUpdated,
+    /// A self-registered client deleted its registration (RFC 7592).
+    ClientDeleted,
 }
 
 impl AuditAction {
     /// Every action, for filters and exhaustive tests.
-    pub const ALL: [AuditAction; 27] = [
+    pub const ALL: [AuditAction; 30] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::AccountLocked,
@@ -105,6 +111,9 @@ impl AuditAction {
         Self::PasskeyRemoved,
         Self::MfaReset,
         Self::SessionEnded,
+        Self::ClientRegistered,
+        Self::ClientUpdated,
+        Self::ClientDeleted,
     ];
 
     /// The stored and logged name; stable, as rows outlive releases.
@@ -137,6 +146,9 @@ impl AuditAction {
             Self::PasskeyRemoved => "passkey_removed",
             Self::MfaReset => "mfa_reset",
             Self::SessionEnded => "session_ended",
+            Self::ClientRegistered => "client_registered",
+            Self::ClientUpdated => "client_updated",
+            Self::ClientDeleted => "client_deleted",
         }
     }
 
