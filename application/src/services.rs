@@ -12,6 +12,7 @@ mod client_authentication;
 mod client_credentials;
 mod client_registration;
 mod code_grant;
+mod dynamic_registration;
 mod email_links;
 mod fault_code;
 mod housekeeping;
@@ -51,6 +52,10 @@ pub use client_authentication::{
 pub use client_credentials::{ClientCredentialsGrant, IssuedToken};
 pub use client_registration::{ClientRegistry, NewClient, RegisterClientError, RegisteredClient};
 pub use code_grant::{grant_revocation_key, AuthorizationCodeGrant};
+pub use dynamic_registration::{
+    record_first_use, ClientInformation, ClientMetadataRequest, DynamicRegistration,
+    DynamicRegistrationDeps, DynamicRegistrationError, OIDC_REGISTRABLE_SCOPES,
+};
 pub use email_links::{EmailLinkError, EmailLinks, EmailLinksDeps};
 pub use housekeeping::{
     Housekeeping, HousekeepingReport, DEFAULT_PURGE_BATCH, DEFAULT_PURGE_BUDGET,

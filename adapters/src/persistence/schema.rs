@@ -15,6 +15,11 @@ diesel::table! {
         skip_consent -> Bool,
         created_at -> BigInt,
         require_mfa -> Bool,
+        application_type -> Text,
+        origin -> Text,
+        registration_access_digest -> Nullable<Binary>,
+        metadata -> Text,
+        first_used_at -> Nullable<BigInt>,
     }
 }
 

@@ -24,11 +24,19 @@ pub enum PurgeKind {
     /// Pending second-factor and passkey ceremonies past their expiry: they can no longer be
     /// taken anyway.
     Challenges,
+    /// Dynamically registered clients (RFC 7591) never issued a code or a token within the
+    /// configured time after registering ([`DEFAULT_UNUSED_CLIENT_TTL_SECS`]): abandoned or
+    /// abusive registrations, with nothing hanging off them.
+    UnusedClients,
 }
+
+/// How long a dynamically registered client may stay unused before housekeeping deletes it,
+/// when not configured (`registration.unused_client_ttl_secs`): a day.
+pub const DEFAULT_UNUSED_CLIENT_TTL_SECS: i64 = 86_400;
 
 impl PurgeKind {
     /// Every kind, in the order a run purges them.
-    pub const ALL: [PurgeKind; 7] = [
+    pub const ALL: [PurgeKind; 8] = [
         PurgeKind::AuthorizationCodes,
         PurgeKind::BrowserSessions,
         PurgeKind::EmailTokens,
@@ -36,6 +44,7 @@ impl PurgeKind {
         PurgeKind::RefreshTokenFamilies,
         PurgeKind::RevokedRefreshTokens,
         PurgeKind::Challenges,
+        PurgeKind::UnusedClients,
     ];
 
     /// A stable name for logs and metric labels.
@@ -48,6 +57,7 @@ impl PurgeKind {
             PurgeKind::RefreshTokenFamilies => "refresh_token_families",
             PurgeKind::RevokedRefreshTokens => "revoked_refresh_tokens",
             PurgeKind::Challenges => "challenges",
+            PurgeKind::UnusedClients => "unused_clients",
         }
     }
 }
