@@ -26,6 +26,7 @@ mod openapi;
 pub mod pages;
 pub mod paths;
 mod rate_limit;
+pub mod registration;
 mod resource_endpoints;
 mod revoke;
 pub mod state;
@@ -65,6 +66,8 @@ pub struct HttpState {
     pub userinfo: Arc<dyn UserClaims>,
     /// The admin API's state.
     pub admin: Arc<AdminState>,
+    /// Dynamic client registration; `None` when turned off (the routes answer `404`).
+    pub registration: Option<web::Data<registration::RegistrationState>>,
 }
 
 /// Registers every route on an actix `App`.
@@ -74,6 +77,9 @@ pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceCo
         let resources = web::Data::new(ResourceEndpoints {
             userinfo: state.userinfo.clone(),
         });
+        if let Some(registration) = state.registration.clone() {
+            cfg.configure(registration::routes(registration));
+        }
         cfg.app_data(state.browser_flow.clone())
             .app_data(state.token_endpoints.clone())
             .app_data(state.accounts.clone())

@@ -157,6 +157,15 @@ impl RateLimiter {
         }
     }
 
+    /// A dynamic client registration (RFC 7591) from this address: `Err(seconds)` when its
+    /// budget is spent.
+    pub fn take_client_registration(&self, req: &HttpRequest) -> Result<(), u64> {
+        match self.ip_key(req) {
+            Some(ip) => self.take_at(Purpose::ClientRegistration, ip, Instant::now()),
+            None => Ok(()),
+        }
+    }
+
     /// The client's address as the limits and the audit log see it: see
     /// [`client_address::client_ip`].
     pub fn client_ip(&self, req: &HttpRequest) -> Option<IpAddr> {

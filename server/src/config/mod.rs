@@ -15,8 +15,8 @@ mod tests;
 mod typed_tests;
 
 pub use areas::{
-    AccountsConfig, AdminConfig, DatabaseConfig, HousekeepingConfig, HttpConfig, KeysConfig,
-    TokensConfig,
+    AccountsConfig, AdminConfig, ClientRegistrationConfig, DatabaseConfig, HousekeepingConfig,
+    HttpConfig, KeysConfig, TokensConfig,
 };
 pub use issuer::Issuer;
 pub use mail::{MailConfig, MailDelivery, SmtpConfig};
@@ -75,6 +75,8 @@ pub struct Config {
     pub rate_limit: RateLimits,
     /// The admin API.
     pub admin: AdminConfig,
+    /// Dynamic client registration (RFC 7591/7592).
+    pub client_registration: ClientRegistrationConfig,
 }
 
 /// A configuration problem, naming the key.

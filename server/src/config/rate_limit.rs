@@ -29,6 +29,8 @@ pub struct RateLimits {
     pub admin_auth_failures: Budget,
     /// Passwordless passkey sign-ins started per address.
     pub passkey_ceremonies: Budget,
+    /// Dynamic client registrations per address.
+    pub client_registrations: Budget,
 }
 
 impl RateLimits {
@@ -47,6 +49,7 @@ impl RateLimits {
             mail_per_account: self.mail_per_account,
             admin_auth_failures: self.admin_auth_failures,
             passkey_ceremonies: self.passkey_ceremonies,
+            client_registrations: self.client_registrations,
             ..RateLimitSettings::default()
         }
     }
@@ -98,6 +101,9 @@ impl RawRateLimit {
             passkey_ceremonies: self
                 .passkey_ceremonies
                 .over("rate_limit.passkey_ceremonies", d.passkey_ceremonies)?,
+            client_registrations: self
+                .client_registrations
+                .over("rate_limit.client_registrations", d.client_registrations)?,
         })
     }
 }

@@ -28,6 +28,7 @@ pub(super) struct RawRateLimit {
     pub(super) mail_per_account: BudgetOverride,
     pub(super) admin_auth_failures: BudgetOverride,
     pub(super) passkey_ceremonies: BudgetOverride,
+    pub(super) client_registrations: BudgetOverride,
 }
 
 impl Default for RawRateLimit {
@@ -43,6 +44,7 @@ impl Default for RawRateLimit {
             mail_per_account: BudgetOverride::default(),
             admin_auth_failures: BudgetOverride::default(),
             passkey_ceremonies: BudgetOverride::default(),
+            client_registrations: BudgetOverride::default(),
         }
     }
 }
@@ -138,6 +140,31 @@ pub(super) struct RawConfig {
     pub(super) mail: RawMail,
     pub(super) mfa: RawMfa,
     pub(super) docs: Option<bool>,
+    pub(super) registration: RawRegistration,
+}
+
+/// `registration.*`: dynamic client registration (RFC 7591/7592). Not `deny_unknown_fields`:
+/// the same table will hold the account self-service keys (`registration.self_service`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub(super) struct RawRegistration {
+    /// `POST /register` and `/register/{client_id}` are served.
+    pub(super) enabled: bool,
+    /// When set, `POST /register` needs it as a bearer token (RFC 7591 §3).
+    pub(super) initial_access_token: Option<SecretString>,
+    /// A dynamically registered client never issued a code or token is deleted this long
+    /// after registering.
+    pub(super) unused_client_ttl_secs: u64,
+}
+
+impl Default for RawRegistration {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            initial_access_token: None,
+            unused_client_ttl_secs: 86_400,
+        }
+    }
 }
 
 /// `mfa.*`.
@@ -192,6 +219,7 @@ impl Default for RawConfig {
             mail: RawMail::default(),
             mfa: RawMfa::default(),
             docs: None,
+            registration: RawRegistration::default(),
         }
     }
 }

@@ -22,6 +22,7 @@ mod audit;
 mod browser_passkeys;
 mod browser_sign_in;
 mod client_credentials;
+mod dynamic_registration;
 mod faults;
 mod lockout;
 mod login_storm;

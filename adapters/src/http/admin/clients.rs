@@ -66,6 +66,8 @@ pub(super) fn describe(c: &Client) -> Value {
         "skip_consent": c.skip_consent,
         "require_mfa": c.require_mfa,
         "created_at": c.created_at.as_secs(),
+        "origin": c.origin.as_str(),
+        "application_type": c.application_type.as_str(),
     })
 }
 

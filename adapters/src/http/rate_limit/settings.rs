@@ -37,9 +37,11 @@ pub enum Purpose {
     AdminAuthFailure,
     /// Passwordless passkey sign-ins started per address (each stores a challenge).
     PasskeyCeremony,
+    /// Dynamic client registrations (RFC 7591) per address.
+    ClientRegistration,
 }
 
-pub(super) const PURPOSES: [Purpose; 9] = [
+pub(super) const PURPOSES: [Purpose; 10] = [
     Purpose::ClientAuthFailure,
     Purpose::ClientIdFailure,
     Purpose::SignInFailure,
@@ -49,6 +51,7 @@ pub(super) const PURPOSES: [Purpose; 9] = [
     Purpose::MailPerAccount,
     Purpose::AdminAuthFailure,
     Purpose::PasskeyCeremony,
+    Purpose::ClientRegistration,
 ];
 
 /// Limits, from configuration. The defaults are far above what one honest user or service
@@ -80,6 +83,8 @@ pub struct RateLimitSettings {
     pub admin_auth_failures: Budget,
     /// Passwordless passkey sign-ins started per address.
     pub passkey_ceremonies: Budget,
+    /// Dynamic client registrations per address.
+    pub client_registrations: Budget,
 }
 
 impl Default for RateLimitSettings {
@@ -97,6 +102,8 @@ impl Default for RateLimitSettings {
             mail_per_account: Budget::new(3, 3),
             admin_auth_failures: Budget::new(10, 60),
             passkey_ceremonies: Budget::new(60, 1200),
+            // An honest client registers once; a CI farm behind one address a few times.
+            client_registrations: Budget::new(20, 200),
         }
     }
 }
@@ -114,6 +121,7 @@ impl RateLimitSettings {
             Purpose::MailPerAccount => self.mail_per_account,
             Purpose::AdminAuthFailure => self.admin_auth_failures,
             Purpose::PasskeyCeremony => self.passkey_ceremonies,
+            Purpose::ClientRegistration => self.client_registrations,
         }
     }
 }
