@@ -34,7 +34,7 @@ pub use consents::ConsentRepository;
 pub use device_authorizations::DeviceAuthorizationRepository;
 pub use email_tokens::EmailTokenRepository;
 pub use failure_budget::FailureBudget;
-pub use housekeeping::{HousekeepingRepository, PurgeKind};
+pub use housekeeping::{HousekeepingRepository, PurgeKind, DEFAULT_UNUSED_CLIENT_TTL_SECS};
 pub use jws::{JwsEngine, KeyMaterial, VerifiedJws};
 pub use keys::{GeneratedKey, KeyCipher, KeyGenerator, SigningKeyRepository, StoredSigningKey};
 pub use mail::{MailBudget, MailError, Mailer, OutgoingMail, UnlimitedMail};

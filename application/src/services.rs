@@ -13,6 +13,7 @@ mod client_credentials;
 mod client_registration;
 mod code_grant;
 mod device_flow;
+mod dynamic_registration;
 mod email_links;
 mod fault_code;
 mod housekeeping;
@@ -59,6 +60,10 @@ pub use client_registration::{
 pub use code_grant::{grant_revocation_key, AuthorizationCodeGrant};
 pub use device_flow::{
     DeviceError, DeviceFlow, DeviceFlowDeps, DeviceFlowSettings, DeviceStart, PendingDevice,
+};
+pub use dynamic_registration::{
+    record_first_use, ClientInformation, ClientMetadataRequest, DynamicRegistration,
+    DynamicRegistrationDeps, DynamicRegistrationError, OIDC_REGISTRABLE_SCOPES,
 };
 pub use email_links::{EmailLinkError, EmailLinks, EmailLinksDeps};
 pub use housekeeping::{

@@ -80,11 +80,17 @@ pub enum AuditAction {
     /// A token exchange (RFC 8693) was answered or refused; the detail names the subject,
     /// the actor and the audience.
     TokenExchanged,
+    /// A client registered itself (RFC 7591).
+    ClientRegistered,
+    /// A self-registered client changed its registration (RFC 7592).
+    ClientUpdated,
+    /// A self-registered client deleted its registration (RFC 7592).
+    ClientDeleted,
 }
 
 impl AuditAction {
     /// Every action, for filters and exhaustive tests.
-    pub const ALL: [AuditAction; 30] = [
+    pub const ALL: [AuditAction; 33] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::AccountLocked,
@@ -115,6 +121,9 @@ impl AuditAction {
         Self::ResourceCreated,
         Self::ResourceDeleted,
         Self::TokenExchanged,
+        Self::ClientRegistered,
+        Self::ClientUpdated,
+        Self::ClientDeleted,
     ];
 
     /// The stored and logged name; stable, as rows outlive releases.
@@ -150,6 +159,9 @@ impl AuditAction {
             Self::ResourceCreated => "resource_created",
             Self::ResourceDeleted => "resource_deleted",
             Self::TokenExchanged => "token_exchanged",
+            Self::ClientRegistered => "client_registered",
+            Self::ClientUpdated => "client_updated",
+            Self::ClientDeleted => "client_deleted",
         }
     }
 

@@ -12,6 +12,7 @@ pub mod authentication;
 pub mod client;
 pub mod client_id;
 pub mod client_metadata;
+pub mod client_registration;
 pub mod consent;
 pub mod device;
 pub mod email;
@@ -44,6 +45,7 @@ pub use authentication::{Acr, AuthMethod, AuthMethods, AuthMethodsError};
 pub use client::{Client, ClientRuleError, TokenEndpointAuthMethod};
 pub use client_id::{ClientId, ClientIdError, MAX_URL_CLIENT_ID_LEN};
 pub use client_metadata::{ApplicationType, ClientMetadata, ClientOrigin};
+pub use client_registration::RegistrationRuleError;
 pub use consent::Consent;
 pub use device::{
     DeviceApproval, DeviceAuthorization, DeviceStatus, UserCode, UserCodeError, SLOW_DOWN_STEP_SECS,

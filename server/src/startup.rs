@@ -94,9 +94,11 @@ impl Application {
             addr: config.http.bind.to_string(),
             source,
         })?;
-        let housekeeper = parts
-            .operations
-            .housekeeper(&parts.core, config.housekeeping);
+        let housekeeper = parts.operations.housekeeper(
+            &parts.core,
+            config.housekeeping,
+            config.client_registration.unused_client_ttl,
+        );
         let readiness = parts.operations.readiness.clone();
         let audit = parts.operations.audit_writer.clone();
         let keys = parts.keys.clone();
@@ -283,9 +285,19 @@ impl Parts {
             metrics: operations.metrics.clone(),
             passkeys,
         });
+        let registration = crate::wiring::registration::state(
+            &core,
+            &config.client_registration,
+            issuer,
+            operations.audit.clone(),
+            limiter.clone(),
+        );
         let token_endpoints = web::Data::new(TokenEndpoints {
             authenticator: Arc::new(oauth.authenticator),
-            grants: tokens.clone(),
+            grants: Arc::new(http::registration::FirstUseRecorder::new(
+                tokens.clone(),
+                core.db.clients(),
+            )),
             introspection: Arc::new(oauth.introspection),
             revocation: tokens,
             limiter: limiter.clone(),
@@ -317,7 +329,11 @@ impl Parts {
         let operations_state = web::Data::new(OperationsState {
             jws: core.jws.clone(),
             readiness: operations.readiness,
-            discovery: Discovery::new(issuer),
+            discovery: if registration.is_some() {
+                Discovery::new(issuer).with_registration_endpoint(issuer)
+            } else {
+                Discovery::new(issuer)
+            },
             metrics: operations.metrics,
             metrics_sources: MetricsSources::new(core.db.clone(), keys, core.clock.clone()),
             api_docs: http::ApiDocs::new(issuer, config.http.docs),
@@ -330,6 +346,7 @@ impl Parts {
             userinfo: Arc::new(oauth.userinfo),
             admin,
             device: web::Data::from(oauth.device),
+            registration,
         }
     }
 }

@@ -63,6 +63,29 @@ impl Discovery {
     }
 }
 
+impl Discovery {
+    /// The same documents advertising `registration_endpoint` (RFC 7591 §3, RFC 8414 §2)
+    /// under `issuer`: only when dynamic registration is on.
+    pub fn with_registration_endpoint(self, issuer: &str) -> Self {
+        let url = format!("{}{}", issuer.trim_end_matches('/'), paths::REGISTER);
+        self.with_member("registration_endpoint", serde_json::Value::String(url))
+    }
+
+    /// Adds one member to both documents (a feature that is configured on or off).
+    fn with_member(self, name: &str, value: serde_json::Value) -> Self {
+        let mut doc: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(&self.openid).unwrap_or_default();
+        doc.insert(name.to_owned(), value);
+        let openid = web::Bytes::from(serde_json::Value::Object(doc).to_string());
+        Self {
+            oauth: openid.clone(),
+            etag: etag_of(&openid),
+            openid,
+            cache_control: self.cache_control,
+        }
+    }
+}
+
 /// The ETag header value of `body`.
 pub(super) fn etag_of(body: &[u8]) -> HeaderValue {
     // A quoted hex number is always a valid header value; the fallback is never taken.

@@ -51,7 +51,10 @@ pub(crate) async fn read_json<T: DeserializeOwned + Validate>(
 
 /// The body, refused with `413` past [`MAX_JSON_BYTES`] (declared or actual) before it is
 /// all read.
-async fn read_bounded(req: &HttpRequest, payload: web::Payload) -> Result<web::Bytes, ApiError> {
+pub(crate) async fn read_bounded(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<web::Bytes, ApiError> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -71,7 +74,7 @@ async fn read_bounded(req: &HttpRequest, payload: web::Payload) -> Result<web::B
 
 /// `415` unless the request says its body is `application/json` (parameters such as
 /// `charset` allowed).
-fn require_json_media_type(req: &HttpRequest) -> Result<(), ApiError> {
+pub(crate) fn require_json_media_type(req: &HttpRequest) -> Result<(), ApiError> {
     let is_json = req
         .headers()
         .get(header::CONTENT_TYPE)

@@ -27,6 +27,7 @@ mod openapi;
 pub mod pages;
 pub mod paths;
 mod rate_limit;
+pub mod registration;
 mod resource_endpoints;
 mod revoke;
 pub mod state;
@@ -68,6 +69,8 @@ pub struct HttpState {
     pub admin: Arc<AdminState>,
     /// The device authorization grant (`/device_authorization`, `/device`).
     pub device: web::Data<tessera_application::services::DeviceFlow>,
+    /// Dynamic client registration; `None` when turned off (the routes answer `404`).
+    pub registration: Option<web::Data<registration::RegistrationState>>,
 }
 
 /// Registers every route on an actix `App`.
@@ -77,6 +80,9 @@ pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceCo
         let resources = web::Data::new(ResourceEndpoints {
             userinfo: state.userinfo.clone(),
         });
+        if let Some(registration) = state.registration.clone() {
+            cfg.configure(registration::routes(registration));
+        }
         cfg.app_data(state.browser_flow.clone())
             .app_data(state.token_endpoints.clone())
             .app_data(state.device.clone())

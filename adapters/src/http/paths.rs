@@ -28,6 +28,10 @@ pub const DEVICE: &str = "/device";
 pub const USERINFO: &str = "/userinfo";
 /// OIDC RP-Initiated Logout `end_session_endpoint`.
 pub const LOGOUT: &str = "/logout";
+/// RFC 7591 dynamic client registration.
+pub const REGISTER: &str = "/register";
+/// RFC 7592 client configuration endpoint (`registration_client_uri`).
+pub const REGISTER_CLIENT: &str = "/register/{client_id}";
 /// Account API: registration.
 pub const USERS_REGISTER: &str = "/users/register";
 /// Account API: direct login with a password.
@@ -99,6 +103,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", LOGOUT),
     ("POST", LOGOUT),
     ("POST", USERS_REGISTER),
+    ("POST", REGISTER),
+    ("GET", REGISTER_CLIENT),
+    ("PUT", REGISTER_CLIENT),
+    ("DELETE", REGISTER_CLIENT),
     ("POST", USERS_LOGIN),
     ("GET", USERS_ME),
     ("PATCH", USERS_ME),

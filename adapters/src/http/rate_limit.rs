@@ -170,6 +170,15 @@ impl RateLimiter {
         }
     }
 
+    /// A dynamic client registration (RFC 7591) from this address: `Err(seconds)` when its
+    /// budget is spent.
+    pub fn take_client_registration(&self, req: &HttpRequest) -> Result<(), u64> {
+        match self.ip_key(req) {
+            Some(ip) => self.take_at(Purpose::ClientRegistration, ip, Instant::now()),
+            None => Ok(()),
+        }
+    }
+
     /// After a wrong device user code: spends from the address and the browser.
     pub fn user_code_failed(&self, req: &HttpRequest, browser: Option<&str>) {
         let now = Instant::now();

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use tessera_application::ports::ClientRepository;
 use tessera_application::RepositoryError;
-use tessera_domain::{Client, ClientId, TokenDigest};
+use tessera_domain::{Client, ClientId, TokenDigest, UnixTime};
 
 /// Entries kept at most: unknown ids are never cached, so only registered clients can fill it,
 /// and a full cache is simply emptied.
@@ -145,6 +145,26 @@ impl<R: ClientRepository> ClientRepository for CachedClientRepository<R> {
         let updated = self.inner.update_secret(id, digest).await;
         self.cache.invalidate(id);
         updated
+    }
+
+    async fn mark_used(&self, id: &ClientId, at: UnixTime) -> Result<(), RepositoryError> {
+        // `first_used_at` is not part of the cached client: nothing to invalidate.
+        self.inner.mark_used(id, at).await
+    }
+
+    async fn replace_registration_access(
+        &self,
+        id: &ClientId,
+        current: &TokenDigest,
+        new: &TokenDigest,
+    ) -> Result<bool, RepositoryError> {
+        self.cache.invalidate(id);
+        let replaced = self
+            .inner
+            .replace_registration_access(id, current, new)
+            .await;
+        self.cache.invalidate(id);
+        replaced
     }
 }
 

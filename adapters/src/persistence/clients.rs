@@ -9,12 +9,15 @@ use tessera_application::errors::BoxError;
 use tessera_application::ports::ClientRepository;
 use tessera_application::RepositoryError;
 use tessera_domain::{
-    Client, ClientId, GrantType, RedirectUri, ResourceIdentifier, ScopeSet, TokenDigest,
-    TokenEndpointAuthMethod, UnixTime,
+    ApplicationType, Client, ClientId, ClientOrigin, GrantType, RedirectUri, ResourceIdentifier,
+    ScopeSet, TokenDigest, TokenEndpointAuthMethod, UnixTime,
 };
 
-use super::schema::clients;
+use super::schema::{client_usage, clients};
 use super::Inner;
+use stored_metadata::StoredMetadata;
+
+mod stored_metadata;
 
 /// Clients in the `clients` table; lists are stored as JSON arrays of strings.
 pub(crate) struct DieselClientRepository {
@@ -24,6 +27,34 @@ pub(crate) struct DieselClientRepository {
 impl DieselClientRepository {
     pub(crate) fn new(db: Arc<Inner>) -> Self {
         Self { db }
+    }
+
+    /// Deletes at most `batch` dynamically registered clients created at or before `cutoff`
+    /// and never issued a code or token (`first_used_at` unset); returns how many. Whatever
+    /// might hang off them goes with them (`ON DELETE CASCADE`).
+    pub(crate) async fn purge_unused_batch(
+        &self,
+        cutoff: UnixTime,
+        batch: i64,
+    ) -> Result<u64, RepositoryError> {
+        let older = diesel::alias!(client_usage as older);
+        let deleted = with_connection!(self.db, |conn, db| {
+            let unused = older
+                .select(older.field(client_usage::id))
+                .filter(
+                    older
+                        .field(client_usage::origin)
+                        .eq(ClientOrigin::Dynamic.as_str()),
+                )
+                .filter(older.field(client_usage::first_used_at).is_null())
+                .filter(older.field(client_usage::created_at).le(cutoff.as_secs()))
+                .limit(batch);
+            diesel::delete(client_usage::table.filter(client_usage::id.eq_any(unused)))
+                .execute(conn)
+                .await
+                .map_err(|e| db.query_error(e))
+        })?;
+        Ok(deleted as u64)
     }
 }
 
@@ -44,6 +75,10 @@ struct ClientRow {
     created_at: i64,
     require_mfa: bool,
     exchange_audiences: String,
+    application_type: String,
+    origin: String,
+    registration_access_digest: Option<Vec<u8>>,
+    metadata: String,
 }
 
 /// A `clients` row to write; owned, as SQLite writes run on a task of their own.
@@ -62,6 +97,10 @@ struct NewClientRow {
     created_at: i64,
     require_mfa: bool,
     exchange_audiences: String,
+    application_type: &'static str,
+    origin: &'static str,
+    registration_access_digest: Option<Vec<u8>>,
+    metadata: String,
 }
 
 impl NewClientRow {
@@ -81,6 +120,13 @@ impl NewClientRow {
             created_at: c.created_at.as_secs(),
             require_mfa: c.require_mfa,
             exchange_audiences: exchange_audiences_text(&c.exchange_audiences),
+            application_type: c.application_type.as_str(),
+            origin: c.origin.as_str(),
+            registration_access_digest: c
+                .registration_access_digest
+                .as_ref()
+                .map(|d| d.as_bytes().to_vec()),
+            metadata: StoredMetadata::to_json(&c.metadata)?,
         })
     }
 }
@@ -127,17 +173,29 @@ impl ClientRow {
                 })
                 .collect())
         };
-        let secret_digest = match self.secret_digest {
-            None => None,
-            Some(bytes) => Some(
-                TokenDigest::from_bytes(&bytes)
-                    .ok_or_else(|| corrupt("secret_digest", "not 32 bytes".into()))?,
-            ),
+        let digest = |field: &str, bytes: Option<Vec<u8>>| match bytes {
+            None => Ok(None),
+            Some(bytes) => TokenDigest::from_bytes(&bytes)
+                .map(Some)
+                .ok_or_else(|| corrupt(field, "not 32 bytes".into())),
         };
+        let secret_digest = digest("secret_digest", self.secret_digest)?;
+        let registration_access_digest = digest(
+            "registration_access_digest",
+            self.registration_access_digest,
+        )?;
+        let metadata: StoredMetadata =
+            serde_json::from_str(&self.metadata).map_err(|e| corrupt("metadata", e.into()))?;
         Ok(Client {
-            origin: Default::default(),
-            registration_access_digest: None,
-            application_type: Default::default(),
+            origin: ClientOrigin::parse(&self.origin)
+                .ok_or_else(|| corrupt("origin", format!("unknown {:?}", self.origin).into()))?,
+            registration_access_digest,
+            application_type: ApplicationType::parse(&self.application_type).ok_or_else(|| {
+                corrupt(
+                    "application_type",
+                    format!("unknown {:?}", self.application_type).into(),
+                )
+            })?,
             exchange_audiences: self
                 .exchange_audiences
                 .split_whitespace()
@@ -146,7 +204,7 @@ impl ClientRow {
                         .map_err(|e| corrupt("exchange_audiences", e.into()))
                 })
                 .collect::<Result<_, _>>()?,
-            metadata: Default::default(),
+            metadata: metadata.into_domain(),
             id: ClientId::parse(&id).map_err(|e| corrupt("id", e.into()))?,
             name: self.name,
             secret_digest,
@@ -240,21 +298,31 @@ impl ClientRepository for DieselClientRepository {
 
     async fn update(&self, client: &Client) -> Result<bool, RepositoryError> {
         let row = NewClientRow::from_domain(client)?;
+        // The auth method may change only within its kind: a public client never gains a
+        // secret-based method here, nor a confidential one `none` (its secret would stay).
+        let public = client.is_public();
         let changed = with_connection!(self.db, |conn, db| {
-            diesel::update(clients::table.find(row.id.as_str()))
-                .set((
-                    clients::name.eq(&row.name),
-                    clients::grant_types.eq(&row.grant_types),
-                    clients::redirect_uris.eq(&row.redirect_uris),
-                    clients::post_logout_redirect_uris.eq(&row.post_logout_redirect_uris),
-                    clients::scope.eq(&row.scope),
-                    clients::skip_consent.eq(row.skip_consent),
-                    clients::require_mfa.eq(row.require_mfa),
-                    clients::exchange_audiences.eq(&row.exchange_audiences),
-                ))
-                .execute(conn)
-                .await
-                .map_err(|e| db.query_error(e))
+            diesel::update(
+                clients::table
+                    .find(row.id.as_str())
+                    .filter(clients::secret_digest.is_null().eq(public)),
+            )
+            .set((
+                clients::auth_method.eq(row.auth_method),
+                clients::application_type.eq(row.application_type),
+                clients::metadata.eq(&row.metadata),
+                clients::name.eq(&row.name),
+                clients::grant_types.eq(&row.grant_types),
+                clients::redirect_uris.eq(&row.redirect_uris),
+                clients::post_logout_redirect_uris.eq(&row.post_logout_redirect_uris),
+                clients::scope.eq(&row.scope),
+                clients::skip_consent.eq(row.skip_consent),
+                clients::require_mfa.eq(row.require_mfa),
+                clients::exchange_audiences.eq(&row.exchange_audiences),
+            ))
+            .execute(conn)
+            .await
+            .map_err(|e| db.query_error(e))
         })?;
         Ok(changed > 0)
     }
@@ -273,6 +341,46 @@ impl ClientRepository for DieselClientRepository {
                     .filter(clients::secret_digest.is_not_null()),
             )
             .set(clients::secret_digest.eq(Some(&digest)))
+            .execute(conn)
+            .await
+            .map_err(|e| db.query_error(e))
+        })?;
+        Ok(changed > 0)
+    }
+
+    async fn mark_used(&self, id: &ClientId, at: UnixTime) -> Result<(), RepositoryError> {
+        let id = id.as_str().to_owned();
+        let at = at.as_secs();
+        with_connection!(self.db, |conn, db| {
+            diesel::update(
+                client_usage::table
+                    .find(id.as_str())
+                    .filter(client_usage::first_used_at.is_null()),
+            )
+            .set(client_usage::first_used_at.eq(Some(at)))
+            .execute(conn)
+            .await
+            .map(|_| ())
+            .map_err(|e| db.query_error(e))
+        })
+    }
+
+    async fn replace_registration_access(
+        &self,
+        id: &ClientId,
+        current: &TokenDigest,
+        new: &TokenDigest,
+    ) -> Result<bool, RepositoryError> {
+        let id = id.as_str().to_owned();
+        let current = current.as_bytes().to_vec();
+        let new = new.as_bytes().to_vec();
+        let changed = with_connection!(self.db, |conn, db| {
+            diesel::update(
+                clients::table
+                    .find(id.as_str())
+                    .filter(clients::registration_access_digest.eq(&current)),
+            )
+            .set(clients::registration_access_digest.eq(Some(&new)))
             .execute(conn)
             .await
             .map_err(|e| db.query_error(e))

@@ -238,9 +238,23 @@ impl Database {
     /// code outlives its expiry, so that its grant can still be found and revoked while an
     /// access token of it can live.
     pub fn housekeeping(&self, code_retention: i64) -> Arc<dyn HousekeepingRepository> {
+        self.housekeeping_with(
+            code_retention,
+            tessera_application::ports::DEFAULT_UNUSED_CLIENT_TTL_SECS,
+        )
+    }
+
+    /// [`Database::housekeeping`], deleting dynamically registered clients still unused
+    /// `unused_client_ttl` seconds after they registered.
+    pub fn housekeeping_with(
+        &self,
+        code_retention: i64,
+        unused_client_ttl: i64,
+    ) -> Arc<dyn HousekeepingRepository> {
         Arc::new(DieselHousekeeping {
             db: self.inner.clone(),
             code_retention,
+            unused_client_ttl,
         })
     }
 

@@ -10,6 +10,8 @@ use super::*;
 pub(super) struct DieselHousekeeping {
     pub(super) db: Arc<Inner>,
     pub(super) code_retention: i64,
+    /// Seconds a dynamically registered client may stay unused.
+    pub(super) unused_client_ttl: i64,
 }
 
 #[async_trait::async_trait]
@@ -61,6 +63,14 @@ impl HousekeepingRepository for DieselHousekeeping {
             PurgeKind::Challenges => {
                 challenges::DieselChallengeRepository::new(db)
                     .purge_batch(now, batch)
+                    .await
+            }
+            PurgeKind::UnusedClients => {
+                let cutoff = UnixTime::from_secs(
+                    now.as_secs().saturating_sub(self.unused_client_ttl.max(0)),
+                );
+                clients::DieselClientRepository::new(db)
+                    .purge_unused_batch(cutoff, batch)
                     .await
             }
         }

@@ -16,6 +16,23 @@ diesel::table! {
         created_at -> BigInt,
         require_mfa -> Bool,
         exchange_audiences -> Text,
+        application_type -> Text,
+        origin -> Text,
+        registration_access_digest -> Nullable<Binary>,
+        metadata -> Text,
+    }
+}
+
+// The same `clients` table, seen through the columns of its clean-up: diesel's default
+// table size is 16 columns, and `first_used_at` is read and written only by the first-use mark
+// and the purge of unused self-registered clients (no wider tables feature, no slower builds).
+diesel::table! {
+    #[sql_name = "clients"]
+    client_usage (id) {
+        id -> Text,
+        origin -> Text,
+        created_at -> BigInt,
+        first_used_at -> Nullable<BigInt>,
     }
 }
 

@@ -1,7 +1,7 @@
 //! [`ClientRepository`] in memory.
 
 use async_trait::async_trait;
-use tessera_domain::{Client, ClientId, TokenDigest};
+use tessera_domain::{Client, ClientId, TokenDigest, UnixTime};
 
 use super::InMemoryStore;
 use crate::ports::ClientRepository;
@@ -34,6 +34,7 @@ impl ClientRepository for InMemoryStore {
         if t.clients.remove(id.as_str()).is_none() {
             return Ok(false);
         }
+        t.client_first_use.remove(id.as_str());
         t.cascade_client(id.as_str());
         Ok(true)
     }
@@ -43,6 +44,12 @@ impl ClientRepository for InMemoryStore {
         let Some(stored) = t.clients.get_mut(client.id.as_str()) else {
             return Ok(false);
         };
+        if stored.secret_digest.is_none() != client.is_public() {
+            return Ok(false);
+        }
+        stored.auth_method = client.auth_method;
+        stored.application_type = client.application_type;
+        stored.metadata = client.metadata.clone();
         stored.name = client.name.clone();
         stored.grant_types = client.grant_types.clone();
         stored.redirect_uris = client.redirect_uris.clone();
@@ -63,6 +70,32 @@ impl ClientRepository for InMemoryStore {
         match t.clients.get_mut(id.as_str()) {
             Some(c) if c.secret_digest.is_some() => {
                 c.secret_digest = Some(digest.clone());
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn mark_used(&self, id: &ClientId, at: UnixTime) -> Result<(), RepositoryError> {
+        let mut t = self.lock()?;
+        if t.clients.contains_key(id.as_str()) {
+            t.client_first_use
+                .entry(id.as_str().to_owned())
+                .or_insert(at);
+        }
+        Ok(())
+    }
+
+    async fn replace_registration_access(
+        &self,
+        id: &ClientId,
+        current: &TokenDigest,
+        new: &TokenDigest,
+    ) -> Result<bool, RepositoryError> {
+        let mut t = self.lock()?;
+        match t.clients.get_mut(id.as_str()) {
+            Some(c) if c.registration_access_digest.as_ref() == Some(current) => {
+                c.registration_access_digest = Some(new.clone());
                 Ok(true)
             }
             _ => Ok(false),

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use tessera_domain::UnixTime;
+use tessera_domain::{ClientOrigin, UnixTime};
 
 use super::tables::Tables;
 use super::InMemoryStore;
@@ -16,6 +16,8 @@ pub struct InMemoryHousekeeping {
     store: Arc<InMemoryStore>,
     /// How long (seconds) a redeemed code outlives its expiry: the access-token lifetime.
     code_retention: i64,
+    /// How long (seconds) a dynamically registered client may stay unused.
+    unused_client_ttl: i64,
 }
 
 impl InMemoryHousekeeping {
@@ -24,7 +26,14 @@ impl InMemoryHousekeeping {
         Self {
             store,
             code_retention,
+            unused_client_ttl: crate::ports::DEFAULT_UNUSED_CLIENT_TTL_SECS,
         }
+    }
+
+    /// The same, purging dynamically registered clients unused `secs` after registering.
+    pub fn with_unused_client_ttl(mut self, secs: i64) -> Self {
+        self.unused_client_ttl = secs;
+        self
     }
 }
 
@@ -155,6 +164,24 @@ impl HousekeepingRepository for InMemoryHousekeeping {
                 purge_map(dead, batch, |k| {
                     t.challenges.remove(k);
                 })
+            }
+            PurgeKind::UnusedClients => {
+                let cutoff = now.as_secs().saturating_sub(self.unused_client_ttl.max(0));
+                let dead: Vec<String> = t
+                    .clients
+                    .values()
+                    .filter(|c| c.origin == ClientOrigin::Dynamic)
+                    .filter(|c| c.created_at.as_secs() <= cutoff)
+                    .filter(|c| !t.client_first_use.contains_key(c.id.as_str()))
+                    .map(|c| c.id.as_str().to_owned())
+                    .collect();
+                let mut gone = Vec::new();
+                let n = purge_map(dead, batch, |k| gone.push(k.clone()));
+                for id in gone {
+                    t.clients.remove(&id);
+                    t.cascade_client(&id);
+                }
+                n
             }
         })
     }

@@ -44,6 +44,8 @@ pub(super) struct Tables {
     pub(super) users: BTreeMap<String, User>,
     /// By client id.
     pub(super) clients: BTreeMap<String, Client>,
+    /// The `first_used_at` column of `clients`, by client id (set once).
+    pub(super) client_first_use: HashMap<String, UnixTime>,
     /// By identifier.
     pub(super) resources: BTreeMap<String, Resource>,
     pub(super) codes: HashMap<DigestKey, CodeRow>,

@@ -26,11 +26,19 @@ pub enum PurgeKind {
     Challenges,
     /// Device authorizations (RFC 8628) past their expiry: neither code works any more.
     DeviceAuthorizations,
+    /// Dynamically registered clients (RFC 7591) never issued a code or a token within the
+    /// configured time after registering ([`DEFAULT_UNUSED_CLIENT_TTL_SECS`]): abandoned or
+    /// abusive registrations, with nothing hanging off them.
+    UnusedClients,
 }
+
+/// How long a dynamically registered client may stay unused before housekeeping deletes it,
+/// when not configured (`registration.unused_client_ttl_secs`): a day.
+pub const DEFAULT_UNUSED_CLIENT_TTL_SECS: i64 = 86_400;
 
 impl PurgeKind {
     /// Every kind, in the order a run purges them.
-    pub const ALL: [PurgeKind; 8] = [
+    pub const ALL: [PurgeKind; 9] = [
         PurgeKind::AuthorizationCodes,
         PurgeKind::BrowserSessions,
         PurgeKind::EmailTokens,
@@ -39,6 +47,7 @@ impl PurgeKind {
         PurgeKind::RevokedRefreshTokens,
         PurgeKind::Challenges,
         PurgeKind::DeviceAuthorizations,
+        PurgeKind::UnusedClients,
     ];
 
     /// A stable name for logs and metric labels.
@@ -52,6 +61,7 @@ impl PurgeKind {
             PurgeKind::RevokedRefreshTokens => "revoked_refresh_tokens",
             PurgeKind::Challenges => "challenges",
             PurgeKind::DeviceAuthorizations => "device_authorizations",
+            PurgeKind::UnusedClients => "unused_clients",
         }
     }
 }

@@ -453,6 +453,7 @@ impl Authorize {
                 expires_at: now.plus(self.settings.lifetimes.authorization_code),
             })
             .await?;
+        crate::services::record_first_use(self.clients.as_ref(), &request.client, now).await;
         Ok(AuthorizeOutcome::Respond(AuthorizationResponse {
             redirect_uri: request.redirect_uri,
             mode: request.response_mode,

@@ -120,3 +120,15 @@ pub struct OutboundConfig {
     /// hosts; development and tests only (production refuses it).
     pub allow_private_addresses: bool,
 }
+
+/// Dynamic client registration (`registration.enabled`, `registration.initial_access_token`,
+/// `registration.unused_client_ttl_secs`).
+#[derive(Debug, Clone)]
+pub struct ClientRegistrationConfig {
+    /// `/register` is served and advertised.
+    pub enabled: bool,
+    /// When set, registering needs it as a bearer token.
+    pub initial_access_token: Option<SecretString>,
+    /// Seconds after which a dynamically registered client never used is deleted.
+    pub unused_client_ttl: i64,
+}

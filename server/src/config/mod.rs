@@ -15,8 +15,8 @@ mod tests;
 mod typed_tests;
 
 pub use areas::{
-    AccountsConfig, AdminConfig, DatabaseConfig, HousekeepingConfig, HttpConfig, KeysConfig,
-    OutboundConfig, TokensConfig,
+    AccountsConfig, AdminConfig, ClientRegistrationConfig, DatabaseConfig, HousekeepingConfig,
+    HttpConfig, KeysConfig, OutboundConfig, TokensConfig,
 };
 pub use issuer::Issuer;
 pub use mail::{MailConfig, MailDelivery, SmtpConfig};
@@ -77,6 +77,8 @@ pub struct Config {
     pub admin: AdminConfig,
     /// Outbound fetches (the guarded HTTP client).
     pub outbound: OutboundConfig,
+    /// Dynamic client registration (RFC 7591/7592).
+    pub client_registration: ClientRegistrationConfig,
 }
 
 /// A configuration problem, naming the key.

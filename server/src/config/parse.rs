@@ -3,8 +3,8 @@
 
 use super::raw::RawConfig;
 use super::{
-    AccountsConfig, AdminConfig, Config, ConfigError, DatabaseConfig, Environment,
-    HousekeepingConfig, HttpConfig, Issuer, KeysConfig, OutboundConfig, TokensConfig,
+    AccountsConfig, AdminConfig, ClientRegistrationConfig, Config, ConfigError, DatabaseConfig,
+    Environment, HousekeepingConfig, HttpConfig, Issuer, KeysConfig, OutboundConfig, TokensConfig,
 };
 use secrecy::ExposeSecret;
 use std::net::SocketAddr;
@@ -63,6 +63,7 @@ impl RawConfig {
             outbound: OutboundConfig {
                 allow_private_addresses: self.outbound.allow_private_addresses,
             },
+            client_registration: self.client_registration()?,
         };
         if self.environment == Environment::Production {
             let problems = self.production_problems(&config);
@@ -173,6 +174,30 @@ impl RawConfig {
             pool_size,
             timeout: Duration::from_millis(timeout_ms),
             client_cache_ttl: Duration::from_millis(cache_ms),
+        })
+    }
+
+    fn client_registration(&self) -> Parsed<ClientRegistrationConfig> {
+        let r = &self.registration;
+        let ttl = within(
+            "registration.unused_client_ttl_secs",
+            r.unused_client_ttl_secs,
+            3_600..=31_536_000,
+            "must be between 3600 (an hour) and 31536000 (a year)",
+        )?;
+        if r.initial_access_token
+            .as_ref()
+            .is_some_and(|t| t.expose_secret().trim().len() < 16)
+        {
+            return Err(ConfigError::invalid(
+                "registration.initial_access_token",
+                "must be at least 16 characters",
+            ));
+        }
+        Ok(ClientRegistrationConfig {
+            enabled: r.enabled,
+            initial_access_token: r.initial_access_token.clone(),
+            unused_client_ttl: i64::try_from(ttl).unwrap_or(i64::MAX),
         })
     }
 

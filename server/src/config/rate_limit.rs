@@ -31,6 +31,8 @@ pub struct RateLimits {
     pub passkey_ceremonies: Budget,
     /// Wrong device user codes per address and per browser.
     pub device_user_codes: Budget,
+    /// Dynamic client registrations per address.
+    pub client_registrations: Budget,
 }
 
 impl RateLimits {
@@ -50,6 +52,7 @@ impl RateLimits {
             admin_auth_failures: self.admin_auth_failures,
             passkey_ceremonies: self.passkey_ceremonies,
             device_user_codes: self.device_user_codes,
+            client_registrations: self.client_registrations,
             ..RateLimitSettings::default()
         }
     }
@@ -104,6 +107,9 @@ impl RawRateLimit {
             device_user_codes: self
                 .device_user_codes
                 .over("rate_limit.device_user_codes", d.device_user_codes)?,
+            client_registrations: self
+                .client_registrations
+                .over("rate_limit.client_registrations", d.client_registrations)?,
         })
     }
 }

@@ -29,6 +29,7 @@ pub(super) struct RawRateLimit {
     pub(super) admin_auth_failures: BudgetOverride,
     pub(super) passkey_ceremonies: BudgetOverride,
     pub(super) device_user_codes: BudgetOverride,
+    pub(super) client_registrations: BudgetOverride,
 }
 
 impl Default for RawRateLimit {
@@ -45,6 +46,7 @@ impl Default for RawRateLimit {
             admin_auth_failures: BudgetOverride::default(),
             passkey_ceremonies: BudgetOverride::default(),
             device_user_codes: BudgetOverride::default(),
+            client_registrations: BudgetOverride::default(),
         }
     }
 }
@@ -141,6 +143,31 @@ pub(super) struct RawConfig {
     pub(super) mfa: RawMfa,
     pub(super) docs: Option<bool>,
     pub(super) outbound: RawOutbound,
+    pub(super) registration: RawRegistration,
+}
+
+/// `registration.*`: dynamic client registration (RFC 7591/7592). Not `deny_unknown_fields`:
+/// the same table will hold the account self-service keys (`registration.self_service`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub(super) struct RawRegistration {
+    /// `POST /register` and `/register/{client_id}` are served.
+    pub(super) enabled: bool,
+    /// When set, `POST /register` needs it as a bearer token (RFC 7591 §3).
+    pub(super) initial_access_token: Option<SecretString>,
+    /// A dynamically registered client never issued a code or token is deleted this long
+    /// after registering.
+    pub(super) unused_client_ttl_secs: u64,
+}
+
+impl Default for RawRegistration {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            initial_access_token: None,
+            unused_client_ttl_secs: 86_400,
+        }
+    }
 }
 
 /// `outbound.*`: the guarded HTTP client of every outbound fetch.
@@ -204,6 +231,7 @@ impl Default for RawConfig {
             mfa: RawMfa::default(),
             docs: None,
             outbound: RawOutbound::default(),
+            registration: RawRegistration::default(),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod oauth;
 pub mod operations;
 pub mod persistence;
+pub mod registration;
 
 use crate::config::Config;
 use crate::secret_key;

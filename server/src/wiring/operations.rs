@@ -50,9 +50,14 @@ impl Operations {
         &self,
         core: &Core,
         config: Option<HousekeepingConfig>,
+        unused_client_ttl: i64,
     ) -> Option<Housekeeper> {
         config.map(|h| Housekeeper {
-            service: Housekeeping::new(core.db.housekeeping(core.access_token_reach()), h.batch),
+            service: Housekeeping::new(
+                core.db
+                    .housekeeping_with(core.access_token_reach(), unused_client_ttl),
+                h.batch,
+            ),
             every: h.every,
             clock: core.clock.clone(),
             metrics: self.metrics.clone(),

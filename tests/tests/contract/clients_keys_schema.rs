@@ -13,7 +13,7 @@ use tessera_domain::{
 use tessera_tests::{all_backends, both_backends, Repositories, TestBackend, TestDatabase};
 
 /// The migrations this build ships, as diesel names their versions, in order.
-const MIGRATIONS: [&str; 14] = [
+const MIGRATIONS: [&str; 16] = [
     "20261128000001",
     "20261128000002",
     "20261128000003",
@@ -27,6 +27,8 @@ const MIGRATIONS: [&str; 14] = [
     "20261207000013",
     "20261207000014",
     "20261207000015",
+    "20261207000016",
+    "20261207000017",
     "20261207000018",
 ];
 

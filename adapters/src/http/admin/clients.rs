@@ -71,6 +71,8 @@ pub(super) fn describe(c: &Client) -> Value {
         "exchange_audiences":
             c.exchange_audiences.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
         "created_at": c.created_at.as_secs(),
+        "origin": c.origin.as_str(),
+        "application_type": c.application_type.as_str(),
     })
 }
 

@@ -43,6 +43,10 @@ const MAX_AGE_SECS: u32 = 600;
         crate::http::logout::logout_get,
         crate::http::logout::logout_post,
         super::users::register_post,
+        super::registration::register_post,
+        super::registration::client_get,
+        super::registration::client_put,
+        super::registration::client_delete,
         crate::http::users::login_post,
         super::account_profile::me_get,
         super::account_profile::me_patch,
@@ -143,6 +147,14 @@ impl Modify for SecuritySchemes {
         components.add_security_scheme(
             "access_token",
             bearer("An access token (RFC 6750); the account API wants one from /users/login"),
+        );
+        components.add_security_scheme(
+            "initial_access_token",
+            bearer("The configured registration.initial_access_token (RFC 7591 §3), if any"),
+        );
+        components.add_security_scheme(
+            "registration_access_token",
+            bearer("The registration_access_token of the client (RFC 7592)"),
         );
         components.add_security_scheme(
             "admin_token",

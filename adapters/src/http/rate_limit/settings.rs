@@ -39,9 +39,11 @@ pub enum Purpose {
     PasskeyCeremony,
     /// Wrong device user codes (RFC 8628 §5.1) per address, and per browser.
     DeviceUserCode,
+    /// Dynamic client registrations (RFC 7591) per address.
+    ClientRegistration,
 }
 
-pub(super) const PURPOSES: [Purpose; 10] = [
+pub(super) const PURPOSES: [Purpose; 11] = [
     Purpose::ClientAuthFailure,
     Purpose::ClientIdFailure,
     Purpose::SignInFailure,
@@ -52,6 +54,7 @@ pub(super) const PURPOSES: [Purpose; 10] = [
     Purpose::AdminAuthFailure,
     Purpose::PasskeyCeremony,
     Purpose::DeviceUserCode,
+    Purpose::ClientRegistration,
 ];
 
 /// Limits, from configuration. The defaults are far above what one honest user or service
@@ -85,6 +88,8 @@ pub struct RateLimitSettings {
     pub passkey_ceremonies: Budget,
     /// Wrong device user codes per address and per browser.
     pub device_user_codes: Budget,
+    /// Dynamic client registrations per address.
+    pub client_registrations: Budget,
 }
 
 impl Default for RateLimitSettings {
@@ -103,6 +108,8 @@ impl Default for RateLimitSettings {
             admin_auth_failures: Budget::new(10, 60),
             passkey_ceremonies: Budget::new(60, 1200),
             device_user_codes: Budget::new(5, 300),
+            // An honest client registers once; a CI farm behind one address a few times.
+            client_registrations: Budget::new(20, 200),
         }
     }
 }
@@ -121,6 +128,7 @@ impl RateLimitSettings {
             Purpose::AdminAuthFailure => self.admin_auth_failures,
             Purpose::PasskeyCeremony => self.passkey_ceremonies,
             Purpose::DeviceUserCode => self.device_user_codes,
+            Purpose::ClientRegistration => self.client_registrations,
         }
     }
 }

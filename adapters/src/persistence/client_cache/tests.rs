@@ -75,6 +75,21 @@ impl ClientRepository for Shared {
         }
         Ok(row.is_some())
     }
+    async fn mark_used(
+        &self,
+        _: &ClientId,
+        _: tessera_domain::UnixTime,
+    ) -> Result<(), RepositoryError> {
+        Ok(())
+    }
+    async fn replace_registration_access(
+        &self,
+        _: &ClientId,
+        _: &TokenDigest,
+        _: &TokenDigest,
+    ) -> Result<bool, RepositoryError> {
+        Ok(false)
+    }
 }
 
 fn cached(ttl: Duration) -> (Arc<Store>, CachedClientRepository<Shared>) {
