@@ -14,9 +14,10 @@
 //   MCP_CLIENT_MODE   `dcr` (default): the SDK registers the client at Tessera's /register;
 //                     `cimd`: the client_id is the URL of a Client ID Metadata Document this
 //                     process serves on 127.0.0.1;
-//                     `wrong-audience`: sends MCP_BEARER_TOKEN as is and expects a 401
-//   TESSERA_EMAIL, TESSERA_PASSWORD   the person who signs in (dcr, cimd)
-//   MCP_BEARER_TOKEN  the token to send (wrong-audience)
+//                     `bearer`: no OAuth flow: calls the tool with MCP_BEARER_TOKEN as is
+//   TESSERA_EMAIL, TESSERA_PASSWORD   the person who signs in (dcr, cimd, preregistered)
+//   MCP_BEARER_TOKEN  the token to send (bearer)
+//   MCP_EXPECT        `refused` (default: a 401 is the success of a `bearer` run) or `accepted`
 //
 // Prints one JSON object on stdout (what happened, for the test to check) and exits 0 on
 // success; on failure a message on stderr and exit status 1.
@@ -80,7 +81,7 @@ async function actAsPerson(authorizationUrl, redirectUrl, email, password) {
     const headers = new Headers(init.headers);
     if (jar.size) headers.set('cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '));
     const res = await fetch(url, { ...init, headers, redirect: 'manual' });
-    for (const line of res.headers.getSetCookie()) {
+    for (const line of res.headers.getSetCookie?.() ?? []) {
       const [pair, ...attributes] = line.split(';');
       const eq = pair.indexOf('=');
       const name = pair.slice(0, eq).trim();
@@ -340,21 +341,28 @@ async function authorizedRun() {
   };
 }
 
-async function wrongAudienceRun() {
+/** Sends a given token with the SDK client and no auth provider: a token for another
+ * audience must end in a 401 (and the SDK's `StreamableHTTPError`), the right one in a result. */
+async function bearerRun() {
   const token = need('MCP_BEARER_TOKEN');
+  const expect = process.env.MCP_EXPECT || 'refused';
   const url = new URL(serverUrl);
+  report.token = claims(token);
   const transport = new StreamableHTTPClientTransport(url, {
     requestInit: { headers: { Authorization: `Bearer ${token}` } },
     fetch: tracingFetch,
   });
   const client = new Client({ name: 'tessera-e2e-client', version: '1.0.0' });
-  let status;
   try {
     await client.connect(transport);
-    await client.callTool({ name: 'add', arguments: { a: 2, b: 3 } });
+    const sum = await client.callTool({ name: 'add', arguments: { a: 2, b: 3 } });
+    report.accepted = true;
+    report.add = sum.content?.[0]?.text;
+    await client.close();
   } catch (e) {
     if (!(e instanceof StreamableHTTPError)) throw e;
-    status = e.code;
+    report.accepted = false;
+    report.status = e.code;
   }
   // The same request without the SDK, to show the challenge the server sent.
   const raw = await fetch(url, {
@@ -367,20 +375,16 @@ async function wrongAudienceRun() {
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
   });
   await raw.body?.cancel();
-  if (status === undefined) throw new Error('the server accepted the token');
-  return {
-    mode,
-    refused: true,
-    status,
-    raw_status: raw.status,
-    www_authenticate: raw.headers.get('www-authenticate'),
-    token: claims(token),
-    requests,
-  };
+  report.raw_status = raw.status;
+  report.www_authenticate = raw.headers.get('www-authenticate');
+  if ((expect === 'accepted') !== report.accepted) {
+    throw new Error(`the token was ${report.accepted ? 'accepted' : 'refused'}, expected ${expect}`);
+  }
+  return report;
 }
 
 try {
-  const result = mode === 'wrong-audience' ? await wrongAudienceRun() : await authorizedRun();
+  const result = mode === 'bearer' ? await bearerRun() : await authorizedRun();
   console.log(JSON.stringify(result));
   process.exit(0);
 } catch (e) {
