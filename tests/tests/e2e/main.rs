@@ -25,6 +25,7 @@ mod client_credentials;
 mod faults;
 mod lockout;
 mod login_storm;
+mod mcp_sdk;
 mod metrics;
 mod mfa_api;
 mod openapi;
