@@ -29,6 +29,8 @@ const PASSWORD: &str = "correct horse battery staple";
 const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef";
 /// The scope the MCP server's tools need (server.mjs's default).
 const SCOPE: &str = "mcp:tools";
+/// The name the MCP server is registered under, which the consent page shows.
+const RESOURCE_NAME: &str = "Example MCP server";
 /// Another registered resource, for tokens with the wrong audience.
 const OTHER_RESOURCE: &str = "https://api.example.com/other";
 /// The longest any one Node.js process may take.
@@ -243,6 +245,11 @@ fn assert_signed_in_and_called(app: &TestApp, server: &McpServer, report: &Value
         ["login", "consent"],
         "a client nobody registered by hand always gets the consent page"
     );
+    let consent = report["authorization"]["pages"][1]["text"].as_str().unwrap();
+    assert!(
+        consent.contains(RESOURCE_NAME) && consent.contains(&server.url),
+        "the consent page names the MCP server: {consent}"
+    );
 
     let exchange = report["requests"]
         .as_array()
@@ -284,7 +291,7 @@ fn assert_signed_in_and_called(app: &TestApp, server: &McpServer, report: &Value
 async fn dynamic_registration(db: TestDatabase) {
     let app = tessera(db).await;
     let server = McpServer::start(&app).await;
-    register_resource(&app, &server.url, "Example MCP server", SCOPE).await;
+    register_resource(&app, &server.url, RESOURCE_NAME, SCOPE).await;
 
     let report = run_client(&server, "dcr", &[]).await;
     assert_signed_in_and_called(&app, &server, &report);
@@ -304,7 +311,7 @@ both_backends!(mcp_sdk_dynamic_registration, dynamic_registration);
 async fn metadata_document(db: TestDatabase) {
     let app = tessera(db).await;
     let server = McpServer::start(&app).await;
-    register_resource(&app, &server.url, "Example MCP server", SCOPE).await;
+    register_resource(&app, &server.url, RESOURCE_NAME, SCOPE).await;
 
     let report = run_client(&server, "cimd", &[]).await;
     assert_signed_in_and_called(&app, &server, &report);
@@ -345,7 +352,7 @@ async fn service_token(app: &TestApp, service: &Creds, resource: Option<&str>) -
 async fn wrong_audience(db: TestDatabase) {
     let app = tessera(db).await;
     let server = McpServer::start(&app).await;
-    register_resource(&app, &server.url, "Example MCP server", SCOPE).await;
+    register_resource(&app, &server.url, RESOURCE_NAME, SCOPE).await;
     register_resource(&app, OTHER_RESOURCE, "Another API", SCOPE).await;
     let service = app
         .register(NewClient {
