@@ -114,6 +114,9 @@ impl Resource {
 pub struct ResourceTarget(Vec<Resource>);
 
 impl ResourceTarget {
+    /// The target of a request that named no resource, for `static`s.
+    pub const NONE: ResourceTarget = ResourceTarget(Vec::new());
+
     /// A target of these resources (duplicates removed, order kept).
     pub fn new(resources: Vec<Resource>) -> Self {
         let mut kept: Vec<Resource> = Vec::with_capacity(resources.len());

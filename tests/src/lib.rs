@@ -33,7 +33,7 @@ use tessera_application::in_memory::{InMemoryHousekeeping, InMemoryStore};
 use tessera_application::ports::{
     ApiKeyRepository, AuditRepository, AuthorizationCodeRepository, ChallengeRepository,
     ClientRepository, ConsentRepository, EmailTokenRepository, HousekeepingRepository,
-    PasskeyRepository, PurgeKind, RefreshTokenRepository, RevocationRepository,
+    PasskeyRepository, PurgeKind, RefreshTokenRepository, ResourceRepository, RevocationRepository,
     SecondFactorRepository, SessionRepository, SigningKeyRepository, UserRepository,
 };
 use tessera_application::RepositoryError;
@@ -230,6 +230,8 @@ repository_getters! {
     passkeys -> PasskeyRepository;
     /// Pending second-factor and passkey ceremonies.
     challenges -> ChallengeRepository;
+    /// Registered protected resources (RFC 8707).
+    resources -> ResourceRepository;
 }
 
 impl Repositories {

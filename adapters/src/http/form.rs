@@ -9,9 +9,17 @@ use std::collections::HashMap;
 /// Largest form body accepted; OAuth requests are small, and a bound protects memory.
 pub const MAX_FORM_BYTES: usize = 16 * 1024;
 
-/// A parsed form with every parameter present once.
+/// The parameters a request may repeat: RFC 8707 §2 `resource` and RFC 8693 §2.1 `audience`
+/// name several targets by repetition. Every other parameter appears at most once.
+pub const REPEATABLE: [&str; 2] = ["resource", "audience"];
+
+/// A parsed form with every parameter present once, except the [`REPEATABLE`] ones.
 #[derive(Debug, Default)]
-pub struct OAuthForm(HashMap<String, String>);
+pub struct OAuthForm {
+    single: HashMap<String, String>,
+    /// The repeatable parameters, in the order sent.
+    repeated: Vec<(String, String)>,
+}
 
 impl OAuthForm {
     /// Reads and parses the body of `req`.
@@ -59,29 +67,56 @@ impl OAuthForm {
         }
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
             .map_err(|_| ApiError::invalid_request("the form body is not valid"))?;
-        let mut map = HashMap::with_capacity(pairs.len());
+        let mut single = HashMap::with_capacity(pairs.len());
+        let mut repeated = Vec::new();
         for (k, v) in pairs {
-            if map.contains_key(&k) {
+            if REPEATABLE.contains(&k.as_str()) {
+                repeated.push((k, v));
+                continue;
+            }
+            if single.contains_key(&k) {
                 return Err(ApiError::invalid_request(format!(
                     "parameter {k:?} must not be repeated"
                 )));
             }
-            map.insert(k, v);
+            single.insert(k, v);
         }
-        Ok(Self(map))
+        Ok(Self { single, repeated })
     }
 
-    /// A parameter's value; empty values count as absent (OAuth 2.1 §3.1).
+    /// A parameter's value; empty values count as absent (OAuth 2.1 §3.1). A [`REPEATABLE`]
+    /// parameter is read with [`Self::get_all`] instead.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
+        self.single
             .get(name)
             .map(String::as_str)
             .filter(|v| !v.is_empty())
     }
 
-    /// The parameters without empty values, for services that take a map.
+    /// Every non-empty value of a [`REPEATABLE`] parameter, in the order sent.
+    pub fn get_all(&self, name: &str) -> Vec<&str> {
+        self.repeated
+            .iter()
+            .filter(|(k, v)| k == name && !v.is_empty())
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// The single-valued parameters without empty values, for services that take a map.
     pub fn into_map(self) -> HashMap<String, String> {
-        self.0.into_iter().filter(|(_, v)| !v.is_empty()).collect()
+        self.single
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .collect()
+    }
+
+    /// Every parameter without empty values, the repeatable ones once per value.
+    pub fn into_pairs(self) -> Vec<(String, String)> {
+        self.single
+            .into_iter()
+            .chain(self.repeated)
+            .filter(|(_, v)| !v.is_empty())
+            .collect()
     }
 
     /// A required parameter, or `invalid_request` naming it.
@@ -102,6 +137,20 @@ mod tests {
             e.code(),
             tessera_application::OAuthErrorCode::InvalidRequest
         );
+    }
+
+    #[test]
+    fn resource_and_audience_may_repeat_and_keep_their_order() {
+        let f = OAuthForm::parse(
+            b"resource=https%3A%2F%2Fa&resource=https%3A%2F%2Fb&audience=x&resource=",
+        )
+        .unwrap();
+        assert_eq!(f.get_all("resource"), vec!["https://a", "https://b"]);
+        assert_eq!(f.get_all("audience"), vec!["x"]);
+        assert_eq!(f.get("resource"), None);
+        let mut pairs = f.into_pairs();
+        pairs.sort();
+        assert_eq!(pairs.len(), 3);
     }
 
     #[test]

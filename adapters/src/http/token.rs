@@ -33,7 +33,8 @@ pub async fn token_post(
     state: web::Data<TokenEndpoints>,
 ) -> Result<HttpResponse, ApiError> {
     let (form, client) = authenticated_form(&req, payload, &state).await?;
-    let request = grant_request(&form)?;
+    let resources = form.get_all("resource");
+    let request = grant_request(&form, &resources)?;
     let tokens = state
         .grants
         .grant(&state.context(&req), &client, request)
@@ -43,22 +44,28 @@ pub async fn token_post(
 }
 
 /// The grant the form asks for, with the parameters that grant requires.
-fn grant_request(form: &OAuthForm) -> Result<GrantRequest<'_>, ApiError> {
+fn grant_request<'a>(
+    form: &'a OAuthForm,
+    resources: &'a [&'a str],
+) -> Result<GrantRequest<'a>, ApiError> {
     let grant_name = form.require("grant_type")?;
     let grant =
         GrantType::parse(grant_name).map_err(|_| ApiError::unsupported_grant_type(grant_name))?;
     Ok(match grant {
         GrantType::ClientCredentials => GrantRequest::ClientCredentials {
             scope: form.get("scope"),
+            resources,
         },
         GrantType::AuthorizationCode => GrantRequest::AuthorizationCode {
             code: form.require("code")?,
             redirect_uri: form.get("redirect_uri"),
             code_verifier: form.get("code_verifier"),
+            resources,
         },
         GrantType::RefreshToken => GrantRequest::RefreshToken {
             refresh_token: form.require("refresh_token")?,
             scope: form.get("scope"),
+            resources,
         },
         GrantType::DeviceCode | GrantType::TokenExchange => {
             return Err(ApiError::unsupported_grant_type(grant_name))

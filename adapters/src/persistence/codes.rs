@@ -16,6 +16,7 @@ use tessera_domain::{
     TokenDigest, UnixTime, UserId,
 };
 
+use super::resource_list::{decode_resources, encode_resources};
 use super::schema::authorization_codes;
 use super::{stored_digest, Inner};
 
@@ -99,6 +100,7 @@ struct CodeRow {
     auth_time: i64,
     expires_at: i64,
     amr: String,
+    resources: String,
 }
 
 /// A new `authorization_codes` row: never used yet (`used_at` is left NULL).
@@ -116,11 +118,13 @@ struct NewCodeRow {
     auth_time: i64,
     expires_at: i64,
     amr: String,
+    resources: String,
 }
 
 impl NewCodeRow {
     fn from_domain(c: &AuthorizationCode) -> Self {
         Self {
+            resources: encode_resources(&c.resources),
             digest: c.digest.as_bytes().to_vec(),
             client_id: c.client_id.as_str().to_owned(),
             user_id: c.user_id.as_str().to_owned(),
@@ -147,7 +151,8 @@ impl CodeRow {
             )
         };
         Ok(AuthorizationCode {
-            resources: Vec::new(),
+            resources: decode_resources(&self.resources)
+                .map_err(|e| corrupt("resources", e.into()))?,
             digest: stored_digest(&self.digest).map_err(|why| corrupt("digest", why.into()))?,
             client_id: ClientId::parse(&self.client_id)
                 .map_err(|e| corrupt("client_id", e.into()))?,

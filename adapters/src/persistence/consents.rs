@@ -12,6 +12,7 @@ use tessera_application::ports::ConsentRepository;
 use tessera_application::RepositoryError;
 use tessera_domain::{ClientId, Consent, ScopeSet, UnixTime, UserId};
 
+use super::resource_list::{decode_resources, encode_resources};
 use super::schema::{consents, refresh_tokens};
 use super::Inner;
 
@@ -36,11 +37,13 @@ struct ConsentRow {
     client_id: String,
     scope: String,
     granted_at: i64,
+    resources: String,
 }
 
 impl ConsentRow {
     fn from_domain(c: &Consent) -> Self {
         Self {
+            resources: encode_resources(&c.resources),
             user_id: c.user_id.as_str().to_owned(),
             client_id: c.client_id.as_str().to_owned(),
             scope: c.scope.to_string(),
@@ -59,7 +62,8 @@ impl ConsentRow {
             )
         };
         Ok(Consent {
-            resources: Vec::new(),
+            resources: decode_resources(&self.resources)
+                .map_err(|e| corrupt("resources", e.into()))?,
             user_id: UserId::parse(&self.user_id).map_err(|e| corrupt("user_id", e.into()))?,
             client_id: ClientId::parse(&self.client_id)
                 .map_err(|e| corrupt("client_id", e.into()))?,
@@ -99,6 +103,7 @@ impl ConsentRepository for DieselConsentRepository {
                 .do_update()
                 .set((
                     consents::scope.eq(excluded(consents::scope)),
+                    consents::resources.eq(excluded(consents::resources)),
                     consents::granted_at.eq(excluded(consents::granted_at)),
                 ))
                 .execute(conn)

@@ -246,6 +246,11 @@ impl Database {
         Arc::new(api_keys::DieselApiKeyRepository::new(self.inner.clone()))
     }
 
+    /// The registered protected resources (RFC 8707) on this database.
+    pub fn resources(&self) -> Arc<dyn tessera_application::ports::ResourceRepository> {
+        Arc::new(resources::DieselResourceRepository::new(self.inner.clone()))
+    }
+
     /// Pool status for metrics and logs: (connections open, connections idle).
     pub fn pool_status(&self) -> (usize, usize) {
         let status = match &self.inner.pool {

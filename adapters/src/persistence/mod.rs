@@ -71,6 +71,8 @@ mod migrations;
 mod passkeys;
 mod pool;
 mod refresh_tokens;
+mod resource_list;
+mod resources;
 mod revocations;
 mod schema;
 mod second_factors;

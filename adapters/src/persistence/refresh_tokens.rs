@@ -13,6 +13,7 @@ use tessera_domain::{
     AuthMethods, ClientId, RefreshToken, ScopeSet, TokenDigest, UnixTime, UserId,
 };
 
+use super::resource_list::{decode_resources, encode_resources};
 use super::schema::refresh_tokens;
 use super::{stored_digest, Inner};
 
@@ -101,6 +102,7 @@ struct TokenRow {
     revoked: bool,
     replay: Option<Vec<u8>>,
     amr: String,
+    resources: String,
 }
 
 /// A new `refresh_tokens` row: unused and not revoked (the column defaults).
@@ -116,11 +118,13 @@ struct NewTokenRow {
     family_expires_at: i64,
     auth_time: i64,
     amr: String,
+    resources: String,
 }
 
 impl NewTokenRow {
     fn from_domain(t: &RefreshToken) -> Self {
         Self {
+            resources: encode_resources(&t.resources),
             digest: t.digest.as_bytes().to_vec(),
             grant_id: t.grant_id.clone(),
             client_id: t.client_id.as_str().to_owned(),
@@ -145,7 +149,8 @@ impl TokenRow {
             )
         };
         let token = RefreshToken {
-            resources: Vec::new(),
+            resources: decode_resources(&self.resources)
+                .map_err(|e| corrupt("resources", e.into()))?,
             digest: stored_digest(&self.digest).map_err(|why| corrupt("digest", why.into()))?,
             client_id: ClientId::parse(&self.client_id)
                 .map_err(|e| corrupt("client_id", e.into()))?,

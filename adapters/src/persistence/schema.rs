@@ -68,6 +68,7 @@ diesel::table! {
         client_id -> Text,
         scope -> Text,
         granted_at -> BigInt,
+        resources -> Text,
     }
 }
 
@@ -85,6 +86,7 @@ diesel::table! {
         expires_at -> BigInt,
         used_at -> Nullable<BigInt>,
         amr -> Text,
+        resources -> Text,
     }
 }
 
@@ -103,6 +105,7 @@ diesel::table! {
         replay -> Nullable<Binary>,
         replay_count -> BigInt,
         amr -> Text,
+        resources -> Text,
     }
 }
 
@@ -183,5 +186,14 @@ diesel::table! {
         user_id -> Nullable<Text>,
         payload -> Text,
         expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    resources (identifier) {
+        identifier -> Text,
+        name -> Text,
+        scope -> Text,
+        created_at -> BigInt,
     }
 }

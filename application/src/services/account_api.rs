@@ -8,8 +8,8 @@ use crate::{OAuthErrorCode, RepositoryError};
 use secrecy::SecretString;
 use std::sync::Arc;
 use tessera_domain::{
-    AuthMethods, Client, ClientId, Email, GrantType, ScopeSet, TokenEndpointAuthMethod, UnixTime,
-    User, UserId,
+    AuthMethods, Client, ClientId, Email, GrantType, ResourceTarget, ScopeSet,
+    TokenEndpointAuthMethod, UnixTime, User, UserId,
 };
 
 /// The `client_id` of the tokens the account API issues: Tessera acting for itself, a public
@@ -260,6 +260,8 @@ impl AccountApi {
             auth_time: self.clock.now(),
             amr,
             nonce: None,
+            target: &ResourceTarget::default(),
+            grant_resources: &[],
         };
         let (access_token, _) = self.issuer.sign(&grant)?;
         let refresh_token = self.issuer.first_refresh_token(&grant).await?;

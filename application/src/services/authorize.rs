@@ -6,12 +6,13 @@ use crate::ports::{
     random_token, AuditLog, AuthorizationCodeRepository, ClientRepository, Clock,
     ConsentRepository, RandomSource, UserRepository,
 };
+use crate::services::{ResourceIndicators, TargetError};
 use crate::{IssuerSettings, OAuthErrorCode, RequestContext};
 use std::sync::Arc;
 use tessera_domain::{
     Acr, AuditAction, AuditOutcome, AuthorizationCode, BrowserSession, ClientId, CodeChallenge,
-    CodeChallengeMethod, Consent, GrantType, Nonce, Prompt, RedirectUri, ResponseMode,
-    ResponseType, ResponseTypeError, ScopeSet, State, TokenDigest, UserId,
+    CodeChallengeMethod, Consent, GrantType, Nonce, Prompt, RedirectUri, ResourceTarget,
+    ResponseMode, ResponseType, ResponseTypeError, ScopeSet, State, TokenDigest, UserId,
 };
 
 mod outcome;
@@ -33,6 +34,7 @@ pub struct Authorize {
     settings: IssuerSettings,
     audit: Option<Arc<dyn AuditLog>>,
     acr_floor: Option<Acr>,
+    resources: Option<Arc<ResourceIndicators>>,
 }
 
 impl Authorize {
@@ -56,6 +58,16 @@ impl Authorize {
             settings,
             audit: None,
             acr_floor: None,
+            resources: None,
+        }
+    }
+
+    /// The same service accepting `resource` parameters (RFC 8707) naming resources of this
+    /// registry; without one, any `resource` is `invalid_target`.
+    pub fn with_resources(self, resources: Arc<ResourceIndicators>) -> Self {
+        Self {
+            resources: Some(resources),
+            ..self
         }
     }
 
@@ -237,6 +249,13 @@ impl Authorize {
         .into_iter()
         .flatten()
         .max();
+        let resources = self
+            .resolve_resources(&params.resources)
+            .await
+            .map_err(|e| match e {
+                TargetError::Invalid(m) => fail(OAuthErrorCode::InvalidTarget, &m),
+                TargetError::Repository(r) => r.into(),
+            })?;
         let login_hint = get(&params.login_hint)
             .filter(|h| h.len() <= 254)
             .map(str::to_owned);
@@ -253,7 +272,22 @@ impl Authorize {
             login_hint,
             response_mode,
             acr,
+            resources,
         })
+    }
+
+    /// The registered resources `values` name (RFC 8707 §2); none named, none resolved.
+    async fn resolve_resources(&self, values: &[String]) -> Result<ResourceTarget, TargetError> {
+        if values.is_empty() {
+            return Ok(ResourceTarget::default());
+        }
+        let values: Vec<&str> = values.iter().map(String::as_str).collect();
+        match &self.resources {
+            Some(r) => r.resolve(&values).await,
+            None => Err(TargetError::Invalid(
+                "no protected resources are registered here".to_owned(),
+            )),
+        }
     }
 
     /// Decides what happens next for a valid request, given the browser's session.
@@ -318,14 +352,20 @@ impl Authorize {
                 Interaction::Consented { allow: true, .. } => {
                     let previous = self.consents.find(&user.id, &request.client.id).await?;
                     let mut scope = request.scope.to_string();
+                    let mut resources = request.resources.identifiers();
                     if let Some(p) = previous {
                         scope = format!("{} {}", p.scope, request.scope);
+                        for r in p.resources {
+                            if !resources.contains(&r) {
+                                resources.push(r);
+                            }
+                        }
                     }
                     let merged =
                         ScopeSet::parse(scope.trim()).unwrap_or_else(|_| request.scope.clone());
                     self.consents
                         .upsert(&Consent {
-                            resources: Vec::new(),
+                            resources,
                             user_id: user.id.clone(),
                             client_id: request.client.id.clone(),
                             scope: merged,
@@ -339,7 +379,9 @@ impl Authorize {
                             .consents
                             .find(&user.id, &request.client.id)
                             .await?
-                            .is_some_and(|c| c.covers(&request.scope));
+                            .is_some_and(|c| {
+                                c.covers_all(&request.scope, &request.resources.identifiers())
+                            });
                     if !covered {
                         if request.prompt.none {
                             return Err(self.request_error(
@@ -373,7 +415,7 @@ impl Authorize {
         };
         self.codes
             .insert(&AuthorizationCode {
-                resources: Vec::new(),
+                resources: request.resources.identifiers(),
                 digest: TokenDigest::of(&code),
                 client_id: request.client.id.clone(),
                 user_id: user.id.clone(),

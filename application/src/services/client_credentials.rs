@@ -1,10 +1,10 @@
 use crate::errors::CryptoError;
 use crate::ports::{random_token, Clock, JwsEngine, RandomSource};
-use crate::services::{TokenError, ACCESS_TOKEN_TYP};
+use crate::services::{ResourceIndicators, TokenError, ACCESS_TOKEN_TYP};
 use crate::IssuerSettings;
 use secrecy::SecretString;
 use std::sync::Arc;
-use tessera_domain::{AccessTokenClaims, Client, GrantType, ScopeSet};
+use tessera_domain::{AccessTokenClaims, Client, GrantType, ResourceTarget, ScopeSet};
 
 /// A token response's content (RFC 6749 §5.1).
 #[derive(Debug)]
@@ -24,6 +24,7 @@ pub struct ClientCredentialsGrant {
     clock: Arc<dyn Clock>,
     rng: Arc<dyn RandomSource>,
     settings: IssuerSettings,
+    resources: Option<Arc<ResourceIndicators>>,
 }
 
 impl ClientCredentialsGrant {
@@ -39,24 +40,62 @@ impl ClientCredentialsGrant {
             clock,
             rng,
             settings,
+            resources: None,
         }
+    }
+
+    /// The same grant accepting `resource` parameters (RFC 8707) through `resources`.
+    pub fn with_resources(mut self, resources: Arc<ResourceIndicators>) -> Self {
+        self.resources = Some(resources);
+        self
+    }
+
+    /// [`Self::issue`] for the registered resources `resources` names (RFC 8707): the token's
+    /// `aud` is them and its scope is cut to what they define. Unknown ones are
+    /// `invalid_target`.
+    pub async fn issue_for(
+        &self,
+        client: &Client,
+        scope: Option<&str>,
+        resources: &[&str],
+    ) -> Result<IssuedToken, TokenError> {
+        client.ensure_grant(GrantType::ClientCredentials)?;
+        let target = match (&self.resources, resources.is_empty()) {
+            (_, true) => ResourceTarget::default(),
+            (Some(r), false) => r.resolve(resources).await?,
+            (None, false) => {
+                return Err(TokenError::InvalidTarget(
+                    "no protected resources are registered here".into(),
+                ))
+            }
+        };
+        self.issue_to(client, scope, &target)
     }
 
     /// Issues a token for `client` (already authenticated) with `scope` if given, else the
     /// client's registered scope. Nothing is stored: the JWT is self-contained.
     pub fn issue(&self, client: &Client, scope: Option<&str>) -> Result<IssuedToken, TokenError> {
+        self.issue_to(client, scope, &ResourceTarget::default())
+    }
+
+    fn issue_to(
+        &self,
+        client: &Client,
+        scope: Option<&str>,
+        target: &ResourceTarget,
+    ) -> Result<IssuedToken, TokenError> {
         client.ensure_grant(GrantType::ClientCredentials)?;
         let requested = scope
             .map(ScopeSet::parse)
             .transpose()
             .map_err(TokenError::InvalidScope)?;
-        let granted = client.grant_scope(requested.as_ref())?;
+        let granted = target.cut_scope(&client.grant_scope(requested.as_ref())?);
         let now = self.clock.now();
         let lifetime = self.settings.lifetimes.access_token;
         let claims = AccessTokenClaims {
             iss: self.settings.issuer.clone(),
             sub: client.id.to_string(),
-            aud: self.settings.audience.as_str().into(),
+            aud: target.audience(&self.settings.audience),
             exp: now.plus(lifetime).as_secs(),
             iat: now.as_secs(),
             jti: random_token(self.rng.as_ref(), 16),

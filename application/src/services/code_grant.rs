@@ -2,8 +2,9 @@ use crate::ports::{
     AuthorizationCodeRepository, Clock, CodeRedemption, RefreshTokenRepository,
     RevocationRepository, UserRepository,
 };
+use crate::services::resource_indicators::narrow_target;
 use crate::services::user_tokens::{TokenSet, UserGrant, UserTokenIssuer};
-use crate::services::TokenError;
+use crate::services::{ResourceIndicators, TokenError};
 use secrecy::SecretString;
 use std::sync::Arc;
 use tessera_domain::{Client, CodeVerifier, GrantType, TokenDigest, UnixTime};
@@ -36,6 +37,7 @@ pub struct AuthorizationCodeGrant {
     revocations: Arc<dyn RevocationRepository>,
     issuer: Arc<UserTokenIssuer>,
     clock: Arc<dyn Clock>,
+    resources: Option<Arc<ResourceIndicators>>,
 }
 
 impl AuthorizationCodeGrant {
@@ -55,18 +57,42 @@ impl AuthorizationCodeGrant {
             revocations,
             issuer,
             clock,
+            resources: None,
         }
     }
 
-    /// Redeems `code` for `client` (already authenticated, or a public client by id). The code
-    /// is marked used by one atomic statement before anything else is checked, so a second
-    /// redemption always fails, and it revokes what the first one received.
+    /// The same grant honouring the codes' resources (RFC 8707) through `resources`.
+    pub fn with_resources(self, resources: Arc<ResourceIndicators>) -> Self {
+        Self {
+            resources: Some(resources),
+            ..self
+        }
+    }
+
+    /// [`Self::exchange_for`] without `resource` parameters: the tokens are for every
+    /// resource the authorization request named.
     pub async fn exchange(
         &self,
         client: &Client,
         code: &str,
         redirect_uri: Option<&str>,
         code_verifier: Option<&str>,
+    ) -> Result<TokenSet, TokenError> {
+        self.exchange_for(client, code, redirect_uri, code_verifier, &[])
+            .await
+    }
+
+    /// Redeems `code` for `client` (already authenticated, or a public client by id). The code
+    /// is marked used by one atomic statement before anything else is checked, so a second
+    /// redemption always fails, and it revokes what the first one received. `resources`
+    /// (RFC 8707 §2.2) may narrow the access token to some of the code's resources.
+    pub async fn exchange_for(
+        &self,
+        client: &Client,
+        code: &str,
+        redirect_uri: Option<&str>,
+        code_verifier: Option<&str>,
+        resources: &[&str],
     ) -> Result<TokenSet, TokenError> {
         client.ensure_grant(GrantType::AuthorizationCode)?;
         let now = self.clock.now();
@@ -130,7 +156,10 @@ impl AuthorizationCodeGrant {
             .await?
             .filter(|u| !u.disabled)
             .ok_or_else(|| invalid("the user is no longer active"))?;
+        let target = narrow_target(self.resources.as_deref(), &code.resources, resources).await?;
         let grant = UserGrant {
+            target: &target,
+            grant_resources: &code.resources,
             client,
             user: &user,
             grant_id: &code.grant_id,
@@ -150,7 +179,7 @@ impl AuthorizationCodeGrant {
         Ok(TokenSet {
             access_token: SecretString::from(access_token),
             expires_in: self.issuer.settings().lifetimes.access_token,
-            scope: code.scope.clone(),
+            scope: grant.access_scope(),
             refresh_token,
             id_token,
         })

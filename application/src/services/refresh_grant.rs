@@ -3,8 +3,9 @@ use crate::ports::{
     UserRepository,
 };
 use crate::services::code_grant::revoke_grant;
+use crate::services::resource_indicators::narrow_target;
 use crate::services::user_tokens::{TokenSet, UserGrant, UserTokenIssuer};
-use crate::services::TokenError;
+use crate::services::{ResourceIndicators, TokenError};
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -58,6 +59,7 @@ pub struct RefreshTokenGrant {
     clock: Arc<dyn Clock>,
     grace: Option<RefreshGrace>,
     audit: Option<Arc<dyn AuditLog>>,
+    resources: Option<Arc<ResourceIndicators>>,
 }
 
 impl RefreshTokenGrant {
@@ -86,17 +88,37 @@ impl RefreshTokenGrant {
             clock,
             grace: grace.filter(|g| g.window_secs > 0),
             audit: None,
+            resources: None,
         }
     }
 
-    /// Rotates `token`: the old link is spent by one atomic statement and a successor issued.
-    /// Presenting a spent link again, or losing a race for it, revokes the whole family,
-    /// unless the grace window is on and the request is a replay within it.
+    /// The same grant honouring the families' resources (RFC 8707) through `resources`.
+    pub fn with_resources(mut self, resources: Arc<ResourceIndicators>) -> Self {
+        self.resources = Some(resources);
+        self
+    }
+
+    /// [`Self::refresh_for`] without `resource` parameters: the access token is for every
+    /// resource of the grant.
     pub async fn refresh(
         &self,
         client: &Client,
         token: &str,
         scope: Option<&str>,
+    ) -> Result<TokenSet, TokenError> {
+        self.refresh_for(client, token, scope, &[]).await
+    }
+
+    /// Rotates `token`: the old link is spent by one atomic statement and a successor issued.
+    /// Presenting a spent link again, or losing a race for it, revokes the whole family,
+    /// unless the grace window is on and the request is a replay within it. `resources`
+    /// (RFC 8707 §2.2) may narrow the access token to some of the grant's resources.
+    pub async fn refresh_for(
+        &self,
+        client: &Client,
+        token: &str,
+        scope: Option<&str>,
+        resources: &[&str],
     ) -> Result<TokenSet, TokenError> {
         client.ensure_grant(GrantType::RefreshToken)?;
         let now = self.clock.now();
@@ -137,7 +159,10 @@ impl RefreshTokenGrant {
             .await?
             .filter(|u| !u.disabled)
             .ok_or_else(|| invalid("the user is no longer active"))?;
+        let target = narrow_target(self.resources.as_deref(), &rt.resources, resources).await?;
         let grant = UserGrant {
+            target: &target,
+            grant_resources: &rt.resources,
             client,
             user: &user,
             grant_id: &rt.grant_id,
@@ -152,6 +177,7 @@ impl RefreshTokenGrant {
         // and revoke the whole family. Signing has no side effects, so a lost race just
         // discards these tokens.
         let (access_token, id_token) = self.issuer.sign(&grant)?;
+        let access_scope = grant.access_scope();
         let (next, successor) = self.issuer.successor(&grant, rt.family_expires_at);
         let expires_in = self.issuer.settings().lifetimes.access_token;
         // With the grace window on, the response is kept (encrypted) on the old row by the

@@ -22,7 +22,8 @@ pub enum TargetError {
     Repository(#[from] RepositoryError),
 }
 
-/// Looks up `resource` values.
+/// Looks up `resource` values. [`ResourceIndicators::none`] is a registry with nothing in it,
+/// for services built without one: every `resource` is `invalid_target` there.
 pub struct ResourceIndicators {
     resources: Arc<dyn ResourceRepository>,
 }
@@ -56,9 +57,34 @@ impl ResourceIndicators {
         self.lookup(&ids).await
     }
 
+    /// The target of a token request that redeems or refreshes a grant made for `granted`:
+    /// the `requested` values narrow it (RFC 8707 §2.2), none keeps all of it, and a value
+    /// outside the grant is `invalid_target`.
+    pub async fn narrow(
+        &self,
+        granted: &[ResourceIdentifier],
+        requested: &[&str],
+    ) -> Result<ResourceTarget, TargetError> {
+        let wanted = Self::parse(requested)?;
+        if let Some(extra) = wanted.iter().find(|w| !granted.contains(w)) {
+            return Err(TargetError::Invalid(format!(
+                "resource {:?} was not part of the authorization",
+                extra.as_str()
+            )));
+        }
+        if wanted.is_empty() {
+            self.lookup(granted).await
+        } else {
+            self.lookup(&wanted).await
+        }
+    }
+
     /// Like [`Self::resolve`], for identifiers already parsed (read back from a code, a
     /// refresh token or a consent). A resource deleted since is `invalid_target`.
     pub async fn lookup(&self, ids: &[ResourceIdentifier]) -> Result<ResourceTarget, TargetError> {
+        if ids.is_empty() {
+            return Ok(ResourceTarget::default());
+        }
         let mut found = Vec::with_capacity(ids.len());
         for id in ids {
             match self.resources.find(id).await? {
@@ -75,5 +101,23 @@ impl ResourceIndicators {
     }
 }
 
+/// [`ResourceIndicators::narrow`] on an optional registry: a service built without one
+/// honours no `resource` (and has no grant that names one).
+pub(crate) async fn narrow_target(
+    indicators: Option<&ResourceIndicators>,
+    granted: &[ResourceIdentifier],
+    requested: &[&str],
+) -> Result<ResourceTarget, TargetError> {
+    match indicators {
+        Some(i) => i.narrow(granted, requested).await,
+        None if granted.is_empty() && requested.is_empty() => Ok(ResourceTarget::default()),
+        None => Err(TargetError::Invalid(
+            "no protected resources are registered here".to_owned(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod grant_tests;
 #[cfg(test)]
 mod tests;

@@ -21,6 +21,8 @@ pub enum GrantRequest<'a> {
     ClientCredentials {
         /// The requested scope, if any.
         scope: Option<&'a str>,
+        /// RFC 8707 `resource` values.
+        resources: &'a [&'a str],
     },
     /// RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.5).
     AuthorizationCode {
@@ -30,6 +32,8 @@ pub enum GrantRequest<'a> {
         redirect_uri: Option<&'a str>,
         /// The PKCE verifier.
         code_verifier: Option<&'a str>,
+        /// RFC 8707 `resource` values narrowing the code's.
+        resources: &'a [&'a str],
     },
     /// RFC 6749 §6.
     RefreshToken {
@@ -37,6 +41,8 @@ pub enum GrantRequest<'a> {
         refresh_token: &'a str,
         /// A narrower scope, if asked for.
         scope: Option<&'a str>,
+        /// RFC 8707 `resource` values narrowing the grant's.
+        resources: &'a [&'a str],
     },
 }
 
@@ -127,8 +133,11 @@ impl TokenEndpoint {
         request: GrantRequest<'_>,
     ) -> Result<TokenSet, TokenError> {
         match request {
-            GrantRequest::ClientCredentials { scope } => {
-                let issued = self.client_credentials.issue(client, scope)?;
+            GrantRequest::ClientCredentials { scope, resources } => {
+                let issued = self
+                    .client_credentials
+                    .issue_for(client, scope, resources)
+                    .await?;
                 Ok(TokenSet {
                     access_token: issued.access_token,
                     expires_in: issued.expires_in,
@@ -141,17 +150,19 @@ impl TokenEndpoint {
                 code,
                 redirect_uri,
                 code_verifier,
+                resources,
             } => {
                 self.code_grant
-                    .exchange(client, code, redirect_uri, code_verifier)
+                    .exchange_for(client, code, redirect_uri, code_verifier, resources)
                     .await
             }
             GrantRequest::RefreshToken {
                 refresh_token,
                 scope,
+                resources,
             } => {
                 self.refresh_grant
-                    .refresh(client, refresh_token, scope)
+                    .refresh_for(client, refresh_token, scope, resources)
                     .await
             }
         }

@@ -6,7 +6,7 @@ use secrecy::SecretString;
 use std::sync::Arc;
 use tessera_domain::{
     half_hash, AccessTokenClaims, AuthMethods, Client, GrantType, IdTokenClaims, Nonce,
-    RefreshToken, ScopeSet, TokenDigest, UnixTime, User,
+    RefreshToken, ResourceIdentifier, ResourceTarget, ScopeSet, TokenDigest, UnixTime, User,
 };
 
 use super::TokenError;
@@ -48,6 +48,17 @@ pub struct UserGrant<'a> {
     pub amr: AuthMethods,
     /// Nonce for the ID token (code flow only).
     pub nonce: Option<&'a Nonce>,
+    /// The resources (RFC 8707) this access token is for: its `aud`, and a cut of `scope`.
+    pub target: &'a ResourceTarget,
+    /// The resources of the whole grant, kept on refresh tokens.
+    pub grant_resources: &'a [ResourceIdentifier],
+}
+
+impl UserGrant<'_> {
+    /// The access token's scope: `scope`, cut to what the target resources define.
+    pub fn access_scope(&self) -> ScopeSet {
+        self.target.cut_scope(self.scope)
+    }
 }
 
 /// Signs access and ID tokens for users and mints refresh tokens; shared by the code and
@@ -97,12 +108,12 @@ impl UserTokenIssuer {
         let at = AccessTokenClaims {
             iss: self.settings.issuer.clone(),
             sub: g.user.id.to_string(),
-            aud: self.settings.audience.as_str().into(),
+            aud: g.target.audience(&self.settings.audience),
             exp: now.plus(lifetimes.access_token).as_secs(),
             iat: now.as_secs(),
             jti: random_token(self.rng.as_ref(), 16),
             client_id: g.client.id.to_string(),
-            scope: g.scope.to_string(),
+            scope: g.access_scope().to_string(),
             auth_time: Some(g.auth_time.as_secs()),
             grant_id: Some(g.grant_id.to_owned()),
         };
@@ -165,7 +176,6 @@ impl UserTokenIssuer {
     ) -> (SecretString, RefreshToken) {
         let token = random_token(self.rng.as_ref(), 32);
         let rt = RefreshToken {
-            resources: Vec::new(),
             digest: TokenDigest::of(&token),
             grant_id: g.grant_id.to_owned(),
             client_id: g.client.id.clone(),
@@ -177,6 +187,7 @@ impl UserTokenIssuer {
             family_expires_at,
             auth_time: g.auth_time,
             amr: g.amr,
+            resources: g.grant_resources.to_vec(),
         };
         (SecretString::from(token), rt)
     }

@@ -13,7 +13,7 @@ use tessera_domain::{
 use tessera_tests::{all_backends, both_backends, Repositories, TestBackend, TestDatabase};
 
 /// The migrations this build ships, as diesel names their versions, in order.
-const MIGRATIONS: [&str; 11] = [
+const MIGRATIONS: [&str; 13] = [
     "20261128000001",
     "20261128000002",
     "20261128000003",
@@ -25,6 +25,8 @@ const MIGRATIONS: [&str; 11] = [
     "20261128000011",
     "20261207000012",
     "20261207000013",
+    "20261207000014",
+    "20261207000015",
 ];
 
 fn all_migrations() -> Vec<String> {

@@ -21,6 +21,7 @@ mod api_keys;
 mod audit;
 mod clients_keys_schema;
 mod housekeeping;
+mod resources;
 mod second_factors;
 mod sign_in;
 mod sign_out;

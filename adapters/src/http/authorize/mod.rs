@@ -60,7 +60,7 @@ const PAGE_FIELDS: [&str; 10] = [
     ))]
 pub async fn authorize_get(req: HttpRequest, state: web::Data<BrowserFlowState>) -> HttpResponse {
     match OAuthForm::parse(req.query_string().as_bytes()) {
-        Ok(f) => render::start(&req, &state, AuthorizeParams::from_pairs(f.into_map())).await,
+        Ok(f) => render::start(&req, &state, AuthorizeParams::from_pairs(f.into_pairs())).await,
         Err(e) => bad_request(&e.to_string()),
     }
 }
@@ -132,9 +132,9 @@ impl PageFields {
 
 /// The authorization request's own parameters: the form without the pages' fields.
 fn request_params(form: OAuthForm) -> AuthorizeParams {
-    let mut map = form.into_map();
-    for f in PAGE_FIELDS {
-        map.remove(f);
-    }
-    AuthorizeParams::from_pairs(map)
+    let pairs = form
+        .into_pairs()
+        .into_iter()
+        .filter(|(name, _)| !PAGE_FIELDS.contains(&name.as_str()));
+    AuthorizeParams::from_pairs(pairs)
 }

@@ -112,11 +112,21 @@ fn consent_page(
         .iter()
         .map(|s| s.as_str().to_owned())
         .collect();
+    let resources: Vec<pages::ResourceLine> = request
+        .resources
+        .resources()
+        .iter()
+        .map(|r| pages::ResourceLine {
+            name: r.name.clone(),
+            identifier: r.identifier.to_string(),
+        })
+        .collect();
     state.page_with_csrf(req, |csrf| {
-        pages::consent_page(
+        pages::consent_page_for(
             &request.client.name,
             email,
             &pages::describe_scopes(&scopes),
+            &resources,
             &hidden,
             csrf,
         )

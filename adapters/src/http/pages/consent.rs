@@ -34,6 +34,15 @@ pub fn describe_scopes(scopes: &[String]) -> Vec<ScopeLine> {
     lines
 }
 
+/// A protected resource (RFC 8707) the client asks to reach, as the consent page names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceLine {
+    /// The name registered for it.
+    pub name: String,
+    /// Its identifier (the URL of the API or MCP server).
+    pub identifier: String,
+}
+
 /// The consent form: names the client and the signed-in user, lists the scopes, and posts the
 /// decision (`allow` or `deny`) back to `/authorize` with the request's parameters.
 pub fn consent_page(
@@ -43,6 +52,34 @@ pub fn consent_page(
     hidden: &[(String, String)],
     csrf: &str,
 ) -> String {
+    consent_page_for(client_name, user_email, scopes, &[], hidden, csrf)
+}
+
+/// [`consent_page`] that also names the protected resources the access would reach, so a
+/// person knows *where* the app will act for them, not only what it may do.
+pub fn consent_page_for(
+    client_name: &str,
+    user_email: &str,
+    scopes: &[ScopeLine],
+    resources: &[ResourceLine],
+    hidden: &[(String, String)],
+    csrf: &str,
+) -> String {
+    let reach: String = if resources.is_empty() {
+        String::new()
+    } else {
+        let items: String = resources
+            .iter()
+            .map(|r| {
+                format!(
+                    "<li><strong>{}</strong> <span class=\"muted\">({})</span></li>\n",
+                    Escaped(&r.name),
+                    Escaped(&r.identifier)
+                )
+            })
+            .collect();
+        format!("<p>at</p>\n<ul class=\"resources\">\n{items}</ul>\n")
+    };
     let mut items: String = scopes
         .iter()
         .map(|line| format!("<li>{}</li>\n", Escaped(&line.description)))
@@ -57,6 +94,7 @@ pub fn consent_page(
             "<ul class=\"scopes\">\n",
             "{items}",
             "</ul>\n",
+            "{reach}",
             "<p class=\"muted\">Signed in as <strong>{email}</strong></p>\n",
             "<form method=\"post\" action=\"/authorize\">\n",
             "{hidden}",
@@ -69,6 +107,7 @@ pub fn consent_page(
         ),
         client = Escaped(client_name),
         items = items,
+        reach = reach,
         email = Escaped(user_email),
         hidden = Hidden(hidden),
         csrf = csrf_input(csrf),

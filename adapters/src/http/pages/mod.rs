@@ -25,7 +25,7 @@ pub use account::{
     SessionLine,
 };
 pub use account_links::{link_done_page, reset_password_page, verify_email_page};
-pub use consent::{consent_page, describe_scopes, ScopeLine};
+pub use consent::{consent_page, consent_page_for, describe_scopes, ResourceLine, ScopeLine};
 pub use error::error_page;
 pub use escape::{escape, Escaped};
 pub use form_post::{form_post_page, form_post_response};

@@ -36,6 +36,8 @@ pub struct AuthorizeParams {
     pub request: Option<String>,
     /// `request_uri` (refused).
     pub request_uri: Option<String>,
+    /// `resource` (RFC 8707), the one parameter that may repeat, in the order sent.
+    pub resources: Vec<String>,
     /// Parameters this server does not use; they travel through the login and consent pages
     /// unchanged, like the others, so a page post is the same request again.
     pub other: BTreeMap<String, String>,
@@ -47,6 +49,10 @@ impl AuthorizeParams {
         let mut p = Self::default();
         for (name, value) in pairs {
             if value.is_empty() {
+                continue;
+            }
+            if name == "resource" {
+                p.resources.push(value);
                 continue;
             }
             match p.field_mut(&name) {
@@ -66,6 +72,11 @@ impl AuthorizeParams {
             .into_iter()
             .filter_map(|(name, value)| value.map(|v| (name.to_owned(), v.clone())))
             .chain(self.other.iter().map(|(k, v)| (k.clone(), v.clone())))
+            .chain(
+                self.resources
+                    .iter()
+                    .map(|r| ("resource".to_owned(), r.clone())),
+            )
             .collect();
         pairs.sort();
         pairs

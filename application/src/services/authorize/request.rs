@@ -1,8 +1,8 @@
 //! A validated authorization request and how the person reached the current step.
 
 use tessera_domain::{
-    Acr, BrowserSession, Client, CodeChallenge, Nonce, Prompt, ResponseMode, ScopeSet, State,
-    UnixTime,
+    Acr, BrowserSession, Client, CodeChallenge, Nonce, Prompt, ResourceTarget, ResponseMode,
+    ScopeSet, State, UnixTime,
 };
 
 /// A validated authorization request (RFC 6749 §4.1.1, RFC 7636, OIDC Core §3.1.2.1).
@@ -33,6 +33,9 @@ pub struct AuthorizationRequest {
     /// The least authentication level the code needs: the weakest of `acr_values` this
     /// server knows, raised to `mfa` for a client that requires it or by `mfa.required`.
     pub acr: Option<Acr>,
+    /// The protected resources (RFC 8707) the code's tokens will be for; the consent page
+    /// names them.
+    pub resources: ResourceTarget,
 }
 
 /// How long after signing in a proven sign-in still answers a re-authentication demand: time

@@ -568,6 +568,7 @@ async fn overlong_login_hint_is_dropped() {
 
 fn request(client: Client) -> AuthorizationRequest {
     AuthorizationRequest {
+        resources: Default::default(),
         client,
         redirect_uri: REDIRECT.into(),
         redirect_uri_sent: true,

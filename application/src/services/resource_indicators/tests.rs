@@ -45,3 +45,27 @@ async fn unknown_malformed_and_too_many_are_invalid_target() {
         assert!(matches!(e, TargetError::Invalid(_)), "{bad:?}");
     }
 }
+
+#[tokio::test]
+async fn narrowing_keeps_the_grant_or_a_part_of_it() {
+    let i = indicators().await;
+    let granted = vec![ResourceIdentifier::parse("https://mcp.example/mcp").unwrap()];
+    assert_eq!(i.narrow(&granted, &[]).await.unwrap().resources().len(), 1);
+    assert_eq!(
+        i.narrow(&granted, &["https://mcp.example/mcp"])
+            .await
+            .unwrap()
+            .resources()
+            .len(),
+        1
+    );
+    assert!(matches!(
+        i.narrow(&granted, &["https://other.example/"]).await,
+        Err(TargetError::Invalid(_))
+    ));
+    assert!(matches!(
+        i.narrow(&[], &["https://mcp.example/mcp"]).await,
+        Err(TargetError::Invalid(_))
+    ));
+    assert!(i.narrow(&[], &[]).await.unwrap().is_empty());
+}

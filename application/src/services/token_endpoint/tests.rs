@@ -91,7 +91,10 @@ async fn an_issued_token_is_audited_with_the_client_grant_and_address() {
         .grant(
             &ctx(),
             &client,
-            GrantRequest::ClientCredentials { scope: None },
+            GrantRequest::ClientCredentials {
+                resources: &[],
+                scope: None,
+            },
         )
         .await
         .unwrap();
@@ -108,6 +111,7 @@ async fn a_refused_grant_is_not_audited_as_issued() {
             &ctx(),
             &client,
             GrantRequest::ClientCredentials {
+                resources: &[],
                 scope: Some("admin"),
             },
         )

@@ -7,6 +7,8 @@ use crate::RepositoryError;
 use secrecy::ExposeSecret;
 use tessera_domain::{GrantType, SigningAlgorithm};
 
+static NO_TARGET: ResourceTarget = ResourceTarget::NONE;
+
 const NOW: i64 = 60_000;
 const AUTH_TIME: i64 = NOW - 120;
 
@@ -38,6 +40,8 @@ fn sign(
     let scope = ts::scope(scope);
     let nonce = nonce.map(|n| Nonce::parse(n).unwrap());
     let g = UserGrant {
+        grant_resources: &[],
+        target: &NO_TARGET,
         amr: tessera_domain::AuthMethods::password(),
         client: &client,
         user: &user,
@@ -77,6 +81,8 @@ fn every_access_token_gets_its_own_jti() {
     let user = ts::user();
     let scope = ts::scope("read");
     let g = UserGrant {
+        grant_resources: &[],
+        target: &NO_TARGET,
         amr: tessera_domain::AuthMethods::password(),
         client: &client,
         user: &user,
@@ -176,6 +182,8 @@ fn grant_sign_with(
     let user = ts::user();
     let scope = ts::scope(scope);
     let g = UserGrant {
+        grant_resources: &[],
+        target: &NO_TARGET,
         amr: tessera_domain::AuthMethods::password(),
         client: &client,
         user: &user,
@@ -235,6 +243,8 @@ fn grant_for<'a>(
     grant_scope: &'a ScopeSet,
 ) -> UserGrant<'a> {
     UserGrant {
+        grant_resources: &[],
+        target: &NO_TARGET,
         amr: tessera_domain::AuthMethods::password(),
         client,
         user,

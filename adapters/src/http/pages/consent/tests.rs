@@ -58,3 +58,20 @@ fn no_scopes_still_says_something() {
     let page = consent_page("Demo", "a@b.c", &[], &[], "t");
     assert!(page.contains("<li>Know that you signed in</li>"));
 }
+
+#[test]
+fn names_the_resources_escaped() {
+    let scopes = describe_scopes(&strings(&["notes:read"]));
+    let resources = vec![ResourceLine {
+        name: "Notes <MCP>".into(),
+        identifier: "https://notes.example/mcp".into(),
+    }];
+    let page = consent_page_for("Agent", "ann@example.com", &scopes, &resources, &[], "tok");
+    assert!(
+        page.contains("<strong>Notes &lt;MCP&gt;</strong>"),
+        "{page}"
+    );
+    assert!(page.contains("https://notes.example/mcp"));
+    let plain = consent_page("Agent", "ann@example.com", &scopes, &[], "tok");
+    assert!(!plain.contains("class=\"resources\""));
+}

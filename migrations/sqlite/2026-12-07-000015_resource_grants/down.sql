@@ -1,0 +1,3 @@
+ALTER TABLE consents DROP COLUMN resources;
+ALTER TABLE refresh_tokens DROP COLUMN resources;
+ALTER TABLE authorization_codes DROP COLUMN resources;

@@ -1,0 +1,9 @@
+-- RFC 8707 resource indicators carried by grants. Keep the same shape in both backends.
+-- Each column holds the resource identifiers (absolute URIs without spaces) separated by
+-- single spaces; empty for a grant that named no resource, which is every grant made before.
+-- A code and a refresh family keep the resources of their authorization request, so a token
+-- request can narrow to some of them; a consent keeps the resources a person allowed.
+
+ALTER TABLE authorization_codes ADD COLUMN resources TEXT NOT NULL DEFAULT '';
+ALTER TABLE refresh_tokens ADD COLUMN resources TEXT NOT NULL DEFAULT '';
+ALTER TABLE consents ADD COLUMN resources TEXT NOT NULL DEFAULT '';
