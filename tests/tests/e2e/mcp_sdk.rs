@@ -68,6 +68,23 @@ async fn tessera(db: TestDatabase) -> TestApp {
 /// `outbound.allow_private_addresses = true`, needed for an `http://127.0.0.1` client_id.
 fn allow_private_addresses(_config: &mut tessera_server::Config) {}
 
+/// Tessera's RFC 8414 metadata, which the SDK reads; fails naming `what` when `key` is not there.
+async fn assert_advertised(app: &TestApp, key: &str, what: &str) {
+    let metadata: Value = app
+        .http
+        .get(app.url("/.well-known/oauth-authorization-server"))
+        .send()
+        .await
+        .expect("metadata")
+        .json()
+        .await
+        .expect("JSON metadata");
+    assert!(
+        !metadata[key].is_null() && metadata[key] != false,
+        "Tessera's metadata has no {key}: {what} is missing, which the MCP SDK needs: {metadata}"
+    );
+}
+
 /// Registers a protected resource through the admin API, as `tessera resource create` does.
 async fn register_resource(app: &TestApp, identifier: &str, name: &str, scope: &str) {
     let res = app
@@ -82,7 +99,8 @@ async fn register_resource(app: &TestApp, identifier: &str, name: &str, scope: &
     let body = res.text().await.unwrap_or_default();
     assert_eq!(
         status, 201,
-        "registering the resource {identifier} at POST /admin/resources: {body}"
+        "registering the resource {identifier} at POST /admin/resources (the admin API of \
+         protected resources, as `tessera resource create`): {body}"
     );
 }
 
@@ -245,7 +263,9 @@ fn assert_signed_in_and_called(app: &TestApp, server: &McpServer, report: &Value
         ["login", "consent"],
         "a client nobody registered by hand always gets the consent page"
     );
-    let consent = report["authorization"]["pages"][1]["text"].as_str().unwrap();
+    let consent = report["authorization"]["pages"][1]["text"]
+        .as_str()
+        .unwrap();
     assert!(
         consent.contains(RESOURCE_NAME) && consent.contains(&server.url),
         "the consent page names the MCP server: {consent}"
@@ -290,6 +310,12 @@ fn assert_signed_in_and_called(app: &TestApp, server: &McpServer, report: &Value
 /// The SDK registers itself at Tessera's `/register` (RFC 7591) and calls the tool.
 async fn dynamic_registration(db: TestDatabase) {
     let app = tessera(db).await;
+    assert_advertised(
+        &app,
+        "registration_endpoint",
+        "dynamic registration (RFC 7591)",
+    )
+    .await;
     let server = McpServer::start(&app).await;
     register_resource(&app, &server.url, RESOURCE_NAME, SCOPE).await;
 
@@ -310,6 +336,12 @@ both_backends!(mcp_sdk_dynamic_registration, dynamic_registration);
 /// The client's id is the URL of its Client ID Metadata Document, which Tessera fetches.
 async fn metadata_document(db: TestDatabase) {
     let app = tessera(db).await;
+    assert_advertised(
+        &app,
+        "client_id_metadata_document_supported",
+        "Client ID Metadata Documents",
+    )
+    .await;
     let server = McpServer::start(&app).await;
     register_resource(&app, &server.url, RESOURCE_NAME, SCOPE).await;
 
