@@ -4,7 +4,7 @@
 //! lets a client ask for a token whose `aud` is that URI and whose scope is cut to what the
 //! resource defines, so a token stolen from one API is refused by every other.
 
-use crate::{ScopeSet, UnixTime};
+use crate::{ClientId, ScopeSet, UnixTime};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
@@ -92,9 +92,17 @@ pub struct Resource {
     pub scope: ScopeSet,
     /// When it was registered.
     pub created_at: UnixTime,
+    /// The clients the resource server authenticates as: only they (and a token's own
+    /// client) learn from `/introspect` about tokens meant for this resource.
+    pub clients: Vec<ClientId>,
 }
 
 impl Resource {
+    /// True when `client` speaks for this resource server.
+    pub fn is_served_by(&self, client: &ClientId) -> bool {
+        self.clients.contains(client)
+    }
+
     /// Checks the name (the identifier is valid by construction).
     pub fn validate(&self) -> Result<(), ResourceError> {
         let ok = !self.name.trim().is_empty()

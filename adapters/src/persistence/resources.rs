@@ -8,7 +8,7 @@ use diesel_async::RunQueryDsl;
 use tessera_application::errors::BoxError;
 use tessera_application::ports::ResourceRepository;
 use tessera_application::RepositoryError;
-use tessera_domain::{Resource, ResourceIdentifier, ScopeSet, UnixTime};
+use tessera_domain::{ClientId, Resource, ResourceIdentifier, ScopeSet, UnixTime};
 
 use super::schema::resources;
 use super::Inner;
@@ -34,6 +34,7 @@ struct ResourceRow {
     name: String,
     scope: String,
     created_at: i64,
+    clients: String,
 }
 
 impl ResourceRow {
@@ -43,6 +44,12 @@ impl ResourceRow {
             name: r.name.clone(),
             scope: r.scope.to_string(),
             created_at: r.created_at.as_secs(),
+            clients: r
+                .clients
+                .iter()
+                .map(ClientId::as_str)
+                .collect::<Vec<_>>()
+                .join(" "),
         }
     }
 
@@ -58,6 +65,13 @@ impl ResourceRow {
             scope: ScopeSet::parse(&self.scope).map_err(|e| corrupt("scope", e.into()))?,
             name: self.name.clone(),
             created_at: UnixTime::from_secs(self.created_at),
+            clients: self
+                .clients
+                .split(' ')
+                .filter(|c| !c.is_empty())
+                .map(ClientId::parse)
+                .collect::<Result<_, _>>()
+                .map_err(|e| corrupt("clients", e.into()))?,
         };
         resource.validate().map_err(|e| corrupt("name", e.into()))?;
         Ok(resource)

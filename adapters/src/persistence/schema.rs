@@ -195,5 +195,6 @@ diesel::table! {
         name -> Text,
         scope -> Text,
         created_at -> BigInt,
+        clients -> Text,
     }
 }

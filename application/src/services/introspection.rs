@@ -1,9 +1,11 @@
-use crate::ports::{Clock, RefreshTokenRepository, RevocationRepository, UserRepository};
+use crate::ports::{
+    Clock, RefreshTokenRepository, ResourceRepository, RevocationRepository, UserRepository,
+};
 use crate::services::{grant_revocation_key, AccessTokenVerifier};
 use crate::RepositoryError;
 use serde::Serialize;
 use std::sync::Arc;
-use tessera_domain::{Audience, Client, TokenDigest};
+use tessera_domain::{AccessTokenClaims, Audience, Client, ResourceIdentifier, TokenDigest};
 
 /// An RFC 7662 §2.2 response. Inactive tokens carry nothing but `active: false`, whatever the
 /// reason, so introspection leaks nothing about tokens that do not work.
@@ -65,6 +67,7 @@ pub struct Introspection {
     users: Arc<dyn UserRepository>,
     revocations: Arc<dyn RevocationRepository>,
     clock: Arc<dyn Clock>,
+    resources: Option<Arc<dyn ResourceRepository>>,
 }
 
 impl Introspection {
@@ -83,7 +86,46 @@ impl Introspection {
             users,
             revocations,
             clock,
+            resources: None,
         }
+    }
+
+    /// The same service applying the resource rule (see [`Self::introspect`]) with the
+    /// registry `resources`.
+    pub fn with_resources(mut self, resources: Arc<dyn ResourceRepository>) -> Self {
+        self.resources = Some(resources);
+        self
+    }
+
+    /// Whether `caller` may learn about an access token with `claims`. A token meant for
+    /// protected resources (an `aud` other than the issuer) is shown only to the client it was
+    /// issued to and to the clients registered as one of those resources' servers; every
+    /// other caller is told `active: false`, as for a token that does not exist, so one API
+    /// cannot read another's tokens. Tokens for the issuer's own audience stay visible to any
+    /// authenticated confidential client, as before resources existed.
+    async fn may_see(
+        &self,
+        caller: &Client,
+        claims: &AccessTokenClaims,
+    ) -> Result<bool, RepositoryError> {
+        if claims.client_id == caller.id.as_str() {
+            return Ok(true);
+        }
+        let mut restricted = false;
+        for aud in claims.aud.values().iter().filter(|a| **a != claims.iss) {
+            restricted = true;
+            let (Some(repo), Ok(id)) = (&self.resources, ResourceIdentifier::parse(aud)) else {
+                continue;
+            };
+            if repo
+                .find(&id)
+                .await?
+                .is_some_and(|r| r.is_served_by(&caller.id))
+            {
+                return Ok(true);
+            }
+        }
+        Ok(!restricted)
     }
 
     /// Introspects an opaque refresh token: active while unused, unrevoked and unexpired, its
@@ -127,7 +169,9 @@ impl Introspection {
     }
 
     /// Introspects `token` for `caller`. Callers are authenticated confidential clients; the
-    /// HTTP edge refuses public ones before calling this.
+    /// HTTP edge refuses public ones before calling this. An access token meant for a
+    /// protected resource is reported only to that resource's registered clients and to its
+    /// own client (see `may_see`).
     pub async fn introspect(
         &self,
         caller: &Client,
@@ -139,6 +183,14 @@ impl Introspection {
         let Some(c) = self.verifier.verify_active(token).await? else {
             return Ok(IntrospectionResponse::inactive());
         };
+        if !self.may_see(caller, &c).await? {
+            log::debug!(
+                "client {} may not introspect a token meant for {:?}",
+                caller.id,
+                c.aud.values()
+            );
+            return Ok(IntrospectionResponse::inactive());
+        }
         log::debug!(
             "client {} introspected an active token of {}",
             caller.id,
@@ -159,5 +211,7 @@ impl Introspection {
     }
 }
 
+#[cfg(test)]
+mod resource_tests;
 #[cfg(test)]
 mod tests;

@@ -70,6 +70,7 @@ fn audience_of_one_is_a_string_and_of_many_an_array() {
 #[test]
 fn resource_names_are_checked() {
     let mut r = Resource {
+        clients: Vec::new(),
         identifier: ResourceIdentifier::parse("https://a").unwrap(),
         name: "Billing API".into(),
         scope: crate::ScopeSet::parse("read write").unwrap(),
@@ -93,6 +94,7 @@ proptest! {
 
 fn resource(id: &str, scope: &str) -> Resource {
     Resource {
+        clients: Vec::new(),
         identifier: ResourceIdentifier::parse(id).unwrap(),
         name: id.into(),
         scope: crate::ScopeSet::parse(scope).unwrap(),

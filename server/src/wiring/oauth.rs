@@ -10,7 +10,7 @@ use tessera_application::ports::AuditLog;
 use tessera_application::services::{
     AccessTokenVerifier, AuthorizationCodeGrant, Authorize, ClientAuthenticator,
     ClientCredentialsGrant, Introspection, KeyService, Logout, RefreshGrace, RefreshTokenGrant,
-    TokenRevocation, UserInfo, UserTokenIssuer,
+    ResourceIndicators, TokenRevocation, UserInfo, UserTokenIssuer,
 };
 
 /// Creates the first signing key if there is none, then loads the keys for signing.
@@ -98,6 +98,8 @@ impl OAuthServices {
     pub fn new(core: &Core, inputs: OAuthInputs<'_>) -> Self {
         let db = &core.db;
         let Tokens { verifier, issuer } = inputs.tokens;
+        // One registry lookup for every grant that honours RFC 8707 `resource`.
+        let resources = Arc::new(ResourceIndicators::new(db.resources()));
         Self {
             authorize: Arc::new(
                 Authorize::new(
@@ -110,7 +112,8 @@ impl OAuthServices {
                     core.settings.clone(),
                 )
                 .with_audit(inputs.audit.clone())
-                .with_acr_floor(inputs.config.accounts.mfa.floor()),
+                .with_acr_floor(inputs.config.accounts.mfa.floor())
+                .with_resources(resources.clone()),
             ),
             code_grant: AuthorizationCodeGrant::new(
                 db.authorization_codes(),
@@ -119,7 +122,8 @@ impl OAuthServices {
                 db.revocations(),
                 issuer.clone(),
                 core.clock.clone(),
-            ),
+            )
+            .with_resources(resources.clone()),
             refresh_grant: RefreshTokenGrant::new(
                 db.refresh_tokens(),
                 db.revocations(),
@@ -128,13 +132,15 @@ impl OAuthServices {
                 core.clock.clone(),
                 refresh_grace(inputs.config, inputs.secret),
             )
-            .with_audit(inputs.audit),
+            .with_audit(inputs.audit)
+            .with_resources(resources.clone()),
             client_credentials: ClientCredentialsGrant::new(
                 core.jws.clone(),
                 core.clock.clone(),
                 core.rng.clone(),
                 core.settings.clone(),
-            ),
+            )
+            .with_resources(resources),
             authenticator: ClientAuthenticator::new(db.clients()),
             userinfo: UserInfo::new(verifier.clone(), db.users()),
             logout: Arc::new(Logout::new(
@@ -149,7 +155,8 @@ impl OAuthServices {
                 db.users(),
                 db.revocations(),
                 core.clock.clone(),
-            ),
+            )
+            .with_resources(db.resources()),
             revocation: TokenRevocation::new(verifier.clone(), db.revocations()),
         }
     }

@@ -11,6 +11,7 @@ fn id(s: &str) -> ResourceIdentifier {
 
 fn resource(identifier: &str, created_at: i64) -> Resource {
     Resource {
+        clients: Vec::new(),
         identifier: id(identifier),
         name: format!("API ☃ \"{identifier}\""),
         scope: ScopeSet::parse("read write mcp:tools").unwrap(),

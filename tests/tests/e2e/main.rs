@@ -31,6 +31,7 @@ mod mfa_api;
 mod openapi;
 mod reauthentication;
 mod refresh_grace;
+mod resource_indicators;
 mod sign_in;
 mod sign_out;
 mod step_up;

@@ -15,12 +15,12 @@ use serde_json::Value;
 use tessera_application::services::NewClient;
 use tessera_tests::{both_backends, TestDatabase};
 
-const EMAIL: &str = "ada@example.com";
-const PASSWORD: &str = "correct horse battery staple";
-const REDIRECT: &str = "http://127.0.0.1/callback";
+pub(crate) const EMAIL: &str = "ada@example.com";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const REDIRECT: &str = "http://127.0.0.1/callback";
 const LOGOUT_TARGET: &str = "https://app.example.com/signed-out";
 
-async fn web_client(app: &TestApp, extra: impl FnOnce(&mut NewClient)) -> Creds {
+pub(crate) async fn web_client(app: &TestApp, extra: impl FnOnce(&mut NewClient)) -> Creds {
     let mut req = NewClient {
         name: "Notes <App>".into(),
         grants: vec!["authorization_code".into(), "refresh_token".into()],
@@ -41,7 +41,7 @@ async fn setup(db: TestDatabase) -> (TestApp, Creds) {
     (app, client)
 }
 
-fn authorize_url(app: &TestApp, client_id: &str, extra: &[(&str, &str)]) -> String {
+pub(crate) fn authorize_url(app: &TestApp, client_id: &str, extra: &[(&str, &str)]) -> String {
     let mut params: Vec<(&str, &str)> = vec![
         ("response_type", "code"),
         ("client_id", client_id),
@@ -67,10 +67,10 @@ fn authorize_url(app: &TestApp, client_id: &str, extra: &[(&str, &str)]) -> Stri
     )
 }
 
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub(crate) const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
 /// Logs in on the login page and allows on the consent page; returns the final redirect.
-async fn sign_in(app: &TestApp, browser: &mut Browser, url: &str) -> Page {
+pub(crate) async fn sign_in(app: &TestApp, browser: &mut Browser, url: &str) -> Page {
     let page = browser.get(url).await;
     if page.status == 303 {
         return page; // already signed in, consent remembered

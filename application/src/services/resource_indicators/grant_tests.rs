@@ -35,6 +35,7 @@ async fn world() -> World {
         ResourceRepository::insert(
             store.as_ref(),
             &Resource {
+                clients: Vec::new(),
                 identifier: ResourceIdentifier::parse(id).unwrap(),
                 name: format!("{id} name"),
                 scope: ScopeSet::parse(scope).unwrap(),

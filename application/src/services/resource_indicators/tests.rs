@@ -6,6 +6,7 @@ async fn indicators() -> ResourceIndicators {
     let store = Arc::new(InMemoryStore::new());
     store
         .insert(&Resource {
+            clients: Vec::new(),
             identifier: ResourceIdentifier::parse("https://mcp.example/mcp").unwrap(),
             name: "Notes MCP".into(),
             scope: ScopeSet::parse("notes:read").unwrap(),

@@ -201,6 +201,26 @@ impl TestApp {
         }
     }
 
+    /// Registers a protected resource (RFC 8707) served by `clients`, straight in the store.
+    pub async fn add_resource(&self, identifier: &str, scope: &str, clients: &[&str]) {
+        use tessera_domain::{ClientId, Resource, ResourceIdentifier, ScopeSet, UnixTime};
+        let core = Core::open(&self.config).await.expect("core");
+        core.db
+            .resources()
+            .insert(&Resource {
+                identifier: ResourceIdentifier::parse(identifier).expect("identifier"),
+                name: format!("{identifier} API"),
+                scope: ScopeSet::parse(scope).expect("scope"),
+                created_at: UnixTime::from_secs(1),
+                clients: clients
+                    .iter()
+                    .map(|c| ClientId::parse(c).expect("client id"))
+                    .collect(),
+            })
+            .await
+            .expect("resource stored");
+    }
+
     /// Creates a user through the same service as `tessera user create`.
     pub async fn create_user(&self, email: &str, password: &str, name: Option<&str>) {
         let core = Core::open(&self.config).await.expect("core");
