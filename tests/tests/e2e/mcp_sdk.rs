@@ -17,7 +17,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::support::{test_config, Creds, TestApp};
-use secrecy::SecretString;
 use serde_json::{json, Value};
 use tessera_application::services::NewClient;
 use tessera_tests::{both_backends, TestDatabase};
@@ -26,11 +25,8 @@ use tokio::process::{Child, Command};
 
 const EMAIL: &str = "ada@example.com";
 const PASSWORD: &str = "correct horse battery staple";
-const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef";
 /// The scope the MCP server's tools need (server.mjs's default).
 const SCOPE: &str = "mcp:tools";
-/// The name the MCP server is registered under, which the consent page shows.
-const RESOURCE_NAME: &str = "Example MCP server";
 /// Another registered resource, for tokens with the wrong audience.
 const OTHER_RESOURCE: &str = "https://api.example.com/other";
 /// The longest any one Node.js process may take.
@@ -53,11 +49,10 @@ fn mcp_dir() -> PathBuf {
     dir
 }
 
-/// Tessera with a user, the admin API on, and outbound fetches allowed to loopback (the
+/// Tessera with a user, and outbound fetches allowed to loopback (the
 /// client's metadata document is served on 127.0.0.1).
 async fn tessera(db: TestDatabase) -> TestApp {
     let mut config = test_config(db.url());
-    config.admin.token = Some(SecretString::from(ADMIN_TOKEN.to_owned()));
     // config.outbound.allow_private_addresses = true; (set once the key exists; see below)
     allow_private_addresses(&mut config);
     let app = TestApp::spawn_with(db, config).await;
@@ -85,23 +80,10 @@ async fn assert_advertised(app: &TestApp, key: &str, what: &str) {
     );
 }
 
-/// Registers a protected resource through the admin API, as `tessera resource create` does.
-async fn register_resource(app: &TestApp, identifier: &str, name: &str, scope: &str) {
-    let res = app
-        .http
-        .post(app.url("/admin/resources"))
-        .bearer_auth(ADMIN_TOKEN)
-        .json(&json!({"identifier": identifier, "name": name, "scope": scope}))
-        .send()
-        .await
-        .expect("request sent");
-    let status = res.status();
-    let body = res.text().await.unwrap_or_default();
-    assert_eq!(
-        status, 201,
-        "registering the resource {identifier} at POST /admin/resources (the admin API of \
-         protected resources, as `tessera resource create`): {body}"
-    );
+/// Registers a protected resource in Tessera's store (what `tessera resource create` and the
+/// admin API do through their service), with no resource-server clients.
+async fn register_resource(app: &TestApp, identifier: &str, scope: &str) {
+    app.add_resource(identifier, scope, &[]).await;
 }
 
 /// A running `node server.mjs`: killed when dropped.
@@ -261,13 +243,14 @@ fn assert_signed_in_and_called(app: &TestApp, server: &McpServer, report: &Value
     assert_eq!(
         pages,
         ["login", "consent"],
-        "a client nobody registered by hand always gets the consent page"
+        "the person signs in and, the first time (and always for a client nobody registered \
+         by hand), allows on the consent page"
     );
     let consent = report["authorization"]["pages"][1]["text"]
         .as_str()
         .unwrap();
     assert!(
-        consent.contains(RESOURCE_NAME) && consent.contains(&server.url),
+        consent.contains(&server.url),
         "the consent page names the MCP server: {consent}"
     );
 
@@ -307,6 +290,32 @@ fn assert_signed_in_and_called(app: &TestApp, server: &McpServer, report: &Value
     assert_eq!(seen["scopes"], json!([SCOPE]));
 }
 
+/// The SDK's flow with a public client the operator registered (`tessera client create
+/// --public`): discovery, PKCE, `resource`, the audience-restricted token, the tool call.
+async fn preregistered_client(db: TestDatabase) {
+    let app = tessera(db).await;
+    let server = McpServer::start(&app).await;
+    register_resource(&app, &server.url, SCOPE).await;
+    let client = app
+        .register(NewClient {
+            name: "MCP client".into(),
+            grants: vec!["authorization_code".into(), "refresh_token".into()],
+            redirect_uris: vec!["http://127.0.0.1/callback".into()],
+            scope: SCOPE.into(),
+            auth_method: Some("none".into()),
+            public: true,
+            ..NewClient::default()
+        })
+        .await;
+
+    let report = run_client(&server, "preregistered", &[("MCP_CLIENT_ID", &client.id)]).await;
+    assert_signed_in_and_called(&app, &server, &report);
+    assert_eq!(report["client_id"], client.id.as_str());
+    assert_eq!(report["registered"], Value::Null);
+    app.stop().await;
+}
+both_backends!(mcp_sdk_preregistered_client, preregistered_client);
+
 /// The SDK registers itself at Tessera's `/register` (RFC 7591) and calls the tool.
 async fn dynamic_registration(db: TestDatabase) {
     let app = tessera(db).await;
@@ -317,7 +326,7 @@ async fn dynamic_registration(db: TestDatabase) {
     )
     .await;
     let server = McpServer::start(&app).await;
-    register_resource(&app, &server.url, RESOURCE_NAME, SCOPE).await;
+    register_resource(&app, &server.url, SCOPE).await;
 
     let report = run_client(&server, "dcr", &[]).await;
     assert_signed_in_and_called(&app, &server, &report);
@@ -343,7 +352,7 @@ async fn metadata_document(db: TestDatabase) {
     )
     .await;
     let server = McpServer::start(&app).await;
-    register_resource(&app, &server.url, RESOURCE_NAME, SCOPE).await;
+    register_resource(&app, &server.url, SCOPE).await;
 
     let report = run_client(&server, "cimd", &[]).await;
     assert_signed_in_and_called(&app, &server, &report);
@@ -384,8 +393,8 @@ async fn service_token(app: &TestApp, service: &Creds, resource: Option<&str>) -
 async fn wrong_audience(db: TestDatabase) {
     let app = tessera(db).await;
     let server = McpServer::start(&app).await;
-    register_resource(&app, &server.url, RESOURCE_NAME, SCOPE).await;
-    register_resource(&app, OTHER_RESOURCE, "Another API", SCOPE).await;
+    register_resource(&app, &server.url, SCOPE).await;
+    register_resource(&app, OTHER_RESOURCE, SCOPE).await;
     let service = app
         .register(NewClient {
             name: "agent".into(),
