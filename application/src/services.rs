@@ -20,6 +20,7 @@ mod link_targets;
 mod logout;
 mod refresh_grant;
 mod resource_indicators;
+mod resource_registry;
 mod revocation;
 mod second_factors;
 mod sign_in;
@@ -60,6 +61,7 @@ pub use link_targets::LinkTargets;
 pub use logout::{Logout, LogoutError, LogoutPlan, LogoutRequest};
 pub use refresh_grant::{RefreshGrace, RefreshTokenGrant};
 pub use resource_indicators::{ResourceIndicators, TargetError, MAX_RESOURCES_PER_REQUEST};
+pub use resource_registry::{NewResource, ResourceRegistry, ResourceRegistryError};
 pub use revocation::{RevokeError, TokenRevocation};
 pub use second_factors::{
     user_handle, MfaStatus, PasskeyChallenge, PasskeySignIn, PendingSignIn, PendingStep,

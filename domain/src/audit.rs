@@ -73,11 +73,15 @@ pub enum AuditAction {
     MfaReset,
     /// A person signed one of their own browser sessions out from their account page.
     SessionEnded,
+    /// A protected resource (RFC 8707) was registered.
+    ResourceCreated,
+    /// A protected resource was removed from the registry.
+    ResourceDeleted,
 }
 
 impl AuditAction {
     /// Every action, for filters and exhaustive tests.
-    pub const ALL: [AuditAction; 27] = [
+    pub const ALL: [AuditAction; 29] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::AccountLocked,
@@ -105,6 +109,8 @@ impl AuditAction {
         Self::PasskeyRemoved,
         Self::MfaReset,
         Self::SessionEnded,
+        Self::ResourceCreated,
+        Self::ResourceDeleted,
     ];
 
     /// The stored and logged name; stable, as rows outlive releases.
@@ -137,6 +143,8 @@ impl AuditAction {
             Self::PasskeyRemoved => "passkey_removed",
             Self::MfaReset => "mfa_reset",
             Self::SessionEnded => "session_ended",
+            Self::ResourceCreated => "resource_created",
+            Self::ResourceDeleted => "resource_deleted",
         }
     }
 

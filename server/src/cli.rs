@@ -34,6 +34,9 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand, name = "apikey")]
     ApiKey(ApiKeyCommand),
+    /// Manage protected resources (RFC 8707).
+    #[command(subcommand)]
+    Resource(ResourceCommand),
 }
 
 /// `tessera user …`.
@@ -143,6 +146,31 @@ pub enum ApiKeyCommand {
         /// The key id (its 8-character prefix); a leading hyphen is part of the value.
         #[arg(allow_hyphen_values = true)]
         id: String,
+    },
+}
+
+/// `tessera resource …`.
+#[derive(Debug, Subcommand)]
+pub enum ResourceCommand {
+    /// Register an API or MCP server tokens can be meant for; prints {"identifier", "name",
+    /// "scope"}.
+    Create {
+        /// Its identifier: an absolute URI without fragment, the `aud` of its tokens.
+        #[arg(long)]
+        identifier: String,
+        /// The name people see on the consent page (default: the identifier).
+        #[arg(long)]
+        name: Option<String>,
+        /// Space-separated scopes the resource defines.
+        #[arg(long)]
+        scope: Option<String>,
+    },
+    /// List resources as JSON, oldest first.
+    List,
+    /// Remove a resource; tokens already issued for it stay valid until they expire.
+    Delete {
+        /// The identifier, exactly as registered.
+        identifier: String,
     },
 }
 

@@ -40,6 +40,7 @@ fn main() -> ExitCode {
         Command::Keys(cmd) => print(runtime.block_on(commands::keys::run(&config, cmd))),
         Command::ApiKey(cmd) => print(runtime.block_on(commands::apikey::run(&config, cmd))),
         Command::User(cmd) => print(runtime.block_on(commands::user::run(&config, cmd))),
+        Command::Resource(cmd) => print(runtime.block_on(commands::resource::run(&config, cmd))),
     }
 }
 

@@ -149,6 +149,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/admin/api-keys"),
     ("DELETE", "/admin/api-keys/{id}"),
     ("GET", "/admin/audit"),
+    ("GET", "/admin/resources"),
+    ("POST", "/admin/resources"),
+    ("DELETE", "/admin/resources"),
 ];
 
 /// Where the emailed links of `issuer` (the public base URL) point: the pages above, so the

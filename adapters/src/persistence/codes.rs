@@ -246,7 +246,9 @@ impl AuthorizationCodeRepository for DieselAuthorizationCodeRepository {
             }
         })?;
         match consumed {
-            Consumed::Redeemed(row) => Ok(CodeRedemption::Redeemed((*row).into_domain()?)),
+            Consumed::Redeemed(row) => {
+                Ok(CodeRedemption::Redeemed(Box::new((*row).into_domain()?)))
+            }
             Consumed::AlreadyUsed(grant_id) => Ok(CodeRedemption::AlreadyUsed { grant_id }),
             Consumed::NotFound => Ok(CodeRedemption::NotFound),
         }

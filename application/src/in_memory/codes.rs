@@ -43,7 +43,7 @@ impl AuthorizationCodeRepository for InMemoryStore {
             },
             Some(row) => {
                 row.used_at = Some(now);
-                CodeRedemption::Redeemed(row.code.clone())
+                CodeRedemption::Redeemed(Box::new(row.code.clone()))
             }
         })
     }

@@ -6,7 +6,7 @@ use tessera_domain::{AuthorizationCode, ClientId, TokenDigest, UnixTime, UserId}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CodeRedemption {
     /// First use: the code, now marked used.
-    Redeemed(AuthorizationCode),
+    Redeemed(Box<AuthorizationCode>),
     /// The code was already used: the grant to revoke (RFC 6749 §4.1.2).
     AlreadyUsed {
         /// The grant id of the tokens issued from the first use.

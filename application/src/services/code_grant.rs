@@ -98,7 +98,7 @@ impl AuthorizationCodeGrant {
         let now = self.clock.now();
         let invalid = |m: &str| TokenError::InvalidGrant(m.to_owned());
         let code = match self.codes.consume(&TokenDigest::of(code), now).await? {
-            CodeRedemption::Redeemed(c) => c,
+            CodeRedemption::Redeemed(c) => *c,
             CodeRedemption::NotFound => return Err(invalid("the authorization code is not valid")),
             CodeRedemption::AlreadyUsed { grant_id } => {
                 let lifetimes = &self.issuer.settings().lifetimes;

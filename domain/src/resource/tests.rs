@@ -139,7 +139,7 @@ fn narrowing_picks_granted_resources_only() {
     let c = ResourceIdentifier::parse("https://c").unwrap();
     assert_eq!(t.narrow_to(&[]).unwrap(), t);
     assert_eq!(
-        t.narrow_to(&[a.clone()]).unwrap().identifiers(),
+        t.narrow_to(std::slice::from_ref(&a)).unwrap().identifiers(),
         vec![a.clone()]
     );
     assert!(t.narrow_to(&[a, c]).is_none());

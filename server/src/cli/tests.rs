@@ -17,3 +17,37 @@ fn an_id_with_a_leading_hyphen_is_a_value() {
         Command::ApiKey(ApiKeyCommand::Revoke { id }) if id == "-abcdefg"
     ));
 }
+
+/// `resource create` takes the optional name and scope; `delete` takes the identifier alone.
+#[test]
+fn resource_commands_parse() {
+    let cli = Cli::try_parse_from([
+        "tessera",
+        "resource",
+        "create",
+        "--identifier",
+        "https://mcp.example/mcp",
+        "--scope",
+        "notes:read notes:write",
+    ])
+    .unwrap();
+    match cli.command {
+        Command::Resource(ResourceCommand::Create {
+            identifier,
+            name,
+            scope,
+        }) => {
+            assert_eq!(identifier, "https://mcp.example/mcp");
+            assert_eq!(name, None);
+            assert_eq!(scope.as_deref(), Some("notes:read notes:write"));
+        }
+        other => panic!("parsed as {other:?}"),
+    }
+    let cli = Cli::try_parse_from(["tessera", "resource", "delete", "urn:example:api"]).unwrap();
+    assert!(matches!(
+        cli.command,
+        Command::Resource(ResourceCommand::Delete { identifier }) if identifier == "urn:example:api"
+    ));
+    assert!(Cli::try_parse_from(["tessera", "resource", "create"]).is_err());
+    assert!(Cli::try_parse_from(["tessera", "resource", "delete"]).is_err());
+}

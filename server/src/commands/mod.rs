@@ -4,6 +4,7 @@
 pub mod apikey;
 pub mod client;
 pub mod keys;
+pub mod resource;
 pub mod user;
 
 use crate::wiring::WiringError;

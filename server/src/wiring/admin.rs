@@ -8,7 +8,7 @@ use tessera_application::ports::AuditLog;
 use tessera_application::services::admin::{
     AdminApiKeys, AdminAudit, AdminAuthenticator, AdminClients, AdminKeys, AdminUsers,
 };
-use tessera_application::services::{ApiKeys, EmailLinks, KeyService};
+use tessera_application::services::{ApiKeys, EmailLinks, KeyService, ResourceRegistry};
 
 /// What the admin API is built from, beside the core.
 pub struct AdminInputs<'a> {
@@ -61,6 +61,7 @@ pub fn admin_api(core: &Core, inputs: AdminInputs<'_>) -> Arc<AdminState> {
         keys: AdminKeys::new(keys, core.clock.clone(), audit.clone()),
         api_keys: AdminApiKeys::new(api_keys.clone(), core.clock.clone(), audit.clone()),
         audit: AdminAudit::new(db.audit()),
+        resources: ResourceRegistry::new(db.resources(), core.clock.clone(), audit.clone()),
         auth: AdminAuthenticator::new(
             config.admin.token.as_ref(),
             api_keys,

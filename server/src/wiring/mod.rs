@@ -23,7 +23,7 @@ use tessera_adapters::persistence::Database;
 use tessera_application::errors::BoxError;
 use tessera_application::ports::{Clock, JwsEngine, PasswordHasher, RandomSource};
 use tessera_application::services::{
-    Accounts, AccountsDeps, ClientRegistry, KeyService, SignOutEverywhere,
+    Accounts, AccountsDeps, ClientRegistry, KeyService, ResourceIndicators, SignOutEverywhere,
 };
 use tessera_application::IssuerSettings;
 use tessera_domain::SigningAlgorithm;
@@ -114,6 +114,12 @@ impl Core {
     /// The client registration service.
     pub fn client_registry(&self) -> ClientRegistry {
         ClientRegistry::new(self.db.clients(), self.clock.clone(), self.rng.clone())
+    }
+
+    /// Looks up the `resource` values (RFC 8707) of authorization and token requests in the
+    /// registry on this database (`self.db.resources()` is the repository itself).
+    pub fn resource_indicators(&self) -> ResourceIndicators {
+        ResourceIndicators::new(self.db.resources())
     }
 
     /// The argon2id hasher with the configured parameters.

@@ -4,4 +4,5 @@
 mod api_keys;
 mod commands;
 mod keys;
+mod resources;
 mod secrets_never_logged;

@@ -519,7 +519,7 @@ async fn codes_are_consumed_once(tdb: TestBackend) {
     let now = UnixTime::from_secs(1_000);
     assert_eq!(
         repo.consume(&full.digest, now).await.unwrap(),
-        CodeRedemption::Redeemed(full.clone())
+        CodeRedemption::Redeemed(Box::new(full.clone()))
     );
     assert_eq!(
         repo.consume(&full.digest, now).await.unwrap(),
@@ -536,7 +536,7 @@ async fn codes_are_consumed_once(tdb: TestBackend) {
     let late = UnixTime::from_secs(5_000);
     assert_eq!(
         repo.consume(&bare.digest, late).await.unwrap(),
-        CodeRedemption::Redeemed(bare.clone())
+        CodeRedemption::Redeemed(Box::new(bare.clone()))
     );
     assert_eq!(
         repo.consume(&bare.digest, late).await.unwrap(),
@@ -818,7 +818,7 @@ async fn r_06_parallel_consume_redeems_once(tdb: TestBackend) {
     for racer in racers {
         match racer.await.unwrap().unwrap() {
             CodeRedemption::Redeemed(got) => {
-                assert_eq!(got, c);
+                assert_eq!(*got, c);
                 redeemed += 1;
             }
             CodeRedemption::AlreadyUsed { grant_id } => {

@@ -18,6 +18,7 @@ mod account_api;
 mod account_lifecycle;
 mod account_page;
 mod admin;
+mod admin_resources;
 mod audit;
 mod browser_passkeys;
 mod browser_sign_in;

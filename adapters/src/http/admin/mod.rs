@@ -8,6 +8,7 @@
 
 pub(super) mod clients;
 pub(super) mod keys;
+pub(super) mod resources;
 pub(super) mod users;
 
 use super::audit_trail;
@@ -43,6 +44,7 @@ const ADMIN_KEYS_ROTATE: &str = "/admin/keys/rotate";
 const ADMIN_API_KEYS: &str = "/admin/api-keys";
 const ADMIN_API_KEY: &str = "/admin/api-keys/{id}";
 const ADMIN_AUDIT: &str = "/admin/audit";
+const ADMIN_RESOURCES: &str = "/admin/resources";
 
 /// The realm of the admin API's `WWW-Authenticate` challenges.
 const ADMIN_REALM: &str = "tessera-admin";
@@ -285,6 +287,13 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource(ADMIN_AUDIT)
             .route(web::get().to(keys::audit_list))
+            .default_service(na()),
+    )
+    .service(
+        web::resource(ADMIN_RESOURCES)
+            .route(web::get().to(resources::list))
+            .route(web::post().to(resources::create))
+            .route(web::delete().to(resources::delete))
             .default_service(na()),
     );
 }

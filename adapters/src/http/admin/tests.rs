@@ -99,6 +99,11 @@ fn state(users: MockUserRepository, failures: u32) -> AdminState {
         keys: AdminKeys::new(keys, clock.clone(), audit.clone()),
         api_keys: AdminApiKeys::new(api_keys.clone(), clock.clone(), audit.clone()),
         audit: AdminAudit::new(Arc::new(MockAuditRepository::new())),
+        resources: tessera_application::services::ResourceRegistry::new(
+            Arc::new(tessera_application::ports::MockResourceRepository::new()),
+            clock.clone(),
+            audit.clone(),
+        ),
         auth: AdminAuthenticator::new(
             Some(&SecretString::from(TOKEN.to_owned())),
             api_keys,

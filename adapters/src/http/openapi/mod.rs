@@ -96,7 +96,10 @@ const MAX_AGE_SECS: u32 = 600;
         super::admin::keys::api_keys_list,
         super::admin::keys::api_keys_create,
         super::admin::keys::api_keys_revoke,
-        super::admin::keys::audit_list
+        super::admin::keys::audit_list,
+        super::admin::resources::list,
+        super::admin::resources::create,
+        super::admin::resources::delete
     ),
     modifiers(&SecuritySchemes),
     tags(

@@ -46,3 +46,14 @@ pub struct AdminKeyRotate {
     /// lifetime (default `false`: such a rotation answers `409`).
     pub force: Option<bool>,
 }
+
+/// `POST /admin/resources`: the fields of `tessera resource create`.
+#[derive(ToSchema)]
+pub struct AdminResourceCreate {
+    /// An absolute URI without fragment: the `aud` of tokens meant for the resource.
+    pub identifier: String,
+    /// Shown on consent pages (default: the identifier).
+    pub name: Option<String>,
+    /// The space-separated scopes the resource defines.
+    pub scope: Option<String>,
+}

@@ -22,7 +22,9 @@ pub use accounts::{
     PasswordChange, Profile, ProfilePatch, RegisterRequest, Registered, ResetConfirmation,
     ResetConfirmationForm, VerifyEmailForm, VerifyEmailRequest,
 };
-pub use admin::{AdminApiKeyCreate, AdminClientCreate, AdminClientUpdate, AdminKeyRotate};
+pub use admin::{
+    AdminApiKeyCreate, AdminClientCreate, AdminClientUpdate, AdminKeyRotate, AdminResourceCreate,
+};
 pub use authorize::{AuthorizeForm, LogoutForm};
 pub use discovery::ProviderMetadata;
 pub use error::ErrorBody;

@@ -68,7 +68,7 @@ fn users_returning(user: Option<User>) -> MockUserRepository {
 /// The code redeems, the user is found; no signing, storing or revoking is allowed.
 fn redeeming(code: AuthorizationCode) -> Ports {
     Ports {
-        codes: consuming(CodeRedemption::Redeemed(code)),
+        codes: consuming(CodeRedemption::Redeemed(Box::new(code))),
         users: users_returning(Some(ts::user())),
         refresh_tokens: MockRefreshTokenRepository::new(),
         revocations: MockRevocationRepository::new(),
