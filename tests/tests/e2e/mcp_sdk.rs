@@ -53,14 +53,15 @@ fn mcp_dir() -> PathBuf {
 /// client's metadata document is served on 127.0.0.1).
 async fn tessera(db: TestDatabase) -> TestApp {
     let mut config = test_config(db.url());
-    // config.outbound.allow_private_addresses = true; (set once the key exists; see below)
     allow_private_addresses(&mut config);
     let app = TestApp::spawn_with(db, config).await;
     app.create_user(EMAIL, PASSWORD, Some("Ada Lovelace")).await;
     app
 }
 
-/// `outbound.allow_private_addresses = true`, needed for an `http://127.0.0.1` client_id.
+/// `outbound.allow_private_addresses = true`, which the metadata-document scenario needs for
+/// its `http://127.0.0.1` client_id. The key comes with the `cimd` branch and is not on main
+/// yet; once it is, the body becomes `config.outbound.allow_private_addresses = true;`.
 fn allow_private_addresses(_config: &mut tessera_server::Config) {}
 
 /// Tessera's RFC 8414 metadata, which the SDK reads; fails naming `what` when `key` is not there.
