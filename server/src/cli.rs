@@ -164,6 +164,10 @@ pub enum ResourceCommand {
         /// Space-separated scopes the resource defines.
         #[arg(long)]
         scope: Option<String>,
+        /// A client the resource's server authenticates as; only such clients (and a
+        /// token's own client) can introspect tokens meant for it. Repeatable.
+        #[arg(long = "client")]
+        clients: Vec<String>,
     },
     /// List resources as JSON, oldest first.
     List,

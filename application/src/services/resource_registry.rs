@@ -8,7 +8,7 @@ use crate::services::fault_code::repository_fault_code;
 use crate::{OAuthErrorCode, RepositoryError};
 use std::sync::Arc;
 use tessera_domain::{
-    AuditAction, AuditEvent, AuditOutcome, Resource, ResourceIdentifier, ScopeSet,
+    AuditAction, AuditEvent, AuditOutcome, ClientId, Resource, ResourceIdentifier, ScopeSet,
 };
 
 /// What an operator asks to register.
@@ -20,6 +20,8 @@ pub struct NewResource {
     pub name: Option<String>,
     /// The space-separated scopes the resource defines (may be empty).
     pub scope: Option<String>,
+    /// The client ids the resource's server authenticates as (for introspection).
+    pub clients: Vec<String>,
 }
 
 /// Why a registry operation was refused.
@@ -106,7 +108,14 @@ impl ResourceRegistry {
         })?;
         let scope = ScopeSet::parse(req.scope.as_deref().unwrap_or_default())
             .map_err(|e| ResourceRegistryError::invalid("scope", e))?;
+        let clients = req
+            .clients
+            .iter()
+            .map(|c| ClientId::parse(c))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ResourceRegistryError::invalid("clients", e))?;
         let resource = Resource {
+            clients,
             name: req.name.unwrap_or_else(|| identifier.to_string()),
             identifier,
             scope,

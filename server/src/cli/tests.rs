@@ -29,6 +29,10 @@ fn resource_commands_parse() {
         "https://mcp.example/mcp",
         "--scope",
         "notes:read notes:write",
+        "--client",
+        "api-1",
+        "--client",
+        "api-2",
     ])
     .unwrap();
     match cli.command {
@@ -36,10 +40,12 @@ fn resource_commands_parse() {
             identifier,
             name,
             scope,
+            clients,
         }) => {
             assert_eq!(identifier, "https://mcp.example/mcp");
             assert_eq!(name, None);
             assert_eq!(scope.as_deref(), Some("notes:read notes:write"));
+            assert_eq!(clients, vec!["api-1", "api-2"]);
         }
         other => panic!("parsed as {other:?}"),
     }

@@ -41,6 +41,7 @@ async fn execute(registry: &ResourceRegistry, cmd: ResourceCommand) -> Result<Va
             identifier,
             name,
             scope,
+            clients,
         } => {
             let created = registry
                 .create(
@@ -49,6 +50,7 @@ async fn execute(registry: &ResourceRegistry, cmd: ResourceCommand) -> Result<Va
                         identifier,
                         name,
                         scope,
+                        clients,
                     },
                 )
                 .await
@@ -75,6 +77,7 @@ fn describe(r: &Resource) -> Value {
         "identifier": r.identifier.as_str(),
         "name": r.name,
         "scope": r.scope.to_string(),
+        "clients": r.clients.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
     })
 }
 

@@ -95,15 +95,19 @@ fn lifecycle(db: TestDatabase) {
         "Notes MCP",
         "--scope",
         "notes:write notes:read",
+        "--client",
+        "notes-api",
     ]);
     assert_eq!(
         created,
-        json!({ "identifier": MCP, "name": "Notes MCP", "scope": "notes:read notes:write" })
+        json!({ "identifier": MCP, "name": "Notes MCP", "scope": "notes:read notes:write",
+                "clients": ["notes-api"] })
     );
     let plain = env.json(&["resource", "create", "--identifier", "urn:example:api"]);
     assert_eq!(
         plain,
-        json!({ "identifier": "urn:example:api", "name": "urn:example:api", "scope": "" })
+        json!({ "identifier": "urn:example:api", "name": "urn:example:api", "scope": "",
+                "clients": [] })
     );
 
     let list = env.json(&["resource", "list"]);
@@ -112,6 +116,7 @@ fn lifecycle(db: TestDatabase) {
     let mine = listed.iter().find(|r| r["identifier"] == MCP).unwrap();
     assert_eq!(mine["name"], "Notes MCP");
     assert_eq!(mine["scope"], "notes:read notes:write");
+    assert_eq!(mine["clients"], json!(["notes-api"]));
     assert!(mine["created_at"].as_i64().unwrap() > 0);
 
     let dup = env.fails(

@@ -22,6 +22,8 @@ struct CreateRequest {
     identifier: String,
     name: Option<String>,
     scope: Option<String>,
+    #[serde(default)]
+    clients: Vec<String>,
 }
 
 /// A resource as shown.
@@ -30,6 +32,7 @@ fn describe(r: &Resource) -> Value {
         "identifier": r.identifier.as_str(),
         "name": r.name,
         "scope": r.scope.to_string(),
+        "clients": r.clients.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
         "created_at": r.created_at.as_secs(),
     })
 }
@@ -97,6 +100,7 @@ pub(in crate::http) async fn create(
                 identifier: body.identifier,
                 name: body.name,
                 scope: body.scope,
+                clients: body.clients,
             },
         )
         .await

@@ -56,4 +56,6 @@ pub struct AdminResourceCreate {
     pub name: Option<String>,
     /// The space-separated scopes the resource defines.
     pub scope: Option<String>,
+    /// Client ids the resource's server authenticates as (they may introspect its tokens).
+    pub clients: Option<Vec<String>>,
 }

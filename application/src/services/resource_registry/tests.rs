@@ -39,6 +39,7 @@ fn admin() -> Actor {
 
 fn new(identifier: &str, name: Option<&str>, scope: Option<&str>) -> NewResource {
     NewResource {
+        clients: Vec::new(),
         identifier: identifier.into(),
         name: name.map(Into::into),
         scope: scope.map(Into::into),
