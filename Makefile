@@ -5,7 +5,7 @@
 CARGO ?= cargo
 PG_URL ?= $(or $(TESSERA_TEST_POSTGRES_URL),postgres://postgres@127.0.0.1:5432/postgres)
 
-.PHONY: run build test lint lint-rules fmt pg-check domain-purity bench bench-quick bench-growth schemathesis
+.PHONY: run build test lint lint-rules fmt pg-check mcp-deps domain-purity bench bench-quick bench-growth schemathesis
 
 run:
 	$(CARGO) run -p tessera-server --bin tessera -- serve
@@ -13,8 +13,16 @@ run:
 build:
 	$(CARGO) build --workspace
 
-test: pg-check
+test: pg-check mcp-deps
 	$(CARGO) test --workspace --all-targets
+
+# The MCP end-to-end test (tests/tests/e2e/mcp_sdk.rs) runs the official MCP TypeScript SDK
+# under Node.js: its packages come from tests/mcp/package-lock.json, exactly (`npm ci`), and
+# are installed again only when the lock file changes.
+mcp-deps: tests/mcp/node_modules/.package-lock.json
+tests/mcp/node_modules/.package-lock.json: tests/mcp/package-lock.json tests/mcp/package.json
+	npm ci --prefix tests/mcp --no-audit --no-fund
+	@touch $@
 
 # Says loudly when PostgreSQL is not there: the PostgreSQL half of the suite will be skipped
 # (CI sets TESSERA_REQUIRE_POSTGRES=1, which turns the skip into a failure).

@@ -29,6 +29,7 @@ mod faults;
 mod lockout;
 mod login_storm;
 mod metadata_documents;
+mod mcp_sdk;
 mod metrics;
 mod mfa_api;
 mod openapi;
