@@ -88,6 +88,9 @@ impl Authorize {
         if let Some(documents) = &self.documents {
             directory = directory.with_documents(documents.clone());
         }
+        if let Some(resources) = &self.resources {
+            directory = directory.with_resources(resources.repository());
+        }
         match directory.find(id).await {
             Ok(client) => Ok(client),
             Err(MetadataDocumentError::Repository(e)) => Err(e.into()),

@@ -1,4 +1,4 @@
-use crate::ports::{ClientMetadataDocuments, ClientRepository, Clock};
+use crate::ports::{ClientMetadataDocuments, ClientRepository, Clock, ResourceRepository};
 use crate::services::fault_code::repository_fault_code;
 use crate::services::{ClientDirectory, MetadataDocumentError};
 use crate::{OAuthErrorCode, RepositoryError};
@@ -89,6 +89,16 @@ impl ClientAuthenticator {
         let directory = ClientDirectory::new(self.clients.clone(), clock).with_documents(documents);
         Self {
             documents: Some(directory),
+            ..self
+        }
+    }
+
+    /// The same authenticator giving metadata documents that name no scope every scope a
+    /// client may register here (see [`ClientDirectory::with_resources`]), as `/authorize`
+    /// does, so both keep the stored row alike.
+    pub fn with_resource_scopes(self, resources: Arc<dyn ResourceRepository>) -> Self {
+        Self {
+            documents: self.documents.map(|d| d.with_resources(resources)),
             ..self
         }
     }

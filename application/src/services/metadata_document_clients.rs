@@ -4,7 +4,10 @@
 //! in `clients` is kept in step with the document (inserted, or updated when it changed),
 //! because codes, consents and refresh tokens reference it.
 
-use crate::ports::{ClientMetadataDocuments, ClientRepository, Clock, DocumentFetchError};
+use crate::ports::{
+    ClientMetadataDocuments, ClientRepository, Clock, DocumentFetchError, ResourceRepository,
+};
+use crate::services::OIDC_REGISTRABLE_SCOPES;
 use crate::RepositoryError;
 use serde_json::Value;
 use std::sync::Arc;
@@ -79,6 +82,7 @@ impl MetadataDocumentError {
 pub struct ClientDirectory {
     clients: Arc<dyn ClientRepository>,
     documents: Option<Arc<dyn ClientMetadataDocuments>>,
+    resources: Option<Arc<dyn ResourceRepository>>,
     clock: Arc<dyn Clock>,
 }
 
@@ -88,8 +92,33 @@ impl ClientDirectory {
         Self {
             clients,
             documents: None,
+            resources: None,
             clock,
         }
+    }
+
+    /// The same directory giving a document that names no `scope` every scope a client may
+    /// register here (the OpenID Connect ones and those of the registered resources), as
+    /// dynamic registration does: an MCP client's document seldom lists the server's scopes.
+    pub fn with_resources(self, resources: Arc<dyn ResourceRepository>) -> Self {
+        Self {
+            resources: Some(resources),
+            ..self
+        }
+    }
+
+    /// The scope of a document that names none.
+    async fn default_scope(&self) -> Result<ScopeSet, RepositoryError> {
+        let Some(resources) = &self.resources else {
+            return ScopeSet::parse(DEFAULT_SCOPE)
+                .map_err(|e| RepositoryError::other(format!("built-in scope refused: {e}")));
+        };
+        let mut scope = ScopeSet::parse(OIDC_REGISTRABLE_SCOPES)
+            .map_err(|e| RepositoryError::other(format!("built-in scope refused: {e}")))?;
+        for r in resources.list().await? {
+            scope = scope.union(&r.scope);
+        }
+        Ok(scope)
     }
 
     /// The same directory, resolving URL client ids through `documents`.
@@ -106,7 +135,9 @@ impl ClientDirectory {
         match &self.documents {
             Some(documents) if id.is_metadata_document_url() => {
                 let document = documents.fetch(id).await?;
-                let client = client_from_document(id, &document, self.clock.now())?;
+                let default_scope = self.default_scope().await?;
+                let client =
+                    client_from_document_with(id, &document, self.clock.now(), &default_scope)?;
                 Ok(Some(self.keep_row_in_step(client).await?))
             }
             _ => Ok(self.clients.find(id).await?),
@@ -147,6 +178,18 @@ pub fn client_from_document(
     id: &ClientId,
     document: &Value,
     now: UnixTime,
+) -> Result<Client, MetadataDocumentError> {
+    let default_scope =
+        ScopeSet::parse(DEFAULT_SCOPE).map_err(|_| MetadataDocumentError::Member("scope"))?;
+    client_from_document_with(id, document, now, &default_scope)
+}
+
+/// [`client_from_document`] with the scope a document naming none is given.
+pub fn client_from_document_with(
+    id: &ClientId,
+    document: &Value,
+    now: UnixTime,
+    default_scope: &ScopeSet,
 ) -> Result<Client, MetadataDocumentError> {
     let doc = document
         .as_object()
@@ -197,10 +240,10 @@ pub fn client_from_document(
             .to_owned(),
     };
     let scope = match doc.get("scope") {
-        None => ScopeSet::parse(DEFAULT_SCOPE),
-        Some(v) => ScopeSet::parse(v.as_str().ok_or(MetadataDocumentError::Member("scope"))?),
-    }
-    .map_err(|_| MetadataDocumentError::Member("scope"))?;
+        None => default_scope.clone(),
+        Some(v) => ScopeSet::parse(v.as_str().ok_or(MetadataDocumentError::Member("scope"))?)
+            .map_err(|_| MetadataDocumentError::Member("scope"))?,
+    };
     let application_type = match doc.get("application_type") {
         None => ApplicationType::Web,
         Some(v) => v

@@ -34,6 +34,11 @@ impl ResourceIndicators {
         Self { resources }
     }
 
+    /// The registry behind it.
+    pub fn repository(&self) -> Arc<dyn ResourceRepository> {
+        self.resources.clone()
+    }
+
     /// Parses `values` (each an absolute URI without fragment) without looking them up.
     pub fn parse(values: &[&str]) -> Result<Vec<ResourceIdentifier>, TargetError> {
         if values.len() > MAX_RESOURCES_PER_REQUEST {

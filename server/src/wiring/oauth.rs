@@ -168,7 +168,8 @@ impl OAuthServices {
             )
             .with_resources(resources),
             authenticator: ClientAuthenticator::new(db.clients())
-                .with_metadata_documents(documents, core.clock.clone()),
+                .with_metadata_documents(documents, core.clock.clone())
+                .with_resource_scopes(db.resources()),
             userinfo: UserInfo::new(verifier.clone(), db.users()),
             logout: Arc::new(Logout::new(
                 core.jws.clone(),

@@ -67,8 +67,7 @@ async fn a_valid_document_is_the_client_and_its_row_is_inserted_then_updated() {
     assert!(!client.skip_consent);
     assert_eq!(client.name, "Notes");
     assert_eq!(client.redirect_uris[0].as_str(), CALLBACK);
-    let stored = store
-        .find(&url_id())
+    let stored = ClientRepository::find(store.as_ref(), &url_id())
         .await
         .unwrap()
         .expect("the row exists");
@@ -82,7 +81,7 @@ async fn a_valid_document_is_the_client_and_its_row_is_inserted_then_updated() {
         .unwrap();
     assert_eq!(again.name, "Notes 2");
     assert_eq!(
-        store.find(&url_id()).await.unwrap().unwrap().name,
+        ClientRepository::find(store.as_ref(), &url_id()).await.unwrap().unwrap().name,
         "Notes 2"
     );
 }
@@ -264,7 +263,7 @@ async fn authorize_shows_an_error_page_and_stores_nothing_for_each_failure() {
             other => panic!("expected an error page, never a redirect: {other:?}"),
         }
         assert!(
-            store.find(&url_id()).await.unwrap().is_none(),
+            ClientRepository::find(store.as_ref(), &url_id()).await.unwrap().is_none(),
             "no row stored"
         );
     }
@@ -320,4 +319,42 @@ async fn the_token_endpoint_accepts_the_document_client_by_id_only_and_never_wit
         with_secret,
         Err(AuthenticateClientError::InvalidClient)
     ));
+}
+
+#[tokio::test]
+async fn a_document_naming_no_scope_gets_every_registrable_scope() {
+    let store = Arc::new(InMemoryStore::new());
+    ResourceRepository::insert(
+        store.as_ref(),
+        &tessera_domain::Resource {
+            identifier: tessera_domain::ResourceIdentifier::parse("https://mcp.example/mcp")
+                .unwrap(),
+            name: "MCP".into(),
+            scope: tessera_domain::ScopeSet::parse("mcp:tools").unwrap(),
+            created_at: UnixTime::from_secs(0),
+            clients: Vec::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let mut unscoped = good_document();
+    unscoped.as_object_mut().unwrap().remove("scope");
+    let client = directory(&store, serving(unscoped))
+        .with_resources(store.clone())
+        .find(&url_id())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        client.scope.to_string(),
+        "email mcp:tools offline_access openid profile"
+    );
+    let named = with(good_document(), "scope", json!("openid"));
+    let client = directory(&store, serving(named))
+        .with_resources(store.clone())
+        .find(&url_id())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(client.scope.to_string(), "openid");
 }
