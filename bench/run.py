@@ -535,6 +535,62 @@ def sign_in_rate(port, accounts, conns, secs, totp):
             "max_ms": 1000 * lat[-1] if lat else 0.0, "error_detail": last[0]}
 
 
+BENCH_RESOURCE = "https://api.bench.example/"
+TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
+ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
+DEVICE_CODES = 2000
+
+
+def bench_exchange_and_device(t, load, subject_token, form):
+    """RFC 8693 exchanges of one access token for one meant for a registered resource, and
+    RFC 8628 device-code polls: many pending device codes polled in turn, each answered
+    `authorization_pending` or `slow_down` (400 by design; they are not counted as errors once
+    the server's log confirms every answer was a 400)."""
+    from urllib.parse import quote
+    t.cli("resource", "create", "--identifier", BENCH_RESOURCE, "--scope", "read")
+    ex = t.cli("client", "create", "--name", "bench-exchange", "--grant", TOKEN_EXCHANGE,
+               "--exchange-audience", BENCH_RESOURCE, "--scope", "read")
+    ex_auth = basic(ex["client_id"], ex["client_secret"])
+    ex_body = (f"grant_type={quote(TOKEN_EXCHANGE, safe='')}&subject_token={subject_token}"
+               f"&subject_token_type={quote(ACCESS_TOKEN_TYPE, safe='')}"
+               f"&resource={quote(BENCH_RESOURCE, safe='')}")
+    t.check("/token", ex_auth, ex_body, b'"issued_token_type"')
+    load.measure("token exchange RS256", "/token", 32, method="POST", body=ex_body,
+                 ctype=form, auth=ex_auth)
+
+    tv = t.cli("client", "create", "--name", "bench-tv", "--public", "--grant", DEVICE_CODE,
+               "--scope", "openid")
+    from concurrent.futures import ThreadPoolExecutor
+
+    def start(_):
+        status, raw = http("POST", f"http://127.0.0.1:{t.port}/device_authorization",
+                           data=f"client_id={tv['client_id']}&scope=openid".encode(),
+                           headers={"Content-Type": form})
+        if status != 200:
+            raise RuntimeError(f"/device_authorization answered {status}: {raw[:300]!r}")
+        return json.loads(raw)["device_code"]
+
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(start, range(DEVICE_CODES)))
+    bodies = os.path.join(t.workdir, f"device-polls-{t.backend}.txt")
+    with open(bodies, "w") as f:
+        for c in codes:
+            f.write(f"grant_type={quote(DEVICE_CODE, safe='')}&device_code={c}"
+                    f"&client_id={tv['client_id']}\n")
+    mark = log_mark(t)
+    r = load.measure("device-code polls (pending)", "/token", 32, method="POST",
+                     bodies=bodies, ctype=form)
+    statuses = (statuses_since(t, mark) or {}).get("statuses") or {}
+    # Every answer a 400 (authorization_pending or slow_down) is the expected outcome.
+    if statuses and set(statuses) == {"400"}:
+        r["errors"] -= r.get("error_detail", {}).get("status", 0)
+        r.get("error_detail", {}).pop("status", None)
+        r.pop("server_statuses", None)
+    r["statuses"] = statuses
+
+
+
 def bench_tessera(mode, backend, db_url, workdir):
     """One full pass over one database; returns measurements."""
     secs, warm = mode["secs"], mode["warm"]
@@ -580,6 +636,8 @@ def bench_tessera(mode, backend, db_url, workdir):
     t.check("/introspect", auth, intro_body, b'"active":true')
     load.measure("introspection (JWT, RS256)", "/introspect", 32, method="POST",
                  body=intro_body, ctype=form, auth=auth)
+
+    bench_exchange_and_device(t, load, at, form)
 
     # Logins: 64 at once, each for another account (concurrent attempts on one account count
     # towards its lockout). The rate is measured alone; then a second round measures discovery
@@ -1053,6 +1111,13 @@ def build_figures(sq, pg, peer, ref, growth=None):
         "req/s", pg_value=v(pg, "sign-ins, password + TOTP", "rps", 16),
         note=(f"target 90% of password-only sign-ins through the same driver "
               f"({pwd_rate:.1f}/s)" if pwd_rate else "password-only rate not measured"))
+    add("token exchanges/s, RS256 (c=32)", v(sq, "token exchange RS256", "rps", 32),
+        0.9 * rsa2, "req/s", pg_value=v(pg, "token exchange RS256", "rps", 32),
+        note="RFC 8693: verify one RS256 token, sign another; target as for client_credentials")
+    add("device-code polls/s (c=32)", v(sq, "device-code polls (pending)", "rps", 32),
+        5000.0, "req/s", pg_value=v(pg, "device-code polls (pending)", "rps", 32),
+        note=f"{DEVICE_CODES} pending device codes polled in turn; each answer a 400 "
+             "authorization_pending or slow_down (a slow_down is one conditional UPDATE)")
     cleanup = (sq or {}).get("cleanup") or {}
     add("clean-up of expired rows (SQLite)", cleanup.get("rows_per_s"), 50000.0, "rows/s",
         note=f"{CLEANUP_ROWS:,} expired denylist entries, rate from the server's housekeeping log")

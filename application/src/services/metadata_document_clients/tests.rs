@@ -81,7 +81,11 @@ async fn a_valid_document_is_the_client_and_its_row_is_inserted_then_updated() {
         .unwrap();
     assert_eq!(again.name, "Notes 2");
     assert_eq!(
-        ClientRepository::find(store.as_ref(), &url_id()).await.unwrap().unwrap().name,
+        ClientRepository::find(store.as_ref(), &url_id())
+            .await
+            .unwrap()
+            .unwrap()
+            .name,
         "Notes 2"
     );
 }
@@ -263,7 +267,10 @@ async fn authorize_shows_an_error_page_and_stores_nothing_for_each_failure() {
             other => panic!("expected an error page, never a redirect: {other:?}"),
         }
         assert!(
-            ClientRepository::find(store.as_ref(), &url_id()).await.unwrap().is_none(),
+            ClientRepository::find(store.as_ref(), &url_id())
+                .await
+                .unwrap()
+                .is_none(),
             "no row stored"
         );
     }
