@@ -6,6 +6,7 @@ use crate::ports::{
     random_token, AuditLog, AuthorizationCodeRepository, ClientMetadataDocuments, ClientRepository,
     Clock, ConsentRepository, RandomSource, UserRepository,
 };
+use crate::services::resource_indicators::resolve_target;
 use crate::services::{ClientDirectory, MetadataDocumentError, ResourceIndicators, TargetError};
 use crate::{IssuerSettings, OAuthErrorCode, RequestContext};
 use std::sync::Arc;
@@ -305,16 +306,8 @@ impl Authorize {
 
     /// The registered resources `values` name (RFC 8707 §2); none named, none resolved.
     async fn resolve_resources(&self, values: &[String]) -> Result<ResourceTarget, TargetError> {
-        if values.is_empty() {
-            return Ok(ResourceTarget::default());
-        }
         let values: Vec<&str> = values.iter().map(String::as_str).collect();
-        match &self.resources {
-            Some(r) => r.resolve(&values).await,
-            None => Err(TargetError::Invalid(
-                "no protected resources are registered here".to_owned(),
-            )),
-        }
+        resolve_target(self.resources.as_deref(), &values).await
     }
 
     /// Decides what happens next for a valid request, given the browser's session.

@@ -1,5 +1,6 @@
 use crate::errors::CryptoError;
 use crate::ports::{random_token, Clock, JwsEngine, RandomSource};
+use crate::services::resource_indicators::resolve_target;
 use crate::services::{ResourceIndicators, TokenError, ACCESS_TOKEN_TYP};
 use crate::IssuerSettings;
 use secrecy::SecretString;
@@ -60,15 +61,7 @@ impl ClientCredentialsGrant {
         resources: &[&str],
     ) -> Result<IssuedToken, TokenError> {
         client.ensure_grant(GrantType::ClientCredentials)?;
-        let target = match (&self.resources, resources.is_empty()) {
-            (_, true) => ResourceTarget::default(),
-            (Some(r), false) => r.resolve(resources).await?,
-            (None, false) => {
-                return Err(TokenError::InvalidTarget(
-                    "no protected resources are registered here".into(),
-                ))
-            }
-        };
+        let target = resolve_target(self.resources.as_deref(), resources).await?;
         self.issue_to(client, scope, &target)
     }
 

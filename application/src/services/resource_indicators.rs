@@ -106,6 +106,21 @@ impl ResourceIndicators {
     }
 }
 
+/// [`ResourceIndicators::resolve`] on an optional registry: no values, no target; values
+/// without a registry, `invalid_target`.
+pub(crate) async fn resolve_target(
+    indicators: Option<&ResourceIndicators>,
+    values: &[&str],
+) -> Result<ResourceTarget, TargetError> {
+    match indicators {
+        _ if values.is_empty() => Ok(ResourceTarget::default()),
+        Some(i) => i.resolve(values).await,
+        None => Err(TargetError::Invalid(NO_REGISTRY.to_owned())),
+    }
+}
+
+const NO_REGISTRY: &str = "no protected resources are registered here";
+
 /// [`ResourceIndicators::narrow`] on an optional registry: a service built without one
 /// honours no `resource` (and has no grant that names one).
 pub(crate) async fn narrow_target(
@@ -116,9 +131,7 @@ pub(crate) async fn narrow_target(
     match indicators {
         Some(i) => i.narrow(granted, requested).await,
         None if granted.is_empty() && requested.is_empty() => Ok(ResourceTarget::default()),
-        None => Err(TargetError::Invalid(
-            "no protected resources are registered here".to_owned(),
-        )),
+        None => Err(TargetError::Invalid(NO_REGISTRY.to_owned())),
     }
 }
 

@@ -11,8 +11,8 @@ use tessera_application::ports::{AuditLog, ClientMetadataDocuments};
 use tessera_application::services::{
     AccessTokenVerifier, AuthorizationCodeGrant, Authorize, ClientAuthenticator,
     ClientCredentialsGrant, DeviceFlow, DeviceFlowDeps, DeviceFlowSettings, Introspection,
-    KeyService, Logout, RefreshGrace, RefreshTokenGrant, ResourceIndicators, TokenExchangeDeps,
-    TokenExchangeGrant, TokenRevocation, UserInfo, UserTokenIssuer,
+    KeyService, Logout, RefreshGrace, RefreshTokenGrant, TokenExchangeDeps, TokenExchangeGrant,
+    TokenRevocation, UserInfo, UserTokenIssuer,
 };
 
 /// Creates the first signing key if there is none, then loads the keys for signing.
@@ -107,7 +107,7 @@ impl OAuthServices {
         let db = &core.db;
         let Tokens { verifier, issuer } = inputs.tokens;
         // One registry lookup for every grant that honours RFC 8707 `resource`.
-        let resources = Arc::new(ResourceIndicators::new(db.resources()));
+        let resources = Arc::new(core.resource_indicators());
         // One fetcher, so /authorize and /token share its cache of metadata documents.
         let documents: Arc<dyn ClientMetadataDocuments> =
             Arc::new(MetadataDocumentFetcher::new(core.outbound.clone()));
@@ -153,7 +153,7 @@ impl OAuthServices {
                     core.clock.clone(),
                     core.settings.clone(),
                 ),
-                indicators: ResourceIndicators::new(db.resources()),
+                indicators: core.resource_indicators(),
                 jws: core.jws.clone(),
                 clock: core.clock.clone(),
                 rng: core.rng.clone(),
