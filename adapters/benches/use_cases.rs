@@ -99,6 +99,7 @@ fn real_engine(alg: SigningAlgorithm) -> JosekitEngine {
 
 fn service_client() -> Client {
     Client {
+        security: Default::default(),
         origin: Default::default(),
         registration_access_digest: None,
         application_type: Default::default(),

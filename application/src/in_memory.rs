@@ -19,6 +19,7 @@ mod email_tokens;
 mod housekeeping;
 mod passkeys;
 mod refresh_tokens;
+mod replay;
 mod resources;
 mod revocations;
 mod second_factors;

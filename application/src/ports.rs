@@ -3,6 +3,7 @@
 
 mod api_keys;
 mod audit;
+mod client_jwt;
 mod client_metadata_documents;
 mod clients;
 mod clock;
@@ -18,6 +19,7 @@ mod mail;
 mod passwords;
 mod random;
 mod refresh_tokens;
+mod replay;
 mod resources;
 mod revocations;
 mod second_factors;
@@ -26,6 +28,7 @@ mod users;
 
 pub use api_keys::ApiKeyRepository;
 pub use audit::{AuditFilter, AuditLog, AuditRepository, StoredAuditEvent};
+pub use client_jwt::{ClientJwtError, ClientJwtVerifier, VerifiedClientJwt};
 pub use client_metadata_documents::{ClientMetadataDocuments, DocumentFetchError};
 pub use clients::ClientRepository;
 pub use clock::Clock;
@@ -41,6 +44,7 @@ pub use mail::{MailBudget, MailError, Mailer, OutgoingMail, UnlimitedMail};
 pub use passwords::{HashError, PasswordCheck, PasswordHasher};
 pub use random::{random_token, RandomSource};
 pub use refresh_tokens::{RefreshTokenRepository, StoredRefreshToken};
+pub use replay::{replay_key, ReplayCache, ReplayKind};
 pub use resources::ResourceRepository;
 pub use revocations::RevocationRepository;
 pub use second_factors::{

@@ -1,8 +1,8 @@
 //! OAuth clients (RFC 6749 §2) and the rules about what each may do.
 
 use crate::{
-    ApplicationType, ClientId, ClientMetadata, ClientOrigin, GrantType, RedirectUri,
-    ResourceIdentifier, ScopeError, ScopeSet, TokenDigest, UnixTime,
+    ApplicationType, ClientId, ClientMetadata, ClientOrigin, ClientSecurity, ClientSecurityError,
+    GrantType, RedirectUri, ResourceIdentifier, ScopeError, ScopeSet, TokenDigest, UnixTime,
 };
 
 /// How a client proves its identity at the token endpoint (RFC 7591 §2 names).
@@ -12,8 +12,10 @@ pub enum TokenEndpointAuthMethod {
     ClientSecretBasic,
     /// `client_id` and `client_secret` in the form body.
     ClientSecretPost,
-    /// A JWT signed with the client's own key (RFC 7523); not yet accepted at registration.
+    /// A JWT signed with one of the client's registered keys (RFC 7523, OIDC Core §9).
     PrivateKeyJwt,
+    /// A JWT MACed (HS256) with the client's secret (OIDC Core §9).
+    ClientSecretJwt,
     /// A public client: no credentials, PKCE carries the proof.
     None,
 }
@@ -25,6 +27,7 @@ impl TokenEndpointAuthMethod {
             "client_secret_basic" => Some(Self::ClientSecretBasic),
             "client_secret_post" => Some(Self::ClientSecretPost),
             "private_key_jwt" => Some(Self::PrivateKeyJwt),
+            "client_secret_jwt" => Some(Self::ClientSecretJwt),
             "none" => Some(Self::None),
             _ => None,
         }
@@ -36,6 +39,7 @@ impl TokenEndpointAuthMethod {
             Self::ClientSecretBasic => "client_secret_basic",
             Self::ClientSecretPost => "client_secret_post",
             Self::PrivateKeyJwt => "private_key_jwt",
+            Self::ClientSecretJwt => "client_secret_jwt",
             Self::None => "none",
         }
     }
@@ -61,15 +65,15 @@ pub enum ClientRuleError {
         "public clients use token endpoint auth method 'none', confidential clients any other"
     )]
     AuthMethodMismatch,
-    /// Not implemented yet; refused rather than half-working.
-    #[error("token endpoint auth method {0} is not supported yet")]
-    UnsupportedAuthMethod(&'static str),
     /// A client with no grants can do nothing.
     #[error("a client needs at least one grant type")]
     NoGrant,
     /// Scope outside what the client holds.
     #[error(transparent)]
     Scope(#[from] ScopeError),
+    /// The hardened-client fields (keys, URLs) are not acceptable.
+    #[error(transparent)]
+    Security(#[from] ClientSecurityError),
 }
 
 /// A registered client.
@@ -108,6 +112,8 @@ pub struct Client {
     /// The audiences (registered resources) this client may ask for in a token exchange
     /// (RFC 8693); empty: it may exchange only for its own audience-free tokens.
     pub exchange_audiences: Vec<ResourceIdentifier>,
+    /// Keys, PAR and DPoP requirements, back-channel logout, profile (the hardened clients).
+    pub security: ClientSecurity,
 }
 
 impl Client {
@@ -120,11 +126,26 @@ impl Client {
         if !name_ok {
             return Err(ClientRuleError::Name);
         }
-        if self.auth_method == TokenEndpointAuthMethod::PrivateKeyJwt {
-            return Err(ClientRuleError::UnsupportedAuthMethod("private_key_jwt"));
-        }
-        if self.is_public() != self.secret_digest.is_none() {
-            return Err(ClientRuleError::AuthMethodMismatch);
+        self.security.validate()?;
+        match self.auth_method {
+            // Key-authenticated clients hold no shared secret at all.
+            TokenEndpointAuthMethod::PrivateKeyJwt => {
+                if !self.security.jwks.is_registered() {
+                    return Err(ClientSecurityError::MissingKeys.into());
+                }
+                if self.secret_digest.is_some() {
+                    return Err(ClientRuleError::AuthMethodMismatch);
+                }
+            }
+            TokenEndpointAuthMethod::ClientSecretJwt => {
+                if self.secret_digest.is_none() || self.security.sealed_secret.is_none() {
+                    return Err(ClientSecurityError::MissingSealedSecret.into());
+                }
+            }
+            _ if self.is_public() != self.secret_digest.is_none() => {
+                return Err(ClientRuleError::AuthMethodMismatch);
+            }
+            _ => {}
         }
         if self.grant_types.is_empty() {
             return Err(ClientRuleError::NoGrant);

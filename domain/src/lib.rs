@@ -13,6 +13,7 @@ pub mod client;
 pub mod client_id;
 pub mod client_metadata;
 pub mod client_registration;
+pub mod client_security;
 pub mod consent;
 pub mod device;
 pub mod email;
@@ -46,6 +47,9 @@ pub use client::{Client, ClientRuleError, TokenEndpointAuthMethod};
 pub use client_id::{ClientId, ClientIdError, MAX_URL_CLIENT_ID_LEN};
 pub use client_metadata::{ApplicationType, ClientMetadata, ClientOrigin};
 pub use client_registration::RegistrationRuleError;
+pub use client_security::{
+    is_https_url, ClientJwks, ClientSecurity, ClientSecurityError, SecurityProfile,
+};
 pub use consent::Consent;
 pub use device::{
     DeviceApproval, DeviceAuthorization, DeviceStatus, UserCode, UserCodeError, SLOW_DOWN_STEP_SECS,

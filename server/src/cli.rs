@@ -94,7 +94,8 @@ pub struct ClientCreate {
     /// Space-separated scopes the client may receive.
     #[arg(long, default_value = "")]
     pub scope: String,
-    /// Token endpoint auth method: client_secret_basic, client_secret_post, private_key_jwt, none.
+    /// Token endpoint auth method: client_secret_basic, client_secret_post, client_secret_jwt,
+    /// private_key_jwt (needs --jwks-uri or --jwks-file), none.
     #[arg(long = "auth-method")]
     pub auth_method: Option<String>,
     /// A public client (no secret; PKCE only).
@@ -110,6 +111,27 @@ pub struct ClientCreate {
     /// (RFC 8693).
     #[arg(long = "exchange-audience", value_name = "URI")]
     pub exchange_audiences: Vec<String>,
+    /// Where the client publishes its JWK Set (private_key_jwt, signed request objects).
+    #[arg(long = "jwks-uri", value_name = "URL", conflicts_with = "jwks_file")]
+    pub jwks_uri: Option<String>,
+    /// A file holding the client's JWK Set (public keys only).
+    #[arg(long = "jwks-file", value_name = "FILE")]
+    pub jwks_file: Option<std::path::PathBuf>,
+    /// Refuse /authorize requests that were not pushed to /par first (RFC 9126).
+    #[arg(long = "require-par")]
+    pub require_par: bool,
+    /// Refuse token requests without a DPoP proof (RFC 9449).
+    #[arg(long = "require-dpop")]
+    pub require_dpop: bool,
+    /// Where to POST logout tokens when a session ends (OpenID Back-Channel Logout 1.0).
+    #[arg(long = "backchannel-logout-uri", value_name = "URL")]
+    pub backchannel_logout_uri: Option<String>,
+    /// Logout tokens must carry the session id (`sid`).
+    #[arg(long = "backchannel-logout-session-required")]
+    pub backchannel_logout_session_required: bool,
+    /// Hold this client to a security profile: standard or fapi2.
+    #[arg(long, value_parser = ["standard", "fapi2"])]
+    pub profile: Option<String>,
 }
 
 /// `tessera keys …`.

@@ -33,7 +33,7 @@ use tessera_application::in_memory::{InMemoryHousekeeping, InMemoryStore};
 use tessera_application::ports::{
     ApiKeyRepository, AuditRepository, AuthorizationCodeRepository, ChallengeRepository,
     ClientRepository, ConsentRepository, DeviceAuthorizationRepository, EmailTokenRepository,
-    HousekeepingRepository, PasskeyRepository, PurgeKind, RefreshTokenRepository,
+    HousekeepingRepository, PasskeyRepository, PurgeKind, RefreshTokenRepository, ReplayCache,
     ResourceRepository, RevocationRepository, SecondFactorRepository, SessionRepository,
     SigningKeyRepository, UserRepository,
 };
@@ -235,6 +235,8 @@ repository_getters! {
     device_authorizations -> DeviceAuthorizationRepository;
     /// Registered protected resources (RFC 8707).
     resources -> ResourceRepository;
+    /// Single-use `jti`s (client assertions, DPoP proofs).
+    replay_cache -> ReplayCache;
 }
 
 impl Repositories {

@@ -126,7 +126,7 @@ impl NewClientRow {
                 .registration_access_digest
                 .as_ref()
                 .map(|d| d.as_bytes().to_vec()),
-            metadata: StoredMetadata::to_json(&c.metadata)?,
+            metadata: StoredMetadata::to_json(&c.metadata, &c.security)?,
         })
     }
 }
@@ -186,7 +186,11 @@ impl ClientRow {
         )?;
         let metadata: StoredMetadata =
             serde_json::from_str(&self.metadata).map_err(|e| corrupt("metadata", e.into()))?;
+        let (metadata, security) = metadata
+            .into_domain()
+            .map_err(|e| corrupt("metadata", e.into()))?;
         Ok(Client {
+            security,
             origin: ClientOrigin::parse(&self.origin)
                 .ok_or_else(|| corrupt("origin", format!("unknown {:?}", self.origin).into()))?,
             registration_access_digest,
@@ -204,7 +208,7 @@ impl ClientRow {
                         .map_err(|e| corrupt("exchange_audiences", e.into()))
                 })
                 .collect::<Result<_, _>>()?,
-            metadata: metadata.into_domain(),
+            metadata,
             id: ClientId::parse(&id).map_err(|e| corrupt("id", e.into()))?,
             name: self.name,
             secret_digest,
@@ -298,9 +302,9 @@ impl ClientRepository for DieselClientRepository {
 
     async fn update(&self, client: &Client) -> Result<bool, RepositoryError> {
         let row = NewClientRow::from_domain(client)?;
-        // The auth method may change only within its kind: a public client never gains a
-        // secret-based method here, nor a confidential one `none` (its secret would stay).
-        let public = client.is_public();
+        // The auth method may change only within its kind: a client without a secret never
+        // gains a secret-based method here, nor one with a secret lose it (it would stay).
+        let public = client.secret_digest.is_none();
         let changed = with_connection!(self.db, |conn, db| {
             diesel::update(
                 clients::table

@@ -216,6 +216,12 @@ impl Database {
         ))
     }
 
+    /// Single-use `jti`s of client assertions and DPoP proofs, shared by every process on
+    /// this database.
+    pub fn replay_cache(&self) -> Arc<dyn tessera_application::ports::ReplayCache> {
+        Arc::new(replay::DieselReplayCache::new(self.inner.clone()))
+    }
+
     /// Device authorizations (RFC 8628).
     pub fn device_authorizations(
         &self,

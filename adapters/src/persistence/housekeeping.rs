@@ -60,6 +60,11 @@ impl HousekeepingRepository for DieselHousekeeping {
                     .purge_batch(now, batch)
                     .await
             }
+            PurgeKind::UsedJtis => {
+                replay::DieselReplayCache::new(db)
+                    .purge_batch(now, batch)
+                    .await
+            }
             PurgeKind::Challenges => {
                 challenges::DieselChallengeRepository::new(db)
                     .purge_batch(now, batch)

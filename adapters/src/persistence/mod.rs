@@ -72,6 +72,7 @@ mod migrations;
 mod passkeys;
 mod pool;
 mod refresh_tokens;
+mod replay;
 mod resource_list;
 mod resources;
 mod revocations;

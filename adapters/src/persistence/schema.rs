@@ -234,3 +234,10 @@ diesel::table! {
         clients -> Text,
     }
 }
+
+diesel::table! {
+    used_jtis (key) {
+        key -> Binary,
+        expires_at -> BigInt,
+    }
+}

@@ -154,6 +154,17 @@ impl HousekeepingRepository for InMemoryHousekeeping {
                     t.device_authorizations.remove(k);
                 })
             }
+            PurgeKind::UsedJtis => {
+                let dead = t
+                    .used_jtis
+                    .iter()
+                    .filter(|(_, until)| **until <= now)
+                    .map(|(k, _)| *k)
+                    .collect();
+                purge_map(dead, batch, |k| {
+                    t.used_jtis.remove(k);
+                })
+            }
             PurgeKind::Challenges => {
                 let dead = t
                     .challenges

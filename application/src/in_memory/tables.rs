@@ -73,6 +73,8 @@ pub(super) struct Tables {
     pub(super) challenges: HashMap<DigestKey, Challenge>,
     /// Device authorizations by device-code digest.
     pub(super) device_authorizations: HashMap<DigestKey, DeviceAuthorization>,
+    /// Single-use `jti` keys (see [`crate::ports::replay_key`]) → until when they are kept.
+    pub(super) used_jtis: HashMap<DigestKey, UnixTime>,
 }
 
 impl Tables {

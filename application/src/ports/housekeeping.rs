@@ -26,6 +26,9 @@ pub enum PurgeKind {
     Challenges,
     /// Device authorizations (RFC 8628) past their expiry: neither code works any more.
     DeviceAuthorizations,
+    /// Single-use `jti`s (client assertions, DPoP proofs) past the time they could be
+    /// replayed: the JWTs they came in are refused as expired anyway.
+    UsedJtis,
     /// Dynamically registered clients (RFC 7591) never issued a code or a token within the
     /// configured time after registering ([`DEFAULT_UNUSED_CLIENT_TTL_SECS`]): abandoned or
     /// abusive registrations, with nothing hanging off them.
@@ -38,7 +41,7 @@ pub const DEFAULT_UNUSED_CLIENT_TTL_SECS: i64 = 86_400;
 
 impl PurgeKind {
     /// Every kind, in the order a run purges them.
-    pub const ALL: [PurgeKind; 9] = [
+    pub const ALL: [PurgeKind; 10] = [
         PurgeKind::AuthorizationCodes,
         PurgeKind::BrowserSessions,
         PurgeKind::EmailTokens,
@@ -47,6 +50,7 @@ impl PurgeKind {
         PurgeKind::RevokedRefreshTokens,
         PurgeKind::Challenges,
         PurgeKind::DeviceAuthorizations,
+        PurgeKind::UsedJtis,
         PurgeKind::UnusedClients,
     ];
 
@@ -61,6 +65,7 @@ impl PurgeKind {
             PurgeKind::RevokedRefreshTokens => "revoked_refresh_tokens",
             PurgeKind::Challenges => "challenges",
             PurgeKind::DeviceAuthorizations => "device_authorizations",
+            PurgeKind::UsedJtis => "used_jtis",
             PurgeKind::UnusedClients => "unused_clients",
         }
     }

@@ -156,6 +156,7 @@ impl AccountApi {
         } = deps;
         let scope = ScopeSet::parse(ACCOUNT_SCOPE).expect("a valid scope");
         let client = Client {
+            security: Default::default(),
             origin: Default::default(),
             registration_access_digest: None,
             application_type: Default::default(),

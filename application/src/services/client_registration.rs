@@ -4,8 +4,9 @@ use crate::{OAuthErrorCode, RepositoryError};
 use secrecy::SecretString;
 use std::sync::Arc;
 use tessera_domain::{
-    Client, ClientId, ClientRuleError, GrantType, GrantTypeError, RedirectUri, RedirectUriError,
-    ResourceError, ResourceIdentifier, ScopeError, ScopeSet, TokenDigest, TokenEndpointAuthMethod,
+    Client, ClientId, ClientJwks, ClientRuleError, ClientSecurity, GrantType, GrantTypeError,
+    RedirectUri, RedirectUriError, ResourceError, ResourceIdentifier, ScopeError, ScopeSet,
+    SecurityProfile, TokenDigest, TokenEndpointAuthMethod,
 };
 
 /// A registration request as a person or script states it; every field is parsed here.
@@ -32,6 +33,21 @@ pub struct NewClient {
     pub require_mfa: bool,
     /// RFC 8693 policy: the registered resources it may ask tokens for by exchange.
     pub exchange_audiences: Vec<String>,
+    /// A JWK Set document (JSON) of the client's public keys (`private_key_jwt`, signed
+    /// request objects).
+    pub jwks: Option<String>,
+    /// Where the client publishes its JWK Set instead.
+    pub jwks_uri: Option<String>,
+    /// `/authorize` only with a pushed request (RFC 9126).
+    pub require_par: bool,
+    /// Tokens only with a DPoP proof (RFC 9449).
+    pub require_dpop: bool,
+    /// Where logout tokens are POSTed (OpenID Back-Channel Logout 1.0).
+    pub backchannel_logout_uri: Option<String>,
+    /// Logout tokens must name the session (`sid`).
+    pub backchannel_logout_session_required: bool,
+    /// `fapi2` holds this client to the FAPI 2.0 profile whatever the server's.
+    pub profile: Option<String>,
 }
 
 /// A stored client and, for confidential clients, its secret: shown once, never stored.
@@ -71,6 +87,12 @@ pub enum RegisterClientError {
         /// Why.
         source: ResourceError,
     },
+    /// Both `jwks` and `jwks_uri` (RFC 7591 §2: one or the other).
+    #[error("jwks and jwks_uri are mutually exclusive")]
+    JwksAndUri,
+    /// An unknown security profile name.
+    #[error("unknown profile {0:?} (standard or fapi2)")]
+    Profile(String),
     /// A rule spanning fields was broken.
     #[error(transparent)]
     Rule(#[from] ClientRuleError),
@@ -88,6 +110,8 @@ impl RegisterClientError {
             | Self::Scope(_)
             | Self::AuthMethod(_)
             | Self::ExchangeAudience { .. }
+            | Self::JwksAndUri
+            | Self::Profile(_)
             | Self::Rule(_) => OAuthErrorCode::InvalidClientMetadata,
             Self::Repository(e) => repository_fault_code(e),
         }
@@ -156,10 +180,35 @@ impl ClientRegistry {
         let scope = ScopeSet::parse(&req.scope)?;
         let exchange_audiences = parse_exchange_audiences(&req.exchange_audiences)?;
 
+        let jwks = match (req.jwks, req.jwks_uri) {
+            (None, None) => ClientJwks::None,
+            (Some(doc), None) => ClientJwks::Inline(doc),
+            (None, Some(uri)) => ClientJwks::Uri(uri),
+            (Some(_), Some(_)) => return Err(RegisterClientError::JwksAndUri),
+        };
+        let profile = match req.profile.as_deref() {
+            None => SecurityProfile::Standard,
+            Some(p) => {
+                SecurityProfile::parse(p).ok_or_else(|| RegisterClientError::Profile(p.into()))?
+            }
+        };
+        let security = ClientSecurity {
+            jwks,
+            require_par: req.require_par,
+            require_dpop: req.require_dpop,
+            backchannel_logout_uri: req.backchannel_logout_uri,
+            backchannel_logout_session_required: req.backchannel_logout_session_required,
+            profile,
+            sealed_secret: None,
+        };
+
         let id = ClientId::parse(&random_token(self.rng.as_ref(), 16))
             .map_err(|e| RepositoryError::other(format!("generated client id refused: {e}")))?;
-        let secret = (!req.public).then(|| random_token(self.rng.as_ref(), 32));
+        // Key-authenticated clients hold no shared secret at all.
+        let secret = (!req.public && auth_method != TokenEndpointAuthMethod::PrivateKeyJwt)
+            .then(|| random_token(self.rng.as_ref(), 32));
         let client = Client {
+            security,
             origin: Default::default(),
             registration_access_digest: None,
             application_type: Default::default(),

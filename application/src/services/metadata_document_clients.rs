@@ -252,6 +252,7 @@ pub fn client_from_document_with(
             .ok_or(MetadataDocumentError::Member("application_type"))?,
     };
     let client = Client {
+        security: Default::default(),
         id: id.clone(),
         name,
         secret_digest: None,

@@ -58,6 +58,7 @@ pub(crate) fn client(public: bool) -> Client {
         TokenEndpointAuthMethod::ClientSecretBasic
     };
     Client {
+        security: Default::default(),
         origin: Default::default(),
         registration_access_digest: None,
         application_type: Default::default(),

@@ -1,4 +1,5 @@
 use super::*;
+use crate::{ClientJwks, ClientSecurityError};
 
 fn client(method: TokenEndpointAuthMethod, grants: &[GrantType]) -> Client {
     Client {
@@ -7,6 +8,7 @@ fn client(method: TokenEndpointAuthMethod, grants: &[GrantType]) -> Client {
         application_type: Default::default(),
         exchange_audiences: Vec::new(),
         metadata: Default::default(),
+        security: Default::default(),
         require_mfa: false,
         id: ClientId::parse("svc").unwrap(),
         name: "Service".into(),
@@ -71,10 +73,26 @@ fn registration_rules() {
         TokenEndpointAuthMethod::PrivateKeyJwt,
         &[GrantType::ClientCredentials],
     );
-    assert!(matches!(
+    assert_eq!(
         jwt.validate(),
-        Err(ClientRuleError::UnsupportedAuthMethod(_))
-    ));
+        Err(ClientRuleError::AuthMethodMismatch),
+        "a key-authenticated client holds no secret"
+    );
+    let mut jwt = jwt;
+    jwt.secret_digest = None;
+    assert_eq!(jwt.validate(), Err(ClientSecurityError::MissingKeys.into()));
+    jwt.security.jwks = ClientJwks::Uri("https://rp.example/jwks".into());
+    assert_eq!(jwt.validate(), Ok(()));
+    let mut hmac = client(
+        TokenEndpointAuthMethod::ClientSecretJwt,
+        &[GrantType::ClientCredentials],
+    );
+    assert_eq!(
+        hmac.validate(),
+        Err(ClientSecurityError::MissingSealedSecret.into())
+    );
+    hmac.security.sealed_secret = Some(vec![1, 2, 3]);
+    assert_eq!(hmac.validate(), Ok(()));
 }
 
 #[test]
@@ -110,9 +128,10 @@ fn auth_method_names_round_trip() {
         TokenEndpointAuthMethod::ClientSecretBasic,
         TokenEndpointAuthMethod::ClientSecretPost,
         TokenEndpointAuthMethod::PrivateKeyJwt,
+        TokenEndpointAuthMethod::ClientSecretJwt,
         TokenEndpointAuthMethod::None,
     ] {
         assert_eq!(TokenEndpointAuthMethod::parse(m.as_str()), Some(m));
     }
-    assert_eq!(TokenEndpointAuthMethod::parse("client_secret_jwt"), None);
+    assert_eq!(TokenEndpointAuthMethod::parse("tls_client_auth"), None);
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use tessera_adapters::audit::start_audit_writer;
 use tessera_application::services::admin::{Actor, AdminClientError, AdminClients};
 use tessera_application::services::NewClient;
-use tessera_domain::Client;
+use tessera_domain::{Client, ClientJwks};
 
 /// Runs a client command and returns the JSON to print.
 pub async fn run(config: &Config, cmd: ClientCommand) -> Result<Value, CommandError> {
@@ -44,7 +44,7 @@ async fn execute(clients: &AdminClients, cmd: ClientCommand) -> Result<Value, Co
     match cmd {
         ClientCommand::Create(args) => {
             let registered = clients
-                .create(&actor, new_client(args))
+                .create(&actor, new_client(args)?)
                 .await
                 .map_err(failure)?;
             let mut out = serde_json::Map::new();
@@ -71,8 +71,22 @@ async fn execute(clients: &AdminClients, cmd: ClientCommand) -> Result<Value, Co
     }
 }
 
-fn new_client(a: ClientCreate) -> NewClient {
-    NewClient {
+fn new_client(a: ClientCreate) -> Result<NewClient, CommandError> {
+    let jwks =
+        match &a.jwks_file {
+            None => None,
+            Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
+                CommandError::BadInput(format!("cannot read {}: {e}", path.display()))
+            })?),
+        };
+    Ok(NewClient {
+        jwks,
+        jwks_uri: a.jwks_uri,
+        require_par: a.require_par,
+        require_dpop: a.require_dpop,
+        backchannel_logout_uri: a.backchannel_logout_uri,
+        backchannel_logout_session_required: a.backchannel_logout_session_required,
+        profile: a.profile,
         name: a.name,
         grants: a.grants,
         redirect_uris: a.redirect_uris,
@@ -83,7 +97,7 @@ fn new_client(a: ClientCreate) -> NewClient {
         skip_consent: a.skip_consent,
         require_mfa: a.require_mfa,
         exchange_audiences: a.exchange_audiences,
-    }
+    })
 }
 
 /// A client as listed: everything but the secret digest.
@@ -100,6 +114,13 @@ fn describe(c: &Client) -> Value {
         "skip_consent": c.skip_consent,
         "require_mfa": c.require_mfa,
         "exchange_audiences": c.exchange_audiences.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+        "jwks_uri": match &c.security.jwks { ClientJwks::Uri(u) => Some(u.as_str()), _ => None },
+        "jwks": matches!(c.security.jwks, ClientJwks::Inline(_)),
+        "require_pushed_authorization_requests": c.security.require_par,
+        "dpop_bound_access_tokens": c.security.require_dpop,
+        "backchannel_logout_uri": c.security.backchannel_logout_uri,
+        "backchannel_logout_session_required": c.security.backchannel_logout_session_required,
+        "profile": c.security.profile.as_str(),
         "created_at": c.created_at.as_secs(),
     })
 }

@@ -132,3 +132,22 @@ pub struct ClientRegistrationConfig {
     /// Seconds after which a dynamically registered client never used is deleted.
     pub unused_client_ttl: i64,
 }
+
+/// The hardened-client features (`profile`, `par.*`, `dpop.*`, `backchannel_logout.*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HardeningConfig {
+    /// The server-wide security profile; `fapi2` holds every client to FAPI 2.0.
+    pub profile: tessera_domain::SecurityProfile,
+    /// Every `/authorize` request must come through `/par` (RFC 9126 §5).
+    pub par_required: bool,
+    /// How long a `request_uri` from `/par` stays usable.
+    pub request_uri_ttl_secs: i64,
+    /// DPoP proofs must carry a server-provided nonce (RFC 9449 §8).
+    pub dpop_nonce: bool,
+    /// How far a DPoP proof's `iat` may be from now, either way.
+    pub dpop_iat_window_secs: i64,
+    /// How long one delivery of a logout token may take.
+    pub backchannel_timeout_secs: u64,
+    /// Deliveries tried before a logout token is given up (and audited as failed).
+    pub backchannel_max_attempts: u32,
+}

@@ -15,8 +15,8 @@ mod tests;
 mod typed_tests;
 
 pub use areas::{
-    AccountsConfig, AdminConfig, ClientRegistrationConfig, DatabaseConfig, HousekeepingConfig,
-    HttpConfig, KeysConfig, OutboundConfig, TokensConfig,
+    AccountsConfig, AdminConfig, ClientRegistrationConfig, DatabaseConfig, HardeningConfig,
+    HousekeepingConfig, HttpConfig, KeysConfig, OutboundConfig, TokensConfig,
 };
 pub use issuer::Issuer;
 pub use mail::{MailConfig, MailDelivery, SmtpConfig};
@@ -79,6 +79,8 @@ pub struct Config {
     pub outbound: OutboundConfig,
     /// Dynamic client registration (RFC 7591/7592).
     pub client_registration: ClientRegistrationConfig,
+    /// Hardened clients: the FAPI 2.0 switch, PAR, DPoP, back-channel logout.
+    pub hardening: HardeningConfig,
 }
 
 /// A configuration problem, naming the key.

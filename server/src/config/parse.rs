@@ -2,6 +2,7 @@
 //! error names its key.
 
 use super::raw::RawConfig;
+use super::HardeningConfig;
 use super::{
     AccountsConfig, AdminConfig, ClientRegistrationConfig, Config, ConfigError, DatabaseConfig,
     Environment, HousekeepingConfig, HttpConfig, Issuer, KeysConfig, OutboundConfig, TokensConfig,
@@ -64,6 +65,7 @@ impl RawConfig {
                 allow_private_addresses: self.outbound.allow_private_addresses,
             },
             client_registration: self.client_registration()?,
+            hardening: self.hardening()?,
         };
         if self.environment == Environment::Production {
             let problems = self.production_problems(&config);
@@ -174,6 +176,44 @@ impl RawConfig {
             pool_size,
             timeout: Duration::from_millis(timeout_ms),
             client_cache_ttl: Duration::from_millis(cache_ms),
+        })
+    }
+
+    fn hardening(&self) -> Parsed<HardeningConfig> {
+        let profile = tessera_domain::SecurityProfile::parse(&self.profile)
+            .ok_or_else(|| ConfigError::invalid("profile", "must be standard or fapi2"))?;
+        let ttl = within(
+            "par.request_uri_ttl_secs",
+            self.par.request_uri_ttl_secs,
+            5..=600,
+            "must be between 5 and 600 (RFC 9126 suggests under a minute)",
+        )?;
+        let window = within(
+            "dpop.iat_window_secs",
+            self.dpop.iat_window_secs,
+            5..=300,
+            "must be between 5 and 300",
+        )?;
+        let timeout = within(
+            "backchannel_logout.timeout_secs",
+            self.backchannel_logout.timeout_secs,
+            1..=60,
+            "must be between 1 and 60",
+        )?;
+        let attempts = within(
+            "backchannel_logout.max_attempts",
+            u64::from(self.backchannel_logout.max_attempts),
+            1..=20,
+            "must be between 1 and 20",
+        )?;
+        Ok(HardeningConfig {
+            profile,
+            par_required: self.par.required || profile == tessera_domain::SecurityProfile::Fapi2,
+            request_uri_ttl_secs: i64::try_from(ttl).unwrap_or(60),
+            dpop_nonce: self.dpop.nonce,
+            dpop_iat_window_secs: i64::try_from(window).unwrap_or(60),
+            backchannel_timeout_secs: timeout,
+            backchannel_max_attempts: u32::try_from(attempts).unwrap_or(8),
         })
     }
 

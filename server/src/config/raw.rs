@@ -144,6 +144,61 @@ pub(super) struct RawConfig {
     pub(super) docs: Option<bool>,
     pub(super) outbound: RawOutbound,
     pub(super) registration: RawRegistration,
+    pub(super) profile: String,
+    pub(super) par: RawPar,
+    pub(super) dpop: RawDpop,
+    pub(super) backchannel_logout: RawBackchannelLogout,
+}
+
+/// `par.*`: pushed authorization requests (RFC 9126).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct RawPar {
+    pub(super) required: bool,
+    pub(super) request_uri_ttl_secs: u64,
+}
+
+impl Default for RawPar {
+    fn default() -> Self {
+        Self {
+            required: false,
+            request_uri_ttl_secs: 60,
+        }
+    }
+}
+
+/// `dpop.*`: DPoP proofs (RFC 9449).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct RawDpop {
+    pub(super) nonce: bool,
+    pub(super) iat_window_secs: u64,
+}
+
+impl Default for RawDpop {
+    fn default() -> Self {
+        Self {
+            nonce: false,
+            iat_window_secs: 60,
+        }
+    }
+}
+
+/// `backchannel_logout.*`: delivery of logout tokens (Back-Channel Logout 1.0).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct RawBackchannelLogout {
+    pub(super) timeout_secs: u64,
+    pub(super) max_attempts: u32,
+}
+
+impl Default for RawBackchannelLogout {
+    fn default() -> Self {
+        Self {
+            timeout_secs: 5,
+            max_attempts: 8,
+        }
+    }
 }
 
 /// `registration.*`: dynamic client registration (RFC 7591/7592). Not `deny_unknown_fields`:
@@ -232,6 +287,10 @@ impl Default for RawConfig {
             docs: None,
             outbound: RawOutbound::default(),
             registration: RawRegistration::default(),
+            profile: "standard".into(),
+            par: RawPar::default(),
+            dpop: RawDpop::default(),
+            backchannel_logout: RawBackchannelLogout::default(),
         }
     }
 }

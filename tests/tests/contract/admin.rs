@@ -23,6 +23,7 @@ fn user(n: u8, email: &str) -> User {
 
 fn client(id: &str, public: bool) -> Client {
     Client {
+        security: Default::default(),
         origin: Default::default(),
         registration_access_digest: None,
         application_type: Default::default(),

@@ -13,6 +13,7 @@ const NOW: i64 = 1_900_000_000;
 
 fn dynamic_client(id: &str, created_at: i64) -> Client {
     Client {
+        security: Default::default(),
         id: ClientId::parse(id).unwrap(),
         name: "MCP client ☃".into(),
         secret_digest: None,

@@ -13,7 +13,7 @@ use tessera_domain::{
 use tessera_tests::{all_backends, both_backends, Repositories, TestBackend, TestDatabase};
 
 /// The migrations this build ships, as diesel names their versions, in order.
-const MIGRATIONS: [&str; 16] = [
+const MIGRATIONS: [&str; 17] = [
     "20261128000001",
     "20261128000002",
     "20261128000003",
@@ -30,6 +30,7 @@ const MIGRATIONS: [&str; 16] = [
     "20261207000016",
     "20261207000017",
     "20261207000018",
+    "20261207000019",
 ];
 
 fn all_migrations() -> Vec<String> {
@@ -38,6 +39,7 @@ fn all_migrations() -> Vec<String> {
 
 fn confidential_client(id: &str, created_at: i64) -> Client {
     Client {
+        security: Default::default(),
         origin: Default::default(),
         registration_access_digest: None,
         application_type: Default::default(),
@@ -63,6 +65,7 @@ fn confidential_client(id: &str, created_at: i64) -> Client {
 
 fn public_client(id: &str, created_at: i64) -> Client {
     Client {
+        security: Default::default(),
         origin: Default::default(),
         registration_access_digest: None,
         application_type: Default::default(),

@@ -10,6 +10,7 @@ use tessera_tests::{all_backends, both_backends, TestBackend, TestDatabase};
 
 fn exchanger(id: &str, audiences: &[&str]) -> Client {
     Client {
+        security: Default::default(),
         origin: Default::default(),
         registration_access_digest: None,
         application_type: Default::default(),

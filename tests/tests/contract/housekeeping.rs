@@ -43,6 +43,7 @@ fn user() -> User {
 
 fn client() -> Client {
     Client {
+        security: Default::default(),
         origin: Default::default(),
         registration_access_digest: None,
         application_type: Default::default(),

@@ -26,6 +26,7 @@ fn user(n: u8) -> User {
 
 fn client(id: &str) -> Client {
     Client {
+        security: Default::default(),
         origin: Default::default(),
         registration_access_digest: None,
         application_type: Default::default(),

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use tessera_application::services::admin::{AdminClientError, ClientUpdate};
 use tessera_application::services::NewClient;
 use tessera_application::OAuthErrorCode;
-use tessera_domain::Client;
+use tessera_domain::{Client, ClientJwks};
 use validator::Validate;
 
 /// `POST /admin/clients`.
@@ -37,6 +37,17 @@ struct CreateRequest {
     require_mfa: bool,
     #[serde(default)]
     exchange_audiences: Vec<String>,
+    /// The client's JWK Set, by value (a JSON object).
+    jwks: Option<Value>,
+    jwks_uri: Option<String>,
+    #[serde(default)]
+    require_pushed_authorization_requests: bool,
+    #[serde(default)]
+    dpop_bound_access_tokens: bool,
+    backchannel_logout_uri: Option<String>,
+    #[serde(default)]
+    backchannel_logout_session_required: bool,
+    profile: Option<String>,
 }
 
 /// `PATCH /admin/clients/{id}`: absent fields stay as they are.
@@ -73,6 +84,16 @@ pub(super) fn describe(c: &Client) -> Value {
         "created_at": c.created_at.as_secs(),
         "origin": c.origin.as_str(),
         "application_type": c.application_type.as_str(),
+        "jwks_uri": match &c.security.jwks { ClientJwks::Uri(u) => Some(u.as_str()), _ => None },
+        "jwks": match &c.security.jwks {
+            ClientJwks::Inline(doc) => serde_json::from_str::<Value>(doc).ok(),
+            _ => None,
+        },
+        "require_pushed_authorization_requests": c.security.require_par,
+        "dpop_bound_access_tokens": c.security.require_dpop,
+        "backchannel_logout_uri": c.security.backchannel_logout_uri,
+        "backchannel_logout_session_required": c.security.backchannel_logout_session_required,
+        "profile": c.security.profile.as_str(),
     })
 }
 
@@ -131,6 +152,13 @@ pub(in crate::http) async fn create(
         .create(
             &actor,
             NewClient {
+                jwks: body.jwks.as_ref().map(Value::to_string),
+                jwks_uri: body.jwks_uri,
+                require_par: body.require_pushed_authorization_requests,
+                require_dpop: body.dpop_bound_access_tokens,
+                backchannel_logout_uri: body.backchannel_logout_uri,
+                backchannel_logout_session_required: body.backchannel_logout_session_required,
+                profile: body.profile,
                 name: body.name,
                 grants: body.grant_types,
                 redirect_uris: body.redirect_uris,

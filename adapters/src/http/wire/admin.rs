@@ -19,6 +19,21 @@ pub struct AdminClientCreate {
     pub require_mfa: Option<bool>,
     /// Registered resources it may ask tokens for by token exchange (RFC 8693).
     pub exchange_audiences: Option<Vec<String>>,
+    /// The client's JWK Set by value (public keys; `private_key_jwt`, request objects).
+    #[schema(value_type = Option<Object>)]
+    pub jwks: Option<serde_json::Value>,
+    /// Where the client publishes its JWK Set instead.
+    pub jwks_uri: Option<String>,
+    /// Only pushed authorization requests (RFC 9126).
+    pub require_pushed_authorization_requests: Option<bool>,
+    /// Only DPoP-bound tokens (RFC 9449).
+    pub dpop_bound_access_tokens: Option<bool>,
+    /// Where logout tokens are POSTed (Back-Channel Logout 1.0).
+    pub backchannel_logout_uri: Option<String>,
+    /// Logout tokens must carry `sid`.
+    pub backchannel_logout_session_required: Option<bool>,
+    /// `standard` or `fapi2`.
+    pub profile: Option<String>,
 }
 
 /// `PATCH /admin/clients/{id}`: only the fields present change.

@@ -4,6 +4,7 @@ use tessera_domain::{GrantType, ScopeSet, TokenEndpointAuthMethod, UnixTime};
 
 fn client(secret: &str) -> Client {
     Client {
+        security: Default::default(),
         origin: Default::default(),
         registration_access_digest: None,
         application_type: Default::default(),

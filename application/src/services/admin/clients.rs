@@ -11,7 +11,8 @@ use crate::{OAuthErrorCode, RepositoryError};
 use secrecy::SecretString;
 use std::sync::Arc;
 use tessera_domain::{
-    AuditAction, Client, ClientId, ClientRuleError, GrantType, RedirectUri, ScopeSet, TokenDigest,
+    AuditAction, Client, ClientId, ClientRuleError, ClientSecurityError, GrantType, RedirectUri,
+    ScopeSet, TokenDigest,
 };
 
 /// What an update changes; `None` leaves a field as it is.
@@ -91,6 +92,8 @@ impl From<RegisterClientError> for AdminClientError {
             RegisterClientError::Scope(_) => Self::invalid("scope", e),
             RegisterClientError::AuthMethod(_) => Self::invalid("token_endpoint_auth_method", e),
             RegisterClientError::ExchangeAudience { .. } => Self::invalid("exchange_audiences", e),
+            RegisterClientError::JwksAndUri => Self::invalid("jwks", e),
+            RegisterClientError::Profile(_) => Self::invalid("profile", e),
             RegisterClientError::Rule(r) => rule_error(r),
             RegisterClientError::Repository(r) => Self::Repository(r),
         }
@@ -102,9 +105,10 @@ fn rule_error(r: ClientRuleError) -> AdminClientError {
     let field = match r {
         ClientRuleError::Name => "name",
         ClientRuleError::MissingRedirectUri => "redirect_uris",
-        ClientRuleError::AuthMethodMismatch | ClientRuleError::UnsupportedAuthMethod(_) => {
-            "token_endpoint_auth_method"
-        }
+        ClientRuleError::AuthMethodMismatch => "token_endpoint_auth_method",
+        ClientRuleError::Security(ClientSecurityError::Jwks) => "jwks",
+        ClientRuleError::Security(ClientSecurityError::Url(field)) => field,
+        ClientRuleError::Security(_) => "token_endpoint_auth_method",
         ClientRuleError::Scope(_) => "scope",
         ClientRuleError::GrantNotAllowed(_)
         | ClientRuleError::PublicClientCredentials

@@ -77,6 +77,7 @@ pub(super) fn client(
         .clone()
         .unwrap_or_else(|| id.as_str().to_owned());
     Ok(Client {
+        security: Default::default(),
         id,
         name,
         secret_digest: None,

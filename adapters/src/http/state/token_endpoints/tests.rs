@@ -84,6 +84,7 @@ impl TokenRevoker for Revoking {
 
 fn client(method: TokenEndpointAuthMethod) -> Client {
     Client {
+        security: Default::default(),
         origin: Default::default(),
         registration_access_digest: None,
         application_type: Default::default(),
