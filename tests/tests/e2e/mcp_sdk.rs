@@ -32,21 +32,9 @@ const OTHER_RESOURCE: &str = "https://api.example.com/other";
 /// The longest any one Node.js process may take.
 const BOUND: Duration = Duration::from_secs(60);
 
-/// `tests/mcp`, with its packages installed; fails the test with what to do otherwise.
+/// `tests/mcp`, with its packages installed.
 fn mcp_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("mcp");
-    let node = std::process::Command::new("node").arg("--version").output();
-    assert!(
-        node.as_ref().is_ok_and(|o| o.status.success()),
-        "the MCP end-to-end tests need Node.js (`node` on PATH, version 20 or later): {node:?}"
-    );
-    assert!(
-        dir.join("node_modules/@modelcontextprotocol/sdk/package.json")
-            .is_file(),
-        "{}/node_modules is missing: run `npm ci --prefix tests/mcp` (`make test` does)",
-        dir.display()
-    );
-    dir
+    crate::support::node::node_dir()
 }
 
 /// Tessera with a user, and outbound fetches allowed to loopback (the

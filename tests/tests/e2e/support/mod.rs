@@ -5,6 +5,7 @@
 use actix_web::dev::ServerHandle;
 pub mod browser;
 pub mod chromium;
+pub mod node;
 pub mod relying_party;
 pub mod totp;
 
