@@ -63,7 +63,7 @@ pub enum UserCommand {
 #[derive(Debug, Subcommand)]
 pub enum ClientCommand {
     /// Register a client; prints {"client_id", "client_secret"} (the secret only once).
-    Create(ClientCreate),
+    Create(Box<ClientCreate>),
     /// List clients as JSON.
     List,
     /// Delete a client.
