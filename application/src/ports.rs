@@ -60,6 +60,8 @@ pub use api_keys::MockApiKeyRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use audit::{MockAuditLog, MockAuditRepository};
 #[cfg(any(test, feature = "mocks"))]
+pub use client_jwt::MockClientJwtVerifier;
+#[cfg(any(test, feature = "mocks"))]
 pub use client_metadata_documents::MockClientMetadataDocuments;
 #[cfg(any(test, feature = "mocks"))]
 pub use clients::MockClientRepository;
@@ -89,6 +91,8 @@ pub use passwords::MockPasswordHasher;
 pub use random::MockRandomSource;
 #[cfg(any(test, feature = "mocks"))]
 pub use refresh_tokens::MockRefreshTokenRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use replay::MockReplayCache;
 #[cfg(any(test, feature = "mocks"))]
 pub use resources::MockResourceRepository;
 #[cfg(any(test, feature = "mocks"))]

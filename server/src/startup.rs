@@ -211,6 +211,7 @@ impl Parts {
                 second_factors: accounts.second_factors.clone(),
                 audit: operations.audit.clone(),
                 limiter: limiter.clone(),
+                secret: &secret,
             },
         );
         let oauth = OAuthServices::new(
@@ -333,7 +334,8 @@ impl Parts {
                 Discovery::new(issuer).with_registration_endpoint(issuer)
             } else {
                 Discovery::new(issuer)
-            },
+            }
+            .with_profile(config.hardening.profile),
             metrics: operations.metrics,
             metrics_sources: MetricsSources::new(core.db.clone(), keys, core.clock.clone()),
             api_docs: http::ApiDocs::new(issuer, config.http.docs),
