@@ -52,6 +52,7 @@ impl Discovery {
             "request_uri_parameter_supported": false,
             "authorization_response_iss_parameter_supported": true,
             "client_id_metadata_document_supported": true,
+            "dpop_signing_alg_values_supported": tessera_domain::DPOP_ALGORITHMS,
         });
         let openid = web::Bytes::from(doc.to_string());
         Self {
@@ -69,6 +70,12 @@ impl Discovery {
     pub fn with_registration_endpoint(self, issuer: &str) -> Self {
         let url = format!("{}{}", issuer.trim_end_matches('/'), paths::REGISTER);
         self.with_member("registration_endpoint", serde_json::Value::String(url))
+    }
+
+    /// The same documents advertising `algs` as the DPoP proof algorithms (RFC 9449 §5.1):
+    /// narrower under FAPI 2.0.
+    pub fn with_dpop_algorithms(self, algs: &[&str]) -> Self {
+        self.with_member("dpop_signing_alg_values_supported", serde_json::json!(algs))
     }
 
     /// Adds one member to both documents (a feature that is configured on or off).

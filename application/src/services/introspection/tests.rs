@@ -41,6 +41,7 @@ fn refresh_introspection(user: Option<User>, grant_revoked: bool) -> Introspecti
     refresh.expect_find().returning(|d| {
         Ok(Some(StoredRefreshToken {
             token: RefreshToken {
+                dpop_jkt: None,
                 resources: Vec::new(),
                 amr: tessera_domain::AuthMethods::password(),
                 digest: d.clone(),

@@ -19,6 +19,7 @@ const DAY: i64 = 86_400;
 fn stored() -> StoredRefreshToken {
     StoredRefreshToken {
         token: RefreshToken {
+            dpop_jkt: None,
             resources: Vec::new(),
             amr: tessera_domain::AuthMethods::password(),
             digest: TokenDigest::of(TOKEN),
