@@ -24,6 +24,7 @@ mod browser_passkeys;
 mod browser_sign_in;
 mod client_credentials;
 mod device_flow;
+mod dpop;
 mod dynamic_registration;
 mod faults;
 mod lockout;
