@@ -424,4 +424,6 @@ fn open(grace: &RefreshGrace, old: &TokenDigest, sealed: &[u8]) -> Option<Replay
 }
 
 #[cfg(test)]
+mod dpop_tests;
+#[cfg(test)]
 mod tests;

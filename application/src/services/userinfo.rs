@@ -183,4 +183,6 @@ impl UserInfo {
 }
 
 #[cfg(test)]
+mod dpop_tests;
+#[cfg(test)]
 mod tests;

@@ -581,8 +581,9 @@ async fn refresh_tokens_rotate_and_revoke(tdb: TestBackend) {
     assert_eq!(repo.find(&TokenDigest::of("nope")).await.unwrap(), None);
 
     let now = UnixTime::from_secs(2_000);
+    // A successor bound to a DPoP key (RFC 9449 §5) keeps its thumbprint.
     let t2 = RefreshToken {
-        dpop_jkt: None,
+        dpop_jkt: Some("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I".into()),
         digest: TokenDigest::of("t2"),
         scope: ScopeSet::parse("openid").unwrap(),
         expires_at: UnixTime::from_secs(6_000),
