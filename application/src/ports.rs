@@ -10,6 +10,7 @@ mod clock;
 mod codes;
 mod consents;
 mod device_authorizations;
+mod dpop;
 mod email_tokens;
 mod failure_budget;
 mod housekeeping;
@@ -35,6 +36,7 @@ pub use clock::Clock;
 pub use codes::{AuthorizationCodeRepository, CodeRedemption};
 pub use consents::ConsentRepository;
 pub use device_authorizations::DeviceAuthorizationRepository;
+pub use dpop::{DpopNonces, DpopProofError, DpopProofVerifier, VerifiedDpopProof};
 pub use email_tokens::EmailTokenRepository;
 pub use failure_budget::FailureBudget;
 pub use housekeeping::{HousekeepingRepository, PurgeKind, DEFAULT_UNUSED_CLIENT_TTL_SECS};
@@ -73,6 +75,8 @@ pub use codes::MockAuthorizationCodeRepository;
 pub use consents::MockConsentRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use device_authorizations::MockDeviceAuthorizationRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use dpop::{MockDpopNonces, MockDpopProofVerifier};
 #[cfg(any(test, feature = "mocks"))]
 pub use email_tokens::MockEmailTokenRepository;
 #[cfg(any(test, feature = "mocks"))]

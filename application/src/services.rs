@@ -13,6 +13,7 @@ mod client_credentials;
 mod client_registration;
 mod code_grant;
 mod device_flow;
+mod dpop_proofs;
 mod dynamic_registration;
 mod email_links;
 mod fault_code;
@@ -65,6 +66,7 @@ pub use code_grant::{grant_revocation_key, AuthorizationCodeGrant};
 pub use device_flow::{
     DeviceError, DeviceFlow, DeviceFlowDeps, DeviceFlowSettings, DeviceStart, PendingDevice,
 };
+pub use dpop_proofs::{DpopError, DpopProofs, DpopSettings, DEFAULT_DPOP_IAT_WINDOW_SECS};
 pub use dynamic_registration::{
     record_first_use, ClientInformation, ClientMetadataRequest, DynamicRegistration,
     DynamicRegistrationDeps, DynamicRegistrationError, OIDC_REGISTRABLE_SCOPES,
@@ -97,4 +99,4 @@ pub use token_exchange::{
     ExchangeRequest, TokenExchangeDeps, TokenExchangeGrant, ACCESS_TOKEN_TYPE, MAX_ACTOR_CHAIN,
 };
 pub use user_tokens::{TokenSet, UserGrant, UserTokenIssuer, ID_TOKEN_TYP};
-pub use userinfo::{UserInfo, UserInfoError};
+pub use userinfo::{PresentedToken, UserInfo, UserInfoError};

@@ -259,6 +259,7 @@ impl Parts {
             .with_second_factors(accounts.second_factors.clone(), config.accounts.mfa),
         );
         let passkeys = config.accounts.mfa.asks() && accounts.second_factors.passkeys_available();
+        let dpop_algorithms = oauth.dpop.algorithms();
         let tokens = Arc::new(TokenEndpoint {
             client_credentials: oauth.client_credentials,
             code_grant: oauth.code_grant,
@@ -267,6 +268,8 @@ impl Parts {
             token_exchange: oauth.token_exchange,
             device_grant: oauth.device.clone(),
             audit: operations.audit.clone(),
+            dpop: oauth.dpop.clone(),
+            token_url: format!("{}{}", issuer.trim_end_matches('/'), http::paths::TOKEN),
         });
         // Cookie settings of every page: the login and consent pages and the emailed links'.
         let browser =
@@ -335,7 +338,8 @@ impl Parts {
             } else {
                 Discovery::new(issuer)
             }
-            .with_profile(config.hardening.profile),
+            .with_profile(config.hardening.profile)
+            .with_dpop_algorithms(dpop_algorithms),
             metrics: operations.metrics,
             metrics_sources: MetricsSources::new(core.db.clone(), keys, core.clock.clone()),
             api_docs: http::ApiDocs::new(issuer, config.http.docs),

@@ -8,6 +8,7 @@
 mod cipher;
 mod client_jwt;
 mod clock;
+mod dpop;
 mod jwk;
 mod jws_engine;
 mod jws_header;
@@ -23,6 +24,7 @@ mod test_keys;
 pub use cipher::{AeadKeyCipher, CipherPurpose};
 pub use client_jwt::{ClientKeySets, JosekitClientJwtVerifier};
 pub use clock::SystemClock;
+pub use dpop::{HmacDpopNonces, JosekitDpopVerifier, DPOP_NONCE_BUCKET_SECS};
 pub use jws_engine::JosekitEngine;
 pub use key_generator::KeyPairGenerator;
 pub use passkeys::{PasskeySetupError, WebauthnPasskeys};

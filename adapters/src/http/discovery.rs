@@ -70,6 +70,7 @@ impl Discovery {
             "request_uri_parameter_supported": false,
             "authorization_response_iss_parameter_supported": true,
             "client_id_metadata_document_supported": true,
+            "dpop_signing_alg_values_supported": tessera_domain::DPOP_ALGORITHMS,
         });
         let openid = web::Bytes::from(doc.to_string());
         Self {
@@ -105,6 +106,12 @@ impl Discovery {
             "revocation_endpoint_auth_signing_alg_values_supported",
             algs,
         )
+    }
+
+    /// The same documents advertising `algs` as the DPoP proof algorithms (RFC 9449 §5.1):
+    /// narrower under FAPI 2.0.
+    pub fn with_dpop_algorithms(self, algs: &[&str]) -> Self {
+        self.with_member("dpop_signing_alg_values_supported", serde_json::json!(algs))
     }
 
     /// Adds one member to both documents (a feature that is configured on or off).

@@ -124,6 +124,7 @@ diesel::table! {
         replay_count -> BigInt,
         amr -> Text,
         resources -> Text,
+        dpop_jkt -> Nullable<Text>,
     }
 }
 

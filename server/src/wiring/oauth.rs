@@ -6,15 +6,17 @@ use crate::config::Config;
 use secrecy::SecretString;
 use std::sync::Arc;
 use tessera_adapters::crypto::{
-    AeadKeyCipher, CipherPurpose, ClientKeySets, JosekitClientJwtVerifier,
+    AeadKeyCipher, CipherPurpose, ClientKeySets, HmacDpopNonces, JosekitClientJwtVerifier,
+    JosekitDpopVerifier,
 };
+use tessera_adapters::http::paths;
 use tessera_adapters::outbound::MetadataDocumentFetcher;
 use tessera_application::ports::{AuditLog, ClientJwtVerifier, ClientMetadataDocuments};
 use tessera_application::services::{
     AccessTokenVerifier, AuthorizationCodeGrant, Authorize, ClientAssertions, ClientAuthenticator,
-    ClientCredentialsGrant, DeviceFlow, DeviceFlowDeps, DeviceFlowSettings, Introspection,
-    KeyService, Logout, RefreshGrace, RefreshTokenGrant, TokenExchangeDeps, TokenExchangeGrant,
-    TokenRevocation, UserInfo, UserTokenIssuer,
+    ClientCredentialsGrant, DeviceFlow, DeviceFlowDeps, DeviceFlowSettings, DpopProofs,
+    DpopSettings, Introspection, KeyService, Logout, RefreshGrace, RefreshTokenGrant,
+    TokenExchangeDeps, TokenExchangeGrant, TokenRevocation, UserInfo, UserTokenIssuer,
 };
 
 /// Creates the first signing key if there is none, then loads the keys for signing.
@@ -101,6 +103,8 @@ pub struct OAuthServices {
     pub token_exchange: TokenExchangeGrant,
     /// `/device_authorization`, `/device` and the device-code grant (RFC 8628).
     pub device: Arc<DeviceFlow>,
+    /// DPoP proofs (RFC 9449) at `/token` and `/userinfo`.
+    pub dpop: Arc<DpopProofs>,
 }
 
 /// What the OAuth services are built from, beside the core.
@@ -122,6 +126,9 @@ impl OAuthServices {
     pub fn new(core: &Core, inputs: OAuthInputs<'_>) -> Self {
         let db = &core.db;
         let Tokens { verifier, issuer } = inputs.tokens;
+        let dpop = Arc::new(dpop_proofs(core, &inputs));
+        let base = inputs.config.http.issuer.as_str().trim_end_matches('/');
+        let userinfo_url = format!("{base}{}", paths::USERINFO);
         // One registry lookup for every grant that honours RFC 8707 `resource`.
         let resources = Arc::new(core.resource_indicators());
         // One fetcher, so /authorize and /token share its cache of metadata documents.
@@ -198,7 +205,8 @@ impl OAuthServices {
                     issuer: core.settings.issuer.clone(),
                     profile: inputs.config.hardening.profile,
                 }),
-            userinfo: UserInfo::new(verifier.clone(), db.users()),
+            userinfo: UserInfo::new(verifier.clone(), db.users())
+                .with_dpop(dpop.clone(), userinfo_url),
             logout: Arc::new(Logout::new(
                 core.jws.clone(),
                 db.clients(),
@@ -215,8 +223,26 @@ impl OAuthServices {
             .with_resources(db.resources()),
             revocation: TokenRevocation::new(verifier.clone(), db.revocations()),
             device: Arc::new(device_flow(core, &inputs, issuer.clone())),
+            dpop,
         }
     }
+}
+
+/// DPoP proofs: checked with josekit, nonces derived from the secret key, `jti`s in the
+/// database shared by every process, the configured nonce rule, `iat` window and profile.
+fn dpop_proofs(core: &Core, inputs: &OAuthInputs<'_>) -> DpopProofs {
+    let hardening = &inputs.config.hardening;
+    DpopProofs::new(
+        Arc::new(JosekitDpopVerifier),
+        Arc::new(HmacDpopNonces::from_secret(inputs.secret)),
+        core.db.replay_cache(),
+        core.clock.clone(),
+        DpopSettings {
+            nonce_required: hardening.dpop_nonce,
+            iat_window_secs: hardening.dpop_iat_window_secs,
+            profile: hardening.profile,
+        },
+    )
 }
 
 /// The device authorization grant: codes for 10 minutes, a poll every 5 s, approvals at the

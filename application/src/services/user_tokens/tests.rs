@@ -40,6 +40,7 @@ fn sign(
     let scope = ts::scope(scope);
     let nonce = nonce.map(|n| Nonce::parse(n).unwrap());
     let g = UserGrant {
+        dpop_jkt: None,
         grant_resources: &[],
         target: &NO_TARGET,
         amr: tessera_domain::AuthMethods::password(),
@@ -81,6 +82,7 @@ fn every_access_token_gets_its_own_jti() {
     let user = ts::user();
     let scope = ts::scope("read");
     let g = UserGrant {
+        dpop_jkt: None,
         grant_resources: &[],
         target: &NO_TARGET,
         amr: tessera_domain::AuthMethods::password(),
@@ -182,6 +184,7 @@ fn grant_sign_with(
     let user = ts::user();
     let scope = ts::scope(scope);
     let g = UserGrant {
+        dpop_jkt: None,
         grant_resources: &[],
         target: &NO_TARGET,
         amr: tessera_domain::AuthMethods::password(),
@@ -243,6 +246,7 @@ fn grant_for<'a>(
     grant_scope: &'a ScopeSet,
 ) -> UserGrant<'a> {
     UserGrant {
+        dpop_jkt: None,
         grant_resources: &[],
         target: &NO_TARGET,
         amr: tessera_domain::AuthMethods::password(),
