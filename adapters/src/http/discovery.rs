@@ -45,13 +45,15 @@ impl Discovery {
             "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
             "code_challenge_methods_supported": ["S256"],
             "prompt_values_supported": ["none", "login", "consent", "select_account"],
-            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp", "amr", "acr", "name", "email", "email_verified"],
+            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp", "amr", "acr", "name", "email", "email_verified", "sid"],
             "acr_values_supported": tessera_domain::Acr::SUPPORTED,
             "claims_parameter_supported": false,
             "request_parameter_supported": false,
             "request_uri_parameter_supported": false,
             "authorization_response_iss_parameter_supported": true,
             "client_id_metadata_document_supported": true,
+            "backchannel_logout_supported": true,
+            "backchannel_logout_session_supported": true,
         });
         let openid = web::Bytes::from(doc.to_string());
         Self {

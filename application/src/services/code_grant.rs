@@ -160,6 +160,7 @@ impl AuthorizationCodeGrant {
         let grant = UserGrant {
             target: &target,
             grant_resources: &code.resources,
+            sid: code.sid.as_deref(),
             client,
             user: &user,
             grant_id: &code.grant_id,

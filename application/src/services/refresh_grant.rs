@@ -163,6 +163,7 @@ impl RefreshTokenGrant {
         let grant = UserGrant {
             target: &target,
             grant_resources: &rt.resources,
+            sid: None,
             client,
             user: &user,
             grant_id: &rt.grant_id,

@@ -52,6 +52,8 @@ pub struct UserGrant<'a> {
     pub target: &'a ResourceTarget,
     /// The resources of the whole grant, kept on refresh tokens.
     pub grant_resources: &'a [ResourceIdentifier],
+    /// The browser session the grant came from (the ID token's `sid`), when known.
+    pub sid: Option<&'a str>,
 }
 
 impl UserGrant<'_> {
@@ -146,6 +148,7 @@ impl UserTokenIssuer {
             } else {
                 None
             },
+            sid: g.sid.map(str::to_owned),
         };
         let id_token = self.jws.sign(ID_TOKEN_TYP, &to_map(&id)?)?;
         Ok((access_token, Some(id_token)))

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod backchannel;
 pub mod oauth;
 pub mod operations;
 pub mod persistence;
@@ -13,7 +14,7 @@ pub mod registration;
 use crate::config::Config;
 use crate::secret_key;
 use persistence::Patience;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tessera_adapters::crypto::{
     AeadKeyCipher, Argon2Hasher, CipherPurpose, JosekitEngine, KeyPairGenerator, OsRandom,
@@ -25,7 +26,8 @@ use tessera_adapters::persistence::Database;
 use tessera_application::errors::BoxError;
 use tessera_application::ports::{Clock, JwsEngine, PasswordHasher, RandomSource};
 use tessera_application::services::{
-    Accounts, AccountsDeps, ClientRegistry, KeyService, ResourceIndicators, SignOutEverywhere,
+    Accounts, AccountsDeps, BackchannelLogout, ClientRegistry, KeyService, ResourceIndicators,
+    SignOutEverywhere,
 };
 use tessera_application::IssuerSettings;
 use tessera_domain::SigningAlgorithm;
@@ -83,6 +85,9 @@ pub struct Core {
     pub key_publish_lead_secs: i64,
     /// The one guarded HTTP client of every outbound fetch (AS-41).
     pub outbound: OutboundClient,
+    /// Back-channel logout, set by the server once the audit log exists: every session
+    /// service built after that notifies the relying parties when sessions end.
+    pub backchannel: OnceLock<Arc<BackchannelLogout>>,
 }
 
 impl Core {
@@ -113,6 +118,7 @@ impl Core {
         .map_err(|e| WiringError::Outbound(e.into()))?;
         Ok(Self {
             outbound,
+            backchannel: OnceLock::new(),
             db,
             clock: Arc::new(SystemClock),
             rng: Arc::new(OsRandom),
@@ -152,7 +158,7 @@ impl Core {
     /// concurrent hashes holds for every use case, R-08).
     pub fn accounts_with(&self, config: &Config, hasher: Arc<dyn PasswordHasher>) -> Accounts {
         let accounts = &config.accounts;
-        Accounts::new(AccountsDeps {
+        let built = Accounts::new(AccountsDeps {
             users: self.db.users(),
             sessions: self.db.sessions(),
             hasher,
@@ -161,19 +167,27 @@ impl Core {
             policy: accounts.password,
             session_ttl: whole_secs(accounts.session),
             lockout: accounts.lockout,
-        })
+        });
+        match self.backchannel.get() {
+            Some(b) => built.with_backchannel_logout(b.clone()),
+            None => built,
+        }
     }
 
     /// Signs users out everywhere; denylist entries last as long as an access token can.
     pub fn sign_out_everywhere(&self) -> SignOutEverywhere {
-        SignOutEverywhere::new(
+        let built = SignOutEverywhere::new(
             self.db.sessions(),
             self.db.authorization_codes(),
             self.db.refresh_tokens(),
             self.db.revocations(),
             self.clock.clone(),
             self.access_token_reach(),
-        )
+        );
+        match self.backchannel.get() {
+            Some(b) => built.with_backchannel_logout(b.clone()),
+            None => built,
+        }
     }
 
     /// How long after issue an access token may still be accepted: its lifetime plus the

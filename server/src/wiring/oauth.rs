@@ -111,22 +111,25 @@ impl OAuthServices {
         // One fetcher, so /authorize and /token share its cache of metadata documents.
         let documents: Arc<dyn ClientMetadataDocuments> =
             Arc::new(MetadataDocumentFetcher::new(core.outbound.clone()));
+        let authorize = Authorize::new(
+            db.clients(),
+            db.users(),
+            db.consents(),
+            db.authorization_codes(),
+            core.clock.clone(),
+            core.rng.clone(),
+            core.settings.clone(),
+        )
+        .with_audit(inputs.audit.clone())
+        .with_acr_floor(inputs.config.accounts.mfa.floor())
+        .with_resources(resources.clone())
+        .with_metadata_documents(documents.clone());
+        let authorize = match core.backchannel.get() {
+            Some(b) => authorize.with_backchannel_logout(b.clone()),
+            None => authorize,
+        };
         Self {
-            authorize: Arc::new(
-                Authorize::new(
-                    db.clients(),
-                    db.users(),
-                    db.consents(),
-                    db.authorization_codes(),
-                    core.clock.clone(),
-                    core.rng.clone(),
-                    core.settings.clone(),
-                )
-                .with_audit(inputs.audit.clone())
-                .with_acr_floor(inputs.config.accounts.mfa.floor())
-                .with_resources(resources.clone())
-                .with_metadata_documents(documents.clone()),
-            ),
+            authorize: Arc::new(authorize),
             code_grant: AuthorizationCodeGrant::new(
                 db.authorization_codes(),
                 db.users(),

@@ -41,6 +41,7 @@ fn sign(
     let nonce = nonce.map(|n| Nonce::parse(n).unwrap());
     let g = UserGrant {
         grant_resources: &[],
+        sid: None,
         target: &NO_TARGET,
         amr: tessera_domain::AuthMethods::password(),
         client: &client,
@@ -82,6 +83,7 @@ fn every_access_token_gets_its_own_jti() {
     let scope = ts::scope("read");
     let g = UserGrant {
         grant_resources: &[],
+        sid: None,
         target: &NO_TARGET,
         amr: tessera_domain::AuthMethods::password(),
         client: &client,
@@ -183,6 +185,7 @@ fn grant_sign_with(
     let scope = ts::scope(scope);
     let g = UserGrant {
         grant_resources: &[],
+        sid: None,
         target: &NO_TARGET,
         amr: tessera_domain::AuthMethods::password(),
         client: &client,
@@ -244,6 +247,7 @@ fn grant_for<'a>(
 ) -> UserGrant<'a> {
     UserGrant {
         grant_resources: &[],
+        sid: None,
         target: &NO_TARGET,
         amr: tessera_domain::AuthMethods::password(),
         client,
