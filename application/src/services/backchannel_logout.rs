@@ -312,4 +312,6 @@ enum Sent {
 }
 
 #[cfg(test)]
+mod session_end_tests;
+#[cfg(test)]
 mod tests;
