@@ -12,11 +12,13 @@
 //! - a total time limit and a body cap enforced while the body streams in.
 
 mod address;
+pub mod backchannel_logout;
 mod cache_control;
 pub mod metadata_documents;
 mod resolver;
 
 pub use address::is_public;
+pub use backchannel_logout::OutboundLogoutSender;
 pub use cache_control::CacheHints;
 pub use metadata_documents::MetadataDocumentFetcher;
 
@@ -163,6 +165,29 @@ impl OutboundClient {
         // reqwest's own timeout covers the body too; this one also bounds our own reading.
         match tokio::time::timeout(self.settings.timeout, fetch).await {
             Ok(result) => result,
+            Err(_) => Err(OutboundError::Timeout),
+        }
+    }
+
+    /// POSTs `form` (`application/x-www-form-urlencoded`) to `url` under the same rules as
+    /// every fetch; returns the status (the body is not read). A redirect is not followed for
+    /// a POST's sake: its status is the answer.
+    pub async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> Result<u16, OutboundError> {
+        let url = Url::parse(url).map_err(OutboundError::Url)?;
+        check_url(&url, self.settings.allow_private_addresses)?;
+        let body = serde_urlencoded::to_string(form).map_err(|_| OutboundError::Scheme)?;
+        let send = self
+            .http
+            .post(url)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(body)
+            .send();
+        match tokio::time::timeout(self.settings.timeout, send).await {
+            Ok(Ok(response)) => Ok(response.status().as_u16()),
+            Ok(Err(e)) => Err(classify(e)),
             Err(_) => Err(OutboundError::Timeout),
         }
     }

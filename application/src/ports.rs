@@ -16,6 +16,8 @@ mod failure_budget;
 mod housekeeping;
 mod jws;
 mod keys;
+mod logout_deliveries;
+mod logout_sender;
 mod mail;
 mod passwords;
 mod random;
@@ -24,6 +26,7 @@ mod replay;
 mod resources;
 mod revocations;
 mod second_factors;
+mod session_clients;
 mod sessions;
 mod users;
 
@@ -39,9 +42,14 @@ pub use device_authorizations::DeviceAuthorizationRepository;
 pub use dpop::{DpopNonces, DpopProofError, DpopProofVerifier, VerifiedDpopProof};
 pub use email_tokens::EmailTokenRepository;
 pub use failure_budget::FailureBudget;
-pub use housekeeping::{HousekeepingRepository, PurgeKind, DEFAULT_UNUSED_CLIENT_TTL_SECS};
+pub use housekeeping::{
+    HousekeepingRepository, PurgeKind, DEFAULT_UNUSED_CLIENT_TTL_SECS,
+    LOGOUT_DELIVERY_RETENTION_SECS,
+};
 pub use jws::{JwsEngine, KeyMaterial, VerifiedJws};
 pub use keys::{GeneratedKey, KeyCipher, KeyGenerator, SigningKeyRepository, StoredSigningKey};
+pub use logout_deliveries::LogoutDeliveryRepository;
+pub use logout_sender::{LogoutSendError, LogoutSender};
 pub use mail::{MailBudget, MailError, Mailer, OutgoingMail, UnlimitedMail};
 pub use passwords::{HashError, PasswordCheck, PasswordHasher};
 pub use random::{random_token, RandomSource};
@@ -54,6 +62,7 @@ pub use second_factors::{
     PasskeyCeremonies, PasskeyError, PasskeyRepository, SecondFactorRepository, StoredTotp,
     VerifiedAssertion,
 };
+pub use session_clients::SessionClientRepository;
 pub use sessions::SessionRepository;
 pub use users::UserRepository;
 
@@ -88,6 +97,10 @@ pub use jws::MockJwsEngine;
 #[cfg(any(test, feature = "mocks"))]
 pub use keys::{MockKeyCipher, MockKeyGenerator, MockSigningKeyRepository};
 #[cfg(any(test, feature = "mocks"))]
+pub use logout_deliveries::MockLogoutDeliveryRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use logout_sender::MockLogoutSender;
+#[cfg(any(test, feature = "mocks"))]
 pub use mail::MockMailer;
 #[cfg(any(test, feature = "mocks"))]
 pub use passwords::MockPasswordHasher;
@@ -106,6 +119,8 @@ pub use second_factors::{
     MockChallengeRepository, MockPasskeyCeremonies, MockPasskeyRepository,
     MockSecondFactorRepository,
 };
+#[cfg(any(test, feature = "mocks"))]
+pub use session_clients::MockSessionClientRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use sessions::MockSessionRepository;
 #[cfg(any(test, feature = "mocks"))]

@@ -8,6 +8,7 @@ mod accounts;
 pub mod admin;
 mod api_keys;
 mod authorize;
+mod backchannel_logout;
 mod client_authentication;
 mod client_credentials;
 mod client_registration;
@@ -50,6 +51,9 @@ pub use api_keys::{ApiKeyError, ApiKeys, API_KEY_TOUCH_INTERVAL_SECS};
 pub use authorize::{
     AuthorizationRequest, AuthorizationResponse, AuthorizationResult, Authorize, AuthorizeError,
     AuthorizeOutcome, AuthorizeParams, Interaction, SignInProof, REAUTHENTICATION_WINDOW_SECS,
+};
+pub use backchannel_logout::{
+    BackchannelLogout, BackchannelLogoutDeps, DeliveryPolicy, DeliveryRound,
 };
 pub use client_authentication::{
     advertised_assertion_algorithms, assertion_algorithms, check_claims, AssertionClaimError,

@@ -86,11 +86,16 @@ pub enum AuditAction {
     ClientUpdated,
     /// A self-registered client deleted its registration (RFC 7592).
     ClientDeleted,
+    /// A back-channel logout token reached a client (it answered 200 or 204).
+    BackchannelLogoutDelivered,
+    /// A back-channel logout token was given up after its last attempt (or its client is
+    /// gone); the detail says why, never the token.
+    BackchannelLogoutFailed,
 }
 
 impl AuditAction {
     /// Every action, for filters and exhaustive tests.
-    pub const ALL: [AuditAction; 33] = [
+    pub const ALL: [AuditAction; 35] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::AccountLocked,
@@ -124,6 +129,8 @@ impl AuditAction {
         Self::ClientRegistered,
         Self::ClientUpdated,
         Self::ClientDeleted,
+        Self::BackchannelLogoutDelivered,
+        Self::BackchannelLogoutFailed,
     ];
 
     /// The stored and logged name; stable, as rows outlive releases.
@@ -162,6 +169,8 @@ impl AuditAction {
             Self::ClientRegistered => "client_registered",
             Self::ClientUpdated => "client_updated",
             Self::ClientDeleted => "client_deleted",
+            Self::BackchannelLogoutDelivered => "backchannel_logout_delivered",
+            Self::BackchannelLogoutFailed => "backchannel_logout_failed",
         }
     }
 

@@ -40,6 +40,9 @@ pub struct IdTokenClaims {
     /// Display name, with the `profile` scope.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The browser session it was issued in (OIDC Back-Channel Logout §2.1), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 /// `at_hash` / `c_hash`: base64url of the left half of the hash of `token`, with the hash the

@@ -9,6 +9,7 @@
 pub mod api_key;
 pub mod audit;
 pub mod authentication;
+pub mod backchannel_logout;
 pub mod client;
 pub mod client_id;
 pub mod client_metadata;
@@ -44,6 +45,10 @@ pub use api_key::{
 };
 pub use audit::{AuditAction, AuditEvent, AuditOutcome, MAX_AUDIT_FIELD_CHARS};
 pub use authentication::{Acr, AuthMethod, AuthMethods, AuthMethodsError};
+pub use backchannel_logout::{
+    retry_delay_secs, LogoutDelivery, LogoutEvents, LogoutTokenClaims, SessionClient,
+    BACKCHANNEL_LOGOUT_EVENT, LOGOUT_TOKEN_LIFETIME_SECS, LOGOUT_TOKEN_TYP,
+};
 pub use client::{Client, ClientRuleError, TokenEndpointAuthMethod};
 pub use client_id::{ClientId, ClientIdError, MAX_URL_CLIENT_ID_LEN};
 pub use client_metadata::{ApplicationType, ClientMetadata, ClientOrigin};

@@ -7,6 +7,9 @@ use crate::{AuthMethods, TokenDigest, UnixTime, UserId};
 pub struct BrowserSession {
     /// Digest of the cookie value.
     pub digest: TokenDigest,
+    /// The session's public id (OIDC `sid`): random, unrelated to the cookie, kept across a
+    /// step-up so relying parties can match a back-channel logout to their own session.
+    pub sid: String,
     /// Who signed in.
     pub user_id: UserId,
     /// When they authenticated (OIDC `auth_time`).

@@ -154,6 +154,8 @@ pub struct AuthorizationCode {
     pub amr: AuthMethods,
     /// The resources (RFC 8707) named in the authorization request.
     pub resources: Vec<ResourceIdentifier>,
+    /// The browser session the code was issued in (`sid` of its ID token).
+    pub sid: Option<String>,
     /// Expiry.
     pub expires_at: UnixTime,
 }

@@ -4,6 +4,7 @@
 use crate::config::Config;
 use crate::wiring::accounts::{AccountInputs, AccountServices};
 use crate::wiring::admin::{admin_api, AdminInputs};
+use crate::wiring::backchannel::{self, BackchannelWorker};
 use crate::wiring::oauth::{signing_keys, OAuthInputs, OAuthServices, Tokens};
 use crate::wiring::operations::{Housekeeper, Operations};
 use crate::wiring::{Core, WiringError};
@@ -20,7 +21,9 @@ use tessera_adapters::http::{
 };
 use tessera_adapters::mail::MailQueue;
 use tessera_adapters::observability::RequestObserver;
-use tessera_application::services::{AccountSessions, KeyService, SignIn, TokenEndpoint};
+use tessera_application::services::{
+    AccountSessions, BackchannelLogout, KeyService, SignIn, TokenEndpoint,
+};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +52,8 @@ pub struct Application {
     /// The audit log's background writer, flushed on shutdown.
     audit: Arc<AuditWriter>,
     housekeeper: Option<Housekeeper>,
+    /// Delivers back-channel logout tokens until shutdown.
+    backchannel: BackchannelWorker,
     /// Closed last, once the writers above have flushed.
     db: tessera_adapters::persistence::Database,
 }
@@ -63,6 +68,7 @@ struct Parts {
     oauth: OAuthServices,
     accounts: AccountServices,
     admin: Arc<AdminState>,
+    backchannel: Arc<BackchannelLogout>,
 }
 
 impl Application {
@@ -99,6 +105,7 @@ impl Application {
             config.housekeeping,
             config.client_registration.unused_client_ttl,
         );
+        let backchannel = BackchannelWorker::new(parts.backchannel.clone());
         let readiness = parts.operations.readiness.clone();
         let audit = parts.operations.audit_writer.clone();
         let keys = parts.keys.clone();
@@ -117,6 +124,7 @@ impl Application {
             mailer,
             audit,
             housekeeper,
+            backchannel,
             db,
         })
     }
@@ -153,6 +161,7 @@ impl Application {
             }
         });
         let housekeeper = self.housekeeper.map(|h| tokio::spawn(h.run()));
+        let backchannel = self.backchannel.start();
         let signals = handle_signals.then(|| {
             let readiness = self.readiness.clone();
             let handle = handle.clone();
@@ -164,6 +173,8 @@ impl Application {
             })
         });
         let result = self.server.await;
+        // A send under way finishes (or its row is retried after its lease, by the next run).
+        backchannel.stop(Duration::from_secs(5)).await;
         // Messages accepted before the stop still go out (or to failed/), within a bound.
         self.mailer.shutdown(Duration::from_secs(5)).await;
         // Events recorded before the stop are written, within a bound.
@@ -187,6 +198,7 @@ impl Parts {
         let secret = crate::secret_key::resolve(config)?;
         let keys = signing_keys(&core, &secret).await?;
         let operations = Operations::start(&core);
+        let backchannel = backchannel::install(&core, config, operations.audit.clone())?;
         let tokens = Tokens::new(&core);
         let limiter = Arc::new(RateLimiter::new(
             config.rate_limit.settings(&config.accounts.lockout),
@@ -234,6 +246,7 @@ impl Parts {
             oauth,
             accounts,
             admin,
+            backchannel,
         })
     }
 
@@ -248,6 +261,7 @@ impl Parts {
             oauth,
             accounts,
             admin,
+            backchannel: _,
         } = self;
         let issuer = config.http.issuer.as_str();
         let sign_in = Arc::new(

@@ -33,9 +33,10 @@ use tessera_application::in_memory::{InMemoryHousekeeping, InMemoryStore};
 use tessera_application::ports::{
     ApiKeyRepository, AuditRepository, AuthorizationCodeRepository, ChallengeRepository,
     ClientRepository, ConsentRepository, DeviceAuthorizationRepository, EmailTokenRepository,
-    HousekeepingRepository, PasskeyRepository, PurgeKind, RefreshTokenRepository, ReplayCache,
-    ResourceRepository, RevocationRepository, SecondFactorRepository, SessionRepository,
-    SigningKeyRepository, UserRepository,
+    HousekeepingRepository, LogoutDeliveryRepository, PasskeyRepository, PurgeKind,
+    RefreshTokenRepository, ReplayCache, ResourceRepository, RevocationRepository,
+    SecondFactorRepository, SessionClientRepository, SessionRepository, SigningKeyRepository,
+    UserRepository,
 };
 use tessera_application::RepositoryError;
 use tessera_domain::UnixTime;
@@ -237,6 +238,10 @@ repository_getters! {
     resources -> ResourceRepository;
     /// Single-use `jti`s (client assertions, DPoP proofs).
     replay_cache -> ReplayCache;
+    /// Which clients got codes in which browser session (back-channel logout).
+    session_clients -> SessionClientRepository;
+    /// The durable queue of back-channel logout tokens.
+    logout_deliveries -> LogoutDeliveryRepository;
 }
 
 impl Repositories {

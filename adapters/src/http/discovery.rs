@@ -63,7 +63,7 @@ impl Discovery {
             "revocation_endpoint_auth_signing_alg_values_supported": assertion_algs,
             "code_challenge_methods_supported": ["S256"],
             "prompt_values_supported": ["none", "login", "consent", "select_account"],
-            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp", "amr", "acr", "name", "email", "email_verified"],
+            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp", "amr", "acr", "name", "email", "email_verified", "sid"],
             "acr_values_supported": tessera_domain::Acr::SUPPORTED,
             "claims_parameter_supported": false,
             "request_parameter_supported": false,
@@ -71,6 +71,8 @@ impl Discovery {
             "authorization_response_iss_parameter_supported": true,
             "client_id_metadata_document_supported": true,
             "dpop_signing_alg_values_supported": tessera_domain::DPOP_ALGORITHMS,
+            "backchannel_logout_supported": true,
+            "backchannel_logout_session_supported": true,
         });
         let openid = web::Bytes::from(doc.to_string());
         Self {

@@ -101,6 +101,7 @@ struct CodeRow {
     expires_at: i64,
     amr: String,
     resources: String,
+    sid: Option<String>,
 }
 
 /// A new `authorization_codes` row: never used yet (`used_at` is left NULL).
@@ -119,6 +120,7 @@ struct NewCodeRow {
     expires_at: i64,
     amr: String,
     resources: String,
+    sid: Option<String>,
 }
 
 impl NewCodeRow {
@@ -136,6 +138,7 @@ impl NewCodeRow {
             auth_time: c.auth_time.as_secs(),
             expires_at: c.expires_at.as_secs(),
             amr: c.amr.to_string(),
+            sid: c.sid.clone(),
         }
     }
 }
@@ -179,6 +182,7 @@ impl CodeRow {
             auth_time: UnixTime::from_secs(self.auth_time),
             amr: AuthMethods::parse(&self.amr).map_err(|e| corrupt("amr", e.into()))?,
             expires_at: UnixTime::from_secs(self.expires_at),
+            sid: self.sid,
             grant_id: self.grant_id,
         })
     }

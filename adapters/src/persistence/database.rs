@@ -222,6 +222,22 @@ impl Database {
         Arc::new(replay::DieselReplayCache::new(self.inner.clone()))
     }
 
+    /// Which clients got codes in which browser session (back-channel logout).
+    pub fn session_clients(&self) -> Arc<dyn tessera_application::ports::SessionClientRepository> {
+        Arc::new(session_clients::DieselSessionClientRepository::new(
+            self.inner.clone(),
+        ))
+    }
+
+    /// The durable queue of back-channel logout tokens.
+    pub fn logout_deliveries(
+        &self,
+    ) -> Arc<dyn tessera_application::ports::LogoutDeliveryRepository> {
+        Arc::new(logout_deliveries::DieselLogoutDeliveryRepository::new(
+            self.inner.clone(),
+        ))
+    }
+
     /// Device authorizations (RFC 8628).
     pub fn device_authorizations(
         &self,

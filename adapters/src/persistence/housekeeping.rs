@@ -70,6 +70,20 @@ impl HousekeepingRepository for DieselHousekeeping {
                     .purge_batch(now, batch)
                     .await
             }
+            PurgeKind::SessionClients => {
+                session_clients::DieselSessionClientRepository::new(db)
+                    .purge_batch(now, batch)
+                    .await
+            }
+            PurgeKind::LogoutDeliveries => {
+                let cutoff = UnixTime::from_secs(
+                    now.as_secs()
+                        .saturating_sub(tessera_application::ports::LOGOUT_DELIVERY_RETENTION_SECS),
+                );
+                logout_deliveries::DieselLogoutDeliveryRepository::new(db)
+                    .purge_batch(cutoff, batch)
+                    .await
+            }
             PurgeKind::UnusedClients => {
                 let cutoff = UnixTime::from_secs(
                     now.as_secs().saturating_sub(self.unused_client_ttl.max(0)),

@@ -77,6 +77,7 @@ diesel::table! {
         auth_time -> BigInt,
         expires_at -> BigInt,
         amr -> Text,
+        sid -> Text,
     }
 }
 
@@ -105,6 +106,7 @@ diesel::table! {
         used_at -> Nullable<BigInt>,
         amr -> Text,
         resources -> Text,
+        sid -> Nullable<Text>,
     }
 }
 
@@ -240,5 +242,29 @@ diesel::table! {
     used_jtis (key) {
         key -> Binary,
         expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    session_clients (sid, client_id) {
+        sid -> Text,
+        client_id -> Text,
+        user_id -> Text,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    logout_deliveries (id) {
+        id -> Text,
+        client_id -> Text,
+        uri -> Text,
+        user_id -> Text,
+        sid -> Nullable<Text>,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+        created_at -> BigInt,
+        delivered_at -> Nullable<BigInt>,
+        failed_at -> Nullable<BigInt>,
     }
 }

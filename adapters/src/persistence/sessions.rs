@@ -57,6 +57,7 @@ struct SessionRow {
     auth_time: i64,
     expires_at: i64,
     amr: String,
+    sid: String,
 }
 
 impl SessionRow {
@@ -67,6 +68,7 @@ impl SessionRow {
             auth_time: s.auth_time.as_secs(),
             expires_at: s.expires_at.as_secs(),
             amr: s.amr.to_string(),
+            sid: s.sid.clone(),
         }
     }
 
@@ -83,6 +85,7 @@ impl SessionRow {
             auth_time: UnixTime::from_secs(self.auth_time),
             expires_at: UnixTime::from_secs(self.expires_at),
             amr: AuthMethods::parse(&self.amr).map_err(|e| corrupt("amr", e.into()))?,
+            sid: self.sid,
         })
     }
 }

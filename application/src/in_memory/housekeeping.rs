@@ -176,6 +176,36 @@ impl HousekeepingRepository for InMemoryHousekeeping {
                     t.challenges.remove(k);
                 })
             }
+            PurgeKind::SessionClients => {
+                let dead = t
+                    .session_clients
+                    .iter()
+                    .filter(|(_, e)| e.expires_at <= now)
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                purge_map(dead, batch, |k| {
+                    t.session_clients.remove(k);
+                })
+            }
+            PurgeKind::LogoutDeliveries => {
+                let cutoff = UnixTime::from_secs(
+                    now.as_secs()
+                        .saturating_sub(crate::ports::LOGOUT_DELIVERY_RETENTION_SECS),
+                );
+                let dead = t
+                    .logout_deliveries
+                    .iter()
+                    .filter(|(_, r)| {
+                        r.delivered_at
+                            .or(r.failed_at)
+                            .is_some_and(|at| at <= cutoff)
+                    })
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                purge_map(dead, batch, |k| {
+                    t.logout_deliveries.remove(k);
+                })
+            }
             PurgeKind::UnusedClients => {
                 let cutoff = now.as_secs().saturating_sub(self.unused_client_ttl.max(0));
                 let dead: Vec<String> = t

@@ -56,6 +56,7 @@ async fn housekeeping_removes_expired_sessions_and_keeps_live_ones() {
         .await
         .unwrap();
     let session = |cookie: &str, expires_at: i64| BrowserSession {
+        sid: format!("sid-{cookie}"),
         amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(cookie),
         user_id: user().id,

@@ -4,7 +4,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use tessera_domain::{
     ApiKey, AuditEvent, AuthorizationCode, BrowserSession, Client, ClientId, Consent,
-    DeviceAuthorization, EmailToken, Passkey, RefreshToken, Resource, UnixTime, User, UserId,
+    DeviceAuthorization, EmailToken, LogoutDelivery, Passkey, RefreshToken, Resource,
+    SessionClient, UnixTime, User, UserId,
 };
 
 use crate::ports::{Challenge, StoredSigningKey, StoredTotp};
@@ -35,6 +36,14 @@ pub(super) struct RefreshRow {
 #[derive(Clone)]
 pub(super) struct RecoveryCodeRow {
     pub(super) used_at: Option<UnixTime>,
+}
+
+/// A queued back-channel logout with its finishing marks, as `logout_deliveries` keeps it.
+#[derive(Clone)]
+pub(super) struct DeliveryRow {
+    pub(super) delivery: LogoutDelivery,
+    pub(super) delivered_at: Option<UnixTime>,
+    pub(super) failed_at: Option<UnixTime>,
 }
 
 /// Every table.
@@ -75,6 +84,10 @@ pub(super) struct Tables {
     pub(super) device_authorizations: HashMap<DigestKey, DeviceAuthorization>,
     /// Single-use `jti` keys (see [`crate::ports::replay_key`]) → until when they are kept.
     pub(super) used_jtis: HashMap<DigestKey, UnixTime>,
+    /// By (sid, client id).
+    pub(super) session_clients: BTreeMap<(String, String), SessionClient>,
+    /// Back-channel logout deliveries by id.
+    pub(super) logout_deliveries: BTreeMap<String, DeliveryRow>,
 }
 
 impl Tables {
@@ -113,6 +126,7 @@ impl Tables {
         self.passkeys.retain(|_, p| p.user_id.as_str() != id);
         self.device_authorizations
             .retain(|_, d| d.approval.as_ref().is_none_or(|a| a.user_id.as_str() != id));
+        self.session_clients.retain(|_, e| e.user_id.as_str() != id);
     }
 
     /// What `ON DELETE CASCADE` does when client `id` goes.
@@ -123,5 +137,8 @@ impl Tables {
             .retain(|_, r| r.token.client_id.as_str() != id);
         self.device_authorizations
             .retain(|_, d| d.client_id.as_str() != id);
+        self.session_clients.retain(|(_, client), _| client != id);
+        self.logout_deliveries
+            .retain(|_, r| r.delivery.client_id.as_str() != id);
     }
 }

@@ -33,7 +33,17 @@ pub enum PurgeKind {
     /// configured time after registering ([`DEFAULT_UNUSED_CLIENT_TTL_SECS`]): abandoned or
     /// abusive registrations, with nothing hanging off them.
     UnusedClients,
+    /// Records of the clients a browser session issued codes to, once the session is past its
+    /// expiry (an expired session sends no logout tokens).
+    SessionClients,
+    /// Back-channel logout deliveries done with (sent or given up) for longer than
+    /// [`LOGOUT_DELIVERY_RETENTION_SECS`].
+    LogoutDeliveries,
 }
+
+/// How long a finished back-channel logout delivery is kept (for support questions) before
+/// housekeeping deletes it: a week.
+pub const LOGOUT_DELIVERY_RETENTION_SECS: i64 = 7 * 86_400;
 
 /// How long a dynamically registered client may stay unused before housekeeping deletes it,
 /// when not configured (`registration.unused_client_ttl_secs`): a day.
@@ -41,7 +51,7 @@ pub const DEFAULT_UNUSED_CLIENT_TTL_SECS: i64 = 86_400;
 
 impl PurgeKind {
     /// Every kind, in the order a run purges them.
-    pub const ALL: [PurgeKind; 10] = [
+    pub const ALL: [PurgeKind; 12] = [
         PurgeKind::AuthorizationCodes,
         PurgeKind::BrowserSessions,
         PurgeKind::EmailTokens,
@@ -52,6 +62,8 @@ impl PurgeKind {
         PurgeKind::DeviceAuthorizations,
         PurgeKind::UsedJtis,
         PurgeKind::UnusedClients,
+        PurgeKind::SessionClients,
+        PurgeKind::LogoutDeliveries,
     ];
 
     /// A stable name for logs and metric labels.
@@ -67,6 +79,8 @@ impl PurgeKind {
             PurgeKind::DeviceAuthorizations => "device_authorizations",
             PurgeKind::UsedJtis => "used_jtis",
             PurgeKind::UnusedClients => "unused_clients",
+            PurgeKind::SessionClients => "session_clients",
+            PurgeKind::LogoutDeliveries => "logout_deliveries",
         }
     }
 }

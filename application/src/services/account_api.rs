@@ -264,6 +264,7 @@ impl AccountApi {
             nonce: None,
             target: &ResourceTarget::default(),
             grant_resources: &[],
+            sid: None,
         };
         let (access_token, _) = self.issuer.sign(&grant)?;
         let refresh_token = self.issuer.first_refresh_token(&grant).await?;

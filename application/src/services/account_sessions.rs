@@ -130,6 +130,9 @@ impl AccountSessions {
             return Ok(false);
         };
         self.sessions.delete(&session.digest).await?;
+        if let Some(backchannel) = self.sign_out.backchannel_logout() {
+            backchannel.session_ended(&session.sid).await?;
+        }
         self.record(ctx, AuditAction::SessionEnded, user, "account.sessions.end");
         Ok(true)
     }
@@ -141,7 +144,15 @@ impl AccountSessions {
         user: &UserId,
         keep: &TokenDigest,
     ) -> Result<u64, RepositoryError> {
+        let kept = match self.sign_out.backchannel_logout() {
+            Some(_) => self.sessions.find(keep, ctx.now).await?,
+            None => None,
+        };
         let ended = self.sessions.delete_others(user, keep).await?;
+        if let Some(backchannel) = self.sign_out.backchannel_logout() {
+            let keep_sid = kept.as_ref().map(|s| s.sid.as_str());
+            backchannel.user_sessions_ended(user, keep_sid).await?;
+        }
         if ended > 0 {
             self.record(
                 ctx,

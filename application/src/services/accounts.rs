@@ -5,6 +5,7 @@ use crate::ports::{
     random_token, AuditLog, Clock, HashError, PasswordCheck, PasswordHasher, RandomSource,
     SessionRepository, UserRepository,
 };
+use crate::services::BackchannelLogout;
 use crate::RepositoryError;
 use secrecy::{ExposeSecret, SecretString};
 use std::future::Future;
@@ -84,9 +85,17 @@ pub struct Accounts {
     session_ttl: i64,
     lockout: LockoutPolicy,
     audit: Option<Arc<dyn AuditLog>>,
+    backchannel: Option<Arc<BackchannelLogout>>,
 }
 
 impl Accounts {
+    /// Sends back-channel logout tokens when a session is signed out, and keeps a session's
+    /// `sid` when the same person signs in again in the same browser (a step-up).
+    pub fn with_backchannel_logout(mut self, backchannel: Arc<BackchannelLogout>) -> Self {
+        self.backchannel = Some(backchannel);
+        self
+    }
+
     /// Reports account lockouts to the audit log (they happen here, out of the callers' sight).
     pub fn with_audit(mut self, audit: Arc<dyn AuditLog>) -> Self {
         self.audit = Some(audit);
@@ -116,6 +125,7 @@ impl Accounts {
             session_ttl,
             lockout,
             audit: None,
+            backchannel: None,
         }
     }
 
@@ -195,10 +205,54 @@ impl Accounts {
         user: &UserId,
         amr: AuthMethods,
     ) -> Result<SignedIn, LoginError> {
+        self.open_session_with(user, amr, None).await
+    }
+
+    /// Opens a session for `user` in a browser that may still hold the session cookie
+    /// `previous`, and ends that one. When it is the same person's (a step-up, or signing in
+    /// again), the new session keeps its `sid`, so the relying parties' sessions stay matched
+    /// and no logout token is sent; another person's is signed out as any other.
+    pub async fn replace_session(
+        &self,
+        user: &UserId,
+        amr: AuthMethods,
+        previous: Option<&str>,
+    ) -> Result<SignedIn, LoginError> {
+        let carried = match (&self.backchannel, previous) {
+            (Some(_), Some(old)) => self
+                .sessions
+                .find(&TokenDigest::of(old), self.clock.now())
+                .await?
+                .filter(|s| s.user_id == *user),
+            _ => None,
+        };
+        let signed = self
+            .open_session_with(user, amr, carried.as_ref().map(|s| s.sid.clone()))
+            .await?;
+        if let Some(old) = previous {
+            let ended = match carried {
+                Some(s) => self.sessions.delete(&s.digest).await,
+                None => self.sign_out(old).await,
+            };
+            if let Err(e) = ended {
+                log::warn!("could not end the previous session: {e}");
+            }
+        }
+        Ok(signed)
+    }
+
+    async fn open_session_with(
+        &self,
+        user: &UserId,
+        amr: AuthMethods,
+        sid: Option<String>,
+    ) -> Result<SignedIn, LoginError> {
         let now = self.clock.now();
         let cookie = random_token(self.rng.as_ref(), 32);
+        let sid = sid.unwrap_or_else(|| random_token(self.rng.as_ref(), 16));
         let session = BrowserSession {
             digest: TokenDigest::of(&cookie),
+            sid,
             user_id: user.clone(),
             auth_time: now,
             expires_at: now.plus(self.session_ttl),
@@ -404,9 +458,19 @@ impl Accounts {
             .await
     }
 
-    /// Ends the session behind a cookie value.
+    /// Ends the session behind a cookie value (and, with back-channel logout, queues the
+    /// logout tokens of the clients that got codes in it).
     pub async fn sign_out(&self, cookie: &str) -> Result<(), RepositoryError> {
-        self.sessions.delete(&TokenDigest::of(cookie)).await
+        let digest = TokenDigest::of(cookie);
+        let Some(backchannel) = &self.backchannel else {
+            return self.sessions.delete(&digest).await;
+        };
+        let ended = self.sessions.find(&digest, self.clock.now()).await?;
+        self.sessions.delete(&digest).await?;
+        if let Some(session) = ended {
+            backchannel.session_ended(&session.sid).await?;
+        }
+        Ok(())
     }
 }
 

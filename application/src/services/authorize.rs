@@ -7,7 +7,9 @@ use crate::ports::{
     Clock, ConsentRepository, RandomSource, UserRepository,
 };
 use crate::services::resource_indicators::resolve_target;
-use crate::services::{ClientDirectory, MetadataDocumentError, ResourceIndicators, TargetError};
+use crate::services::{
+    BackchannelLogout, ClientDirectory, MetadataDocumentError, ResourceIndicators, TargetError,
+};
 use crate::{IssuerSettings, OAuthErrorCode, RequestContext};
 use std::sync::Arc;
 use tessera_domain::{
@@ -38,6 +40,7 @@ pub struct Authorize {
     acr_floor: Option<Acr>,
     resources: Option<Arc<ResourceIndicators>>,
     documents: Option<Arc<dyn ClientMetadataDocuments>>,
+    backchannel: Option<Arc<BackchannelLogout>>,
 }
 
 impl Authorize {
@@ -63,6 +66,16 @@ impl Authorize {
             acr_floor: None,
             resources: None,
             documents: None,
+            backchannel: None,
+        }
+    }
+
+    /// The same service, remembering which clients got codes in which browser session, so
+    /// that they are sent back-channel logout tokens when it ends.
+    pub fn with_backchannel_logout(self, backchannel: Arc<BackchannelLogout>) -> Self {
+        Self {
+            backchannel: Some(backchannel),
+            ..self
         }
     }
 
@@ -446,9 +459,13 @@ impl Authorize {
                 nonce: request.nonce.clone(),
                 auth_time: session.auth_time,
                 amr: session.amr,
+                sid: Some(session.sid.clone()),
                 expires_at: now.plus(self.settings.lifetimes.authorization_code),
             })
             .await?;
+        if let Some(backchannel) = &self.backchannel {
+            backchannel.record(session, &request.client.id).await?;
+        }
         crate::services::record_first_use(self.clients.as_ref(), &request.client, now).await;
         Ok(AuthorizeOutcome::Respond(AuthorizationResponse {
             redirect_uri: request.redirect_uri,

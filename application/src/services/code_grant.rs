@@ -176,6 +176,7 @@ impl AuthorizationCodeGrant {
             dpop_jkt,
             target: &target,
             grant_resources: &code.resources,
+            sid: code.sid.as_deref(),
             client,
             user: &user,
             grant_id: &code.grant_id,

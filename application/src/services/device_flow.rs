@@ -256,6 +256,7 @@ impl DeviceFlow {
             nonce: None,
             target: &target,
             grant_resources: &device.resources,
+            sid: None,
         };
         let issuer = &self.deps.issuer;
         let (access_token, id_token) = issuer.sign(&grant)?;

@@ -186,6 +186,7 @@ impl RefreshTokenGrant {
             dpop_jkt,
             target: &target,
             grant_resources: &rt.resources,
+            sid: None,
             client,
             user: &user,
             grant_id: &rt.grant_id,

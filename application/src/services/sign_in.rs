@@ -259,13 +259,11 @@ impl SignIn {
         amr: AuthMethods,
         previous_session: Option<&str>,
     ) -> Result<SignedIn, LoginError> {
-        let signed = self.accounts.open_session(user, amr).await?;
+        let signed = self
+            .accounts
+            .replace_session(user, amr, previous_session)
+            .await?;
         self.audit_attempt(ctx, who, None, Some(user.as_str()));
-        if let Some(old) = previous_session {
-            if let Err(e) = self.accounts.sign_out(old).await {
-                log::warn!("could not end the previous session: {e}");
-            }
-        }
         Ok(signed)
     }
 

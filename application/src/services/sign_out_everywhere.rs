@@ -2,7 +2,7 @@ use crate::ports::{
     AuthorizationCodeRepository, Clock, RefreshTokenRepository, RevocationRepository,
     SessionRepository,
 };
-use crate::services::grant_revocation_key;
+use crate::services::{grant_revocation_key, BackchannelLogout};
 use crate::RepositoryError;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -20,6 +20,7 @@ pub struct SignOutEverywhere {
     revocations: Arc<dyn RevocationRepository>,
     clock: Arc<dyn Clock>,
     access_token_lifetime: i64,
+    backchannel: Option<Arc<BackchannelLogout>>,
 }
 
 impl SignOutEverywhere {
@@ -40,13 +41,30 @@ impl SignOutEverywhere {
             revocations,
             clock,
             access_token_lifetime,
+            backchannel: None,
         }
+    }
+
+    /// The same service, queueing back-channel logout tokens for the sessions it ends.
+    pub fn with_backchannel_logout(self, backchannel: Arc<BackchannelLogout>) -> Self {
+        Self {
+            backchannel: Some(backchannel),
+            ..self
+        }
+    }
+
+    /// The back-channel logout service it notifies, if any.
+    pub fn backchannel_logout(&self) -> Option<&Arc<BackchannelLogout>> {
+        self.backchannel.as_ref()
     }
 
     /// Signs `user` out everywhere; returns (sessions ended, grants revoked). Sessions go
     /// first, so that no new code can be issued while the codes are ended.
     pub async fn run(&self, user: &UserId) -> Result<(u64, usize), RepositoryError> {
         let sessions = self.sessions.delete_for_user(user).await?;
+        if let Some(backchannel) = &self.backchannel {
+            backchannel.user_sessions_ended(user, None).await?;
+        }
         let families = self.refresh_tokens.revoke_for_user(user).await?;
         let grants = self.end_grants(user, None, families).await?;
         log::info!("signed user {user} out everywhere: {sessions} sessions, {grants} grants");

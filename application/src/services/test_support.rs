@@ -84,6 +84,7 @@ pub(crate) fn client(public: bool) -> Client {
 /// A session of [`user`] that authenticated at `auth_time` and is still live.
 pub(crate) fn session(auth_time: i64) -> BrowserSession {
     BrowserSession {
+        sid: "sid-1".to_owned(),
         amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of("cookie"),
         user_id: UserId::parse(USER_ID).unwrap(),

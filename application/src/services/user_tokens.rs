@@ -57,6 +57,8 @@ pub struct UserGrant<'a> {
     /// The thumbprint of the DPoP key the request proved: the access token's `cnf.jkt`, and
     /// for a public client also its refresh token's binding (RFC 9449 §5).
     pub dpop_jkt: Option<&'a str>,
+    /// The browser session the grant came from (the ID token's `sid`), when known.
+    pub sid: Option<&'a str>,
 }
 
 impl UserGrant<'_> {
@@ -154,6 +156,7 @@ impl UserTokenIssuer {
             } else {
                 None
             },
+            sid: g.sid.map(str::to_owned),
         };
         let id_token = self.jws.sign(ID_TOKEN_TYP, &to_map(&id)?)?;
         Ok((access_token, Some(id_token)))

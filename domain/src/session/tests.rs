@@ -2,6 +2,7 @@ use super::*;
 
 fn session() -> BrowserSession {
     BrowserSession {
+        sid: "sid-1".to_owned(),
         amr: crate::AuthMethods::password(),
         digest: TokenDigest::of("s"),
         user_id: UserId::from_random([1; 16]),

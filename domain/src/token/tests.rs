@@ -85,6 +85,7 @@ fn refresh_token_idle_and_absolute_expiry() {
 #[test]
 fn code_expiry() {
     let code = AuthorizationCode {
+        sid: None,
         resources: Vec::new(),
         amr: crate::AuthMethods::password(),
         digest: TokenDigest::of("c"),

@@ -150,4 +150,10 @@ pub struct HardeningConfig {
     pub backchannel_timeout_secs: u64,
     /// Deliveries tried before a logout token is given up (and audited as failed).
     pub backchannel_max_attempts: u32,
+    /// Seconds before the first retry of a failed delivery, doubled per failure: not a
+    /// configuration key ([`DEFAULT_BACKCHANNEL_RETRY_BASE_SECS`]); tests shorten it.
+    pub backchannel_retry_base_secs: i64,
 }
+
+/// The wait before the first retry of a failed logout token delivery.
+pub const DEFAULT_BACKCHANNEL_RETRY_BASE_SECS: i64 = 10;

@@ -244,6 +244,7 @@ impl RawConfig {
             dpop_iat_window_secs: i64::try_from(window).unwrap_or(60),
             backchannel_timeout_secs: timeout,
             backchannel_max_attempts: u32::try_from(attempts).unwrap_or(8),
+            backchannel_retry_base_secs: super::areas::DEFAULT_BACKCHANNEL_RETRY_BASE_SECS,
         })
     }
 

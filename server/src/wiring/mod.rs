@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod backchannel;
 pub mod oauth;
 pub mod operations;
 pub mod persistence;
@@ -13,7 +14,7 @@ pub mod registration;
 use crate::config::Config;
 use crate::secret_key;
 use persistence::Patience;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tessera_adapters::crypto::{
     AeadKeyCipher, Argon2Hasher, CipherPurpose, JosekitEngine, KeyPairGenerator, OsRandom,
@@ -25,7 +26,8 @@ use tessera_adapters::persistence::Database;
 use tessera_application::errors::BoxError;
 use tessera_application::ports::{Clock, JwsEngine, KeyCipher, PasswordHasher, RandomSource};
 use tessera_application::services::{
-    Accounts, AccountsDeps, ClientRegistry, KeyService, ResourceIndicators, SignOutEverywhere,
+    Accounts, AccountsDeps, BackchannelLogout, ClientRegistry, KeyService, ResourceIndicators,
+    SignOutEverywhere,
 };
 use tessera_application::IssuerSettings;
 use tessera_domain::SigningAlgorithm;
@@ -85,6 +87,9 @@ pub struct Core {
     pub outbound: OutboundClient,
     /// The server-wide security profile (`profile`); clients may only raise it.
     pub profile: tessera_domain::SecurityProfile,
+    /// Back-channel logout, set by the server once the audit log exists: every session
+    /// service built after that notifies the relying parties when sessions end.
+    pub backchannel: OnceLock<Arc<BackchannelLogout>>,
 }
 
 impl Core {
@@ -116,6 +121,7 @@ impl Core {
         Ok(Self {
             profile: config.hardening.profile,
             outbound,
+            backchannel: OnceLock::new(),
             db,
             clock: Arc::new(SystemClock),
             rng: Arc::new(OsRandom),
@@ -171,7 +177,7 @@ impl Core {
     /// concurrent hashes holds for every use case, R-08).
     pub fn accounts_with(&self, config: &Config, hasher: Arc<dyn PasswordHasher>) -> Accounts {
         let accounts = &config.accounts;
-        Accounts::new(AccountsDeps {
+        let built = Accounts::new(AccountsDeps {
             users: self.db.users(),
             sessions: self.db.sessions(),
             hasher,
@@ -180,19 +186,27 @@ impl Core {
             policy: accounts.password,
             session_ttl: whole_secs(accounts.session),
             lockout: accounts.lockout,
-        })
+        });
+        match self.backchannel.get() {
+            Some(b) => built.with_backchannel_logout(b.clone()),
+            None => built,
+        }
     }
 
     /// Signs users out everywhere; denylist entries last as long as an access token can.
     pub fn sign_out_everywhere(&self) -> SignOutEverywhere {
-        SignOutEverywhere::new(
+        let built = SignOutEverywhere::new(
             self.db.sessions(),
             self.db.authorization_codes(),
             self.db.refresh_tokens(),
             self.db.revocations(),
             self.clock.clone(),
             self.access_token_reach(),
-        )
+        );
+        match self.backchannel.get() {
+            Some(b) => built.with_backchannel_logout(b.clone()),
+            None => built,
+        }
     }
 
     /// How long after issue an access token may still be accepted: its lifetime plus the

@@ -138,23 +138,26 @@ impl OAuthServices {
             ClientKeySets::new(core.outbound.clone()),
             Core::client_secret_cipher(inputs.secret),
         ));
+        let authorize = Authorize::new(
+            db.clients(),
+            db.users(),
+            db.consents(),
+            db.authorization_codes(),
+            core.clock.clone(),
+            core.rng.clone(),
+            core.settings.clone(),
+        )
+        .with_audit(inputs.audit.clone())
+        .with_acr_floor(inputs.config.accounts.mfa.floor())
+        .with_resources(resources.clone())
+        .with_metadata_documents(documents.clone());
+        let authorize = match core.backchannel.get() {
+            Some(b) => authorize.with_backchannel_logout(b.clone()),
+            None => authorize,
+        };
         Self {
             client_jwts: client_jwts.clone(),
-            authorize: Arc::new(
-                Authorize::new(
-                    db.clients(),
-                    db.users(),
-                    db.consents(),
-                    db.authorization_codes(),
-                    core.clock.clone(),
-                    core.rng.clone(),
-                    core.settings.clone(),
-                )
-                .with_audit(inputs.audit.clone())
-                .with_acr_floor(inputs.config.accounts.mfa.floor())
-                .with_resources(resources.clone())
-                .with_metadata_documents(documents.clone()),
-            ),
+            authorize: Arc::new(authorize),
             code_grant: AuthorizationCodeGrant::new(
                 db.authorization_codes(),
                 db.users(),

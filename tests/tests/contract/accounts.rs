@@ -73,6 +73,7 @@ fn email_token(secret: &str, user: &User, purpose: EmailTokenPurpose) -> EmailTo
 
 fn session(secret: &str, user: &User) -> BrowserSession {
     BrowserSession {
+        sid: format!("sid-{secret}"),
         amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(secret),
         user_id: user.id.clone(),
@@ -83,6 +84,7 @@ fn session(secret: &str, user: &User) -> BrowserSession {
 
 fn code(secret: &str, user: &User, client: &Client) -> AuthorizationCode {
     AuthorizationCode {
+        sid: None,
         resources: Vec::new(),
         amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(secret),

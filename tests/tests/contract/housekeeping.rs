@@ -65,6 +65,7 @@ fn client() -> Client {
 
 fn code(grant: &str, user: &User, client: &Client, expires_at: i64) -> AuthorizationCode {
     AuthorizationCode {
+        sid: None,
         resources: Vec::new(),
         amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(grant),
@@ -82,6 +83,7 @@ fn code(grant: &str, user: &User, client: &Client, expires_at: i64) -> Authoriza
 
 fn session(secret: &str, user: &User, expires_at: i64) -> BrowserSession {
     BrowserSession {
+        sid: format!("sid-{secret}"),
         amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(secret),
         user_id: user.id.clone(),

@@ -19,6 +19,7 @@ mod accounts;
 mod admin;
 mod api_keys;
 mod audit;
+mod backchannel_logout;
 mod client_registration;
 mod clients_keys_schema;
 mod device_authorizations;

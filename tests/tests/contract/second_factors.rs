@@ -85,6 +85,7 @@ fn challenge(
 
 fn session(secret: &str, user: &User, auth_time: i64, expires_at: i64) -> BrowserSession {
     BrowserSession {
+        sid: format!("sid-{secret}"),
         amr: AuthMethods::password(),
         digest: TokenDigest::of(secret),
         user_id: user.id.clone(),

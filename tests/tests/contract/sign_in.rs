@@ -67,6 +67,7 @@ fn client(id: &str) -> Client {
 
 fn session(secret: &str, user: &User, expires_at: i64) -> BrowserSession {
     BrowserSession {
+        sid: format!("sid-{secret}"),
         amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(secret),
         user_id: user.id.clone(),
@@ -78,6 +79,7 @@ fn session(secret: &str, user: &User, expires_at: i64) -> BrowserSession {
 /// A code with every optional field set.
 fn code(secret: &str, user: &User, client: &Client, grant: &str) -> AuthorizationCode {
     AuthorizationCode {
+        sid: None,
         resources: Vec::new(),
         amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(secret),
@@ -505,6 +507,7 @@ async fn codes_are_consumed_once(tdb: TestBackend) {
     let alice = &people[0];
     let full = code("c-full", alice, &app, "grant-1");
     let bare = AuthorizationCode {
+        sid: None,
         redirect_uri: None,
         code_challenge: None,
         nonce: None,

@@ -49,6 +49,7 @@ fn client(id: &str) -> Client {
 /// A code whose secret and grant id are both `grant`.
 fn code(grant: &str, user: &User, client: &Client) -> AuthorizationCode {
     AuthorizationCode {
+        sid: None,
         resources: Vec::new(),
         amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(grant),

@@ -20,6 +20,7 @@ mod account_page;
 mod admin;
 mod admin_resources;
 mod audit;
+mod backchannel_logout;
 mod browser_passkeys;
 mod browser_sign_in;
 mod client_credentials;

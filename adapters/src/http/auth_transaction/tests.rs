@@ -3,6 +3,7 @@ use tessera_domain::{TokenDigest, UnixTime, UserId};
 
 fn session(cookie: &str, auth_time: i64) -> BrowserSession {
     BrowserSession {
+        sid: format!("sid-{cookie}"),
         amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(cookie),
         user_id: UserId::parse("00000000-0000-4000-8000-000000000001").unwrap(),

@@ -30,6 +30,7 @@ fn uid(s: &str) -> UserId {
 
 fn session(user: &str, cookie: &str, auth_time: i64, expires_at: i64) -> BrowserSession {
     BrowserSession {
+        sid: format!("sid-{cookie}"),
         digest: TokenDigest::of(cookie),
         user_id: uid(user),
         auth_time: UnixTime::from_secs(auth_time),

@@ -324,12 +324,19 @@ async fn asvs_7_2_3_success_stores_a_session_keyed_by_the_digest_of_a_256_bit_co
     let stored = Recorder::default();
     let mut p = signing_in(&stored, false);
     let mut rng = MockRandomSource::new();
-    rng.expect_fill().times(1).returning(|b| {
-        assert_eq!(b.len(), 32, "256 bits from the CSPRNG");
-        b.fill(0xAB)
+    // The cookie (256 bits), then the session's public sid: drawn apart, never derived.
+    rng.expect_fill().times(2).returning(|b| match b.len() {
+        32 => b.fill(0xAB),
+        16 => b.fill(0xCD),
+        n => panic!("unexpected draw of {n} bytes"),
     });
     p.rng = Arc::new(rng);
     let signed = sign_in(p, "alice@example.com").await.unwrap();
+    assert_eq!(
+        signed.session.sid,
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([0xCD; 16]),
+        "sid comes from its own random draw"
+    );
     let cookie = signed.cookie.expose_secret();
     assert_eq!(
         base64::engine::general_purpose::URL_SAFE_NO_PAD

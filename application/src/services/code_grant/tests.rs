@@ -22,6 +22,7 @@ const CODE: &str = "the-code";
 /// The code as Authorize stores it: bound to the client, the redirect URI and the challenge.
 fn stored_code() -> AuthorizationCode {
     AuthorizationCode {
+        sid: None,
         resources: Vec::new(),
         amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(CODE),

@@ -105,6 +105,7 @@ async fn fixture(configure: impl FnOnce(&mut Client, &mut DeviceFlowSettings)) -
 
 fn session(amr: AuthMethods) -> BrowserSession {
     BrowserSession {
+        sid: "sid-1".to_owned(),
         amr,
         ..ts::session(START - 10)
     }

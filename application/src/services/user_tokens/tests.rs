@@ -42,6 +42,7 @@ fn sign(
     let g = UserGrant {
         dpop_jkt: None,
         grant_resources: &[],
+        sid: None,
         target: &NO_TARGET,
         amr: tessera_domain::AuthMethods::password(),
         client: &client,
@@ -84,6 +85,7 @@ fn every_access_token_gets_its_own_jti() {
     let g = UserGrant {
         dpop_jkt: None,
         grant_resources: &[],
+        sid: None,
         target: &NO_TARGET,
         amr: tessera_domain::AuthMethods::password(),
         client: &client,
@@ -186,6 +188,7 @@ fn grant_sign_with(
     let g = UserGrant {
         dpop_jkt: None,
         grant_resources: &[],
+        sid: None,
         target: &NO_TARGET,
         amr: tessera_domain::AuthMethods::password(),
         client: &client,
@@ -248,6 +251,7 @@ fn grant_for<'a>(
     UserGrant {
         dpop_jkt: None,
         grant_resources: &[],
+        sid: None,
         target: &NO_TARGET,
         amr: tessera_domain::AuthMethods::password(),
         client,
