@@ -18,6 +18,7 @@ mod device_authorizations;
 mod email_tokens;
 mod housekeeping;
 mod passkeys;
+mod pushed_requests;
 mod refresh_tokens;
 mod replay;
 mod resources;

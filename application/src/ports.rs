@@ -17,6 +17,7 @@ mod jws;
 mod keys;
 mod mail;
 mod passwords;
+mod pushed_requests;
 mod random;
 mod refresh_tokens;
 mod replay;
@@ -42,6 +43,7 @@ pub use jws::{JwsEngine, KeyMaterial, VerifiedJws};
 pub use keys::{GeneratedKey, KeyCipher, KeyGenerator, SigningKeyRepository, StoredSigningKey};
 pub use mail::{MailBudget, MailError, Mailer, OutgoingMail, UnlimitedMail};
 pub use passwords::{HashError, PasswordCheck, PasswordHasher};
+pub use pushed_requests::{PushedRequest, PushedRequestRepository};
 pub use random::{random_token, RandomSource};
 pub use refresh_tokens::{RefreshTokenRepository, StoredRefreshToken};
 pub use replay::{replay_key, ReplayCache, ReplayKind};
@@ -59,6 +61,8 @@ pub use users::UserRepository;
 pub use api_keys::MockApiKeyRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use audit::{MockAuditLog, MockAuditRepository};
+#[cfg(any(test, feature = "mocks"))]
+pub use client_jwt::MockClientJwtVerifier;
 #[cfg(any(test, feature = "mocks"))]
 pub use client_metadata_documents::MockClientMetadataDocuments;
 #[cfg(any(test, feature = "mocks"))]
@@ -86,9 +90,13 @@ pub use mail::MockMailer;
 #[cfg(any(test, feature = "mocks"))]
 pub use passwords::MockPasswordHasher;
 #[cfg(any(test, feature = "mocks"))]
+pub use pushed_requests::MockPushedRequestRepository;
+#[cfg(any(test, feature = "mocks"))]
 pub use random::MockRandomSource;
 #[cfg(any(test, feature = "mocks"))]
 pub use refresh_tokens::MockRefreshTokenRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use replay::MockReplayCache;
 #[cfg(any(test, feature = "mocks"))]
 pub use resources::MockResourceRepository;
 #[cfg(any(test, feature = "mocks"))]

@@ -33,9 +33,9 @@ use tessera_application::in_memory::{InMemoryHousekeeping, InMemoryStore};
 use tessera_application::ports::{
     ApiKeyRepository, AuditRepository, AuthorizationCodeRepository, ChallengeRepository,
     ClientRepository, ConsentRepository, DeviceAuthorizationRepository, EmailTokenRepository,
-    HousekeepingRepository, PasskeyRepository, PurgeKind, RefreshTokenRepository, ReplayCache,
-    ResourceRepository, RevocationRepository, SecondFactorRepository, SessionRepository,
-    SigningKeyRepository, UserRepository,
+    HousekeepingRepository, PasskeyRepository, PurgeKind, PushedRequestRepository,
+    RefreshTokenRepository, ReplayCache, ResourceRepository, RevocationRepository,
+    SecondFactorRepository, SessionRepository, SigningKeyRepository, UserRepository,
 };
 use tessera_application::RepositoryError;
 use tessera_domain::UnixTime;
@@ -237,6 +237,8 @@ repository_getters! {
     resources -> ResourceRepository;
     /// Single-use `jti`s (client assertions, DPoP proofs).
     replay_cache -> ReplayCache;
+    /// Pushed authorization requests (RFC 9126).
+    pushed_requests -> PushedRequestRepository;
 }
 
 impl Repositories {

@@ -71,6 +71,7 @@ mod inner;
 mod migrations;
 mod passkeys;
 mod pool;
+mod pushed_requests;
 mod refresh_tokens;
 mod replay;
 mod resource_list;

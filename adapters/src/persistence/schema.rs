@@ -241,3 +241,12 @@ diesel::table! {
         expires_at -> BigInt,
     }
 }
+
+diesel::table! {
+    pushed_requests (digest) {
+        digest -> Binary,
+        client_id -> Text,
+        params -> Text,
+        expires_at -> BigInt,
+    }
+}

@@ -7,7 +7,7 @@ use tessera_domain::{
     DeviceAuthorization, EmailToken, Passkey, RefreshToken, Resource, UnixTime, User, UserId,
 };
 
-use crate::ports::{Challenge, StoredSigningKey, StoredTotp};
+use crate::ports::{Challenge, PushedRequest, StoredSigningKey, StoredTotp};
 use crate::RepositoryError;
 
 /// A digest as a map key (`TokenDigest` is deliberately not `Hash`).
@@ -75,6 +75,8 @@ pub(super) struct Tables {
     pub(super) device_authorizations: HashMap<DigestKey, DeviceAuthorization>,
     /// Single-use `jti` keys (see [`crate::ports::replay_key`]) → until when they are kept.
     pub(super) used_jtis: HashMap<DigestKey, UnixTime>,
+    /// Pushed authorization requests (RFC 9126) by `request_uri` digest.
+    pub(super) pushed_requests: HashMap<DigestKey, PushedRequest>,
 }
 
 impl Tables {

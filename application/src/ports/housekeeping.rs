@@ -29,6 +29,9 @@ pub enum PurgeKind {
     /// Single-use `jti`s (client assertions, DPoP proofs) past the time they could be
     /// replayed: the JWTs they came in are refused as expired anyway.
     UsedJtis,
+    /// Pushed authorization requests (RFC 9126) past their expiry: their `request_uri` no
+    /// longer works.
+    PushedRequests,
     /// Dynamically registered clients (RFC 7591) never issued a code or a token within the
     /// configured time after registering ([`DEFAULT_UNUSED_CLIENT_TTL_SECS`]): abandoned or
     /// abusive registrations, with nothing hanging off them.
@@ -41,7 +44,7 @@ pub const DEFAULT_UNUSED_CLIENT_TTL_SECS: i64 = 86_400;
 
 impl PurgeKind {
     /// Every kind, in the order a run purges them.
-    pub const ALL: [PurgeKind; 10] = [
+    pub const ALL: [PurgeKind; 11] = [
         PurgeKind::AuthorizationCodes,
         PurgeKind::BrowserSessions,
         PurgeKind::EmailTokens,
@@ -51,6 +54,7 @@ impl PurgeKind {
         PurgeKind::Challenges,
         PurgeKind::DeviceAuthorizations,
         PurgeKind::UsedJtis,
+        PurgeKind::PushedRequests,
         PurgeKind::UnusedClients,
     ];
 
@@ -66,6 +70,7 @@ impl PurgeKind {
             PurgeKind::Challenges => "challenges",
             PurgeKind::DeviceAuthorizations => "device_authorizations",
             PurgeKind::UsedJtis => "used_jtis",
+            PurgeKind::PushedRequests => "pushed_requests",
             PurgeKind::UnusedClients => "unused_clients",
         }
     }
