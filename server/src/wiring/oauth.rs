@@ -11,8 +11,8 @@ use tessera_application::ports::{AuditLog, ClientMetadataDocuments};
 use tessera_application::services::{
     AccessTokenVerifier, AuthorizationCodeGrant, Authorize, ClientAuthenticator,
     ClientCredentialsGrant, DeviceFlow, DeviceFlowDeps, DeviceFlowSettings, Introspection,
-    KeyService, Logout, RefreshGrace, RefreshTokenGrant, TokenExchangeDeps, TokenExchangeGrant,
-    TokenRevocation, UserInfo, UserTokenIssuer,
+    KeyService, Logout, PushedAuthorization, RefreshGrace, RefreshTokenGrant, TokenExchangeDeps,
+    TokenExchangeGrant, TokenRevocation, UserInfo, UserTokenIssuer,
 };
 
 /// Creates the first signing key if there is none, then loads the keys for signing.
@@ -85,6 +85,8 @@ pub struct OAuthServices {
     pub token_exchange: TokenExchangeGrant,
     /// `/device_authorization`, `/device` and the device-code grant (RFC 8628).
     pub device: Arc<DeviceFlow>,
+    /// `/par` (RFC 9126), validating with the same `authorize`.
+    pub pushed: Arc<PushedAuthorization>,
 }
 
 /// What the OAuth services are built from, beside the core.
@@ -111,22 +113,34 @@ impl OAuthServices {
         // One fetcher, so /authorize and /token share its cache of metadata documents.
         let documents: Arc<dyn ClientMetadataDocuments> =
             Arc::new(MetadataDocumentFetcher::new(core.outbound.clone()));
+        let hardening = &inputs.config.hardening;
+        let authorize = Arc::new(
+            Authorize::new(
+                db.clients(),
+                db.users(),
+                db.consents(),
+                db.authorization_codes(),
+                core.clock.clone(),
+                core.rng.clone(),
+                core.settings.clone(),
+            )
+            .with_audit(inputs.audit.clone())
+            .with_acr_floor(inputs.config.accounts.mfa.floor())
+            .with_resources(resources.clone())
+            .with_metadata_documents(documents.clone())
+            .with_pushed_requests(db.pushed_requests())
+            .with_par_required(hardening.par_required),
+        );
+        let pushed = Arc::new(PushedAuthorization::new(
+            authorize.clone(),
+            db.pushed_requests(),
+            core.clock.clone(),
+            core.rng.clone(),
+            hardening.request_uri_ttl_secs,
+        ));
         Self {
-            authorize: Arc::new(
-                Authorize::new(
-                    db.clients(),
-                    db.users(),
-                    db.consents(),
-                    db.authorization_codes(),
-                    core.clock.clone(),
-                    core.rng.clone(),
-                    core.settings.clone(),
-                )
-                .with_audit(inputs.audit.clone())
-                .with_acr_floor(inputs.config.accounts.mfa.floor())
-                .with_resources(resources.clone())
-                .with_metadata_documents(documents.clone()),
-            ),
+            authorize,
+            pushed,
             code_grant: AuthorizationCodeGrant::new(
                 db.authorization_codes(),
                 db.users(),
