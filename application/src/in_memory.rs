@@ -19,6 +19,7 @@ mod email_tokens;
 mod housekeeping;
 mod logout_deliveries;
 mod passkeys;
+mod pushed_requests;
 mod refresh_tokens;
 mod replay;
 mod resources;

@@ -20,6 +20,7 @@ mod logout_deliveries;
 mod logout_sender;
 mod mail;
 mod passwords;
+mod pushed_requests;
 mod random;
 mod refresh_tokens;
 mod replay;
@@ -52,6 +53,7 @@ pub use logout_deliveries::LogoutDeliveryRepository;
 pub use logout_sender::{LogoutSendError, LogoutSender};
 pub use mail::{MailBudget, MailError, Mailer, OutgoingMail, UnlimitedMail};
 pub use passwords::{HashError, PasswordCheck, PasswordHasher};
+pub use pushed_requests::{PushedRequest, PushedRequestRepository};
 pub use random::{random_token, RandomSource};
 pub use refresh_tokens::{RefreshTokenRepository, StoredRefreshToken};
 pub use replay::{replay_key, ReplayCache, ReplayKind};
@@ -104,6 +106,8 @@ pub use logout_sender::MockLogoutSender;
 pub use mail::MockMailer;
 #[cfg(any(test, feature = "mocks"))]
 pub use passwords::MockPasswordHasher;
+#[cfg(any(test, feature = "mocks"))]
+pub use pushed_requests::MockPushedRequestRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use random::MockRandomSource;
 #[cfg(any(test, feature = "mocks"))]

@@ -23,6 +23,7 @@ mod introspection;
 mod link_targets;
 mod logout;
 mod metadata_document_clients;
+mod pushed_authorization;
 mod refresh_grant;
 mod resource_indicators;
 mod resource_registry;
@@ -50,7 +51,9 @@ pub use accounts::{Accounts, AccountsDeps, CreateUserError, LoginError, SignInCo
 pub use api_keys::{ApiKeyError, ApiKeys, API_KEY_TOUCH_INTERVAL_SECS};
 pub use authorize::{
     AuthorizationRequest, AuthorizationResponse, AuthorizationResult, Authorize, AuthorizeError,
-    AuthorizeOutcome, AuthorizeParams, Interaction, SignInProof, REAUTHENTICATION_WINDOW_SECS,
+    AuthorizeOutcome, AuthorizeParams, Interaction, ParamsOrigin, RequestObjectError,
+    RequestObjects, SignInProof, FAPI2_REQUEST_OBJECT_ALGS, REAUTHENTICATION_WINDOW_SECS,
+    REQUEST_OBJECT_ALGS, REQUEST_OBJECT_TYP, REQUEST_URI_PREFIX,
 };
 pub use backchannel_logout::{
     BackchannelLogout, BackchannelLogoutDeps, DeliveryPolicy, DeliveryRound,
@@ -83,6 +86,9 @@ pub use introspection::{Introspection, IntrospectionResponse};
 pub use link_targets::LinkTargets;
 pub use logout::{Logout, LogoutError, LogoutPlan, LogoutRequest};
 pub use metadata_document_clients::{client_from_document, ClientDirectory, MetadataDocumentError};
+pub use pushed_authorization::{
+    PushError, PushedAuthorization, PushedAuthorizationResponse, DEFAULT_REQUEST_URI_TTL_SECS,
+};
 pub use refresh_grant::{RefreshGrace, RefreshTokenGrant};
 pub use resource_indicators::{ResourceIndicators, TargetError, MAX_RESOURCES_PER_REQUEST};
 pub use resource_registry::{NewResource, ResourceRegistry, ResourceRegistryError};

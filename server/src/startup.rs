@@ -294,6 +294,7 @@ impl Parts {
             sessions: accounts.accounts,
             logout: oauth.logout,
             auth_tx: http::AuthTransactions::from_secret(&secret),
+            pushed_marks: http::PushedMarks::from_secret(&secret),
             devices: DeviceCookies::new(&secret, issuer),
             browser: browser.clone(),
             csrf: CsrfGuard::from_secret(&secret),
@@ -347,13 +348,17 @@ impl Parts {
         let operations_state = web::Data::new(OperationsState {
             jws: core.jws.clone(),
             readiness: operations.readiness,
-            discovery: if registration.is_some() {
-                Discovery::new(issuer).with_registration_endpoint(issuer)
-            } else {
-                Discovery::new(issuer)
-            }
-            .with_profile(config.hardening.profile)
-            .with_dpop_algorithms(dpop_algorithms),
+            discovery: {
+                let discovery = Discovery::new(issuer)
+                    .with_pushed_authorization_requests(issuer, config.hardening.par_required)
+                    .with_profile(config.hardening.profile)
+                    .with_dpop_algorithms(dpop_algorithms);
+                if registration.is_some() {
+                    discovery.with_registration_endpoint(issuer)
+                } else {
+                    discovery
+                }
+            },
             metrics: operations.metrics,
             metrics_sources: MetricsSources::new(core.db.clone(), keys, core.clock.clone()),
             api_docs: http::ApiDocs::new(issuer, config.http.docs),
@@ -366,6 +371,7 @@ impl Parts {
             userinfo: Arc::new(oauth.userinfo),
             admin,
             device: web::Data::from(oauth.device),
+            par: web::Data::from(oauth.pushed),
             registration,
         }
     }

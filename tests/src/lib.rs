@@ -34,9 +34,9 @@ use tessera_application::ports::{
     ApiKeyRepository, AuditRepository, AuthorizationCodeRepository, ChallengeRepository,
     ClientRepository, ConsentRepository, DeviceAuthorizationRepository, EmailTokenRepository,
     HousekeepingRepository, LogoutDeliveryRepository, PasskeyRepository, PurgeKind,
-    RefreshTokenRepository, ReplayCache, ResourceRepository, RevocationRepository,
-    SecondFactorRepository, SessionClientRepository, SessionRepository, SigningKeyRepository,
-    UserRepository,
+    PushedRequestRepository, RefreshTokenRepository, ReplayCache, ResourceRepository,
+    RevocationRepository, SecondFactorRepository, SessionClientRepository, SessionRepository,
+    SigningKeyRepository, UserRepository,
 };
 use tessera_application::RepositoryError;
 use tessera_domain::UnixTime;
@@ -242,6 +242,8 @@ repository_getters! {
     session_clients -> SessionClientRepository;
     /// The durable queue of back-channel logout tokens.
     logout_deliveries -> LogoutDeliveryRepository;
+    /// Pushed authorization requests (RFC 9126).
+    pushed_requests -> PushedRequestRepository;
 }
 
 impl Repositories {

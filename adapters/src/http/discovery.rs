@@ -116,6 +116,29 @@ impl Discovery {
         self.with_member("dpop_signing_alg_values_supported", serde_json::json!(algs))
     }
 
+    /// The same documents advertising `/par` (RFC 9126 §5) under `issuer`, and whether every
+    /// request must come through it (`par.required`). `request_uri_parameter_supported` stays
+    /// false: this server fetches no request objects, and a `request_uri` from `/par` works
+    /// whatever that member says (RFC 9126 §4).
+    pub fn with_pushed_authorization_requests(self, issuer: &str, required: bool) -> Self {
+        let url = format!("{}{}", issuer.trim_end_matches('/'), paths::PAR);
+        self.with_member(
+            "pushed_authorization_request_endpoint",
+            serde_json::Value::String(url),
+        )
+        .with_member(
+            "require_pushed_authorization_requests",
+            serde_json::Value::Bool(required),
+        )
+    }
+
+    /// The same documents saying signed request objects (RFC 9101) are taken, signed with one
+    /// of `algs`.
+    pub fn with_request_objects(self, algs: &[&str]) -> Self {
+        self.with_member("request_parameter_supported", serde_json::Value::Bool(true))
+            .with_member("request_object_signing_alg_values_supported", json!(algs))
+    }
+
     /// Adds one member to both documents (a feature that is configured on or off).
     fn with_member(self, name: &str, value: serde_json::Value) -> Self {
         let mut doc: serde_json::Map<String, serde_json::Value> =

@@ -55,6 +55,7 @@ pub fn known_routes() -> Vec<&'static str> {
         paths::OAUTH_AUTHORIZATION_SERVER,
         paths::JWKS,
         paths::TOKEN,
+        paths::PAR,
         paths::INTROSPECT,
         paths::REVOKE,
         paths::AUTHORIZE,

@@ -26,7 +26,9 @@ mod logout;
 mod metrics;
 mod openapi;
 pub mod pages;
+mod par;
 pub mod paths;
+pub mod pushed_mark;
 mod rate_limit;
 pub mod registration;
 mod resource_endpoints;
@@ -46,6 +48,7 @@ pub use health::Readiness;
 pub use jwks::JWKS_MAX_AGE_SECS;
 pub use metrics::{known_routes, MetricsSources};
 pub use openapi::{document as openapi_document, ApiDocs};
+pub use pushed_mark::PushedMarks;
 pub use rate_limit::{AdminFailures, Budget, RateLimitSettings, RateLimiter};
 pub use resource_endpoints::{ResourceEndpoints, UserClaims};
 pub use state::{AccountState, AdminState, BrowserFlowState, OperationsState, TokenEndpoints};
@@ -72,6 +75,8 @@ pub struct HttpState {
     pub device: web::Data<tessera_application::services::DeviceFlow>,
     /// Dynamic client registration; `None` when turned off (the routes answer `404`).
     pub registration: Option<web::Data<registration::RegistrationState>>,
+    /// Pushed authorization requests (`/par`, RFC 9126).
+    pub par: web::Data<tessera_application::services::PushedAuthorization>,
 }
 
 /// Registers every route on an actix `App`.
@@ -87,6 +92,7 @@ pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceCo
         cfg.app_data(state.browser_flow.clone())
             .app_data(state.token_endpoints.clone())
             .app_data(state.device.clone())
+            .app_data(state.par.clone())
             .app_data(state.accounts.clone())
             .app_data(state.operations.clone())
             .app_data(admin)
@@ -110,6 +116,11 @@ pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceCo
             .service(
                 web::resource(paths::TOKEN)
                     .route(web::post().to(token::token_post))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::PAR)
+                    .route(web::post().to(par::par_post))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(

@@ -20,6 +20,8 @@ pub const READYZ: &str = "/readyz";
 pub const METRICS: &str = "/metrics";
 /// RFC 6749 §3.1 authorization endpoint.
 pub const AUTHORIZE: &str = "/authorize";
+/// RFC 9126 pushed authorization request endpoint.
+pub const PAR: &str = "/par";
 /// RFC 8628 §3.1 device authorization endpoint.
 pub const DEVICE_AUTHORIZATION: &str = "/device_authorization";
 /// RFC 8628 §3.3 verification URI: where a person enters the user code.
@@ -93,6 +95,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", AUTHORIZE),
     ("POST", AUTHORIZE),
     ("POST", TOKEN),
+    ("POST", PAR),
     ("POST", DEVICE_AUTHORIZATION),
     ("GET", DEVICE),
     ("POST", DEVICE),

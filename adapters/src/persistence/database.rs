@@ -238,6 +238,13 @@ impl Database {
         ))
     }
 
+    /// Pushed authorization requests (RFC 9126); `take` is one atomic statement.
+    pub fn pushed_requests(&self) -> Arc<dyn tessera_application::ports::PushedRequestRepository> {
+        Arc::new(pushed_requests::DieselPushedRequestRepository::new(
+            self.inner.clone(),
+        ))
+    }
+
     /// Device authorizations (RFC 8628).
     pub fn device_authorizations(
         &self,

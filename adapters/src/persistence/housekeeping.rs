@@ -65,6 +65,11 @@ impl HousekeepingRepository for DieselHousekeeping {
                     .purge_batch(now, batch)
                     .await
             }
+            PurgeKind::PushedRequests => {
+                pushed_requests::DieselPushedRequestRepository::new(db)
+                    .purge_batch(now, batch)
+                    .await
+            }
             PurgeKind::Challenges => {
                 challenges::DieselChallengeRepository::new(db)
                     .purge_batch(now, batch)

@@ -72,6 +72,7 @@ mod logout_deliveries;
 mod migrations;
 mod passkeys;
 mod pool;
+mod pushed_requests;
 mod refresh_tokens;
 mod replay;
 mod resource_list;

@@ -268,3 +268,12 @@ diesel::table! {
         failed_at -> Nullable<BigInt>,
     }
 }
+
+diesel::table! {
+    pushed_requests (digest) {
+        digest -> Binary,
+        client_id -> Text,
+        params -> Text,
+        expires_at -> BigInt,
+    }
+}

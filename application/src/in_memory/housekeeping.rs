@@ -165,6 +165,17 @@ impl HousekeepingRepository for InMemoryHousekeeping {
                     t.used_jtis.remove(k);
                 })
             }
+            PurgeKind::PushedRequests => {
+                let dead = t
+                    .pushed_requests
+                    .iter()
+                    .filter(|(_, r)| r.expires_at <= now)
+                    .map(|(k, _)| *k)
+                    .collect();
+                purge_map(dead, batch, |k| {
+                    t.pushed_requests.remove(k);
+                })
+            }
             PurgeKind::Challenges => {
                 let dead = t
                     .challenges

@@ -8,7 +8,7 @@ use tessera_domain::{
     SessionClient, UnixTime, User, UserId,
 };
 
-use crate::ports::{Challenge, StoredSigningKey, StoredTotp};
+use crate::ports::{Challenge, PushedRequest, StoredSigningKey, StoredTotp};
 use crate::RepositoryError;
 
 /// A digest as a map key (`TokenDigest` is deliberately not `Hash`).
@@ -88,6 +88,8 @@ pub(super) struct Tables {
     pub(super) session_clients: BTreeMap<(String, String), SessionClient>,
     /// Back-channel logout deliveries by id.
     pub(super) logout_deliveries: BTreeMap<String, DeliveryRow>,
+    /// Pushed authorization requests (RFC 9126) by `request_uri` digest.
+    pub(super) pushed_requests: HashMap<DigestKey, PushedRequest>,
 }
 
 impl Tables {

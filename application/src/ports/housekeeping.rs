@@ -29,6 +29,9 @@ pub enum PurgeKind {
     /// Single-use `jti`s (client assertions, DPoP proofs) past the time they could be
     /// replayed: the JWTs they came in are refused as expired anyway.
     UsedJtis,
+    /// Pushed authorization requests (RFC 9126) past their expiry: their `request_uri` no
+    /// longer works.
+    PushedRequests,
     /// Dynamically registered clients (RFC 7591) never issued a code or a token within the
     /// configured time after registering ([`DEFAULT_UNUSED_CLIENT_TTL_SECS`]): abandoned or
     /// abusive registrations, with nothing hanging off them.
@@ -51,7 +54,7 @@ pub const DEFAULT_UNUSED_CLIENT_TTL_SECS: i64 = 86_400;
 
 impl PurgeKind {
     /// Every kind, in the order a run purges them.
-    pub const ALL: [PurgeKind; 12] = [
+    pub const ALL: [PurgeKind; 13] = [
         PurgeKind::AuthorizationCodes,
         PurgeKind::BrowserSessions,
         PurgeKind::EmailTokens,
@@ -61,6 +64,7 @@ impl PurgeKind {
         PurgeKind::Challenges,
         PurgeKind::DeviceAuthorizations,
         PurgeKind::UsedJtis,
+        PurgeKind::PushedRequests,
         PurgeKind::UnusedClients,
         PurgeKind::SessionClients,
         PurgeKind::LogoutDeliveries,
@@ -78,6 +82,7 @@ impl PurgeKind {
             PurgeKind::Challenges => "challenges",
             PurgeKind::DeviceAuthorizations => "device_authorizations",
             PurgeKind::UsedJtis => "used_jtis",
+            PurgeKind::PushedRequests => "pushed_requests",
             PurgeKind::UnusedClients => "unused_clients",
             PurgeKind::SessionClients => "session_clients",
             PurgeKind::LogoutDeliveries => "logout_deliveries",

@@ -4,7 +4,7 @@
 
 use crate::ports::{
     random_token, AuditLog, AuthorizationCodeRepository, ClientMetadataDocuments, ClientRepository,
-    Clock, ConsentRepository, RandomSource, UserRepository,
+    Clock, ConsentRepository, PushedRequestRepository, RandomSource, UserRepository,
 };
 use crate::services::resource_indicators::resolve_target;
 use crate::services::{
@@ -22,10 +22,17 @@ use tessera_domain::{
 mod outcome;
 mod params;
 mod request;
+mod request_object;
+mod resolve;
 
 pub use outcome::{AuthorizationResponse, AuthorizationResult, AuthorizeError, AuthorizeOutcome};
-pub use params::AuthorizeParams;
+pub use params::{AuthorizeParams, ParamsOrigin};
 pub use request::{AuthorizationRequest, Interaction, SignInProof, REAUTHENTICATION_WINDOW_SECS};
+pub use request_object::{
+    RequestObjectError, RequestObjects, FAPI2_REQUEST_OBJECT_ALGS, REQUEST_OBJECT_ALGS,
+    REQUEST_OBJECT_TYP,
+};
+pub use resolve::REQUEST_URI_PREFIX;
 
 /// The authorization endpoint's logic: validation, then login / consent / code.
 pub struct Authorize {
@@ -41,6 +48,9 @@ pub struct Authorize {
     resources: Option<Arc<ResourceIndicators>>,
     documents: Option<Arc<dyn ClientMetadataDocuments>>,
     backchannel: Option<Arc<BackchannelLogout>>,
+    pushed: Option<Arc<dyn PushedRequestRepository>>,
+    request_objects: Option<Arc<RequestObjects>>,
+    par_required: bool,
 }
 
 impl Authorize {
@@ -67,6 +77,9 @@ impl Authorize {
             resources: None,
             documents: None,
             backchannel: None,
+            pushed: None,
+            request_objects: None,
+            par_required: false,
         }
     }
 
@@ -75,6 +88,33 @@ impl Authorize {
     pub fn with_backchannel_logout(self, backchannel: Arc<BackchannelLogout>) -> Self {
         Self {
             backchannel: Some(backchannel),
+            ..self
+        }
+    }
+
+    /// The same service taking `request_uri`s of requests pushed to `/par` (RFC 9126) from
+    /// `pushed`.
+    pub fn with_pushed_requests(self, pushed: Arc<dyn PushedRequestRepository>) -> Self {
+        Self {
+            pushed: Some(pushed),
+            ..self
+        }
+    }
+
+    /// The same service taking signed request objects (RFC 9101) checked by `objects`.
+    pub fn with_request_objects(self, objects: Arc<RequestObjects>) -> Self {
+        Self {
+            request_objects: Some(objects),
+            ..self
+        }
+    }
+
+    /// The same service demanding, when `required` (`par.required`), that every request come
+    /// through `/par`; clients registered with `require_par` (or the FAPI 2.0 profile) always
+    /// must.
+    pub fn with_par_required(self, required: bool) -> Self {
+        Self {
+            par_required: required,
             ..self
         }
     }
@@ -204,6 +244,15 @@ impl Authorize {
             return Err(fail(
                 OAuthErrorCode::InvalidRequest,
                 "state must be printable ASCII",
+            ));
+        }
+        let must_push = self.par_required
+            || client.security.require_par
+            || client.security.profile == tessera_domain::SecurityProfile::Fapi2;
+        if must_push && params.origin != ParamsOrigin::Pushed {
+            return Err(fail(
+                OAuthErrorCode::InvalidRequest,
+                "this client must push its authorization requests to the pushed authorization request endpoint (RFC 9126) and send only client_id and request_uri",
             ));
         }
         if get(&params.request).is_some() {

@@ -15,8 +15,9 @@ use tessera_application::ports::{AuditLog, ClientJwtVerifier, ClientMetadataDocu
 use tessera_application::services::{
     AccessTokenVerifier, AuthorizationCodeGrant, Authorize, ClientAssertions, ClientAuthenticator,
     ClientCredentialsGrant, DeviceFlow, DeviceFlowDeps, DeviceFlowSettings, DpopProofs,
-    DpopSettings, Introspection, KeyService, Logout, RefreshGrace, RefreshTokenGrant,
-    TokenExchangeDeps, TokenExchangeGrant, TokenRevocation, UserInfo, UserTokenIssuer,
+    DpopSettings, Introspection, KeyService, Logout, PushedAuthorization, RefreshGrace,
+    RefreshTokenGrant, TokenExchangeDeps, TokenExchangeGrant, TokenRevocation, UserInfo,
+    UserTokenIssuer,
 };
 
 /// Creates the first signing key if there is none, then loads the keys for signing.
@@ -105,6 +106,8 @@ pub struct OAuthServices {
     pub device: Arc<DeviceFlow>,
     /// DPoP proofs (RFC 9449) at `/token` and `/userinfo`.
     pub dpop: Arc<DpopProofs>,
+    /// `/par` (RFC 9126), validating with the same `authorize`.
+    pub pushed: Arc<PushedAuthorization>,
 }
 
 /// What the OAuth services are built from, beside the core.
@@ -138,6 +141,7 @@ impl OAuthServices {
             ClientKeySets::new(core.outbound.clone()),
             Core::client_secret_cipher(inputs.secret),
         ));
+        let hardening = &inputs.config.hardening;
         let authorize = Authorize::new(
             db.clients(),
             db.users(),
@@ -150,14 +154,24 @@ impl OAuthServices {
         .with_audit(inputs.audit.clone())
         .with_acr_floor(inputs.config.accounts.mfa.floor())
         .with_resources(resources.clone())
-        .with_metadata_documents(documents.clone());
-        let authorize = match core.backchannel.get() {
+        .with_metadata_documents(documents.clone())
+        .with_pushed_requests(db.pushed_requests())
+        .with_par_required(hardening.par_required);
+        let authorize = Arc::new(match core.backchannel.get() {
             Some(b) => authorize.with_backchannel_logout(b.clone()),
             None => authorize,
-        };
+        });
+        let pushed = Arc::new(PushedAuthorization::new(
+            authorize.clone(),
+            db.pushed_requests(),
+            core.clock.clone(),
+            core.rng.clone(),
+            hardening.request_uri_ttl_secs,
+        ));
         Self {
             client_jwts: client_jwts.clone(),
-            authorize: Arc::new(authorize),
+            authorize,
+            pushed,
             code_grant: AuthorizationCodeGrant::new(
                 db.authorization_codes(),
                 db.users(),

@@ -25,6 +25,7 @@ mod clients_keys_schema;
 mod device_authorizations;
 mod exchange_policy;
 mod housekeeping;
+mod pushed_requests;
 mod replay;
 mod resources;
 mod second_factors;

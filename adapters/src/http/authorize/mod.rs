@@ -13,6 +13,7 @@ mod tests;
 
 use super::auth_transaction::AUTH_TX_FIELD;
 use super::form::OAuthForm;
+use super::pushed_mark::PUSHED_FIELD;
 use super::state::BrowserFlowState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use render::bad_request;
@@ -20,7 +21,7 @@ use secrecy::SecretString;
 use tessera_application::services::AuthorizeParams;
 
 /// Form fields of the pages themselves, never part of the authorization request.
-const PAGE_FIELDS: [&str; 10] = [
+const PAGE_FIELDS: [&str; 11] = [
     "action",
     "csrf_token",
     "email",
@@ -31,6 +32,7 @@ const PAGE_FIELDS: [&str; 10] = [
     "passkey_handle",
     "passkey_response",
     AUTH_TX_FIELD,
+    PUSHED_FIELD,
 ];
 
 // `GET /authorize`.
@@ -50,6 +52,8 @@ const PAGE_FIELDS: [&str; 10] = [
         ("prompt" = Option<String>, Query),
         ("max_age" = Option<String>, Query),
         ("login_hint" = Option<String>, Query),
+        ("request_uri" = Option<String>, Query, description = "A `request_uri` from `/par` (RFC 9126); then only `client_id` besides"),
+        ("request" = Option<String>, Query, description = "A signed request object (RFC 9101); then only its claims count"),
         ("response_mode" = Option<String>, Query, description = "`query` or `form_post`"),
     ),
     responses(
@@ -60,7 +64,7 @@ const PAGE_FIELDS: [&str; 10] = [
     ))]
 pub async fn authorize_get(req: HttpRequest, state: web::Data<BrowserFlowState>) -> HttpResponse {
     match OAuthForm::parse(req.query_string().as_bytes()) {
-        Ok(f) => render::start(&req, &state, AuthorizeParams::from_pairs(f.into_pairs())).await,
+        Ok(f) => render::start(&req, &state, request_params(&state, f)).await,
         Err(e) => bad_request(&e.to_string()),
     }
 }
@@ -86,13 +90,13 @@ pub async fn authorize_post(
         Err(e) => return bad_request(&e.to_string()),
     };
     let Some(action) = form.get("action").map(str::to_owned) else {
-        return render::start(&req, &state, request_params(form)).await;
+        return render::start(&req, &state, request_params(&state, form)).await;
     };
     if let Some(refused) = sign_in::guard(&req, &state, &action, &form) {
         return refused;
     }
     let page = PageFields::take(&form);
-    let params = request_params(form);
+    let params = request_params(&state, form);
     match action.as_str() {
         "login" => sign_in::login(&req, &state, params, page.email, page.password).await,
         "mfa" | "mfa_passkey" => second_step::answer(&req, &state, params, &action, page).await,
@@ -130,11 +134,16 @@ impl PageFields {
     }
 }
 
-/// The authorization request's own parameters: the form without the pages' fields.
-fn request_params(form: OAuthForm) -> AuthorizeParams {
+/// The authorization request's own parameters: the form without the pages' fields, known to
+/// come from `/par` when the pages' mark says so.
+fn request_params(state: &BrowserFlowState, form: OAuthForm) -> AuthorizeParams {
+    let mark = form.get(PUSHED_FIELD).map(str::to_owned);
     let pairs = form
         .into_pairs()
         .into_iter()
         .filter(|(name, _)| !PAGE_FIELDS.contains(&name.as_str()));
-    AuthorizeParams::from_pairs(pairs)
+    let now = state.clock.now();
+    state
+        .pushed_marks
+        .apply(AuthorizeParams::from_pairs(pairs), mark.as_deref(), now)
 }

@@ -3,6 +3,7 @@
 
 use crate::http::auth_transaction::AUTH_TX_FIELD;
 use crate::http::pages;
+use crate::http::pushed_mark::PUSHED_FIELD;
 use crate::http::state::BrowserFlowState;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
@@ -18,6 +19,11 @@ pub(super) async fn start(
     state: &BrowserFlowState,
     params: AuthorizeParams,
 ) -> HttpResponse {
+    // A request_uri or request object stands for the parameters: from here on those travel.
+    let params = match state.authorize.resolve(params).await {
+        Ok(p) => p,
+        Err(e) => return authorize_error(e),
+    };
     match current_session(req, state).await {
         Ok(session) => continue_with(req, state, params, session, Interaction::Start).await,
         Err(r) => r,
@@ -75,7 +81,7 @@ pub(super) fn render(
         }
         Ok(AuthorizeOutcome::SecondFactorNeeded { request, .. }) => {
             let passkey = request.acr == Some(Acr::PhishingResistant);
-            let retry = retry_url(next.params);
+            let retry = retry_url(state, next.params);
             pages::html_response(
                 StatusCode::FORBIDDEN,
                 pages::second_factor_needed_page(shown_name(&request.client), passkey, &retry),
@@ -86,8 +92,8 @@ pub(super) fn render(
 
 /// The authorization request again as a GET URL, for "Try again" (parameters that force
 /// re-authentication are kept: the person signs in again at the new level).
-fn retry_url(params: &AuthorizeParams) -> String {
-    let query = serde_urlencoded::to_string(params.pairs()).unwrap_or_default();
+fn retry_url(state: &BrowserFlowState, params: &AuthorizeParams) -> String {
+    let query = serde_urlencoded::to_string(hidden_fields(state, params)).unwrap_or_default();
     format!("/authorize?{query}")
 }
 
@@ -107,6 +113,12 @@ fn consent_page(
             .issue(s, hidden.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         hidden.push((AUTH_TX_FIELD.to_owned(), proof));
     }
+    // The auth_tx above covers the request's own parameters; the pushed mark goes after it.
+    hidden.extend(
+        hidden_fields(state, next.params)
+            .into_iter()
+            .filter(|(name, _)| name == PUSHED_FIELD),
+    );
     let scopes: Vec<String> = request
         .scope
         .iter()
@@ -162,7 +174,7 @@ pub(super) fn login_page(
     params: &AuthorizeParams,
     (email, error): (&str, Option<&str>),
 ) -> HttpResponse {
-    let hidden = params.pairs();
+    let hidden = hidden_fields(state, params);
     let options = pages::LoginOptions {
         action_url: "/authorize",
         passkeys: state.passkeys,
@@ -176,6 +188,15 @@ pub(super) fn login_page(
             options,
         )
     })
+}
+
+/// The hidden fields of a page serving `params`: the parameters, with the pushed mark for a
+/// request that came from `/par`.
+pub(super) fn hidden_fields(
+    state: &BrowserFlowState,
+    params: &AuthorizeParams,
+) -> Vec<(String, String)> {
+    state.pushed_marks.hidden_fields(params, state.clock.now())
 }
 
 /// The live session behind the cookie, or a 503 page when the store cannot be asked.

@@ -23,7 +23,8 @@ pub(super) fn page(
     step: &PendingStep,
     error: Option<&str>,
 ) -> HttpResponse {
-    step_page(req, state, (&params.pairs(), "/authorize"), step, error)
+    let hidden = super::render::hidden_fields(state, params);
+    step_page(req, state, (&hidden, "/authorize"), step, error)
 }
 
 /// The second-step page posting to `action_url` with `hidden` carried along (the account

@@ -33,6 +33,7 @@ const MAX_AGE_SECS: u32 = 600;
         crate::http::authorize::authorize_get,
         crate::http::authorize::authorize_post,
         super::token::token_post,
+        super::par::par_post,
         super::device::device_authorization_post,
         super::device::device_get,
         super::device::device_post,

@@ -3,7 +3,9 @@
 //! `actix_web::test::init_service` and fakes, for status codes and headers.
 
 use crate::http::pages;
-use crate::http::{AuthTransactions, BrowserSettings, CsrfGuard, DeviceCookies, RateLimiter};
+use crate::http::{
+    AuthTransactions, BrowserSettings, CsrfGuard, DeviceCookies, PushedMarks, RateLimiter,
+};
 use crate::observability::Metrics;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
@@ -22,6 +24,8 @@ use tessera_domain::{BrowserSession, UserId};
 /// The authorization endpoint's use case ([`Authorize`]).
 #[async_trait]
 pub trait AuthorizeFlow: Send + Sync {
+    /// See [`Authorize::resolve`].
+    async fn resolve(&self, params: AuthorizeParams) -> Result<AuthorizeParams, AuthorizeError>;
     /// See [`Authorize::validate`].
     async fn validate(
         &self,
@@ -46,6 +50,10 @@ pub trait AuthorizeFlow: Send + Sync {
 
 #[async_trait]
 impl AuthorizeFlow for Authorize {
+    async fn resolve(&self, params: AuthorizeParams) -> Result<AuthorizeParams, AuthorizeError> {
+        Authorize::resolve(self, params).await
+    }
+
     async fn validate(
         &self,
         params: &AuthorizeParams,
@@ -201,6 +209,8 @@ pub struct BrowserFlowState {
     pub csrf: CsrfGuard,
     /// Proof on the consent form that the person signed in in this authorization.
     pub auth_tx: AuthTransactions,
+    /// Proof on the pages that the request's parameters came from `/par`.
+    pub pushed_marks: PushedMarks,
     /// Trusted-device cookies: the owner's browser passes a lock others caused.
     pub devices: DeviceCookies,
     /// Failed sign-in budgets.

@@ -27,6 +27,10 @@ pub(crate) struct Failing<E>(pub(crate) fn() -> E);
 
 #[async_trait]
 impl AuthorizeFlow for Failing<AuthorizeError> {
+    async fn resolve(&self, _: AuthorizeParams) -> Result<AuthorizeParams, AuthorizeError> {
+        Err((self.0)())
+    }
+
     async fn validate(&self, _: &AuthorizeParams) -> Result<AuthorizationRequest, AuthorizeError> {
         Err((self.0)())
     }
@@ -147,6 +151,7 @@ pub(crate) fn state(fakes: Fakes) -> BrowserFlowState {
         browser: BrowserSettings::new(ISSUER, 3_600),
         csrf: CsrfGuard::from_secret(&secret),
         auth_tx: AuthTransactions::from_secret(&secret),
+        pushed_marks: crate::http::PushedMarks::from_secret(&secret),
         devices: DeviceCookies::new(&secret, ISSUER),
         limiter: Arc::new(RateLimiter::new(RateLimitSettings::default())),
         rng: Arc::new(OsRandom),

@@ -13,6 +13,7 @@ mod health;
 mod introspection;
 mod jwks;
 mod mfa;
+mod par;
 mod revocation;
 mod token;
 mod userinfo;
@@ -38,6 +39,7 @@ pub use mfa::{
     PasskeyOptionsBody, PasskeyRegistration, PasskeyRename, RecoveryCodesBody, TotpConfirmRequest,
     TotpEnrolmentBody,
 };
+pub use par::{PushedAuthorizationForm, PushedAuthorizationResponseBody};
 pub use revocation::RevokeRequest;
 pub use token::{GrantType, TokenRequest, TokenResponse, BEARER};
 pub use userinfo::{UserInfoClaims, UserInfoForm};

@@ -32,15 +32,31 @@ pub struct AuthorizeParams {
     pub max_age: Option<String>,
     /// `login_hint` (OIDC).
     pub login_hint: Option<String>,
-    /// `request` (a request object, refused).
+    /// `request` (a signed request object, RFC 9101), replaced by its parameters before
+    /// validation.
     pub request: Option<String>,
-    /// `request_uri` (refused).
+    /// `request_uri`: a pushed request's (RFC 9126), replaced by its parameters before
+    /// validation.
     pub request_uri: Option<String>,
     /// `resource` (RFC 8707), the one parameter that may repeat, in the order sent.
     pub resources: Vec<String>,
     /// Parameters this server does not use; they travel through the login and consent pages
     /// unchanged, like the others, so a page post is the same request again.
     pub other: BTreeMap<String, String>,
+    /// Where the parameters come from; never a parameter itself (not in [`Self::pairs`]).
+    pub origin: ParamsOrigin,
+}
+
+/// Where an authorization request's parameters come from, for the clients that must push
+/// their requests (RFC 9126 §5).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ParamsOrigin {
+    /// The browser's query or form, as anyone can write it.
+    #[default]
+    FrontChannel,
+    /// A request pushed by the authenticated client to `/par` (being validated there, or
+    /// taken by its `request_uri`, or carried on by the pages with the edge's proof of it).
+    Pushed,
 }
 
 impl AuthorizeParams {
