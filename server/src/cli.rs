@@ -65,7 +65,7 @@ pub enum UserCommand {
 #[allow(clippy::large_enum_variant)]
 pub enum ClientCommand {
     /// Register a client; prints {"client_id", "client_secret"} (the secret only once).
-    Create(ClientCreate),
+    Create(Box<ClientCreate>),
     /// List clients as JSON.
     List,
     /// Delete a client.

@@ -50,7 +50,7 @@ async fn execute(clients: &AdminClients, cmd: ClientCommand) -> Result<Value, Co
     match cmd {
         ClientCommand::Create(args) => {
             let registered = clients
-                .create(&actor, new_client(args)?)
+                .create(&actor, new_client(*args)?)
                 .await
                 .map_err(failure)?;
             let mut out = serde_json::Map::new();

@@ -83,6 +83,8 @@ pub struct Core {
     pub key_publish_lead_secs: i64,
     /// The one guarded HTTP client of every outbound fetch (AS-41).
     pub outbound: OutboundClient,
+    /// The server-wide security profile (`profile`); clients may only raise it.
+    pub profile: tessera_domain::SecurityProfile,
 }
 
 impl Core {
@@ -112,6 +114,7 @@ impl Core {
         })
         .map_err(|e| WiringError::Outbound(e.into()))?;
         Ok(Self {
+            profile: config.hardening.profile,
             outbound,
             db,
             clock: Arc::new(SystemClock),

@@ -31,6 +31,17 @@ pub async fn signing_keys(
         log::info!("created the first {} signing key", core.signing_alg);
     }
     keys.load().await.map_err(|e| WiringError::Keys(e.into()))?;
+    // FAPI 2.0 §5.4: PS256, ES256 or EdDSA. A database whose active key predates the switch
+    // keeps signing RS256 until rotated, so say so rather than serve out of profile.
+    let active = core.jws.active_algorithm();
+    if core.profile == tessera_domain::SecurityProfile::Fapi2
+        && active == Some(tessera_domain::SigningAlgorithm::Rs256)
+    {
+        return Err(WiringError::Keys(
+            "profile fapi2 signs with ES256 or EdDSA, and the active key is RS256: run              `tessera keys rotate --alg ES256` (add --force if its JWKS lead time has not passed)"
+                .into(),
+        ));
+    }
     Ok(keys)
 }
 

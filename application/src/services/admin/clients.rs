@@ -111,7 +111,9 @@ fn rule_error(r: ClientRuleError) -> AdminClientError {
     let field = match r {
         ClientRuleError::Name => "name",
         ClientRuleError::MissingRedirectUri => "redirect_uris",
-        ClientRuleError::AuthMethodMismatch => "token_endpoint_auth_method",
+        ClientRuleError::AuthMethodMismatch | ClientRuleError::ProfileAuthMethod => {
+            "token_endpoint_auth_method"
+        }
         ClientRuleError::Security(ClientSecurityError::Jwks) => "jwks",
         ClientRuleError::Security(ClientSecurityError::Url(field)) => field,
         ClientRuleError::Security(_) => "token_endpoint_auth_method",
