@@ -237,3 +237,6 @@ pub async fn oauth_authorization_server_get(
     let d = &state.discovery;
     cacheable_json(&req, d.oauth.clone(), &d.etag, &d.cache_control)
 }
+
+#[cfg(test)]
+mod tests;

@@ -241,7 +241,7 @@ impl ClientAuthenticator {
                 client.auth_method.as_str()
             )));
         }
-        let profile = cfg.profile.max(client.security.profile);
+        let profile = client.profile(cfg.profile);
         let allowed = assertion_algorithms(profile, client.auth_method);
         let verified = cfg
             .verifier

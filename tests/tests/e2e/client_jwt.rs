@@ -301,6 +301,50 @@ async fn refused_assertions(db: TestDatabase) {
     app.stop().await;
 }
 
+/// An HS256 assertion by `client_id` keyed with `secret`, made here.
+fn hs256(client_id: &str, secret: &str, aud: &str) -> String {
+    let signer = josekit::jws::HS256
+        .signer_from_bytes(secret.as_bytes())
+        .unwrap();
+    josekit::jws::serialize_compact(
+        claims(client_id, aud).to_string().as_bytes(),
+        &JwsHeader::new(),
+        &signer,
+    )
+    .unwrap()
+}
+
+async fn rotated_client_secret_jwt_secret_is_resealed(db: TestDatabase) {
+    const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef";
+    let mut config = test_config(db.url());
+    config.admin.token = Some(secrecy::SecretString::from(ADMIN_TOKEN.to_owned()));
+    let app = TestApp::spawn_with(db, config).await;
+    let client = app.service_client("client_secret_jwt").await;
+    let (status, body) = token_with(&app, &hs256(&client.id, &client.secret, &app.base)).await;
+    assert_eq!(status, 200, "{body}");
+    let rotated: Value = app
+        .http
+        .post(app.url(&format!("/admin/clients/{}/secret", client.id)))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let new = rotated["client_secret"].as_str().unwrap();
+    assert_ne!(new, client.secret);
+    let (status, body) = token_with(&app, &hs256(&client.id, &client.secret, &app.base)).await;
+    assert_eq!(
+        (status, &body["error"]),
+        (401, &json!("invalid_client")),
+        "old secret: {body}"
+    );
+    let (status, body) = token_with(&app, &hs256(&client.id, new, &app.base)).await;
+    assert_eq!(status, 200, "new secret: {body}");
+    app.stop().await;
+}
+
 /// Serves whatever JWKS `published` holds at any path, counting connections.
 struct JwksServer {
     addr: SocketAddr,
@@ -395,6 +439,10 @@ both_backends!(
     oauth4webapi_client_secret_jwt
 );
 both_backends!(client_jwt_refused_assertions, refused_assertions);
+both_backends!(
+    client_jwt_rotated_secret,
+    rotated_client_secret_jwt_secret_is_resealed
+);
 both_backends!(
     client_jwt_jwks_uri,
     jwks_uri_is_fetched_cached_and_refetched_for_a_new_key

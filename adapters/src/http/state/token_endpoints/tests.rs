@@ -354,3 +354,69 @@ async fn a_nonce_refusal_is_400_use_dpop_nonce_with_the_nonce() {
     );
     assert_eq!(error_code(res).await, "use_dpop_nonce");
 }
+
+/// Posts a client assertion naming `svc` from `peer`.
+async fn post_assertion(
+    state: web::Data<TokenEndpoints>,
+    peer: &str,
+) -> actix_web::dev::ServiceResponse {
+    let app = test::init_service(
+        App::new()
+            .app_data(state)
+            .route("/token", web::post().to(token::token_post)),
+    )
+    .await;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let assertion = format!(
+        "{}.{}.c2ln",
+        b64.encode(r#"{"alg":"ES256"}"#),
+        b64.encode(r#"{"iss":"svc","sub":"svc"}"#)
+    );
+    let body = format!(
+        "grant_type=client_credentials&client_assertion_type=\
+         urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion={assertion}"
+    );
+    let req = test::TestRequest::post()
+        .uri("/token")
+        .peer_addr(peer.parse().unwrap())
+        .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
+        .set_payload(body)
+        .to_request();
+    test::call_service(&app, req).await
+}
+
+fn limited(caller: Option<Client>) -> Fixture {
+    let f = fixture(caller);
+    let settings = RateLimitSettings {
+        client_auth_failures: crate::http::Budget::new(2, 3600),
+        client_id_failures: crate::http::Budget::new(2, 3600),
+        ..RateLimitSettings::default()
+    };
+    let state = web::Data::new(TokenEndpoints {
+        authenticator: f.state.authenticator.clone(),
+        grants: f.state.grants.clone(),
+        introspection: f.state.introspection.clone(),
+        revocation: f.state.revocation.clone(),
+        limiter: Arc::new(RateLimiter::new(settings)),
+        clock: Arc::new(SystemClock),
+        metrics: Arc::new(Metrics::new(&[])),
+    });
+    Fixture { state, ..f }
+}
+
+#[actix_web::test]
+async fn failed_assertions_spend_the_failure_budget_and_good_ones_do_not() {
+    let f = limited(None);
+    for _ in 0..2 {
+        let res = post_assertion(f.state.clone(), "192.0.2.7:1000").await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    let res = post_assertion(f.state.clone(), "192.0.2.7:1000").await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    // An honest caller whose assertions pass is never held back, however busy.
+    let f = limited(Some(client(TokenEndpointAuthMethod::PrivateKeyJwt)));
+    for _ in 0..5 {
+        let res = post_assertion(f.state.clone(), "192.0.2.8:1000").await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+}
