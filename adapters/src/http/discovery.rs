@@ -96,7 +96,19 @@ impl Discovery {
     /// standard profile's are there from the start).
     pub fn with_profile(self, profile: SecurityProfile) -> Self {
         let algs = serde_json::Value::from(advertised_assertion_algorithms(profile));
-        self.with_member(
+        // FAPI 2.0 §5.3.2.1: confidential clients authenticated by key, nothing else.
+        let this = if profile == SecurityProfile::Fapi2 {
+            let key_only = serde_json::json!(["private_key_jwt"]);
+            self.with_member("token_endpoint_auth_methods_supported", key_only.clone())
+                .with_member(
+                    "introspection_endpoint_auth_methods_supported",
+                    key_only.clone(),
+                )
+                .with_member("revocation_endpoint_auth_methods_supported", key_only)
+        } else {
+            self
+        };
+        this.with_member(
             "token_endpoint_auth_signing_alg_values_supported",
             algs.clone(),
         )

@@ -14,7 +14,7 @@ use crate::services::{ClientDirectory, MetadataDocumentError};
 use crate::{OAuthErrorCode, RepositoryError};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
-use tessera_domain::{Client, ClientId, TokenDigest, TokenEndpointAuthMethod};
+use tessera_domain::{Client, ClientId, SecurityProfile, TokenDigest, TokenEndpointAuthMethod};
 
 /// What a request presented to prove which client sent it (RFC 6749 §2.3). The HTTP edge has
 /// already refused requests that used more than one method (OAuth 2.1 §2.4, AS-28).
@@ -90,6 +90,7 @@ pub struct ClientAuthenticator {
     clients: Arc<dyn ClientRepository>,
     documents: Option<ClientDirectory>,
     assertions: Option<ClientAssertions>,
+    profile: SecurityProfile,
 }
 
 impl ClientAuthenticator {
@@ -99,7 +100,14 @@ impl ClientAuthenticator {
             clients,
             documents: None,
             assertions: None,
+            profile: SecurityProfile::Standard,
         }
+    }
+
+    /// The same service holding every client to at least `profile`: under FAPI 2.0 only
+    /// `private_key_jwt` authenticates (no secrets, no public clients).
+    pub fn with_profile(self, profile: SecurityProfile) -> Self {
+        Self { profile, ..self }
     }
 
     /// The same service accepting JWT client assertions (`private_key_jwt`,
@@ -193,7 +201,13 @@ impl ClientAuthenticator {
             (None, _) => true,
         };
         match client {
-            Some(c) if c.auth_method == method && secret_ok => Ok(c),
+            Some(c)
+                if c.auth_method == method
+                    && secret_ok
+                    && c.profile(self.profile).allows_auth_method(method) =>
+            {
+                Ok(c)
+            }
             Some(c) => {
                 log::debug!(
                     "client {} failed authentication (registered {}, presented {})",

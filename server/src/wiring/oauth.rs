@@ -221,7 +221,8 @@ impl OAuthServices {
                     clock: core.clock.clone(),
                     issuer: core.settings.issuer.clone(),
                     profile: inputs.config.hardening.profile,
-                }),
+                })
+                .with_profile(inputs.config.hardening.profile),
             userinfo: UserInfo::new(verifier.clone(), db.users())
                 .with_dpop(dpop.clone(), userinfo_url),
             logout: Arc::new(Logout::new(

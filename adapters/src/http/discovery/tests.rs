@@ -37,4 +37,21 @@ fn fapi2_narrows_the_advertised_algorithms() {
             "{member}"
         );
     }
+    for member in [
+        "token_endpoint_auth_methods_supported",
+        "introspection_endpoint_auth_methods_supported",
+        "revocation_endpoint_auth_methods_supported",
+    ] {
+        assert_eq!(
+            d[member],
+            serde_json::json!(["private_key_jwt"]),
+            "{member}"
+        );
+    }
+    let standard =
+        doc(&Discovery::new("https://issuer.test").with_profile(SecurityProfile::Standard));
+    assert!(standard["token_endpoint_auth_methods_supported"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!("client_secret_basic")));
 }

@@ -50,6 +50,42 @@ async fn accepts_the_registered_method_with_the_right_secret() {
 }
 
 #[tokio::test]
+async fn under_fapi2_secrets_and_public_clients_do_not_authenticate() {
+    let c = confidential(TokenEndpointAuthMethod::ClientSecretBasic, "s");
+    let fapi = auth_with(Some(c.clone())).with_profile(SecurityProfile::Fapi2);
+    assert!(matches!(
+        fapi.authenticate(basic("svc", "s")).await,
+        Err(AuthenticateClientError::InvalidClient)
+    ));
+    let public = confidential(TokenEndpointAuthMethod::None, "");
+    let fapi = auth_with(Some(public.clone())).with_profile(SecurityProfile::Fapi2);
+    assert!(matches!(
+        fapi.authenticate(PresentedCredentials::None {
+            client_id: "svc".into()
+        })
+        .await,
+        Err(AuthenticateClientError::InvalidClient)
+    ));
+    // A client of the fapi2 profile on a standard server is held to it all the same.
+    let mut own = c;
+    own.security.profile = SecurityProfile::Fapi2;
+    assert!(matches!(
+        auth_with(Some(own)).authenticate(basic("svc", "s")).await,
+        Err(AuthenticateClientError::InvalidClient)
+    ));
+    // The standard profile keeps them working.
+    assert_eq!(
+        auth_with(Some(public.clone()))
+            .authenticate(PresentedCredentials::None {
+                client_id: "svc".into()
+            })
+            .await
+            .unwrap(),
+        public
+    );
+}
+
+#[tokio::test]
 async fn refuses_wrong_secret_unknown_client_and_other_method() {
     let c = confidential(TokenEndpointAuthMethod::ClientSecretBasic, "s");
     let a = auth_with(Some(c));
