@@ -285,4 +285,4 @@ fn classify(e: reqwest::Error) -> OutboundError {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -10,6 +10,7 @@ mod clock;
 mod codes;
 mod consents;
 mod device_authorizations;
+mod dpop;
 mod email_tokens;
 mod failure_budget;
 mod housekeeping;
@@ -38,6 +39,7 @@ pub use clock::Clock;
 pub use codes::{AuthorizationCodeRepository, CodeRedemption};
 pub use consents::ConsentRepository;
 pub use device_authorizations::DeviceAuthorizationRepository;
+pub use dpop::{DpopNonces, DpopProofError, DpopProofVerifier, VerifiedDpopProof};
 pub use email_tokens::EmailTokenRepository;
 pub use failure_budget::FailureBudget;
 pub use housekeeping::{
@@ -69,6 +71,8 @@ pub use api_keys::MockApiKeyRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use audit::{MockAuditLog, MockAuditRepository};
 #[cfg(any(test, feature = "mocks"))]
+pub use client_jwt::MockClientJwtVerifier;
+#[cfg(any(test, feature = "mocks"))]
 pub use client_metadata_documents::MockClientMetadataDocuments;
 #[cfg(any(test, feature = "mocks"))]
 pub use clients::MockClientRepository;
@@ -80,6 +84,8 @@ pub use codes::MockAuthorizationCodeRepository;
 pub use consents::MockConsentRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use device_authorizations::MockDeviceAuthorizationRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use dpop::{MockDpopNonces, MockDpopProofVerifier};
 #[cfg(any(test, feature = "mocks"))]
 pub use email_tokens::MockEmailTokenRepository;
 #[cfg(any(test, feature = "mocks"))]
@@ -102,6 +108,8 @@ pub use passwords::MockPasswordHasher;
 pub use random::MockRandomSource;
 #[cfg(any(test, feature = "mocks"))]
 pub use refresh_tokens::MockRefreshTokenRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use replay::MockReplayCache;
 #[cfg(any(test, feature = "mocks"))]
 pub use resources::MockResourceRepository;
 #[cfg(any(test, feature = "mocks"))]

@@ -14,6 +14,7 @@ mod client_credentials;
 mod client_registration;
 mod code_grant;
 mod device_flow;
+mod dpop_proofs;
 mod dynamic_registration;
 mod email_links;
 mod fault_code;
@@ -55,16 +56,21 @@ pub use backchannel_logout::{
     BackchannelLogout, BackchannelLogoutDeps, DeliveryPolicy, DeliveryRound,
 };
 pub use client_authentication::{
-    AuthenticateClientError, ClientAuthenticator, PresentedCredentials,
+    advertised_assertion_algorithms, assertion_algorithms, check_claims, AssertionClaimError,
+    AuthenticateClientError, CheckedAssertion, ClientAssertions, ClientAuthenticator,
+    PresentedCredentials, ASSERTION_LEEWAY_SECS, JWT_BEARER_ASSERTION_TYPE,
+    MAX_ASSERTION_LIFETIME_SECS,
 };
 pub use client_credentials::{ClientCredentialsGrant, IssuedToken};
 pub use client_registration::{
-    parse_exchange_audiences, ClientRegistry, NewClient, RegisterClientError, RegisteredClient,
+    parse_exchange_audiences, seal_secret, ClientRegistry, NewClient, RegisterClientError,
+    RegisteredClient,
 };
 pub use code_grant::{grant_revocation_key, AuthorizationCodeGrant};
 pub use device_flow::{
     DeviceError, DeviceFlow, DeviceFlowDeps, DeviceFlowSettings, DeviceStart, PendingDevice,
 };
+pub use dpop_proofs::{DpopError, DpopProofs, DpopSettings, DEFAULT_DPOP_IAT_WINDOW_SECS};
 pub use dynamic_registration::{
     record_first_use, ClientInformation, ClientMetadataRequest, DynamicRegistration,
     DynamicRegistrationDeps, DynamicRegistrationError, OIDC_REGISTRABLE_SCOPES,
@@ -97,4 +103,4 @@ pub use token_exchange::{
     ExchangeRequest, TokenExchangeDeps, TokenExchangeGrant, ACCESS_TOKEN_TYPE, MAX_ACTOR_CHAIN,
 };
 pub use user_tokens::{TokenSet, UserGrant, UserTokenIssuer, ID_TOKEN_TYP};
-pub use userinfo::{UserInfo, UserInfoError};
+pub use userinfo::{PresentedToken, UserInfo, UserInfoError};

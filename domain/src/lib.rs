@@ -17,6 +17,7 @@ pub mod client_registration;
 pub mod client_security;
 pub mod consent;
 pub mod device;
+pub mod dpop;
 pub mod email;
 pub mod email_token;
 pub mod grant_type;
@@ -58,6 +59,11 @@ pub use client_security::{
 pub use consent::Consent;
 pub use device::{
     DeviceApproval, DeviceAuthorization, DeviceStatus, UserCode, UserCodeError, SLOW_DOWN_STEP_SECS,
+};
+pub use dpop::{
+    access_token_hash, dpop_algorithms, dpop_required, htu_matches, jwk_thumbprint, Confirmation,
+    DpopProofClaims, DpopRuleError, ProofTarget, ThumbprintError, DPOP_ALGORITHMS, DPOP_PROOF_TYP,
+    DPOP_TOKEN_TYPE, FAPI2_DPOP_ALGORITHMS,
 };
 pub use email::{Email, EmailError};
 pub use email_token::{EmailToken, EmailTokenPurpose};

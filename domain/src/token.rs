@@ -1,8 +1,8 @@
 //! Tokens: signed access-token claims, and the opaque credentials stored only as digests.
 
 use crate::{
-    Audience, AuthMethods, ClientId, CodeChallenge, Nonce, RedirectUri, ResourceIdentifier,
-    ScopeSet, UnixTime, UserId,
+    Audience, AuthMethods, ClientId, CodeChallenge, Confirmation, Nonce, RedirectUri,
+    ResourceIdentifier, ScopeSet, UnixTime, UserId,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -80,6 +80,10 @@ pub struct AccessTokenClaims {
     /// token without it acts for nobody but its subject.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub act: Option<Actor>,
+    /// The key the token is bound to (RFC 9449 §6.1 `cnf.jkt`): only a request with a DPoP
+    /// proof of that key may use it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<Confirmation>,
 }
 
 /// The RFC 8693 §4.1 `act` claim: who is acting, and, nested, who acted before it. The
@@ -187,6 +191,9 @@ pub struct RefreshToken {
     pub amr: AuthMethods,
     /// The resources (RFC 8707) of the grant; a refresh may narrow to some of them.
     pub resources: Vec<ResourceIdentifier>,
+    /// The DPoP key thumbprint a public client's token is bound to (RFC 9449 §5): a refresh
+    /// must come with a proof of that key.
+    pub dpop_jkt: Option<String>,
 }
 
 impl RefreshToken {

@@ -223,6 +223,7 @@ impl Parts {
                 second_factors: accounts.second_factors.clone(),
                 audit: operations.audit.clone(),
                 limiter: limiter.clone(),
+                secret: &secret,
             },
         );
         let oauth = OAuthServices::new(
@@ -272,6 +273,7 @@ impl Parts {
             .with_second_factors(accounts.second_factors.clone(), config.accounts.mfa),
         );
         let passkeys = config.accounts.mfa.asks() && accounts.second_factors.passkeys_available();
+        let dpop_algorithms = oauth.dpop.algorithms();
         let tokens = Arc::new(TokenEndpoint {
             client_credentials: oauth.client_credentials,
             code_grant: oauth.code_grant,
@@ -280,6 +282,8 @@ impl Parts {
             token_exchange: oauth.token_exchange,
             device_grant: oauth.device.clone(),
             audit: operations.audit.clone(),
+            dpop: oauth.dpop.clone(),
+            token_url: format!("{}{}", issuer.trim_end_matches('/'), http::paths::TOKEN),
         });
         // Cookie settings of every page: the login and consent pages and the emailed links'.
         let browser =
@@ -347,7 +351,9 @@ impl Parts {
                 Discovery::new(issuer).with_registration_endpoint(issuer)
             } else {
                 Discovery::new(issuer)
-            },
+            }
+            .with_profile(config.hardening.profile)
+            .with_dpop_algorithms(dpop_algorithms),
             metrics: operations.metrics,
             metrics_sources: MetricsSources::new(core.db.clone(), keys, core.clock.clone()),
             api_docs: http::ApiDocs::new(issuer, config.http.docs),

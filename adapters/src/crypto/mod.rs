@@ -6,7 +6,9 @@
 //! constant time (RUSTSEC-2023-0071).
 
 mod cipher;
+mod client_jwt;
 mod clock;
+mod dpop;
 mod jwk;
 mod jws_engine;
 mod jws_header;
@@ -20,7 +22,9 @@ mod random;
 mod test_keys;
 
 pub use cipher::{AeadKeyCipher, CipherPurpose};
+pub use client_jwt::{ClientKeySets, JosekitClientJwtVerifier};
 pub use clock::SystemClock;
+pub use dpop::{HmacDpopNonces, JosekitDpopVerifier, DPOP_NONCE_BUCKET_SECS};
 pub use jws_engine::JosekitEngine;
 pub use key_generator::KeyPairGenerator;
 pub use passkeys::{PasskeySetupError, WebauthnPasskeys};

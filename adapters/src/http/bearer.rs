@@ -30,10 +30,44 @@ pub fn bearer_token(req: &HttpRequest) -> Result<Option<&str>, MalformedAuthoriz
     Ok(Some(token))
 }
 
+/// The `Authorization` scheme an access token came with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthScheme {
+    /// RFC 6750.
+    Bearer,
+    /// RFC 9449 §7.1: a DPoP-bound token, with a `DPoP` proof header.
+    Dpop,
+}
+
+/// The token of `Authorization: Bearer <token>` or `Authorization: DPoP <token>` (schemes
+/// case-insensitive), with its scheme; `Ok(None)` without the header.
+pub fn access_token(
+    req: &HttpRequest,
+) -> Result<Option<(AuthScheme, &str)>, MalformedAuthorization> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value.to_str().map_err(|_| MalformedAuthorization)?;
+    let (scheme, token) = value.split_once(' ').ok_or(MalformedAuthorization)?;
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(MalformedAuthorization);
+    }
+    if scheme.eq_ignore_ascii_case("bearer") {
+        Ok(Some((AuthScheme::Bearer, token)))
+    } else if scheme.eq_ignore_ascii_case("dpop") {
+        Ok(Some((AuthScheme::Dpop, token)))
+    } else {
+        Err(MalformedAuthorization)
+    }
+}
+
 /// An RFC 6750 §3 `WWW-Authenticate` challenge:
 /// `Bearer realm="…"[, error="…"][, error_description="…"][, scope="…"]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BearerChallenge {
+    scheme: &'static str,
+    algs: Option<Box<str>>,
     realm: &'static str,
     error: Option<OAuthErrorCode>,
     description: Option<Box<str>>,
@@ -45,11 +79,22 @@ impl BearerChallenge {
     /// A bare challenge: the request carried no credentials (RFC 6750 §3.1, no error code).
     pub fn new(realm: &'static str) -> Self {
         Self {
+            scheme: "Bearer",
+            algs: None,
             realm,
             error: None,
             description: None,
             scope: None,
             max_age: None,
+        }
+    }
+
+    /// The RFC 9449 §7.1 challenge of the `DPoP` scheme, naming the proof algorithms accepted.
+    pub fn dpop(realm: &'static str, algs: &[&str]) -> Self {
+        Self {
+            scheme: "DPoP",
+            algs: Some(algs.join(" ").into()),
+            ..Self::new(realm)
         }
     }
 
@@ -87,7 +132,7 @@ impl BearerChallenge {
 
     /// The header value.
     pub fn header_value(&self) -> String {
-        let mut out = format!("Bearer realm=\"{}\"", self.realm);
+        let mut out = format!("{} realm=\"{}\"", self.scheme, self.realm);
         // Writing to a String cannot fail.
         if let Some(code) = self.error {
             let _ = write!(out, ", error=\"{code}\"");
@@ -100,6 +145,9 @@ impl BearerChallenge {
         }
         if let Some(secs) = self.max_age {
             let _ = write!(out, ", max_age={secs}");
+        }
+        if let Some(algs) = &self.algs {
+            let _ = write!(out, ", algs=\"{algs}\"");
         }
         out
     }

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::fmt;
 use tessera_application::errors::CryptoError;
 use tessera_application::services::{
-    AccountTokenError, AuthenticateClientError, RevokeError, TokenError, UserInfoError,
+    AccountTokenError, AuthenticateClientError, DpopError, RevokeError, TokenError, UserInfoError,
 };
 use tessera_application::OAuthErrorCode;
 use tessera_application::RepositoryError;
@@ -25,6 +25,8 @@ pub struct ApiError {
     description: String,
     www_authenticate: Option<Box<str>>,
     retry_after: Option<u64>,
+    /// A fresh server nonce for the `DPoP-Nonce` header (RFC 9449 §8, §9).
+    dpop_nonce: Option<Box<str>>,
     /// `Pragma: no-cache` next to `Cache-Control: no-store`. The RFC 6750 refusals have always
     /// been sent without it, and the wire output stays as it is.
     pragma: bool,
@@ -42,6 +44,7 @@ impl ApiError {
             description: tessera_application::errors::oauth_description(&description.into()),
             www_authenticate: None,
             retry_after: None,
+            dpop_nonce: None,
             pragma: true,
         }
     }
@@ -64,6 +67,27 @@ impl ApiError {
                 code.unwrap_or(OAuthErrorCode::InvalidRequest),
                 description,
             )
+        }
+    }
+
+    /// A `401` refusal at a resource for a DPoP-bound token or its proof (RFC 9449 §7.1), with
+    /// the `DPoP` challenge naming `code` and the accepted algorithms.
+    pub fn dpop_challenge(code: OAuthErrorCode, description: &str, algs: &[&str]) -> Self {
+        let challenge = BearerChallenge::dpop(REALM, algs)
+            .error(code)
+            .description(description);
+        Self {
+            www_authenticate: Some(challenge.header_value().into()),
+            pragma: false,
+            ..Self::new(StatusCode::UNAUTHORIZED, code, description)
+        }
+    }
+
+    /// The same error carrying `DPoP-Nonce: nonce`, when nonces are configured.
+    pub fn with_dpop_nonce(self, nonce: Option<String>) -> Self {
+        Self {
+            dpop_nonce: nonce.map(Into::into),
+            ..self
         }
     }
 
@@ -222,6 +246,9 @@ impl ResponseError for ApiError {
         if let Some(secs) = self.retry_after {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
+        if let Some(nonce) = &self.dpop_nonce {
+            res.insert_header((super::dpop::DPOP_NONCE_HEADER, &**nonce));
+        }
         res.json(ErrorBody {
             error: self.code,
             error_description: Cow::Borrowed(&self.description),
@@ -258,6 +285,7 @@ impl From<TokenError> for ApiError {
         match e {
             TokenError::Crypto(c) => c.into(),
             TokenError::Repository(r) => r.into(),
+            TokenError::Dpop(DpopError::Repository(r)) => r.into(),
             other => match other.code() {
                 OAuthErrorCode::ServerError => Self::server_error(&other),
                 code => Self::new(StatusCode::BAD_REQUEST, code, other.to_string()),
@@ -302,6 +330,10 @@ impl From<UserInfoError> for ApiError {
                 Some(OAuthErrorCode::InsufficientScope),
                 "the openid scope is required",
             ),
+            UserInfoError::BoundTokenAsBearer | UserInfoError::Dpop(_) => {
+                let description = e.to_string();
+                Self::dpop_challenge(e.code(), &description, &tessera_domain::DPOP_ALGORITHMS)
+            }
             UserInfoError::Repository(r) => r.into(),
         }
     }

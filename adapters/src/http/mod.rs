@@ -15,6 +15,7 @@ mod browser;
 mod client_auth;
 mod device;
 mod discovery;
+mod dpop;
 pub mod errors;
 mod form;
 mod health;

@@ -4,19 +4,39 @@
 use async_trait::async_trait;
 use serde_json::Value;
 use std::sync::Arc;
-use tessera_application::services::{UserInfo, UserInfoError};
+use tessera_application::services::{PresentedToken, UserInfo, UserInfoError};
+use tessera_domain::DPOP_ALGORITHMS;
 
 /// The claims an access token lets its bearer read (OIDC Core §5.3).
 #[async_trait]
 pub trait UserClaims: Send + Sync {
-    /// The claims behind `token`, or why there are none.
-    async fn claims(&self, token: &str) -> Result<Value, UserInfoError>;
+    /// The claims behind the presented token (bearer, or DPoP with its proof), or why there
+    /// are none.
+    async fn claims(&self, presented: PresentedToken<'_>) -> Result<Value, UserInfoError>;
+
+    /// The proof algorithms accepted, for the `DPoP` challenge's `algs`.
+    fn dpop_algorithms(&self) -> &'static [&'static str] {
+        &DPOP_ALGORITHMS
+    }
+
+    /// The nonce for the `DPoP-Nonce` header, when nonces are configured.
+    fn dpop_nonce(&self) -> Option<String> {
+        None
+    }
 }
 
 #[async_trait]
 impl UserClaims for UserInfo {
-    async fn claims(&self, token: &str) -> Result<Value, UserInfoError> {
-        UserInfo::claims(self, token).await
+    async fn claims(&self, presented: PresentedToken<'_>) -> Result<Value, UserInfoError> {
+        UserInfo::claims_presented(self, presented).await
+    }
+
+    fn dpop_algorithms(&self) -> &'static [&'static str] {
+        self.dpop().map_or(&DPOP_ALGORITHMS, |d| d.algorithms())
+    }
+
+    fn dpop_nonce(&self) -> Option<String> {
+        self.dpop().and_then(|d| d.nonce())
     }
 }
 

@@ -1,6 +1,7 @@
 //! `POST /token` (RFC 6749 §3.2).
 
 use super::client_auth::authenticated_form;
+use super::dpop::dpop_proof;
 use super::errors::ApiError;
 use super::form::OAuthForm;
 use super::state::TokenEndpoints;
@@ -10,7 +11,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use secrecy::ExposeSecret;
 use tessera_application::services::TokenSet;
 use tessera_application::services::{ExchangeRequest, GrantRequest, ACCESS_TOKEN_TYPE};
-use tessera_domain::GrantType;
+use tessera_domain::{GrantType, DPOP_TOKEN_TYPE};
 
 // `POST /token`: authenticates the client, checks the grant type, runs the grant.
 /// Token endpoint (RFC 6749 §3.2)
@@ -21,12 +22,16 @@ use tessera_domain::GrantType;
                    `urn:ietf:params:oauth:grant-type:token-exchange` \
                    (RFC 8693: an access token of this issuer for one meant for a registered \
                    resource the client's exchange policy allows; `resource` and `audience` may \
-                   repeat).",
+                   repeat). A `DPoP` proof header (RFC 9449) binds the access token (`cnf.jkt`, \
+                   `token_type` `DPoP`) and a public client's refresh token to its key; clients \
+                   registered with `require_dpop` must send one. With nonces configured, every \
+                   answer carries `DPoP-Nonce` and a proof without it gets `400 use_dpop_nonce`.",
+    params(("DPoP" = Option<String>, Header, description = "RFC 9449 DPoP proof JWT (`typ` `dpop+jwt`)")),
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
     security((), ("client_basic" = [])),
     responses(
         (status = 200, description = "RFC 6749 §5.1 token response (no-store)", body = TokenResponse),
-        (status = 400, description = "RFC 6749 §5.2 error", body = ErrorBody),
+        (status = 400, description = "RFC 6749 §5.2 error; `invalid_dpop_proof`, or `use_dpop_nonce` with a `DPoP-Nonce` header", body = ErrorBody),
         (status = 401, description = "`invalid_client`, with `WWW-Authenticate`", body = ErrorBody),
         (status = 413, description = "Body over 16 KiB", body = ErrorBody),
         (status = 429, description = "Rate limited (Retry-After)", body = ErrorBody),
@@ -41,13 +46,25 @@ pub async fn token_post(
     let resources = form.get_all("resource");
     let audiences = form.get_all("audience");
     let request = grant_request(&form, &resources, &audiences)?;
+    let proof = dpop_proof(&req)?;
+    // RFC 9449 §8: a fresh nonce goes with every answer once nonces are on, refusals included.
+    let nonce = state.grants.dpop_nonce();
     let tokens = state
         .grants
-        .grant(&state.context(&req), &client, request)
-        .await?;
+        .grant(&state.context(&req), &client, request, proof)
+        .await
+        .map_err(|e| ApiError::from(e).with_dpop_nonce(nonce.clone()))?;
     state.count_issued(request.grant_type());
     let issued_token_type = matches!(request, GrantRequest::TokenExchange(_));
-    Ok(token_response(tokens, issued_token_type))
+    let mut response = token_response(tokens, issued_token_type);
+    if let Some(n) = nonce {
+        if let Ok(value) = header::HeaderValue::from_str(&n) {
+            response
+                .headers_mut()
+                .insert(header::HeaderName::from_static("dpop-nonce"), value);
+        }
+    }
+    Ok(response)
 }
 
 /// The grant the form asks for, with the parameters that grant requires.
@@ -84,6 +101,7 @@ fn grant_request<'a>(
             audiences,
             scope: form.get("scope"),
             requested_token_type: form.get("requested_token_type"),
+            dpop_jkt: None,
         }),
         GrantType::DeviceCode => GrantRequest::DeviceCode {
             device_code: form.require("device_code")?,
@@ -100,7 +118,11 @@ fn token_response(tokens: TokenSet, exchanged: bool) -> HttpResponse {
         .insert_header((header::PRAGMA, "no-cache"))
         .json(TokenResponse {
             access_token: tokens.access_token.expose_secret().to_owned(),
-            token_type: BEARER,
+            token_type: if tokens.dpop_bound {
+                DPOP_TOKEN_TYPE
+            } else {
+                BEARER
+            },
             expires_in: tokens.expires_in,
             scope: Some(scope).filter(|s| !s.is_empty()),
             refresh_token: tokens.refresh_token.map(|t| t.expose_secret().to_owned()),

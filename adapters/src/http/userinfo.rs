@@ -1,22 +1,29 @@
 //! `GET, POST /userinfo` (OIDC Core §5.3, bearer tokens per RFC 6750).
 
-use super::bearer::bearer_token;
+use super::bearer::{access_token, AuthScheme};
+use super::dpop::dpop_proof;
 use super::errors::ApiError;
 use super::form::OAuthForm;
 use super::resource_endpoints::ResourceEndpoints;
 use super::wire::{ErrorBody, UserInfoClaims, UserInfoForm};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
+use tessera_application::services::{PresentedToken, UserInfoError};
 use tessera_application::OAuthErrorCode;
 
-// `GET /userinfo`: the token comes in the `Authorization: Bearer` header.
-/// OIDC UserInfo (bearer token in the header)
+// `GET /userinfo`: the token comes in the `Authorization: Bearer` header, or, DPoP-bound, in
+// `Authorization: DPoP` with a `DPoP` proof header.
+/// OIDC UserInfo (bearer or DPoP-bound token in the header)
 #[utoipa::path(get, operation_id = "userinfo_get", path = "/userinfo", tag = "oauth",
+    description = "A DPoP-bound token (RFC 9449 §7.1) must come as `Authorization: DPoP <token>` \
+                   with a `DPoP` proof of its key (`htm`, `htu` of this endpoint, `ath`); \
+                   otherwise `401` with a `WWW-Authenticate: DPoP` challenge.",
+    params(("DPoP" = Option<String>, Header, description = "RFC 9449 DPoP proof JWT, for a DPoP-bound token")),
     security(("access_token" = [])),
     responses(
         (status = 200, description = "The claims the token's scopes allow", body = UserInfoClaims),
         (status = 400, description = "Malformed request, with `WWW-Authenticate`", body = ErrorBody),
-        (status = 401, description = "Missing or invalid token, with `WWW-Authenticate`", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token or DPoP proof (`invalid_token`, `invalid_dpop_proof`, `use_dpop_nonce` with `DPoP-Nonce`), with `WWW-Authenticate`", body = ErrorBody),
         (status = 403, description = "`insufficient_scope`", body = ErrorBody),
         (status = 503, description = "Temporarily unavailable", body = ErrorBody),
     ))]
@@ -24,8 +31,26 @@ pub async fn userinfo_get(
     req: HttpRequest,
     state: web::Data<ResourceEndpoints>,
 ) -> Result<HttpResponse, ApiError> {
-    let token = bearer_token(&req)?.ok_or_else(ApiError::bearer_required)?;
-    answer(&state, token).await
+    let (scheme, token) = access_token(&req)?.ok_or_else(ApiError::bearer_required)?;
+    let presented = presented(&req, scheme, token, "GET")?;
+    answer(&state, presented).await
+}
+
+/// The token as presented: a `DPoP` scheme brings the `DPoP` header's proof along.
+fn presented<'a>(
+    req: &'a HttpRequest,
+    scheme: AuthScheme,
+    token: &'a str,
+    method: &'a str,
+) -> Result<PresentedToken<'a>, ApiError> {
+    Ok(match scheme {
+        AuthScheme::Bearer => PresentedToken::Bearer(token),
+        AuthScheme::Dpop => PresentedToken::Dpop {
+            token,
+            proof: dpop_proof(req)?,
+            method,
+        },
+    })
 }
 
 // `POST /userinfo`: the header, or `access_token` in a form body (RFC 6750 §2.2), not both.
@@ -36,7 +61,7 @@ pub async fn userinfo_get(
     responses(
         (status = 200, description = "The claims the token's scopes allow", body = UserInfoClaims),
         (status = 400, description = "Malformed request, with `WWW-Authenticate`", body = ErrorBody),
-        (status = 401, description = "Missing or invalid token, with `WWW-Authenticate`", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token or DPoP proof, with `WWW-Authenticate`", body = ErrorBody),
         (status = 403, description = "`insufficient_scope`", body = ErrorBody),
         (status = 503, description = "Temporarily unavailable", body = ErrorBody),
     ))]
@@ -45,8 +70,8 @@ pub async fn userinfo_post(
     payload: web::Payload,
     state: web::Data<ResourceEndpoints>,
 ) -> Result<HttpResponse, ApiError> {
-    let token = match bearer_token(&req)? {
-        Some(header_token) => {
+    let token = match access_token(&req)? {
+        Some((scheme, header_token)) => {
             if body_has_token(&req, payload).await {
                 return Err(ApiError::bearer(
                     StatusCode::BAD_REQUEST,
@@ -54,7 +79,8 @@ pub async fn userinfo_post(
                     "send the token one way only",
                 ));
             }
-            header_token.to_owned()
+            let presented = presented(&req, scheme, header_token, "POST")?;
+            return answer(&state, presented).await;
         }
         None => OAuthForm::read(&req, payload)
             .await
@@ -62,7 +88,7 @@ pub async fn userinfo_post(
             .and_then(|f| f.get("access_token").map(str::to_owned))
             .ok_or_else(ApiError::bearer_required)?,
     };
-    answer(&state, &token).await
+    answer(&state, PresentedToken::Bearer(&token)).await
 }
 
 /// Whether a non-empty body also carries `access_token` (a body that cannot be read does not).
@@ -78,12 +104,34 @@ async fn body_has_token(req: &HttpRequest, payload: web::Payload) -> bool {
             .is_ok_and(|f| f.get("access_token").is_some())
 }
 
-async fn answer(state: &ResourceEndpoints, token: &str) -> Result<HttpResponse, ApiError> {
-    let claims = state.userinfo.claims(token).await?;
+async fn answer(
+    state: &ResourceEndpoints,
+    presented: PresentedToken<'_>,
+) -> Result<HttpResponse, ApiError> {
+    let claims = state
+        .userinfo
+        .claims(presented)
+        .await
+        .map_err(|e| refusal(state, e))?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
         .json(claims))
+}
+
+/// The error response; a DPoP refusal's challenge names the server's algorithms, and a nonce
+/// refusal carries the nonce to retry with.
+fn refusal(state: &ResourceEndpoints, e: UserInfoError) -> ApiError {
+    match &e {
+        UserInfoError::BoundTokenAsBearer | UserInfoError::Dpop(_) => {
+            let nonce = (e.code() == OAuthErrorCode::UseDpopNonce)
+                .then(|| state.userinfo.dpop_nonce())
+                .flatten();
+            ApiError::dpop_challenge(e.code(), &e.to_string(), state.userinfo.dpop_algorithms())
+                .with_dpop_nonce(nonce)
+        }
+        _ => e.into(),
+    }
 }
 
 #[cfg(test)]

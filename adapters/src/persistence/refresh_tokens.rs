@@ -103,6 +103,7 @@ struct TokenRow {
     replay: Option<Vec<u8>>,
     amr: String,
     resources: String,
+    dpop_jkt: Option<String>,
 }
 
 /// A new `refresh_tokens` row: unused and not revoked (the column defaults).
@@ -119,6 +120,7 @@ struct NewTokenRow {
     auth_time: i64,
     amr: String,
     resources: String,
+    dpop_jkt: Option<String>,
 }
 
 impl NewTokenRow {
@@ -134,6 +136,7 @@ impl NewTokenRow {
             family_expires_at: t.family_expires_at.as_secs(),
             auth_time: t.auth_time.as_secs(),
             amr: t.amr.to_string(),
+            dpop_jkt: t.dpop_jkt.clone(),
         }
     }
 }
@@ -149,6 +152,7 @@ impl TokenRow {
             )
         };
         let token = RefreshToken {
+            dpop_jkt: self.dpop_jkt.clone(),
             resources: decode_resources(&self.resources)
                 .map_err(|e| corrupt("resources", e.into()))?,
             digest: stored_digest(&self.digest).map_err(|why| corrupt("digest", why.into()))?,

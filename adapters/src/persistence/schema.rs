@@ -126,6 +126,7 @@ diesel::table! {
         replay_count -> BigInt,
         amr -> Text,
         resources -> Text,
+        dpop_jkt -> Nullable<Text>,
     }
 }
 

@@ -12,6 +12,7 @@ use crate::RepositoryError;
 
 fn token(secret: &str) -> RefreshToken {
     RefreshToken {
+        dpop_jkt: None,
         resources: Vec::new(),
         amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(secret),

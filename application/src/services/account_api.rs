@@ -253,6 +253,7 @@ impl AccountApi {
     ) -> Result<TokenSet, AccountLoginError> {
         let grant_id = random_token(self.rng.as_ref(), 16);
         let grant = UserGrant {
+            dpop_jkt: None,
             client: &self.client,
             user,
             grant_id: &grant_id,
@@ -273,6 +274,7 @@ impl AccountApi {
             scope: self.scope.clone(),
             refresh_token: Some(refresh_token),
             id_token: None,
+            dpop_bound: false,
         })
     }
 

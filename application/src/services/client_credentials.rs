@@ -5,7 +5,9 @@ use crate::services::{ResourceIndicators, TokenError, ACCESS_TOKEN_TYP};
 use crate::IssuerSettings;
 use secrecy::SecretString;
 use std::sync::Arc;
-use tessera_domain::{AccessTokenClaims, Client, GrantType, ResourceTarget, ScopeSet};
+use tessera_domain::{
+    AccessTokenClaims, Client, Confirmation, GrantType, ResourceTarget, ScopeSet,
+};
 
 /// A token response's content (RFC 6749 §5.1).
 #[derive(Debug)]
@@ -60,15 +62,27 @@ impl ClientCredentialsGrant {
         scope: Option<&str>,
         resources: &[&str],
     ) -> Result<IssuedToken, TokenError> {
+        self.issue_bound(client, scope, resources, None).await
+    }
+
+    /// [`Self::issue_for`] with the thumbprint of a checked DPoP proof, if any: the token's
+    /// `cnf.jkt` (RFC 9449 §6.1).
+    pub async fn issue_bound(
+        &self,
+        client: &Client,
+        scope: Option<&str>,
+        resources: &[&str],
+        dpop_jkt: Option<&str>,
+    ) -> Result<IssuedToken, TokenError> {
         client.ensure_grant(GrantType::ClientCredentials)?;
         let target = resolve_target(self.resources.as_deref(), resources).await?;
-        self.issue_to(client, scope, &target)
+        self.issue_to(client, scope, &target, dpop_jkt)
     }
 
     /// Issues a token for `client` (already authenticated) with `scope` if given, else the
     /// client's registered scope. Nothing is stored: the JWT is self-contained.
     pub fn issue(&self, client: &Client, scope: Option<&str>) -> Result<IssuedToken, TokenError> {
-        self.issue_to(client, scope, &ResourceTarget::default())
+        self.issue_to(client, scope, &ResourceTarget::default(), None)
     }
 
     fn issue_to(
@@ -76,6 +90,7 @@ impl ClientCredentialsGrant {
         client: &Client,
         scope: Option<&str>,
         target: &ResourceTarget,
+        dpop_jkt: Option<&str>,
     ) -> Result<IssuedToken, TokenError> {
         client.ensure_grant(GrantType::ClientCredentials)?;
         let requested = scope
@@ -97,6 +112,9 @@ impl ClientCredentialsGrant {
             auth_time: None,
             grant_id: None,
             act: None,
+            cnf: dpop_jkt.map(|jkt| Confirmation {
+                jkt: jkt.to_owned(),
+            }),
         };
         let claims = match serde_json::to_value(&claims) {
             Ok(serde_json::Value::Object(m)) => m,

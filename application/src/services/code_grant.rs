@@ -94,6 +94,21 @@ impl AuthorizationCodeGrant {
         code_verifier: Option<&str>,
         resources: &[&str],
     ) -> Result<TokenSet, TokenError> {
+        self.exchange_bound(client, code, redirect_uri, code_verifier, resources, None)
+            .await
+    }
+
+    /// [`Self::exchange_for`] with the thumbprint of a checked DPoP proof, if any: the access
+    /// token (and a public client's refresh token) is bound to that key (RFC 9449 §5).
+    pub async fn exchange_bound(
+        &self,
+        client: &Client,
+        code: &str,
+        redirect_uri: Option<&str>,
+        code_verifier: Option<&str>,
+        resources: &[&str],
+        dpop_jkt: Option<&str>,
+    ) -> Result<TokenSet, TokenError> {
         client.ensure_grant(GrantType::AuthorizationCode)?;
         let now = self.clock.now();
         let invalid = |m: &str| TokenError::InvalidGrant(m.to_owned());
@@ -158,6 +173,7 @@ impl AuthorizationCodeGrant {
             .ok_or_else(|| invalid("the user is no longer active"))?;
         let target = narrow_target(self.resources.as_deref(), &code.resources, resources).await?;
         let grant = UserGrant {
+            dpop_jkt,
             target: &target,
             grant_resources: &code.resources,
             sid: code.sid.as_deref(),
@@ -183,6 +199,7 @@ impl AuthorizationCodeGrant {
             scope: grant.access_scope(),
             refresh_token,
             id_token,
+            dpop_bound: false,
         })
     }
 }

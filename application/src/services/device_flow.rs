@@ -176,6 +176,17 @@ impl DeviceFlow {
     /// A poll at `/token` with `device_code` (RFC 8628 §3.4, §3.5): pending, slow down,
     /// denied, expired, or the tokens, exactly once.
     pub async fn poll(&self, client: &Client, device_code: &str) -> Result<TokenSet, TokenError> {
+        self.poll_bound(client, device_code, None).await
+    }
+
+    /// [`Self::poll`] with the thumbprint of a checked DPoP proof, if any: the tokens are bound
+    /// to that key (RFC 9449 §5).
+    pub async fn poll_bound(
+        &self,
+        client: &Client,
+        device_code: &str,
+        dpop_jkt: Option<&str>,
+    ) -> Result<TokenSet, TokenError> {
         client.ensure_grant(GrantType::DeviceCode)?;
         let invalid = |m: &str| TokenError::InvalidGrant(m.to_owned());
         let digest = TokenDigest::of(device_code);
@@ -208,7 +219,7 @@ impl DeviceFlow {
             .redeem(&digest, now)
             .await?
             .ok_or_else(|| invalid("the device code was already used"))?;
-        self.issue(client, redeemed).await
+        self.issue(client, redeemed, dpop_jkt).await
     }
 
     /// The tokens of a redeemed authorization, through the issuer every user grant uses.
@@ -216,6 +227,7 @@ impl DeviceFlow {
         &self,
         client: &Client,
         device: DeviceAuthorization,
+        dpop_jkt: Option<&str>,
     ) -> Result<TokenSet, TokenError> {
         let invalid = |m: &str| TokenError::InvalidGrant(m.to_owned());
         let approval = device
@@ -233,6 +245,7 @@ impl DeviceFlow {
             .await?;
         let grant_id = random_token(self.deps.rng.as_ref(), 16);
         let grant = UserGrant {
+            dpop_jkt,
             client,
             user: &user,
             grant_id: &grant_id,
@@ -258,6 +271,7 @@ impl DeviceFlow {
             scope: grant.access_scope(),
             refresh_token,
             id_token,
+            dpop_bound: false,
         })
     }
 

@@ -5,7 +5,10 @@ use crate::services::{grant_revocation_key, AccessTokenVerifier};
 use crate::RepositoryError;
 use serde::Serialize;
 use std::sync::Arc;
-use tessera_domain::{AccessTokenClaims, Audience, Client, ResourceIdentifier, TokenDigest};
+use tessera_domain::{
+    AccessTokenClaims, Audience, Client, Confirmation, ResourceIdentifier, TokenDigest,
+    DPOP_TOKEN_TYPE,
+};
 
 /// An RFC 7662 §2.2 response. Inactive tokens carry nothing but `active: false`, whatever the
 /// reason, so introspection leaks nothing about tokens that do not work.
@@ -40,6 +43,10 @@ pub struct IntrospectionResponse {
     /// Token id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jti: Option<String>,
+    /// The key a DPoP-bound token is bound to (RFC 9449 §6.2), so the resource can check the
+    /// proof.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<Confirmation>,
 }
 
 impl IntrospectionResponse {
@@ -56,6 +63,7 @@ impl IntrospectionResponse {
             aud: None,
             iss: None,
             jti: None,
+            cnf: None,
         }
     }
 }
@@ -165,6 +173,7 @@ impl Introspection {
             aud: None,
             iss: None,
             jti: None,
+            cnf: rt.dpop_jkt.map(|jkt| Confirmation { jkt }),
         })
     }
 
@@ -200,13 +209,19 @@ impl Introspection {
             active: true,
             scope: Some(c.scope),
             client_id: Some(c.client_id),
-            token_type: Some("Bearer"),
+            // RFC 9449 §6.2: a bound token's type is DPoP, and `cnf` names its key.
+            token_type: Some(if c.cnf.is_some() {
+                DPOP_TOKEN_TYPE
+            } else {
+                "Bearer"
+            }),
             exp: Some(c.exp),
             iat: Some(c.iat),
             sub: Some(c.sub),
             aud: Some(c.aud),
             iss: Some(c.iss),
             jti: Some(c.jti),
+            cnf: c.cnf,
         })
     }
 }

@@ -120,6 +120,21 @@ impl RefreshTokenGrant {
         scope: Option<&str>,
         resources: &[&str],
     ) -> Result<TokenSet, TokenError> {
+        self.refresh_bound(client, token, scope, resources, None)
+            .await
+    }
+
+    /// [`Self::refresh_for`] with the thumbprint of a checked DPoP proof, if any. A refresh
+    /// token bound to a key (a public client's, RFC 9449 §5) needs a proof of that very key;
+    /// the new access token is bound to the proof's key.
+    pub async fn refresh_bound(
+        &self,
+        client: &Client,
+        token: &str,
+        scope: Option<&str>,
+        resources: &[&str],
+        dpop_jkt: Option<&str>,
+    ) -> Result<TokenSet, TokenError> {
         client.ensure_grant(GrantType::RefreshToken)?;
         let now = self.clock.now();
         let invalid = |m: &str| TokenError::InvalidGrant(m.to_owned());
@@ -132,6 +147,13 @@ impl RefreshTokenGrant {
         let rt = &stored.token;
         if rt.client_id != client.id {
             return Err(invalid("the refresh token was issued to another client"));
+        }
+        if let Some(bound) = &rt.dpop_jkt {
+            if dpop_jkt != Some(bound.as_str()) {
+                return Err(invalid(
+                    "the refresh token is bound to another DPoP key than the proof's",
+                ));
+            }
         }
         // The grant's denylist entry also counts: a code reuse may revoke the grant before the
         // first redemption has stored its refresh token.
@@ -161,6 +183,7 @@ impl RefreshTokenGrant {
             .ok_or_else(|| invalid("the user is no longer active"))?;
         let target = narrow_target(self.resources.as_deref(), &rt.resources, resources).await?;
         let grant = UserGrant {
+            dpop_jkt,
             target: &target,
             grant_resources: &rt.resources,
             sid: None,
@@ -222,6 +245,7 @@ impl RefreshTokenGrant {
             scope: access_scope,
             refresh_token: Some(next),
             id_token,
+            dpop_bound: false,
         })
     }
 
@@ -322,6 +346,7 @@ impl RefreshTokenGrant {
             scope,
             refresh_token: Some(SecretString::from(replay.refresh_token)),
             id_token: replay.id_token,
+            dpop_bound: false,
         }))
     }
 
@@ -399,5 +424,7 @@ fn open(grace: &RefreshGrace, old: &TokenDigest, sealed: &[u8]) -> Option<Replay
     }
 }
 
+#[cfg(test)]
+mod dpop_tests;
 #[cfg(test)]
 mod tests;

@@ -4,12 +4,13 @@
 
 use crate::ports::AuditLog;
 use crate::services::{
-    AuthorizationCodeGrant, ClientCredentialsGrant, DeviceFlow, ExchangeRequest, RefreshTokenGrant,
-    RevokeError, TokenError, TokenExchangeGrant, TokenRevocation, TokenSet,
+    AuthorizationCodeGrant, ClientCredentialsGrant, DeviceFlow, DpopError, DpopProofs,
+    ExchangeRequest, RefreshTokenGrant, RevokeError, TokenError, TokenExchangeGrant,
+    TokenRevocation, TokenSet,
 };
 use crate::RequestContext;
 use std::sync::Arc;
-use tessera_domain::{AuditAction, AuditOutcome, Client, GrantType};
+use tessera_domain::{AuditAction, AuditOutcome, Client, GrantType, ProofTarget};
 
 #[cfg(test)]
 mod tests;
@@ -93,18 +94,37 @@ pub struct TokenEndpoint {
     pub device_grant: Arc<DeviceFlow>,
     /// Where issued, refreshed and revoked tokens are recorded.
     pub audit: Arc<dyn AuditLog>,
+    /// DPoP proofs (RFC 9449) that bind the issued tokens.
+    pub dpop: Arc<DpopProofs>,
+    /// The token endpoint's URL as published: the `htu` proofs must name.
+    pub token_url: String,
 }
 
 impl TokenEndpoint {
     /// Runs `request` for the authenticated `client`; a success is audited (issued or
-    /// refreshed, with the grant).
+    /// refreshed, with the grant). With a DPoP `proof` the tokens are bound to its key; a
+    /// client that must bind (`require_dpop`, FAPI 2.0) is refused without one.
     pub async fn grant(
         &self,
         ctx: &RequestContext,
         client: &Client,
         request: GrantRequest<'_>,
+        proof: Option<&str>,
     ) -> Result<TokenSet, TokenError> {
-        let tokens = self.run(ctx, client, request).await?;
+        let jkt = match proof {
+            Some(p) => {
+                let target = ProofTarget {
+                    method: "POST",
+                    uri: &self.token_url,
+                    access_token: None,
+                };
+                Some(self.dpop.check(p, &target, client.security.profile).await?)
+            }
+            None if self.dpop.required_for(client) => return Err(DpopError::Missing.into()),
+            None => None,
+        };
+        let mut tokens = self.run(ctx, client, request, jkt.as_deref()).await?;
+        tokens.dpop_bound = jkt.is_some();
         let grant = request.grant_type();
         if grant == GrantType::TokenExchange {
             // Audited as `token_exchanged` by the grant itself, with subject and actor.
@@ -149,12 +169,13 @@ impl TokenEndpoint {
         ctx: &RequestContext,
         client: &Client,
         request: GrantRequest<'_>,
+        jkt: Option<&str>,
     ) -> Result<TokenSet, TokenError> {
         match request {
             GrantRequest::ClientCredentials { scope, resources } => {
                 let issued = self
                     .client_credentials
-                    .issue_for(client, scope, resources)
+                    .issue_bound(client, scope, resources, jkt)
                     .await?;
                 Ok(TokenSet {
                     access_token: issued.access_token,
@@ -162,6 +183,7 @@ impl TokenEndpoint {
                     scope: issued.scope,
                     refresh_token: None,
                     id_token: None,
+                    dpop_bound: false,
                 })
             }
             GrantRequest::AuthorizationCode {
@@ -171,7 +193,7 @@ impl TokenEndpoint {
                 resources,
             } => {
                 self.code_grant
-                    .exchange_for(client, code, redirect_uri, code_verifier, resources)
+                    .exchange_bound(client, code, redirect_uri, code_verifier, resources, jkt)
                     .await
             }
             GrantRequest::RefreshToken {
@@ -180,14 +202,18 @@ impl TokenEndpoint {
                 resources,
             } => {
                 self.refresh_grant
-                    .refresh_for(client, refresh_token, scope, resources)
+                    .refresh_bound(client, refresh_token, scope, resources, jkt)
                     .await
             }
             GrantRequest::TokenExchange(exchange) => {
+                let exchange = ExchangeRequest {
+                    dpop_jkt: jkt,
+                    ..exchange
+                };
                 self.token_exchange.exchange(ctx, client, exchange).await
             }
             GrantRequest::DeviceCode { device_code } => {
-                self.device_grant.poll(client, device_code).await
+                self.device_grant.poll_bound(client, device_code, jkt).await
             }
         }
     }

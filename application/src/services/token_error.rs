@@ -56,6 +56,10 @@ pub enum TokenError {
     /// Storage failed: `temporarily_unavailable` or `server_error`.
     #[error(transparent)]
     Repository(#[from] RepositoryError),
+    /// `invalid_dpop_proof` or `use_dpop_nonce` (RFC 9449 §5.2, §8): the proof is missing
+    /// though required, or refused.
+    #[error(transparent)]
+    Dpop(#[from] crate::services::DpopError),
 }
 
 impl TokenError {
@@ -77,6 +81,7 @@ impl TokenError {
                 OAuthErrorCode::ServerError
             }
             Self::Repository(e) => repository_fault_code(e),
+            Self::Dpop(e) => e.code(),
         }
     }
 }

@@ -16,8 +16,8 @@ use crate::{IssuerSettings, RequestContext};
 use secrecy::SecretString;
 use std::sync::Arc;
 use tessera_domain::{
-    AccessTokenClaims, Actor, AuditAction, AuditOutcome, Client, GrantType, ResourceTarget,
-    ScopeSet,
+    AccessTokenClaims, Actor, AuditAction, AuditOutcome, Client, Confirmation, GrantType,
+    ResourceTarget, ScopeSet,
 };
 
 /// RFC 8693 §3: the token type URI of an OAuth access token, the only type Tessera accepts as
@@ -46,6 +46,8 @@ pub struct ExchangeRequest<'a> {
     pub scope: Option<&'a str>,
     /// The type asked for; only access tokens are issued.
     pub requested_token_type: Option<&'a str>,
+    /// The thumbprint of a checked DPoP proof: the new token is bound to it (RFC 9449 §5).
+    pub dpop_jkt: Option<&'a str>,
 }
 
 /// What the audit event of one attempt names; filled in as the request is understood.
@@ -203,6 +205,9 @@ impl TokenExchangeGrant {
             auth_time: subject.auth_time,
             grant_id: subject.grant_id.clone(),
             act,
+            cnf: r.dpop_jkt.map(|jkt| Confirmation {
+                jkt: jkt.to_owned(),
+            }),
         };
         let claims = match serde_json::to_value(&claims) {
             Ok(serde_json::Value::Object(m)) => m,
@@ -215,6 +220,7 @@ impl TokenExchangeGrant {
             scope,
             refresh_token: None,
             id_token: None,
+            dpop_bound: false,
         })
     }
 

@@ -5,8 +5,8 @@ use crate::IssuerSettings;
 use secrecy::SecretString;
 use std::sync::Arc;
 use tessera_domain::{
-    half_hash, AccessTokenClaims, AuthMethods, Client, GrantType, IdTokenClaims, Nonce,
-    RefreshToken, ResourceIdentifier, ResourceTarget, ScopeSet, TokenDigest, UnixTime, User,
+    half_hash, AccessTokenClaims, AuthMethods, Client, Confirmation, GrantType, IdTokenClaims,
+    Nonce, RefreshToken, ResourceIdentifier, ResourceTarget, ScopeSet, TokenDigest, UnixTime, User,
 };
 
 use super::TokenError;
@@ -27,6 +27,8 @@ pub struct TokenSet {
     pub refresh_token: Option<SecretString>,
     /// The ID token, when `openid` was granted.
     pub id_token: Option<String>,
+    /// The access token is bound to a DPoP key (`token_type` `DPoP`, RFC 9449 §5).
+    pub dpop_bound: bool,
 }
 
 /// The grant a user gave a client, as the tokens issued from it carry it: who, to whom, which
@@ -54,6 +56,9 @@ pub struct UserGrant<'a> {
     pub grant_resources: &'a [ResourceIdentifier],
     /// The browser session the grant came from (the ID token's `sid`), when known.
     pub sid: Option<&'a str>,
+    /// The thumbprint of the DPoP key the request proved: the access token's `cnf.jkt`, and
+    /// for a public client also its refresh token's binding (RFC 9449 §5).
+    pub dpop_jkt: Option<&'a str>,
 }
 
 impl UserGrant<'_> {
@@ -119,6 +124,9 @@ impl UserTokenIssuer {
             auth_time: Some(g.auth_time.as_secs()),
             grant_id: Some(g.grant_id.to_owned()),
             act: None,
+            cnf: g.dpop_jkt.map(|jkt| Confirmation {
+                jkt: jkt.to_owned(),
+            }),
         };
         let access_token = self.jws.sign(ACCESS_TOKEN_TYP, &to_map(&at)?)?;
         if !g.scope.contains("openid") {
@@ -180,6 +188,13 @@ impl UserTokenIssuer {
     ) -> (SecretString, RefreshToken) {
         let token = random_token(self.rng.as_ref(), 32);
         let rt = RefreshToken {
+            // RFC 9449 §5: only a public client's refresh token is bound; a confidential
+            // client's is already bound to its credentials.
+            dpop_jkt: if g.client.is_public() {
+                g.dpop_jkt.map(str::to_owned)
+            } else {
+                None
+            },
             digest: TokenDigest::of(&token),
             grant_id: g.grant_id.to_owned(),
             client_id: g.client.id.clone(),

@@ -13,6 +13,7 @@ fn claims(exp: i64, iat: i64) -> AccessTokenClaims {
         auth_time: None,
         grant_id: None,
         act: None,
+        cnf: None,
     }
 }
 
@@ -57,6 +58,7 @@ fn claims_serialise_per_rfc_9068() {
 #[test]
 fn refresh_token_idle_and_absolute_expiry() {
     let rt = RefreshToken {
+        dpop_jkt: None,
         resources: Vec::new(),
         amr: crate::AuthMethods::password(),
         digest: TokenDigest::of("r"),

@@ -5,14 +5,18 @@ use super::{whole_secs, Core, WiringError};
 use crate::config::Config;
 use secrecy::SecretString;
 use std::sync::Arc;
-use tessera_adapters::crypto::{AeadKeyCipher, CipherPurpose};
+use tessera_adapters::crypto::{
+    AeadKeyCipher, CipherPurpose, ClientKeySets, HmacDpopNonces, JosekitClientJwtVerifier,
+    JosekitDpopVerifier,
+};
+use tessera_adapters::http::paths;
 use tessera_adapters::outbound::MetadataDocumentFetcher;
-use tessera_application::ports::{AuditLog, ClientMetadataDocuments};
+use tessera_application::ports::{AuditLog, ClientJwtVerifier, ClientMetadataDocuments};
 use tessera_application::services::{
-    AccessTokenVerifier, AuthorizationCodeGrant, Authorize, ClientAuthenticator,
-    ClientCredentialsGrant, DeviceFlow, DeviceFlowDeps, DeviceFlowSettings, Introspection,
-    KeyService, Logout, RefreshGrace, RefreshTokenGrant, TokenExchangeDeps, TokenExchangeGrant,
-    TokenRevocation, UserInfo, UserTokenIssuer,
+    AccessTokenVerifier, AuthorizationCodeGrant, Authorize, ClientAssertions, ClientAuthenticator,
+    ClientCredentialsGrant, DeviceFlow, DeviceFlowDeps, DeviceFlowSettings, DpopProofs,
+    DpopSettings, Introspection, KeyService, Logout, RefreshGrace, RefreshTokenGrant,
+    TokenExchangeDeps, TokenExchangeGrant, TokenRevocation, UserInfo, UserTokenIssuer,
 };
 
 /// Creates the first signing key if there is none, then loads the keys for signing.
@@ -29,6 +33,17 @@ pub async fn signing_keys(
         log::info!("created the first {} signing key", core.signing_alg);
     }
     keys.load().await.map_err(|e| WiringError::Keys(e.into()))?;
+    // FAPI 2.0 §5.4: PS256, ES256 or EdDSA. A database whose active key predates the switch
+    // keeps signing RS256 until rotated, so say so rather than serve out of profile.
+    let active = core.jws.active_algorithm();
+    if core.profile == tessera_domain::SecurityProfile::Fapi2
+        && active == Some(tessera_domain::SigningAlgorithm::Rs256)
+    {
+        return Err(WiringError::Keys(
+            "profile fapi2 signs with ES256 or EdDSA, and the active key is RS256: run              `tessera keys rotate --alg ES256` (add --force if its JWKS lead time has not passed)"
+                .into(),
+        ));
+    }
     Ok(keys)
 }
 
@@ -73,6 +88,9 @@ pub struct OAuthServices {
     pub client_credentials: ClientCredentialsGrant,
     /// Client authentication at the token-side endpoints.
     pub authenticator: ClientAuthenticator,
+    /// Checks JWTs that clients sign (assertions, request objects) with their keys or sealed
+    /// secret; one instance, so every use shares its cache of `jwks_uri` key sets.
+    pub client_jwts: Arc<dyn ClientJwtVerifier>,
     /// `/userinfo`.
     pub userinfo: UserInfo,
     /// `/logout`.
@@ -85,6 +103,8 @@ pub struct OAuthServices {
     pub token_exchange: TokenExchangeGrant,
     /// `/device_authorization`, `/device` and the device-code grant (RFC 8628).
     pub device: Arc<DeviceFlow>,
+    /// DPoP proofs (RFC 9449) at `/token` and `/userinfo`.
+    pub dpop: Arc<DpopProofs>,
 }
 
 /// What the OAuth services are built from, beside the core.
@@ -106,11 +126,18 @@ impl OAuthServices {
     pub fn new(core: &Core, inputs: OAuthInputs<'_>) -> Self {
         let db = &core.db;
         let Tokens { verifier, issuer } = inputs.tokens;
+        let dpop = Arc::new(dpop_proofs(core, &inputs));
+        let base = inputs.config.http.issuer.as_str().trim_end_matches('/');
+        let userinfo_url = format!("{base}{}", paths::USERINFO);
         // One registry lookup for every grant that honours RFC 8707 `resource`.
         let resources = Arc::new(core.resource_indicators());
         // One fetcher, so /authorize and /token share its cache of metadata documents.
         let documents: Arc<dyn ClientMetadataDocuments> =
             Arc::new(MetadataDocumentFetcher::new(core.outbound.clone()));
+        let client_jwts: Arc<dyn ClientJwtVerifier> = Arc::new(JosekitClientJwtVerifier::new(
+            ClientKeySets::new(core.outbound.clone()),
+            Core::client_secret_cipher(inputs.secret),
+        ));
         let authorize = Authorize::new(
             db.clients(),
             db.users(),
@@ -129,6 +156,7 @@ impl OAuthServices {
             None => authorize,
         };
         Self {
+            client_jwts: client_jwts.clone(),
             authorize: Arc::new(authorize),
             code_grant: AuthorizationCodeGrant::new(
                 db.authorization_codes(),
@@ -172,8 +200,16 @@ impl OAuthServices {
             .with_resources(resources),
             authenticator: ClientAuthenticator::new(db.clients())
                 .with_metadata_documents(documents, core.clock.clone())
-                .with_resource_scopes(db.resources()),
-            userinfo: UserInfo::new(verifier.clone(), db.users()),
+                .with_resource_scopes(db.resources())
+                .with_assertions(ClientAssertions {
+                    verifier: client_jwts,
+                    replay: db.replay_cache(),
+                    clock: core.clock.clone(),
+                    issuer: core.settings.issuer.clone(),
+                    profile: inputs.config.hardening.profile,
+                }),
+            userinfo: UserInfo::new(verifier.clone(), db.users())
+                .with_dpop(dpop.clone(), userinfo_url),
             logout: Arc::new(Logout::new(
                 core.jws.clone(),
                 db.clients(),
@@ -190,8 +226,26 @@ impl OAuthServices {
             .with_resources(db.resources()),
             revocation: TokenRevocation::new(verifier.clone(), db.revocations()),
             device: Arc::new(device_flow(core, &inputs, issuer.clone())),
+            dpop,
         }
     }
+}
+
+/// DPoP proofs: checked with josekit, nonces derived from the secret key, `jti`s in the
+/// database shared by every process, the configured nonce rule, `iat` window and profile.
+fn dpop_proofs(core: &Core, inputs: &OAuthInputs<'_>) -> DpopProofs {
+    let hardening = &inputs.config.hardening;
+    DpopProofs::new(
+        Arc::new(JosekitDpopVerifier),
+        Arc::new(HmacDpopNonces::from_secret(inputs.secret)),
+        core.db.replay_cache(),
+        core.clock.clone(),
+        DpopSettings {
+            nonce_required: hardening.dpop_nonce,
+            iat_window_secs: hardening.dpop_iat_window_secs,
+            profile: hardening.profile,
+        },
+    )
 }
 
 /// The device authorization grant: codes for 10 minutes, a poll every 5 s, approvals at the

@@ -102,6 +102,7 @@ fn code(secret: &str, user: &User, client: &Client) -> AuthorizationCode {
 
 fn refresh(secret: &str, family: &str, user: &User, client: &Client) -> RefreshToken {
     RefreshToken {
+        dpop_jkt: None,
         resources: Vec::new(),
         amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(secret),

@@ -13,7 +13,7 @@ use tessera_domain::{
 use tessera_tests::{all_backends, both_backends, Repositories, TestBackend, TestDatabase};
 
 /// The migrations this build ships, as diesel names their versions, in order.
-const MIGRATIONS: [&str; 18] = [
+const MIGRATIONS: [&str; 19] = [
     "20261128000001",
     "20261128000002",
     "20261128000003",
@@ -31,6 +31,7 @@ const MIGRATIONS: [&str; 18] = [
     "20261207000017",
     "20261207000018",
     "20261207000019",
+    "20261207000021",
     "20261207000022",
 ];
 
@@ -166,7 +167,7 @@ async fn unparsable_client_row_is_corrupt(tdb: TestDatabase) {
     tdb.execute(
         "INSERT INTO clients (id, name, secret_digest, auth_method, grant_types, redirect_uris, \
          post_logout_redirect_uris, scope, skip_consent, created_at) \
-         VALUES ('bad', 'Bad', NULL, 'client_secret_jwt', '[]', '[]', '[]', '', false, 0)",
+         VALUES ('bad', 'Bad', NULL, 'tls_client_auth', '[]', '[]', '[]', '', false, 0)",
     )
     .await;
     let id = ClientId::parse("bad").unwrap();

@@ -112,6 +112,7 @@ fn refresh(
     family_expires_at: i64,
 ) -> RefreshToken {
     RefreshToken {
+        dpop_jkt: None,
         resources: Vec::new(),
         amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(secret),

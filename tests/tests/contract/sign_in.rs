@@ -99,6 +99,7 @@ fn code(secret: &str, user: &User, client: &Client, grant: &str) -> Authorizatio
 
 fn refresh(secret: &str, family: &str, user: &User, client: &Client) -> RefreshToken {
     RefreshToken {
+        dpop_jkt: None,
         resources: Vec::new(),
         amr: tessera_domain::AuthMethods::password(),
         digest: TokenDigest::of(secret),
@@ -583,7 +584,9 @@ async fn refresh_tokens_rotate_and_revoke(tdb: TestBackend) {
     assert_eq!(repo.find(&TokenDigest::of("nope")).await.unwrap(), None);
 
     let now = UnixTime::from_secs(2_000);
+    // A successor bound to a DPoP key (RFC 9449 §5) keeps its thumbprint.
     let t2 = RefreshToken {
+        dpop_jkt: Some("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I".into()),
         digest: TokenDigest::of("t2"),
         scope: ScopeSet::parse("openid").unwrap(),
         expires_at: UnixTime::from_secs(6_000),
@@ -599,6 +602,7 @@ async fn refresh_tokens_rotate_and_revoke(tdb: TestBackend) {
 
     // Reuse of the rotated token: refused, and nothing is stored.
     let t3 = RefreshToken {
+        dpop_jkt: None,
         digest: TokenDigest::of("t3"),
         ..t1.clone()
     };

@@ -30,9 +30,14 @@ impl TokenGrants for FirstUseRecorder {
         ctx: &RequestContext,
         client: &Client,
         request: GrantRequest<'_>,
+        proof: Option<&str>,
     ) -> Result<TokenSet, TokenError> {
-        let tokens = self.inner.grant(ctx, client, request).await?;
+        let tokens = self.inner.grant(ctx, client, request, proof).await?;
         record_first_use(self.clients.as_ref(), client, ctx.now).await;
         Ok(tokens)
+    }
+
+    fn dpop_nonce(&self) -> Option<String> {
+        self.inner.dpop_nonce()
     }
 }

@@ -45,13 +45,20 @@ impl ClientAuthentication for ClientAuthenticator {
 /// ([`TokenEndpoint`], which audits what it issues).
 #[async_trait]
 pub trait TokenGrants: Send + Sync {
-    /// Runs `request` for the authenticated `client`.
+    /// Runs `request` for the authenticated `client`, bound to the key of the `DPoP`
+    /// `proof` if one came.
     async fn grant(
         &self,
         ctx: &RequestContext,
         client: &Client,
         request: GrantRequest<'_>,
+        proof: Option<&str>,
     ) -> Result<TokenSet, TokenError>;
+
+    /// The nonce for the `DPoP-Nonce` header, when nonces are configured.
+    fn dpop_nonce(&self) -> Option<String> {
+        None
+    }
 }
 
 #[async_trait]
@@ -61,8 +68,13 @@ impl TokenGrants for TokenEndpoint {
         ctx: &RequestContext,
         client: &Client,
         request: GrantRequest<'_>,
+        proof: Option<&str>,
     ) -> Result<TokenSet, TokenError> {
-        TokenEndpoint::grant(self, ctx, client, request).await
+        TokenEndpoint::grant(self, ctx, client, request, proof).await
+    }
+
+    fn dpop_nonce(&self) -> Option<String> {
+        self.dpop.nonce()
     }
 }
 

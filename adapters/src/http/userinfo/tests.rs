@@ -7,7 +7,7 @@ use actix_web::{test, App};
 use async_trait::async_trait;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use tessera_application::services::UserInfoError;
+use tessera_application::services::{DpopError, PresentedToken, UserInfoError};
 use tessera_application::RepositoryError;
 
 /// Answers by token: `good`, `noscope`, `down`; anything else is not a valid token.
@@ -15,13 +15,32 @@ struct FixedClaims;
 
 #[async_trait]
 impl UserClaims for FixedClaims {
-    async fn claims(&self, token: &str) -> Result<Value, UserInfoError> {
+    async fn claims(&self, presented: PresentedToken<'_>) -> Result<Value, UserInfoError> {
+        let token = match presented {
+            PresentedToken::Bearer(t) => t,
+            PresentedToken::Dpop { token, proof, .. } => match (token, proof) {
+                ("bound", Some("good-proof")) => return Ok(json!({"sub": "u1"})),
+                ("bound", Some(_)) => {
+                    return Err(UserInfoError::Dpop(DpopError::Claims(
+                        tessera_domain::DpopRuleError::Ath,
+                    )))
+                }
+                ("bound", None) => return Err(UserInfoError::Dpop(DpopError::Missing)),
+                _ => return Err(UserInfoError::InvalidToken),
+            },
+        };
         match token {
+            "bound" => Err(UserInfoError::BoundTokenAsBearer),
+            "nonce" => Err(UserInfoError::Dpop(DpopError::UseNonce)),
             "good" => Ok(json!({"sub": "u1"})),
             "noscope" => Err(UserInfoError::InsufficientScope),
             "down" => Err(UserInfoError::Repository(RepositoryError::Unavailable)),
             _ => Err(UserInfoError::InvalidToken),
         }
+    }
+
+    fn dpop_nonce(&self) -> Option<String> {
+        Some("nonce-1".into())
     }
 }
 
@@ -132,4 +151,69 @@ async fn post_takes_the_form_token_but_not_two_tokens() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error_description"], "send the token one way only");
     assert!(header(&h, header::WWW_AUTHENTICATE).contains("error=\"invalid_request\""));
+}
+
+fn dpop(token: &str) -> (header::HeaderName, String) {
+    (header::AUTHORIZATION, format!("DPoP {token}"))
+}
+
+#[actix_web::test]
+async fn a_bound_token_as_bearer_gets_a_dpop_challenge() {
+    let (status, h, body) = call(test::TestRequest::get().insert_header(bearer("bound"))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "invalid_token");
+    let challenge = header(&h, header::WWW_AUTHENTICATE);
+    assert!(challenge.starts_with("DPoP realm=\"tessera\", error=\"invalid_token\""));
+    assert!(challenge.contains("algs=\"ES256 PS256 RS256 EdDSA\""));
+}
+
+#[actix_web::test]
+async fn a_dpop_token_with_its_proof_gets_the_claims() {
+    let req = test::TestRequest::get()
+        .insert_header(dpop("bound"))
+        .insert_header(("DPoP", "good-proof"));
+    let (status, _, body) = call(req).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["sub"], "u1");
+    let post = test::TestRequest::post()
+        .insert_header(dpop("bound"))
+        .insert_header(("DPoP", "good-proof"));
+    assert_eq!(call(post).await.0, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn a_bad_or_missing_proof_is_invalid_dpop_proof() {
+    let req = test::TestRequest::get()
+        .insert_header(dpop("bound"))
+        .insert_header(("DPoP", "other-proof"));
+    let (status, h, body) = call(req).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "invalid_dpop_proof");
+    assert!(header(&h, header::WWW_AUTHENTICATE).contains("error=\"invalid_dpop_proof\""));
+    let (status, _, body) = call(test::TestRequest::get().insert_header(dpop("bound"))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "invalid_dpop_proof");
+}
+
+#[actix_web::test]
+async fn two_dpop_headers_are_refused() {
+    let req = test::TestRequest::get()
+        .insert_header(dpop("bound"))
+        .append_header(("DPoP", "good-proof"))
+        .append_header(("DPoP", "good-proof"));
+    let (status, _, body) = call(req).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"], "invalid_dpop_proof");
+}
+
+#[actix_web::test]
+async fn a_nonce_refusal_carries_the_nonce() {
+    let (status, h, body) = call(test::TestRequest::get().insert_header(bearer("nonce"))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "use_dpop_nonce");
+    assert!(header(&h, header::WWW_AUTHENTICATE).contains("error=\"use_dpop_nonce\""));
+    assert_eq!(
+        h.get("DPoP-Nonce").and_then(|v| v.to_str().ok()),
+        Some("nonce-1")
+    );
 }

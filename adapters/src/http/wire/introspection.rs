@@ -42,6 +42,10 @@ pub struct IntrospectResponse {
     pub iss: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jti: Option<String>,
+    /// RFC 9449 §6.2: `{"jkt": "..."}` for a DPoP-bound token (whose `token_type` is `DPoP`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>, example = json!({"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}))]
+    pub cnf: Option<tessera_domain::Confirmation>,
 }
 
 impl From<IntrospectionResponse> for IntrospectResponse {
@@ -57,6 +61,7 @@ impl From<IntrospectionResponse> for IntrospectResponse {
             aud: r.aud,
             iss: r.iss,
             jti: r.jti,
+            cnf: r.cnf,
         }
     }
 }

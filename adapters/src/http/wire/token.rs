@@ -55,7 +55,7 @@ pub struct TokenRequest {
     pub client_secret: Option<String>,
 }
 
-/// The only `token_type` Tessera issues (RFC 6750).
+/// The `token_type` of unbound tokens (RFC 6750).
 pub const BEARER: &str = "Bearer";
 
 /// RFC 6749 §5.1 token response.
@@ -63,7 +63,7 @@ pub const BEARER: &str = "Bearer";
 pub struct TokenResponse {
     /// A JWT per RFC 9068.
     pub access_token: String,
-    /// Always `Bearer`.
+    /// `Bearer`, or `DPoP` when a `DPoP` proof bound the token to its key (RFC 9449 §5).
     #[schema(value_type = String, example = "Bearer")]
     pub token_type: &'static str,
     /// Seconds until the access token expires.

@@ -41,6 +41,7 @@ fn refresh_introspection(user: Option<User>, grant_revoked: bool) -> Introspecti
     refresh.expect_find().returning(|d| {
         Ok(Some(StoredRefreshToken {
             token: RefreshToken {
+                dpop_jkt: None,
                 resources: Vec::new(),
                 amr: tessera_domain::AuthMethods::password(),
                 digest: d.clone(),
@@ -127,6 +128,23 @@ async fn active_token_reports_its_claims() {
     assert_eq!(r.scope.as_deref(), Some("read"));
     assert_eq!(r.token_type, Some("Bearer"));
     assert_eq!(r.exp, Some(200));
+    assert_eq!(r.cnf, None);
+}
+
+#[tokio::test]
+async fn a_dpop_bound_token_reports_its_key_and_type() {
+    let mut claims = claims_json(200, 100, ISS);
+    claims.insert("cnf".into(), serde_json::json!({"jkt": "thumb"}));
+    let ok = Ok(VerifiedJws {
+        claims,
+        kid: "k".into(),
+    });
+    let r = introspection(ok, false)
+        .introspect(&caller(), "a.b.c")
+        .await
+        .unwrap();
+    assert_eq!(r.token_type, Some("DPoP"));
+    assert_eq!(r.cnf.map(|c| c.jkt).as_deref(), Some("thumb"));
 }
 
 #[tokio::test]

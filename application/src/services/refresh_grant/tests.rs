@@ -16,9 +16,10 @@ const NOW: i64 = 100_000;
 const TOKEN: &str = "rt-1";
 const DAY: i64 = 86_400;
 
-fn stored() -> StoredRefreshToken {
+pub(super) fn stored() -> StoredRefreshToken {
     StoredRefreshToken {
         token: RefreshToken {
+            dpop_jkt: None,
             resources: Vec::new(),
             amr: tessera_domain::AuthMethods::password(),
             digest: TokenDigest::of(TOKEN),
@@ -47,7 +48,7 @@ fn spent(ago: i64, replay: Option<Vec<u8>>) -> StoredRefreshToken {
     }
 }
 
-struct Ports {
+pub(super) struct Ports {
     refresh_tokens: MockRefreshTokenRepository,
     revocations: MockRevocationRepository,
     users: MockUserRepository,
@@ -63,7 +64,7 @@ fn finding(found: Option<StoredRefreshToken>) -> MockRefreshTokenRepository {
 }
 
 /// The token is found; nothing else may happen.
-fn refused(found: Option<StoredRefreshToken>) -> Ports {
+pub(super) fn refused(found: Option<StoredRefreshToken>) -> Ports {
     Ports {
         refresh_tokens: finding(found),
         revocations: MockRevocationRepository::new(),
@@ -95,7 +96,10 @@ fn signing(refresh_tokens: MockRefreshTokenRepository) -> (Ports, Signed) {
 
 /// The token is found, the user too, tokens are signed, and rotation records the successor
 /// and answers `wins`.
-fn rotating(found: StoredRefreshToken, wins: bool) -> (Ports, Signed, Recorder<RefreshToken>) {
+pub(super) fn rotating(
+    found: StoredRefreshToken,
+    wins: bool,
+) -> (Ports, Signed, Recorder<RefreshToken>) {
     let mut refresh_tokens = finding(Some(found));
     let successors = Recorder::default();
     let r = successors.clone();
@@ -129,7 +133,7 @@ fn expect_family_revoked(p: &mut Ports) {
         .returning(|_, _| Ok(()));
 }
 
-fn service(mut p: Ports) -> RefreshTokenGrant {
+pub(super) fn service(mut p: Ports) -> RefreshTokenGrant {
     // Unless a test says otherwise, no grant is on the denylist.
     p.revocations.expect_is_revoked().returning(|_| Ok(false));
     service_as_is(p)

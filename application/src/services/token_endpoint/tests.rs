@@ -4,18 +4,54 @@
 
 use super::*;
 use crate::in_memory::InMemoryStore;
-use crate::ports::{JwsEngine, MockAuditLog};
+use crate::ports::{
+    JwsEngine, MockAuditLog, MockDpopNonces, MockDpopProofVerifier, VerifiedDpopProof,
+};
 use crate::services::access_tokens::tests::{clock_at, ISS};
 use crate::services::client_authentication::tests::confidential;
 use crate::services::test_support as ts;
 use crate::services::{AccessTokenVerifier, UserTokenIssuer};
 use crate::{IssuerSettings, OAuthErrorCode};
 use std::net::{IpAddr, Ipv4Addr};
-use tessera_domain::{AuditEvent, SigningAlgorithm, TokenEndpointAuthMethod, UnixTime};
+use tessera_domain::{
+    AuditEvent, DpopProofClaims, SigningAlgorithm, TokenEndpointAuthMethod, UnixTime,
+};
+
+const TOKEN_URL: &str = "https://id.example/token";
 
 fn endpoint(audit: MockAuditLog) -> TokenEndpoint {
+    endpoint_with(audit, MockDpopProofVerifier::new()).0
+}
+
+/// A verifier that accepts any proof as one of key `jkt` with `claims`.
+fn proof_of(jkt: &'static str, claims: DpopProofClaims) -> MockDpopProofVerifier {
+    let mut v = MockDpopProofVerifier::new();
+    v.expect_verify().returning(move |_, _| {
+        Ok(VerifiedDpopProof {
+            jkt: jkt.into(),
+            claims: claims.clone(),
+        })
+    });
+    v
+}
+
+fn token_proof_claims() -> DpopProofClaims {
+    DpopProofClaims {
+        jti: "j1".into(),
+        htm: "POST".into(),
+        htu: TOKEN_URL.into(),
+        iat: 1_000,
+        ath: None,
+        nonce: None,
+    }
+}
+
+fn endpoint_with(
+    audit: MockAuditLog,
+    proofs: MockDpopProofVerifier,
+) -> (TokenEndpoint, ts::Signed) {
     let store = Arc::new(InMemoryStore::new());
-    let (jws, _) = ts::recording_jws(SigningAlgorithm::Rs256);
+    let (jws, signed) = ts::recording_jws(SigningAlgorithm::Rs256);
     let jws: Arc<dyn JwsEngine> = Arc::new(jws);
     let clock = clock_at(1_000);
     let settings = IssuerSettings::new(ISS);
@@ -46,7 +82,16 @@ fn endpoint(audit: MockAuditLog) -> TokenEndpoint {
         audit: Arc::new(MockAuditLog::new()),
         settings: settings.clone(),
     });
-    TokenEndpoint {
+    let dpop = Arc::new(DpopProofs::new(
+        Arc::new(proofs),
+        Arc::new(MockDpopNonces::new()),
+        store.clone(),
+        clock.clone(),
+        crate::services::DpopSettings::default(),
+    ));
+    let endpoint = TokenEndpoint {
+        dpop,
+        token_url: TOKEN_URL.to_owned(),
         token_exchange,
         client_credentials: ClientCredentialsGrant::new(
             jws,
@@ -87,7 +132,8 @@ fn endpoint(audit: MockAuditLog) -> TokenEndpoint {
         )),
         revocation: TokenRevocation::new(verifier, store),
         audit: Arc::new(audit),
-    }
+    };
+    (endpoint, signed)
 }
 
 fn ctx() -> RequestContext {
@@ -125,10 +171,12 @@ async fn an_issued_token_is_audited_with_the_client_grant_and_address() {
                 resources: &[],
                 scope: None,
             },
+            None,
         )
         .await
         .unwrap();
     assert!(tokens.refresh_token.is_none());
+    assert!(!tokens.dpop_bound);
 }
 
 #[tokio::test]
@@ -144,6 +192,7 @@ async fn a_refused_grant_is_not_audited_as_issued() {
                 resources: &[],
                 scope: Some("admin"),
             },
+            None,
         )
         .await;
     ts::assert_token_error(refused, OAuthErrorCode::InvalidScope);
@@ -159,7 +208,7 @@ async fn a_device_code_poll_runs_the_device_grant() {
         device_code: "unknown",
     };
     assert_eq!(request.grant_type(), tessera_domain::GrantType::DeviceCode);
-    let refused = endpoint(audit).grant(&ctx(), &client, request).await;
+    let refused = endpoint(audit).grant(&ctx(), &client, request, None).await;
     ts::assert_token_error(refused, OAuthErrorCode::InvalidGrant);
 }
 
@@ -177,4 +226,72 @@ async fn an_answered_revocation_is_audited_even_for_an_unknown_token() {
         .revoke(&ctx(), &client, "an-opaque-token-nobody-issued")
         .await
         .unwrap();
+}
+
+fn client_credentials() -> GrantRequest<'static> {
+    GrantRequest::ClientCredentials {
+        resources: &[],
+        scope: None,
+    }
+}
+
+#[tokio::test]
+async fn a_proof_binds_the_token_to_its_key() {
+    let mut audit = MockAuditLog::new();
+    audit.expect_record().times(1).return_const(());
+    let (endpoint, signed) = endpoint_with(audit, proof_of("thumb", token_proof_claims()));
+    let client = confidential(TokenEndpointAuthMethod::ClientSecretBasic, "s");
+    let tokens = endpoint
+        .grant(&ctx(), &client, client_credentials(), Some("proof"))
+        .await
+        .unwrap();
+    assert!(tokens.dpop_bound);
+    let claims = ts::signed_with(&signed, crate::services::ACCESS_TOKEN_TYP);
+    assert_eq!(
+        claims.get("cnf"),
+        Some(&serde_json::json!({"jkt": "thumb"}))
+    );
+}
+
+#[tokio::test]
+async fn an_unbound_token_has_no_cnf() {
+    let mut audit = MockAuditLog::new();
+    audit.expect_record().times(1).return_const(());
+    let (endpoint, signed) = endpoint_with(audit, MockDpopProofVerifier::new());
+    let client = confidential(TokenEndpointAuthMethod::ClientSecretBasic, "s");
+    endpoint
+        .grant(&ctx(), &client, client_credentials(), None)
+        .await
+        .unwrap();
+    let claims = ts::signed_with(&signed, crate::services::ACCESS_TOKEN_TYP);
+    assert_eq!(claims.get("cnf"), None);
+}
+
+#[tokio::test]
+async fn a_proof_for_another_uri_is_refused_and_nothing_is_signed() {
+    let mut audit = MockAuditLog::new();
+    audit.expect_record().never();
+    let elsewhere = DpopProofClaims {
+        htu: "https://id.example/userinfo".into(),
+        ..token_proof_claims()
+    };
+    let (endpoint, signed) = endpoint_with(audit, proof_of("thumb", elsewhere));
+    let client = confidential(TokenEndpointAuthMethod::ClientSecretBasic, "s");
+    let refused = endpoint
+        .grant(&ctx(), &client, client_credentials(), Some("proof"))
+        .await;
+    ts::assert_token_error(refused, OAuthErrorCode::InvalidDpopProof);
+    assert!(signed.all().is_empty());
+}
+
+#[tokio::test]
+async fn a_client_that_requires_dpop_is_refused_without_a_proof() {
+    let mut audit = MockAuditLog::new();
+    audit.expect_record().never();
+    let mut client = confidential(TokenEndpointAuthMethod::ClientSecretBasic, "s");
+    client.security.require_dpop = true;
+    let refused = endpoint(audit)
+        .grant(&ctx(), &client, client_credentials(), None)
+        .await;
+    ts::assert_token_error(refused, OAuthErrorCode::InvalidDpopProof);
 }

@@ -179,6 +179,7 @@ fn user_token(f: &Fixture) -> String {
 
 fn req<'a>(subject: &'a str, resources: &'a [&'a str]) -> ExchangeRequest<'a> {
     ExchangeRequest {
+        dpop_jkt: None,
         subject_token: subject,
         subject_token_type: ACCESS_TOKEN_TYPE,
         actor_token: None,

@@ -40,6 +40,7 @@ fn sign(
     let scope = ts::scope(scope);
     let nonce = nonce.map(|n| Nonce::parse(n).unwrap());
     let g = UserGrant {
+        dpop_jkt: None,
         grant_resources: &[],
         sid: None,
         target: &NO_TARGET,
@@ -82,6 +83,7 @@ fn every_access_token_gets_its_own_jti() {
     let user = ts::user();
     let scope = ts::scope("read");
     let g = UserGrant {
+        dpop_jkt: None,
         grant_resources: &[],
         sid: None,
         target: &NO_TARGET,
@@ -184,6 +186,7 @@ fn grant_sign_with(
     let user = ts::user();
     let scope = ts::scope(scope);
     let g = UserGrant {
+        dpop_jkt: None,
         grant_resources: &[],
         sid: None,
         target: &NO_TARGET,
@@ -246,6 +249,7 @@ fn grant_for<'a>(
     grant_scope: &'a ScopeSet,
 ) -> UserGrant<'a> {
     UserGrant {
+        dpop_jkt: None,
         grant_resources: &[],
         sid: None,
         target: &NO_TARGET,
@@ -343,6 +347,7 @@ fn the_id_token_names_the_session_it_came_from() {
         let g = UserGrant {
             grant_resources: &[],
             sid,
+            dpop_jkt: None,
             target: &NO_TARGET,
             amr: tessera_domain::AuthMethods::password(),
             client: &client,

@@ -8,6 +8,18 @@ use tessera_domain::User;
 
 const NOW: i64 = 40_000;
 
+/// A valid token of the user with `openid`, bound to the key `jkt`.
+pub(super) fn bound_token(jkt: &str) -> Result<VerifiedJws, VerifyError> {
+    let mut t = token(USER_ID, "openid")?;
+    t.claims.insert("cnf".into(), json!({ "jkt": jkt }));
+    Ok(t)
+}
+
+/// A valid, unbound token of the user with `openid`.
+pub(super) fn plain_token() -> Result<VerifiedJws, VerifyError> {
+    token(USER_ID, "openid")
+}
+
 fn token(sub: &str, scope: &str) -> Result<VerifiedJws, VerifyError> {
     let claims = json!({
         "iss": ISS, "sub": sub, "aud": ISS, "exp": NOW + 60, "iat": NOW - 10,
@@ -22,7 +34,7 @@ fn token(sub: &str, scope: &str) -> Result<VerifiedJws, VerifyError> {
 
 /// `verified` is what the engine answers (it only accepts `typ` at+jwt); `revoked` lists
 /// the denylist keys; `user` is what the repository holds (strict when `None`).
-fn userinfo(
+pub(super) fn userinfo(
     verified: Result<VerifiedJws, VerifyError>,
     revoked: &'static [&'static str],
     user: Option<Option<User>>,

@@ -35,7 +35,13 @@ impl TokenGrants for Granting {
         _: &RequestContext,
         _: &Client,
         request: GrantRequest<'_>,
+        proof: Option<&str>,
     ) -> Result<TokenSet, TokenError> {
+        if proof == Some("refused") {
+            return Err(TokenError::Dpop(
+                tessera_application::services::DpopError::UseNonce,
+            ));
+        }
         if let Ok(mut asked) = self.0.lock() {
             asked.push(request.grant_type());
         }
@@ -45,7 +51,12 @@ impl TokenGrants for Granting {
             scope: ScopeSet::parse("read").map_err(TokenError::InvalidScope)?,
             refresh_token: None,
             id_token: None,
+            dpop_bound: proof.is_some(),
         })
+    }
+
+    fn dpop_nonce(&self) -> Option<String> {
+        Some("n-1".into())
     }
 }
 
@@ -269,4 +280,77 @@ async fn revoke_answers_200_without_a_body_once_revoked() {
     let revoked = f.revoked.0.lock().unwrap();
     assert_eq!(revoked.len(), 1);
     assert_eq!((revoked[0].0.as_str(), revoked[0].1.as_str()), ("svc", "x"));
+}
+
+/// Posts a client_credentials request with the given `DPoP` headers.
+async fn post_with_proofs(
+    state: web::Data<TokenEndpoints>,
+    proofs: &[&str],
+) -> actix_web::dev::ServiceResponse {
+    let app = test::init_service(
+        App::new()
+            .app_data(state)
+            .route("/token", web::post().to(token::token_post)),
+    )
+    .await;
+    let basic = base64::engine::general_purpose::STANDARD.encode("svc:s3cret");
+    let mut req = test::TestRequest::post()
+        .uri("/token")
+        .insert_header((header::AUTHORIZATION, format!("Basic {basic}")))
+        .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"));
+    for p in proofs {
+        req = req.append_header(("DPoP", *p));
+    }
+    test::call_service(
+        &app,
+        req.set_payload("grant_type=client_credentials")
+            .to_request(),
+    )
+    .await
+}
+
+#[actix_web::test]
+async fn a_dpop_bound_token_is_answered_as_dpop_with_a_nonce() {
+    let f = fixture(confidential());
+    let res = post_with_proofs(f.state, &["a.b.c"]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()
+            .get("DPoP-Nonce")
+            .and_then(|v| v.to_str().ok()),
+        Some("n-1")
+    );
+    let body: serde_json::Value = test::read_body_json(res).await;
+    assert_eq!(body["token_type"], "DPoP");
+}
+
+#[actix_web::test]
+async fn without_a_proof_the_token_is_bearer() {
+    let f = fixture(confidential());
+    let res = post_with_proofs(f.state, &[]).await;
+    let body: serde_json::Value = test::read_body_json(res).await;
+    assert_eq!(body["token_type"], "Bearer");
+}
+
+#[actix_web::test]
+async fn two_dpop_headers_are_refused_before_any_grant() {
+    let f = fixture(confidential());
+    let res = post_with_proofs(f.state, &["a.b.c", "d.e.f"]).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(res).await, "invalid_dpop_proof");
+    assert!(f.grants.0.lock().unwrap().is_empty());
+}
+
+#[actix_web::test]
+async fn a_nonce_refusal_is_400_use_dpop_nonce_with_the_nonce() {
+    let f = fixture(confidential());
+    let res = post_with_proofs(f.state, &["refused"]).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        res.headers()
+            .get("DPoP-Nonce")
+            .and_then(|v| v.to_str().ok()),
+        Some("n-1")
+    );
+    assert_eq!(error_code(res).await, "use_dpop_nonce");
 }
