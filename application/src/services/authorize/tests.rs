@@ -1310,3 +1310,60 @@ fn a_consent_answer_is_audited_with_the_user_client_and_address() {
         service.consent_answered(&ctx, &user, Some(CLIENT_ID), allow);
     }
 }
+
+#[tokio::test]
+async fn a_code_carries_the_sessions_sid_and_its_client_is_remembered() {
+    use crate::ports::{
+        MockAuditLog, MockJwsEngine, MockLogoutDeliveryRepository, MockLogoutSender,
+        MockSessionClientRepository,
+    };
+    use crate::services::{BackchannelLogoutDeps, DeliveryPolicy};
+    let recorded = Recorder::default();
+    let r = recorded.clone();
+    let mut session_clients = MockSessionClientRepository::new();
+    session_clients.expect_record().returning(move |e| {
+        r.push(e.clone());
+        Ok(())
+    });
+    let backchannel = Arc::new(BackchannelLogout::new(
+        BackchannelLogoutDeps {
+            session_clients: Arc::new(session_clients),
+            deliveries: Arc::new(MockLogoutDeliveryRepository::new()),
+            clients: Arc::new(MockClientRepository::new()),
+            jws: Arc::new(MockJwsEngine::new()),
+            sender: Arc::new(MockLogoutSender::new()),
+            audit: Arc::new(MockAuditLog::new()),
+            clock: ts::clock_at(NOW),
+            rng: ts::counting_rng(),
+        },
+        ISS.to_owned(),
+        DeliveryPolicy::default(),
+    ));
+    let issued = Recorder::default();
+    let a = issuing(None, &issued).with_backchannel_logout(backchannel);
+    let session = signed_in();
+    responded(
+        a.decide(request(first_party()), Some(&session), Interaction::Start)
+            .await,
+    );
+    assert_eq!(issued.only().sid.as_deref(), Some(session.sid.as_str()));
+    let e = recorded.only();
+    assert_eq!(e.sid, session.sid);
+    assert_eq!(e.client_id.as_str(), CLIENT_ID);
+    assert_eq!(e.user_id, session.user_id);
+}
+
+#[tokio::test]
+async fn without_back_channel_logout_the_code_still_carries_the_sid() {
+    let issued = Recorder::default();
+    let a = issuing(None, &issued);
+    responded(
+        a.decide(
+            request(first_party()),
+            Some(&signed_in()),
+            Interaction::Start,
+        )
+        .await,
+    );
+    assert_eq!(issued.only().sid.as_deref(), Some(signed_in().sid.as_str()));
+}

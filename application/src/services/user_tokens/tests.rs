@@ -335,3 +335,31 @@ fn as_24_successor_keeps_the_family_expiry_and_is_capped_by_it() {
     assert_eq!(rt.family_expires_at, near);
     assert_ne!(token.expose_secret(), other.expose_secret());
 }
+
+#[test]
+fn the_id_token_names_the_session_it_came_from() {
+    for sid in [Some("sid-1"), None] {
+        let (jws, signed) = ts::recording_jws(SigningAlgorithm::Rs256);
+        let i = issuer(jws);
+        let client = ts::client(false);
+        let user = ts::user();
+        let scope = ts::scope("openid");
+        let g = UserGrant {
+            grant_resources: &[],
+            sid,
+            dpop_jkt: None,
+            target: &NO_TARGET,
+            amr: tessera_domain::AuthMethods::password(),
+            client: &client,
+            user: &user,
+            grant_id: "g-1",
+            scope: &scope,
+            grant_scope: &scope,
+            auth_time: UnixTime::from_secs(AUTH_TIME),
+            nonce: None,
+        };
+        i.sign(&g).unwrap();
+        let id = ts::signed_with(&signed, ID_TOKEN_TYP);
+        assert_eq!(id.get("sid").and_then(|v| v.as_str()), sid);
+    }
+}
