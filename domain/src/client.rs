@@ -137,11 +137,12 @@ impl Client {
                     return Err(ClientRuleError::AuthMethodMismatch);
                 }
             }
-            TokenEndpointAuthMethod::ClientSecretJwt => {
-                if self.secret_digest.is_none() || self.security.sealed_secret.is_none() {
-                    return Err(ClientSecurityError::MissingSealedSecret.into());
-                }
+            TokenEndpointAuthMethod::ClientSecretJwt
+                if self.secret_digest.is_none() || self.security.sealed_secret.is_none() =>
+            {
+                return Err(ClientSecurityError::MissingSealedSecret.into());
             }
+            TokenEndpointAuthMethod::ClientSecretJwt => {}
             _ if self.is_public() != self.secret_digest.is_none() => {
                 return Err(ClientRuleError::AuthMethodMismatch);
             }

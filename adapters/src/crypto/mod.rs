@@ -6,6 +6,7 @@
 //! constant time (RUSTSEC-2023-0071).
 
 mod cipher;
+mod client_jwt;
 mod clock;
 mod jwk;
 mod jws_engine;
@@ -20,6 +21,7 @@ mod random;
 mod test_keys;
 
 pub use cipher::{AeadKeyCipher, CipherPurpose};
+pub use client_jwt::{ClientKeySets, JosekitClientJwtVerifier};
 pub use clock::SystemClock;
 pub use jws_engine::JosekitEngine;
 pub use key_generator::KeyPairGenerator;

@@ -5,14 +5,16 @@ use super::{whole_secs, Core, WiringError};
 use crate::config::Config;
 use secrecy::SecretString;
 use std::sync::Arc;
-use tessera_adapters::crypto::{AeadKeyCipher, CipherPurpose};
+use tessera_adapters::crypto::{
+    AeadKeyCipher, CipherPurpose, ClientKeySets, JosekitClientJwtVerifier,
+};
 use tessera_adapters::outbound::MetadataDocumentFetcher;
-use tessera_application::ports::{AuditLog, ClientMetadataDocuments};
+use tessera_application::ports::{AuditLog, ClientJwtVerifier, ClientMetadataDocuments};
 use tessera_application::services::{
-    AccessTokenVerifier, AuthorizationCodeGrant, Authorize, ClientAuthenticator,
+    AccessTokenVerifier, AuthorizationCodeGrant, Authorize, ClientAssertions, ClientAuthenticator,
     ClientCredentialsGrant, DeviceFlow, DeviceFlowDeps, DeviceFlowSettings, Introspection,
-    KeyService, Logout, PushedAuthorization, RefreshGrace, RefreshTokenGrant, TokenExchangeDeps,
-    TokenExchangeGrant, TokenRevocation, UserInfo, UserTokenIssuer,
+    KeyService, Logout, PushedAuthorization, RefreshGrace, RefreshTokenGrant, RequestObjects,
+    TokenExchangeDeps, TokenExchangeGrant, TokenRevocation, UserInfo, UserTokenIssuer,
 };
 
 /// Creates the first signing key if there is none, then loads the keys for signing.
@@ -73,6 +75,9 @@ pub struct OAuthServices {
     pub client_credentials: ClientCredentialsGrant,
     /// Client authentication at the token-side endpoints.
     pub authenticator: ClientAuthenticator,
+    /// Checks JWTs that clients sign (assertions, request objects) with their keys or sealed
+    /// secret; one instance, so every use shares its cache of `jwks_uri` key sets.
+    pub client_jwts: Arc<dyn ClientJwtVerifier>,
     /// `/userinfo`.
     pub userinfo: UserInfo,
     /// `/logout`.
@@ -113,7 +118,19 @@ impl OAuthServices {
         // One fetcher, so /authorize and /token share its cache of metadata documents.
         let documents: Arc<dyn ClientMetadataDocuments> =
             Arc::new(MetadataDocumentFetcher::new(core.outbound.clone()));
+        let client_jwts: Arc<dyn ClientJwtVerifier> = Arc::new(JosekitClientJwtVerifier::new(
+            ClientKeySets::new(core.outbound.clone()),
+            Core::client_secret_cipher(inputs.secret),
+        ));
         let hardening = &inputs.config.hardening;
+        let request_objects = RequestObjects::new(
+            client_jwts.clone(),
+            core.clock.clone(),
+            core.settings.issuer.clone(),
+            hardening.profile,
+            core.settings.lifetimes.clock_skew,
+        )
+        .with_replay_cache(db.replay_cache());
         let authorize = Arc::new(
             Authorize::new(
                 db.clients(),
@@ -129,6 +146,7 @@ impl OAuthServices {
             .with_resources(resources.clone())
             .with_metadata_documents(documents.clone())
             .with_pushed_requests(db.pushed_requests())
+            .with_request_objects(Arc::new(request_objects))
             .with_par_required(hardening.par_required),
         );
         let pushed = Arc::new(PushedAuthorization::new(
@@ -139,6 +157,7 @@ impl OAuthServices {
             hardening.request_uri_ttl_secs,
         ));
         Self {
+            client_jwts: client_jwts.clone(),
             authorize,
             pushed,
             code_grant: AuthorizationCodeGrant::new(
@@ -183,7 +202,14 @@ impl OAuthServices {
             .with_resources(resources),
             authenticator: ClientAuthenticator::new(db.clients())
                 .with_metadata_documents(documents, core.clock.clone())
-                .with_resource_scopes(db.resources()),
+                .with_resource_scopes(db.resources())
+                .with_assertions(ClientAssertions {
+                    verifier: client_jwts,
+                    replay: db.replay_cache(),
+                    clock: core.clock.clone(),
+                    issuer: core.settings.issuer.clone(),
+                    profile: inputs.config.hardening.profile,
+                }),
             userinfo: UserInfo::new(verifier.clone(), db.users()),
             logout: Arc::new(Logout::new(
                 core.jws.clone(),
