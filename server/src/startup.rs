@@ -352,7 +352,8 @@ impl Parts {
                 let discovery = Discovery::new(issuer)
                     .with_pushed_authorization_requests(issuer, config.hardening.par_required)
                     .with_profile(config.hardening.profile)
-                    .with_dpop_algorithms(dpop_algorithms);
+                    .with_dpop_algorithms(dpop_algorithms)
+                    .with_request_objects(request_object_algs(config.hardening.profile));
                 if registration.is_some() {
                     discovery.with_registration_endpoint(issuer)
                 } else {
@@ -397,6 +398,18 @@ fn serve(config: &Config, parts: Parts, listener: TcpListener) -> std::io::Resul
         server = server.workers(w.get());
     }
     Ok(server.listen(listener)?.run())
+}
+
+/// The request-object algorithms discovery lists under the server's profile.
+fn request_object_algs(profile: tessera_domain::SecurityProfile) -> &'static [&'static str] {
+    match profile {
+        tessera_domain::SecurityProfile::Fapi2 => {
+            &tessera_application::services::FAPI2_REQUEST_OBJECT_ALGS
+        }
+        tessera_domain::SecurityProfile::Standard => {
+            &tessera_application::services::REQUEST_OBJECT_ALGS
+        }
+    }
 }
 
 async fn wait_for_shutdown_signal() {

@@ -9,7 +9,8 @@
 //                          `exchange`: validates the callback URL and redeems the code;
 //                          `keys`: makes an ES256 key pair, prints both JWKs;
 //                          `objects`: pushes one request object per variant in PAR_VARIANTS
-//                          and prints what /par answered to each (status and error)
+//                          and prints what /par answered to each (status and error);
+//                          `unpushed_good` is a good one made and not pushed
 //   CLIENT_ID, CLIENT_SECRET   the client (secret: client_secret_basic; empty: public)
 //   REDIRECT_URI, SCOPE    the authorization request's
 //   PRIVATE_JWK            (request objects) the client's private key, JWK JSON with `kid`
@@ -187,6 +188,10 @@ async function objects() {
   const wanted = need('PAR_VARIANTS').split(',');
   const answers = {};
   for (const name of wanted) {
+    if (name === 'unpushed_good') {
+      answers[name] = { request: await variants.good() };
+      continue;
+    }
     const request = await variants[name]();
     const response = await oauth.pushedAuthorizationRequest(
       as,

@@ -16,8 +16,8 @@ use tessera_application::services::{
     AccessTokenVerifier, AuthorizationCodeGrant, Authorize, ClientAssertions, ClientAuthenticator,
     ClientCredentialsGrant, DeviceFlow, DeviceFlowDeps, DeviceFlowSettings, DpopProofs,
     DpopSettings, Introspection, KeyService, Logout, PushedAuthorization, RefreshGrace,
-    RefreshTokenGrant, TokenExchangeDeps, TokenExchangeGrant, TokenRevocation, UserInfo,
-    UserTokenIssuer,
+    RefreshTokenGrant, RequestObjects, TokenExchangeDeps, TokenExchangeGrant, TokenRevocation,
+    UserInfo, UserTokenIssuer,
 };
 
 /// Creates the first signing key if there is none, then loads the keys for signing.
@@ -142,6 +142,14 @@ impl OAuthServices {
             Core::client_secret_cipher(inputs.secret),
         ));
         let hardening = &inputs.config.hardening;
+        let request_objects = RequestObjects::new(
+            client_jwts.clone(),
+            core.clock.clone(),
+            core.settings.issuer.clone(),
+            hardening.profile,
+            core.settings.lifetimes.clock_skew,
+        )
+        .with_replay_cache(db.replay_cache());
         let authorize = Authorize::new(
             db.clients(),
             db.users(),
@@ -156,6 +164,7 @@ impl OAuthServices {
         .with_resources(resources.clone())
         .with_metadata_documents(documents.clone())
         .with_pushed_requests(db.pushed_requests())
+        .with_request_objects(Arc::new(request_objects))
         .with_par_required(hardening.par_required);
         let authorize = Arc::new(match core.backchannel.get() {
             Some(b) => authorize.with_backchannel_logout(b.clone()),

@@ -290,3 +290,119 @@ async fn par_required_server_wide(db: TestDatabase) {
     app.stop().await;
 }
 both_backends!(par_required_globally, par_required_server_wide);
+
+/// The payload of a compact JWS.
+fn jwt_claims(jwt: &str) -> Value {
+    use base64::Engine;
+    let payload = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+/// Signed request objects (RFC 9101) from a client with an ES256 key: oauth4webapi's
+/// `issueRequestObject` pushed to `/par` leads to a code; tampered, `alg: none`, unknown-key,
+/// wrong-`aud`, wrong-`iss`, expired and replayed objects are `invalid_request_object`, at
+/// `/par` and at `/authorize` alike; at `/authorize` only the object's parameters count.
+async fn request_objects_signed_with_the_clients_key(db: TestDatabase) {
+    let app = TestApp::spawn(db).await;
+    app.create_user(EMAIL, PASSWORD, None).await;
+    let keys = run_node_script(
+        "par.mjs",
+        &[("ISSUER", app.base.as_str()), ("PAR_MODE", "keys")],
+    )
+    .await;
+    let jwks = keys["jwks"].as_str().unwrap().to_owned();
+    let private_jwk = keys["private_jwk"].as_str().unwrap().to_owned();
+    let client = web_client(&app, |c| c.jwks = Some(jwks)).await;
+    let key = ("PRIVATE_JWK", private_jwk.as_str());
+
+    // The whole flow with a pushed request object.
+    let pushed = node(&app, &client, "push", &[key, ("REQUEST_OBJECT", "yes")]).await;
+    assert_eq!(pushed["status"], 201);
+    let mut browser = Browser::new();
+    let url = pushed["authorization_url"].as_str().unwrap();
+    let callback = sign_in(&app, &mut browser, url).await.location().unwrap();
+    let tokens = node(
+        &app,
+        &client,
+        "exchange",
+        &[
+            ("CALLBACK_URL", callback.as_str()),
+            ("CODE_VERIFIER", pushed["code_verifier"].as_str().unwrap()),
+            ("STATE", pushed["state"].as_str().unwrap()),
+            ("NONCE", pushed["nonce"].as_str().unwrap()),
+        ],
+    )
+    .await;
+    assert_eq!(tokens["nonce"], pushed["nonce"]);
+
+    // The refusals at /par.
+    let variants = "good,tampered,alg_none,unknown_key,wrong_aud,expired,wrong_iss,unpushed_good";
+    let answers = node(&app, &client, "objects", &[key, ("PAR_VARIANTS", variants)]).await;
+    assert_eq!(answers["good"]["status"], 201, "{answers}");
+    for bad in [
+        "tampered",
+        "alg_none",
+        "unknown_key",
+        "wrong_aud",
+        "expired",
+        "wrong_iss",
+    ] {
+        assert_eq!(answers[bad]["status"], 400, "{bad}: {answers}");
+        assert_eq!(answers[bad]["error"], "invalid_request_object", "{bad}");
+    }
+    let replayed = app
+        .post_form(
+            "/par",
+            Some(&client),
+            &[("request", answers["good"]["request"].as_str().unwrap())],
+        )
+        .await;
+    assert_eq!(replayed.status(), 400, "a jti is used once");
+
+    // The same at /authorize: an error page, never a redirect.
+    let front = |request: &str, extra: &[(&str, &str)]| {
+        let mut q = vec![("client_id", client.id.as_str()), ("request", request)];
+        q.extend_from_slice(extra);
+        format!(
+            "{}?{}",
+            app.url("/authorize"),
+            serde_urlencoded::to_string(q).unwrap()
+        )
+    };
+    let mut browser = Browser::new();
+    for bad in [
+        "tampered",
+        "alg_none",
+        "unknown_key",
+        "wrong_aud",
+        "expired",
+        "good",
+    ] {
+        let page = browser
+            .get(&front(answers[bad]["request"].as_str().unwrap(), &[]))
+            .await;
+        assert_error_page(&page, "invalid_request_object");
+    }
+
+    // A good object at /authorize: its parameters, not the outer ones, make the request.
+    let object = answers["unpushed_good"]["request"].as_str().unwrap();
+    let inside = jwt_claims(object);
+    let outer = front(
+        object,
+        &[("state", "outer-state"), ("scope", "openid profile")],
+    );
+    let done = sign_in(&app, &mut browser, &outer).await;
+    let params = done.redirect_params();
+    assert!(params.contains_key("code"), "{params:?}");
+    assert_eq!(params["state"], inside["state"].as_str().unwrap());
+    app.stop().await;
+}
+both_backends!(
+    par_request_objects,
+    request_objects_signed_with_the_clients_key
+);

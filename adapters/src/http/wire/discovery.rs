@@ -23,4 +23,12 @@ pub struct ProviderMetadata {
     /// RFC 8414: algorithms of `private_key_jwt` / `client_secret_jwt` assertions.
     pub token_endpoint_auth_signing_alg_values_supported: Vec<String>,
     pub code_challenge_methods_supported: Vec<String>,
+    /// RFC 9126: the `/par` endpoint.
+    pub pushed_authorization_request_endpoint: String,
+    /// RFC 9126: whether every request must come through `/par` (`par.required`).
+    pub require_pushed_authorization_requests: bool,
+    /// RFC 9101: signed `request` objects are taken.
+    pub request_parameter_supported: bool,
+    /// RFC 9101: their signing algorithms.
+    pub request_object_signing_alg_values_supported: Vec<String>,
 }

@@ -102,9 +102,9 @@ async fn a_valid_request_is_stored_under_the_digest_of_a_fresh_request_uri() {
         .strip_prefix("urn:ietf:params:oauth:request_uri:")
         .expect("an RFC 9126 urn");
     assert!(random.len() >= 43, "256 random bits: {random}");
-    let stored = stored.lock().unwrap();
-    let [row] = stored.as_slice() else {
-        panic!("one row stored: {stored:?}")
+    let rows = stored.lock().unwrap().clone();
+    let [row] = rows.as_slice() else {
+        panic!("one row stored: {rows:?}")
     };
     assert_eq!(
         row.digest,
@@ -119,6 +119,7 @@ async fn a_valid_request_is_stored_under_the_digest_of_a_fresh_request_uri() {
     // Two pushes, two request_uris.
     let again = par.push(&client, params(&[])).await.unwrap();
     assert_ne!(again.request_uri, answer.request_uri);
+    assert_eq!(stored.lock().unwrap().len(), 2);
 }
 
 #[tokio::test]

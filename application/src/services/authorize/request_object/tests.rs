@@ -67,7 +67,9 @@ fn with(mut claims: Value, key: &str, value: Value) -> Value {
 }
 
 fn without(mut claims: Value, key: &str) -> Value {
-    claims.as_object_mut().map(|m| m.remove(key));
+    if let Some(m) = claims.as_object_mut() {
+        m.remove(key);
+    }
     claims
 }
 
