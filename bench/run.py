@@ -179,10 +179,10 @@ def wait_ready(port, proc, path, timeout=30.0):
 
 
 def wrk(port, path, conns, secs, threads=2, method="GET", body=None, ctype=None, auth=None,
-        bodies=None, background=False, delay_ms=0):
+        bodies=None, background=False, delay_ms=0, line_header=None):
     env = dict(os.environ, BENCH_METHOD=method, BENCH_PATH=path, BENCH_DELAY_MS=str(delay_ms))
     for k, v in (("BENCH_BODY", body), ("BENCH_CONTENT_TYPE", ctype), ("BENCH_AUTH", auth),
-                 ("BENCH_BODIES", bodies)):
+                 ("BENCH_BODIES", bodies), ("BENCH_LINE_HEADER", line_header)):
         if v is not None:
             env[k] = v
     threads = min(threads, conns)
@@ -591,6 +591,99 @@ def bench_exchange_and_device(t, load, subject_token, form):
 
 
 
+def b64u(raw):
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def es256_key():
+    """A fresh P-256 key and its public JWK (python3-cryptography, OpenSSL underneath)."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    key = ec.generate_private_key(ec.SECP256R1())
+    n = key.public_key().public_numbers()
+    return key, {"kty": "EC", "crv": "P-256", "x": b64u(n.x.to_bytes(32, "big")),
+                 "y": b64u(n.y.to_bytes(32, "big"))}
+
+
+def es256_jws(key, header, claims):
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+    compact = lambda v: b64u(json.dumps(v, separators=(",", ":")).encode())
+    signing_input = compact(header) + "." + compact(claims)
+    r, s = decode_dss_signature(key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256())))
+    return signing_input + "." + b64u(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
+
+
+def single_use_lines(path, n, make):
+    """`n` lines from `make(i)`, each carrying a JWT usable once (a `jti`): wrk's threads
+    start half the file apart, so a file twice the requests of a load never repeats one."""
+    with open(path, "w") as f:
+        for i in range(n):
+            f.write(make(i) + "\n")
+    return path
+
+
+def bench_hardened(t, load, auth, cc_body, form, mode):
+    """What the hardened-client features cost on the client_credentials grant (ES256 server
+    key): a private_key_jwt assertion (RFC 7523, ES256) instead of HTTP Basic, and a DPoP proof
+    (RFC 9449, ES256) binding each token. Every assertion and proof is used once, as the server
+    demands, so they are made ahead of each load (warm-up and measured run apart)."""
+    import uuid
+    from urllib.parse import quote
+    meta = json.loads(http("GET", f"http://127.0.0.1:{t.port}/.well-known/openid-configuration")[1])
+    token_url, issuer = meta["token_endpoint"], meta["issuer"]
+    key, jwk = es256_key()
+    jwks_file = os.path.join(t.workdir, "bench-client-jwks.json")
+    with open(jwks_file, "w") as f:
+        json.dump({"keys": [dict(jwk, kid="bench-1", use="sig", alg="ES256")]}, f)
+    pk = t.cli("client", "create", "--name", "bench-pkjwt", "--grant", "client_credentials",
+               "--scope", SCOPE, "--auth-method", "private_key_jwt", "--jwks-file", jwks_file)
+    assertion_type = quote("urn:ietf:params:oauth:client-assertion-type:jwt-bearer", safe="")
+
+    def assertion_body(_):
+        now = int(time.time())
+        jwt = es256_jws(key, {"alg": "ES256", "kid": "bench-1", "typ": "JWT"},
+                        {"iss": pk["client_id"], "sub": pk["client_id"], "aud": issuer,
+                         "jti": uuid.uuid4().hex, "iat": now, "exp": now + 240})
+        return (f"{cc_body}&client_id={pk['client_id']}&client_assertion_type={assertion_type}"
+                f"&client_assertion={jwt}")
+
+    dkey, djwk = es256_key()
+
+    def proof_line(_):
+        proof = es256_jws(dkey, {"typ": "dpop+jwt", "alg": "ES256", "jwk": djwk},
+                          {"jti": uuid.uuid4().hex, "htm": "POST", "htu": token_url,
+                           "iat": int(time.time())})
+        return f"{proof}\t{cc_body}"
+
+    per_load = int(2 * 6000 * max(mode["secs"], mode["warm"]))
+    no_warm = Load("tessera", load.backend, load.server, 0, load.secs)
+    for name, make, kw in (
+            ("client_credentials ES256, private_key_jwt ES256", assertion_body, {}),
+            ("client_credentials ES256, DPoP ES256", proof_line,
+             {"auth": auth, "line_header": "DPoP"})):
+        first = make(0)
+        body = first.split("\t", 1)[-1]
+        headers = {"Content-Type": form}
+        if "auth" in kw:
+            headers["Authorization"] = kw["auth"]
+        if "line_header" in kw:
+            headers["DPoP"] = first.split("\t", 1)[0]
+        status, raw = http("POST", f"http://127.0.0.1:{t.port}/token", data=body.encode(),
+                           headers=headers)
+        if status != 200:
+            raise RuntimeError(f"{name}: /token answered {status}: {raw[:300]!r}")
+        slug = "pkjwt" if "line_header" not in kw else "dpop"
+        if load.warm:
+            warm_file = single_use_lines(os.path.join(t.workdir, f"{slug}-warm.txt"), per_load,
+                                         make)
+            wrk(t.port, "/token", 32, load.warm, method="POST", bodies=warm_file, ctype=form,
+                **kw)
+        run_file = single_use_lines(os.path.join(t.workdir, f"{slug}-run.txt"), per_load, make)
+        no_warm.measure(name, "/token", 32, method="POST", bodies=run_file, ctype=form, **kw)
+    load.rows.extend(no_warm.rows)
+
+
 def bench_tessera(mode, backend, db_url, workdir):
     """One full pass over one database; returns measurements."""
     secs, warm = mode["secs"], mode["warm"]
@@ -723,6 +816,7 @@ def bench_tessera(mode, backend, db_url, workdir):
     t.check("/introspect", auth, intro_body, b'"active":true')
     load.measure("introspection (JWT, ES256)", "/introspect", 32, method="POST",
                  body=intro_body, ctype=form, auth=auth)
+    bench_hardened(t, load, auth, cc_body, form, mode)
     st = proc_status(t.pid)
     res["rss_after_mib"] = st.get("VmRSS")
     t.stop()
@@ -1118,6 +1212,18 @@ def build_figures(sq, pg, peer, ref, growth=None):
         5000.0, "req/s", pg_value=v(pg, "device-code polls (pending)", "rps", 32),
         note=f"{DEVICE_CODES} pending device codes polled in turn; each answer a 400 "
              "authorization_pending or slow_down (a slow_down is one conditional UPDATE)")
+    es = v(sq, "client_credentials ES256", "rps", 32)
+    for name, what in (("client_credentials ES256, private_key_jwt ES256",
+                        "an ES256 client assertion (RFC 7523) verified, its jti stored once"),
+                       ("client_credentials ES256, DPoP ES256",
+                        "an ES256 DPoP proof (RFC 9449) verified, its jti stored once, the "
+                        "token bound (cnf.jkt)")):
+        rate = v(sq, name, "rps", 32)
+        add(f"tokens/s with {name.split(', ', 1)[1]} (c=32)", rate,
+            0.5 * es if es else None, "req/s", pg_value=v(pg, name, "rps", 32),
+            note=(f"{what}; {rate / es:.0%} of the ES256 client_credentials rate with HTTP "
+                  f"Basic ({es:.0f}/s) in the same run; target half of it"
+                  if rate and es else what))
     cleanup = (sq or {}).get("cleanup") or {}
     add("clean-up of expired rows (SQLite)", cleanup.get("rows_per_s"), 50000.0, "rows/s",
         note=f"{CLEANUP_ROWS:,} expired denylist entries, rate from the server's housekeeping log")

@@ -4,7 +4,9 @@
 --   (a full Authorization header value), BENCH_EXPECT (status that counts as success; 200),
 --   BENCH_BODIES (a file of request bodies, one a line, sent in turn instead of BENCH_BODY;
 --   each thread starts at its own offset, so concurrent requests carry different bodies),
---   BENCH_DELAY_MS (pause before each request of a connection; 0 = none)
+--   BENCH_DELAY_MS (pause before each request of a connection; 0 = none),
+--   BENCH_LINE_HEADER (with BENCH_BODIES: each line is "<value>\t<body>", the value sent in
+--   this header, e.g. a DPoP proof that may be used once)
 local method = os.getenv("BENCH_METHOD") or "GET"
 local path = os.getenv("BENCH_PATH") or "/"
 local body = os.getenv("BENCH_BODY")
@@ -34,8 +36,17 @@ function init(args)
   local file = os.getenv("BENCH_BODIES")
   if file then
     reqs = {}
+    local line_header = os.getenv("BENCH_LINE_HEADER")
     for line in io.lines(file) do
-      table.insert(reqs, wrk.format(method, path, headers, line))
+      if line_header then
+        local tab = string.find(line, "\t", 1, true)
+        local h = {}
+        for k, v in pairs(headers) do h[k] = v end
+        h[line_header] = string.sub(line, 1, tab - 1)
+        table.insert(reqs, wrk.format(method, path, h, string.sub(line, tab + 1)))
+      else
+        table.insert(reqs, wrk.format(method, path, headers, line))
+      end
     end
     -- Threads are numbered from 1 as set up; spread their starting points over the list.
     next_req = 1 + ((index - 1) * math.floor(#reqs / 2)) % #reqs

@@ -260,4 +260,4 @@ fn classify(e: reqwest::Error) -> OutboundError {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

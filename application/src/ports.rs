@@ -62,6 +62,8 @@ pub use api_keys::MockApiKeyRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use audit::{MockAuditLog, MockAuditRepository};
 #[cfg(any(test, feature = "mocks"))]
+pub use client_jwt::MockClientJwtVerifier;
+#[cfg(any(test, feature = "mocks"))]
 pub use client_metadata_documents::MockClientMetadataDocuments;
 #[cfg(any(test, feature = "mocks"))]
 pub use clients::MockClientRepository;

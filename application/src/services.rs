@@ -52,11 +52,15 @@ pub use authorize::{
     AuthorizeOutcome, AuthorizeParams, Interaction, SignInProof, REAUTHENTICATION_WINDOW_SECS,
 };
 pub use client_authentication::{
-    AuthenticateClientError, ClientAuthenticator, PresentedCredentials,
+    advertised_assertion_algorithms, assertion_algorithms, check_claims, AssertionClaimError,
+    AuthenticateClientError, CheckedAssertion, ClientAssertions, ClientAuthenticator,
+    PresentedCredentials, ASSERTION_LEEWAY_SECS, JWT_BEARER_ASSERTION_TYPE,
+    MAX_ASSERTION_LIFETIME_SECS,
 };
 pub use client_credentials::{ClientCredentialsGrant, IssuedToken};
 pub use client_registration::{
-    parse_exchange_audiences, ClientRegistry, NewClient, RegisterClientError, RegisteredClient,
+    parse_exchange_audiences, seal_secret, ClientRegistry, NewClient, RegisterClientError,
+    RegisteredClient,
 };
 pub use code_grant::{grant_revocation_key, AuthorizationCodeGrant};
 pub use device_flow::{

@@ -71,6 +71,9 @@ pub enum ClientRuleError {
     /// Scope outside what the client holds.
     #[error(transparent)]
     Scope(#[from] ScopeError),
+    /// A FAPI 2.0 client must be confidential and authenticate with `private_key_jwt`.
+    #[error("a client of profile fapi2 authenticates with private_key_jwt")]
+    ProfileAuthMethod,
     /// The hardened-client fields (keys, URLs) are not acceptable.
     #[error(transparent)]
     Security(#[from] ClientSecurityError),
@@ -127,6 +130,9 @@ impl Client {
             return Err(ClientRuleError::Name);
         }
         self.security.validate()?;
+        if !self.security.profile.allows_auth_method(self.auth_method) {
+            return Err(ClientRuleError::ProfileAuthMethod);
+        }
         match self.auth_method {
             // Key-authenticated clients hold no shared secret at all.
             TokenEndpointAuthMethod::PrivateKeyJwt => {
@@ -137,11 +143,12 @@ impl Client {
                     return Err(ClientRuleError::AuthMethodMismatch);
                 }
             }
-            TokenEndpointAuthMethod::ClientSecretJwt => {
-                if self.secret_digest.is_none() || self.security.sealed_secret.is_none() {
-                    return Err(ClientSecurityError::MissingSealedSecret.into());
-                }
+            TokenEndpointAuthMethod::ClientSecretJwt
+                if self.secret_digest.is_none() || self.security.sealed_secret.is_none() =>
+            {
+                return Err(ClientSecurityError::MissingSealedSecret.into());
             }
+            TokenEndpointAuthMethod::ClientSecretJwt => {}
             _ if self.is_public() != self.secret_digest.is_none() => {
                 return Err(ClientRuleError::AuthMethodMismatch);
             }
@@ -158,6 +165,11 @@ impl Client {
             return Err(ClientRuleError::MissingRedirectUri);
         }
         Ok(())
+    }
+
+    /// The profile this client is held to: its own or the server's, whichever is stricter.
+    pub fn profile(&self, server: crate::SecurityProfile) -> crate::SecurityProfile {
+        self.security.profile.max(server)
     }
 
     /// A public client has no credentials (RFC 6749 §2.1).

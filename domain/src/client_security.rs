@@ -51,6 +51,34 @@ impl SecurityProfile {
         }
     }
 
+    /// The JWS algorithms accepted from clients (assertions, request objects, DPoP proofs):
+    /// FAPI 2.0 §5.4 allows PS256, ES256 and EdDSA only.
+    pub fn client_signing_algorithms(self) -> &'static [&'static str] {
+        match self {
+            Self::Standard => &["RS256", "PS256", "ES256", "EdDSA"],
+            Self::Fapi2 => &["PS256", "ES256", "EdDSA"],
+        }
+    }
+
+    /// Whether a client of this profile may authenticate with `method`: FAPI 2.0 §5.3.2.1
+    /// admits confidential clients only, authenticated by key (`private_key_jwt`).
+    pub fn allows_auth_method(self, method: crate::TokenEndpointAuthMethod) -> bool {
+        match self {
+            Self::Standard => true,
+            Self::Fapi2 => method == crate::TokenEndpointAuthMethod::PrivateKeyJwt,
+        }
+    }
+
+    /// Authorization requests must be pushed (RFC 9126) under FAPI 2.0.
+    pub fn requires_par(self) -> bool {
+        self == Self::Fapi2
+    }
+
+    /// Access tokens must be sender-constrained (DPoP, RFC 9449) under FAPI 2.0.
+    pub fn requires_dpop(self) -> bool {
+        self == Self::Fapi2
+    }
+
     /// The stricter of two profiles: a client can raise the server's profile, never lower it.
     pub fn max(self, other: Self) -> Self {
         if self == Self::Fapi2 || other == Self::Fapi2 {

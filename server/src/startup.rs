@@ -211,6 +211,7 @@ impl Parts {
                 second_factors: accounts.second_factors.clone(),
                 audit: operations.audit.clone(),
                 limiter: limiter.clone(),
+                secret: &secret,
             },
         );
         let oauth = OAuthServices::new(
@@ -337,6 +338,7 @@ impl Parts {
             } else {
                 Discovery::new(issuer)
             }
+            .with_profile(config.hardening.profile)
             .with_dpop_algorithms(dpop_algorithms),
             metrics: operations.metrics,
             metrics_sources: MetricsSources::new(core.db.clone(), keys, core.clock.clone()),

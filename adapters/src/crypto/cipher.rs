@@ -29,6 +29,9 @@ pub enum CipherPurpose {
     RefreshReplay,
     /// TOTP secrets (ASVS 6.5.2: encrypted at rest under their own key).
     TotpSecrets,
+    /// The secrets of `client_secret_jwt` clients, which must be recovered to check an HMAC
+    /// (the client id as associated data).
+    ClientSecrets,
 }
 
 impl CipherPurpose {
@@ -38,6 +41,7 @@ impl CipherPurpose {
             Self::SigningKeys => b"tessera/signing-key-encryption/v1",
             Self::RefreshReplay => b"tessera/refresh-replay-encryption/v1",
             Self::TotpSecrets => b"tessera/totp-secret-encryption/v1",
+            Self::ClientSecrets => b"tessera/client-secret-encryption/v1",
         }
     }
 }

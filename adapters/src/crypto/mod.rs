@@ -6,6 +6,7 @@
 //! constant time (RUSTSEC-2023-0071).
 
 mod cipher;
+mod client_jwt;
 mod clock;
 mod dpop;
 mod jwk;
@@ -21,6 +22,7 @@ mod random;
 mod test_keys;
 
 pub use cipher::{AeadKeyCipher, CipherPurpose};
+pub use client_jwt::{ClientKeySets, JosekitClientJwtVerifier};
 pub use clock::SystemClock;
 pub use dpop::{HmacDpopNonces, JosekitDpopVerifier, DPOP_NONCE_BUCKET_SECS};
 pub use jws_engine::JosekitEngine;

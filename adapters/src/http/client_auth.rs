@@ -6,7 +6,9 @@ use actix_web::http::header;
 use actix_web::HttpRequest;
 use base64::Engine;
 use secrecy::SecretString;
-use tessera_application::services::{AuthenticateClientError, PresentedCredentials};
+use tessera_application::services::{
+    AuthenticateClientError, PresentedCredentials, JWT_BEARER_ASSERTION_TYPE,
+};
 use tessera_domain::Client;
 
 /// The common start of every endpoint that takes client credentials: the form body, the
@@ -50,8 +52,7 @@ pub fn presented_credentials(
     let form_id = form.get("client_id");
     let form_secret = form.get("client_secret");
     if form.get("client_assertion").is_some() || form.get("client_assertion_type").is_some() {
-        // JWT client authentication is not offered (discovery does not advertise it).
-        return Err(ApiError::invalid_client());
+        return presented_assertion(req, form);
     }
     if let Some(auth) = req.headers().get(header::AUTHORIZATION) {
         let (client_id, secret) =
@@ -78,6 +79,56 @@ pub fn presented_credentials(
         }),
         (None, _) => Err(ApiError::invalid_client()),
     }
+}
+
+/// A JWT client assertion (RFC 7523 §2.2, RFC 7521 §4.2): the only method in the request, of
+/// the JWT bearer type. The client id is the assertion's `iss` and `sub` (equal), read here
+/// unverified only to find the client; a `client_id` in the body must name the same one.
+fn presented_assertion(
+    req: &HttpRequest,
+    form: &OAuthForm,
+) -> Result<PresentedCredentials, ApiError> {
+    if req.headers().contains_key(header::AUTHORIZATION) || form.get("client_secret").is_some() {
+        return Err(ApiError::invalid_request(
+            "use one client authentication method: client_assertion, HTTP Basic or \
+             client_secret, not several",
+        ));
+    }
+    let (Some(assertion), Some(kind)) = (
+        form.get("client_assertion"),
+        form.get("client_assertion_type"),
+    ) else {
+        return Err(ApiError::invalid_client());
+    };
+    if kind != JWT_BEARER_ASSERTION_TYPE {
+        return Err(ApiError::invalid_client());
+    }
+    let client_id = unverified_subject(assertion).ok_or_else(ApiError::invalid_client)?;
+    if form.get("client_id").is_some_and(|id| id != client_id) {
+        return Err(ApiError::invalid_request(
+            "client_id in the body differs from the client assertion's",
+        ));
+    }
+    Ok(PresentedCredentials::Assertion {
+        client_id,
+        assertion: SecretString::from(assertion.to_owned()),
+        endpoint_path: req.path().to_owned(),
+    })
+}
+
+/// The `iss` of a compact JWT whose `sub` is the same, without checking anything else.
+fn unverified_subject(jwt: &str) -> Option<String> {
+    if jwt.len() > 8 * 1024 {
+        return None;
+    }
+    let payload = jwt.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    let claims: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&bytes).ok()?;
+    let iss = claims.get("iss")?.as_str()?;
+    let sub = claims.get("sub")?.as_str()?;
+    (iss == sub && !iss.is_empty()).then(|| iss.to_owned())
 }
 
 /// Decodes `Basic base64(urlencode(id):urlencode(secret))`.

@@ -5,6 +5,8 @@ use super::{paths, OperationsState};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
+use tessera_application::services::advertised_assertion_algorithms;
+use tessera_domain::SecurityProfile;
 
 /// How long caches may keep the metadata.
 const DISCOVERY_MAX_AGE_SECS: u32 = 3600;
@@ -23,7 +25,20 @@ impl Discovery {
     pub fn new(issuer: &str) -> Self {
         let base = issuer.trim_end_matches('/');
         let url = |p: &str| format!("{base}{p}");
-        let secret_methods = ["client_secret_basic", "client_secret_post"];
+        let secret_methods = [
+            "client_secret_basic",
+            "client_secret_post",
+            "private_key_jwt",
+            "client_secret_jwt",
+        ];
+        let all_methods = [
+            "client_secret_basic",
+            "client_secret_post",
+            "private_key_jwt",
+            "client_secret_jwt",
+            "none",
+        ];
+        let assertion_algs = advertised_assertion_algorithms(SecurityProfile::Standard);
         let doc = json!({
             "issuer": issuer,
             "authorization_endpoint": url(paths::AUTHORIZE),
@@ -40,9 +55,12 @@ impl Discovery {
             "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials", tessera_domain::GrantType::DEVICE_CODE, tessera_domain::GrantType::TOKEN_EXCHANGE],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256", "ES256", "EdDSA"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+            "token_endpoint_auth_methods_supported": all_methods,
+            "token_endpoint_auth_signing_alg_values_supported": assertion_algs,
             "introspection_endpoint_auth_methods_supported": secret_methods,
-            "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+            "introspection_endpoint_auth_signing_alg_values_supported": assertion_algs,
+            "revocation_endpoint_auth_methods_supported": all_methods,
+            "revocation_endpoint_auth_signing_alg_values_supported": assertion_algs,
             "code_challenge_methods_supported": ["S256"],
             "prompt_values_supported": ["none", "login", "consent", "select_account"],
             "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp", "amr", "acr", "name", "email", "email_verified"],
@@ -70,6 +88,24 @@ impl Discovery {
     pub fn with_registration_endpoint(self, issuer: &str) -> Self {
         let url = format!("{}{}", issuer.trim_end_matches('/'), paths::REGISTER);
         self.with_member("registration_endpoint", serde_json::Value::String(url))
+    }
+
+    /// The same documents advertising the client-assertion algorithms of `profile` (the
+    /// standard profile's are there from the start).
+    pub fn with_profile(self, profile: SecurityProfile) -> Self {
+        let algs = serde_json::Value::from(advertised_assertion_algorithms(profile));
+        self.with_member(
+            "token_endpoint_auth_signing_alg_values_supported",
+            algs.clone(),
+        )
+        .with_member(
+            "introspection_endpoint_auth_signing_alg_values_supported",
+            algs.clone(),
+        )
+        .with_member(
+            "revocation_endpoint_auth_signing_alg_values_supported",
+            algs,
+        )
     }
 
     /// The same documents advertising `algs` as the DPoP proof algorithms (RFC 9449 §5.1):

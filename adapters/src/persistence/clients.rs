@@ -302,9 +302,11 @@ impl ClientRepository for DieselClientRepository {
 
     async fn update(&self, client: &Client) -> Result<bool, RepositoryError> {
         let row = NewClientRow::from_domain(client)?;
-        // The auth method may change only within its kind: a client without a secret never
-        // gains a secret-based method here, nor one with a secret lose it (it would stay).
-        let public = client.secret_digest.is_none();
+        // The auth method may change only within its kind: a client without a secret (public,
+        // or authenticated by key) never gains a secret-based method here, nor one with a
+        // secret lose it (it would stay).
+        let public = client.is_public()
+            || client.auth_method == tessera_domain::TokenEndpointAuthMethod::PrivateKeyJwt;
         let changed = with_connection!(self.db, |conn, db| {
             diesel::update(
                 clients::table

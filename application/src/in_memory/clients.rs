@@ -44,9 +44,12 @@ impl ClientRepository for InMemoryStore {
         let Some(stored) = t.clients.get_mut(client.id.as_str()) else {
             return Ok(false);
         };
-        if stored.secret_digest.is_none() != client.is_public() {
+        let secretless = client.is_public()
+            || client.auth_method == tessera_domain::TokenEndpointAuthMethod::PrivateKeyJwt;
+        if stored.secret_digest.is_none() != secretless {
             return Ok(false);
         }
+        stored.security = client.security.clone();
         stored.auth_method = client.auth_method;
         stored.application_type = client.application_type;
         stored.metadata = client.metadata.clone();

@@ -1,4 +1,14 @@
-use crate::ports::{ClientMetadataDocuments, ClientRepository, Clock, ResourceRepository};
+mod assertion;
+
+pub use assertion::{
+    advertised_assertion_algorithms, assertion_algorithms, check_claims, AssertionClaimError,
+    CheckedAssertion, ClientAssertions, ASSERTION_LEEWAY_SECS, JWT_BEARER_ASSERTION_TYPE,
+    MAX_ASSERTION_LIFETIME_SECS,
+};
+
+use crate::ports::{
+    ClientMetadataDocuments, ClientRepository, Clock, ReplayKind, ResourceRepository,
+};
 use crate::services::fault_code::repository_fault_code;
 use crate::services::{ClientDirectory, MetadataDocumentError};
 use crate::{OAuthErrorCode, RepositoryError};
@@ -29,6 +39,16 @@ pub enum PresentedCredentials {
         /// Claimed client id.
         client_id: String,
     },
+    /// A JWT client assertion (RFC 7523 §2.2): `private_key_jwt` or `client_secret_jwt`.
+    Assertion {
+        /// Claimed client id: the assertion's `iss`/`sub`, read before any check.
+        client_id: String,
+        /// The compact JWT.
+        assertion: SecretString,
+        /// The path of the endpoint called (`/token`…): with the issuer, the endpoint URL an
+        /// `aud` may name.
+        endpoint_path: String,
+    },
 }
 
 impl PresentedCredentials {
@@ -37,7 +57,8 @@ impl PresentedCredentials {
         match self {
             Self::Basic { client_id, .. }
             | Self::Post { client_id, .. }
-            | Self::None { client_id } => client_id,
+            | Self::None { client_id }
+            | Self::Assertion { client_id, .. } => client_id,
         }
     }
 }
@@ -68,6 +89,7 @@ impl AuthenticateClientError {
 pub struct ClientAuthenticator {
     clients: Arc<dyn ClientRepository>,
     documents: Option<ClientDirectory>,
+    assertions: Option<ClientAssertions>,
 }
 
 impl ClientAuthenticator {
@@ -76,6 +98,16 @@ impl ClientAuthenticator {
         Self {
             clients,
             documents: None,
+            assertions: None,
+        }
+    }
+
+    /// The same service accepting JWT client assertions (`private_key_jwt`,
+    /// `client_secret_jwt`); without this every assertion is `invalid_client`.
+    pub fn with_assertions(self, assertions: ClientAssertions) -> Self {
+        Self {
+            assertions: Some(assertions),
+            ..self
         }
     }
 
@@ -124,6 +156,15 @@ impl ClientAuthenticator {
         presented: PresentedCredentials,
     ) -> Result<Client, AuthenticateClientError> {
         let (client_id, secret, method) = match &presented {
+            PresentedCredentials::Assertion {
+                client_id,
+                assertion,
+                endpoint_path,
+            } => {
+                return self
+                    .authenticate_assertion(client_id, assertion.expose_secret(), endpoint_path)
+                    .await
+            }
             PresentedCredentials::Basic { client_id, secret } => (
                 client_id,
                 Some(secret),
@@ -164,6 +205,73 @@ impl ClientAuthenticator {
             }
             None => Err(AuthenticateClientError::InvalidClient),
         }
+    }
+}
+
+impl ClientAuthenticator {
+    /// `private_key_jwt` / `client_secret_jwt`: the client's registered method, the signature
+    /// through the port with the profile's algorithms, the claims, and `jti` single use. Every
+    /// refusal is the same `invalid_client`; the reason is logged, never the assertion.
+    async fn authenticate_assertion(
+        &self,
+        client_id: &str,
+        assertion: &str,
+        endpoint_path: &str,
+    ) -> Result<Client, AuthenticateClientError> {
+        let refused = |why: &dyn std::fmt::Display| {
+            log::info!("client {client_id:?} assertion refused: {why}");
+            AuthenticateClientError::InvalidClient
+        };
+        let Some(cfg) = &self.assertions else {
+            return Err(refused(&"client assertions are not accepted here"));
+        };
+        let client = match ClientId::parse(client_id) {
+            Ok(id) => self.find(&id).await?,
+            Err(_) => None,
+        };
+        let Some(client) = client else {
+            return Err(refused(&"unknown client"));
+        };
+        if !matches!(
+            client.auth_method,
+            TokenEndpointAuthMethod::PrivateKeyJwt | TokenEndpointAuthMethod::ClientSecretJwt
+        ) {
+            return Err(refused(&format_args!(
+                "registered {}, presented an assertion",
+                client.auth_method.as_str()
+            )));
+        }
+        let profile = cfg.profile.max(client.security.profile);
+        let allowed = assertion_algorithms(profile, client.auth_method);
+        let verified = cfg
+            .verifier
+            .verify(&client, assertion, allowed, None)
+            .await
+            .map_err(|e| refused(&e))?;
+        let now = cfg.clock.now();
+        let endpoint_url = format!("{}{endpoint_path}", cfg.issuer.trim_end_matches('/'));
+        let checked = check_claims(
+            &verified,
+            client.id.as_str(),
+            &cfg.issuer,
+            &endpoint_url,
+            now,
+        )
+        .map_err(|e| refused(&e))?;
+        let first = cfg
+            .replay
+            .first_use(
+                ReplayKind::ClientAssertion,
+                client.id.as_str(),
+                &checked.jti,
+                checked.keep_until,
+                now,
+            )
+            .await?;
+        if !first {
+            return Err(refused(&"jti already used"));
+        }
+        Ok(client)
     }
 }
 

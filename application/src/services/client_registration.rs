@@ -1,4 +1,4 @@
-use crate::ports::{random_token, ClientRepository, Clock, RandomSource};
+use crate::ports::{random_token, ClientRepository, Clock, KeyCipher, RandomSource};
 use crate::services::fault_code::repository_fault_code;
 use crate::{OAuthErrorCode, RepositoryError};
 use secrecy::SecretString;
@@ -123,6 +123,7 @@ pub struct ClientRegistry {
     clients: Arc<dyn ClientRepository>,
     clock: Arc<dyn Clock>,
     rng: Arc<dyn RandomSource>,
+    sealer: Option<Arc<dyn KeyCipher>>,
 }
 
 impl ClientRegistry {
@@ -136,6 +137,17 @@ impl ClientRegistry {
             clients,
             clock,
             rng,
+            sealer: None,
+        }
+    }
+
+    /// The same registry able to register `client_secret_jwt` clients: their secret is sealed
+    /// with `cipher` (the client id as associated data) so the HMAC of their assertions can be
+    /// checked. Without it such a registration is refused.
+    pub fn with_secret_sealer(self, cipher: Arc<dyn KeyCipher>) -> Self {
+        Self {
+            sealer: Some(cipher),
+            ..self
         }
     }
 
@@ -192,7 +204,7 @@ impl ClientRegistry {
                 SecurityProfile::parse(p).ok_or_else(|| RegisterClientError::Profile(p.into()))?
             }
         };
-        let security = ClientSecurity {
+        let mut security = ClientSecurity {
             jwks,
             require_par: req.require_par,
             require_dpop: req.require_dpop,
@@ -207,6 +219,11 @@ impl ClientRegistry {
         // Key-authenticated clients hold no shared secret at all.
         let secret = (!req.public && auth_method != TokenEndpointAuthMethod::PrivateKeyJwt)
             .then(|| random_token(self.rng.as_ref(), 32));
+        if auth_method == TokenEndpointAuthMethod::ClientSecretJwt {
+            if let (Some(sealer), Some(secret)) = (&self.sealer, &secret) {
+                security.sealed_secret = Some(seal_secret(sealer.as_ref(), &id, secret)?);
+            }
+        }
         let client = Client {
             security,
             origin: Default::default(),
@@ -247,6 +264,18 @@ impl ClientRegistry {
             Err(_) => Ok(false),
         }
     }
+}
+
+/// Seals a `client_secret_jwt` secret for the client `id` (a sealed secret moved to another
+/// client does not open).
+pub fn seal_secret(
+    sealer: &dyn KeyCipher,
+    id: &ClientId,
+    secret: &str,
+) -> Result<Vec<u8>, RepositoryError> {
+    sealer
+        .encrypt(secret.as_bytes(), id.as_str().as_bytes())
+        .map_err(|e| RepositoryError::other(format!("sealing the client secret failed: {e}")))
 }
 
 /// Parses an exchange policy (RFC 8693): resource identifiers, duplicates dropped. Whether

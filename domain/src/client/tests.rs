@@ -73,13 +73,15 @@ fn registration_rules() {
         TokenEndpointAuthMethod::PrivateKeyJwt,
         &[GrantType::ClientCredentials],
     );
+    let mut jwt = jwt;
+    jwt.security.jwks = ClientJwks::Uri("https://rp.example/jwks".into());
     assert_eq!(
         jwt.validate(),
         Err(ClientRuleError::AuthMethodMismatch),
         "a key-authenticated client holds no secret"
     );
-    let mut jwt = jwt;
     jwt.secret_digest = None;
+    jwt.security.jwks = ClientJwks::None;
     assert_eq!(jwt.validate(), Err(ClientSecurityError::MissingKeys.into()));
     jwt.security.jwks = ClientJwks::Uri("https://rp.example/jwks".into());
     assert_eq!(jwt.validate(), Ok(()));
@@ -134,4 +136,27 @@ fn auth_method_names_round_trip() {
         assert_eq!(TokenEndpointAuthMethod::parse(m.as_str()), Some(m));
     }
     assert_eq!(TokenEndpointAuthMethod::parse("tls_client_auth"), None);
+}
+
+#[test]
+fn a_fapi2_client_authenticates_by_key_only() {
+    let mut c = client(
+        TokenEndpointAuthMethod::ClientSecretBasic,
+        &[GrantType::ClientCredentials],
+    );
+    c.security.profile = crate::SecurityProfile::Fapi2;
+    assert_eq!(c.validate(), Err(ClientRuleError::ProfileAuthMethod));
+    c.auth_method = TokenEndpointAuthMethod::PrivateKeyJwt;
+    c.secret_digest = None;
+    c.security.jwks = ClientJwks::Uri("https://rp.example/jwks".into());
+    assert_eq!(c.validate(), Ok(()));
+    let standard = crate::SecurityProfile::Standard;
+    assert_eq!(c.profile(standard), crate::SecurityProfile::Fapi2);
+    c.security.profile = standard;
+    assert_eq!(
+        c.profile(crate::SecurityProfile::Fapi2),
+        crate::SecurityProfile::Fapi2,
+        "the server's profile holds for every client"
+    );
+    assert_eq!(c.profile(standard), standard);
 }

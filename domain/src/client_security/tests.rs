@@ -61,3 +61,29 @@ fn profiles_only_ratchet_up() {
     }
     assert_eq!(SecurityProfile::parse("fapi1"), None);
 }
+
+#[test]
+fn fapi2_narrows_algorithms_and_methods() {
+    use crate::TokenEndpointAuthMethod as M;
+    let fapi = SecurityProfile::Fapi2;
+    assert!(!fapi.client_signing_algorithms().contains(&"RS256"));
+    assert!(SecurityProfile::Standard
+        .client_signing_algorithms()
+        .contains(&"RS256"));
+    for algs in [fapi, SecurityProfile::Standard].map(SecurityProfile::client_signing_algorithms) {
+        assert!(!algs.iter().any(|a| a.starts_with("HS") || *a == "none"));
+    }
+    assert!(fapi.allows_auth_method(M::PrivateKeyJwt));
+    for m in [
+        M::ClientSecretBasic,
+        M::ClientSecretPost,
+        M::ClientSecretJwt,
+        M::None,
+    ] {
+        assert!(!fapi.allows_auth_method(m), "{m:?}");
+        assert!(SecurityProfile::Standard.allows_auth_method(m));
+    }
+    assert!(fapi.requires_par() && fapi.requires_dpop());
+    assert!(!SecurityProfile::Standard.requires_par());
+    assert!(!SecurityProfile::Standard.requires_dpop());
+}

@@ -19,12 +19,18 @@ use tessera_domain::{Client, ClientJwks};
 pub async fn run(config: &Config, cmd: ClientCommand) -> Result<Value, CommandError> {
     let core = Core::open_for_command(config).await?;
     let audit = Arc::new(start_audit_writer(core.db.audit(), 16));
-    let clients = AdminClients::new(
+    let mut clients = AdminClients::new(
         core.db.clients(),
         core.clock.clone(),
         core.rng.clone(),
         audit.clone(),
     );
+    // client_secret_jwt secrets are sealed under the server's secret key; without one (a
+    // production configuration missing it) such clients are refused, every other kind works.
+    match crate::secret_key::resolve(config) {
+        Ok(secret) => clients = clients.with_secret_sealer(Core::client_secret_cipher(&secret)),
+        Err(e) => log::debug!("no secret key, client_secret_jwt clients cannot be created: {e}"),
+    }
     let result = execute(&clients, cmd).await;
     // The process is about to exit: write the audit events first.
     audit.shutdown(Duration::from_secs(5)).await;
@@ -44,7 +50,7 @@ async fn execute(clients: &AdminClients, cmd: ClientCommand) -> Result<Value, Co
     match cmd {
         ClientCommand::Create(args) => {
             let registered = clients
-                .create(&actor, new_client(args)?)
+                .create(&actor, new_client(*args)?)
                 .await
                 .map_err(failure)?;
             let mut out = serde_json::Map::new();

@@ -101,8 +101,19 @@ impl RawConfig {
     }
 
     fn keys(&self) -> Parsed<KeysConfig> {
-        let signing_alg = SigningAlgorithm::parse(&self.signing_alg)
-            .map_err(|e| ConfigError::invalid("signing_alg", e.to_string()))?;
+        let fapi2 = self.fapi2();
+        let signing_alg = match &self.signing_alg {
+            Some(alg) => SigningAlgorithm::parse(alg)
+                .map_err(|e| ConfigError::invalid("signing_alg", e.to_string()))?,
+            None if fapi2 => SigningAlgorithm::Es256,
+            None => SigningAlgorithm::Rs256,
+        };
+        if fapi2 && signing_alg == SigningAlgorithm::Rs256 {
+            return Err(ConfigError::invalid(
+                "signing_alg",
+                "profile fapi2 signs with ES256 or EdDSA only (FAPI 2.0 Security Profile §5.4)",
+            ));
+        }
         if self.key_refresh_secs == 0 {
             return Err(ConfigError::invalid(
                 "key_refresh_secs",
@@ -143,6 +154,18 @@ impl RawConfig {
             0..=60,
             "must be between 0 (off) and 60 (R-10)",
         )?;
+        if self.fapi2() && grace > 0 {
+            return Err(ConfigError::invalid(
+                "refresh_token_grace_secs",
+                "must be 0 under profile fapi2: a replayed refresh token is never answered",
+            ));
+        }
+        if self.fapi2() && authorization_code > 60 {
+            return Err(ConfigError::invalid(
+                "authorization_code_ttl_secs",
+                "must be at most 60 under profile fapi2 (FAPI 2.0 Security Profile §5.3.2.2)",
+            ));
+        }
         Ok(TokensConfig {
             access_token: secs(access_token),
             authorization_code: secs(authorization_code),
@@ -177,6 +200,13 @@ impl RawConfig {
             timeout: Duration::from_millis(timeout_ms),
             client_cache_ttl: Duration::from_millis(cache_ms),
         })
+    }
+
+    /// `profile = "fapi2"`, however spelt wrongly otherwise (that error is reported by
+    /// [`Self::hardening`]).
+    fn fapi2(&self) -> bool {
+        tessera_domain::SecurityProfile::parse(&self.profile)
+            == Some(tessera_domain::SecurityProfile::Fapi2)
     }
 
     fn hardening(&self) -> Parsed<HardeningConfig> {

@@ -117,7 +117,8 @@ pub(super) struct RawConfig {
     pub(super) secret_key: Option<SecretString>,
     pub(super) rate_limit: RawRateLimit,
     pub(super) log_format: LogFormat,
-    pub(super) signing_alg: String,
+    /// Unset: RS256, or ES256 under `profile = "fapi2"`.
+    pub(super) signing_alg: Option<String>,
     pub(super) access_token_ttl_secs: i64,
     pub(super) key_refresh_secs: u64,
     pub(super) housekeeping_interval_secs: u64,
@@ -260,7 +261,7 @@ impl Default for RawConfig {
             secret_key: None,
             rate_limit: RawRateLimit::default(),
             log_format: LogFormat::Text,
-            signing_alg: "RS256".into(),
+            signing_alg: None,
             access_token_ttl_secs: 900,
             key_refresh_secs: 10,
             housekeeping_interval_secs: 300,

@@ -94,7 +94,7 @@ fn as_11_bad_values_name_their_key_and_issuer_has_no_query_or_fragment() {
         ),
         (
             RawConfig {
-                signing_alg: "HS256".into(),
+                signing_alg: Some("HS256".into()),
                 ..RawConfig::default()
             },
             "signing_alg",

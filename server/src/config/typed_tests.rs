@@ -12,7 +12,7 @@ fn typed_values_come_from_their_keys() {
         workers: Some(3),
         refresh_token_grace_secs: 30,
         housekeeping_interval_secs: 0,
-        signing_alg: "EdDSA".into(),
+        signing_alg: Some("EdDSA".into()),
         ..RawConfig::default()
     }
     .parse()
@@ -111,4 +111,58 @@ fn a_budget_override_keeps_the_default_of_its_unset_half() {
     );
     let settings = c.rate_limit.settings(&c.accounts.lockout);
     assert_eq!(settings.device_failures, Budget::new(5, 5));
+}
+
+#[test]
+fn the_fapi2_profile_tightens_what_it_touches() {
+    let fapi = |tweak: fn(&mut RawConfig)| {
+        let mut raw = RawConfig {
+            profile: "fapi2".into(),
+            ..RawConfig::default()
+        };
+        tweak(&mut raw);
+        raw.parse()
+    };
+    let c = fapi(|_| {}).unwrap();
+    assert_eq!(c.hardening.profile, tessera_domain::SecurityProfile::Fapi2);
+    assert!(c.hardening.par_required, "FAPI 2.0 requires PAR");
+    assert_eq!(
+        c.keys.signing_alg,
+        tessera_domain::SigningAlgorithm::Es256,
+        "ES256 unless another FAPI algorithm is set"
+    );
+    assert_eq!(c.tokens.refresh_grace, None);
+    let eddsa = fapi(|r| r.signing_alg = Some("EdDSA".into())).unwrap();
+    assert_eq!(
+        eddsa.keys.signing_alg,
+        tessera_domain::SigningAlgorithm::EdDsa
+    );
+    for (tweak, key) in [
+        (
+            (|r: &mut RawConfig| r.signing_alg = Some("RS256".into())) as fn(&mut RawConfig),
+            "signing_alg",
+        ),
+        (
+            |r| r.refresh_token_grace_secs = 5,
+            "refresh_token_grace_secs",
+        ),
+        (
+            |r| r.authorization_code_ttl_secs = 120,
+            "authorization_code_ttl_secs",
+        ),
+        (|r| r.profile = "fapi1".into(), "profile"),
+    ] {
+        let err = fapi(tweak).unwrap_err().to_string();
+        assert!(err.contains(key), "{key}: {err}");
+    }
+    let standard = RawConfig::default().parse().unwrap();
+    assert_eq!(
+        standard.hardening.profile,
+        tessera_domain::SecurityProfile::Standard
+    );
+    assert!(!standard.hardening.par_required);
+    assert_eq!(
+        standard.keys.signing_alg,
+        tessera_domain::SigningAlgorithm::Rs256
+    );
 }

@@ -24,6 +24,8 @@ pub struct AdminInputs<'a> {
     pub audit: Arc<dyn AuditLog>,
     /// The per-address failure budgets (admin authentication failures).
     pub limiter: Arc<RateLimiter>,
+    /// The secret key (`client_secret_jwt` secrets are sealed under a key derived from it).
+    pub secret: &'a secrecy::SecretString,
 }
 
 /// Wires the admin API.
@@ -35,6 +37,7 @@ pub fn admin_api(core: &Core, inputs: AdminInputs<'_>) -> Arc<AdminState> {
         second_factors,
         audit,
         limiter,
+        secret,
     } = inputs;
     let db = &core.db;
     let api_keys = Arc::new(ApiKeys::new(
@@ -48,7 +51,8 @@ pub fn admin_api(core: &Core, inputs: AdminInputs<'_>) -> Arc<AdminState> {
             core.clock.clone(),
             core.rng.clone(),
             audit.clone(),
-        ),
+        )
+        .with_secret_sealer(Core::client_secret_cipher(secret)),
         users: AdminUsers::new(
             db.users(),
             db.consents(),

@@ -23,7 +23,7 @@ use tessera_adapters::mail::{start_mail_queue, MailQueue};
 use tessera_adapters::outbound::{OutboundClient, OutboundSettings};
 use tessera_adapters::persistence::Database;
 use tessera_application::errors::BoxError;
-use tessera_application::ports::{Clock, JwsEngine, PasswordHasher, RandomSource};
+use tessera_application::ports::{Clock, JwsEngine, KeyCipher, PasswordHasher, RandomSource};
 use tessera_application::services::{
     Accounts, AccountsDeps, ClientRegistry, KeyService, ResourceIndicators, SignOutEverywhere,
 };
@@ -83,6 +83,8 @@ pub struct Core {
     pub key_publish_lead_secs: i64,
     /// The one guarded HTTP client of every outbound fetch (AS-41).
     pub outbound: OutboundClient,
+    /// The server-wide security profile (`profile`); clients may only raise it.
+    pub profile: tessera_domain::SecurityProfile,
 }
 
 impl Core {
@@ -112,6 +114,7 @@ impl Core {
         })
         .map_err(|e| WiringError::Outbound(e.into()))?;
         Ok(Self {
+            profile: config.hardening.profile,
             outbound,
             db,
             clock: Arc::new(SystemClock),
@@ -127,6 +130,22 @@ impl Core {
     /// The client registration service.
     pub fn client_registry(&self) -> ClientRegistry {
         ClientRegistry::new(self.db.clients(), self.clock.clone(), self.rng.clone())
+    }
+
+    /// The client registration service, able to seal `client_secret_jwt` secrets under `secret`.
+    pub fn client_registry_with(&self, secret: &secrecy::SecretString) -> ClientRegistry {
+        self.client_registry()
+            .with_secret_sealer(Self::client_secret_cipher(secret))
+    }
+
+    /// The cipher `client_secret_jwt` secrets are sealed with (their own key, derived from
+    /// `secret`; the client id as associated data), for registration and for checking their
+    /// assertions.
+    pub fn client_secret_cipher(secret: &secrecy::SecretString) -> Arc<dyn KeyCipher> {
+        Arc::new(AeadKeyCipher::from_secret(
+            secret,
+            CipherPurpose::ClientSecrets,
+        ))
     }
 
     /// Looks up the `resource` values (RFC 8707) of authorization and token requests in the

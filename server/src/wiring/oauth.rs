@@ -5,12 +5,15 @@ use super::{whole_secs, Core, WiringError};
 use crate::config::Config;
 use secrecy::SecretString;
 use std::sync::Arc;
-use tessera_adapters::crypto::{AeadKeyCipher, CipherPurpose, HmacDpopNonces, JosekitDpopVerifier};
+use tessera_adapters::crypto::{
+    AeadKeyCipher, CipherPurpose, ClientKeySets, HmacDpopNonces, JosekitClientJwtVerifier,
+    JosekitDpopVerifier,
+};
 use tessera_adapters::http::paths;
 use tessera_adapters::outbound::MetadataDocumentFetcher;
-use tessera_application::ports::{AuditLog, ClientMetadataDocuments};
+use tessera_application::ports::{AuditLog, ClientJwtVerifier, ClientMetadataDocuments};
 use tessera_application::services::{
-    AccessTokenVerifier, AuthorizationCodeGrant, Authorize, ClientAuthenticator,
+    AccessTokenVerifier, AuthorizationCodeGrant, Authorize, ClientAssertions, ClientAuthenticator,
     ClientCredentialsGrant, DeviceFlow, DeviceFlowDeps, DeviceFlowSettings, DpopProofs,
     DpopSettings, Introspection, KeyService, Logout, RefreshGrace, RefreshTokenGrant,
     TokenExchangeDeps, TokenExchangeGrant, TokenRevocation, UserInfo, UserTokenIssuer,
@@ -30,6 +33,17 @@ pub async fn signing_keys(
         log::info!("created the first {} signing key", core.signing_alg);
     }
     keys.load().await.map_err(|e| WiringError::Keys(e.into()))?;
+    // FAPI 2.0 §5.4: PS256, ES256 or EdDSA. A database whose active key predates the switch
+    // keeps signing RS256 until rotated, so say so rather than serve out of profile.
+    let active = core.jws.active_algorithm();
+    if core.profile == tessera_domain::SecurityProfile::Fapi2
+        && active == Some(tessera_domain::SigningAlgorithm::Rs256)
+    {
+        return Err(WiringError::Keys(
+            "profile fapi2 signs with ES256 or EdDSA, and the active key is RS256: run              `tessera keys rotate --alg ES256` (add --force if its JWKS lead time has not passed)"
+                .into(),
+        ));
+    }
     Ok(keys)
 }
 
@@ -74,6 +88,9 @@ pub struct OAuthServices {
     pub client_credentials: ClientCredentialsGrant,
     /// Client authentication at the token-side endpoints.
     pub authenticator: ClientAuthenticator,
+    /// Checks JWTs that clients sign (assertions, request objects) with their keys or sealed
+    /// secret; one instance, so every use shares its cache of `jwks_uri` key sets.
+    pub client_jwts: Arc<dyn ClientJwtVerifier>,
     /// `/userinfo`.
     pub userinfo: UserInfo,
     /// `/logout`.
@@ -117,7 +134,12 @@ impl OAuthServices {
         // One fetcher, so /authorize and /token share its cache of metadata documents.
         let documents: Arc<dyn ClientMetadataDocuments> =
             Arc::new(MetadataDocumentFetcher::new(core.outbound.clone()));
+        let client_jwts: Arc<dyn ClientJwtVerifier> = Arc::new(JosekitClientJwtVerifier::new(
+            ClientKeySets::new(core.outbound.clone()),
+            Core::client_secret_cipher(inputs.secret),
+        ));
         Self {
+            client_jwts: client_jwts.clone(),
             authorize: Arc::new(
                 Authorize::new(
                     db.clients(),
@@ -175,7 +197,14 @@ impl OAuthServices {
             .with_resources(resources),
             authenticator: ClientAuthenticator::new(db.clients())
                 .with_metadata_documents(documents, core.clock.clone())
-                .with_resource_scopes(db.resources()),
+                .with_resource_scopes(db.resources())
+                .with_assertions(ClientAssertions {
+                    verifier: client_jwts,
+                    replay: db.replay_cache(),
+                    clock: core.clock.clone(),
+                    issuer: core.settings.issuer.clone(),
+                    profile: inputs.config.hardening.profile,
+                }),
             userinfo: UserInfo::new(verifier.clone(), db.users())
                 .with_dpop(dpop.clone(), userinfo_url),
             logout: Arc::new(Logout::new(

@@ -4,8 +4,9 @@
 
 use tessera_application::ports::{PurgeKind, DEFAULT_UNUSED_CLIENT_TTL_SECS};
 use tessera_domain::{
-    ApplicationType, Client, ClientId, ClientMetadata, ClientOrigin, GrantType, RedirectUri,
-    ScopeSet, TokenDigest, TokenEndpointAuthMethod, UnixTime,
+    ApplicationType, Client, ClientId, ClientJwks, ClientMetadata, ClientOrigin, ClientSecurity,
+    GrantType, RedirectUri, ScopeSet, SecurityProfile, TokenDigest, TokenEndpointAuthMethod,
+    UnixTime,
 };
 use tessera_tests::{all_backends, TestBackend};
 
@@ -166,4 +167,62 @@ async fn unused_dynamic_clients_are_purged_after_the_ttl(tdb: TestBackend) {
 all_backends!(
     unused_clients_purge,
     unused_dynamic_clients_are_purged_after_the_ttl
+);
+
+async fn hardened_registration_round_trips(tdb: TestBackend) {
+    let db = tdb.migrated().await;
+    let repo = db.clients();
+    let key_client = Client {
+        auth_method: TokenEndpointAuthMethod::PrivateKeyJwt,
+        origin: ClientOrigin::Operator,
+        registration_access_digest: None,
+        security: ClientSecurity {
+            jwks: ClientJwks::Inline(
+                r#"{"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#.into(),
+            ),
+            require_par: true,
+            require_dpop: true,
+            backchannel_logout_uri: Some("https://tool.example.com/bcl?x=\"1\"".into()),
+            backchannel_logout_session_required: true,
+            profile: SecurityProfile::Fapi2,
+            sealed_secret: None,
+        },
+        ..dynamic_client("fapi", NOW)
+    };
+    repo.insert(&key_client).await.unwrap();
+    assert_eq!(
+        repo.find(&key_client.id).await.unwrap(),
+        Some(key_client.clone()),
+        "{}",
+        tdb.name()
+    );
+    let hmac_client = Client {
+        auth_method: TokenEndpointAuthMethod::ClientSecretJwt,
+        secret_digest: Some(TokenDigest::of("s")),
+        security: ClientSecurity {
+            jwks: ClientJwks::Uri("https://tool.example.com/jwks.json".into()),
+            sealed_secret: Some(vec![0, 1, 2, 255]),
+            ..ClientSecurity::default()
+        },
+        ..dynamic_client("hmac", NOW)
+    };
+    repo.insert(&hmac_client).await.unwrap();
+    assert_eq!(
+        repo.find(&hmac_client.id).await.unwrap(),
+        Some(hmac_client.clone())
+    );
+    // Changing the registration keeps the key-authenticated client's kind.
+    let moved = Client {
+        security: ClientSecurity {
+            jwks: ClientJwks::Uri("https://tool.example.com/new-jwks".into()),
+            ..key_client.security.clone()
+        },
+        ..key_client.clone()
+    };
+    assert!(repo.update(&moved).await.unwrap(), "{}", tdb.name());
+    assert_eq!(repo.find(&moved.id).await.unwrap(), Some(moved));
+}
+all_backends!(
+    client_hardened_round_trip,
+    hardened_registration_round_trips
 );

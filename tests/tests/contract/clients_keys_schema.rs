@@ -166,7 +166,7 @@ async fn unparsable_client_row_is_corrupt(tdb: TestDatabase) {
     tdb.execute(
         "INSERT INTO clients (id, name, secret_digest, auth_method, grant_types, redirect_uris, \
          post_logout_redirect_uris, scope, skip_consent, created_at) \
-         VALUES ('bad', 'Bad', NULL, 'client_secret_jwt', '[]', '[]', '[]', '', false, 0)",
+         VALUES ('bad', 'Bad', NULL, 'tls_client_auth', '[]', '[]', '[]', '', false, 0)",
     )
     .await;
     let id = ClientId::parse("bad").unwrap();

@@ -23,6 +23,7 @@ mod audit;
 mod browser_passkeys;
 mod browser_sign_in;
 mod client_credentials;
+mod client_jwt;
 mod device_flow;
 mod dpop;
 mod dynamic_registration;

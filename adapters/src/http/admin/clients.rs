@@ -106,6 +106,12 @@ fn client_error(e: AdminClientError) -> AdminError {
             "a public client has no secret to rotate",
         )
         .into(),
+        AdminClientError::KeyClient => ApiError::new(
+            StatusCode::CONFLICT,
+            OAuthErrorCode::InvalidRequest,
+            "a private_key_jwt client has no secret to rotate",
+        )
+        .into(),
         AdminClientError::Invalid { field, message, .. } => bad_field(field, &message),
         AdminClientError::Repository(r) => r.into(),
     }

@@ -52,3 +52,91 @@ fn post_and_none_methods() {
         tessera_application::OAuthErrorCode::InvalidClient
     );
 }
+
+const JWT_BEARER: &str = "urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer";
+
+fn jwt(claims: serde_json::Value) -> String {
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    format!(
+        "{}.{}.c2ln",
+        b64.encode(r#"{"alg":"ES256"}"#),
+        b64.encode(claims.to_string())
+    )
+}
+
+fn assertion_form(assertion: &str, extra: &str) -> OAuthForm {
+    OAuthForm::parse(
+        format!("client_assertion_type={JWT_BEARER}&client_assertion={assertion}{extra}")
+            .as_bytes(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn an_assertion_names_its_client_by_iss_and_sub_and_its_endpoint() {
+    let req = TestRequest::default().uri("/token").to_http_request();
+    let a = jwt(serde_json::json!({"iss": "svc", "sub": "svc"}));
+    for extra in ["", "&client_id=svc"] {
+        match presented_credentials(&req, &assertion_form(&a, extra)).unwrap() {
+            PresentedCredentials::Assertion {
+                client_id,
+                assertion,
+                endpoint_path,
+            } => {
+                assert_eq!(client_id, "svc");
+                assert_eq!(assertion.expose_secret(), a);
+                assert_eq!(endpoint_path, "/token");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_bad_assertion_request_is_refused_before_any_lookup() {
+    use tessera_application::OAuthErrorCode::{InvalidClient, InvalidRequest};
+    let req = TestRequest::default().uri("/token").to_http_request();
+    let good = jwt(serde_json::json!({"iss": "svc", "sub": "svc"}));
+    let code =
+        |req: &HttpRequest, form: &OAuthForm| presented_credentials(req, form).unwrap_err().code();
+    // iss and sub differ, are missing, or the payload is not JSON.
+    for claims in [
+        serde_json::json!({"iss": "svc", "sub": "other"}),
+        serde_json::json!({"sub": "svc"}),
+        serde_json::json!({"iss": "", "sub": ""}),
+        serde_json::json!({"iss": 1, "sub": 1}),
+    ] {
+        assert_eq!(
+            code(&req, &assertion_form(&jwt(claims.clone()), "")),
+            InvalidClient,
+            "{claims}"
+        );
+    }
+    assert_eq!(code(&req, &assertion_form("a.b.c", "")), InvalidClient);
+    // Wrong or missing type, or a type without an assertion.
+    let form = OAuthForm::parse(format!("client_assertion={good}").as_bytes()).unwrap();
+    assert_eq!(code(&req, &form), InvalidClient);
+    let form = OAuthForm::parse(
+        format!("client_assertion_type=urn%3Aexample&client_assertion={good}").as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(code(&req, &form), InvalidClient);
+    let form = OAuthForm::parse(format!("client_assertion_type={JWT_BEARER}").as_bytes()).unwrap();
+    assert_eq!(code(&req, &form), InvalidClient);
+    // Two methods at once, or another client id in the body.
+    assert_eq!(
+        code(&req, &assertion_form(&good, "&client_secret=s")),
+        InvalidRequest
+    );
+    let with_basic = TestRequest::default()
+        .insert_header((header::AUTHORIZATION, basic("svc:s")))
+        .to_http_request();
+    assert_eq!(
+        code(&with_basic, &assertion_form(&good, "")),
+        InvalidRequest
+    );
+    assert_eq!(
+        code(&req, &assertion_form(&good, "&client_id=other")),
+        InvalidRequest
+    );
+}

@@ -20,5 +20,7 @@ pub struct ProviderMetadata {
     pub grant_types_supported: Vec<String>,
     pub id_token_signing_alg_values_supported: Vec<String>,
     pub token_endpoint_auth_methods_supported: Vec<String>,
+    /// RFC 8414: algorithms of `private_key_jwt` / `client_secret_jwt` assertions.
+    pub token_endpoint_auth_signing_alg_values_supported: Vec<String>,
     pub code_challenge_methods_supported: Vec<String>,
 }

@@ -2,17 +2,18 @@
 //! path), update, secret rotation and deletion.
 
 use super::{event, record, Actor};
-use crate::ports::{random_token, AuditLog, ClientRepository, Clock, RandomSource};
+use crate::ports::{random_token, AuditLog, ClientRepository, Clock, KeyCipher, RandomSource};
 use crate::services::fault_code::repository_fault_code;
 use crate::services::{
-    parse_exchange_audiences, ClientRegistry, NewClient, RegisterClientError, RegisteredClient,
+    parse_exchange_audiences, seal_secret, ClientRegistry, NewClient, RegisterClientError,
+    RegisteredClient,
 };
 use crate::{OAuthErrorCode, RepositoryError};
 use secrecy::SecretString;
 use std::sync::Arc;
 use tessera_domain::{
     AuditAction, Client, ClientId, ClientRuleError, ClientSecurityError, GrantType, RedirectUri,
-    ScopeSet, TokenDigest,
+    ScopeSet, TokenDigest, TokenEndpointAuthMethod,
 };
 
 /// What an update changes; `None` leaves a field as it is.
@@ -45,6 +46,9 @@ pub enum AdminClientError {
     /// Public clients authenticate with PKCE, not a secret.
     #[error("a public client has no secret to rotate")]
     PublicClient,
+    /// `private_key_jwt` clients authenticate with their keys, not a secret.
+    #[error("a private_key_jwt client has no secret to rotate; change its keys instead")]
+    KeyClient,
     /// A field is not acceptable; `field` names it as the API does.
     #[error("{field}: {message}")]
     Invalid {
@@ -78,7 +82,9 @@ impl AdminClientError {
     pub fn code(&self) -> OAuthErrorCode {
         match self {
             Self::NotFound => OAuthErrorCode::NotFound,
-            Self::PublicClient | Self::Invalid { .. } => OAuthErrorCode::InvalidRequest,
+            Self::PublicClient | Self::KeyClient | Self::Invalid { .. } => {
+                OAuthErrorCode::InvalidRequest
+            }
             Self::Repository(e) => repository_fault_code(e),
         }
     }
@@ -105,7 +111,9 @@ fn rule_error(r: ClientRuleError) -> AdminClientError {
     let field = match r {
         ClientRuleError::Name => "name",
         ClientRuleError::MissingRedirectUri => "redirect_uris",
-        ClientRuleError::AuthMethodMismatch => "token_endpoint_auth_method",
+        ClientRuleError::AuthMethodMismatch | ClientRuleError::ProfileAuthMethod => {
+            "token_endpoint_auth_method"
+        }
         ClientRuleError::Security(ClientSecurityError::Jwks) => "jwks",
         ClientRuleError::Security(ClientSecurityError::Url(field)) => field,
         ClientRuleError::Security(_) => "token_endpoint_auth_method",
@@ -124,6 +132,7 @@ pub struct AdminClients {
     clock: Arc<dyn Clock>,
     rng: Arc<dyn RandomSource>,
     audit: Arc<dyn AuditLog>,
+    sealer: Option<Arc<dyn KeyCipher>>,
 }
 
 impl AdminClients {
@@ -140,6 +149,17 @@ impl AdminClients {
             clock,
             rng,
             audit,
+            sealer: None,
+        }
+    }
+
+    /// The same service sealing the secrets of `client_secret_jwt` clients with `cipher`, at
+    /// creation and at rotation (see [`ClientRegistry::with_secret_sealer`]).
+    pub fn with_secret_sealer(self, cipher: Arc<dyn KeyCipher>) -> Self {
+        Self {
+            registry: self.registry.with_secret_sealer(cipher.clone()),
+            sealer: Some(cipher),
+            ..self
         }
     }
 
@@ -219,8 +239,9 @@ impl AdminClients {
         Ok(client)
     }
 
-    /// Gives a confidential client a new 256-bit secret, stored as its digest only; the old
-    /// one stops working at once. The secret is returned once.
+    /// Gives a confidential client a new 256-bit secret, stored as its digest only (and sealed
+    /// for a `client_secret_jwt` client); the old one stops working at once. The secret is
+    /// returned once.
     pub async fn rotate_secret(
         &self,
         actor: &Actor,
@@ -230,7 +251,21 @@ impl AdminClients {
         if client.is_public() {
             return Err(AdminClientError::PublicClient);
         }
+        if client.auth_method == TokenEndpointAuthMethod::PrivateKeyJwt {
+            return Err(AdminClientError::KeyClient);
+        }
         let secret = random_token(self.rng.as_ref(), 32);
+        if client.auth_method == TokenEndpointAuthMethod::ClientSecretJwt {
+            let sealer = self.sealer.as_ref().ok_or_else(|| {
+                RepositoryError::other("no cipher to seal client_secret_jwt secrets with")
+            })?;
+            let mut sealed = client.clone();
+            sealed.security.sealed_secret =
+                Some(seal_secret(sealer.as_ref(), &client.id, &secret)?);
+            if !self.clients.update(&sealed).await? {
+                return Err(AdminClientError::NotFound);
+            }
+        }
         if !self
             .clients
             .update_secret(&client.id, &TokenDigest::of(&secret))

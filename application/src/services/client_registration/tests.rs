@@ -163,3 +163,74 @@ async fn exchange_audiences_are_resource_identifiers_deduplicated() {
     );
     assert_eq!(err.code(), OAuthErrorCode::InvalidClientMetadata);
 }
+
+/// Seals as `aad || "|" || plaintext`, so a test can see what was sealed for which client.
+fn visible_sealer() -> Arc<dyn KeyCipher> {
+    let mut c = crate::ports::MockKeyCipher::new();
+    c.expect_encrypt().returning(|p, aad| {
+        let mut out = aad.to_vec();
+        out.push(b'|');
+        out.extend_from_slice(p);
+        Ok(out)
+    });
+    Arc::new(c)
+}
+
+#[tokio::test]
+async fn client_secret_jwt_gets_its_secret_sealed_for_its_own_id() {
+    let mut repo = MockClientRepository::new();
+    repo.expect_insert().times(1).returning(|_| Ok(()));
+    let reg = registry(repo)
+        .with_secret_sealer(visible_sealer())
+        .register(NewClient {
+            auth_method: Some("client_secret_jwt".into()),
+            ..svc_request()
+        })
+        .await
+        .unwrap();
+    let secret = reg.secret.unwrap();
+    assert!(reg.client.secret_matches(secret.expose_secret()));
+    let expected = format!("{}|{}", reg.client.id, secret.expose_secret());
+    assert_eq!(
+        reg.client.security.sealed_secret.as_deref(),
+        Some(expected.as_bytes())
+    );
+}
+
+#[tokio::test]
+async fn client_secret_jwt_without_a_sealer_is_refused_and_others_are_never_sealed() {
+    let err = registry(MockClientRepository::new())
+        .register(NewClient {
+            auth_method: Some("client_secret_jwt".into()),
+            ..svc_request()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), OAuthErrorCode::InvalidClientMetadata);
+    let mut repo = MockClientRepository::new();
+    repo.expect_insert().times(1).returning(|_| Ok(()));
+    let reg = registry(repo)
+        .with_secret_sealer(visible_sealer())
+        .register(svc_request())
+        .await
+        .unwrap();
+    assert_eq!(reg.client.security.sealed_secret, None);
+}
+
+#[tokio::test]
+async fn private_key_jwt_gets_no_secret() {
+    let mut repo = MockClientRepository::new();
+    repo.expect_insert().times(1).returning(|_| Ok(()));
+    let reg = registry(repo)
+        .with_secret_sealer(visible_sealer())
+        .register(NewClient {
+            auth_method: Some("private_key_jwt".into()),
+            jwks: Some(r#"{"keys":[{"kty":"EC","crv":"P-256","x":"a","y":"b"}]}"#.into()),
+            ..svc_request()
+        })
+        .await
+        .unwrap();
+    assert!(reg.secret.is_none());
+    assert_eq!(reg.client.secret_digest, None);
+    assert_eq!(reg.client.security.sealed_secret, None);
+}

@@ -188,8 +188,9 @@ impl TestApp {
     /// Registers a client through the same service the CLI uses.
     pub async fn register(&self, req: NewClient) -> Creds {
         let core = Core::open(&self.config).await.expect("core");
+        let secret = tessera_server::secret_key::resolve(&self.config).expect("secret key");
         let reg = core
-            .client_registry()
+            .client_registry_with(&secret)
             .register(req)
             .await
             .expect("client registered");

@@ -206,3 +206,64 @@ async fn admin_update_sets_the_exchange_policy_and_refuses_bad_identifiers() {
         }
     ));
 }
+
+#[tokio::test]
+async fn rotating_a_client_secret_jwt_secret_seals_the_new_one_before_the_digest_changes() {
+    let mut client = ts::client(false);
+    client.auth_method = TokenEndpointAuthMethod::ClientSecretJwt;
+    client.security.sealed_secret = Some(b"old".to_vec());
+    let sealed = Recorder::default();
+    let digests = Recorder::default();
+    let (s, d) = (sealed.clone(), digests.clone());
+    let mut repo = MockClientRepository::new();
+    let found = client.clone();
+    repo.expect_find()
+        .returning(move |_| Ok(Some(found.clone())));
+    repo.expect_update().times(1).returning(move |c: &Client| {
+        s.push(c.security.sealed_secret.clone());
+        Ok(true)
+    });
+    repo.expect_update_secret()
+        .times(1)
+        .returning(move |_, dg| {
+            d.push(dg.clone());
+            Ok(true)
+        });
+    let mut cipher = crate::ports::MockKeyCipher::new();
+    cipher.expect_encrypt().returning(|p, aad| {
+        let mut out = aad.to_vec();
+        out.push(b'|');
+        out.extend_from_slice(p);
+        Ok(out)
+    });
+    let (svc, _) = service(repo);
+    let svc = svc.with_secret_sealer(Arc::new(cipher));
+    let secret = svc.rotate_secret(&admin(), ts::CLIENT_ID).await.unwrap();
+    let expected = format!("{}|{}", ts::CLIENT_ID, secret.expose_secret());
+    assert_eq!(sealed.only(), Some(expected.into_bytes()));
+    assert_eq!(digests.only(), TokenDigest::of(secret.expose_secret()));
+}
+
+#[tokio::test]
+async fn rotating_without_a_sealer_or_for_a_key_client_is_refused() {
+    let mut client = ts::client(false);
+    client.auth_method = TokenEndpointAuthMethod::ClientSecretJwt;
+    let mut repo = MockClientRepository::new();
+    let found = client.clone();
+    repo.expect_find()
+        .returning(move |_| Ok(Some(found.clone())));
+    let (svc, _) = service(repo);
+    assert!(matches!(
+        svc.rotate_secret(&admin(), ts::CLIENT_ID).await,
+        Err(AdminClientError::Repository(_))
+    ));
+    client.auth_method = TokenEndpointAuthMethod::PrivateKeyJwt;
+    let mut repo = MockClientRepository::new();
+    repo.expect_find()
+        .returning(move |_| Ok(Some(client.clone())));
+    let (svc, _) = service(repo);
+    assert!(matches!(
+        svc.rotate_secret(&admin(), ts::CLIENT_ID).await,
+        Err(AdminClientError::KeyClient)
+    ));
+}
