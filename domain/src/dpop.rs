@@ -35,8 +35,7 @@ pub fn dpop_algorithms(profile: SecurityProfile) -> &'static [&'static str] {
 /// Whether `client` must present a proof at `/token`: it registered `require_dpop`, or it or
 /// the server is held to FAPI 2.0, which binds every token (FAPI 2.0 §5.3.1.2).
 pub fn dpop_required(client: &Client, server_profile: SecurityProfile) -> bool {
-    client.security.require_dpop
-        || client.security.profile.max(server_profile) == SecurityProfile::Fapi2
+    client.security.require_dpop || client.security.profile.max(server_profile).requires_dpop()
 }
 
 /// The `cnf` claim of a bound token (RFC 7800, RFC 9449 §6.1): the proof key's thumbprint.

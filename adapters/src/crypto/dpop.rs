@@ -30,10 +30,10 @@ struct ProofHeader {
 pub struct JosekitDpopVerifier;
 
 impl DpopProofVerifier for JosekitDpopVerifier {
-    fn verify<'a>(
+    fn verify(
         &self,
         proof: &str,
-        allowed: &[&'a str],
+        allowed: &[&'static str],
     ) -> Result<VerifiedDpopProof, DpopProofError> {
         if proof.len() > MAX_TOKEN_LEN {
             return Err(DpopProofError::Malformed);

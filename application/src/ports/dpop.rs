@@ -35,10 +35,10 @@ pub enum DpopProofError {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait DpopProofVerifier: Send + Sync {
     /// Verifies `proof` with `alg` one of `allowed`; the claims' values are not judged here.
-    fn verify<'a>(
+    fn verify(
         &self,
         proof: &str,
-        allowed: &[&'a str],
+        allowed: &[&'static str],
     ) -> Result<VerifiedDpopProof, DpopProofError>;
 }
 
