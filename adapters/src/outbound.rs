@@ -100,6 +100,9 @@ pub struct FetchedJson {
 #[derive(Clone)]
 pub struct OutboundClient {
     http: reqwest::Client,
+    /// The same guards without redirects, for POSTs: reqwest would turn a POST into a GET on a
+    /// 301/302/303, and a logout token is for the URL registered, not wherever it points.
+    post: reqwest::Client,
     settings: OutboundSettings,
 }
 
@@ -134,17 +137,28 @@ impl OutboundClient {
             }
             attempt.follow()
         });
-        let http = reqwest::Client::builder()
-            .dns_resolver(Arc::new(GuardedResolver::new(allow_private)))
-            .no_proxy()
+        let builder = || {
+            reqwest::Client::builder()
+                .dns_resolver(Arc::new(GuardedResolver::new(allow_private)))
+                .no_proxy()
+                .timeout(settings.timeout)
+                .connect_timeout(settings.timeout)
+                .http1_only()
+                .user_agent(concat!("Tessera/", env!("CARGO_PKG_VERSION")))
+        };
+        let http = builder()
             .redirect(redirects)
-            .timeout(settings.timeout)
-            .connect_timeout(settings.timeout)
-            .http1_only()
-            .user_agent(concat!("Tessera/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(OutboundError::Http)?;
-        Ok(Self { http, settings })
+        let post = builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(OutboundError::Http)?;
+        Ok(Self {
+            http,
+            post,
+            settings,
+        })
     }
 
     /// The settings it was built with.
@@ -177,7 +191,7 @@ impl OutboundClient {
         check_url(&url, self.settings.allow_private_addresses)?;
         let body = serde_urlencoded::to_string(form).map_err(|_| OutboundError::Scheme)?;
         let send = self
-            .http
+            .post
             .post(url)
             .header(
                 reqwest::header::CONTENT_TYPE,

@@ -11,14 +11,12 @@ mod key_sets;
 
 pub use key_sets::ClientKeySets;
 
-use super::jws_header::{B64, MAX_TOKEN_LEN};
+use super::jws_header::{Header, B64, MAX_TOKEN_LEN};
 use async_trait::async_trait;
 use base64::Engine;
 use josekit::jwk::Jwk;
 use josekit::jws::JwsVerifier;
 use secrecy::ExposeSecret;
-use serde::de::IgnoredAny;
-use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 use tessera_application::ports::{ClientJwtError, ClientJwtVerifier, KeyCipher, VerifiedClientJwt};
@@ -277,35 +275,6 @@ fn verify_with_set(
     } else {
         Err(ClientJwtError::UnknownKey)
     }
-}
-
-/// True when a header member is present, whatever its value (even `null`).
-#[derive(Debug, Default)]
-struct Present(bool);
-
-impl<'de> Deserialize<'de> for Present {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        IgnoredAny::deserialize(d)?;
-        Ok(Present(true))
-    }
-}
-
-/// The header members looked at. Derived deserialisation refuses a duplicated member.
-#[derive(Debug, Deserialize)]
-struct Header {
-    alg: String,
-    typ: Option<String>,
-    kid: Option<String>,
-    #[serde(default)]
-    jwk: Present,
-    #[serde(default)]
-    jku: Present,
-    #[serde(default)]
-    x5u: Present,
-    #[serde(default)]
-    x5c: Present,
-    #[serde(default)]
-    crit: Present,
 }
 
 /// A compact JWS split and its header decoded; nothing verified yet.

@@ -35,7 +35,7 @@ pub(crate) struct CheckedJws<'a> {
 
 /// True when a header member is present, whatever its value (even `null`).
 #[derive(Debug, Default)]
-struct Present(bool);
+pub(crate) struct Present(pub(crate) bool);
 
 impl<'de> Deserialize<'de> for Present {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -47,20 +47,20 @@ impl<'de> Deserialize<'de> for Present {
 /// The header members Tessera looks at. Derived deserialisation refuses a duplicated member,
 /// so two `alg`s cannot be read one way here and another way elsewhere.
 #[derive(Debug, Deserialize)]
-struct Header {
-    alg: String,
-    typ: Option<String>,
-    kid: Option<String>,
+pub(crate) struct Header {
+    pub(crate) alg: String,
+    pub(crate) typ: Option<String>,
+    pub(crate) kid: Option<String>,
     #[serde(default)]
-    jwk: Present,
+    pub(crate) jwk: Present,
     #[serde(default)]
-    jku: Present,
+    pub(crate) jku: Present,
     #[serde(default)]
-    x5u: Present,
+    pub(crate) x5u: Present,
     #[serde(default)]
-    x5c: Present,
+    pub(crate) x5c: Present,
     #[serde(default)]
-    crit: Present,
+    pub(crate) crit: Present,
 }
 
 /// Splits `token`, decodes its header and signature, and applies the header rules, in this

@@ -237,3 +237,35 @@ fn cache_control_is_read_and_clamped() {
         Duration::ZERO
     );
 }
+
+#[tokio::test]
+async fn a_post_is_answered_by_its_own_status_and_never_redirected() {
+    let server = LocalServer::start(|path| {
+        Some(match path {
+            "/moved" => response("302 Found", &[("Location", "/elsewhere")], b""),
+            "/kept" => response("307 Temporary Redirect", &[("Location", "/elsewhere")], b""),
+            "/bcl" => response("204 No Content", &[], b""),
+            _ => response("200 OK", &[], b""),
+        })
+    })
+    .await;
+    let c = client(true);
+    assert_eq!(
+        c.post_form(&server.url("/bcl"), &[("a", "b")])
+            .await
+            .unwrap(),
+        204
+    );
+    assert_eq!(c.post_form(&server.url("/moved"), &[]).await.unwrap(), 302);
+    assert_eq!(c.post_form(&server.url("/kept"), &[]).await.unwrap(), 307);
+    assert_eq!(
+        server.connections(),
+        3,
+        "no request went to the redirect's target"
+    );
+    let err = client(false)
+        .post_form(&server.url("/bcl"), &[])
+        .await
+        .unwrap_err();
+    assert!(!matches!(err, OutboundError::Timeout), "{err:?}");
+}
