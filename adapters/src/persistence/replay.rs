@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use tessera_application::ports::{replay_key, ReplayCache, ReplayKind};
 use tessera_application::RepositoryError;
 use tessera_domain::UnixTime;
@@ -56,25 +56,30 @@ impl ReplayCache for DieselReplayCache {
     ) -> Result<bool, RepositoryError> {
         let key = replay_key(kind, issuer, jti).as_bytes().to_vec();
         let inserted = with_connection!(self.db, |conn, db| {
-            // A row whose time is over no longer blocks the value (the JWT it came in is
-            // refused as expired anyway); then the insert decides, atomically.
-            diesel::delete(
-                used_jtis::table
-                    .filter(used_jtis::key.eq(&key))
-                    .filter(used_jtis::expires_at.le(now.as_secs())),
-            )
-            .execute(conn)
-            .await
-            .map_err(|e| db.query_error(e))?;
-            diesel::insert_into(used_jtis::table)
-                .values((
-                    used_jtis::key.eq(&key),
-                    used_jtis::expires_at.eq(expires_at.as_secs()),
-                ))
-                .on_conflict_do_nothing()
+            let key = &key;
+            // One transaction, so one commit (one fsync on SQLite) per use. A row whose time
+            // is over no longer blocks the value (the JWT it came in is refused as expired
+            // anyway); then the insert decides, atomically. The DELETE comes first, so SQLite
+            // takes the write lock before anything is read.
+            conn.transaction(async |conn| -> Result<usize, diesel::result::Error> {
+                diesel::delete(
+                    used_jtis::table
+                        .filter(used_jtis::key.eq(key))
+                        .filter(used_jtis::expires_at.le(now.as_secs())),
+                )
                 .execute(conn)
-                .await
-                .map_err(|e| db.query_error(e))
+                .await?;
+                diesel::insert_into(used_jtis::table)
+                    .values((
+                        used_jtis::key.eq(key),
+                        used_jtis::expires_at.eq(expires_at.as_secs()),
+                    ))
+                    .on_conflict_do_nothing()
+                    .execute(conn)
+                    .await
+            })
+            .await
+            .map_err(|e| db.query_error(e))
         })?;
         Ok(inserted == 1)
     }
