@@ -4,7 +4,6 @@
 
 use crate::support;
 
-use crate::support::browser::Browser;
 use crate::support::{Creds, TestApp};
 use serde_json::Value;
 use tessera_application::services::NewClient;
@@ -45,24 +44,7 @@ async fn setup(db: TestDatabase, grace: i64) -> (TestApp, Creds) {
 
 /// Signs in through the login page and redeems the code: the first tokens of a family.
 async fn first_tokens(app: &TestApp, client: &Creds) -> Value {
-    let query = serde_urlencoded::to_string([
-        ("response_type", "code"),
-        ("client_id", client.id.as_str()),
-        ("redirect_uri", REDIRECT),
-        ("scope", "openid offline_access"),
-        ("state", "st"),
-        ("code_challenge", CHALLENGE),
-        ("code_challenge_method", "S256"),
-    ])
-    .unwrap();
-    let mut browser = Browser::new();
-    let page = browser
-        .get(&format!("{}?{query}", app.url("/authorize")))
-        .await;
-    assert_eq!(page.status, 200, "login page: {}", page.body);
-    let mut form = page.form();
-    form.set("email", EMAIL).set("password", PASSWORD);
-    let page = browser.post(&app.url("/authorize"), &form).await;
+    let page = support::sign_in_for_code(app, client, REDIRECT, CHALLENGE, (EMAIL, PASSWORD)).await;
     assert_eq!(
         page.status, 303,
         "signed in, consent skipped: {}",

@@ -300,3 +300,33 @@ impl TestApp {
         (self._db, self.config)
     }
 }
+
+/// Sends a fresh browser through `/authorize` (code flow, PKCE S256 with `challenge`, scope
+/// `openid offline_access`, state `st`) and the login page as `email`; returns the page the
+/// sign-in answered with (a 303 back to `redirect` when consent is skipped).
+pub async fn sign_in_for_code(
+    app: &TestApp,
+    client: &Creds,
+    redirect: &str,
+    challenge: &str,
+    (email, password): (&str, &str),
+) -> browser::Page {
+    let query = serde_urlencoded::to_string([
+        ("response_type", "code"),
+        ("client_id", client.id.as_str()),
+        ("redirect_uri", redirect),
+        ("scope", "openid offline_access"),
+        ("state", "st"),
+        ("code_challenge", challenge),
+        ("code_challenge_method", "S256"),
+    ])
+    .unwrap();
+    let mut browser = browser::Browser::new();
+    let page = browser
+        .get(&format!("{}?{query}", app.url("/authorize")))
+        .await;
+    assert_eq!(page.status, 200, "login page: {}", page.body);
+    let mut form = page.form();
+    form.set("email", email).set("password", password);
+    browser.post(&app.url("/authorize"), &form).await
+}
