@@ -1251,6 +1251,17 @@ def build_figures(sq, pg, peer, ref, growth=None):
             add(f"growth: {what} at {big['rows']:,} rows / at {small['rows']:,}", b / a, 1.5, "×",
                 higher_is_better=False,
                 note=f"{a:.2f} ms with {small['rows']:,} rows, {b:.2f} ms with {big['rows']:,}")
+    # Issue 16: PostgreSQL within 1.3x of SQLite on the token path and on introspection,
+    # measured in this one run (SQLite rate / PostgreSQL rate; at most 1.3 passes).
+    if pg:
+        for name, label in (("client_credentials RS256", "tokens RS256"),
+                            ("client_credentials ES256", "tokens ES256"),
+                            ("introspection (JWT, RS256)", "introspections")):
+            a, b = v(sq, name, "rps", 32), v(pg, name, "rps", 32)
+            if a and b:
+                add(f"SQLite / PostgreSQL, {label} (c=32)", a / b, 1.3, "×",
+                    higher_is_better=False,
+                    note=f"SQLite {a:,.0f}/s, PostgreSQL {b:,.0f}/s in this run")
     errors = sum(r["errors"] for res in (sq, pg) if res for r in res["loads"])
     add("errors across all Tessera loads", errors, 0, "", higher_is_better=False)
     return rows

@@ -1,5 +1,4 @@
-//! A short-lived, process-wide cache of client rows in front of [`ClientRepository`], used on
-//! SQLite only.
+//! A process-wide cache of client rows in front of [`ClientRepository`].
 //!
 //! Every request to `/token`, `/introspect` and `/revoke` authenticates a client, and the row
 //! almost never changes: reading it each time was the largest cost of those endpoints after
@@ -7,8 +6,12 @@
 //! Changes made through this process (admin API) invalidate the entry at once; changes made by
 //! another process on the same file (the CLI beside a running server) are seen within the TTL.
 //!
-//! PostgreSQL gets no cache: there the database can become unreachable while the process runs,
-//! and R-02 wants `/token` to answer 503 then, not a token from a remembered row.
+//! On PostgreSQL the cache is *gated* by the change feed (`change_feed`): entries are used only
+//! while this process is listening for the `tessera_changes` notifications that every change
+//! of a client row sends, so a secret rotated or a redirect URI removed by any process reaches
+//! every other at commit. A lost listener connection turns the cache off and empties it until
+//! the feed is back; a database that goes away therefore still yields 503 within the
+//! feed's keep-alive.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -35,6 +38,9 @@ struct CacheState {
     /// Bumped by every change, so a read that raced a change does not store what it read.
     generation: u64,
     entries: HashMap<String, (Instant, Client)>,
+    /// Whether entries may be used: always on SQLite, only while the change feed listens on
+    /// PostgreSQL.
+    live: bool,
 }
 
 impl ClientCache {
@@ -42,8 +48,35 @@ impl ClientCache {
     pub(crate) fn new(ttl: Duration) -> Self {
         Self {
             ttl,
+            state: Mutex::new(CacheState {
+                live: true,
+                ..CacheState::default()
+            }),
+        }
+    }
+
+    /// A cache that stays off until [`Self::set_live`] turns it on (the change feed does).
+    pub(crate) fn gated(ttl: Duration) -> Self {
+        Self {
+            ttl,
             state: Mutex::new(CacheState::default()),
         }
+    }
+
+    /// Turns the cache on or off; either way it starts empty, and reads that began before are
+    /// not stored.
+    pub(crate) fn set_live(&self, live: bool) {
+        let mut state = self.lock();
+        state.live = live;
+        state.generation = state.generation.wrapping_add(1);
+        state.entries.clear();
+    }
+
+    /// Forgets every entry (a change the feed could not name).
+    pub(crate) fn invalidate_all(&self) {
+        let mut state = self.lock();
+        state.generation = state.generation.wrapping_add(1);
+        state.entries.clear();
     }
 
     fn lock(&self) -> MutexGuard<'_, CacheState> {
@@ -52,17 +85,17 @@ impl ClientCache {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn get(&self, id: &ClientId) -> Result<Client, u64> {
+    pub(crate) fn get(&self, id: &ClientId) -> Result<Client, u64> {
         let state = self.lock();
         match state.entries.get(id.as_str()) {
-            Some((at, client)) if at.elapsed() < self.ttl => Ok(client.clone()),
+            Some((at, client)) if state.live && at.elapsed() < self.ttl => Ok(client.clone()),
             _ => Err(state.generation),
         }
     }
 
-    fn put(&self, generation: u64, client: &Client) {
+    pub(crate) fn put(&self, generation: u64, client: &Client) {
         let mut state = self.lock();
-        if state.generation != generation {
+        if !state.live || state.generation != generation {
             return;
         }
         if state.entries.len() >= MAX_ENTRIES {
@@ -74,10 +107,15 @@ impl ClientCache {
         );
     }
 
-    fn invalidate(&self, id: &ClientId) {
+    pub(crate) fn invalidate(&self, id: &ClientId) {
+        self.invalidate_str(id.as_str());
+    }
+
+    /// [`Self::invalidate`] by the id's text, as a notification carries it.
+    pub(crate) fn invalidate_str(&self, id: &str) {
         let mut state = self.lock();
         state.generation = state.generation.wrapping_add(1);
-        state.entries.remove(id.as_str());
+        state.entries.remove(id);
     }
 }
 
@@ -169,4 +207,4 @@ impl<R: ClientRepository> ClientRepository for CachedClientRepository<R> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -1,4 +1,5 @@
 use std::sync::Arc;
+use std::time::Duration;
 
 use diesel_async::RunQueryDsl;
 use tessera_application::ports::{
@@ -14,6 +15,10 @@ use super::database_url::parse_url;
 use super::housekeeping::DieselHousekeeping;
 use super::pool::{postgres_pool, sqlite_pool};
 use super::*;
+
+/// How long a client row is reused on PostgreSQL at most, when the change feed is live (it
+/// drops the row at once when it changes; this bounds what a missed notification could cost).
+const POSTGRES_CLIENT_CACHE_TTL: Duration = Duration::from_secs(60);
 
 /// The handle to the database: a connection pool and the repositories built on it. Cheap to
 /// clone; every clone shares the pool.
@@ -51,14 +56,26 @@ impl Database {
             }
             Target::Postgres(config) => Pools::Postgres(postgres_pool(config, &opts)?),
         };
-        let (inline, client_cache) = match &target {
+        let (inline, client_cache, change_feed) = match &target {
             Target::Sqlite(path) => (
                 Some(inline_reads::InlineReader::new(path)),
                 Some(Arc::new(client_cache::ClientCache::new(
                     opts.client_cache_ttl,
                 ))),
+                None,
             ),
-            Target::Postgres(_) => (None, None),
+            Target::Postgres(_) => {
+                // Exact through the change feed, so the TTL is only a backstop; a zero
+                // `client_cache_ttl` still turns caching off.
+                let ttl = if opts.client_cache_ttl.is_zero() {
+                    Duration::ZERO
+                } else {
+                    POSTGRES_CLIENT_CACHE_TTL
+                };
+                let cache = Arc::new(client_cache::ClientCache::gated(ttl));
+                let feed = Arc::new(change_feed::ChangeFeed::new(cache.clone()));
+                (None, Some(cache), Some(feed))
+            }
         };
         let inner = Arc::new(Inner {
             pool,
@@ -68,6 +85,7 @@ impl Database {
             deadline,
             inline,
             client_cache,
+            change_feed,
         });
         if let (Pools::Sqlite(pool), Target::Sqlite(path)) = (&inner.pool, &inner.target) {
             // Open one connection now: it creates the file and switches it to WAL, and a path
@@ -119,6 +137,27 @@ impl Database {
                 migrations::migrate_postgres(config, &self.inner.opts, &self.inner.redactor).await
             }
         }
+    }
+
+    /// On PostgreSQL, starts listening for the changes other processes make (`change_feed`):
+    /// while it listens, client rows and the revocation denylist are answered from memory and
+    /// kept exact by notifications. Serving processes call it once; one-shot commands do not
+    /// need it. Does nothing on SQLite.
+    pub fn start_change_feed(&self) {
+        if let (Some(feed), Target::Postgres(config)) =
+            (&self.inner.change_feed, &self.inner.target)
+        {
+            change_feed::spawn(feed, (**config).clone());
+        }
+    }
+
+    /// Whether the change feed is listening (client cache and denylist copy in use): tests
+    /// and the readiness of operators' dashboards; always `false` on SQLite.
+    pub fn change_feed_live(&self) -> bool {
+        self.inner
+            .change_feed
+            .as_ref()
+            .is_some_and(|feed| feed.is_live())
     }
 
     /// `SELECT 1` within the pool timeouts, for readiness probes.

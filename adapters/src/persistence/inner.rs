@@ -16,8 +16,11 @@ pub(crate) struct Inner {
     pub(super) deadline: Duration,
     /// SQLite only: one-row reads on the calling thread (see `inline_reads`).
     pub(super) inline: Option<inline_reads::InlineReader>,
-    /// SQLite only: the client rows of recent authentications (see `client_cache`).
+    /// The client rows of recent authentications (see `client_cache`); on PostgreSQL gated
+    /// by `change_feed`.
     pub(super) client_cache: Option<Arc<client_cache::ClientCache>>,
+    /// PostgreSQL only: the change feed, started by [`super::Database::start_change_feed`].
+    pub(crate) change_feed: Option<Arc<change_feed::ChangeFeed>>,
 }
 
 impl Inner {

@@ -55,6 +55,7 @@ macro_rules! with_connection {
 mod api_keys;
 mod audit;
 mod challenges;
+mod change_feed;
 mod client_cache;
 mod clients;
 mod codes;

@@ -53,6 +53,7 @@ impl DieselRevocationRepository {
 impl RevocationRepository for DieselRevocationRepository {
     async fn revoke(&self, jti: &str, expires_at: UnixTime) -> Result<(), RepositoryError> {
         let jti = jti.to_owned();
+        let jti_copy = jti.clone();
         with_connection!(self.db, |conn, db| {
             diesel::insert_into(revoked_tokens::table)
                 .values((
@@ -64,7 +65,11 @@ impl RevocationRepository for DieselRevocationRepository {
                 .await
                 .map(|_| ())
                 .map_err(|e| db.query_error(e))
-        })
+        })?;
+        if let Some(feed) = &self.db.change_feed {
+            feed.revoked(&jti_copy, expires_at.as_secs());
+        }
+        Ok(())
     }
 
     async fn is_revoked(&self, jti: &str) -> Result<bool, RepositoryError> {
@@ -76,6 +81,10 @@ impl RevocationRepository for DieselRevocationRepository {
             )
         });
         if let Some(found) = inline {
+            return Ok(found);
+        }
+        // On PostgreSQL, from the change feed's exact copy while it listens.
+        if let Some(found) = self.db.change_feed.as_ref().and_then(|f| f.is_revoked(jti)) {
             return Ok(found);
         }
         let jti = jti.to_owned();

@@ -49,6 +49,9 @@ pub async fn open(database: &DatabaseConfig, patience: Patience) -> Result<Datab
     if !applied.is_empty() {
         log::info!("applied migrations: {}", applied.join(", "));
     }
+    if patience == Patience::Serving {
+        db.start_change_feed();
+    }
     Ok(db)
 }
 

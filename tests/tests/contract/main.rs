@@ -20,6 +20,7 @@ mod admin;
 mod api_keys;
 mod audit;
 mod backchannel_logout;
+mod change_feed;
 mod client_registration;
 mod clients_keys_schema;
 mod device_authorizations;

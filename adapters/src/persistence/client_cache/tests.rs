@@ -2,7 +2,7 @@ use super::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tessera_domain::{GrantType, ScopeSet, TokenEndpointAuthMethod, UnixTime};
 
-fn client(secret: &str) -> Client {
+pub(crate) fn client(secret: &str) -> Client {
     Client {
         security: Default::default(),
         origin: Default::default(),
