@@ -18,6 +18,8 @@
     reason = "test support: a fixture that cannot be set up is meant to stop the test"
 )]
 
+pub mod process;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
