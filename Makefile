@@ -5,7 +5,7 @@
 CARGO ?= cargo
 PG_URL ?= $(or $(TESSERA_TEST_POSTGRES_URL),postgres://postgres@127.0.0.1:5432/postgres)
 
-.PHONY: run build test lint lint-rules fmt pg-check mcp-deps domain-purity bench bench-quick bench-growth schemathesis
+.PHONY: run build test test-faults lint lint-rules fmt pg-check mcp-deps domain-purity bench bench-quick bench-growth schemathesis
 
 run:
 	$(CARGO) run -p tessera-server --bin tessera -- serve
@@ -15,6 +15,14 @@ build:
 
 test: pg-check mcp-deps
 	$(CARGO) test --workspace --all-targets
+
+# The fault suite (tests/tests/faults, README "Fault tests"): real `tessera` processes killed,
+# cut off from their database, stopped under load, out of disk. Its tests are #[ignore]d so
+# `make test` does not run them twice; here one at a time, as their latency bounds assume
+# the machine is not also running another load.
+test-faults: pg-check
+	$(CARGO) build -p tessera-server --bin tessera
+	$(CARGO) test -p tessera-tests --test faults -- --ignored --test-threads 1
 
 # The MCP end-to-end test (tests/tests/e2e/mcp_sdk.rs) runs the official MCP TypeScript SDK
 # under Node.js: its packages come from tests/mcp/package-lock.json, exactly (`npm ci`), and

@@ -82,9 +82,11 @@ pub(crate) fn stored_digest(bytes: &[u8]) -> Result<TokenDigest, String> {
     TokenDigest::from_bytes(bytes).ok_or_else(|| format!("{} bytes, not 32", bytes.len()))
 }
 
-/// Server messages that mean "try again later" rather than a fault in the query.
+/// Server messages that mean "try again later" rather than a fault in the query. A full disk
+/// is one (SQLite's SQLITE_FULL, PostgreSQL's ENOSPC): the write was not stored, and it will
+/// be once space is freed, so it is a 503, not a 500.
 fn is_transient(message: &str) -> bool {
-    const MARKERS: [&str; 8] = [
+    const MARKERS: [&str; 10] = [
         "statement timeout",
         "lock timeout",
         "database is locked",
@@ -93,6 +95,8 @@ fn is_transient(message: &str) -> bool {
         "the database system is",
         "connection closed",
         "server closed the connection",
+        "database or disk is full",
+        "no space left on device",
     ];
     let message = message.to_ascii_lowercase();
     MARKERS.iter().any(|m| message.contains(m))
