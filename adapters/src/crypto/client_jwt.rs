@@ -335,3 +335,6 @@ fn same_media_type(a: &str, b: &str) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod properties;

@@ -134,3 +134,6 @@ fn hmac(key: &[u8], data: &[u8]) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod properties;
