@@ -10,7 +10,7 @@ use tessera_adapters::http::fuzzing::{parse_basic, unverified_subject};
 
 /// `application/x-www-form-urlencoded` encoding of one value.
 fn form_encode(s: &str) -> String {
-    let encoded = serde_urlencoded::to_string([("v", s)]).expect("encodes");
+    let encoded = serde_urlencoded::to_string(&[("v", s)]).expect("encodes");
     encoded.strip_prefix("v=").unwrap_or_default().to_owned()
 }
 
