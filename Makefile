@@ -5,7 +5,7 @@
 CARGO ?= cargo
 PG_URL ?= $(or $(TESSERA_TEST_POSTGRES_URL),postgres://postgres@127.0.0.1:5432/postgres)
 
-.PHONY: run build test test-faults lint lint-rules fmt pg-check mcp-deps domain-purity bench bench-quick bench-growth schemathesis
+.PHONY: run build test test-faults lint lint-rules fmt pg-check mcp-deps domain-purity bench bench-quick bench-growth schemathesis coverage fuzz
 
 run:
 	$(CARGO) run -p tessera-server --bin tessera -- serve
@@ -98,3 +98,31 @@ bench-growth:
 # allowed); installs schemathesis with pip when missing. About a minute after the build.
 schemathesis:
 	bash scripts/schemathesis.sh
+
+# Line coverage of `domain` and `application` (their own unit, property and in-memory tests)
+# with cargo-tarpaulin's ptrace engine (no llvm-tools needed); installed when missing. Writes
+# target/coverage/ (tarpaulin-report.html, tarpaulin-report.json, summary.md) and fails when
+# either crate is under COVERAGE_MIN per cent. Test-only files (tests.rs, properties.rs,
+# *_tests.rs, test_support.rs) are not production code and are left out of the figures.
+# The instrumented build has its own target dir so it never invalidates the normal one.
+COVERAGE_MIN ?= 90
+TARPAULIN_VERSION ?= 0.37.5
+TARPAULIN_TARGET_DIR ?= $(if $(CARGO_TARGET_DIR),$(CARGO_TARGET_DIR)-tarpaulin,target/tarpaulin)
+coverage:
+	@command -v cargo-tarpaulin >/dev/null 2>&1 || \
+		$(CARGO) install cargo-tarpaulin --version $(TARPAULIN_VERSION) --locked --no-default-features
+	@mkdir -p target/coverage
+	$(CARGO) tarpaulin --engine ptrace -p tessera-domain -p tessera-application \
+		--target-dir $(TARPAULIN_TARGET_DIR) --skip-clean --timeout 300 \
+		--exclude-files '*/tests.rs' --exclude-files '*/properties.rs' \
+		--exclude-files '*_tests.rs' --exclude-files '*/test_support.rs' \
+		--out Json --out Html --output-dir target/coverage
+	python3 scripts/coverage_check.py target/coverage/tarpaulin-report.json $(COVERAGE_MIN) \
+		target/coverage/summary.md
+
+# Fuzzes each target of tests/fuzz (cargo-fuzz, nightly, libFuzzer) for FUZZ_SECS seconds and
+# reports runs and crashes per target; crash inputs land in tests/fuzz/artifacts/. Installs
+# cargo-fuzz (and nightly) when missing. See tests/fuzz/run.sh.
+FUZZ_SECS ?= 30
+fuzz:
+	FUZZ_SECS=$(FUZZ_SECS) bash tests/fuzz/run.sh

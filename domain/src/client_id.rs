@@ -130,3 +130,6 @@ impl Serialize for ClientId {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod properties;

@@ -222,3 +222,6 @@ pub fn jwk_thumbprint(
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod properties;

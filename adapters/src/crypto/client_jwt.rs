@@ -11,7 +11,7 @@ mod key_sets;
 
 pub use key_sets::ClientKeySets;
 
-use super::jws_header::{Header, B64, MAX_TOKEN_LEN};
+use super::jws_header::{parse_header, Header, B64, MAX_TOKEN_LEN};
 use async_trait::async_trait;
 use base64::Engine;
 use josekit::jwk::Jwk;
@@ -300,8 +300,7 @@ fn split(token: &str) -> Result<SplitJws<'_>, ClientJwtError> {
     let header_json = B64
         .decode(header_b64)
         .map_err(|_| ClientJwtError::Malformed)?;
-    let header: Header =
-        serde_json::from_slice(&header_json).map_err(|_| ClientJwtError::Malformed)?;
+    let header: Header = parse_header(&header_json).ok_or(ClientJwtError::Malformed)?;
     if header.jwk.0 || header.jku.0 || header.x5u.0 || header.x5c.0 || header.crit.0 {
         return Err(ClientJwtError::Malformed);
     }
@@ -335,3 +334,6 @@ fn same_media_type(a: &str, b: &str) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod properties;

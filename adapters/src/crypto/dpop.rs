@@ -1,7 +1,7 @@
 //! DPoP proofs (RFC 9449 §4.3) checked with josekit against the key in their own header, and
 //! the stateless server nonces (§8) every process derives from the secret key.
 
-use super::jws_header::{B64, MAX_TOKEN_LEN};
+use super::jws_header::{parse_header, B64, MAX_TOKEN_LEN};
 use base64::Engine;
 use josekit::jwk::Jwk;
 use josekit::jws::{EdDSA, JwsVerifier, ES256, PS256, RS256};
@@ -42,8 +42,7 @@ impl DpopProofVerifier for JosekitDpopVerifier {
         let header_json = B64
             .decode(header_b64)
             .map_err(|_| DpopProofError::Malformed)?;
-        let header: ProofHeader =
-            serde_json::from_slice(&header_json).map_err(|_| DpopProofError::Malformed)?;
+        let header: ProofHeader = parse_header(&header_json).ok_or(DpopProofError::Malformed)?;
         if header.typ.as_deref() != Some(DPOP_PROOF_TYP) {
             return Err(DpopProofError::Type);
         }
@@ -134,3 +133,6 @@ fn hmac(key: &[u8], data: &[u8]) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod properties;

@@ -5,7 +5,7 @@
 //! expected `typ`, and a size cap. Only a token that passes reaches a verifier.
 
 use base64::Engine;
-use serde::de::IgnoredAny;
+use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::{Deserialize, Deserializer};
 use tessera_application::errors::VerifyError;
 use tessera_domain::SigningAlgorithm;
@@ -63,6 +63,20 @@ pub(crate) struct Header {
     pub(crate) crit: Present,
 }
 
+/// Parses a JOSE header, which RFC 7515 §4 makes a JSON object. Derived deserialisation alone
+/// would also take a JSON array holding the members in declaration order (`["ES256","at+jwt",
+/// "k1"]`), a header no JOSE library would read the same way: found by the `jws_header` fuzz
+/// target.
+pub(crate) fn parse_header<T: DeserializeOwned>(json: &[u8]) -> Option<T> {
+    let first = json
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    if first != Some(&b'{') {
+        return None;
+    }
+    serde_json::from_slice(json).ok()
+}
+
 /// Splits `token`, decodes its header and signature, and applies the header rules, in this
 /// order: size and shape (`Malformed`), key material or references in the header
 /// (`ForbiddenHeader`), algorithm allow-list (`Algorithm`), `typ` (`Type`), `kid` present
@@ -78,8 +92,7 @@ pub(crate) fn check<'a>(token: &'a str, expected_typ: &str) -> Result<CheckedJws
         return Err(VerifyError::Malformed);
     };
     let header_json = B64.decode(header_b64).map_err(|_| VerifyError::Malformed)?;
-    let header: Header =
-        serde_json::from_slice(&header_json).map_err(|_| VerifyError::Malformed)?;
+    let header: Header = parse_header(&header_json).ok_or(VerifyError::Malformed)?;
 
     if header.jwk.0 || header.jku.0 || header.x5u.0 || header.x5c.0 || header.crit.0 {
         return Err(VerifyError::ForbiddenHeader);
@@ -203,6 +216,33 @@ mod tests {
         let header = r#"{"alg":"none","alg":"ES256","typ":"at+jwt","kid":"k1"}"#;
         let t = format!("{}.e30.AQID", B64.encode(header));
         assert_eq!(check(&t, "at+jwt").unwrap_err(), VerifyError::Malformed);
+    }
+
+    /// Found by the `jws_header` fuzz target: a JSON array of the members in order was read
+    /// as a header.
+    #[test]
+    fn a_header_that_is_not_a_json_object_is_malformed() {
+        for header in [
+            r#"["ES256","at+jwt","k1"]"#,
+            r#" ["ES256","at+jwt","k1",null,null,null,null,null]"#,
+            r#""ES256""#,
+            "null",
+        ] {
+            let t = format!("{}.e30.AQID", B64.encode(header));
+            assert_eq!(
+                check(&t, "at+jwt").unwrap_err(),
+                VerifyError::Malformed,
+                "{header}"
+            );
+        }
+        let spaced = format!(
+            "{}.e30.AQID",
+            B64.encode(" \t\r\n{\"alg\":\"ES256\",\"typ\":\"at+jwt\",\"kid\":\"k1\"}")
+        );
+        assert!(
+            check(&spaced, "at+jwt").is_ok(),
+            "white space before the object is JSON"
+        );
     }
 
     #[test]

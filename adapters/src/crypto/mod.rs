@@ -9,6 +9,8 @@ mod cipher;
 mod client_jwt;
 mod clock;
 mod dpop;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod jwk;
 mod jws_engine;
 mod jws_header;

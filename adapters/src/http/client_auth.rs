@@ -117,7 +117,7 @@ fn presented_assertion(
 }
 
 /// The `iss` of a compact JWT whose `sub` is the same, without checking anything else.
-fn unverified_subject(jwt: &str) -> Option<String> {
+pub(super) fn unverified_subject(jwt: &str) -> Option<String> {
     if jwt.len() > 8 * 1024 {
         return None;
     }
@@ -132,7 +132,7 @@ fn unverified_subject(jwt: &str) -> Option<String> {
 }
 
 /// Decodes `Basic base64(urlencode(id):urlencode(secret))`.
-fn parse_basic(value: Option<&str>) -> Option<(String, SecretString)> {
+pub(super) fn parse_basic(value: Option<&str>) -> Option<(String, SecretString)> {
     let value = value?;
     let (scheme, encoded) = value.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
@@ -163,3 +163,6 @@ fn form_urldecode(s: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod properties;

@@ -18,6 +18,8 @@ mod discovery;
 mod dpop;
 pub mod errors;
 mod form;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod health;
 mod introspect;
 mod json_body;

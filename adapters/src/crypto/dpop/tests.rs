@@ -144,3 +144,20 @@ fn nonces_are_shared_by_the_same_secret_and_expire_after_two_buckets() {
     assert!(!a.accepts("", t));
     assert_ne!(a.current(t), a.current(t.plus(DPOP_NONCE_BUCKET_SECS)));
 }
+
+/// Found by the fuzz targets (the shared header parser): a JSON array of the members in order
+/// is not a JOSE header.
+#[test]
+fn a_header_that_is_not_a_json_object_is_malformed() {
+    let pair = es256_pair();
+    let header = json!(["dpop+jwt", "ES256", public_jwk(&pair)]).to_string();
+    let proof = format!(
+        "{}.{}.AQID",
+        B64.encode(header),
+        B64.encode(claims().to_string())
+    );
+    assert_eq!(
+        JosekitDpopVerifier.verify(&proof, &ALL),
+        Err(DpopProofError::Malformed)
+    );
+}

@@ -65,3 +65,6 @@ impl AdminApiKeys {
         Ok(revoked)
     }
 }
+
+#[cfg(test)]
+mod tests;

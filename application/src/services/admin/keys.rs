@@ -50,3 +50,6 @@ impl AdminKeys {
         Ok(kid)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -165,3 +165,6 @@ fn number(claims: &Map<String, Value>, name: &str) -> Option<i64> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod properties;

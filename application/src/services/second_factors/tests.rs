@@ -649,3 +649,5 @@ async fn a_right_password_opens_no_session_until_the_second_factor_and_a_wrong_c
         "the finished sign-in forgets"
     );
 }
+
+mod passkey_registration;

@@ -267,3 +267,5 @@ async fn rotating_without_a_sealer_or_for_a_key_client_is_refused() {
         Err(AdminClientError::KeyClient)
     ));
 }
+
+mod errors;

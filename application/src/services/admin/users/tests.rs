@@ -265,3 +265,5 @@ async fn admin_revoking_a_missing_consent_is_not_found() {
     ));
     assert!(events.all().is_empty());
 }
+
+mod lifecycle;
