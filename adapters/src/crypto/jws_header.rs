@@ -65,8 +65,8 @@ pub(crate) struct Header {
 
 /// Parses a JOSE header, which RFC 7515 §4 makes a JSON object. Derived deserialisation alone
 /// would also take a JSON array holding the members in declaration order (`["ES256","at+jwt",
-/// "k1"]`), a header no JOSE library would read the same way: found by the `jws_header` fuzz
-/// target.
+/// "k1"]`), a header no JOSE library would read the same way (found while writing the
+/// `jws_header` fuzz target's object check).
 pub(crate) fn parse_header<T: DeserializeOwned>(json: &[u8]) -> Option<T> {
     let first = json
         .iter()
@@ -218,8 +218,8 @@ mod tests {
         assert_eq!(check(&t, "at+jwt").unwrap_err(), VerifyError::Malformed);
     }
 
-    /// Found by the `jws_header` fuzz target: a JSON array of the members in order was read
-    /// as a header.
+    /// Found with the `jws_header` fuzz target's object check: a JSON array of the members in
+    /// order was read as a header.
     #[test]
     fn a_header_that_is_not_a_json_object_is_malformed() {
         for header in [

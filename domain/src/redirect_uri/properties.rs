@@ -204,3 +204,17 @@ proptest! {
         }
     }
 }
+
+/// From the `redirect_uri` fuzz target's first run (a wrong expectation in the target, not a
+/// bug): a private-use URI has no authority unless `//` follows its scheme, so `://` and `@`
+/// later in its path are path characters, and it matches only itself.
+#[test]
+fn a_private_use_uri_may_carry_colons_slashes_and_at_in_its_path() {
+    let uri = RedirectUri::parse("XX::://:U:=~~=@~").unwrap();
+    assert!(uri.matches("XX::://:U:=~~=@~"));
+    assert!(!uri.matches("xx::://:U:=~~=@~"));
+    assert_eq!(
+        RedirectUri::parse("XX://:U:=~~=@~"),
+        Err(RedirectUriError::Userinfo)
+    );
+}

@@ -133,3 +133,13 @@ proptest! {
         }
     }
 }
+
+/// From the `scope` fuzz target's first run (a wrong expectation in the target, not a bug): an
+/// empty request is no request, and grants everything held.
+#[test]
+fn an_empty_request_grants_everything_held() {
+    let held = ScopeSet::parse("(").unwrap();
+    let empty = ScopeSet::parse("").unwrap();
+    assert_eq!(held.narrow_to(Some(&empty)), Ok(held.clone()));
+    assert_eq!(empty.narrow_to(Some(&empty)), Ok(empty.clone()));
+}

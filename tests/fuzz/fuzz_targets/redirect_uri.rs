@@ -24,8 +24,13 @@ fuzz_target!(|data: &[u8]| {
             "{registered}"
         );
     }
-    if let Some(after) = registered.split_once("://").map(|(_, rest)| rest) {
-        let authority = after.split(['/', '?']).next().unwrap_or_default();
+    // An authority is what follows `scheme://`; a private-use URI without one may hold `://`
+    // and `@` in its path (`x::://a@b`).
+    let authority = registered
+        .split_once(':')
+        .and_then(|(_, rest)| rest.strip_prefix("//"))
+        .map(|after| after.split(['/', '?']).next().unwrap_or_default());
+    if let Some(authority) = authority {
         assert!(!authority.contains('@'), "{registered}");
     }
     if uri.matches(&requested) && requested != registered {

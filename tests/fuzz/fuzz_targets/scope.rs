@@ -1,6 +1,6 @@
 //! Scopes (domain `Scope`, `ScopeSet`): no input panics; an accepted set prints canonically
 //! and parses back to itself, holds only valid scope-tokens, and the set operations keep
-//! their algebra (intersection within both, union around both, narrowing never widens).
+//! their algebra (intersection within both, union around both, narrowing never widens, and an empty request grants all that is held).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -26,8 +26,10 @@ fuzz_target!(|data: &[u8]| {
     let either = left.union(&right);
     assert!(both.is_subset_of(&left) && both.is_subset_of(&right));
     assert!(left.is_subset_of(&either) && right.is_subset_of(&either));
+    // An empty request is no request: everything held is granted.
     match left.narrow_to(Some(&right)) {
-        Ok(narrowed) => assert!(narrowed.is_subset_of(&left) && narrowed.is_subset_of(&right)),
+        Ok(narrowed) if right.is_empty() => assert_eq!(narrowed, left),
+        Ok(narrowed) => assert!(narrowed == right && right.is_subset_of(&left)),
         Err(_) => assert!(!right.is_subset_of(&left)),
     }
     assert_eq!(left.narrow_to(None).as_ref(), Ok(&left));

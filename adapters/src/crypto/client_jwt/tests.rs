@@ -393,7 +393,8 @@ async fn malformed_tokens_and_key_references_in_the_header_are_refused() {
         format!("{good}{}", "A".repeat(MAX_TOKEN_LEN)),
         format!("{}.e30.AQID", B64.encode("not json")),
         format!("{}.e30.AQID", B64.encode(r#"{"alg":"none","alg":"ES256"}"#)),
-        // Found by the fuzz targets: a JSON array of the members in order is not a header.
+        // Found with the fuzz targets' header checks: a JSON array of the members in order
+        // is not a header.
         format!("{}.e30.AQID", B64.encode(r#"["ES256","JWT","k1"]"#)),
     ] {
         assert_eq!(

@@ -145,8 +145,8 @@ fn nonces_are_shared_by_the_same_secret_and_expire_after_two_buckets() {
     assert_ne!(a.current(t), a.current(t.plus(DPOP_NONCE_BUCKET_SECS)));
 }
 
-/// Found by the fuzz targets (the shared header parser): a JSON array of the members in order
-/// is not a JOSE header.
+/// Found with the fuzz targets' header checks (the shared header parser): a JSON array of the
+/// members in order is not a JOSE header.
 #[test]
 fn a_header_that_is_not_a_json_object_is_malformed() {
     let pair = es256_pair();
