@@ -233,9 +233,10 @@ fn from(addr: &str) -> HttpRequest {
         .to_http_request()
 }
 
+/// Three sign-in failures, three back an hour (one every 20 minutes).
 fn small() -> RateLimitSettings {
     RateLimitSettings {
-        sign_in_failures: Budget::new(3, 3600),
+        sign_in_failures: Budget::new(3, 3),
         ..RateLimitSettings::default()
     }
 }
