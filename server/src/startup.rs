@@ -200,9 +200,7 @@ impl Parts {
         let operations = Operations::start(&core);
         let backchannel = backchannel::install(&core, config, operations.audit.clone())?;
         let tokens = Tokens::new(&core);
-        let limiter = Arc::new(RateLimiter::new(
-            config.rate_limit.settings(&config.accounts.lockout),
-        ));
+        let limiter = crate::wiring::rate_limit::limiter(config).await?;
         let accounts = AccountServices::new(
             &core,
             AccountInputs {

@@ -78,7 +78,7 @@ fn recovery_codes_response(codes: &[SecretString]) -> HttpResponse {
 }
 
 /// Spends from the address's failure budget when a second factor was refused (guessing).
-fn count_refusal(req: &HttpRequest, state: &AccountState, e: &SecondFactorError) {
+async fn count_refusal(req: &HttpRequest, state: &AccountState, e: &SecondFactorError) {
     if matches!(
         e,
         SecondFactorError::InvalidCode
@@ -86,7 +86,7 @@ fn count_refusal(req: &HttpRequest, state: &AccountState, e: &SecondFactorError)
             | SecondFactorError::Locked { .. }
             | SecondFactorError::Expired
     ) {
-        state.limiter.sign_in_failed(req);
+        state.limiter.sign_in_failed(req).await;
     }
 }
 

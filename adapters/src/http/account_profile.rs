@@ -130,7 +130,7 @@ pub async fn me_password_post(
     payload: web::Payload,
     state: web::Data<AccountState>,
 ) -> HttpResponse {
-    if let Err(e) = sign_in_budget(&req, &state) {
+    if let Err(e) = sign_in_budget(&req, &state).await {
         return e.error_response();
     }
     let user = match signed_in_user(&req, &state).await {
@@ -142,11 +142,14 @@ pub async fn me_password_post(
         let body = read_json::<PasswordChange>(&req, payload)
             .await?
             .checked()?;
-        state
+        let changed = state
             .account_settings
             .change_password(&ctx, &user, body.current_password, body.new_password)
-            .await
-            .map_err(|e| counted_change_error(&req, &state, e))
+            .await;
+        match changed {
+            Ok(()) => Ok(()),
+            Err(e) => Err(counted_change_error(&req, &state, e).await),
+        }
     }
     .await;
     match result {
@@ -181,7 +184,7 @@ pub async fn me_delete(
     payload: web::Payload,
     state: web::Data<AccountState>,
 ) -> HttpResponse {
-    if let Err(e) = sign_in_budget(&req, &state) {
+    if let Err(e) = sign_in_budget(&req, &state).await {
         return e.error_response();
     }
     let user = match signed_in_user(&req, &state).await {
@@ -192,11 +195,14 @@ pub async fn me_delete(
     let result = async {
         let body: AccountDeletion = read_json(&req, payload).await?;
         password_length(&body.password)?;
-        state
+        let changed = state
             .account_settings
             .delete_account(&ctx, &user, body.password)
-            .await
-            .map_err(|e| counted_change_error(&req, &state, e))
+            .await;
+        match changed {
+            Ok(()) => Ok(()),
+            Err(e) => Err(counted_change_error(&req, &state, e).await),
+        }
     }
     .await;
     match result {
@@ -255,7 +261,7 @@ fn change_error(e: AccountChangeError) -> ApiError {
 }
 
 /// [`change_error`], spending from the address's failure budget when the password was wrong.
-fn counted_change_error(
+async fn counted_change_error(
     req: &HttpRequest,
     state: &AccountState,
     e: AccountChangeError,
@@ -264,7 +270,7 @@ fn counted_change_error(
         e,
         AccountChangeError::WrongPassword | AccountChangeError::Locked { .. }
     ) {
-        state.limiter.sign_in_failed(req);
+        state.limiter.sign_in_failed(req).await;
     }
     change_error(e)
 }

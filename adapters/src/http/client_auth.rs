@@ -23,7 +23,7 @@ pub async fn authenticated_form(
     let presented = match presented_credentials(req, &form) {
         Ok(p) => p,
         Err(e) => {
-            state.limiter.client_auth_failed(req, None);
+            state.limiter.client_auth_failed(req, None).await;
             return Err(e);
         }
     };
@@ -31,12 +31,16 @@ pub async fn authenticated_form(
     state
         .limiter
         .check_client_auth(req, Some(&client_id))
+        .await
         .map_err(ApiError::rate_limited)?;
     match state.authenticator.authenticate(presented).await {
         Ok(client) => Ok((form, client)),
         Err(e) => {
             if matches!(e, AuthenticateClientError::InvalidClient) {
-                state.limiter.client_auth_failed(req, Some(&client_id));
+                state
+                    .limiter
+                    .client_auth_failed(req, Some(&client_id))
+                    .await;
             }
             Err(e.into())
         }

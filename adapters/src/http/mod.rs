@@ -51,7 +51,9 @@ pub use jwks::JWKS_MAX_AGE_SECS;
 pub use metrics::{known_routes, MetricsSources};
 pub use openapi::{document as openapi_document, ApiDocs};
 pub use pushed_mark::PushedMarks;
-pub use rate_limit::{AdminFailures, Budget, RateLimitSettings, RateLimiter};
+pub use rate_limit::{
+    AdminFailures, Budget, RateLimitSettings, RateLimiter, RedisSettings, RedisUrlError,
+};
 pub use resource_endpoints::{ResourceEndpoints, UserClaims};
 pub use state::{AccountState, AdminState, BrowserFlowState, OperationsState, TokenEndpoints};
 pub use trusted_device::DeviceCookies;

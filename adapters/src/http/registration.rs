@@ -145,6 +145,7 @@ pub async fn register_post(
     state
         .limiter
         .take_client_registration(&req)
+        .await
         .map_err(ApiError::rate_limited)?;
     let metadata = read_metadata(&req, payload).await?;
     let ctx = state.context(&req);

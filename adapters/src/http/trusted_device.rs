@@ -104,16 +104,20 @@ impl DeviceCookies {
 
     /// What the lockout rules may know about this request: the trusted device, unless it has
     /// used up its own failures.
-    pub fn context(
+    pub async fn context(
         &self,
         req: &HttpRequest,
         limiter: &RateLimiter,
         now: UnixTime,
     ) -> (SignInContext, Option<TrustedDevice>) {
-        let device = req
+        let mut device = req
             .cookie(self.name())
-            .and_then(|c| self.verify(c.value(), now))
-            .filter(|d| limiter.device_usable(&d.device));
+            .and_then(|c| self.verify(c.value(), now));
+        if let Some(d) = &device {
+            if !limiter.device_usable(&d.device).await {
+                device = None;
+            }
+        }
         let context = SignInContext {
             trusted_device_for: device.as_ref().map(|d| d.user.clone()),
         };

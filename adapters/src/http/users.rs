@@ -101,6 +101,7 @@ pub async fn register_post(
     state
         .limiter
         .take_registration(&req)
+        .await
         .map_err(ApiError::rate_limited)?;
     let body: RegisterRequest = read_json(&req, payload).await?;
     password_length(&body.password)?;
@@ -152,7 +153,7 @@ pub async fn login_post(
     payload: web::Payload,
     state: web::Data<AccountState>,
 ) -> Result<HttpResponse, ApiError> {
-    sign_in_budget(&req, &state)?;
+    sign_in_budget(&req, &state).await?;
     let body: LoginRequest = read_json(&req, payload).await?;
     if body.password.expose_secret().chars().count() > MAX_PASSWORD_CHARS {
         return Err(field_error("password", "password is too long"));
@@ -167,7 +168,7 @@ pub async fn login_post(
     let result = actix_web::rt::spawn(async move { sign_in.on_account_api(&ctx, attempt).await })
         .await
         .map_err(|e| ApiError::server_error(&format!("the login task failed: {e}")))?;
-    count_login(&req, &state, &result);
+    count_login(&req, &state, &result).await;
     match result.map_err(login_error)? {
         ApiSignInOutcome::Tokens(tokens) => Ok(token_response(&tokens)),
         ApiSignInOutcome::SecondFactorDue(step) => Ok(mfa_required(&step)),
@@ -189,7 +190,7 @@ fn mfa_required(step: &PendingStep) -> HttpResponse {
 }
 
 /// Spends from the address's failure budget on a wrong password, and counts the outcome.
-fn count_login(
+async fn count_login(
     req: &HttpRequest,
     state: &AccountState,
     result: &Result<ApiSignInOutcome, AccountLoginError>,
@@ -201,7 +202,7 @@ fn count_login(
                 e,
                 LoginError::InvalidCredentials | LoginError::Locked { .. }
             ) {
-                state.limiter.sign_in_failed(req);
+                state.limiter.sign_in_failed(req).await;
             }
             state.metrics.login_result(Some(e));
         }
@@ -259,9 +260,13 @@ pub(super) async fn signed_in_user(
 }
 
 /// `429` when this address has used up its failed sign-ins (checked before any password).
-pub(super) fn sign_in_budget(req: &HttpRequest, state: &AccountState) -> Result<(), ApiError> {
+pub(super) async fn sign_in_budget(
+    req: &HttpRequest,
+    state: &AccountState,
+) -> Result<(), ApiError> {
     state
         .limiter
         .check_sign_in(req)
+        .await
         .map_err(ApiError::rate_limited)
 }

@@ -35,18 +35,20 @@ pub trait Mailer: Send + Sync {
 
 /// How many mails one account may be sent of one kind, so nobody can flood an inbox through
 /// the public endpoints that send mail (reset, verification). Implementations count per
-/// process or share the count between processes.
+/// process or share the count between processes (hence async).
+#[async_trait]
 pub trait MailBudget: Send + Sync {
     /// Takes one mail of `kind` for `user`; false when the budget is spent: send nothing.
-    fn try_take(&self, user: &UserId, kind: &str) -> bool;
+    async fn try_take(&self, user: &UserId, kind: &str) -> bool;
 }
 
 /// No limit: for the CLI and tests.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct UnlimitedMail;
 
+#[async_trait]
 impl MailBudget for UnlimitedMail {
-    fn try_take(&self, _user: &UserId, _kind: &str) -> bool {
+    async fn try_take(&self, _user: &UserId, _kind: &str) -> bool {
         true
     }
 }

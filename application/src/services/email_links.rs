@@ -188,7 +188,7 @@ impl EmailLinks {
         let Some(user) = self.find_enabled_by(email).await? else {
             return Ok(());
         };
-        if !self.within_budget(&user, NOTICE_MAIL) {
+        if !self.within_budget(&user, NOTICE_MAIL).await {
             return Ok(());
         }
         let text = format!(
@@ -215,7 +215,7 @@ impl EmailLinks {
     pub async fn resend_verification(&self, email: &str) -> Result<(), EmailLinkError> {
         if let Some(user) = self.find_enabled(email).await? {
             if !user.email_verified {
-                if !self.within_budget(&user, VERIFY_MAIL) {
+                if !self.within_budget(&user, VERIFY_MAIL).await {
                     return Ok(());
                 }
                 self.send_verification(&user).await?;
@@ -271,8 +271,8 @@ impl EmailLinks {
     }
 
     /// Takes one mail of `kind` from `user`'s budget; logs when it is spent.
-    fn within_budget(&self, user: &User, kind: &str) -> bool {
-        let ok = self.budget.try_take(&user.id, kind);
+    async fn within_budget(&self, user: &User, kind: &str) -> bool {
+        let ok = self.budget.try_take(&user.id, kind).await;
         if !ok {
             log::info!("{kind} mail for user {} not sent: budget spent", user.id);
         }

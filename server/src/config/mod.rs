@@ -124,7 +124,13 @@ fn production_lines(problems: &[(&'static str, String)]) -> String {
 }
 
 /// Environment variables with the prefix that are not configuration keys.
-const NOT_CONFIG_KEYS: [&str; 3] = ["config", "test_postgres_url", "require_postgres"];
+const NOT_CONFIG_KEYS: [&str; 5] = [
+    "config",
+    "test_postgres_url",
+    "require_postgres",
+    "test_redis_url",
+    "require_redis",
+];
 
 impl Config {
     /// Loads defaults < file < environment. `file` is `--config`/`TESSERA_CONFIG` if given

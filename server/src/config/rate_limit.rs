@@ -2,12 +2,13 @@
 
 use super::raw::{BudgetOverride, RawRateLimit};
 use super::ConfigError;
-use tessera_adapters::http::{Budget, RateLimitSettings};
+use secrecy::ExposeSecret;
+use tessera_adapters::http::{Budget, RateLimitSettings, RedisSettings};
 use tessera_domain::LockoutPolicy;
 
 /// A budget per purpose, each `rate_limit.<purpose>` over its built-in default (see the
 /// README).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct RateLimits {
     /// `false` turns every rate limit off (benchmarks).
     pub enabled: bool,
@@ -33,6 +34,9 @@ pub struct RateLimits {
     pub device_user_codes: Budget,
     /// Dynamic client registrations per address.
     pub client_registrations: Budget,
+    /// `rate_limit.redis_url`: `None` keeps every budget in its process; `Some` shares them
+    /// between every process through this Redis.
+    pub redis: Option<RedisSettings>,
 }
 
 impl RateLimits {
@@ -110,6 +114,85 @@ impl RawRateLimit {
             client_registrations: self
                 .client_registrations
                 .over("rate_limit.client_registrations", d.client_registrations)?,
+            redis: self.redis()?,
         })
+    }
+
+    /// `rate_limit.redis_url`, checked without connecting; empty is unset. The error names
+    /// the key and what is wrong, never the URL (it may hold a password).
+    fn redis(&self) -> Result<Option<RedisSettings>, ConfigError> {
+        match &self.redis_url {
+            Some(url) if !url.expose_secret().trim().is_empty() => {
+                RedisSettings::parse(url.clone())
+                    .map(Some)
+                    .map_err(|e| ConfigError::invalid("rate_limit.redis_url", e.to_string()))
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::raw::{RawConfig, RawRateLimit};
+    use super::super::Config;
+    use secrecy::SecretString;
+
+    fn with_url(url: &str) -> RawConfig {
+        RawConfig {
+            rate_limit: RawRateLimit {
+                redis_url: Some(SecretString::from(url.to_owned())),
+                ..RawRateLimit::default()
+            },
+            ..RawConfig::default()
+        }
+    }
+
+    #[test]
+    fn unset_or_empty_keeps_budgets_per_process() {
+        assert!(Config::defaults().unwrap().rate_limit.redis.is_none());
+        assert!(with_url("  ").parse().unwrap().rate_limit.redis.is_none());
+    }
+
+    #[test]
+    fn a_redis_url_shares_budgets_and_is_never_shown() {
+        let c = with_url("redis://:s3cret-pw@127.0.0.1:6379/2")
+            .parse()
+            .unwrap();
+        let redis = c.rate_limit.redis.as_ref().unwrap();
+        assert_eq!(redis.namespace, "tessera:rl");
+        assert_eq!(redis.timeout, std::time::Duration::from_millis(100));
+        assert!(!format!("{c:?}").contains("s3cret-pw"));
+        assert!(with_url("unix:///run/redis.sock").parse().is_ok());
+    }
+
+    #[test]
+    fn a_malformed_redis_url_stops_start_up_naming_the_key_not_the_password() {
+        for url in [
+            "http://:s3cret-pw@127.0.0.1:6379",
+            "redis://:s3cret-pw@127.0.0.1:6379/not-a-db",
+            "rediss://:s3cret-pw@127.0.0.1:6379",
+            "redis://:s3cret-pw@0.0.0.0:6379",
+            "s3cret-pw",
+        ] {
+            let msg = with_url(url).parse().unwrap_err().to_string();
+            assert!(
+                msg.starts_with("invalid configuration: rate_limit.redis_url: not a Redis URL"),
+                "{url}: {msg}"
+            );
+            assert!(!msg.contains("s3cret-pw"), "{msg}");
+        }
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's own signature
+    fn the_environment_sets_it() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("TESSERA_RATE_LIMIT__REDIS_URL", "redis://127.0.0.1:6380");
+            jail.set_env("TESSERA_TEST_REDIS_URL", "redis://elsewhere");
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert!(c.rate_limit.redis.is_some());
+            Ok(())
+        });
     }
 }

@@ -30,6 +30,8 @@ pub(super) struct RawRateLimit {
     pub(super) passkey_ceremonies: BudgetOverride,
     pub(super) device_user_codes: BudgetOverride,
     pub(super) client_registrations: BudgetOverride,
+    /// Unset (or empty): budgets per process; set: shared by every process through Redis.
+    pub(super) redis_url: Option<SecretString>,
 }
 
 impl Default for RawRateLimit {
@@ -47,6 +49,7 @@ impl Default for RawRateLimit {
             passkey_ceremonies: BudgetOverride::default(),
             device_user_codes: BudgetOverride::default(),
             client_registrations: BudgetOverride::default(),
+            redis_url: None,
         }
     }
 }

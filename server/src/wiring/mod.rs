@@ -9,6 +9,7 @@ pub mod backchannel;
 pub mod oauth;
 pub mod operations;
 pub mod persistence;
+pub mod rate_limit;
 pub mod registration;
 
 use crate::config::Config;
@@ -58,6 +59,9 @@ pub enum WiringError {
     /// The outbound HTTP client could not be built (TLS initialisation).
     #[error("outbound HTTP client: {0}")]
     Outbound(#[source] BoxError),
+    /// The rate limiter's Redis URL was refused (checked at start-up, so not expected here).
+    #[error("rate limits: {0}")]
+    RateLimit(#[source] BoxError),
 }
 
 /// Whole seconds of `d` as the application's `i64` seconds (saturating; configured values

@@ -40,6 +40,7 @@ mod par;
 mod reauthentication;
 mod refresh_grace;
 mod resource_indicators;
+mod shared_rate_limits;
 mod sign_in;
 mod sign_out;
 mod step_up;

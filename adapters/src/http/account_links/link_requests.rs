@@ -10,13 +10,13 @@ use tessera_domain::UserId;
 
 /// A wrong link token is a failed credential: it spends from the address's budget (the use
 /// case audits it).
-pub(super) fn count_invalid_link(
+pub(super) async fn count_invalid_link(
     req: &HttpRequest,
     state: &AccountState,
     result: &Result<UserId, EmailLinkError>,
 ) {
     if matches!(result, Err(EmailLinkError::InvalidLink)) {
-        state.limiter.sign_in_failed(req);
+        state.limiter.sign_in_failed(req).await;
     }
 }
 

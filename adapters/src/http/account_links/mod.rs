@@ -106,6 +106,7 @@ async fn mail_later(
     state
         .limiter
         .take_mail_request(&req)
+        .await
         .map_err(ApiError::rate_limited)?;
     let body: EmailRequest = read_json(&req, payload).await?;
     let task_state = state.clone();
@@ -165,7 +166,7 @@ pub async fn verify_email_post(
     payload: web::Payload,
     state: web::Data<AccountState>,
 ) -> HttpResponse {
-    if let Err(e) = sign_in_budget(&req, &state) {
+    if let Err(e) = sign_in_budget(&req, &state).await {
         return e.error_response();
     }
     let ctx = audit_trail::request_context(&req, &state.limiter, state.clock.as_ref());
@@ -193,7 +194,7 @@ async fn verify_email_form(
     };
     let token = form.get("token").unwrap_or_default();
     let verified = state.email_links.verify_email(ctx, token).await;
-    count_invalid_link(req, state, &verified);
+    count_invalid_link(req, state, &verified).await;
     match verified {
         Ok(_) => pages::html_response(
             StatusCode::OK,
@@ -215,7 +216,7 @@ async fn verify_email_json(
 ) -> Result<(), ApiError> {
     let body: TokenRequest = read_json(req, payload).await?;
     let verified = state.email_links.verify_email(ctx, &body.token).await;
-    count_invalid_link(req, state, &verified);
+    count_invalid_link(req, state, &verified).await;
     verified.map(|_| ()).map_err(link_error)
 }
 
@@ -265,7 +266,7 @@ pub async fn reset_confirm_post(
     payload: web::Payload,
     state: web::Data<AccountState>,
 ) -> HttpResponse {
-    if let Err(e) = sign_in_budget(&req, &state) {
+    if let Err(e) = sign_in_budget(&req, &state).await {
         return e.error_response();
     }
     let ctx = audit_trail::request_context(&req, &state.limiter, state.clock.as_ref());
@@ -300,7 +301,7 @@ async fn reset_confirm_form(
         .email_links
         .confirm_password_reset(ctx, &token, password)
         .await;
-    count_invalid_link(req, state, &reset);
+    count_invalid_link(req, state, &reset).await;
     match reset {
         Ok(_) => password_changed_page(),
         Err(EmailLinkError::Password(p)) => reset_form_again(req, state, &token, &p.to_string()),
@@ -321,6 +322,6 @@ async fn reset_confirm_json(
         .email_links
         .confirm_password_reset(ctx, &body.token, body.password)
         .await;
-    count_invalid_link(req, state, &reset);
+    count_invalid_link(req, state, &reset).await;
     reset.map(|_| ()).map_err(link_error)
 }

@@ -175,10 +175,11 @@ pub async fn login_passkey_options_post(
     req: HttpRequest,
     state: web::Data<AccountState>,
 ) -> Result<HttpResponse, ApiError> {
-    sign_in_budget(&req, &state)?;
+    sign_in_budget(&req, &state).await?;
     state
         .limiter
         .take_passkey_ceremony(&req)
+        .await
         .map_err(ApiError::rate_limited)?;
     let challenge = state
         .second_factors
@@ -202,7 +203,7 @@ pub async fn login_passkey_post(
     payload: web::Payload,
     state: web::Data<AccountState>,
 ) -> Result<HttpResponse, ApiError> {
-    sign_in_budget(&req, &state)?;
+    sign_in_budget(&req, &state).await?;
     let body: Login = read_json(&req, payload).await?;
     if body.handle.expose_secret().is_empty() {
         return Err(bad_field("handle"));
@@ -215,7 +216,7 @@ pub async fn login_passkey_post(
     {
         Ok(s) => s,
         Err(e) => {
-            count_refusal(&req, &state, &e);
+            count_refusal(&req, &state, &e).await;
             return Err(second_factor_error(e));
         }
     };

@@ -43,7 +43,7 @@ pub async fn login_mfa_post(
     payload: web::Payload,
     state: web::Data<AccountState>,
 ) -> Result<HttpResponse, ApiError> {
-    sign_in_budget(&req, &state)?;
+    sign_in_budget(&req, &state).await?;
     let body: MfaLogin = read_json(&req, payload).await?;
     if body.mfa_token.expose_secret().is_empty() {
         return Err(bad_field("mfa_token"));
@@ -64,7 +64,7 @@ pub async fn login_mfa_post(
     match result {
         Ok(tokens) => Ok(token_response(&tokens)),
         Err(AccountLoginError::SecondFactor(e)) => {
-            count_refusal(&req, &state, &e);
+            count_refusal(&req, &state, &e).await;
             Err(second_factor_error(e))
         }
         Err(other) => Err(login_error(other)),
@@ -219,7 +219,7 @@ async fn code_change<T, Fut>(
 where
     Fut: Future<Output = Result<T, SecondFactorError>>,
 {
-    sign_in_budget(req, state)?;
+    sign_in_budget(req, state).await?;
     let user = freshly_signed_in(req, state).await?;
     let body: CodeOrOtp = read_json(req, payload).await?;
     let code = match name {
@@ -231,10 +231,13 @@ where
     if len == 0 || len > 64 {
         return Err(bad_field(name));
     }
-    change(context(req, state), user, code).await.map_err(|e| {
-        count_refusal(req, state, &e);
-        second_factor_error(e)
-    })
+    match change(context(req, state), user, code).await {
+        Ok(done) => Ok(done),
+        Err(e) => {
+            count_refusal(req, state, &e).await;
+            Err(second_factor_error(e))
+        }
+    }
 }
 
 /// `{"code"}` or `{"otp"}`: the one secret field of a factor change, never copied into errors.

@@ -44,25 +44,25 @@ pub(super) async fn answer(
         {
             Ok(codes) => recovery_codes(&codes),
             Err(SecondFactorError::InvalidCode) => {
-                page.flow.limiter.sign_in_failed(page.req);
+                page.flow.limiter.sign_in_failed(page.req).await;
                 let again = "That code is not correct. Scan this new code and try again.";
                 enrolment(page, accounts, s, Some(again)).await
             }
-            Err(e) => refused(page, e),
+            Err(e) => refused(page, e).await,
         },
         "totp_off" => match factors
             .disable_totp(&ctx, user, &fields.secret("otp"))
             .await
         {
             Ok(()) => back(&notices::done("totp_off")),
-            Err(e) => refused(page, e),
+            Err(e) => refused(page, e).await,
         },
         "recovery_codes" => match factors
             .renew_recovery_codes(&ctx, user, &fields.secret("otp"))
             .await
         {
             Ok(codes) => recovery_codes(&codes),
-            Err(e) => refused(page, e),
+            Err(e) => refused(page, e).await,
         },
         "passkey_options" => match factors.start_passkey_registration(user).await {
             Ok(challenge) => options_response(&challenge).unwrap_or_else(|e| e.error_response()),
@@ -85,7 +85,7 @@ pub(super) async fn answer(
                 .await;
             match result {
                 Ok(_) => back(&notices::done("passkey_added")),
-                Err(e) => refused(page, e),
+                Err(e) => refused(page, e).await,
             }
         }
         "rename_passkey" => match factors
@@ -98,14 +98,14 @@ pub(super) async fn answer(
             .await
         {
             Ok(()) => back(&notices::done("passkey_renamed")),
-            Err(e) => refused(page, e),
+            Err(e) => refused(page, e).await,
         },
         "remove_passkey" => match factors
             .remove_passkey(&ctx, user, &fields.text("passkey_id"))
             .await
         {
             Ok(()) => back(&notices::done("passkey_removed")),
-            Err(e) => refused(page, e),
+            Err(e) => refused(page, e).await,
         },
         _ => super::render::bad_request("Unknown form action."),
     }
@@ -120,7 +120,7 @@ async fn enrolment(
 ) -> HttpResponse {
     let started = match accounts.second_factors.begin_totp(&s.user).await {
         Ok(e) => e,
-        Err(e) => return refused(page, e),
+        Err(e) => return refused(page, e).await,
     };
     let svg = qr::svg(started.otpauth_uri.expose_secret()).unwrap_or_default();
     let svg = strip_prolog(&svg);
@@ -155,7 +155,7 @@ fn recovery_codes(codes: &[SecretString]) -> HttpResponse {
 
 /// A refused change, back on the page with its explanation (a guessed code spends from the
 /// network's failure budget), or a fault page.
-fn refused(page: &Page<'_>, e: SecondFactorError) -> HttpResponse {
+async fn refused(page: &Page<'_>, e: SecondFactorError) -> HttpResponse {
     let key = match e {
         SecondFactorError::InvalidCode => "wrong_code",
         SecondFactorError::Locked { .. } => "locked",
@@ -172,7 +172,7 @@ fn refused(page: &Page<'_>, e: SecondFactorError) -> HttpResponse {
         }
     };
     if matches!(key, "wrong_code" | "locked" | "passkey_failed") {
-        page.flow.limiter.sign_in_failed(page.req);
+        page.flow.limiter.sign_in_failed(page.req).await;
     }
     back(&notices::error(key))
 }

@@ -120,7 +120,7 @@ pub async fn account_post(
         Err(e) => return render::bad_request(&e.to_string()),
     };
     let action = form.get("action").unwrap_or("").to_owned();
-    if let Some(refused) = guard(&req, &flow, &action, &form) {
+    if let Some(refused) = guard(&req, &flow, &action, &form).await {
         return refused;
     }
     let page = Page {

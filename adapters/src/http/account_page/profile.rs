@@ -38,7 +38,7 @@ pub(super) async fn password(
         Ok(()) => sign_in_form(page, s.user.email.as_str(), Some(notices::PASSWORD_CHANGED)),
         Err(e @ (AccountChangeError::WrongPassword | AccountChangeError::Locked { .. })) => {
             // A guess at the password of a signed-in account is still a guess.
-            page.flow.limiter.sign_in_failed(page.req);
+            page.flow.limiter.sign_in_failed(page.req).await;
             change_refused(e)
         }
         Err(e) => change_refused(e),

@@ -40,7 +40,11 @@ pub(super) async fn password(page: &Page<'_>, fields: &Fields) -> HttpResponse {
     let email = fields.text("email");
     let ctx = page.context();
     let now = ctx.now;
-    let (lockout, device) = page.flow.devices.context(page.req, &page.flow.limiter, now);
+    let (lockout, device) = page
+        .flow
+        .devices
+        .context(page.req, &page.flow.limiter, now)
+        .await;
     let attempt = PageSignIn {
         email: email.clone(),
         password: fields.secret("password"),
@@ -49,7 +53,7 @@ pub(super) async fn password(page: &Page<'_>, fields: &Fields) -> HttpResponse {
         previous_session: page.flow.browser.session_value(page.req),
     };
     let outcome = run_detached(page.flow, ctx, attempt).await;
-    count(page.req, page.flow, &outcome, device.as_ref());
+    count(page.req, page.flow, &outcome, device.as_ref()).await;
     match outcome {
         Ok(PageSignInOutcome::SignedIn(signed)) => signed_in(page, &signed, now),
         Ok(PageSignInOutcome::SecondFactorDue(pending)) => step(page, &pending, None),
@@ -69,7 +73,11 @@ pub(super) async fn second_step(page: &Page<'_>, action: &str, fields: &Fields) 
     }
     let ctx = page.context();
     let now = ctx.now;
-    let (lockout, device) = page.flow.devices.context(page.req, &page.flow.limiter, now);
+    let (lockout, device) = page
+        .flow
+        .devices
+        .context(page.req, &page.flow.limiter, now)
+        .await;
     let pending = PageSecondStep {
         token,
         proof: proof(
@@ -90,13 +98,13 @@ pub(super) async fn second_step(page: &Page<'_>, action: &str, fields: &Fields) 
     match outcome {
         Ok(SecondStepOutcome::SignedIn(signed)) => signed_in(page, &signed, now),
         Ok(SecondStepOutcome::Retry { error, step: next }) => {
-            page.flow.limiter.sign_in_failed(page.req);
+            page.flow.limiter.sign_in_failed(page.req).await;
             if let Some(d) = device.as_ref() {
-                page.flow.limiter.device_failed(&d.device);
+                page.flow.limiter.device_failed(&d.device).await;
             }
             step(page, &next, Some(retry_message(&error)))
         }
-        Err(e) => match failure_message(page.req, page.flow, e) {
+        Err(e) => match failure_message(page.req, page.flow, e).await {
             Ok(message) => sign_in_form(page, "", Some(message)),
             Err(res) => *res,
         },
@@ -124,7 +132,7 @@ pub(super) async fn passkey(page: &Page<'_>, fields: &Fields) -> HttpResponse {
         .unwrap_or_else(|e| Err(task_failed(e)));
     match outcome {
         Ok(signed) => signed_in(page, &signed, now),
-        Err(e) => match failure_message(page.req, page.flow, e) {
+        Err(e) => match failure_message(page.req, page.flow, e).await {
             Ok(message) => sign_in_form(page, "", Some(message)),
             Err(res) => *res,
         },

@@ -92,7 +92,7 @@ pub async fn authorize_post(
     let Some(action) = form.get("action").map(str::to_owned) else {
         return render::start(&req, &state, request_params(&state, form)).await;
     };
-    if let Some(refused) = sign_in::guard(&req, &state, &action, &form) {
+    if let Some(refused) = sign_in::guard(&req, &state, &action, &form).await {
         return refused;
     }
     let page = PageFields::take(&form);

@@ -76,7 +76,7 @@ pub(crate) fn retry_message(error: &SecondFactorError) -> &'static str {
 
 /// A second step that cannot go on: the message the login page shows again (spending from
 /// the network's failure budget where it was a guess), or a fault page.
-pub(crate) fn failure_message(
+pub(crate) async fn failure_message(
     req: &HttpRequest,
     state: &BrowserFlowState,
     e: SecondFactorError,
@@ -84,11 +84,11 @@ pub(crate) fn failure_message(
     match e {
         SecondFactorError::Expired => Ok("Your sign-in took too long. Please sign in again."),
         SecondFactorError::Passkey(_) | SecondFactorError::NoAccount => {
-            state.limiter.sign_in_failed(req);
+            state.limiter.sign_in_failed(req).await;
             Ok("That passkey could not sign you in.")
         }
         SecondFactorError::InvalidCode | SecondFactorError::Locked { .. } => {
-            state.limiter.sign_in_failed(req);
+            state.limiter.sign_in_failed(req).await;
             Ok("The email or password is not correct.")
         }
         SecondFactorError::Repository(r) => Err(Box::new(unavailable(&r.to_string()))),
@@ -126,7 +126,7 @@ pub(super) async fn answer(
     );
     let ctx = state.request_context(req);
     let now = ctx.now;
-    let (lockout, device) = state.devices.context(req, &state.limiter, now);
+    let (lockout, device) = state.devices.context(req, &state.limiter, now).await;
     let step = PageSecondStep {
         token: fields.mfa_token,
         proof,
@@ -144,13 +144,13 @@ pub(super) async fn answer(
             continue_signed_in(req, state, request, &params, &signed, now).await
         }
         Ok(SecondStepOutcome::Retry { error, step }) => {
-            state.limiter.sign_in_failed(req);
+            state.limiter.sign_in_failed(req).await;
             if let Some(d) = device.as_ref() {
-                state.limiter.device_failed(&d.device);
+                state.limiter.device_failed(&d.device).await;
             }
             page(req, state, &params, &step, Some(retry_message(&error)))
         }
-        Err(e) => step_failed(req, state, &request, &params, e),
+        Err(e) => step_failed(req, state, &request, &params, e).await,
     }
 }
 
@@ -183,20 +183,20 @@ pub(super) async fn passkey(
             .unwrap_or_else(|e| Err(task_failed(e)));
     match signed {
         Ok(signed) => continue_signed_in(req, state, request, &params, &signed, now).await,
-        Err(e) => step_failed(req, state, &request, &params, e),
+        Err(e) => step_failed(req, state, &request, &params, e).await,
     }
 }
 
 /// A second step that cannot go on: back to the login page (expired step, refused passkey,
 /// locked account), or a fault page.
-fn step_failed(
+async fn step_failed(
     req: &HttpRequest,
     state: &BrowserFlowState,
     request: &tessera_application::services::AuthorizationRequest,
     params: &AuthorizeParams,
     e: SecondFactorError,
 ) -> HttpResponse {
-    let message = match failure_message(req, state, e) {
+    let message = match failure_message(req, state, e).await {
         Ok(m) => m,
         Err(res) => return *res,
     };

@@ -17,14 +17,14 @@ use tessera_domain::UnixTime;
 
 /// The refusal of a page post, before any work: `429` when this network used up its failed sign-ins
 /// (login only), `403` when the CSRF token is missing or wrong. The account page shares it.
-pub(crate) fn guard(
+pub(crate) async fn guard(
     req: &HttpRequest,
     state: &BrowserFlowState,
     action: &str,
     form: &OAuthForm,
 ) -> Option<HttpResponse> {
     if matches!(action, "login" | "mfa" | "mfa_passkey" | "passkey") {
-        if let Err(wait) = state.limiter.check_sign_in(req) {
+        if let Err(wait) = state.limiter.check_sign_in(req).await {
             let mut res = page_error(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many attempts",
@@ -67,7 +67,7 @@ pub(super) async fn login(
     };
     let ctx = state.request_context(req);
     let now = ctx.now;
-    let (lockout, device) = state.devices.context(req, &state.limiter, now);
+    let (lockout, device) = state.devices.context(req, &state.limiter, now).await;
     let attempt = PageSignIn {
         email: email.clone(),
         password,
@@ -76,7 +76,7 @@ pub(super) async fn login(
         previous_session: state.browser.session_value(req),
     };
     let signed_in = run_detached(state, ctx, attempt).await;
-    count(req, state, &signed_in, device.as_ref());
+    count(req, state, &signed_in, device.as_ref()).await;
     match signed_in {
         Ok(PageSignInOutcome::SignedIn(signed)) => {
             continue_signed_in(req, state, request, &params, &signed, now).await
@@ -137,7 +137,7 @@ pub(crate) async fn run_detached(
 
 /// Spends from the network's (and the trusted device's) failure budget on a wrong password,
 /// and counts the outcome.
-pub(crate) fn count(
+pub(crate) async fn count(
     req: &HttpRequest,
     state: &BrowserFlowState,
     signed_in: &Result<PageSignInOutcome, LoginError>,
@@ -147,9 +147,9 @@ pub(crate) fn count(
         signed_in,
         Err(LoginError::InvalidCredentials | LoginError::Locked { .. })
     ) {
-        state.limiter.sign_in_failed(req);
+        state.limiter.sign_in_failed(req).await;
         if let Some(d) = device {
-            state.limiter.device_failed(&d.device);
+            state.limiter.device_failed(&d.device).await;
         }
     }
     state.metrics.login_result(signed_in.as_ref().err());

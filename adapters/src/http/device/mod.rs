@@ -91,7 +91,7 @@ pub async fn device_post(
         Err(e) => return person::bad_request(&e.to_string()),
     };
     let action = form.get("action").unwrap_or("code").to_owned();
-    if let Some(refused) = super::authorize::sign_in::guard(&req, &state, &action, &form) {
+    if let Some(refused) = super::authorize::sign_in::guard(&req, &state, &action, &form).await {
         return refused;
     }
     let step = person::Step {

@@ -38,6 +38,7 @@ impl Step<'_> {
             .state
             .limiter
             .check_user_code(self.req, browser.as_deref())
+            .await
         {
             let mut res = error(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -54,7 +55,8 @@ impl Step<'_> {
             Err(DeviceError::UnknownCode) => {
                 self.state
                     .limiter
-                    .user_code_failed(self.req, browser.as_deref());
+                    .user_code_failed(self.req, browser.as_deref())
+                    .await;
                 code_page(
                     self.req,
                     self.state,
@@ -91,7 +93,8 @@ impl Step<'_> {
         let (lockout, trusted) = self
             .state
             .devices
-            .context(self.req, &self.state.limiter, now);
+            .context(self.req, &self.state.limiter, now)
+            .await;
         let attempt = PageSignIn {
             email: email.clone(),
             password: SecretString::from(form.get("password").unwrap_or("").to_owned()),
@@ -100,7 +103,7 @@ impl Step<'_> {
             previous_session: self.state.browser.session_value(self.req),
         };
         let signed_in = run_detached(self.state, ctx, attempt).await;
-        count(self.req, self.state, &signed_in, trusted.as_ref());
+        count(self.req, self.state, &signed_in, trusted.as_ref()).await;
         match signed_in {
             Ok(PageSignInOutcome::SignedIn(signed)) => {
                 let mut res = self.after_sign_in(&p, &signed.session).await;
@@ -133,7 +136,8 @@ impl Step<'_> {
         let (lockout, trusted) = self
             .state
             .devices
-            .context(self.req, &self.state.limiter, now);
+            .context(self.req, &self.state.limiter, now)
+            .await;
         let step = PageSecondStep {
             token,
             proof: proof(
@@ -158,9 +162,9 @@ impl Step<'_> {
                 res
             }
             Ok(SecondStepOutcome::Retry { error, step }) => {
-                self.state.limiter.sign_in_failed(self.req);
+                self.state.limiter.sign_in_failed(self.req).await;
                 if let Some(d) = trusted.as_ref() {
-                    self.state.limiter.device_failed(&d.device);
+                    self.state.limiter.device_failed(&d.device).await;
                 }
                 let message = Some(retry_message(&error));
                 step_page(
@@ -171,7 +175,7 @@ impl Step<'_> {
                     message,
                 )
             }
-            Err(e) => match failure_message(self.req, self.state, e) {
+            Err(e) => match failure_message(self.req, self.state, e).await {
                 Ok(message) => self.login_page(&p, "", Some(message)),
                 Err(res) => *res,
             },

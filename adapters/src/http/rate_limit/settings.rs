@@ -43,6 +43,25 @@ pub enum Purpose {
     ClientRegistration,
 }
 
+impl Purpose {
+    /// The purpose's name in shared keys (`tessera:rl:<name>:…`): its configuration key.
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Purpose::ClientAuthFailure => "client_auth_failures",
+            Purpose::ClientIdFailure => "client_id_failures",
+            Purpose::SignInFailure => "sign_in_failures",
+            Purpose::DeviceFailure => "device_failures",
+            Purpose::Registration => "registrations",
+            Purpose::MailRequest => "mail_requests",
+            Purpose::MailPerAccount => "mail_per_account",
+            Purpose::AdminAuthFailure => "admin_auth_failures",
+            Purpose::PasskeyCeremony => "passkey_ceremonies",
+            Purpose::DeviceUserCode => "device_user_codes",
+            Purpose::ClientRegistration => "client_registrations",
+        }
+    }
+}
+
 pub(super) const PURPOSES: [Purpose; 11] = [
     Purpose::ClientAuthFailure,
     Purpose::ClientIdFailure,

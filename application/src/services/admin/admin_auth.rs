@@ -73,7 +73,7 @@ impl AdminAuthenticator {
         ctx: &RequestContext,
         bearer: Option<&str>,
     ) -> Result<Actor, AdminAuthError> {
-        if let Err(retry_after_secs) = self.budget.check(ctx.ip) {
+        if let Err(retry_after_secs) = self.budget.check(ctx.ip).await {
             self.refused(
                 ctx,
                 "admin.auth refused: too many failed attempts from this address",
@@ -90,7 +90,7 @@ impl AdminAuthenticator {
             Err(e @ AdminAuthError::ApiKey(_)) => return Err(e),
             Err(f) => f,
         };
-        self.budget.failed(ctx.ip);
+        self.budget.failed(ctx.ip).await;
         self.refused(
             ctx,
             match failure {

@@ -17,7 +17,7 @@ impl EmailLinks {
             log::info!("password reset asked for an address with no enabled account");
             return Ok(());
         };
-        if !self.within_budget(&user, RESET_MAIL) {
+        if !self.within_budget(&user, RESET_MAIL).await {
             return Ok(());
         }
         let link = self

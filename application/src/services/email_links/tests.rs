@@ -336,8 +336,9 @@ async fn a_reset_request_keeps_older_links_and_mails_a_fifteen_minute_one() {
 /// Allows `n` mails in all.
 struct Allow(std::sync::atomic::AtomicU32);
 
+#[async_trait::async_trait]
 impl MailBudget for Allow {
-    fn try_take(&self, _user: &UserId, _kind: &str) -> bool {
+    async fn try_take(&self, _user: &UserId, _kind: &str) -> bool {
         self.0
             .fetch_update(
                 std::sync::atomic::Ordering::SeqCst,
