@@ -19,7 +19,7 @@ mod spans;
 
 pub use request_span::RequestSpan;
 pub use spans::{
-    client_span, db_span, jws_span, password_span, record_client_id, ChildSpan, DbSystem,
+    client_span, db_span, jws_span, password_span, record_client_id, spawn, ChildSpan, DbSystem,
 };
 
 use opentelemetry::trace::TracerProvider as _;

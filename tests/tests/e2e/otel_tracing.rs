@@ -313,7 +313,8 @@ async fn token_and_sign_in_spans(db: TestDatabase) {
         let op = attr(step, "db.operation.name").unwrap();
         assert!(
             op.contains('.') && !op.starts_with("query"),
-            "named table.method: {op}"
+            "named table.method: {op} ({:?})",
+            attr(step, "code.function.name")
         );
         assert!(step.start_time_unix_nano >= token.start_time_unix_nano);
         assert!(step.end_time_unix_nano <= token.end_time_unix_nano);

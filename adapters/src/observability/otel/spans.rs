@@ -112,6 +112,7 @@ pub fn db_span(system: DbSystem, location: &'static str) -> ChildSpan {
                 KeyValue::new("db.system", system.as_str()),
                 KeyValue::new("db.system.name", system.as_str()),
                 KeyValue::new("db.operation.name", operation_name(location)),
+                KeyValue::new("code.function.name", location),
             ]
         },
     )
@@ -124,6 +125,11 @@ pub(crate) fn operation_name(location: &str) -> String {
     let end = location.find("::{{closure}}").unwrap_or(location.len());
     let path = location.get(..end).unwrap_or(location);
     let path = path.strip_suffix("::__op").unwrap_or(path);
+    // A closure's path spells the method's generic lifetimes: `find<'_, '_, '_>`.
+    let path = match path.strip_suffix('>') {
+        Some(generic) => generic.rsplit_once('<').map_or(path, |(p, _)| p),
+        None => path,
+    };
     let method = path.rsplit_once("::").map(|(_, m)| m);
     let module = location
         .split_once("::persistence::")
@@ -194,4 +200,21 @@ pub fn record_client_id(client_id: &str) {
                 .set_attribute(KeyValue::new("oauth.client_id", client_id.to_owned()));
         }
     });
+}
+
+/// `actix_web::rt::spawn` that keeps the trace: a request's step detached so it runs to its end
+/// (a sign-in) still has the request's span as its parent. With tracing off, or outside a traced
+/// request, it is the plain spawn.
+pub fn spawn<F>(future: F) -> actix_web::rt::task::JoinHandle<F::Output>
+where
+    F: std::future::Future + 'static,
+{
+    use opentelemetry::context::FutureExt as _;
+    let traced = active()
+        .then(|| Context::map_current(|cx| cx.get::<TracerHandle>().map(|_| cx.clone())))
+        .flatten();
+    match traced {
+        Some(cx) => actix_web::rt::spawn(future.with_context(cx)),
+        None => actix_web::rt::spawn(future),
+    }
 }

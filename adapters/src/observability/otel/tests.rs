@@ -36,6 +36,10 @@ fn database_spans_are_named_table_dot_method() {
                    ClientRepository for tessera_adapters::persistence::clients::\
                    DieselClientRepository>::find::{{closure}}::{{closure}}";
     assert_eq!(operation_name(closure), "clients.find");
+    let generic = "<tessera_adapters::persistence::clients::DieselClientRepository as \
+                   tessera_application::ports::clients::ClientRepository>::find<'_, '_, '_>::\
+                   {{closure}}::{{closure}}";
+    assert_eq!(operation_name(generic), "clients.find");
     assert_eq!(operation_name("somewhere::else::f::__op"), "query");
     assert_eq!(operation_name(""), "query");
 }
