@@ -22,6 +22,7 @@ pub use backchannel_logout::OutboundLogoutSender;
 pub use cache_control::CacheHints;
 pub use metadata_documents::MetadataDocumentFetcher;
 
+use crate::observability::otel;
 use reqwest::Url;
 use resolver::{AddressRefused, GuardedResolver};
 use serde_json::Value;
@@ -190,30 +191,37 @@ impl OutboundClient {
         let url = Url::parse(url).map_err(OutboundError::Url)?;
         check_url(&url, self.settings.allow_private_addresses)?;
         let body = serde_urlencoded::to_string(form).map_err(|_| OutboundError::Scheme)?;
-        let send = self
-            .post
-            .post(url)
-            .header(
+        let span = otel::client_span("POST", &url);
+        let send = traced(
+            self.post.post(url).header(
                 reqwest::header::CONTENT_TYPE,
                 "application/x-www-form-urlencoded",
-            )
-            .body(body)
-            .send();
-        match tokio::time::timeout(self.settings.timeout, send).await {
+            ),
+            &span,
+        )
+        .body(body)
+        .send();
+        let answer = match tokio::time::timeout(self.settings.timeout, send).await {
             Ok(Ok(response)) => Ok(response.status().as_u16()),
             Ok(Err(e)) => Err(classify(e)),
             Err(_) => Err(OutboundError::Timeout),
-        }
+        };
+        record(&span, answer.as_ref().ok().copied());
+        answer
     }
 
     async fn fetch(&self, url: Url, max_bytes: usize) -> Result<FetchedJson, OutboundError> {
-        let mut response = self
-            .http
-            .get(url)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
-            .await
-            .map_err(classify)?;
+        let span = otel::client_span("GET", &url);
+        let sent = traced(
+            self.http
+                .get(url)
+                .header(reqwest::header::ACCEPT, "application/json"),
+            &span,
+        )
+        .send()
+        .await;
+        record(&span, sent.as_ref().ok().map(|r| r.status().as_u16()));
+        let mut response = sent.map_err(classify)?;
         let status = response.status();
         if status != reqwest::StatusCode::OK {
             return Err(OutboundError::Status(status.as_u16()));
@@ -238,6 +246,22 @@ impl OutboundClient {
             cache,
             size: body.len(),
         })
+    }
+}
+
+/// `request` with the W3C trace context of `span` (`traceparent`), when tracing records it.
+fn traced(mut request: reqwest::RequestBuilder, span: &otel::ChildSpan) -> reqwest::RequestBuilder {
+    for (name, value) in span.trace_headers() {
+        request = request.header(name, value);
+    }
+    request
+}
+
+/// The answer's status on the span of an outgoing request; none is a failure.
+fn record(span: &otel::ChildSpan, status: Option<u16>) {
+    match status {
+        Some(code) => span.set("http.response.status_code", || i64::from(code).into()),
+        None => span.fail("no answer"),
     }
 }
 

@@ -20,6 +20,7 @@ use tessera_adapters::http::{
     Discovery, HttpState, MetricsSources, OperationsState, RateLimiter, Readiness, TokenEndpoints,
 };
 use tessera_adapters::mail::MailQueue;
+use tessera_adapters::observability::otel::{self, Tracing, TracingPipeline};
 use tessera_adapters::observability::RequestObserver;
 use tessera_application::services::{
     AccountSessions, BackchannelLogout, KeyService, SignIn, TokenEndpoint,
@@ -31,6 +32,9 @@ pub enum StartupError {
     /// Wiring failed.
     #[error(transparent)]
     Wiring(#[from] WiringError),
+    /// The OpenTelemetry exporter could not be set up.
+    #[error("cannot set up tracing (otel.endpoint): {0}")]
+    Tracing(#[from] otel::TracingError),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -56,6 +60,8 @@ pub struct Application {
     backchannel: BackchannelWorker,
     /// Closed last, once the writers above have flushed.
     db: tessera_adapters::persistence::Database,
+    /// The span exporter (`otel.endpoint`), flushed once the server has stopped.
+    tracing: Option<TracingPipeline>,
 }
 
 /// Everything the HTTP layer is built from.
@@ -89,6 +95,18 @@ impl Application {
         listener: Option<TcpListener>,
     ) -> Result<Self, StartupError> {
         let parts = Parts::wire(config).await?;
+        // Off (no endpoint): nothing is built, the observer opens no spans.
+        let (tracing, pipeline) = match config.otel.settings() {
+            Some(settings) => {
+                let (tracing, pipeline) = otel::install(&settings)?;
+                log::info!(
+                    "tracing: spans go to {}",
+                    otel::traces_url(&settings.endpoint)?
+                );
+                (Some(tracing), Some(pipeline))
+            }
+            None => (None, None),
+        };
         let listener = match listener {
             Some(l) => l,
             None => TcpListener::bind(config.http.bind).map_err(|source| StartupError::Bind {
@@ -111,10 +129,11 @@ impl Application {
         let keys = parts.keys.clone();
         let mailer = parts.accounts.mailer.clone();
         let db = parts.core.db.clone();
-        let server = serve(config, parts, listener).map_err(|source| StartupError::Bind {
-            addr: local_addr.to_string(),
-            source,
-        })?;
+        let server =
+            serve(config, parts, listener, tracing).map_err(|source| StartupError::Bind {
+                addr: local_addr.to_string(),
+                source,
+            })?;
         Ok(Self {
             local_addr,
             server,
@@ -126,6 +145,7 @@ impl Application {
             housekeeper,
             backchannel,
             db,
+            tracing: pipeline,
         })
     }
 
@@ -187,6 +207,11 @@ impl Application {
             s.abort();
         }
         self.db.close();
+        // The spans of the last requests (and of the drain) reach the collector, within the
+        // exporter's own time limit.
+        if let Some(tracing) = self.tracing {
+            tracing.shutdown().await;
+        }
         result
     }
 }
@@ -377,7 +402,12 @@ impl Parts {
 }
 
 /// Starts the HTTP server on `listener`.
-fn serve(config: &Config, parts: Parts, listener: TcpListener) -> std::io::Result<Server> {
+fn serve(
+    config: &Config,
+    parts: Parts,
+    listener: TcpListener,
+    tracing: Option<Tracing>,
+) -> std::io::Result<Server> {
     let observed = parts.operations.metrics.clone();
     let request_ids = parts.operations.request_ids.clone();
     let state = web::Data::new(parts.http_state(config));
@@ -386,7 +416,10 @@ fn serve(config: &Config, parts: Parts, listener: TcpListener) -> std::io::Resul
             .wrap(middleware::DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
             // Outermost: request id, metrics and the access log (path only, never the
             // query string) see every answer.
-            .wrap(RequestObserver::new(observed.clone(), request_ids.clone()))
+            .wrap(
+                RequestObserver::new(observed.clone(), request_ids.clone())
+                    .with_tracing(tracing.clone()),
+            )
             .configure(http::configure(state.clone()))
     })
     .disable_signals()

@@ -72,8 +72,10 @@ impl JwsEngine for JosekitEngine {
         typ: &str,
         claims: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<String, CryptoError> {
+        let span = crate::observability::otel::jws_span("jws.sign", typ);
         let set = self.snapshot();
         let active = set.active.as_ref().ok_or(CryptoError::NoActiveKey)?;
+        span.set("jws.alg", || active.alg.as_str().into());
         let payload = serde_json::to_vec(claims)
             .map_err(|e| CryptoError::failed("serialising the claims", e))?;
         let mut header = JwsHeader::new();
@@ -84,6 +86,7 @@ impl JwsEngine for JosekitEngine {
     }
 
     fn verify(&self, token: &str, typ: &str, now: UnixTime) -> Result<VerifiedJws, VerifyError> {
+        let _span = crate::observability::otel::jws_span("jws.verify", typ);
         let jws = jws_header::check(token, typ)?;
         let set = self.snapshot();
         let key = set

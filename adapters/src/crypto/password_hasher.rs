@@ -174,6 +174,7 @@ impl Argon2Hasher {
 #[async_trait]
 impl PasswordHasher for Argon2Hasher {
     async fn hash(&self, password: SecretString) -> Result<String, HashError> {
+        let _span = crate::observability::otel::password_span("password.hash");
         let permit = self.acquire().await?;
         let params = self.params.clone();
         let spare = self.memory.clone();
@@ -197,6 +198,7 @@ impl PasswordHasher for Argon2Hasher {
     }
 
     async fn verify(&self, password: SecretString, phc: &str) -> Result<PasswordCheck, HashError> {
+        let _span = crate::observability::otel::password_span("password.verify");
         // Validate before queueing, so a corrupt hash never takes a slot.
         let needs_rehash = {
             let parsed = PasswordHash::new(phc).map_err(|_| HashError::InvalidHash)?;

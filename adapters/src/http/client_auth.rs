@@ -28,6 +28,7 @@ pub async fn authenticated_form(
         }
     };
     let client_id = presented.client_id().to_owned();
+    crate::observability::otel::record_client_id(&client_id);
     state
         .limiter
         .check_client_auth(req, Some(&client_id))

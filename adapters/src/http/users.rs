@@ -165,7 +165,10 @@ pub async fn login_post(
     };
     let sign_in = state.sign_in.clone();
     // Detached: the sign-in runs to its end even if the client goes away (see `SignIn`).
-    let result = actix_web::rt::spawn(async move { sign_in.on_account_api(&ctx, attempt).await })
+    let result =
+        crate::observability::otel::spawn(
+            async move { sign_in.on_account_api(&ctx, attempt).await },
+        )
         .await
         .map_err(|e| ApiError::server_error(&format!("the login task failed: {e}")))?;
     count_login(&req, &state, &result).await;

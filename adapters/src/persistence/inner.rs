@@ -26,11 +26,19 @@ pub(crate) struct Inner {
 impl Inner {
     /// On SQLite, runs a one-row read on the calling thread (see `inline_reads`); `None` on
     /// PostgreSQL or when the shortcut did not answer, and the caller then asks the pool.
-    pub(crate) fn read_inline<T>(
-        &self,
-        read: impl FnOnce(&mut SqliteConnection) -> diesel::QueryResult<T>,
-    ) -> Option<T> {
-        self.inline.as_ref().and_then(|reader| reader.read(read))
+    /// A tracing span like `with_connection!`'s, named from the closure's type (the caller).
+    pub(crate) fn read_inline<T, F>(&self, read: F) -> Option<T>
+    where
+        F: FnOnce(&mut SqliteConnection) -> diesel::QueryResult<T>,
+    {
+        let reader = self.inline.as_ref()?;
+        let span = crate::observability::otel::db_span(
+            crate::observability::otel::DbSystem::Sqlite,
+            std::any::type_name::<F>(),
+        );
+        let answer = reader.read(read);
+        drop(span);
+        answer
     }
 
     /// Runs `op` within the deadline; past it the caller gets `Unavailable`.

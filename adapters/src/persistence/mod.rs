@@ -23,10 +23,26 @@
 /// operation runs as a task of its own that the deadline detaches rather than cancels:
 /// diesel-async's `SyncConnectionWrapper` blocks the thread (and panics on a single-threaded
 /// runtime, as actix workers are) when one of its futures is dropped mid-statement.
+///
+/// Each call is one tracing span (`table.method`, see `observability::otel::db_span`), a child
+/// of the request's; with tracing off it is one atomic load.
 macro_rules! with_connection {
     ($owner:expr, |$conn:ident, $db:ident| $body:expr) => {{
         let owner: &::std::sync::Arc<$crate::persistence::Inner> = &$owner;
-        match &owner.pool {
+        // The marker's type name is the calling method's path: the span's name.
+        fn __op() {}
+        let span = $crate::observability::otel::db_span(
+            match &owner.pool {
+                $crate::persistence::Pools::Sqlite(_) => {
+                    $crate::observability::otel::DbSystem::Sqlite
+                }
+                $crate::persistence::Pools::Postgres(_) => {
+                    $crate::observability::otel::DbSystem::Postgresql
+                }
+            },
+            ::std::any::type_name_of_val(&__op),
+        );
+        let result = match &owner.pool {
             $crate::persistence::Pools::Sqlite(pool) => {
                 let pool = pool.clone();
                 let $db = ::std::sync::Arc::clone(owner);
@@ -48,7 +64,11 @@ macro_rules! with_connection {
                     })
                     .await
             }
+        };
+        if result.is_err() {
+            span.fail("database error");
         }
+        result
     }};
 }
 

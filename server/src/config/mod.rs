@@ -6,6 +6,7 @@
 mod areas;
 mod issuer;
 mod mail;
+mod otel;
 mod parse;
 mod rate_limit;
 mod raw;
@@ -20,6 +21,7 @@ pub use areas::{
 };
 pub use issuer::Issuer;
 pub use mail::{MailConfig, MailDelivery, SmtpConfig};
+pub use otel::OtelConfig;
 pub use rate_limit::RateLimits;
 pub use tessera_adapters::http::Budget;
 
@@ -81,6 +83,8 @@ pub struct Config {
     pub client_registration: ClientRegistrationConfig,
     /// Hardened clients: the FAPI 2.0 switch, PAR, DPoP, back-channel logout.
     pub hardening: HardeningConfig,
+    /// OpenTelemetry traces; off unless `otel.endpoint` is set.
+    pub otel: OtelConfig,
 }
 
 /// A configuration problem, naming the key.

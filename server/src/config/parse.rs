@@ -66,6 +66,7 @@ impl RawConfig {
             },
             client_registration: self.client_registration()?,
             hardening: self.hardening()?,
+            otel: self.otel.parse()?,
         };
         if self.environment == Environment::Production {
             let problems = self.production_problems(&config);

@@ -152,6 +152,7 @@ pub(super) struct RawConfig {
     pub(super) par: RawPar,
     pub(super) dpop: RawDpop,
     pub(super) backchannel_logout: RawBackchannelLogout,
+    pub(super) otel: super::otel::RawOtel,
 }
 
 /// `par.*`: pushed authorization requests (RFC 9126).
@@ -295,6 +296,7 @@ impl Default for RawConfig {
             par: RawPar::default(),
             dpop: RawDpop::default(),
             backchannel_logout: RawBackchannelLogout::default(),
+            otel: super::otel::RawOtel::default(),
         }
     }
 }

@@ -36,6 +36,7 @@ mod metadata_documents;
 mod metrics;
 mod mfa_api;
 mod openapi;
+mod otel_tracing;
 mod par;
 mod reauthentication;
 mod refresh_grace;

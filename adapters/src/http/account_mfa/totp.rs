@@ -54,7 +54,7 @@ pub async fn login_mfa_post(
     let ctx = context(&req, &state);
     let sign_in = state.sign_in.clone();
     // Detached like the password step: a counted failure must not be abandoned half-way.
-    let result = actix_web::rt::spawn(async move {
+    let result = crate::observability::otel::spawn(async move {
         sign_in
             .second_step_on_account_api(&ctx, &body.mfa_token, &body.otp)
             .await

@@ -92,9 +92,10 @@ pub(super) async fn second_step(page: &Page<'_>, action: &str, fields: &Fields) 
     };
     let sign_in = page.flow.sign_in.clone();
     // Detached like the password step: a counted failure must run to its end.
-    let outcome = actix_web::rt::spawn(async move { sign_in.second_step(&ctx, pending).await })
-        .await
-        .unwrap_or_else(|e| Err(task_failed(e)));
+    let outcome =
+        crate::observability::otel::spawn(async move { sign_in.second_step(&ctx, pending).await })
+            .await
+            .unwrap_or_else(|e| Err(task_failed(e)));
     match outcome {
         Ok(SecondStepOutcome::SignedIn(signed)) => signed_in(page, &signed, now),
         Ok(SecondStepOutcome::Retry { error, step: next }) => {
@@ -127,9 +128,10 @@ pub(super) async fn passkey(page: &Page<'_>, fields: &Fields) -> HttpResponse {
         previous_session: page.flow.browser.session_value(page.req),
     };
     let sign_in = page.flow.sign_in.clone();
-    let outcome = actix_web::rt::spawn(async move { sign_in.passkey(&ctx, answer).await })
-        .await
-        .unwrap_or_else(|e| Err(task_failed(e)));
+    let outcome =
+        crate::observability::otel::spawn(async move { sign_in.passkey(&ctx, answer).await })
+            .await
+            .unwrap_or_else(|e| Err(task_failed(e)));
     match outcome {
         Ok(signed) => signed_in(page, &signed, now),
         Err(e) => match failure_message(page.req, page.flow, e).await {

@@ -136,9 +136,10 @@ pub(super) async fn answer(
     };
     let sign_in = state.sign_in.clone();
     // Detached like the password step: a counted failure must run to its end.
-    let outcome = actix_web::rt::spawn(async move { sign_in.second_step(&ctx, step).await })
-        .await
-        .unwrap_or_else(|e| Err(task_failed(e)));
+    let outcome =
+        crate::observability::otel::spawn(async move { sign_in.second_step(&ctx, step).await })
+            .await
+            .unwrap_or_else(|e| Err(task_failed(e)));
     match outcome {
         Ok(SecondStepOutcome::SignedIn(signed)) => {
             continue_signed_in(req, state, request, &params, &signed, now).await
@@ -178,7 +179,7 @@ pub(super) async fn passkey(
     };
     let sign_in = state.sign_in.clone();
     let signed: Result<SignedIn, SecondFactorError> =
-        actix_web::rt::spawn(async move { sign_in.passkey(&ctx, answer).await })
+        crate::observability::otel::spawn(async move { sign_in.passkey(&ctx, answer).await })
             .await
             .unwrap_or_else(|e| Err(task_failed(e)));
     match signed {

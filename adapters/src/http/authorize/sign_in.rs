@@ -130,7 +130,7 @@ pub(crate) async fn run_detached(
     attempt: PageSignIn,
 ) -> Result<PageSignInOutcome, LoginError> {
     let sign_in = state.sign_in.clone();
-    actix_web::rt::spawn(async move { sign_in.on_login_page(&ctx, attempt).await })
+    crate::observability::otel::spawn(async move { sign_in.on_login_page(&ctx, attempt).await })
         .await
         .unwrap_or_else(|e| Err(LoginError::Hasher(format!("the sign-in task failed: {e}"))))
 }

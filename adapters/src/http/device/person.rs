@@ -152,9 +152,10 @@ impl Step<'_> {
         };
         let sign_in = self.state.sign_in.clone();
         // Detached like the password step: a counted failure must run to its end.
-        let outcome = actix_web::rt::spawn(async move { sign_in.second_step(&ctx, step).await })
-            .await
-            .unwrap_or_else(|e| Err(task_failed(e)));
+        let outcome =
+            crate::observability::otel::spawn(async move { sign_in.second_step(&ctx, step).await })
+                .await
+                .unwrap_or_else(|e| Err(task_failed(e)));
         match outcome {
             Ok(SecondStepOutcome::SignedIn(signed)) => {
                 let mut res = self.after_sign_in(&p, &signed.session).await;
