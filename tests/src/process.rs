@@ -259,7 +259,7 @@ fn die_with_parent(cmd: &mut Command) {
 }
 
 /// Runs one `tessera` command (e.g. `["user", "create", …]`) with `env`, feeding `stdin`;
-/// returns its standard output parsed as JSON. Panics, with stderr, on a non-zero exit.
+/// returns its standard output. Panics, with stderr, on a non-zero exit.
 pub fn tessera_command(
     args: &[&str],
     env: &[(String, String)],

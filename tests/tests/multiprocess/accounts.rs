@@ -43,6 +43,7 @@ async fn sign_out_everywhere_on_a_holds_on_b(db: TestDatabase) {
         "B refuses the refresh token at once: {body}"
     );
     eventually(
+        &c,
         "sign-out everywhere on A ends the access token on B",
         Duration::from_secs(2),
         || async { c.me(1, &at).await == StatusCode::UNAUTHORIZED },

@@ -68,6 +68,7 @@ async fn client_changed_on_a_holds_on_b(db: TestDatabase) {
         secret: body["client_secret"].as_str().unwrap().to_owned(),
     };
     eventually(
+        &c,
         "old secret refused on B",
         Duration::from_secs(2),
         || async { c.try_token(1, &old).await.0 == StatusCode::UNAUTHORIZED },
@@ -90,6 +91,7 @@ async fn client_changed_on_a_holds_on_b(db: TestDatabase) {
         .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     eventually(
+        &c,
         "removed redirect URI refused on B",
         Duration::from_secs(2),
         || async {

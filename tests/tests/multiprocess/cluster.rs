@@ -109,6 +109,14 @@ impl Cluster {
         });
     }
 
+    /// "SQLite" or "PostgreSQL", for messages.
+    pub fn backend_name(&self) -> &'static str {
+        match self.db.backend() {
+            tessera_tests::Backend::Sqlite => "SQLite",
+            tessera_tests::Backend::Postgres => "PostgreSQL",
+        }
+    }
+
     /// Process `i`.
     pub fn node(&self, i: usize) -> &TesseraProcess {
         &self.nodes[i]
@@ -283,8 +291,9 @@ pub fn node_name(index: usize) -> String {
 }
 
 /// Polls `check` until it holds, for at most `limit`. Returns how long that took (zero when
-/// it held at once) and prints it when it did not hold at once; panics when it never held.
-pub async fn eventually<F, Fut>(what: &str, limit: Duration, mut check: F) -> Duration
+/// it held at once) and prints it, naming `c`'s backend, when it did not hold at once;
+/// panics when it never held.
+pub async fn eventually<F, Fut>(c: &Cluster, what: &str, limit: Duration, mut check: F) -> Duration
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -300,7 +309,8 @@ where
             // The real stderr, not the harness's captured one: the delay is a finding.
             let _ = writeln!(
                 std::io::stderr(),
-                "[multiprocess] {what}: held only after {} ms",
+                "[multiprocess] {}: {what}: held only after {} ms",
+                c.backend_name(),
                 took.as_millis()
             );
             return took;

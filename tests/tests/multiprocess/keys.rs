@@ -51,12 +51,14 @@ async fn all_follow(c: &Cluster, svc: &Creds, what: &str, active: &str, next: &s
     for i in 0..c.nodes.len() {
         let name = &c.node(i).name;
         eventually(
+            c,
             &format!("{what}: next key {next} in {name}'s JWKS"),
             REFRESH_BOUND,
             || async { jwks_kids(c, i).await.iter().any(|k| k == next) },
         )
         .await;
         eventually(
+            c,
             &format!("{what}: {name} signs with {active}"),
             REFRESH_BOUND,
             || async { jwt_part(&c.token(i, svc).await, 0)["kid"] == active },

@@ -25,6 +25,7 @@ async fn revoked_on_a_inactive_on_b(db: TestDatabase) {
     assert!(c.active(1, &svc, &at).await);
     assert_eq!(c.revoke(0, &svc, &at).await, StatusCode::OK);
     eventually(
+        &c,
         "revocation on A seen by B",
         Duration::from_secs(2),
         || async { !c.active(1, &svc, &at).await },
