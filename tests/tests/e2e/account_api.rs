@@ -440,8 +440,8 @@ both_backends!(me_bad_tokens, me_refuses_missing_and_bad_tokens);
 /// budget even the right password waits (the budget is checked before the password).
 async fn as_27_account_endpoints_are_rate_limited(db: TestDatabase) {
     let mut config = support::test_config(db.url());
-    config.rate_limit.sign_in_failures = Budget::new(2, 3600);
-    config.rate_limit.registrations = Budget::new(2, 3600);
+    config.rate_limit.sign_in_failures = Budget::new(2, 1);
+    config.rate_limit.registrations = Budget::new(2, 1);
     let app = TestApp::spawn_with(db, config).await;
     let r = register(&app, EMAIL).await;
     assert!(r.status().is_success(), "{}", r.status());
