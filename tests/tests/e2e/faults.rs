@@ -104,6 +104,23 @@ async fn r_02_postgres_outage_fails_closed_and_recovers() {
     assert_eq!(token_status(&app, &svc).await.0, 200);
 
     proxy.cut();
+    // The change feed answers client lookups from memory until it notices the loss: at once
+    // when the connection is reset, within its one-second keep-alive (and as long again for
+    // the answer) when it hangs. R-02's bound is 2 s; from then on every answer is 503.
+    let cut_at = Instant::now();
+    loop {
+        let (status, _, _) = token_status(&app, &svc).await;
+        if status == 503 {
+            break;
+        }
+        assert_eq!(status, 200, "fail closed, not 500");
+        assert!(
+            cut_at.elapsed() < Duration::from_secs(2),
+            "still answering from memory {:?} after the database went away",
+            cut_at.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     for _ in 0..3 {
         let (status, retry, took) = token_status(&app, &svc).await;
         assert_eq!(status, 503, "fail closed, not 500 or success");
