@@ -52,12 +52,11 @@ impl DieselRevocationRepository {
 #[async_trait]
 impl RevocationRepository for DieselRevocationRepository {
     async fn revoke(&self, jti: &str, expires_at: UnixTime) -> Result<(), RepositoryError> {
-        let jti = jti.to_owned();
-        let jti_copy = jti.clone();
+        let owned = jti.to_owned();
         with_connection!(self.db, |conn, db| {
             diesel::insert_into(revoked_tokens::table)
                 .values((
-                    revoked_tokens::jti.eq(&jti),
+                    revoked_tokens::jti.eq(&owned),
                     revoked_tokens::expires_at.eq(expires_at.as_secs()),
                 ))
                 .on_conflict_do_nothing()
@@ -67,7 +66,7 @@ impl RevocationRepository for DieselRevocationRepository {
                 .map_err(|e| db.query_error(e))
         })?;
         if let Some(feed) = &self.db.change_feed {
-            feed.revoked(&jti_copy, expires_at.as_secs());
+            feed.revoked(jti, expires_at.as_secs());
         }
         Ok(())
     }
