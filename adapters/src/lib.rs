@@ -11,6 +11,7 @@
 pub mod audit;
 pub mod crypto;
 pub mod http;
+pub mod i18n;
 pub mod mail;
 pub mod observability;
 pub mod outbound;

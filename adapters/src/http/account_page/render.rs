@@ -23,6 +23,7 @@ pub(super) fn sign_in_form(page: &Page<'_>, email: &str, message: Option<&str>) 
                 LoginOptions {
                     action_url: super::ACCOUNT_URL,
                     passkeys,
+                    ..LoginOptions::default()
                 },
             )
         })

@@ -178,6 +178,7 @@ pub(super) fn login_page(
     let options = pages::LoginOptions {
         action_url: "/authorize",
         passkeys: state.passkeys,
+        ..pages::LoginOptions::default()
     };
     state.page_with_csrf_and_script(req, state.passkeys, |csrf| {
         pages::login_page_with(

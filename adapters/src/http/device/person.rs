@@ -259,6 +259,7 @@ impl Step<'_> {
         let options = pages::LoginOptions {
             action_url: ACTION_URL,
             passkeys: false,
+            ..pages::LoginOptions::default()
         };
         let hidden = hidden(p);
         self.state.page_with_csrf(self.req, |csrf| {

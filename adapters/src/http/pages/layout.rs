@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 /// The whole stylesheet: system fonts, a centred card about 24rem wide, 3rem tap targets, a
 /// visible focus ring, and a dark variant. ASCII only, so its hash does not depend on encoding.
-pub(super) const STYLE: &str = concat!(
+pub(crate) const STYLE: &str = concat!(
     ":root{color-scheme:light dark;--bg:#f3f4f6;--card:#fff;--text:#111827;--muted:#4b5563;",
     "--border:#d1d5db;--accent:#1d4ed8;--on-accent:#fff;--alert-bg:#fef2f2;--alert:#991b1b;",
     "--focus:#2563eb}",
@@ -57,6 +57,13 @@ pub(super) const STYLE: &str = concat!(
     "border-bottom:1px solid var(--border)}",
     ".scopes li::before{content:\"\\2713\";position:absolute;left:.25rem;font-weight:700;",
     "color:var(--accent)}",
+    "a{color:var(--accent)}",
+    "a.button{display:block;min-height:3rem;margin-top:.75rem;padding:.75rem 1rem;",
+    "text-align:center;font-weight:600;text-decoration:none;color:var(--text);",
+    "border:1px solid var(--border);border-radius:.5rem}",
+    ".upstreams{margin-top:1rem}.upstreams>li{padding:0;border:0}",
+    ".logo{display:block;max-width:12rem;max-height:3rem}",
+    ".support{margin:1.5rem 0 0;font-size:.875rem}",
 );
 
 /// The CSP source for [`STYLE`]: `'sha256-<base64>'`, computed once.

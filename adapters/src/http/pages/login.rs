@@ -10,6 +10,22 @@ pub struct LoginOptions<'a> {
     pub action_url: &'a str,
     /// Offer "Sign in with a passkey" (`#passkey-sign-in`): only with a host-name issuer.
     pub passkeys: bool,
+    /// One "Sign in with {name}" link per upstream provider (issue 18).
+    pub upstreams: &'a [UpstreamButton<'a>],
+    /// "Forgot your password?": the `/forgot-password` URL that returns to this request.
+    pub forgot_password_url: Option<&'a str>,
+    /// "Create an account": the `/signup` URL that returns to this request; `None` when
+    /// self-service registration is off.
+    pub signup_url: Option<&'a str>,
+}
+
+/// A link that starts sign-in at an upstream provider.
+#[derive(Debug, Clone, Copy)]
+pub struct UpstreamButton<'a> {
+    /// The provider's display name ("Sign in with {name}").
+    pub name: &'a str,
+    /// Where the link goes (Tessera's own start URL for that upstream).
+    pub url: &'a str,
 }
 
 /// The sign-in form for an authorization request (posting to `/authorize`).
@@ -26,7 +42,7 @@ pub fn login_page(
 ) -> String {
     let options = LoginOptions {
         action_url: "/authorize",
-        passkeys: false,
+        ..LoginOptions::default()
     };
     login_page_with(client_name, hidden, csrf, (email, error), options)
 }
@@ -68,8 +84,10 @@ pub fn login_page_with(
             "<button type=\"submit\">Sign in</button>\n",
             "{passkey}",
             "</form>\n",
+            "{links}",
             "{script}"
         ),
+        links = extra_links(&options),
         action_url = Escaped(options.action_url),
         passkey = if options.passkeys {
             format!(
@@ -99,6 +117,35 @@ pub fn login_page_with(
         password_focus = password_focus,
     );
     layout("Sign in", &body)
+}
+
+/// The links under the form: upstream providers, forgotten password, sign-up.
+fn extra_links(options: &LoginOptions<'_>) -> String {
+    let mut out = String::new();
+    if !options.upstreams.is_empty() {
+        out.push_str("<ul class=\"items upstreams\">\n");
+        for up in options.upstreams {
+            out.push_str(&format!(
+                "<li><a class=\"button secondary\" href=\"{}\">Sign in with {}</a></li>\n",
+                Escaped(up.url),
+                Escaped(up.name)
+            ));
+        }
+        out.push_str("</ul>\n");
+    }
+    if let Some(url) = options.forgot_password_url {
+        out.push_str(&format!(
+            "<p class=\"muted\"><a href=\"{}\">Forgot your password?</a></p>\n",
+            Escaped(url)
+        ));
+    }
+    if let Some(url) = options.signup_url {
+        out.push_str(&format!(
+            "<p class=\"muted\"><a href=\"{}\">Create an account</a></p>\n",
+            Escaped(url)
+        ));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ mod login;
 mod logout;
 mod response;
 mod second_factor;
+mod ui;
 pub mod webauthn;
 
 pub use account::{
@@ -34,9 +35,10 @@ pub use error::error_page;
 pub use escape::{escape, Escaped};
 pub use form_post::{form_post_page, form_post_response};
 pub use layout::Hidden;
-pub use login::{login_page, login_page_with, LoginOptions};
+pub use login::{login_page, login_page_with, LoginOptions, UpstreamButton};
 pub use logout::{logged_out_page, logout_confirm_page};
 pub use response::{html_response, html_response_with_script};
+pub use ui::{Branding, Logo, Rgb, Theme, Ui};
 pub use second_factor::{second_factor_needed_page, second_factor_page, SecondStep};
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ static CSP: LazyLock<String> = LazyLock::new(|| {
 
 /// Builds an HTML response with `status` and the security headers every page needs.
 pub fn html_response(status: StatusCode, body: String) -> HttpResponse {
-    respond(status, body, &CSP)
+    respond_with_csp(status, body, &CSP)
 }
 
 /// [`html_response`] for a page that runs the passkey script, when `script` is true.
@@ -38,14 +38,15 @@ pub fn html_response_with_script(status: StatusCode, body: String, script: bool)
 
 /// Like [`html_response`], but the CSP also allows the one inline script with hash `source`.
 pub(super) fn with_script(status: StatusCode, body: String, source: &str) -> HttpResponse {
-    respond(
+    respond_with_csp(
         status,
         body,
         &format!("{}; script-src {source}", CSP.as_str()),
     )
 }
 
-fn respond(status: StatusCode, body: String, csp: &str) -> HttpResponse {
+/// Builds a page response with `csp` and the other security headers every page needs.
+pub(super) fn respond_with_csp(status: StatusCode, body: String, csp: &str) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
