@@ -184,6 +184,24 @@ impl OutboundClient {
         }
     }
 
+    /// GETs `url` as bytes (`Accept: accept`) under the same rules as [`Self::get_json`]:
+    /// for images such as a client's `logo_uri`. Returns the body and its `Content-Type`.
+    pub async fn get_bytes(
+        &self,
+        url: &str,
+        accept: &str,
+        max_bytes: usize,
+    ) -> Result<(Vec<u8>, Option<String>), OutboundError> {
+        let url = Url::parse(url).map_err(OutboundError::Url)?;
+        check_url(&url, self.settings.allow_private_addresses)?;
+        let fetch = self.fetch_raw(url, accept, max_bytes);
+        match tokio::time::timeout(self.settings.timeout, fetch).await {
+            Ok(Ok((body, _, content_type))) => Ok((body, content_type)),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(OutboundError::Timeout),
+        }
+    }
+
     /// POSTs `form` (`application/x-www-form-urlencoded`) to `url` under the same rules as
     /// every fetch; returns the status (the body is not read). A redirect is not followed for
     /// a POST's sake: its status is the answer.
@@ -211,11 +229,25 @@ impl OutboundClient {
     }
 
     async fn fetch(&self, url: Url, max_bytes: usize) -> Result<FetchedJson, OutboundError> {
+        let (body, cache, _) = self.fetch_raw(url, "application/json", max_bytes).await?;
+        let value = serde_json::from_slice(&body).map_err(OutboundError::NotJson)?;
+        Ok(FetchedJson {
+            value,
+            cache,
+            size: body.len(),
+        })
+    }
+
+    /// One guarded GET: status 200, the body within `max_bytes`, its caching hints and type.
+    async fn fetch_raw(
+        &self,
+        url: Url,
+        accept: &str,
+        max_bytes: usize,
+    ) -> Result<(Vec<u8>, CacheHints, Option<String>), OutboundError> {
         let span = otel::client_span("GET", &url);
         let sent = traced(
-            self.http
-                .get(url)
-                .header(reqwest::header::ACCEPT, "application/json"),
+            self.http.get(url).header(reqwest::header::ACCEPT, accept),
             &span,
         )
         .send()
@@ -233,6 +265,11 @@ impl OutboundClient {
             return Err(OutboundError::TooLarge(max_bytes));
         }
         let cache = CacheHints::from_headers(response.headers());
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(classify)? {
             if body.len().saturating_add(chunk.len()) > max_bytes {
@@ -240,12 +277,7 @@ impl OutboundClient {
             }
             body.extend_from_slice(&chunk);
         }
-        let value = serde_json::from_slice(&body).map_err(OutboundError::NotJson)?;
-        Ok(FetchedJson {
-            value,
-            cache,
-            size: body.len(),
-        })
+        Ok((body, cache, content_type))
     }
 }
 

@@ -51,7 +51,7 @@ pub use jws::{JwsEngine, KeyMaterial, VerifiedJws};
 pub use keys::{GeneratedKey, KeyCipher, KeyGenerator, SigningKeyRepository, StoredSigningKey};
 pub use logout_deliveries::LogoutDeliveryRepository;
 pub use logout_sender::{LogoutSendError, LogoutSender};
-pub use mail::{MailBudget, MailError, Mailer, OutgoingMail, UnlimitedMail};
+pub use mail::{MailBudget, MailError, MailTemplate, Mailer, OutgoingMail, UnlimitedMail};
 pub use passwords::{HashError, PasswordCheck, PasswordHasher};
 pub use pushed_requests::{PushedRequest, PushedRequestRepository};
 pub use random::{random_token, RandomSource};

@@ -8,7 +8,7 @@ use crate::wiring::backchannel::{self, BackchannelWorker};
 use crate::wiring::oauth::{signing_keys, OAuthInputs, OAuthServices, Tokens};
 use crate::wiring::operations::{Housekeeper, Operations};
 use crate::wiring::{Core, WiringError};
-use actix_web::dev::{Server, ServerHandle};
+use actix_web::dev::{Server, ServerHandle, Service as _};
 use actix_web::{middleware, web, App, HttpServer};
 use secrecy::SecretString;
 use std::net::{SocketAddr, TcpListener};
@@ -387,7 +387,15 @@ impl Parts {
             metrics_sources: MetricsSources::new(core.db.clone(), keys, core.clock.clone()),
             api_docs: http::ApiDocs::new(issuer, config.http.docs),
         });
+        let client_logos = tessera_adapters::http::branding::ClientLogos::new(
+            core.db.clients(),
+            core.outbound.clone(),
+        );
         HttpState {
+            theme: web::Data::new(tessera_adapters::http::pages::Theme::new(
+                config.branding.branding.clone(),
+            )),
+            client_logos: Some(web::Data::new(client_logos)),
             accounts: account_state,
             operations: operations_state,
             browser_flow,
@@ -420,6 +428,11 @@ fn serve(
                 RequestObserver::new(observed.clone(), request_ids.clone())
                     .with_tracing(tracing.clone()),
             )
+            // The request's language, for what is written away from the pages (mails).
+            .wrap_fn(|req, srv| {
+                let locale = http::request_locale(req.request());
+                tessera_adapters::i18n::with_locale(locale, srv.call(req))
+            })
             .configure(http::configure(state.clone()))
     })
     .disable_signals()

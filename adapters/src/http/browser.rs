@@ -157,6 +157,16 @@ pub(super) fn page_with_csrf(
     state: &super::AccountState,
     page: impl FnOnce(&str) -> String,
 ) -> actix_web::HttpResponse {
+    page_with_csrf_in(&super::pages::Ui::from_request(req, None), req, state, page)
+}
+
+/// [`page_with_csrf`] for a page rendered with `ui` (its language header and CSP).
+pub(super) fn page_with_csrf_in(
+    ui: &super::pages::Ui,
+    req: &HttpRequest,
+    state: &super::AccountState,
+    page: impl FnOnce(&str) -> String,
+) -> actix_web::HttpResponse {
     let (binding, new) = match state.browser.csrf_value(req) {
         Some(v) => (v, false),
         None => (
@@ -164,7 +174,7 @@ pub(super) fn page_with_csrf(
             true,
         ),
     };
-    let mut res = super::pages::html_response(
+    let mut res = ui.respond(
         actix_web::http::StatusCode::OK,
         page(&state.csrf.token_for(&binding)),
     );

@@ -1,7 +1,7 @@
 //! `GET /logout` (OIDC RP-Initiated Logout 1.0) and the confirmation `POST /logout`.
 
 use super::form::OAuthForm;
-use super::pages;
+use super::pages::{self, Ui};
 use super::state::BrowserFlowState;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -10,11 +10,12 @@ use tessera_application::services::{LogoutError, LogoutRequest};
 use tessera_application::RepositoryError;
 use tessera_domain::BrowserSession;
 
-const PARAMS: [&str; 4] = [
+const PARAMS: [&str; 5] = [
     "id_token_hint",
     "post_logout_redirect_uri",
     "state",
     "client_id",
+    "ui_locales",
 ];
 
 // `GET /logout`: signs out at once when a valid `id_token_hint` vouches for the request,
@@ -37,7 +38,10 @@ const PARAMS: [&str; 4] = [
 pub async fn logout_get(req: HttpRequest, state: web::Data<BrowserFlowState>) -> HttpResponse {
     let params = match OAuthForm::parse(req.query_string().as_bytes()) {
         Ok(f) => f.into_map(),
-        Err(e) => return error(StatusCode::BAD_REQUEST, &e.to_string()),
+        Err(e) => {
+            let ui = Ui::from_request(&req, None);
+            return error(&ui, StatusCode::BAD_REQUEST, &e.to_string());
+        }
     };
     run(&req, &state, params, false).await
 }
@@ -58,18 +62,19 @@ pub async fn logout_post(
 ) -> HttpResponse {
     let form = match OAuthForm::read(&req, payload).await {
         Ok(f) => f,
-        Err(e) => return error(StatusCode::BAD_REQUEST, &e.to_string()),
+        Err(e) => {
+            let ui = Ui::from_request(&req, None);
+            return error(&ui, StatusCode::BAD_REQUEST, &e.to_string());
+        }
     };
+    let ui = Ui::from_request(&req, form.get("ui_locales"));
     let binding = state.browser.csrf_value(&req);
     if !state
         .csrf
         .verify(binding.as_deref(), form.get("csrf_token"))
         || form.get("confirm") != Some("yes")
     {
-        return error(
-            StatusCode::FORBIDDEN,
-            "This sign-out form has expired; please try again.",
-        );
+        return error(&ui, StatusCode::FORBIDDEN, ui.t("logout.form_expired"));
     }
     let params = form.into_map();
     run(&req, &state, params, true).await
@@ -94,26 +99,28 @@ async fn run(
     params: HashMap<String, String>,
     confirmed: bool,
 ) -> HttpResponse {
+    // OIDC RP-Initiated Logout §2: `ui_locales` chooses the pages' language.
+    let ui = Ui::from_request(req, params.get("ui_locales").map(String::as_str));
     let cookie = state.browser.session_value(req);
     let Ok(session) = current_session(state, cookie.as_deref()).await else {
-        return unavailable();
+        return unavailable(&ui);
     };
     let request = logout_request(&params);
     let user = session.as_ref().map(|s| &s.user_id);
     let plan = match state.logout.plan(&request, user).await {
         Ok(p) => p,
-        Err(LogoutError::InvalidRequest(m)) => return error(StatusCode::BAD_REQUEST, &m),
-        Err(LogoutError::Repository(_)) => return unavailable(),
+        Err(LogoutError::InvalidRequest(m)) => return error(&ui, StatusCode::BAD_REQUEST, &m),
+        Err(LogoutError::Repository(_)) => return unavailable(&ui),
     };
     if plan.needs_confirmation && !confirmed {
-        return confirm_page(req, state, params);
+        return confirm_page(&ui, req, state, params);
     }
     if let Some(v) = &cookie {
         if state.sessions.sign_out(v).await.is_err() {
-            return unavailable();
+            return unavailable(&ui);
         }
     }
-    signed_out(state, plan.redirect)
+    signed_out(&ui, state, plan.redirect)
 }
 
 /// The live session behind the cookie, if any.
@@ -129,6 +136,7 @@ async fn current_session(
 
 /// The confirmation page, carrying the logout parameters (and nothing else) back.
 fn confirm_page(
+    ui: &Ui,
     req: &HttpRequest,
     state: &BrowserFlowState,
     params: HashMap<String, String>,
@@ -138,18 +146,20 @@ fn confirm_page(
         .filter(|(k, _)| PARAMS.contains(&k.as_str()))
         .collect();
     hidden.sort();
-    state.page_with_csrf(req, |csrf| pages::logout_confirm_page(&hidden, csrf))
+    state.page_in(ui, req, false, |csrf| {
+        pages::logout_confirm_page(ui, &hidden, csrf)
+    })
 }
 
 /// After the session ended: to the client's page, or the signed-out page; the cookie goes.
-fn signed_out(state: &BrowserFlowState, redirect: Option<String>) -> HttpResponse {
+fn signed_out(ui: &Ui, state: &BrowserFlowState, redirect: Option<String>) -> HttpResponse {
     let mut res = match redirect {
         Some(target) => HttpResponse::SeeOther()
             .insert_header((header::LOCATION, target))
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .insert_header((header::REFERRER_POLICY, "no-referrer"))
             .finish(),
-        None => pages::html_response(StatusCode::OK, pages::logged_out_page()),
+        None => ui.respond(StatusCode::OK, pages::logged_out_page(ui)),
     };
     if let Err(e) = res.add_cookie(&state.browser.expired_session_cookie()) {
         log::error!("could not expire the session cookie: {e}");
@@ -157,14 +167,21 @@ fn signed_out(state: &BrowserFlowState, redirect: Option<String>) -> HttpRespons
     res
 }
 
-fn error(status: StatusCode, message: &str) -> HttpResponse {
-    pages::html_response(status, pages::error_page("Sign-out failed", message))
+fn error(ui: &Ui, status: StatusCode, message: &str) -> HttpResponse {
+    ui.respond(
+        status,
+        pages::error_page(ui, ui.t("logout.failed_title"), message),
+    )
 }
 
-fn unavailable() -> HttpResponse {
-    let mut res = pages::html_response(
+fn unavailable(ui: &Ui) -> HttpResponse {
+    let mut res = ui.respond(
         StatusCode::SERVICE_UNAVAILABLE,
-        pages::error_page("Temporarily unavailable", "Please try again in a moment."),
+        pages::error_page(
+            ui,
+            ui.t("errors.unavailable_title"),
+            ui.t("errors.unavailable"),
+        ),
     );
     res.headers_mut()
         .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));

@@ -72,6 +72,8 @@ pub fn known_routes() -> Vec<&'static str> {
         paths::HEALTHZ,
         paths::READYZ,
         paths::METRICS,
+        paths::BRANDING_LOGO,
+        paths::BRANDING_CLIENT_LOGO,
     ]
 }
 

@@ -12,6 +12,7 @@ mod auth_transaction;
 mod authorize;
 mod bearer;
 mod browser;
+pub mod branding;
 mod client_auth;
 mod device;
 mod discovery;
@@ -81,6 +82,22 @@ pub struct HttpState {
     pub registration: Option<web::Data<registration::RegistrationState>>,
     /// Pushed authorization requests (`/par`, RFC 9126).
     pub par: web::Data<tessera_application::services::PushedAuthorization>,
+    /// The operator's branding for every page (`branding.*`).
+    pub theme: web::Data<pages::Theme>,
+    /// Clients' logos for the consent page; `None`: none are shown.
+    pub client_logos: Option<web::Data<branding::ClientLogos>>,
+}
+
+/// The language of a request for what it causes away from the pages (mails): the query's
+/// `ui_locales`, else `Accept-Language`.
+pub fn request_locale(req: &actix_web::HttpRequest) -> crate::i18n::Locale {
+    let query = form::OAuthForm::parse(req.query_string().as_bytes()).ok();
+    let ui_locales = query.as_ref().and_then(|q| q.get("ui_locales"));
+    let accept = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    crate::i18n::Locale::negotiate(ui_locales, accept)
 }
 
 /// Registers every route on an actix `App`.
@@ -101,7 +118,11 @@ pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceCo
             .app_data(state.operations.clone())
             .app_data(admin)
             .app_data(resources)
-            .app_data(state)
+            .app_data(state.theme.clone());
+        if let Some(logos) = state.client_logos.clone() {
+            cfg.app_data(logos);
+        }
+        cfg.app_data(state)
             .service(
                 web::resource(paths::OPENID_CONFIGURATION)
                     .route(web::get().to(discovery::openid_configuration_get))
@@ -311,6 +332,16 @@ pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceCo
             .service(
                 web::resource(paths::DOCS)
                     .route(web::get().to(openapi::docs_get))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::BRANDING_LOGO)
+                    .route(web::get().to(branding::logo_get))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::BRANDING_CLIENT_LOGO)
+                    .route(web::get().to(branding::client_logo_get))
                     .default_service(web::to(method_not_allowed)),
             )
             .configure(admin::routes)

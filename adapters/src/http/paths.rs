@@ -80,6 +80,10 @@ pub const USERS_VERIFY_EMAIL_RESEND: &str = "/users/verify-email/resend";
 pub const USERS_PASSWORD_RESET: &str = "/users/password-reset";
 /// Target of password-reset links (page and JSON).
 pub const USERS_PASSWORD_RESET_CONFIRM: &str = "/users/password-reset/confirm";
+/// The operator's logo (`branding.logo_path`), shown on every page.
+pub const BRANDING_LOGO: &str = "/branding/logo";
+/// A client's logo, fetched from its registered `logo_uri`, for the consent page.
+pub const BRANDING_CLIENT_LOGO: &str = "/branding/clients/{client_id}/logo";
 /// The OpenAPI 3.1 description of every endpoint.
 pub const OPENAPI_JSON: &str = "/openapi.json";
 /// That description as a page (outside production only).
@@ -144,6 +148,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", METRICS),
     ("GET", OPENAPI_JSON),
     ("GET", DOCS),
+    ("GET", BRANDING_LOGO),
+    ("GET", BRANDING_CLIENT_LOGO),
     ("GET", "/admin/clients"),
     ("POST", "/admin/clients"),
     ("GET", "/admin/clients/{id}"),

@@ -66,6 +66,15 @@ macro_rules! area {
 /// Every catalogue file, by area. Add one `area!("name")` line per new area.
 pub(crate) const AREAS: &[[Catalogue; 3]] = &[
     area!("common"),
+    area!("login"),
+    area!("consent"),
+    area!("errors"),
+    area!("logout"),
+    area!("second_factor"),
+    area!("device"),
+    area!("account"),
+    area!("links"),
+    area!("mail"),
 ];
 
 /// Parses one file into `(key, text)` pairs. `\n` in a text stands for a line break.

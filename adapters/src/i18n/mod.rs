@@ -8,9 +8,11 @@
 //! gap ships.
 
 mod catalogue;
+mod current;
 mod locale;
 #[cfg(test)]
 mod tests;
 
 pub use catalogue::{fill, substitute_html, text, Catalogue, CatalogueError};
+pub use current::{current_locale, with_locale};
 pub use locale::Locale;

@@ -10,6 +10,7 @@
 //! Message bodies hold single-use links, which are secrets: nothing here logs a body, and log
 //! lines name the recipient's domain only.
 
+pub mod localized;
 pub mod outbox;
 pub mod queue;
 pub mod smtp;
@@ -26,6 +27,7 @@ use lettre::{Address, Message};
 use secrecy::SecretString;
 use tessera_application::ports::OutgoingMail;
 
+pub use localized::LocalizedMailer;
 pub use outbox::FileOutbox;
 pub use queue::{start_mail_queue, MailQueue};
 pub use smtp::SmtpTransport;

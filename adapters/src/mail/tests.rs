@@ -8,6 +8,7 @@ fn builds_plain_utf8_message_with_id_and_date() {
         to: Email::parse("Ana@Example.org").unwrap(),
         subject: "Confirm\r\nBcc: evil@example.net".into(),
         text: "Hello".into(),
+        template: None,
     };
     let message = build_message(&from, &mail).unwrap();
     let text = String::from_utf8(message.formatted()).unwrap();

@@ -6,10 +6,34 @@ use tessera_domain::{Email, UserId};
 pub struct OutgoingMail {
     /// The recipient.
     pub to: Email,
-    /// The subject line.
+    /// The subject line (English; replaced when the adapters render [`Self::template`]).
     pub subject: String,
-    /// The body, plain UTF-8 text.
+    /// The body, plain UTF-8 text (English, as above).
     pub text: String,
+    /// Which message this is and its values, so the adapters can write it in the reader's
+    /// language with the operator's product name; `None`: sent as `subject` and `text`.
+    pub template: Option<MailTemplate>,
+}
+
+/// A mail as a kind and named values: the wording lives with the adapters' catalogues
+/// (`mail.<kind>_subject`, `mail.<kind>_body`), not here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailTemplate {
+    /// `verify_email`, `password_reset`, `registration_notice`, `recovery_code_used`,
+    /// `factors_reset`, `totp_on`, `totp_off`, `recovery_codes_renewed`, `passkey_added`.
+    pub kind: &'static str,
+    /// The placeholders' values (`email`, `link`, …).
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl MailTemplate {
+    /// A template of `kind` with `args`.
+    pub fn new(kind: &'static str, args: &[(&'static str, &str)]) -> Self {
+        Self {
+            kind,
+            args: args.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
+        }
+    }
 }
 
 /// Why a message could not be accepted for delivery.

@@ -1,6 +1,7 @@
 use crate::ports::AuditLog;
 use crate::ports::{
-    random_token, Clock, EmailTokenRepository, HashError, MailBudget, Mailer, OutgoingMail,
+    random_token, Clock, EmailTokenRepository, HashError, MailBudget, MailTemplate, Mailer,
+    OutgoingMail,
     PasswordHasher, RandomSource, UnlimitedMail, UserRepository,
 };
 use crate::services::fault_code::repository_fault_code;
@@ -176,7 +177,11 @@ impl EmailLinks {
             email = user.email,
             link = link.expose_secret(),
         );
-        self.mail(&user.email, "Confirm your email address", text)
+        let template = MailTemplate::new(
+            "verify_email",
+            &[("email", user.email.as_str()), ("link", link.expose_secret())],
+        );
+        self.mail_with(template, &user.email, "Confirm your email address", text)
             .await;
         Ok(())
     }
@@ -200,7 +205,15 @@ impl EmailLinks {
             email = user.email,
             reset = self.targets.password_reset_request,
         );
-        self.mail(
+        let template = MailTemplate::new(
+            "registration_notice",
+            &[
+                ("email", user.email.as_str()),
+                ("reset", self.targets.password_reset_request.as_str()),
+            ],
+        );
+        self.mail_with(
+            template,
             &user.email,
             "Someone tried to register with your address",
             text,
@@ -298,11 +311,28 @@ impl EmailLinks {
         Ok(SecretString::from(format!("{target}?token={token}")))
     }
 
+    #[allow(dead_code)] // kept for mails without a template
     async fn mail(&self, to: &Email, subject: &str, text: String) {
+        self.send(to, subject, text, None).await;
+    }
+
+    /// Sends `text` (English) that the adapters write again from `template`.
+    async fn mail_with(&self, template: MailTemplate, to: &Email, subject: &str, text: String) {
+        self.send(to, subject, text, Some(template)).await;
+    }
+
+    async fn send(
+        &self,
+        to: &Email,
+        subject: &str,
+        text: String,
+        template: Option<MailTemplate>,
+    ) {
         let mail = OutgoingMail {
             to: to.clone(),
             subject: subject.to_owned(),
             text,
+            template,
         };
         if let Err(e) = self.mailer.send(mail).await {
             log::error!("could not hand a message over for delivery: {e}");

@@ -12,7 +12,7 @@
 use crate::errors::CryptoError;
 use crate::ports::{
     random_token, AuditLog, Challenge, ChallengePurpose, ChallengeRepository, Clock, KeyCipher,
-    Mailer, OutgoingMail, PasskeyCeremonies, PasskeyRepository, RandomSource,
+    MailTemplate, Mailer, OutgoingMail, PasskeyCeremonies, PasskeyRepository, RandomSource,
     SecondFactorRepository, StoredTotp, UserRepository,
 };
 use crate::{RepositoryError, RequestContext};
@@ -204,7 +204,8 @@ impl SecondFactors {
             AuditAction::RecoveryCodeUsed,
             &format!("{left} left"),
         );
-        self.mail(
+        self.mail_with(
+            MailTemplate::new("recovery_code_used", &[("left", &left.to_string())]),
             user,
             "A recovery code was used",
             format!(
@@ -268,7 +269,8 @@ impl SecondFactors {
                     if had_totp { "removed" } else { "was off" }
                 )),
         );
-        self.mail(
+        self.mail_with(
+            MailTemplate::new("factors_reset", &[]),
             user,
             "Your second factors were reset",
             "An administrator removed the second factors (authenticator app, recovery codes \
@@ -386,11 +388,13 @@ impl SecondFactors {
         );
     }
 
-    async fn mail(&self, user: &User, subject: &str, text: String) {
+    /// Sends `text` (English) that the adapters write again from `template`.
+    async fn mail_with(&self, template: MailTemplate, user: &User, subject: &str, text: String) {
         let mail = OutgoingMail {
             to: user.email.clone(),
             subject: subject.to_owned(),
             text,
+            template: Some(template),
         };
         if let Err(e) = self.deps.mailer.send(mail).await {
             log::error!("could not hand a message over for delivery: {e}");

@@ -4,6 +4,7 @@
 //! value stops start-up with a message naming the key.
 
 mod areas;
+mod branding;
 mod issuer;
 mod mail;
 mod otel;
@@ -19,6 +20,7 @@ pub use areas::{
     AccountsConfig, AdminConfig, ClientRegistrationConfig, DatabaseConfig, HardeningConfig,
     HousekeepingConfig, HttpConfig, KeysConfig, OutboundConfig, TokensConfig,
 };
+pub use branding::{BrandingConfig, MAX_LOGO_BYTES};
 pub use issuer::Issuer;
 pub use mail::{MailConfig, MailDelivery, SmtpConfig};
 pub use otel::OtelConfig;
@@ -85,6 +87,8 @@ pub struct Config {
     pub hardening: HardeningConfig,
     /// OpenTelemetry traces; off unless `otel.endpoint` is set.
     pub otel: OtelConfig,
+    /// The look of the pages and mails: product name, logo, colour, support link.
+    pub branding: BrandingConfig,
 }
 
 /// A configuration problem, naming the key.

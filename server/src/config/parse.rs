@@ -67,6 +67,7 @@ impl RawConfig {
             client_registration: self.client_registration()?,
             hardening: self.hardening()?,
             otel: self.otel.parse()?,
+            branding: self.branding.parse(self.environment)?,
         };
         if self.environment == Environment::Production {
             let problems = self.production_problems(&config);

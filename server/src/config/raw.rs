@@ -153,6 +153,7 @@ pub(super) struct RawConfig {
     pub(super) dpop: RawDpop,
     pub(super) backchannel_logout: RawBackchannelLogout,
     pub(super) otel: super::otel::RawOtel,
+    pub(super) branding: super::branding::RawBranding,
 }
 
 /// `par.*`: pushed authorization requests (RFC 9126).
@@ -297,6 +298,7 @@ impl Default for RawConfig {
             dpop: RawDpop::default(),
             backchannel_logout: RawBackchannelLogout::default(),
             otel: super::otel::RawOtel::default(),
+            branding: super::branding::RawBranding::default(),
         }
     }
 }

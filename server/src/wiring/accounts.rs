@@ -65,13 +65,18 @@ impl AccountServices {
         );
         let mailer = Arc::new(Core::mail_queue(config)?);
         warn_if_mail_is_not_delivered(config);
+        let product = config.branding.product_name().to_owned();
+        // Mails are written in the reader's language, signed with the product name.
+        let localized: Arc<dyn tessera_application::ports::Mailer> = Arc::new(
+            tessera_adapters::mail::LocalizedMailer::new(mailer.clone(), product.clone()),
+        );
         let sign_out = Arc::new(core.sign_out_everywhere());
         let email_links = Arc::new(
             EmailLinks::new(
                 EmailLinksDeps {
                     users: db.users(),
                     tokens: db.email_tokens(),
-                    mailer: mailer.clone(),
+                    mailer: localized.clone(),
                     hasher: hasher.clone(),
                     sign_out: sign_out.clone(),
                     clock: core.clock.clone(),
@@ -107,7 +112,7 @@ impl AccountServices {
             .await
             .map_err(|e| WiringError::Database(e.into()))?;
         let issuer = config.http.issuer.as_str();
-        let ceremonies = WebauthnPasskeys::new(issuer, "Tessera")
+        let ceremonies = WebauthnPasskeys::new(issuer, &product)
             .map_err(|e| WiringError::Passkeys(e.into()))?;
         if !tessera_application::ports::PasskeyCeremonies::available(&ceremonies) {
             log::info!(
@@ -127,9 +132,9 @@ impl AccountServices {
             )),
             clock: core.clock.clone(),
             rng: core.rng.clone(),
-            mailer: mailer.clone(),
+            mailer: localized,
             audit: audit_for_factors,
-            issuer_name: "Tessera".to_owned(),
+            issuer_name: product,
             lockout: config.accounts.lockout,
         }));
         Ok(Self {

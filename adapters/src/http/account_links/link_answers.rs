@@ -1,6 +1,7 @@
 //! The answers to an emailed link: the pages a browser sees and the JSON errors a program gets.
 
-use super::super::browser::page_with_csrf;
+use super::super::browser::page_with_csrf_in;
+use super::super::pages::Ui;
 use super::super::errors::ApiError;
 use super::super::users::field_error;
 use super::super::{pages, paths, AccountState};
@@ -11,27 +12,29 @@ use tessera_application::OAuthErrorCode;
 use tessera_application::RepositoryError;
 
 /// The page after a reset from the form: the person must sign in again everywhere.
-pub(super) fn password_changed_page() -> HttpResponse {
-    pages::html_response(
+pub(super) fn password_changed_page(ui: &Ui) -> HttpResponse {
+    ui.respond(
         StatusCode::OK,
         pages::link_done_page(
-            "Password changed",
-            "Your new password is set, and you were signed out everywhere. Sign in again \
-             with the new password.",
+            ui,
+            ui.t("links.password_changed_title"),
+            ui.t("links.password_changed_text"),
         ),
     )
 }
 
 /// The reset form again, as a `400`, with why the password was refused.
 pub(super) fn reset_form_again(
+    ui: &Ui,
     req: &HttpRequest,
     state: &AccountState,
     token: &str,
     message: &str,
 ) -> HttpResponse {
     let min = state.email_links.password_policy().min_chars;
-    let mut res = page_with_csrf(req, state, |csrf| {
+    let mut res = page_with_csrf_in(ui, req, state, |csrf| {
         pages::reset_password_page(
+            ui,
             paths::USERS_PASSWORD_RESET_CONFIRM,
             token,
             csrf,
@@ -59,13 +62,17 @@ pub(super) fn link_error(e: EmailLinkError) -> ApiError {
 }
 
 /// Page answer for a link that failed.
-pub(super) fn link_error_page(e: EmailLinkError) -> HttpResponse {
+pub(super) fn link_error_page(ui: &Ui, e: EmailLinkError) -> HttpResponse {
     match e {
-        EmailLinkError::InvalidLink | EmailLinkError::Password(_) => invalid_link_page(),
+        EmailLinkError::InvalidLink | EmailLinkError::Password(_) => invalid_link_page(ui),
         EmailLinkError::Busy | EmailLinkError::Repository(RepositoryError::Unavailable) => {
-            let mut res = pages::html_response(
+            let mut res = ui.respond(
                 StatusCode::SERVICE_UNAVAILABLE,
-                pages::error_page("Temporarily unavailable", "Please try again in a moment."),
+                pages::error_page(
+                    ui,
+                    ui.t("errors.unavailable_title"),
+                    ui.t("errors.unavailable"),
+                ),
             );
             res.headers_mut()
                 .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
@@ -73,22 +80,24 @@ pub(super) fn link_error_page(e: EmailLinkError) -> HttpResponse {
         }
         other => {
             log::error!("emailed link failed: {other}");
-            pages::html_response(
+            ui.respond(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                pages::error_page("Something went wrong", "Please try again later."),
+                pages::error_page(ui, ui.t("errors.fault_title"), ui.t("errors.fault")),
             )
         }
     }
 }
 
 /// The page for a used, expired or replaced link.
-pub(super) fn invalid_link_page() -> HttpResponse {
-    pages::html_response(
+pub(super) fn invalid_link_page(ui: &Ui) -> HttpResponse {
+    ui.respond(
         StatusCode::BAD_REQUEST,
-        pages::error_page(
-            "This link does not work",
-            "It was already used, has expired, or was replaced by a newer one. Ask for a new \
-             link and use the latest one.",
-        ),
+        pages::error_page(ui, ui.t("links.invalid_title"), ui.t("links.invalid_text")),
     )
+}
+
+/// The pages' context: `ui_locales` in the query, else `Accept-Language`.
+pub(super) fn ui_of(req: &HttpRequest) -> Ui {
+    let query = super::super::form::OAuthForm::parse(req.query_string().as_bytes()).ok();
+    Ui::from_request(req, query.as_ref().and_then(|q| q.get("ui_locales")))
 }

@@ -46,10 +46,11 @@ pub(super) async fn checked_form(
     payload: web::Payload,
     state: &AccountState,
 ) -> Result<OAuthForm, HttpResponse> {
+    let ui = super::link_answers::ui_of(req);
     let form = OAuthForm::read(req, payload).await.map_err(|e| {
-        pages::html_response(
+        ui.respond(
             StatusCode::BAD_REQUEST,
-            pages::error_page("Bad request", &e.to_string()),
+            pages::error_page(&ui, ui.t("errors.bad_request_title"), &e.to_string()),
         )
     })?;
     let binding = state.browser.csrf_value(req);
@@ -57,11 +58,12 @@ pub(super) async fn checked_form(
         .csrf
         .verify(binding.as_deref(), form.get("csrf_token"))
     {
-        return Err(pages::html_response(
+        return Err(ui.respond(
             StatusCode::FORBIDDEN,
             pages::error_page(
-                "This form has expired",
-                "Open the link from your email again.",
+                &ui,
+                ui.t("errors.form_expired_title"),
+                ui.t("links.form_expired_text"),
             ),
         ));
     }

@@ -11,7 +11,7 @@ mod link_answers;
 mod link_requests;
 
 use super::audit_trail;
-use super::browser::page_with_csrf;
+use super::browser::page_with_csrf_in;
 use super::errors::ApiError;
 use super::users::{password_length, read_json, sign_in_budget};
 use super::{pages, paths, AccountState};
@@ -19,7 +19,7 @@ use crate::http::wire;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use link_answers::{
-    invalid_link_page, link_error, link_error_page, password_changed_page, reset_form_again,
+    invalid_link_page, link_error, link_error_page, password_changed_page, reset_form_again, ui_of,
 };
 use link_requests::{checked_form, count_invalid_link, is_form, query_token};
 use secrecy::SecretString;
@@ -110,7 +110,9 @@ async fn mail_later(
         .map_err(ApiError::rate_limited)?;
     let body: EmailRequest = read_json(&req, payload).await?;
     let task_state = state.clone();
-    actix_web::rt::spawn(async move {
+    // The mail is written in the language of this request.
+    let locale = crate::i18n::current_locale();
+    actix_web::rt::spawn(crate::i18n::with_locale(locale, async move {
         let links = &task_state.email_links;
         let result = match what {
             Mailing::Verification => links.resend_verification(&body.email).await,
@@ -119,7 +121,7 @@ async fn mail_later(
         if let Err(e) = result {
             log::error!("could not send an emailed link: {e}");
         }
-    });
+    }));
     Ok(HttpResponse::Accepted()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(json!({"status": "accepted"})))
@@ -134,11 +136,12 @@ async fn mail_later(
         (status = 400, description = "The invalid-link page", body = String, content_type = "text/html"),
     ))]
 pub async fn verify_email_get(req: HttpRequest, state: web::Data<AccountState>) -> HttpResponse {
+    let ui = ui_of(&req);
     let Some(token) = query_token(&req) else {
-        return invalid_link_page();
+        return invalid_link_page(&ui);
     };
-    page_with_csrf(&req, &state, |csrf| {
-        pages::verify_email_page(paths::USERS_VERIFY_EMAIL, &token, csrf)
+    page_with_csrf_in(&ui, &req, &state, |csrf| {
+        pages::verify_email_page(&ui, paths::USERS_VERIFY_EMAIL, &token, csrf)
     })
 }
 
@@ -195,15 +198,17 @@ async fn verify_email_form(
     let token = form.get("token").unwrap_or_default();
     let verified = state.email_links.verify_email(ctx, token).await;
     count_invalid_link(req, state, &verified).await;
+    let ui = ui_of(req);
     match verified {
-        Ok(_) => pages::html_response(
+        Ok(_) => ui.respond(
             StatusCode::OK,
             pages::link_done_page(
-                "Email address confirmed",
-                "Thank you. Your email address is confirmed; you can close this window.",
+                &ui,
+                ui.t("links.verified_title"),
+                ui.t("links.verified_text"),
             ),
         ),
-        Err(e) => link_error_page(e),
+        Err(e) => link_error_page(&ui, e),
     }
 }
 
@@ -229,17 +234,25 @@ async fn verify_email_json(
         (status = 400, description = "The invalid-link page", body = String, content_type = "text/html"),
     ))]
 pub async fn reset_confirm_get(req: HttpRequest, state: web::Data<AccountState>) -> HttpResponse {
+    let ui = ui_of(&req);
     let Some(token) = query_token(&req) else {
-        return invalid_link_page();
+        return invalid_link_page(&ui);
     };
     match state.email_links.reset_link_is_valid(&token).await {
         Ok(true) => {}
-        Ok(false) => return invalid_link_page(),
-        Err(e) => return link_error_page(e),
+        Ok(false) => return invalid_link_page(&ui),
+        Err(e) => return link_error_page(&ui, e),
     }
     let min = state.email_links.password_policy().min_chars;
-    page_with_csrf(&req, &state, |csrf| {
-        pages::reset_password_page(paths::USERS_PASSWORD_RESET_CONFIRM, &token, csrf, min, None)
+    page_with_csrf_in(&ui, &req, &state, |csrf| {
+        pages::reset_password_page(
+            &ui,
+            paths::USERS_PASSWORD_RESET_CONFIRM,
+            &token,
+            csrf,
+            min,
+            None,
+        )
     })
 }
 
@@ -294,8 +307,9 @@ async fn reset_confirm_form(
     };
     let token = form.get("token").unwrap_or_default().to_owned();
     let password = SecretString::from(form.get("password").unwrap_or_default().to_owned());
+    let ui = ui_of(req);
     if password_length(&password).is_err() {
-        return reset_form_again(req, state, &token, "Please enter a new password.");
+        return reset_form_again(&ui, req, state, &token, ui.t("links.reset_empty"));
     }
     let reset = state
         .email_links
@@ -303,9 +317,11 @@ async fn reset_confirm_form(
         .await;
     count_invalid_link(req, state, &reset).await;
     match reset {
-        Ok(_) => password_changed_page(),
-        Err(EmailLinkError::Password(p)) => reset_form_again(req, state, &token, &p.to_string()),
-        Err(e) => link_error_page(e),
+        Ok(_) => password_changed_page(&ui),
+        Err(EmailLinkError::Password(p)) => {
+            reset_form_again(&ui, req, state, &token, &p.to_string())
+        }
+        Err(e) => link_error_page(&ui, e),
     }
 }
 

@@ -20,6 +20,6 @@ pub(super) async fn revoke(
     {
         Ok(true) => back(&notices::done("app_revoked")),
         Ok(false) => back(&notices::error("not_found")),
-        Err(e) => unavailable(&e.to_string()),
+        Err(e) => unavailable(&page.ui, &e.to_string()),
     }
 }

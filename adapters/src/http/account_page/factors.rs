@@ -42,10 +42,10 @@ pub(super) async fn answer(
             .confirm_totp(&ctx, user, &fields.secret("code"))
             .await
         {
-            Ok(codes) => recovery_codes(&codes),
+            Ok(codes) => recovery_codes(page, &codes),
             Err(SecondFactorError::InvalidCode) => {
                 page.flow.limiter.sign_in_failed(page.req).await;
-                let again = "That code is not correct. Scan this new code and try again.";
+                let again = page.ui.t("account.totp_wrong_first_code");
                 enrolment(page, accounts, s, Some(again)).await
             }
             Err(e) => refused(page, e).await,
@@ -107,7 +107,7 @@ pub(super) async fn answer(
             Ok(()) => back(&notices::done("passkey_removed")),
             Err(e) => refused(page, e).await,
         },
-        _ => super::render::bad_request("Unknown form action."),
+        _ => super::render::bad_request(&page.ui, page.ui.t("errors.unknown_action")),
     }
 }
 
@@ -124,8 +124,8 @@ async fn enrolment(
     };
     let svg = qr::svg(started.otpauth_uri.expose_secret()).unwrap_or_default();
     let svg = strip_prolog(&svg);
-    let mut res = page.flow.page_with_csrf(page.req, |csrf| {
-        pages::totp_enrolment_page(csrf, svg, started.secret.expose_secret(), error)
+    let mut res = page.flow.page_in(&page.ui, page.req, false, |csrf| {
+        pages::totp_enrolment_page(&page.ui, csrf, svg, started.secret.expose_secret(), error)
     });
     res.headers_mut().insert(
         header::CACHE_CONTROL,
@@ -143,9 +143,12 @@ fn strip_prolog(svg: &str) -> &str {
 }
 
 /// The recovery codes, shown once and never cached.
-fn recovery_codes(codes: &[SecretString]) -> HttpResponse {
+fn recovery_codes(page: &Page<'_>, codes: &[SecretString]) -> HttpResponse {
     let shown: Vec<&str> = codes.iter().map(|c| c.expose_secret()).collect();
-    let mut res = pages::html_response(StatusCode::OK, pages::recovery_codes_page(&shown));
+    let mut res = page.ui.respond(
+        StatusCode::OK,
+        pages::recovery_codes_page(&page.ui, &shown),
+    );
     res.headers_mut().insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),
@@ -165,10 +168,10 @@ async fn refused(page: &Page<'_>, e: SecondFactorError) -> HttpResponse {
         SecondFactorError::AlreadyEnabled => "totp_on",
         SecondFactorError::NotEnabled => "totp_not_on",
         SecondFactorError::NotEnrolling => "enrolment_expired",
-        SecondFactorError::Repository(r) => return unavailable(&r.to_string()),
+        SecondFactorError::Repository(r) => return unavailable(&page.ui, &r.to_string()),
         other => {
             log::error!("second factor change failed: {other}");
-            return fault();
+            return fault(&page.ui);
         }
     };
     if matches!(key, "wrong_code" | "locked" | "passkey_failed") {

@@ -22,6 +22,7 @@ use super::account_mfa::FRESH_SIGN_IN_SECS;
 use super::authorize::sign_in::guard;
 use super::errors::ApiError;
 use super::form::OAuthForm;
+use super::pages::Ui;
 use super::state::{AccountState, BrowserFlowState};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
@@ -35,6 +36,14 @@ const ACCOUNT_URL: &str = "/account";
 struct Page<'a> {
     req: &'a HttpRequest,
     flow: &'a BrowserFlowState,
+    /// Language (`?ui_locales=`, else `Accept-Language`) and branding.
+    ui: Ui,
+}
+
+/// The page's context: `ui_locales` from the query, else `Accept-Language`.
+fn ui_of(req: &HttpRequest) -> Ui {
+    let query = OAuthForm::parse(req.query_string().as_bytes()).ok();
+    Ui::from_request(req, query.as_ref().and_then(|q| q.get("ui_locales")))
 }
 
 /// The signed-in person: their session (and its cookie's digest) and account.
@@ -79,6 +88,7 @@ pub async fn account_get(
     let page = Page {
         req: &req,
         flow: &flow,
+        ui: ui_of(&req),
     };
     let signed_in = match page.signed_in(accounts.as_ref().map(|a| a.get_ref())).await {
         Ok(s) => s,
@@ -87,6 +97,7 @@ pub async fn account_get(
     match (signed_in, accounts) {
         (Some(s), Some(accounts)) => {
             let (done, error) = notices::from_query(req.query_string());
+            let (done, error) = (done.map(|k| page.ui.t(k)), error.map(|k| page.ui.t(k)));
             let fresh = page.fresh(&s.session);
             render::account(&page, &accounts, &s, (done, error), fresh).await
         }
@@ -117,7 +128,7 @@ pub async fn account_post(
 ) -> HttpResponse {
     let form = match OAuthForm::read(&req, payload).await {
         Ok(f) => f,
-        Err(e) => return render::bad_request(&e.to_string()),
+        Err(e) => return render::bad_request(&ui_of(&req), &e.to_string()),
     };
     let action = form.get("action").unwrap_or("").to_owned();
     if let Some(refused) = guard(&req, &flow, &action, &form).await {
@@ -126,6 +137,7 @@ pub async fn account_post(
     let page = Page {
         req: &req,
         flow: &flow,
+        ui: Ui::from_request(&req, form.get("ui_locales")),
     };
     let fields = Fields { form };
     match action.as_str() {
@@ -139,7 +151,7 @@ pub async fn account_post(
         Err(res) => return res,
     };
     let (Some(s), Some(accounts)) = (signed_in, accounts) else {
-        return render::sign_in_form(&page, "", Some(notices::SIGNED_OUT));
+        return render::sign_in_form(&page, "", Some(page.ui.t(notices::SIGNED_OUT)));
     };
     if factors::ACTIONS.contains(&action.as_str()) {
         if !page.fresh(&s.session) && action == "passkey_options" {
@@ -150,19 +162,19 @@ pub async fn account_post(
             return render::sign_in_form(
                 &page,
                 s.user.email.as_str(),
-                Some(notices::REAUTHENTICATE),
+                Some(page.ui.t(notices::REAUTHENTICATE)),
             );
         }
         return factors::answer(&page, &accounts, &s, &action, &fields).await;
     }
     match action.as_str() {
-        "name" => profile::name(&accounts, &s, &fields).await,
+        "name" => profile::name(&page, &accounts, &s, &fields).await,
         "password" => profile::password(&page, &accounts, &s, &fields).await,
         "end_session" | "end_other_sessions" => {
             sessions::answer(&page, &accounts, &s, &action, &fields).await
         }
         "revoke_app" => apps::revoke(&page, &accounts, &s, &fields).await,
-        _ => render::bad_request("Unknown form action."),
+        _ => render::bad_request(&page.ui, page.ui.t("errors.unknown_action")),
     }
 }
 
@@ -178,11 +190,11 @@ impl Page<'_> {
         let session = match self.flow.sessions.session(&cookie).await {
             Ok(Some(s)) => s,
             Ok(None) => return Ok(None),
-            Err(e) => return Err(render::unavailable(&e.to_string())),
+            Err(e) => return Err(render::unavailable(&self.ui, &e.to_string())),
         };
         let Some(accounts) = accounts else {
             log::error!("the account page has no account state");
-            return Err(render::fault());
+            return Err(render::fault(&self.ui));
         };
         match accounts.account_sessions.account(&session.user_id).await {
             Ok(Some(user)) => Ok(Some(SignedIn {
@@ -191,7 +203,7 @@ impl Page<'_> {
                 user,
             })),
             Ok(None) => Ok(None),
-            Err(e) => Err(render::unavailable(&e.to_string())),
+            Err(e) => Err(render::unavailable(&self.ui, &e.to_string())),
         }
     }
 

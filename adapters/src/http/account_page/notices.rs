@@ -1,57 +1,47 @@
 //! The page's one-shot notices: a key in the query (`?done=…`, `?error=…`) mapped to a fixed
-//! text, so nothing a link carries is ever shown as is.
+//! catalogue message, so nothing a link carries is ever shown as is.
 
-/// Shown with the sign-in form when a form was posted without a live session.
-pub(super) const SIGNED_OUT: &str = "You are signed out. Sign in to continue.";
+/// Shown with the sign-in form when a form was posted without a live session (a catalogue
+/// key, like every text here).
+pub(super) const SIGNED_OUT: &str = "account.signed_out";
 /// Shown with the sign-in form before a change to a second factor (ASVS 7.5.1).
-pub(super) const REAUTHENTICATE: &str =
-    "To change how you sign in, confirm it is you: sign in again, then repeat the change.";
+pub(super) const REAUTHENTICATE: &str = "account.reauthenticate";
 /// Shown with the sign-in form after a password change.
-pub(super) const PASSWORD_CHANGED: &str =
-    "Your password was changed and you were signed out everywhere. Sign in with the new one.";
+pub(super) const PASSWORD_CHANGED: &str = "account.password_changed";
 
-/// Changes the page confirms: key, text.
+/// Changes the page confirms: query key, catalogue key.
 const DONE: &[(&str, &str)] = &[
-    ("name_saved", "Your name was saved."),
-    (
-        "totp_off",
-        "Two-step sign-in with an authenticator app is off.",
-    ),
-    ("passkey_added", "Your passkey was added."),
-    ("passkey_renamed", "The passkey was renamed."),
-    ("passkey_removed", "The passkey was removed."),
-    ("session_ended", "That session was signed out."),
-    ("others_ended", "Every other session was signed out."),
-    (
-        "app_revoked",
-        "The app no longer has access to your account.",
-    ),
+    ("name_saved", "account.done_name_saved"),
+    ("totp_off", "account.done_totp_off"),
+    ("passkey_added", "account.done_passkey_added"),
+    ("passkey_renamed", "account.done_passkey_renamed"),
+    ("passkey_removed", "account.done_passkey_removed"),
+    ("session_ended", "account.done_session_ended"),
+    ("others_ended", "account.done_others_ended"),
+    ("app_revoked", "account.done_app_revoked"),
 ];
 
-/// Refusals the page explains: key, text.
+/// Refusals the page explains: query key, catalogue key.
 const ERRORS: &[(&str, &str)] = &[
-    ("name", "A name must be 1 to 200 printable characters."),
-    ("wrong_password", "The current password is not correct."),
-    (
-        "weak_password",
-        "The new password was not accepted: use a longer one that is not common and not based on your email address.",
-    ),
-    ("wrong_code", "That code is not correct."),
-    ("locked", "Too many failed attempts. Please wait a while and try again."),
-    ("passkey_failed", "The passkey could not be added. Please try again."),
-    ("passkey_name", "A passkey name must be 1 to 64 printable characters."),
-    ("not_found", "That item no longer exists."),
-    ("busy", "The server is busy. Please try again in a moment."),
-    ("totp_on", "Two-step sign-in with an authenticator app is already on."),
-    ("totp_not_on", "Two-step sign-in with an authenticator app is not on."),
-    ("enrolment_expired", "The set-up was not started or has expired. Please start again."),
+    ("name", "account.error_name"),
+    ("wrong_password", "account.error_wrong_password"),
+    ("weak_password", "account.error_weak_password"),
+    ("wrong_code", "account.error_wrong_code"),
+    ("locked", "account.error_locked"),
+    ("passkey_failed", "account.error_passkey_failed"),
+    ("passkey_name", "account.error_passkey_name"),
+    ("not_found", "account.error_not_found"),
+    ("busy", "account.error_busy"),
+    ("totp_on", "account.error_totp_on"),
+    ("totp_not_on", "account.error_totp_not_on"),
+    ("enrolment_expired", "account.error_enrolment_expired"),
 ];
 
 fn lookup(table: &[(&str, &'static str)], key: &str) -> Option<&'static str> {
     table.iter().find(|(k, _)| *k == key).map(|(_, t)| *t)
 }
 
-/// The notice and error a query names; unknown keys are ignored.
+/// The notice and error (catalogue keys) a query names; unknown keys are ignored.
 pub(super) fn from_query(query: &str) -> (Option<&'static str>, Option<&'static str>) {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
     let mut done = None;

@@ -7,12 +7,17 @@ use actix_web::HttpResponse;
 use tessera_application::services::AccountChangeError;
 
 /// `action=name`: sets (or, empty, clears) the display name.
-pub(super) async fn name(accounts: &AccountState, s: &SignedIn, fields: &Fields) -> HttpResponse {
+pub(super) async fn name(
+    page: &Page<'_>,
+    accounts: &AccountState,
+    s: &SignedIn,
+    fields: &Fields,
+) -> HttpResponse {
     let typed = fields.text("name");
     let name = Some(typed.trim().to_owned()).filter(|n| !n.is_empty());
     match accounts.account_settings.update_name(&s.user, name).await {
         Ok(_) => back(&notices::done("name_saved")),
-        Err(e) => change_refused(e),
+        Err(e) => change_refused(page, e),
     }
 }
 
@@ -35,18 +40,22 @@ pub(super) async fn password(
         )
         .await;
     match result {
-        Ok(()) => sign_in_form(page, s.user.email.as_str(), Some(notices::PASSWORD_CHANGED)),
+        Ok(()) => sign_in_form(
+            page,
+            s.user.email.as_str(),
+            Some(page.ui.t(notices::PASSWORD_CHANGED)),
+        ),
         Err(e @ (AccountChangeError::WrongPassword | AccountChangeError::Locked { .. })) => {
             // A guess at the password of a signed-in account is still a guess.
             page.flow.limiter.sign_in_failed(page.req).await;
-            change_refused(e)
+            change_refused(page, e)
         }
-        Err(e) => change_refused(e),
+        Err(e) => change_refused(page, e),
     }
 }
 
 /// A refused change, back on the page with its explanation, or a fault page.
-fn change_refused(e: AccountChangeError) -> HttpResponse {
+fn change_refused(page: &Page<'_>, e: AccountChangeError) -> HttpResponse {
     let key = match e {
         AccountChangeError::Name => "name",
         AccountChangeError::WrongPassword => "wrong_password",
@@ -54,10 +63,10 @@ fn change_refused(e: AccountChangeError) -> HttpResponse {
         AccountChangeError::Password(_) => "weak_password",
         AccountChangeError::Busy => "busy",
         AccountChangeError::Gone => return back(""),
-        AccountChangeError::Repository(r) => return unavailable(&r.to_string()),
+        AccountChangeError::Repository(r) => return unavailable(&page.ui, &r.to_string()),
         other => {
             log::error!("account change failed: {other}");
-            return fault();
+            return fault(&page.ui);
         }
     };
     back(&notices::error(key))

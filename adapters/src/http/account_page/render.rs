@@ -1,22 +1,23 @@
 //! The page's answers: the sign-in form, the signed-in page, and error pages.
 
 use super::{Page, SignedIn};
-use crate::http::pages::{self, AccountView, AppLine, LoginOptions, PasskeyLine, SessionLine};
+use crate::http::pages::{
+    self, AccountView, AppLine, LoginOptions, PasskeyLine, SessionLine, Ui,
+};
 use crate::http::state::AccountState;
 use actix_web::http::{header, StatusCode};
 use actix_web::HttpResponse;
 use tessera_domain::{AuthMethod, AuthMethods, UnixTime};
 
-/// What the sign-in form names as where the person is going.
-const DESTINATION: &str = "your account";
-
 /// The sign-in form posting to `/account`, `email` refilled, `message` above it.
 pub(super) fn sign_in_form(page: &Page<'_>, email: &str, message: Option<&str>) -> HttpResponse {
     let passkeys = page.flow.passkeys;
-    page.flow
-        .page_with_csrf_and_script(page.req, passkeys, |csrf| {
+    let ui = &page.ui;
+    page.flow.page_in(ui, page.req, passkeys, |csrf| {
             pages::login_page_with(
-                DESTINATION,
+                ui,
+                // What the sign-in form names as where the person is going.
+                ui.t("account.your_account"),
                 &[],
                 csrf,
                 (email, message),
@@ -46,8 +47,8 @@ pub(super) async fn account(
     let apps = accounts.account_sessions.apps(&s.user.id).await;
     let (factors, sessions, apps) = match (factors, sessions, apps) {
         (Ok(f), Ok(s), Ok(a)) => (f, s, a),
-        (Err(e), _, _) => return unavailable(&e.to_string()),
-        (_, Err(e), _) | (_, _, Err(e)) => return unavailable(&e.to_string()),
+        (Err(e), _, _) => return unavailable(&page.ui, &e.to_string()),
+        (_, Err(e), _) | (_, _, Err(e)) => return unavailable(&page.ui, &e.to_string()),
     };
     let passkey_lines: Vec<PasskeyLine> = factors
         .passkeys
@@ -64,7 +65,7 @@ pub(super) async fn account(
         .map(|v| SessionLine {
             id: v.id.clone(),
             signed_in: when(v.auth_time),
-            how: how(v.amr),
+            how: how(&page.ui, v.amr),
             current: v.current,
         })
         .collect();
@@ -75,7 +76,7 @@ pub(super) async fn account(
             AppLine {
                 client_id: a.client_id.as_str().to_owned(),
                 name: a.name.clone(),
-                scopes: pages::describe_scopes(&scopes)
+                scopes: pages::describe_scopes(&page.ui, &scopes)
                     .into_iter()
                     .map(|l| l.description)
                     .collect(),
@@ -97,27 +98,30 @@ pub(super) async fn account(
         sessions: &session_lines,
         apps: &app_lines,
     };
-    page.flow
-        .page_with_csrf_and_script(page.req, passkeys, |csrf| pages::account_page(csrf, view))
+    page.flow.page_in(&page.ui, page.req, passkeys, |csrf| {
+        pages::account_page(&page.ui, csrf, view)
+    })
 }
 
 /// How a session signed in, in words.
-fn how(amr: AuthMethods) -> String {
+fn how(ui: &Ui, amr: AuthMethods) -> String {
     let mut words: Vec<&str> = Vec::new();
     if amr.contains(AuthMethod::Password) {
-        words.push("password");
+        words.push(ui.t("account.how_password"));
     }
     if amr.contains(AuthMethod::OneTimePassword) {
-        words.push("a code");
+        words.push(ui.t("account.how_code"));
     }
     if amr.contains(AuthMethod::HardwareKey) || amr.contains(AuthMethod::SoftwareKey) {
-        words.push("a passkey");
+        words.push(ui.t("account.how_passkey"));
     }
-    if words.is_empty() {
-        "another method".to_owned()
-    } else {
-        words.join(" and ")
-    }
+    let mut words = words.into_iter();
+    let Some(first) = words.next() else {
+        return ui.t("account.how_other").to_owned();
+    };
+    words.fold(first.to_owned(), |a, b| {
+        ui.fill("account.how_and", &[("a", &a), ("b", b)])
+    })
 }
 
 /// A time as `YYYY-MM-DD HH:MM UTC`.
@@ -147,26 +151,28 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (y, m, d)
 }
 
-fn error_page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
-    pages::html_response(status, pages::error_page(title, message))
+fn error_page(ui: &Ui, status: StatusCode, title: &str, message: &str) -> HttpResponse {
+    ui.respond(status, pages::error_page(ui, title, message))
 }
 
 /// `400` page.
-pub(super) fn bad_request(message: &str) -> HttpResponse {
+pub(super) fn bad_request(ui: &Ui, message: &str) -> HttpResponse {
     error_page(
+        ui,
         StatusCode::BAD_REQUEST,
-        "This request is not valid",
+        ui.t("errors.invalid_request_title"),
         message,
     )
 }
 
 /// `503` page: storage is unreachable.
-pub(super) fn unavailable(detail: &str) -> HttpResponse {
+pub(super) fn unavailable(ui: &Ui, detail: &str) -> HttpResponse {
     log::warn!("account page unavailable: {detail}");
     let mut res = error_page(
+        ui,
         StatusCode::SERVICE_UNAVAILABLE,
-        "Temporarily unavailable",
-        "Your account page is temporarily unavailable. Please try again in a moment.",
+        ui.t("errors.unavailable_title"),
+        ui.t("errors.unavailable_account"),
     );
     res.headers_mut()
         .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
@@ -174,10 +180,11 @@ pub(super) fn unavailable(detail: &str) -> HttpResponse {
 }
 
 /// `500` page.
-pub(super) fn fault() -> HttpResponse {
+pub(super) fn fault(ui: &Ui) -> HttpResponse {
     error_page(
+        ui,
         StatusCode::INTERNAL_SERVER_ERROR,
-        "Something went wrong",
-        "Please try again later.",
+        ui.t("errors.fault_title"),
+        ui.t("errors.fault"),
     )
 }

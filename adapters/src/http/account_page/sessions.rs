@@ -21,7 +21,7 @@ pub(super) async fn answer(
             .await
         {
             Ok(_) => back(&notices::done("others_ended")),
-            Err(e) => unavailable(&e.to_string()),
+            Err(e) => unavailable(&page.ui, &e.to_string()),
         };
     }
     match sessions
@@ -30,6 +30,6 @@ pub(super) async fn answer(
     {
         Ok(true) => back(&notices::done("session_ended")),
         Ok(false) => back(&notices::error("not_found")),
-        Err(e) => unavailable(&e.to_string()),
+        Err(e) => unavailable(&page.ui, &e.to_string()),
     }
 }

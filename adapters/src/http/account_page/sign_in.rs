@@ -20,6 +20,7 @@ use tessera_domain::UnixTime;
 /// The second-step page posting to `/account`.
 fn step(page: &Page<'_>, pending: &PendingStep, error: Option<&str>) -> HttpResponse {
     step_page(
+        &page.ui,
         page.req,
         page.flow,
         (&[], super::ACCOUNT_URL),
@@ -59,9 +60,9 @@ pub(super) async fn password(page: &Page<'_>, fields: &Fields) -> HttpResponse {
         Ok(PageSignInOutcome::SecondFactorDue(pending)) => step(page, &pending, None),
         // The same answer for a wrong password and a lock (ASVS 6.3.8), as on /authorize.
         Err(LoginError::InvalidCredentials | LoginError::Locked { .. }) => {
-            sign_in_form(page, &email, Some("The email or password is not correct."))
+            sign_in_form(page, &email, Some(page.ui.t("login.wrong_credentials")))
         }
-        Err(e) => login_fault(e),
+        Err(e) => login_fault(&page.ui, e),
     }
 }
 
@@ -69,7 +70,7 @@ pub(super) async fn password(page: &Page<'_>, fields: &Fields) -> HttpResponse {
 pub(super) async fn second_step(page: &Page<'_>, action: &str, fields: &Fields) -> HttpResponse {
     let token = fields.secret("mfa_token");
     if token.expose_secret().is_empty() {
-        return super::render::bad_request("The sign-in form was incomplete.");
+        return super::render::bad_request(&page.ui, page.ui.t("errors.form_incomplete"));
     }
     let ctx = page.context();
     let now = ctx.now;
@@ -103,9 +104,9 @@ pub(super) async fn second_step(page: &Page<'_>, action: &str, fields: &Fields) 
             if let Some(d) = device.as_ref() {
                 page.flow.limiter.device_failed(&d.device).await;
             }
-            step(page, &next, Some(retry_message(&error)))
+            step(page, &next, Some(retry_message(&page.ui, &error)))
         }
-        Err(e) => match failure_message(page.req, page.flow, e).await {
+        Err(e) => match failure_message(&page.ui, page.req, page.flow, e).await {
             Ok(message) => sign_in_form(page, "", Some(message)),
             Err(res) => *res,
         },
@@ -117,7 +118,7 @@ pub(super) async fn passkey(page: &Page<'_>, fields: &Fields) -> HttpResponse {
     let handle = fields.secret("passkey_handle");
     let response = fields.text("passkey_response");
     if handle.expose_secret().is_empty() || response.is_empty() {
-        return super::render::bad_request("The sign-in form was incomplete.");
+        return super::render::bad_request(&page.ui, page.ui.t("errors.form_incomplete"));
     }
     let ctx = page.context();
     let now = ctx.now;
@@ -134,7 +135,7 @@ pub(super) async fn passkey(page: &Page<'_>, fields: &Fields) -> HttpResponse {
             .unwrap_or_else(|e| Err(task_failed(e)));
     match outcome {
         Ok(signed) => signed_in(page, &signed, now),
-        Err(e) => match failure_message(page.req, page.flow, e).await {
+        Err(e) => match failure_message(&page.ui, page.req, page.flow, e).await {
             Ok(message) => sign_in_form(page, "", Some(message)),
             Err(res) => *res,
         },

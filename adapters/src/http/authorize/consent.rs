@@ -1,6 +1,6 @@
 //! The consent page's answer.
 
-use super::render::{bad_request, continue_with, current_session};
+use super::render::{bad_request, continue_with, current_session, ui_for};
 use super::PageFields;
 use crate::http::state::BrowserFlowState;
 use actix_web::{HttpRequest, HttpResponse};
@@ -16,9 +16,12 @@ pub(super) async fn answer(
     let allow = match page.decision.as_deref() {
         Some("allow") => true,
         Some("deny") => false,
-        _ => return bad_request("The consent form was incomplete."),
+        _ => {
+            let ui = ui_for(req, &params);
+            return bad_request(&ui, ui.t("errors.consent_incomplete"));
+        }
     };
-    let session = current_session(req, state).await;
+    let session = current_session(req, state, &ui_for(req, &params)).await;
     // Proof that the session's sign-in happened in this authorization, for requests that
     // demand re-authentication; the use case decides whether it is needed.
     let sign_in = match &session {

@@ -16,6 +16,7 @@ use super::form::OAuthForm;
 use super::pushed_mark::PUSHED_FIELD;
 use super::state::BrowserFlowState;
 use actix_web::{web, HttpRequest, HttpResponse};
+use super::pages::Ui;
 use render::bad_request;
 use secrecy::SecretString;
 use tessera_application::services::AuthorizeParams;
@@ -65,7 +66,7 @@ const PAGE_FIELDS: [&str; 11] = [
 pub async fn authorize_get(req: HttpRequest, state: web::Data<BrowserFlowState>) -> HttpResponse {
     match OAuthForm::parse(req.query_string().as_bytes()) {
         Ok(f) => render::start(&req, &state, request_params(&state, f)).await,
-        Err(e) => bad_request(&e.to_string()),
+        Err(e) => bad_request(&Ui::from_request(&req, None), &e.to_string()),
     }
 }
 
@@ -87,7 +88,7 @@ pub async fn authorize_post(
 ) -> HttpResponse {
     let form = match OAuthForm::read(&req, payload).await {
         Ok(f) => f,
-        Err(e) => return bad_request(&e.to_string()),
+        Err(e) => return bad_request(&Ui::from_request(&req, None), &e.to_string()),
     };
     let Some(action) = form.get("action").map(str::to_owned) else {
         return render::start(&req, &state, request_params(&state, form)).await;
@@ -102,7 +103,10 @@ pub async fn authorize_post(
         "mfa" | "mfa_passkey" => second_step::answer(&req, &state, params, &action, page).await,
         "passkey" => second_step::passkey(&req, &state, params, page).await,
         "consent" => consent::answer(&req, &state, params, page).await,
-        _ => bad_request("Unknown form action."),
+        _ => {
+            let ui = render::ui_for(&req, &params);
+            bad_request(&ui, ui.t("errors.unknown_action"))
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! client, or an error page.
 
 use crate::http::auth_transaction::AUTH_TX_FIELD;
-use crate::http::pages;
+use crate::http::pages::{self, Ui};
 use crate::http::pushed_mark::PUSHED_FIELD;
 use crate::http::state::BrowserFlowState;
 use actix_web::http::{header, StatusCode};
@@ -20,11 +20,12 @@ pub(super) async fn start(
     params: AuthorizeParams,
 ) -> HttpResponse {
     // A request_uri or request object stands for the parameters: from here on those travel.
+    let early = ui_for(req, &params);
     let params = match state.authorize.resolve(params).await {
         Ok(p) => p,
-        Err(e) => return authorize_error(e),
+        Err(e) => return authorize_error(&early, e),
     };
-    match current_session(req, state).await {
+    match current_session(req, state, &ui_for(req, &params)).await {
         Ok(session) => continue_with(req, state, params, session, Interaction::Start).await,
         Err(r) => r,
     }
@@ -44,6 +45,7 @@ pub(super) async fn continue_with(
                 .authorize
                 .decide(request, session.as_ref(), interaction)
                 .await;
+            warm_logo(req, &outcome).await;
             let next = Next {
                 params: &params,
                 session: session.as_ref(),
@@ -51,7 +53,23 @@ pub(super) async fn continue_with(
             };
             render(req, state, outcome, &next)
         }
-        Err(e) => authorize_error(e),
+        Err(e) => authorize_error(&ui_for(req, &params), e),
+    }
+}
+
+/// The page context of an authorization request: its `ui_locales` (carried through every
+/// page as a hidden field), else `Accept-Language`.
+pub(super) fn ui_for(req: &HttpRequest, params: &AuthorizeParams) -> Ui {
+    Ui::from_request(req, params.other.get("ui_locales").map(String::as_str))
+}
+
+/// Before a consent page: the client's logo fetched (or known not to work).
+pub(super) async fn warm_logo(
+    req: &HttpRequest,
+    outcome: &Result<AuthorizeOutcome, AuthorizeError>,
+) {
+    if let Ok(AuthorizeOutcome::Consent { request, .. }) = outcome {
+        crate::http::branding::warm_client_logo(req, &request.client).await;
     }
 }
 
@@ -69,9 +87,10 @@ pub(super) fn render(
     outcome: Result<AuthorizeOutcome, AuthorizeError>,
     next: &Next<'_>,
 ) -> HttpResponse {
+    let ui = ui_for(req, next.params);
     match outcome {
-        Err(e) => authorize_error(e),
-        Ok(AuthorizeOutcome::Respond(r)) => respond(r),
+        Err(e) => authorize_error(&ui, e),
+        Ok(AuthorizeOutcome::Respond(r)) => respond(&ui, r),
         Ok(AuthorizeOutcome::Login { request }) => {
             let email = request.login_hint.clone().unwrap_or_default();
             login_page(req, state, &request, next.params, (&email, None))
@@ -82,9 +101,9 @@ pub(super) fn render(
         Ok(AuthorizeOutcome::SecondFactorNeeded { request, .. }) => {
             let passkey = request.acr == Some(Acr::PhishingResistant);
             let retry = retry_url(state, next.params);
-            pages::html_response(
+            ui.respond(
                 StatusCode::FORBIDDEN,
-                pages::second_factor_needed_page(shown_name(&request.client), passkey, &retry),
+                pages::second_factor_needed_page(&ui, shown_name(&request.client), passkey, &retry),
             )
         }
     }
@@ -136,20 +155,25 @@ fn consent_page(
     let site = (request.client.origin == ClientOrigin::MetadataDocument)
         .then(|| request.client.id.url_host())
         .flatten();
-    state.page_with_csrf(req, |csrf| match site {
+    let ui = ui_for(req, next.params);
+    let logo = crate::http::branding::client_logo_url(req, &request.client);
+    state.page_in(&ui, req, false, |csrf| match site {
         Some(host) => pages::consent_page_for_site(
+            &ui,
             host,
             &request.client.name,
             email,
-            &pages::describe_scopes(&scopes),
+            &pages::describe_scopes(&ui, &scopes),
             &resources,
             &hidden,
             csrf,
         ),
-        None => pages::consent_page_for(
+        None => pages::consent_page_with_logo(
+            &ui,
+            logo.as_deref(),
             &request.client.name,
             email,
-            &pages::describe_scopes(&scopes),
+            &pages::describe_scopes(&ui, &scopes),
             &resources,
             &hidden,
             csrf,
@@ -180,8 +204,10 @@ pub(super) fn login_page(
         passkeys: state.passkeys,
         ..pages::LoginOptions::default()
     };
-    state.page_with_csrf_and_script(req, state.passkeys, |csrf| {
+    let ui = ui_for(req, params);
+    state.page_in(&ui, req, state.passkeys, |csrf| {
         pages::login_page_with(
+            &ui,
             shown_name(&request.client),
             &hidden,
             csrf,
@@ -204,6 +230,7 @@ pub(super) fn hidden_fields(
 pub(super) async fn current_session(
     req: &HttpRequest,
     state: &BrowserFlowState,
+    ui: &Ui,
 ) -> Result<Option<BrowserSession>, HttpResponse> {
     let Some(value) = state.browser.session_value(req) else {
         return Ok(None);
@@ -212,26 +239,29 @@ pub(super) async fn current_session(
         .sessions
         .session(&value)
         .await
-        .map_err(|e| unavailable(&e.to_string()))
+        .map_err(|e| unavailable(ui, &e.to_string()))
 }
 
-pub(super) fn authorize_error(e: AuthorizeError) -> HttpResponse {
+pub(super) fn authorize_error(ui: &Ui, e: AuthorizeError) -> HttpResponse {
     match e {
+        // The detail names the protocol problem for the developer; it stays as the use case
+        // wrote it (English).
         AuthorizeError::NotRedirectable(message) => page_error(
+            ui,
             StatusCode::BAD_REQUEST,
-            "This sign-in link is not valid",
+            ui.t("errors.invalid_link_title"),
             &message,
         ),
-        AuthorizeError::Redirect(r) => respond(r),
-        AuthorizeError::Repository(e) => unavailable(&e.to_string()),
+        AuthorizeError::Redirect(r) => respond(ui, r),
+        AuthorizeError::Repository(e) => unavailable(ui, &e.to_string()),
     }
 }
 
 /// Sends an authorization response: a 303 to the redirect URI, or a form post page.
-fn respond(r: AuthorizationResponse) -> HttpResponse {
+fn respond(ui: &Ui, r: AuthorizationResponse) -> HttpResponse {
     let params = r.params();
     match r.mode {
-        ResponseMode::FormPost => pages::form_post_response(&r.redirect_uri, &params),
+        ResponseMode::FormPost => pages::form_post_response(ui, &r.redirect_uri, &params),
         ResponseMode::Query => {
             let query = serde_urlencoded::to_string(&params).unwrap_or_default();
             let sep = if r.redirect_uri.contains('?') {
@@ -248,26 +278,28 @@ fn respond(r: AuthorizationResponse) -> HttpResponse {
     }
 }
 
-pub(super) fn bad_request(message: &str) -> HttpResponse {
+pub(super) fn bad_request(ui: &Ui, message: &str) -> HttpResponse {
     page_error(
+        ui,
         StatusCode::BAD_REQUEST,
-        "This request is not valid",
+        ui.t("errors.invalid_request_title"),
         message,
     )
 }
 
-pub(super) fn unavailable(detail: &str) -> HttpResponse {
+pub(super) fn unavailable(ui: &Ui, detail: &str) -> HttpResponse {
     log::warn!("authorization endpoint unavailable: {detail}");
     let mut res = page_error(
+        ui,
         StatusCode::SERVICE_UNAVAILABLE,
-        "Temporarily unavailable",
-        "Sign-in is temporarily unavailable. Please try again in a moment.",
+        ui.t("errors.unavailable_title"),
+        ui.t("errors.unavailable_sign_in"),
     );
     res.headers_mut()
         .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
     res
 }
 
-pub(super) fn page_error(status: StatusCode, title: &str, message: &str) -> HttpResponse {
-    pages::html_response(status, pages::error_page(title, message))
+pub(super) fn page_error(ui: &Ui, status: StatusCode, title: &str, message: &str) -> HttpResponse {
+    ui.respond(status, pages::error_page(ui, title, message))
 }

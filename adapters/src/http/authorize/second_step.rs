@@ -2,10 +2,10 @@
 //! passwordless passkey sign-in; both end like a password sign-in, in the authorization's
 //! next step with the new session's cookies.
 
-use super::render::{authorize_error, bad_request, login_page, page_error, unavailable};
+use super::render::{authorize_error, bad_request, login_page, page_error, ui_for, unavailable};
 use super::sign_in::continue_signed_in;
 use super::PageFields;
-use crate::http::pages::{self, SecondStep};
+use crate::http::pages::{self, SecondStep, Ui};
 use crate::http::state::{BrowserFlowState, PasskeyAnswer};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
@@ -24,12 +24,13 @@ pub(super) fn page(
     error: Option<&str>,
 ) -> HttpResponse {
     let hidden = super::render::hidden_fields(state, params);
-    step_page(req, state, (&hidden, "/authorize"), step, error)
+    step_page(&ui_for(req, params), req, state, (&hidden, "/authorize"), step, error)
 }
 
 /// The second-step page posting to `action_url` with `hidden` carried along (the account
 /// page shares it).
 pub(crate) fn step_page(
+    ui: &Ui,
     req: &HttpRequest,
     state: &BrowserFlowState,
     (hidden, action_url): (&[(String, String)], &str),
@@ -46,8 +47,8 @@ pub(crate) fn step_page(
         totp: step.totp,
         passkey,
     };
-    state.page_with_csrf_and_script(req, passkey.is_some(), |csrf| {
-        pages::second_factor_page(hidden, csrf, view, error)
+    state.page_in(ui, req, passkey.is_some(), |csrf| {
+        pages::second_factor_page(ui, hidden, csrf, view, error)
     })
 }
 
@@ -67,37 +68,39 @@ pub(crate) fn proof(
 }
 
 /// What the second-step page says after a refused attempt it may retry.
-pub(crate) fn retry_message(error: &SecondFactorError) -> &'static str {
+pub(crate) fn retry_message(ui: &Ui, error: &SecondFactorError) -> &'static str {
     match error {
-        SecondFactorError::Passkey(_) => "The passkey was not accepted. Try again.",
-        _ => "That code is not correct. Try again.",
+        SecondFactorError::Passkey(_) => ui.t("second_factor.wrong_passkey"),
+        _ => ui.t("second_factor.wrong_code"),
     }
 }
 
 /// A second step that cannot go on: the message the login page shows again (spending from
 /// the network's failure budget where it was a guess), or a fault page.
 pub(crate) async fn failure_message(
+    ui: &Ui,
     req: &HttpRequest,
     state: &BrowserFlowState,
     e: SecondFactorError,
 ) -> Result<&'static str, Box<HttpResponse>> {
     match e {
-        SecondFactorError::Expired => Ok("Your sign-in took too long. Please sign in again."),
+        SecondFactorError::Expired => Ok(ui.t("second_factor.expired")),
         SecondFactorError::Passkey(_) | SecondFactorError::NoAccount => {
             state.limiter.sign_in_failed(req).await;
-            Ok("That passkey could not sign you in.")
+            Ok(ui.t("second_factor.passkey_refused"))
         }
         SecondFactorError::InvalidCode | SecondFactorError::Locked { .. } => {
             state.limiter.sign_in_failed(req).await;
-            Ok("The email or password is not correct.")
+            Ok(ui.t("login.wrong_credentials"))
         }
-        SecondFactorError::Repository(r) => Err(Box::new(unavailable(&r.to_string()))),
+        SecondFactorError::Repository(r) => Err(Box::new(unavailable(ui, &r.to_string()))),
         other => {
             log::error!("second sign-in step failed: {other}");
             Err(Box::new(page_error(
+                ui,
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "Please try again later.",
+                ui.t("errors.fault_title"),
+                ui.t("errors.fault"),
             )))
         }
     }
@@ -111,12 +114,13 @@ pub(super) async fn answer(
     action: &str,
     fields: PageFields,
 ) -> HttpResponse {
+    let ui = ui_for(req, &params);
     let request = match state.authorize.validate(&params).await {
         Ok(r) => r,
-        Err(e) => return authorize_error(e),
+        Err(e) => return authorize_error(&ui, e),
     };
     if fields.mfa_token.expose_secret().is_empty() {
-        return bad_request("The sign-in form was incomplete.");
+        return bad_request(&ui, ui.t("errors.form_incomplete"));
     }
     let proof = proof(
         action,
@@ -149,7 +153,7 @@ pub(super) async fn answer(
             if let Some(d) = device.as_ref() {
                 state.limiter.device_failed(&d.device).await;
             }
-            page(req, state, &params, &step, Some(retry_message(&error)))
+            page(req, state, &params, &step, Some(retry_message(&ui, &error)))
         }
         Err(e) => step_failed(req, state, &request, &params, e).await,
     }
@@ -162,12 +166,13 @@ pub(super) async fn passkey(
     params: AuthorizeParams,
     fields: PageFields,
 ) -> HttpResponse {
+    let ui = ui_for(req, &params);
     let request = match state.authorize.validate(&params).await {
         Ok(r) => r,
-        Err(e) => return authorize_error(e),
+        Err(e) => return authorize_error(&ui, e),
     };
     if fields.passkey_handle.expose_secret().is_empty() || fields.passkey_response.is_empty() {
-        return bad_request("The sign-in form was incomplete.");
+        return bad_request(&ui, ui.t("errors.form_incomplete"));
     }
     let ctx = state.request_context(req);
     let now = ctx.now;
@@ -197,7 +202,7 @@ async fn step_failed(
     params: &AuthorizeParams,
     e: SecondFactorError,
 ) -> HttpResponse {
-    let message = match failure_message(req, state, e).await {
+    let message = match failure_message(&ui_for(req, params), req, state, e).await {
         Ok(m) => m,
         Err(res) => return *res,
     };

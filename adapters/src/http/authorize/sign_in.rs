@@ -1,7 +1,8 @@
 //! The login page's answer: the rate limit and CSRF check before any password is looked at,
 //! then the sign-in use case, then the next step of the authorization.
 
-use super::render::{authorize_error, login_page, page_error, render, unavailable, Next};
+use super::render::{authorize_error, login_page, page_error, render, ui_for, unavailable, Next};
+use crate::http::pages::Ui;
 use crate::http::form::OAuthForm;
 use crate::http::state::BrowserFlowState;
 use crate::http::trusted_device::TrustedDevice;
@@ -23,12 +24,14 @@ pub(crate) async fn guard(
     action: &str,
     form: &OAuthForm,
 ) -> Option<HttpResponse> {
+    let ui = Ui::from_request(req, form.get("ui_locales"));
     if matches!(action, "login" | "mfa" | "mfa_passkey" | "passkey") {
         if let Err(wait) = state.limiter.check_sign_in(req).await {
             let mut res = page_error(
+                &ui,
                 StatusCode::TOO_MANY_REQUESTS,
-                "Too many attempts",
-                "Too many sign-in attempts from your network. Please wait a moment and try again.",
+                ui.t("errors.too_many_title"),
+                ui.t("errors.too_many_sign_ins"),
             );
             if let Ok(v) = header::HeaderValue::from_str(&wait.to_string()) {
                 res.headers_mut().insert(header::RETRY_AFTER, v);
@@ -43,9 +46,10 @@ pub(crate) async fn guard(
     {
         log::info!("authorize form refused: missing or wrong CSRF token");
         return Some(page_error(
+            &ui,
             StatusCode::FORBIDDEN,
-            "This form has expired",
-            "Please go back to the application and sign in again.",
+            ui.t("errors.form_expired_title"),
+            ui.t("errors.form_expired"),
         ));
     }
     None
@@ -61,9 +65,10 @@ pub(super) async fn login(
 ) -> HttpResponse {
     // Validate before spending a password hash on a request that cannot succeed; the
     // validated request then serves the rest of the step.
+    let ui = ui_for(req, &params);
     let request = match state.authorize.validate(&params).await {
         Ok(r) => r,
-        Err(e) => return authorize_error(e),
+        Err(e) => return authorize_error(&ui, e),
     };
     let ctx = state.request_context(req);
     let now = ctx.now;
@@ -89,13 +94,10 @@ pub(super) async fn login(
         // lock, so any difference, a header included, would tell whether the email exists
         // (ASVS 6.3.8). The remaining delay goes only to the log (see `Accounts::sign_in`).
         Err(LoginError::InvalidCredentials | LoginError::Locked { .. }) => {
-            let failed = (
-                email.as_str(),
-                Some("The email or password is not correct."),
-            );
+            let failed = (email.as_str(), Some(ui.t("login.wrong_credentials")));
             login_page(req, state, &request, &params, failed)
         }
-        Err(e) => login_fault(e),
+        Err(e) => login_fault(&ui, e),
     }
 }
 
@@ -117,6 +119,7 @@ pub(super) async fn continue_signed_in(
         .authorize
         .decide(request, next.session, next.interaction)
         .await;
+    super::render::warm_logo(req, &outcome).await;
     let mut res = render(req, state, outcome, &next);
     set_sign_in_cookies(&mut res, state, signed, now);
     res
@@ -177,25 +180,27 @@ pub(crate) fn set_sign_in_cookies(
 }
 
 /// A sign-in that could not be decided: busy hasher, storage or hasher failure.
-pub(crate) fn login_fault(e: LoginError) -> HttpResponse {
+pub(crate) fn login_fault(ui: &Ui, e: LoginError) -> HttpResponse {
     match e {
         LoginError::Busy => {
             let mut res = page_error(
+                ui,
                 StatusCode::SERVICE_UNAVAILABLE,
-                "Too busy",
-                "Too many people are signing in right now. Please try again in a moment.",
+                ui.t("errors.busy_title"),
+                ui.t("errors.busy"),
             );
             res.headers_mut()
                 .insert(header::RETRY_AFTER, header::HeaderValue::from_static("2"));
             res
         }
-        LoginError::Repository(e) => unavailable(&e.to_string()),
+        LoginError::Repository(e) => unavailable(ui, &e.to_string()),
         other => {
             log::error!("password check failed: {other}");
             page_error(
+                ui,
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "Please try again later.",
+                ui.t("errors.fault_title"),
+                ui.t("errors.fault"),
             )
         }
     }

@@ -65,7 +65,7 @@ pub async fn device_get(req: HttpRequest, state: web::Data<BrowserFlowState>) ->
                 .map(|c| c.chars().take(20).collect::<String>())
         })
         .unwrap_or_default();
-    person::code_page(&req, &state, &prefill, None)
+    person::code_page(&person::ui(&req, None), &req, &state, &prefill, None)
 }
 
 // `POST /device`.
@@ -88,13 +88,15 @@ pub async fn device_post(
 ) -> HttpResponse {
     let form = match OAuthForm::read(&req, payload).await {
         Ok(f) => f,
-        Err(e) => return person::bad_request(&e.to_string()),
+        Err(e) => return person::bad_request(&person::ui(&req, None), &e.to_string()),
     };
     let action = form.get("action").unwrap_or("code").to_owned();
     if let Some(refused) = super::authorize::sign_in::guard(&req, &state, &action, &form).await {
         return refused;
     }
+    let ui = person::ui(&req, form.get("ui_locales"));
     let step = person::Step {
+        ui: &ui,
         req: &req,
         state: &state,
         device: &device,
@@ -105,6 +107,6 @@ pub async fn device_post(
         "login" => step.login(&form).await,
         "mfa" | "mfa_passkey" => step.second_step(&action, &form).await,
         "consent" => step.consent(form.get("decision")).await,
-        _ => person::bad_request("Unknown form action."),
+        _ => person::bad_request(&ui, ui.t("errors.unknown_action")),
     }
 }

@@ -7,7 +7,7 @@ use crate::http::authorize::second_step::{
 };
 use crate::http::authorize::sign_in::{count, login_fault, run_detached, set_sign_in_cookies};
 use crate::http::form::OAuthForm;
-use crate::http::pages;
+use crate::http::pages::{self, Ui};
 use crate::http::state::BrowserFlowState;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
@@ -23,6 +23,7 @@ const ACTION_URL: &str = "/device";
 
 /// One `POST /device`: the request, the states, and the code as typed (or carried).
 pub(super) struct Step<'a> {
+    pub(super) ui: &'a Ui,
     pub(super) req: &'a HttpRequest,
     pub(super) state: &'a BrowserFlowState,
     pub(super) device: &'a DeviceFlow,
@@ -40,10 +41,12 @@ impl Step<'_> {
             .check_user_code(self.req, browser.as_deref())
             .await
         {
+            let ui = self.ui;
             let mut res = error(
+                ui,
                 StatusCode::TOO_MANY_REQUESTS,
-                "Too many attempts",
-                "Too many wrong codes. Please wait a minute and try again.",
+                ui.t("errors.too_many_title"),
+                ui.t("device.too_many"),
             );
             if let Ok(v) = header::HeaderValue::from_str(&wait.to_string()) {
                 res.headers_mut().insert(header::RETRY_AFTER, v);
@@ -58,10 +61,11 @@ impl Step<'_> {
                     .user_code_failed(self.req, browser.as_deref())
                     .await;
                 code_page(
+                    self.ui,
                     self.req,
                     self.state,
                     &self.typed,
-                    Some("That code is not valid. Check the code on your device and try again."),
+                    Some(self.ui.t("device.wrong_code")),
                 )
             }
             Err(e) => self.fault(e),
@@ -111,12 +115,19 @@ impl Step<'_> {
                 res
             }
             Ok(PageSignInOutcome::SecondFactorDue(step)) => {
-                step_page(self.req, self.state, (&hidden(&p), ACTION_URL), &step, None)
+                step_page(
+                    self.ui,
+                    self.req,
+                    self.state,
+                    (&hidden(&p), ACTION_URL),
+                    &step,
+                    None,
+                )
             }
             Err(LoginError::InvalidCredentials | LoginError::Locked { .. }) => {
-                self.login_page(&p, &email, Some("The email or password is not correct."))
+                self.login_page(&p, &email, Some(self.ui.t("login.wrong_credentials")))
             }
-            Err(e) => login_fault(e),
+            Err(e) => login_fault(self.ui, e),
         }
     }
 
@@ -129,7 +140,7 @@ impl Step<'_> {
         let secret = |name: &str| SecretString::from(form.get(name).unwrap_or("").to_owned());
         let token = secret("mfa_token");
         if token.expose_secret().is_empty() {
-            return bad_request("The sign-in form was incomplete.");
+            return bad_request(self.ui, self.ui.t("errors.form_incomplete"));
         }
         let ctx = self.state.request_context(self.req);
         let now = ctx.now;
@@ -167,8 +178,9 @@ impl Step<'_> {
                 if let Some(d) = trusted.as_ref() {
                     self.state.limiter.device_failed(&d.device).await;
                 }
-                let message = Some(retry_message(&error));
+                let message = Some(retry_message(self.ui, &error));
                 step_page(
+                    self.ui,
                     self.req,
                     self.state,
                     (&hidden(&p), ACTION_URL),
@@ -176,7 +188,7 @@ impl Step<'_> {
                     message,
                 )
             }
-            Err(e) => match failure_message(self.req, self.state, e).await {
+            Err(e) => match failure_message(self.ui, self.req, self.state, e).await {
                 Ok(message) => self.login_page(&p, "", Some(message)),
                 Err(res) => *res,
             },
@@ -189,7 +201,7 @@ impl Step<'_> {
         let allow = match decision {
             Some("allow") => true,
             Some("deny") => false,
-            _ => return bad_request("The consent form was incomplete."),
+            _ => return bad_request(self.ui, self.ui.t("errors.consent_incomplete")),
         };
         let session = match self.session().await {
             Ok(Some(s)) => s,
@@ -203,7 +215,9 @@ impl Step<'_> {
         };
         let ctx = self.state.request_context(self.req);
         match self.device.answer(&ctx, &self.typed, &session, allow).await {
-            Ok(_) => pages::html_response(StatusCode::OK, pages::device_done_page(allow)),
+            Ok(_) => self
+                .ui
+                .respond(StatusCode::OK, pages::device_done_page(self.ui, allow)),
             Err(DeviceError::SignInRequired) => match self.still_pending().await {
                 Ok(p) => self.login_page(&p, "", None),
                 Err(res) => res,
@@ -220,9 +234,9 @@ impl Step<'_> {
             Ok(true) => self.consent_page(p, session).await,
             Ok(false) => {
                 let retry = format!("{ACTION_URL}?user_code={}", p.user_code.display());
-                pages::html_response(
+                self.ui.respond(
                     StatusCode::FORBIDDEN,
-                    pages::second_factor_needed_page(&p.client.name, false, &retry),
+                    pages::second_factor_needed_page(self.ui, &p.client.name, false, &retry),
                 )
             }
             Err(e) => self.fault(e),
@@ -236,7 +250,7 @@ impl Step<'_> {
             Err(e) => return self.fault(e),
         };
         let scopes: Vec<String> = p.scope.iter().map(|s| s.as_str().to_owned()).collect();
-        let lines = pages::describe_scopes(&scopes);
+        let lines = pages::describe_scopes(self.ui, &scopes);
         let resources: Vec<String> = p
             .resources
             .resources()
@@ -251,8 +265,9 @@ impl Step<'_> {
             scopes: &lines,
             resources: &resources,
         };
-        self.state
-            .page_with_csrf(self.req, |csrf| pages::device_consent_page(&view, csrf))
+        self.state.page_in(self.ui, self.req, false, |csrf| {
+            pages::device_consent_page(self.ui, &view, csrf)
+        })
     }
 
     fn login_page(&self, p: &PendingDevice, email: &str, error: Option<&str>) -> HttpResponse {
@@ -262,8 +277,8 @@ impl Step<'_> {
             ..pages::LoginOptions::default()
         };
         let hidden = hidden(p);
-        self.state.page_with_csrf(self.req, |csrf| {
-            pages::login_page_with(&p.client.name, &hidden, csrf, (email, error), options)
+        self.state.page_in(self.ui, self.req, false, |csrf| {
+            pages::login_page_with(self.ui, &p.client.name, &hidden, csrf, (email, error), options)
         })
     }
 
@@ -278,10 +293,11 @@ impl Step<'_> {
 
     fn no_longer_valid(&self) -> HttpResponse {
         code_page(
+            self.ui,
             self.req,
             self.state,
             "",
-            Some("This code is no longer valid. Start again on your device."),
+            Some(self.ui.t("device.code_expired")),
         )
     }
 
@@ -293,11 +309,11 @@ impl Step<'_> {
             .sessions
             .session(&value)
             .await
-            .map_err(|e| unavailable(&e.to_string()))
+            .map_err(|e| unavailable(self.ui, &e.to_string()))
     }
 
     fn fault(&self, e: DeviceError) -> HttpResponse {
-        unavailable(&e.to_string())
+        unavailable(self.ui, &e.to_string())
     }
 }
 
@@ -308,34 +324,47 @@ fn hidden(p: &PendingDevice) -> Vec<(String, String)> {
 
 /// The code form, with `prefill` and an error after a wrong code.
 pub(super) fn code_page(
+    ui: &Ui,
     req: &HttpRequest,
     state: &BrowserFlowState,
     prefill: &str,
     error: Option<&str>,
 ) -> HttpResponse {
-    state.page_with_csrf(req, |csrf| pages::device_code_page(prefill, csrf, error))
+    state.page_in(ui, req, false, |csrf| {
+        pages::device_code_page(ui, prefill, csrf, error)
+    })
 }
 
-pub(super) fn bad_request(message: &str) -> HttpResponse {
+/// The pages' context: `ui_locales` (in the query of `GET /device`, or a posted field), else
+/// `Accept-Language`.
+pub(super) fn ui(req: &HttpRequest, posted: Option<&str>) -> Ui {
+    let query = crate::http::form::OAuthForm::parse(req.query_string().as_bytes()).ok();
+    let from_query = query.as_ref().and_then(|q| q.get("ui_locales"));
+    Ui::from_request(req, posted.or(from_query))
+}
+
+pub(super) fn bad_request(ui: &Ui, message: &str) -> HttpResponse {
     error(
+        ui,
         StatusCode::BAD_REQUEST,
-        "This request is not valid",
+        ui.t("errors.invalid_request_title"),
         message,
     )
 }
 
-fn unavailable(detail: &str) -> HttpResponse {
+fn unavailable(ui: &Ui, detail: &str) -> HttpResponse {
     log::warn!("device page unavailable: {detail}");
     let mut res = error(
+        ui,
         StatusCode::SERVICE_UNAVAILABLE,
-        "Temporarily unavailable",
-        "Please try again in a moment.",
+        ui.t("errors.unavailable_title"),
+        ui.t("errors.unavailable"),
     );
     res.headers_mut()
         .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
     res
 }
 
-fn error(status: StatusCode, title: &str, message: &str) -> HttpResponse {
-    pages::html_response(status, pages::error_page(title, message))
+fn error(ui: &Ui, status: StatusCode, title: &str, message: &str) -> HttpResponse {
+    ui.respond(status, pages::error_page(ui, title, message))
 }

@@ -82,6 +82,8 @@ const MAX_AGE_SECS: u32 = 600;
         super::metrics::metrics_get,
         super::openapi::openapi_get,
         super::openapi::docs_get,
+        super::branding::logo_get,
+        super::branding::client_logo_get,
         super::admin::clients::list,
         super::admin::clients::create,
         super::admin::clients::get,
@@ -115,6 +117,7 @@ const MAX_AGE_SECS: u32 = 600;
         (name = "oauth", description = "OAuth 2.1 and OpenID Connect endpoints"),
         (name = "account", description = "The JSON account API and the emailed-link pages"),
         (name = "operations", description = "Health, metrics and this description"),
+        (name = "pages", description = "Images the people-facing pages show (branding)"),
         (name = "admin", description = "The admin API (off unless an admin token is configured)"),
     )
 )]

@@ -4,15 +4,19 @@
 //! Every value is escaped; notices and errors are fixed texts chosen by the handler.
 
 use super::escape::Escaped;
-use super::layout::{csrf_input, layout};
+use super::layout::csrf_input;
+use super::ui::Ui;
 use super::webauthn;
 use std::fmt::Write as _;
 
 /// Said above the second factors when the sign-in is too old to change them (ASVS 7.5.1).
-const REAUTH_HINT: &str = concat!(
-    "<p class=\"muted\">You signed in a while ago: to change these, <a href=\"/logout\">sign ",
-    "out</a> and sign in again first.</p>\n"
-);
+fn reauth_hint(ui: &Ui) -> String {
+    let link = format!("<a href=\"/logout\">{}</a>", ui.h("account.reauth_sign_out"));
+    format!(
+        "<p class=\"muted\">{}</p>\n",
+        ui.fill_html("account.reauth_hint", &[("sign_out", &link)])
+    )
+}
 
 /// Where every form of the page posts.
 const ACTION_URL: &str = "/account";
@@ -94,6 +98,18 @@ fn form_open(csrf: &str, action: &str) -> String {
 
 /// A form with hidden fields and one button.
 fn button_form(csrf: &str, action: &str, hidden: &[(&str, &str)], label: &str) -> String {
+    button_form_labelled(csrf, action, hidden, label, None)
+}
+
+/// [`button_form`] whose button also names what it acts on (`aria-label`), so a list of
+/// "Remove" buttons reads as "Remove <name>" to a screen reader.
+fn button_form_labelled(
+    csrf: &str,
+    action: &str,
+    hidden: &[(&str, &str)],
+    label: &str,
+    aria: Option<&str>,
+) -> String {
     let mut out = form_open(csrf, action);
     for (name, value) in hidden {
         let _ = writeln!(
@@ -105,29 +121,31 @@ fn button_form(csrf: &str, action: &str, hidden: &[(&str, &str)], label: &str) -
     }
     let _ = write!(
         out,
-        "<button type=\"submit\" class=\"secondary\">{}</button>\n</form>\n",
+        "<button type=\"submit\" class=\"secondary\"{}>{}</button>\n</form>\n",
+        aria.map_or_else(String::new, |a| format!(" aria-label=\"{}\"", Escaped(a))),
         Escaped(label)
     );
     out
 }
 
 /// An input for a code from the authenticator app (or a recovery code).
-fn otp_input(id: &str) -> String {
+fn otp_input(ui: &Ui, id: &str) -> String {
     format!(
         concat!(
-            "<label for=\"{id}\">Code from your authenticator app</label>\n",
+            "<label for=\"{id}\">{label}</label>\n",
             "<input id=\"{id}\" name=\"otp\" type=\"text\" inputmode=\"numeric\" ",
             "autocomplete=\"one-time-code\" autocapitalize=\"none\" spellcheck=\"false\" ",
             "maxlength=\"64\" required>\n"
         ),
-        id = Escaped(id)
+        id = Escaped(id),
+        label = ui.h("second_factor.otp_label"),
     )
 }
 
 /// The account page; `csrf` goes into every form. The passkey section, when shown, needs the
-/// WebAuthn script allowed (`html_response_with_script(.., true)`).
-pub fn account_page(csrf: &str, view: AccountView<'_>) -> String {
-    let mut body = String::from("<h1>Your account</h1>\n");
+/// WebAuthn script allowed (`Ui::respond_with_script(.., true)`).
+pub fn account_page(ui: &Ui, csrf: &str, view: AccountView<'_>) -> String {
+    let mut body = format!("<h1>{}</h1>\n", ui.h("account.title"));
     if let Some(n) = view.notice {
         let _ = writeln!(
             body,
@@ -142,127 +160,171 @@ pub fn account_page(csrf: &str, view: AccountView<'_>) -> String {
             Escaped(e)
         );
     }
-    profile(&mut body, csrf, &view);
-    password(&mut body, csrf);
-    two_step(&mut body, csrf, &view);
-    passkeys(&mut body, csrf, view.passkeys, view.fresh);
-    sessions(&mut body, csrf, view.sessions);
-    apps(&mut body, csrf, view.apps);
-    body.push_str("<p class=\"muted\"><a href=\"/logout\">Sign out of this browser</a></p>\n");
-    layout("Your account", &body)
+    profile(ui, &mut body, csrf, &view);
+    password(ui, &mut body, csrf);
+    two_step(ui, &mut body, csrf, &view);
+    passkeys(ui, &mut body, csrf, view.passkeys, view.fresh);
+    sessions(ui, &mut body, csrf, view.sessions);
+    apps(ui, &mut body, csrf, view.apps);
+    let _ = writeln!(
+        body,
+        "<p class=\"muted\"><a href=\"/logout\">{}</a></p>",
+        ui.h("account.sign_out_here")
+    );
+    ui.page(ui.t("account.title"), &body)
 }
 
-fn profile(body: &mut String, csrf: &str, view: &AccountView<'_>) {
+fn profile(ui: &Ui, body: &mut String, csrf: &str, view: &AccountView<'_>) {
     let status = if view.email_verified {
-        "verified"
+        ui.h("account.verified")
     } else {
-        "not verified yet"
+        ui.h("account.not_verified")
     };
+    let email = ui.fill_html(
+        "account.email",
+        &[("email", &format!("<strong>{}</strong>", Escaped(view.email)))],
+    );
     let _ = write!(
         body,
         concat!(
-            "<h2>Profile</h2>\n",
-            "<p>Email: <strong>{email}</strong> <span class=\"muted\">({status})</span></p>\n",
+            "<h2>{heading}</h2>\n",
+            "<p>{email} <span class=\"muted\">({status})</span></p>\n",
             "{open}",
-            "<label for=\"name\">Name</label>\n",
+            "<label for=\"name\">{name_label}</label>\n",
             "<input id=\"name\" name=\"name\" type=\"text\" autocomplete=\"name\" maxlength=\"200\" value=\"{name}\">\n",
-            "<button type=\"submit\">Save name</button>\n",
+            "<button type=\"submit\">{save}</button>\n",
             "</form>\n"
         ),
-        email = Escaped(view.email),
+        heading = ui.h("account.profile"),
+        name_label = ui.h("account.name"),
+        save = ui.h("account.save_name"),
+        email = email,
         status = status,
         open = form_open(csrf, "name"),
         name = Escaped(view.name.unwrap_or("")),
     );
 }
 
-fn password(body: &mut String, csrf: &str) {
+fn password(ui: &Ui, body: &mut String, csrf: &str) {
     let _ = write!(
         body,
         concat!(
-            "<h2>Password</h2>\n",
+            "<h2>{heading}</h2>\n",
             "{open}",
-            "<label for=\"current_password\">Current password</label>\n",
+            "<label for=\"current_password\">{current}</label>\n",
             "<input id=\"current_password\" name=\"current_password\" type=\"password\" ",
             "autocomplete=\"current-password\" required>\n",
-            "<label for=\"new_password\">New password</label>\n",
+            "<label for=\"new_password\">{new}</label>\n",
             "<input id=\"new_password\" name=\"new_password\" type=\"password\" ",
-            "autocomplete=\"new-password\" required>\n",
-            "<p class=\"muted\">Changing it signs you out everywhere, here too.</p>\n",
-            "<button type=\"submit\">Change password</button>\n",
+            "autocomplete=\"new-password\" required aria-describedby=\"new_password-hint\">\n",
+            "<p class=\"muted\" id=\"new_password-hint\">{hint}</p>\n",
+            "<button type=\"submit\">{submit}</button>\n",
             "</form>\n"
         ),
+        heading = ui.h("account.password"),
+        current = ui.h("account.current_password"),
+        new = ui.h("account.new_password"),
+        hint = ui.h("account.password_hint"),
+        submit = ui.h("account.change_password"),
         open = form_open(csrf, "password"),
     );
 }
 
-fn two_step(body: &mut String, csrf: &str, view: &AccountView<'_>) {
-    body.push_str("<h2>Two-step sign-in</h2>\n");
+fn two_step(ui: &Ui, body: &mut String, csrf: &str, view: &AccountView<'_>) {
+    let _ = writeln!(body, "<h2>{}</h2>", ui.h("second_factor.heading"));
     if !view.fresh {
-        body.push_str(REAUTH_HINT);
+        body.push_str(&reauth_hint(ui));
     }
     if !view.totp {
-        body.push_str(
-            "<p>Off. An authenticator app can ask for a code each time you sign in.</p>\n",
-        );
+        let _ = writeln!(body, "<p>{}</p>", ui.h("account.totp_off_text"));
         body.push_str(&form_open(csrf, "totp_begin"));
-        body.push_str("<button type=\"submit\">Set up an authenticator app</button>\n</form>\n");
+        let _ = write!(
+            body,
+            "<button type=\"submit\">{}</button>\n</form>\n",
+            ui.h("account.totp_set_up")
+        );
         return;
     }
+    let left = format!("<strong>{}</strong>", view.recovery_codes_left);
     let _ = writeln!(
         body,
-        "<p>On, with an authenticator app. Recovery codes left: <strong>{}</strong>.</p>",
-        view.recovery_codes_left
+        "<p>{}</p>",
+        ui.fill_html("account.totp_on_text", &[("count", &left)])
     );
     body.push_str(&form_open(csrf, "recovery_codes"));
-    body.push_str(&otp_input("otp-renew"));
-    body.push_str(
-        "<button type=\"submit\" class=\"secondary\">New recovery codes</button>\n</form>\n",
+    body.push_str(&otp_input(ui, "otp-renew"));
+    let _ = write!(
+        body,
+        "<button type=\"submit\" class=\"secondary\">{}</button>\n</form>\n",
+        ui.h("account.new_recovery_codes")
     );
     body.push_str(&form_open(csrf, "totp_off"));
-    body.push_str(&otp_input("otp-off"));
-    body.push_str("<button type=\"submit\" class=\"secondary\">Turn off</button>\n</form>\n");
+    body.push_str(&otp_input(ui, "otp-off"));
+    let _ = write!(
+        body,
+        "<button type=\"submit\" class=\"secondary\">{}</button>\n</form>\n",
+        ui.h("account.totp_turn_off")
+    );
 }
 
-fn passkeys(body: &mut String, csrf: &str, passkeys: Option<&[PasskeyLine]>, fresh: bool) {
-    body.push_str("<h2>Passkeys</h2>\n");
+fn passkeys(
+    ui: &Ui,
+    body: &mut String,
+    csrf: &str,
+    passkeys: Option<&[PasskeyLine]>,
+    fresh: bool,
+) {
+    let _ = writeln!(body, "<h2>{}</h2>", ui.h("account.passkeys"));
     let Some(list) = passkeys else {
-        body.push_str(concat!(
-            "<p class=\"muted\">Passkeys are not available here: browsers allow them only on a ",
-            "server reached by its host name, and this one is reached by an IP address.</p>\n"
-        ));
+        let _ = writeln!(
+            body,
+            "<p class=\"muted\">{}</p>",
+            ui.h("account.passkeys_unavailable")
+        );
         return;
     };
     if !fresh {
-        body.push_str(REAUTH_HINT);
+        body.push_str(&reauth_hint(ui));
     }
     if list.is_empty() {
-        body.push_str("<p class=\"muted\">No passkeys yet.</p>\n");
+        let _ = writeln!(body, "<p class=\"muted\">{}</p>", ui.h("account.no_passkeys"));
     } else {
         body.push_str("<ul class=\"items\">\n");
         for (i, p) in list.iter().enumerate() {
-            let used = p.last_used.as_deref().unwrap_or("never");
+            let used = p.last_used.as_deref().unwrap_or(ui.t("account.never"));
+            let added_used = ui.fill(
+                "account.passkey_added_used",
+                &[("added", &p.added), ("used", used)],
+            );
+            let remove_aria = ui.fill("account.remove_named", &[("name", &p.name)]);
             let _ = write!(
                 body,
                 concat!(
                     "<li><strong>{name}</strong>\n",
-                    "<p class=\"muted\">Added {added}, last used {used}</p>\n",
+                    "<p class=\"muted\">{added_used}</p>\n",
                     "{open}",
                     "<input type=\"hidden\" name=\"passkey_id\" value=\"{id}\">\n",
-                    "<label for=\"passkey-{i}\">New name</label>\n",
+                    "<label for=\"passkey-{i}\">{new_name}</label>\n",
                     "<input id=\"passkey-{i}\" name=\"passkey_name\" type=\"text\" maxlength=\"64\" required value=\"{name}\">\n",
-                    "<button type=\"submit\" class=\"secondary\">Rename</button>\n",
+                    "<button type=\"submit\" class=\"secondary\">{rename}</button>\n",
                     "</form>\n",
                     "{remove}",
                     "</li>\n"
                 ),
                 name = Escaped(&p.name),
-                added = Escaped(&p.added),
-                used = Escaped(used),
+                added_used = Escaped(&added_used),
+                new_name = ui.h("account.new_name"),
+                rename = ui.h("account.rename"),
                 open = form_open(csrf, "rename_passkey"),
                 id = Escaped(&p.id),
                 i = i,
-                remove = button_form(csrf, "remove_passkey", &[("passkey_id", &p.id)], "Remove"),
+                remove = button_form_labelled(
+                    csrf,
+                    "remove_passkey",
+                    &[("passkey_id", &p.id)],
+                    ui.t("account.remove"),
+                    Some(&remove_aria)
+                ),
             );
         }
         body.push_str("</ul>\n");
@@ -272,37 +334,47 @@ fn passkeys(body: &mut String, csrf: &str, passkeys: Option<&[PasskeyLine]>, fre
         concat!(
             "{open}",
             "{inputs}",
-            "<label for=\"passkey_name\">Name for a new passkey</label>\n",
-            "<input id=\"passkey_name\" name=\"passkey_name\" type=\"text\" maxlength=\"64\" value=\"Passkey\">\n",
+            "<label for=\"passkey_name\">{label}</label>\n",
+            "<input id=\"passkey_name\" name=\"passkey_name\" type=\"text\" maxlength=\"64\" value=\"{default_name}\">\n",
             "<button type=\"button\" id=\"add-passkey\" data-webauthn=\"create\" ",
-            "data-action=\"add_passkey\" data-options-url=\"{url}\">Add a passkey</button>\n",
+            "data-action=\"add_passkey\" data-options-url=\"{url}\">{add}</button>\n",
             "</form>\n",
             "{script}"
         ),
         open = form_open(csrf, "passkey_options"),
-        inputs = webauthn::passkey_inputs(""),
+        inputs = webauthn::passkey_inputs(ui, ""),
+        label = ui.h("account.new_passkey_name"),
+        default_name = ui.h("account.passkey_default_name"),
+        add = ui.h("account.add_passkey"),
         url = ACTION_URL,
         script = webauthn::script_tag(),
     );
 }
 
-fn sessions(body: &mut String, csrf: &str, sessions: &[SessionLine]) {
-    body.push_str("<h2>Where you are signed in</h2>\n<ul class=\"items\">\n");
+fn sessions(ui: &Ui, body: &mut String, csrf: &str, sessions: &[SessionLine]) {
+    let _ = write!(
+        body,
+        "<h2>{}</h2>\n<ul class=\"items\">\n",
+        ui.h("account.sessions")
+    );
     for s in sessions {
+        let signed_in = ui.fill("account.session_signed_in", &[("when", &s.signed_in)]);
         let _ = write!(
             body,
-            "<li><strong>Signed in {}</strong>\n<p class=\"muted\">With {}</p>\n",
-            Escaped(&s.signed_in),
-            Escaped(&s.how)
+            "<li><strong>{}</strong>\n<p class=\"muted\">{}</p>\n",
+            Escaped(&signed_in),
+            Escaped(&ui.fill("account.session_with", &[("how", &s.how)]))
         );
         if s.current {
-            body.push_str("<p>This browser</p>\n");
+            let _ = writeln!(body, "<p>{}</p>", ui.h("account.this_browser"));
         } else {
-            body.push_str(&button_form(
+            let aria = ui.fill("account.end_session_named", &[("when", &s.signed_in)]);
+            body.push_str(&button_form_labelled(
                 csrf,
                 "end_session",
                 &[("session_id", &s.id)],
-                "Sign out",
+                ui.t("logout.submit"),
+                Some(&aria),
             ));
         }
         body.push_str("</li>\n");
@@ -313,15 +385,15 @@ fn sessions(body: &mut String, csrf: &str, sessions: &[SessionLine]) {
             csrf,
             "end_other_sessions",
             &[],
-            "Sign out all other sessions",
+            ui.t("account.end_other_sessions"),
         ));
     }
 }
 
-fn apps(body: &mut String, csrf: &str, apps: &[AppLine]) {
-    body.push_str("<h2>Connected apps</h2>\n");
+fn apps(ui: &Ui, body: &mut String, csrf: &str, apps: &[AppLine]) {
+    let _ = writeln!(body, "<h2>{}</h2>", ui.h("account.apps"));
     if apps.is_empty() {
-        body.push_str("<p class=\"muted\">No app has access to your account.</p>\n");
+        let _ = writeln!(body, "<p class=\"muted\">{}</p>", ui.h("account.no_apps"));
         return;
     }
     body.push_str("<ul class=\"items\">\n");
@@ -332,14 +404,16 @@ fn apps(body: &mut String, csrf: &str, apps: &[AppLine]) {
         }
         let _ = writeln!(
             body,
-            "</ul>\n<p class=\"muted\">Allowed {}</p>",
-            Escaped(&a.granted)
+            "</ul>\n<p class=\"muted\">{}</p>",
+            Escaped(&ui.fill("account.app_allowed", &[("when", &a.granted)]))
         );
-        body.push_str(&button_form(
+        let aria = ui.fill("account.revoke_named", &[("name", &a.name)]);
+        body.push_str(&button_form_labelled(
             csrf,
             "revoke_app",
             &[("client_id", &a.client_id)],
-            "Revoke",
+            ui.t("account.revoke"),
+            Some(&aria),
         ));
         body.push_str("</li>\n");
     }
@@ -348,52 +422,83 @@ fn apps(body: &mut String, csrf: &str, apps: &[AppLine]) {
 
 /// The TOTP enrolment: the QR code (inline SVG made on the server), the secret to type, and
 /// the first code to confirm it with.
-pub fn totp_enrolment_page(csrf: &str, qr_svg: &str, secret: &str, error: Option<&str>) -> String {
+pub fn totp_enrolment_page(
+    ui: &Ui,
+    csrf: &str,
+    qr_svg: &str,
+    secret: &str,
+    error: Option<&str>,
+) -> String {
     let alert = error.map_or_else(String::new, |e| {
-        format!("<div class=\"alert\" role=\"alert\">{}</div>\n", Escaped(e))
+        format!(
+            "<div class=\"alert\" role=\"alert\" id=\"code-error\">{}</div>\n",
+            Escaped(e)
+        )
     });
     let body = format!(
         concat!(
-            "<h1>Set up an authenticator app</h1>\n",
+            "<h1>{heading}</h1>\n",
             "{alert}",
-            "<p class=\"lead\">Scan this code with your authenticator app, or type the key below.</p>\n",
-            "<div class=\"qr\">{qr}</div>\n",
-            "<p>Key: <strong><code id=\"totp-secret\">{secret}</code></strong></p>\n",
+            "<p class=\"lead\">{lead}</p>\n",
+            "<div class=\"qr\" role=\"img\" aria-label=\"{qr_label}\">{qr}</div>\n",
+            "<p>{key}</p>\n",
             "{open}",
-            "<label for=\"code\">Code from the app</label>\n",
+            "<label for=\"code\">{code_label}</label>\n",
             "<input id=\"code\" name=\"code\" type=\"text\" inputmode=\"numeric\" ",
-            "autocomplete=\"one-time-code\" maxlength=\"16\" required autofocus>\n",
-            "<button type=\"submit\">Turn on</button>\n",
+            "autocomplete=\"one-time-code\" maxlength=\"16\" required autofocus{invalid}>\n",
+            "<button type=\"submit\">{submit}</button>\n",
             "</form>\n",
-            "<p><a href=\"{url}\">Cancel</a></p>\n"
+            "<p><a href=\"{url}\">{cancel}</a></p>\n"
         ),
+        heading = ui.h("account.totp_set_up"),
+        lead = ui.h("account.totp_lead"),
+        qr_label = ui.h("account.totp_qr"),
+        key = ui.fill_html(
+            "account.totp_key",
+            &[(
+                "key",
+                &format!(
+                    "<strong><code id=\"totp-secret\">{}</code></strong>",
+                    Escaped(secret)
+                )
+            )]
+        ),
+        code_label = ui.h("account.totp_code"),
+        submit = ui.h("account.totp_turn_on"),
+        cancel = ui.h("account.cancel"),
+        invalid = if error.is_some() {
+            " aria-invalid=\"true\" aria-describedby=\"code-error\""
+        } else {
+            ""
+        },
         alert = alert,
         qr = qr_svg,
-        secret = Escaped(secret),
         open = form_open(csrf, "totp_confirm"),
         url = ACTION_URL,
     );
-    layout("Set up an authenticator app", &body)
+    ui.page(ui.t("account.totp_set_up"), &body)
 }
 
 /// The recovery codes, shown once.
-pub fn recovery_codes_page(codes: &[&str]) -> String {
+pub fn recovery_codes_page(ui: &Ui, codes: &[&str]) -> String {
     let mut list = String::new();
     for c in codes {
         let _ = writeln!(list, "<li><code>{}</code></li>", Escaped(c));
     }
     let body = format!(
         concat!(
-            "<h1>Your recovery codes</h1>\n",
-            "<p class=\"lead\">Two-step sign-in is on. Keep these codes somewhere safe: each ",
-            "signs you in once if you lose your device. They are shown only now.</p>\n",
+            "<h1>{heading}</h1>\n",
+            "<p class=\"lead\">{lead}</p>\n",
             "<ul class=\"codes\">\n{list}</ul>\n",
-            "<p><a href=\"{url}\">Back to your account</a></p>\n"
+            "<p><a href=\"{url}\">{back}</a></p>\n"
         ),
+        heading = ui.h("account.recovery_title"),
+        lead = ui.h("account.recovery_lead"),
+        back = ui.h("account.back"),
         list = list,
         url = ACTION_URL,
     );
-    layout("Your recovery codes", &body)
+    ui.page(ui.t("account.recovery_title"), &body)
 }
 
 #[cfg(test)]

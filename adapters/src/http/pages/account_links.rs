@@ -4,31 +4,36 @@
 //! GET shows a form and only its POST (with the CSRF token) uses the link up.
 
 use super::escape::Escaped;
-use super::layout::{csrf_input, hidden_input, layout};
+use super::layout::{csrf_input, hidden_input};
+use super::ui::Ui;
 
 /// Asks the person to confirm the address; the form posts the link's token back.
-pub fn verify_email_page(action: &str, token: &str, csrf: &str) -> String {
+pub fn verify_email_page(ui: &Ui, action: &str, token: &str, csrf: &str) -> String {
     let mut token_input = String::new();
     let _ = hidden_input(&mut token_input, "token", token);
     let body = format!(
         concat!(
-            "<h1>Confirm your email address</h1>\n",
-            "<p class=\"lead\">Confirm that this address belongs to you.</p>\n",
+            "<h1>{heading}</h1>\n",
+            "<p class=\"lead\">{lead}</p>\n",
             "<form method=\"post\" action=\"{action}\">\n",
             "{token}",
             "{csrf}",
-            "<button type=\"submit\">Confirm my address</button>\n",
+            "<button type=\"submit\">{submit}</button>\n",
             "</form>\n"
         ),
+        heading = ui.h("links.verify_heading"),
+        lead = ui.h("links.verify_lead"),
+        submit = ui.h("links.verify_submit"),
         action = Escaped(action),
         token = token_input,
         csrf = csrf_input(csrf),
     );
-    layout("Confirm your email address", &body)
+    ui.page(ui.t("links.verify_heading"), &body)
 }
 
 /// The form for a new password; `error` (if any) explains why the last one was refused.
 pub fn reset_password_page(
+    ui: &Ui,
     action: &str,
     token: &str,
     csrf: &str,
@@ -36,42 +41,53 @@ pub fn reset_password_page(
     error: Option<&str>,
 ) -> String {
     let alert = error.map_or_else(String::new, |e| {
-        format!("<div class=\"alert\" role=\"alert\">{}</div>\n", Escaped(e))
+        format!(
+            "<div class=\"alert\" role=\"alert\" id=\"password-error\">{}</div>\n",
+            Escaped(e)
+        )
     });
     let mut token_input = String::new();
     let _ = hidden_input(&mut token_input, "token", token);
     let body = format!(
         concat!(
-            "<h1>Choose a new password</h1>\n",
-            "<p class=\"lead\">Use at least {min} characters. A sentence of several unrelated ",
-            "words is easy to remember and hard to guess.</p>\n",
+            "<h1>{heading}</h1>\n",
+            "<p class=\"lead\" id=\"password-hint\">{lead}</p>\n",
             "{alert}",
             "<form method=\"post\" action=\"{action}\">\n",
             "{token}",
             "{csrf}",
-            "<label for=\"password\">New password</label>\n",
+            "<label for=\"password\">{label}</label>\n",
             "<input id=\"password\" name=\"password\" type=\"password\" ",
-            "autocomplete=\"new-password\" minlength=\"{min}\" required autofocus>\n",
-            "<button type=\"submit\">Set new password</button>\n",
+            "autocomplete=\"new-password\" minlength=\"{min}\" required autofocus{invalid}>\n",
+            "<button type=\"submit\">{submit}</button>\n",
             "</form>\n"
         ),
         min = min_length,
+        heading = ui.h("links.reset_heading"),
+        lead = Escaped(&ui.fill("links.reset_lead", &[("min", &min_length.to_string())])),
+        label = ui.h("links.reset_label"),
+        submit = ui.h("links.reset_submit"),
+        invalid = if error.is_some() {
+            " aria-invalid=\"true\" aria-describedby=\"password-error password-hint\""
+        } else {
+            " aria-describedby=\"password-hint\""
+        },
         alert = alert,
         action = Escaped(action),
         token = token_input,
         csrf = csrf_input(csrf),
     );
-    layout("Choose a new password", &body)
+    ui.page(ui.t("links.reset_heading"), &body)
 }
 
 /// Shown after a link did its work.
-pub fn link_done_page(title: &str, message: &str) -> String {
+pub fn link_done_page(ui: &Ui, title: &str, message: &str) -> String {
     let body = format!(
         "<h1>{}</h1>\n<p class=\"lead\">{}</p>\n",
         Escaped(title),
         Escaped(message)
     );
-    layout(title, &body)
+    ui.page(title, &body)
 }
 
 #[cfg(test)]

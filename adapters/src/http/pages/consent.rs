@@ -1,7 +1,8 @@
 //! The consent page: what the client asks for, in words, and Allow / Deny.
 
 use super::escape::Escaped;
-use super::layout::{csrf_input, layout, Hidden};
+use super::layout::{csrf_input, Hidden};
+use super::ui::Ui;
 
 /// One scope and what granting it means, for a person rather than a developer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,18 +14,18 @@ pub struct ScopeLine {
 }
 
 /// Describes each requested scope once, in request order.
-pub fn describe_scopes(scopes: &[String]) -> Vec<ScopeLine> {
+pub fn describe_scopes(ui: &Ui, scopes: &[String]) -> Vec<ScopeLine> {
     let mut lines: Vec<ScopeLine> = Vec::with_capacity(scopes.len());
     for scope in scopes {
         if lines.iter().any(|l| &l.scope == scope) {
             continue;
         }
         let description = match scope.as_str() {
-            "openid" => "Confirm who you are (your account identifier)".to_owned(),
-            "profile" => "See your name".to_owned(),
-            "email" => "See your email address and whether it is verified".to_owned(),
-            "offline_access" => "Keep access while you are not using the app".to_owned(),
-            other => format!("Access \u{201c}{other}\u{201d}"),
+            "openid" => ui.t("consent.scope_openid").to_owned(),
+            "profile" => ui.t("consent.scope_profile").to_owned(),
+            "email" => ui.t("consent.scope_email").to_owned(),
+            "offline_access" => ui.t("consent.scope_offline_access").to_owned(),
+            other => ui.fill("consent.scope_other", &[("scope", other)]),
         };
         lines.push(ScopeLine {
             scope: scope.clone(),
@@ -46,18 +47,20 @@ pub struct ResourceLine {
 /// The consent form: names the client and the signed-in user, lists the scopes, and posts the
 /// decision (`allow` or `deny`) back to `/authorize` with the request's parameters.
 pub fn consent_page(
+    ui: &Ui,
     client_name: &str,
     user_email: &str,
     scopes: &[ScopeLine],
     hidden: &[(String, String)],
     csrf: &str,
 ) -> String {
-    consent_page_for(client_name, user_email, scopes, &[], hidden, csrf)
+    consent_page_for(ui, client_name, user_email, scopes, &[], hidden, csrf)
 }
 
 /// [`consent_page`] that also names the protected resources the access would reach, so a
 /// person knows *where* the app will act for them, not only what it may do.
 pub fn consent_page_for(
+    ui: &Ui,
     client_name: &str,
     user_email: &str,
     scopes: &[ScopeLine],
@@ -66,16 +69,20 @@ pub fn consent_page_for(
     csrf: &str,
 ) -> String {
     let lead = format!(
-        "<p class=\"lead\"><strong>{}</strong> wants to:</p>\n",
-        Escaped(client_name)
+        "<p class=\"lead\">{}</p>\n",
+        ui.fill_html(
+            "consent.lead",
+            &[("client", &format!("<strong>{}</strong>", Escaped(client_name)))]
+        )
     );
-    consent_page_with_lead(&lead, user_email, scopes, resources, hidden, csrf)
+    consent_page_with_lead(ui, &lead, user_email, scopes, resources, hidden, csrf)
 }
 
 /// The consent page of a client known only by its metadata document: the site that published
 /// it (`host`, the one thing about such a client that is verified) is the name shown, and the
 /// name the document gives itself is said to be only that.
 pub fn consent_page_for_site(
+    ui: &Ui,
     host: &str,
     declared_name: &str,
     user_email: &str,
@@ -84,20 +91,46 @@ pub fn consent_page_for_site(
     hidden: &[(String, String)],
     csrf: &str,
 ) -> String {
+    let strong_host = format!("<strong>{}</strong>", Escaped(host));
+    let host = Escaped(host).to_string();
+    let name = Escaped(declared_name).to_string();
     let lead = format!(
-        concat!(
-            "<p class=\"lead\"><strong>{host}</strong> wants to:</p>\n",
-            "<p class=\"muted\">An application published by {host} that calls itself ",
-            "\u{201c}{name}\u{201d}. It was not registered here: allow it only if you trust ",
-            "{host}.</p>\n"
-        ),
-        host = Escaped(host),
-        name = Escaped(declared_name),
+        "<p class=\"lead\">{}</p>\n<p class=\"muted\">{}</p>\n",
+        ui.fill_html("consent.lead", &[("client", &strong_host)]),
+        ui.fill_html("consent.unregistered", &[("host", &host), ("name", &name)]),
     );
-    consent_page_with_lead(&lead, user_email, scopes, resources, hidden, csrf)
+    consent_page_with_lead(ui, &lead, user_email, scopes, resources, hidden, csrf)
+}
+
+/// The consent page with a logo for the client (served by Tessera, see
+/// `/branding/clients/{id}/logo`) above the question.
+#[allow(clippy::too_many_arguments)]
+pub fn consent_page_with_logo(
+    ui: &Ui,
+    logo_url: Option<&str>,
+    client_name: &str,
+    user_email: &str,
+    scopes: &[ScopeLine],
+    resources: &[ResourceLine],
+    hidden: &[(String, String)],
+    csrf: &str,
+) -> String {
+    let page = consent_page_for(ui, client_name, user_email, scopes, resources, hidden, csrf);
+    match logo_url {
+        Some(url) => {
+            let img = format!(
+                "<p><img class=\"logo\" src=\"{}\" alt=\"{}\"></p>\n<h1>",
+                Escaped(url),
+                Escaped(&ui.fill("consent.client_logo_alt", &[("client", client_name)]))
+            );
+            page.replacen("<h1>", &img, 1)
+        }
+        None => page,
+    }
 }
 
 fn consent_page_with_lead(
+    ui: &Ui,
     lead: &str,
     user_email: &str,
     scopes: &[ScopeLine],
@@ -118,41 +151,50 @@ fn consent_page_with_lead(
                 )
             })
             .collect();
-        format!("<p>at</p>\n<ul class=\"resources\">\n{items}</ul>\n")
+        format!(
+            "<p>{}</p>\n<ul class=\"resources\">\n{items}</ul>\n",
+            ui.h("consent.at")
+        )
     };
     let mut items: String = scopes
         .iter()
         .map(|line| format!("<li>{}</li>\n", Escaped(&line.description)))
         .collect();
     if scopes.is_empty() {
-        items.push_str("<li>Know that you signed in</li>\n");
+        items.push_str(&format!("<li>{}</li>\n", ui.h("consent.scope_none")));
     }
     let body = format!(
         concat!(
-            "<h1>Allow access?</h1>\n",
+            "<h1>{heading}</h1>\n",
             "{lead}",
             "<ul class=\"scopes\">\n",
             "{items}",
             "</ul>\n",
             "{reach}",
-            "<p class=\"muted\">Signed in as <strong>{email}</strong></p>\n",
+            "<p class=\"muted\">{signed_in_as}</p>\n",
             "<form method=\"post\" action=\"/authorize\">\n",
             "{hidden}",
             "{csrf}",
             "<input type=\"hidden\" name=\"action\" value=\"consent\">\n",
-            "<button type=\"submit\" name=\"decision\" value=\"allow\">Allow</button>\n",
+            "<button type=\"submit\" name=\"decision\" value=\"allow\">{allow}</button>\n",
             "<button type=\"submit\" name=\"decision\" value=\"deny\" class=\"secondary\">",
-            "Deny</button>\n",
+            "{deny}</button>\n",
             "</form>\n"
         ),
         lead = lead,
         items = items,
         reach = reach,
-        email = Escaped(user_email),
+        heading = ui.h("consent.heading"),
+        signed_in_as = ui.fill_html(
+            "consent.signed_in_as",
+            &[("email", &format!("<strong>{}</strong>", Escaped(user_email)))]
+        ),
+        allow = ui.h("consent.allow"),
+        deny = ui.h("consent.deny"),
         hidden = Hidden(hidden),
         csrf = csrf_input(csrf),
     );
-    layout("Allow access?", &body)
+    ui.page(ui.t("consent.title"), &body)
 }
 
 #[cfg(test)]

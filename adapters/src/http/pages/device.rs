@@ -3,34 +3,47 @@
 
 use super::consent::ScopeLine;
 use super::escape::Escaped;
-use super::layout::{csrf_input, layout, Hidden};
+use super::layout::{csrf_input, Hidden};
+use super::ui::Ui;
 
 /// The form with the one input `user_code`, prefilled from `?user_code=` (the
 /// `verification_uri_complete`), with `error` after a wrong code.
-pub fn device_code_page(user_code: &str, csrf: &str, error: Option<&str>) -> String {
+pub fn device_code_page(ui: &Ui, user_code: &str, csrf: &str, error: Option<&str>) -> String {
     let alert = error.map_or_else(String::new, |e| {
-        format!("<div class=\"alert\" role=\"alert\">{}</div>\n", Escaped(e))
+        format!(
+            "<div class=\"alert\" role=\"alert\" id=\"user_code-error\">{}</div>\n",
+            Escaped(e)
+        )
     });
     let body = format!(
         concat!(
-            "<h1>Connect a device</h1>\n",
-            "<p class=\"lead\">Enter the code shown on your device.</p>\n",
+            "<h1>{heading}</h1>\n",
+            "<p class=\"lead\">{lead}</p>\n",
             "{alert}",
             "<form method=\"post\" action=\"/device\">\n",
             "{csrf}",
             "<input type=\"hidden\" name=\"action\" value=\"code\">\n",
-            "<label for=\"user_code\">Code</label>\n",
+            "<label for=\"user_code\">{label}</label>\n",
             "<input id=\"user_code\" name=\"user_code\" type=\"text\" autocomplete=\"off\" ",
             "autocapitalize=\"characters\" spellcheck=\"false\" placeholder=\"XXXX-XXXX\" ",
-            "maxlength=\"20\" required autofocus value=\"{code}\">\n",
-            "<button type=\"submit\">Continue</button>\n",
+            "maxlength=\"20\" required autofocus value=\"{code}\"{invalid}>\n",
+            "<button type=\"submit\">{submit}</button>\n",
             "</form>\n"
         ),
+        heading = ui.h("device.code_heading"),
+        lead = ui.h("device.code_lead"),
+        label = ui.h("device.code_label"),
+        submit = ui.h("device.continue"),
+        invalid = if error.is_some() {
+            " aria-invalid=\"true\" aria-describedby=\"user_code-error\""
+        } else {
+            ""
+        },
         alert = alert,
         csrf = csrf_input(csrf),
         code = Escaped(user_code),
     );
-    layout("Connect a device", &body)
+    ui.page(ui.t("device.code_heading"), &body)
 }
 
 /// What the consent page shows about a device's request.
@@ -49,14 +62,14 @@ pub struct DeviceConsent<'a> {
 
 /// Allow or deny: names the client, the code, the scopes and the resources; posts
 /// `decision=allow|deny` back to `/device`.
-pub fn device_consent_page(view: &DeviceConsent<'_>, csrf: &str) -> String {
+pub fn device_consent_page(ui: &Ui, view: &DeviceConsent<'_>, csrf: &str) -> String {
     let mut items: String = view
         .scopes
         .iter()
         .map(|line| format!("<li>{}</li>\n", Escaped(&line.description)))
         .collect();
     if view.scopes.is_empty() {
-        items.push_str("<li>Know that you signed in</li>\n");
+        items.push_str(&format!("<li>{}</li>\n", ui.h("consent.scope_none")));
     }
     let resources = if view.resources.is_empty() {
         String::new()
@@ -66,58 +79,65 @@ pub fn device_consent_page(view: &DeviceConsent<'_>, csrf: &str) -> String {
             .iter()
             .map(|r| format!("<li>{}</li>\n", Escaped(r)))
             .collect();
-        format!("<p class=\"lead\">at:</p>\n<ul class=\"scopes\">\n{names}</ul>\n")
+        format!(
+            "<p class=\"lead\">{}</p>\n<ul class=\"scopes\">\n{names}</ul>\n",
+            ui.h("device.at")
+        )
     };
     let hidden = [("user_code".to_owned(), view.user_code.to_owned())];
     let body = format!(
         concat!(
-            "<h1>Allow access?</h1>\n",
-            "<p class=\"lead\">A device with the code <strong>{code}</strong> wants to use ",
-            "<strong>{client}</strong> to:</p>\n",
+            "<h1>{heading}</h1>\n",
+            "<p class=\"lead\">{lead}</p>\n",
             "<ul class=\"scopes\">\n",
             "{items}",
             "</ul>\n",
             "{resources}",
-            "<p class=\"muted\">Only allow this if you started it on your own device and the ",
-            "code matches.</p>\n",
-            "<p class=\"muted\">Signed in as <strong>{email}</strong></p>\n",
+            "<p class=\"muted\">{warning}</p>\n",
+            "<p class=\"muted\">{signed_in_as}</p>\n",
             "<form method=\"post\" action=\"/device\">\n",
             "{hidden}",
             "{csrf}",
             "<input type=\"hidden\" name=\"action\" value=\"consent\">\n",
-            "<button type=\"submit\" name=\"decision\" value=\"allow\">Allow</button>\n",
+            "<button type=\"submit\" name=\"decision\" value=\"allow\">{allow}</button>\n",
             "<button type=\"submit\" name=\"decision\" value=\"deny\" class=\"secondary\">",
-            "Deny</button>\n",
+            "{deny}</button>\n",
             "</form>\n"
         ),
-        code = Escaped(view.user_code),
-        client = Escaped(view.client_name),
+        heading = ui.h("consent.heading"),
+        lead = ui.fill_html(
+            "device.consent_lead",
+            &[
+                ("code", &format!("<strong>{}</strong>", Escaped(view.user_code))),
+                ("client", &format!("<strong>{}</strong>", Escaped(view.client_name))),
+            ]
+        ),
+        warning = ui.h("device.consent_warning"),
+        signed_in_as = ui.fill_html(
+            "consent.signed_in_as",
+            &[("email", &format!("<strong>{}</strong>", Escaped(view.email)))]
+        ),
+        allow = ui.h("consent.allow"),
+        deny = ui.h("consent.deny"),
         items = items,
         resources = resources,
-        email = Escaped(view.email),
         hidden = Hidden(&hidden),
         csrf = csrf_input(csrf),
     );
-    layout("Allow access?", &body)
+    ui.page(ui.t("consent.title"), &body)
 }
 
 /// The end of the person's part: allowed or denied, back to the device.
-pub fn device_done_page(allowed: bool) -> String {
+pub fn device_done_page(ui: &Ui, allowed: bool) -> String {
     let (title, text) = if allowed {
-        (
-            "Device connected",
-            "You can go back to your device. It will finish signing in by itself.",
-        )
+        (ui.t("device.allowed_title"), ui.t("device.allowed_text"))
     } else {
-        (
-            "Access denied",
-            "You denied the request. You can go back to your device.",
-        )
+        (ui.t("device.denied_title"), ui.t("device.denied_text"))
     };
     let body = format!(
         "<h1>{}</h1>\n<p class=\"lead\">{}</p>\n",
         Escaped(title),
         Escaped(text)
     );
-    layout(title, &body)
+    ui.page(title, &body)
 }

@@ -5,8 +5,8 @@
 //! (every other page runs no script); without JavaScript the button does the same.
 
 use super::escape::Escaped;
-use super::layout::{hidden_input, layout};
-use super::response::with_script;
+use super::layout::hidden_input;
+use super::ui::Ui;
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use base64::Engine;
@@ -26,34 +26,47 @@ static AUTO_SUBMIT_SOURCE: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// The form post page as a response whose CSP allows only its own auto-submit script.
-pub fn form_post_response(redirect_uri: &str, params: &[(String, String)]) -> HttpResponse {
-    with_script(
+pub fn form_post_response(
+    ui: &Ui,
+    redirect_uri: &str,
+    params: &[(String, String)],
+) -> HttpResponse {
+    let csp = format!("{}; script-src {}", ui.theme.csp(), AUTO_SUBMIT_SOURCE.as_str());
+    let mut res = super::response::respond_with_csp(
         StatusCode::OK,
-        form_post_page(redirect_uri, params),
-        &AUTO_SUBMIT_SOURCE,
-    )
+        form_post_page(ui, redirect_uri, params),
+        &csp,
+    );
+    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(ui.locale.tag()) {
+        res.headers_mut()
+            .insert(actix_web::http::header::CONTENT_LANGUAGE, v);
+    }
+    res
 }
 
 /// A form that posts `params` (code, state, iss, or an error) to `redirect_uri`.
 ///
 /// `redirect_uri` must already be validated against the client's registration (AS-01); this
 /// function only escapes it. Every parameter is sent, whatever its name.
-pub fn form_post_page(redirect_uri: &str, params: &[(String, String)]) -> String {
+pub fn form_post_page(ui: &Ui, redirect_uri: &str, params: &[(String, String)]) -> String {
     let body = format!(
         concat!(
-            "<h1>Almost done</h1>\n",
-            "<p class=\"lead\">Continue to the application to finish signing in.</p>\n",
+            "<h1>{heading}</h1>\n",
+            "<p class=\"lead\">{lead}</p>\n",
             "<form method=\"post\" action=\"{action}\">\n",
             "{inputs}",
-            "<button type=\"submit\">Continue to the application</button>\n",
+            "<button type=\"submit\">{submit}</button>\n",
             "</form>\n",
             "<script>{script}</script>\n"
         ),
+        heading = ui.h("common.form_post_heading"),
+        lead = ui.h("common.form_post_lead"),
+        submit = ui.h("common.form_post_submit"),
         script = AUTO_SUBMIT,
         action = Escaped(redirect_uri),
         inputs = Inputs(params),
     );
-    layout("Continue", &body)
+    ui.page(ui.t("common.form_post_title"), &body)
 }
 
 /// All pairs as hidden inputs, unfiltered (unlike [`super::Hidden`]).

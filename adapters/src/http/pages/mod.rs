@@ -1,8 +1,9 @@
 //! Server-rendered HTML pages: login, consent, logout, errors and the form-post response.
 //!
-//! Pages are plain functions from values to a `String`; they need no JavaScript and load
-//! nothing from anywhere (AS-34). Every interpolated value is escaped by [`escape`], and
-//! [`html_response`] adds the anti-framing, no-cache and CSP headers (AS-33). Forms carry a
+//! Pages are plain functions from a [`Ui`] (language and branding) and values to a `String`;
+//! they need no JavaScript and load nothing from anywhere (AS-34). Every text comes from the
+//! message catalogues ([`crate::i18n`]), every interpolated value is escaped by [`escape`],
+//! and [`Ui::respond`] adds the anti-framing, no-cache and CSP headers (AS-33). Forms carry a
 //! `csrf_token` that the handlers check against the session (AS-35).
 
 mod account;
@@ -28,7 +29,8 @@ pub use account::{
 };
 pub use account_links::{link_done_page, reset_password_page, verify_email_page};
 pub use consent::{
-    consent_page, consent_page_for, consent_page_for_site, describe_scopes, ResourceLine, ScopeLine,
+    consent_page, consent_page_for, consent_page_for_site, consent_page_with_logo,
+    describe_scopes, ResourceLine, ScopeLine,
 };
 pub use device::{device_code_page, device_consent_page, device_done_page, DeviceConsent};
 pub use error::error_page;
@@ -37,7 +39,8 @@ pub use form_post::{form_post_page, form_post_response};
 pub use layout::Hidden;
 pub use login::{login_page, login_page_with, LoginOptions, UpstreamButton};
 pub use logout::{logged_out_page, logout_confirm_page};
-pub use response::{html_response, html_response_with_script};
+/// Only the API description page (`/docs`, unbranded, English) still uses it.
+pub use response::html_response;
 pub use ui::{Branding, Logo, Rgb, Theme, Ui};
 pub use second_factor::{second_factor_needed_page, second_factor_page, SecondStep};
 

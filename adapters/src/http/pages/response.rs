@@ -22,29 +22,6 @@ pub fn html_response(status: StatusCode, body: String) -> HttpResponse {
     respond_with_csp(status, body, &CSP)
 }
 
-/// [`html_response`] for a page that runs the passkey script, when `script` is true.
-pub fn html_response_with_script(status: StatusCode, body: String, script: bool) -> HttpResponse {
-    if script {
-        // The passkey buttons fetch their options from this origin.
-        let sources = format!(
-            "{}; connect-src 'self'",
-            super::webauthn::WEBAUTHN_SCRIPT_SOURCE.as_str()
-        );
-        with_script(status, body, &sources)
-    } else {
-        html_response(status, body)
-    }
-}
-
-/// Like [`html_response`], but the CSP also allows the one inline script with hash `source`.
-pub(super) fn with_script(status: StatusCode, body: String, source: &str) -> HttpResponse {
-    respond_with_csp(
-        status,
-        body,
-        &format!("{}; script-src {source}", CSP.as_str()),
-    )
-}
-
 /// Builds a page response with `csp` and the other security headers every page needs.
 pub(super) fn respond_with_csp(status: StatusCode, body: String, csp: &str) -> HttpResponse {
     HttpResponse::build(status)

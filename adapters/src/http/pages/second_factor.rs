@@ -3,7 +3,8 @@
 //! a request needs.
 
 use super::escape::Escaped;
-use super::layout::{csrf_input, layout, Hidden};
+use super::layout::{csrf_input, Hidden};
+use super::ui::Ui;
 use super::webauthn;
 
 /// What the second step offers.
@@ -22,25 +23,39 @@ pub struct SecondStep<'a> {
 /// The second-step form: one `<form method="post">` with an input named `otp` and, with
 /// passkeys, a button with id `passkey`.
 pub fn second_factor_page(
+    ui: &Ui,
     hidden: &[(String, String)],
     csrf: &str,
     step: SecondStep<'_>,
     error: Option<&str>,
 ) -> String {
     let alert = error.map_or_else(String::new, |e| {
-        format!("<div class=\"alert\" role=\"alert\">{}</div>\n", Escaped(e))
+        format!(
+            "<div class=\"alert\" role=\"alert\" id=\"otp-error\">{}</div>\n",
+            Escaped(e)
+        )
     });
     let otp = if step.totp {
-        concat!(
-            "<label for=\"otp\">Code from your authenticator app</label>\n",
-            "<input id=\"otp\" name=\"otp\" type=\"text\" inputmode=\"numeric\" ",
-            "autocomplete=\"one-time-code\" autocapitalize=\"none\" spellcheck=\"false\" ",
-            "maxlength=\"64\" required autofocus>\n",
-            "<p class=\"muted\">Lost your device? Type one of your recovery codes instead.</p>\n",
-            "<button type=\"submit\">Verify</button>\n"
+        format!(
+            concat!(
+                "<label for=\"otp\">{label}</label>\n",
+                "<input id=\"otp\" name=\"otp\" type=\"text\" inputmode=\"numeric\" ",
+                "autocomplete=\"one-time-code\" autocapitalize=\"none\" spellcheck=\"false\" ",
+                "maxlength=\"64\" required autofocus{invalid}>\n",
+                "<p class=\"muted\" id=\"otp-hint\">{hint}</p>\n",
+                "<button type=\"submit\">{submit}</button>\n"
+            ),
+            label = ui.h("second_factor.otp_label"),
+            hint = ui.h("second_factor.otp_hint"),
+            submit = ui.h("second_factor.verify"),
+            invalid = if error.is_some() {
+                " aria-invalid=\"true\" aria-describedby=\"otp-error otp-hint\""
+            } else {
+                " aria-describedby=\"otp-hint\""
+            },
         )
     } else {
-        ""
+        String::new()
     };
     let (passkey, script) = match step.passkey {
         Some((handle, options)) => (
@@ -49,9 +64,10 @@ pub fn second_factor_page(
                     "{inputs}",
                     "<button type=\"button\" class=\"secondary\" id=\"passkey\" ",
                     "data-webauthn=\"get\" data-action=\"mfa_passkey\" data-options=\"{options}\">",
-                    "Use a passkey</button>\n"
+                    "{label}</button>\n"
                 ),
-                inputs = webauthn::passkey_inputs(handle),
+                inputs = webauthn::passkey_inputs(ui, handle),
+                label = ui.h("second_factor.use_passkey"),
                 options = Escaped(options),
             ),
             webauthn::script_tag(),
@@ -60,8 +76,8 @@ pub fn second_factor_page(
     };
     let body = format!(
         concat!(
-            "<h1>Two-step sign-in</h1>\n",
-            "<p class=\"lead\">Confirm it is you with your second factor.</p>\n",
+            "<h1>{heading}</h1>\n",
+            "<p class=\"lead\">{lead}</p>\n",
             "{alert}",
             "<form method=\"post\" action=\"{action_url}\">\n",
             "{hidden}",
@@ -73,6 +89,8 @@ pub fn second_factor_page(
             "</form>\n",
             "{script}"
         ),
+        heading = ui.h("second_factor.heading"),
+        lead = ui.h("second_factor.lead"),
         alert = alert,
         action_url = Escaped(step.action_url),
         hidden = Hidden(hidden),
@@ -82,28 +100,37 @@ pub fn second_factor_page(
         passkey = passkey,
         script = script,
     );
-    layout("Two-step sign-in", &body)
+    ui.page(ui.t("second_factor.heading"), &body)
 }
 
 /// The request needs a level of sign-in the person cannot reach yet (no second factor, or no
 /// passkey for `phr`): where to set one up, and how to come back.
-pub fn second_factor_needed_page(client_name: &str, passkey: bool, retry_url: &str) -> String {
-    let what = if passkey {
-        "a passkey"
+pub fn second_factor_needed_page(
+    ui: &Ui,
+    client_name: &str,
+    passkey: bool,
+    retry_url: &str,
+) -> String {
+    let key = if passkey {
+        "second_factor.needed_passkey"
     } else {
-        "two-step sign-in (an authenticator app or a passkey)"
+        "second_factor.needed_two_step"
     };
+    let client = format!("<strong>{}</strong>", Escaped(client_name));
     let body = format!(
         concat!(
-            "<h1>Set up a second factor</h1>\n",
-            "<p class=\"lead\"><strong>{client}</strong> asks you to sign in with {what}.</p>\n",
-            "<p>Set it up on your account page, then come back and sign in again.</p>\n",
-            "<p><a href=\"/account\">Open your account page</a></p>\n",
-            "<p><a href=\"{retry}\">Try again</a></p>\n"
+            "<h1>{heading}</h1>\n",
+            "<p class=\"lead\">{lead}</p>\n",
+            "<p>{then}</p>\n",
+            "<p><a href=\"/account\">{account}</a></p>\n",
+            "<p><a href=\"{retry}\">{again}</a></p>\n"
         ),
-        client = Escaped(client_name),
-        what = what,
+        heading = ui.h("second_factor.needed_title"),
+        lead = ui.fill_html(key, &[("client", &client)]),
+        then = ui.h("second_factor.needed_then"),
+        account = ui.h("second_factor.open_account"),
+        again = ui.h("second_factor.try_again"),
         retry = Escaped(retry_url),
     );
-    layout("Set up a second factor", &body)
+    ui.page(ui.t("second_factor.needed_title"), &body)
 }

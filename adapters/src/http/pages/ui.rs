@@ -52,7 +52,43 @@ impl Rgb {
         let (hi, lo) = if a > b { (a, b) } else { (b, a) };
         (hi + 0.05) / (lo + 0.05)
     }
+
+    /// The contrast of button text on this colour: white or near-black, whichever reads
+    /// better (WCAG AA asks 4.5:1; the configuration refuses colours below).
+    pub fn best_text_contrast(self) -> f64 {
+        self.contrast(WHITE).max(self.contrast(NEAR_BLACK))
+    }
+
+    /// This colour moved towards `target` by `t` (0 to 1).
+    fn mix(self, target: Rgb, t: f64) -> Rgb {
+        let channel = |a: u8, b: u8| {
+            let v = f64::from(a) + (f64::from(b) - f64::from(a)) * t;
+            // In 0..=255 by construction; the cast only drops the fraction.
+            v.round().clamp(0.0, 255.0) as u8
+        };
+        Rgb(
+            channel(self.0, target.0),
+            channel(self.1, target.1),
+            channel(self.2, target.2),
+        )
+    }
+
+    /// The colour nearest to this one, towards `target`, that reaches 4.5:1 on `background`:
+    /// the accent for links, kept readable on the card.
+    pub fn readable_on(self, background: Rgb, target: Rgb) -> Rgb {
+        (0..=20)
+            .map(|step| self.mix(target, f64::from(step) / 20.0))
+            .find(|c| c.contrast(background) >= 4.5)
+            .unwrap_or(target)
+    }
 }
+
+/// White, the light card and the text on dark buttons.
+const WHITE: Rgb = Rgb(255, 255, 255);
+/// The near-black of the light theme's text (`#111827`).
+const NEAR_BLACK: Rgb = Rgb(0x11, 0x18, 0x27);
+/// The dark theme's card (`#1e293b`).
+const DARK_CARD: Rgb = Rgb(0x1e, 0x29, 0x3b);
 
 /// An image the operator configured, read once at start-up and served by Tessera itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,14 +136,23 @@ impl Theme {
         let mut stylesheet = STYLE.to_owned();
         if let Some(accent) = branding.primary_colour {
             // The text on accent buttons is whichever of white and near-black reads better.
-            let on = if accent.contrast(Rgb(255, 255, 255)) >= accent.contrast(Rgb(17, 24, 39)) {
+            let on = if accent.contrast(WHITE) >= accent.contrast(NEAR_BLACK) {
                 "#fff"
             } else {
                 "#111827"
             };
+            // Links and the focus ring in the accent, darkened on the light card and
+            // lightened on the dark one until they read at 4.5:1.
+            let light = accent.readable_on(WHITE, Rgb(0, 0, 0));
+            let dark = accent.readable_on(DARK_CARD, WHITE);
             stylesheet.push_str(&format!(
-                ":root{{--accent:{a};--on-accent:{on};--focus:{a}}}",
-                a = accent.css()
+                concat!(
+                    ":root{{--accent:{a};--on-accent:{on};--link:{l};--focus:{l}}}",
+                    "@media (prefers-color-scheme:dark){{:root{{--link:{d};--focus:{d}}}}}"
+                ),
+                a = accent.css(),
+                l = light.css(),
+                d = dark.css(),
             ));
         }
         let digest = openssl::sha::sha256(stylesheet.as_bytes());

@@ -38,7 +38,7 @@ pub const WEBAUTHN_SCRIPT: &str = concat!(
     "o.response.userHandle=r.userHandle?enc(r.userHandle):null;}",
     "return JSON.stringify(o);}",
     "function fail(f,m){var e=f.querySelector('[data-webauthn-error]');",
-    "if(e){e.textContent=m;e.hidden=false;}}",
+    "if(e){e.textContent=e.dataset.message||m;e.hidden=false;}}",
     "var bs=d.querySelectorAll('button[data-webauthn]');",
     "for(var i=0;i<bs.length;i++){(function(b){",
     "if(!window.PublicKeyCredential||!navigator.credentials){b.hidden=true;return;}",
@@ -72,15 +72,18 @@ pub fn script_tag() -> String {
     format!("<script>{WEBAUTHN_SCRIPT}</script>\n")
 }
 
-/// The inputs a passkey button fills, and the element its failure is shown in.
-pub fn passkey_inputs(handle: &str) -> String {
+/// The inputs a passkey button fills, and the element its failure is shown in (with the
+/// failure message in the page's language, which the script shows).
+pub fn passkey_inputs(ui: &super::ui::Ui, handle: &str) -> String {
     format!(
         concat!(
             "<input type=\"hidden\" name=\"passkey_handle\" value=\"{}\">\n",
             "<input type=\"hidden\" name=\"passkey_response\" value=\"\">\n",
-            "<p class=\"alert\" role=\"alert\" data-webauthn-error hidden></p>\n"
+            "<p class=\"alert\" role=\"alert\" data-webauthn-error data-message=\"{}\" ",
+            "hidden></p>\n"
         ),
-        super::escape::Escaped(handle)
+        super::escape::Escaped(handle),
+        ui.h("common.passkey_failed")
     )
 }
 

@@ -239,13 +239,14 @@ impl BrowserFlowState {
     }
 
     /// A `200` page with the form's CSRF token, setting the binding cookie when the browser
-    /// has none yet.
+    /// has none yet. The response's language and CSP come from the request's [`pages::Ui`]
+    /// (`Accept-Language`); pages rendered in another language use [`Self::page_in`].
     pub fn page_with_csrf(
         &self,
         req: &HttpRequest,
         page: impl FnOnce(&str) -> String,
     ) -> HttpResponse {
-        self.page_with_csrf_and_script(req, false, page)
+        self.page_in(&pages::Ui::from_request(req, None), req, false, page)
     }
 
     /// [`Self::page_with_csrf`] for a page that may run the passkey script.
@@ -255,15 +256,24 @@ impl BrowserFlowState {
         script: bool,
         page: impl FnOnce(&str) -> String,
     ) -> HttpResponse {
+        self.page_in(&pages::Ui::from_request(req, None), req, script, page)
+    }
+
+    /// A `200` page rendered with `ui` (which also sets its language header and CSP), with the
+    /// form's CSRF token; `script` allows the passkey script.
+    pub fn page_in(
+        &self,
+        ui: &pages::Ui,
+        req: &HttpRequest,
+        script: bool,
+        page: impl FnOnce(&str) -> String,
+    ) -> HttpResponse {
         let (binding, new) = match self.browser.csrf_value(req) {
             Some(v) => (v, false),
             None => (random_token(self.rng.as_ref(), 32), true),
         };
-        let mut res = pages::html_response_with_script(
-            StatusCode::OK,
-            page(&self.csrf.token_for(&binding)),
-            script,
-        );
+        let mut res =
+            ui.respond_with_script(StatusCode::OK, page(&self.csrf.token_for(&binding)), script);
         if new {
             if let Err(e) = res.add_cookie(&self.browser.csrf_cookie(&binding)) {
                 log::error!("could not set the CSRF cookie: {e}");

@@ -12,6 +12,7 @@ fn mail(subject: &str, text: &str) -> Message {
             to: Email::parse("ana@example.org").unwrap(),
             subject: subject.into(),
             text: text.into(),
+            template: None,
         },
     )
     .unwrap()

@@ -64,6 +64,7 @@ fn mail(text: &str) -> OutgoingMail {
         to: Email::parse("ana@example.org").unwrap(),
         subject: "Reset your password".into(),
         text: text.into(),
+        template: None,
     }
 }
 

@@ -79,6 +79,7 @@ async fn delivers_to_a_plain_smtp_server() {
             to: Email::parse("ana@example.org").unwrap(),
             subject: "Confirm your email address".into(),
             text: format!("Open {link}\n.\n.hidden\n"),
+            template: None,
         },
     )
     .unwrap();

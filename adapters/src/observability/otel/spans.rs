@@ -210,6 +210,8 @@ where
     F: std::future::Future + 'static,
 {
     use opentelemetry::context::FutureExt as _;
+    // The spawned work keeps the request's language (for the mails it may send).
+    let future = crate::i18n::with_locale(crate::i18n::current_locale(), future);
     let traced = active()
         .then(|| Context::map_current(|cx| cx.get::<TracerHandle>().map(|_| cx.clone())))
         .flatten();

@@ -34,7 +34,12 @@ impl EmailLinks {
             email = user.email,
             link = link.expose_secret(),
         );
-        self.mail(&user.email, "Reset your password", text).await;
+        let template = crate::ports::MailTemplate::new(
+            "password_reset",
+            &[("email", user.email.as_str()), ("link", link.expose_secret())],
+        );
+        self.mail_with(template, &user.email, "Reset your password", text)
+            .await;
         log::info!("password reset link sent to user {}", user.id);
         Ok(())
     }

@@ -2,7 +2,7 @@
 //! ceremony (passwordless with a discoverable credential, or as the second factor).
 
 use super::{SecondFactorError, SecondFactors};
-use crate::ports::{ChallengePurpose, PasskeyError};
+use crate::ports::{ChallengePurpose, MailTemplate, PasskeyError};
 use crate::{RepositoryError, RequestContext};
 use secrecy::SecretString;
 use tessera_domain::{
@@ -104,7 +104,8 @@ impl SecondFactors {
             Err(e) => return Err(e.into()),
         }
         self.audit_change(ctx, user, AuditAction::PasskeyAdded, name);
-        self.mail(
+        self.mail_with(
+            MailTemplate::new("passkey_added", &[("name", name)]),
             user,
             "A passkey was added",
             format!(

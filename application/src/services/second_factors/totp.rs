@@ -2,7 +2,7 @@
 //! handed out), turn off and renew the recovery codes (each needs a current code).
 
 use super::{SecondFactorError, SecondFactors};
-use crate::ports::StoredTotp;
+use crate::ports::{MailTemplate, StoredTotp};
 use crate::{RepositoryError, RequestContext};
 use secrecy::SecretString;
 use tessera_domain::{AuditAction, TotpSecret, User};
@@ -78,7 +78,8 @@ impl SecondFactors {
             return Err(SecondFactorError::NotEnrolling);
         }
         self.audit_change(ctx, user, AuditAction::MfaEnabled, "totp");
-        self.mail(
+        self.mail_with(
+            MailTemplate::new("totp_on", &[]),
             user,
             "Two-step sign-in is on",
             "An authenticator app was set up as a second factor for your account. From now on \
@@ -101,7 +102,8 @@ impl SecondFactors {
         self.verify_otp(ctx, user, otp, false).await?;
         self.deps.factors.delete_totp(&user.id).await?;
         self.audit_change(ctx, user, AuditAction::MfaDisabled, "totp");
-        self.mail(
+        self.mail_with(
+            MailTemplate::new("totp_off", &[]),
             user,
             "Two-step sign-in is off",
             "The authenticator app was removed from your account, with its recovery codes.\n\n\
@@ -127,7 +129,8 @@ impl SecondFactors {
             .replace_recovery_codes(&user.id, &digests, ctx.now)
             .await?;
         self.audit_change(ctx, user, AuditAction::RecoveryCodesRenewed, "10 new codes");
-        self.mail(
+        self.mail_with(
+            MailTemplate::new("recovery_codes_renewed", &[]),
             user,
             "New recovery codes",
             "New recovery codes were created for your account; the old ones no longer work.\n\n\
