@@ -51,7 +51,7 @@ impl LocalizedMailer {
 
 /// Subject and body of `template` in `locale`, or `None` for a kind without texts.
 pub fn render(template: &MailTemplate, locale: Locale, product: &str) -> Option<(String, String)> {
-    let (_, subject, body) = KINDS.iter().find(|(kind, _, _)| *kind == template.kind)?;
+    let &(_, subject, body) = KINDS.iter().find(|(kind, _, _)| *kind == template.kind)?;
     let mut args: Vec<(&str, &str)> = template
         .args
         .iter()

@@ -2,6 +2,8 @@
 //! colour and support link. Everything is checked, and the logo read, once at start-up.
 
 use super::{ConfigError, Environment};
+#[cfg(test)]
+use super::Config;
 use serde::Deserialize;
 use std::path::PathBuf;
 use tessera_adapters::http::branding::image_type;

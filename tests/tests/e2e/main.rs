@@ -37,6 +37,7 @@ mod metrics;
 mod mfa_api;
 mod openapi;
 mod otel_tracing;
+mod pages_i18n;
 mod par;
 mod reauthentication;
 mod refresh_grace;

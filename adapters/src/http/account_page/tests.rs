@@ -55,7 +55,9 @@ async fn a_post_without_the_csrf_token_is_refused() {
 #[test]
 async fn notices_come_only_from_fixed_texts() {
     let (done, error) = super::notices::from_query("done=name_saved&error=%3Cscript%3E");
-    assert_eq!(done, Some("Your name was saved."));
+    assert_eq!(done, Some("account.done_name_saved"));
+    let ui = crate::http::pages::Ui::default();
+    assert_eq!(done.map(|k| ui.t(k)), Some("Your name was saved."));
     assert_eq!(error, None);
     assert_eq!(super::notices::from_query("done=x"), (None, None));
 }

@@ -6,22 +6,22 @@ const ATTACKS: [&str; 2] = ["<script>alert(1)</script>", "\"onload="];
 fn every_page(evil: &str) -> Vec<(&'static str, String)> {
     let s = evil.to_owned();
     let pairs = vec![(s.clone(), s.clone()), ("state".to_owned(), s.clone())];
-    let scopes = describe_scopes(&[s.clone(), "openid".to_owned()]);
+    let scopes = describe_scopes(&Ui::default(), &[s.clone(), "openid".to_owned()]);
     let direct_scope = vec![ScopeLine {
         scope: s.clone(),
         description: s.clone(),
     }];
     vec![
-        ("login", login_page(evil, &pairs, evil, evil, Some(evil))),
-        ("consent", consent_page(evil, evil, &scopes, &pairs, evil)),
+        ("login", login_page(&Ui::default(), evil, &pairs, evil, evil, Some(evil))),
+        ("consent", consent_page(&Ui::default(), evil, evil, &scopes, &pairs, evil)),
         (
             "consent(raw)",
-            consent_page(evil, evil, &direct_scope, &pairs, evil),
+            consent_page(&Ui::default(), evil, evil, &direct_scope, &pairs, evil),
         ),
-        ("error", error_page(evil, evil)),
-        ("logout", logout_confirm_page(&pairs, evil)),
-        ("logged_out", logged_out_page()),
-        ("form_post", form_post_page(evil, &pairs)),
+        ("error", error_page(&Ui::default(), evil, evil)),
+        ("logout", logout_confirm_page(&Ui::default(), &pairs, evil)),
+        ("logged_out", logged_out_page(&Ui::default())),
+        ("form_post", form_post_page(&Ui::default(), evil, &pairs)),
     ]
 }
 
@@ -85,10 +85,10 @@ fn write_sample_pages() {
         .map(|s| (*s).to_owned())
         .collect();
     let pages = [
-        ("login", login_page("Demo App", &hidden, "csrf", "", None)),
+        ("login", login_page(&Ui::default(), "Demo App", &hidden, "csrf", "", None)),
         (
             "login-error",
-            login_page(
+            login_page(&Ui::default(), 
                 "Demo App",
                 &hidden,
                 "csrf",
@@ -98,29 +98,49 @@ fn write_sample_pages() {
         ),
         (
             "consent",
-            consent_page(
+            consent_page(&Ui::default(), 
                 "Demo App",
                 "ann@example.com",
-                &describe_scopes(&scopes),
+                &describe_scopes(&Ui::default(), &scopes),
                 &hidden,
                 "csrf",
             ),
         ),
         (
             "error",
-            error_page(
+            error_page(&Ui::default(), 
                 "Unknown application",
                 "The application that sent you here is not registered with Tessera.",
             ),
         ),
-        ("logout", logout_confirm_page(&hidden, "csrf")),
-        ("logged-out", logged_out_page()),
+        ("logout", logout_confirm_page(&Ui::default(), &hidden, "csrf")),
+        ("logged-out", logged_out_page(&Ui::default())),
         (
             "form-post",
-            form_post_page("https://app.example/callback", &hidden),
+            form_post_page(&Ui::default(), "https://app.example/callback", &hidden),
         ),
     ];
     for (name, html) in pages {
         std::fs::write(dir.join(format!("{name}.html")), html).unwrap();
     }
+}
+
+#[test]
+fn the_device_and_second_step_pages_speak_german() {
+    let ui = Ui::default().with_locale(crate::i18n::Locale::De);
+    let code = device_code_page(&ui, "", "c", Some("Falsch."));
+    assert!(code.contains("<h1>Gerät verbinden</h1>"));
+    assert!(code.contains("aria-invalid=\"true\" aria-describedby=\"user_code-error\""));
+    assert!(device_done_page(&ui, true).contains("<h1>Gerät verbunden</h1>"));
+    let step = SecondStep {
+        action_url: "/authorize",
+        token: "t",
+        totp: true,
+        passkey: None,
+    };
+    let page = second_factor_page(&ui, &[], "c", step, None);
+    assert!(page.contains("<h1>Anmeldung in zwei Schritten</h1>"));
+    assert!(page.contains("<label for=\"otp\">Code aus Ihrer Authenticator-App</label>"));
+    let needed = second_factor_needed_page(&ui, "Demo", true, "/authorize?x=1");
+    assert!(needed.contains("<strong>Demo</strong> bittet Sie, sich mit einem Passkey anzumelden."));
 }

@@ -48,7 +48,7 @@ fn escapes_values_and_has_the_contract_ids_without_style_attributes() {
         scopes: vec!["See your email address".into()],
         granted: "today".into(),
     }];
-    let html = account_page("tok", view(Some(&keys), &sessions, &apps));
+    let html = account_page(&Ui::default(), "tok", view(Some(&keys), &sessions, &apps));
     assert!(html.contains("&lt;Ada&gt;"));
     assert!(html.contains("&lt;script&gt;"));
     assert!(html.contains("Notes &lt;App&gt;"));
@@ -69,7 +69,7 @@ fn escapes_values_and_has_the_contract_ids_without_style_attributes() {
 
 #[test]
 fn without_passkeys_says_why_and_has_no_script() {
-    let html = account_page("tok", view(None, &[], &[]));
+    let html = account_page(&Ui::default(), "tok", view(None, &[], &[]));
     assert!(!html.contains("add-passkey"));
     assert!(!html.contains("<script"));
     assert!(html.contains("IP address"));
@@ -81,7 +81,7 @@ fn without_passkeys_says_why_and_has_no_script() {
 fn an_old_sign_in_is_told_it_will_sign_in_again() {
     let mut v = view(Some(&[]), &[], &[]);
     v.fresh = false;
-    let html = account_page("tok", v);
+    let html = account_page(&Ui::default(), "tok", v);
     assert_eq!(html.matches("sign in again first").count(), 2);
     assert!(html.contains("id=\"add-passkey\""));
 }
@@ -91,7 +91,7 @@ fn totp_on_offers_new_codes_and_turning_off_with_a_code() {
     let mut v = view(None, &[], &[]);
     v.totp = true;
     v.recovery_codes_left = 7;
-    let html = account_page("tok", v);
+    let html = account_page(&Ui::default(), "tok", v);
     assert!(html.contains("<strong>7</strong>"));
     assert_eq!(html.matches("name=\"otp\"").count(), 2);
     assert!(html.contains("value=\"totp_off\"") && html.contains("value=\"recovery_codes\""));
@@ -99,9 +99,34 @@ fn totp_on_offers_new_codes_and_turning_off_with_a_code() {
 
 #[test]
 fn enrolment_and_codes_pages_escape() {
-    let html = totp_enrolment_page("tok", "<svg></svg>", "ABC<", Some("Wrong"));
+    let html = totp_enrolment_page(&Ui::default(), "tok", "<svg></svg>", "ABC<", Some("Wrong"));
     assert!(html.contains("<svg></svg>") && html.contains("ABC&lt;"));
     assert!(html.contains("name=\"code\""));
-    let html = recovery_codes_page(&["aaaa-bbbb", "<x>"]);
+    let html = recovery_codes_page(&Ui::default(), &["aaaa-bbbb", "<x>"]);
     assert!(html.contains("&lt;x&gt;") && html.contains("aaaa-bbbb"));
+}
+
+#[test]
+fn in_french_the_account_page_is_french() {
+    let ui = Ui::default().with_locale(crate::i18n::Locale::Fr);
+    let view = AccountView {
+        email: "ann@example.com",
+        email_verified: false,
+        name: None,
+        notice: None,
+        error: None,
+        fresh: true,
+        totp: false,
+        recovery_codes_left: 0,
+        passkeys: Some(&[]),
+        sessions: &[],
+        apps: &[],
+    };
+    let page = account_page(&ui, "c", view);
+    assert!(page.contains("<html lang=\"fr\">"));
+    assert!(page.contains("<h1>Votre compte</h1>"));
+    assert!(page.contains("pas encore vérifiée"));
+    assert!(page.contains(">Configurer une application d’authentification</button>"));
+    assert!(page.contains("data-message=\"La clé d’accès n’a pas fonctionné."));
+    assert!(!page.contains("Your account"));
 }

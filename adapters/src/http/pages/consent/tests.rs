@@ -6,7 +6,7 @@ fn strings(v: &[&str]) -> Vec<String> {
 
 #[test]
 fn scopes_are_described_in_words_once_each() {
-    let lines = describe_scopes(&strings(&[
+    let lines = describe_scopes(&Ui::default(), &strings(&[
         "openid",
         "profile",
         "email",
@@ -36,8 +36,8 @@ fn scopes_are_described_in_words_once_each() {
 #[test]
 fn has_the_contract_fields() {
     let hidden = vec![("client_id".to_owned(), "app".to_owned())];
-    let scopes = describe_scopes(&strings(&["openid", "email"]));
-    let page = consent_page("Demo App", "ann@example.com", &scopes, &hidden, "tok");
+    let scopes = describe_scopes(&Ui::default(), &strings(&["openid", "email"]));
+    let page = consent_page(&Ui::default(), "Demo App", "ann@example.com", &scopes, &hidden, "tok");
     assert_eq!(page.matches("<form method=\"post\"").count(), 1);
     assert!(page.contains("<form method=\"post\" action=\"/authorize\">"));
     assert!(page.contains("name=\"decision\" value=\"allow\">Allow</button>"));
@@ -55,23 +55,56 @@ fn has_the_contract_fields() {
 
 #[test]
 fn no_scopes_still_says_something() {
-    let page = consent_page("Demo", "a@b.c", &[], &[], "t");
+    let page = consent_page(&Ui::default(), "Demo", "a@b.c", &[], &[], "t");
     assert!(page.contains("<li>Know that you signed in</li>"));
 }
 
 #[test]
 fn names_the_resources_escaped() {
-    let scopes = describe_scopes(&strings(&["notes:read"]));
+    let scopes = describe_scopes(&Ui::default(), &strings(&["notes:read"]));
     let resources = vec![ResourceLine {
         name: "Notes <MCP>".into(),
         identifier: "https://notes.example/mcp".into(),
     }];
-    let page = consent_page_for("Agent", "ann@example.com", &scopes, &resources, &[], "tok");
+    let page = consent_page_for(&Ui::default(), "Agent", "ann@example.com", &scopes, &resources, &[], "tok");
     assert!(
         page.contains("<strong>Notes &lt;MCP&gt;</strong>"),
         "{page}"
     );
     assert!(page.contains("https://notes.example/mcp"));
-    let plain = consent_page("Agent", "ann@example.com", &scopes, &[], "tok");
+    let plain = consent_page(&Ui::default(), "Agent", "ann@example.com", &scopes, &[], "tok");
     assert!(!plain.contains("class=\"resources\""));
+}
+
+#[test]
+fn in_french_the_scopes_and_buttons_are_french() {
+    let ui = Ui::default().with_locale(crate::i18n::Locale::Fr);
+    let scopes = describe_scopes(&ui, &strings(&["openid", "api:read"]));
+    let page = consent_page(&ui, "Demo", "ann@example.com", &scopes, &[], "t");
+    assert!(page.contains("<html lang=\"fr\">"));
+    assert!(page.contains("<strong>Demo</strong> souhaite :"));
+    assert!(page.contains("Confirmer votre identité"));
+    assert!(page.contains("Accéder à « api:read »"));
+    assert!(page.contains("value=\"allow\">Autoriser</button>"));
+    assert!(page.contains("Connecté en tant que <strong>ann@example.com</strong>"));
+}
+
+#[test]
+fn a_client_logo_is_shown_from_this_origin_with_a_text_alternative() {
+    let page = consent_page_with_logo(
+        &Ui::default(),
+        Some("/branding/clients/app/logo"),
+        "Demo <App>",
+        "a@b.c",
+        &[],
+        &[],
+        &[],
+        "t",
+    );
+    assert!(page.contains(
+        "<img class=\"logo\" src=\"/branding/clients/app/logo\" alt=\"Demo &lt;App&gt; logo\">"
+    ));
+    assert_eq!(page.matches("<h1>").count(), 1);
+    let none = consent_page_with_logo(&Ui::default(), None, "Demo", "a@b.c", &[], &[], &[], "t");
+    assert!(!none.contains("/branding/clients/"));
 }

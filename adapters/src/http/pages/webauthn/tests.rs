@@ -1,4 +1,5 @@
 use super::*;
+use crate::http::pages::Ui;
 
 #[test]
 fn the_script_is_allowed_by_its_own_hash_and_has_no_markup_breakers() {
@@ -10,7 +11,7 @@ fn the_script_is_allowed_by_its_own_hash_and_has_no_markup_breakers() {
 
 #[test]
 fn passkey_inputs_escape_the_handle() {
-    let html = passkey_inputs("a\"><script>");
+    let html = passkey_inputs(&Ui::default(), "a\"><script>");
     assert!(
         html.contains("value=\"a&quot;&gt;&lt;script&gt;\""),
         "{html}"
