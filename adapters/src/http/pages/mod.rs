@@ -41,8 +41,8 @@ pub use login::{login_page, login_page_with, LoginOptions, UpstreamButton};
 pub use logout::{logged_out_page, logout_confirm_page};
 /// Only the API description page (`/docs`, unbranded, English) still uses it.
 pub use response::html_response;
-pub use ui::{Branding, Logo, Rgb, Theme, Ui};
 pub use second_factor::{second_factor_needed_page, second_factor_page, SecondStep};
+pub use ui::{Branding, Logo, Rgb, Theme, Ui};
 
 #[cfg(test)]
 mod tests;
