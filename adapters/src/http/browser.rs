@@ -152,6 +152,8 @@ pub(super) fn request_context(
     }
 }
 
+/// [`page_with_csrf_in`] with the request's own language (`Accept-Language`).
+#[allow(dead_code)] // kept for account pages rendered without an explicit context
 pub(super) fn page_with_csrf(
     req: &HttpRequest,
     state: &super::AccountState,

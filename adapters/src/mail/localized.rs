@@ -9,7 +9,7 @@ use std::sync::Arc;
 use tessera_application::ports::{MailError, MailTemplate, Mailer, OutgoingMail};
 
 /// Every mail kind and its subject and body keys.
-const KINDS: [(&str, &str, &str); 9] = [
+const KINDS: [(&str, &str, &str); 10] = [
     ("verify_email", "mail.verify_email_subject", "mail.verify_email_body"),
     ("password_reset", "mail.password_reset_subject", "mail.password_reset_body"),
     (
@@ -31,6 +31,11 @@ const KINDS: [(&str, &str, &str); 9] = [
         "mail.recovery_codes_renewed_body",
     ),
     ("passkey_added", "mail.passkey_added_subject", "mail.passkey_added_body"),
+    (
+        "passkey_removed",
+        "mail.passkey_removed_subject",
+        "mail.passkey_removed_body",
+    ),
 ];
 
 /// Wraps the real mailer (the queue).

@@ -20,7 +20,8 @@ pub struct OutgoingMail {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailTemplate {
     /// `verify_email`, `password_reset`, `registration_notice`, `recovery_code_used`,
-    /// `factors_reset`, `totp_on`, `totp_off`, `recovery_codes_renewed`, `passkey_added`.
+    /// `factors_reset`, `totp_on`, `totp_off`, `recovery_codes_renewed`, `passkey_added`,
+    /// `passkey_removed`.
     pub kind: &'static str,
     /// The placeholders' values (`email`, `link`, …).
     pub args: Vec<(&'static str, String)>,

@@ -61,7 +61,7 @@ pub(super) async fn answer(
             .renew_recovery_codes(&ctx, user, &fields.secret("otp"))
             .await
         {
-            Ok(codes) => recovery_codes(&codes),
+            Ok(codes) => recovery_codes(page, &codes),
             Err(e) => refused(page, e).await,
         },
         "passkey_options" => match factors.start_passkey_registration(user).await {

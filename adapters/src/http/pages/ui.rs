@@ -151,6 +151,7 @@ impl Theme {
                     "@media (prefers-color-scheme:dark){{:root{{--link:{d};--focus:{d}}}}}"
                 ),
                 a = accent.css(),
+                on = on,
                 l = light.css(),
                 d = dark.css(),
             ));

@@ -152,7 +152,8 @@ impl SecondFactors {
             return Err(SecondFactorError::NotFound);
         }
         self.audit_change(ctx, user, AuditAction::PasskeyRemoved, id);
-        self.mail(
+        self.mail_with(
+            MailTemplate::new("passkey_removed", &[]),
             user,
             "A passkey was removed",
             "A passkey was removed from your account.\n\nIf this was not you, reset your \
