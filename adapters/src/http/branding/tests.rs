@@ -1,6 +1,6 @@
 use super::*;
 use crate::http::pages::Branding;
-use actix_web::{test, App};
+use actix_web::{test as atest, App};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
 
@@ -13,7 +13,7 @@ fn theme(logo: Option<Logo>) -> web::Data<Theme> {
 
 #[actix_web::test]
 async fn the_configured_logo_is_served_with_its_type_and_no_sniffing() {
-    let app = test::init_service(
+    let app = atest::init_service(
         App::new()
             .app_data(theme(Some(Logo {
                 bytes: PNG.to_vec(),
@@ -22,20 +22,20 @@ async fn the_configured_logo_is_served_with_its_type_and_no_sniffing() {
             .route("/branding/logo", web::get().to(logo_get)),
     )
     .await;
-    let res = test::call_service(&app, test::TestRequest::get().uri("/branding/logo").to_request()).await;
+    let res = atest::call_service(&app, atest::TestRequest::get().uri("/branding/logo").to_request()).await;
     assert_eq!(res.status(), 200);
     let h = |n: &str| res.headers().get(n).unwrap().to_str().unwrap().to_owned();
     assert_eq!(h("content-type"), "image/png");
     assert_eq!(h("x-content-type-options"), "nosniff");
     assert!(h("cache-control").contains("max-age="));
     assert!(res.headers().get("content-security-policy").is_none());
-    assert_eq!(&test::read_body(res).await[..], PNG);
+    assert_eq!(&atest::read_body(res).await[..], PNG);
 }
 
 #[actix_web::test]
 async fn an_svg_logo_is_sandboxed() {
     let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>".to_vec();
-    let app = test::init_service(
+    let app = atest::init_service(
         App::new()
             .app_data(theme(Some(Logo {
                 bytes: svg,
@@ -44,7 +44,7 @@ async fn an_svg_logo_is_sandboxed() {
             .route("/branding/logo", web::get().to(logo_get)),
     )
     .await;
-    let res = test::call_service(&app, test::TestRequest::get().uri("/branding/logo").to_request()).await;
+    let res = atest::call_service(&app, atest::TestRequest::get().uri("/branding/logo").to_request()).await;
     assert_eq!(res.status(), 200);
     assert_eq!(
         res.headers().get("content-security-policy").unwrap(),
@@ -54,7 +54,7 @@ async fn an_svg_logo_is_sandboxed() {
 
 #[actix_web::test]
 async fn without_a_logo_the_answer_is_404() {
-    let app = test::init_service(
+    let app = atest::init_service(
         App::new()
             .app_data(theme(None))
             .route("/branding/logo", web::get().to(logo_get))
@@ -65,7 +65,7 @@ async fn without_a_logo_the_answer_is_404() {
     )
     .await;
     for uri in ["/branding/logo", "/branding/clients/app/logo"] {
-        let res = test::call_service(&app, test::TestRequest::get().uri(uri).to_request()).await;
+        let res = atest::call_service(&app, atest::TestRequest::get().uri(uri).to_request()).await;
         assert_eq!(res.status(), 404, "{uri}");
     }
 }

@@ -34,7 +34,7 @@ fn error_comes_before_the_form_and_email_is_kept() {
         Some("Wrong email or password."),
     );
     let alert = page
-        .find("<div class=\"alert\" role=\"alert\">Wrong email or password.</div>")
+        .find("<div class=\"alert\" role=\"alert\" id=\"login-error\">Wrong email or password.</div>")
         .unwrap();
     assert!(alert < page.find("<form").unwrap());
     assert!(page.contains(
