@@ -37,8 +37,7 @@ pub fn raster_type(bytes: &[u8]) -> Option<&'static str> {
         Some("image/png")
     } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
         Some("image/jpeg")
-    } else if bytes.len() >= 12 && bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP")
-    {
+    } else if bytes.len() >= 12 && bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") {
         Some("image/webp")
     } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
         Some("image/gif")
@@ -214,7 +213,8 @@ pub async fn warm_client_logo(req: &HttpRequest, client: &Client) {
 pub fn client_logo_url(req: &HttpRequest, client: &Client) -> Option<String> {
     let logos = req.app_data::<web::Data<ClientLogos>>()?;
     logos.ready(client.id.as_str()).then(|| {
-        let id: String = url::form_urlencoded::byte_serialize(client.id.as_str().as_bytes()).collect();
+        let id: String =
+            url::form_urlencoded::byte_serialize(client.id.as_str().as_bytes()).collect();
         format!("/branding/clients/{id}/logo")
     })
 }

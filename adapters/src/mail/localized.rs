@@ -10,8 +10,16 @@ use tessera_application::ports::{MailError, MailTemplate, Mailer, OutgoingMail};
 
 /// Every mail kind and its subject and body keys.
 const KINDS: [(&str, &str, &str); 10] = [
-    ("verify_email", "mail.verify_email_subject", "mail.verify_email_body"),
-    ("password_reset", "mail.password_reset_subject", "mail.password_reset_body"),
+    (
+        "verify_email",
+        "mail.verify_email_subject",
+        "mail.verify_email_body",
+    ),
+    (
+        "password_reset",
+        "mail.password_reset_subject",
+        "mail.password_reset_body",
+    ),
     (
         "registration_notice",
         "mail.registration_notice_subject",
@@ -22,7 +30,11 @@ const KINDS: [(&str, &str, &str); 10] = [
         "mail.recovery_code_used_subject",
         "mail.recovery_code_used_body",
     ),
-    ("factors_reset", "mail.factors_reset_subject", "mail.factors_reset_body"),
+    (
+        "factors_reset",
+        "mail.factors_reset_subject",
+        "mail.factors_reset_body",
+    ),
     ("totp_on", "mail.totp_on_subject", "mail.totp_on_body"),
     ("totp_off", "mail.totp_off_subject", "mail.totp_off_body"),
     (
@@ -30,7 +42,11 @@ const KINDS: [(&str, &str, &str); 10] = [
         "mail.recovery_codes_renewed_subject",
         "mail.recovery_codes_renewed_body",
     ),
-    ("passkey_added", "mail.passkey_added_subject", "mail.passkey_added_body"),
+    (
+        "passkey_added",
+        "mail.passkey_added_subject",
+        "mail.passkey_added_body",
+    ),
     (
         "passkey_removed",
         "mail.passkey_removed_subject",
@@ -72,8 +88,7 @@ pub fn render(template: &MailTemplate, locale: Locale, product: &str) -> Option<
 impl Mailer for LocalizedMailer {
     async fn send(&self, mut mail: OutgoingMail) -> Result<(), MailError> {
         if let Some(template) = &mail.template {
-            if let Some((subject, text)) = render(template, i18n::current_locale(), &self.product)
-            {
+            if let Some((subject, text)) = render(template, i18n::current_locale(), &self.product) {
                 mail.subject = subject;
                 mail.text = text;
             }

@@ -1,8 +1,7 @@
 use crate::ports::AuditLog;
 use crate::ports::{
     random_token, Clock, EmailTokenRepository, HashError, MailBudget, MailTemplate, Mailer,
-    OutgoingMail,
-    PasswordHasher, RandomSource, UnlimitedMail, UserRepository,
+    OutgoingMail, PasswordHasher, RandomSource, UnlimitedMail, UserRepository,
 };
 use crate::services::fault_code::repository_fault_code;
 use crate::services::{LinkTargets, SignOutEverywhere};
@@ -179,7 +178,10 @@ impl EmailLinks {
         );
         let template = MailTemplate::new(
             "verify_email",
-            &[("email", user.email.as_str()), ("link", link.expose_secret())],
+            &[
+                ("email", user.email.as_str()),
+                ("link", link.expose_secret()),
+            ],
         );
         self.mail_with(template, &user.email, "Confirm your email address", text)
             .await;
@@ -321,13 +323,7 @@ impl EmailLinks {
         self.send(to, subject, text, Some(template)).await;
     }
 
-    async fn send(
-        &self,
-        to: &Email,
-        subject: &str,
-        text: String,
-        template: Option<MailTemplate>,
-    ) {
+    async fn send(&self, to: &Email, subject: &str, text: String, template: Option<MailTemplate>) {
         let mail = OutgoingMail {
             to: to.clone(),
             subject: subject.to_owned(),

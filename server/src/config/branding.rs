@@ -1,9 +1,9 @@
 //! The look of the people-facing pages and mails (`branding.*`): product name, logo, accent
 //! colour and support link. Everything is checked, and the logo read, once at start-up.
 
-use super::{ConfigError, Environment};
 #[cfg(test)]
 use super::Config;
+use super::{ConfigError, Environment};
 use serde::Deserialize;
 use std::path::PathBuf;
 use tessera_adapters::http::branding::image_type;
@@ -72,7 +72,11 @@ impl RawBranding {
     }
 
     fn logo(&self) -> Result<Option<Logo>, ConfigError> {
-        let Some(path) = self.logo_path.as_ref().filter(|p| !p.as_os_str().is_empty()) else {
+        let Some(path) = self
+            .logo_path
+            .as_ref()
+            .filter(|p| !p.as_os_str().is_empty())
+        else {
             return Ok(None);
         };
         let bad = |m: String| ConfigError::invalid("branding.logo_path", m);
@@ -89,9 +93,8 @@ impl RawBranding {
         if bytes.len() as u64 > MAX_LOGO_BYTES {
             return Err(bad(format!("{shown} is larger than 512 KiB")));
         }
-        let content_type = image_type(&bytes).ok_or_else(|| {
-            bad(format!("{shown} is not a PNG, JPEG, WebP or SVG image"))
-        })?;
+        let content_type = image_type(&bytes)
+            .ok_or_else(|| bad(format!("{shown} is not a PNG, JPEG, WebP or SVG image")))?;
         Ok(Some(Logo {
             bytes,
             content_type,

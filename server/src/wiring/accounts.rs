@@ -112,8 +112,8 @@ impl AccountServices {
             .await
             .map_err(|e| WiringError::Database(e.into()))?;
         let issuer = config.http.issuer.as_str();
-        let ceremonies = WebauthnPasskeys::new(issuer, &product)
-            .map_err(|e| WiringError::Passkeys(e.into()))?;
+        let ceremonies =
+            WebauthnPasskeys::new(issuer, &product).map_err(|e| WiringError::Passkeys(e.into()))?;
         if !tessera_application::ports::PasskeyCeremonies::available(&ceremonies) {
             log::info!(
                 "passkeys are off: the issuer {issuer} has no host name (browsers refuse \

@@ -71,9 +71,13 @@ async fn ui_locales_choose_french_and_survive_the_post(db: TestDatabase) {
     assert_eq!(page.headers.get("content-language").unwrap(), "fr");
     assert!(page.body.contains("<html lang=\"fr\">"), "{}", page.body);
     assert!(page.body.contains("<h1>Connexion</h1>"));
-    assert!(page.body.contains("Connectez-vous pour continuer vers <strong>Notes</strong>"));
+    assert!(page
+        .body
+        .contains("Connectez-vous pour continuer vers <strong>Notes</strong>"));
     // Branding: the logo (with the product name as its text) and the support link.
-    assert!(page.body.contains("src=\"/branding/logo\" alt=\"Logo de Acme ID\""));
+    assert!(page
+        .body
+        .contains("src=\"/branding/logo\" alt=\"Logo de Acme ID\""));
     assert!(page.body.contains("<title>Connexion · Acme ID</title>"));
     assert!(page
         .body
@@ -90,10 +94,18 @@ async fn ui_locales_choose_french_and_survive_the_post(db: TestDatabase) {
         .body
         .contains("L’adresse e-mail ou le mot de passe est incorrect."));
     // The logo is served by Tessera itself.
-    let logo = app.http.get(app.url("/branding/logo")).send().await.unwrap();
+    let logo = app
+        .http
+        .get(app.url("/branding/logo"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(logo.status(), 200);
     assert_eq!(logo.headers().get("content-type").unwrap(), "image/png");
-    assert_eq!(logo.headers().get("x-content-type-options").unwrap(), "nosniff");
+    assert_eq!(
+        logo.headers().get("x-content-type-options").unwrap(),
+        "nosniff"
+    );
     assert_eq!(&logo.bytes().await.unwrap()[..], PNG);
     app.stop().await;
 }

@@ -1,8 +1,8 @@
 //! The answers to an emailed link: the pages a browser sees and the JSON errors a program gets.
 
 use super::super::browser::page_with_csrf_in;
-use super::super::pages::Ui;
 use super::super::errors::ApiError;
+use super::super::pages::Ui;
 use super::super::users::field_error;
 use super::super::{pages, paths, AccountState};
 use actix_web::http::{header, StatusCode};

@@ -145,10 +145,9 @@ fn strip_prolog(svg: &str) -> &str {
 /// The recovery codes, shown once and never cached.
 fn recovery_codes(page: &Page<'_>, codes: &[SecretString]) -> HttpResponse {
     let shown: Vec<&str> = codes.iter().map(|c| c.expose_secret()).collect();
-    let mut res = page.ui.respond(
-        StatusCode::OK,
-        pages::recovery_codes_page(&page.ui, &shown),
-    );
+    let mut res = page
+        .ui
+        .respond(StatusCode::OK, pages::recovery_codes_page(&page.ui, &shown));
     res.headers_mut().insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),

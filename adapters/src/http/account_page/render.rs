@@ -1,9 +1,7 @@
 //! The page's answers: the sign-in form, the signed-in page, and error pages.
 
 use super::{Page, SignedIn};
-use crate::http::pages::{
-    self, AccountView, AppLine, LoginOptions, PasskeyLine, SessionLine, Ui,
-};
+use crate::http::pages::{self, AccountView, AppLine, LoginOptions, PasskeyLine, SessionLine, Ui};
 use crate::http::state::AccountState;
 use actix_web::http::{header, StatusCode};
 use actix_web::HttpResponse;
@@ -14,20 +12,20 @@ pub(super) fn sign_in_form(page: &Page<'_>, email: &str, message: Option<&str>) 
     let passkeys = page.flow.passkeys;
     let ui = &page.ui;
     page.flow.page_in(ui, page.req, passkeys, |csrf| {
-            pages::login_page_with(
-                ui,
-                // What the sign-in form names as where the person is going.
-                ui.t("account.your_account"),
-                &[],
-                csrf,
-                (email, message),
-                LoginOptions {
-                    action_url: super::ACCOUNT_URL,
-                    passkeys,
-                    ..LoginOptions::default()
-                },
-            )
-        })
+        pages::login_page_with(
+            ui,
+            // What the sign-in form names as where the person is going.
+            ui.t("account.your_account"),
+            &[],
+            csrf,
+            (email, message),
+            LoginOptions {
+                action_url: super::ACCOUNT_URL,
+                passkeys,
+                ..LoginOptions::default()
+            },
+        )
+    })
 }
 
 /// The signed-in page with its one-shot notice and error.

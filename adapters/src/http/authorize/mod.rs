@@ -13,10 +13,10 @@ mod tests;
 
 use super::auth_transaction::AUTH_TX_FIELD;
 use super::form::OAuthForm;
+use super::pages::Ui;
 use super::pushed_mark::PUSHED_FIELD;
 use super::state::BrowserFlowState;
 use actix_web::{web, HttpRequest, HttpResponse};
-use super::pages::Ui;
 use render::bad_request;
 use secrecy::SecretString;
 use tessera_application::services::AuthorizeParams;

@@ -24,7 +24,14 @@ pub(super) fn page(
     error: Option<&str>,
 ) -> HttpResponse {
     let hidden = super::render::hidden_fields(state, params);
-    step_page(&ui_for(req, params), req, state, (&hidden, "/authorize"), step, error)
+    step_page(
+        &ui_for(req, params),
+        req,
+        state,
+        (&hidden, "/authorize"),
+        step,
+        error,
+    )
 }
 
 /// The second-step page posting to `action_url` with `hidden` carried along (the account

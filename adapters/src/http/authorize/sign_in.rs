@@ -2,8 +2,8 @@
 //! then the sign-in use case, then the next step of the authorization.
 
 use super::render::{authorize_error, login_page, page_error, render, ui_for, unavailable, Next};
-use crate::http::pages::Ui;
 use crate::http::form::OAuthForm;
+use crate::http::pages::Ui;
 use crate::http::state::BrowserFlowState;
 use crate::http::trusted_device::TrustedDevice;
 use actix_web::http::{header, StatusCode};

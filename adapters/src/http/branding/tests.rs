@@ -22,7 +22,11 @@ async fn the_configured_logo_is_served_with_its_type_and_no_sniffing() {
             .route("/branding/logo", web::get().to(logo_get)),
     )
     .await;
-    let res = atest::call_service(&app, atest::TestRequest::get().uri("/branding/logo").to_request()).await;
+    let res = atest::call_service(
+        &app,
+        atest::TestRequest::get().uri("/branding/logo").to_request(),
+    )
+    .await;
     assert_eq!(res.status(), 200);
     let h = |n: &str| res.headers().get(n).unwrap().to_str().unwrap().to_owned();
     assert_eq!(h("content-type"), "image/png");
@@ -44,7 +48,11 @@ async fn an_svg_logo_is_sandboxed() {
             .route("/branding/logo", web::get().to(logo_get)),
     )
     .await;
-    let res = atest::call_service(&app, atest::TestRequest::get().uri("/branding/logo").to_request()).await;
+    let res = atest::call_service(
+        &app,
+        atest::TestRequest::get().uri("/branding/logo").to_request(),
+    )
+    .await;
     assert_eq!(res.status(), 200);
     assert_eq!(
         res.headers().get("content-security-policy").unwrap(),
@@ -83,5 +91,8 @@ fn images_are_recognised_by_their_content() {
     assert_eq!(image_type(b"<html><body>svg</body></html>"), None);
     assert_eq!(image_type(b"plain text"), None);
     // Clients get raster images only.
-    assert_eq!(raster_type(b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>"), None);
+    assert_eq!(
+        raster_type(b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>"),
+        None
+    );
 }

@@ -114,16 +114,14 @@ impl Step<'_> {
                 set_sign_in_cookies(&mut res, self.state, &signed, now);
                 res
             }
-            Ok(PageSignInOutcome::SecondFactorDue(step)) => {
-                step_page(
-                    self.ui,
-                    self.req,
-                    self.state,
-                    (&hidden(&p), ACTION_URL),
-                    &step,
-                    None,
-                )
-            }
+            Ok(PageSignInOutcome::SecondFactorDue(step)) => step_page(
+                self.ui,
+                self.req,
+                self.state,
+                (&hidden(&p), ACTION_URL),
+                &step,
+                None,
+            ),
             Err(LoginError::InvalidCredentials | LoginError::Locked { .. }) => {
                 self.login_page(&p, &email, Some(self.ui.t("login.wrong_credentials")))
             }
@@ -278,7 +276,14 @@ impl Step<'_> {
         };
         let hidden = hidden(p);
         self.state.page_in(self.ui, self.req, false, |csrf| {
-            pages::login_page_with(self.ui, &p.client.name, &hidden, csrf, (email, error), options)
+            pages::login_page_with(
+                self.ui,
+                &p.client.name,
+                &hidden,
+                csrf,
+                (email, error),
+                options,
+            )
         })
     }
 

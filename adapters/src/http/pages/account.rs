@@ -11,7 +11,10 @@ use std::fmt::Write as _;
 
 /// Said above the second factors when the sign-in is too old to change them (ASVS 7.5.1).
 fn reauth_hint(ui: &Ui) -> String {
-    let link = format!("<a href=\"/logout\">{}</a>", ui.h("account.reauth_sign_out"));
+    let link = format!(
+        "<a href=\"/logout\">{}</a>",
+        ui.h("account.reauth_sign_out")
+    );
     format!(
         "<p class=\"muted\">{}</p>\n",
         ui.fill_html("account.reauth_hint", &[("sign_out", &link)])
@@ -182,7 +185,10 @@ fn profile(ui: &Ui, body: &mut String, csrf: &str, view: &AccountView<'_>) {
     };
     let email = ui.fill_html(
         "account.email",
-        &[("email", &format!("<strong>{}</strong>", Escaped(view.email)))],
+        &[(
+            "email",
+            &format!("<strong>{}</strong>", Escaped(view.email)),
+        )],
     );
     let _ = write!(
         body,
@@ -267,13 +273,7 @@ fn two_step(ui: &Ui, body: &mut String, csrf: &str, view: &AccountView<'_>) {
     );
 }
 
-fn passkeys(
-    ui: &Ui,
-    body: &mut String,
-    csrf: &str,
-    passkeys: Option<&[PasskeyLine]>,
-    fresh: bool,
-) {
+fn passkeys(ui: &Ui, body: &mut String, csrf: &str, passkeys: Option<&[PasskeyLine]>, fresh: bool) {
     let _ = writeln!(body, "<h2>{}</h2>", ui.h("account.passkeys"));
     let Some(list) = passkeys else {
         let _ = writeln!(
@@ -287,7 +287,11 @@ fn passkeys(
         body.push_str(&reauth_hint(ui));
     }
     if list.is_empty() {
-        let _ = writeln!(body, "<p class=\"muted\">{}</p>", ui.h("account.no_passkeys"));
+        let _ = writeln!(
+            body,
+            "<p class=\"muted\">{}</p>",
+            ui.h("account.no_passkeys")
+        );
     } else {
         body.push_str("<ul class=\"items\">\n");
         for (i, p) in list.iter().enumerate() {

@@ -72,7 +72,10 @@ pub fn consent_page_for(
         "<p class=\"lead\">{}</p>\n",
         ui.fill_html(
             "consent.lead",
-            &[("client", &format!("<strong>{}</strong>", Escaped(client_name)))]
+            &[(
+                "client",
+                &format!("<strong>{}</strong>", Escaped(client_name))
+            )]
         )
     );
     consent_page_with_lead(ui, &lead, user_email, scopes, resources, hidden, csrf)
@@ -187,7 +190,10 @@ fn consent_page_with_lead(
         heading = ui.h("consent.heading"),
         signed_in_as = ui.fill_html(
             "consent.signed_in_as",
-            &[("email", &format!("<strong>{}</strong>", Escaped(user_email)))]
+            &[(
+                "email",
+                &format!("<strong>{}</strong>", Escaped(user_email))
+            )]
         ),
         allow = ui.h("consent.allow"),
         deny = ui.h("consent.deny"),

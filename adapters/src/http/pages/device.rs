@@ -108,14 +108,23 @@ pub fn device_consent_page(ui: &Ui, view: &DeviceConsent<'_>, csrf: &str) -> Str
         lead = ui.fill_html(
             "device.consent_lead",
             &[
-                ("code", &format!("<strong>{}</strong>", Escaped(view.user_code))),
-                ("client", &format!("<strong>{}</strong>", Escaped(view.client_name))),
+                (
+                    "code",
+                    &format!("<strong>{}</strong>", Escaped(view.user_code))
+                ),
+                (
+                    "client",
+                    &format!("<strong>{}</strong>", Escaped(view.client_name))
+                ),
             ]
         ),
         warning = ui.h("device.consent_warning"),
         signed_in_as = ui.fill_html(
             "consent.signed_in_as",
-            &[("email", &format!("<strong>{}</strong>", Escaped(view.email)))]
+            &[(
+                "email",
+                &format!("<strong>{}</strong>", Escaped(view.email))
+            )]
         ),
         allow = ui.h("consent.allow"),
         deny = ui.h("consent.deny"),

@@ -31,7 +31,11 @@ pub fn form_post_response(
     redirect_uri: &str,
     params: &[(String, String)],
 ) -> HttpResponse {
-    let csp = format!("{}; script-src {}", ui.theme.csp(), AUTO_SUBMIT_SOURCE.as_str());
+    let csp = format!(
+        "{}; script-src {}",
+        ui.theme.csp(),
+        AUTO_SUBMIT_SOURCE.as_str()
+    );
     let mut res = super::response::respond_with_csp(
         StatusCode::OK,
         form_post_page(ui, redirect_uri, params),

@@ -1,8 +1,8 @@
 //! RP-initiated logout: the confirmation that stops forced-logout CSRF (ASVS 10.6.2, AS-35), and
 //! the page shown afterwards when there is nowhere to send the user back to.
 
-use super::layout::{csrf_input, Hidden};
 use super::escape::Escaped;
+use super::layout::{csrf_input, Hidden};
 use super::ui::Ui;
 
 /// Asks the user to confirm signing out; a bare GET never ends the session. `hidden` carries the

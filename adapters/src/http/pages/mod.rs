@@ -29,8 +29,8 @@ pub use account::{
 };
 pub use account_links::{link_done_page, reset_password_page, verify_email_page};
 pub use consent::{
-    consent_page, consent_page_for, consent_page_for_site, consent_page_with_logo,
-    describe_scopes, ResourceLine, ScopeLine,
+    consent_page, consent_page_for, consent_page_for_site, consent_page_with_logo, describe_scopes,
+    ResourceLine, ScopeLine,
 };
 pub use device::{device_code_page, device_consent_page, device_done_page, DeviceConsent};
 pub use error::error_page;

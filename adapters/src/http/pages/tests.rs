@@ -12,8 +12,14 @@ fn every_page(evil: &str) -> Vec<(&'static str, String)> {
         description: s.clone(),
     }];
     vec![
-        ("login", login_page(&Ui::default(), evil, &pairs, evil, evil, Some(evil))),
-        ("consent", consent_page(&Ui::default(), evil, evil, &scopes, &pairs, evil)),
+        (
+            "login",
+            login_page(&Ui::default(), evil, &pairs, evil, evil, Some(evil)),
+        ),
+        (
+            "consent",
+            consent_page(&Ui::default(), evil, evil, &scopes, &pairs, evil),
+        ),
         (
             "consent(raw)",
             consent_page(&Ui::default(), evil, evil, &direct_scope, &pairs, evil),
@@ -85,10 +91,14 @@ fn write_sample_pages() {
         .map(|s| (*s).to_owned())
         .collect();
     let pages = [
-        ("login", login_page(&Ui::default(), "Demo App", &hidden, "csrf", "", None)),
+        (
+            "login",
+            login_page(&Ui::default(), "Demo App", &hidden, "csrf", "", None),
+        ),
         (
             "login-error",
-            login_page(&Ui::default(), 
+            login_page(
+                &Ui::default(),
                 "Demo App",
                 &hidden,
                 "csrf",
@@ -98,7 +108,8 @@ fn write_sample_pages() {
         ),
         (
             "consent",
-            consent_page(&Ui::default(), 
+            consent_page(
+                &Ui::default(),
                 "Demo App",
                 "ann@example.com",
                 &describe_scopes(&Ui::default(), &scopes),
@@ -108,12 +119,16 @@ fn write_sample_pages() {
         ),
         (
             "error",
-            error_page(&Ui::default(), 
+            error_page(
+                &Ui::default(),
                 "Unknown application",
                 "The application that sent you here is not registered with Tessera.",
             ),
         ),
-        ("logout", logout_confirm_page(&Ui::default(), &hidden, "csrf")),
+        (
+            "logout",
+            logout_confirm_page(&Ui::default(), &hidden, "csrf"),
+        ),
         ("logged-out", logged_out_page(&Ui::default())),
         (
             "form-post",

@@ -25,7 +25,10 @@ fn mail(template: Option<MailTemplate>) -> OutgoingMail {
 fn reset() -> MailTemplate {
     MailTemplate::new(
         "password_reset",
-        &[("email", "ana@example.org"), ("link", "https://id.example/r?token=abc")],
+        &[
+            ("email", "ana@example.org"),
+            ("link", "https://id.example/r?token=abc"),
+        ],
     )
 }
 
@@ -40,11 +43,22 @@ async fn a_template_is_written_in_the_language_of_the_request_with_the_product_n
     let sent = inner.0.lock().unwrap();
     let de = sent.first().unwrap();
     assert_eq!(de.subject, "Setzen Sie Ihr Passwort zurück");
-    assert!(de.text.contains("des Acme ID-Kontos ana@example.org"), "{}", de.text);
-    assert!(de.text.contains("\n\nhttps://id.example/r?token=abc\n\n"), "{}", de.text);
+    assert!(
+        de.text.contains("des Acme ID-Kontos ana@example.org"),
+        "{}",
+        de.text
+    );
+    assert!(
+        de.text.contains("\n\nhttps://id.example/r?token=abc\n\n"),
+        "{}",
+        de.text
+    );
     assert!(de.text.ends_with("— Acme ID\n"));
     let en = sent.get(1).unwrap();
-    assert_eq!(en.subject, "Reset your password", "English outside a request");
+    assert_eq!(
+        en.subject, "Reset your password",
+        "English outside a request"
+    );
     assert!(en.text.contains("the Acme ID account ana@example.org"));
 }
 
@@ -55,7 +69,10 @@ async fn a_mail_without_a_template_goes_as_it_is() {
     i18n::with_locale(Locale::Fr, mailer.send(mail(None)))
         .await
         .unwrap();
-    assert_eq!(inner.0.lock().unwrap().first().unwrap().text, "English text");
+    assert_eq!(
+        inner.0.lock().unwrap().first().unwrap().text,
+        "English text"
+    );
 }
 
 #[test]

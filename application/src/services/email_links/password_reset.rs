@@ -36,7 +36,10 @@ impl EmailLinks {
         );
         let template = crate::ports::MailTemplate::new(
             "password_reset",
-            &[("email", user.email.as_str()), ("link", link.expose_secret())],
+            &[
+                ("email", user.email.as_str()),
+                ("link", link.expose_secret()),
+            ],
         );
         self.mail_with(template, &user.email, "Reset your password", text)
             .await;

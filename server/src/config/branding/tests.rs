@@ -20,13 +20,13 @@ fn refused_key(branding: RawBranding) -> String {
 
 /// A file in a fresh temporary directory.
 fn file(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "tessera-branding-{}-{name}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("tessera-branding-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
-    std::fs::File::create(&path).unwrap().write_all(bytes).unwrap();
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(bytes)
+        .unwrap();
     path
 }
 
@@ -73,7 +73,10 @@ fn logo_is_read_once_and_typed_by_its_content() {
     let logo = c.branding.logo.unwrap();
     assert_eq!(logo.content_type, "image/png");
     assert_eq!(logo.bytes, PNG);
-    let svg = file("logo.svg", b"<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\"/>");
+    let svg = file(
+        "logo.svg",
+        b"<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    );
     let c = parsed(RawBranding {
         logo_path: Some(svg),
         ..RawBranding::default()
@@ -114,7 +117,10 @@ fn primary_color_must_be_rrggbb_and_reach_aa_contrast() {
             primary_color: Some(bad.into()),
             ..RawBranding::default()
         });
-        assert!(message.starts_with("branding.primary_color: must be a colour"), "{message}");
+        assert!(
+            message.starts_with("branding.primary_color: must be a colour"),
+            "{message}"
+        );
     }
     let grey = refused_key(RawBranding {
         primary_color: Some("#777777".into()),
@@ -144,7 +150,11 @@ fn support_url_is_https_or_http_in_development() {
         Err(ConfigError::Invalid { key, .. }) => assert_eq!(key, "branding.support_url"),
         other => panic!("http in production: {other:?}"),
     }
-    for bad in ["help.example.com", "javascript:alert(1)", "https://user:pw@help.example"] {
+    for bad in [
+        "help.example.com",
+        "javascript:alert(1)",
+        "https://user:pw@help.example",
+    ] {
         let message = refused_key(RawBranding {
             support_url: Some(bad.into()),
             ..RawBranding::default()
@@ -162,7 +172,10 @@ fn the_environment_variables_set_the_keys() {
         jail.set_env("TESSERA_BRANDING__SUPPORT_URL", "https://help.acme.example");
         let c = Config::load(None).expect("valid");
         assert_eq!(c.branding.product_name(), "Acme ID");
-        assert_eq!(c.branding.branding.primary_colour, Some(Rgb(0x0f, 0x76, 0x6e)));
+        assert_eq!(
+            c.branding.branding.primary_colour,
+            Some(Rgb(0x0f, 0x76, 0x6e))
+        );
         assert_eq!(
             c.branding.branding.support_url.as_deref(),
             Some("https://help.acme.example/")

@@ -11,7 +11,8 @@ fn verify_page_posts_the_token_with_csrf_and_acts_on_nothing_by_itself() {
 
 #[test]
 fn reset_page_asks_for_a_new_password_and_shows_the_error() {
-    let page = reset_password_page(&Ui::default(), 
+    let page = reset_password_page(
+        &Ui::default(),
         "/users/password-reset/confirm",
         "t0k",
         "c1",
@@ -43,6 +44,8 @@ fn in_german_the_link_pages_are_german_and_errors_are_linked() {
     assert!(verify.contains("<h1>E-Mail-Adresse bestätigen</h1>"));
     let reset = reset_password_page(&ui, "/r", "tok", "c", 12, Some("Zu kurz."));
     assert!(reset.contains("Verwenden Sie mindestens 12 Zeichen."));
-    assert!(reset.contains("aria-invalid=\"true\" aria-describedby=\"password-error password-hint\""));
+    assert!(
+        reset.contains("aria-invalid=\"true\" aria-describedby=\"password-error password-hint\"")
+    );
     assert!(reset.contains("id=\"password-error\">Zu kurz.</div>"));
 }

@@ -6,14 +6,17 @@ fn strings(v: &[&str]) -> Vec<String> {
 
 #[test]
 fn scopes_are_described_in_words_once_each() {
-    let lines = describe_scopes(&Ui::default(), &strings(&[
-        "openid",
-        "profile",
-        "email",
-        "offline_access",
-        "api:read",
-        "openid",
-    ]));
+    let lines = describe_scopes(
+        &Ui::default(),
+        &strings(&[
+            "openid",
+            "profile",
+            "email",
+            "offline_access",
+            "api:read",
+            "openid",
+        ]),
+    );
     let described: Vec<(&str, &str)> = lines
         .iter()
         .map(|l| (l.scope.as_str(), l.description.as_str()))
@@ -37,7 +40,14 @@ fn scopes_are_described_in_words_once_each() {
 fn has_the_contract_fields() {
     let hidden = vec![("client_id".to_owned(), "app".to_owned())];
     let scopes = describe_scopes(&Ui::default(), &strings(&["openid", "email"]));
-    let page = consent_page(&Ui::default(), "Demo App", "ann@example.com", &scopes, &hidden, "tok");
+    let page = consent_page(
+        &Ui::default(),
+        "Demo App",
+        "ann@example.com",
+        &scopes,
+        &hidden,
+        "tok",
+    );
     assert_eq!(page.matches("<form method=\"post\"").count(), 1);
     assert!(page.contains("<form method=\"post\" action=\"/authorize\">"));
     assert!(page.contains("name=\"decision\" value=\"allow\">Allow</button>"));
@@ -66,13 +76,28 @@ fn names_the_resources_escaped() {
         name: "Notes <MCP>".into(),
         identifier: "https://notes.example/mcp".into(),
     }];
-    let page = consent_page_for(&Ui::default(), "Agent", "ann@example.com", &scopes, &resources, &[], "tok");
+    let page = consent_page_for(
+        &Ui::default(),
+        "Agent",
+        "ann@example.com",
+        &scopes,
+        &resources,
+        &[],
+        "tok",
+    );
     assert!(
         page.contains("<strong>Notes &lt;MCP&gt;</strong>"),
         "{page}"
     );
     assert!(page.contains("https://notes.example/mcp"));
-    let plain = consent_page(&Ui::default(), "Agent", "ann@example.com", &scopes, &[], "tok");
+    let plain = consent_page(
+        &Ui::default(),
+        "Agent",
+        "ann@example.com",
+        &scopes,
+        &[],
+        "tok",
+    );
     assert!(!plain.contains("class=\"resources\""));
 }
 

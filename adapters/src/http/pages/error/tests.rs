@@ -2,7 +2,11 @@ use super::*;
 
 #[test]
 fn shows_title_and_message_without_links_or_forms() {
-    let page = error_page(&Ui::default(), "Unknown client", "The application is not registered.");
+    let page = error_page(
+        &Ui::default(),
+        "Unknown client",
+        "The application is not registered.",
+    );
     assert!(page.contains("<h1>Unknown client</h1>"));
     assert!(page.contains("<p>The application is not registered.</p>"));
     assert!(page.contains("<title>Unknown client"));

@@ -26,7 +26,8 @@ fn has_the_contract_fields() {
 
 #[test]
 fn error_comes_before_the_form_and_email_is_kept() {
-    let page = login_page(&Ui::default(), 
+    let page = login_page(
+        &Ui::default(),
         "Demo",
         &[],
         "t",
@@ -34,7 +35,9 @@ fn error_comes_before_the_form_and_email_is_kept() {
         Some("Wrong email or password."),
     );
     let alert = page
-        .find("<div class=\"alert\" role=\"alert\" id=\"login-error\">Wrong email or password.</div>")
+        .find(
+            "<div class=\"alert\" role=\"alert\" id=\"login-error\">Wrong email or password.</div>",
+        )
         .unwrap();
     assert!(alert < page.find("<form").unwrap());
     assert!(page.contains(
@@ -79,7 +82,14 @@ fn the_link_slots_come_from_the_catalogue() {
     assert!(en.contains("href=\"/upstream/acme?x=1&amp;y=2\""));
     assert!(en.contains(">Forgot your password?</a>"));
     assert!(en.contains(">Create an account</a>"));
-    let fr = login_page_with(&ui(crate::i18n::Locale::Fr), "Demo", &[], "t", ("", None), options);
+    let fr = login_page_with(
+        &ui(crate::i18n::Locale::Fr),
+        "Demo",
+        &[],
+        "t",
+        ("", None),
+        options,
+    );
     assert!(fr.contains(">Se connecter avec Acme &lt;SSO&gt;</a>"));
     assert!(fr.contains(">Mot de passe oublié ?</a>"));
     assert!(fr.contains(">Créer un compte</a>"));

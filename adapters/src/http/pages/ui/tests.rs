@@ -97,18 +97,25 @@ fn fill_html_escapes_the_text_but_not_the_arguments() {
 #[test]
 fn every_accepted_accent_gives_readable_buttons_and_links_in_both_modes() {
     let dark_card = Rgb(0x1e, 0x29, 0x3b);
-    for hex in ["#1d4ed8", "#ffd700", "#00aa55", "#e11d48", "#0ea5e9", "#000000", "#ffffff"] {
+    for hex in [
+        "#1d4ed8", "#ffd700", "#00aa55", "#e11d48", "#0ea5e9", "#000000", "#ffffff",
+    ] {
         let accent = Rgb::parse(hex).unwrap();
         assert!(accent.best_text_contrast() >= 4.5, "{hex}");
         let light = accent.readable_on(Rgb(255, 255, 255), Rgb(0, 0, 0));
         let dark = accent.readable_on(dark_card, Rgb(255, 255, 255));
-        assert!(light.contrast(Rgb(255, 255, 255)) >= 4.5, "{hex} light link");
+        assert!(
+            light.contrast(Rgb(255, 255, 255)) >= 4.5,
+            "{hex} light link"
+        );
         assert!(dark.contrast(dark_card) >= 4.5, "{hex} dark link");
         let theme = Theme::new(Branding {
             primary_colour: Some(accent),
             ..Branding::default()
         });
-        assert!(theme.stylesheet.contains(&format!("--link:{}", light.css())));
+        assert!(theme
+            .stylesheet
+            .contains(&format!("--link:{}", light.css())));
         assert!(theme.stylesheet.contains(&format!("--link:{}", dark.css())));
     }
     // A mid grey reaches 4.5:1 with neither white nor near-black text.
