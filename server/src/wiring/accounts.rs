@@ -101,7 +101,8 @@ impl AccountServices {
             clock: core.clock.clone(),
             rng: core.rng.clone(),
             links: email_links.clone(),
-        }));
+        })
+        .with_verified_email_required(config.accounts.require_verified_email));
         account_api
             .ensure_client()
             .await

@@ -38,6 +38,7 @@ mod mfa_api;
 mod openapi;
 mod otel_tracing;
 mod par;
+mod people_pages;
 mod reauthentication;
 mod refresh_grace;
 mod resource_indicators;

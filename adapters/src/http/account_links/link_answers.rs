@@ -30,9 +30,13 @@ pub(super) fn reset_form_again(
     message: &str,
 ) -> HttpResponse {
     let min = state.email_links.password_policy().min_chars;
+    let action = crate::http::people::return_to::link(
+        paths::USERS_PASSWORD_RESET_CONFIRM,
+        crate::http::people::return_to::from_query(req).as_deref(),
+    );
     let mut res = page_with_csrf(req, state, |csrf| {
         pages::reset_password_page(
-            paths::USERS_PASSWORD_RESET_CONFIRM,
+            &action,
             token,
             csrf,
             min,

@@ -7,6 +7,13 @@
 
 mod account;
 mod account_links;
+mod check_inbox;
+mod forgot_password;
+mod people_form;
+#[cfg(test)]
+mod people_pages_tests;
+mod signup;
+mod unverified;
 mod api_docs;
 pub use api_docs::api_docs_page;
 mod consent;
@@ -27,6 +34,10 @@ pub use account::{
     SessionLine,
 };
 pub use account_links::{link_done_page, reset_password_page, verify_email_page};
+pub use check_inbox::{check_inbox_page, link_done_with_continue, people_error_page};
+pub use forgot_password::{forgot_password_page, ForgotPasswordView};
+pub use signup::{signup_page, SignupField, SignupView};
+pub use unverified::{unverified_page, UnverifiedView};
 pub use consent::{
     consent_page, consent_page_for, consent_page_for_site, describe_scopes, ResourceLine, ScopeLine,
 };
