@@ -111,7 +111,11 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
     let mut table: Table = HashMap::new();
     for file in AREAS.iter().flatten() {
         let Ok(entries) = parse(file) else {
-            log::error!("message catalogue {}/{} does not parse", file.locale.tag(), file.area);
+            log::error!(
+                "message catalogue {}/{} does not parse",
+                file.locale.tag(),
+                file.area
+            );
             continue;
         };
         let slot = slot(file.locale);
@@ -186,6 +190,7 @@ pub(crate) fn substitute(
 }
 
 /// The placeholder names of a text, sorted, for comparing translations.
+#[cfg(test)]
 pub(crate) fn placeholders(text: &str) -> Vec<&str> {
     let mut names: Vec<&str> = text
         .split('{')
