@@ -4,9 +4,9 @@
 //! (`/users/password-reset`, `/users/register`), and both carry a checked `return_to` through
 //! the mail so the person ends up back at the authorization request they started from.
 
-mod forgot;
+pub mod forgot;
 pub mod return_to;
-mod signup;
+pub mod signup;
 #[cfg(test)]
 mod tests;
 
@@ -33,7 +33,7 @@ impl PeopleSettings {
     /// The settings the app was built with; without any (handler tests), self-service is off.
     pub fn of(req: &HttpRequest) -> PeopleSettings {
         req.app_data::<web::Data<PeopleSettings>>()
-            .map(|s| **s)
+            .map(|s| *s.get_ref())
             .unwrap_or_default()
     }
 }
