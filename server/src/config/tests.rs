@@ -342,7 +342,13 @@ fn self_service_follows_the_environment_and_verified_email_is_opt_in() {
         ..RawConfig::default()
     };
     assert!(!production(None).parse().unwrap().accounts.self_service);
-    assert!(production(Some(true)).parse().unwrap().accounts.self_service);
+    assert!(
+        production(Some(true))
+            .parse()
+            .unwrap()
+            .accounts
+            .self_service
+    );
     figment::Jail::expect_with(|jail| {
         jail.set_env("TESSERA_REGISTRATION__SELF_SERVICE", "false");
         jail.set_env("TESSERA_ACCOUNTS__REQUIRE_VERIFIED_EMAIL", "true");

@@ -54,6 +54,24 @@ async fn wait_for(browser: &Client, what: &str, css: &str) -> fantoccini::elemen
     .await
 }
 
+/// Waits until the page's heading contains `text` (the page after a click may still be loading).
+async fn wait_for_heading(browser: &Client, text: &str) {
+    let deadline = std::time::Instant::now() + STEP;
+    loop {
+        if let Ok(h1) = browser.find(Locator::Css("h1")).await {
+            if h1.text().await.is_ok_and(|t| t.contains(text)) {
+                return;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no heading with {text:?} on {:?}",
+            browser.current_url().await.map(|u| u.to_string())
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 async fn type_into(browser: &Client, name: &str, text: &str) {
     let field = wait_for(browser, name, &format!("input[name='{name}']")).await;
     step(&format!("type into {name}"), field.send_keys(text)).await;
@@ -128,7 +146,7 @@ async fn forgot_password_leads_back_to_the_authorization(db: TestDatabase) {
     step("open the reset link", browser.goto(&link)).await;
     type_into(&browser, "password", NEW_PASSWORD).await;
     submit(&browser).await;
-    assert!(visible_text(&browser, "h1").await.contains("Password changed"));
+    wait_for_heading(&browser, "Password changed").await;
     click_link(&browser, "Continue").await;
     wait_for_url(&browser, &app.url("/authorize?")).await;
 
@@ -162,14 +180,14 @@ async fn signing_up_leads_back_to_the_authorization(db: TestDatabase) {
     type_into(&browser, "password", PASSWORD).await;
     type_into(&browser, "name", "Ada Lovelace").await;
     submit(&browser).await;
-    assert_eq!(visible_text(&browser, "h1").await, "Check your inbox");
+    wait_for_heading(&browser, "Check your inbox").await;
 
     let mail = app.mail_to(EMAIL, 1).await;
     let link = link_in(&mail[0], &app, "/users/verify-email");
     assert!(link.contains("return_to=%2Fauthorize%3F"), "{link}");
     step("open the verification link", browser.goto(&link)).await;
     submit(&browser).await;
-    assert!(visible_text(&browser, "h1").await.contains("confirmed"));
+    wait_for_heading(&browser, "confirmed").await;
     click_link(&browser, "Continue").await;
     wait_for_url(&browser, &app.url("/authorize?")).await;
 
@@ -297,10 +315,14 @@ async fn people_pages_refuse_what_they_must(db: TestDatabase) {
     // No CSRF token, or another browser's: refused before any work.
     for path in ["/forgot-password", "/signup"] {
         let mut form = form_of(&mut browser, &app, path).await;
-        form.set("email", "new@example.com").set("password", PASSWORD);
+        form.set("email", "new@example.com")
+            .set("password", PASSWORD);
         let mut stranger = Browser::new();
         let page = stranger.post(&app.url(path), &form).await;
-        assert_eq!(page.status, 403, "{path}: a token without its browser's cookie");
+        assert_eq!(
+            page.status, 403,
+            "{path}: a token without its browser's cookie"
+        );
         form.set("csrf_token", "forged");
         let page = browser.post(&app.url(path), &form).await;
         assert_eq!(page.status, 403, "{path}: a forged token");
@@ -321,7 +343,8 @@ async fn people_pages_refuse_what_they_must(db: TestDatabase) {
     // Sign-up: a new and a taken address get the same page; a weak password is refused on
     // its field.
     let mut form = form_of(&mut browser, &app, "/signup").await;
-    form.set("email", "new@example.com").set("password", "short");
+    form.set("email", "new@example.com")
+        .set("password", "short");
     let page = browser.post(&app.url("/signup"), &form).await;
     assert_eq!(page.status, 400);
     assert!(page.body.contains("aria-invalid=\"true\""));
@@ -336,7 +359,9 @@ async fn people_pages_refuse_what_they_must(db: TestDatabase) {
     }
     assert_eq!(pages[0], pages[1], "ASVS 6.3.8: one page for both");
     let owner = app.mail_to(EMAIL, 2).await;
-    assert!(owner.iter().any(|m| m.subject.contains("tried to register")));
+    assert!(owner
+        .iter()
+        .any(|m| m.subject.contains("tried to register")));
     app.stop().await;
 }
 both_backends!(people_pages_refusals, people_pages_refuse_what_they_must);
@@ -371,7 +396,9 @@ async fn self_service_off_hides_and_refuses_sign_up(db: TestDatabase) {
     let request = Authorization::new(&app, &creds.id, &rp.callback(), SCOPE, &[]);
     let page = browser.get(&request.url).await;
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("href=\"/forgot-password?return_to=%2Fauthorize%3F"));
+    assert!(page
+        .body
+        .contains("href=\"/forgot-password?return_to=%2Fauthorize%3F"));
     assert!(!page.body.contains("/signup"));
     app.stop().await;
 }

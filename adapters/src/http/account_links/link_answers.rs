@@ -35,13 +35,7 @@ pub(super) fn reset_form_again(
         crate::http::people::return_to::from_query(req).as_deref(),
     );
     let mut res = page_with_csrf(req, state, |csrf| {
-        pages::reset_password_page(
-            &action,
-            token,
-            csrf,
-            min,
-            Some(message),
-        )
+        pages::reset_password_page(&action, token, csrf, min, Some(message))
     });
     *res.status_mut() = StatusCode::BAD_REQUEST;
     res

@@ -139,7 +139,10 @@ pub async fn verify_email_get(req: HttpRequest, state: web::Data<AccountState>) 
         return invalid_link_page();
     };
     // The form posts to the link's own `return_to` (checked), for the "Continue" after it.
-    let action = return_to::link(paths::USERS_VERIFY_EMAIL, return_to::from_query(&req).as_deref());
+    let action = return_to::link(
+        paths::USERS_VERIFY_EMAIL,
+        return_to::from_query(&req).as_deref(),
+    );
     page_with_csrf(&req, &state, |csrf| {
         pages::verify_email_page(&action, &token, csrf)
     })
@@ -214,7 +217,11 @@ async fn verify_email_form(
 }
 
 /// A link used from a page that came from a sign-in: "done", with "Continue" back to it.
-fn continue_page(req: &HttpRequest, title_key: &'static str, message_key: &'static str) -> HttpResponse {
+fn continue_page(
+    req: &HttpRequest,
+    title_key: &'static str,
+    message_key: &'static str,
+) -> HttpResponse {
     let ui = pages::Ui::from_request(req, None);
     let back = return_to::from_query(req);
     ui.respond(

@@ -5,8 +5,8 @@
 //! budget as `POST /users/verify-email/resend`; the link leads back to this authorization.
 
 use super::render::{
-    authorize_error, continue_with, current_session, hidden_fields, retry_url, shown_name,
-    start, unavailable, Next,
+    authorize_error, continue_with, current_session, hidden_fields, retry_url, shown_name, start,
+    unavailable, Next,
 };
 use super::PageFields;
 use crate::http::auth_transaction::AUTH_TX_FIELD;

@@ -24,9 +24,14 @@ fn forgot_password_form_has_a_labelled_email_csrf_and_return_to() {
     assert!(html.contains("<label for=\"email\">"));
     assert!(html.contains("id=\"email\" name=\"email\" type=\"email\""));
     assert!(html.contains("name=\"csrf_token\" value=\"tok\""));
-    assert!(html.contains("name=\"return_to\" value=\"/authorize?client_id=a&amp;state=&lt;x&gt;\""));
+    assert!(
+        html.contains("name=\"return_to\" value=\"/authorize?client_id=a&amp;state=&lt;x&gt;\"")
+    );
     assert!(!html.contains("<x>"), "escaped");
-    assert!(!html.contains("role=\"status\""), "no notice before a request");
+    assert!(
+        !html.contains("role=\"status\""),
+        "no notice before a request"
+    );
     assert!(!html.contains("<script"));
 }
 
@@ -84,7 +89,10 @@ fn signup_form_has_labelled_email_new_password_and_optional_name() {
     let html = signup(None);
     assert!(html.contains("<form method=\"post\" action=\"/signup\">"));
     for field in ["email", "password", "name"] {
-        assert!(html.contains(&format!("<label for=\"{field}\">")), "{field}");
+        assert!(
+            html.contains(&format!("<label for=\"{field}\">")),
+            "{field}"
+        );
     }
     assert!(html.contains("autocomplete=\"new-password\""));
     assert!(html.contains("minlength=\"15\""));
@@ -99,9 +107,9 @@ fn signup_form_has_labelled_email_new_password_and_optional_name() {
 #[test]
 fn signup_error_marks_only_its_field() {
     let html = signup(Some((SignupField::Password, "too short")));
-    assert!(html.contains(
-        "aria-describedby=\"password-hint password-error\" aria-invalid=\"true\""
-    ));
+    assert!(
+        html.contains("aria-describedby=\"password-hint password-error\" aria-invalid=\"true\"")
+    );
     assert!(html.contains("<p id=\"password-error\" class=\"alert\" role=\"alert\">too short</p>"));
     assert_eq!(html.matches("aria-invalid").count(), 1);
 }
@@ -149,7 +157,12 @@ fn unverified_notice_resends_by_post_and_continues_only_when_allowed() {
     assert!(optional.contains("value=\"resend_verification\""));
     assert!(optional.contains("value=\"continue\""));
     assert_eq!(optional.matches("name=\"csrf_token\"").count(), 2);
-    assert_eq!(optional.matches("<form method=\"post\" action=\"/authorize\">").count(), 2);
+    assert_eq!(
+        optional
+            .matches("<form method=\"post\" action=\"/authorize\">")
+            .count(),
+        2
+    );
     assert!(optional.contains("Resend the verification mail"));
     let required = unverified_page(&ui(Locale::En), &view(true));
     assert!(!required.contains("value=\"continue\""));

@@ -45,7 +45,11 @@ pub fn unverified_page(ui: &Ui, view: &UnverifiedView<'_>) -> String {
         view,
         "resend_verification",
         ui.h("verify.resend"),
-        if view.required { "" } else { " class=\"secondary\"" },
+        if view.required {
+            ""
+        } else {
+            " class=\"secondary\""
+        },
     );
     let next = if view.required {
         String::new()

@@ -88,9 +88,7 @@ async fn checked_form(
     state: &AccountState,
     ui: &Ui,
 ) -> Result<OAuthForm, HttpResponse> {
-    let expired = |status| {
-        error_page(ui, status, "forgot.expired_title", "forgot.expired")
-    };
+    let expired = |status| error_page(ui, status, "forgot.expired_title", "forgot.expired");
     let form = OAuthForm::read(req, payload)
         .await
         .map_err(|_| expired(StatusCode::BAD_REQUEST))?;
@@ -116,7 +114,12 @@ fn error_page(
 }
 
 /// `429` with `Retry-After`: a budget of the account API is spent.
-fn too_many(ui: &Ui, title_key: &'static str, message_key: &'static str, wait: u64) -> HttpResponse {
+fn too_many(
+    ui: &Ui,
+    title_key: &'static str,
+    message_key: &'static str,
+    wait: u64,
+) -> HttpResponse {
     let mut res = error_page(ui, StatusCode::TOO_MANY_REQUESTS, title_key, message_key);
     if let Ok(v) = header::HeaderValue::from_str(&wait.to_string()) {
         res.headers_mut().insert(header::RETRY_AFTER, v);

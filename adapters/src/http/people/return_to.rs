@@ -22,9 +22,8 @@ pub fn checked(value: &str) -> Option<&str> {
     {
         return None;
     }
-    let allowed = value.starts_with("/authorize?")
-        || is_page(value, "/device")
-        || is_page(value, "/account");
+    let allowed =
+        value.starts_with("/authorize?") || is_page(value, "/device") || is_page(value, "/account");
     allowed.then_some(value)
 }
 

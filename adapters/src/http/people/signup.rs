@@ -2,9 +2,7 @@
 //! password policy and budget as `POST /users/register`. A new and a taken address get the
 //! same "check your inbox" page (ASVS 6.3.8); the mail that follows differs.
 
-use super::{
-    checked_form, error_page, page_with_csrf, return_to, too_many, PeopleSettings,
-};
+use super::{checked_form, error_page, page_with_csrf, return_to, too_many, PeopleSettings};
 use crate::http::json_body::MAX_PASSWORD_CHARS;
 use crate::http::pages::{self, SignupField, SignupView, Ui};
 use crate::http::state::AccountState;
@@ -149,12 +147,14 @@ fn field_problem(
 /// The words for a password the policy refused.
 fn password_message(ui: &Ui, e: &PasswordError) -> String {
     match e {
-        PasswordError::TooShort(min) => {
-            ui.fill("signup.error_password_short", &[("min", min.to_string().as_str())])
-        }
-        PasswordError::TooLong(max) => {
-            ui.fill("signup.error_password_long", &[("max", max.to_string().as_str())])
-        }
+        PasswordError::TooShort(min) => ui.fill(
+            "signup.error_password_short",
+            &[("min", min.to_string().as_str())],
+        ),
+        PasswordError::TooLong(max) => ui.fill(
+            "signup.error_password_long",
+            &[("max", max.to_string().as_str())],
+        ),
         PasswordError::TooCommon => ui.t("signup.error_password_common").to_owned(),
         PasswordError::ContainsEmailName => ui.t("signup.error_password_email").to_owned(),
         PasswordError::ContainsServiceName(_) => ui.t("signup.error_password_service").to_owned(),

@@ -33,7 +33,9 @@ fn without_self_service_there_is_no_signup_link() {
     for settings in [None, Some(PeopleSettings::default())] {
         let links = login_links(&request_with(settings), "/authorize?x=1");
         assert_eq!(links.signup, None);
-        assert!(links.forgot_password.starts_with("/forgot-password?return_to="));
+        assert!(links
+            .forgot_password
+            .starts_with("/forgot-password?return_to="));
     }
 }
 

@@ -1400,7 +1400,10 @@ async fn require_verified_email_issues_no_code_to_an_unverified_address() {
         sign_in: SignInProof::ThisAuthorization,
     };
     for i in [Interaction::Start, Interaction::LoggedIn, proven, ALLOWED] {
-        assert_unverified(a.decide(request(first_party()), Some(&session), i).await, true);
+        assert_unverified(
+            a.decide(request(first_party()), Some(&session), i).await,
+            true,
+        );
     }
     assert!(issued.all().is_empty(), "no code");
     let r = a
@@ -1429,14 +1432,21 @@ async fn without_the_rule_the_notice_comes_once_after_signing_in_and_continue_go
     );
     let session = signed_in();
     assert_unverified(
-        a.decide(request(first_party()), Some(&session), Interaction::LoggedIn)
-            .await,
+        a.decide(
+            request(first_party()),
+            Some(&session),
+            Interaction::LoggedIn,
+        )
+        .await,
         false,
     );
     let continued = Interaction::Continued {
         sign_in: SignInProof::Unproven,
     };
-    responded(a.decide(request(first_party()), Some(&session), continued).await);
+    responded(
+        a.decide(request(first_party()), Some(&session), continued)
+            .await,
+    );
     responded(
         a.decide(request(first_party()), Some(&session), Interaction::Start)
             .await,

@@ -561,9 +561,8 @@ async fn links_from_a_sign_in_carry_return_to_encoded_before_the_token() {
         .send_verification_returning(&ts::user(), Some("/device"))
         .await
         .unwrap();
-    assert!(mailed
-        .only()
-        .text
-        .contains(&format!("{ISS}{VERIFY_EMAIL_PATH}?return_to=%2Fdevice&token=")));
+    assert!(mailed.only().text.contains(&format!(
+        "{ISS}{VERIFY_EMAIL_PATH}?return_to=%2Fdevice&token="
+    )));
     assert_eq!(inserted.all().len(), 1);
 }
