@@ -84,6 +84,10 @@ pub const USERS_PASSWORD_RESET_CONFIRM: &str = "/users/password-reset/confirm";
 pub const BRANDING_LOGO: &str = "/branding/logo";
 /// A client's logo, fetched from its registered `logo_uri`, for the consent page.
 pub const BRANDING_CLIENT_LOGO: &str = "/branding/clients/{client_id}/logo";
+/// The browser page behind the login page's "Forgot your password?" link.
+pub const FORGOT_PASSWORD: &str = "/forgot-password";
+/// The browser page behind the login page's "Create an account" link.
+pub const SIGNUP: &str = "/signup";
 /// The OpenAPI 3.1 description of every endpoint.
 pub const OPENAPI_JSON: &str = "/openapi.json";
 /// That description as a page (outside production only).
@@ -143,6 +147,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", USERS_PASSWORD_RESET),
     ("GET", USERS_PASSWORD_RESET_CONFIRM),
     ("POST", USERS_PASSWORD_RESET_CONFIRM),
+    ("GET", FORGOT_PASSWORD),
+    ("POST", FORGOT_PASSWORD),
+    ("GET", SIGNUP),
+    ("POST", SIGNUP),
     ("GET", HEALTHZ),
     ("GET", READYZ),
     ("GET", METRICS),

@@ -75,6 +75,9 @@ pub(crate) const AREAS: &[[Catalogue; 3]] = &[
     area!("account"),
     area!("links"),
     area!("mail"),
+    area!("forgot"),
+    area!("signup"),
+    area!("verify"),
 ];
 
 /// Parses one file into `(key, text)` pairs. `\n` in a text stands for a line break.

@@ -39,6 +39,7 @@ mod openapi;
 mod otel_tracing;
 mod pages_i18n;
 mod par;
+mod people_pages;
 mod reauthentication;
 mod refresh_grace;
 mod resource_indicators;

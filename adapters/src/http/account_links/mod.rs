@@ -15,6 +15,7 @@ use super::browser::page_with_csrf_in;
 use super::errors::ApiError;
 use super::users::{password_length, read_json, sign_in_budget};
 use super::{pages, paths, AccountState};
+use crate::http::people::return_to;
 use crate::http::wire;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
@@ -140,8 +141,13 @@ pub async fn verify_email_get(req: HttpRequest, state: web::Data<AccountState>) 
     let Some(token) = query_token(&req) else {
         return invalid_link_page(&ui);
     };
+    // The form posts to the link's own `return_to` (checked), for the "Continue" after it.
+    let action = return_to::link(
+        paths::USERS_VERIFY_EMAIL,
+        return_to::from_query(&req).as_deref(),
+    );
     page_with_csrf_in(&ui, &req, &state, |csrf| {
-        pages::verify_email_page(&ui, paths::USERS_VERIFY_EMAIL, &token, csrf)
+        pages::verify_email_page(&ui, &action, &token, csrf)
     })
 }
 
@@ -200,6 +206,9 @@ async fn verify_email_form(
     count_invalid_link(req, state, &verified).await;
     let ui = ui_of(req);
     match verified {
+        Ok(_) if return_to::from_query(req).is_some() => {
+            continue_page(req, "verify.confirmed_title", "verify.confirmed")
+        }
         Ok(_) => ui.respond(
             StatusCode::OK,
             pages::link_done_page(
@@ -210,6 +219,20 @@ async fn verify_email_form(
         ),
         Err(e) => link_error_page(&ui, e),
     }
+}
+
+/// A link used from a page that came from a sign-in: "done", with "Continue" back to it.
+fn continue_page(
+    req: &HttpRequest,
+    title_key: &'static str,
+    message_key: &'static str,
+) -> HttpResponse {
+    let ui = pages::Ui::from_request(req, None);
+    let back = return_to::from_query(req);
+    ui.respond(
+        StatusCode::OK,
+        pages::link_done_with_continue(&ui, title_key, message_key, back.as_deref()),
+    )
 }
 
 /// A program's JSON `{"token"}` verification.
@@ -244,15 +267,12 @@ pub async fn reset_confirm_get(req: HttpRequest, state: web::Data<AccountState>)
         Err(e) => return link_error_page(&ui, e),
     }
     let min = state.email_links.password_policy().min_chars;
+    let action = return_to::link(
+        paths::USERS_PASSWORD_RESET_CONFIRM,
+        return_to::from_query(&req).as_deref(),
+    );
     page_with_csrf_in(&ui, &req, &state, |csrf| {
-        pages::reset_password_page(
-            &ui,
-            paths::USERS_PASSWORD_RESET_CONFIRM,
-            &token,
-            csrf,
-            min,
-            None,
-        )
+        pages::reset_password_page(&ui, &action, &token, csrf, min, None)
     })
 }
 
@@ -317,6 +337,9 @@ async fn reset_confirm_form(
         .await;
     count_invalid_link(req, state, &reset).await;
     match reset {
+        Ok(_) if return_to::from_query(req).is_some() => {
+            continue_page(req, "forgot.changed_title", "forgot.changed")
+        }
         Ok(_) => password_changed_page(&ui),
         Err(EmailLinkError::Password(p)) => {
             reset_form_again(&ui, req, state, &token, &p.to_string())

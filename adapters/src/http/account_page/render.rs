@@ -11,6 +11,7 @@ use tessera_domain::{AuthMethod, AuthMethods, UnixTime};
 pub(super) fn sign_in_form(page: &Page<'_>, email: &str, message: Option<&str>) -> HttpResponse {
     let passkeys = page.flow.passkeys;
     let ui = &page.ui;
+    let links = crate::http::people::login_links(page.req, super::ACCOUNT_URL);
     page.flow.page_in(ui, page.req, passkeys, |csrf| {
         pages::login_page_with(
             ui,
@@ -22,6 +23,8 @@ pub(super) fn sign_in_form(page: &Page<'_>, email: &str, message: Option<&str>) 
             LoginOptions {
                 action_url: super::ACCOUNT_URL,
                 passkeys,
+                forgot_password_url: Some(&links.forgot_password),
+                signup_url: links.signup.as_deref(),
                 ..LoginOptions::default()
             },
         )
