@@ -327,6 +327,7 @@ fn as_41_production_refuses_outbound_fetches_to_private_addresses() {
 /// `registration.self_service` follows `environment` unless set; `accounts.require_verified_email`
 /// is off unless set; both come from the environment too.
 #[test]
+#[allow(clippy::result_large_err)] // figment::Jail's own signature
 fn self_service_follows_the_environment_and_verified_email_is_opt_in() {
     let defaults = Config::defaults().unwrap();
     assert!(defaults.accounts.self_service, "on in development");
