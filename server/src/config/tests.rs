@@ -358,7 +358,11 @@ fn self_service_follows_the_environment_and_verified_email_is_opt_in() {
         assert!(c.accounts.require_verified_email);
         jail.set_env("TESSERA_ACCOUNTS__REQUIRE_VERIFIED_EMAIL", "sometimes");
         let err = Config::load(None).unwrap_err().to_string();
-        assert!(err.contains("require_verified_email"), "{err}");
+        assert!(
+            err.to_lowercase()
+                .contains("accounts.require_verified_email"),
+            "{err}"
+        );
         Ok(())
     });
 }
