@@ -172,10 +172,10 @@ pub(super) async fn resend(
     // The mail is written in the language of this request (a spawned task has no task-local).
     let locale = crate::i18n::current_locale();
     actix_web::rt::spawn(crate::i18n::with_locale(locale, async move {
-            let back = crate::http::people::return_to::checked(&back);
-            if let Err(e) = links.resend_verification_returning(&email, back).await {
-                log::error!("could not send a verification link: {e}");
-            }
+        let back = crate::http::people::return_to::checked(&back);
+        if let Err(e) = links.resend_verification_returning(&email, back).await {
+            log::error!("could not send a verification link: {e}");
+        }
     }));
     let sign_in = state
         .auth_tx

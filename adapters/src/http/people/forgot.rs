@@ -80,13 +80,13 @@ pub async fn forgot_password_post(
     // The mail is written in the language of this request (a spawned task has no task-local).
     let locale = crate::i18n::current_locale();
     actix_web::rt::spawn(crate::i18n::with_locale(locale, async move {
-            if let Err(e) = task_state
-                .email_links
-                .request_password_reset_returning(&email, task_back.as_deref())
-                .await
-            {
-                log::error!("could not send a password-reset link: {e}");
-            }
+        if let Err(e) = task_state
+            .email_links
+            .request_password_reset_returning(&email, task_back.as_deref())
+            .await
+        {
+            log::error!("could not send a password-reset link: {e}");
+        }
     }));
     page_with_csrf(&req, &state, &ui, StatusCode::OK, |csrf| {
         pages::forgot_password_page(

@@ -112,10 +112,10 @@ pub async fn signup_post(
     // The mail is written in the language of this request (a spawned task has no task-local).
     let locale = crate::i18n::current_locale();
     actix_web::rt::spawn(crate::i18n::with_locale(locale, async move {
-            task_state
-                .account_api
-                .notify_returning(registration, task_back.as_deref())
-                .await
+        task_state
+            .account_api
+            .notify_returning(registration, task_back.as_deref())
+            .await
     }));
     ui.respond(
         StatusCode::OK,
