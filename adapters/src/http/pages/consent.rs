@@ -84,6 +84,7 @@ pub fn consent_page_for(
 /// The consent page of a client known only by its metadata document: the site that published
 /// it (`host`, the one thing about such a client that is verified) is the name shown, and the
 /// name the document gives itself is said to be only that.
+#[allow(clippy::too_many_arguments)] // one more than before: the page context
 pub fn consent_page_for_site(
     ui: &Ui,
     host: &str,
