@@ -7,6 +7,7 @@ mod client_jwt;
 mod client_metadata_documents;
 mod clients;
 mod clock;
+mod console_statistics;
 mod codes;
 mod consents;
 mod device_authorizations;
@@ -29,6 +30,7 @@ mod revocations;
 mod second_factors;
 mod session_clients;
 mod sessions;
+mod user_roles;
 mod users;
 
 pub use api_keys::ApiKeyRepository;
@@ -37,6 +39,7 @@ pub use client_jwt::{ClientJwtError, ClientJwtVerifier, VerifiedClientJwt};
 pub use client_metadata_documents::{ClientMetadataDocuments, DocumentFetchError};
 pub use clients::ClientRepository;
 pub use clock::Clock;
+pub use console_statistics::{ConsoleStatistics, HourlyCount, LockedAccount};
 pub use codes::{AuthorizationCodeRepository, CodeRedemption};
 pub use consents::ConsentRepository;
 pub use device_authorizations::DeviceAuthorizationRepository;
@@ -66,6 +69,7 @@ pub use second_factors::{
 };
 pub use session_clients::SessionClientRepository;
 pub use sessions::SessionRepository;
+pub use user_roles::UserRoleRepository;
 pub use users::UserRepository;
 
 #[cfg(any(test, feature = "mocks"))]
@@ -78,6 +82,10 @@ pub use client_jwt::MockClientJwtVerifier;
 pub use client_metadata_documents::MockClientMetadataDocuments;
 #[cfg(any(test, feature = "mocks"))]
 pub use clients::MockClientRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use user_roles::MockUserRoleRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use console_statistics::MockConsoleStatistics;
 #[cfg(any(test, feature = "mocks"))]
 pub use clock::MockClock;
 #[cfg(any(test, feature = "mocks"))]

@@ -37,6 +37,7 @@ use tessera_application::ports::{
     ClientRepository, ConsentRepository, DeviceAuthorizationRepository, EmailTokenRepository,
     HousekeepingRepository, LogoutDeliveryRepository, PasskeyRepository, PurgeKind,
     PushedRequestRepository, RefreshTokenRepository, ReplayCache, ResourceRepository,
+    UserRoleRepository, ConsoleStatistics,
     RevocationRepository, SecondFactorRepository, SessionClientRepository, SessionRepository,
     SigningKeyRepository, UserRepository,
 };
@@ -238,6 +239,10 @@ repository_getters! {
     device_authorizations -> DeviceAuthorizationRepository;
     /// Registered protected resources (RFC 8707).
     resources -> ResourceRepository;
+    /// Roles held by users (`admin`).
+    user_roles -> UserRoleRepository;
+    /// The console dashboard's counts.
+    console_statistics -> ConsoleStatistics;
     /// Single-use `jti`s (client assertions, DPoP proofs).
     replay_cache -> ReplayCache;
     /// Which clients got codes in which browser session (back-channel logout).
