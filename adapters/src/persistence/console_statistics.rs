@@ -93,7 +93,7 @@ impl ConsoleStatistics for DieselConsoleStatistics {
             browser_sessions::table
                 .filter(browser_sessions::expires_at.gt(now))
                 .count()
-                .get_result(conn)
+                .get_result::<i64>(conn)
                 .await
                 .map_err(|e| db.query_error(e))
         })?;
@@ -111,10 +111,10 @@ impl ConsoleStatistics for DieselConsoleStatistics {
                 let total: i64 = users::table
                     .filter(users::locked_until.gt(now))
                     .count()
-                    .get_result(conn)
+                    .get_result::<i64>(conn)
                     .await
                     .map_err(|e| db.query_error(e))?;
-                let rows = users::table
+                let rows: Vec<(String, String, Option<i64>)> = users::table
                     .filter(users::locked_until.gt(now))
                     .order((users::locked_until.asc(), users::id.asc()))
                     .limit(i64::from(limit))

@@ -23,6 +23,7 @@ mod backchannel_logout;
 mod change_feed;
 mod client_registration;
 mod clients_keys_schema;
+mod console_statistics;
 mod device_authorizations;
 mod exchange_policy;
 mod housekeeping;
