@@ -199,7 +199,10 @@ async fn a_person_without_the_admin_role_gets_403_and_with_it_a_session() {
     let body = format!("csrf_token={}&action=session", sign_in_csrf());
     {
         let app = app!(setup(store.clone(), 5, Some(p.id.clone())));
-        let res = call_service(&app, sign_in_request(&body, "192.0.2.4:1").to_request()).await;
+        let req = sign_in_request(&body, "192.0.2.4:1")
+            .cookie(Cookie::new("__Host-tessera_session", "browser-session"))
+            .to_request();
+        let res = call_service(&app, req).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
         assert!(console_cookie(&res).is_none());
     }
@@ -213,7 +216,10 @@ async fn a_person_without_the_admin_role_gets_403_and_with_it_a_session() {
         .await
         .unwrap();
     let app = app!(setup(store, 5, Some(p.id.clone())));
-    let res = call_service(&app, sign_in_request(&body, "192.0.2.4:1").to_request()).await;
+    let req = sign_in_request(&body, "192.0.2.4:1")
+        .cookie(Cookie::new("__Host-tessera_session", "browser-session"))
+        .to_request();
+    let res = call_service(&app, req).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert!(console_cookie(&res).is_some());
 }
