@@ -7,9 +7,9 @@ mod client_jwt;
 mod client_metadata_documents;
 mod clients;
 mod clock;
-mod console_statistics;
 mod codes;
 mod consents;
+mod console_statistics;
 mod device_authorizations;
 mod dpop;
 mod email_tokens;
@@ -39,9 +39,9 @@ pub use client_jwt::{ClientJwtError, ClientJwtVerifier, VerifiedClientJwt};
 pub use client_metadata_documents::{ClientMetadataDocuments, DocumentFetchError};
 pub use clients::ClientRepository;
 pub use clock::Clock;
-pub use console_statistics::{ConsoleStatistics, HourlyCount, LockedAccount};
 pub use codes::{AuthorizationCodeRepository, CodeRedemption};
 pub use consents::ConsentRepository;
+pub use console_statistics::{ConsoleStatistics, HourlyCount, LockedAccount};
 pub use device_authorizations::DeviceAuthorizationRepository;
 pub use dpop::{DpopNonces, DpopProofError, DpopProofVerifier, VerifiedDpopProof};
 pub use email_tokens::EmailTokenRepository;
@@ -83,15 +83,13 @@ pub use client_metadata_documents::MockClientMetadataDocuments;
 #[cfg(any(test, feature = "mocks"))]
 pub use clients::MockClientRepository;
 #[cfg(any(test, feature = "mocks"))]
-pub use user_roles::MockUserRoleRepository;
-#[cfg(any(test, feature = "mocks"))]
-pub use console_statistics::MockConsoleStatistics;
-#[cfg(any(test, feature = "mocks"))]
 pub use clock::MockClock;
 #[cfg(any(test, feature = "mocks"))]
 pub use codes::MockAuthorizationCodeRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use consents::MockConsentRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use console_statistics::MockConsoleStatistics;
 #[cfg(any(test, feature = "mocks"))]
 pub use device_authorizations::MockDeviceAuthorizationRepository;
 #[cfg(any(test, feature = "mocks"))]
@@ -135,5 +133,7 @@ pub use second_factors::{
 pub use session_clients::MockSessionClientRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use sessions::MockSessionRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use user_roles::MockUserRoleRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use users::MockUserRepository;

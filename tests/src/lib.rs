@@ -34,12 +34,11 @@ pub use tessera_adapters::persistence::{Backend, Database, PoolOptions};
 use tessera_application::in_memory::{InMemoryHousekeeping, InMemoryStore};
 use tessera_application::ports::{
     ApiKeyRepository, AuditRepository, AuthorizationCodeRepository, ChallengeRepository,
-    ClientRepository, ConsentRepository, DeviceAuthorizationRepository, EmailTokenRepository,
-    HousekeepingRepository, LogoutDeliveryRepository, PasskeyRepository, PurgeKind,
-    PushedRequestRepository, RefreshTokenRepository, ReplayCache, ResourceRepository,
-    UserRoleRepository, ConsoleStatistics,
+    ClientRepository, ConsentRepository, ConsoleStatistics, DeviceAuthorizationRepository,
+    EmailTokenRepository, HousekeepingRepository, LogoutDeliveryRepository, PasskeyRepository,
+    PurgeKind, PushedRequestRepository, RefreshTokenRepository, ReplayCache, ResourceRepository,
     RevocationRepository, SecondFactorRepository, SessionClientRepository, SessionRepository,
-    SigningKeyRepository, UserRepository,
+    SigningKeyRepository, UserRepository, UserRoleRepository,
 };
 use tessera_application::RepositoryError;
 use tessera_domain::UnixTime;

@@ -144,8 +144,15 @@ mod tests {
 
     #[test]
     fn the_query_names_only_fixed_actions_and_integers() {
-        let sql = hourly_sql(&[AuditAction::LoginSucceeded, AuditAction::TokenIssued], 7200, 10800);
-        assert!(sql.contains("action IN ('login_succeeded', 'token_issued')"), "{sql}");
+        let sql = hourly_sql(
+            &[AuditAction::LoginSucceeded, AuditAction::TokenIssued],
+            7200,
+            10800,
+        );
+        assert!(
+            sql.contains("action IN ('login_succeeded', 'token_issued')"),
+            "{sql}"
+        );
         assert!(sql.contains("at >= 7200 AND at < 10800"), "{sql}");
     }
 }

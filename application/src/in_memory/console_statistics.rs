@@ -60,9 +60,8 @@ impl ConsoleStatistics for InMemoryStore {
                 })
             })
             .collect();
-        locked.sort_by(|a, b| {
-            (a.locked_until, a.id.as_str()).cmp(&(b.locked_until, b.id.as_str()))
-        });
+        locked
+            .sort_by(|a, b| (a.locked_until, a.id.as_str()).cmp(&(b.locked_until, b.id.as_str())));
         let total = locked.len() as u64;
         locked.truncate(limit as usize);
         Ok((total, locked))

@@ -54,7 +54,9 @@ impl UserRoleRepository for InMemoryStore {
             .filter(|g| g.role == role)
             .cloned()
             .collect();
-        all.sort_by(|a, b| (a.granted_at, a.user_id.as_str()).cmp(&(b.granted_at, b.user_id.as_str())));
+        all.sort_by(|a, b| {
+            (a.granted_at, a.user_id.as_str()).cmp(&(b.granted_at, b.user_id.as_str()))
+        });
         Ok(all)
     }
 }

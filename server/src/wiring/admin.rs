@@ -6,8 +6,7 @@ use std::sync::Arc;
 use tessera_adapters::http::{AdminFailures, AdminState, RateLimiter};
 use tessera_application::ports::AuditLog;
 use tessera_application::services::admin::{
-    AdminApiKeys, AdminAudit, AdminAuthenticator, AdminClients, AdminKeys, AdminRoles,
-    AdminUsers,
+    AdminApiKeys, AdminAudit, AdminAuthenticator, AdminClients, AdminKeys, AdminRoles, AdminUsers,
 };
 use tessera_application::services::{ApiKeys, EmailLinks, KeyService, ResourceRegistry};
 

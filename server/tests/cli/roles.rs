@@ -75,9 +75,17 @@ fn roles_are_granted_at_creation_or_later() {
     std::fs::create_dir_all(&dir).unwrap();
 
     let out = create(&db, &dir, "ops@example.com", &["--role", "admin"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v.as_object().unwrap().len(), 2, "still exactly id and email: {v}");
+    assert_eq!(
+        v.as_object().unwrap().len(),
+        2,
+        "still exactly id and email: {v}"
+    );
     assert_eq!(roles_of(&db, "ops@example.com"), [Role::Admin]);
 
     let out = create(&db, &dir, "bad@example.com", &["--role", "root"]);
@@ -87,18 +95,34 @@ fn roles_are_granted_at_creation_or_later() {
     let out = create(&db, &dir, "later@example.com", &[]);
     assert!(out.status.success());
     assert!(roles_of(&db, "later@example.com").is_empty());
-    let out = command(&db, &dir, &["user", "grant-admin", "--email", "later@example.com"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = command(
+        &db,
+        &dir,
+        &["user", "grant-admin", "--email", "later@example.com"],
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["roles"], serde_json::json!(["admin"]));
     assert_eq!(v["email"], "later@example.com");
     assert_eq!(roles_of(&db, "later@example.com"), [Role::Admin]);
 
-    let out = command(&db, &dir, &["user", "grant-admin", "--email", "nobody@example.com"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2), "an unknown account is bad input");
+    let out = command(
+        &db,
+        &dir,
+        &["user", "grant-admin", "--email", "nobody@example.com"],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown account is bad input"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -72,7 +72,12 @@ async fn audit_events_are_counted_per_hour(tdb: TestBackend) {
             count(h, AuditAction::LoginFailed, AuditOutcome::Failure, 1),
             count(h, AuditAction::LoginSucceeded, AuditOutcome::Success, 2),
             count(h, AuditAction::TokenIssued, AuditOutcome::Success, 1),
-            count(h + 3600, AuditAction::LoginSucceeded, AuditOutcome::Success, 1),
+            count(
+                h + 3600,
+                AuditAction::LoginSucceeded,
+                AuditOutcome::Success,
+                1
+            ),
         ]
     );
 }
@@ -83,7 +88,10 @@ async fn live_sessions_and_current_locks_are_counted(tdb: TestBackend) {
     let stats = db.console_statistics();
     let now = UnixTime::from_secs(10_000);
     assert_eq!(stats.active_sessions(now).await.unwrap(), 0);
-    assert_eq!(stats.locked_accounts(now, 10).await.unwrap(), (0, Vec::new()));
+    assert_eq!(
+        stats.locked_accounts(now, 10).await.unwrap(),
+        (0, Vec::new())
+    );
     let (a, b, c, d) = (
         user(1, Some(20_000)),
         user(2, Some(15_000)),
@@ -106,7 +114,11 @@ async fn live_sessions_and_current_locks_are_counted(tdb: TestBackend) {
             .await
             .unwrap();
     }
-    assert_eq!(stats.active_sessions(now).await.unwrap(), 2, "expired at 10000 is over");
+    assert_eq!(
+        stats.active_sessions(now).await.unwrap(),
+        2,
+        "expired at 10000 is over"
+    );
     let locked = |u: &User, until| LockedAccount {
         id: u.id.clone(),
         email: u.email.as_str().to_owned(),
@@ -121,4 +133,7 @@ async fn live_sessions_and_current_locks_are_counted(tdb: TestBackend) {
         (2, vec![locked(&b, 15_000)])
     );
 }
-all_backends!(sessions_and_locks, live_sessions_and_current_locks_are_counted);
+all_backends!(
+    sessions_and_locks,
+    live_sessions_and_current_locks_are_counted
+);

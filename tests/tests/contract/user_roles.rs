@@ -51,7 +51,10 @@ async fn grant_is_idempotent_and_keeps_the_first(tdb: TestBackend) {
         "oldest grant first, the first grant's time and grantor kept"
     );
 }
-all_backends!(role_grant_idempotent, grant_is_idempotent_and_keeps_the_first);
+all_backends!(
+    role_grant_idempotent,
+    grant_is_idempotent_and_keeps_the_first
+);
 
 async fn revoke_says_whether_it_was_held(tdb: TestBackend) {
     let db = tdb.migrated().await;
@@ -70,9 +73,23 @@ all_backends!(role_revoke, revoke_says_whether_it_was_held);
 async fn an_unknown_user_gets_no_role(tdb: TestBackend) {
     let db = tdb.migrated().await;
     let ghost = user(4);
-    assert!(db.user_roles().grant(&grant(&ghost, 10, "cli")).await.is_err());
-    assert!(db.user_roles().roles_of(&ghost.id).await.unwrap().is_empty());
-    assert!(db.user_roles().holders(Role::Admin).await.unwrap().is_empty());
+    assert!(db
+        .user_roles()
+        .grant(&grant(&ghost, 10, "cli"))
+        .await
+        .is_err());
+    assert!(db
+        .user_roles()
+        .roles_of(&ghost.id)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(db
+        .user_roles()
+        .holders(Role::Admin)
+        .await
+        .unwrap()
+        .is_empty());
 }
 all_backends!(role_unknown_user, an_unknown_user_gets_no_role);
 

@@ -36,7 +36,8 @@ async fn console_app(db: TestDatabase, burst: u32) -> TestApp {
     config.admin.token = Some(SecretString::from(ADMIN_TOKEN.to_owned()));
     config.rate_limit.admin_auth_failures = Budget::new(burst, 3600);
     let app = TestApp::spawn_with(db, config).await;
-    app.create_user(EMAIL, PASSWORD, Some("Olga Operator")).await;
+    app.create_user(EMAIL, PASSWORD, Some("Olga Operator"))
+        .await;
     let granted = tessera_server::commands::user::run(
         &app.config,
         UserCommand::GrantAdmin {
@@ -116,10 +117,18 @@ async fn an_admin_creates_a_client_in_the_console_that_then_signs_someone_in(db:
             .for_element(Locator::Css("svg[role='img']")),
     )
     .await;
-    save_screenshot(&browser, &shots.join(format!("console-dashboard-{backend}.png"))).await;
+    save_screenshot(
+        &browser,
+        &shots.join(format!("console-dashboard-{backend}.png")),
+    )
+    .await;
 
     // A confidential client with the relying party's redirect URI, through the form.
-    step("open the clients", browser.goto(&app.url("/console/clients"))).await;
+    step(
+        "open the clients",
+        browser.goto(&app.url("/console/clients")),
+    )
+    .await;
     type_into(&browser, "#name", "Console <Client>").await;
     type_into(&browser, "#redirect_uris", &rp.callback()).await;
     type_into(&browser, "#scope", SCOPE).await;
@@ -138,7 +147,11 @@ async fn an_admin_creates_a_client_in_the_console_that_then_signs_someone_in(db:
         secret: visible_text(&browser, "#client-secret").await,
     };
     assert!(creds.secret.len() >= 43, "a 256-bit secret");
-    save_screenshot(&browser, &shots.join(format!("console-client-{backend}.png"))).await;
+    save_screenshot(
+        &browser,
+        &shots.join(format!("console-client-{backend}.png")),
+    )
+    .await;
     // Shown once: the client's page never shows it again.
     step(
         "the client's page",
@@ -151,12 +164,7 @@ async fn an_admin_creates_a_client_in_the_console_that_then_signs_someone_in(db:
     // The new client signs the operator in for real (the browser session is theirs).
     let request = Authorization::new(&app, &creds.id, &rp.callback(), SCOPE, &[]);
     step("open the authorize URL", browser.goto(&request.url)).await;
-    click(
-        &browser,
-        "Allow",
-        "button[name='decision'][value='allow']",
-    )
-    .await;
+    click(&browser, "Allow", "button[name='decision'][value='allow']").await;
     wait_for_url(&browser, &rp.callback()).await;
     let query = rp.wait_for_callback().await;
     let params: BTreeMap<String, String> = serde_urlencoded::from_str(&query).unwrap();
@@ -189,7 +197,11 @@ async fn an_admin_creates_a_client_in_the_console_that_then_signs_someone_in(db:
         creation.contains(operator.id.as_str()),
         "by the operator: {creation}"
     );
-    save_screenshot(&browser, &shots.join(format!("console-audit-{backend}.png"))).await;
+    save_screenshot(
+        &browser,
+        &shots.join(format!("console-audit-{backend}.png")),
+    )
+    .await;
 
     step("end the WebDriver session", browser.close()).await;
     drop(driver);
@@ -237,7 +249,8 @@ async fn token_sign_in_is_budgeted_and_forms_need_csrf(db: TestDatabase) {
     // Two more wrong tokens from this address use the budget up: even the right one is 429.
     let mut other = Browser::new();
     let mut form = sign_in_form(&mut other, &app).await;
-    form.set("action", "token").set("admin_token", "guess again");
+    form.set("action", "token")
+        .set("admin_token", "guess again");
     let page = other.post(&app.url("/console/sign-in"), &form).await;
     assert_eq!(page.status, 401);
     form.set("admin_token", ADMIN_TOKEN);

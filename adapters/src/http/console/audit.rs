@@ -34,11 +34,18 @@ impl Filters {
             q.iter()
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.trim().to_owned())
-                .filter(|v| v.chars().count() <= MAX_FILTER_CHARS && !v.chars().any(char::is_control))
+                .filter(|v| {
+                    v.chars().count() <= MAX_FILTER_CHARS && !v.chars().any(char::is_control)
+                })
                 .unwrap_or_default()
         };
-        let (action, actor, subject, since, until) =
-            (get("action"), get("actor"), get("subject"), get("since"), get("until"));
+        let (action, actor, subject, since, until) = (
+            get("action"),
+            get("actor"),
+            get("subject"),
+            get("since"),
+            get("until"),
+        );
         let mut invalid = false;
         let mut time = |s: &str| {
             if s.is_empty() {
@@ -115,7 +122,11 @@ pub(super) async fn audit_get(
         format!(
             "<option value=\"{0}\"{1}>{0}</option>",
             a.as_str(),
-            if f.parsed.action == Some(*a) { " selected" } else { "" }
+            if f.parsed.action == Some(*a) {
+                " selected"
+            } else {
+                ""
+            }
         )
     }))
     .collect();
@@ -192,8 +203,18 @@ pub(super) async fn audit_get(
         options = options,
         actor = field("actor", "console.audit_actor", &f.actor, None),
         subject = field("subject", "console.audit_subject", &f.subject, None),
-        since = field("since", "console.audit_since", &f.since, Some("console.audit_time_hint")),
-        until = field("until", "console.audit_until", &f.until, Some("console.audit_time_hint")),
+        since = field(
+            "since",
+            "console.audit_since",
+            &f.since,
+            Some("console.audit_time_hint")
+        ),
+        until = field(
+            "until",
+            "console.audit_until",
+            &f.until,
+            Some("console.audit_time_hint")
+        ),
         filter = ui.h("console.audit_filter"),
         alert = alert,
         empty = empty,

@@ -24,10 +24,21 @@ const TOP: u64 = 16;
 const LEFT: u64 = 40;
 
 /// A stacked bar chart of `series` over `hours` (the first second of each), named `title`.
-pub(super) fn bar_chart(ui: &Ui, id: &str, title: &str, hours: &[i64], series: &[Series<'_>]) -> String {
+pub(super) fn bar_chart(
+    ui: &Ui,
+    id: &str,
+    title: &str,
+    hours: &[i64],
+    series: &[Series<'_>],
+) -> String {
     let n = hours.len().max(1) as u64;
     let totals: Vec<u64> = (0..hours.len())
-        .map(|i| series.iter().map(|s| s.values.get(i).copied().unwrap_or(0)).sum())
+        .map(|i| {
+            series
+                .iter()
+                .map(|s| s.values.get(i).copied().unwrap_or(0))
+                .sum()
+        })
         .collect();
     let max = totals.iter().copied().max().unwrap_or(0).max(1);
     let sum: u64 = totals.iter().sum();
@@ -140,14 +151,26 @@ mod tests {
             "Sign-ins <per hour>",
             &hours,
             &[
-                Series { name: "ok", values: &[1, 0, 4], colour: "#15803d" },
-                Series { name: "failed", values: &[2, 0, 0], colour: "#b91c1c" },
+                Series {
+                    name: "ok",
+                    values: &[1, 0, 4],
+                    colour: "#15803d",
+                },
+                Series {
+                    name: "failed",
+                    values: &[2, 0, 0],
+                    colour: "#b91c1c",
+                },
             ],
         );
         assert!(svg.contains("role=\"img\""));
         assert!(svg.contains("aria-labelledby=\"c-title c-desc\""));
         assert!(svg.contains("<title id=\"c-title\">Sign-ins &lt;per hour&gt;</title>"));
-        assert_eq!(svg.matches("<rect x=").count(), 3, "one bar per non-zero value");
+        assert_eq!(
+            svg.matches("<rect x=").count(),
+            3,
+            "one bar per non-zero value"
+        );
         assert!(svg.contains("<td>4</td>"));
         assert!(!svg.contains("style="), "the CSP forbids inline styles");
     }
@@ -155,7 +178,17 @@ mod tests {
     #[test]
     fn an_empty_window_draws_no_bars() {
         let ui = Ui::default();
-        let svg = bar_chart(&ui, "e", "t", &[0], &[Series { name: "x", values: &[0], colour: "#000000" }]);
+        let svg = bar_chart(
+            &ui,
+            "e",
+            "t",
+            &[0],
+            &[Series {
+                name: "x",
+                values: &[0],
+                colour: "#000000",
+            }],
+        );
         assert_eq!(svg.matches("<rect x=").count(), 0);
     }
 }

@@ -39,7 +39,10 @@ fn refusal_alert(ui: &Ui, e: &AdminClientError) -> String {
         AdminClientError::NotFound => ui.t("console.error_not_found").to_owned(),
         AdminClientError::Repository(_) => ui.t("console.error_failed").to_owned(),
     };
-    format!("<p class=\"alert\" role=\"alert\" id=\"form-error\">{}</p>\n", Escaped(&text))
+    format!(
+        "<p class=\"alert\" role=\"alert\" id=\"form-error\">{}</p>\n",
+        Escaped(&text)
+    )
 }
 
 fn client_line(ui: &Ui, c: &Client) -> String {
@@ -83,7 +86,13 @@ fn create_form(op: &Operated, alert: &str, form: Option<&OAuthForm>) -> String {
             "console.hint_one_per_line",
             &value("redirect_uris", "")
         ),
-        scope = text_input(ui, "scope", "console.field_scope", &value("scope", "openid profile email"), false),
+        scope = text_input(
+            ui,
+            "scope",
+            "console.field_scope",
+            &value("scope", "openid profile email"),
+            false
+        ),
         grants = text_input(
             ui,
             "grants",
@@ -91,8 +100,18 @@ fn create_form(op: &Operated, alert: &str, form: Option<&OAuthForm>) -> String {
             &value("grants", "authorization_code refresh_token"),
             false
         ),
-        public = checkbox(ui, "public", "console.field_public", form.is_some_and(|f| f.get("public").is_some())),
-        skip = checkbox(ui, "skip_consent", "console.field_skip_consent", form.is_some_and(|f| f.get("skip_consent").is_some())),
+        public = checkbox(
+            ui,
+            "public",
+            "console.field_public",
+            form.is_some_and(|f| f.get("public").is_some())
+        ),
+        skip = checkbox(
+            ui,
+            "skip_consent",
+            "console.field_skip_consent",
+            form.is_some_and(|f| f.get("skip_consent").is_some())
+        ),
         submit = ui.h("console.clients_create"),
     )
 }
@@ -195,7 +214,13 @@ pub(super) async fn clients_post(
 }
 
 /// One client's page: settings form, rotation, deletion.
-fn client_page(op: &Operated, state: &ConsoleState, c: &Client, query: &str, alert: &str) -> HttpResponse {
+fn client_page(
+    op: &Operated,
+    state: &ConsoleState,
+    c: &Client,
+    query: &str,
+    alert: &str,
+) -> HttpResponse {
     let ui = &op.ui;
     let target = format!("{CLIENTS}/{}", super::dashboard::urlencode(c.id.as_str()));
     let uris: Vec<&str> = c.redirect_uris.iter().map(|u| u.as_str()).collect();
@@ -207,7 +232,14 @@ fn client_page(op: &Operated, state: &ConsoleState, c: &Client, query: &str, ale
             "<h2>{}</h2>\n<p>{}</p>\n{}",
             ui.h("console.client_secret_heading"),
             ui.h("console.client_rotate_hint"),
-            action_button(&target, &op.csrf, "rotate", &[], ui.t("console.client_rotate"), false)
+            action_button(
+                &target,
+                &op.csrf,
+                "rotate",
+                &[],
+                ui.t("console.client_rotate"),
+                false
+            )
         )
     };
     let body = format!(
@@ -231,12 +263,31 @@ fn client_page(op: &Operated, state: &ConsoleState, c: &Client, query: &str, ale
         target = Escaped(&target),
         csrf = csrf_field(&op.csrf),
         name = text_input(ui, "name", "console.field_name", &c.name, true),
-        uris = textarea(ui, "redirect_uris", "console.field_redirect_uris", "console.hint_one_per_line", &uris.join("\n")),
-        scope = text_input(ui, "scope", "console.field_scope", &c.scope.to_string(), false),
+        uris = textarea(
+            ui,
+            "redirect_uris",
+            "console.field_redirect_uris",
+            "console.hint_one_per_line",
+            &uris.join("\n")
+        ),
+        scope = text_input(
+            ui,
+            "scope",
+            "console.field_scope",
+            &c.scope.to_string(),
+            false
+        ),
         save = ui.h("console.save"),
         rotate = rotate,
         delete_h = ui.h("console.client_delete_heading"),
-        delete = action_button(&target, &op.csrf, "delete", &[], ui.t("console.client_delete"), true),
+        delete = action_button(
+            &target,
+            &op.csrf,
+            "delete",
+            &[],
+            ui.t("console.client_delete"),
+            true
+        ),
     );
     op.page(state, &c.name, &body)
 }

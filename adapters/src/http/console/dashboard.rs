@@ -87,7 +87,11 @@ pub(super) async fn dashboard_get(
         .map(|h| {
             format!(
                 "<li><a href=\"/console?hours={h}\"{}>{}</a></li>",
-                if *h == window { " aria-current=\"page\"" } else { "" },
+                if *h == window {
+                    " aria-current=\"page\""
+                } else {
+                    ""
+                },
                 Escaped(&ui.fill("console.window_hours", &[("hours", &h.to_string())]))
             )
         })

@@ -49,8 +49,18 @@ pub(super) async fn keys_get(
         "{}<ul class=\"items\" id=\"signing-keys\">{items}</ul>\n<h2>{}</h2>\n<p>{}</p>\n{}",
         notice(ui, req.query_string()),
         ui.h("console.keys_rotate_heading"),
-        Escaped(&ui.fill("console.keys_rotate_hint", &[("alg", admin.default_alg.as_str())])),
-        action_button(KEYS, &op.csrf, "rotate", &[], ui.t("console.keys_rotate"), false),
+        Escaped(&ui.fill(
+            "console.keys_rotate_hint",
+            &[("alg", admin.default_alg.as_str())]
+        )),
+        action_button(
+            KEYS,
+            &op.csrf,
+            "rotate",
+            &[],
+            ui.t("console.keys_rotate"),
+            false
+        ),
     );
     op.page(&state, ui.t("console.keys_title"), &body)
 }
@@ -174,7 +184,11 @@ pub(super) async fn api_keys_post(
             };
             let name = form.get("name").unwrap_or("");
             let scopes = form.get("scopes").unwrap_or("");
-            match admin.api_keys.create(&op.actor, name, scopes, expires).await {
+            match admin
+                .api_keys
+                .create(&op.actor, name, scopes, expires)
+                .await
+            {
                 Ok((key, full)) => {
                     let ui = &op.ui;
                     let body = format!(

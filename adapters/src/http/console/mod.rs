@@ -18,9 +18,9 @@ mod render;
 mod resources;
 pub mod session;
 mod sign_in;
-mod users;
 #[cfg(test)]
 mod tests;
+mod users;
 
 use super::form::OAuthForm;
 use super::state::AdminState;

@@ -97,7 +97,13 @@ pub(super) fn text_input(
 }
 
 /// A labelled multi-line input (one value per line).
-pub(super) fn textarea(ui: &Ui, id: &str, label_key: &'static str, hint_key: &'static str, value: &str) -> String {
+pub(super) fn textarea(
+    ui: &Ui,
+    id: &str,
+    label_key: &'static str,
+    hint_key: &'static str,
+    value: &str,
+) -> String {
     format!(
         "<label for=\"{id}\">{}</label><p class=\"muted\" id=\"{id}-hint\">{}</p><textarea id=\"{id}\" name=\"{id}\" rows=\"3\" aria-describedby=\"{id}-hint\">{}</textarea>",
         ui.h(label_key),
@@ -160,7 +166,12 @@ fn notice_key(name: &str) -> Option<&'static str> {
 }
 
 /// A refusal page: `status`, a heading and one explanation, with a way back.
-fn refusal(ui: &Ui, status: StatusCode, title_key: &'static str, text_key: &'static str) -> HttpResponse {
+fn refusal(
+    ui: &Ui,
+    status: StatusCode,
+    title_key: &'static str,
+    text_key: &'static str,
+) -> HttpResponse {
     let body = format!(
         "<h1>{}</h1>\n<p class=\"alert\" role=\"alert\">{}</p>\n<p><a href=\"{CONSOLE}\">{}</a></p>\n",
         ui.h(title_key),
@@ -172,22 +183,42 @@ fn refusal(ui: &Ui, status: StatusCode, title_key: &'static str, text_key: &'sta
 
 /// `403`: signed in, but without the `admin` role.
 pub(super) fn forbidden(ui: &Ui) -> HttpResponse {
-    refusal(ui, StatusCode::FORBIDDEN, "console.forbidden_title", "console.forbidden_text")
+    refusal(
+        ui,
+        StatusCode::FORBIDDEN,
+        "console.forbidden_title",
+        "console.forbidden_text",
+    )
 }
 
 /// `403`: a form without the session's CSRF token.
 pub(super) fn csrf_refused(ui: &Ui) -> HttpResponse {
-    refusal(ui, StatusCode::FORBIDDEN, "console.csrf_title", "console.csrf_text")
+    refusal(
+        ui,
+        StatusCode::FORBIDDEN,
+        "console.csrf_title",
+        "console.csrf_text",
+    )
 }
 
 /// `400`: a form that could not be read.
 pub(super) fn bad_request(ui: &Ui) -> HttpResponse {
-    refusal(ui, StatusCode::BAD_REQUEST, "console.bad_request_title", "console.bad_request_text")
+    refusal(
+        ui,
+        StatusCode::BAD_REQUEST,
+        "console.bad_request_title",
+        "console.bad_request_text",
+    )
 }
 
 /// `404`: no such object.
 pub(super) fn not_found(ui: &Ui) -> HttpResponse {
-    refusal(ui, StatusCode::NOT_FOUND, "console.not_found_title", "console.not_found_text")
+    refusal(
+        ui,
+        StatusCode::NOT_FOUND,
+        "console.not_found_title",
+        "console.not_found_text",
+    )
 }
 
 /// `503`: the stores failed.
@@ -214,7 +245,8 @@ pub(super) fn throttled(ui: &Ui, retry_after_secs: u64) -> HttpResponse {
         "console.throttled_text",
     );
     if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&retry_after_secs.to_string()) {
-        res.headers_mut().insert(actix_web::http::header::RETRY_AFTER, v);
+        res.headers_mut()
+            .insert(actix_web::http::header::RETRY_AFTER, v);
     }
     res
 }
@@ -301,8 +333,17 @@ mod tests {
         let shown = when(t);
         let typed = shown.trim_end_matches(" UTC").replacen(' ', "T", 1);
         assert_eq!(parse_when(&typed), Some(t));
-        assert_eq!(parse_when("2026-12-07"), Some(UnixTime::from_secs(1_796_601_600)));
-        for bad in ["", "2026-13-01", "2026-12-07T25:00", "yesterday", "1969-01-01"] {
+        assert_eq!(
+            parse_when("2026-12-07"),
+            Some(UnixTime::from_secs(1_796_601_600))
+        );
+        for bad in [
+            "",
+            "2026-13-01",
+            "2026-12-07T25:00",
+            "yesterday",
+            "1969-01-01",
+        ] {
             assert_eq!(parse_when(bad), None, "{bad}");
         }
     }

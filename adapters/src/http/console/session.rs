@@ -116,7 +116,8 @@ impl ConsoleSeal {
     /// A key derived from the secret key (its own label, so it never equals another page
     /// key); `secure` when the issuer is https.
     pub fn new(secret: &SecretString, secure: bool) -> Self {
-        let key = hmac(secret.expose_secret().as_bytes(), b"tessera/console/v1").unwrap_or_default();
+        let key =
+            hmac(secret.expose_secret().as_bytes(), b"tessera/console/v1").unwrap_or_default();
         Self {
             key: SecretBox::new(Box::new(key)),
             secure,
@@ -236,7 +237,9 @@ mod tests {
     #[test]
     fn a_changed_or_foreign_cookie_is_refused() {
         let s = seal();
-        let value = s.seal(&session(Operator::User(UserId::from_random([7; 16])))).unwrap();
+        let value = s
+            .seal(&session(Operator::User(UserId::from_random([7; 16]))))
+            .unwrap();
         let forged = value.replacen(".u.", ".t.", 1);
         assert_eq!(s.open(&forged), None);
         let other = ConsoleSeal::new(&SecretString::from("x".repeat(40)), true);
@@ -255,7 +258,10 @@ mod tests {
             ..sess.clone()
         };
         assert!(!busy.live_at(UnixTime::from_secs(1_000 + ABSOLUTE_SECS)));
-        assert!(!sess.live_at(UnixTime::from_secs(999)), "issued in the future");
+        assert!(
+            !sess.live_at(UnixTime::from_secs(999)),
+            "issued in the future"
+        );
     }
 
     #[test]
@@ -274,7 +280,10 @@ mod tests {
         let c = s.cookie(&session(Operator::AdminToken)).unwrap();
         assert_eq!(c.name(), "__Host-tessera_console");
         assert_eq!(c.same_site(), Some(SameSite::Strict));
-        assert_eq!((c.http_only(), c.secure(), c.path()), (Some(true), Some(true), Some("/")));
+        assert_eq!(
+            (c.http_only(), c.secure(), c.path()),
+            (Some(true), Some(true), Some("/"))
+        );
         let plain = ConsoleSeal::new(&SecretString::from("k".repeat(40)), false);
         assert_eq!(plain.cookie_name(), "tessera_console");
     }

@@ -136,10 +136,10 @@ pub(super) async fn sign_in_post(
     let Ok(form) = OAuthForm::read(&req, payload).await else {
         return super::render::bad_request(&ui);
     };
-    if !flow
-        .csrf
-        .verify(flow.browser.csrf_value(&req).as_deref(), form.get("csrf_token"))
-    {
+    if !flow.csrf.verify(
+        flow.browser.csrf_value(&req).as_deref(),
+        form.get("csrf_token"),
+    ) {
         return super::render::csrf_refused(&ui);
     }
     let ip = admin.limiter.client_ip(&req).map(|ip| ip.to_string());
@@ -150,7 +150,8 @@ pub(super) async fn sign_in_post(
             let presented = form.get("admin_token").filter(|t| !t.starts_with("tsk_"));
             match admin.auth.authenticate(&ctx, presented).await {
                 Ok(actor) if actor.id == "admin_token" => Operator::AdminToken,
-                Ok(_) | Err(AdminAuthError::Invalid | AdminAuthError::Missing | AdminAuthError::Scope) => {
+                Ok(_)
+                | Err(AdminAuthError::Invalid | AdminAuthError::Missing | AdminAuthError::Scope) => {
                     let person = browser_person(&req, &flow, &admin).await;
                     return sign_in_page(
                         &req,
@@ -171,12 +172,24 @@ pub(super) async fn sign_in_post(
         }
         Some("session") => {
             let Some(cookie) = flow.browser.session_value(&req) else {
-                return sign_in_page(&req, &flow, StatusCode::OK, Some(SignInError::NoSession), None);
+                return sign_in_page(
+                    &req,
+                    &flow,
+                    StatusCode::OK,
+                    Some(SignInError::NoSession),
+                    None,
+                );
             };
             let session = match flow.sessions.session(&cookie).await {
                 Ok(Some(s)) => s,
                 Ok(None) => {
-                    return sign_in_page(&req, &flow, StatusCode::OK, Some(SignInError::NoSession), None)
+                    return sign_in_page(
+                        &req,
+                        &flow,
+                        StatusCode::OK,
+                        Some(SignInError::NoSession),
+                        None,
+                    )
                 }
                 Err(e) => {
                     log::error!("console sign-in session lookup failed: {e}");
@@ -236,7 +249,11 @@ pub(super) async fn sign_out_post(
         Err(res) => return res,
     };
     let until = UnixTime::from_secs(op.session.issued_at + super::session::ABSOLUTE_SECS);
-    if let Err(e) = state.revocations.revoke(&op.session.denylist_key(), until).await {
+    if let Err(e) = state
+        .revocations
+        .revoke(&op.session.denylist_key(), until)
+        .await
+    {
         log::error!("console sign-out could not be recorded: {e}");
         return unavailable(&op.ui);
     }

@@ -143,12 +143,21 @@ async fn without_a_session_the_console_is_the_sign_in_page() {
 #[actix_web::test]
 async fn the_admin_token_opens_a_strict_host_only_console_session() {
     let app = app!(setup(Arc::new(InMemoryStore::new()), 5, None));
-    let body = format!("csrf_token={}&action=token&admin_token={TOKEN}", sign_in_csrf());
+    let body = format!(
+        "csrf_token={}&action=token&admin_token={TOKEN}",
+        sign_in_csrf()
+    );
     let res = call_service(&app, sign_in_request(&body, "192.0.2.1:1").to_request()).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let cookie = console_cookie(&res).expect("a console cookie");
-    assert_eq!(cookie.same_site(), Some(actix_web::cookie::SameSite::Strict));
-    assert_eq!((cookie.http_only(), cookie.secure()), (Some(true), Some(true)));
+    assert_eq!(
+        cookie.same_site(),
+        Some(actix_web::cookie::SameSite::Strict)
+    );
+    assert_eq!(
+        (cookie.http_only(), cookie.secure()),
+        (Some(true), Some(true))
+    );
     let res = call_service(
         &app,
         TestRequest::get().uri(CONSOLE).cookie(cookie).to_request(),
@@ -163,7 +172,10 @@ async fn the_admin_token_opens_a_strict_host_only_console_session() {
 #[actix_web::test]
 async fn a_wrong_token_is_refused_and_spends_the_failure_budget() {
     let app = app!(setup(Arc::new(InMemoryStore::new()), 1, None));
-    let wrong = format!("csrf_token={}&action=token&admin_token=guess", sign_in_csrf());
+    let wrong = format!(
+        "csrf_token={}&action=token&admin_token=guess",
+        sign_in_csrf()
+    );
     let res = call_service(&app, sign_in_request(&wrong, "192.0.2.2:1").to_request()).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert!(console_cookie(&res).is_none());
@@ -171,7 +183,10 @@ async fn a_wrong_token_is_refused_and_spends_the_failure_budget() {
     assert!(html.contains("role=\"alert\""));
     assert!(html.contains("aria-invalid=\"true\""));
     // The budget is spent: even the right token is refused from this address now.
-    let right = format!("csrf_token={}&action=token&admin_token={TOKEN}", sign_in_csrf());
+    let right = format!(
+        "csrf_token={}&action=token&admin_token={TOKEN}",
+        sign_in_csrf()
+    );
     let res = call_service(&app, sign_in_request(&right, "192.0.2.2:1").to_request()).await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(res.headers().contains_key(header::RETRY_AFTER));
@@ -210,7 +225,12 @@ async fn a_person_without_the_admin_role_gets_403_and_with_it_a_session() {
     clock.expect_now().return_const(UnixTime::from_secs(1_000));
     let mut audit = MockAuditLog::new();
     audit.expect_record().return_const(());
-    let roles = AdminRoles::new(store.clone(), store.clone(), Arc::new(clock), Arc::new(audit));
+    let roles = AdminRoles::new(
+        store.clone(),
+        store.clone(),
+        Arc::new(clock),
+        Arc::new(audit),
+    );
     roles
         .grant(&Actor::cli(), p.id.as_str(), Role::Admin)
         .await
@@ -227,7 +247,10 @@ async fn a_person_without_the_admin_role_gets_403_and_with_it_a_session() {
 #[actix_web::test]
 async fn console_forms_need_the_sessions_csrf_token_and_sign_out_ends_the_session() {
     let app = app!(setup(Arc::new(InMemoryStore::new()), 5, None));
-    let body = format!("csrf_token={}&action=token&admin_token={TOKEN}", sign_in_csrf());
+    let body = format!(
+        "csrf_token={}&action=token&admin_token={TOKEN}",
+        sign_in_csrf()
+    );
     let res = call_service(&app, sign_in_request(&body, "192.0.2.5:1").to_request()).await;
     let cookie = console_cookie(&res).unwrap();
     let seal = ConsoleSeal::new(&SecretString::from("s".repeat(40)), true);
@@ -253,7 +276,10 @@ async fn console_forms_need_the_sessions_csrf_token_and_sign_out_ends_the_sessio
     // The old cookie no longer opens anything, even if the browser kept it.
     let res = call_service(
         &app,
-        TestRequest::get().uri(CLIENTS).cookie(cookie.clone()).to_request(),
+        TestRequest::get()
+            .uri(CLIENTS)
+            .cookie(cookie.clone())
+            .to_request(),
     )
     .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);

@@ -29,7 +29,8 @@ pub(super) async fn users_get(
         Err(res) => return res,
     };
     let ui = &op.ui;
-    let q: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    let q: Vec<(String, String)> =
+        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
     let get = |name: &str| {
         q.iter()
             .find(|(k, _)| k == name)
@@ -46,7 +47,10 @@ pub(super) async fn users_get(
         }
     };
     let admins: HashSet<String> = match admin.roles.holders(Role::Admin).await {
-        Ok(h) => h.into_iter().map(|g| g.user_id.as_str().to_owned()).collect(),
+        Ok(h) => h
+            .into_iter()
+            .map(|g| g.user_id.as_str().to_owned())
+            .collect(),
         Err(e) => {
             log::error!("console role list failed: {e}");
             return unavailable(ui);

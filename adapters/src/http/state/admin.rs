@@ -4,8 +4,7 @@ use crate::http::rate_limit::RateLimiter;
 use std::sync::Arc;
 use tessera_application::ports::Clock;
 use tessera_application::services::admin::{
-    AdminApiKeys, AdminAudit, AdminAuthenticator, AdminClients, AdminKeys, AdminRoles,
-    AdminUsers,
+    AdminApiKeys, AdminAudit, AdminAuthenticator, AdminClients, AdminKeys, AdminRoles, AdminUsers,
 };
 use tessera_application::services::ResourceRegistry;
 use tessera_domain::SigningAlgorithm;

@@ -108,13 +108,33 @@ mod tests {
         let now = 10 * 3600 + 1800; // 10:30
         store
             .insert_batch(&[
-                at(10 * 3600 + 5, AuditAction::LoginSucceeded, AuditOutcome::Success),
-                at(10 * 3600 + 6, AuditAction::LoginFailed, AuditOutcome::Failure),
+                at(
+                    10 * 3600 + 5,
+                    AuditAction::LoginSucceeded,
+                    AuditOutcome::Success,
+                ),
+                at(
+                    10 * 3600 + 6,
+                    AuditAction::LoginFailed,
+                    AuditOutcome::Failure,
+                ),
                 at(9 * 3600, AuditAction::LoginFailed, AuditOutcome::Failure),
-                at(9 * 3600 + 1, AuditAction::TokenIssued, AuditOutcome::Success),
-                at(9 * 3600 + 2, AuditAction::TokenIssued, AuditOutcome::Success),
+                at(
+                    9 * 3600 + 1,
+                    AuditAction::TokenIssued,
+                    AuditOutcome::Success,
+                ),
+                at(
+                    9 * 3600 + 2,
+                    AuditAction::TokenIssued,
+                    AuditOutcome::Success,
+                ),
                 // Before the window, and an unrelated action: not drawn.
-                at(7 * 3600 + 59 * 60, AuditAction::TokenIssued, AuditOutcome::Success),
+                at(
+                    7 * 3600 + 59 * 60,
+                    AuditAction::TokenIssued,
+                    AuditOutcome::Success,
+                ),
                 at(10 * 3600, AuditAction::KeyRotated, AuditOutcome::Success),
             ])
             .await

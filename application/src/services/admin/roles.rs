@@ -103,7 +103,12 @@ impl AdminRoles {
         Ok(self.roles.roles_of(&user.id).await?)
     }
 
-    async fn grant_to(&self, actor: &Actor, user: &User, role: Role) -> Result<bool, AdminUserError> {
+    async fn grant_to(
+        &self,
+        actor: &Actor,
+        user: &User,
+        role: Role,
+    ) -> Result<bool, AdminUserError> {
         let grant = RoleGrant {
             user_id: user.id.clone(),
             role,
@@ -164,7 +169,12 @@ mod tests {
         audit
             .expect_record()
             .returning(move |e| events.lock().unwrap().push(e));
-        let svc = AdminRoles::new(store.clone(), store.clone(), Arc::new(clock), Arc::new(audit));
+        let svc = AdminRoles::new(
+            store.clone(),
+            store.clone(),
+            Arc::new(clock),
+            Arc::new(audit),
+        );
         (svc, store)
     }
 
@@ -183,10 +193,15 @@ mod tests {
         assert!(!svc.holds(&u.id, Role::Admin).await.unwrap());
         let events = events.lock().unwrap();
         let details: Vec<_> = events.iter().map(|e| e.detail.clone().unwrap()).collect();
-        assert_eq!(details, ["users.grant_role admin", "users.revoke_role admin"]);
-        assert!(events.iter().all(|e| e.actor.as_deref() == Some("admin_token")
-            && e.subject.as_deref() == Some(u.id.as_str())
-            && e.ip.as_deref() == Some("192.0.2.1")));
+        assert_eq!(
+            details,
+            ["users.grant_role admin", "users.revoke_role admin"]
+        );
+        assert!(events
+            .iter()
+            .all(|e| e.actor.as_deref() == Some("admin_token")
+                && e.subject.as_deref() == Some(u.id.as_str())
+                && e.ip.as_deref() == Some("192.0.2.1")));
     }
 
     #[tokio::test]
@@ -195,7 +210,10 @@ mod tests {
         let u = user(2);
         UserRepository::insert(&*store, &u).await.unwrap();
         let op = Actor::cli();
-        assert_eq!(svc.set(&op, u.id.as_str(), &[Role::Admin]).await.unwrap(), [Role::Admin]);
+        assert_eq!(
+            svc.set(&op, u.id.as_str(), &[Role::Admin]).await.unwrap(),
+            [Role::Admin]
+        );
         assert_eq!(svc.roles_of(u.id.as_str()).await.unwrap(), [Role::Admin]);
         assert!(svc.set(&op, u.id.as_str(), &[]).await.unwrap().is_empty());
     }
