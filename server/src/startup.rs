@@ -387,11 +387,14 @@ impl Parts {
             metrics_sources: MetricsSources::new(core.db.clone(), keys, core.clock.clone()),
             api_docs: http::ApiDocs::new(issuer, config.http.docs),
         });
+        let console =
+            crate::wiring::console::console(&core, &secret, issuer, operations.audit.clone());
         let client_logos = tessera_adapters::http::branding::ClientLogos::new(
             core.db.clients(),
             core.outbound.clone(),
         );
         HttpState {
+            console,
             theme: web::Data::new(tessera_adapters::http::pages::Theme::new(
                 config.branding.branding.clone(),
             )),

@@ -78,6 +78,7 @@ pub(crate) const AREAS: &[[Catalogue; 3]] = &[
     area!("forgot"),
     area!("signup"),
     area!("verify"),
+    area!("console"),
 ];
 
 /// Parses one file into `(key, text)` pairs. `\n` in a text stands for a line break.
