@@ -29,6 +29,7 @@ mod session_clients;
 mod sessions;
 mod signing_keys;
 mod tables;
+mod upstreams;
 mod users;
 
 #[cfg(test)]

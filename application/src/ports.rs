@@ -29,6 +29,8 @@ mod revocations;
 mod second_factors;
 mod session_clients;
 mod sessions;
+mod upstream_provider;
+mod upstreams;
 mod users;
 
 pub use api_keys::ApiKeyRepository;
@@ -66,6 +68,10 @@ pub use second_factors::{
 };
 pub use session_clients::SessionClientRepository;
 pub use sessions::SessionRepository;
+pub use upstream_provider::{
+    GithubProfile, UpstreamCallError, UpstreamMetadata, UpstreamProvider, UpstreamTokens,
+};
+pub use upstreams::{UpstreamIdentityRepository, UpstreamRepository};
 pub use users::UserRepository;
 
 #[cfg(any(test, feature = "mocks"))]
@@ -127,5 +133,9 @@ pub use second_factors::{
 pub use session_clients::MockSessionClientRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use sessions::MockSessionRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use upstream_provider::MockUpstreamProvider;
+#[cfg(any(test, feature = "mocks"))]
+pub use upstreams::{MockUpstreamIdentityRepository, MockUpstreamRepository};
 #[cfg(any(test, feature = "mocks"))]
 pub use users::MockUserRepository;

@@ -37,6 +37,7 @@ use tessera_application::ports::{
     ClientRepository, ConsentRepository, DeviceAuthorizationRepository, EmailTokenRepository,
     HousekeepingRepository, LogoutDeliveryRepository, PasskeyRepository, PurgeKind,
     PushedRequestRepository, RefreshTokenRepository, ReplayCache, ResourceRepository,
+    UpstreamIdentityRepository, UpstreamRepository,
     RevocationRepository, SecondFactorRepository, SessionClientRepository, SessionRepository,
     SigningKeyRepository, UserRepository,
 };
@@ -246,6 +247,10 @@ repository_getters! {
     logout_deliveries -> LogoutDeliveryRepository;
     /// Pushed authorization requests (RFC 9126).
     pushed_requests -> PushedRequestRepository;
+    /// Upstream identity providers.
+    upstreams -> UpstreamRepository;
+    /// Links of accounts to people at upstream identity providers.
+    upstream_identities -> UpstreamIdentityRepository;
 }
 
 impl Repositories {

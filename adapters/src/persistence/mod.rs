@@ -98,6 +98,7 @@ mod refresh_tokens;
 mod replay;
 mod resource_list;
 mod resources;
+mod upstreams;
 mod revocations;
 mod schema;
 mod second_factors;

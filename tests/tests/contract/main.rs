@@ -32,3 +32,4 @@ mod resources;
 mod second_factors;
 mod sign_in;
 mod sign_out;
+mod upstreams;

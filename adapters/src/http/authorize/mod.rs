@@ -8,6 +8,7 @@ mod consent;
 mod render;
 pub(super) mod second_step;
 pub(super) mod sign_in;
+pub(super) mod upstream;
 #[cfg(test)]
 mod tests;
 
@@ -63,6 +64,7 @@ const PAGE_FIELDS: [&str; 11] = [
         (status = 400, description = "An error page: the client or redirect URI cannot be trusted", body = String, content_type = "text/html"),
     ))]
 pub async fn authorize_get(req: HttpRequest, state: web::Data<BrowserFlowState>) -> HttpResponse {
+    upstream::refresh_buttons(&req).await;
     match OAuthForm::parse(req.query_string().as_bytes()) {
         Ok(f) => render::start(&req, &state, request_params(&state, f)).await,
         Err(e) => bad_request(&e.to_string()),
@@ -85,6 +87,7 @@ pub async fn authorize_post(
     payload: web::Payload,
     state: web::Data<BrowserFlowState>,
 ) -> HttpResponse {
+    upstream::refresh_buttons(&req).await;
     let form = match OAuthForm::read(&req, payload).await {
         Ok(f) => f,
         Err(e) => return bad_request(&e.to_string()),

@@ -175,9 +175,15 @@ pub(super) fn login_page(
     (email, error): (&str, Option<&str>),
 ) -> HttpResponse {
     let hidden = hidden_fields(state, params);
+    let links = super::upstream::login_links(req, &hidden);
+    let upstreams: Vec<pages::UpstreamButton<'_>> = links
+        .iter()
+        .map(|(name, url)| pages::UpstreamButton { name, url })
+        .collect();
     let options = pages::LoginOptions {
         action_url: "/authorize",
         passkeys: state.passkeys,
+        upstreams: &upstreams,
         ..pages::LoginOptions::default()
     };
     state.page_with_csrf_and_script(req, state.passkeys, |csrf| {

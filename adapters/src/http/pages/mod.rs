@@ -20,6 +20,7 @@ mod logout;
 mod response;
 mod second_factor;
 mod ui;
+mod upstream;
 pub mod webauthn;
 
 pub use account::{
@@ -39,6 +40,7 @@ pub use login::{login_page, login_page_with, LoginOptions, UpstreamButton};
 pub use logout::{logged_out_page, logout_confirm_page};
 pub use response::{html_response, html_response_with_script};
 pub use ui::{Branding, Logo, Rgb, Theme, Ui};
+pub use upstream::{link_proof_page, upstream_problem_page, LinkProof, UpstreamProblem};
 pub use second_factor::{second_factor_needed_page, second_factor_page, SecondStep};
 
 #[cfg(test)]

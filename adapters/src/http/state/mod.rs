@@ -9,6 +9,7 @@ mod operations;
 #[cfg(test)]
 pub(crate) mod test_support;
 mod token_endpoints;
+mod upstream;
 
 pub use accounts::AccountState;
 pub use admin::AdminState;
@@ -16,6 +17,7 @@ pub use browser_flow::{
     AuthorizeFlow, BrowserFlowState, BrowserSessions, LoginPageSignIn, LogoutPlanner, PasskeyAnswer,
 };
 pub use operations::OperationsState;
+pub use upstream::{UpstreamList, UpstreamState, UPSTREAM_LIST_TTL};
 pub use token_endpoints::{
     ClientAuthentication, TokenEndpoints, TokenGrants, TokenIntrospector, TokenRevoker,
 };

@@ -26,6 +26,7 @@ pub use accounts::{
 };
 pub use admin::{
     AdminApiKeyCreate, AdminClientCreate, AdminClientUpdate, AdminKeyRotate, AdminResourceCreate,
+    AdminUpstreamCreate,
 };
 pub use authorize::{AuthorizeForm, LogoutForm};
 pub use device::{DeviceAuthorizationRequest, DeviceAuthorizationResponse};
