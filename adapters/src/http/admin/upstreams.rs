@@ -57,7 +57,7 @@ fn upstream_error(e: UpstreamRegistryError) -> AdminError {
             e.to_string(),
         )
         .into(),
-        UpstreamRegistryError::Crypto(c) => ApiError::server_error(c).into(),
+        UpstreamRegistryError::Crypto(c) => ApiError::server_error(&c).into(),
         UpstreamRegistryError::Repository(r) => r.into(),
     }
 }

@@ -10,7 +10,7 @@
 //!   the upstream identity is linked to it.
 
 mod cookies;
-mod link;
+pub(crate) mod link;
 
 use super::render::{authorize_error, current_session, hidden_fields};
 use super::second_step;

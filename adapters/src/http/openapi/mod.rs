@@ -34,7 +34,7 @@ const MAX_AGE_SECS: u32 = 600;
         crate::http::authorize::authorize_post,
         crate::http::authorize::upstream::start_get,
         crate::http::authorize::upstream::callback_get,
-        crate::http::authorize::upstream::link_post,
+        crate::http::authorize::upstream::link::link_post,
         crate::http::authorize::upstream::account_link_post,
         crate::http::authorize::upstream::account_unlink_post,
         super::token::token_post,

@@ -183,28 +183,30 @@ fn world_on(store: Arc<InMemoryStore>, claims: serde_json::Value, iss: bool, jit
 #[tokio::test]
 async fn mix_up_missing_iss_wrong_state_and_wrong_nonce_are_refused() {
     let w = world(provider(true, json!({})), false);
-    let pending = started(&w).await;
+    let first = started(&w).await;
     let id = upstream().id;
-    let good = id_claims(&pending.nonce);
-    let svc = world_on(w.store.clone(), good.clone(), true, false);
-    let cases = [
-        (answer(&pending, Some("https://evil.example")), "mix-up"),
-        (answer(&pending, None), "iss promised but missing"),
+    let svc = world_on(w.store.clone(), id_claims(&first.nonce), true, false);
+    let fresh = || async { svc.start(id.as_str(), None).await.unwrap().pending };
+    let cases: [(fn(&PendingUpstreamLogin) -> UpstreamCallback, &str); 3] = [
+        (|p| answer(p, Some("https://evil.example")), "mix-up"),
+        (|p| answer(p, None), "iss promised but missing"),
         (
-            UpstreamCallback {
+            |p| UpstreamCallback {
                 state: Some("other".into()),
-                ..answer(&pending, Some(ISSUER))
+                ..answer(p, Some(ISSUER))
             },
             "state",
         ),
     ];
     for (a, why) in cases {
-        let r = svc.finish(&ctx(), id.as_str(), Some(&pending), a).await;
+        let pending = fresh().await;
+        let r = svc.finish(&ctx(), id.as_str(), Some(&pending), a(&pending)).await;
         assert!(
             matches!(r, Err(UpstreamSignInError::MixUp | UpstreamSignInError::State)),
             "{why}: {r:?}"
         );
     }
+    let pending = first;
     // No pending login in this browser, or one for another upstream.
     assert!(matches!(
         svc.finish(&ctx(), id.as_str(), None, answer(&pending, Some(ISSUER))).await,
