@@ -97,8 +97,12 @@ pub(super) async fn account(
         sessions: &session_lines,
         apps: &app_lines,
     };
+    let upstreams = crate::http::authorize::upstream::account_lines(page.req, &s.user.id).await;
     page.flow
-        .page_with_csrf_and_script(page.req, passkeys, |csrf| pages::account_page(csrf, view))
+        .page_with_csrf_and_script(page.req, passkeys, |csrf| {
+            let html = pages::account_page(csrf, view);
+            crate::http::authorize::upstream::with_account_section(page.req, html, &upstreams, csrf)
+        })
 }
 
 /// How a session signed in, in words.

@@ -423,3 +423,50 @@ pub(crate) async fn account_unlink_post(
         Err(e) => failure(&req, &state, &e, None),
     }
 }
+
+/// The account page's lines of upstreams (linked or not) for `user`; empty when no upstream
+/// is registered (the section is then left out).
+pub(crate) async fn account_lines(
+    req: &HttpRequest,
+    user: &UserId,
+) -> Vec<pages::AccountUpstreamLine> {
+    let Some(up) = req.app_data::<web::Data<UpstreamState>>() else {
+        return Vec::new();
+    };
+    let (all, linked) = match (up.upstreams.list().await, up.upstreams.links_of(user).await) {
+        (Ok(a), Ok(l)) => (a, l),
+        (Err(e), _) | (_, Err(e)) => {
+            log::warn!("account page: upstream links unavailable: {e}");
+            return Vec::new();
+        }
+    };
+    all.into_iter()
+        .map(|u| pages::AccountUpstreamLine {
+            linked: linked.iter().any(|(l, _)| l.upstream == u.id),
+            id: u.id.as_str().to_owned(),
+            name: u.name,
+        })
+        .collect()
+}
+
+/// The account page's HTML with the upstream section put before its sign-out link.
+pub(crate) fn with_account_section(
+    req: &HttpRequest,
+    html: String,
+    lines: &[pages::AccountUpstreamLine],
+    csrf: &str,
+) -> String {
+    if lines.is_empty() {
+        return html;
+    }
+    let ui = pages::Ui::from_request(req, None);
+    let section = pages::account_upstreams_section(&ui, csrf, lines);
+    const MARKER: &str = "<p class=\"muted\"><a href=\"/logout\">";
+    match html.find(MARKER).or_else(|| html.find("</main>")) {
+        Some(at) => {
+            let (head, tail) = html.split_at(at);
+            format!("{head}{section}{tail}")
+        }
+        None => html,
+    }
+}

@@ -128,3 +128,53 @@ pub fn link_proof_page(ui: &Ui, view: LinkProof<'_>, error: Option<&str>) -> Str
 
 #[cfg(test)]
 mod tests;
+
+/// One upstream on the account page.
+#[derive(Debug, Clone)]
+pub struct AccountUpstreamLine {
+    /// The upstream's id (in the form actions).
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Whether the account is linked to it.
+    pub linked: bool,
+}
+
+/// The account page's section of sign-ins through other providers: each linked one with an
+/// "Unlink" button, each other one with a "Link" button (both CSRF-protected forms).
+pub fn account_upstreams_section(ui: &Ui, csrf: &str, lines: &[AccountUpstreamLine]) -> String {
+    let mut out = format!(
+        "<section aria-labelledby=\"upstreams-heading\">\n<h2 id=\"upstreams-heading\">{}</h2>\n<ul class=\"items\">\n",
+        ui.h("upstream.account_heading")
+    );
+    for line in lines {
+        let id = Escaped(&line.id);
+        let (text, action, button) = if line.linked {
+            (
+                ui.fill("upstream.account_linked", &[("provider", &line.name)]),
+                "unlink",
+                ui.t("upstream.account_unlink").to_owned(),
+            )
+        } else {
+            (
+                line.name.clone(),
+                "link",
+                ui.fill("upstream.account_link", &[("provider", &line.name)]),
+            )
+        };
+        out.push_str(&format!(
+            concat!(
+                "<li><span>{text}</span>\n",
+                "<form method=\"post\" action=\"/upstream/{id}/{action}\">\n{csrf}",
+                "<button type=\"submit\" class=\"secondary\">{button}</button>\n</form></li>\n"
+            ),
+            text = Escaped(&text),
+            id = id,
+            action = action,
+            csrf = csrf_input(csrf),
+            button = Escaped(&button),
+        ));
+    }
+    out.push_str("</ul>\n</section>\n");
+    out
+}
