@@ -27,7 +27,7 @@ use tessera_server::wiring::Core;
 use tessera_tests::{both_backends, TestDatabase};
 
 const UP_EMAIL: &str = "grace@example.com";
-const UP_PASSWORD: &str = "upstream passphrase for grace";
+const UP_PASSWORD: &str = "orbital tangerine lighthouse 42";
 const UPSTREAM_ID: &str = "00000000-0000-4000-8000-0000000000a1";
 
 /// A second, empty database of the same kind as `db`.
@@ -220,7 +220,7 @@ async fn a_person_signs_in_downstream_through_another_tessera(db: TestDatabase) 
         .expect("the downstream's ID token verifies");
     assert_eq!(claims.email().map(|e| e.as_str()), Some(UP_EMAIL));
     let amr: Vec<String> = claims
-        .auth_method_references()
+        .auth_method_refs()
         .expect("amr")
         .iter()
         .map(|a| a.as_str().to_owned())
