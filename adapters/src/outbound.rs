@@ -235,7 +235,8 @@ impl OutboundClient {
             .header(reqwest::header::ACCEPT, "application/json")
             .body(body);
         if let Some((user, password)) = basic {
-            let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+            let enc =
+                |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
             request = request.basic_auth(enc(user), Some(enc(password)));
         }
         let fetch = self.read_json(request, "POST", &url, max_bytes);

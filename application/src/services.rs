@@ -115,9 +115,8 @@ pub use upstream_registry::{
     GITHUB_WEB_BASE, UPSTREAM_CALLBACK_PATH,
 };
 pub use upstream_sign_in::{
-    PendingUpstreamLogin, StartedUpstreamLogin, UpstreamAccount, UpstreamCallback,
-    UpstreamSignIn, UpstreamSignInDeps, UpstreamSignInError, VerifiedUpstreamPerson,
-    UPSTREAM_LOGIN_TTL_SECS,
+    PendingUpstreamLogin, StartedUpstreamLogin, UpstreamAccount, UpstreamCallback, UpstreamSignIn,
+    UpstreamSignInDeps, UpstreamSignInError, VerifiedUpstreamPerson, UPSTREAM_LOGIN_TTL_SECS,
 };
 pub use user_tokens::{TokenSet, UserGrant, UserTokenIssuer, ID_TOKEN_TYP};
 pub use userinfo::{PresentedToken, UserInfo, UserInfoError};

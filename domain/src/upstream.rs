@@ -169,7 +169,8 @@ impl Default for ClaimMapping {
 impl ClaimMapping {
     /// A mapping; each claim name 1 to 64 visible ASCII characters.
     pub fn new(email: &str, name: &str) -> Result<Self, UpstreamError> {
-        let ok = |c: &str| !c.is_empty() && c.len() <= 64 && c.bytes().all(|b| b.is_ascii_graphic());
+        let ok =
+            |c: &str| !c.is_empty() && c.len() <= 64 && c.bytes().all(|b| b.is_ascii_graphic());
         if ok(email) && ok(name) {
             Ok(Self {
                 email: email.to_owned(),

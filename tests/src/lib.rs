@@ -37,9 +37,8 @@ use tessera_application::ports::{
     ClientRepository, ConsentRepository, DeviceAuthorizationRepository, EmailTokenRepository,
     HousekeepingRepository, LogoutDeliveryRepository, PasskeyRepository, PurgeKind,
     PushedRequestRepository, RefreshTokenRepository, ReplayCache, ResourceRepository,
-    UpstreamIdentityRepository, UpstreamRepository,
     RevocationRepository, SecondFactorRepository, SessionClientRepository, SessionRepository,
-    SigningKeyRepository, UserRepository,
+    SigningKeyRepository, UpstreamIdentityRepository, UpstreamRepository, UserRepository,
 };
 use tessera_application::RepositoryError;
 use tessera_domain::UnixTime;

@@ -117,7 +117,9 @@ fn jwt_error(e: ClientJwtError) -> UpstreamCallError {
 impl UpstreamProvider for OutboundUpstreamProvider {
     async fn metadata(&self, upstream: &Upstream) -> Result<UpstreamMetadata, UpstreamCallError> {
         if upstream.kind != UpstreamKind::Oidc {
-            return Err(UpstreamCallError::Invalid("no discovery for this kind".into()));
+            return Err(UpstreamCallError::Invalid(
+                "no discovery for this kind".into(),
+            ));
         }
         let issuer = upstream.issuer.as_str().to_owned();
         let cached = self

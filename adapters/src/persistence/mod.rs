@@ -98,7 +98,6 @@ mod refresh_tokens;
 mod replay;
 mod resource_list;
 mod resources;
-mod upstreams;
 mod revocations;
 mod schema;
 mod second_factors;
@@ -106,6 +105,7 @@ mod session_clients;
 mod sessions;
 mod signing_keys;
 mod sqlite_file;
+mod upstreams;
 mod user_lockout;
 mod users;
 

@@ -117,7 +117,10 @@ impl IdentityRow {
     fn into_domain(self) -> Result<UpstreamIdentity, RepositoryError> {
         let corrupt = |field: &str, why: BoxError| {
             RepositoryError::corrupt(
-                format!("upstream identity {:?}/{:?}: {field}", self.upstream_id, self.subject),
+                format!(
+                    "upstream identity {:?}/{:?}: {field}",
+                    self.upstream_id, self.subject
+                ),
                 why,
             )
         };

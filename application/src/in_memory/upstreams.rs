@@ -54,8 +54,7 @@ fn insert_link(t: &mut Tables, identity: &UpstreamIdentity) -> Result<(), Reposi
         identity.subject.as_str().to_owned(),
     );
     let taken = t.upstream_identities.contains_key(&key)
-        || t
-            .upstream_identities
+        || t.upstream_identities
             .values()
             .any(|l| l.upstream == identity.upstream && l.user == identity.user);
     if taken {

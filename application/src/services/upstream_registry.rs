@@ -138,7 +138,12 @@ impl UpstreamRegistry {
             }
             Err(e) => return Err(UpstreamRegistryError::Repository(e)),
         }
-        self.audit(actor, AuditAction::UpstreamCreated, "upstreams.create", &upstream.id);
+        self.audit(
+            actor,
+            AuditAction::UpstreamCreated,
+            "upstreams.create",
+            &upstream.id,
+        );
         Ok(upstream)
     }
 
@@ -247,7 +252,12 @@ impl UpstreamRegistry {
         if !deleted {
             return Err(not_found());
         }
-        self.audit(actor, AuditAction::UpstreamDeleted, "upstreams.delete", &parsed);
+        self.audit(
+            actor,
+            AuditAction::UpstreamDeleted,
+            "upstreams.delete",
+            &parsed,
+        );
         Ok(())
     }
 

@@ -22,8 +22,8 @@ use std::sync::Arc;
 use subtle::ConstantTimeEq;
 use tessera_domain::{
     check_id_token_claims, email_from_claims, AuditAction, AuditOutcome, Email, ExpectedIdToken,
-    LoginAttempts, UnixTime, Upstream, UpstreamId, UpstreamIdentity, UpstreamKind,
-    UpstreamSubject, User, UserId,
+    LoginAttempts, UnixTime, Upstream, UpstreamId, UpstreamIdentity, UpstreamKind, UpstreamSubject,
+    User, UserId,
 };
 
 /// How long a started upstream sign-in may take (the person may have to sign in there).
@@ -279,7 +279,13 @@ impl UpstreamSignIn {
     ) -> Result<VerifiedUpstreamPerson, UpstreamSignInError> {
         let result = self.verify(ctx, id, pending, callback).await;
         if let Err(e) = &result {
-            self.audit(ctx, id, AuditOutcome::Failure, &format!("refused: {e}"), None);
+            self.audit(
+                ctx,
+                id,
+                AuditOutcome::Failure,
+                &format!("refused: {e}"),
+                None,
+            );
         }
         result
     }
@@ -295,7 +301,8 @@ impl UpstreamSignIn {
             .filter(|p| p.upstream == id && ctx.now.as_secs() < p.expires_at)
             .ok_or(UpstreamSignInError::NoPendingLogin)?;
         let state_ok = callback.state.as_deref().is_some_and(|s| {
-            s.len() == pending.state.len() && bool::from(s.as_bytes().ct_eq(pending.state.as_bytes()))
+            s.len() == pending.state.len()
+                && bool::from(s.as_bytes().ct_eq(pending.state.as_bytes()))
         });
         if !state_ok {
             return Err(UpstreamSignInError::State);
@@ -358,7 +365,10 @@ impl UpstreamSignIn {
                 self.person_from_id_token(ctx, &upstream, &m, tokens.id_token, &pending.nonce)
                     .await
             }
-            _ => self.person_from_github(&upstream, &tokens.access_token).await,
+            _ => {
+                self.person_from_github(&upstream, &tokens.access_token)
+                    .await
+            }
         }
     }
 
@@ -459,13 +469,25 @@ impl UpstreamSignIn {
                 .ok_or(UpstreamSignInError::Disabled)?;
             if let Some(target) = link_for {
                 if *target != user.id {
-                    self.audit(ctx, id, AuditOutcome::Failure, "link refused: linked to another account", Some(target));
+                    self.audit(
+                        ctx,
+                        id,
+                        AuditOutcome::Failure,
+                        "link refused: linked to another account",
+                        Some(target),
+                    );
                     return Err(UpstreamSignInError::LinkRefused);
                 }
                 return Ok(UpstreamAccount::Linked(user));
             }
             if user.disabled {
-                self.audit(ctx, id, AuditOutcome::Failure, "refused: account disabled", Some(&user.id));
+                self.audit(
+                    ctx,
+                    id,
+                    AuditOutcome::Failure,
+                    "refused: account disabled",
+                    Some(&user.id),
+                );
                 return Err(UpstreamSignInError::Disabled);
             }
             self.audit(ctx, id, AuditOutcome::Success, "signed in", Some(&user.id));
@@ -488,7 +510,13 @@ impl UpstreamSignIn {
             return Ok(UpstreamAccount::ProveExisting(existing));
         }
         if !self.d.jit {
-            self.audit(ctx, id, AuditOutcome::Failure, "refused: no linked account", None);
+            self.audit(
+                ctx,
+                id,
+                AuditOutcome::Failure,
+                "refused: no linked account",
+                None,
+            );
             return Ok(UpstreamAccount::NoAccount);
         }
         let mut bytes = [0u8; 16];
@@ -511,7 +539,13 @@ impl UpstreamSignIn {
             Err(RepositoryError::Conflict) => return Err(UpstreamSignInError::LinkRefused),
             Err(e) => return Err(e.into()),
         }
-        self.audit(ctx, id, AuditOutcome::Success, "account created and linked", Some(&user.id));
+        self.audit(
+            ctx,
+            id,
+            AuditOutcome::Success,
+            "account created and linked",
+            Some(&user.id),
+        );
         Ok(UpstreamAccount::SignIn(user))
     }
 
@@ -566,7 +600,12 @@ impl UpstreamSignIn {
         Ok(removed)
     }
 
-    fn identity(&self, person: &VerifiedUpstreamPerson, user: &UserId, now: UnixTime) -> UpstreamIdentity {
+    fn identity(
+        &self,
+        person: &VerifiedUpstreamPerson,
+        user: &UserId,
+        now: UnixTime,
+    ) -> UpstreamIdentity {
         UpstreamIdentity {
             upstream: person.upstream.clone(),
             subject: person.subject.clone(),
@@ -611,7 +650,10 @@ impl UpstreamSignIn {
             .secrets
             .decrypt(&upstream.sealed_secret, upstream.id.as_str().as_bytes())
             .map_err(|e| {
-                log::error!("the client secret of upstream {} does not open: {e}", upstream.id);
+                log::error!(
+                    "the client secret of upstream {} does not open: {e}",
+                    upstream.id
+                );
                 UpstreamSignInError::Secret
             })?;
         let text = String::from_utf8(opened.expose_secret().clone())

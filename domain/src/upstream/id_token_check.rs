@@ -65,10 +65,11 @@ pub fn check_id_token_claims(
         Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
         _ => Vec::new(),
     };
-    let listed = audiences.len() == claims.get("aud").map_or(0, |a| match a {
-        Value::Array(list) => list.len(),
-        _ => 1,
-    });
+    let listed = audiences.len()
+        == claims.get("aud").map_or(0, |a| match a {
+            Value::Array(list) => list.len(),
+            _ => 1,
+        });
     // Every audience must be us: we trust no other party to hold our users' ID tokens.
     if audiences.is_empty() || !listed || audiences.iter().any(|a| *a != expected.client_id) {
         return Err(IdTokenRejection::Audience);

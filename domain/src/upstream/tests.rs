@@ -17,7 +17,11 @@ fn issuers_must_be_https_or_loopback_http_without_query() {
         "https://exa mple.com",
         "http://127.0.0.1.evil.com",
     ] {
-        assert_eq!(UpstreamIssuer::parse(bad), Err(UpstreamError::Issuer), "{bad}");
+        assert_eq!(
+            UpstreamIssuer::parse(bad),
+            Err(UpstreamError::Issuer),
+            "{bad}"
+        );
     }
 }
 
@@ -27,7 +31,10 @@ fn ids_kinds_claims_and_subjects_are_checked() {
     assert_eq!(UpstreamId::parse(id.as_str()), Ok(id));
     assert!(UpstreamId::parse("nope").is_err());
     assert_eq!(UpstreamKind::parse("github"), Ok(UpstreamKind::Github));
-    assert_eq!(UpstreamKind::parse("oidc").map(UpstreamKind::as_str), Ok("oidc"));
+    assert_eq!(
+        UpstreamKind::parse("oidc").map(UpstreamKind::as_str),
+        Ok("oidc")
+    );
     assert!(UpstreamKind::parse("saml").is_err());
     assert_eq!(ClaimMapping::default().email(), "email");
     assert!(ClaimMapping::new("", "name").is_err());

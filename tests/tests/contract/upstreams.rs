@@ -3,8 +3,8 @@
 
 use tessera_application::RepositoryError;
 use tessera_domain::{
-    ClaimMapping, Email, LoginAttempts, ScopeSet, UnixTime, Upstream, UpstreamId,
-    UpstreamIdentity, UpstreamIssuer, UpstreamKind, UpstreamSubject, User, UserId,
+    ClaimMapping, Email, LoginAttempts, ScopeSet, UnixTime, Upstream, UpstreamId, UpstreamIdentity,
+    UpstreamIssuer, UpstreamKind, UpstreamSubject, User, UserId,
 };
 use tessera_tests::{all_backends, TestBackend};
 
@@ -58,7 +58,10 @@ async fn upstreams_round_trip_in_order(tdb: TestBackend) {
     for u in [&a, &b, &c] {
         repo.insert(u).await.unwrap();
     }
-    assert!(matches!(repo.insert(&a).await, Err(RepositoryError::Conflict)));
+    assert!(matches!(
+        repo.insert(&a).await,
+        Err(RepositoryError::Conflict)
+    ));
     assert_eq!(repo.find(&a.id).await.unwrap(), Some(a.clone()));
     assert_eq!(repo.find(&b.id).await.unwrap(), Some(b.clone()));
     let mut same_time = vec![a.clone(), c.clone()];
@@ -100,7 +103,10 @@ async fn links_are_unique_per_subject_and_per_account(tdb: TestBackend) {
     let sub = UpstreamSubject::parse("sub-1").unwrap();
     assert_eq!(links.find(&a.id, &sub).await.unwrap(), Some(first.clone()));
     assert_eq!(
-        links.find(&a.id, &UpstreamSubject::parse("SUB-1").unwrap()).await.unwrap(),
+        links
+            .find(&a.id, &UpstreamSubject::parse("SUB-1").unwrap())
+            .await
+            .unwrap(),
         None,
         "subjects compare exactly"
     );
@@ -115,7 +121,10 @@ async fn links_are_unique_per_subject_and_per_account(tdb: TestBackend) {
     assert!(ups.delete(&a.id).await.unwrap());
     assert!(links.list_for_user(&alice.id).await.unwrap().is_empty());
 }
-all_backends!(link_uniqueness, links_are_unique_per_subject_and_per_account);
+all_backends!(
+    link_uniqueness,
+    links_are_unique_per_subject_and_per_account
+);
 
 async fn a_just_in_time_account_is_all_or_nothing(tdb: TestBackend) {
     let db = tdb.migrated().await;
@@ -133,7 +142,9 @@ async fn a_just_in_time_account_is_all_or_nothing(tdb: TestBackend) {
     // A second account for the same (upstream, sub) is refused, and not created.
     let again = user(21);
     assert!(matches!(
-        links.create_linked_user(&again, &link(&a, "jit", &again, 6)).await,
+        links
+            .create_linked_user(&again, &link(&a, "jit", &again, 6))
+            .await,
         Err(RepositoryError::Conflict)
     ));
     assert_eq!(users.find(&again.id).await.unwrap(), None);
@@ -143,11 +154,16 @@ async fn a_just_in_time_account_is_all_or_nothing(tdb: TestBackend) {
         ..alice.clone()
     };
     assert!(matches!(
-        links.create_linked_user(&clash, &link(&a, "other", &clash, 7)).await,
+        links
+            .create_linked_user(&clash, &link(&a, "other", &clash, 7))
+            .await,
         Err(RepositoryError::Conflict)
     ));
     assert_eq!(
-        links.find(&a.id, &UpstreamSubject::parse("other").unwrap()).await.unwrap(),
+        links
+            .find(&a.id, &UpstreamSubject::parse("other").unwrap())
+            .await
+            .unwrap(),
         None
     );
     // Deleting the account takes its links with it.

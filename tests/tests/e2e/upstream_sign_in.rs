@@ -35,7 +35,9 @@ async fn another(db: &TestDatabase) -> TestDatabase {
     if db.sqlite_path().is_some() {
         TestDatabase::sqlite()
     } else {
-        TestDatabase::postgres().await.expect("PostgreSQL is configured")
+        TestDatabase::postgres()
+            .await
+            .expect("PostgreSQL is configured")
     }
 }
 
@@ -121,7 +123,11 @@ async fn consent(down: &TestApp, browser: &mut Browser, page: Page) -> Page {
         return page;
     }
     assert_eq!(page.status, 200, "{}", page.body);
-    assert!(page.body.contains("decision"), "consent page: {}", page.body);
+    assert!(
+        page.body.contains("decision"),
+        "consent page: {}",
+        page.body
+    );
     let mut form = page.form();
     form.set("decision", "allow");
     let done = browser.post(&down.url("/authorize"), &form).await;
@@ -142,7 +148,9 @@ async fn user_exists(app: &TestApp, email: &str) -> bool {
 async fn a_person_signs_in_downstream_through_another_tessera(db: TestDatabase) {
     let upstream = TestApp::spawn_on_localhost(another(&db).await).await;
     let down = downstream(db, true).await;
-    upstream.create_user(UP_EMAIL, UP_PASSWORD, Some("Grace Hopper")).await;
+    upstream
+        .create_user(UP_EMAIL, UP_PASSWORD, Some("Grace Hopper"))
+        .await;
     let callback = down.url(&format!("/upstream/{UPSTREAM_ID}/callback"));
     let at_upstream = upstream
         .register(NewClient {
@@ -165,10 +173,12 @@ async fn a_person_signs_in_downstream_through_another_tessera(db: TestDatabase) 
 
     // The downstream's relying party, through the openidconnect crate.
     let rp = web_client(&down, |_| {}).await;
-    let metadata =
-        CoreProviderMetadata::discover_async(IssuerUrl::new(down.base.clone()).unwrap(), &down.http)
-            .await
-            .expect("discovery");
+    let metadata = CoreProviderMetadata::discover_async(
+        IssuerUrl::new(down.base.clone()).unwrap(),
+        &down.http,
+    )
+    .await
+    .expect("discovery");
     let client = CoreClient::from_provider_metadata(
         metadata,
         ClientId::new(rp.id.clone()),
@@ -189,19 +199,37 @@ async fn a_person_signs_in_downstream_through_another_tessera(db: TestDatabase) 
     // Two hosts (127.0.0.1 and localhost): each keeps its own cookies, as a browser does.
     let mut browser = Browser::new();
     let mut upstream_browser = Browser::new();
-    let back = through_upstream(&down, &mut browser, url.as_str(), "Upstream Tessera", async |location: String| {
-        assert!(location.starts_with(&upstream.url("/authorize?")), "{location}");
-        assert!(location.contains("code_challenge_method=S256") && location.contains("nonce="));
-        let login = upstream_browser.get(&location).await;
-        assert_eq!(login.status, 200, "the upstream's login page: {}", login.body);
-        let mut form = login.form();
-        form.set("email", UP_EMAIL).set("password", UP_PASSWORD);
-        let done = upstream_browser.post(&upstream.url("/authorize"), &form).await;
-        assert_eq!(done.status, 303, "{}", done.body);
-        let location = done.location().unwrap();
-        assert!(location.contains(&format!("iss={}", urlencode(&upstream.base))), "RFC 9207: {location}");
-        location
-    })
+    let back = through_upstream(
+        &down,
+        &mut browser,
+        url.as_str(),
+        "Upstream Tessera",
+        async |location: String| {
+            assert!(
+                location.starts_with(&upstream.url("/authorize?")),
+                "{location}"
+            );
+            assert!(location.contains("code_challenge_method=S256") && location.contains("nonce="));
+            let login = upstream_browser.get(&location).await;
+            assert_eq!(
+                login.status, 200,
+                "the upstream's login page: {}",
+                login.body
+            );
+            let mut form = login.form();
+            form.set("email", UP_EMAIL).set("password", UP_PASSWORD);
+            let done = upstream_browser
+                .post(&upstream.url("/authorize"), &form)
+                .await;
+            assert_eq!(done.status, 303, "{}", done.body);
+            let location = done.location().unwrap();
+            assert!(
+                location.contains(&format!("iss={}", urlencode(&upstream.base))),
+                "RFC 9207: {location}"
+            );
+            location
+        },
+    )
     .await;
     let done = consent(&down, &mut browser, back).await;
     let params = done.redirect_params();
@@ -240,7 +268,10 @@ async fn a_person_signs_in_downstream_through_another_tessera(db: TestDatabase) 
             .expect("audit");
         named = events.iter().any(|e| {
             e.event.action.as_str() == "upstream_sign_in"
-                && e.event.detail.as_deref().is_some_and(|d| d.contains(UPSTREAM_ID))
+                && e.event
+                    .detail
+                    .as_deref()
+                    .is_some_and(|d| d.contains(UPSTREAM_ID))
         });
         if named {
             break;
@@ -264,13 +295,24 @@ fn urlencode(s: &str) -> String {
 async fn attempt(down: &TestApp, stub: &StubUpstream, rp: &str, mode: StubMode) -> Page {
     stub.set_mode(mode);
     let mut browser = Browser::new();
-    through_upstream(down, &mut browser, &authorize_url(down, rp, &[]), "Stub", stub_answers).await
+    through_upstream(
+        down,
+        &mut browser,
+        &authorize_url(down, rp, &[]),
+        "Stub",
+        stub_answers,
+    )
+    .await
 }
 
 async fn refusals_leave_nothing_behind(db: TestDatabase) {
     let down = downstream(db, true).await;
     let stub = StubUpstream::start().await;
-    add_upstream(&down, new_upstream("Stub", &stub.issuer, "tessera-at-stub", "stub-secret")).await;
+    add_upstream(
+        &down,
+        new_upstream("Stub", &stub.issuer, "tessera-at-stub", "stub-secret"),
+    )
+    .await;
     let rp = web_client(&down, |_| {}).await;
 
     for (mode, why) in [
@@ -280,8 +322,15 @@ async fn refusals_leave_nothing_behind(db: TestDatabase) {
     ] {
         let page = attempt(&down, &stub, &rp.id, mode).await;
         assert_eq!(page.status, 400, "{why}: {}", page.body);
-        assert!(page.body.contains("could not be verified"), "{why}: {}", page.body);
-        assert!(!user_exists(&down, "stub.person@example.com").await, "{why}: no account");
+        assert!(
+            page.body.contains("could not be verified"),
+            "{why}: {}",
+            page.body
+        );
+        assert!(
+            !user_exists(&down, "stub.person@example.com").await,
+            "{why}: no account"
+        );
     }
 
     let before = stub.token_requests();
@@ -289,7 +338,10 @@ async fn refusals_leave_nothing_behind(db: TestDatabase) {
     assert_eq!(page.status, 502, "{}", page.body);
     assert!(page.body.contains("could not be reached"), "{}", page.body);
     assert_eq!(stub.token_requests(), before + 1);
-    assert!(!user_exists(&down, "stub.person@example.com").await, "down: no account");
+    assert!(
+        !user_exists(&down, "stub.person@example.com").await,
+        "down: no account"
+    );
 
     // A replayed state: the same callback with the same pending cookie, twice.
     stub.set_mode(StubMode::Good);
@@ -299,12 +351,23 @@ async fn refusals_leave_nothing_behind(db: TestDatabase) {
     let saved = browser.cookies.clone();
     let callback = stub_answers(start.location().unwrap()).await;
     let first = browser.get(&callback).await;
-    assert_eq!(first.status, 200, "consent after a good sign-in: {}", first.body);
-    assert!(user_exists(&down, "stub.person@example.com").await, "just in time");
+    assert_eq!(
+        first.status, 200,
+        "consent after a good sign-in: {}",
+        first.body
+    );
+    assert!(
+        user_exists(&down, "stub.person@example.com").await,
+        "just in time"
+    );
     let mut replay = Browser::new();
     replay.cookies = saved;
     let again = replay.get(&callback).await;
-    assert_eq!(again.status, 400, "a replayed state is refused: {}", again.body);
+    assert_eq!(
+        again.status, 400,
+        "a replayed state is refused: {}",
+        again.body
+    );
     // Without the browser's pending cookie the callback is refused too (login CSRF).
     let stranger = Browser::new().get(&callback).await;
     assert_eq!(stranger.status, 400, "{}", stranger.body);
@@ -331,8 +394,13 @@ async fn an_existing_account_is_linked_only_after_its_password(db: TestDatabase)
     let down = downstream(db, false).await;
     let stub = StubUpstream::start().await;
     stub.set_person("linked-person", "ada@example.com");
-    add_upstream(&down, new_upstream("Stub", &stub.issuer, "tessera-at-stub", "stub-secret")).await;
-    down.create_user("ada@example.com", "correct horse battery staple", None).await;
+    add_upstream(
+        &down,
+        new_upstream("Stub", &stub.issuer, "tessera-at-stub", "stub-secret"),
+    )
+    .await;
+    down.create_user("ada@example.com", "correct horse battery staple", None)
+        .await;
     let rp = web_client(&down, |_| {}).await;
 
     let mut browser = Browser::new();
@@ -366,7 +434,10 @@ async fn an_existing_account_is_linked_only_after_its_password(db: TestDatabase)
     stub.stop().await;
     down.stop().await;
 }
-both_backends!(link_after_proof, an_existing_account_is_linked_only_after_its_password);
+both_backends!(
+    link_after_proof,
+    an_existing_account_is_linked_only_after_its_password
+);
 
 async fn github_sign_in_through_its_user_api(db: TestDatabase) {
     let down = downstream(db, true).await;
@@ -380,11 +451,17 @@ async fn github_sign_in_through_its_user_api(db: TestDatabase) {
 
     let mut browser = Browser::new();
     let url = authorize_url(&down, &rp.id, &[]);
-    let page = through_upstream(&down, &mut browser, &url, "GitHub", async |location: String| {
-        assert!(location.starts_with(&format!("{}/login/oauth/authorize?", stub.issuer)));
-        assert!(!location.contains("nonce="), "GitHub has no ID token");
-        stub_answers(location).await
-    })
+    let page = through_upstream(
+        &down,
+        &mut browser,
+        &url,
+        "GitHub",
+        async |location: String| {
+            assert!(location.starts_with(&format!("{}/login/oauth/authorize?", stub.issuer)));
+            assert!(!location.contains("nonce="), "GitHub has no ID token");
+            stub_answers(location).await
+        },
+    )
     .await;
     let done = consent(&down, &mut browser, page).await;
     assert!(done.redirect_params().contains_key("code"));

@@ -8,9 +8,9 @@ mod consent;
 mod render;
 pub(super) mod second_step;
 pub(super) mod sign_in;
-pub(super) mod upstream;
 #[cfg(test)]
 mod tests;
+pub(super) mod upstream;
 
 use super::auth_transaction::AUTH_TX_FIELD;
 use super::form::OAuthForm;

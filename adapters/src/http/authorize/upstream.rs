@@ -73,12 +73,18 @@ fn problem(
     what: UpstreamProblem,
     params: Option<&AuthorizeParams>,
 ) -> HttpResponse {
-    let ui = pages::Ui::from_request(req, params.and_then(|p| p.other.get("ui_locales").map(String::as_str)));
+    let ui = pages::Ui::from_request(
+        req,
+        params.and_then(|p| p.other.get("ui_locales").map(String::as_str)),
+    );
     let back = params.map(|p| {
         let query = serde_urlencoded::to_string(hidden_fields(state, p)).unwrap_or_default();
         format!("/authorize?{query}")
     });
-    ui.respond(status, pages::upstream_problem_page(&ui, what, back.as_deref()))
+    ui.respond(
+        status,
+        pages::upstream_problem_page(&ui, what, back.as_deref()),
+    )
 }
 
 /// A use-case failure as its page: a provider that is down is `502`, everything else `400`
@@ -417,9 +423,13 @@ pub(crate) async fn account_unlink_post(
             .insert_header((header::LOCATION, crate::http::paths::ACCOUNT))
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .finish(),
-        Err(UpstreamSignInError::LinkRefused) => {
-            problem(&req, &state, StatusCode::FORBIDDEN, UpstreamProblem::LastWayIn, None)
-        }
+        Err(UpstreamSignInError::LinkRefused) => problem(
+            &req,
+            &state,
+            StatusCode::FORBIDDEN,
+            UpstreamProblem::LastWayIn,
+            None,
+        ),
         Err(e) => failure(&req, &state, &e, None),
     }
 }

@@ -17,7 +17,7 @@ pub use browser_flow::{
     AuthorizeFlow, BrowserFlowState, BrowserSessions, LoginPageSignIn, LogoutPlanner, PasskeyAnswer,
 };
 pub use operations::OperationsState;
-pub use upstream::{UpstreamList, UpstreamState, UPSTREAM_LIST_TTL};
 pub use token_endpoints::{
     ClientAuthentication, TokenEndpoints, TokenGrants, TokenIntrospector, TokenRevoker,
 };
+pub use upstream::{UpstreamList, UpstreamState, UPSTREAM_LIST_TTL};

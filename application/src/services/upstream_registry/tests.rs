@@ -58,7 +58,10 @@ async fn an_oidc_upstream_is_stored_with_openid_and_its_secret_sealed() {
         svc.redirect_uri(&up),
         format!("https://id.example.com/upstream/{}/callback", up.id)
     );
-    assert_eq!(UpstreamRepository::list(store.as_ref()).await.unwrap(), vec![up.clone()]);
+    assert_eq!(
+        UpstreamRepository::list(store.as_ref()).await.unwrap(),
+        vec![up.clone()]
+    );
     assert_eq!(events.only().action, AuditAction::UpstreamCreated);
     svc.delete(&Actor::cli(), up.id.as_str()).await.unwrap();
     assert!(matches!(
@@ -88,12 +91,21 @@ async fn bad_fields_are_named() {
     let (svc, store, _) = service();
     let cases: Vec<(&str, Box<dyn Fn(&mut NewUpstream)>)> = vec![
         ("name", Box::new(|r| r.name = " ".into())),
-        ("issuer", Box::new(|r| r.issuer = Some("http://corp.example.com".into()))),
+        (
+            "issuer",
+            Box::new(|r| r.issuer = Some("http://corp.example.com".into())),
+        ),
         ("issuer", Box::new(|r| r.issuer = None)),
         ("client_id", Box::new(|r| r.client_id = String::new())),
-        ("client_secret", Box::new(|r| r.client_secret = SecretString::from(""))),
+        (
+            "client_secret",
+            Box::new(|r| r.client_secret = SecretString::from("")),
+        ),
         ("kind", Box::new(|r| r.kind = Some("saml".into()))),
-        ("api_base", Box::new(|r| r.api_base = Some("https://api.example".into()))),
+        (
+            "api_base",
+            Box::new(|r| r.api_base = Some("https://api.example".into())),
+        ),
         ("scope", Box::new(|r| r.scope = Some("a\"b".into()))),
         ("claims", Box::new(|r| r.email_claim = Some(String::new()))),
     ];
@@ -105,5 +117,8 @@ async fn bad_fields_are_named() {
             other => panic!("{field}: {other:?}"),
         }
     }
-    assert!(UpstreamRepository::list(store.as_ref()).await.unwrap().is_empty());
+    assert!(UpstreamRepository::list(store.as_ref())
+        .await
+        .unwrap()
+        .is_empty());
 }

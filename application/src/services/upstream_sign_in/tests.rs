@@ -41,16 +41,17 @@ fn provider(iss_supported: bool, claims: serde_json::Value) -> MockUpstreamProvi
     let mut p = MockUpstreamProvider::new();
     p.expect_metadata()
         .returning(move |_| Ok(metadata(iss_supported)));
-    p.expect_redeem_code().returning(|_, id, secret, code, _, verifier| {
-        assert_eq!(id, "tessera");
-        assert_eq!(secret.expose_secret(), "s3cret");
-        assert_eq!(code, "the-code");
-        assert_eq!(verifier.len(), 43);
-        Ok(UpstreamTokens {
-            access_token: SecretString::from("at"),
-            id_token: Some("id.token.sig".into()),
-        })
-    });
+    p.expect_redeem_code()
+        .returning(|_, id, secret, code, _, verifier| {
+            assert_eq!(id, "tessera");
+            assert_eq!(secret.expose_secret(), "s3cret");
+            assert_eq!(code, "the-code");
+            assert_eq!(verifier.len(), 43);
+            Ok(UpstreamTokens {
+                access_token: SecretString::from("at"),
+                id_token: Some("id.token.sig".into()),
+            })
+        });
     p.expect_verify_id_token()
         .returning(move |_, _| Ok(claims.as_object().cloned().unwrap_or_default()));
     p
@@ -131,15 +132,22 @@ async fn start_sends_pkce_s256_state_nonce_and_our_callback() {
     assert!(url.starts_with("https://up.example/authorize?response_type=code&client_id=tessera"));
     let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(Sha256::digest(s.pending.code_verifier.as_bytes()));
-    assert!(url.contains(&format!("code_challenge={challenge}&code_challenge_method=S256")));
+    assert!(url.contains(&format!(
+        "code_challenge={challenge}&code_challenge_method=S256"
+    )));
     assert!(url.contains(&format!("state={}", s.pending.state)));
     assert!(url.contains(&format!("nonce={}", s.pending.nonce)));
-    let callback = format!("https%3A%2F%2Fid.example%2Fupstream%2F{}%2Fcallback", upstream().id);
+    let callback = format!(
+        "https%3A%2F%2Fid.example%2Fupstream%2F{}%2Fcallback",
+        upstream().id
+    );
     assert!(url.contains(&callback), "{url}");
     assert_ne!(s.pending.state, s.pending.nonce);
     assert_eq!(s.pending.expires_at, NOW + UPSTREAM_LOGIN_TTL_SECS);
     assert!(matches!(
-        w.svc.start("00000000-0000-4000-8000-00000000000f", None).await,
+        w.svc
+            .start("00000000-0000-4000-8000-00000000000f", None)
+            .await,
         Err(UpstreamSignInError::UnknownUpstream)
     ));
 }
@@ -151,15 +159,25 @@ async fn a_good_callback_yields_the_person_and_its_state_is_single_use() {
     let svc = world_on(w.store.clone(), id_claims(&pending.nonce), true, false);
     let id = upstream().id;
     let person = svc
-        .finish(&ctx(), id.as_str(), Some(&pending), answer(&pending, Some(ISSUER)))
+        .finish(
+            &ctx(),
+            id.as_str(),
+            Some(&pending),
+            answer(&pending, Some(ISSUER)),
+        )
         .await
         .unwrap();
     assert_eq!(person.subject.as_str(), "alice-at-corp");
     assert_eq!(person.email.as_deref(), Some("alice@corp.example"));
     assert!(person.email_verified);
     assert!(matches!(
-        svc.finish(&ctx(), id.as_str(), Some(&pending), answer(&pending, Some(ISSUER)))
-            .await,
+        svc.finish(
+            &ctx(),
+            id.as_str(),
+            Some(&pending),
+            answer(&pending, Some(ISSUER))
+        )
+        .await,
         Err(UpstreamSignInError::Replayed)
     ));
 }
@@ -169,7 +187,12 @@ fn take_deps(svc: UpstreamSignIn) -> UpstreamSignInDeps {
 }
 
 /// A world whose provider answers for `pending`'s nonce, on `store`.
-fn world_on(store: Arc<InMemoryStore>, claims: serde_json::Value, iss: bool, jit: bool) -> UpstreamSignIn {
+fn world_on(
+    store: Arc<InMemoryStore>,
+    claims: serde_json::Value,
+    iss: bool,
+    jit: bool,
+) -> UpstreamSignIn {
     let d = take_deps(world(provider(iss, claims), jit).svc);
     UpstreamSignIn::new(UpstreamSignInDeps {
         upstreams: store.clone(),
@@ -200,16 +223,22 @@ async fn mix_up_missing_iss_wrong_state_and_wrong_nonce_are_refused() {
     ];
     for (a, why) in cases {
         let pending = fresh().await;
-        let r = svc.finish(&ctx(), id.as_str(), Some(&pending), a(&pending)).await;
+        let r = svc
+            .finish(&ctx(), id.as_str(), Some(&pending), a(&pending))
+            .await;
         assert!(
-            matches!(r, Err(UpstreamSignInError::MixUp | UpstreamSignInError::State)),
+            matches!(
+                r,
+                Err(UpstreamSignInError::MixUp | UpstreamSignInError::State)
+            ),
             "{why}: {r:?}"
         );
     }
     let pending = first;
     // No pending login in this browser, or one for another upstream.
     assert!(matches!(
-        svc.finish(&ctx(), id.as_str(), None, answer(&pending, Some(ISSUER))).await,
+        svc.finish(&ctx(), id.as_str(), None, answer(&pending, Some(ISSUER)))
+            .await,
         Err(UpstreamSignInError::NoPendingLogin)
     ));
     // A wrong nonce (fresh state each time: the first uses above spent nothing but the mix-up).
@@ -255,18 +284,29 @@ async fn the_account_policy_links_by_subject_never_by_email() {
     UpstreamRepository::insert(w.store.as_ref(), &upstream())
         .await
         .unwrap();
-    let r = w.svc.resolve(&ctx(), &person(Some("alice@corp.example")), None).await;
+    let r = w
+        .svc
+        .resolve(&ctx(), &person(Some("alice@corp.example")), None)
+        .await;
     assert!(matches!(r, Ok(UpstreamAccount::NoAccount)));
     // An account with the same email: proof first, nothing linked.
     let mut existing = ts::user();
     existing.email = Email::parse("alice@corp.example").unwrap();
-    UserRepository::insert(w.store.as_ref(), &existing).await.unwrap();
-    let r = w.svc.resolve(&ctx(), &person(Some("alice@corp.example")), None).await;
+    UserRepository::insert(w.store.as_ref(), &existing)
+        .await
+        .unwrap();
+    let r = w
+        .svc
+        .resolve(&ctx(), &person(Some("alice@corp.example")), None)
+        .await;
     assert!(matches!(r, Ok(UpstreamAccount::ProveExisting(u)) if u.id == existing.id));
     assert!(w.svc.links_of(&existing.id).await.unwrap().is_empty());
     // After the proof: linked, and from then on found by (upstream, sub).
     w.svc.link(&ctx(), &person(None), &existing).await.unwrap();
-    let r = w.svc.resolve(&ctx(), &person(Some("new@corp.example")), None).await;
+    let r = w
+        .svc
+        .resolve(&ctx(), &person(Some("new@corp.example")), None)
+        .await;
     assert!(matches!(r, Ok(UpstreamAccount::SignIn(u)) if u.id == existing.id));
     // With a password the link may go; then it is gone.
     assert!(w
@@ -282,7 +322,10 @@ async fn jit_creates_an_account_without_password_whose_last_link_stays() {
     UpstreamRepository::insert(w.store.as_ref(), &upstream())
         .await
         .unwrap();
-    let r = w.svc.resolve(&ctx(), &person(Some("bob@corp.example")), None).await;
+    let r = w
+        .svc
+        .resolve(&ctx(), &person(Some("bob@corp.example")), None)
+        .await;
     let Ok(UpstreamAccount::SignIn(user)) = r else {
         panic!("{r:?}")
     };

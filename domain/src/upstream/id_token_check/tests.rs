@@ -66,8 +66,14 @@ fn every_step_of_3_1_3_7_refuses() {
 #[test]
 fn email_verified_counts_only_when_true() {
     let c = claims(json!({"email": "a@b.example", "email_verified": true}));
-    assert_eq!(email_from_claims(&c, "email"), Some(("a@b.example".into(), true)));
+    assert_eq!(
+        email_from_claims(&c, "email"),
+        Some(("a@b.example".into(), true))
+    );
     let c = claims(json!({"mail": "a@b.example", "email_verified": "yes"}));
-    assert_eq!(email_from_claims(&c, "mail"), Some(("a@b.example".into(), false)));
+    assert_eq!(
+        email_from_claims(&c, "mail"),
+        Some(("a@b.example".into(), false))
+    );
     assert_eq!(email_from_claims(&c, "email"), None);
 }

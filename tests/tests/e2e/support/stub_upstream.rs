@@ -74,7 +74,10 @@ impl StubUpstream {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
-                .route("/.well-known/openid-configuration", web::get().to(discovery))
+                .route(
+                    "/.well-known/openid-configuration",
+                    web::get().to(discovery),
+                )
                 .route("/jwks", web::get().to(jwks))
                 .route("/authorize", web::get().to(authorize))
                 .route("/token", web::post().to(token))
@@ -139,7 +142,10 @@ async fn jwks(s: web::Data<Shared>) -> HttpResponse {
 /// Signs the person in at once: back to `redirect_uri` with a code, the state and `iss`.
 async fn authorize(req: HttpRequest, s: web::Data<Shared>) -> HttpResponse {
     let q: HashMap<String, String> = serde_urlencoded::from_str(req.query_string()).unwrap();
-    assert_eq!(q.get("code_challenge_method").map(String::as_str), Some("S256"));
+    assert_eq!(
+        q.get("code_challenge_method").map(String::as_str),
+        Some("S256")
+    );
     assert!(q.get("code_challenge").is_some_and(|c| c.len() == 43));
     let code = format!("code-{}", rand_suffix());
     s.codes.lock().unwrap().insert(
@@ -166,7 +172,11 @@ async fn authorize(req: HttpRequest, s: web::Data<Shared>) -> HttpResponse {
 fn rand_suffix() -> String {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static N: AtomicUsize = AtomicUsize::new(0);
-    format!("{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
+    format!(
+        "{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
 }
 
 fn now() -> i64 {

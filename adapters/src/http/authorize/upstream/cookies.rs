@@ -91,7 +91,12 @@ pub(super) fn expired(browser: &BrowserSettings, base: &'static str) -> Cookie<'
     build(browser, base, String::new(), 0)
 }
 
-fn build(browser: &BrowserSettings, base: &'static str, value: String, max_age: i64) -> Cookie<'static> {
+fn build(
+    browser: &BrowserSettings,
+    base: &'static str,
+    value: String,
+    max_age: i64,
+) -> Cookie<'static> {
     let secure = browser.session_cookie_name().starts_with("__Host-");
     Cookie::build(name(browser, base), value)
         .path("/")

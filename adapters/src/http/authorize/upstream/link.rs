@@ -15,7 +15,7 @@ use tessera_application::services::{
     AuthorizeParams, LoginError, SignInContext, UpstreamSignInError, VerifiedUpstreamPerson,
     UPSTREAM_LOGIN_TTL_SECS,
 };
-use tessera_domain::{User, UpstreamId, UpstreamSubject, UserId};
+use tessera_domain::{UpstreamId, UpstreamSubject, User, UserId};
 
 /// Where the proof form posts.
 pub(crate) const LINK_PATH: &str = "/upstream/link";
@@ -131,12 +131,19 @@ pub(crate) async fn link_post(
     let Some(pending) = pending else {
         return failure(&req, &state, &UpstreamSignInError::NoPendingLogin, None);
     };
-    let (Some(person), Some(params)) = (person_of(&pending), params_of(&state, pending.params.clone()))
-    else {
+    let (Some(person), Some(params)) = (
+        person_of(&pending),
+        params_of(&state, pending.params.clone()),
+    ) else {
         return failure(&req, &state, &UpstreamSignInError::NoPendingLogin, None);
     };
     let Ok(Some(user)) = find_user(&up, &pending.user).await else {
-        return failure(&req, &state, &UpstreamSignInError::NoPendingLogin, Some(&params));
+        return failure(
+            &req,
+            &state,
+            &UpstreamSignInError::NoPendingLogin,
+            Some(&params),
+        );
     };
     let password = SecretString::from(form.get("password").unwrap_or("").to_owned());
     let checked = up
@@ -196,4 +203,3 @@ pub(super) async fn finish_account_link(
         Err(e) => failure(req, state, &e, None),
     }
 }
-

@@ -3,10 +3,17 @@ use super::*;
 #[test]
 fn problem_pages_say_why_and_escape_the_way_back() {
     let ui = Ui::default();
-    let html = upstream_problem_page(&ui, UpstreamProblem::Unavailable, Some("/authorize?a=1&b=\"2\""));
+    let html = upstream_problem_page(
+        &ui,
+        UpstreamProblem::Unavailable,
+        Some("/authorize?a=1&b=\"2\""),
+    );
     assert!(html.contains("role=\"alert\""));
     assert!(html.contains("/authorize?a=1&amp;b=&quot;2&quot;"));
-    assert!(!html.contains("upstream."), "every key is in the catalogue: {html}");
+    assert!(
+        !html.contains("upstream."),
+        "every key is in the catalogue: {html}"
+    );
     let html = upstream_problem_page(&ui, UpstreamProblem::NoAccount, None);
     assert!(!html.contains("<a "));
 }
