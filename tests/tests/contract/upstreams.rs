@@ -12,13 +12,13 @@ fn upstream(n: u8, created_at: i64) -> Upstream {
     Upstream {
         id: UpstreamId::from_random([n; 16]),
         name: format!("Corp ☃ \"{n}\""),
-        kind: if n % 2 == 0 {
+        kind: if n & 1 == 0 {
             UpstreamKind::Github
         } else {
             UpstreamKind::Oidc
         },
         issuer: UpstreamIssuer::parse(&format!("https://idp{n}.example.com/realms/x")).unwrap(),
-        api_base: (n % 2 == 0).then(|| UpstreamIssuer::parse("http://127.0.0.1:9/api").unwrap()),
+        api_base: (n & 1 == 0).then(|| UpstreamIssuer::parse("http://127.0.0.1:9/api").unwrap()),
         client_id: format!("tessera-{n}"),
         sealed_secret: vec![1, 0, 255, n],
         scope: ScopeSet::parse("openid email read:user").unwrap(),

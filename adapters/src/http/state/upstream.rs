@@ -25,10 +25,13 @@ pub struct UpstreamState {
     pub buttons: UpstreamList,
 }
 
+/// The (id, name) of every upstream.
+type Buttons = Arc<Vec<(String, String)>>;
+
 /// The cached list of upstreams for the login page.
 #[derive(Default)]
 pub struct UpstreamList {
-    inner: RwLock<Option<(Instant, Arc<Vec<(String, String)>>)>>,
+    inner: RwLock<Option<(Instant, Buttons)>>,
 }
 
 impl UpstreamList {

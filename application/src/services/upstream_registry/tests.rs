@@ -89,7 +89,8 @@ async fn github_defaults_its_bases_and_scopes() {
 #[tokio::test]
 async fn bad_fields_are_named() {
     let (svc, store, _) = service();
-    let cases: Vec<(&str, Box<dyn Fn(&mut NewUpstream)>)> = vec![
+    type Change = Box<dyn Fn(&mut NewUpstream)>;
+    let cases: Vec<(&str, Change)> = vec![
         ("name", Box::new(|r| r.name = " ".into())),
         (
             "issuer",

@@ -210,7 +210,8 @@ async fn mix_up_missing_iss_wrong_state_and_wrong_nonce_are_refused() {
     let id = upstream().id;
     let svc = world_on(w.store.clone(), id_claims(&first.nonce), true, false);
     let fresh = || async { svc.start(id.as_str(), None).await.unwrap().pending };
-    let cases: [(fn(&PendingUpstreamLogin) -> UpstreamCallback, &str); 3] = [
+    type Answer = fn(&PendingUpstreamLogin) -> UpstreamCallback;
+    let cases: [(Answer, &str); 3] = [
         (|p| answer(p, Some("https://evil.example")), "mix-up"),
         (|p| answer(p, None), "iss promised but missing"),
         (
