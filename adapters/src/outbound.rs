@@ -16,11 +16,13 @@ pub mod backchannel_logout;
 mod cache_control;
 pub mod metadata_documents;
 mod resolver;
+pub mod upstream_provider;
 
 pub use address::is_public;
 pub use backchannel_logout::OutboundLogoutSender;
 pub use cache_control::CacheHints;
 pub use metadata_documents::MetadataDocumentFetcher;
+pub use upstream_provider::OutboundUpstreamProvider;
 
 use crate::observability::otel;
 use reqwest::Url;
@@ -228,8 +230,78 @@ impl OutboundClient {
         answer
     }
 
+    /// POSTs `form` to `url` and reads a JSON answer (a token endpoint), under the same rules
+    /// as every fetch and without following redirects; `basic` adds HTTP Basic credentials
+    /// (RFC 6749 §2.3.1: each part form-urlencoded first). Status 200 only.
+    pub async fn post_form_json(
+        &self,
+        url: &str,
+        form: &[(&str, &str)],
+        basic: Option<(&str, &str)>,
+        max_bytes: usize,
+    ) -> Result<FetchedJson, OutboundError> {
+        let url = Url::parse(url).map_err(OutboundError::Url)?;
+        check_url(&url, self.settings.allow_private_addresses)?;
+        let body = serde_urlencoded::to_string(form).map_err(|_| OutboundError::Scheme)?;
+        let mut request = self
+            .post
+            .post(url.clone())
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .header(reqwest::header::ACCEPT, "application/json")
+            .body(body);
+        if let Some((user, password)) = basic {
+            let enc =
+                |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+            request = request.basic_auth(enc(user), Some(enc(password)));
+        }
+        let fetch = self.read_json(request, "POST", &url, max_bytes);
+        match tokio::time::timeout(self.settings.timeout, fetch).await {
+            Ok(result) => result,
+            Err(_) => Err(OutboundError::Timeout),
+        }
+    }
+
+    /// GETs `url` as JSON with `Authorization: Bearer` (an API call on the person's behalf).
+    pub async fn get_json_bearer(
+        &self,
+        url: &str,
+        bearer: &str,
+        max_bytes: usize,
+    ) -> Result<FetchedJson, OutboundError> {
+        let url = Url::parse(url).map_err(OutboundError::Url)?;
+        check_url(&url, self.settings.allow_private_addresses)?;
+        let request = self
+            .http
+            .get(url.clone())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .bearer_auth(bearer);
+        let fetch = self.read_json(request, "GET", &url, max_bytes);
+        match tokio::time::timeout(self.settings.timeout, fetch).await {
+            Ok(result) => result,
+            Err(_) => Err(OutboundError::Timeout),
+        }
+    }
+
     async fn fetch(&self, url: Url, max_bytes: usize) -> Result<FetchedJson, OutboundError> {
-        let (body, cache, _) = self.fetch_raw(url, "application/json", max_bytes).await?;
+        let request = self
+            .http
+            .get(url.clone())
+            .header(reqwest::header::ACCEPT, "application/json");
+        self.read_json(request, "GET", &url, max_bytes).await
+    }
+
+    /// Sends `request` and reads a JSON answer (status 200, within `max_bytes`).
+    async fn read_json(
+        &self,
+        request: reqwest::RequestBuilder,
+        method: &'static str,
+        url: &Url,
+        max_bytes: usize,
+    ) -> Result<FetchedJson, OutboundError> {
+        let (body, cache, _) = self.read_raw(request, method, url, max_bytes).await?;
         let value = serde_json::from_slice(&body).map_err(OutboundError::NotJson)?;
         Ok(FetchedJson {
             value,
@@ -245,13 +317,23 @@ impl OutboundClient {
         accept: &str,
         max_bytes: usize,
     ) -> Result<(Vec<u8>, CacheHints, Option<String>), OutboundError> {
-        let span = otel::client_span("GET", &url);
-        let sent = traced(
-            self.http.get(url).header(reqwest::header::ACCEPT, accept),
-            &span,
-        )
-        .send()
-        .await;
+        let request = self
+            .http
+            .get(url.clone())
+            .header(reqwest::header::ACCEPT, accept);
+        self.read_raw(request, "GET", &url, max_bytes).await
+    }
+
+    /// Sends `request`: status 200, the body within `max_bytes`, its caching hints and type.
+    async fn read_raw(
+        &self,
+        request: reqwest::RequestBuilder,
+        method: &'static str,
+        url: &Url,
+        max_bytes: usize,
+    ) -> Result<(Vec<u8>, CacheHints, Option<String>), OutboundError> {
+        let span = otel::client_span(method, url);
+        let sent = traced(request, &span).send().await;
         record(&span, sent.as_ref().ok().map(|r| r.status().as_u16()));
         let mut response = sent.map_err(classify)?;
         let status = response.status();

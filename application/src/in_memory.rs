@@ -30,6 +30,7 @@ mod session_clients;
 mod sessions;
 mod signing_keys;
 mod tables;
+mod upstreams;
 mod user_roles;
 mod users;
 

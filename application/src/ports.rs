@@ -30,6 +30,8 @@ mod revocations;
 mod second_factors;
 mod session_clients;
 mod sessions;
+mod upstream_provider;
+mod upstreams;
 mod user_roles;
 mod users;
 
@@ -69,6 +71,10 @@ pub use second_factors::{
 };
 pub use session_clients::SessionClientRepository;
 pub use sessions::SessionRepository;
+pub use upstream_provider::{
+    GithubProfile, UpstreamCallError, UpstreamMetadata, UpstreamProvider, UpstreamTokens,
+};
+pub use upstreams::{UpstreamIdentityRepository, UpstreamRepository};
 pub use user_roles::UserRoleRepository;
 pub use users::UserRepository;
 
@@ -133,6 +139,9 @@ pub use second_factors::{
 pub use session_clients::MockSessionClientRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use sessions::MockSessionRepository;
+pub use upstream_provider::MockUpstreamProvider;
+#[cfg(any(test, feature = "mocks"))]
+pub use upstreams::{MockUpstreamIdentityRepository, MockUpstreamRepository};
 #[cfg(any(test, feature = "mocks"))]
 pub use user_roles::MockUserRoleRepository;
 #[cfg(any(test, feature = "mocks"))]

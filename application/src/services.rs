@@ -37,6 +37,8 @@ pub(crate) mod test_support;
 mod token_endpoint;
 mod token_error;
 mod token_exchange;
+mod upstream_registry;
+mod upstream_sign_in;
 mod user_tokens;
 mod userinfo;
 
@@ -107,6 +109,14 @@ pub use token_endpoint::{GrantRequest, RevocationError, TokenEndpoint};
 pub use token_error::TokenError;
 pub use token_exchange::{
     ExchangeRequest, TokenExchangeDeps, TokenExchangeGrant, ACCESS_TOKEN_TYPE, MAX_ACTOR_CHAIN,
+};
+pub use upstream_registry::{
+    callback_url, NewUpstream, UpstreamRegistry, UpstreamRegistryError, GITHUB_API_BASE,
+    GITHUB_WEB_BASE, UPSTREAM_CALLBACK_PATH,
+};
+pub use upstream_sign_in::{
+    PendingUpstreamLogin, StartedUpstreamLogin, UpstreamAccount, UpstreamCallback, UpstreamSignIn,
+    UpstreamSignInDeps, UpstreamSignInError, VerifiedUpstreamPerson, UPSTREAM_LOGIN_TTL_SECS,
 };
 pub use user_tokens::{TokenSet, UserGrant, UserTokenIssuer, ID_TOKEN_TYP};
 pub use userinfo::{PresentedToken, UserInfo, UserInfoError};

@@ -91,11 +91,22 @@ pub enum AuditAction {
     /// A back-channel logout token was given up after its last attempt (or its client is
     /// gone); the detail says why, never the token.
     BackchannelLogoutFailed,
+    /// An upstream identity provider was registered.
+    UpstreamCreated,
+    /// An upstream identity provider was removed.
+    UpstreamDeleted,
+    /// A sign-in through an upstream provider worked or was refused; the detail names the
+    /// upstream and, on refusal, why.
+    UpstreamSignIn,
+    /// An account was linked to an identity at an upstream.
+    UpstreamLinked,
+    /// A link to an upstream identity was removed.
+    UpstreamUnlinked,
 }
 
 impl AuditAction {
     /// Every action, for filters and exhaustive tests.
-    pub const ALL: [AuditAction; 35] = [
+    pub const ALL: [AuditAction; 40] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::AccountLocked,
@@ -131,6 +142,11 @@ impl AuditAction {
         Self::ClientDeleted,
         Self::BackchannelLogoutDelivered,
         Self::BackchannelLogoutFailed,
+        Self::UpstreamCreated,
+        Self::UpstreamDeleted,
+        Self::UpstreamSignIn,
+        Self::UpstreamLinked,
+        Self::UpstreamUnlinked,
     ];
 
     /// The stored and logged name; stable, as rows outlive releases.
@@ -171,6 +187,11 @@ impl AuditAction {
             Self::ClientDeleted => "client_deleted",
             Self::BackchannelLogoutDelivered => "backchannel_logout_delivered",
             Self::BackchannelLogoutFailed => "backchannel_logout_failed",
+            Self::UpstreamCreated => "upstream_created",
+            Self::UpstreamDeleted => "upstream_deleted",
+            Self::UpstreamSignIn => "upstream_sign_in",
+            Self::UpstreamLinked => "upstream_linked",
+            Self::UpstreamUnlinked => "upstream_unlinked",
         }
     }
 

@@ -19,17 +19,20 @@ pub enum AuthMethod {
     UserPresence,
     /// More than one factor was used (`mfa`).
     MultiFactor,
+    /// Federated: the person was authenticated by an upstream identity provider (`fed`).
+    Federated,
 }
 
 impl AuthMethod {
     /// Every method, in the order `amr` lists them.
-    pub const ALL: [AuthMethod; 6] = [
+    pub const ALL: [AuthMethod; 7] = [
         AuthMethod::Password,
         AuthMethod::OneTimePassword,
         AuthMethod::HardwareKey,
         AuthMethod::SoftwareKey,
         AuthMethod::UserPresence,
         AuthMethod::MultiFactor,
+        AuthMethod::Federated,
     ];
 
     /// The RFC 8176 name.
@@ -41,6 +44,7 @@ impl AuthMethod {
             AuthMethod::SoftwareKey => "swk",
             AuthMethod::UserPresence => "user",
             AuthMethod::MultiFactor => "mfa",
+            AuthMethod::Federated => "fed",
         }
     }
 
@@ -52,6 +56,7 @@ impl AuthMethod {
             AuthMethod::SoftwareKey => 8,
             AuthMethod::UserPresence => 16,
             AuthMethod::MultiFactor => 32,
+            AuthMethod::Federated => 64,
         }
     }
 }
@@ -70,6 +75,12 @@ impl AuthMethods {
     /// A password alone.
     pub fn password() -> Self {
         Self::default().with(AuthMethod::Password)
+    }
+
+    /// A sign-in through an upstream identity provider (RFC 8176 `fed`): what the upstream
+    /// checked is its business, so it counts as one factor here.
+    pub fn federated() -> Self {
+        Self::default().with(AuthMethod::Federated)
     }
 
     /// A passkey with user verification: possession of the key plus the person's PIN or

@@ -38,6 +38,7 @@ pub mod session;
 pub mod signing_key;
 pub mod time;
 pub mod token;
+pub mod upstream;
 pub mod user;
 
 pub use api_key::{
@@ -91,4 +92,10 @@ pub use session::BrowserSession;
 pub use signing_key::{KeyState, SigningAlgorithm, SigningAlgorithmError, SigningKey};
 pub use time::UnixTime;
 pub use token::{AccessTokenClaims, Actor, AuthorizationCode, RefreshToken, TokenDigest};
+pub use upstream::{
+    check_id_token_claims, email_from_claims, is_valid_upstream_client_id, is_valid_upstream_name,
+    ClaimMapping, ExpectedIdToken, IdTokenRejection, Upstream, UpstreamError, UpstreamId,
+    UpstreamIdentity, UpstreamIssuer, UpstreamKind, UpstreamSubject, ID_TOKEN_MAX_AGE_SECS,
+    ID_TOKEN_SKEW_SECS,
+};
 pub use user::{is_valid_display_name, User, UserId, UserIdError, MAX_NAME_CHARS};

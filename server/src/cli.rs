@@ -37,6 +37,9 @@ pub enum Command {
     /// Manage protected resources (RFC 8707).
     #[command(subcommand)]
     Resource(ResourceCommand),
+    /// Manage upstream identity providers people can sign in through.
+    #[command(subcommand)]
+    Upstream(UpstreamCommand),
 }
 
 /// `tessera user …`.
@@ -213,6 +216,56 @@ pub enum ResourceCommand {
     Delete {
         /// The identifier, exactly as registered.
         identifier: String,
+    },
+}
+
+/// `tessera upstream …`.
+#[derive(Debug, Subcommand)]
+pub enum UpstreamCommand {
+    /// Register an upstream OpenID Provider (or GitHub); the client secret is read from
+    /// standard input. Prints {"id", "name", "redirect_uri"}: register the redirect URI at the
+    /// upstream.
+    Create {
+        /// Shown on the login page as "Sign in with {name}".
+        #[arg(long)]
+        name: String,
+        /// The upstream's issuer, exactly as its `iss` (required for `--kind oidc`; for
+        /// `--kind github` the web base, default https://github.com).
+        #[arg(long)]
+        issuer: Option<String>,
+        /// Our client id at the upstream.
+        #[arg(long = "client-id")]
+        client_id: String,
+        /// Read the client secret from stdin (required: secrets never go on the command line).
+        #[arg(long = "client-secret-stdin", required = true)]
+        client_secret_stdin: bool,
+        /// Space-separated scopes to ask for (default "openid email profile"; GitHub
+        /// "read:user user:email").
+        #[arg(long)]
+        scope: Option<String>,
+        /// `oidc` (default) or `github` (OAuth 2.0 plus GitHub's user API).
+        #[arg(long)]
+        kind: Option<String>,
+        /// GitHub's API base (default https://api.github.com); only with `--kind github`.
+        #[arg(long = "api-base")]
+        api_base: Option<String>,
+        /// The claim that carries the email address (default "email").
+        #[arg(long = "email-claim")]
+        email_claim: Option<String>,
+        /// The claim that carries the display name (default "name").
+        #[arg(long = "name-claim")]
+        name_claim: Option<String>,
+        /// Choose the id (a lowercase UUID) so the redirect URI can be registered at the
+        /// upstream first (default: a random one).
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// List upstreams as JSON, oldest first (never their secrets).
+    List,
+    /// Remove an upstream and every account link to it.
+    Delete {
+        /// The upstream's id.
+        id: String,
     },
 }
 

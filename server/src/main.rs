@@ -41,6 +41,7 @@ fn main() -> ExitCode {
         Command::ApiKey(cmd) => print(runtime.block_on(commands::apikey::run(&config, cmd))),
         Command::User(cmd) => print(runtime.block_on(commands::user::run(&config, cmd))),
         Command::Resource(cmd) => print(runtime.block_on(commands::resource::run(&config, cmd))),
+        Command::Upstream(cmd) => print(runtime.block_on(commands::upstream::run(&config, cmd))),
     }
 }
 

@@ -311,6 +311,14 @@ impl Parts {
         // Cookie settings of every page: the login and consent pages and the emailed links'.
         let browser =
             BrowserSettings::new(issuer, crate::wiring::whole_secs(config.accounts.session));
+        let upstream = web::Data::new(crate::wiring::upstream::state(
+            &core,
+            config,
+            &secret,
+            operations.audit.clone(),
+            sign_in.clone(),
+            accounts.accounts.clone(),
+        ));
         let browser_flow = web::Data::new(BrowserFlowState {
             authorize: oauth.authorize,
             sign_in: sign_in.clone(),
@@ -412,6 +420,7 @@ impl Parts {
                 self_service: config.accounts.self_service,
                 require_verified_email: config.accounts.require_verified_email,
             }),
+            upstream,
         }
     }
 }

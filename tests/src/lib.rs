@@ -38,7 +38,8 @@ use tessera_application::ports::{
     EmailTokenRepository, HousekeepingRepository, LogoutDeliveryRepository, PasskeyRepository,
     PurgeKind, PushedRequestRepository, RefreshTokenRepository, ReplayCache, ResourceRepository,
     RevocationRepository, SecondFactorRepository, SessionClientRepository, SessionRepository,
-    SigningKeyRepository, UserRepository, UserRoleRepository,
+    SigningKeyRepository, UpstreamIdentityRepository, UpstreamRepository, UserRepository,
+    UserRoleRepository,
 };
 use tessera_application::RepositoryError;
 use tessera_domain::UnixTime;
@@ -250,6 +251,10 @@ repository_getters! {
     logout_deliveries -> LogoutDeliveryRepository;
     /// Pushed authorization requests (RFC 9126).
     pushed_requests -> PushedRequestRepository;
+    /// Upstream identity providers.
+    upstreams -> UpstreamRepository;
+    /// Links of accounts to people at upstream identity providers.
+    upstream_identities -> UpstreamIdentityRepository;
 }
 
 impl Repositories {

@@ -32,6 +32,12 @@ pub enum CipherPurpose {
     /// The secrets of `client_secret_jwt` clients, which must be recovered to check an HMAC
     /// (the client id as associated data).
     ClientSecrets,
+    /// Our client secrets at upstream identity providers, recovered for their token
+    /// endpoints (the upstream id as associated data).
+    UpstreamSecrets,
+    /// The browser cookies of a pending upstream sign-in (state, nonce, PKCE verifier, the
+    /// authorization request) and of a pending link.
+    UpstreamLogin,
 }
 
 impl CipherPurpose {
@@ -42,6 +48,8 @@ impl CipherPurpose {
             Self::RefreshReplay => b"tessera/refresh-replay-encryption/v1",
             Self::TotpSecrets => b"tessera/totp-secret-encryption/v1",
             Self::ClientSecrets => b"tessera/client-secret-encryption/v1",
+            Self::UpstreamSecrets => b"tessera/upstream-secret/v1",
+            Self::UpstreamLogin => b"tessera/upstream-login/v1",
         }
     }
 }

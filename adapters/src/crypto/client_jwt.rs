@@ -157,7 +157,7 @@ impl ClientJwtVerifier for JosekitClientJwtVerifier {
 
 /// The algorithms this verifier knows (the caller's allow-list picks among them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Alg {
+pub(crate) enum Alg {
     Rs256,
     Rs384,
     Rs512,
@@ -174,7 +174,7 @@ enum Alg {
 }
 
 impl Alg {
-    fn parse(s: &str) -> Option<Self> {
+    pub(crate) fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "RS256" => Self::Rs256,
             "RS384" => Self::Rs384,
@@ -211,7 +211,7 @@ impl Alg {
         }
     }
 
-    fn is_hmac(self) -> bool {
+    pub(crate) fn is_hmac(self) -> bool {
         matches!(self, Self::Hs256 | Self::Hs384 | Self::Hs512)
     }
 
@@ -238,7 +238,7 @@ impl Alg {
 
 /// Tries the keys of `set` that fit `alg` (and `kid`, when the header names one). Private
 /// members and symmetric keys in a set are never used.
-fn verify_with_set(
+pub(crate) fn verify_with_set(
     set: &Value,
     alg: Alg,
     kid: Option<&str>,
@@ -278,16 +278,16 @@ fn verify_with_set(
 }
 
 /// A compact JWS split and its header decoded; nothing verified yet.
-struct SplitJws<'a> {
-    header: Header,
-    signing_input: &'a [u8],
-    payload: &'a str,
-    signature: Vec<u8>,
+pub(crate) struct SplitJws<'a> {
+    pub(crate) header: Header,
+    pub(crate) signing_input: &'a [u8],
+    pub(crate) payload: &'a str,
+    pub(crate) signature: Vec<u8>,
 }
 
 /// Splits `token` and decodes its header and signature; key material or key references in
 /// the header, and `crit`, make it malformed here.
-fn split(token: &str) -> Result<SplitJws<'_>, ClientJwtError> {
+pub(crate) fn split(token: &str) -> Result<SplitJws<'_>, ClientJwtError> {
     if token.len() > MAX_TOKEN_LEN {
         return Err(ClientJwtError::Malformed);
     }

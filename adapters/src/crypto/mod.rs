@@ -6,14 +6,14 @@
 //! constant time (RUSTSEC-2023-0071).
 
 mod cipher;
-mod client_jwt;
+pub(crate) mod client_jwt;
 mod clock;
 mod dpop;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod jwk;
 mod jws_engine;
-mod jws_header;
+pub(crate) mod jws_header;
 mod key_generator;
 mod key_set;
 mod passkeys;

@@ -59,7 +59,10 @@ pub use rate_limit::{
     AdminFailures, Budget, RateLimitSettings, RateLimiter, RedisSettings, RedisUrlError,
 };
 pub use resource_endpoints::{ResourceEndpoints, UserClaims};
-pub use state::{AccountState, AdminState, BrowserFlowState, OperationsState, TokenEndpoints};
+pub use state::{
+    AccountState, AdminState, BrowserFlowState, OperationsState, TokenEndpoints, UpstreamList,
+    UpstreamState,
+};
 pub use trusted_device::DeviceCookies;
 
 use actix_web::{web, HttpResponse};
@@ -93,6 +96,8 @@ pub struct HttpState {
     pub client_logos: Option<web::Data<branding::ClientLogos>>,
     /// Self-service registration and the verified-address rule of the people pages.
     pub people: web::Data<people::PeopleSettings>,
+    /// Sign-in through upstream identity providers (`/upstream/*`).
+    pub upstream: web::Data<state::UpstreamState>,
 }
 
 /// The language of a request for what it causes away from the pages (mails): the query's
@@ -123,6 +128,7 @@ pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceCo
             .app_data(state.device.clone())
             .app_data(state.par.clone())
             .app_data(state.people.clone())
+            .app_data(state.upstream.clone())
             .app_data(state.accounts.clone())
             .app_data(state.operations.clone())
             .app_data(admin)
@@ -288,6 +294,31 @@ pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceCo
             .service(
                 web::resource(paths::USERS_ME_APP)
                     .route(web::delete().to(account_sessions::app_delete))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::UPSTREAM_START)
+                    .route(web::get().to(authorize::upstream::start_get))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::UPSTREAM_CALLBACK)
+                    .route(web::get().to(authorize::upstream::callback_get))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::UPSTREAM_LINK)
+                    .route(web::post().to(authorize::upstream::link_post))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::UPSTREAM_ACCOUNT_LINK)
+                    .route(web::post().to(authorize::upstream::account_link_post))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::UPSTREAM_ACCOUNT_UNLINK)
+                    .route(web::post().to(authorize::upstream::account_unlink_post))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(

@@ -72,6 +72,16 @@ pub const USERS_ME_APPS: &str = "/users/me/apps";
 pub const USERS_ME_APP: &str = "/users/me/apps/{client_id}";
 /// The signed-in person's own page in the browser.
 pub const ACCOUNT: &str = "/account";
+/// Starts a sign-in through an upstream provider (the login page's "Sign in with {name}").
+pub const UPSTREAM_START: &str = "/upstream/{id}/start";
+/// Return point from an upstream provider (the contract's callback).
+pub const UPSTREAM_CALLBACK: &str = "/upstream/{id}/callback";
+/// The existing account's password before an upstream identity is linked to it.
+pub const UPSTREAM_LINK: &str = "/upstream/link";
+/// From the account page: link another upstream (POST starts its sign-in).
+pub const UPSTREAM_ACCOUNT_LINK: &str = "/upstream/{id}/link";
+/// From the account page: remove the link to an upstream.
+pub const UPSTREAM_ACCOUNT_UNLINK: &str = "/upstream/{id}/unlink";
 /// Target of email-verification links (page and JSON).
 pub const USERS_VERIFY_EMAIL: &str = "/users/verify-email";
 /// Asks for a new verification link.
@@ -141,6 +151,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("DELETE", USERS_ME_APP),
     ("GET", ACCOUNT),
     ("POST", ACCOUNT),
+    ("GET", UPSTREAM_START),
+    ("GET", UPSTREAM_CALLBACK),
+    ("POST", UPSTREAM_LINK),
+    ("POST", UPSTREAM_ACCOUNT_LINK),
+    ("POST", UPSTREAM_ACCOUNT_UNLINK),
     ("GET", USERS_VERIFY_EMAIL),
     ("POST", USERS_VERIFY_EMAIL),
     ("POST", USERS_VERIFY_EMAIL_RESEND),
@@ -186,6 +201,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/admin/resources"),
     ("POST", "/admin/resources"),
     ("DELETE", "/admin/resources"),
+    ("GET", "/admin/upstreams"),
+    ("POST", "/admin/upstreams"),
+    ("DELETE", "/admin/upstreams/{id}"),
 ];
 
 /// Where the emailed links of `issuer` (the public base URL) point: the pages above, so the

@@ -79,6 +79,7 @@ pub(crate) const AREAS: &[[Catalogue; 3]] = &[
     area!("signup"),
     area!("verify"),
     area!("console"),
+    area!("upstream"),
 ];
 
 /// Parses one file into `(key, text)` pairs. `\n` in a text stands for a line break.

@@ -337,6 +337,18 @@ impl Database {
         Arc::new(api_keys::DieselApiKeyRepository::new(self.inner.clone()))
     }
 
+    /// The upstream identity providers on this database.
+    pub fn upstreams(&self) -> Arc<dyn tessera_application::ports::UpstreamRepository> {
+        Arc::new(upstreams::DieselUpstreamRepository::new(self.inner.clone()))
+    }
+
+    /// The links of local accounts to people at upstream identity providers.
+    pub fn upstream_identities(
+        &self,
+    ) -> Arc<dyn tessera_application::ports::UpstreamIdentityRepository> {
+        Arc::new(upstreams::DieselUpstreamRepository::new(self.inner.clone()))
+    }
+
     /// The registered protected resources (RFC 8707) on this database.
     pub fn resources(&self) -> Arc<dyn tessera_application::ports::ResourceRepository> {
         Arc::new(resources::DieselResourceRepository::new(self.inner.clone()))

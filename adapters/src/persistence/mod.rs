@@ -106,6 +106,7 @@ mod session_clients;
 mod sessions;
 mod signing_keys;
 mod sqlite_file;
+mod upstreams;
 mod user_lockout;
 mod user_roles;
 mod users;

@@ -286,3 +286,29 @@ diesel::table! {
         granted_by -> Text,
     }
 }
+
+diesel::table! {
+    upstreams (id) {
+        id -> Text,
+        name -> Text,
+        kind -> Text,
+        issuer -> Text,
+        api_base -> Nullable<Text>,
+        client_id -> Text,
+        sealed_secret -> Binary,
+        scope -> Text,
+        email_claim -> Text,
+        name_claim -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    upstream_identities (upstream_id, subject) {
+        upstream_id -> Text,
+        subject -> Text,
+        user_id -> Text,
+        email -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}

@@ -34,7 +34,7 @@ impl DieselUserRepository {
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
-struct UserRow {
+pub(super) struct UserRow {
     id: String,
     email: String,
     email_verified: bool,
@@ -48,7 +48,7 @@ struct UserRow {
 }
 
 impl UserRow {
-    fn from_domain(u: &User) -> Self {
+    pub(super) fn from_domain(u: &User) -> Self {
         let attempts = AttemptsRow::from_domain(&u.login_attempts);
         Self {
             id: u.id.as_str().to_owned(),

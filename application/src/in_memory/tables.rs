@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use tessera_domain::{
     ApiKey, AuditEvent, AuthorizationCode, BrowserSession, Client, ClientId, Consent,
     DeviceAuthorization, EmailToken, LogoutDelivery, Passkey, RefreshToken, Resource,
-    SessionClient, UnixTime, User, UserId,
+    SessionClient, UnixTime, Upstream, UpstreamIdentity, User, UserId,
 };
 
 use crate::ports::{Challenge, PushedRequest, StoredSigningKey, StoredTotp};
@@ -92,6 +92,10 @@ pub(super) struct Tables {
     pub(super) logout_deliveries: BTreeMap<String, DeliveryRow>,
     /// Pushed authorization requests (RFC 9126) by `request_uri` digest.
     pub(super) pushed_requests: HashMap<DigestKey, PushedRequest>,
+    /// Upstream identity providers by id.
+    pub(super) upstreams: BTreeMap<String, Upstream>,
+    /// Links by (upstream id, subject).
+    pub(super) upstream_identities: BTreeMap<(String, String), UpstreamIdentity>,
 }
 
 impl Tables {
@@ -132,6 +136,8 @@ impl Tables {
             .retain(|_, d| d.approval.as_ref().is_none_or(|a| a.user_id.as_str() != id));
         self.session_clients.retain(|_, e| e.user_id.as_str() != id);
         self.user_roles.retain(|(user, _), _| user != id);
+        self.upstream_identities
+            .retain(|_, l| l.user.as_str() != id);
     }
 
     /// What `ON DELETE CASCADE` does when client `id` goes.

@@ -11,6 +11,8 @@ pub enum ReplayKind {
     DpopProof,
     /// A signed request object (RFC 9101) carrying a `jti`.
     RequestObject,
+    /// The `state` of a sign-in through an upstream provider: one callback per state.
+    UpstreamState,
 }
 
 impl ReplayKind {
@@ -20,6 +22,7 @@ impl ReplayKind {
             Self::ClientAssertion => "client_assertion",
             Self::DpopProof => "dpop_proof",
             Self::RequestObject => "request_object",
+            Self::UpstreamState => "upstream_state",
         }
     }
 }

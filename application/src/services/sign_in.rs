@@ -148,7 +148,10 @@ impl SignIn {
                 return Err(e);
             }
         };
-        if let Some(step) = self.second_step_for(&user, true).await? {
+        if let Some(step) = self
+            .second_step_for(&user, AuthMethods::password(), true)
+            .await?
+        {
             return Ok(PageSignInOutcome::SecondFactorDue(step));
         }
         self.accounts.forget_failures(&user).await?;
@@ -159,6 +162,44 @@ impl SignIn {
                 &user.id,
                 AuthMethods::password(),
                 attempt.previous_session.as_deref(),
+            )
+            .await?;
+        Ok(PageSignInOutcome::SignedIn(signed))
+    }
+
+    /// Signs in a person an upstream identity provider vouched for (`amr` `fed`, RFC 8176);
+    /// when the account has a second factor, no session yet but the second step, as after
+    /// a password. The browser's previous session ends.
+    pub async fn federated(
+        &self,
+        ctx: &RequestContext,
+        user: &User,
+        upstream: &str,
+        client_id: &str,
+        previous_session: Option<&str>,
+    ) -> Result<PageSignInOutcome, LoginError> {
+        if user.disabled {
+            return Err(LoginError::InvalidCredentials);
+        }
+        if let Some(step) = self
+            .second_step_for(user, AuthMethods::federated(), true)
+            .await?
+        {
+            return Ok(PageSignInOutcome::SecondFactorDue(step));
+        }
+        let actor = format!("upstream {upstream}");
+        let who = Attempt {
+            actor: &actor,
+            client_id,
+            place: "upstream",
+        };
+        let signed = self
+            .finish_page_sign_in(
+                ctx,
+                &who,
+                &user.id,
+                AuthMethods::federated(),
+                previous_session,
             )
             .await?;
         Ok(PageSignInOutcome::SignedIn(signed))
@@ -191,7 +232,10 @@ impl SignIn {
                 return Err(e.into());
             }
         };
-        if let Some(step) = self.second_step_for(&user, false).await? {
+        if let Some(step) = self
+            .second_step_for(&user, AuthMethods::password(), false)
+            .await?
+        {
             return Ok(ApiSignInOutcome::SecondFactorDue(step));
         }
         self.accounts.forget_failures(&user).await?;
@@ -229,6 +273,7 @@ impl SignIn {
     async fn second_step_for(
         &self,
         user: &User,
+        first: AuthMethods,
         with_passkey: bool,
     ) -> Result<Option<PendingStep>, LoginError> {
         let Some(factors) = self.factors.as_ref().filter(|_| self.policy.asks()) else {
@@ -243,7 +288,7 @@ impl SignIn {
             return Ok(None);
         }
         let step = factors
-            .begin_step_with(user, AuthMethods::password(), with_passkey, &status)
+            .begin_step_with(user, first, with_passkey, &status)
             .await
             .map_err(second_factor_fault)?;
         Ok(Some(step))

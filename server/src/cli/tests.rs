@@ -80,3 +80,62 @@ fn client_create_takes_the_device_grant() {
         other => panic!("parsed as {other:?}"),
     }
 }
+
+/// `upstream create` per the contract (the secret only from stdin), with the GitHub options.
+#[test]
+fn upstream_commands_parse() {
+    let cli = Cli::try_parse_from([
+        "tessera",
+        "upstream",
+        "create",
+        "--name",
+        "Corp",
+        "--issuer",
+        "https://id.corp.example",
+        "--client-id",
+        "abc",
+        "--client-secret-stdin",
+        "--scope",
+        "openid email",
+    ])
+    .unwrap();
+    match cli.command {
+        Command::Upstream(UpstreamCommand::Create {
+            name,
+            issuer,
+            client_id,
+            scope,
+            kind,
+            ..
+        }) => {
+            assert_eq!(name, "Corp");
+            assert_eq!(issuer.as_deref(), Some("https://id.corp.example"));
+            assert_eq!(client_id, "abc");
+            assert_eq!(scope.as_deref(), Some("openid email"));
+            assert_eq!(kind, None);
+        }
+        other => panic!("parsed as {other:?}"),
+    }
+    // Without --client-secret-stdin it is a usage error (exit status 2).
+    let e = Cli::try_parse_from([
+        "tessera",
+        "upstream",
+        "create",
+        "--name",
+        "C",
+        "--client-id",
+        "a",
+    ])
+    .unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    assert!(matches!(
+        Cli::try_parse_from(["tessera", "upstream", "list"])
+            .unwrap()
+            .command,
+        Command::Upstream(UpstreamCommand::List)
+    ));
+    assert!(matches!(
+        Cli::try_parse_from(["tessera", "upstream", "delete", "x"]).unwrap().command,
+        Command::Upstream(UpstreamCommand::Delete { id }) if id == "x"
+    ));
+}

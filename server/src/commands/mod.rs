@@ -5,6 +5,7 @@ pub mod apikey;
 pub mod client;
 pub mod keys;
 pub mod resource;
+pub mod upstream;
 pub mod user;
 
 use crate::wiring::WiringError;

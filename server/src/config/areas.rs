@@ -127,6 +127,14 @@ pub struct OutboundConfig {
     pub allow_private_addresses: bool,
 }
 
+/// Sign-in through upstream identity providers (`upstream.jit`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UpstreamConfig {
+    /// Create an account from the verified claims at the first sign-in through an upstream
+    /// (off by default: an operator links or creates accounts).
+    pub jit: bool,
+}
+
 /// Dynamic client registration (`registration.enabled`, `registration.initial_access_token`,
 /// `registration.unused_client_ttl_secs`).
 #[derive(Debug, Clone)]

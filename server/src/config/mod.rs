@@ -18,7 +18,7 @@ mod typed_tests;
 
 pub use areas::{
     AccountsConfig, AdminConfig, ClientRegistrationConfig, DatabaseConfig, HardeningConfig,
-    HousekeepingConfig, HttpConfig, KeysConfig, OutboundConfig, TokensConfig,
+    HousekeepingConfig, HttpConfig, KeysConfig, OutboundConfig, TokensConfig, UpstreamConfig,
 };
 pub use branding::{BrandingConfig, MAX_LOGO_BYTES};
 pub use issuer::Issuer;
@@ -81,6 +81,8 @@ pub struct Config {
     pub admin: AdminConfig,
     /// Outbound fetches (the guarded HTTP client).
     pub outbound: OutboundConfig,
+    /// Sign-in through upstream identity providers.
+    pub upstream: UpstreamConfig,
     /// Dynamic client registration (RFC 7591/7592).
     pub client_registration: ClientRegistrationConfig,
     /// Hardened clients: the FAPI 2.0 switch, PAR, DPoP, back-channel logout.

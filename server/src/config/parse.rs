@@ -6,6 +6,7 @@ use super::HardeningConfig;
 use super::{
     AccountsConfig, AdminConfig, ClientRegistrationConfig, Config, ConfigError, DatabaseConfig,
     Environment, HousekeepingConfig, HttpConfig, Issuer, KeysConfig, OutboundConfig, TokensConfig,
+    UpstreamConfig,
 };
 use secrecy::ExposeSecret;
 use std::net::SocketAddr;
@@ -63,6 +64,9 @@ impl RawConfig {
             },
             outbound: OutboundConfig {
                 allow_private_addresses: self.outbound.allow_private_addresses,
+            },
+            upstream: UpstreamConfig {
+                jit: self.upstream.jit,
             },
             client_registration: self.client_registration()?,
             hardening: self.hardening()?,

@@ -147,6 +147,7 @@ pub(super) struct RawConfig {
     pub(super) mfa: RawMfa,
     pub(super) docs: Option<bool>,
     pub(super) outbound: RawOutbound,
+    pub(super) upstream: RawUpstream,
     pub(super) registration: RawRegistration,
     pub(super) accounts: RawAccounts,
     pub(super) profile: String,
@@ -252,6 +253,14 @@ pub(super) struct RawOutbound {
     pub(super) allow_private_addresses: bool,
 }
 
+/// `upstream.*`: sign-in through upstream identity providers.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct RawUpstream {
+    /// Create an account at the first sign-in through an upstream provider.
+    pub(super) jit: bool,
+}
+
 /// `mfa.*`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -305,6 +314,7 @@ impl Default for RawConfig {
             mfa: RawMfa::default(),
             docs: None,
             outbound: RawOutbound::default(),
+            upstream: RawUpstream::default(),
             registration: RawRegistration::default(),
             accounts: RawAccounts::default(),
             profile: "standard".into(),

@@ -72,6 +72,7 @@ pub fn admin_api(core: &Core, inputs: AdminInputs<'_>) -> Arc<AdminState> {
         api_keys: AdminApiKeys::new(api_keys.clone(), core.clock.clone(), audit.clone()),
         audit: AdminAudit::new(db.audit()),
         resources: ResourceRegistry::new(db.resources(), core.clock.clone(), audit.clone()),
+        upstreams: core.upstream_registry(secret, audit.clone()),
         auth: AdminAuthenticator::new(
             config.admin.token.as_ref(),
             api_keys,

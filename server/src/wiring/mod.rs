@@ -12,6 +12,7 @@ pub mod operations;
 pub mod persistence;
 pub mod rate_limit;
 pub mod registration;
+pub mod upstream;
 
 use crate::config::Config;
 use crate::secret_key;
@@ -29,7 +30,7 @@ use tessera_application::errors::BoxError;
 use tessera_application::ports::{Clock, JwsEngine, KeyCipher, PasswordHasher, RandomSource};
 use tessera_application::services::{
     Accounts, AccountsDeps, BackchannelLogout, ClientRegistry, KeyService, ResourceIndicators,
-    SignOutEverywhere,
+    SignOutEverywhere, UpstreamRegistry,
 };
 use tessera_application::IssuerSettings;
 use tessera_domain::SigningAlgorithm;
@@ -157,6 +158,31 @@ impl Core {
             secret,
             CipherPurpose::ClientSecrets,
         ))
+    }
+
+    /// The cipher our client secrets at upstream identity providers are sealed with (their
+    /// own key, derived from `secret`; the upstream id as associated data).
+    pub fn upstream_secret_cipher(secret: &secrecy::SecretString) -> Arc<dyn KeyCipher> {
+        Arc::new(AeadKeyCipher::from_secret(
+            secret,
+            CipherPurpose::UpstreamSecrets,
+        ))
+    }
+
+    /// The registry of upstream identity providers, sealing secrets under `secret`.
+    pub fn upstream_registry(
+        &self,
+        secret: &secrecy::SecretString,
+        audit: Arc<dyn tessera_application::ports::AuditLog>,
+    ) -> UpstreamRegistry {
+        UpstreamRegistry::new(
+            self.db.upstreams(),
+            Self::upstream_secret_cipher(secret),
+            self.rng.clone(),
+            self.clock.clone(),
+            audit,
+            self.settings.issuer.clone(),
+        )
     }
 
     /// Looks up the `resource` values (RFC 8707) of authorization and token requests in the

@@ -33,4 +33,5 @@ mod resources;
 mod second_factors;
 mod sign_in;
 mod sign_out;
+mod upstreams;
 mod user_roles;

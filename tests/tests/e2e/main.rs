@@ -49,3 +49,4 @@ mod sign_in;
 mod sign_out;
 mod step_up;
 mod token_exchange;
+mod upstream_sign_in;

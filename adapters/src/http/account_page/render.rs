@@ -99,8 +99,10 @@ pub(super) async fn account(
         sessions: &session_lines,
         apps: &app_lines,
     };
+    let upstreams = crate::http::authorize::upstream::account_lines(page.req, &s.user.id).await;
     page.flow.page_in(&page.ui, page.req, passkeys, |csrf| {
-        pages::account_page(&page.ui, csrf, view)
+        let html = pages::account_page(&page.ui, csrf, view);
+        crate::http::authorize::upstream::with_account_section(page.req, html, &upstreams, csrf)
     })
 }
 

@@ -10,6 +10,7 @@ pub(super) mod clients;
 pub(super) mod keys;
 pub(super) mod resources;
 pub(super) mod roles;
+pub(super) mod upstreams;
 pub(super) mod users;
 
 use super::audit_trail;
@@ -47,6 +48,8 @@ const ADMIN_API_KEYS: &str = "/admin/api-keys";
 const ADMIN_API_KEY: &str = "/admin/api-keys/{id}";
 const ADMIN_AUDIT: &str = "/admin/audit";
 const ADMIN_RESOURCES: &str = "/admin/resources";
+const ADMIN_UPSTREAMS: &str = "/admin/upstreams";
+const ADMIN_UPSTREAM: &str = "/admin/upstreams/{id}";
 
 /// The realm of the admin API's `WWW-Authenticate` challenges.
 const ADMIN_REALM: &str = "tessera-admin";
@@ -302,6 +305,17 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(resources::list))
             .route(web::post().to(resources::create))
             .route(web::delete().to(resources::delete))
+            .default_service(na()),
+    )
+    .service(
+        web::resource(ADMIN_UPSTREAMS)
+            .route(web::get().to(upstreams::list))
+            .route(web::post().to(upstreams::create))
+            .default_service(na()),
+    )
+    .service(
+        web::resource(ADMIN_UPSTREAM)
+            .route(web::delete().to(upstreams::delete))
             .default_service(na()),
     );
 }

@@ -110,6 +110,14 @@ pub(in crate::http) fn state(users: MockUserRepository, failures: u32) -> AdminS
             clock.clone(),
             audit.clone(),
         ),
+        upstreams: tessera_application::services::UpstreamRegistry::new(
+            Arc::new(tessera_application::ports::MockUpstreamRepository::new()),
+            Arc::new(MockKeyCipher::new()),
+            Arc::new(tessera_application::ports::MockRandomSource::new()),
+            clock.clone(),
+            audit.clone(),
+            "https://issuer.example".into(),
+        ),
         auth: AdminAuthenticator::new(
             Some(&SecretString::from(TOKEN.to_owned())),
             api_keys,

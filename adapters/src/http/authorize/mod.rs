@@ -11,6 +11,7 @@ pub(super) mod sign_in;
 #[cfg(test)]
 mod tests;
 mod unverified;
+pub(super) mod upstream;
 
 use super::auth_transaction::AUTH_TX_FIELD;
 use super::form::OAuthForm;
@@ -65,6 +66,7 @@ const PAGE_FIELDS: [&str; 11] = [
         (status = 400, description = "An error page: the client or redirect URI cannot be trusted", body = String, content_type = "text/html"),
     ))]
 pub async fn authorize_get(req: HttpRequest, state: web::Data<BrowserFlowState>) -> HttpResponse {
+    upstream::refresh_buttons(&req).await;
     match OAuthForm::parse(req.query_string().as_bytes()) {
         Ok(f) => render::start(&req, &state, request_params(&state, f)).await,
         Err(e) => bad_request(&Ui::from_request(&req, None), &e.to_string()),
@@ -87,6 +89,7 @@ pub async fn authorize_post(
     payload: web::Payload,
     state: web::Data<BrowserFlowState>,
 ) -> HttpResponse {
+    upstream::refresh_buttons(&req).await;
     let form = match OAuthForm::read(&req, payload).await {
         Ok(f) => f,
         Err(e) => return bad_request(&Ui::from_request(&req, None), &e.to_string()),

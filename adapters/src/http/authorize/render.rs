@@ -205,11 +205,17 @@ pub(super) fn login_page(
 ) -> HttpResponse {
     let hidden = hidden_fields(state, params);
     let links = crate::http::people::login_links(req, &retry_url(state, params));
+    let upstream_links = super::upstream::login_links(req, &hidden);
+    let upstreams: Vec<pages::UpstreamButton<'_>> = upstream_links
+        .iter()
+        .map(|(name, url)| pages::UpstreamButton { name, url })
+        .collect();
     let options = pages::LoginOptions {
         action_url: "/authorize",
         passkeys: state.passkeys,
         forgot_password_url: Some(&links.forgot_password),
         signup_url: links.signup.as_deref(),
+        upstreams: &upstreams,
         ..pages::LoginOptions::default()
     };
     let ui = ui_for(req, params);

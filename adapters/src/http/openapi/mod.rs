@@ -32,6 +32,11 @@ const MAX_AGE_SECS: u32 = 600;
         super::jwks::jwks_get,
         crate::http::authorize::authorize_get,
         crate::http::authorize::authorize_post,
+        crate::http::authorize::upstream::start_get,
+        crate::http::authorize::upstream::callback_get,
+        crate::http::authorize::upstream::link::link_post,
+        crate::http::authorize::upstream::account_link_post,
+        crate::http::authorize::upstream::account_unlink_post,
         super::token::token_post,
         super::par::par_post,
         super::device::device_authorization_post,
@@ -115,7 +120,10 @@ const MAX_AGE_SECS: u32 = 600;
         super::admin::keys::audit_list,
         super::admin::resources::list,
         super::admin::resources::create,
-        super::admin::resources::delete
+        super::admin::resources::delete,
+        super::admin::upstreams::list,
+        super::admin::upstreams::create,
+        super::admin::upstreams::delete
     ),
     modifiers(&SecuritySchemes),
     tags(

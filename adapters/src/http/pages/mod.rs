@@ -28,6 +28,7 @@ mod logout;
 mod response;
 mod second_factor;
 mod ui;
+mod upstream;
 pub mod webauthn;
 
 pub use account::{
@@ -54,6 +55,10 @@ pub use second_factor::{second_factor_needed_page, second_factor_page, SecondSte
 pub use signup::{signup_page, SignupField, SignupView};
 pub use ui::{Branding, Logo, Rgb, Theme, Ui};
 pub use unverified::{unverified_page, UnverifiedView};
+pub use upstream::{
+    account_upstreams_section, link_proof_page, upstream_problem_page, AccountUpstreamLine,
+    LinkProof, UpstreamProblem,
+};
 
 #[cfg(test)]
 mod tests;

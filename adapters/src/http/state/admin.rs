@@ -6,7 +6,7 @@ use tessera_application::ports::Clock;
 use tessera_application::services::admin::{
     AdminApiKeys, AdminAudit, AdminAuthenticator, AdminClients, AdminKeys, AdminRoles, AdminUsers,
 };
-use tessera_application::services::ResourceRegistry;
+use tessera_application::services::{ResourceRegistry, UpstreamRegistry};
 use tessera_domain::SigningAlgorithm;
 
 /// Everything the admin handlers need: the admin use cases (shared with the CLI), who may
@@ -26,6 +26,8 @@ pub struct AdminState {
     pub audit: AdminAudit,
     /// The protected resources (RFC 8707).
     pub resources: ResourceRegistry,
+    /// The upstream identity providers.
+    pub upstreams: UpstreamRegistry,
     /// Who may call.
     pub auth: AdminAuthenticator,
     /// The algorithm of a rotation that names none (the configured one).

@@ -9,6 +9,7 @@ mod operations;
 #[cfg(test)]
 pub(crate) mod test_support;
 mod token_endpoints;
+mod upstream;
 
 pub use accounts::AccountState;
 pub use admin::AdminState;
@@ -19,3 +20,4 @@ pub use operations::OperationsState;
 pub use token_endpoints::{
     ClientAuthentication, TokenEndpoints, TokenGrants, TokenIntrospector, TokenRevoker,
 };
+pub use upstream::{UpstreamList, UpstreamState, UPSTREAM_LIST_TTL};

@@ -66,6 +66,31 @@ pub struct AdminKeyRotate {
     pub force: Option<bool>,
 }
 
+/// `POST /admin/upstreams`: the fields of `tessera upstream create`.
+#[derive(ToSchema)]
+pub struct AdminUpstreamCreate {
+    /// A chosen id (lowercase UUID), so the redirect URI is known in advance.
+    pub id: Option<String>,
+    /// Shown on the login page as "Sign in with {name}".
+    pub name: String,
+    /// `oidc` (default) or `github`.
+    pub kind: Option<String>,
+    /// The upstream's issuer (required for `oidc`; GitHub's web base for `github`).
+    pub issuer: Option<String>,
+    /// GitHub's API base (default `https://api.github.com`), only for `github`.
+    pub api_base: Option<String>,
+    /// Our client id at the upstream.
+    pub client_id: String,
+    /// Our client secret at the upstream; stored encrypted, never shown again.
+    pub client_secret: String,
+    /// Space-separated scopes to ask for.
+    pub scope: Option<String>,
+    /// The claim carrying the email (default `email`).
+    pub email_claim: Option<String>,
+    /// The claim carrying the name (default `name`).
+    pub name_claim: Option<String>,
+}
+
 /// `POST /admin/resources`: the fields of `tessera resource create`.
 #[derive(ToSchema)]
 pub struct AdminResourceCreate {

@@ -7,6 +7,7 @@ pub mod browser;
 pub mod chromium;
 pub mod node;
 pub mod relying_party;
+pub mod stub_upstream;
 pub mod totp;
 
 use secrecy::SecretString;

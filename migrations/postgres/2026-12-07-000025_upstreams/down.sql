@@ -1,0 +1,2 @@
+DROP TABLE upstream_identities;
+DROP TABLE upstreams;
