@@ -44,9 +44,7 @@ impl Locale {
         {
             return found;
         }
-        accept_language
-            .map(best_accepted)
-            .unwrap_or_default()
+        accept_language.map(best_accepted).unwrap_or_default()
     }
 }
 

@@ -38,8 +38,8 @@ pub use layout::Hidden;
 pub use login::{login_page, login_page_with, LoginOptions, UpstreamButton};
 pub use logout::{logged_out_page, logout_confirm_page};
 pub use response::{html_response, html_response_with_script};
-pub use ui::{Branding, Logo, Rgb, Theme, Ui};
 pub use second_factor::{second_factor_needed_page, second_factor_page, SecondStep};
+pub use ui::{Branding, Logo, Rgb, Theme, Ui};
 
 #[cfg(test)]
 mod tests;

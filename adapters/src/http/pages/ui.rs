@@ -268,7 +268,12 @@ impl Ui {
     }
 
     /// [`Ui::respond`] for a page that runs the passkey script, when `script` is true.
-    pub fn respond_with_script(&self, status: StatusCode, body: String, script: bool) -> HttpResponse {
+    pub fn respond_with_script(
+        &self,
+        status: StatusCode,
+        body: String,
+        script: bool,
+    ) -> HttpResponse {
         if !script {
             return self.respond(status, body);
         }

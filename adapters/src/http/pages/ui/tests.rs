@@ -21,9 +21,7 @@ fn contrast_follows_wcag() {
 #[test]
 fn the_default_theme_keeps_the_base_stylesheet_and_its_hash() {
     let theme = Theme::default();
-    assert!(theme
-        .csp()
-        .contains(super::super::layout::style_source()));
+    assert!(theme.csp().contains(super::super::layout::style_source()));
     assert_eq!(theme.product_name(), "Tessera");
 }
 
@@ -77,7 +75,11 @@ fn from_request_reads_ui_locales_then_accept_language_and_the_app_theme() {
     let res = ui.respond(StatusCode::OK, ui.page("t", ""));
     assert_eq!(res.headers().get(header::CONTENT_LANGUAGE).unwrap(), "fr");
     assert_eq!(
-        res.headers().get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap(),
+        res.headers()
+            .get(header::CONTENT_SECURITY_POLICY)
+            .unwrap()
+            .to_str()
+            .unwrap(),
         ui.theme.csp()
     );
 }
@@ -85,6 +87,9 @@ fn from_request_reads_ui_locales_then_accept_language_and_the_app_theme() {
 #[test]
 fn fill_html_escapes_the_text_but_not_the_arguments() {
     let ui = Ui::default();
-    let html = ui.fill_html("common.title_suffix", &[("title", "<b>x</b>"), ("product", "P")]);
+    let html = ui.fill_html(
+        "common.title_suffix",
+        &[("title", "<b>x</b>"), ("product", "P")],
+    );
     assert_eq!(html, "<b>x</b> · P");
 }
