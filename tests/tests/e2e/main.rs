@@ -21,6 +21,7 @@ mod admin;
 mod admin_resources;
 mod audit;
 mod backchannel_logout;
+mod browser_accessibility;
 mod browser_keyboard;
 mod browser_language;
 mod browser_passkeys;

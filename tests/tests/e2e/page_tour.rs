@@ -24,7 +24,7 @@ use tessera_application::services::NewClient;
 use tessera_tests::{both_backends, Backend, TestDatabase};
 
 use crate::support::accessibility::{
-    audit, bypass_csp, count_by_impact, inline_styles, Violation, IMPACTS,
+    audit, count_by_impact, inline_styles, Violation, IMPACTS,
 };
 use crate::support::chromium::{cdp, BrowserTools, ChromeDriver};
 use crate::support::relying_party::{Authorization, StubRelyingParty};
@@ -33,7 +33,7 @@ use crate::support::screens::{
 };
 use crate::support::totp::{account_token, enrol, Authenticator};
 use crate::support::tour::{
-    click_through, exists, fill, open, text_of, wait_css, wait_until,
+    click_through, exists, fill, open, text_of, wait_css,
 };
 use crate::support::{test_config, Creds, TestApp};
 use secrecy::SecretString;
@@ -499,7 +499,6 @@ async fn page_tour(db: TestDatabase) {
 
     let driver = ChromeDriver::start(&tools);
     let browser = driver.session(&tools).await;
-    bypass_csp(&browser).await;
     let tour = Arc::new(Tour {
         app,
         browser: browser.clone(),

@@ -391,8 +391,8 @@ impl VirtualAuthenticator {
 }
 
 /// Runs a Chrome DevTools Protocol command in the session's page through chromedriver's
-/// `goog/cdp/execute` (viewport and colour-scheme emulation, full-page screenshots, CSP
-/// bypass for the accessibility check); returns the command's result.
+/// `goog/cdp/execute` (viewport and colour-scheme emulation, full-page screenshots, scripts
+/// off for the self-submitting form_post page); returns the command's result.
 pub async fn cdp(browser: &Client, cmd: &str, params: Value) -> Value {
     step(
         cmd,
