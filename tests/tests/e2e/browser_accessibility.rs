@@ -19,8 +19,14 @@ async fn axe_finds_planted_violations() {
     let browser = driver.session(&tools).await;
     open(&browser, &app.url("/device"), "input[name='user_code']").await;
     let csp = app.http.get(app.url("/device")).send().await.unwrap();
-    let csp = csp.headers()["content-security-policy"].to_str().unwrap().to_owned();
-    assert!(csp.starts_with("default-src 'none'"), "the page's strict CSP: {csp}");
+    let csp = csp.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.starts_with("default-src 'none'"),
+        "the page's strict CSP: {csp}"
+    );
     assert!(audit(&browser).await.is_empty(), "the page itself is clean");
 
     step(
@@ -56,7 +62,11 @@ async fn axe_finds_planted_violations() {
         assert!(v.is_failing(), "{v}");
         assert!(!v.targets.is_empty() && !v.help.is_empty(), "{v}");
     }
-    assert_eq!(inline_styles(&browser).await.len(), 1, "the style attribute is seen");
+    assert_eq!(
+        inline_styles(&browser).await.len(),
+        1,
+        "the style attribute is seen"
+    );
 
     step("end the WebDriver session", browser.close()).await;
     drop(driver);

@@ -14,7 +14,7 @@ use tessera_tests::{both_backends, TestDatabase};
 
 use crate::support::chromium::{step, wait_for_url, BrowserTools, ChromeDriver};
 use crate::support::relying_party::{Authorization, StubRelyingParty};
-use crate::support::tour::{wait_css, wait_for_new_document, mark_document};
+use crate::support::tour::{mark_document, wait_css, wait_for_new_document};
 use crate::support::TestApp;
 
 const EMAIL: &str = "ada@example.com";
@@ -140,7 +140,10 @@ async fn keyboard_only_sign_in(db: TestDatabase) {
     assert!(visible, "no visible focus outline on {what}");
     shift_tab(&browser).await;
     let (what, visible) = focused(&browser).await;
-    assert!(what.contains("[value=allow]"), "Shift+Tab goes back to Allow: {what}");
+    assert!(
+        what.contains("[value=allow]"),
+        "Shift+Tab goes back to Allow: {what}"
+    );
     assert!(visible, "no visible focus outline on {what}");
     press(&browser, &Key::Enter.to_string()).await;
     let landed = wait_for_url(&browser, &rp.callback()).await;

@@ -23,8 +23,7 @@ fn catalogue(lang: &str, area: &str) -> BTreeMap<String, String> {
         .join("../adapters/locales")
         .join(lang)
         .join(format!("{area}.txt"));
-    let text =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))

@@ -12,9 +12,9 @@
 
 use std::fmt::Write as _;
 use std::future::Future;
-use std::pin::Pin;
 use std::io::Write as _;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -23,18 +23,14 @@ use serde_json::{json, Value};
 use tessera_application::services::NewClient;
 use tessera_tests::{both_backends, Backend, TestDatabase};
 
-use crate::support::accessibility::{
-    audit, count_by_impact, inline_styles, Violation, IMPACTS,
-};
+use crate::support::accessibility::{audit, count_by_impact, inline_styles, Violation, IMPACTS};
 use crate::support::chromium::{cdp, BrowserTools, ChromeDriver};
 use crate::support::relying_party::{Authorization, StubRelyingParty};
 use crate::support::screens::{
     full_page_screenshot, tour_dir, use_dark_scheme, use_screen, DESKTOP, PHONE,
 };
 use crate::support::totp::{account_token, enrol, Authenticator};
-use crate::support::tour::{
-    click_through, exists, fill, open, text_of, wait_css,
-};
+use crate::support::tour::{click_through, exists, fill, open, text_of, wait_css};
 use crate::support::{test_config, Creds, TestApp};
 use secrecy::SecretString;
 
@@ -134,7 +130,10 @@ fn authorize_url(t: &Tour, extra: &[(&str, &str)]) -> String {
 }
 
 async fn forget_everything(t: &Tour) {
-    t.browser.delete_all_cookies().await.expect("cookies deleted");
+    t.browser
+        .delete_all_cookies()
+        .await
+        .expect("cookies deleted");
 }
 
 async fn login(t: Arc<Tour>) {
@@ -371,12 +370,7 @@ async fn signup_check_inbox(t: Arc<Tour>) {
 
 async fn console_sign_in(t: Arc<Tour>) {
     forget_everything(&t).await;
-    open(
-        &t.browser,
-        &t.app.url("/console"),
-        "input[type='password']",
-    )
-    .await;
+    open(&t.browser, &t.app.url("/console"), "input[type='password']").await;
 }
 
 async fn console_dashboard(t: Arc<Tour>) {
@@ -436,7 +430,11 @@ struct Visit {
 }
 
 /// Photographs the page at both sizes (when `shots` is set) and runs axe in both schemes.
-async fn look(browser: &Client, name: &str, shots: Option<&PathBuf>) -> (Vec<Violation>, Vec<Violation>) {
+async fn look(
+    browser: &Client,
+    name: &str,
+    shots: Option<&PathBuf>,
+) -> (Vec<Violation>, Vec<Violation>) {
     for screen in [PHONE, DESKTOP] {
         use_screen(browser, screen).await;
         if let Some(dir) = shots {
@@ -555,7 +553,11 @@ async fn page_tour(db: TestDatabase) {
             .unwrap_or_default()
     );
     let problems: Vec<String> = visits.iter().flat_map(problems).collect();
-    assert!(problems.is_empty(), "the page tour found:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "the page tour found:\n{}",
+        problems.join("\n")
+    );
     if let Ok(tour) = Arc::try_unwrap(tour) {
         tour.app.stop().await;
     }
@@ -574,7 +576,10 @@ fn problems(v: &Visit) -> Vec<String> {
         }
     }
     for element in &v.inline_styles {
-        out.push(format!("- {}: a style attribute the CSP blocks: {element}", v.name));
+        out.push(format!(
+            "- {}: a style attribute the CSP blocks: {element}",
+            v.name
+        ));
     }
     out
 }
@@ -608,8 +613,14 @@ fn report(visits: &[Visit]) -> String {
     let listed: Vec<String> = visits
         .iter()
         .flat_map(|v| {
-            let light = v.light.iter().map(move |x| format!("- {} (light): {x}", v.name));
-            let dark = v.dark.iter().map(move |x| format!("- {} (dark): {x}", v.name));
+            let light = v
+                .light
+                .iter()
+                .map(move |x| format!("- {} (light): {x}", v.name));
+            let dark = v
+                .dark
+                .iter()
+                .map(move |x| format!("- {} (dark): {x}", v.name));
             light.chain(dark)
         })
         .collect();

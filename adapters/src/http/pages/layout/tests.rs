@@ -42,7 +42,9 @@ fn hidden_skips_reserved_names_and_escapes() {
 
 /// The `--name:#rrggbb` custom properties of the stylesheet: the light ones, then the dark.
 fn palette(dark: bool) -> std::collections::HashMap<String, super::super::ui::Rgb> {
-    let (light_part, dark_part) = STYLE.split_once("@media (prefers-color-scheme:dark)").unwrap();
+    let (light_part, dark_part) = STYLE
+        .split_once("@media (prefers-color-scheme:dark)")
+        .unwrap();
     let mut vars = std::collections::HashMap::new();
     let parts = if dark {
         vec![light_part, dark_part.split("}}").next().unwrap()]
@@ -52,9 +54,20 @@ fn palette(dark: bool) -> std::collections::HashMap<String, super::super::ui::Rg
     for part in parts {
         for decl in part.split(|c| c == ';' || c == '{' || c == '}') {
             if let Some((name, value)) = decl.trim().split_once(':') {
-                if let (Some(name), Some(rgb)) =
-                    (name.strip_prefix("--"), super::super::ui::Rgb::parse(value))
-                {
+                // `#fff` is `#ffffff`.
+                let value = match value.strip_prefix('#') {
+                    Some(short) if short.len() == 3 => {
+                        format!(
+                            "#{}",
+                            short.chars().flat_map(|c| [c, c]).collect::<String>()
+                        )
+                    }
+                    _ => value.to_owned(),
+                };
+                if let (Some(name), Some(rgb)) = (
+                    name.strip_prefix("--"),
+                    super::super::ui::Rgb::parse(&value),
+                ) {
                     vars.insert(name.to_owned(), rgb);
                 }
             }
@@ -78,10 +91,18 @@ fn palette_contrast_meets_wcag_aa_in_both_schemes() {
             ("on-accent", "accent"),
             ("alert", "alert-bg"),
         ] {
-            assert!(ratio(fg, bg) >= 4.5, "{fg} on {bg} (dark: {dark}): {:.2}", ratio(fg, bg));
+            assert!(
+                ratio(fg, bg) >= 4.5,
+                "{fg} on {bg} (dark: {dark}): {:.2}",
+                ratio(fg, bg)
+            );
         }
         for (fg, bg) in [("control", "card"), ("focus", "card"), ("focus", "bg")] {
-            assert!(ratio(fg, bg) >= 3.0, "{fg} on {bg} (dark: {dark}): {:.2}", ratio(fg, bg));
+            assert!(
+                ratio(fg, bg) >= 3.0,
+                "{fg} on {bg} (dark: {dark}): {:.2}",
+                ratio(fg, bg)
+            );
         }
     }
 }
