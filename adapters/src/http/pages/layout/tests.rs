@@ -52,7 +52,7 @@ fn palette(dark: bool) -> std::collections::HashMap<String, super::super::ui::Rg
         vec![light_part]
     };
     for part in parts {
-        for decl in part.split(|c| c == ';' || c == '{' || c == '}') {
+        for decl in part.split([';', '{', '}']) {
             if let Some((name, value)) = decl.trim().split_once(':') {
                 // `#fff` is `#ffffff`.
                 let value = match value.strip_prefix('#') {
