@@ -397,6 +397,10 @@ impl Parts {
             device: web::Data::from(oauth.device),
             par: web::Data::from(oauth.pushed),
             registration,
+            people: web::Data::new(http::people::PeopleSettings {
+                self_service: config.accounts.self_service,
+                require_verified_email: config.accounts.require_verified_email,
+            }),
         }
     }
 }

@@ -30,6 +30,7 @@ mod openapi;
 pub mod pages;
 mod par;
 pub mod paths;
+pub mod people;
 pub mod pushed_mark;
 mod rate_limit;
 pub mod registration;
@@ -81,6 +82,8 @@ pub struct HttpState {
     pub registration: Option<web::Data<registration::RegistrationState>>,
     /// Pushed authorization requests (`/par`, RFC 9126).
     pub par: web::Data<tessera_application::services::PushedAuthorization>,
+    /// Self-service registration and the verified-address rule of the people pages.
+    pub people: web::Data<people::PeopleSettings>,
 }
 
 /// Registers every route on an actix `App`.
@@ -97,6 +100,7 @@ pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceCo
             .app_data(state.token_endpoints.clone())
             .app_data(state.device.clone())
             .app_data(state.par.clone())
+            .app_data(state.people.clone())
             .app_data(state.accounts.clone())
             .app_data(state.operations.clone())
             .app_data(admin)
@@ -286,6 +290,18 @@ pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceCo
                 web::resource(paths::USERS_PASSWORD_RESET_CONFIRM)
                     .route(web::get().to(account_links::reset_confirm_get))
                     .route(web::post().to(account_links::reset_confirm_post))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::FORGOT_PASSWORD)
+                    .route(web::get().to(people::forgot_password_get))
+                    .route(web::post().to(people::forgot_password_post))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(paths::SIGNUP)
+                    .route(web::get().to(people::signup_get))
+                    .route(web::post().to(people::signup_post))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(

@@ -80,6 +80,10 @@ pub const USERS_VERIFY_EMAIL_RESEND: &str = "/users/verify-email/resend";
 pub const USERS_PASSWORD_RESET: &str = "/users/password-reset";
 /// Target of password-reset links (page and JSON).
 pub const USERS_PASSWORD_RESET_CONFIRM: &str = "/users/password-reset/confirm";
+/// The browser page behind the login page's "Forgot your password?" link.
+pub const FORGOT_PASSWORD: &str = "/forgot-password";
+/// The browser page behind the login page's "Create an account" link.
+pub const SIGNUP: &str = "/signup";
 /// The OpenAPI 3.1 description of every endpoint.
 pub const OPENAPI_JSON: &str = "/openapi.json";
 /// That description as a page (outside production only).
@@ -139,6 +143,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", USERS_PASSWORD_RESET),
     ("GET", USERS_PASSWORD_RESET_CONFIRM),
     ("POST", USERS_PASSWORD_RESET_CONFIRM),
+    ("GET", FORGOT_PASSWORD),
+    ("POST", FORGOT_PASSWORD),
+    ("GET", SIGNUP),
+    ("POST", SIGNUP),
     ("GET", HEALTHZ),
     ("GET", READYZ),
     ("GET", METRICS),

@@ -88,6 +88,7 @@ struct TokenResponse<'a> {
     responses(
         (status = 202, description = "Accepted, for a new and a taken address alike (ASVS 6.3.8): a new address gets an account and a verification mail, the owner of a taken one a mail saying someone tried", body = wire::Registered),
         (status = 400, description = "A field is not valid (named in the description)", body = wire::ErrorBody),
+        (status = 403, description = "`access_denied`: self-service registration is off (`registration.self_service`)", body = wire::ErrorBody),
         (status = 413, description = "Body over 16 KiB", body = wire::ErrorBody),
         (status = 415, description = "Not application/json", body = wire::ErrorBody),
         (status = 429, description = "Rate limited", body = wire::ErrorBody),
@@ -98,6 +99,13 @@ pub async fn register_post(
     payload: web::Payload,
     state: web::Data<AccountState>,
 ) -> Result<HttpResponse, ApiError> {
+    if !super::people::PeopleSettings::of(&req).self_service {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            OAuthErrorCode::AccessDenied,
+            "self-service registration is turned off".to_owned(),
+        ));
+    }
     state
         .limiter
         .take_registration(&req)
@@ -143,6 +151,7 @@ fn registration_error(e: CreateUserError) -> ApiError {
         (status = 200, description = "RFC 6749 §5.1 token response", body = crate::http::wire::AccountTokenResponse),
         (status = 400, description = "A field is not valid", body = crate::http::wire::ErrorBody),
         (status = 401, description = "`invalid_grant`: one answer for every bad credential", body = crate::http::wire::ErrorBody),
+        (status = 403, description = "`access_denied`: the address is not verified and `accounts.require_verified_email` is on", body = crate::http::wire::ErrorBody),
         (status = 413, description = "Body over 16 KiB", body = crate::http::wire::ErrorBody),
         (status = 415, description = "Not application/json", body = crate::http::wire::ErrorBody),
         (status = 429, description = "Rate limited", body = crate::http::wire::ErrorBody),
@@ -209,7 +218,11 @@ async fn count_login(
             }
             state.metrics.login_result(Some(e));
         }
-        Err(AccountLoginError::Token(_) | AccountLoginError::SecondFactor(_)) => {}
+        Err(
+            AccountLoginError::Token(_)
+            | AccountLoginError::SecondFactor(_)
+            | AccountLoginError::EmailUnverified,
+        ) => {}
     }
 }
 
@@ -228,6 +241,11 @@ pub(super) fn login_error(e: AccountLoginError) -> ApiError {
         AccountLoginError::Login(LoginError::Hasher(d)) => ApiError::server_error(&d),
         AccountLoginError::Token(t) => t.into(),
         AccountLoginError::SecondFactor(e) => super::account_mfa::second_factor_error(e),
+        AccountLoginError::EmailUnverified => ApiError::new(
+            StatusCode::FORBIDDEN,
+            OAuthErrorCode::AccessDenied,
+            AccountLoginError::EmailUnverified.to_string(),
+        ),
     }
 }
 

@@ -64,7 +64,12 @@ macro_rules! area {
 }
 
 /// Every catalogue file, by area. Add one `area!("name")` line per new area.
-pub(crate) const AREAS: &[[Catalogue; 3]] = &[area!("common")];
+pub(crate) const AREAS: &[[Catalogue; 3]] = &[
+    area!("common"),
+    area!("forgot"),
+    area!("signup"),
+    area!("verify"),
+];
 
 /// Parses one file into `(key, text)` pairs. `\n` in a text stands for a line break.
 pub(crate) fn parse(file: &Catalogue) -> Result<Vec<(&'static str, String)>, CatalogueError> {

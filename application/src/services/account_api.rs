@@ -52,6 +52,10 @@ pub enum AccountLoginError {
     /// The second step failed (wrong code, expired step…).
     #[error(transparent)]
     SecondFactor(#[from] super::SecondFactorError),
+    /// `accounts.require_verified_email` is on and the address is not verified yet: no
+    /// tokens. Only said after the password was right, so it tells nothing to a guesser.
+    #[error("the email address is not verified yet; open the link in the verification mail")]
+    EmailUnverified,
 }
 
 /// Why a bearer token was refused by the account API (RFC 6750 §3.1).
@@ -81,6 +85,7 @@ impl AccountLoginError {
             Self::Login(_) => OAuthErrorCode::ServerError,
             Self::Token(e) => e.code(),
             Self::SecondFactor(e) => e.code(),
+            Self::EmailUnverified => OAuthErrorCode::AccessDenied,
         }
     }
 }
@@ -114,6 +119,7 @@ pub struct AccountApi {
     links: Arc<EmailLinks>,
     client: Client,
     scope: ScopeSet,
+    verified_email_required: bool,
 }
 
 /// What the account API is built from: the services it hands work to and the ports it reads.
@@ -185,6 +191,16 @@ impl AccountApi {
             links,
             client,
             scope,
+            verified_email_required: false,
+        }
+    }
+
+    /// The same service refusing tokens to accounts whose address is not verified
+    /// (`accounts.require_verified_email`).
+    pub fn with_verified_email_required(self, required: bool) -> Self {
+        Self {
+            verified_email_required: required,
+            ..self
         }
     }
 
@@ -230,9 +246,19 @@ impl AccountApi {
     /// can ask for another); the owner of a taken address a notice that someone tried.
     /// Failures are logged, never answered: the caller may run this after it has answered.
     pub async fn notify(&self, registration: Registration) {
+        self.notify_returning(registration, None).await
+    }
+
+    /// [`Self::notify`] whose verification link carries `return_to` (the browser's sign-up
+    /// page: the link leads back to the authorization request it started from).
+    pub async fn notify_returning(&self, registration: Registration, return_to: Option<&str>) {
         match registration {
             Registration::Created(user) => {
-                if let Err(e) = self.links.send_verification(&user).await {
+                if let Err(e) = self
+                    .links
+                    .send_verification_returning(&user, return_to)
+                    .await
+                {
                     log::error!("no verification link for new user {}: {e}", user.id);
                 }
             }
@@ -251,6 +277,9 @@ impl AccountApi {
         user: &User,
         amr: AuthMethods,
     ) -> Result<TokenSet, AccountLoginError> {
+        if self.verified_email_required && !user.email_verified {
+            return Err(AccountLoginError::EmailUnverified);
+        }
         let grant_id = random_token(self.rng.as_ref(), 16);
         let grant = UserGrant {
             dpop_jkt: None,

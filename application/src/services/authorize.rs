@@ -51,6 +51,7 @@ pub struct Authorize {
     pushed: Option<Arc<dyn PushedRequestRepository>>,
     request_objects: Option<Arc<RequestObjects>>,
     par_required: bool,
+    verified_email_required: bool,
 }
 
 impl Authorize {
@@ -80,6 +81,16 @@ impl Authorize {
             pushed: None,
             request_objects: None,
             par_required: false,
+            verified_email_required: false,
+        }
+    }
+
+    /// The same service issuing no code to a person whose email address is not verified
+    /// (`accounts.require_verified_email`); without it, the notice is informational.
+    pub fn with_verified_email_required(self, required: bool) -> Self {
+        Self {
+            verified_email_required: required,
+            ..self
         }
     }
 
@@ -383,7 +394,9 @@ impl Authorize {
         let signed_in_here = match interaction {
             Interaction::Start => false,
             Interaction::LoggedIn => true,
-            Interaction::Consented { sign_in, .. } => sign_in == SignInProof::ThisAuthorization,
+            Interaction::Consented { sign_in, .. } | Interaction::Continued { sign_in } => {
+                sign_in == SignInProof::ThisAuthorization
+            }
         };
         // A re-authentication demand sets the session aside unless its sign-in happened in
         // this very authorization, recently: then the login page comes (again), never a code.
@@ -422,6 +435,23 @@ impl Authorize {
             });
         };
 
+        if !user.email_verified
+            && (self.verified_email_required || interaction == Interaction::LoggedIn)
+        {
+            if request.prompt.none {
+                return Err(self.request_error(
+                    &request,
+                    OAuthErrorCode::InteractionRequired,
+                    "the user's email address is not verified",
+                ));
+            }
+            return Ok(AuthorizeOutcome::EmailUnverified {
+                request: Box::new(request),
+                user: Box::new(user),
+                required: self.verified_email_required,
+            });
+        }
+
         if !request.client.skip_consent {
             match interaction {
                 Interaction::Consented { allow: false, .. } => {
@@ -455,7 +485,7 @@ impl Authorize {
                         })
                         .await?;
                 }
-                Interaction::Start | Interaction::LoggedIn => {
+                Interaction::Start | Interaction::LoggedIn | Interaction::Continued { .. } => {
                     let covered = !request.prompt.consent
                         && self
                             .consents

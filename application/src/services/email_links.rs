@@ -163,12 +163,20 @@ impl EmailLinks {
 
     /// Sends `user` a link that verifies their current address.
     pub async fn send_verification(&self, user: &User) -> Result<(), EmailLinkError> {
+        self.send_verification_returning(user, None).await
+    }
+
+    /// [`Self::send_verification`] with a link that also carries `return_to` (a path the
+    /// HTTP edge checked and checks again when the link comes back), so the page behind it
+    /// can lead the person back to where they started (the authorization request).
+    pub async fn send_verification_returning(
+        &self,
+        user: &User,
+        return_to: Option<&str>,
+    ) -> Result<(), EmailLinkError> {
+        let target = with_return_to(&self.targets.verify_email, return_to);
         let link = self
-            .issue(
-                user,
-                EmailTokenPurpose::VerifyEmail,
-                &self.targets.verify_email,
-            )
+            .issue(user, EmailTokenPurpose::VerifyEmail, &target)
             .await?;
         let text = format!(
             "Hello,\n\nTo confirm that {email} is your address, open this link within 24 \
@@ -213,12 +221,22 @@ impl EmailLinks {
     /// `POST /users/verify-email/resend`: a new link for an unverified, enabled account with
     /// this email, within the account's mail budget; nothing otherwise, with the same answer.
     pub async fn resend_verification(&self, email: &str) -> Result<(), EmailLinkError> {
+        self.resend_verification_returning(email, None).await
+    }
+
+    /// [`Self::resend_verification`] whose link carries `return_to` (see
+    /// [`Self::send_verification_returning`]).
+    pub async fn resend_verification_returning(
+        &self,
+        email: &str,
+        return_to: Option<&str>,
+    ) -> Result<(), EmailLinkError> {
         if let Some(user) = self.find_enabled(email).await? {
             if !user.email_verified {
                 if !self.within_budget(&user, VERIFY_MAIL).await {
                     return Ok(());
                 }
-                self.send_verification(&user).await?;
+                self.send_verification_returning(&user, return_to).await?;
             }
         }
         Ok(())
@@ -295,7 +313,8 @@ impl EmailLinks {
             self.clock.now(),
         );
         self.tokens.insert(&stored).await?;
-        Ok(SecretString::from(format!("{target}?token={token}")))
+        let sep = if target.contains('?') { '&' } else { '?' };
+        Ok(SecretString::from(format!("{target}{sep}token={token}")))
     }
 
     async fn mail(&self, to: &Email, subject: &str, text: String) {
@@ -308,6 +327,27 @@ impl EmailLinks {
             log::error!("could not hand a message over for delivery: {e}");
         }
     }
+}
+
+/// `target` with `?return_to=…` (percent-encoded) when there is one.
+fn with_return_to(target: &str, return_to: Option<&str>) -> String {
+    match return_to {
+        Some(r) if !r.is_empty() => format!("{target}?return_to={}", percent_encode(r)),
+        _ => target.to_owned(),
+    }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 mod password_reset;

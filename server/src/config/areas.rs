@@ -103,6 +103,12 @@ pub struct AccountsConfig {
     /// Whether second factors are asked for, and whether everyone must have one
     /// (`mfa.required`).
     pub mfa: tessera_application::services::MfaPolicy,
+    /// People may create their own accounts: `/signup` and `POST /users/register`
+    /// (`registration.self_service`; unset: on in development, off in production).
+    pub self_service: bool,
+    /// No authorization code and no account API token for an address that is not verified
+    /// (`accounts.require_verified_email`).
+    pub require_verified_email: bool,
 }
 
 /// The admin API (`admin_token`).

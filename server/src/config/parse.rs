@@ -330,6 +330,11 @@ impl RawConfig {
             mfa: tessera_application::services::MfaPolicy::parse(&self.mfa.required).ok_or_else(
                 || ConfigError::invalid("mfa.required", "must be off, optional or required"),
             )?,
+            self_service: self
+                .registration
+                .self_service
+                .unwrap_or(self.environment != Environment::Production),
+            require_verified_email: self.accounts.require_verified_email,
         })
     }
 

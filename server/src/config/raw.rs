@@ -148,6 +148,7 @@ pub(super) struct RawConfig {
     pub(super) docs: Option<bool>,
     pub(super) outbound: RawOutbound,
     pub(super) registration: RawRegistration,
+    pub(super) accounts: RawAccounts,
     pub(super) profile: String,
     pub(super) par: RawPar,
     pub(super) dpop: RawDpop,
@@ -206,8 +207,8 @@ impl Default for RawBackchannelLogout {
     }
 }
 
-/// `registration.*`: dynamic client registration (RFC 7591/7592). Not `deny_unknown_fields`:
-/// the same table will hold the account self-service keys (`registration.self_service`).
+/// `registration.*`: dynamic client registration (RFC 7591/7592) and self-service account
+/// registration (`registration.self_service`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub(super) struct RawRegistration {
@@ -218,6 +219,9 @@ pub(super) struct RawRegistration {
     /// A dynamically registered client never issued a code or token is deleted this long
     /// after registering.
     pub(super) unused_client_ttl_secs: u64,
+    /// People may create their own accounts (`/signup`, `POST /users/register`); unset: on
+    /// in development, off in production.
+    pub(super) self_service: Option<bool>,
 }
 
 impl Default for RawRegistration {
@@ -226,8 +230,17 @@ impl Default for RawRegistration {
             enabled: true,
             initial_access_token: None,
             unused_client_ttl_secs: 86_400,
+            self_service: None,
         }
     }
+}
+
+/// `accounts.*`: rules about people's accounts.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct RawAccounts {
+    /// No authorization code and no account API token for an unverified address.
+    pub(super) require_verified_email: bool,
 }
 
 /// `outbound.*`: the guarded HTTP client of every outbound fetch.
@@ -292,6 +305,7 @@ impl Default for RawConfig {
             docs: None,
             outbound: RawOutbound::default(),
             registration: RawRegistration::default(),
+            accounts: RawAccounts::default(),
             profile: "standard".into(),
             par: RawPar::default(),
             dpop: RawDpop::default(),

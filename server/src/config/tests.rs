@@ -323,3 +323,42 @@ fn as_41_production_refuses_outbound_fetches_to_private_addresses() {
     assert!(dev.outbound.allow_private_addresses);
     assert!(!Config::defaults().unwrap().outbound.allow_private_addresses);
 }
+
+/// `registration.self_service` follows `environment` unless set; `accounts.require_verified_email`
+/// is off unless set; both come from the environment too.
+#[test]
+#[allow(clippy::result_large_err)] // figment::Jail's own signature
+fn self_service_follows_the_environment_and_verified_email_is_opt_in() {
+    let defaults = Config::defaults().unwrap();
+    assert!(defaults.accounts.self_service, "on in development");
+    assert!(!defaults.accounts.require_verified_email);
+    let production = |self_service| RawConfig {
+        environment: Environment::Production,
+        issuer: "https://id.example".into(),
+        secret_key: Some(SecretString::from("k".repeat(32))),
+        registration: super::raw::RawRegistration {
+            self_service,
+            ..Default::default()
+        },
+        ..RawConfig::default()
+    };
+    assert!(!production(None).parse().unwrap().accounts.self_service);
+    assert!(
+        production(Some(true))
+            .parse()
+            .unwrap()
+            .accounts
+            .self_service
+    );
+    figment::Jail::expect_with(|jail| {
+        jail.set_env("TESSERA_REGISTRATION__SELF_SERVICE", "false");
+        jail.set_env("TESSERA_ACCOUNTS__REQUIRE_VERIFIED_EMAIL", "true");
+        let c = Config::load(None).map_err(|e| e.to_string())?;
+        assert!(!c.accounts.self_service);
+        assert!(c.accounts.require_verified_email);
+        jail.set_env("TESSERA_ACCOUNTS__REQUIRE_VERIFIED_EMAIL", "sometimes");
+        let err = Config::load(None).unwrap_err().to_string();
+        assert!(err.contains("require_verified_email"), "{err}");
+        Ok(())
+    });
+}

@@ -92,16 +92,19 @@ impl AccountServices {
             policy,
         )
         .with_audit(audit);
-        let account_api = Arc::new(AccountApi::new(AccountApiDeps {
-            accounts: accounts.clone(),
-            issuer: tokens.issuer.clone(),
-            verifier: tokens.verifier.clone(),
-            users: db.users(),
-            clients: db.clients(),
-            clock: core.clock.clone(),
-            rng: core.rng.clone(),
-            links: email_links.clone(),
-        }));
+        let account_api = Arc::new(
+            AccountApi::new(AccountApiDeps {
+                accounts: accounts.clone(),
+                issuer: tokens.issuer.clone(),
+                verifier: tokens.verifier.clone(),
+                users: db.users(),
+                clients: db.clients(),
+                clock: core.clock.clone(),
+                rng: core.rng.clone(),
+                links: email_links.clone(),
+            })
+            .with_verified_email_required(config.accounts.require_verified_email),
+        );
         account_api
             .ensure_client()
             .await

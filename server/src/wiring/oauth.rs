@@ -165,7 +165,8 @@ impl OAuthServices {
         .with_metadata_documents(documents.clone())
         .with_pushed_requests(db.pushed_requests())
         .with_request_objects(Arc::new(request_objects))
-        .with_par_required(hardening.par_required);
+        .with_par_required(hardening.par_required)
+        .with_verified_email_required(inputs.config.accounts.require_verified_email);
         let authorize = Arc::new(match core.backchannel.get() {
             Some(b) => authorize.with_backchannel_logout(b.clone()),
             None => authorize,

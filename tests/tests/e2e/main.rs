@@ -42,6 +42,7 @@ mod openapi;
 mod otel_tracing;
 mod page_tour;
 mod par;
+mod people_pages;
 mod reauthentication;
 mod refresh_grace;
 mod resource_indicators;

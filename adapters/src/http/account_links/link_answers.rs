@@ -30,14 +30,12 @@ pub(super) fn reset_form_again(
     message: &str,
 ) -> HttpResponse {
     let min = state.email_links.password_policy().min_chars;
+    let action = crate::http::people::return_to::link(
+        paths::USERS_PASSWORD_RESET_CONFIRM,
+        crate::http::people::return_to::from_query(req).as_deref(),
+    );
     let mut res = page_with_csrf(req, state, |csrf| {
-        pages::reset_password_page(
-            paths::USERS_PASSWORD_RESET_CONFIRM,
-            token,
-            csrf,
-            min,
-            Some(message),
-        )
+        pages::reset_password_page(&action, token, csrf, min, Some(message))
     });
     *res.status_mut() = StatusCode::BAD_REQUEST;
     res

@@ -15,6 +15,7 @@ use super::browser::page_with_csrf;
 use super::errors::ApiError;
 use super::users::{password_length, read_json, sign_in_budget};
 use super::{pages, paths, AccountState};
+use crate::http::people::return_to;
 use crate::http::wire;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
@@ -137,8 +138,13 @@ pub async fn verify_email_get(req: HttpRequest, state: web::Data<AccountState>) 
     let Some(token) = query_token(&req) else {
         return invalid_link_page();
     };
+    // The form posts to the link's own `return_to` (checked), for the "Continue" after it.
+    let action = return_to::link(
+        paths::USERS_VERIFY_EMAIL,
+        return_to::from_query(&req).as_deref(),
+    );
     page_with_csrf(&req, &state, |csrf| {
-        pages::verify_email_page(paths::USERS_VERIFY_EMAIL, &token, csrf)
+        pages::verify_email_page(&action, &token, csrf)
     })
 }
 
@@ -196,6 +202,9 @@ async fn verify_email_form(
     let verified = state.email_links.verify_email(ctx, token).await;
     count_invalid_link(req, state, &verified).await;
     match verified {
+        Ok(_) if return_to::from_query(req).is_some() => {
+            continue_page(req, "verify.confirmed_title", "verify.confirmed")
+        }
         Ok(_) => pages::html_response(
             StatusCode::OK,
             pages::link_done_page(
@@ -205,6 +214,20 @@ async fn verify_email_form(
         ),
         Err(e) => link_error_page(e),
     }
+}
+
+/// A link used from a page that came from a sign-in: "done", with "Continue" back to it.
+fn continue_page(
+    req: &HttpRequest,
+    title_key: &'static str,
+    message_key: &'static str,
+) -> HttpResponse {
+    let ui = pages::Ui::from_request(req, None);
+    let back = return_to::from_query(req);
+    ui.respond(
+        StatusCode::OK,
+        pages::link_done_with_continue(&ui, title_key, message_key, back.as_deref()),
+    )
 }
 
 /// A program's JSON `{"token"}` verification.
@@ -238,8 +261,12 @@ pub async fn reset_confirm_get(req: HttpRequest, state: web::Data<AccountState>)
         Err(e) => return link_error_page(e),
     }
     let min = state.email_links.password_policy().min_chars;
+    let action = return_to::link(
+        paths::USERS_PASSWORD_RESET_CONFIRM,
+        return_to::from_query(&req).as_deref(),
+    );
     page_with_csrf(&req, &state, |csrf| {
-        pages::reset_password_page(paths::USERS_PASSWORD_RESET_CONFIRM, &token, csrf, min, None)
+        pages::reset_password_page(&action, &token, csrf, min, None)
     })
 }
 
@@ -303,6 +330,9 @@ async fn reset_confirm_form(
         .await;
     count_invalid_link(req, state, &reset).await;
     match reset {
+        Ok(_) if return_to::from_query(req).is_some() => {
+            continue_page(req, "forgot.changed_title", "forgot.changed")
+        }
         Ok(_) => password_changed_page(),
         Err(EmailLinkError::Password(p)) => reset_form_again(req, state, &token, &p.to_string()),
         Err(e) => link_error_page(e),

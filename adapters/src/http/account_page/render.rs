@@ -13,6 +13,7 @@ const DESTINATION: &str = "your account";
 /// The sign-in form posting to `/account`, `email` refilled, `message` above it.
 pub(super) fn sign_in_form(page: &Page<'_>, email: &str, message: Option<&str>) -> HttpResponse {
     let passkeys = page.flow.passkeys;
+    let links = crate::http::people::login_links(page.req, super::ACCOUNT_URL);
     page.flow
         .page_with_csrf_and_script(page.req, passkeys, |csrf| {
             pages::login_page_with(
@@ -23,6 +24,8 @@ pub(super) fn sign_in_form(page: &Page<'_>, email: &str, message: Option<&str>) 
                 LoginOptions {
                     action_url: super::ACCOUNT_URL,
                     passkeys,
+                    forgot_password_url: Some(&links.forgot_password),
+                    signup_url: links.signup.as_deref(),
                     ..LoginOptions::default()
                 },
             )

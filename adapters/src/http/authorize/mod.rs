@@ -10,6 +10,7 @@ pub(super) mod second_step;
 pub(super) mod sign_in;
 #[cfg(test)]
 mod tests;
+mod unverified;
 
 use super::auth_transaction::AUTH_TX_FIELD;
 use super::form::OAuthForm;
@@ -102,6 +103,8 @@ pub async fn authorize_post(
         "mfa" | "mfa_passkey" => second_step::answer(&req, &state, params, &action, page).await,
         "passkey" => second_step::passkey(&req, &state, params, page).await,
         "consent" => consent::answer(&req, &state, params, page).await,
+        "continue" => unverified::continue_anyway(&req, &state, params, page).await,
+        "resend_verification" => unverified::resend(&req, &state, params, page).await,
         _ => bad_request("Unknown form action."),
     }
 }

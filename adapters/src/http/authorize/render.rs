@@ -79,6 +79,11 @@ pub(super) fn render(
         Ok(AuthorizeOutcome::Consent { request, user }) => {
             consent_page(req, state, &request, user.email.as_str(), next)
         }
+        Ok(AuthorizeOutcome::EmailUnverified {
+            request,
+            user,
+            required,
+        }) => super::unverified::page(req, state, &request, &user, required, next, false),
         Ok(AuthorizeOutcome::SecondFactorNeeded { request, .. }) => {
             let passkey = request.acr == Some(Acr::PhishingResistant);
             let retry = retry_url(state, next.params);
@@ -92,7 +97,7 @@ pub(super) fn render(
 
 /// The authorization request again as a GET URL, for "Try again" (parameters that force
 /// re-authentication are kept: the person signs in again at the new level).
-fn retry_url(state: &BrowserFlowState, params: &AuthorizeParams) -> String {
+pub(super) fn retry_url(state: &BrowserFlowState, params: &AuthorizeParams) -> String {
     let query = serde_urlencoded::to_string(hidden_fields(state, params)).unwrap_or_default();
     format!("/authorize?{query}")
 }
@@ -107,7 +112,7 @@ fn consent_page(
     next: &Next<'_>,
 ) -> HttpResponse {
     let mut hidden = next.params.pairs();
-    if let (Interaction::LoggedIn, Some(s)) = (next.interaction, next.session) {
+    if let (true, Some(s)) = (super::unverified::proven_here(next), next.session) {
         let proof = state
             .auth_tx
             .issue(s, hidden.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -175,9 +180,12 @@ pub(super) fn login_page(
     (email, error): (&str, Option<&str>),
 ) -> HttpResponse {
     let hidden = hidden_fields(state, params);
+    let links = crate::http::people::login_links(req, &retry_url(state, params));
     let options = pages::LoginOptions {
         action_url: "/authorize",
         passkeys: state.passkeys,
+        forgot_password_url: Some(&links.forgot_password),
+        signup_url: links.signup.as_deref(),
         ..pages::LoginOptions::default()
     };
     state.page_with_csrf_and_script(req, state.passkeys, |csrf| {

@@ -256,9 +256,12 @@ impl Step<'_> {
     }
 
     fn login_page(&self, p: &PendingDevice, email: &str, error: Option<&str>) -> HttpResponse {
+        let links = crate::http::people::login_links(self.req, ACTION_URL);
         let options = pages::LoginOptions {
             action_url: ACTION_URL,
             passkeys: false,
+            forgot_password_url: Some(&links.forgot_password),
+            signup_url: links.signup.as_deref(),
             ..pages::LoginOptions::default()
         };
         let hidden = hidden(p);

@@ -8,6 +8,13 @@
 mod account;
 mod account_links;
 mod api_docs;
+mod check_inbox;
+mod forgot_password;
+mod people_form;
+#[cfg(test)]
+mod people_pages_tests;
+mod signup;
+mod unverified;
 pub use api_docs::api_docs_page;
 mod consent;
 mod device;
@@ -27,19 +34,23 @@ pub use account::{
     SessionLine,
 };
 pub use account_links::{link_done_page, reset_password_page, verify_email_page};
+pub use check_inbox::{check_inbox_page, link_done_with_continue, people_error_page};
 pub use consent::{
     consent_page, consent_page_for, consent_page_for_site, describe_scopes, ResourceLine, ScopeLine,
 };
 pub use device::{device_code_page, device_consent_page, device_done_page, DeviceConsent};
 pub use error::error_page;
 pub use escape::{escape, Escaped};
+pub use forgot_password::{forgot_password_page, ForgotPasswordView};
 pub use form_post::{form_post_page, form_post_response};
 pub use layout::Hidden;
 pub use login::{login_page, login_page_with, LoginOptions, UpstreamButton};
 pub use logout::{logged_out_page, logout_confirm_page};
 pub use response::{html_response, html_response_with_script};
 pub use second_factor::{second_factor_needed_page, second_factor_page, SecondStep};
+pub use signup::{signup_page, SignupField, SignupView};
 pub use ui::{Branding, Logo, Rgb, Theme, Ui};
+pub use unverified::{unverified_page, UnverifiedView};
 
 #[cfg(test)]
 mod tests;

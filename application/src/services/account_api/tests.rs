@@ -449,3 +449,31 @@ async fn ensure_client_stores_a_public_refresh_only_client_once() {
         }
     }
 }
+
+#[tokio::test]
+async fn require_verified_email_issues_no_tokens_to_an_unverified_address() {
+    let (jws, _signed) = ts::recording_jws(SigningAlgorithm::Rs256);
+    let stored = Recorder::default();
+    let api = api_with(
+        accounts(alice_by_email(true), true),
+        jws,
+        Err(VerifyError::Malformed),
+        MockUserRepository::new(),
+        &stored,
+        MockClientRepository::new(),
+    )
+    .with_verified_email_required(true);
+    let mut alice = ts::user();
+    alice.email_verified = false;
+    let refused = api
+        .issue_for(&alice, tessera_domain::AuthMethods::password())
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, AccountLoginError::EmailUnverified));
+    assert_eq!(refused.code(), OAuthErrorCode::AccessDenied);
+    assert!(stored.all().is_empty(), "no refresh token");
+    alice.email_verified = true;
+    api.issue_for(&alice, tessera_domain::AuthMethods::password())
+        .await
+        .unwrap();
+}

@@ -100,6 +100,18 @@ pub enum AuthorizeOutcome {
         /// Who is signed in.
         user: Box<User>,
     },
+    /// The person is signed in, but their email address is not verified yet: tell them, with
+    /// a way to have the link sent again. When `required` (`accounts.require_verified_email`)
+    /// no code is issued until it is verified; otherwise the notice is shown once, right after
+    /// signing in, and they may continue ([`super::Interaction::Continued`]).
+    EmailUnverified {
+        /// The request being served.
+        request: Box<AuthorizationRequest>,
+        /// Who is signed in.
+        user: Box<User>,
+        /// The flow cannot go on before the address is verified.
+        required: bool,
+    },
     /// Back to the client, with a code or an error.
     Respond(AuthorizationResponse),
 }

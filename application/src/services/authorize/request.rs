@@ -74,6 +74,11 @@ pub enum Interaction {
         /// Whether the session's sign-in is proven to belong to this authorization.
         sign_in: SignInProof,
     },
+    /// They read the notice that their address is not verified yet and chose to continue.
+    Continued {
+        /// Whether the session's sign-in is proven to belong to this authorization.
+        sign_in: SignInProof,
+    },
 }
 
 /// What the edge could prove about the session's sign-in when a consent form comes back. Only

@@ -1367,3 +1367,89 @@ async fn without_back_channel_logout_the_code_still_carries_the_sid() {
     );
     assert_eq!(issued.only().sid.as_deref(), Some(signed_in().sid.as_str()));
 }
+
+/// A signed-in person whose address is not verified yet.
+fn unverified_user() -> User {
+    let mut u = ts::user();
+    u.email_verified = false;
+    u
+}
+
+fn assert_unverified(o: Result<AuthorizeOutcome, AuthorizeError>, want_required: bool) {
+    match o {
+        Ok(AuthorizeOutcome::EmailUnverified { user, required, .. }) => {
+            assert!(!user.email_verified);
+            assert_eq!(required, want_required);
+        }
+        other => panic!("expected the unverified-address notice, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn require_verified_email_issues_no_code_to_an_unverified_address() {
+    let issued = Recorder::default();
+    let a = service(
+        MockClientRepository::new(),
+        users_returning(Some(unverified_user())),
+        consents_returning(None),
+        codes_recording(&issued),
+    )
+    .with_verified_email_required(true);
+    let session = signed_in();
+    let proven = Interaction::Continued {
+        sign_in: SignInProof::ThisAuthorization,
+    };
+    for i in [Interaction::Start, Interaction::LoggedIn, proven, ALLOWED] {
+        assert_unverified(
+            a.decide(request(first_party()), Some(&session), i).await,
+            true,
+        );
+    }
+    assert!(issued.all().is_empty(), "no code");
+    let r = a
+        .decide(
+            with_prompt(first_party(), "none"),
+            Some(&session),
+            Interaction::Start,
+        )
+        .await;
+    match r {
+        Err(AuthorizeError::Redirect(r)) => {
+            assert_eq!(r.error_code(), Some(OAuthErrorCode::InteractionRequired))
+        }
+        other => panic!("expected interaction_required, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn without_the_rule_the_notice_comes_once_after_signing_in_and_continue_goes_on() {
+    let issued = Recorder::default();
+    let a = service(
+        MockClientRepository::new(),
+        users_returning(Some(unverified_user())),
+        consents_returning(None),
+        codes_recording(&issued),
+    );
+    let session = signed_in();
+    assert_unverified(
+        a.decide(
+            request(first_party()),
+            Some(&session),
+            Interaction::LoggedIn,
+        )
+        .await,
+        false,
+    );
+    let continued = Interaction::Continued {
+        sign_in: SignInProof::Unproven,
+    };
+    responded(
+        a.decide(request(first_party()), Some(&session), continued)
+            .await,
+    );
+    responded(
+        a.decide(request(first_party()), Some(&session), Interaction::Start)
+            .await,
+    );
+    assert_eq!(issued.all().len(), 2);
+}

@@ -13,6 +13,16 @@ impl EmailLinks {
     /// keep working until they expire or one of them is used, so nobody can cut a locked-out
     /// owner's way back in by asking for more.
     pub async fn request_password_reset(&self, email: &str) -> Result<(), EmailLinkError> {
+        self.request_password_reset_returning(email, None).await
+    }
+
+    /// [`Self::request_password_reset`] whose link carries `return_to` (see
+    /// [`Self::send_verification_returning`]): the browser's "Forgot your password?" page.
+    pub async fn request_password_reset_returning(
+        &self,
+        email: &str,
+        return_to: Option<&str>,
+    ) -> Result<(), EmailLinkError> {
         let Some(user) = self.find_enabled(email).await? else {
             log::info!("password reset asked for an address with no enabled account");
             return Ok(());
@@ -20,12 +30,9 @@ impl EmailLinks {
         if !self.within_budget(&user, RESET_MAIL).await {
             return Ok(());
         }
+        let target = super::with_return_to(&self.targets.reset_password, return_to);
         let link = self
-            .issue(
-                &user,
-                EmailTokenPurpose::ResetPassword,
-                &self.targets.reset_password,
-            )
+            .issue(&user, EmailTokenPurpose::ResetPassword, &target)
             .await?;
         let text = format!(
             "Hello,\n\nSomeone asked to reset the password of the account {email}. To choose a \

@@ -523,3 +523,46 @@ async fn resend_mails_only_unverified_accounts() {
             .unwrap();
     }
 }
+
+#[tokio::test]
+async fn links_from_a_sign_in_carry_return_to_encoded_before_the_token() {
+    let (inserted, mailed) = (Recorder::default(), Recorder::default());
+    let mut seq = Sequence::new();
+    let (tokens, mailer) = tokens_then_mail(&mut seq, &inserted, &mailed);
+    let links = links(
+        users_with(Some(ts::user())),
+        tokens,
+        mailer,
+        MockPasswordHasher::new(),
+        sign_out(0),
+    );
+    links
+        .request_password_reset_returning("alice@example.com", Some("/authorize?a=1&b=x y"))
+        .await
+        .unwrap();
+    let mail = mailed.only();
+    let prefix =
+        format!("{ISS}{RESET_PASSWORD_PATH}?return_to=%2Fauthorize%3Fa%3D1%26b%3Dx%20y&token=");
+    let start = mail.text.find(&prefix).expect("the link with return_to") + prefix.len();
+    let token = mail.text[start..].split_whitespace().next().unwrap();
+    assert_eq!(inserted.only().digest, TokenDigest::of(token));
+
+    let (inserted, mailed) = (Recorder::default(), Recorder::default());
+    let mut seq = Sequence::new();
+    let (tokens, mailer) = tokens_then_mail(&mut seq, &inserted, &mailed);
+    let links = self::links(
+        MockUserRepository::new(),
+        tokens,
+        mailer,
+        MockPasswordHasher::new(),
+        sign_out(0),
+    );
+    links
+        .send_verification_returning(&ts::user(), Some("/device"))
+        .await
+        .unwrap();
+    assert!(mailed.only().text.contains(&format!(
+        "{ISS}{VERIFY_EMAIL_PATH}?return_to=%2Fdevice&token="
+    )));
+    assert_eq!(inserted.all().len(), 1);
+}
