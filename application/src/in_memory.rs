@@ -14,6 +14,7 @@ mod challenges;
 mod clients;
 mod codes;
 mod consents;
+mod console_statistics;
 mod device_authorizations;
 mod email_tokens;
 mod housekeeping;
@@ -29,6 +30,7 @@ mod session_clients;
 mod sessions;
 mod signing_keys;
 mod tables;
+mod user_roles;
 mod users;
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod clients;
 mod clock;
 mod codes;
 mod consents;
+mod console_statistics;
 mod device_authorizations;
 mod dpop;
 mod email_tokens;
@@ -29,6 +30,7 @@ mod revocations;
 mod second_factors;
 mod session_clients;
 mod sessions;
+mod user_roles;
 mod users;
 
 pub use api_keys::ApiKeyRepository;
@@ -39,6 +41,7 @@ pub use clients::ClientRepository;
 pub use clock::Clock;
 pub use codes::{AuthorizationCodeRepository, CodeRedemption};
 pub use consents::ConsentRepository;
+pub use console_statistics::{ConsoleStatistics, HourlyCount, LockedAccount};
 pub use device_authorizations::DeviceAuthorizationRepository;
 pub use dpop::{DpopNonces, DpopProofError, DpopProofVerifier, VerifiedDpopProof};
 pub use email_tokens::EmailTokenRepository;
@@ -66,6 +69,7 @@ pub use second_factors::{
 };
 pub use session_clients::SessionClientRepository;
 pub use sessions::SessionRepository;
+pub use user_roles::UserRoleRepository;
 pub use users::UserRepository;
 
 #[cfg(any(test, feature = "mocks"))]
@@ -84,6 +88,8 @@ pub use clock::MockClock;
 pub use codes::MockAuthorizationCodeRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use consents::MockConsentRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use console_statistics::MockConsoleStatistics;
 #[cfg(any(test, feature = "mocks"))]
 pub use device_authorizations::MockDeviceAuthorizationRepository;
 #[cfg(any(test, feature = "mocks"))]
@@ -127,5 +133,7 @@ pub use second_factors::{
 pub use session_clients::MockSessionClientRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use sessions::MockSessionRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use user_roles::MockUserRoleRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use users::MockUserRepository;

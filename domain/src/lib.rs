@@ -31,6 +31,7 @@ pub mod prompt;
 pub mod redirect_uri;
 pub mod resource;
 pub mod response_type;
+pub mod role;
 pub mod scope;
 pub mod second_factor;
 pub mod session;
@@ -80,6 +81,7 @@ pub use resource::{
     Audience, Resource, ResourceError, ResourceIdentifier, ResourceTarget, MAX_RESOURCE_CHARS,
 };
 pub use response_type::{ResponseType, ResponseTypeError};
+pub use role::{Role, RoleError, RoleGrant};
 pub use scope::{Scope, ScopeError, ScopeSet};
 pub use second_factor::{
     is_valid_passkey_name, totp_step, Passkey, RecoveryCode, TotpError, TotpSecret,

@@ -56,6 +56,15 @@ pub enum UserCommand {
         /// Mark the email as verified.
         #[arg(long)]
         verified: bool,
+        /// Grant a role at once (repeatable; `admin` opens the operators' console).
+        #[arg(long = "role")]
+        roles: Vec<String>,
+    },
+    /// Grant the `admin` role to an existing account. Prints {"id", "email", "roles"}.
+    GrantAdmin {
+        /// The account's email address.
+        #[arg(long)]
+        email: String,
     },
 }
 

@@ -387,7 +387,10 @@ impl Parts {
             metrics_sources: MetricsSources::new(core.db.clone(), keys, core.clock.clone()),
             api_docs: http::ApiDocs::new(issuer, config.http.docs),
         });
+        let console =
+            crate::wiring::console::console(&core, &secret, issuer, operations.audit.clone());
         HttpState {
+            console,
             accounts: account_state,
             operations: operations_state,
             browser_flow,

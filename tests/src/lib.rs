@@ -34,11 +34,11 @@ pub use tessera_adapters::persistence::{Backend, Database, PoolOptions};
 use tessera_application::in_memory::{InMemoryHousekeeping, InMemoryStore};
 use tessera_application::ports::{
     ApiKeyRepository, AuditRepository, AuthorizationCodeRepository, ChallengeRepository,
-    ClientRepository, ConsentRepository, DeviceAuthorizationRepository, EmailTokenRepository,
-    HousekeepingRepository, LogoutDeliveryRepository, PasskeyRepository, PurgeKind,
-    PushedRequestRepository, RefreshTokenRepository, ReplayCache, ResourceRepository,
+    ClientRepository, ConsentRepository, ConsoleStatistics, DeviceAuthorizationRepository,
+    EmailTokenRepository, HousekeepingRepository, LogoutDeliveryRepository, PasskeyRepository,
+    PurgeKind, PushedRequestRepository, RefreshTokenRepository, ReplayCache, ResourceRepository,
     RevocationRepository, SecondFactorRepository, SessionClientRepository, SessionRepository,
-    SigningKeyRepository, UserRepository,
+    SigningKeyRepository, UserRepository, UserRoleRepository,
 };
 use tessera_application::RepositoryError;
 use tessera_domain::UnixTime;
@@ -238,6 +238,10 @@ repository_getters! {
     device_authorizations -> DeviceAuthorizationRepository;
     /// Registered protected resources (RFC 8707).
     resources -> ResourceRepository;
+    /// Roles held by users (`admin`).
+    user_roles -> UserRoleRepository;
+    /// The console dashboard's counts.
+    console_statistics -> ConsoleStatistics;
     /// Single-use `jti`s (client assertions, DPoP proofs).
     replay_cache -> ReplayCache;
     /// Which clients got codes in which browser session (back-channel logout).

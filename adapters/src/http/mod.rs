@@ -13,6 +13,7 @@ mod authorize;
 mod bearer;
 mod browser;
 mod client_auth;
+pub mod console;
 mod device;
 mod discovery;
 mod dpop;
@@ -45,6 +46,7 @@ pub mod wire;
 
 pub use auth_transaction::AuthTransactions;
 pub use browser::{BrowserSettings, CsrfGuard};
+pub use console::ConsoleState;
 pub use discovery::Discovery;
 pub use errors::ApiError;
 pub use health::Readiness;
@@ -76,6 +78,8 @@ pub struct HttpState {
     pub userinfo: Arc<dyn UserClaims>,
     /// The admin API's state.
     pub admin: Arc<AdminState>,
+    /// The operators' console (`/console`; it shares the admin API's state).
+    pub console: web::Data<console::ConsoleState>,
     /// The device authorization grant (`/device_authorization`, `/device`).
     pub device: web::Data<tessera_application::services::DeviceFlow>,
     /// Dynamic client registration; `None` when turned off (the routes answer `404`).
@@ -90,6 +94,7 @@ pub struct HttpState {
 pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
         let admin = web::Data::from(state.admin.clone());
+        let console_state = state.console.clone();
         let resources = web::Data::new(ResourceEndpoints {
             userinfo: state.userinfo.clone(),
         });
@@ -329,6 +334,7 @@ pub fn configure(state: web::Data<HttpState>) -> impl FnOnce(&mut web::ServiceCo
                     .route(web::get().to(openapi::docs_get))
                     .default_service(web::to(method_not_allowed)),
             )
+            .configure(console::routes(console_state))
             .configure(admin::routes)
             .default_service(web::to(not_found));
     }

@@ -169,6 +169,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/admin/users/{id}/consents"),
     ("DELETE", "/admin/users/{id}/consents/{client_id}"),
     ("DELETE", "/admin/users/{id}/sessions"),
+    ("GET", "/admin/users/{id}/roles"),
+    ("PUT", "/admin/users/{id}/roles"),
     ("GET", "/admin/keys"),
     ("POST", "/admin/keys/rotate"),
     ("GET", "/admin/api-keys"),

@@ -66,6 +66,7 @@ macro_rules! area {
 /// Every catalogue file, by area. Add one `area!("name")` line per new area.
 pub(crate) const AREAS: &[[Catalogue; 3]] = &[
     area!("common"),
+    area!("console"),
     area!("forgot"),
     area!("signup"),
     area!("verify"),

@@ -342,6 +342,20 @@ impl Database {
         Arc::new(resources::DieselResourceRepository::new(self.inner.clone()))
     }
 
+    /// Which users hold which roles (`admin`) on this database.
+    pub fn user_roles(&self) -> Arc<dyn tessera_application::ports::UserRoleRepository> {
+        Arc::new(user_roles::DieselUserRoleRepository::new(
+            self.inner.clone(),
+        ))
+    }
+
+    /// The console dashboard's counts on this database.
+    pub fn console_statistics(&self) -> Arc<dyn tessera_application::ports::ConsoleStatistics> {
+        Arc::new(console_statistics::DieselConsoleStatistics::new(
+            self.inner.clone(),
+        ))
+    }
+
     /// Pool status for metrics and logs: (connections open, connections idle).
     pub fn pool_status(&self) -> (usize, usize) {
         let status = match &self.inner.pool {

@@ -80,6 +80,7 @@ mod client_cache;
 mod clients;
 mod codes;
 mod consents;
+mod console_statistics;
 mod database;
 mod database_error;
 mod database_url;
@@ -106,6 +107,7 @@ mod sessions;
 mod signing_keys;
 mod sqlite_file;
 mod user_lockout;
+mod user_roles;
 mod users;
 
 pub use database::Database;

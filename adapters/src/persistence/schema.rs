@@ -277,3 +277,12 @@ diesel::table! {
         expires_at -> BigInt,
     }
 }
+
+diesel::table! {
+    user_roles (user_id, role) {
+        user_id -> Text,
+        role -> Text,
+        granted_at -> BigInt,
+        granted_by -> Text,
+    }
+}

@@ -55,6 +55,8 @@ pub(super) struct Tables {
     pub(super) clients: BTreeMap<String, Client>,
     /// The `first_used_at` column of `clients`, by client id (set once).
     pub(super) client_first_use: HashMap<String, UnixTime>,
+    /// Roles by (user id, role), as `user_roles` keeps them.
+    pub(super) user_roles: BTreeMap<(String, tessera_domain::Role), tessera_domain::RoleGrant>,
     /// By identifier.
     pub(super) resources: BTreeMap<String, Resource>,
     pub(super) codes: HashMap<DigestKey, CodeRow>,
@@ -129,6 +131,7 @@ impl Tables {
         self.device_authorizations
             .retain(|_, d| d.approval.as_ref().is_none_or(|a| a.user_id.as_str() != id));
         self.session_clients.retain(|_, e| e.user_id.as_str() != id);
+        self.user_roles.retain(|(user, _), _| user != id);
     }
 
     /// What `ON DELETE CASCADE` does when client `id` goes.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tessera_adapters::http::{AdminFailures, AdminState, RateLimiter};
 use tessera_application::ports::AuditLog;
 use tessera_application::services::admin::{
-    AdminApiKeys, AdminAudit, AdminAuthenticator, AdminClients, AdminKeys, AdminUsers,
+    AdminApiKeys, AdminAudit, AdminAuthenticator, AdminClients, AdminKeys, AdminRoles, AdminUsers,
 };
 use tessera_application::services::{ApiKeys, EmailLinks, KeyService, ResourceRegistry};
 
@@ -62,6 +62,12 @@ pub fn admin_api(core: &Core, inputs: AdminInputs<'_>) -> Arc<AdminState> {
             audit.clone(),
         )
         .with_second_factors(second_factors),
+        roles: AdminRoles::new(
+            db.users(),
+            db.user_roles(),
+            core.clock.clone(),
+            audit.clone(),
+        ),
         keys: AdminKeys::new(keys, core.clock.clone(), audit.clone()),
         api_keys: AdminApiKeys::new(api_keys.clone(), core.clock.clone(), audit.clone()),
         audit: AdminAudit::new(db.audit()),

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod backchannel;
+pub mod console;
 pub mod oauth;
 pub mod operations;
 pub mod persistence;

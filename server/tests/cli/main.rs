@@ -5,4 +5,5 @@ mod api_keys;
 mod commands;
 mod keys;
 mod resources;
+mod roles;
 mod secrets_never_logged;

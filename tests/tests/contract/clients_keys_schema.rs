@@ -13,7 +13,7 @@ use tessera_domain::{
 use tessera_tests::{all_backends, both_backends, Repositories, TestBackend, TestDatabase};
 
 /// The migrations this build ships, as diesel names their versions, in order.
-const MIGRATIONS: [&str; 21] = [
+const MIGRATIONS: [&str; 22] = [
     "20261128000001",
     "20261128000002",
     "20261128000003",
@@ -35,6 +35,7 @@ const MIGRATIONS: [&str; 21] = [
     "20261207000021",
     "20261207000022",
     "20261207000023",
+    "20261207000024",
 ];
 
 fn all_migrations() -> Vec<String> {

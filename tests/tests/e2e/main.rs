@@ -28,6 +28,7 @@ mod browser_passkeys;
 mod browser_sign_in;
 mod client_credentials;
 mod client_jwt;
+mod console;
 mod device_flow;
 mod dpop;
 mod dynamic_registration;

@@ -9,6 +9,7 @@
 pub(super) mod clients;
 pub(super) mod keys;
 pub(super) mod resources;
+pub(super) mod roles;
 pub(super) mod users;
 
 use super::audit_trail;
@@ -39,6 +40,7 @@ const ADMIN_USER_MFA_RESET: &str = "/admin/users/{id}/mfa/reset";
 const ADMIN_USER_CONSENTS: &str = "/admin/users/{id}/consents";
 const ADMIN_USER_CONSENT: &str = "/admin/users/{id}/consents/{client_id}";
 const ADMIN_USER_SESSIONS: &str = "/admin/users/{id}/sessions";
+const ADMIN_USER_ROLES: &str = "/admin/users/{id}/roles";
 const ADMIN_KEYS: &str = "/admin/keys";
 const ADMIN_KEYS_ROTATE: &str = "/admin/keys/rotate";
 const ADMIN_API_KEYS: &str = "/admin/api-keys";
@@ -264,6 +266,12 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
             .default_service(na()),
     )
     .service(
+        web::resource(ADMIN_USER_ROLES)
+            .route(web::get().to(roles::get))
+            .route(web::put().to(roles::put))
+            .default_service(na()),
+    )
+    .service(
         web::resource(ADMIN_KEYS)
             .route(web::get().to(keys::list))
             .default_service(na()),
@@ -299,4 +307,4 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 #[cfg(test)]
-mod tests;
+pub(in crate::http) mod tests;

@@ -23,11 +23,11 @@ use tessera_application::services::{
 use tessera_application::IssuerSettings;
 use tessera_domain::{PasswordPolicy, SigningAlgorithm, UnixTime};
 
-const TOKEN: &str = "test-admin-token";
+pub(in crate::http) const TOKEN: &str = "test-admin-token";
 
 /// Admin state whose ports expect nothing but what `users` allows; admin token [`TOKEN`];
 /// `failures` failed authentications per address before `429`.
-fn state(users: MockUserRepository, failures: u32) -> AdminState {
+pub(in crate::http) fn state(users: MockUserRepository, failures: u32) -> AdminState {
     let mut clock = MockClock::new();
     clock.expect_now().return_const(UnixTime::from_secs(1_000));
     let clock: Arc<dyn Clock> = Arc::new(clock);
@@ -93,6 +93,12 @@ fn state(users: MockUserRepository, failures: u32) -> AdminState {
             Arc::new(MockConsentRepository::new()),
             sign_out,
             links,
+            clock.clone(),
+            audit.clone(),
+        ),
+        roles: tessera_application::services::admin::AdminRoles::new(
+            Arc::new(MockUserRepository::new()),
+            Arc::new(tessera_application::ports::MockUserRoleRepository::new()),
             clock.clone(),
             audit.clone(),
         ),

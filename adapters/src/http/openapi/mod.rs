@@ -103,6 +103,8 @@ const MAX_AGE_SECS: u32 = 600;
         super::admin::users::consents,
         super::admin::users::revoke_consent,
         super::admin::users::revoke_sessions,
+        super::admin::roles::get,
+        super::admin::roles::put,
         super::admin::keys::list,
         super::admin::keys::rotate,
         super::admin::keys::api_keys_list,

@@ -4,7 +4,7 @@ use crate::http::rate_limit::RateLimiter;
 use std::sync::Arc;
 use tessera_application::ports::Clock;
 use tessera_application::services::admin::{
-    AdminApiKeys, AdminAudit, AdminAuthenticator, AdminClients, AdminKeys, AdminUsers,
+    AdminApiKeys, AdminAudit, AdminAuthenticator, AdminClients, AdminKeys, AdminRoles, AdminUsers,
 };
 use tessera_application::services::ResourceRegistry;
 use tessera_domain::SigningAlgorithm;
@@ -16,6 +16,8 @@ pub struct AdminState {
     pub clients: AdminClients,
     /// User, consent and session administration.
     pub users: AdminUsers,
+    /// Who holds which role (`admin`: the operators' console).
+    pub roles: AdminRoles,
     /// Signing keys.
     pub keys: AdminKeys,
     /// API keys.

@@ -78,3 +78,10 @@ pub struct AdminResourceCreate {
     /// Client ids the resource's server authenticates as (they may introspect its tokens).
     pub clients: Option<Vec<String>>,
 }
+
+/// `PUT /admin/users/{id}/roles`: the roles the user is to hold, replacing the ones held.
+#[derive(ToSchema)]
+pub struct AdminUserRoles {
+    /// Role names; `admin` is the only one (the operators' console).
+    pub roles: Vec<String>,
+}

@@ -26,6 +26,7 @@ pub use accounts::{
 };
 pub use admin::{
     AdminApiKeyCreate, AdminClientCreate, AdminClientUpdate, AdminKeyRotate, AdminResourceCreate,
+    AdminUserRoles,
 };
 pub use authorize::{AuthorizeForm, LogoutForm};
 pub use device::{DeviceAuthorizationRequest, DeviceAuthorizationResponse};

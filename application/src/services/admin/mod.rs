@@ -6,14 +6,18 @@ mod admin_auth;
 mod api_keys;
 mod audit;
 mod clients;
+mod dashboard;
 mod keys;
+mod roles;
 mod users;
 
 pub use admin_auth::{AdminAuthError, AdminAuthenticator, ADMIN_SCOPE};
 pub use api_keys::AdminApiKeys;
 pub use audit::{AdminAudit, MAX_AUDIT_PAGE};
 pub use clients::{AdminClientError, AdminClients, ClientUpdate};
+pub use dashboard::{AdminDashboard, Dashboard, MAX_DASHBOARD_HOURS};
 pub use keys::AdminKeys;
+pub use roles::AdminRoles;
 pub use users::{AdminUserError, AdminUsers, UserPage, UNUSABLE_PASSWORD_HASH};
 
 use crate::ports::{AuditLog, Clock};
