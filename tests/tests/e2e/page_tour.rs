@@ -375,7 +375,11 @@ async fn console_sign_in(t: Arc<Tour>) {
 
 async fn console_dashboard(t: Arc<Tour>) {
     fill(&t.browser, "input[type='password']", ADMIN_TOKEN).await;
-    click_through(&t.browser, "form button[type='submit']").await;
+    click_through(
+        &t.browser,
+        "form:has(input[type='password']) button[type='submit']",
+    )
+    .await;
     wait_css(&t.browser, "main h1").await;
     assert!(
         !exists(&t.browser, "input[type='password']").await,
