@@ -5,7 +5,7 @@
 CARGO ?= cargo
 PG_URL ?= $(or $(TESSERA_TEST_POSTGRES_URL),postgres://postgres@127.0.0.1:5432/postgres)
 
-.PHONY: run build test test-faults lint lint-rules fmt pg-check mcp-deps domain-purity bench bench-quick bench-growth schemathesis coverage fuzz
+.PHONY: run build test test-faults lint lint-rules fmt pg-check mcp-deps browser-deps domain-purity bench bench-quick bench-growth schemathesis coverage fuzz
 
 run:
 	$(CARGO) run -p tessera-server --bin tessera -- serve
@@ -13,7 +13,7 @@ run:
 build:
 	$(CARGO) build --workspace
 
-test: pg-check mcp-deps
+test: pg-check mcp-deps browser-deps
 	$(CARGO) test --workspace --all-targets
 
 # The fault suite (tests/tests/faults, README "Fault tests"): real `tessera` processes killed,
@@ -30,6 +30,14 @@ test-faults: pg-check
 mcp-deps: tests/mcp/node_modules/.package-lock.json
 tests/mcp/node_modules/.package-lock.json: tests/mcp/package-lock.json tests/mcp/package.json
 	npm ci --prefix tests/mcp --no-audit --no-fund
+	@touch $@
+
+# axe-core for the browser tests' accessibility check (tests/tests/e2e/support/accessibility.rs
+# injects its axe.min.js into Chromium): pinned in tests/browser/package-lock.json, installed
+# with `npm ci` again only when the lock file changes.
+browser-deps: tests/browser/node_modules/.package-lock.json
+tests/browser/node_modules/.package-lock.json: tests/browser/package-lock.json tests/browser/package.json
+	npm ci --prefix tests/browser --no-audit --no-fund
 	@touch $@
 
 # Says loudly when PostgreSQL is not there: the PostgreSQL half of the suite will be skipped

@@ -389,3 +389,18 @@ impl VirtualAuthenticator {
         .await;
     }
 }
+
+/// Runs a Chrome DevTools Protocol command in the session's page through chromedriver's
+/// `goog/cdp/execute` (viewport and colour-scheme emulation, full-page screenshots, scripts
+/// off for the self-submitting form_post page); returns the command's result.
+pub async fn cdp(browser: &Client, cmd: &str, params: Value) -> Value {
+    step(
+        cmd,
+        browser.issue_cmd(SessionCommand {
+            method: reqwest::Method::POST,
+            path: "goog/cdp/execute".into(),
+            body: Some(json!({ "cmd": cmd, "params": params })),
+        }),
+    )
+    .await
+}

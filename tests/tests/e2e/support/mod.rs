@@ -3,12 +3,15 @@
 #![allow(dead_code)]
 
 use actix_web::dev::ServerHandle;
+pub mod accessibility;
 pub mod browser;
 pub mod chromium;
 pub mod node;
 pub mod relying_party;
+pub mod screens;
 pub mod stub_upstream;
 pub mod totp;
+pub mod tour;
 
 use secrecy::SecretString;
 use std::net::TcpListener;
