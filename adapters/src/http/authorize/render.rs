@@ -216,7 +216,6 @@ pub(super) fn login_page(
         forgot_password_url: Some(&links.forgot_password),
         signup_url: links.signup.as_deref(),
         upstreams: &upstreams,
-        ..pages::LoginOptions::default()
     };
     let ui = ui_for(req, params);
     state.page_in(&ui, req, state.passkeys, |csrf| {
