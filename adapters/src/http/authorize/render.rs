@@ -162,27 +162,21 @@ fn consent_page(
         .flatten();
     let ui = ui_for(req, next.params);
     let logo = crate::http::branding::client_logo_url(req, &request.client);
-    state.page_in(&ui, req, false, |csrf| match site {
-        Some(host) => pages::consent_page_for_site(
-            &ui,
-            host,
-            &request.client.name,
-            email,
-            &pages::describe_scopes(&ui, &scopes),
-            &resources,
-            &hidden,
+    let described = pages::describe_scopes(&ui, &scopes);
+    state.page_in(&ui, req, false, |csrf| {
+        let asked = pages::ConsentAsked {
+            user_email: email,
+            scopes: &described,
+            resources: &resources,
+            hidden: &hidden,
             csrf,
-        ),
-        None => pages::consent_page_with_logo(
-            &ui,
-            logo.as_deref(),
-            &request.client.name,
-            email,
-            &pages::describe_scopes(&ui, &scopes),
-            &resources,
-            &hidden,
-            csrf,
-        ),
+        };
+        match site {
+            Some(host) => pages::consent_page_for_site(&ui, host, &request.client.name, &asked),
+            None => {
+                pages::consent_page_with_logo(&ui, logo.as_deref(), &request.client.name, &asked)
+            }
+        }
     })
 }
 

@@ -24,7 +24,7 @@ pub(super) fn frame(ui: &Ui, csrf: &str, title: &str, body: &str) -> String {
         .collect();
     let html = format!(
         concat!(
-            "<nav aria-label=\"{nav_label}\"><ul class=\"items\">{nav}</ul></nav>\n",
+            "<nav class=\"console\" aria-label=\"{nav_label}\"><ul>{nav}</ul></nav>\n",
             "<h1>{title}</h1>\n",
             "{body}",
             "<form method=\"post\" action=\"{sign_out}\">{csrf}",
@@ -39,7 +39,7 @@ pub(super) fn frame(ui: &Ui, csrf: &str, title: &str, body: &str) -> String {
         csrf = csrf_field(csrf),
         sign_out_label = ui.h("console.sign_out"),
     );
-    ui.page(title, &html)
+    ui.wide_page(title, &html)
 }
 
 /// The hidden CSRF input every console form carries.

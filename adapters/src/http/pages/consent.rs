@@ -84,16 +84,11 @@ pub fn consent_page_for(
 /// The consent page of a client known only by its metadata document: the site that published
 /// it (`host`, the one thing about such a client that is verified) is the name shown, and the
 /// name the document gives itself is said to be only that.
-#[allow(clippy::too_many_arguments)] // one more than before: the page context
 pub fn consent_page_for_site(
     ui: &Ui,
     host: &str,
     declared_name: &str,
-    user_email: &str,
-    scopes: &[ScopeLine],
-    resources: &[ResourceLine],
-    hidden: &[(String, String)],
-    csrf: &str,
+    asked: &ConsentAsked<'_>,
 ) -> String {
     let strong_host = format!("<strong>{}</strong>", Escaped(host));
     let host = Escaped(host).to_string();
@@ -103,23 +98,50 @@ pub fn consent_page_for_site(
         ui.fill_html("consent.lead", &[("client", &strong_host)]),
         ui.fill_html("consent.unregistered", &[("host", &host), ("name", &name)]),
     );
-    consent_page_with_lead(ui, &lead, user_email, scopes, resources, hidden, csrf)
+    consent_page_with_lead(
+        ui,
+        &lead,
+        asked.user_email,
+        asked.scopes,
+        asked.resources,
+        asked.hidden,
+        asked.csrf,
+    )
+}
+
+/// What a consent page asks about and carries, apart from who asks: the signed-in person,
+/// the scopes and resources in words, and the form's hidden fields and CSRF token.
+#[derive(Debug, Clone, Copy)]
+pub struct ConsentAsked<'a> {
+    /// The signed-in person's address ("Signed in as …").
+    pub user_email: &'a str,
+    /// The scopes asked for, in words.
+    pub scopes: &'a [ScopeLine],
+    /// The protected resources the access would reach.
+    pub resources: &'a [ResourceLine],
+    /// The authorization request, carried through the form.
+    pub hidden: &'a [(String, String)],
+    /// The anti-forgery token.
+    pub csrf: &'a str,
 }
 
 /// The consent page with a logo for the client (served by Tessera, see
 /// `/branding/clients/{id}/logo`) above the question.
-#[allow(clippy::too_many_arguments)]
 pub fn consent_page_with_logo(
     ui: &Ui,
     logo_url: Option<&str>,
     client_name: &str,
-    user_email: &str,
-    scopes: &[ScopeLine],
-    resources: &[ResourceLine],
-    hidden: &[(String, String)],
-    csrf: &str,
+    asked: &ConsentAsked<'_>,
 ) -> String {
-    let page = consent_page_for(ui, client_name, user_email, scopes, resources, hidden, csrf);
+    let page = consent_page_for(
+        ui,
+        client_name,
+        asked.user_email,
+        asked.scopes,
+        asked.resources,
+        asked.hidden,
+        asked.csrf,
+    );
     match logo_url {
         Some(url) => {
             let img = format!(

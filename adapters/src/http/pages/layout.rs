@@ -70,6 +70,12 @@ pub(crate) const STYLE: &str = concat!(
     ".upstreams{margin-top:1rem}.upstreams>li{padding:0;border:0}",
     ".logo{display:block;max-width:12rem;max-height:3rem}",
     ".support{margin:1.5rem 0 0;font-size:.875rem}",
+    "main.wide{max-width:64rem}",
+    "nav.console ul{display:flex;flex-wrap:wrap;gap:.25rem 1.25rem;margin:0 0 1.5rem;padding:0 0 .75rem;",
+    "list-style:none;border-bottom:1px solid var(--border)}",
+    "nav.console a{display:inline-block;min-height:2.75rem;padding:.5rem 0}",
+    "figure{margin:1rem 0}figure svg{display:block;max-height:16rem}",
+    "figcaption .items{display:flex;gap:1.5rem}figcaption .items>li{border:0}",
 );
 
 /// The CSP source for [`STYLE`]: `'sha256-<base64>'`, computed once.

@@ -39,7 +39,7 @@ pub use account_links::{link_done_page, reset_password_page, verify_email_page};
 pub use check_inbox::{check_inbox_page, link_done_with_continue, people_error_page};
 pub use consent::{
     consent_page, consent_page_for, consent_page_for_site, consent_page_with_logo, describe_scopes,
-    ResourceLine, ScopeLine,
+    ConsentAsked, ResourceLine, ScopeLine,
 };
 pub use device::{device_code_page, device_consent_page, device_done_page, DeviceConsent};
 pub use error::error_page;

@@ -251,6 +251,16 @@ impl Ui {
     /// Wraps a page body (already-escaped HTML) in the document shell: language, branding
     /// (name or logo), the stylesheet, and the support link. `title` is escaped here.
     pub fn page(&self, title: &str, body: &str) -> String {
+        self.shell(title, body, "<main>")
+    }
+
+    /// [`Ui::page`] with room for tables and charts (the operators' console): the card widens
+    /// to 64rem on large screens and stays phone-sized on small ones.
+    pub fn wide_page(&self, title: &str, body: &str) -> String {
+        self.shell(title, body, "<main class=\"wide\">")
+    }
+
+    fn shell(&self, title: &str, body: &str, main: &str) -> String {
         let product = self.theme.product_name();
         let brand = if self.theme.branding.logo.is_some() {
             format!(
@@ -286,7 +296,7 @@ impl Ui {
                 "<style>{style}</style>\n",
                 "</head>\n",
                 "<body>\n",
-                "<main>\n",
+                "{main}\n",
                 "{brand}",
                 "{body}",
                 "{support}",
@@ -294,6 +304,7 @@ impl Ui {
                 "</body>\n",
                 "</html>\n"
             ),
+            main = main,
             lang = self.locale.tag(),
             title = Escaped(&self.fill(
                 "common.title_suffix",

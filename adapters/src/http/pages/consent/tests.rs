@@ -116,20 +116,23 @@ fn in_french_the_scopes_and_buttons_are_french() {
 
 #[test]
 fn a_client_logo_is_shown_from_this_origin_with_a_text_alternative() {
+    let asked = ConsentAsked {
+        user_email: "a@b.c",
+        scopes: &[],
+        resources: &[],
+        hidden: &[],
+        csrf: "t",
+    };
     let page = consent_page_with_logo(
         &Ui::default(),
         Some("/branding/clients/app/logo"),
         "Demo <App>",
-        "a@b.c",
-        &[],
-        &[],
-        &[],
-        "t",
+        &asked,
     );
     assert!(page.contains(
         "<img class=\"logo\" src=\"/branding/clients/app/logo\" alt=\"Demo &lt;App&gt; logo\">"
     ));
     assert_eq!(page.matches("<h1>").count(), 1);
-    let none = consent_page_with_logo(&Ui::default(), None, "Demo", "a@b.c", &[], &[], &[], "t");
+    let none = consent_page_with_logo(&Ui::default(), None, "Demo", &asked);
     assert!(!none.contains("/branding/clients/"));
 }
