@@ -139,6 +139,7 @@ pub use second_factors::{
 pub use session_clients::MockSessionClientRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use sessions::MockSessionRepository;
+#[cfg(any(test, feature = "mocks"))]
 pub use upstream_provider::MockUpstreamProvider;
 #[cfg(any(test, feature = "mocks"))]
 pub use upstreams::{MockUpstreamIdentityRepository, MockUpstreamRepository};
