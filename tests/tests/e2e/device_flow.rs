@@ -421,3 +421,50 @@ both_backends!(
     device_confidential_client,
     admin_made_confidential_device_client
 );
+
+/// `accounts.require_verified_email`: a person whose address is not confirmed signs in on
+/// `/device` but is shown a refusal instead of consent, a forged `allow` is refused too, and
+/// the device keeps getting `authorization_pending`; once the address is confirmed the same
+/// person can approve.
+async fn unverified_person_cannot_approve_a_device(db: TestDatabase) {
+    let mut config = crate::support::test_config(db.url());
+    config.accounts.require_verified_email = true;
+    let app = TestApp::spawn_with(db, config).await;
+    let res = app
+        .http
+        .post(app.url("/users/register"))
+        .json(&serde_json::json!({"email": EMAIL, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    let creds = device_client(&app).await;
+    let details = start(&app, &creds).await;
+    let mut browser = Browser::new();
+    let login = enter_code(&app, &mut browser, details.user_code().secret()).await;
+    let refused = submit_password(&app, &mut browser, &login).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(!is_consent_page(&refused), "{}", refused.body);
+    assert!(refused.body.contains("not confirmed"), "{}", refused.body);
+    // A hand-made allow, with the session and a valid CSRF token from the code form.
+    let code_page = browser
+        .get(&app.url(&format!(
+            "/device?user_code={}",
+            details.user_code().secret()
+        )))
+        .await;
+    let mut form = code_page.form();
+    form.set("action", "consent").set("decision", "allow");
+    let forged = browser.post(&app.url("/device"), &form).await;
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    let (status, body) = poll(&app, &creds, details.device_code().secret()).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("authorization_pending"))
+    );
+    app.stop().await;
+}
+both_backends!(
+    device_unverified_refused,
+    unverified_person_cannot_approve_a_device
+);

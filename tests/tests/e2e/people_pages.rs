@@ -267,6 +267,9 @@ async fn require_verified_email_stops_at_the_notice_and_resends(db: TestDatabase
     // The new link verifies; back at the authorization, the consent page comes.
     step("open the verification link", browser.goto(&link)).await;
     submit(&browser).await;
+    // Wait for the confirmation page itself: a link looked up while the form's navigation is
+    // still under way is "aborted by navigation".
+    wait_for_heading(&browser, "confirmed").await;
     click_link(&browser, "Continue").await;
     let allow = wait_for(
         &browser,

@@ -16,7 +16,7 @@ use tessera_application::services::{
     DeviceError, DeviceFlow, LoginError, PageSecondStep, PageSignIn, PageSignInOutcome,
     PendingDevice, SecondStepOutcome,
 };
-use tessera_domain::BrowserSession;
+use tessera_domain::{BrowserSession, User};
 
 /// Where every device page posts.
 const ACTION_URL: &str = "/device";
@@ -211,6 +211,17 @@ impl Step<'_> {
             }
             Err(res) => return res,
         };
+        if allow {
+            match self.device.signed_in_user(&session).await {
+                Ok(Some(user)) => {
+                    if let Some(res) = self.unverified_refusal(&user) {
+                        return res;
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => return self.fault(e),
+            }
+        }
         let ctx = self.state.request_context(self.req);
         match self.device.answer(&ctx, &self.typed, &session, allow).await {
             Ok(_) => self
@@ -241,12 +252,33 @@ impl Step<'_> {
         }
     }
 
+    /// With `accounts.require_verified_email`, a person whose address is not confirmed cannot
+    /// approve a device: the device gets no token before the address is verified, as a web
+    /// application gets no code.
+    fn unverified_refusal(&self, user: &User) -> Option<HttpResponse> {
+        let settings = crate::http::people::PeopleSettings::of(self.req);
+        if user.email_verified || !settings.require_verified_email {
+            return None;
+        }
+        Some(self.ui.respond(
+            StatusCode::FORBIDDEN,
+            pages::error_page(
+                self.ui,
+                self.ui.t("verify.unverified_title"),
+                self.ui.t("device.unverified"),
+            ),
+        ))
+    }
+
     async fn consent_page(&self, p: &PendingDevice, session: &BrowserSession) -> HttpResponse {
         let user = match self.device.signed_in_user(session).await {
             Ok(Some(u)) => u,
             Ok(None) => return self.login_page(p, "", None),
             Err(e) => return self.fault(e),
         };
+        if let Some(res) = self.unverified_refusal(&user) {
+            return res;
+        }
         let scopes: Vec<String> = p.scope.iter().map(|s| s.as_str().to_owned()).collect();
         let lines = pages::describe_scopes(self.ui, &scopes);
         let resources: Vec<String> = p
